@@ -1,0 +1,224 @@
+//! The command line (clap derive). Values are parsed and range-checked here, so a
+//! bad flag is a one-line error before anything connects.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::events::EventTime;
+use crate::kafka::bulk::BulkType;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "kaftop",
+    version,
+    about = "A terminal dashboard for Apache Kafka"
+)]
+pub struct Cli {
+    /// Config file (else $KAFTOP_CONFIG, else the platform config dir).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Cluster profile from the config file.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Bootstrap servers, overriding the profile (host:port[,host:port]).
+    #[arg(short = 'b', long, global = true, value_name = "HOST:PORT")]
+    pub bootstrap_servers: Option<String>,
+    /// A librdkafka property, overriding the config (repeatable): -X key=value.
+    #[arg(short = 'X', long = "property", global = true, value_name = "KEY=VALUE", value_parser = parse_property)]
+    pub properties: Vec<(String, String)>,
+    /// Data directory (service store, logs), overriding the config.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate and show the configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Publish one message-service event.
+    #[command(subcommand)]
+    Publish(PublishCommand),
+    /// Publish many events and report throughput and delivery latency.
+    Bulk(BulkArgs),
+    /// Manage the service's topics.
+    #[command(subcommand)]
+    Topics(TopicsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Validate a config file and print the resolved config (secrets masked).
+    Check {
+        /// File to check (defaults to the normal lookup).
+        file: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TopicsCommand {
+    /// Create the event topics and their dead-letter topics if missing.
+    Ensure {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PublishCommand {
+    /// A MessageCreatedEvent on the created topic.
+    Created {
+        #[arg(long)]
+        message_id: i64,
+        #[arg(long)]
+        sender_id: i64,
+        #[arg(long)]
+        receiver_id: i64,
+        #[arg(long)]
+        content: String,
+        /// Default: now.
+        #[arg(long, value_parser = parse_time)]
+        created_at: Option<EventTime>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// A MessageReadEvent on the read topic.
+    Read {
+        #[arg(long)]
+        message_id: i64,
+        #[arg(long)]
+        receiver_id: i64,
+        /// Default: now.
+        #[arg(long, value_parser = parse_time)]
+        read_at: Option<EventTime>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// A MessageDeletedEvent on the deleted topic.
+    Deleted {
+        #[arg(long)]
+        message_id: i64,
+        #[arg(long)]
+        sender_id: i64,
+        #[arg(long)]
+        receiver_id: i64,
+        /// Default: now.
+        #[arg(long, value_parser = parse_time)]
+        deleted_at: Option<EventTime>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct BulkArgs {
+    /// Number of events to send.
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub count: u64,
+    /// Which events to send.
+    #[arg(long = "type", value_enum, default_value_t = BulkType::Created)]
+    pub kind: BulkType,
+    /// Events per second, e.g. `500` or `500/s` (default: as fast as possible).
+    #[arg(long, value_parser = parse_rate)]
+    pub rate: Option<f64>,
+    /// Message id of the first event (default: derived from the clock, so runs differ).
+    #[arg(long)]
+    pub start_id: Option<i64>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_property(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
+        _ => Err(format!("`{s}` is not KEY=VALUE")),
+    }
+}
+
+fn parse_time(s: &str) -> Result<EventTime, String> {
+    EventTime::parse(s)
+}
+
+/// `500`, `500/s` or `2.5/s`: a positive, finite number of events per second.
+pub fn parse_rate(s: &str) -> Result<f64, String> {
+    let n = s.trim().strip_suffix("/s").unwrap_or(s.trim());
+    match n.parse::<f64>() {
+        Ok(r) if r.is_finite() && r > 0.0 => Ok(r),
+        _ => Err(format!("`{s}` is not a positive rate such as 500 or 500/s")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn rates() {
+        assert_eq!(parse_rate("500"), Ok(500.0));
+        assert_eq!(parse_rate("2.5/s"), Ok(2.5));
+        for bad in ["0", "-1", "fast", "inf", "NaN", "5/m"] {
+            assert!(parse_rate(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn properties() {
+        assert_eq!(
+            parse_property("linger.ms=5"),
+            Ok(("linger.ms".into(), "5".into()))
+        );
+        assert_eq!(parse_property("a=b=c"), Ok(("a".into(), "b=c".into())));
+        assert!(parse_property("novalue").is_err());
+        assert!(parse_property("=x").is_err());
+    }
+
+    #[test]
+    fn bad_values_fail_to_parse() {
+        for args in [
+            &["kaftop", "bulk", "--count", "0"][..],
+            &["kaftop", "bulk", "--type", "updated"],
+            &[
+                "kaftop",
+                "publish",
+                "read",
+                "--message-id",
+                "x",
+                "--receiver-id",
+                "1",
+            ],
+            &["kaftop", "publish", "read", "--message-id", "1"],
+            &[
+                "kaftop",
+                "publish",
+                "read",
+                "--message-id",
+                "1",
+                "--receiver-id",
+                "2",
+                "--read-at",
+                "noon",
+            ],
+        ] {
+            assert!(Cli::try_parse_from(args).is_err(), "{args:?}");
+        }
+        let ok = Cli::try_parse_from([
+            "kaftop", "-b", "h:1", "bulk", "--count", "5", "--type", "mixed", "--rate", "10/s",
+        ])
+        .unwrap();
+        let Some(Command::Bulk(b)) = ok.command else {
+            panic!()
+        };
+        assert_eq!((b.count, b.kind, b.rate), (5, BulkType::Mixed, Some(10.0)));
+    }
+}

@@ -1,0 +1,52 @@
+//! The subcommands: each resolves what it needs and prints a human table or JSON.
+
+mod config_check;
+mod publish;
+mod topics;
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use crate::cli::{Cli, Command};
+use crate::config::{self, Overrides, Resolved};
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    let overrides = Overrides {
+        config_file: cli.config.clone(),
+        profile: cli.profile.clone(),
+        bootstrap_servers: cli.bootstrap_servers.clone(),
+        properties: cli.properties.clone(),
+        data_dir: cli.data_dir.clone(),
+    };
+    let Some(command) = cli.command else {
+        anyhow::bail!("no subcommand given; see `kaftop --help`");
+    };
+    if let Command::Config(c) = command {
+        // Only validation: no logging, no runtime.
+        return config_check::run(c, overrides);
+    }
+    let cfg = config::load(&overrides)?;
+    let _log = crate::logging::init(&cfg.data_dir);
+    tracing::info!(profile = %cfg.profile, bootstrap = %cfg.bootstrap_servers, "starting");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(dispatch(command, cfg))
+}
+
+async fn dispatch(command: Command, cfg: Resolved) -> Result<ExitCode> {
+    match command {
+        Command::Config(_) => unreachable!("handled before the runtime starts"),
+        Command::Publish(p) => publish::publish(p, &cfg).await,
+        Command::Bulk(b) => publish::bulk(b, cfg).await,
+        Command::Topics(t) => topics::run(t, &cfg).await,
+    }
+}
+
+/// Prints a value as one line of JSON.
+fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
+    println!("{}", serde_json::to_string(v)?);
+    Ok(())
+}

@@ -1,0 +1,109 @@
+//! Publishing single records: the `publish` subcommand and, later, the TUI's
+//! publisher panel. Bulk publishing lives in [`super::bulk`].
+
+use std::time::Duration;
+
+use rdkafka::message::{Header, OwnedHeaders};
+use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
+use serde::Serialize;
+
+use super::client::{base_config, require_topics, KafkaError};
+use crate::config::Resolved;
+use crate::events::MessageEvent;
+
+/// How long one delivery may take before it is reported as failed.
+pub const DELIVERY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Producer settings of the seed's service: idempotent, acks from all replicas, and
+/// the Java client's key hashing so keys land where a Spring producer puts them.
+pub fn producer_config(cfg: &Resolved) -> rdkafka::ClientConfig {
+    let mut c = base_config(cfg);
+    for (k, v) in [
+        ("enable.idempotence", "true"),
+        ("acks", "all"),
+        ("partitioner", "murmur2_random"),
+        ("message.timeout.ms", "30000"),
+    ] {
+        // Explicit user properties win over our defaults.
+        if !cfg.properties.contains_key(k) {
+            c.set(k, v);
+        }
+    }
+    c
+}
+
+/// Where a record landed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Delivered {
+    pub topic: String,
+    pub partition: i32,
+    pub offset: i64,
+}
+
+pub struct Publisher {
+    producer: FutureProducer,
+    bootstrap: String,
+}
+
+impl Publisher {
+    pub fn new(cfg: &Resolved) -> Result<Self, KafkaError> {
+        let producer = producer_config(cfg)
+            .create()
+            .map_err(KafkaError::client("creating producer"))?;
+        Ok(Publisher {
+            producer,
+            bootstrap: cfg.bootstrap_servers.clone(),
+        })
+    }
+
+    /// Checks that the cluster answers and `topic` exists (blocking).
+    pub fn check_topic(&self, topic: &str) -> Result<(), KafkaError> {
+        require_topics(self.producer.client(), &self.bootstrap, &[topic])
+    }
+
+    /// Publishes one service event keyed by its message id.
+    pub async fn publish_event(
+        &self,
+        topic: &str,
+        event: &MessageEvent,
+    ) -> Result<Delivered, KafkaError> {
+        let key = event.message_id().to_string();
+        self.publish(topic, Some(key.as_bytes()), &[], event.to_json().as_bytes())
+            .await
+    }
+
+    /// Publishes any record: the free-form publish of the TUI.
+    pub async fn publish(
+        &self,
+        topic: &str,
+        key: Option<&[u8]>,
+        headers: &[(String, String)],
+        value: &[u8],
+    ) -> Result<Delivered, KafkaError> {
+        let mut record = FutureRecord::<[u8], [u8]>::to(topic).payload(value);
+        if let Some(k) = key {
+            record = record.key(k);
+        }
+        if !headers.is_empty() {
+            let mut h = OwnedHeaders::new_with_capacity(headers.len());
+            for (k, v) in headers {
+                h = h.insert(Header {
+                    key: k,
+                    value: Some(v.as_bytes()),
+                });
+            }
+            record = record.headers(h);
+        }
+        match self.producer.send(record, DELIVERY_TIMEOUT).await {
+            Ok(d) => Ok(Delivered {
+                topic: topic.to_string(),
+                partition: d.partition,
+                offset: d.offset,
+            }),
+            Err((source, _)) => Err(KafkaError::Client {
+                context: "delivery failed",
+                source,
+            }),
+        }
+    }
+}

@@ -1,0 +1,132 @@
+//! `kaftop topics ensure`: create the service's topics (and their dead-letter
+//! topics) when they are missing.
+
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::types::RDKafkaErrorCode;
+use serde::Serialize;
+
+use super::client::{base_config, describe, KafkaError, METADATA_TIMEOUT};
+use crate::config::{Resolved, TopicSpec};
+use crate::events::dlq_topic;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    Created,
+    Exists { partitions: usize },
+    Failed { reason: String },
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EnsureResult {
+    pub topic: String,
+    pub partitions: i32,
+    pub replication_factor: i32,
+    #[serde(flatten)]
+    pub outcome: Outcome,
+}
+
+/// The topics the service needs: the three event topics and their DLQs, which
+/// share their source topic's partitions and replication factor.
+pub fn wanted_topics(cfg: &Resolved) -> Vec<TopicSpec> {
+    cfg.topics
+        .all()
+        .into_iter()
+        .flat_map(|t| {
+            let dlq = TopicSpec {
+                name: dlq_topic(&t.name),
+                ..t.clone()
+            };
+            [t.clone(), dlq]
+        })
+        .collect()
+}
+
+pub fn admin_client(cfg: &Resolved) -> Result<AdminClient<DefaultClientContext>, KafkaError> {
+    base_config(cfg)
+        .create()
+        .map_err(KafkaError::client("creating admin client"))
+}
+
+/// Creates every wanted topic that does not exist yet; never alters existing ones.
+pub async fn ensure(cfg: &Resolved) -> Result<Vec<EnsureResult>, KafkaError> {
+    let admin = admin_client(cfg)?;
+    let wanted = wanted_topics(cfg);
+    let md = {
+        let client = admin.inner();
+        let bootstrap = cfg.bootstrap_servers.clone();
+        // Metadata calls block; keep them off the async runtime's workers.
+        tokio::task::block_in_place(|| client.fetch_metadata(None, METADATA_TIMEOUT)).map_err(
+            |e| KafkaError::Unreachable {
+                bootstrap,
+                reason: describe(&e),
+            },
+        )?
+    };
+    let existing: std::collections::HashMap<&str, usize> = md
+        .topics()
+        .iter()
+        .map(|t| (t.name(), t.partitions().len()))
+        .collect();
+
+    let missing: Vec<&TopicSpec> = wanted
+        .iter()
+        .filter(|t| !existing.contains_key(t.name.as_str()))
+        .collect();
+    let new_topics: Vec<NewTopic> = missing
+        .iter()
+        .map(|t| {
+            NewTopic::new(
+                &t.name,
+                t.partitions,
+                TopicReplication::Fixed(t.replication_factor),
+            )
+        })
+        .collect();
+    let mut created = std::collections::HashMap::new();
+    if !new_topics.is_empty() {
+        let opts = AdminOptions::new().operation_timeout(Some(METADATA_TIMEOUT));
+        let results = admin
+            .create_topics(&new_topics, &opts)
+            .await
+            .map_err(KafkaError::client("creating topics"))?;
+        for r in results {
+            match r {
+                Ok(name) => {
+                    created.insert(name, Outcome::Created);
+                }
+                // Created by someone else in the meantime: that is what we wanted.
+                Err((name, RDKafkaErrorCode::TopicAlreadyExists)) => {
+                    created.insert(name, Outcome::Exists { partitions: 0 });
+                }
+                Err((name, code)) => {
+                    created.insert(
+                        name,
+                        Outcome::Failed {
+                            reason: code.to_string(),
+                        },
+                    );
+                }
+            }
+        }
+    }
+
+    Ok(wanted
+        .into_iter()
+        .map(|t| {
+            let outcome = match existing.get(t.name.as_str()) {
+                Some(&partitions) => Outcome::Exists { partitions },
+                None => created.remove(&t.name).unwrap_or(Outcome::Failed {
+                    reason: "no result from the broker".into(),
+                }),
+            };
+            EnsureResult {
+                topic: t.name,
+                partitions: t.partitions,
+                replication_factor: t.replication_factor,
+                outcome,
+            }
+        })
+        .collect())
+}
