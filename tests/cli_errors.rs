@@ -1,0 +1,85 @@
+//! Bad command-line values and an unreachable broker: a non-zero exit with a
+//! one-line reason, before anything is sent.
+
+mod common;
+
+use common::kaftop;
+
+/// Runs kaftop with bad arguments: it must fail, with the reason on stderr's first line.
+fn stderr_of_failure(args: &[&str]) -> String {
+    let out = kaftop().args(args).output().unwrap();
+    assert!(!out.status.success(), "{args:?} succeeded");
+    assert!(out.stdout.is_empty(), "{args:?} printed to stdout");
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let first = stderr.lines().next().unwrap_or_default();
+    assert!(
+        first.starts_with("error: ") || first.starts_with("kaftop: error: "),
+        "{args:?}: {stderr}"
+    );
+    stderr
+}
+
+#[test]
+fn bad_values_are_rejected_with_a_reason() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["bulk", "--count", "0"], "--count"),
+        (&["bulk", "--count", "many"], "invalid digit"),
+        (&["bulk", "--type", "updated"], "updated"),
+        (&["bulk", "--rate", "fast"], "is not a positive rate"),
+        (
+            &[
+                "publish",
+                "created",
+                "--message-id",
+                "abc",
+                "--sender-id",
+                "1",
+                "--receiver-id",
+                "2",
+                "--content",
+                "x",
+            ],
+            "invalid digit",
+        ),
+        (&["publish", "read", "--message-id", "1"], "--receiver-id"),
+        (&["-X", "nokey", "bulk"], "is not KEY=VALUE"),
+        (&["-b", "no-port", "bulk"], "`no-port` is not host:port"),
+    ];
+    for (args, expected) in cases {
+        let stderr = stderr_of_failure(args);
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn unreachable_broker_is_a_one_line_error() {
+    // Port 1 on loopback: nothing listens there.
+    for args in [
+        &[
+            "-b",
+            "127.0.0.1:1",
+            "publish",
+            "read",
+            "--message-id",
+            "1",
+            "--receiver-id",
+            "2",
+        ][..],
+        &["-b", "127.0.0.1:1", "bulk", "--count", "10"],
+        &["-b", "127.0.0.1:1", "topics", "ensure"],
+    ] {
+        let out = kaftop()
+            .args(args)
+            .env("KAFTOP_CONFIG", "/dev/null")
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            stderr.starts_with("kaftop: error: cannot reach the cluster at 127.0.0.1:1"),
+            "{args:?}: {stderr}"
+        );
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+        assert!(out.stdout.is_empty());
+    }
+}
