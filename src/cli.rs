@@ -2,6 +2,7 @@
 //! bad flag is a one-line error before anything connects.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
@@ -44,9 +45,101 @@ pub enum Command {
     Publish(PublishCommand),
     /// Publish many events and report throughput and delivery latency.
     Bulk(BulkArgs),
-    /// Manage the service's topics.
+    /// Topics with partitions, replication, ISR, messages and msg/s; `ensure` creates them.
+    Topics(TopicsArgs),
+    /// Consumer-group lag per partition, as `kafka-consumer-groups --describe` shows it.
+    Lag(LagArgs),
+    /// Print records of a topic (never joins a group, never commits).
+    Tail(TailArgs),
+    /// Run the message service's reference consumers (notification, analytics, ...).
+    Consumers(ConsumersArgs),
+    /// Inspect the reference consumers' store.
     #[command(subcommand)]
-    Topics(TopicsCommand),
+    Services(ServicesCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct TopicsArgs {
+    #[command(subcommand)]
+    pub command: Option<TopicsCommand>,
+    /// Measure msg/s over this interval (two refreshes this far apart).
+    #[arg(long, default_value = "5s", value_parser = parse_duration)]
+    pub interval: Duration,
+    /// Include internal topics (`__consumer_offsets`, ...).
+    #[arg(long)]
+    pub all: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LagArgs {
+    /// Only these groups (repeatable; default: every group the cluster lists).
+    #[arg(long = "group", short = 'g', value_name = "GROUP")]
+    pub groups: Vec<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TailArgs {
+    pub topic: String,
+    /// Start at the beginning of each partition.
+    #[arg(long, conflicts_with_all = ["offset", "since"])]
+    pub from_beginning: bool,
+    /// Start at this offset in each partition (negative: that many before the end).
+    #[arg(long, allow_hyphen_values = true, conflicts_with = "since")]
+    pub offset: Option<i64>,
+    /// Start at records newer than this: a duration (`10m`) or a timestamp (RFC 3339).
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Stop after this many records (default: 10, unless --follow).
+    #[arg(short = 'n', long = "max-records")]
+    pub count: Option<u64>,
+    /// Only this partition.
+    #[arg(long)]
+    pub partition: Option<i32>,
+    /// Keep waiting for new records.
+    #[arg(short, long)]
+    pub follow: bool,
+    /// Values longer than this many bytes are truncated (with their size shown).
+    #[arg(long, default_value_t = 4096)]
+    pub max_value_bytes: usize,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ConsumersArgs {
+    /// Which services to run (repeatable; default: all four).
+    #[arg(long = "service", value_enum)]
+    pub services: Vec<ServiceName>,
+    /// Consumers per service group in this process (overrides the config).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub concurrency: Option<u32>,
+    /// Stop after this long (default: until SIGINT/SIGTERM).
+    #[arg(long, value_parser = parse_duration)]
+    pub duration: Option<Duration>,
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, clap::ValueEnum, serde::Serialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum ServiceName {
+    Notification,
+    Analytics,
+    ReadReceipt,
+    Archive,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ServicesCommand {
+    /// Totals from the services' store.
+    Report {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -137,6 +230,17 @@ fn parse_property(s: &str) -> Result<(String, String), String> {
     match s.split_once('=') {
         Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
         _ => Err(format!("`{s}` is not KEY=VALUE")),
+    }
+}
+
+/// `500ms`, `5s`, `10m`: a positive duration.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    match humantime::parse_duration(s.trim()) {
+        Ok(d) if !d.is_zero() => Ok(d),
+        Ok(_) => Err("must be greater than zero".into()),
+        Err(e) => Err(format!(
+            "`{s}` is not a duration such as 500ms, 5s or 10m: {e}"
+        )),
     }
 }
 

@@ -1,7 +1,10 @@
 //! The subcommands: each resolves what it needs and prints a human table or JSON.
 
 mod config_check;
+mod lag;
 mod publish;
+mod services;
+mod tail;
 mod topics;
 
 use std::process::ExitCode;
@@ -42,6 +45,10 @@ async fn dispatch(command: Command, cfg: Resolved) -> Result<ExitCode> {
         Command::Publish(p) => publish::publish(p, &cfg).await,
         Command::Bulk(b) => publish::bulk(b, cfg).await,
         Command::Topics(t) => topics::run(t, &cfg).await,
+        Command::Lag(l) => lag::run(l, &cfg).await,
+        Command::Tail(t) => tail::run(t, &cfg).await,
+        Command::Consumers(c) => services::consumers(c, cfg).await,
+        Command::Services(s) => services::services(s, &cfg).await,
     }
 }
 

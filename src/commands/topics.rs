@@ -4,12 +4,22 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-use crate::cli::TopicsCommand;
+use crate::cli::{TopicsArgs, TopicsCommand};
 use crate::config::Resolved;
 use crate::kafka::topics::{ensure, Outcome};
 
-pub async fn run(cmd: TopicsCommand, cfg: &Resolved) -> Result<ExitCode> {
-    let TopicsCommand::Ensure { json } = cmd;
+pub async fn run(args: TopicsArgs, cfg: &Resolved) -> Result<ExitCode> {
+    match args.command {
+        Some(TopicsCommand::Ensure { json }) => ensure_topics(json, cfg).await,
+        None => list_topics(&args, cfg).await,
+    }
+}
+
+async fn list_topics(_args: &TopicsArgs, _cfg: &Resolved) -> Result<ExitCode> {
+    anyhow::bail!("not implemented yet")
+}
+
+async fn ensure_topics(json: bool, cfg: &Resolved) -> Result<ExitCode> {
     let results = ensure(cfg).await?;
     let failed = results
         .iter()

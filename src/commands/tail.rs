@@ -1,0 +1,11 @@
+//! `kaftop tail`.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use crate::config::Resolved;
+
+pub async fn run(_args: crate::cli::TailArgs, _cfg: &Resolved) -> Result<ExitCode> {
+    anyhow::bail!("not implemented yet")
+}
