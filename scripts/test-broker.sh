@@ -10,6 +10,7 @@
 #   KAFTOP_BROKER_DIR       state directory (default ${TMPDIR:-/tmp}/kaftop-test-broker);
 #                           wiped on every start
 #   KAFTOP_BROKER_TIMEOUT   seconds to wait for the broker to answer (default 30)
+#   TANSU_BIN               tansu binary to use (default: ~/.cargo/bin/tansu, then PATH)
 #
 # All chatter goes to stderr; stdout carries only the BOOTSTRAP line.
 set -euo pipefail
@@ -35,9 +36,11 @@ alive() {
     fi
 }
 
-# Path of the tansu binary: ~/.cargo/bin first, then PATH; empty if missing.
+# Path of the tansu binary: $TANSU_BIN, ~/.cargo/bin, then PATH; empty if missing.
 find_tansu() {
-    if [[ -x $HOME/.cargo/bin/tansu ]]; then
+    if [[ -n ${TANSU_BIN:-} ]]; then
+        printf '%s\n' "$TANSU_BIN"
+    elif [[ -x $HOME/.cargo/bin/tansu ]]; then
         printf '%s\n' "$HOME/.cargo/bin/tansu"
     else
         command -v tansu || true
@@ -174,7 +177,8 @@ cmd_start() {
         if ((SECONDS >= deadline)); then
             log "broker did not answer within ${START_TIMEOUT}s; log tail:"
             tail -n 30 "$LOG_FILE" >&2 || true
-            cmd_stop
+            stop_pid "$pid"
+            rm -f "$PID_FILE"
             exit 1
         fi
         sleep 0.2
@@ -183,29 +187,33 @@ cmd_start() {
     bootstrap_line
 }
 
+# Stop one process: SIGTERM, ~5 s grace, then SIGKILL.
+stop_pid() {
+    local pid=$1 i
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < 50; i++)); do
+        alive "$pid" || return 0
+        sleep 0.1
+    done
+    log "pid $pid still alive after SIGTERM; sending SIGKILL"
+    kill -KILL "$pid" 2>/dev/null || true
+    for ((i = 0; i < 50; i++)); do
+        alive "$pid" || return 0
+        sleep 0.1
+    done
+    log "warning: pid $pid did not exit"
+}
+
 cmd_stop() {
     if ! broker_running; then
         rm -f "$PID_FILE"
         log "no broker running"
         return
     fi
-    local pid i
+    local pid
     pid=$(<"$PID_FILE")
     log "stopping pid $pid"
-    kill -TERM "$pid" 2>/dev/null || true
-    # Give it ~5 s to exit cleanly, then SIGKILL.
-    for ((i = 0; i < 50; i++)); do
-        alive "$pid" || break
-        sleep 0.1
-    done
-    if alive "$pid"; then
-        log "pid $pid still alive after SIGTERM; sending SIGKILL"
-        kill -KILL "$pid" 2>/dev/null || true
-        for ((i = 0; i < 50; i++)); do
-            alive "$pid" || break
-            sleep 0.1
-        done
-    fi
+    stop_pid "$pid"
     rm -f "$PID_FILE"
     log "stopped"
 }
