@@ -9,3 +9,4 @@ pub mod config;
 pub mod events;
 pub mod kafka;
 pub mod logging;
+pub mod metrics;

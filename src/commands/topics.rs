@@ -6,7 +6,10 @@ use anyhow::Result;
 
 use crate::cli::{TopicsArgs, TopicsCommand};
 use crate::config::Resolved;
+use crate::kafka::poller::{PollerOptions, Refresher};
 use crate::kafka::topics::{ensure, Outcome};
+use crate::metrics::engine::EngineConfig;
+use crate::metrics::{MetricsEngine, TopicMetrics};
 
 pub async fn run(args: TopicsArgs, cfg: &Resolved) -> Result<ExitCode> {
     match args.command {
@@ -15,8 +18,71 @@ pub async fn run(args: TopicsArgs, cfg: &Resolved) -> Result<ExitCode> {
     }
 }
 
-async fn list_topics(_args: &TopicsArgs, _cfg: &Resolved) -> Result<ExitCode> {
-    anyhow::bail!("not implemented yet")
+/// Two refreshes `--interval` apart; msg/s is the high-watermark growth between them.
+async fn list_topics(args: &TopicsArgs, cfg: &Resolved) -> Result<ExitCode> {
+    let mut opts = PollerOptions::from_config(cfg);
+    opts.include_internal = args.all;
+    opts.only_groups = Some(Vec::new()); // topics only: skip the group calls
+    let mut refresher = Refresher::new(cfg, opts)?;
+    let mut engine = MetricsEngine::new(EngineConfig::for_interval(args.interval), cfg.lag.clone());
+    let first = tokio::task::block_in_place(|| refresher.refresh());
+    if !first.connected {
+        anyhow::bail!("{}", first.errors.join("; "));
+    }
+    engine.ingest(&first);
+    tokio::time::sleep(args.interval).await;
+    let second = tokio::task::block_in_place(|| refresher.refresh());
+    if !second.connected {
+        anyhow::bail!("{}", second.errors.join("; "));
+    }
+    let metrics = engine.ingest(&second);
+    for e in &metrics.errors {
+        eprintln!("kaftop: warning: {e}");
+    }
+    if args.json {
+        super::print_json(&metrics.topics)?;
+    } else {
+        print!("{}", render_table(&metrics.topics));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// TOPIC PARTITIONS REPLICATION ISR MESSAGES MSG/S, one line per topic.
+pub fn render_table(topics: &[TopicMetrics]) -> String {
+    if topics.is_empty() {
+        return "No topics found.\n".into();
+    }
+    let mut rows = vec![[
+        "TOPIC",
+        "PARTITIONS",
+        "REPLICATION",
+        "ISR",
+        "MESSAGES",
+        "MSG/S",
+    ]
+    .map(String::from)];
+    for t in topics {
+        let min_isr = t.partitions.iter().map(|p| p.isr.len()).min().unwrap_or(0);
+        let isr = if t.under_replicated > 0 {
+            format!(
+                "{min_isr}/{} ({} under-replicated)",
+                t.replication, t.under_replicated
+            )
+        } else {
+            format!("{min_isr}/{}", t.replication)
+        };
+        rows.push([
+            t.name.clone(),
+            t.partitions.len().to_string(),
+            t.replication.to_string(),
+            isr,
+            t.messages.to_string(),
+            t.rate
+                .map(|r| format!("{r:.1}"))
+                .unwrap_or_else(|| "-".into()),
+        ]);
+    }
+    super::table(&rows)
 }
 
 async fn ensure_topics(json: bool, cfg: &Resolved) -> Result<ExitCode> {

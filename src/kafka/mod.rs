@@ -1,9 +1,13 @@
 //! Everything that talks to Kafka. No UI types live here: the TUI and the headless
 //! subcommands both call into this layer.
 
+pub mod admin;
 pub mod bulk;
 pub mod client;
+pub mod poller;
 pub mod publisher;
+pub mod record;
+pub mod snapshot;
 pub mod topics;
 
 pub use client::KafkaError;

@@ -1,0 +1,411 @@
+//! The poller: every interval, one [`ClusterSnapshot`] built from batched admin
+//! calls, handed to a callback. It runs on its own thread because librdkafka's
+//! metadata and admin calls block. Failures become part of the snapshot; the loop
+//! backs off while the cluster is unreachable and recovers by itself.
+
+use std::collections::BTreeSet;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use rdkafka::metadata::Metadata;
+
+use super::admin::{Admin, OffsetSpec};
+use super::client::describe;
+use super::snapshot::{
+    BrokerInfo, ClusterSnapshot, GroupInfo, GroupOffset, PartitionInfo, TopicInfo,
+};
+use super::KafkaError;
+use crate::config::Resolved;
+
+/// The four reference consumers' groups: always worth looking for.
+pub const SERVICE_GROUPS: [&str; 4] = [
+    "notification-service-group",
+    "analytics-service-group",
+    "read-receipt-service-group",
+    "archive-service-group",
+];
+
+#[derive(Debug, Clone)]
+pub struct PollerOptions {
+    pub interval: Duration,
+    /// Timeout of each request of a refresh.
+    pub timeout: Duration,
+    /// Show `__consumer_offsets` and other internal topics.
+    pub include_internal: bool,
+    /// Groups to show when the cluster cannot list groups (and in addition to
+    /// the listed ones when they have committed offsets).
+    pub known_groups: Vec<String>,
+    /// Only these groups (e.g. `kaftop lag --group G`).
+    pub only_groups: Option<Vec<String>>,
+}
+
+impl PollerOptions {
+    pub fn from_config(cfg: &Resolved) -> Self {
+        let mut known: BTreeSet<String> = SERVICE_GROUPS.iter().map(|g| g.to_string()).collect();
+        known.extend(cfg.lag.groups.keys().cloned());
+        PollerOptions {
+            interval: cfg.poll_interval,
+            timeout: Duration::from_secs(5),
+            include_internal: false,
+            known_groups: known.into_iter().collect(),
+            only_groups: None,
+        }
+    }
+}
+
+/// Builds snapshots. Owns the admin client, so a refresh reuses connections.
+pub struct Refresher {
+    admin: Admin,
+    opts: PollerOptions,
+    bootstrap: String,
+    started: Instant,
+}
+
+pub fn is_internal_topic(name: &str) -> bool {
+    name.starts_with("__") || name.starts_with("_confluent")
+}
+
+impl Refresher {
+    pub fn new(cfg: &Resolved, opts: PollerOptions) -> Result<Self, KafkaError> {
+        let admin = Admin::from_resolved(cfg).map_err(|e| KafkaError::Unreachable {
+            bootstrap: cfg.bootstrap_servers.clone(),
+            reason: e.to_string(),
+        })?;
+        Ok(Refresher {
+            admin,
+            opts,
+            bootstrap: cfg.bootstrap_servers.clone(),
+            started: Instant::now(),
+        })
+    }
+
+    pub fn admin(&self) -> &Admin {
+        &self.admin
+    }
+
+    /// One refresh. Never fails: what went wrong is in `errors`.
+    pub fn refresh(&mut self) -> ClusterSnapshot {
+        let requests_before = self.admin.requests_sent();
+        let mut snap = ClusterSnapshot {
+            taken_at_ms: chrono::Utc::now().timestamp_millis(),
+            mono_ms: self.started.elapsed().as_millis() as u64,
+            ..Default::default()
+        };
+        let timeout = self.opts.timeout;
+        let md = match self.admin.client().fetch_metadata(None, timeout) {
+            Ok(md) => md,
+            Err(e) => {
+                snap.errors.push(format!(
+                    "cannot reach the cluster at {}: {}",
+                    self.bootstrap,
+                    describe(&e)
+                ));
+                snap.requests = 1;
+                return snap;
+            }
+        };
+        let mut metadata_requests = 1;
+        snap.connected = true;
+        snap.brokers = md
+            .brokers()
+            .iter()
+            .map(|b| BrokerInfo {
+                id: b.id(),
+                host: b.host().to_string(),
+                port: b.port(),
+            })
+            .collect();
+        snap.brokers.sort_by_key(|b| b.id);
+        snap.cluster_id = self.admin.client().fetch_cluster_id(timeout);
+        snap.controller = self.controller_id(timeout);
+        metadata_requests += 2;
+        snap.topics = self.topics(&md, &mut snap.errors);
+        self.watermarks(&mut snap);
+        snap.groups = self.groups(&mut snap.errors);
+        snap.requests = self.admin.requests_sent() - requests_before + metadata_requests;
+        snap
+    }
+
+    fn controller_id(&self, timeout: Duration) -> Option<i32> {
+        // SAFETY: the handle is valid for the lifetime of `self.admin`;
+        // rd_kafka_controllerid only reads cached metadata (or waits for it).
+        let id = unsafe {
+            rdkafka_sys::rd_kafka_controllerid(
+                self.admin.client().native_ptr(),
+                timeout.as_millis() as i32,
+            )
+        };
+        (id >= 0).then_some(id)
+    }
+
+    fn topics(&self, md: &Metadata, errors: &mut Vec<String>) -> Vec<TopicInfo> {
+        let mut topics: Vec<TopicInfo> = md
+            .topics()
+            .iter()
+            .filter(|t| self.opts.include_internal || !is_internal_topic(t.name()))
+            .map(|t| {
+                let mut partitions: Vec<PartitionInfo> = t
+                    .partitions()
+                    .iter()
+                    .map(|p| PartitionInfo {
+                        id: p.id(),
+                        leader: p.leader(),
+                        replicas: p.replicas().to_vec(),
+                        isr: p.isr().to_vec(),
+                        low: None,
+                        high: None,
+                        error: p
+                            .error()
+                            .map(|e| format!("{:?}", rdkafka::types::RDKafkaErrorCode::from(e))),
+                    })
+                    .collect();
+                partitions.sort_by_key(|p| p.id);
+                TopicInfo {
+                    name: t.name().to_string(),
+                    internal: is_internal_topic(t.name()),
+                    partitions,
+                    error: t
+                        .error()
+                        .map(|e| format!("{:?}", rdkafka::types::RDKafkaErrorCode::from(e))),
+                }
+            })
+            .collect();
+        topics.sort_by(|a, b| a.name.cmp(&b.name));
+        for t in &topics {
+            if let Some(e) = &t.error {
+                errors.push(format!("topic {}: {e}", t.name));
+            }
+        }
+        topics
+    }
+
+    /// Low and high watermarks of every partition: two batched ListOffsets calls
+    /// (librdkafka sends one request per partition leader).
+    fn watermarks(&self, snap: &mut ClusterSnapshot) {
+        let all: Vec<(String, i32)> = snap
+            .topics
+            .iter()
+            .flat_map(|t| t.partitions.iter().map(|p| (t.name.clone(), p.id)))
+            .collect();
+        if all.is_empty() {
+            return;
+        }
+        for spec in [OffsetSpec::Earliest, OffsetSpec::Latest] {
+            match self.admin.list_offsets(&all, spec, self.opts.timeout) {
+                Ok(offsets) => {
+                    let mut first_error = None;
+                    for o in offsets {
+                        let Some(p) = snap
+                            .topics
+                            .iter_mut()
+                            .find(|t| t.name == o.topic)
+                            .and_then(|t| t.partitions.iter_mut().find(|p| p.id == o.partition))
+                        else {
+                            continue;
+                        };
+                        match o.offset {
+                            Ok(v) if spec == OffsetSpec::Earliest => p.low = Some(v),
+                            Ok(v) => p.high = Some(v),
+                            Err(e) => {
+                                first_error.get_or_insert_with(|| {
+                                    format!("{}[{}]: {e}", o.topic, o.partition)
+                                });
+                                p.error = Some(e);
+                            }
+                        }
+                    }
+                    if let Some(e) = first_error {
+                        snap.errors.push(format!("watermarks: {e}"));
+                    }
+                }
+                Err(e) => snap.errors.push(format!("watermarks: {e}")),
+            }
+        }
+    }
+
+    fn groups(&self, errors: &mut Vec<String>) -> Vec<GroupInfo> {
+        let timeout = self.opts.timeout;
+        let names: Vec<String> = match &self.opts.only_groups {
+            Some(only) => only.clone(),
+            None => match self.admin.list_groups(timeout) {
+                Ok(list) => {
+                    errors.extend(list.errors.iter().map(|e| format!("listing groups: {e}")));
+                    let mut names: BTreeSet<String> =
+                        list.groups.into_iter().map(|g| g.group_id).collect();
+                    // Known groups the list lacks still show when they have offsets.
+                    names.extend(self.opts.known_groups.iter().cloned());
+                    names.into_iter().collect()
+                }
+                Err(e) => {
+                    errors.push(format!(
+                        "listing groups is not supported here ({e}); showing known groups"
+                    ));
+                    self.opts.known_groups.clone()
+                }
+            },
+        };
+        if names.is_empty() {
+            return Vec::new();
+        }
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let descriptions = match self.admin.describe_groups(&refs, timeout) {
+            Ok(d) => d,
+            Err(e) => {
+                errors.push(format!(
+                    "describing groups is not supported here ({e}); members unknown"
+                ));
+                Vec::new()
+            }
+        };
+        let listed_only_if_active = self.opts.only_groups.is_none();
+        let mut groups = Vec::with_capacity(names.len());
+        for name in names {
+            let describe_error = descriptions
+                .iter()
+                .find(|d| d.group_id == name)
+                .and_then(|d| d.error.clone());
+            let desc = descriptions
+                .iter()
+                .find(|d| d.group_id == name && d.error.is_none());
+            let (offsets, offsets_error) = match self.admin.committed_offsets(&name, timeout) {
+                Ok(list) => (
+                    list.into_iter()
+                        .filter(|o| self.opts.include_internal || !is_internal_topic(&o.topic))
+                        .map(|o| GroupOffset {
+                            topic: o.topic,
+                            partition: o.partition,
+                            committed: o.offset,
+                        })
+                        .collect::<Vec<_>>(),
+                    None,
+                ),
+                Err(e) => (Vec::new(), Some(e.to_string())),
+            };
+            let exists = desc.is_some_and(|d| d.state != super::admin::GroupState::Dead)
+                || !offsets.is_empty();
+            let is_known_only = self.opts.known_groups.contains(&name);
+            if listed_only_if_active && is_known_only && !exists {
+                // A configured group that is not on this cluster: nothing to show.
+                continue;
+            }
+            groups.push(GroupInfo {
+                group_id: name,
+                state: desc.map(|d| d.state),
+                members: desc.map(|d| d.members.clone()),
+                offsets,
+                error: offsets_error.or(describe_error),
+            });
+        }
+        groups
+    }
+}
+
+/// Messages to the poller thread.
+enum Control {
+    Stop,
+    RefreshNow,
+}
+
+/// A running poller; dropping it stops the thread.
+pub struct PollerHandle {
+    tx: mpsc::Sender<Control>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl PollerHandle {
+    /// Asks for a refresh now instead of at the next tick.
+    pub fn refresh_now(&self) {
+        let _ = self.tx.send(Control::RefreshNow);
+    }
+
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        let _ = self.tx.send(Control::Stop);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for PollerHandle {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// Longest wait between attempts while the cluster is unreachable.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+/// Next wait: the interval while healthy, doubling per consecutive failure.
+pub fn next_wait(interval: Duration, consecutive_failures: u32) -> Duration {
+    if consecutive_failures == 0 {
+        return interval;
+    }
+    let factor = 1u32 << consecutive_failures.min(16).saturating_sub(1);
+    interval
+        .saturating_mul(factor)
+        .min(MAX_BACKOFF.max(interval))
+}
+
+/// Runs `refresher` every interval on its own thread, passing each snapshot to
+/// `sink`; stops when `sink` returns false or the handle is dropped.
+pub fn spawn(
+    mut refresher: Refresher,
+    mut sink: impl FnMut(ClusterSnapshot) -> bool + Send + 'static,
+) -> PollerHandle {
+    let (tx, rx) = mpsc::channel();
+    let interval = refresher.opts.interval;
+    let thread = std::thread::Builder::new()
+        .name("kaftop-poller".into())
+        .spawn(move || {
+            let mut failures = 0u32;
+            loop {
+                let snap = refresher.refresh();
+                failures = if snap.connected { 0 } else { failures + 1 };
+                if !snap.connected {
+                    tracing::warn!(errors = ?snap.errors, failures, "refresh failed");
+                }
+                if !sink(snap) {
+                    return;
+                }
+                match rx.recv_timeout(next_wait(interval, failures)) {
+                    Ok(Control::Stop) | Err(RecvTimeoutError::Disconnected) => return,
+                    Ok(Control::RefreshNow) | Err(RecvTimeoutError::Timeout) => {}
+                }
+            }
+        })
+        .ok();
+    PollerHandle { tx, thread }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_caps() {
+        let i = Duration::from_secs(2);
+        assert_eq!(next_wait(i, 0), i);
+        assert_eq!(next_wait(i, 1), i);
+        assert_eq!(next_wait(i, 2), Duration::from_secs(4));
+        assert_eq!(next_wait(i, 4), Duration::from_secs(16));
+        assert_eq!(next_wait(i, 5), MAX_BACKOFF);
+        assert_eq!(next_wait(i, 1000), MAX_BACKOFF);
+        // An interval longer than the cap is never shortened.
+        assert_eq!(
+            next_wait(Duration::from_secs(60), 3),
+            Duration::from_secs(60)
+        );
+    }
+
+    #[test]
+    fn internal_topics() {
+        assert!(is_internal_topic("__consumer_offsets"));
+        assert!(is_internal_topic("_confluent-metrics"));
+        assert!(!is_internal_topic("message.created"));
+    }
+}

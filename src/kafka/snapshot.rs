@@ -1,0 +1,109 @@
+//! One refresh of cluster state: plain data sent from the poller to whoever draws
+//! or prints it. Nothing here is derived; rates, lag and status live in `metrics`.
+
+use serde::Serialize;
+
+use super::admin::{GroupState, MemberDescription};
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ClusterSnapshot {
+    /// Wall-clock time of the refresh (ms since the epoch), for display.
+    pub taken_at_ms: i64,
+    /// Monotonic time of the refresh (ms since the poller started), for rates.
+    pub mono_ms: u64,
+    /// False when the cluster could not be reached at all in this refresh.
+    pub connected: bool,
+    pub cluster_id: Option<String>,
+    pub controller: Option<i32>,
+    pub brokers: Vec<BrokerInfo>,
+    pub topics: Vec<TopicInfo>,
+    pub groups: Vec<GroupInfo>,
+    /// Non-fatal problems of this refresh, one line each (unreachable broker,
+    /// unsupported API and what was used instead, authorization errors...).
+    pub errors: Vec<String>,
+    /// Kafka requests this refresh made (admin calls and metadata requests).
+    pub requests: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BrokerInfo {
+    pub id: i32,
+    pub host: String,
+    pub port: i32,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TopicInfo {
+    pub name: String,
+    pub internal: bool,
+    pub partitions: Vec<PartitionInfo>,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PartitionInfo {
+    pub id: i32,
+    pub leader: i32,
+    pub replicas: Vec<i32>,
+    pub isr: Vec<i32>,
+    /// Log start offset (low watermark); `None` when it could not be read.
+    pub low: Option<i64>,
+    /// Log end offset (high watermark); `None` when it could not be read.
+    pub high: Option<i64>,
+    pub error: Option<String>,
+}
+
+impl PartitionInfo {
+    /// Records currently in the partition.
+    pub fn messages(&self) -> Option<i64> {
+        Some((self.high? - self.low?).max(0))
+    }
+
+    pub fn under_replicated(&self) -> bool {
+        self.isr.len() < self.replicas.len()
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupInfo {
+    pub group_id: String,
+    /// `None`: the cluster could not describe the group (see `error`).
+    pub state: Option<GroupState>,
+    /// `None`: members unknown (the broker cannot describe groups).
+    pub members: Option<Vec<MemberDescription>>,
+    /// Committed offsets, one per partition the group has committed to.
+    pub offsets: Vec<GroupOffset>,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GroupOffset {
+    pub topic: String,
+    pub partition: i32,
+    /// `None`: no committed offset for this partition.
+    pub committed: Option<i64>,
+}
+
+impl GroupInfo {
+    /// The member a partition is assigned to, when members are known.
+    pub fn owner(&self, topic: &str, partition: i32) -> Option<&MemberDescription> {
+        self.members.as_ref()?.iter().find(|m| {
+            m.assignment
+                .iter()
+                .any(|(t, p)| t == topic && *p == partition)
+        })
+    }
+}
+
+impl ClusterSnapshot {
+    pub fn topic(&self, name: &str) -> Option<&TopicInfo> {
+        self.topics.iter().find(|t| t.name == name)
+    }
+
+    pub fn partition(&self, topic: &str, partition: i32) -> Option<&PartitionInfo> {
+        self.topic(topic)?
+            .partitions
+            .iter()
+            .find(|p| p.id == partition)
+    }
+}

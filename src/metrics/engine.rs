@@ -1,0 +1,387 @@
+//! Folds successive snapshots into the metrics the dashboard and the headless
+//! commands show. All state is bounded: per-key state of topics, partitions and
+//! groups that vanish from the cluster is dropped, and histories are ring buffers.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::distribution::{distribution, Distribution};
+use super::history::Ring;
+use super::lag::{eta, partition_lag, time_lag_secs, Eta};
+use super::rate::{CounterRate, Sample};
+use super::status::{partition_status, LagPoint, LagStatus};
+use crate::config::LagConfig;
+use crate::kafka::admin::GroupState;
+use crate::kafka::snapshot::{BrokerInfo, ClusterSnapshot};
+
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Window of the lag status rules (Burrow evaluates ~10 refreshes).
+    pub status_window: Duration,
+    /// How far back sparklines reach.
+    pub history_span: Duration,
+    pub poll_interval: Duration,
+    /// Smoothing time constant of rates.
+    pub smoothing: Duration,
+}
+
+impl EngineConfig {
+    pub fn for_interval(poll_interval: Duration) -> Self {
+        EngineConfig {
+            status_window: poll_interval * 10,
+            history_span: Duration::from_secs(600),
+            poll_interval,
+            smoothing: Duration::from_secs(10),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ClusterMetrics {
+    pub taken_at_ms: i64,
+    pub connected: bool,
+    pub cluster_id: Option<String>,
+    pub controller: Option<i32>,
+    pub brokers: Vec<BrokerInfo>,
+    pub topics: Vec<TopicMetrics>,
+    pub groups: Vec<GroupMetrics>,
+    pub errors: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TopicMetrics {
+    pub name: String,
+    pub internal: bool,
+    pub replication: usize,
+    pub messages: i64,
+    /// Messages per second (smoothed), summed over partitions.
+    pub rate: Option<f64>,
+    /// Recent rates, oldest first, for a sparkline.
+    pub rate_history: Vec<f64>,
+    pub under_replicated: usize,
+    pub distribution: Distribution,
+    pub partitions: Vec<PartitionMetrics>,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PartitionMetrics {
+    pub id: i32,
+    pub leader: i32,
+    pub replicas: Vec<i32>,
+    pub isr: Vec<i32>,
+    pub low: Option<i64>,
+    pub high: Option<i64>,
+    pub messages: Option<i64>,
+    pub rate: Option<f64>,
+    pub under_replicated: bool,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupMetrics {
+    pub group_id: String,
+    pub state: Option<GroupState>,
+    /// `None`: the cluster could not tell.
+    pub members: Option<usize>,
+    pub total_lag: u64,
+    pub max_lag: u64,
+    /// Committed offsets per second over all partitions.
+    pub consume_rate: Option<f64>,
+    /// Produce rate of the partitions the group consumes.
+    pub produce_rate: Option<f64>,
+    pub time_lag_secs: Option<f64>,
+    pub eta: Eta,
+    pub status: LagStatus,
+    pub threshold: u64,
+    /// Total lag above the configured threshold.
+    pub alerting: bool,
+    /// Recent total lag, oldest first.
+    pub lag_history: Vec<u64>,
+    pub rows: Vec<GroupPartitionRow>,
+    pub error: Option<String>,
+}
+
+/// One line of `kafka-consumer-groups --describe`, plus what we derive.
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupPartitionRow {
+    pub topic: String,
+    pub partition: i32,
+    pub current_offset: Option<i64>,
+    pub log_end_offset: Option<i64>,
+    pub lag: Option<u64>,
+    /// Unclamped lag; negative when the offsets were read at different moments.
+    pub raw_lag: Option<i64>,
+    pub consumer_id: Option<String>,
+    pub host: Option<String>,
+    pub client_id: Option<String>,
+    pub consume_rate: Option<f64>,
+    pub time_lag_secs: Option<f64>,
+    pub status: LagStatus,
+}
+
+struct PartitionState {
+    produce: CounterRate,
+    seen: u64,
+}
+
+struct TopicState {
+    rates: Ring<f64>,
+    seen: u64,
+}
+
+struct GroupPartitionState {
+    consume: CounterRate,
+    points: Ring<LagPoint>,
+    last_committed: Option<i64>,
+    frozen_since_ms: u64,
+    seen: u64,
+}
+
+struct GroupHistory {
+    lags: Ring<u64>,
+    seen: u64,
+}
+
+pub struct MetricsEngine {
+    cfg: EngineConfig,
+    lag: LagConfig,
+    generation: u64,
+    partitions: HashMap<(String, i32), PartitionState>,
+    topics: HashMap<String, TopicState>,
+    group_partitions: HashMap<(String, String, i32), GroupPartitionState>,
+    groups: HashMap<String, GroupHistory>,
+}
+
+impl MetricsEngine {
+    pub fn new(cfg: EngineConfig, lag: LagConfig) -> Self {
+        MetricsEngine {
+            cfg,
+            lag,
+            generation: 0,
+            partitions: HashMap::new(),
+            topics: HashMap::new(),
+            group_partitions: HashMap::new(),
+            groups: HashMap::new(),
+        }
+    }
+
+    fn tau(&self) -> f64 {
+        self.cfg.smoothing.as_secs_f64().max(0.001)
+    }
+
+    fn history_ring<T>(&self) -> Ring<T> {
+        Ring::for_span(self.cfg.history_span, self.cfg.poll_interval)
+    }
+
+    fn window_ring(&self) -> Ring<LagPoint> {
+        Ring::new(
+            (self.cfg.status_window.as_millis() / self.cfg.poll_interval.as_millis().max(1))
+                as usize
+                + 1,
+        )
+    }
+
+    /// Folds in one refresh. A refresh that could not reach the cluster changes
+    /// no state; its metrics carry only the errors.
+    pub fn ingest(&mut self, snap: &ClusterSnapshot) -> ClusterMetrics {
+        let mut out = ClusterMetrics {
+            taken_at_ms: snap.taken_at_ms,
+            connected: snap.connected,
+            cluster_id: snap.cluster_id.clone(),
+            controller: snap.controller,
+            brokers: snap.brokers.clone(),
+            topics: Vec::new(),
+            groups: Vec::new(),
+            errors: snap.errors.clone(),
+        };
+        if !snap.connected {
+            return out;
+        }
+        self.generation += 1;
+        let generation = self.generation;
+        let now = snap.mono_ms;
+        let tau = self.tau();
+
+        for t in &snap.topics {
+            let mut partitions = Vec::with_capacity(t.partitions.len());
+            let mut topic_rate: Option<f64> = None;
+            for p in &t.partitions {
+                let st = self
+                    .partitions
+                    .entry((t.name.clone(), p.id))
+                    .or_insert_with(|| PartitionState {
+                        produce: CounterRate::new(tau),
+                        seen: generation,
+                    });
+                st.seen = generation;
+                let rate = match p.high {
+                    Some(h) => st.produce.observe(Sample {
+                        at_ms: now,
+                        value: h,
+                    }),
+                    None => st.produce.value(),
+                };
+                if let Some(r) = rate {
+                    *topic_rate.get_or_insert(0.0) += r;
+                }
+                partitions.push(PartitionMetrics {
+                    id: p.id,
+                    leader: p.leader,
+                    replicas: p.replicas.clone(),
+                    isr: p.isr.clone(),
+                    low: p.low,
+                    high: p.high,
+                    messages: p.messages(),
+                    rate,
+                    under_replicated: p.under_replicated(),
+                    error: p.error.clone(),
+                });
+            }
+            let ring = self.history_ring();
+            let ts = self
+                .topics
+                .entry(t.name.clone())
+                .or_insert_with(|| TopicState {
+                    rates: ring,
+                    seen: generation,
+                });
+            ts.seen = generation;
+            ts.rates.push(topic_rate.unwrap_or(0.0));
+            let loads: Vec<_> = partitions
+                .iter()
+                .map(|p| (p.id, p.messages.unwrap_or(0), p.rate, p.leader))
+                .collect();
+            out.topics.push(TopicMetrics {
+                name: t.name.clone(),
+                internal: t.internal,
+                replication: t
+                    .partitions
+                    .iter()
+                    .map(|p| p.replicas.len())
+                    .max()
+                    .unwrap_or(0),
+                messages: partitions.iter().filter_map(|p| p.messages).sum(),
+                rate: topic_rate,
+                rate_history: ts.rates.to_vec(),
+                under_replicated: partitions.iter().filter(|p| p.under_replicated).count(),
+                distribution: distribution(&loads),
+                partitions,
+                error: t.error.clone(),
+            });
+        }
+
+        for g in &snap.groups {
+            let mut rows = Vec::with_capacity(g.offsets.len());
+            let (mut consume, mut produce): (Option<f64>, Option<f64>) = (None, None);
+            for o in &g.offsets {
+                let part = snap.partition(&o.topic, o.partition);
+                let log_end = part.and_then(|p| p.high);
+                let lag = partition_lag(o.committed, log_end);
+                let window = self.window_ring();
+                let st = self
+                    .group_partitions
+                    .entry((g.group_id.clone(), o.topic.clone(), o.partition))
+                    .or_insert_with(|| GroupPartitionState {
+                        consume: CounterRate::new(tau),
+                        points: window,
+                        last_committed: o.committed,
+                        frozen_since_ms: now,
+                        seen: generation,
+                    });
+                st.seen = generation;
+                if st.last_committed != o.committed {
+                    st.last_committed = o.committed;
+                    st.frozen_since_ms = now;
+                }
+                let rate = match o.committed {
+                    Some(c) if c >= 0 => st.consume.observe(Sample {
+                        at_ms: now,
+                        value: c,
+                    }),
+                    _ => st.consume.value(),
+                };
+                if st.points.last().is_none_or(|p| p.at_ms < now) {
+                    st.points.push(LagPoint {
+                        at_ms: now,
+                        committed: o.committed,
+                        lag: lag.lag,
+                    });
+                }
+                let points: Vec<LagPoint> = st.points.to_vec();
+                let status = partition_status(
+                    &points,
+                    st.frozen_since_ms,
+                    self.cfg.status_window.as_millis() as u64,
+                );
+                let prate = self
+                    .partitions
+                    .get(&(o.topic.clone(), o.partition))
+                    .and_then(|p| p.produce.value());
+                if let Some(r) = rate {
+                    *consume.get_or_insert(0.0) += r;
+                }
+                if let Some(r) = prate {
+                    *produce.get_or_insert(0.0) += r;
+                }
+                let owner = g.owner(&o.topic, o.partition);
+                rows.push(GroupPartitionRow {
+                    topic: o.topic.clone(),
+                    partition: o.partition,
+                    current_offset: o.committed,
+                    log_end_offset: log_end,
+                    lag: lag.lag,
+                    raw_lag: lag.raw,
+                    consumer_id: owner.map(|m| m.member_id.clone()),
+                    host: owner.map(|m| m.host.clone()),
+                    client_id: owner.map(|m| m.client_id.clone()),
+                    consume_rate: rate,
+                    time_lag_secs: lag.lag.and_then(|l| time_lag_secs(l, prate)),
+                    status,
+                });
+            }
+            rows.sort_by(|a, b| (&a.topic, a.partition).cmp(&(&b.topic, b.partition)));
+            let total_lag: u64 = rows.iter().filter_map(|r| r.lag).sum();
+            let ring = self.history_ring();
+            let gs = self
+                .groups
+                .entry(g.group_id.clone())
+                .or_insert_with(|| GroupHistory {
+                    lags: ring,
+                    seen: generation,
+                });
+            gs.seen = generation;
+            gs.lags.push(total_lag);
+            let threshold = self.lag.threshold_for(&g.group_id);
+            out.groups.push(GroupMetrics {
+                group_id: g.group_id.clone(),
+                state: g.state,
+                members: g.members.as_ref().map(Vec::len),
+                total_lag,
+                max_lag: rows.iter().filter_map(|r| r.lag).max().unwrap_or(0),
+                consume_rate: consume,
+                produce_rate: produce,
+                time_lag_secs: rows
+                    .iter()
+                    .filter_map(|r| r.time_lag_secs)
+                    .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v)))),
+                eta: eta(total_lag, consume, produce),
+                status: rows.iter().map(|r| r.status).max().unwrap_or(LagStatus::Ok),
+                threshold,
+                alerting: total_lag > threshold,
+                lag_history: gs.lags.to_vec(),
+                rows,
+                error: g.error.clone(),
+            });
+        }
+
+        // Forget what the cluster no longer has (deleted topics, gone groups).
+        self.partitions.retain(|_, s| s.seen == generation);
+        self.topics.retain(|_, s| s.seen == generation);
+        self.group_partitions.retain(|_, s| s.seen == generation);
+        self.groups.retain(|_, s| s.seen == generation);
+        out
+    }
+}

@@ -1,0 +1,14 @@
+//! Pure functions over snapshot history: rates, lag, lag status, distribution and
+//! bounded history for sparklines. No I/O, no clock: time comes in with the data.
+
+pub mod distribution;
+pub mod engine;
+pub mod history;
+pub mod lag;
+pub mod rate;
+pub mod status;
+
+pub use engine::{
+    ClusterMetrics, GroupMetrics, GroupPartitionRow, MetricsEngine, PartitionMetrics, TopicMetrics,
+};
+pub use status::LagStatus;
