@@ -10,6 +10,8 @@
 #   KAFTOP_BROKER_DIR       state directory (default ${TMPDIR:-/tmp}/kaftop-test-broker);
 #                           wiped on every start
 #   KAFTOP_BROKER_TIMEOUT   seconds to wait for the broker to answer (default 30)
+#   KAFTOP_BROKER_PORT      listen on this port instead of a free one (a restart
+#                           on the same address, as the outage test does)
 #   TANSU_BIN               tansu binary to use (default: ~/.cargo/bin/tansu, then PATH)
 #
 # All chatter goes to stderr; stdout carries only the BOOTSTRAP line.
@@ -146,7 +148,7 @@ cmd_start() {
     touch "$MARKER"
 
     local port
-    port=$(free_port)
+    port=${KAFTOP_BROKER_PORT:-$(free_port)}
     printf '%s\n' "$port" >"$PORT_FILE"
     log "starting $tansu on 127.0.0.1:$port in $STATE_DIR"
 
