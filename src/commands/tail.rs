@@ -76,7 +76,10 @@ fn tail(args: TailArgs, cfg: &Resolved) -> Result<ExitCode> {
         .map(|s| parse_since(s, chrono::Utc::now().timestamp_millis()))
         .transpose()?;
     let mut config = base_config(cfg);
+    // librdkafka needs a group id even to assign partitions; with assign() the
+    // consumer never joins that group, and with auto-commit off it never commits.
     config
+        .set("group.id", format!("kaftop-tail-{}", std::process::id()))
         .set("enable.auto.commit", "false")
         .set("enable.auto.offset.store", "false")
         .set("fetch.message.max.bytes", "10485760");

@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 
+pub mod cluster;
+
 /// Set by `scripts/test.sh` to the broker `scripts/test-broker.sh start` started.
 pub const BOOTSTRAP_ENV: &str = "KAFTOP_TEST_BOOTSTRAP";
 
