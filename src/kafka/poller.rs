@@ -122,7 +122,7 @@ impl Refresher {
         metadata_requests += 2;
         snap.topics = self.topics(&md, &mut snap.errors);
         self.watermarks(&mut snap);
-        snap.groups = self.groups(&mut snap.errors);
+        snap.groups = self.groups(&snap.topics, &mut snap.errors);
         snap.requests = self.admin.requests_sent() - requests_before + metadata_requests;
         snap
     }
@@ -224,8 +224,11 @@ impl Refresher {
         }
     }
 
-    fn groups(&self, errors: &mut Vec<String>) -> Vec<GroupInfo> {
+    fn groups(&self, topics: &[TopicInfo], errors: &mut Vec<String>) -> Vec<GroupInfo> {
         let timeout = self.opts.timeout;
+        // A cluster that cannot list groups (librdkafka's mock) may not answer the
+        // "all partitions" offset fetch either: ask for every partition instead.
+        let mut ask_every_partition = false;
         let names: Vec<String> = match &self.opts.only_groups {
             Some(only) => only.clone(),
             None => match self.admin.list_groups(timeout) {
@@ -241,6 +244,7 @@ impl Refresher {
                     errors.push(format!(
                         "listing groups is not supported here ({e}); showing known groups"
                     ));
+                    ask_every_partition = true;
                     self.opts.known_groups.clone()
                 }
             },
@@ -248,6 +252,14 @@ impl Refresher {
         if names.is_empty() {
             return Vec::new();
         }
+        let every_partition: Vec<(String, i32)> = if ask_every_partition {
+            topics
+                .iter()
+                .flat_map(|t| t.partitions.iter().map(|p| (t.name.clone(), p.id)))
+                .collect()
+        } else {
+            Vec::new()
+        };
         let refs: Vec<&str> = names.iter().map(String::as_str).collect();
         let descriptions = match self.admin.describe_groups(&refs, timeout) {
             Ok(d) => d,
@@ -268,9 +280,16 @@ impl Refresher {
             let desc = descriptions
                 .iter()
                 .find(|d| d.group_id == name && d.error.is_none());
-            let (offsets, offsets_error) = match self.admin.committed_offsets(&name, timeout) {
+            let fetched = if ask_every_partition {
+                self.admin
+                    .committed_offsets_for(&name, &every_partition, timeout)
+            } else {
+                self.admin.committed_offsets(&name, timeout)
+            };
+            let (offsets, offsets_error) = match fetched {
                 Ok(list) => (
                     list.into_iter()
+                        .filter(|o| o.offset.is_some() || !ask_every_partition)
                         .filter(|o| self.opts.include_internal || !is_internal_topic(&o.topic))
                         .map(|o| GroupOffset {
                             topic: o.topic,
