@@ -482,7 +482,7 @@ mod tests {
     #[test]
     fn statuses_over_the_window() {
         let mut e = engine(); // window: 10 s
-        // Consumer frozen at 10 while the log grows: STALL after 5 s, STOP after 10 s.
+                              // Consumer frozen at 10 while the log grows: STALL after 5 s, STOP after 10 s.
         let mut statuses = Vec::new();
         for i in 0..12u64 {
             let m = e.ingest(&snap(i * 1000, &[20 + i as i64], &[Some(10)]));
