@@ -197,6 +197,10 @@ pub struct PartitionOffset {
     pub timestamp: Option<i64>,
 }
 
+/// One partition's outcome of [`Admin::alter_group_offsets`]: topic, partition,
+/// and `Err(reason)` if this partition was not changed.
+pub type PartitionOutcome = (String, i32, Result<(), String>);
+
 /// An admin client for the calls rdkafka lacks. Cheap to share (`Send + Sync`);
 /// calls from several threads run concurrently.
 pub struct Admin {
@@ -239,8 +243,9 @@ impl Admin {
         self.calls.load(Ordering::Relaxed)
     }
 
-    /// Lists the cluster's consumer groups (asks every broker). Fails when no
-    /// broker answered; brokers that failed while others answered are in `errors`.
+    /// Lists the cluster's consumer groups (asks every broker). Brokers that failed
+    /// are in `errors`; if some failed and no group was found at all, the call
+    /// fails, since an empty list would read as "no groups".
     pub fn list_groups(&self, timeout: Duration) -> Result<GroupList, AdminError> {
         const OP: &str = "list consumer groups";
         let ev = self.call(
@@ -292,7 +297,7 @@ impl Admin {
         }
         drop(ev);
         if groups.is_empty() && !errors.is_empty() {
-            // No broker answered: an empty list would read as "no groups".
+            // E.g. the mock cluster, which supports no ListGroups at all.
             return Err(AdminError::Request {
                 op: OP,
                 code: first_code,
@@ -512,7 +517,7 @@ impl Admin {
         if res.is_null() {
             return Err(unexpected_event(OP, &ev));
         }
-        let mut found: HashMap<(String, i32), (Result<i64, String>, Option<i64>)> = HashMap::new();
+        let mut found: HashMap<(String, i32), PartitionOffset> = HashMap::new();
         let mut n = 0usize;
         // SAFETY: `res` is non-null and owned by `ev`; each info and its topic
         // partition live as long as `ev` and are copied here.
@@ -528,23 +533,32 @@ impl Admin {
                 }
                 let p = partition_entry(&*tp);
                 let ts = rd::rd_kafka_ListOffsetsResultInfo_timestamp(info);
-                let offset = checked_offset(spec, p.offset, p.error);
-                found.insert((p.topic, p.partition), (offset, (ts >= 0).then_some(ts)));
+                // Some brokers also send a timestamp for earliest/latest; only a
+                // timestamp lookup's is meaningful.
+                let lookup = matches!(spec, OffsetSpec::Timestamp(_));
+                found.insert(
+                    (p.topic.clone(), p.partition),
+                    PartitionOffset {
+                        offset: checked_offset(spec, p.offset, p.error),
+                        timestamp: (lookup && ts >= 0).then_some(ts),
+                        topic: p.topic,
+                        partition: p.partition,
+                    },
+                );
             }
         }
         drop(ev);
         Ok(unique
             .into_iter()
             .map(|(t, p)| {
-                let (offset, timestamp) = found
+                found
                     .remove(&(t.to_string(), p))
-                    .unwrap_or_else(|| (Err("no result for this partition".to_string()), None));
-                PartitionOffset {
-                    topic: t.to_string(),
-                    partition: p,
-                    offset,
-                    timestamp,
-                }
+                    .unwrap_or_else(|| PartitionOffset {
+                        topic: t.to_string(),
+                        partition: p,
+                        offset: Err("no result for this partition".to_string()),
+                        timestamp: None,
+                    })
             })
             .collect())
     }
@@ -557,7 +571,7 @@ impl Admin {
         group: &str,
         offsets: &[(String, i32, i64)],
         timeout: Duration,
-    ) -> Result<Vec<(String, i32, Result<(), String>)>, AdminError> {
+    ) -> Result<Vec<PartitionOutcome>, AdminError> {
         const OP: &str = "alter committed offsets";
         if offsets.is_empty() {
             return Ok(Vec::new());
@@ -853,8 +867,9 @@ fn code_text(err: RDKafkaRespErr) -> Option<String> {
     if err == RDKafkaRespErr::RD_KAFKA_RESP_ERR_NO_ERROR {
         return None;
     }
-    let code = RDKafkaErrorCode::from(err);
-    Some(format!("{code:?}: {code}"))
+    // SAFETY: err2str returns a static string for every code.
+    let text = unsafe { cstr(rd::rd_kafka_err2str(err)) };
+    Some(format!("{:?}: {text}", RDKafkaErrorCode::from(err)))
 }
 
 /// Copies one element of a topic partition list.
@@ -1084,7 +1099,10 @@ mod tests {
     fn partition_errors_name_the_code() {
         assert_eq!(code_text(RDKafkaRespErr::RD_KAFKA_RESP_ERR_NO_ERROR), None);
         let t = code_text(RDKafkaRespErr::RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART).unwrap();
-        assert!(t.starts_with("UnknownTopicOrPartition: "), "{t}");
+        assert_eq!(
+            t,
+            "UnknownTopicOrPartition: Broker: Unknown topic or partition"
+        );
     }
 
     #[test]
