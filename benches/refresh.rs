@@ -1,0 +1,154 @@
+//! Cost of one full cluster refresh: kaftop's batched poller against the naive
+//! approach (a watermark query per partition, a consumer per group), on the real
+//! test broker, for 10/100/1000 partitions and 1/10/50 groups.
+//!
+//!     scripts/bench-refresh.sh     # starts a broker, runs this, stops it
+//!
+//! Requests are counted per call with librdkafka's wire behaviour: the batched
+//! refresh reports its own count (one ListOffsets request per leader broker per
+//! call, one OffsetFetch per group, three metadata-type requests); a naive
+//! watermark query sends two ListOffsets requests, and each per-group consumer
+//! sends FindCoordinator and OffsetFetch.
+
+use std::time::{Duration, Instant};
+
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
+use rdkafka::{ClientConfig, Offset, TopicPartitionList};
+
+use kaftop::config::{self, Overrides};
+use kaftop::kafka::poller::{PollerOptions, Refresher};
+
+const TIMEOUT: Duration = Duration::from_secs(30);
+const ROUNDS: usize = 5;
+
+fn main() {
+    let Ok(bootstrap) = std::env::var("KAFTOP_TEST_BOOTSTRAP") else {
+        eprintln!("set KAFTOP_TEST_BOOTSTRAP (scripts/bench-refresh.sh does)");
+        std::process::exit(2);
+    };
+    let run_id = std::process::id();
+    println!("| partitions | groups | batched wall (median of {ROUNDS}) | batched requests | naive wall | naive requests | speed-up |");
+    println!("|---:|---:|---:|---:|---:|---:|---:|");
+    for partitions in [10, 100, 1000] {
+        let topic = format!("bench-refresh-{run_id}-{partitions}");
+        create_topic(&bootstrap, &topic, partitions);
+        let mut groups: Vec<String> = Vec::new();
+        for group_count in [1usize, 10, 50] {
+            while groups.len() < group_count {
+                let g = format!("bench-group-{run_id}-{partitions}-{}", groups.len());
+                commit_all(&bootstrap, &g, &topic, partitions);
+                groups.push(g);
+            }
+            let (batched, requests) = batched_refresh(&bootstrap, &topic, &groups);
+            let (naive, naive_requests) = naive_refresh(&bootstrap, &topic, partitions, &groups);
+            println!(
+                "| {partitions} | {group_count} | {:.1} ms | {requests} | {:.1} ms | {naive_requests} | {:.1}× |",
+                ms(batched),
+                ms(naive),
+                naive.as_secs_f64() / batched.as_secs_f64()
+            );
+        }
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn batched_refresh(bootstrap: &str, topic: &str, groups: &[String]) -> (Duration, u64) {
+    let cfg = config::resolve(
+        None,
+        None,
+        &Overrides {
+            bootstrap_servers: Some(bootstrap.into()),
+            ..Default::default()
+        },
+    )
+    .expect("config");
+    let mut opts = PollerOptions::from_config(&cfg);
+    opts.only_groups = Some(groups.to_vec());
+    opts.timeout = TIMEOUT;
+    let mut r = Refresher::new(&cfg, opts).expect("refresher");
+    r.refresh(); // connect and warm metadata, as a running dashboard is
+    let mut times = Vec::new();
+    let mut requests = 0;
+    for _ in 0..ROUNDS {
+        let t = Instant::now();
+        let snap = r.refresh();
+        times.push(t.elapsed());
+        assert!(snap.connected, "{:?}", snap.errors);
+        assert!(snap.topic(topic).is_some());
+        assert_eq!(snap.groups.len(), groups.len());
+        requests = snap.requests;
+    }
+    (median(times), requests)
+}
+
+/// Per-partition watermark queries and one consumer per group: what a dashboard
+/// built on rdkafka's high-level calls alone would do.
+fn naive_refresh(bootstrap: &str, topic: &str, partitions: i32, groups: &[String]) -> (Duration, u64) {
+    let client: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .create()
+        .expect("consumer");
+    client.fetch_metadata(None, TIMEOUT).expect("metadata");
+    let mut times = Vec::new();
+    for _ in 0..ROUNDS.min(3) {
+        let t = Instant::now();
+        client.fetch_metadata(None, TIMEOUT).expect("metadata");
+        for p in 0..partitions {
+            client.fetch_watermarks(topic, p, TIMEOUT).expect("watermarks");
+        }
+        let mut tpl = TopicPartitionList::new();
+        for p in 0..partitions {
+            tpl.add_partition(topic, p);
+        }
+        for g in groups {
+            let c: BaseConsumer = ClientConfig::new()
+                .set("bootstrap.servers", bootstrap)
+                .set("group.id", g)
+                .create()
+                .expect("consumer");
+            let offsets = c.committed_offsets(tpl.clone(), TIMEOUT).expect("committed");
+            assert_eq!(offsets.count(), partitions as usize);
+        }
+        times.push(t.elapsed());
+    }
+    let requests = 1 + 2 * partitions as u64 + 2 * groups.len() as u64;
+    (median(times), requests)
+}
+
+fn create_topic(bootstrap: &str, name: &str, partitions: i32) {
+    let admin: AdminClient<DefaultClientContext> =
+        ClientConfig::new().set("bootstrap.servers", bootstrap).create().expect("admin");
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let res = rt
+        .block_on(admin.create_topics(
+            &[NewTopic::new(name, partitions, TopicReplication::Fixed(1))],
+            &AdminOptions::new().operation_timeout(Some(TIMEOUT)),
+        ))
+        .expect("create topics");
+    for r in res {
+        r.expect("topic created");
+    }
+}
+
+fn commit_all(bootstrap: &str, group: &str, topic: &str, partitions: i32) {
+    let c: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .set("group.id", group)
+        .create()
+        .expect("consumer");
+    let mut tpl = TopicPartitionList::new();
+    for p in 0..partitions {
+        tpl.add_partition_offset(topic, p, Offset::Offset(0)).expect("tpl");
+    }
+    c.commit(&tpl, CommitMode::Sync).expect("commit");
+}
