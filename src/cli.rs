@@ -56,6 +56,26 @@ pub enum Command {
     /// Inspect the reference consumers' store.
     #[command(subcommand)]
     Services(ServicesCommand),
+    /// The whole dashboard on an in-process Kafka with live traffic: no Kafka needed.
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Run without the TUI and print a summary at the end.
+    #[arg(long)]
+    pub headless: bool,
+    /// Stop after this long (headless default: 30s; with the TUI: until you quit).
+    #[arg(long, value_parser = parse_duration)]
+    pub duration: Option<Duration>,
+    /// Mean created events per second (reads and deletes follow).
+    #[arg(long, default_value_t = 50.0, value_parser = parse_rate)]
+    pub rate: f64,
+    /// Partitions of each topic.
+    #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(i32).range(1..=256))]
+    pub partitions: i32,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

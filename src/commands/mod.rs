@@ -1,6 +1,7 @@
 //! The subcommands: each resolves what it needs and prints a human table or JSON.
 
 mod config_check;
+mod demo;
 mod lag;
 mod publish;
 mod services;
@@ -30,6 +31,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         // Only validation: no logging, no runtime.
         return config_check::run(c, overrides);
     }
+    if let Command::Demo(d) = command {
+        // The demo brings its own cluster: no config file is needed or read.
+        return demo::run(d, overrides.data_dir);
+    }
     let cfg = config::load(&overrides)?;
     let _log = crate::logging::init(&cfg.data_dir);
     tracing::info!(profile = %cfg.profile, bootstrap = %cfg.bootstrap_servers, "starting");
@@ -41,7 +46,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 
 async fn dispatch(command: Command, cfg: Resolved) -> Result<ExitCode> {
     match command {
-        Command::Config(_) => unreachable!("handled before the runtime starts"),
+        Command::Config(_) | Command::Demo(_) => {
+            unreachable!("handled before the runtime starts")
+        }
         Command::Publish(p) => publish::publish(p, &cfg).await,
         Command::Bulk(b) => publish::bulk(b, cfg).await,
         Command::Topics(t) => topics::run(t, &cfg).await,

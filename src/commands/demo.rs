@@ -1,0 +1,50 @@
+//! `kaftop demo [--headless --duration 30s]`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Result;
+
+use crate::cli::DemoArgs;
+use crate::demo::{Demo, DemoOptions};
+
+/// How long the services get to catch up after the traffic stops.
+const DRAIN: Duration = Duration::from_secs(30);
+
+pub fn run(args: DemoArgs, data_dir: Option<PathBuf>) -> Result<ExitCode> {
+    let log_dir = data_dir
+        .clone()
+        .unwrap_or_else(|| std::env::temp_dir().join("kaftop-demo-logs"));
+    let _log = crate::logging::init(&log_dir);
+    let mut opts = DemoOptions {
+        partitions: args.partitions,
+        rate: args.rate,
+        data_dir,
+        ..Default::default()
+    };
+    if !args.headless {
+        anyhow::bail!("the interactive demo needs the TUI; use --headless for now");
+    }
+    let duration = args.duration.unwrap_or(Duration::from_secs(30));
+    // One pause of the slow service within the run, so the summary shows it drained.
+    opts.slowdown_cycle = duration;
+    let demo = Demo::start(opts)?;
+    eprintln!(
+        "demo: mock cluster at {} with 3 brokers; traffic for {}",
+        demo.cfg.bootstrap_servers,
+        humantime::format_duration(duration)
+    );
+    std::thread::sleep(duration);
+    let summary = demo.finish(DRAIN)?;
+    if args.json {
+        super::print_json(&summary)?;
+    } else {
+        print!("{}", summary.render());
+    }
+    Ok(if summary.all_accounted() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}

@@ -1,0 +1,383 @@
+//! `kaftop demo`: the whole dashboard with no Kafka installed. librdkafka's mock
+//! cluster (3 brokers, so leaders and partition distribution are real) carries the
+//! message service's topics and their DLQs; the four embedded services consume them;
+//! a traffic generator plays a message-service day; and one service pauses now and
+//! then so its lag builds up, alerts, and recovers.
+//!
+//! The mock cluster lacks ListGroups, DescribeGroups and CreateTopics: the demo
+//! creates its topics through the mock's own API and tells the poller which groups
+//! exist (the services' groups), so nothing shown is invented.
+
+pub mod traffic;
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use rdkafka::mocking::MockCluster;
+use rdkafka::producer::DefaultProducerContext;
+use serde::Serialize;
+
+use crate::cli::ServiceName;
+use crate::config::{self, Overrides, Resolved};
+use crate::events::{dlq_topic, EventKind};
+use crate::kafka::poller::{PollerOptions, Refresher};
+use crate::metrics::engine::EngineConfig;
+use crate::metrics::MetricsEngine;
+use crate::services::{self, ServicesHandle, ServicesOptions};
+use traffic::{Traffic, TrafficOptions, TrafficTotals};
+
+/// The service that pauses to show lag building up and recovering.
+pub const SLOW_SERVICE: ServiceName = ServiceName::Analytics;
+
+#[derive(Debug, Clone)]
+pub struct DemoOptions {
+    pub brokers: i32,
+    pub partitions: i32,
+    /// Mean created events per second.
+    pub rate: f64,
+    /// Pause/resume cycle of the slow service: paused from 25 % to 60 % of it.
+    pub slowdown_cycle: Duration,
+    pub data_dir: Option<PathBuf>,
+    pub seed: u64,
+}
+
+impl Default for DemoOptions {
+    fn default() -> Self {
+        DemoOptions {
+            brokers: 3,
+            partitions: 6,
+            rate: 50.0,
+            slowdown_cycle: Duration::from_secs(120),
+            data_dir: None,
+            seed: 7,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    #[error("starting the mock cluster: {0}")]
+    Mock(String),
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
+    #[error(transparent)]
+    Services(#[from] services::ServicesError),
+    #[error(transparent)]
+    Kafka(#[from] crate::kafka::KafkaError),
+}
+
+/// A running demo. Field order is drop order: traffic and services stop before the
+/// cluster they talk to goes away.
+pub struct Demo {
+    slowdown: Option<(Arc<AtomicBool>, JoinHandle<()>)>,
+    traffic: Option<Traffic>,
+    services: Arc<ServicesHandle>,
+    pub cfg: Resolved,
+    data_dir: PathBuf,
+    owns_data_dir: bool,
+    _cluster: MockCluster<'static, DefaultProducerContext>,
+}
+
+impl Demo {
+    pub fn start(opts: DemoOptions) -> Result<Demo, DemoError> {
+        let cluster = MockCluster::new(opts.brokers).map_err(|e| DemoError::Mock(e.to_string()))?;
+        let owns_data_dir = opts.data_dir.is_none();
+        let data_dir = opts.data_dir.clone().unwrap_or_else(|| {
+            std::env::temp_dir().join(format!("kaftop-demo-{}", std::process::id()))
+        });
+        let mut cfg = config::resolve(
+            None,
+            None,
+            &Overrides {
+                bootstrap_servers: Some(cluster.bootstrap_servers()),
+                data_dir: Some(data_dir.clone()),
+                ..Default::default()
+            },
+        )?;
+        cfg.poll_interval = Duration::from_secs(1);
+        cfg.services.vip_user_ids = vec![100, 4242];
+        // Low enough that the paused service alerts within its pause.
+        cfg.lag
+            .groups
+            .insert(services::seed_group(SLOW_SERVICE).to_string(), 100);
+        for spec in [
+            &mut cfg.topics.created,
+            &mut cfg.topics.read,
+            &mut cfg.topics.deleted,
+        ] {
+            spec.partitions = opts.partitions;
+            spec.replication_factor = opts.brokers.min(3);
+        }
+        for spec in cfg.topics.all() {
+            for name in [spec.name.clone(), dlq_topic(&spec.name)] {
+                cluster
+                    .create_topic(&name, spec.partitions, spec.replication_factor)
+                    .map_err(|e| DemoError::Mock(format!("creating {name}: {e}")))?;
+            }
+        }
+
+        let mut sopts = ServicesOptions::for_config(&cfg);
+        sopts.receipt_retry_window = Duration::from_secs(15);
+        let services = Arc::new(services::start(&cfg, sopts, &[])?);
+        let traffic = traffic::start(
+            &cfg,
+            TrafficOptions {
+                rate: opts.rate,
+                vip_user_ids: cfg.services.vip_user_ids.clone(),
+                poison_every: 400,
+                seed: opts.seed,
+            },
+        )?;
+        let slowdown = spawn_slowdown(services.clone(), opts.slowdown_cycle);
+        Ok(Demo {
+            slowdown: Some(slowdown),
+            traffic: Some(traffic),
+            services,
+            cfg,
+            data_dir,
+            owns_data_dir,
+            _cluster: cluster,
+        })
+    }
+
+    pub fn services(&self) -> &Arc<ServicesHandle> {
+        &self.services
+    }
+
+    /// Poller options that know the demo's groups (the mock cannot list them).
+    pub fn poller_options(&self) -> PollerOptions {
+        let mut o = PollerOptions::from_config(&self.cfg);
+        o.known_groups = [
+            ServiceName::Notification,
+            ServiceName::Analytics,
+            ServiceName::ReadReceipt,
+            ServiceName::Archive,
+        ]
+        .iter()
+        .map(|&s| self.services.group(s))
+        .collect();
+        o
+    }
+
+    /// Stops the traffic, lets the services drain, and accounts for every event.
+    pub fn finish(mut self, drain_deadline: Duration) -> Result<Summary, DemoError> {
+        if let Some((stop, t)) = self.slowdown.take() {
+            stop.store(true, Ordering::Relaxed);
+            let _ = t.join();
+        }
+        // The paused service may be stopped: bring it back to drain its lag.
+        if !self.services.running().contains(&SLOW_SERVICE) {
+            self.services.start_service(SLOW_SERVICE)?;
+        }
+        let totals = self
+            .traffic
+            .take()
+            .map(Traffic::stop)
+            .unwrap_or(TrafficTotals {
+                delivered: [0; 3],
+                poison: [0; 3],
+                failed: 0,
+            });
+        let mut refresher = Refresher::new(&self.cfg, self.poller_options())?;
+        let deadline = Instant::now() + drain_deadline;
+        let (lags, drained) = loop {
+            let lags = group_lags(&mut refresher, &self.cfg);
+            let done = lags.iter().all(|l| l.lag == Some(0));
+            if done || Instant::now() > deadline {
+                break (lags, done);
+            }
+            std::thread::sleep(Duration::from_millis(500));
+        };
+        let snapshot = self.services.stats();
+        let services: Vec<ServiceSummary> = snapshot
+            .services
+            .iter()
+            .map(|s| {
+                let expected: u64 = services::subscriptions(s.name)
+                    .iter()
+                    .map(|&k| totals.records(k))
+                    .sum();
+                let c = s.counters;
+                ServiceSummary {
+                    service: s.name,
+                    expected,
+                    consumed: c.consumed,
+                    processed: c.processed,
+                    dead_lettered: c.dead_lettered,
+                    dedupe_hits: c.dedupe_hits,
+                    pending: s.pending,
+                    conserved: c.consumed
+                        == c.processed + c.dead_lettered + c.dedupe_hits + s.pending
+                        && (!drained || c.consumed >= expected),
+                }
+            })
+            .collect();
+        let produced = EventKind::ALL
+            .iter()
+            .map(|&k| TopicSummary {
+                topic: self.cfg.topic_for(k).to_string(),
+                events: totals.delivered[k as usize],
+                poison: totals.poison[k as usize],
+            })
+            .collect();
+        Ok(Summary {
+            produced,
+            failed_deliveries: totals.failed,
+            services,
+            lags,
+            drained,
+        })
+    }
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        if let Some((stop, t)) = self.slowdown.take() {
+            stop.store(true, Ordering::Relaxed);
+            let _ = t.join();
+        }
+        self.traffic.take();
+        self.services.stop_all();
+        if self.owns_data_dir {
+            let _ = std::fs::remove_dir_all(&self.data_dir);
+        }
+    }
+}
+
+/// Pauses [`SLOW_SERVICE`] from 25 % to 60 % of every cycle.
+fn spawn_slowdown(
+    services: Arc<ServicesHandle>,
+    cycle: Duration,
+) -> (Arc<AtomicBool>, JoinHandle<()>) {
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    let handle = std::thread::spawn(move || {
+        let start = Instant::now();
+        while !flag.load(Ordering::Relaxed) {
+            let phase = (start.elapsed().as_secs_f64() / cycle.as_secs_f64()).fract();
+            let should_run = !(0.25..0.60).contains(&phase);
+            let running = services.running().contains(&SLOW_SERVICE);
+            if should_run && !running {
+                tracing::info!("demo: resuming {SLOW_SERVICE:?}");
+                if let Err(e) = services.start_service(SLOW_SERVICE) {
+                    tracing::warn!(error = %e, "demo: cannot resume the slow service");
+                }
+            } else if !should_run && running {
+                tracing::info!("demo: pausing {SLOW_SERVICE:?} so its lag builds up");
+                services.stop_service(SLOW_SERVICE);
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    });
+    (stop, handle)
+}
+
+fn group_lags(refresher: &mut Refresher, cfg: &Resolved) -> Vec<GroupLag> {
+    let snap = refresher.refresh();
+    let mut engine = MetricsEngine::new(
+        EngineConfig::for_interval(cfg.poll_interval),
+        cfg.lag.clone(),
+    );
+    let m = engine.ingest(&snap);
+    m.groups
+        .iter()
+        .map(|g| GroupLag {
+            group: g.group_id.clone(),
+            lag: snap.connected.then_some(g.total_lag),
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TopicSummary {
+    pub topic: String,
+    pub events: u64,
+    pub poison: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ServiceSummary {
+    pub service: ServiceName,
+    /// Records on the service's topics (valid and poison).
+    pub expected: u64,
+    pub consumed: u64,
+    pub processed: u64,
+    pub dead_lettered: u64,
+    pub dedupe_hits: u64,
+    pub pending: u64,
+    /// consumed = processed + dead-lettered + dedupe hits + pending, and (once
+    /// drained) everything produced was consumed.
+    pub conserved: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupLag {
+    pub group: String,
+    pub lag: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub produced: Vec<TopicSummary>,
+    pub failed_deliveries: u64,
+    pub services: Vec<ServiceSummary>,
+    pub lags: Vec<GroupLag>,
+    /// Every group caught up before the deadline.
+    pub drained: bool,
+}
+
+impl Summary {
+    pub fn all_accounted(&self) -> bool {
+        self.drained && self.failed_deliveries == 0 && self.services.iter().all(|s| s.conserved)
+    }
+
+    pub fn render(&self) -> String {
+        let mut s = String::from("Produced:\n");
+        for t in &self.produced {
+            s.push_str(&format!(
+                "  {:<20} {:>8} events  {:>4} poison\n",
+                t.topic, t.events, t.poison
+            ));
+        }
+        if self.failed_deliveries > 0 {
+            s.push_str(&format!(
+                "  FAILED deliveries: {}\n",
+                self.failed_deliveries
+            ));
+        }
+        s.push_str(
+            "Services:           consumed  processed  dead-lettered  dedupe  pending  accounted\n",
+        );
+        for v in &self.services {
+            s.push_str(&format!(
+                "  {:<16} {:>9}  {:>9}  {:>13}  {:>6}  {:>7}  {}\n",
+                services::service_id(v.service),
+                v.consumed,
+                v.processed,
+                v.dead_lettered,
+                v.dedupe_hits,
+                v.pending,
+                if v.conserved { "yes" } else { "NO" }
+            ));
+        }
+        s.push_str("Final lag:\n");
+        for l in &self.lags {
+            s.push_str(&format!(
+                "  {:<28} {}\n",
+                l.group,
+                l.lag
+                    .map(|v| v.to_string())
+                    .unwrap_or_else(|| "unknown".into())
+            ));
+        }
+        s.push_str(if self.all_accounted() {
+            "Every produced event is accounted for.\n"
+        } else {
+            "NOT every event is accounted for.\n"
+        });
+        s
+    }
+}
