@@ -272,7 +272,17 @@ impl Refresher {
         };
         let listed_only_if_active = self.opts.only_groups.is_none();
         let mut groups = Vec::with_capacity(names.len());
-        for name in names {
+        // One OffsetFetch per group (librdkafka takes one group per call): issued
+        // concurrently so a refresh costs about one round trip, not one per group.
+        let admin = &self.admin;
+        let all_fetched = parallel_map(&names, OFFSET_FETCH_WORKERS, |name| {
+            if ask_every_partition {
+                admin.committed_offsets_for(name, &every_partition, timeout)
+            } else {
+                admin.committed_offsets(name, timeout)
+            }
+        });
+        for (name, fetched) in names.into_iter().zip(all_fetched) {
             let describe_error = descriptions
                 .iter()
                 .find(|d| d.group_id == name)
@@ -280,12 +290,6 @@ impl Refresher {
             let desc = descriptions
                 .iter()
                 .find(|d| d.group_id == name && d.error.is_none());
-            let fetched = if ask_every_partition {
-                self.admin
-                    .committed_offsets_for(&name, &every_partition, timeout)
-            } else {
-                self.admin.committed_offsets(&name, timeout)
-            };
             let (offsets, offsets_error) = match fetched {
                 Ok(list) => (
                     list.into_iter()
@@ -318,6 +322,31 @@ impl Refresher {
         }
         groups
     }
+}
+
+/// Concurrent committed-offset fetches per refresh.
+const OFFSET_FETCH_WORKERS: usize = 8;
+
+/// `f` over `items` on up to `workers` scoped threads; results in input order.
+fn parallel_map<T: Sync, R: Send>(
+    items: &[T],
+    workers: usize,
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    if items.len() <= 1 || workers <= 1 {
+        return items.iter().map(&f).collect();
+    }
+    let per_worker = items.len().div_ceil(workers);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = items
+            .chunks(per_worker)
+            .map(|chunk| s.spawn(|| chunk.iter().map(&f).collect::<Vec<R>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    })
 }
 
 /// Messages to the poller thread.
@@ -419,6 +448,15 @@ mod tests {
             next_wait(Duration::from_secs(60), 3),
             Duration::from_secs(60)
         );
+    }
+
+    #[test]
+    fn parallel_map_keeps_order() {
+        let items: Vec<u32> = (0..37).collect();
+        let out = parallel_map(&items, 8, |x| x * 2);
+        assert_eq!(out, items.iter().map(|x| x * 2).collect::<Vec<_>>());
+        assert_eq!(parallel_map(&[5u32], 8, |x| x + 1), vec![6]);
+        assert!(parallel_map(&[] as &[u32], 8, |x| *x).is_empty());
     }
 
     #[test]
