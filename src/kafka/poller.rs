@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use rdkafka::metadata::Metadata;
 
-use super::admin::{Admin, OffsetSpec};
+use super::admin::{Admin, GroupDescription, OffsetSpec};
 use super::client::describe;
 use super::snapshot::{
     BrokerInfo, ClusterSnapshot, GroupInfo, GroupOffset, PartitionInfo, TopicInfo,
@@ -60,6 +60,10 @@ pub struct Refresher {
     opts: PollerOptions,
     bootstrap: String,
     started: Instant,
+    /// Refreshes left before DescribeGroups is tried again after the cluster failed
+    /// it for every group (tansu's sqlite engine drops the connection on it, which
+    /// costs every other request of the refresh a reconnect).
+    skip_describe: u32,
 }
 
 pub fn is_internal_topic(name: &str) -> bool {
@@ -77,6 +81,7 @@ impl Refresher {
             opts,
             bootstrap: cfg.bootstrap_servers.clone(),
             started: Instant::now(),
+            skip_describe: 0,
         })
     }
 
@@ -125,6 +130,34 @@ impl Refresher {
         snap.groups = self.groups(&snap.topics, &mut snap.errors);
         snap.requests = self.admin.requests_sent() - requests_before + metadata_requests;
         snap
+    }
+
+    /// Group descriptions; empty (members unknown) when the cluster cannot describe
+    /// groups, in which case the next refreshes skip the call for a while.
+    fn describe(&mut self, groups: &[&str], errors: &mut Vec<String>) -> Vec<GroupDescription> {
+        if self.skip_describe > 0 {
+            self.skip_describe -= 1;
+            errors.push("describing groups is not supported here; members unknown".into());
+            return Vec::new();
+        }
+        match self.admin.describe_groups(groups, self.opts.timeout) {
+            Ok(d) if d.is_empty() || d.iter().any(|g| g.error.is_none()) => d,
+            Ok(d) => {
+                let reason = d.first().and_then(|g| g.error.clone()).unwrap_or_default();
+                errors.push(format!(
+                    "describing groups is not supported here ({reason}); members unknown"
+                ));
+                self.skip_describe = DESCRIBE_RETRY_AFTER;
+                d
+            }
+            Err(e) => {
+                errors.push(format!(
+                    "describing groups is not supported here ({e}); members unknown"
+                ));
+                self.skip_describe = DESCRIBE_RETRY_AFTER;
+                Vec::new()
+            }
+        }
     }
 
     fn controller_id(&self, timeout: Duration) -> Option<i32> {
@@ -224,7 +257,7 @@ impl Refresher {
         }
     }
 
-    fn groups(&self, topics: &[TopicInfo], errors: &mut Vec<String>) -> Vec<GroupInfo> {
+    fn groups(&mut self, topics: &[TopicInfo], errors: &mut Vec<String>) -> Vec<GroupInfo> {
         let timeout = self.opts.timeout;
         // A cluster that cannot list groups (librdkafka's mock) may not answer the
         // "all partitions" offset fetch either: ask for every partition instead.
@@ -261,15 +294,7 @@ impl Refresher {
             Vec::new()
         };
         let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-        let descriptions = match self.admin.describe_groups(&refs, timeout) {
-            Ok(d) => d,
-            Err(e) => {
-                errors.push(format!(
-                    "describing groups is not supported here ({e}); members unknown"
-                ));
-                Vec::new()
-            }
-        };
+        let descriptions = self.describe(&refs, errors);
         let listed_only_if_active = self.opts.only_groups.is_none();
         let mut groups = Vec::with_capacity(names.len());
         // One OffsetFetch per group (librdkafka takes one group per call): issued
@@ -323,6 +348,9 @@ impl Refresher {
         groups
     }
 }
+
+/// Refreshes to wait before retrying DescribeGroups on a cluster that failed it.
+const DESCRIBE_RETRY_AFTER: u32 = 30;
 
 /// Concurrent committed-offset fetches per refresh.
 const OFFSET_FETCH_WORKERS: usize = 8;
