@@ -1,16 +1,252 @@
 //! `kaftop consumers` and `kaftop services report`.
 
 use std::process::ExitCode;
+use std::time::Duration;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
-use crate::cli::{ConsumersArgs, ServicesCommand};
+use crate::cli::{ConsumersArgs, ServiceName, ServicesCommand};
 use crate::config::Resolved;
+use crate::services::stats::{ServiceState, ServicesSnapshot};
+use crate::services::store::default_path;
+use crate::services::{self, service_id, Report, ServicesOptions, Store, ALL_SERVICES};
 
-pub async fn consumers(_args: ConsumersArgs, _cfg: Resolved) -> Result<ExitCode> {
-    anyhow::bail!("not implemented yet")
+/// Runs the reference consumers headless until SIGINT/SIGTERM or `--duration`, then
+/// stops them gracefully (finish the batch, commit, leave the group) and prints one
+/// summary line per service.
+pub async fn consumers(args: ConsumersArgs, cfg: Resolved) -> Result<ExitCode> {
+    let mut opts = ServicesOptions::for_config(&cfg);
+    if let Some(n) = args.concurrency {
+        opts.concurrency = n;
+    }
+    let mut which: Vec<ServiceName> = if args.services.is_empty() {
+        ALL_SERVICES.to_vec()
+    } else {
+        args.services.clone()
+    };
+    which.sort();
+    which.dedup();
+    let store = opts.store_path.clone();
+    let handle = {
+        let which = which.clone();
+        tokio::task::spawn_blocking(move || services::start(&cfg, opts, &which))
+            .await
+            .context("starting the services")??
+    };
+    let names: Vec<String> = which
+        .iter()
+        .map(|s| format!("{} ({})", service_id(*s), handle.group(*s)))
+        .collect();
+    eprintln!(
+        "kaftop: consuming: {}; store {}; stop with Ctrl-C",
+        names.join(", "),
+        store.display()
+    );
+    tracing::info!(services = ?names, store = %store.display(), "consumers running");
+
+    let handle = std::sync::Arc::new(handle);
+    let stopped_by = wait_for_stop(args.duration, &handle).await;
+    tracing::info!(reason = stopped_by, "stopping consumers");
+    let snap = tokio::task::spawn_blocking(move || {
+        handle.stop_all();
+        handle.stats()
+    })
+    .await
+    .context("stopping the services")?;
+    print!("{}", summary(&snap, &which));
+    let failed: Vec<String> = snap
+        .services
+        .iter()
+        .filter(|s| which.contains(&s.name))
+        .filter_map(|s| {
+            s.last_error
+                .as_ref()
+                .map(|e| format!("{}: {e}", service_id(s.name)))
+        })
+        .collect();
+    if stopped_by == "failed" {
+        anyhow::bail!("every consumer stopped: {}", failed.join("; "));
+    }
+    for e in failed {
+        tracing::warn!(last_error = %e);
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
-pub async fn services(_cmd: ServicesCommand, _cfg: &Resolved) -> Result<ExitCode> {
-    anyhow::bail!("not implemented yet")
+/// Waits for SIGINT, SIGTERM, the duration, or every consumer thread having died.
+async fn wait_for_stop(
+    duration: Option<Duration>,
+    handle: &std::sync::Arc<services::ServicesHandle>,
+) -> &'static str {
+    let deadline = async {
+        match duration {
+            Some(d) => tokio::time::sleep(d).await,
+            None => std::future::pending().await,
+        }
+    };
+    let dead = async {
+        // Consumer threads only end on a fatal error (store unusable, consumer
+        // creation failed); with none left there is nothing to wait for.
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            let h = handle.clone();
+            let snap = match tokio::task::spawn_blocking(move || h.stats()).await {
+                Ok(s) => s,
+                Err(_) => continue,
+            };
+            let running: Vec<_> = snap
+                .services
+                .iter()
+                .filter(|s| s.state == ServiceState::Running)
+                .collect();
+            if !running.is_empty() && running.iter().all(|s| s.consumers == 0) {
+                return;
+            }
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => "SIGINT",
+        _ = term => "SIGTERM",
+        _ = deadline => "duration",
+        _ = dead => "failed",
+    }
+}
+
+/// One line per service: counters since start.
+fn summary(snap: &ServicesSnapshot, which: &[ServiceName]) -> String {
+    let mut rows = vec![[
+        "SERVICE".to_string(),
+        "CONSUMED".into(),
+        "PROCESSED".into(),
+        "DEAD-LETTERED".into(),
+        "DEDUPE-HITS".into(),
+        "RETRIES".into(),
+        "PENDING".into(),
+        "GROUP".into(),
+    ]];
+    for s in snap.services.iter().filter(|s| which.contains(&s.name)) {
+        let c = &s.counters;
+        rows.push([
+            service_id(s.name).to_string(),
+            c.consumed.to_string(),
+            c.processed.to_string(),
+            c.dead_lettered.to_string(),
+            c.dedupe_hits.to_string(),
+            c.retries.to_string(),
+            s.pending.to_string(),
+            s.group.clone(),
+        ]);
+    }
+    super::table(&rows)
+}
+
+pub async fn services(cmd: ServicesCommand, cfg: &Resolved) -> Result<ExitCode> {
+    match cmd {
+        ServicesCommand::Report { json } => {
+            let path = default_path(&cfg.data_dir);
+            let report = tokio::task::block_in_place(|| Store::open_existing(&path)?.report())?;
+            if json {
+                super::print_json(&report)?;
+            } else {
+                print!("{}", render_report(&report));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn render_report(r: &Report) -> String {
+    let dead = if r.dead_lettered.is_empty() {
+        "0".to_string()
+    } else {
+        r.dead_lettered
+            .iter()
+            .map(|(t, n)| format!("{t} {n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut out = super::table(&[
+        ["store".to_string(), r.store.clone()],
+        [
+            "notifications".into(),
+            format!("{} ({} VIP)", r.notifications, r.vip_notifications),
+        ],
+        [
+            "receipts".into(),
+            format!("{} ({} pending)", r.receipts, r.pending_receipts),
+        ],
+        ["archived".into(), r.archived.to_string()],
+        ["dead-lettered".into(), dead],
+    ]);
+    out.push('\n');
+    let mut days = vec![[
+        "DATE".to_string(),
+        "MESSAGES".into(),
+        "DISTINCT SENDERS".into(),
+        "READS".into(),
+    ]];
+    for d in &r.daily {
+        days.push([
+            d.date.clone(),
+            d.messages.to_string(),
+            d.distinct_senders.to_string(),
+            d.reads.to_string(),
+        ]);
+    }
+    out.push_str(&super::table(&days));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::services::analytics::DailyStats;
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn report_table() {
+        let r = Report {
+            store: "/d/services.db".into(),
+            notifications: 3,
+            vip_notifications: 1,
+            receipts: 2,
+            pending_receipts: 0,
+            indexed_messages: 3,
+            archived: 1,
+            dead_lettered: BTreeMap::from([("message.created".to_string(), 2)]),
+            dead_lettered_by_service: BTreeMap::new(),
+            daily: vec![DailyStats {
+                date: "2026-11-24".into(),
+                messages: 3,
+                distinct_senders: 2,
+                reads: 2,
+            }],
+            services: BTreeMap::new(),
+            last_purge: None,
+        };
+        assert_eq!(
+            render_report(&r),
+            "store          /d/services.db\n\
+             notifications  3 (1 VIP)\n\
+             receipts       2 (0 pending)\n\
+             archived       1\n\
+             dead-lettered  message.created 2\n\
+             \n\
+             DATE        MESSAGES  DISTINCT SENDERS  READS\n\
+             2026-11-24  3         2                 2\n"
+        );
+    }
 }
