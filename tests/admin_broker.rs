@@ -6,12 +6,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
+use common::{bootstrap, cluster};
 use kaftop::kafka::admin::{Admin, CommittedOffset, OffsetSpec};
-use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
-use rdkafka::client::DefaultClientContext;
-use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
-use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
-use rdkafka::{ClientConfig, Offset, TopicPartitionList};
+use rdkafka::ClientConfig;
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 const SLACK: Duration = Duration::from_secs(2);
@@ -20,73 +17,6 @@ fn config() -> ClientConfig {
     let mut c = ClientConfig::new();
     c.set("bootstrap.servers", common::bootstrap());
     c
-}
-
-/// Creates `topic` with `partitions` partitions and waits until metadata shows them.
-fn create_topic(topic: &str, partitions: i32) {
-    let admin: AdminClient<DefaultClientContext> = config().create().expect("admin client");
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let res = rt
-        .block_on(admin.create_topics(
-            &[NewTopic::new(topic, partitions, TopicReplication::Fixed(1))],
-            &AdminOptions::new().request_timeout(Some(TIMEOUT)),
-        ))
-        .expect("create_topics");
-    assert_eq!(res.len(), 1);
-    res[0].as_ref().expect("topic created");
-    common::wait_for(
-        &format!("{partitions} partitions of {topic} in metadata"),
-        Duration::from_secs(30),
-        || {
-            let md = admin
-                .inner()
-                .fetch_metadata(Some(topic), Duration::from_secs(5))
-                .ok()?;
-            let t = md.topics().iter().find(|t| t.name() == topic)?;
-            (t.error().is_none() && t.partitions().len() == partitions as usize).then_some(())
-        },
-    );
-}
-
-/// Produces `counts[p]` records to partition `p`, batched, and waits for all acks.
-fn produce(topic: &str, counts: &[usize]) {
-    let producer: BaseProducer = config()
-        .set("linger.ms", "20") // several records per batch
-        .create()
-        .expect("producer");
-    for (p, &n) in counts.iter().enumerate() {
-        for i in 0..n {
-            let payload = format!("{p}-{i}");
-            producer
-                .send(
-                    BaseRecord::<(), _>::to(topic)
-                        .partition(p as i32)
-                        .payload(&payload),
-                )
-                .expect("enqueue");
-        }
-    }
-    producer.flush(Duration::from_secs(30)).expect("flush");
-    assert_eq!(producer.in_flight_count(), 0);
-}
-
-/// Commits `offsets` for `group` with a plain consumer: assign, commit, never subscribe.
-fn commit(group: &str, topic: &str, offsets: &[(i32, i64)]) {
-    let consumer: BaseConsumer = config()
-        .set("group.id", group)
-        .set("enable.auto.commit", "false")
-        .create()
-        .expect("consumer");
-    let mut tpl = TopicPartitionList::new();
-    for (p, o) in offsets {
-        tpl.add_partition_offset(topic, *p, Offset::Offset(*o))
-            .expect("tpl");
-    }
-    consumer.assign(&tpl).expect("assign");
-    consumer.commit(&tpl, CommitMode::Sync).expect("commit");
 }
 
 fn committed(topic: &str, partition: i32, offset: Option<i64>) -> CommittedOffset {
@@ -111,10 +41,10 @@ fn timed<T>(what: &str, f: impl FnOnce() -> T) -> T {
 fn groups_and_offsets_match_what_was_produced_and_committed() {
     let topic = common::unique("admin");
     let group = common::unique("admin-group");
-    create_topic(&topic, 3);
+    cluster::create_topic(&bootstrap(), &topic, 3);
     let counts = [4usize, 0, 7];
-    produce(&topic, &counts);
-    commit(&group, &topic, &[(0, 2), (2, 7)]);
+    cluster::produce_counts(&bootstrap(), &topic, &counts);
+    cluster::commit_offsets(&bootstrap(), &group, &[(&topic, 0, 2), (&topic, 2, 7)]);
 
     let admin = Admin::new(&config()).expect("admin");
     let all: Vec<(String, i32)> = (0..3).map(|p| (topic.clone(), p)).collect();
@@ -211,8 +141,8 @@ fn groups_and_offsets_match_what_was_produced_and_committed() {
 #[test]
 fn unknown_topic_and_fresh_group() {
     let topic = common::unique("admin-known");
-    create_topic(&topic, 1);
-    produce(&topic, &[3]);
+    cluster::create_topic(&bootstrap(), &topic, 1);
+    cluster::produce_counts(&bootstrap(), &topic, &[3]);
     let admin = Admin::new(&config()).expect("admin");
     let missing = common::unique("admin-missing");
 

@@ -2,14 +2,15 @@
 //! producing and committing known values, and every failure path (unsupported
 //! requests, injected errors, brokers down) ends in an error within the timeout.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
+use common::cluster;
 use kaftop::kafka::admin::{Admin, AdminError, CommittedOffset, OffsetSpec, PartitionOffset};
-use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
 use rdkafka::mocking::MockCluster;
-use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 use rdkafka::types::{RDKafkaApiKey, RDKafkaErrorCode, RDKafkaRespErr};
-use rdkafka::{ClientConfig, Offset, TopicPartitionList};
+use rdkafka::ClientConfig;
 
 const TIMEOUT: Duration = Duration::from_secs(5);
 /// How much later than its timeout a failing call may return.
@@ -28,47 +29,6 @@ fn mock(topics: &[(&str, i32)]) -> Mock {
 fn admin(mock: &Mock) -> Admin {
     Admin::new(ClientConfig::new().set("bootstrap.servers", mock.bootstrap_servers()))
         .expect("admin client")
-}
-
-/// Produces `counts[p]` records to partition `p` of `topic` and waits until all
-/// are acknowledged.
-fn produce(mock: &Mock, topic: &str, counts: &[usize]) {
-    let producer: BaseProducer = ClientConfig::new()
-        .set("bootstrap.servers", mock.bootstrap_servers())
-        .set("linger.ms", "5")
-        .create()
-        .expect("producer");
-    for (p, &n) in counts.iter().enumerate() {
-        for i in 0..n {
-            let payload = format!("{topic}-{p}-{i}");
-            producer
-                .send(
-                    BaseRecord::<(), _>::to(topic)
-                        .partition(p as i32)
-                        .payload(&payload),
-                )
-                .expect("enqueue");
-        }
-    }
-    producer.flush(Duration::from_secs(10)).expect("flush");
-    assert_eq!(producer.in_flight_count(), 0);
-}
-
-/// Commits `offsets` for `group` with a plain consumer (assign, never subscribe).
-fn commit(mock: &Mock, group: &str, offsets: &[(&str, i32, i64)]) {
-    let consumer: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", mock.bootstrap_servers())
-        .set("group.id", group)
-        .set("enable.auto.commit", "false")
-        .create()
-        .expect("consumer");
-    let mut tpl = TopicPartitionList::new();
-    for (t, p, o) in offsets {
-        tpl.add_partition_offset(t, *p, Offset::Offset(*o))
-            .expect("tpl");
-    }
-    consumer.assign(&tpl).expect("assign");
-    consumer.commit(&tpl, CommitMode::Sync).expect("commit");
 }
 
 fn parts(list: &[(&str, i32)]) -> Vec<(String, i32)> {
@@ -103,8 +63,8 @@ fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
 #[test]
 fn list_offsets_returns_exact_watermarks_in_one_call() {
     let mock = mock(&[("orders", 3), ("audit", 2)]);
-    produce(&mock, "orders", &[5, 7, 0]);
-    produce(&mock, "audit", &[3, 1]);
+    cluster::produce_counts(&mock.bootstrap_servers(), "orders", &[5, 7, 0]);
+    cluster::produce_counts(&mock.bootstrap_servers(), "audit", &[3, 1]);
     let admin = admin(&mock);
     let want = parts(&[
         ("audit", 1),
@@ -164,14 +124,14 @@ fn list_offsets_returns_exact_watermarks_in_one_call() {
 #[test]
 fn committed_offsets_are_exactly_what_was_committed() {
     let mock = mock(&[("orders", 3), ("audit", 2)]);
-    produce(&mock, "orders", &[5, 7, 2]);
-    produce(&mock, "audit", &[3, 1]);
-    commit(
-        &mock,
+    cluster::produce_counts(&mock.bootstrap_servers(), "orders", &[5, 7, 2]);
+    cluster::produce_counts(&mock.bootstrap_servers(), "audit", &[3, 1]);
+    cluster::commit_offsets(
+        &mock.bootstrap_servers(),
         "billing",
         &[("orders", 2, 1), ("orders", 0, 2), ("audit", 0, 3)],
     );
-    commit(&mock, "other", &[("orders", 1, 6)]);
+    cluster::commit_offsets(&mock.bootstrap_servers(), "other", &[("orders", 1, 6)]);
     let admin = admin(&mock);
     let all = parts(&[
         ("orders", 0),
@@ -235,8 +195,12 @@ fn committed_offsets_are_exactly_what_was_committed() {
 #[test]
 fn alter_group_offsets_then_committed_offsets_shows_new_values() {
     let mock = mock(&[("orders", 2)]);
-    produce(&mock, "orders", &[4, 6]);
-    commit(&mock, "resetme", &[("orders", 0, 4), ("orders", 1, 6)]);
+    cluster::produce_counts(&mock.bootstrap_servers(), "orders", &[4, 6]);
+    cluster::commit_offsets(
+        &mock.bootstrap_servers(),
+        "resetme",
+        &[("orders", 0, 4), ("orders", 1, 6)],
+    );
     let admin = admin(&mock);
     let both = parts(&[("orders", 0), ("orders", 1)]);
     assert_eq!(
@@ -278,7 +242,7 @@ fn alter_group_offsets_then_committed_offsets_shows_new_values() {
 #[test]
 fn unknown_topics_and_partitions_fail_per_partition() {
     let mock = mock(&[("orders", 2)]);
-    produce(&mock, "orders", &[3, 4]);
+    cluster::produce_counts(&mock.bootstrap_servers(), "orders", &[3, 4]);
     let admin = admin(&mock);
 
     let res = admin
@@ -304,7 +268,7 @@ fn unknown_topics_and_partitions_fail_per_partition() {
 #[test]
 fn injected_list_offsets_errors_surface_per_partition() {
     let mock = mock(&[("orders", 3)]);
-    produce(&mock, "orders", &[1, 2, 3]);
+    cluster::produce_counts(&mock.bootstrap_servers(), "orders", &[1, 2, 3]);
     let admin = admin(&mock);
     let want = parts(&[("orders", 0), ("orders", 1), ("orders", 2)]);
     // Warm the metadata cache so the errors hit ListOffsets, not a lookup.
@@ -337,7 +301,7 @@ fn injected_list_offsets_errors_surface_per_partition() {
 #[test]
 fn injected_offset_fetch_error_fails_committed_offsets() {
     let mock = mock(&[("orders", 1)]);
-    commit(&mock, "g", &[("orders", 0, 0)]);
+    cluster::commit_offsets(&mock.bootstrap_servers(), "g", &[("orders", 0, 0)]);
     let admin = admin(&mock);
     mock.request_errors(
         RDKafkaApiKey::OffsetFetch,
@@ -355,7 +319,7 @@ fn injected_offset_fetch_error_fails_committed_offsets() {
 #[test]
 fn unsupported_group_requests_fail_within_the_timeout() {
     let mock = mock(&[("orders", 1)]);
-    commit(&mock, "g", &[("orders", 0, 0)]);
+    cluster::commit_offsets(&mock.bootstrap_servers(), "g", &[("orders", 0, 0)]);
     let admin = admin(&mock);
 
     // The mock does not offer ListGroups/DescribeGroups in its ApiVersions, so
@@ -385,8 +349,8 @@ fn unsupported_group_requests_fail_within_the_timeout() {
 #[test]
 fn brokers_down_fail_within_the_timeout() {
     let mock = mock(&[("orders", 2)]);
-    produce(&mock, "orders", &[1, 1]);
-    commit(&mock, "g", &[("orders", 0, 1)]);
+    cluster::produce_counts(&mock.bootstrap_servers(), "orders", &[1, 1]);
+    cluster::commit_offsets(&mock.bootstrap_servers(), "g", &[("orders", 0, 1)]);
     let admin = admin(&mock);
     let want = parts(&[("orders", 0), ("orders", 1)]);
     admin

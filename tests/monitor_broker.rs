@@ -41,7 +41,15 @@ fn lag_watermarks_and_rates_are_exact() {
     let group = unique("lag-group");
     create_topic(&b, &topic, 3);
     produce_counts(&b, &topic, &[10, 20, 5]);
-    commit_offsets(&b, &group, &topic, &[(0, 4), (1, 20), (2, 0)]);
+    commit_offsets(
+        &b,
+        &group,
+        &[
+            (topic.as_str(), 0, 4),
+            (topic.as_str(), 1, 20),
+            (topic.as_str(), 2, 0),
+        ],
+    );
 
     let cfg = resolved(&b);
     let mut refresher = Refresher::new(&cfg, options(&cfg, &[&group])).unwrap();
@@ -89,7 +97,7 @@ fn lag_watermarks_and_rates_are_exact() {
 
     // 30 more records on partition 1 and a commit: exact rates from the two refreshes.
     produce_counts(&b, &topic, &[0, 30]);
-    commit_offsets(&b, &group, &topic, &[(1, 35)]);
+    commit_offsets(&b, &group, &[(topic.as_str(), 1, 35)]);
     let second = refresher.refresh();
     let m = engine.ingest(&second);
     let dt = (second.mono_ms - first.mono_ms) as f64 / 1000.0;
@@ -119,7 +127,11 @@ fn lag_command_prints_the_describe_table_and_json() {
     let group = unique("lagcmd-group");
     create_topic(&b, &topic, 2);
     produce_counts(&b, &topic, &[7, 3]);
-    commit_offsets(&b, &group, &topic, &[(0, 2), (1, 3)]);
+    commit_offsets(
+        &b,
+        &group,
+        &[(topic.as_str(), 0, 2), (topic.as_str(), 1, 3)],
+    );
 
     let out = kaftop()
         .args(["-b", &b, "lag", "--group", &group, "--json"])
@@ -184,7 +196,7 @@ fn group_without_members_and_many_partitions() {
     create_topic(&b, &topic, 64);
     let counts: Vec<usize> = (0..64).map(|p| p % 5).collect();
     produce_counts(&b, &topic, &counts);
-    commit_offsets(&b, &group, &topic, &[(63, 1)]);
+    commit_offsets(&b, &group, &[(topic.as_str(), 63, 1)]);
 
     let cfg = resolved(&b);
     let mut opts = options(&cfg, &[]);

@@ -36,7 +36,16 @@ fn missing_group_apis_degrade_to_known_groups() {
     mock.create_topic("orders", 4, 3).unwrap();
     let b = mock.bootstrap_servers();
     produce_counts(&b, "orders", &[5, 6, 7, 8]);
-    commit_offsets(&b, "billing", "orders", &[(0, 5), (1, 1), (2, 7), (3, 0)]);
+    commit_offsets(
+        &b,
+        "billing",
+        &[
+            ("orders", 0, 5),
+            ("orders", 1, 1),
+            ("orders", 2, 7),
+            ("orders", 3, 0),
+        ],
+    );
 
     let mut r = refresher(&b, &["billing", "not-on-this-cluster"]);
     let snap = r.refresh();

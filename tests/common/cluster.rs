@@ -6,9 +6,10 @@ use std::time::Duration;
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
-use rdkafka::producer::{FutureProducer, FutureRecord};
+use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 
+/// Creates `name` and waits until its partitions show in metadata.
 pub fn create_topic(bootstrap: &str, name: &str, partitions: i32) {
     let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
         .set("bootstrap.servers", bootstrap)
@@ -27,53 +28,50 @@ pub fn create_topic(bootstrap: &str, name: &str, partitions: i32) {
     for r in res {
         r.expect("topic created");
     }
+    super::wait_for(
+        &format!("{partitions} partitions of {name} in metadata"),
+        Duration::from_secs(30),
+        || {
+            let md = admin
+                .inner()
+                .fetch_metadata(Some(name), Duration::from_secs(5))
+                .ok()?;
+            let t = md.topics().iter().find(|t| t.name() == name)?;
+            (t.error().is_none() && t.partitions().len() == partitions as usize).then_some(())
+        },
+    );
 }
 
-/// Writes `counts[p]` records to partition `p`, waiting for every delivery.
+/// Writes `counts[p]` records to partition `p` (a small read event each, keyed by
+/// its index) and waits until every one is acknowledged.
 pub fn produce_counts(bootstrap: &str, topic: &str, counts: &[usize]) {
-    let producer: FutureProducer = ClientConfig::new()
+    let producer: BaseProducer = ClientConfig::new()
         .set("bootstrap.servers", bootstrap)
         .set("linger.ms", "5")
         .create()
         .expect("producer");
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let records: Vec<(i32, String, String)> = counts
-        .iter()
-        .enumerate()
-        .flat_map(|(p, &n)| {
-            (0..n).map(move |i| {
-                let payload = format!(
-                    "{{\"messageId\":{i},\"receiverId\":1,\"readAt\":\"2026-11-24T10:00:00\"}}"
-                );
-                (p as i32, i.to_string(), payload)
-            })
-        })
-        .collect();
-    rt.block_on(async {
-        let mut pending = Vec::new();
-        for (p, key, payload) in &records {
-            let record = FutureRecord::to(topic)
-                .partition(*p)
-                .key(key)
-                .payload(payload);
-            let queued = producer
-                .send_result(record)
-                .map_err(|(e, _)| e)
-                .expect("queued");
-            pending.push(queued);
+    for (p, &n) in counts.iter().enumerate() {
+        for i in 0..n {
+            let key = i.to_string();
+            let payload =
+                format!(r#"{{"messageId":{i},"receiverId":1,"readAt":"2026-11-24T10:00:00"}}"#);
+            producer
+                .send(
+                    BaseRecord::to(topic)
+                        .partition(p as i32)
+                        .key(&key)
+                        .payload(&payload),
+                )
+                .expect("enqueue");
         }
-        for f in pending {
-            f.await.expect("delivery").expect("delivered");
-        }
-    });
+    }
+    producer.flush(Duration::from_secs(30)).expect("flush");
+    assert_eq!(producer.in_flight_count(), 0);
 }
 
-/// Commits `offsets` (partition, offset) for `group` without joining it, as an
-/// independent client (a consumer of another service) would have.
-pub fn commit_offsets(bootstrap: &str, group: &str, topic: &str, offsets: &[(i32, i64)]) {
+/// Commits `offsets` (topic, partition, offset) for `group` without joining it
+/// (assign, never subscribe), as an independent client would have.
+pub fn commit_offsets(bootstrap: &str, group: &str, offsets: &[(&str, i32, i64)]) {
     let consumer: BaseConsumer = ClientConfig::new()
         .set("bootstrap.servers", bootstrap)
         .set("group.id", group)
@@ -81,9 +79,9 @@ pub fn commit_offsets(bootstrap: &str, group: &str, topic: &str, offsets: &[(i32
         .create()
         .expect("consumer");
     let mut tpl = TopicPartitionList::new();
-    for &(p, o) in offsets {
-        tpl.add_partition_offset(topic, p, Offset::Offset(o))
-            .unwrap();
+    for &(t, p, o) in offsets {
+        tpl.add_partition_offset(t, p, Offset::Offset(o)).unwrap();
     }
+    consumer.assign(&tpl).expect("assign");
     consumer.commit(&tpl, CommitMode::Sync).expect("commit");
 }
