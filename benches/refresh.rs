@@ -93,7 +93,12 @@ fn batched_refresh(bootstrap: &str, topic: &str, groups: &[String]) -> (Duration
 
 /// Per-partition watermark queries and one consumer per group: what a dashboard
 /// built on rdkafka's high-level calls alone would do.
-fn naive_refresh(bootstrap: &str, topic: &str, partitions: i32, groups: &[String]) -> (Duration, u64) {
+fn naive_refresh(
+    bootstrap: &str,
+    topic: &str,
+    partitions: i32,
+    groups: &[String],
+) -> (Duration, u64) {
     let client: BaseConsumer = ClientConfig::new()
         .set("bootstrap.servers", bootstrap)
         .create()
@@ -104,7 +109,9 @@ fn naive_refresh(bootstrap: &str, topic: &str, partitions: i32, groups: &[String
         let t = Instant::now();
         client.fetch_metadata(None, TIMEOUT).expect("metadata");
         for p in 0..partitions {
-            client.fetch_watermarks(topic, p, TIMEOUT).expect("watermarks");
+            client
+                .fetch_watermarks(topic, p, TIMEOUT)
+                .expect("watermarks");
         }
         let mut tpl = TopicPartitionList::new();
         for p in 0..partitions {
@@ -116,7 +123,9 @@ fn naive_refresh(bootstrap: &str, topic: &str, partitions: i32, groups: &[String
                 .set("group.id", g)
                 .create()
                 .expect("consumer");
-            let offsets = c.committed_offsets(tpl.clone(), TIMEOUT).expect("committed");
+            let offsets = c
+                .committed_offsets(tpl.clone(), TIMEOUT)
+                .expect("committed");
             assert_eq!(offsets.count(), partitions as usize);
         }
         times.push(t.elapsed());
@@ -126,9 +135,14 @@ fn naive_refresh(bootstrap: &str, topic: &str, partitions: i32, groups: &[String
 }
 
 fn create_topic(bootstrap: &str, name: &str, partitions: i32) {
-    let admin: AdminClient<DefaultClientContext> =
-        ClientConfig::new().set("bootstrap.servers", bootstrap).create().expect("admin");
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .create()
+        .expect("admin");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     let res = rt
         .block_on(admin.create_topics(
             &[NewTopic::new(name, partitions, TopicReplication::Fixed(1))],
@@ -148,7 +162,8 @@ fn commit_all(bootstrap: &str, group: &str, topic: &str, partitions: i32) {
         .expect("consumer");
     let mut tpl = TopicPartitionList::new();
     for p in 0..partitions {
-        tpl.add_partition_offset(topic, p, Offset::Offset(0)).expect("tpl");
+        tpl.add_partition_offset(topic, p, Offset::Offset(0))
+            .expect("tpl");
     }
     c.commit(&tpl, CommitMode::Sync).expect("commit");
 }

@@ -47,6 +47,26 @@ pub struct FileConfig {
     pub services: ServicesConfig,
     #[serde(default)]
     pub profiles: BTreeMap<String, ProfileConfig>,
+    /// Dashboard key bindings: action name → key or keys (`quit = ["q", "ctrl-q"]`).
+    #[serde(default)]
+    pub keys: BTreeMap<String, KeyList>,
+}
+
+/// One key (`"q"`) or several (`["q", "ctrl-q"]`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum KeyList {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl KeyList {
+    pub fn keys(&self) -> Vec<String> {
+        match self {
+            KeyList::One(k) => vec![k.clone()],
+            KeyList::Many(ks) => ks.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -278,6 +298,8 @@ pub struct Resolved {
     pub topics: TopicsConfig,
     pub services: ServicesConfig,
     pub data_dir: PathBuf,
+    /// Dashboard key overrides from `[keys]`, validated (action → keys).
+    pub keys: BTreeMap<String, Vec<String>>,
 }
 
 /// A property value that may be a secret (masked in output and logs).
@@ -424,6 +446,7 @@ pub fn resolve(
         topics: TopicsConfig::default(),
         services: ServicesConfig::default(),
         profiles: BTreeMap::new(),
+        keys: BTreeMap::new(),
     };
     let file = file.unwrap_or(&empty);
 
@@ -523,6 +546,14 @@ pub fn resolve(
         ));
     }
 
+    let keys: BTreeMap<String, Vec<String>> = file
+        .keys
+        .iter()
+        .map(|(action, list)| (action.clone(), list.keys()))
+        .collect();
+    crate::tui::keymap::validate(&keys)
+        .map_err(|e| invalid(&format!("keys.{}", e.action), e.reason))?;
+
     let lag = profile.map(|p| p.lag.clone()).unwrap_or_default();
     let data_dir = ov
         .data_dir
@@ -541,6 +572,7 @@ pub fn resolve(
         topics,
         services: file.services.clone(),
         data_dir,
+        keys,
     })
 }
 
@@ -846,6 +878,35 @@ mod tests {
                 && e.contains("profiles.default.security.sasl_password_env"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn key_overrides_are_validated() {
+        let r = resolve_str(
+            "[keys]\nquit = [\"q\", \"ctrl-q\"]\npause = \"space\"\n",
+            &Overrides::default(),
+        )
+        .unwrap();
+        assert_eq!(r.keys["quit"], vec!["q".to_string(), "ctrl-q".to_string()]);
+        assert_eq!(r.keys["pause"], vec!["space".to_string()]);
+        let e = err_string(resolve_str(
+            "[keys]\npauze = \"p\"\n",
+            &Overrides::default(),
+        ));
+        assert!(
+            e.contains("key `keys.pauze`") && e.contains("unknown action"),
+            "{e}"
+        );
+        let e = err_string(resolve_str(
+            "[keys]\nhelp = \"hyper-h\"\n",
+            &Overrides::default(),
+        ));
+        assert!(
+            e.contains("key `keys.help`") && e.contains("`hyper-h` is not a key"),
+            "{e}"
+        );
+        let e = err_string(resolve_str("[keys]\nhelp = 3\n", &Overrides::default()));
+        assert!(e.contains("keys.help"), "{e}");
     }
 
     #[test]

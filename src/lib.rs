@@ -6,7 +6,10 @@
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod demo;
 pub mod events;
 pub mod kafka;
 pub mod logging;
 pub mod metrics;
+pub mod services;
+pub mod tui;

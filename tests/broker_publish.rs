@@ -116,7 +116,10 @@ fn topics_ensure_creates_topics_and_dlqs_once() {
     }
     let second = ensure_topics(&config);
     assert_eq!(second.matches("exists ").count(), 6, "{second}");
-    assert!(!second.lines().any(|l| l.starts_with("created")), "{second}");
+    assert!(
+        !second.lines().any(|l| l.starts_with("created")),
+        "{second}"
+    );
 }
 
 #[test]

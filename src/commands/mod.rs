@@ -25,7 +25,15 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         data_dir: cli.data_dir.clone(),
     };
     let Some(command) = cli.command else {
-        anyhow::bail!("no subcommand given; see `kaftop --help`");
+        // No subcommand: the interactive dashboard.
+        let cfg = config::load(&overrides)?;
+        let _log = crate::logging::init(&cfg.data_dir);
+        tracing::info!(profile = %cfg.profile, bootstrap = %cfg.bootstrap_servers, "dashboard");
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?;
+        crate::tui::run(cfg, runtime.handle().clone())?;
+        return Ok(ExitCode::SUCCESS);
     };
     if let Command::Config(c) = command {
         // Only validation: no logging, no runtime.

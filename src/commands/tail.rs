@@ -6,14 +6,11 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
-use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::{Offset, TopicPartitionList};
 
 use crate::cli::TailArgs;
 use crate::config::Resolved;
-use crate::events::EventTime;
-use crate::kafka::client::{base_config, require_topics, METADATA_TIMEOUT};
 use crate::kafka::record::{Encoding, RecordView};
+use crate::kafka::sampler::{self, StartAt};
 
 /// Records shown when neither `-n` nor `--follow` is given.
 const DEFAULT_COUNT: u64 = 10;
@@ -27,7 +24,23 @@ pub async fn run(args: TailArgs, cfg: &Resolved) -> Result<ExitCode> {
         .context("tail aborted")?
 }
 
-/// Where to start reading, resolved per partition.
+/// Where to start reading, from the flags.
+fn start_at(args: &TailArgs, since_ms: Option<i64>, count: u64) -> StartAt {
+    if let Some(ms) = since_ms {
+        StartAt::Timestamp(ms)
+    } else if args.from_beginning {
+        StartAt::Beginning
+    } else if let Some(o) = args.offset {
+        StartAt::Offset(o)
+    } else if args.follow && args.count.is_none() {
+        StartAt::End
+    } else {
+        StartAt::LastN(count)
+    }
+}
+
+/// The start offset in a partition with these watermarks (`None`: by timestamp).
+#[cfg(test)]
 fn start_offset(
     args: &TailArgs,
     low: i64,
@@ -35,32 +48,14 @@ fn start_offset(
     since_ms: Option<i64>,
     count: u64,
 ) -> Option<i64> {
-    if since_ms.is_some() {
-        return None; // looked up by timestamp
-    }
-    Some(if args.from_beginning {
-        low
-    } else if let Some(o) = args.offset {
-        if o >= 0 {
-            o.clamp(low, high)
-        } else {
-            (high + o).max(low)
-        }
-    } else if args.follow && args.count.is_none() {
-        high
-    } else {
-        (high - count as i64).max(low)
-    })
+    start_at(args, since_ms, count).resolve(low, high)
 }
 
 /// `--since`: a duration back from now (`10m`) or a timestamp.
 pub fn parse_since(s: &str, now_ms: i64) -> Result<i64> {
-    if let Ok(d) = humantime::parse_duration(s) {
-        return Ok(now_ms - d.as_millis() as i64);
-    }
-    match EventTime::parse(s) {
-        Ok(t) => Ok(t.0.and_utc().timestamp_millis()),
-        Err(_) => bail!(
+    match sampler::parse_since(s, now_ms) {
+        Some(ms) => Ok(ms),
+        None => bail!(
             "--since `{s}` is neither a duration (10m) nor a timestamp (2026-11-24T10:15:30Z)"
         ),
     }
@@ -75,56 +70,19 @@ fn tail(args: TailArgs, cfg: &Resolved) -> Result<ExitCode> {
         .as_deref()
         .map(|s| parse_since(s, chrono::Utc::now().timestamp_millis()))
         .transpose()?;
-    let mut config = base_config(cfg);
-    // librdkafka needs a group id even to assign partitions; with assign() the
-    // consumer never joins that group, and with auto-commit off it never commits.
-    config
-        .set("group.id", format!("kaftop-tail-{}", std::process::id()))
-        .set("enable.auto.commit", "false")
-        .set("enable.auto.offset.store", "false")
-        .set("fetch.message.max.bytes", "10485760");
-    let consumer: BaseConsumer = config.create().context("creating consumer")?;
-    require_topics(consumer.client(), &cfg.bootstrap_servers, &[&args.topic])?;
-    let md = consumer.fetch_metadata(Some(&args.topic), METADATA_TIMEOUT)?;
-    let mut partitions: Vec<i32> = md
-        .topics()
-        .iter()
-        .flat_map(|t| t.partitions().iter().map(|p| p.id()))
-        .collect();
-    partitions.sort_unstable();
-    if let Some(p) = args.partition {
-        if !partitions.contains(&p) {
-            bail!(
-                "topic `{}` has no partition {p} (it has {} partitions: 0..{})",
-                args.topic,
-                partitions.len(),
-                partitions.len().saturating_sub(1)
-            );
-        }
-        partitions = vec![p];
-    }
-
+    let reader = sampler::open(
+        cfg,
+        &args.topic,
+        args.partition,
+        &start_at(&args, since_ms, count),
+    )?;
+    let consumer = reader.consumer;
     // Per partition: next offset to read and the end captured at start.
-    let mut progress: Vec<(i32, i64, i64)> = Vec::new();
-    let mut tpl = TopicPartitionList::new();
-    for &p in &partitions {
-        let (low, high) = consumer.fetch_watermarks(&args.topic, p, METADATA_TIMEOUT)?;
-        let start = match start_offset(&args, low, high, since_ms, count) {
-            Some(s) => s,
-            None => {
-                let mut q = TopicPartitionList::new();
-                q.add_partition_offset(&args.topic, p, Offset::Offset(since_ms.unwrap_or(0)))?;
-                let found = consumer.offsets_for_times(q, METADATA_TIMEOUT)?;
-                match found.find_partition(&args.topic, p).map(|e| e.offset()) {
-                    Some(Offset::Offset(o)) if o >= 0 => o,
-                    _ => high, // nothing that new
-                }
-            }
-        };
-        tpl.add_partition_offset(&args.topic, p, Offset::Offset(start))?;
-        progress.push((p, start, high));
-    }
-    consumer.assign(&tpl)?;
+    let mut progress: Vec<(i32, i64, i64)> = reader
+        .starts
+        .iter()
+        .map(|s| (s.partition, s.start, s.end))
+        .collect();
 
     let done = |progress: &[(i32, i64, i64)]| progress.iter().all(|&(_, next, end)| next >= end);
     let mut printed = 0u64;

@@ -7,6 +7,7 @@ pub mod client;
 pub mod poller;
 pub mod publisher;
 pub mod record;
+pub mod sampler;
 pub mod snapshot;
 pub mod topics;
 

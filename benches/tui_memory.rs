@@ -1,0 +1,177 @@
+//! Memory of the dashboard's state with 1 000 partitions and 10 minutes of
+//! history: 300 refreshes (2 s apart) of a 1 000-partition topic consumed by one
+//! group, folded through the metrics engine into the app and drawn each time,
+//! as the running TUI does. Prints the process's RSS; a second 10 minutes shows
+//! that nothing grows once the history rings are full.
+//!
+//!     cargo bench --bench tui_memory
+
+use std::time::{Duration, Instant};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+
+use kaftop::config::LagConfig;
+use kaftop::kafka::admin::{GroupState, MemberDescription};
+use kaftop::kafka::sampler::StartAt;
+use kaftop::kafka::snapshot::{
+    BrokerInfo, ClusterSnapshot, GroupInfo, GroupOffset, PartitionInfo, TopicInfo,
+};
+use kaftop::metrics::engine::EngineConfig;
+use kaftop::metrics::MetricsEngine;
+use kaftop::tui::app::publish::EventTopics;
+use kaftop::tui::event::Event;
+use kaftop::tui::keymap::Keymap;
+use kaftop::tui::{views, App, AppConfig};
+
+const PARTITIONS: i32 = 1_000;
+const INTERVAL_MS: u64 = 2_000;
+/// 10 minutes at one refresh every 2 s.
+const REFRESHES: u64 = 300;
+
+fn snapshot(i: u64) -> ClusterSnapshot {
+    let rf = |p: i32| vec![1 + p % 3, 1 + (p + 1) % 3, 1 + (p + 2) % 3];
+    ClusterSnapshot {
+        taken_at_ms: 1_795_515_330_000 + (i * INTERVAL_MS) as i64,
+        mono_ms: i * INTERVAL_MS,
+        connected: true,
+        cluster_id: Some("bench".into()),
+        brokers: (1..=3)
+            .map(|id| BrokerInfo {
+                id,
+                host: format!("kafka-{id}"),
+                port: 9092,
+            })
+            .collect(),
+        topics: vec![TopicInfo {
+            name: "big".into(),
+            internal: false,
+            partitions: (0..PARTITIONS)
+                .map(|p| PartitionInfo {
+                    id: p,
+                    leader: 1 + p % 3,
+                    replicas: rf(p),
+                    isr: rf(p),
+                    low: Some(0),
+                    high: Some(1_000 + (p as i64 % 7 + 1) * i as i64),
+                    error: None,
+                })
+                .collect(),
+            error: None,
+        }],
+        groups: vec![GroupInfo {
+            group_id: "big-group".into(),
+            state: Some(GroupState::Stable),
+            members: Some(
+                (0..10)
+                    .map(|m| MemberDescription {
+                        member_id: format!("consumer-{m}-0f1e2d3c"),
+                        client_id: format!("consumer-{m}"),
+                        host: format!("/10.0.0.{m}"),
+                        assignment: (0..PARTITIONS)
+                            .filter(|p| p % 10 == m)
+                            .map(|p| ("big".to_string(), p))
+                            .collect(),
+                    })
+                    .collect(),
+            ),
+            offsets: (0..PARTITIONS)
+                .map(|p| GroupOffset {
+                    topic: "big".into(),
+                    partition: p,
+                    committed: Some(900 + (p as i64 % 5) * i as i64),
+                })
+                .collect(),
+            error: None,
+        }],
+        ..Default::default()
+    }
+}
+
+fn rss_kib() -> (u64, u64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; nothing else to parse.
+    let (start_rss, _) = rss_kib();
+    let mut engine = MetricsEngine::new(
+        EngineConfig::for_interval(Duration::from_millis(INTERVAL_MS)),
+        LagConfig::default(),
+    );
+    let mut app = App::new(AppConfig {
+        profile: "bench".into(),
+        bootstrap: "kafka-1:9092".into(),
+        topics: EventTopics {
+            created: "message.created".into(),
+            read: "message.read".into(),
+            deleted: "message.deleted".into(),
+        },
+        keymap: Keymap::defaults(),
+        utc_offset_secs: 0,
+        now_ms: 1_795_515_330_000,
+        first_message_id: 1,
+        max_records: 2000,
+        tail_start: StartAt::LastN(100),
+    });
+    app.update(Event::Resize(200, 50));
+    for c in ":group big-group".chars() {
+        app.update(Event::Key(KeyEvent::new(
+            KeyCode::Char(c),
+            KeyModifiers::NONE,
+        )));
+    }
+    app.update(Event::Key(KeyEvent::new(
+        KeyCode::Enter,
+        KeyModifiers::NONE,
+    )));
+    let mut term = Terminal::new(TestBackend::new(200, 50)).expect("terminal");
+
+    let mut report = |label: &str,
+                      from: u64,
+                      to: u64,
+                      app: &mut App,
+                      term: &mut Terminal<TestBackend>| {
+        let t = Instant::now();
+        for i in from..to {
+            let m = engine.ingest(&snapshot(i));
+            app.update(Event::Cluster(Box::new(m)));
+            term.draw(|f| views::draw(f, app)).expect("draw");
+        }
+        let per = t.elapsed() / (to - from) as u32;
+        let (rss, hwm) = rss_kib();
+        let history = app
+            .cluster()
+            .map(|c| c.topics[0].rate_history.len())
+            .unwrap_or(0);
+        println!(
+            "{label}: RSS {:.1} MiB (peak {:.1} MiB), {history} samples of history, {:.2} ms per refresh (ingest + update + draw)",
+            rss as f64 / 1024.0,
+            hwm as f64 / 1024.0,
+            per.as_secs_f64() * 1000.0
+        );
+    };
+    println!(
+        "tui_memory: {PARTITIONS} partitions, one group on all of them, a refresh every {} s",
+        INTERVAL_MS / 1000
+    );
+    println!("start: RSS {:.1} MiB", start_rss as f64 / 1024.0);
+    report("after 10 min of history", 0, REFRESHES, &mut app, &mut term);
+    report(
+        "after 20 min (rings full)",
+        REFRESHES,
+        2 * REFRESHES,
+        &mut app,
+        &mut term,
+    );
+}

@@ -1,0 +1,587 @@
+//! The publisher panel's forms: one per event type with the seed's fields, a
+//! free-form record and the bulk test. Fields validate as they are typed; a form
+//! with an invalid field produces no command.
+
+use crate::cli::parse_rate;
+use crate::config::validate_topic_name;
+use crate::events::{
+    EventKind, EventTime, MessageCreatedEvent, MessageDeletedEvent, MessageEvent, MessageReadEvent,
+};
+use crate::kafka::bulk::{BulkReport, BulkSpec, BulkType};
+use crate::tui::command::Command;
+
+use super::line::LineInput;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormKind {
+    Created,
+    Read,
+    Deleted,
+    Free,
+    Bulk,
+}
+
+impl FormKind {
+    pub const ALL: [FormKind; 5] = [
+        FormKind::Created,
+        FormKind::Read,
+        FormKind::Deleted,
+        FormKind::Free,
+        FormKind::Bulk,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            FormKind::Created => "MessageCreated",
+            FormKind::Read => "MessageRead",
+            FormKind::Deleted => "MessageDeleted",
+            FormKind::Free => "Free-form",
+            FormKind::Bulk => "Bulk test",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<FormKind> {
+        Some(match s.to_ascii_lowercase().as_str() {
+            "created" | "create" | "c" => FormKind::Created,
+            "read" | "r" => FormKind::Read,
+            "deleted" | "delete" | "d" => FormKind::Deleted,
+            "free" | "free-form" | "raw" | "f" => FormKind::Free,
+            "bulk" | "b" => FormKind::Bulk,
+            _ => return None,
+        })
+    }
+
+    fn index(self) -> usize {
+        FormKind::ALL.iter().position(|k| *k == self).unwrap_or(0)
+    }
+}
+
+/// Bulk test event types, in the order the choice cycles.
+pub const BULK_TYPES: [&str; 4] = ["created", "read", "deleted", "mixed"];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    Id,
+    Content,
+    Time,
+    Topic,
+    Key,
+    Headers,
+    Json,
+    Count,
+    Rate,
+    Choice(&'static [&'static str]),
+}
+
+#[derive(Debug, Clone)]
+pub struct Field {
+    /// As in the event's JSON (camelCase), or the free-form / bulk parameter.
+    pub name: &'static str,
+    pub kind: FieldKind,
+    pub input: LineInput,
+    pub error: Option<String>,
+    /// Edited by hand: defaults no longer replace it after a send.
+    pub touched: bool,
+}
+
+impl Field {
+    fn new(name: &'static str, kind: FieldKind, value: impl Into<String>) -> Self {
+        Field {
+            name,
+            kind,
+            input: LineInput::new(value),
+            error: None,
+            touched: false,
+        }
+    }
+
+    pub fn hint(&self) -> &'static str {
+        match self.kind {
+            FieldKind::Id => "integer",
+            FieldKind::Content => "text",
+            FieldKind::Time => "2026-11-24T10:15:30.123, RFC 3339, or `now`",
+            FieldKind::Topic => "topic name",
+            FieldKind::Key => "empty: no key",
+            FieldKind::Headers => "k=v, k2=v2",
+            FieldKind::Json => "JSON",
+            FieldKind::Count => "1..=10000000",
+            FieldKind::Rate => "events/s; empty: as fast as possible",
+            FieldKind::Choice(_) => "enter: next option",
+        }
+    }
+}
+
+/// What form defaults are made of.
+#[derive(Debug, Clone)]
+pub struct Defaults {
+    pub next_id: i64,
+    /// The last message created from this panel: what read/deleted refer to.
+    pub last_created: Option<i64>,
+    pub now: EventTime,
+    pub free_topic: String,
+}
+
+impl Defaults {
+    fn target_id(&self) -> i64 {
+        self.last_created.unwrap_or(self.next_id)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Form {
+    pub kind: FormKind,
+    pub fields: Vec<Field>,
+    pub cursor: usize,
+}
+
+impl Form {
+    pub fn new(kind: FormKind, d: &Defaults) -> Self {
+        use FieldKind as F;
+        let now = d.now.to_string();
+        let fields = match kind {
+            FormKind::Created => vec![
+                Field::new("messageId", F::Id, d.next_id.to_string()),
+                Field::new("senderId", F::Id, "100"),
+                Field::new("receiverId", F::Id, "200"),
+                Field::new("content", F::Content, "HelloKafka"),
+                Field::new("createdAt", F::Time, now),
+            ],
+            FormKind::Read => vec![
+                Field::new("messageId", F::Id, d.target_id().to_string()),
+                Field::new("receiverId", F::Id, "200"),
+                Field::new("readAt", F::Time, now),
+            ],
+            FormKind::Deleted => vec![
+                Field::new("messageId", F::Id, d.target_id().to_string()),
+                Field::new("senderId", F::Id, "100"),
+                Field::new("receiverId", F::Id, "200"),
+                Field::new("deletedAt", F::Time, now),
+            ],
+            FormKind::Free => vec![
+                Field::new("topic", F::Topic, d.free_topic.clone()),
+                Field::new("key", F::Key, ""),
+                Field::new("headers", F::Headers, ""),
+                Field::new("value", F::Json, r#"{"hello":"kaftop"}"#),
+            ],
+            FormKind::Bulk => vec![
+                Field::new("count", F::Count, "1000"),
+                Field::new("rate", F::Rate, ""),
+                Field::new("type", F::Choice(&BULK_TYPES), "created"),
+            ],
+        };
+        Form {
+            kind,
+            fields,
+            cursor: 0,
+        }
+    }
+
+    fn text(&self, name: &str) -> &str {
+        self.fields
+            .iter()
+            .find(|f| f.name == name)
+            .map_or("", |f| f.input.text())
+    }
+
+    /// Puts fresh defaults into the fields nobody edited (after a send).
+    pub fn refresh_defaults(&mut self, d: &Defaults) {
+        let fresh = Form::new(self.kind, d);
+        for (f, new) in self.fields.iter_mut().zip(fresh.fields) {
+            if !f.touched {
+                f.input = new.input;
+                f.error = None;
+            }
+        }
+    }
+
+    /// Re-checks every field; returns how many are invalid.
+    pub fn validate(&mut self, topics: Option<&[String]>) -> usize {
+        for f in &mut self.fields {
+            f.error = check(f.kind, f.input.text(), topics).err();
+        }
+        self.fields.iter().filter(|f| f.error.is_some()).count()
+    }
+
+    /// Cycles a choice field to its next option.
+    pub fn cycle_choice(&mut self) -> bool {
+        let Some(f) = self.fields.get_mut(self.cursor) else {
+            return false;
+        };
+        let FieldKind::Choice(options) = f.kind else {
+            return false;
+        };
+        let at = options.iter().position(|o| *o == f.input.text());
+        let next = options[at.map_or(0, |i| (i + 1) % options.len())];
+        f.input.set(next);
+        f.touched = true;
+        f.error = None;
+        true
+    }
+}
+
+/// Checks one field's text.
+pub fn check(kind: FieldKind, text: &str, topics: Option<&[String]>) -> Result<(), String> {
+    let t = text.trim();
+    match kind {
+        FieldKind::Id => match t.parse::<i64>() {
+            Ok(v) if v > 0 => Ok(()),
+            Ok(_) => Err("must be greater than 0".into()),
+            Err(_) if t.is_empty() => Err("required".into()),
+            Err(_) => Err(format!("`{t}` is not an integer")),
+        },
+        FieldKind::Content if text.is_empty() => Err("required".into()),
+        FieldKind::Content => Ok(()),
+        FieldKind::Time => parse_time(t).map(|_| ()),
+        FieldKind::Topic => {
+            validate_topic_name(t)?;
+            match topics {
+                Some(known) if !known.iter().any(|k| k == t) => {
+                    Err(format!("no topic `{t}` on the cluster"))
+                }
+                _ => Ok(()),
+            }
+        }
+        FieldKind::Key => Ok(()),
+        FieldKind::Headers => parse_headers(text).map(|_| ()),
+        FieldKind::Json => serde_json::from_str::<serde_json::Value>(text)
+            .map(|_| ())
+            .map_err(|e| format!("not JSON: {e}")),
+        FieldKind::Count => match t.parse::<u64>() {
+            Ok(1..=10_000_000) => Ok(()),
+            _ => Err("must be a whole number from 1 to 10000000".into()),
+        },
+        FieldKind::Rate => parse_optional_rate(t).map(|_| ()),
+        FieldKind::Choice(options) if options.contains(&t) => Ok(()),
+        FieldKind::Choice(options) => Err(format!("one of {}", options.join(", "))),
+    }
+}
+
+fn parse_time(t: &str) -> Result<Option<EventTime>, String> {
+    if t.eq_ignore_ascii_case("now") {
+        return Ok(None);
+    }
+    EventTime::parse(t).map(Some)
+}
+
+fn parse_optional_rate(t: &str) -> Result<Option<f64>, String> {
+    if t.is_empty() || t.eq_ignore_ascii_case("max") {
+        return Ok(None);
+    }
+    parse_rate(t).map(Some)
+}
+
+/// `k=v, k2=v2` → pairs; empty → none.
+pub fn parse_headers(text: &str) -> Result<Vec<(String, String)>, String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| match p.split_once('=') {
+            Some((k, v)) if !k.trim().is_empty() => {
+                Ok((k.trim().to_string(), v.trim().to_string()))
+            }
+            _ => Err(format!("`{p}` is not key=value")),
+        })
+        .collect()
+}
+
+/// Which event topics the panel publishes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventTopics {
+    pub created: String,
+    pub read: String,
+    pub deleted: String,
+}
+
+impl EventTopics {
+    pub fn for_kind(&self, kind: EventKind) -> &str {
+        match kind {
+            EventKind::Created => &self.created,
+            EventKind::Read => &self.read,
+            EventKind::Deleted => &self.deleted,
+        }
+    }
+}
+
+/// What a valid form asks for, before it gets a request id.
+#[derive(Debug, Clone)]
+pub enum Request {
+    Event {
+        topic: String,
+        event: MessageEvent,
+    },
+    Record {
+        topic: String,
+        key: Option<String>,
+        headers: Vec<(String, String)>,
+        value: String,
+    },
+    Bulk(BulkSpec),
+}
+
+impl Request {
+    pub fn into_command(self, request: u64) -> Command {
+        match self {
+            Request::Event { topic, event } => Command::PublishEvent {
+                request,
+                topic,
+                event,
+            },
+            Request::Record {
+                topic,
+                key,
+                headers,
+                value,
+            } => Command::PublishRecord {
+                request,
+                topic,
+                key,
+                headers,
+                value,
+            },
+            Request::Bulk(spec) => Command::StartBulk(spec),
+        }
+    }
+}
+
+/// Builds the request of a form whose fields are all valid. `now` fills `now`
+/// times; `next_id` is the first id of a bulk run.
+pub fn build(
+    form: &Form,
+    topics: &EventTopics,
+    now: EventTime,
+    next_id: i64,
+) -> Result<Request, String> {
+    let id = |name: &str| -> Result<i64, String> {
+        form.text(name)
+            .trim()
+            .parse()
+            .map_err(|_| format!("{name} is not an integer"))
+    };
+    let time = |name: &str| -> Result<EventTime, String> {
+        Ok(parse_time(form.text(name).trim())?.unwrap_or(now))
+    };
+    let event = |event: MessageEvent| Request::Event {
+        topic: topics.for_kind(event.kind()).to_string(),
+        event,
+    };
+    Ok(match form.kind {
+        FormKind::Created => event(MessageEvent::Created(MessageCreatedEvent {
+            message_id: id("messageId")?,
+            sender_id: id("senderId")?,
+            receiver_id: id("receiverId")?,
+            content: form.text("content").to_string(),
+            created_at: time("createdAt")?,
+        })),
+        FormKind::Read => event(MessageEvent::Read(MessageReadEvent {
+            message_id: id("messageId")?,
+            receiver_id: id("receiverId")?,
+            read_at: time("readAt")?,
+        })),
+        FormKind::Deleted => event(MessageEvent::Deleted(MessageDeletedEvent {
+            message_id: id("messageId")?,
+            sender_id: id("senderId")?,
+            receiver_id: id("receiverId")?,
+            deleted_at: time("deletedAt")?,
+        })),
+        FormKind::Free => Request::Record {
+            topic: form.text("topic").trim().to_string(),
+            key: Some(form.text("key").to_string()).filter(|k| !k.is_empty()),
+            headers: parse_headers(form.text("headers"))?,
+            value: form.text("value").to_string(),
+        },
+        FormKind::Bulk => Request::Bulk(BulkSpec {
+            count: form
+                .text("count")
+                .trim()
+                .parse()
+                .map_err(|_| "count is not a number".to_string())?,
+            rate: parse_optional_rate(form.text("rate").trim())?,
+            kind: match form.text("type").trim() {
+                "read" => BulkType::Read,
+                "deleted" => BulkType::Deleted,
+                "mixed" => BulkType::Mixed,
+                _ => BulkType::Created,
+            },
+            start_id: next_id,
+        }),
+    })
+}
+
+/// A bulk test in progress or finished.
+#[derive(Debug, Clone)]
+pub struct BulkRun {
+    pub spec: BulkSpec,
+    pub queued: u64,
+    pub delivered: u64,
+    pub failed: u64,
+    pub cancelling: bool,
+    pub outcome: Option<Result<BulkReport, String>>,
+}
+
+impl BulkRun {
+    pub fn running(&self) -> bool {
+        self.outcome.is_none()
+    }
+
+    /// Delivered or failed, over requested: 0.0..=1.0.
+    pub fn ratio(&self) -> f64 {
+        ((self.delivered + self.failed) as f64 / self.spec.count.max(1) as f64).clamp(0.0, 1.0)
+    }
+}
+
+/// A single publish waiting for its delivery report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InFlight {
+    pub request: u64,
+    pub kind: FormKind,
+    pub message_id: Option<i64>,
+}
+
+/// The panel: its forms, what is in flight, and the last outcome.
+#[derive(Debug, Clone)]
+pub struct PublishState {
+    pub forms: Vec<Form>,
+    pub current: usize,
+    /// The selected field is being edited (keys go to it).
+    pub editing: bool,
+    pub next_id: i64,
+    pub last_created: Option<i64>,
+    pub next_request: u64,
+    pub in_flight: Vec<InFlight>,
+    /// The last single publish: `Ok(line)` or `Err(reason)`.
+    pub last: Option<Result<String, String>>,
+    pub bulk: Option<BulkRun>,
+}
+
+impl PublishState {
+    pub fn new(d: &Defaults) -> Self {
+        PublishState {
+            forms: FormKind::ALL.iter().map(|k| Form::new(*k, d)).collect(),
+            current: 0,
+            editing: false,
+            next_id: d.next_id,
+            last_created: d.last_created,
+            next_request: 1,
+            in_flight: Vec::new(),
+            last: None,
+            bulk: None,
+        }
+    }
+
+    pub fn form(&self) -> &Form {
+        &self.forms[self.current]
+    }
+
+    pub fn form_mut(&mut self) -> &mut Form {
+        &mut self.forms[self.current]
+    }
+
+    pub fn select(&mut self, kind: FormKind) {
+        self.current = kind.index();
+        self.editing = false;
+    }
+
+    pub fn bulk_running(&self) -> bool {
+        self.bulk.as_ref().is_some_and(BulkRun::running)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn defaults() -> Defaults {
+        Defaults {
+            next_id: 41,
+            last_created: None,
+            now: EventTime::parse("2026-11-24T10:15:30.123").unwrap(),
+            free_topic: "message.created".into(),
+        }
+    }
+
+    fn topics() -> EventTopics {
+        EventTopics {
+            created: "c".into(),
+            read: "r".into(),
+            deleted: "d".into(),
+        }
+    }
+
+    #[test]
+    fn field_checks() {
+        use FieldKind as F;
+        assert!(check(F::Id, "42", None).is_ok());
+        assert_eq!(
+            check(F::Id, "0", None),
+            Err("must be greater than 0".into())
+        );
+        assert_eq!(
+            check(F::Id, "x1", None),
+            Err("`x1` is not an integer".into())
+        );
+        assert_eq!(check(F::Content, "", None), Err("required".into()));
+        assert!(check(F::Time, "now", None).is_ok());
+        assert!(check(F::Time, "2026-11-24T10:15:30Z", None).is_ok());
+        assert!(check(F::Time, "noon", None)
+            .unwrap_err()
+            .contains("ISO-8601"));
+        assert!(check(F::Json, "{\"a\":1}", None).is_ok());
+        assert!(check(F::Json, "{a:1}", None)
+            .unwrap_err()
+            .starts_with("not JSON"));
+        assert!(check(F::Headers, "a=1, b = 2", None).is_ok());
+        assert_eq!(
+            check(F::Headers, "a", None),
+            Err("`a` is not key=value".into())
+        );
+        assert!(check(F::Count, "0", None).is_err());
+        assert!(check(F::Rate, "", None).is_ok());
+        assert!(check(F::Rate, "fast", None).is_err());
+        let known = vec!["t1".to_string()];
+        assert!(check(F::Topic, "t1", Some(&known)).is_ok());
+        assert_eq!(
+            check(F::Topic, "t2", Some(&known)),
+            Err("no topic `t2` on the cluster".into())
+        );
+        assert!(check(F::Topic, "bad name", None).is_err());
+    }
+
+    #[test]
+    fn builds_the_seed_event() {
+        let mut f = Form::new(FormKind::Created, &defaults());
+        assert_eq!(f.validate(None), 0);
+        let Request::Event { topic, event } = build(&f, &topics(), EventTime::now(), 0).unwrap()
+        else {
+            panic!("not an event")
+        };
+        assert_eq!(topic, "c");
+        assert_eq!(
+            event.to_json(),
+            r#"{"messageId":41,"senderId":100,"receiverId":200,"content":"HelloKafka","createdAt":"2026-11-24T10:15:30.123"}"#
+        );
+    }
+
+    #[test]
+    fn refresh_keeps_edited_fields() {
+        let mut f = Form::new(FormKind::Read, &defaults());
+        f.fields[1].input.set("999");
+        f.fields[1].touched = true;
+        let mut d = defaults();
+        d.last_created = Some(77);
+        f.refresh_defaults(&d);
+        assert_eq!(f.fields[0].input.text(), "77");
+        assert_eq!(f.fields[1].input.text(), "999");
+    }
+
+    #[test]
+    fn choices_cycle() {
+        let mut f = Form::new(FormKind::Bulk, &defaults());
+        f.cursor = 2;
+        for want in ["read", "deleted", "mixed", "created"] {
+            assert!(f.cycle_choice());
+            assert_eq!(f.fields[2].input.text(), want);
+        }
+        f.cursor = 0;
+        assert!(!f.cycle_choice());
+    }
+}

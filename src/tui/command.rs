@@ -1,0 +1,40 @@
+//! Requests from `App::update` to the I/O side. The app never performs I/O: it
+//! returns these, and `io::Io` carries them out and reports back with events.
+
+use crate::events::MessageEvent;
+use crate::kafka::bulk::BulkSpec;
+use crate::kafka::sampler::StartAt;
+
+#[derive(Debug, Clone)]
+pub enum Command {
+    /// Refresh the cluster now instead of at the next interval.
+    RefreshNow,
+    /// Start (or restart) the live tail; records come back tagged with `session`.
+    StartTail {
+        session: u64,
+        topic: String,
+        start: StartAt,
+    },
+    PauseTail,
+    ResumeTail,
+    /// Publish one service event, keyed by its message id. The outcome comes back
+    /// as `Event::Published` with the same `request`.
+    PublishEvent {
+        request: u64,
+        topic: String,
+        event: MessageEvent,
+    },
+    /// Publish any record (the free-form form).
+    PublishRecord {
+        request: u64,
+        topic: String,
+        key: Option<String>,
+        headers: Vec<(String, String)>,
+        value: String,
+    },
+    StartBulk(BulkSpec),
+    CancelBulk,
+    /// Run the four reference consumers in this process (they join their groups).
+    StartServices,
+    StopServices,
+}

@@ -1,0 +1,49 @@
+//! Input to `App::update`: terminal input, time, and what the I/O side reports.
+//! Everything here is plain data, so tests build events by hand.
+
+use crossterm::event::KeyEvent;
+
+use crate::kafka::bulk::BulkReport;
+use crate::kafka::publisher::Delivered;
+use crate::kafka::sampler::SamplerEvent;
+use crate::metrics::ClusterMetrics;
+use crate::services::ServicesSnapshot;
+
+#[derive(Debug, Clone)]
+pub enum Event {
+    Key(KeyEvent),
+    /// The terminal's new size (columns, rows).
+    Resize(u16, u16),
+    /// About once a second: the wall clock (ms since the epoch). Expires notices
+    /// and gives form defaults their "now"; never forces a redraw by itself.
+    Tick {
+        now_ms: i64,
+    },
+    /// One refresh of the cluster, folded through the metrics engine.
+    Cluster(Box<ClusterMetrics>),
+    /// The live tail of session `session` (stale sessions are ignored).
+    Sampler {
+        session: u64,
+        event: SamplerEvent,
+    },
+    /// A single publish finished.
+    Published {
+        request: u64,
+        result: Result<Delivered, String>,
+    },
+    /// Counters of the running bulk test.
+    BulkProgress {
+        queued: u64,
+        delivered: u64,
+        failed: u64,
+    },
+    BulkDone(Result<BulkReport, String>),
+    /// The embedded services' counters (about once a second while they run).
+    Services(Box<ServicesSnapshot>),
+    /// The embedded services stopped; `Some` when they failed to start or died.
+    ServicesStopped(Option<String>),
+    /// A signal (SIGTERM, SIGHUP) asked the program to stop.
+    Quit,
+    /// An I/O problem worth a status-bar line (cannot create a client, ...).
+    IoError(String),
+}

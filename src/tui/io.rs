@@ -1,0 +1,310 @@
+//! The I/O side: carries out [`Command`]s on threads of its own and reports
+//! back with [`Event`]s over the channel. It owns every Kafka client the
+//! dashboard uses; it never sees the app's state.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError, Sender};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use crate::config::Resolved;
+use crate::kafka::bulk::{self, BulkProgress};
+use crate::kafka::poller::{self, PollerHandle, PollerOptions, Refresher};
+use crate::kafka::publisher::Publisher;
+use crate::kafka::sampler::{self, SamplerHandle, SamplerOptions};
+use crate::metrics::engine::EngineConfig;
+use crate::metrics::MetricsEngine;
+use crate::services::{self, ServicesOptions, ALL_SERVICES};
+
+use super::command::Command;
+use super::event::Event;
+
+/// How often the bulk gauge and the services view are updated while active.
+const BULK_PROGRESS_EVERY: Duration = Duration::from_millis(100);
+const SERVICES_EVERY: Duration = Duration::from_secs(1);
+/// How long quitting waits for the services to leave their groups.
+const SERVICES_SHUTDOWN: Duration = Duration::from_secs(15);
+
+struct ServicesRunner {
+    /// Dropping it tells the runner thread to stop the services.
+    stop: mpsc::Sender<()>,
+    thread: JoinHandle<()>,
+}
+
+pub struct Io {
+    cfg: Resolved,
+    tx: Sender<Event>,
+    rt: tokio::runtime::Handle,
+    poller: Option<PollerHandle>,
+    sampler: Option<SamplerHandle>,
+    publisher: Option<Arc<Publisher>>,
+    bulk: Option<Arc<BulkProgress>>,
+    services: Option<ServicesRunner>,
+}
+
+impl Io {
+    /// Starts the poller: cluster metrics arrive as `Event::Cluster`.
+    pub fn start(cfg: Resolved, tx: Sender<Event>, rt: tokio::runtime::Handle) -> Io {
+        let poller = match Refresher::new(&cfg, PollerOptions::from_config(&cfg)) {
+            Ok(refresher) => {
+                // The engine folds snapshots here, on the poller thread: the app
+                // receives finished metrics and stays a plain state machine.
+                let mut engine = MetricsEngine::new(
+                    EngineConfig::for_interval(cfg.poll_interval),
+                    cfg.lag.clone(),
+                );
+                let tx = tx.clone();
+                Some(poller::spawn(refresher, move |snap| {
+                    let metrics = engine.ingest(&snap);
+                    tx.send(Event::Cluster(Box::new(metrics))).is_ok()
+                }))
+            }
+            Err(e) => {
+                let _ = tx.send(Event::IoError(e.to_string()));
+                None
+            }
+        };
+        Io {
+            cfg,
+            tx,
+            rt,
+            poller,
+            sampler: None,
+            publisher: None,
+            bulk: None,
+            services: None,
+        }
+    }
+
+    pub fn execute(&mut self, cmd: Command) {
+        match cmd {
+            Command::RefreshNow => {
+                if let Some(p) = &self.poller {
+                    p.refresh_now();
+                }
+            }
+            Command::StartTail {
+                session,
+                topic,
+                start,
+            } => {
+                self.stop_sampler();
+                let tx = self.tx.clone();
+                self.sampler = Some(sampler::spawn(
+                    self.cfg.clone(),
+                    topic,
+                    start,
+                    SamplerOptions::default(),
+                    move |event| tx.send(Event::Sampler { session, event }).is_ok(),
+                ));
+            }
+            Command::PauseTail => {
+                if let Some(s) = &self.sampler {
+                    s.pause();
+                }
+            }
+            Command::ResumeTail => {
+                if let Some(s) = &self.sampler {
+                    s.resume();
+                }
+            }
+            Command::PublishEvent {
+                request,
+                topic,
+                event,
+            } => {
+                let value = event.to_json();
+                let key = event.message_id().to_string();
+                self.publish(request, topic, Some(key), Vec::new(), value);
+            }
+            Command::PublishRecord {
+                request,
+                topic,
+                key,
+                headers,
+                value,
+            } => self.publish(request, topic, key, headers, value),
+            Command::StartBulk(spec) => self.start_bulk(spec),
+            Command::CancelBulk => {
+                if let Some(p) = &self.bulk {
+                    p.cancel.store(true, Ordering::Relaxed);
+                }
+            }
+            Command::StartServices => self.start_services(),
+            Command::StopServices => {
+                // Dropping the sender stops the runner; it reports when done.
+                if let Some(r) = self.services.take() {
+                    drop(r.stop);
+                }
+            }
+        }
+    }
+
+    fn stop_sampler(&mut self) {
+        if let Some(old) = self.sampler.take() {
+            // Stopping joins the thread, which may be inside a metadata call:
+            // never make the UI wait for it.
+            std::thread::spawn(move || old.stop());
+        }
+    }
+
+    fn publisher(&mut self) -> Result<Arc<Publisher>, String> {
+        if let Some(p) = &self.publisher {
+            return Ok(p.clone());
+        }
+        let p = Arc::new(Publisher::new(&self.cfg).map_err(|e| e.to_string())?);
+        self.publisher = Some(p.clone());
+        Ok(p)
+    }
+
+    fn publish(
+        &mut self,
+        request: u64,
+        topic: String,
+        key: Option<String>,
+        headers: Vec<(String, String)>,
+        value: String,
+    ) {
+        let tx = self.tx.clone();
+        let publisher = match self.publisher() {
+            Ok(p) => p,
+            Err(e) => {
+                let _ = tx.send(Event::Published {
+                    request,
+                    result: Err(e),
+                });
+                return;
+            }
+        };
+        self.rt.spawn(async move {
+            // A missing topic fails in a second instead of after the delivery timeout.
+            let check = {
+                let (p, t) = (publisher.clone(), topic.clone());
+                tokio::task::spawn_blocking(move || p.check_topic(&t)).await
+            };
+            let result = match check {
+                Ok(Ok(())) => publisher
+                    .publish(
+                        &topic,
+                        key.as_deref().map(str::as_bytes),
+                        &headers,
+                        value.as_bytes(),
+                    )
+                    .await
+                    .map_err(|e| e.to_string()),
+                Ok(Err(e)) => Err(e.to_string()),
+                Err(e) => Err(format!("publish aborted: {e}")),
+            };
+            if let Err(e) = &result {
+                tracing::warn!(topic, error = %e, "publish from the panel failed");
+            }
+            let _ = tx.send(Event::Published { request, result });
+        });
+    }
+
+    fn start_bulk(&mut self, spec: bulk::BulkSpec) {
+        let progress = Arc::new(BulkProgress::default());
+        self.bulk = Some(progress.clone());
+        let (cfg, tx) = (self.cfg.clone(), self.tx.clone());
+        let spawned = std::thread::Builder::new()
+            .name("kaftop-bulk".into())
+            .spawn(move || {
+                let done = Arc::new(AtomicBool::new(false));
+                let watcher = {
+                    let (progress, done, tx) = (progress.clone(), done.clone(), tx.clone());
+                    std::thread::spawn(move || {
+                        while !done.load(Ordering::Relaxed) {
+                            std::thread::sleep(BULK_PROGRESS_EVERY);
+                            let ev = Event::BulkProgress {
+                                queued: progress.queued.load(Ordering::Relaxed),
+                                delivered: progress.delivered.load(Ordering::Relaxed),
+                                failed: progress.failed.load(Ordering::Relaxed),
+                            };
+                            if tx.send(ev).is_err() {
+                                return;
+                            }
+                        }
+                    })
+                };
+                let result = bulk::run(&cfg, &spec, progress).map_err(|e| e.to_string());
+                done.store(true, Ordering::Relaxed);
+                let _ = watcher.join();
+                let _ = tx.send(Event::BulkDone(result));
+            });
+        if let Err(e) = spawned {
+            let _ = self
+                .tx
+                .send(Event::BulkDone(Err(format!("cannot start a thread: {e}"))));
+        }
+    }
+
+    fn start_services(&mut self) {
+        if self.services.is_some() {
+            return;
+        }
+        let (stop, stop_rx) = mpsc::channel::<()>();
+        let (cfg, tx) = (self.cfg.clone(), self.tx.clone());
+        let spawned = std::thread::Builder::new()
+            .name("kaftop-services".into())
+            .spawn(move || {
+                let opts = ServicesOptions::for_config(&cfg);
+                let handle = match services::start(&cfg, opts, &ALL_SERVICES) {
+                    Ok(h) => h,
+                    Err(e) => {
+                        let _ = tx.send(Event::ServicesStopped(Some(e.to_string())));
+                        return;
+                    }
+                };
+                loop {
+                    if tx.send(Event::Services(Box::new(handle.stats()))).is_err() {
+                        break;
+                    }
+                    match stop_rx.recv_timeout(SERVICES_EVERY) {
+                        Err(RecvTimeoutError::Timeout) => continue,
+                        _ => break,
+                    }
+                }
+                // A clean stop: finish the batch, commit, leave the groups.
+                let last = handle.shutdown();
+                let _ = tx.send(Event::Services(Box::new(last)));
+                let _ = tx.send(Event::ServicesStopped(None));
+            });
+        match spawned {
+            Ok(thread) => self.services = Some(ServicesRunner { stop, thread }),
+            Err(e) => {
+                let _ = self.tx.send(Event::ServicesStopped(Some(format!(
+                    "cannot start a thread: {e}"
+                ))));
+            }
+        }
+    }
+
+    /// Stops everything: the tail, the poller, a running bulk test (what is
+    /// queued is still delivered) and the services, which get a bounded time to
+    /// finish their batch, commit and leave their groups. Clients blocked in a
+    /// request are not waited for: the process is about to exit.
+    pub fn services_running(&self) -> bool {
+        self.services.is_some()
+    }
+
+    pub fn shutdown(mut self) {
+        if let Some(p) = &self.bulk {
+            p.cancel.store(true, Ordering::Relaxed);
+        }
+        let (sampler, poller) = (self.sampler.take(), self.poller.take());
+        std::thread::spawn(move || {
+            drop(sampler);
+            drop(poller);
+        });
+        if let Some(r) = self.services.take() {
+            drop(r.stop);
+            let (done_tx, done_rx) = mpsc::channel();
+            std::thread::spawn(move || {
+                let _ = r.thread.join();
+                let _ = done_tx.send(());
+            });
+            let _ = done_rx.recv_timeout(SERVICES_SHUTDOWN);
+        }
+    }
+}

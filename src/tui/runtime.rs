@@ -1,0 +1,153 @@
+//! The terminal and the event loop. Input comes from a reader thread that
+//! blocks on the terminal, Kafka from the I/O side's threads, time from a
+//! one-second tick; all arrive on one channel. The screen is redrawn only when
+//! `App::update` reports a change, at most [`FRAME`] apart, so an idle
+//! dashboard sleeps in `recv_timeout`.
+
+use std::io::IsTerminal;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use crossterm::event::{self as term, KeyEventKind};
+use ratatui::DefaultTerminal;
+
+use super::app::{App, AppConfig};
+use super::event::Event;
+use super::io::Io;
+use super::keymap::Keymap;
+use super::views;
+use crate::config::Resolved;
+
+/// Shortest time between two frames (~30 fps).
+pub const FRAME: Duration = Duration::from_millis(33);
+/// Period of `Event::Tick`.
+pub const TICK: Duration = Duration::from_secs(1);
+
+/// Runs the dashboard until the user quits. `rt` runs the async Kafka calls.
+pub fn run(cfg: Resolved, rt: tokio::runtime::Handle) -> Result<()> {
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        bail!("the dashboard needs a terminal; for scripts use a subcommand (see `kaftop --help`)");
+    }
+    let keymap = Keymap::with_overrides(&cfg.keys).context("invalid [keys] in the config")?;
+    let now = chrono::Local::now();
+    let app_cfg = AppConfig::new(
+        &cfg,
+        keymap,
+        now.timestamp_millis(),
+        now.offset().local_minus_utc(),
+    );
+    let mut app = App::new(app_cfg);
+
+    let (tx, rx) = mpsc::channel();
+    // Installs a panic hook that restores the terminal before the message prints.
+    let mut terminal = ratatui::try_init().context("cannot set up the terminal")?;
+    spawn_input(tx.clone());
+    spawn_signals(&rt, tx.clone());
+    let mut io = Io::start(cfg, tx, rt);
+    let size = terminal.size().unwrap_or_default();
+    app.update(Event::Resize(size.width, size.height));
+
+    let result = event_loop(&mut terminal, &mut app, &rx, &mut io);
+    ratatui::restore();
+    if io.services_running() {
+        eprintln!("kaftop: stopping the embedded services (finishing their batches) …");
+    }
+    io.shutdown();
+    result
+}
+
+fn event_loop(
+    terminal: &mut DefaultTerminal,
+    app: &mut App,
+    rx: &Receiver<Event>,
+    io: &mut Io,
+) -> Result<()> {
+    let mut last_draw: Option<Instant> = None;
+    let mut next_tick = Instant::now() + TICK;
+    let mut pending = true;
+    loop {
+        let now = Instant::now();
+        let next_frame = last_draw.map_or(now, |t| t + FRAME);
+        let deadline = if pending {
+            next_frame.min(next_tick)
+        } else {
+            next_tick
+        };
+        match rx.recv_timeout(deadline.saturating_duration_since(now)) {
+            Ok(ev) => {
+                handle(app, io, ev);
+                // Take everything queued before drawing once.
+                while let Ok(ev) = rx.try_recv() {
+                    handle(app, io, ev);
+                }
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => return Ok(()),
+        }
+        if Instant::now() >= next_tick {
+            let now_ms = chrono::Utc::now().timestamp_millis();
+            handle(app, io, Event::Tick { now_ms });
+            next_tick = Instant::now() + TICK;
+        }
+        if app.should_quit() {
+            return Ok(());
+        }
+        pending |= app.take_dirty();
+        let now = Instant::now();
+        if pending && last_draw.is_none_or(|t| now >= t + FRAME) {
+            terminal
+                .draw(|f| views::draw(f, app))
+                .context("drawing the screen")?;
+            last_draw = Some(now);
+            pending = false;
+        }
+    }
+}
+
+fn handle(app: &mut App, io: &mut Io, ev: Event) {
+    for cmd in app.update(ev) {
+        tracing::debug!(?cmd, "command");
+        io.execute(cmd);
+    }
+}
+
+/// Blocks on the terminal (no polling, so no wake-ups while idle).
+fn spawn_input(tx: Sender<Event>) {
+    let _ = std::thread::Builder::new()
+        .name("kaftop-input".into())
+        .spawn(move || loop {
+            let ev = match term::read() {
+                Ok(term::Event::Key(k)) if k.kind != KeyEventKind::Release => Event::Key(k),
+                Ok(term::Event::Resize(w, h)) => Event::Resize(w, h),
+                Ok(_) => continue,
+                Err(e) => Event::IoError(format!("reading the terminal: {e}")),
+            };
+            let fatal = matches!(ev, Event::IoError(_));
+            if tx.send(ev).is_err() || fatal {
+                return;
+            }
+        });
+}
+
+/// SIGTERM and SIGHUP quit like `q`, so the terminal is restored.
+#[cfg(unix)]
+fn spawn_signals(rt: &tokio::runtime::Handle, tx: Sender<Event>) {
+    use tokio::signal::unix::{signal, SignalKind};
+    rt.spawn(async move {
+        let (Ok(mut term), Ok(mut hup)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) else {
+            return;
+        };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = hup.recv() => {}
+        }
+        let _ = tx.send(Event::Quit);
+    });
+}
+
+#[cfg(not(unix))]
+fn spawn_signals(_rt: &tokio::runtime::Handle, _tx: Sender<Event>) {}

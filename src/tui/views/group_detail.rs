@@ -1,0 +1,118 @@
+//! One group's partitions as `kafka-consumer-groups --describe` shows them:
+//! TOPIC PARTITION CURRENT-OFFSET LOG-END-OFFSET LAG CONSUMER-ID HOST CLIENT-ID,
+//! with each partition's status.
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row};
+use ratatui::Frame;
+
+use super::{placeholder, view_block};
+use crate::metrics::GroupMetrics;
+use crate::tui::app::App;
+use crate::tui::widgets::table::{self, right, Column};
+use crate::tui::widgets::{format, theme};
+
+pub fn draw(f: &mut Frame, area: Rect, app: &App) {
+    let name = app.group_name.clone().unwrap_or_default();
+    let Some(g) = app.current_group() else {
+        let text = if app.cluster.is_none() {
+            "Waiting for the first refresh …".to_string()
+        } else {
+            format!("Group `{name}` has no committed offsets on the cluster.")
+        };
+        return placeholder(f, area, view_block(format!("Group {name}"), ""), &text);
+    };
+    let summary_h = if area.height >= 10 { 2 } else { 0 };
+    let [summary, rest] =
+        Layout::vertical([Constraint::Length(summary_h), Constraint::Min(0)]).areas(area);
+    if summary_h > 0 {
+        draw_summary(f, summary, g);
+    }
+    let rows = app.visible_group_rows();
+    let columns = [
+        Column::left("TOPIC", Constraint::Fill(3)),
+        Column::right("PARTITION", Constraint::Length(9)),
+        Column::right("CURRENT-OFFSET", Constraint::Length(14)),
+        Column::right("LOG-END-OFFSET", Constraint::Length(14)),
+        Column::right("LAG", Constraint::Length(10)),
+        Column::left("CONSUMER-ID", Constraint::Fill(3)),
+        Column::left("HOST", Constraint::Length(15)),
+        Column::left("CLIENT-ID", Constraint::Fill(2)),
+        Column::left("STATUS", Constraint::Length(6)),
+    ];
+    let block = view_block(
+        format!("Group {} · {} partitions", g.group_id, g.rows.len()),
+        &app.group.filter,
+    );
+    table::draw(
+        f,
+        rest,
+        block,
+        &columns,
+        rows.len(),
+        &app.group.cursor,
+        |i| {
+            let r = rows[i];
+            // Offsets read at different moments can overtake: show the raw value too.
+            let lag = match (r.lag, r.raw_lag) {
+                (Some(l), Some(raw)) if raw < 0 => format!("{l} ({raw})"),
+                (Some(l), _) => format::count_u(l),
+                (None, _) => "-".into(),
+            };
+            let dash = || "-".to_string();
+            Row::new(vec![
+                Cell::from(r.topic.clone()),
+                right(r.partition.to_string()),
+                right(format::opt_count(r.current_offset)),
+                right(format::opt_count(r.log_end_offset)),
+                right(lag),
+                Cell::from(r.consumer_id.clone().unwrap_or_else(dash)),
+                Cell::from(r.host.clone().unwrap_or_else(dash)),
+                Cell::from(r.client_id.clone().unwrap_or_else(dash)),
+                Cell::from(r.status.as_str()).style(theme::status(r.status)),
+            ])
+        },
+    );
+}
+
+fn draw_summary(f: &mut Frame, area: Rect, g: &GroupMetrics) {
+    let lag_style = if g.alerting {
+        theme::danger()
+    } else {
+        theme::ok()
+    };
+    let lines = vec![
+        Line::from(vec![
+            Span::styled(format!(" {} ", g.group_id), theme::title()),
+            Span::raw(format!(
+                " {} · {} members · ",
+                g.state.map_or("unknown", |s| s.as_str()),
+                g.members.map_or_else(|| "?".into(), |m| m.to_string())
+            )),
+            Span::styled(g.status.as_str(), theme::status(g.status)),
+            Span::raw(" · lag "),
+            Span::styled(
+                format!(
+                    "{} (threshold {}{})",
+                    format::count_u(g.total_lag),
+                    format::count_u(g.threshold),
+                    if g.alerting { ", ALERT" } else { "" }
+                ),
+                lag_style,
+            ),
+        ]),
+        Line::from(format!(
+            " consuming {} msg/s · producing {} msg/s · time lag {} · ETA {}{}",
+            format::rate(g.consume_rate),
+            format::rate(g.produce_rate),
+            format::secs(g.time_lag_secs),
+            format::eta(g.eta),
+            g.error
+                .as_ref()
+                .map(|e| format!(" · error: {e}"))
+                .unwrap_or_default()
+        )),
+    ];
+    f.render_widget(Paragraph::new(lines), area);
+}

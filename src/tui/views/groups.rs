@@ -1,0 +1,75 @@
+//! Consumer groups: state, members, total lag with its trend, time lag, ETA and
+//! the lag status in colour; groups over their lag threshold are marked `!`.
+
+use ratatui::layout::{Constraint, Rect};
+use ratatui::widgets::{Cell, Row};
+use ratatui::Frame;
+
+use super::{placeholder, view_block};
+use crate::tui::app::App;
+use crate::tui::widgets::table::{self, right, Column};
+use crate::tui::widgets::{format, spark, theme};
+
+const FIXED: u16 = 20 + 8 + 14 + 9 + 15 + 7;
+
+pub fn draw(f: &mut Frame, area: Rect, app: &App) {
+    let groups = app.visible_groups();
+    let block = view_block(
+        format!("Consumer groups ({})", groups.len()),
+        &app.groups.filter,
+    );
+    let Some(cluster) = &app.cluster else {
+        return placeholder(f, area, block, "Waiting for the first refresh …");
+    };
+    if cluster.groups.is_empty() {
+        return placeholder(
+            f,
+            area,
+            block,
+            "No consumer groups with committed offsets yet.",
+        );
+    }
+    let spare = area.width.saturating_sub(FIXED + 2 + 30);
+    let spark_w = spare.clamp(0, 24) as usize;
+    let columns = [
+        Column::left("GROUP", Constraint::Min(16)),
+        Column::left("STATE", Constraint::Length(19)),
+        Column::right("MEMBERS", Constraint::Length(7)),
+        Column::right("LAG", Constraint::Length(13)),
+        Column::left("LAG TREND", Constraint::Length(spark_w as u16)),
+        Column::right("TIME LAG", Constraint::Length(8)),
+        Column::right("ETA", Constraint::Length(14)),
+        Column::left("STATUS", Constraint::Length(6)),
+    ];
+    table::draw(
+        f,
+        area,
+        block,
+        &columns,
+        groups.len(),
+        &app.groups.cursor,
+        |i| {
+            let g = groups[i];
+            let lag = if g.alerting {
+                right(format!("! {}", format::count_u(g.total_lag))).style(theme::danger())
+            } else {
+                right(format::count_u(g.total_lag))
+            };
+            let state = match (&g.error, g.state) {
+                (Some(_), None) => Cell::from("error").style(theme::danger()),
+                (_, Some(s)) => Cell::from(s.as_str()),
+                (None, None) => Cell::from("-"),
+            };
+            Row::new(vec![
+                Cell::from(g.group_id.clone()),
+                state,
+                right(g.members.map_or_else(|| "-".into(), |m| m.to_string())),
+                lag,
+                Cell::from(spark::sparkline_u(&g.lag_history, spark_w)).style(theme::accent()),
+                right(format::secs(g.time_lag_secs)),
+                right(format::eta(g.eta)),
+                Cell::from(g.status.as_str()).style(theme::status(g.status)),
+            ])
+        },
+    );
+}

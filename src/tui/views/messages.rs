@@ -1,0 +1,216 @@
+//! Messages: the sampled live tail of one topic, newest at the bottom, and a
+//! detail pane with the selected record's key, headers, partition, offset,
+//! timestamp and value (JSON pretty-printed, binary as hex, huge values cut).
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Cell, Paragraph, Row};
+use ratatui::Frame;
+
+use super::{placeholder, view_block};
+use crate::kafka::record::{Encoding, RecordView};
+use crate::tui::app::messages::TailStatus;
+use crate::tui::app::App;
+use crate::tui::widgets::table::{self, right, Column};
+use crate::tui::widgets::{format, theme};
+
+pub fn draw(f: &mut Frame, area: Rect, app: &App) {
+    let m = &app.messages;
+    let Some(topic) = &m.topic else {
+        let block = view_block("Messages".into(), "");
+        return placeholder(
+            f,
+            area,
+            block,
+            "No topic chosen: press m on a topic, or type :messages TOPIC [beginning|end|offset N|since 10m].",
+        );
+    };
+    let info_h = u16::from(area.height >= 4);
+    let detail = m.detail && area.height >= 14;
+    let [info, list, pane] = Layout::vertical([
+        Constraint::Length(info_h),
+        Constraint::Min(0),
+        Constraint::Percentage(if detail { 50 } else { 0 }),
+    ])
+    .areas(area);
+    if info_h > 0 {
+        draw_info(f, info, app);
+    }
+    let block = view_block(format!("Messages · {topic}"), m.filter());
+    if let TailStatus::Failed(e) = &m.status {
+        return placeholder(f, list, block, &format!("Cannot tail {topic}: {e}"));
+    }
+    if m.is_empty() {
+        let text = if m.filter().is_empty() {
+            "No records yet: waiting for new ones (b: from the beginning).".to_string()
+        } else {
+            format!(
+                "No record among the last {} matches the filter.",
+                m.buffered()
+            )
+        };
+        placeholder(f, list, block, &text);
+    } else {
+        let columns = [
+            Column::right("P", Constraint::Length(3)),
+            Column::right("OFFSET", Constraint::Length(9)),
+            Column::left("TIMESTAMP", Constraint::Length(23)),
+            Column::left("KEY", Constraint::Length(16)),
+            Column::left("VALUE", Constraint::Min(10)),
+        ];
+        let value_w = list.width.saturating_sub(3 + 9 + 23 + 16 + 6) as usize;
+        table::draw(f, list, block, &columns, m.len(), &m.cursor, |i| {
+            let Some(r) = m.get(i) else {
+                return Row::new(Vec::<Cell>::new());
+            };
+            Row::new(vec![
+                right(r.partition.to_string()),
+                right(r.offset.to_string()),
+                Cell::from(format::timestamp(r.timestamp_ms, app.cfg.utc_offset_secs)),
+                key_cell(r),
+                Cell::from(value_preview(r, value_w.max(1))),
+            ])
+        });
+    }
+    if detail {
+        draw_detail(f, pane, app);
+    }
+}
+
+fn key_cell(r: &RecordView) -> Cell<'static> {
+    if r.key.encoding == Encoding::Null {
+        Cell::from("-").style(theme::dim())
+    } else {
+        Cell::from(format::one_line(&r.key.text, 16))
+    }
+}
+
+fn value_preview(r: &RecordView, width: usize) -> String {
+    match r.value.encoding {
+        Encoding::Binary => format!(
+            "(binary, {} bytes) {}",
+            r.value.size,
+            format::one_line(&r.value.text, width)
+        ),
+        _ => format::one_line(&r.value.text, width),
+    }
+}
+
+fn draw_info(f: &mut Frame, area: Rect, app: &App) {
+    let m = &app.messages;
+    let state = match (&m.status, m.paused) {
+        (TailStatus::Failed(_), _) => Span::styled("failed", theme::danger()),
+        (TailStatus::Starting, _) => Span::styled("starting", theme::warn()),
+        (_, true) => Span::styled("⏸ paused", theme::warn()),
+        _ => Span::styled("▶ following", theme::ok()),
+    };
+    let partitions = match m.status {
+        TailStatus::Running { partitions } => format!(" · {partitions} partitions"),
+        _ => String::new(),
+    };
+    let mut spans = vec![
+        Span::raw(" "),
+        state,
+        Span::raw(format!(
+            " · {}{partitions} · received {}",
+            m.start.describe(),
+            format::count_u(m.received)
+        )),
+    ];
+    if m.skipped > 0 {
+        spans.push(Span::styled(
+            format!(" · sampled: {} skipped", format::count_u(m.skipped)),
+            theme::warn(),
+        ));
+    }
+    if !m.filter().is_empty() {
+        spans.push(Span::raw(format!(
+            " · {} of {} match",
+            m.len(),
+            m.buffered()
+        )));
+    }
+    if let Some(w) = &m.warning {
+        spans.push(Span::styled(format!(" · {w}"), theme::danger()));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn draw_detail(f: &mut Frame, area: Rect, app: &App) {
+    let m = &app.messages;
+    let block = Block::bordered()
+        .title(Span::styled(" Record ", theme::title()))
+        .border_style(theme::dim());
+    let Some(r) = m.selected() else {
+        return placeholder(f, area, block, "No record selected.");
+    };
+    let label = |s: &'static str| Span::styled(s, theme::header_row());
+    let mut lines = vec![
+        Line::from(vec![
+            label("partition "),
+            Span::raw(r.partition.to_string()),
+            label("  offset "),
+            Span::raw(r.offset.to_string()),
+            label("  timestamp "),
+            Span::raw(format!(
+                "{} ({})",
+                format::timestamp(r.timestamp_ms, app.cfg.utc_offset_secs),
+                r.timestamp_text()
+            )),
+        ]),
+        Line::from(vec![
+            label("key "),
+            if r.key.encoding == Encoding::Null {
+                Span::styled("none", theme::dim())
+            } else {
+                Span::raw(r.key.text.clone())
+            },
+        ]),
+    ];
+    if r.headers.is_empty() {
+        lines.push(Line::from(vec![
+            label("headers "),
+            Span::styled("none", theme::dim()),
+        ]));
+    } else {
+        let hs: Vec<String> = r
+            .headers
+            .iter()
+            .map(|(k, v)| format!("{k}={}", v.text))
+            .collect();
+        lines.push(Line::from(vec![
+            label("headers "),
+            Span::raw(hs.join(", ")),
+        ]));
+    }
+    let kind = match r.value.encoding {
+        Encoding::Json => "JSON",
+        Encoding::Text => "text",
+        Encoding::Binary => "binary (hex)",
+        Encoding::Null => "null",
+    };
+    let mut value_label = format!("value · {kind} · {} bytes", r.value.size);
+    if r.value.truncated {
+        value_label.push_str(" · truncated");
+    }
+    lines.push(Line::from(label_owned(value_label)));
+    for l in r.value.text.lines() {
+        lines.push(Line::from(l.to_string()));
+    }
+    if r.value.truncated {
+        lines.push(Line::from(Span::styled(
+            format!("… (truncated: {} bytes in all)", r.value.size),
+            theme::dim(),
+        )));
+    }
+    f.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .scroll((m.detail_scroll, 0)),
+        area,
+    );
+}
+
+fn label_owned(s: String) -> Span<'static> {
+    Span::styled(s, theme::header_row())
+}

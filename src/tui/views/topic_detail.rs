@@ -1,0 +1,136 @@
+//! One topic's partition distribution: per partition messages, msg/s, leader,
+//! replicas and ISR (under-replicated rows in red), a bar per partition, skew,
+//! the hot partition and leaders per broker.
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row};
+use ratatui::Frame;
+
+use super::{placeholder, view_block};
+use crate::metrics::TopicMetrics;
+use crate::tui::app::App;
+use crate::tui::widgets::table::{self, right, Column};
+use crate::tui::widgets::{format, spark, theme};
+
+fn ids(v: &[i32]) -> String {
+    v.iter()
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+pub fn draw(f: &mut Frame, area: Rect, app: &App) {
+    let name = app.topic_name.clone().unwrap_or_default();
+    let Some(t) = app.current_topic() else {
+        let text = if app.cluster.is_none() {
+            "Waiting for the first refresh …".to_string()
+        } else {
+            format!("Topic `{name}` is not on the cluster (any more).")
+        };
+        return placeholder(f, area, view_block(format!("Topic {name}"), ""), &text);
+    };
+    let summary_h = if area.height >= 12 { 3 } else { 0 };
+    let [summary, rest] =
+        Layout::vertical([Constraint::Length(summary_h), Constraint::Min(0)]).areas(area);
+    if summary_h > 0 {
+        draw_summary(f, summary, t);
+    }
+    let max = t
+        .partitions
+        .iter()
+        .filter_map(|p| p.messages)
+        .max()
+        .unwrap_or(0) as f64;
+    let hot = t.distribution.hot_partition;
+    let bar_w = (rest.width.saturating_sub(2 + 5 + 7 + 10 + 10 + 13 + 8 + 8) as usize).clamp(0, 40);
+    let columns = [
+        Column::right("P", Constraint::Length(4)),
+        Column::right("LEADER", Constraint::Length(6)),
+        Column::left("REPLICAS", Constraint::Length(9)),
+        Column::left("ISR", Constraint::Length(9)),
+        Column::right("MESSAGES", Constraint::Length(12)),
+        Column::right("MSG/S", Constraint::Length(7)),
+        Column::right("HIGH", Constraint::Length(7)),
+        Column::left("DISTRIBUTION", Constraint::Length(bar_w as u16)),
+    ];
+    let block = view_block(
+        format!("Topic {} · {} partitions", t.name, t.partitions.len()),
+        "",
+    );
+    table::draw(
+        f,
+        rest,
+        block,
+        &columns,
+        t.partitions.len(),
+        &app.topic.cursor,
+        |i| {
+            let p = &t.partitions[i];
+            let bar = spark::bar(p.messages.unwrap_or(0) as f64, max, bar_w);
+            let bar_style = if hot == Some(p.id) {
+                theme::warn()
+            } else {
+                theme::accent()
+            };
+            let row = Row::new(vec![
+                right(p.id.to_string()),
+                right(p.leader.to_string()),
+                Cell::from(ids(&p.replicas)),
+                Cell::from(ids(&p.isr)),
+                right(format::opt_count(p.messages)),
+                right(format::rate(p.rate)),
+                right(format::opt_count(p.high)),
+                Cell::from(bar).style(bar_style),
+            ]);
+            if p.under_replicated || p.error.is_some() {
+                row.style(theme::danger())
+            } else {
+                row
+            }
+        },
+    );
+}
+
+fn draw_summary(f: &mut Frame, area: Rect, t: &TopicMetrics) {
+    let d = &t.distribution;
+    let urp = if t.under_replicated > 0 {
+        Span::styled(
+            format!("{} under-replicated", t.under_replicated),
+            theme::danger(),
+        )
+    } else {
+        Span::styled("all in sync", theme::ok())
+    };
+    let hot = match d.hot_partition {
+        Some(p) => Span::styled(format!("hot partition {p}"), theme::warn()),
+        None => Span::styled("no hot partition", theme::dim()),
+    };
+    let leaders = d
+        .leaders_per_broker
+        .iter()
+        .map(|(b, n)| format!("broker {b}: {n}"))
+        .collect::<Vec<_>>()
+        .join("  ");
+    let lines = vec![
+        Line::from(vec![
+            Span::styled(format!(" {} ", t.name), theme::title()),
+            Span::raw(format!(
+                " {} messages · {} msg/s · replication {} · ",
+                format::count(t.messages),
+                format::rate(t.rate),
+                t.replication
+            )),
+            urp,
+        ]),
+        Line::from(vec![
+            Span::raw(format!(
+                " skew {:.2} (largest partition / mean {:.1}) · ",
+                d.skew, d.mean_messages
+            )),
+            hot,
+        ]),
+        Line::from(format!(" leaders per broker: {leaders}")),
+    ];
+    f.render_widget(Paragraph::new(lines), area);
+}

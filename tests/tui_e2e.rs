@@ -1,0 +1,264 @@
+//! End to end, as a person would: the real binary in tmux against the real test
+//! broker. Publish an event through the panel with keystrokes, see it in the
+//! Messages view and in the topic's message count, quit, and find the terminal
+//! restored. Every wait polls the screen with a deadline.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use common::{kaftop, unique, write_config, TestTopics};
+
+const DEADLINE: Duration = Duration::from_secs(60);
+
+/// A private tmux server (its own socket), killed on drop.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn new() -> Self {
+        Tmux {
+            socket: unique("kaftop-e2e"),
+        }
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux runs")
+    }
+
+    fn start(&self, command: &str, width: u16, height: u16) {
+        let out = self.run(&[
+            "new-session",
+            "-d",
+            "-s",
+            "e2e",
+            "-x",
+            &width.to_string(),
+            "-y",
+            &height.to_string(),
+            command,
+        ]);
+        assert!(out.status.success(), "tmux new-session: {out:?}");
+    }
+
+    /// Runs `program` in the pane's shell, which prints its exit status after it
+    /// and stays (the shell reaps the program: tmux's own exit status of a
+    /// pane is not reliable here).
+    fn start_program(&self, program: &str, width: u16, height: u16) {
+        self.start(
+            &format!("{program}; echo kaftop-exit=$?; exec sleep 600"),
+            width,
+            height,
+        );
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "e2e"];
+        args.extend_from_slice(keys);
+        assert!(self.run(&args).status.success(), "send-keys {keys:?}");
+    }
+
+    /// Types text literally (no key-name lookup).
+    fn text(&self, text: &str) {
+        assert!(
+            self.run(&["send-keys", "-t", "e2e", "-l", text])
+                .status
+                .success(),
+            "send-keys -l {text:?}"
+        );
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "e2e"]).stdout).into_owned()
+    }
+
+    fn pane(&self, format: &str) -> String {
+        let out = self.run(&["display-message", "-p", "-t", "e2e", format]);
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    /// Polls the screen until `f` accepts it; panics with the last screen.
+    fn wait<T>(&self, what: &str, mut f: impl FnMut(&str) -> Option<T>) -> T {
+        let end = Instant::now() + DEADLINE;
+        loop {
+            let screen = self.screen();
+            if let Some(v) = f(&screen) {
+                return v;
+            }
+            if Instant::now() > end {
+                panic!("timed out after {DEADLINE:?} waiting for {what}; screen:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn wait_for_text(&self, what: &str, needle: &str) -> String {
+        self.wait(what, |s| s.contains(needle).then(|| s.to_string()))
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        self.run(&["kill-server"]);
+    }
+}
+
+/// The MESSAGES column of `topic`'s row in the Topics view.
+fn message_count(screen: &str, topic: &str) -> Option<String> {
+    let line = screen
+        .lines()
+        .find(|l| l.split_whitespace().any(|w| w.trim_matches('│') == topic))?;
+    let cells: Vec<&str> = line.trim_matches('│').split_whitespace().collect();
+    // TOPIC PARTS REPL MESSAGES MSG/S URP [sparkline]
+    cells.get(3).map(|s| s.to_string())
+}
+
+#[test]
+fn publish_through_the_panel_then_see_it_in_messages_and_counts() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let topics = TestTopics::new("tui-e2e");
+    let config = write_config(dir.path(), &topics, 3);
+    kaftop()
+        .args([
+            "--config",
+            &config.display().to_string(),
+            "topics",
+            "ensure",
+        ])
+        .assert()
+        .success();
+
+    let tmux = Tmux::new();
+    let bin = env!("CARGO_BIN_EXE_kaftop");
+    let cmd = format!(
+        "env -u KAFTOP_CONFIG {} --config {}",
+        shell_quote(Path::new(bin)),
+        shell_quote(&config)
+    );
+    tmux.start_program(&cmd, 160, 45);
+
+    // The Topics view with the new topic, empty. A shared broker has many
+    // topics: filter to this test's, as a person would.
+    let created = topics.created.as_str();
+    tmux.wait_for_text("the topics view, connected", "● connected");
+    tmux.keys(&["/"]);
+    tmux.text(created);
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait("the test's topic in the topics view", |s| {
+        (s.contains("● connected") && message_count(s, created).is_some()).then(|| s.to_string())
+    });
+    assert_eq!(
+        message_count(&screen, created).as_deref(),
+        Some("0"),
+        "{screen}"
+    );
+
+    // The publisher panel: the created form, content edited by hand.
+    tmux.keys(&[":"]);
+    tmux.text("publish");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for_text("the created form", &format!("MessageCreated → {created}"));
+    let content = unique("hello-from-tmux");
+    tmux.keys(&["j", "j", "j", "Enter", "C-u"]);
+    tmux.text(&content);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for_text("the edited content", &content);
+    tmux.keys(&["s"]);
+    let delivered = tmux.wait("the delivery report", |s| {
+        s.lines()
+            .find(|l| l.contains("Delivered MessageCreated"))
+            .map(|l| l.trim_matches(|c| c == '│' || c == ' ').to_string())
+    });
+    assert!(
+        delivered.contains(&format!("to {created} partition ")) && delivered.contains(" offset 0"),
+        "{delivered}"
+    );
+
+    // The Messages view shows the record, its JSON value pretty-printed.
+    tmux.keys(&[":"]);
+    tmux.text(&format!("messages {created}"));
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for_text(
+        "the record in the messages view",
+        &format!("\"content\": \"{content}\""),
+    );
+    assert!(screen.contains("\"senderId\": 100"), "{screen}");
+    assert!(screen.contains("received 1"), "{screen}");
+
+    // The Topics view counts it.
+    tmux.keys(&[":"]);
+    tmux.text("topics");
+    tmux.keys(&["Enter"]);
+    tmux.wait("the topic's count to reach 1", |s| {
+        (message_count(s, created).as_deref() == Some("1")).then_some(())
+    });
+
+    // q quits with status 0 and leaves the alternate screen.
+    tmux.keys(&["q"]);
+    tmux.wait_for_text("the program to exit with 0", "kaftop-exit=0");
+    assert_eq!(tmux.pane("#{alternate_on}"), "0", "terminal restored");
+}
+
+fn shell_quote(p: &Path) -> String {
+    format!("'{}'", p.display().to_string().replace('\'', "'\\''"))
+}
+
+/// Ctrl-C quits from the command line too, restoring the terminal.
+#[test]
+fn ctrl_c_quits_and_restores_the_terminal() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let topics = TestTopics::new("tui-e2e-quit");
+    let config = write_config(dir.path(), &topics, 1);
+    let tmux = Tmux::new();
+    let cmd = format!(
+        "env -u KAFTOP_CONFIG {} --config {}",
+        shell_quote(Path::new(env!("CARGO_BIN_EXE_kaftop"))),
+        shell_quote(&config)
+    );
+    tmux.start_program(&cmd, 100, 30);
+    tmux.wait_for_text("the dashboard", "● connected");
+    assert_eq!(tmux.pane("#{alternate_on}"), "1");
+    tmux.keys(&[":"]);
+    tmux.text("grou");
+    tmux.keys(&["C-c"]);
+    tmux.wait_for_text("the program to exit with 0", "kaftop-exit=0");
+    assert_eq!(tmux.pane("#{alternate_on}"), "0", "terminal restored");
+}
+
+/// Without a terminal the dashboard refuses to start, saying why.
+#[test]
+fn without_a_terminal_it_says_so() {
+    let out = kaftop()
+        .args(["-b", "127.0.0.1:1"])
+        .output()
+        .expect("kaftop runs");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("the dashboard needs a terminal"), "{err}");
+}
+
+/// A bad `[keys]` table is a config error naming the key.
+#[test]
+fn bad_key_bindings_are_config_errors() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("keys.toml");
+    std::fs::write(&path, "[keys]\nquit = \"j\"\n").expect("write");
+    let out = kaftop()
+        .args(["config", "check", &path.display().to_string()])
+        .output()
+        .expect("kaftop runs");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("key `keys.quit`") && err.contains("`j` is also bound to `down`"),
+        "{err}"
+    );
+}

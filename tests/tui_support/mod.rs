@@ -1,0 +1,430 @@
+//! Fixtures of the TUI tests: a fixed cluster folded through the real metrics
+//! engine, fixed records, an app at a fixed time, key helpers and a renderer
+//! into ratatui's TestBackend.
+#![allow(dead_code)] // each test binary uses its own subset
+
+use std::time::Duration;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+
+use kaftop::config::LagConfig;
+use kaftop::kafka::admin::{GroupState, MemberDescription};
+use kaftop::kafka::record::{render, RecordView};
+use kaftop::kafka::sampler::{PartitionStart, SamplerEvent, StartAt};
+use kaftop::kafka::snapshot::{
+    BrokerInfo, ClusterSnapshot, GroupInfo, GroupOffset, PartitionInfo, TopicInfo,
+};
+use kaftop::metrics::engine::EngineConfig;
+use kaftop::metrics::{ClusterMetrics, MetricsEngine};
+use kaftop::tui::app::publish::EventTopics;
+use kaftop::tui::event::Event;
+use kaftop::tui::keymap::Keymap;
+use kaftop::tui::{views, App, AppConfig};
+
+/// 2026-11-24T10:15:30Z.
+pub const T0_MS: i64 = 1_795_515_330_000;
+pub const STEP_MS: u64 = 2_000;
+pub const STEPS: u64 = 12;
+
+pub fn config() -> AppConfig {
+    AppConfig {
+        profile: "test".into(),
+        bootstrap: "127.0.0.1:9092".into(),
+        topics: EventTopics {
+            created: "message.created".into(),
+            read: "message.read".into(),
+            deleted: "message.deleted".into(),
+        },
+        keymap: Keymap::defaults(),
+        utc_offset_secs: 0,
+        now_ms: T0_MS,
+        first_message_id: 1000,
+        max_records: 2000,
+        tail_start: StartAt::LastN(100),
+    }
+}
+
+/// A fresh app (no cluster yet) at a fixed time, 120×32.
+pub fn bare_app() -> App {
+    let mut app = App::new(config());
+    app.update(Event::Resize(120, 32));
+    app
+}
+
+/// An app that has seen the fixture cluster.
+pub fn app() -> App {
+    let mut app = bare_app();
+    app.update(Event::Cluster(Box::new(cluster())));
+    app.update(Event::Tick {
+        now_ms: T0_MS + (STEPS * STEP_MS) as i64,
+    });
+    app
+}
+
+fn partition(id: i32, replicas: &[i32], isr: &[i32], high: i64) -> PartitionInfo {
+    PartitionInfo {
+        id,
+        leader: replicas[0],
+        replicas: replicas.to_vec(),
+        isr: isr.to_vec(),
+        low: Some(0),
+        high: Some(high),
+        error: None,
+    }
+}
+
+fn topic(name: &str, partitions: Vec<PartitionInfo>) -> TopicInfo {
+    TopicInfo {
+        name: name.into(),
+        internal: false,
+        partitions,
+        error: None,
+    }
+}
+
+fn member(id: &str, host: &str, topic: &str, parts: &[i32]) -> MemberDescription {
+    MemberDescription {
+        member_id: id.into(),
+        client_id: format!("{}-client", id.split('-').next().unwrap_or(id)),
+        host: host.into(),
+        assignment: parts.iter().map(|p| (topic.to_string(), *p)).collect(),
+    }
+}
+
+fn group(
+    id: &str,
+    state: GroupState,
+    members: Vec<MemberDescription>,
+    offsets: Vec<(&str, i32, i64)>,
+) -> GroupInfo {
+    GroupInfo {
+        group_id: id.into(),
+        state: Some(state),
+        members: Some(members),
+        offsets: offsets
+            .into_iter()
+            .map(|(t, p, c)| GroupOffset {
+                topic: t.into(),
+                partition: p,
+                committed: Some(c),
+            })
+            .collect(),
+        error: None,
+    }
+}
+
+/// The cluster at step `i` (every `STEP_MS`): traffic on every topic, one
+/// under-replicated partition, a hot partition, and one group per lag status.
+pub fn snapshot(i: u64) -> ClusterSnapshot {
+    let n = i as i64;
+    let rf3 = |id: i32| -> Vec<i32> { (0..3).map(|k| 1 + (id + k) % 3).collect() };
+    let created: Vec<PartitionInfo> = (0..6)
+        .map(|p| {
+            // Partition 4 takes most of the traffic: the hot partition.
+            let per_step = if p == 4 { 200 } else { 10 };
+            let high = 100 + p as i64 * 7 + per_step * n;
+            let replicas = rf3(p);
+            let isr = if p == 2 {
+                replicas[..2].to_vec()
+            } else {
+                replicas.clone()
+            };
+            partition(p, &replicas, &isr, high)
+        })
+        .collect();
+    let created_highs: Vec<i64> = created.iter().map(|p| p.high.unwrap_or(0)).collect();
+    let read: Vec<PartitionInfo> = (0..3)
+        .map(|p| partition(p, &rf3(p), &rf3(p), 400 + 5 * n + p as i64))
+        .collect();
+    let deleted: Vec<PartitionInfo> = (0..3)
+        .map(|p| partition(p, &rf3(p), &rf3(p), 1800 + p as i64 * 100))
+        .collect();
+    let orders: Vec<PartitionInfo> = (0..12)
+        .map(|p| partition(p, &rf3(p), &rf3(p), 50 + p as i64))
+        .collect();
+
+    let notification = group(
+        "notification-service-group",
+        GroupState::Stable,
+        vec![
+            member(
+                "notification-1-aaaa",
+                "/10.0.0.11",
+                "message.created",
+                &[0, 1, 2],
+            ),
+            member(
+                "notification-2-bbbb",
+                "/10.0.0.12",
+                "message.created",
+                &[3, 4, 5],
+            ),
+        ],
+        (0..6)
+            .map(|p| ("message.created", p, created_highs[p as usize] - 2))
+            .collect(),
+    );
+    // Falls behind: commits move, lag grows → WARN.
+    let analytics = group(
+        "analytics-service-group",
+        GroupState::Stable,
+        vec![member(
+            "analytics-1-cccc",
+            "/10.0.0.21",
+            "message.read",
+            &[0, 1, 2],
+        )],
+        (0..3).map(|p| ("message.read", p, 390 + n)).collect(),
+    );
+    // Commits stopped 12 s ago with lag → STALL.
+    let receipts = group(
+        "read-receipt-service-group",
+        GroupState::Stable,
+        vec![member(
+            "receipt-1-dddd",
+            "/10.0.0.31",
+            "message.read",
+            &[0, 1, 2],
+        )],
+        (0..3)
+            .map(|p| ("message.read", p, 380 + n.min(5)))
+            .collect(),
+    );
+    // Never commits, big lag → STOP, over the threshold. Partition 0's commit
+    // was read after its log end: a negative raw lag.
+    let archive = group(
+        "archive-service-group",
+        GroupState::Empty,
+        vec![],
+        (0..3)
+            .map(|p| ("message.deleted", p, if p == 0 { 1850 } else { 100 }))
+            .collect(),
+    );
+    // Offsets reset backwards at the last step → REWIND.
+    let committed = if i + 1 == STEPS { 10 } else { 40 + n };
+    let orders_group = group(
+        "orders-audit",
+        GroupState::Stable,
+        vec![member(
+            "audit-1-eeee",
+            "/10.0.0.41",
+            "orders",
+            &(0..12).collect::<Vec<_>>(),
+        )],
+        (0..12).map(|p| ("orders", p, committed)).collect(),
+    );
+
+    ClusterSnapshot {
+        taken_at_ms: T0_MS + (i * STEP_MS) as i64,
+        mono_ms: i * STEP_MS,
+        connected: true,
+        cluster_id: Some("kafka-test-cluster".into()),
+        controller: Some(1),
+        brokers: (1..=3)
+            .map(|id| BrokerInfo {
+                id,
+                host: format!("kafka-{id}"),
+                port: 9092,
+            })
+            .collect(),
+        topics: vec![
+            topic("message.created", created),
+            topic("message.deleted", deleted),
+            topic("message.read", read),
+            topic("orders", orders),
+        ],
+        groups: vec![notification, analytics, receipts, archive, orders_group],
+        errors: vec![],
+        requests: 4,
+    }
+}
+
+pub fn engine() -> MetricsEngine {
+    let mut lag = LagConfig::default();
+    lag.groups.insert("notification-service-group".into(), 100);
+    MetricsEngine::new(EngineConfig::for_interval(Duration::from_secs(2)), lag)
+}
+
+/// The metrics after `STEPS` refreshes of the fixture.
+pub fn cluster() -> ClusterMetrics {
+    let mut e = engine();
+    let mut m = ClusterMetrics::default();
+    for i in 0..STEPS {
+        m = e.ingest(&snapshot(i));
+    }
+    m
+}
+
+/// A cluster whose one group has `rows` partitions (the render benchmark's shape).
+pub fn big_group_cluster(rows: i32) -> ClusterMetrics {
+    let parts: Vec<PartitionInfo> = (0..rows)
+        .map(|p| partition(p, &[1, 2, 3], &[1, 2, 3], 10_000 + p as i64))
+        .collect();
+    let snap = |i: u64| ClusterSnapshot {
+        taken_at_ms: T0_MS + (i * STEP_MS) as i64,
+        mono_ms: i * STEP_MS,
+        connected: true,
+        cluster_id: Some("big".into()),
+        brokers: vec![BrokerInfo {
+            id: 1,
+            host: "kafka-1".into(),
+            port: 9092,
+        }],
+        topics: vec![topic("big", parts.clone())],
+        groups: vec![group(
+            "big-group",
+            GroupState::Stable,
+            vec![member("big-1-ffff", "/10.0.0.51", "big", &[0])],
+            (0..rows).map(|p| ("big", p, 9_000 + p as i64)).collect(),
+        )],
+        ..Default::default()
+    };
+    let mut e = engine();
+    e.ingest(&snap(0));
+    e.ingest(&snap(1))
+}
+
+pub fn record(partition: i32, offset: i64, key: Option<&[u8]>, value: Option<&[u8]>) -> RecordView {
+    RecordView {
+        topic: "message.created".into(),
+        partition,
+        offset,
+        timestamp_ms: Some(T0_MS + offset * 1000),
+        key: render(key, 1024),
+        headers: vec![],
+        value: render(value, 4096),
+    }
+}
+
+/// Records of the Messages view: seed events, text, binary, and a huge value.
+pub fn records() -> Vec<RecordView> {
+    let mut v = Vec::new();
+    for i in 0..5 {
+        let json = format!(
+            r#"{{"messageId":{id},"senderId":100,"receiverId":200,"content":"HelloKafka {i}","createdAt":"2026-11-24T10:15:3{i}.123"}}"#,
+            id = 1000 + i
+        );
+        let key = (1000 + i).to_string();
+        v.push(record(
+            (i % 3) as i32,
+            i,
+            Some(key.as_bytes()),
+            Some(json.as_bytes()),
+        ));
+    }
+    let mut with_headers = record(
+        1,
+        5,
+        Some(b"vip-42"),
+        Some(r#"{"messageId":4242,"content":"새 메시지 도착"}"#.as_bytes()),
+    );
+    with_headers.headers = vec![
+        ("traceId".into(), render(Some(b"abc123"), 1024)),
+        ("source".into(), render(Some(b"spring-boot"), 1024)),
+    ];
+    v.push(with_headers);
+    v.push(record(2, 6, None, Some(b"plain text, not JSON")));
+    v.push(record(
+        0,
+        7,
+        Some(b"bin"),
+        Some(&[0, 1, 2, 0xff, 0xfe, 0x80, 0x7f]),
+    ));
+    let huge = format!(r#"{{"content":"{}"}}"#, "x".repeat(10_000));
+    let mut big = record(1, 8, Some(b"huge"), None);
+    big.value = render(Some(huge.as_bytes()), 200);
+    v.push(big);
+    v
+}
+
+/// Feeds records as the sampler would, for the app's current tail session.
+pub fn feed_records(app: &mut App, records: Vec<RecordView>) {
+    let session = app.messages().session;
+    app.update(Event::Sampler {
+        session,
+        event: SamplerEvent::Started(vec![
+            PartitionStart {
+                partition: 0,
+                start: 0,
+                end: 3,
+            };
+            3
+        ]),
+    });
+    app.update(Event::Sampler {
+        session,
+        event: SamplerEvent::Records {
+            records,
+            skipped: 0,
+        },
+    });
+}
+
+pub fn key(code: KeyCode) -> Event {
+    Event::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+pub fn ctrl(c: char) -> Event {
+    Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+}
+
+/// Sends each character as a key press; returns every command produced.
+pub fn type_str(app: &mut App, s: &str) -> Vec<kaftop::tui::command::Command> {
+    let mut out = Vec::new();
+    for c in s.chars() {
+        let mods = if c.is_ascii_uppercase() {
+            KeyModifiers::SHIFT
+        } else {
+            KeyModifiers::NONE
+        };
+        out.extend(app.update(Event::Key(KeyEvent::new(KeyCode::Char(c), mods))));
+    }
+    out
+}
+
+/// Presses keys; returns every command produced.
+pub fn press(app: &mut App, codes: &[KeyCode]) -> Vec<kaftop::tui::command::Command> {
+    codes.iter().flat_map(|c| app.update(key(*c))).collect()
+}
+
+/// Types `:line` and Enter.
+pub fn command(app: &mut App, line: &str) -> Vec<kaftop::tui::command::Command> {
+    let mut out = type_str(app, &format!(":{line}"));
+    out.extend(app.update(key(KeyCode::Enter)));
+    out
+}
+
+pub fn terminal(w: u16, h: u16) -> Terminal<TestBackend> {
+    Terminal::new(TestBackend::new(w, h)).expect("test terminal")
+}
+
+/// The screen as text, one line per row, trailing spaces trimmed.
+pub fn render_app(app: &App, w: u16, h: u16) -> String {
+    let mut t = terminal(w, h);
+    t.draw(|f| views::draw(f, app)).expect("draw");
+    buffer_text(t.backend().buffer())
+}
+
+pub fn buffer_text(buf: &ratatui::buffer::Buffer) -> String {
+    let area = buf.area;
+    let mut out = String::new();
+    for y in 0..area.height {
+        let mut line = String::new();
+        let mut skip = 0;
+        for x in 0..area.width {
+            // A wide character covers the next cell too.
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            let sym = buf[(x, y)].symbol();
+            skip = unicode_width::UnicodeWidthStr::width(sym).saturating_sub(1);
+            line.push_str(sym);
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}

@@ -1,0 +1,412 @@
+//! Snapshot tests of every view at a fixed size (120×32) from the fixed cluster
+//! of `tui_support`, plus checks of colours that text snapshots cannot show and
+//! of rendering at tiny sizes.
+
+mod tui_support;
+
+use crossterm::event::KeyCode;
+use kaftop::kafka::bulk::{BulkReport, LatencySummary};
+use kaftop::kafka::publisher::Delivered;
+use kaftop::tui::event::Event;
+use kaftop::tui::App;
+use ratatui::style::Color;
+use tui_support::*;
+
+const W: u16 = 120;
+const H: u16 = 32;
+
+fn screen(app: &App) -> String {
+    render_app(app, W, H)
+}
+
+#[test]
+fn topics_view() {
+    insta::assert_snapshot!(screen(&app()));
+}
+
+#[test]
+fn topics_waiting_for_the_first_refresh() {
+    insta::assert_snapshot!(screen(&bare_app()));
+}
+
+#[test]
+fn topic_detail_view() {
+    let mut a = app();
+    command(&mut a, "topic message.created");
+    insta::assert_snapshot!(screen(&a));
+}
+
+#[test]
+fn groups_view() {
+    let mut a = app();
+    a.update(key(KeyCode::Char('2')));
+    insta::assert_snapshot!(screen(&a));
+}
+
+#[test]
+fn group_detail_view() {
+    let mut a = app();
+    command(&mut a, "group notification-service-group");
+    insta::assert_snapshot!(screen(&a));
+}
+
+#[test]
+fn group_detail_with_negative_lag_and_stop() {
+    let mut a = app();
+    command(&mut a, "group archive-service-group");
+    insta::assert_snapshot!(screen(&a));
+}
+
+#[test]
+fn messages_view_with_detail_pane() {
+    let mut a = app();
+    command(&mut a, "messages message.created beginning");
+    feed_records(&mut a, records());
+    // Select the record with headers.
+    press(&mut a, &[KeyCode::Up, KeyCode::Up, KeyCode::Up]);
+    insta::assert_snapshot!(screen(&a));
+}
+
+#[test]
+fn messages_view_filtered_and_paused() {
+    let mut a = app();
+    command(&mut a, "messages message.created");
+    feed_records(&mut a, records());
+    type_str(&mut a, "/hellokafka 3");
+    a.update(key(KeyCode::Enter));
+    a.update(key(KeyCode::Char('p')));
+    insta::assert_snapshot!(screen(&a));
+}
+
+#[test]
+fn messages_view_binary_and_truncated_values() {
+    let mut a = app();
+    command(&mut a, "messages message.created");
+    feed_records(&mut a, records());
+    // The last record is the huge one; one up is the binary one.
+    let huge = screen(&a);
+    a.update(key(KeyCode::Up));
+    let binary = screen(&a);
+    insta::assert_snapshot!("messages_huge_value", huge);
+    insta::assert_snapshot!("messages_binary_value", binary);
+}
+
+#[test]
+fn messages_view_without_a_topic() {
+    let mut a = bare_app();
+    a.update(key(KeyCode::Char('3')));
+    insta::assert_snapshot!(screen(&a));
+}
+
+#[test]
+fn publish_created_form_with_an_invalid_field() {
+    let mut a = app();
+    command(&mut a, "publish");
+    // messageId := "12x", then try to send.
+    a.update(key(KeyCode::Enter));
+    a.update(ctrl('u'));
+    type_str(&mut a, "12x");
+    a.update(key(KeyCode::Esc));
+    a.update(key(KeyCode::Char('s')));
+    insta::assert_snapshot!(screen(&a));
+}
+
+#[test]
+fn publish_after_a_delivery() {
+    let mut a = app();
+    command(&mut a, "publish read");
+    a.update(key(KeyCode::Char('s')));
+    a.update(Event::Published {
+        request: 1,
+        result: Ok(Delivered {
+            topic: "message.read".into(),
+            partition: 2,
+            offset: 417,
+        }),
+    });
+    insta::assert_snapshot!(screen(&a));
+}
+
+#[test]
+fn publish_free_form() {
+    let mut a = app();
+    command(&mut a, "publish free");
+    // Headers "trace" (not key=value) shows its error inline while typing.
+    press(&mut a, &[KeyCode::Down, KeyCode::Down, KeyCode::Enter]);
+    type_str(&mut a, "trace");
+    insta::assert_snapshot!(screen(&a));
+}
+
+#[test]
+fn publish_bulk_running_and_done() {
+    let mut a = app();
+    command(&mut a, "publish bulk");
+    a.update(key(KeyCode::Char('s')));
+    a.update(Event::BulkProgress {
+        queued: 700,
+        delivered: 420,
+        failed: 0,
+    });
+    let running = screen(&a);
+    a.update(Event::BulkDone(Ok(BulkReport {
+        requested: 1000,
+        delivered: 1000,
+        failed: 0,
+        errors: Default::default(),
+        per_topic: [("message.created".to_string(), 1000)]
+            .into_iter()
+            .collect(),
+        elapsed_ms: 543.0,
+        events_per_sec: 1841.62,
+        latency_ms: LatencySummary {
+            p50: 3.1,
+            p99: 12.75,
+            max: 20.5,
+        },
+    })));
+    insta::assert_snapshot!("publish_bulk_running", running);
+    insta::assert_snapshot!("publish_bulk_done", screen(&a));
+}
+
+#[test]
+fn help_overlay_lists_the_views_bindings() {
+    let mut a = app();
+    command(&mut a, "messages message.created");
+    a.update(key(KeyCode::Char('?')));
+    insta::assert_snapshot!(screen(&a));
+}
+
+#[test]
+fn services_view_when_not_running() {
+    let mut a = app();
+    a.update(key(KeyCode::Char('5')));
+    insta::assert_snapshot!(screen(&a));
+}
+
+#[test]
+fn command_line_and_error_in_the_status_bar() {
+    let mut a = app();
+    command(&mut a, "frobnicate");
+    let error = screen(&a);
+    assert!(error.contains("unknown command `:frobnicate`"), "{error}");
+    type_str(&mut a, ":topic mess");
+    insta::assert_snapshot!("command_line_typing", screen(&a));
+}
+
+#[test]
+fn broker_unreachable_keeps_the_last_data() {
+    let mut a = app();
+    a.update(Event::Cluster(Box::new(kaftop::metrics::ClusterMetrics {
+        taken_at_ms: T0_MS + 60_000,
+        connected: false,
+        errors: vec!["cannot reach the cluster at 127.0.0.1:9092: BrokerTransportFailure".into()],
+        ..Default::default()
+    })));
+    insta::assert_snapshot!(screen(&a));
+}
+
+/// Colours: under-replicated partitions are red; statuses have their colours.
+#[test]
+fn highlights_are_coloured() {
+    let mut a = app();
+    command(&mut a, "topic message.created");
+    let mut t = terminal(W, H);
+    t.draw(|f| kaftop::tui::views::draw(f, &a)).unwrap();
+    let buf = t.backend().buffer().clone();
+    let row_of = |prefix: &str| {
+        (0..H)
+            .find(|&y| {
+                let line: String = (0..W).map(|x| buf[(x, y)].symbol()).collect();
+                line.starts_with(prefix)
+            })
+            .unwrap_or_else(|| panic!("no row starting with {prefix:?}"))
+    };
+    // Partition 2 (ISR 3,1 of replicas 3,1,2) is under-replicated.
+    let urp = row_of("│   2 ");
+    assert_eq!(buf[(4, urp)].fg, Color::Red, "under-replicated row");
+    let in_sync = row_of("│   3 ");
+    assert_ne!(buf[(4, in_sync)].fg, Color::Red, "in-sync row");
+
+    a.update(key(KeyCode::Char('2')));
+    t.draw(|f| kaftop::tui::views::draw(f, &a)).unwrap();
+    let buf = t.backend().buffer().clone();
+    let colour_of = |word: &str| -> Color {
+        for y in 0..H {
+            let line: String = (0..W).map(|x| buf[(x, y)].symbol()).collect();
+            if let Some(byte) = line.rfind(word) {
+                let x = line[..byte].chars().count() as u16;
+                return buf[(x, y)].fg;
+            }
+        }
+        panic!("{word} not on screen");
+    };
+    assert_eq!(colour_of("STOP"), Color::Red);
+    assert_eq!(colour_of("WARN"), Color::Yellow);
+    assert_eq!(colour_of("STALL"), Color::Magenta);
+    assert_eq!(colour_of("REWIND"), Color::Cyan);
+    assert_eq!(colour_of("! 3,700"), Color::Red, "alerting lag");
+}
+
+/// Every view at every size from 1×1 to 24×8 (and some odd ones): no panic.
+#[test]
+fn tiny_terminals_never_panic() {
+    let mut apps: Vec<App> = Vec::new();
+    for cmd in [
+        "topics",
+        "topic message.created",
+        "groups",
+        "group notification-service-group",
+        "messages message.created",
+        "publish",
+        "publish bulk",
+        "services",
+    ] {
+        let mut a = app();
+        command(&mut a, cmd);
+        feed_records(&mut a, records());
+        apps.push(a);
+    }
+    let mut help = app();
+    help.update(key(KeyCode::Char('?')));
+    apps.push(help);
+    let mut editing = app();
+    command(&mut editing, "publish");
+    editing.update(key(KeyCode::Enter));
+    apps.push(editing);
+    let mut cmdline = app();
+    type_str(&mut cmdline, ":topic message.created");
+    apps.push(cmdline);
+    for a in &apps {
+        for w in 1..=24 {
+            for h in 1..=8 {
+                render_app(a, w, h);
+            }
+        }
+        render_app(a, 20, 6);
+        render_app(a, 300, 3);
+        render_app(a, 2, 100);
+    }
+}
+
+/// The 20×6 screen still shows the tabs and a status line.
+#[test]
+fn smallest_supported_size() {
+    let a = app();
+    insta::assert_snapshot!(render_app(&a, 20, 6));
+}
+
+#[test]
+fn services_view_running() {
+    use kaftop::cli::ServiceName;
+    use kaftop::services::analytics::DailyStats;
+    use kaftop::services::notification::{NotificationData, PushNotification};
+    use kaftop::services::read_receipt::ReadReceipt;
+    use kaftop::services::stats::CounterValues;
+    use kaftop::services::{ServiceSnapshot, ServiceState, ServicesSnapshot};
+
+    let at = chrono::DateTime::from_timestamp_millis(T0_MS).unwrap();
+    let service = |name, group: &str, consumed, processed| ServiceSnapshot {
+        name,
+        group: group.into(),
+        topics: vec!["message.created".into()],
+        state: ServiceState::Running,
+        consumers: 1,
+        assigned: vec![("message.created".into(), 0)],
+        counters: CounterValues {
+            consumed,
+            processed,
+            dead_lettered: consumed - processed,
+            ..Default::default()
+        },
+        pending: 0,
+        processed_per_sec: 12.5,
+        last_error: None,
+    };
+    let snap = ServicesSnapshot {
+        taken_at: at,
+        services: vec![
+            service(
+                ServiceName::Notification,
+                "notification-service-group",
+                120,
+                118,
+            ),
+            service(ServiceName::Analytics, "analytics-service-group", 200, 200),
+            service(
+                ServiceName::ReadReceipt,
+                "read-receipt-service-group",
+                80,
+                80,
+            ),
+            service(ServiceName::Archive, "archive-service-group", 5, 5),
+        ],
+        notifications: vec![PushNotification {
+            user_id: 200,
+            title: "새 메시지 도착".into(),
+            body: "HelloKafka".into(),
+            kind: "MESSAGE".into(),
+            data: NotificationData { message_id: 1000 },
+            vip: false,
+            created_at: at,
+        }],
+        receipts: vec![ReadReceipt {
+            message_id: 1000,
+            sender_id: 100,
+            receiver_id: 200,
+            read_at: kaftop::events::EventTime::parse("2026-11-24T10:16:00").unwrap(),
+            vip: false,
+        }],
+        today: DailyStats {
+            date: "2026-11-24".into(),
+            messages: 120,
+            distinct_senders: 17,
+            reads: 80,
+        },
+        archived: 5,
+        next_purge: None,
+        last_purge: None,
+    };
+    let mut a = app();
+    a.update(key(KeyCode::Char('5')));
+    a.update(Event::Services(Box::new(snap)));
+    insta::assert_snapshot!(screen(&a));
+}
+
+/// Only the rows that fit are built: 10 000 rows in a 12-line table build 9
+/// (12 minus two borders and the header), wherever the selection is.
+#[test]
+fn tables_build_only_visible_rows() {
+    use kaftop::tui::app::cursor::ListCursor;
+    use kaftop::tui::widgets::table::{self, Column};
+    use ratatui::layout::Constraint;
+    use ratatui::widgets::{Block, Row};
+
+    let mut cursor = ListCursor::default();
+    for selected in [0, 5_000, 9_999] {
+        cursor.select(selected);
+        let mut built = Vec::new();
+        let mut t = terminal(40, 12);
+        t.draw(|f| {
+            table::draw(
+                f,
+                f.area(),
+                Block::bordered(),
+                &[Column::right("N", Constraint::Length(6))],
+                10_000,
+                &cursor,
+                |i| {
+                    built.push(i);
+                    Row::new(vec![i.to_string()])
+                },
+            )
+        })
+        .unwrap();
+        assert_eq!(built.len(), 9, "rows built with {selected} selected");
+        assert!(built.contains(&selected));
+        let screen = buffer_text(t.backend().buffer());
+        assert!(
+            screen.contains(&format!(" {}/10000 ", selected + 1)),
+            "{screen}"
+        );
+    }
+}
