@@ -736,7 +736,11 @@ fn the_consumers_command_stops_on_sigterm_and_after_its_duration() {
             "--service",
             "archive",
         ])
-        .args(["--concurrency", "2"])
+        // One member per group: with two, tansu 0.6 sometimes keeps a departed
+        // member as the group's leader when both leave at once, and the next run's
+        // member then waits max.poll.interval.ms to join (a broker bug; Kafka
+        // does not do this). Group splitting is covered by the in-process tests.
+        .args(["--concurrency", "1"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

@@ -8,6 +8,7 @@ use anyhow::Result;
 
 use crate::cli::DemoArgs;
 use crate::demo::{Demo, DemoOptions};
+use crate::tui::io::IoOptions;
 
 /// How long the services get to catch up after the traffic stops.
 const DRAIN: Duration = Duration::from_secs(30);
@@ -24,7 +25,7 @@ pub fn run(args: DemoArgs, data_dir: Option<PathBuf>) -> Result<ExitCode> {
         ..Default::default()
     };
     if !args.headless {
-        anyhow::bail!("the interactive demo needs the TUI; use --headless for now");
+        return interactive(opts, args.duration);
     }
     let duration = args.duration.unwrap_or(Duration::from_secs(30));
     // One pause of the slow service within the run, so the summary shows it drained.
@@ -47,4 +48,21 @@ pub fn run(args: DemoArgs, data_dir: Option<PathBuf>) -> Result<ExitCode> {
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// The dashboard on the demo cluster, until the user quits (or `duration` ends).
+fn interactive(opts: DemoOptions, duration: Option<Duration>) -> Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let demo = Demo::start(opts)?;
+    let io = IoOptions {
+        poller: demo.poller_options(),
+        services: Some(demo.services().clone()),
+        // A bounded demo (scripts, recordings) ends as `q` would.
+        quit_after: duration,
+    };
+    crate::tui::runtime::run_with(demo.cfg.clone(), io, runtime.handle().clone())?;
+    drop(demo);
+    Ok(ExitCode::SUCCESS)
 }

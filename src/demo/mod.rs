@@ -147,18 +147,19 @@ impl Demo {
         &self.services
     }
 
-    /// Poller options that know the demo's groups (the mock cannot list them).
+    /// Poller options for the mock cluster: the demo's own groups (the mock cannot
+    /// list or describe groups, so members show as unknown), offsets asked per
+    /// partition (the mock ignores the "all partitions" form).
     pub fn poller_options(&self) -> PollerOptions {
         let mut o = PollerOptions::from_config(&self.cfg);
-        o.known_groups = [
-            ServiceName::Notification,
-            ServiceName::Analytics,
-            ServiceName::ReadReceipt,
-            ServiceName::Archive,
-        ]
-        .iter()
-        .map(|&s| self.services.group(s))
-        .collect();
+        o.only_groups = Some(
+            services::ALL_SERVICES
+                .iter()
+                .map(|&s| self.services.group(s))
+                .collect(),
+        );
+        o.describe_groups = false;
+        o.offsets_per_partition = true;
         o
     }
 

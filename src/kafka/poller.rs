@@ -38,6 +38,13 @@ pub struct PollerOptions {
     pub known_groups: Vec<String>,
     /// Only these groups (e.g. `kaftop lag --group G`).
     pub only_groups: Option<Vec<String>>,
+    /// Ask for members with DescribeGroups (off where the cluster is known not to
+    /// answer it, as librdkafka's mock).
+    pub describe_groups: bool,
+    /// Fetch committed offsets naming every partition instead of "all partitions",
+    /// for clusters that ignore the latter (librdkafka's mock). Also switched on by
+    /// itself when the cluster cannot list groups.
+    pub offsets_per_partition: bool,
 }
 
 impl PollerOptions {
@@ -50,6 +57,8 @@ impl PollerOptions {
             include_internal: false,
             known_groups: known.into_iter().collect(),
             only_groups: None,
+            describe_groups: true,
+            offsets_per_partition: false,
         }
     }
 }
@@ -135,6 +144,9 @@ impl Refresher {
     /// Group descriptions; empty (members unknown) when the cluster cannot describe
     /// groups, in which case the next refreshes skip the call for a while.
     fn describe(&mut self, groups: &[&str], errors: &mut Vec<String>) -> Vec<GroupDescription> {
+        if !self.opts.describe_groups {
+            return Vec::new();
+        }
         if self.skip_describe > 0 {
             self.skip_describe -= 1;
             errors.push("describing groups is not supported here; members unknown".into());
@@ -261,7 +273,7 @@ impl Refresher {
         let timeout = self.opts.timeout;
         // A cluster that cannot list groups (librdkafka's mock) may not answer the
         // "all partitions" offset fetch either: ask for every partition instead.
-        let mut ask_every_partition = false;
+        let mut ask_every_partition = self.opts.offsets_per_partition;
         let names: Vec<String> = match &self.opts.only_groups {
             Some(only) => only.clone(),
             None => match self.admin.list_groups(timeout) {

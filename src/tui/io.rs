@@ -15,7 +15,7 @@ use crate::kafka::publisher::Publisher;
 use crate::kafka::sampler::{self, SamplerHandle, SamplerOptions};
 use crate::metrics::engine::EngineConfig;
 use crate::metrics::MetricsEngine;
-use crate::services::{self, ServicesOptions, ALL_SERVICES};
+use crate::services::{self, ServicesError, ServicesHandle, ServicesOptions, ALL_SERVICES};
 
 use super::command::Command;
 use super::event::Event;
@@ -32,8 +32,31 @@ struct ServicesRunner {
     thread: JoinHandle<()>,
 }
 
+/// What the dashboard runs on besides its config: the poller's options and,
+/// for the demo, services that already run and that the Services view attaches to.
+#[derive(Clone)]
+pub struct IoOptions {
+    pub poller: PollerOptions,
+    pub services: Option<Arc<ServicesHandle>>,
+    /// Quit by itself after this long (a bounded demo run).
+    pub quit_after: Option<Duration>,
+}
+
+impl IoOptions {
+    pub fn for_config(cfg: &Resolved) -> Self {
+        IoOptions {
+            poller: PollerOptions::from_config(cfg),
+            services: None,
+            quit_after: None,
+        }
+    }
+}
+
 pub struct Io {
     cfg: Resolved,
+    /// Services started by someone else (the demo): started and stopped here,
+    /// never shut down.
+    attached_services: Option<Arc<ServicesHandle>>,
     tx: Sender<Event>,
     rt: tokio::runtime::Handle,
     poller: Option<PollerHandle>,
@@ -45,8 +68,13 @@ pub struct Io {
 
 impl Io {
     /// Starts the poller: cluster metrics arrive as `Event::Cluster`.
-    pub fn start(cfg: Resolved, tx: Sender<Event>, rt: tokio::runtime::Handle) -> Io {
-        let poller = match Refresher::new(&cfg, PollerOptions::from_config(&cfg)) {
+    pub fn start(
+        cfg: Resolved,
+        opts: IoOptions,
+        tx: Sender<Event>,
+        rt: tokio::runtime::Handle,
+    ) -> Io {
+        let poller = match Refresher::new(&cfg, opts.poller) {
             Ok(refresher) => {
                 // The engine folds snapshots here, on the poller thread: the app
                 // receives finished metrics and stays a plain state machine.
@@ -65,8 +93,9 @@ impl Io {
                 None
             }
         };
-        Io {
+        let mut io = Io {
             cfg,
+            attached_services: opts.services,
             tx,
             rt,
             poller,
@@ -74,7 +103,12 @@ impl Io {
             publisher: None,
             bulk: None,
             services: None,
+        };
+        if io.attached_services.is_some() {
+            // Already running: show them from the first frame.
+            io.start_services();
         }
+        io
     }
 
     pub fn execute(&mut self, cmd: Command) {
@@ -245,16 +279,29 @@ impl Io {
         }
         let (stop, stop_rx) = mpsc::channel::<()>();
         let (cfg, tx) = (self.cfg.clone(), self.tx.clone());
+        let attached = self.attached_services.clone();
         let spawned = std::thread::Builder::new()
             .name("kaftop-services".into())
             .spawn(move || {
-                let opts = ServicesOptions::for_config(&cfg);
-                let handle = match services::start(&cfg, opts, &ALL_SERVICES) {
-                    Ok(h) => h,
-                    Err(e) => {
-                        let _ = tx.send(Event::ServicesStopped(Some(e.to_string())));
-                        return;
-                    }
+                let handle = match attached {
+                    Some(h) => match start_missing(&h) {
+                        Ok(()) => h,
+                        Err(e) => {
+                            let _ = tx.send(Event::ServicesStopped(Some(e.to_string())));
+                            return;
+                        }
+                    },
+                    None => match services::start(
+                        &cfg,
+                        ServicesOptions::for_config(&cfg),
+                        &ALL_SERVICES,
+                    ) {
+                        Ok(h) => Arc::new(h),
+                        Err(e) => {
+                            let _ = tx.send(Event::ServicesStopped(Some(e.to_string())));
+                            return;
+                        }
+                    },
                 };
                 loop {
                     if tx.send(Event::Services(Box::new(handle.stats()))).is_err() {
@@ -266,8 +313,8 @@ impl Io {
                     }
                 }
                 // A clean stop: finish the batch, commit, leave the groups.
-                let last = handle.shutdown();
-                let _ = tx.send(Event::Services(Box::new(last)));
+                handle.stop_all();
+                let _ = tx.send(Event::Services(Box::new(handle.stats())));
                 let _ = tx.send(Event::ServicesStopped(None));
             });
         match spawned {
@@ -307,4 +354,13 @@ impl Io {
             let _ = done_rx.recv_timeout(SERVICES_SHUTDOWN);
         }
     }
+}
+
+/// Starts the services of an attached handle that are not running.
+fn start_missing(handle: &ServicesHandle) -> Result<(), ServicesError> {
+    let running = handle.running();
+    ALL_SERVICES
+        .iter()
+        .filter(|s| !running.contains(s))
+        .try_for_each(|&s| handle.start_service(s))
 }

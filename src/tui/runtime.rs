@@ -14,7 +14,7 @@ use ratatui::DefaultTerminal;
 
 use super::app::{App, AppConfig};
 use super::event::Event;
-use super::io::Io;
+use super::io::{Io, IoOptions};
 use super::keymap::Keymap;
 use super::views;
 use crate::config::Resolved;
@@ -26,6 +26,12 @@ pub const TICK: Duration = Duration::from_secs(1);
 
 /// Runs the dashboard until the user quits. `rt` runs the async Kafka calls.
 pub fn run(cfg: Resolved, rt: tokio::runtime::Handle) -> Result<()> {
+    let opts = IoOptions::for_config(&cfg);
+    run_with(cfg, opts, rt)
+}
+
+/// [`run`] with the I/O side's options given (the demo's known groups and services).
+pub fn run_with(cfg: Resolved, opts: IoOptions, rt: tokio::runtime::Handle) -> Result<()> {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         bail!("the dashboard needs a terminal; for scripts use a subcommand (see `kaftop --help`)");
     }
@@ -44,7 +50,14 @@ pub fn run(cfg: Resolved, rt: tokio::runtime::Handle) -> Result<()> {
     let mut terminal = ratatui::try_init().context("cannot set up the terminal")?;
     spawn_input(tx.clone());
     spawn_signals(&rt, tx.clone());
-    let mut io = Io::start(cfg, tx, rt);
+    if let Some(after) = opts.quit_after {
+        let tx = tx.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(after);
+            let _ = tx.send(Event::Quit);
+        });
+    }
+    let mut io = Io::start(cfg, opts, tx, rt);
     let size = terminal.size().unwrap_or_default();
     app.update(Event::Resize(size.width, size.height));
 

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use assert_cmd::Command;
 
 pub mod cluster;
+pub mod tmux;
 
 /// Set by `scripts/test.sh` to the broker `scripts/test-broker.sh start` started.
 pub const BOOTSTRAP_ENV: &str = "KAFTOP_TEST_BOOTSTRAP";
