@@ -60,6 +60,7 @@ fn headless_demo_accounts_for_every_event() {
         let v = service(name);
         let n = |f: &str| v[f].as_u64().unwrap();
         assert_eq!(n("consumed"), n("expected"), "{name}: {v}");
+        assert_eq!(n("expired_unconsumed"), 0, "{name}: {v}");
         assert_eq!(
             n("consumed"),
             n("processed") + n("dead_lettered") + n("dedupe_hits") + n("pending"),

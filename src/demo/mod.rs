@@ -184,35 +184,42 @@ impl Demo {
             });
         let mut refresher = Refresher::new(&self.cfg, self.poller_options())?;
         let deadline = Instant::now() + drain_deadline;
-        let (lags, drained) = loop {
-            let lags = group_lags(&mut refresher, &self.cfg);
-            let done = lags.iter().all(|l| l.lag == Some(0));
+        // Drained: every group's committed offsets reached the log end, and every
+        // service consumed every record of its topics that retention left it. (The
+        // mock keeps a few MB per partition: a service paused under heavy traffic
+        // finds its oldest records gone, as it would on a real cluster.)
+        let (lags, expired, snapshot, drained) = loop {
+            let (lags, expired) = group_lags(&mut refresher, &self.cfg);
+            let snapshot = self.services.stats();
+            let consumed_all = snapshot.services.iter().all(|s| {
+                s.counters.consumed + on_topics_of(s.name, &expired) >= expected(s.name, &totals)
+            });
+            let done = consumed_all && lags.iter().all(|l| l.lag == Some(0));
             if done || Instant::now() > deadline {
-                break (lags, done);
+                break (lags, expired, snapshot, done);
             }
             std::thread::sleep(Duration::from_millis(500));
         };
-        let snapshot = self.services.stats();
         let services: Vec<ServiceSummary> = snapshot
             .services
             .iter()
             .map(|s| {
-                let expected: u64 = services::subscriptions(s.name)
-                    .iter()
-                    .map(|&k| totals.records(k))
-                    .sum();
+                let expected = expected(s.name, &totals);
                 let c = s.counters;
+                let skipped = expected.saturating_sub(c.consumed);
                 ServiceSummary {
                     service: s.name,
                     expected,
                     consumed: c.consumed,
+                    expired_unconsumed: skipped,
                     processed: c.processed,
                     dead_lettered: c.dead_lettered,
                     dedupe_hits: c.dedupe_hits,
                     pending: s.pending,
                     conserved: c.consumed
                         == c.processed + c.dead_lettered + c.dedupe_hits + s.pending
-                        && (!drained || c.consumed >= expected),
+                        && c.consumed <= expected
+                        && skipped <= on_topics_of(s.name, &expired),
                 }
             })
             .collect();
@@ -222,6 +229,7 @@ impl Demo {
                 topic: self.cfg.topic_for(k).to_string(),
                 events: totals.delivered[k as usize],
                 poison: totals.poison[k as usize],
+                expired: expired[k as usize],
             })
             .collect();
         Ok(Summary {
@@ -276,20 +284,77 @@ fn spawn_slowdown(
     (stop, handle)
 }
 
-fn group_lags(refresher: &mut Refresher, cfg: &Resolved) -> Vec<GroupLag> {
+/// Records on the topics `service` consumes (valid and poison).
+fn expected(service: ServiceName, totals: &TrafficTotals) -> u64 {
+    services::subscriptions(service)
+        .iter()
+        .map(|&k| totals.records(k))
+        .sum()
+}
+
+/// The sum of a per-kind count over the topics `service` consumes.
+fn on_topics_of(service: ServiceName, per_kind: &[u64; 3]) -> u64 {
+    services::subscriptions(service)
+        .iter()
+        .map(|&k| per_kind[k as usize])
+        .sum()
+}
+
+/// Each group's total lag, and per event kind the records retention removed (the
+/// sum of its topic's log start offsets: the demo's topics start empty). A lag is
+/// `None` unless every partition of the group's topics has a known committed
+/// offset and log end (a partition never committed to, or a watermark that could
+/// not be read, is not "no lag").
+fn group_lags(refresher: &mut Refresher, cfg: &Resolved) -> (Vec<GroupLag>, [u64; 3]) {
     let snap = refresher.refresh();
+    let expired = EventKind::ALL.map(|k| {
+        snap.topic(cfg.topic_for(k))
+            .map(|t| {
+                t.partitions
+                    .iter()
+                    .filter_map(|p| p.low)
+                    .sum::<i64>()
+                    .max(0) as u64
+            })
+            .unwrap_or(0)
+    });
     let mut engine = MetricsEngine::new(
         EngineConfig::for_interval(cfg.poll_interval),
         cfg.lag.clone(),
     );
     let m = engine.ingest(&snap);
-    m.groups
+    let lags = m
+        .groups
         .iter()
-        .map(|g| GroupLag {
-            group: g.group_id.clone(),
-            lag: snap.connected.then_some(g.total_lag),
+        .map(|g| {
+            let service = services::ALL_SERVICES
+                .into_iter()
+                .find(|&s| g.group_id.ends_with(services::seed_group(s)));
+            let topics = service.map_or(&[][..], services::subscriptions);
+            // Every partition has a known lag, or has never held a record.
+            let complete = snap.connected
+                && topics.iter().all(|&k| {
+                    let Some(t) = snap.topic(cfg.topic_for(k)) else {
+                        return false;
+                    };
+                    t.partitions.iter().all(|p| {
+                        match g
+                            .rows
+                            .iter()
+                            .find(|r| r.topic == t.name && r.partition == p.id)
+                        {
+                            Some(r) => r.lag.is_some(),
+                            None => p.high.is_some() && p.high == p.low,
+                        }
+                    })
+                });
+            GroupLag {
+                group: g.group_id.clone(),
+                lag: complete.then_some(g.total_lag),
+            }
         })
-        .collect()
+        .collect();
+    (lags, expired)
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -297,6 +362,8 @@ pub struct TopicSummary {
     pub topic: String,
     pub events: u64,
     pub poison: u64,
+    /// Records removed by retention by the end of the run.
+    pub expired: u64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -305,12 +372,14 @@ pub struct ServiceSummary {
     /// Records on the service's topics (valid and poison).
     pub expected: u64,
     pub consumed: u64,
+    /// Records of its topics that retention removed before this service read them.
+    pub expired_unconsumed: u64,
     pub processed: u64,
     pub dead_lettered: u64,
     pub dedupe_hits: u64,
     pub pending: u64,
-    /// consumed = processed + dead-lettered + dedupe hits + pending, and (once
-    /// drained) everything produced was consumed.
+    /// consumed = processed + dead-lettered + dedupe hits + pending, and what was
+    /// not consumed is no more than what retention removed from its topics.
     pub conserved: bool,
 }
 
@@ -339,8 +408,8 @@ impl Summary {
         let mut s = String::from("Produced:\n");
         for t in &self.produced {
             s.push_str(&format!(
-                "  {:<20} {:>8} events  {:>4} poison\n",
-                t.topic, t.events, t.poison
+                "  {:<20} {:>8} events  {:>4} poison  {:>8} expired by retention\n",
+                t.topic, t.events, t.poison, t.expired
             ));
         }
         if self.failed_deliveries > 0 {
@@ -350,17 +419,18 @@ impl Summary {
             ));
         }
         s.push_str(
-            "Services:           consumed  processed  dead-lettered  dedupe  pending  accounted\n",
+            "Services:           consumed  processed  dead-lettered  dedupe  pending  expired  accounted\n",
         );
         for v in &self.services {
             s.push_str(&format!(
-                "  {:<16} {:>9}  {:>9}  {:>13}  {:>6}  {:>7}  {}\n",
+                "  {:<16} {:>9}  {:>9}  {:>13}  {:>6}  {:>7}  {:>7}  {}\n",
                 services::service_id(v.service),
                 v.consumed,
                 v.processed,
                 v.dead_lettered,
                 v.dedupe_hits,
                 v.pending,
+                v.expired_unconsumed,
                 if v.conserved { "yes" } else { "NO" }
             ));
         }
