@@ -10,5 +10,6 @@ pub mod record;
 pub mod sampler;
 pub mod snapshot;
 pub mod topics;
+pub mod worker;
 
 pub use client::KafkaError;

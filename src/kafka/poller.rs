@@ -4,8 +4,7 @@
 //! backs off while the cluster is unreachable and recovers by itself.
 
 use std::collections::BTreeSet;
-use std::sync::mpsc::{self, RecvTimeoutError};
-use std::thread::JoinHandle;
+use std::sync::mpsc::RecvTimeoutError;
 use std::time::{Duration, Instant};
 
 use rdkafka::metadata::Metadata;
@@ -15,6 +14,7 @@ use super::client::describe;
 use super::snapshot::{
     BrokerInfo, ClusterSnapshot, GroupInfo, GroupOffset, PartitionInfo, TopicInfo,
 };
+use super::worker::{Control, Worker};
 use super::KafkaError;
 use crate::config::Resolved;
 
@@ -390,38 +390,26 @@ fn parallel_map<T: Sync, R: Send>(
 }
 
 /// Messages to the poller thread.
-enum Control {
+pub enum PollerControl {
     Stop,
     RefreshNow,
 }
 
-/// A running poller; dropping it stops the thread.
-pub struct PollerHandle {
-    tx: mpsc::Sender<Control>,
-    thread: Option<JoinHandle<()>>,
+impl Control for PollerControl {
+    const STOP: Self = PollerControl::Stop;
 }
+
+/// A running poller; dropping it stops the thread.
+pub struct PollerHandle(Worker<PollerControl>);
 
 impl PollerHandle {
     /// Asks for a refresh now instead of at the next tick.
     pub fn refresh_now(&self) {
-        let _ = self.tx.send(Control::RefreshNow);
+        self.0.send(PollerControl::RefreshNow);
     }
 
-    pub fn stop(mut self) {
-        self.shutdown();
-    }
-
-    fn shutdown(&mut self) {
-        let _ = self.tx.send(Control::Stop);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-impl Drop for PollerHandle {
-    fn drop(&mut self) {
-        self.shutdown();
+    pub fn stop(self) {
+        self.0.stop();
     }
 }
 
@@ -445,29 +433,24 @@ pub fn spawn(
     mut refresher: Refresher,
     mut sink: impl FnMut(ClusterSnapshot) -> bool + Send + 'static,
 ) -> PollerHandle {
-    let (tx, rx) = mpsc::channel();
     let interval = refresher.opts.interval;
-    let thread = std::thread::Builder::new()
-        .name("kaftop-poller".into())
-        .spawn(move || {
-            let mut failures = 0u32;
-            loop {
-                let snap = refresher.refresh();
-                failures = if snap.connected { 0 } else { failures + 1 };
-                if !snap.connected {
-                    tracing::warn!(errors = ?snap.errors, failures, "refresh failed");
-                }
-                if !sink(snap) {
-                    return;
-                }
-                match rx.recv_timeout(next_wait(interval, failures)) {
-                    Ok(Control::Stop) | Err(RecvTimeoutError::Disconnected) => return,
-                    Ok(Control::RefreshNow) | Err(RecvTimeoutError::Timeout) => {}
-                }
+    PollerHandle(Worker::spawn("kaftop-poller", move |rx| {
+        let mut failures = 0u32;
+        loop {
+            let snap = refresher.refresh();
+            failures = if snap.connected { 0 } else { failures + 1 };
+            if !snap.connected {
+                tracing::warn!(errors = ?snap.errors, failures, "refresh failed");
             }
-        })
-        .ok();
-    PollerHandle { tx, thread }
+            if !sink(snap) {
+                return;
+            }
+            match rx.recv_timeout(next_wait(interval, failures)) {
+                Ok(PollerControl::Stop) | Err(RecvTimeoutError::Disconnected) => return,
+                Ok(PollerControl::RefreshNow) | Err(RecvTimeoutError::Timeout) => {}
+            }
+        }
+    }))
 }
 
 #[cfg(test)]

@@ -3,7 +3,6 @@
 //! Shared by `kaftop tail` ([`open`]) and the TUI's live tail ([`spawn`]).
 
 use std::sync::mpsc::{self, TryRecvError};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use rdkafka::consumer::{BaseConsumer, Consumer};
@@ -11,6 +10,7 @@ use rdkafka::{Offset, TopicPartitionList};
 
 use super::client::{base_config, describe, require_topics, KafkaError, METADATA_TIMEOUT};
 use super::record::RecordView;
+use super::worker::{Control, Worker};
 use crate::config::Resolved;
 use crate::events::EventTime;
 
@@ -237,43 +237,31 @@ impl Default for SamplerOptions {
     }
 }
 
-enum Control {
+pub enum SamplerControl {
     Pause,
     Resume,
     Stop,
 }
 
-/// A running live tail; dropping it stops the thread.
-pub struct SamplerHandle {
-    tx: mpsc::Sender<Control>,
-    thread: Option<JoinHandle<()>>,
+impl Control for SamplerControl {
+    const STOP: Self = SamplerControl::Stop;
 }
+
+/// A running live tail; dropping it stops the thread.
+pub struct SamplerHandle(Worker<SamplerControl>);
 
 impl SamplerHandle {
     /// Stops fetching; nothing is lost, reading resumes where it paused.
     pub fn pause(&self) {
-        let _ = self.tx.send(Control::Pause);
+        self.0.send(SamplerControl::Pause);
     }
 
     pub fn resume(&self) {
-        let _ = self.tx.send(Control::Resume);
+        self.0.send(SamplerControl::Resume);
     }
 
-    pub fn stop(mut self) {
-        self.shutdown();
-    }
-
-    fn shutdown(&mut self) {
-        let _ = self.tx.send(Control::Stop);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-impl Drop for SamplerHandle {
-    fn drop(&mut self) {
-        self.shutdown();
+    pub fn stop(self) {
+        self.0.stop();
     }
 }
 
@@ -290,29 +278,24 @@ pub fn spawn(
     opts: SamplerOptions,
     mut sink: impl FnMut(SamplerEvent) -> bool + Send + 'static,
 ) -> SamplerHandle {
-    let (tx, rx) = mpsc::channel();
-    let thread = std::thread::Builder::new()
-        .name("kaftop-sampler".into())
-        .spawn(move || {
-            let reader = match open(&cfg, &topic, None, &start) {
-                Ok(r) => r,
-                Err(e) => {
-                    sink(SamplerEvent::Error(e.to_string()));
-                    return;
-                }
-            };
-            if sink(SamplerEvent::Started(reader.starts.clone())) {
-                run(reader, &opts, &rx, &mut sink);
+    SamplerHandle(Worker::spawn("kaftop-sampler", move |rx| {
+        let reader = match open(&cfg, &topic, None, &start) {
+            Ok(r) => r,
+            Err(e) => {
+                sink(SamplerEvent::Error(e.to_string()));
+                return;
             }
-        })
-        .ok();
-    SamplerHandle { tx, thread }
+        };
+        if sink(SamplerEvent::Started(reader.starts.clone())) {
+            run(reader, &opts, &rx, &mut sink);
+        }
+    }))
 }
 
 fn run(
     reader: Reader,
     opts: &SamplerOptions,
-    rx: &mpsc::Receiver<Control>,
+    rx: &mpsc::Receiver<SamplerControl>,
     sink: &mut impl FnMut(SamplerEvent) -> bool,
 ) {
     let consumer = reader.consumer;
@@ -329,18 +312,18 @@ fn run(
             Err(TryRecvError::Disconnected) => return,
         };
         match control {
-            Some(Control::Stop) => return,
-            Some(Control::Resume) => {}
-            Some(Control::Pause) => {
+            Some(SamplerControl::Stop) => return,
+            Some(SamplerControl::Resume) => {}
+            Some(SamplerControl::Pause) => {
                 // Stop fetching, then wait for a control message without polling.
                 if let Ok(assignment) = consumer.assignment() {
                     let _ = consumer.pause(&assignment);
                 }
                 let resumed = loop {
                     match rx.recv() {
-                        Ok(Control::Resume) => break true,
-                        Ok(Control::Pause) => continue,
-                        Ok(Control::Stop) | Err(_) => break false,
+                        Ok(SamplerControl::Resume) => break true,
+                        Ok(SamplerControl::Pause) => continue,
+                        Ok(SamplerControl::Stop) | Err(_) => break false,
                     }
                 };
                 if !resumed {
