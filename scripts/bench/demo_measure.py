@@ -49,10 +49,17 @@ def row_cells(s, name):
     return None
 
 
+def number(cell):
+    """A count as the dashboard prints it: 101,478 or 1.5k or 2.1M."""
+    cell = cell.replace(",", "")
+    scale = {"k": 1e3, "M": 1e6}.get(cell[-1:], 1)
+    return float(cell.rstrip("kM")) * scale
+
+
 def full_frame(s):
     cells = row_cells(s, "message.created")
     try:
-        return cells is not None and int(cells[3]) > 0 and float(cells[4]) > 0
+        return cells is not None and number(cells[3]) > 0 and number(cells[4]) > 0
     except (ValueError, IndexError):
         return False
 

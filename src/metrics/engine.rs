@@ -122,6 +122,18 @@ pub struct GroupPartitionRow {
     pub status: LagStatus,
 }
 
+/// The largest time lag of a group's partitions; unknown when a lagging partition's
+/// is unknown (no produce rate to estimate it from), rather than understated.
+fn group_time_lag(rows: &[GroupPartitionRow]) -> Option<f64> {
+    if rows.is_empty() {
+        return None;
+    }
+    rows.iter()
+        .filter(|r| r.lag.is_some_and(|l| l > 0) || r.time_lag_secs.is_some())
+        .map(|r| r.time_lag_secs)
+        .try_fold(0.0f64, |m, v| v.map(|v| m.max(v)))
+}
+
 struct PartitionState {
     produce: CounterRate,
     seen: u64,
@@ -363,10 +375,7 @@ impl MetricsEngine {
                 max_lag: rows.iter().filter_map(|r| r.lag).max().unwrap_or(0),
                 consume_rate: consume,
                 produce_rate: produce,
-                time_lag_secs: rows
-                    .iter()
-                    .filter_map(|r| r.time_lag_secs)
-                    .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v)))),
+                time_lag_secs: group_time_lag(&rows),
                 eta: eta(total_lag, consume, produce),
                 status: rows.iter().map(|r| r.status).max().unwrap_or(LagStatus::Ok),
                 threshold,
@@ -452,6 +461,8 @@ mod tests {
         assert_eq!(m.topics[0].under_replicated, 1);
         let g = &m.groups[0];
         assert_eq!((g.total_lag, g.max_lag, g.alerting), (10, 10, false));
+        // Lagging, but no produce rate yet to turn lag into time: unknown, not 0 s.
+        assert_eq!(g.time_lag_secs, None);
         assert_eq!(g.rows[0].consumer_id.as_deref(), Some("m-1"));
         assert_eq!(g.rows[1].consumer_id, None);
 
@@ -466,6 +477,7 @@ mod tests {
         assert!(g.alerting);
         assert_eq!(g.consume_rate, Some(25.0));
         assert_eq!(g.rows[0].time_lag_secs, Some(1.6));
+        assert_eq!(g.time_lag_secs, Some(1.6));
         assert_eq!(g.eta, Eta::FallingBehind);
         assert_eq!(g.lag_history, vec![10, 160]);
     }

@@ -52,6 +52,10 @@ pub fn time_lag_secs(lag: u64, produce_rate: Option<f64>) -> Option<f64> {
 pub enum Eta {
     CaughtUp,
     In(f64),
+    /// Consuming as fast as records arrive: the lag holds.
+    Steady,
+    /// Lag, and nothing is being consumed.
+    NotConsuming,
     FallingBehind,
     /// No consumption measured yet.
     Unknown,
@@ -64,11 +68,19 @@ pub fn eta(lag: u64, consume_rate: Option<f64>, produce_rate: Option<f64>) -> Et
     let Some(consume) = consume_rate else {
         return Eta::Unknown;
     };
-    let net = consume - produce_rate.unwrap_or(0.0);
-    if net > 0.0 {
+    if consume <= 0.0 {
+        return Eta::NotConsuming;
+    }
+    let produce = produce_rate.unwrap_or(0.0);
+    let net = consume - produce;
+    // Rates are smoothed estimates: within 1 % of each other they are equal.
+    let tolerance = 0.01 * consume.max(produce);
+    if net > tolerance {
         Eta::In(lag as f64 / net)
-    } else {
+    } else if net < -tolerance {
         Eta::FallingBehind
+    } else {
+        Eta::Steady
     }
 }
 
@@ -95,6 +107,9 @@ mod tests {
         assert_eq!(eta(0, None, None), Eta::CaughtUp);
         assert_eq!(eta(100, None, Some(1.0)), Eta::Unknown);
         assert_eq!(eta(100, Some(30.0), Some(10.0)), Eta::In(5.0));
-        assert_eq!(eta(100, Some(10.0), Some(10.0)), Eta::FallingBehind);
+        assert_eq!(eta(100, Some(10.0), Some(10.0)), Eta::Steady);
+        assert_eq!(eta(100, Some(10.0), Some(10.05)), Eta::Steady);
+        assert_eq!(eta(100, Some(10.0), Some(12.0)), Eta::FallingBehind);
+        assert_eq!(eta(100, Some(0.0), None), Eta::NotConsuming);
     }
 }

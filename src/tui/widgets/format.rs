@@ -57,6 +57,8 @@ pub fn eta(e: Eta) -> String {
     match e {
         Eta::CaughtUp => "caught up".into(),
         Eta::In(s) => secs(Some(s)),
+        Eta::Steady => "steady".into(),
+        Eta::NotConsuming => "not consuming".into(),
         Eta::FallingBehind => "falling behind".into(),
         Eta::Unknown => "-".into(),
     }
