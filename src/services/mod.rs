@@ -89,6 +89,12 @@ pub const HEADER_SERVICE: &str = "kaftop.service";
 pub const HEADER_SOURCE_TOPIC: &str = "kaftop.source.topic";
 pub const HEADER_SOURCE_PARTITION: &str = "kaftop.source.partition";
 pub const HEADER_SOURCE_OFFSET: &str = "kaftop.source.offset";
+/// On a dead-lettered record whose value was cut to [`DLQ_MAX_VALUE`] bytes: the
+/// original size.
+pub const HEADER_TRUNCATED_FROM: &str = "kaftop.value.truncated-from";
+/// Largest value copied into a dead-letter record: well under librdkafka's default
+/// `message.max.bytes` (1 000 000) and Kafka's default `max.message.bytes`.
+pub const DLQ_MAX_VALUE: usize = 512 * 1024;
 
 /// The store's file name inside the data dir.
 pub const STORE_FILE: &str = "services.db";

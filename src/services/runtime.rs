@@ -36,7 +36,7 @@ use super::store::{Item, Store};
 use super::{
     classify, commit_offsets, is_vip, service_id, subscriptions, Backoff, RawRecord, ServicesError,
     ServicesOptions, ALL_SERVICES, HEADER_ERROR, HEADER_SERVICE, HEADER_SOURCE_OFFSET,
-    HEADER_SOURCE_PARTITION, HEADER_SOURCE_TOPIC,
+    HEADER_SOURCE_PARTITION, HEADER_SOURCE_TOPIC, HEADER_TRUNCATED_FROM, DLQ_MAX_VALUE,
 };
 use crate::cli::ServiceName;
 use crate::config::Resolved;
@@ -136,7 +136,15 @@ impl DlqProducer {
             let topic = dlq_topic(&d.source.topic);
             let partition = d.source.partition.to_string();
             let offset = d.source.offset.to_string();
-            let mut h = OwnedHeaders::new_with_capacity(d.source.headers.len() + 5);
+            // A value too big for the producer would fail forever and block its
+            // partition: dead-letter its head, say so, and point at the original
+            // (source topic, partition and offset are in the headers).
+            let value = d.source.value.as_deref();
+            let truncated_from = value
+                .filter(|v| v.len() > DLQ_MAX_VALUE)
+                .map(|v| v.len().to_string());
+            let value = value.map(|v| &v[..v.len().min(DLQ_MAX_VALUE)]);
+            let mut h = OwnedHeaders::new_with_capacity(d.source.headers.len() + 6);
             for (k, v) in &d.source.headers {
                 h = h.insert(Header {
                     key: k,
@@ -173,8 +181,16 @@ impl DlqProducer {
             if let Some(k) = &d.source.key {
                 rec = rec.key(k.as_slice());
             }
-            if let Some(v) = &d.source.value {
-                rec = rec.payload(v.as_slice());
+            if let Some(size) = &truncated_from {
+                rec.headers = rec.headers.map(|h| {
+                    h.insert(Header {
+                        key: HEADER_TRUNCATED_FROM,
+                        value: Some(size.as_bytes()),
+                    })
+                });
+            }
+            if let Some(v) = value {
+                rec = rec.payload(v);
             }
             loop {
                 match self.producer.send(rec) {
