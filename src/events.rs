@@ -8,13 +8,22 @@
 
 use std::fmt;
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, SecondsFormat, Timelike, Utc};
+use chrono::{
+    DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, SecondsFormat, Timelike, Utc,
+};
 use serde::de::{self, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 pub const TOPIC_CREATED: &str = "message.created";
 pub const TOPIC_READ: &str = "message.read";
 pub const TOPIC_DELETED: &str = "message.deleted";
+
+/// A message id no earlier run has used: milliseconds since the epoch × 1000, so
+/// a run may take up to 1000 ids per millisecond it has been running without
+/// meeting the next run's.
+pub fn fresh_message_id(now_ms: i64) -> i64 {
+    now_ms.saturating_mul(1000)
+}
 
 /// Suffix of a topic's dead-letter topic (`message.created.dlq`).
 pub const DLQ_SUFFIX: &str = ".dlq";
@@ -35,6 +44,16 @@ impl EventTime {
         EventTime(now.with_nanosecond(ms_nanos).unwrap_or(now))
     }
 
+    /// Years 1–9999, as ISO-8601 writes them: anything else is bad data, and
+    /// keeping to it means date arithmetic (retention + 30 days) cannot overflow.
+    pub fn checked(t: NaiveDateTime) -> Result<Self, String> {
+        if (1..=9999).contains(&t.year()) {
+            Ok(EventTime(t))
+        } else {
+            Err(format!("year {} is out of range (1-9999)", t.year()))
+        }
+    }
+
     pub fn date(&self) -> NaiveDate {
         self.0.date()
     }
@@ -42,14 +61,11 @@ impl EventTime {
     /// Parses the forms listed in the module docs (string forms only).
     pub fn parse(s: &str) -> Result<Self, String> {
         let s = s.trim();
-        if let Ok(t) = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f") {
-            return Ok(EventTime(t));
-        }
-        if let Ok(t) = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M") {
-            return Ok(EventTime(t));
-        }
-        if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-            return Ok(EventTime(t.naive_utc()));
+        let parsed = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f")
+            .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M"))
+            .or_else(|_| DateTime::parse_from_rfc3339(s).map(|t| t.naive_utc()));
+        if let Ok(t) = parsed {
+            return EventTime::checked(t);
         }
         Err(format!(
             "`{s}` is not an ISO-8601 date-time (e.g. 2026-11-24T10:15:30.123 or 2026-11-24T10:15:30Z)"
@@ -111,7 +127,7 @@ impl<'de> Visitor<'de> for EventTimeVisitor {
             .ok_or_else(|| de::Error::custom(format!("invalid date {y}-{mo}-{d}")))?;
         let time = NaiveTime::from_hms_nano_opt(h, mi, s, nanos)
             .ok_or_else(|| de::Error::custom(format!("invalid time {h}:{mi}:{s}.{nanos}")))?;
-        Ok(EventTime(date.and_time(time)))
+        EventTime::checked(date.and_time(time)).map_err(de::Error::custom)
     }
 }
 
@@ -302,6 +318,15 @@ mod tests {
         let MessageEvent::Read(r) = e else { panic!() };
         assert_eq!(r.read_at, t("2026-11-24T10:15:30.123"));
         assert!(EventTime::parse("yesterday").is_err());
+        // Dates chrono can hold but no sane event has: bad data, not a panic later.
+        assert!(EventTime::parse("+262142-12-25T00:00:00")
+            .unwrap_err()
+            .contains("out of range"));
+        assert!(MessageEvent::decode(
+            EventKind::Deleted,
+            br#"{"messageId":1,"senderId":2,"receiverId":3,"deletedAt":[262142,12,25,0,0]}"#,
+        )
+        .is_err());
         assert!(EventTime::parse("2026-13-01T00:00:00").is_err());
     }
 

@@ -8,7 +8,8 @@ use anyhow::{Context, Result};
 use crate::cli::{BulkArgs, PublishCommand};
 use crate::config::Resolved;
 use crate::events::{
-    EventTime, MessageCreatedEvent, MessageDeletedEvent, MessageEvent, MessageReadEvent,
+    fresh_message_id, EventTime, MessageCreatedEvent, MessageDeletedEvent, MessageEvent,
+    MessageReadEvent,
 };
 use crate::kafka::bulk::{self, BulkProgress, BulkSpec};
 use crate::kafka::publisher::Publisher;
@@ -98,10 +99,9 @@ pub async fn bulk(args: BulkArgs, cfg: Resolved) -> Result<ExitCode> {
         count: args.count,
         kind: args.kind,
         rate: args.rate,
-        // Milliseconds since the epoch: fresh ids for every run without coordination.
         start_id: args
             .start_id
-            .unwrap_or_else(|| chrono::Utc::now().timestamp_millis() * 1000),
+            .unwrap_or_else(|| fresh_message_id(chrono::Utc::now().timestamp_millis())),
     };
     let progress = Arc::new(BulkProgress::default());
     let report = tokio::task::spawn_blocking(move || bulk::run(&cfg, &spec, progress))

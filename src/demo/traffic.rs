@@ -178,7 +178,7 @@ fn generate(
 ) {
     let mut rng = fastrand::Rng::with_seed(opts.seed);
     let start = Instant::now();
-    let mut next_id: i64 = chrono::Utc::now().timestamp_millis() * 1000;
+    let mut next_id = crate::events::fresh_message_id(chrono::Utc::now().timestamp_millis());
     let mut due: BinaryHeap<Due> = BinaryHeap::new();
     let mut owed = 0.0;
     let mut sent = 0u64;

@@ -35,8 +35,8 @@ use super::stats::{Counters, Feed, RateWindow, ServiceSnapshot, ServiceState, Se
 use super::store::{Item, Store};
 use super::{
     classify, commit_offsets, is_vip, service_id, subscriptions, Backoff, RawRecord, ServicesError,
-    ServicesOptions, ALL_SERVICES, HEADER_ERROR, HEADER_SERVICE, HEADER_SOURCE_OFFSET,
-    HEADER_SOURCE_PARTITION, HEADER_SOURCE_TOPIC, HEADER_TRUNCATED_FROM, DLQ_MAX_VALUE,
+    ServicesOptions, ALL_SERVICES, DLQ_MAX_VALUE, HEADER_ERROR, HEADER_SERVICE,
+    HEADER_SOURCE_OFFSET, HEADER_SOURCE_PARTITION, HEADER_SOURCE_TOPIC, HEADER_TRUNCATED_FROM,
 };
 use crate::cli::ServiceName;
 use crate::config::Resolved;

@@ -274,8 +274,10 @@ impl Io {
     }
 
     fn start_services(&mut self) {
-        if self.services.is_some() {
-            return;
+        match &self.services {
+            // A runner whose thread ended (a failed start) does not count.
+            Some(r) if !r.thread.is_finished() => return,
+            _ => self.services = None,
         }
         let (stop, stop_rx) = mpsc::channel::<()>();
         let (cfg, tx) = (self.cfg.clone(), self.tx.clone());

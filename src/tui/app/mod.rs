@@ -69,8 +69,7 @@ impl AppConfig {
             keymap,
             utc_offset_secs,
             now_ms,
-            // Milliseconds since the epoch: unique across runs without coordination.
-            first_message_id: now_ms.max(1),
+            first_message_id: crate::events::fresh_message_id(now_ms).max(1),
             max_records: 2000,
             tail_start: StartAt::LastN(100),
         }

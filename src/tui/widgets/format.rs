@@ -66,7 +66,8 @@ pub fn eta(e: Eta) -> String {
 
 fn local(ms: i64, utc_offset_secs: i32) -> Option<chrono::NaiveDateTime> {
     let t = chrono::DateTime::from_timestamp_millis(ms)?;
-    Some(t.naive_utc() + chrono::Duration::seconds(utc_offset_secs as i64))
+    t.naive_utc()
+        .checked_add_signed(chrono::Duration::seconds(utc_offset_secs as i64))
 }
 
 /// `10:15:30` in local time.
