@@ -268,12 +268,18 @@ fn parse_time(s: &str) -> Result<EventTime, String> {
     EventTime::parse(s)
 }
 
-/// `500`, `500/s` or `2.5/s`: a positive, finite number of events per second.
+/// Slowest rate accepted: one event every 1000 s.
+pub const MIN_RATE: f64 = 0.001;
+
+/// `500`, `500/s` or `2.5/s`: a finite number of events per second, at least
+/// [`MIN_RATE`].
 pub fn parse_rate(s: &str) -> Result<f64, String> {
     let n = s.trim().strip_suffix("/s").unwrap_or(s.trim());
     match n.parse::<f64>() {
-        Ok(r) if r.is_finite() && r > 0.0 => Ok(r),
-        _ => Err(format!("`{s}` is not a positive rate such as 500 or 500/s")),
+        Ok(r) if r.is_finite() && r >= MIN_RATE => Ok(r),
+        _ => Err(format!(
+            "`{s}` is not a rate such as 500 or 500/s (at least {MIN_RATE}/s)"
+        )),
     }
 }
 
@@ -291,7 +297,7 @@ mod tests {
     fn rates() {
         assert_eq!(parse_rate("500"), Ok(500.0));
         assert_eq!(parse_rate("2.5/s"), Ok(2.5));
-        for bad in ["0", "-1", "fast", "inf", "NaN", "5/m"] {
+        for bad in ["0", "-1", "fast", "inf", "NaN", "5/m", "1e-20"] {
             assert!(parse_rate(bad).is_err(), "{bad}");
         }
     }

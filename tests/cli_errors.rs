@@ -25,7 +25,7 @@ fn bad_values_are_rejected_with_a_reason() {
         (&["bulk", "--count", "0"], "--count"),
         (&["bulk", "--count", "many"], "invalid digit"),
         (&["bulk", "--type", "updated"], "updated"),
-        (&["bulk", "--rate", "fast"], "is not a positive rate"),
+        (&["bulk", "--rate", "fast"], "is not a rate such as 500"),
         (
             &[
                 "publish",

@@ -265,18 +265,23 @@ fn spawn_slowdown(
     let flag = stop.clone();
     let handle = std::thread::spawn(move || {
         let start = Instant::now();
+        // Only what this thread paused is resumed: services stopped from the
+        // dashboard stay stopped.
+        let mut paused = false;
         while !flag.load(Ordering::Relaxed) {
             let phase = (start.elapsed().as_secs_f64() / cycle.as_secs_f64()).fract();
-            let should_run = !(0.25..0.60).contains(&phase);
+            let pause_now = (0.25..0.60).contains(&phase);
             let running = services.running().contains(&SLOW_SERVICE);
-            if should_run && !running {
+            if pause_now && running && !paused {
+                tracing::info!("demo: pausing {SLOW_SERVICE:?} so its lag builds up");
+                services.stop_service(SLOW_SERVICE);
+                paused = true;
+            } else if !pause_now && paused {
                 tracing::info!("demo: resuming {SLOW_SERVICE:?}");
                 if let Err(e) = services.start_service(SLOW_SERVICE) {
                     tracing::warn!(error = %e, "demo: cannot resume the slow service");
                 }
-            } else if !should_run && running {
-                tracing::info!("demo: pausing {SLOW_SERVICE:?} so its lag builds up");
-                services.stop_service(SLOW_SERVICE);
+                paused = false;
             }
             std::thread::sleep(Duration::from_millis(200));
         }

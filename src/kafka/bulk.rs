@@ -286,10 +286,17 @@ pub fn run(
             break;
         }
         if let Some(rate) = spec.rate {
-            let due = run_start + Duration::from_secs_f64(i as f64 / rate);
-            let wait = due.saturating_duration_since(Instant::now());
-            if !wait.is_zero() {
-                std::thread::sleep(wait);
+            // Sleep in short slices so a cancel is seen at any rate.
+            let offset = Duration::try_from_secs_f64(i as f64 / rate).unwrap_or(Duration::MAX);
+            let due = run_start.checked_add(offset);
+            while let Some(wait) = due.map(|d| d.saturating_duration_since(Instant::now())) {
+                if wait.is_zero() || progress.cancel.load(Ordering::Relaxed) {
+                    break;
+                }
+                std::thread::sleep(wait.min(Duration::from_millis(100)));
+            }
+            if progress.cancel.load(Ordering::Relaxed) {
+                break;
             }
         }
         // Millisecond timestamps: refresh the clock reading at most once per ms.

@@ -3,7 +3,7 @@
 //! metadata and admin calls block. Failures become part of the snapshot; the loop
 //! backs off while the cluster is unreachable and recovers by itself.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::mpsc::RecvTimeoutError;
 use std::time::{Duration, Instant};
 
@@ -17,14 +17,6 @@ use super::snapshot::{
 use super::worker::{Control, Worker};
 use super::KafkaError;
 use crate::config::Resolved;
-
-/// The four reference consumers' groups: always worth looking for.
-pub const SERVICE_GROUPS: [&str; 4] = [
-    "notification-service-group",
-    "analytics-service-group",
-    "read-receipt-service-group",
-    "archive-service-group",
-];
 
 #[derive(Debug, Clone)]
 pub struct PollerOptions {
@@ -49,7 +41,13 @@ pub struct PollerOptions {
 
 impl PollerOptions {
     pub fn from_config(cfg: &Resolved) -> Self {
-        let mut known: BTreeSet<String> = SERVICE_GROUPS.iter().map(|g| g.to_string()).collect();
+        // The reference consumers' groups (with the config's topic namespace) are
+        // always worth looking for, as are groups with configured thresholds.
+        let namespace = crate::services::topic_namespace(cfg);
+        let mut known: BTreeSet<String> = crate::services::ALL_SERVICES
+            .iter()
+            .map(|&s| format!("{namespace}{}", crate::services::seed_group(s)))
+            .collect();
         known.extend(cfg.lag.groups.keys().cloned());
         PollerOptions {
             interval: cfg.poll_interval,
@@ -135,8 +133,11 @@ impl Refresher {
         snap.controller = self.controller_id(timeout);
         metadata_requests += 2;
         snap.topics = self.topics(&md, &mut snap.errors);
-        self.watermarks(&mut snap);
+        // Committed offsets before log ends, as kafka-consumer-groups reads them: a
+        // commit landing in between then shows as a little more lag, not as a
+        // negative one.
         snap.groups = self.groups(&snap.topics, &mut snap.errors);
+        self.watermarks(&mut snap);
         snap.requests = self.admin.requests_sent() - requests_before + metadata_requests;
         snap
     }
@@ -228,27 +229,30 @@ impl Refresher {
     /// Low and high watermarks of every partition: two batched ListOffsets calls
     /// (librdkafka sends one request per partition leader).
     fn watermarks(&self, snap: &mut ClusterSnapshot) {
-        let all: Vec<(String, i32)> = snap
-            .topics
-            .iter()
-            .flat_map(|t| t.partitions.iter().map(|p| (t.name.clone(), p.id)))
-            .collect();
+        let all = every_partition(&snap.topics);
         if all.is_empty() {
             return;
         }
+        let slot: HashMap<(String, i32), (usize, usize)> = snap
+            .topics
+            .iter()
+            .enumerate()
+            .flat_map(|(ti, t)| {
+                t.partitions
+                    .iter()
+                    .enumerate()
+                    .map(move |(pi, p)| ((t.name.clone(), p.id), (ti, pi)))
+            })
+            .collect();
         for spec in [OffsetSpec::Earliest, OffsetSpec::Latest] {
             match self.admin.list_offsets(&all, spec, self.opts.timeout) {
                 Ok(offsets) => {
                     let mut first_error = None;
                     for o in offsets {
-                        let Some(p) = snap
-                            .topics
-                            .iter_mut()
-                            .find(|t| t.name == o.topic)
-                            .and_then(|t| t.partitions.iter_mut().find(|p| p.id == o.partition))
-                        else {
+                        let Some(&(ti, pi)) = slot.get(&(o.topic.clone(), o.partition)) else {
                             continue;
                         };
+                        let p = &mut snap.topics[ti].partitions[pi];
                         match o.offset {
                             Ok(v) if spec == OffsetSpec::Earliest => p.low = Some(v),
                             Ok(v) => p.high = Some(v),
@@ -297,11 +301,8 @@ impl Refresher {
         if names.is_empty() {
             return Vec::new();
         }
-        let every_partition: Vec<(String, i32)> = if ask_every_partition {
-            topics
-                .iter()
-                .flat_map(|t| t.partitions.iter().map(|p| (t.name.clone(), p.id)))
-                .collect()
+        let all_partitions = if ask_every_partition {
+            every_partition(topics)
         } else {
             Vec::new()
         };
@@ -314,7 +315,7 @@ impl Refresher {
         let admin = &self.admin;
         let all_fetched = parallel_map(&names, OFFSET_FETCH_WORKERS, |name| {
             if ask_every_partition {
-                admin.committed_offsets_for(name, &every_partition, timeout)
+                admin.committed_offsets_for(name, &all_partitions, timeout)
             } else {
                 admin.committed_offsets(name, timeout)
             }
@@ -359,6 +360,14 @@ impl Refresher {
         }
         groups
     }
+}
+
+/// (topic, partition) of every partition of `topics`.
+fn every_partition(topics: &[TopicInfo]) -> Vec<(String, i32)> {
+    topics
+        .iter()
+        .flat_map(|t| t.partitions.iter().map(|p| (t.name.clone(), p.id)))
+        .collect()
 }
 
 /// Refreshes to wait before retrying DescribeGroups on a cluster that failed it.

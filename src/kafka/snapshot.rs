@@ -84,17 +84,6 @@ pub struct GroupOffset {
     pub committed: Option<i64>,
 }
 
-impl GroupInfo {
-    /// The member a partition is assigned to, when members are known.
-    pub fn owner(&self, topic: &str, partition: i32) -> Option<&MemberDescription> {
-        self.members.as_ref()?.iter().find(|m| {
-            m.assignment
-                .iter()
-                .any(|(t, p)| t == topic && *p == partition)
-        })
-    }
-}
-
 impl ClusterSnapshot {
     pub fn topic(&self, name: &str) -> Option<&TopicInfo> {
         self.topics.iter().find(|t| t.name == name)

@@ -14,7 +14,8 @@ use super::rate::{CounterRate, Sample};
 use super::status::{partition_status, LagPoint, LagStatus};
 use crate::config::LagConfig;
 use crate::kafka::admin::GroupState;
-use crate::kafka::snapshot::{BrokerInfo, ClusterSnapshot};
+use crate::kafka::admin::MemberDescription;
+use crate::kafka::snapshot::{BrokerInfo, ClusterSnapshot, PartitionInfo};
 
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
@@ -285,11 +286,28 @@ impl MetricsEngine {
             });
         }
 
+        // Looked up once per group row: index them (10 000 rows × 10 000 partitions
+        // by linear search would be 10⁸ comparisons per refresh).
+        let partitions: HashMap<(&str, i32), &PartitionInfo> = snap
+            .topics
+            .iter()
+            .flat_map(|t| {
+                t.partitions
+                    .iter()
+                    .map(move |p| ((t.name.as_str(), p.id), p))
+            })
+            .collect();
         for g in &snap.groups {
+            let owners: HashMap<(&str, i32), &MemberDescription> = g
+                .members
+                .iter()
+                .flatten()
+                .flat_map(|m| m.assignment.iter().map(move |(t, p)| ((t.as_str(), *p), m)))
+                .collect();
             let mut rows = Vec::with_capacity(g.offsets.len());
             let (mut consume, mut produce): (Option<f64>, Option<f64>) = (None, None);
             for o in &g.offsets {
-                let part = snap.partition(&o.topic, o.partition);
+                let part = partitions.get(&(o.topic.as_str(), o.partition));
                 let log_end = part.and_then(|p| p.high);
                 let lag = partition_lag(o.committed, log_end);
                 let window = self.window_ring();
@@ -338,7 +356,7 @@ impl MetricsEngine {
                 if let Some(r) = prate {
                     *produce.get_or_insert(0.0) += r;
                 }
-                let owner = g.owner(&o.topic, o.partition);
+                let owner = owners.get(&(o.topic.as_str(), o.partition));
                 rows.push(GroupPartitionRow {
                     topic: o.topic.clone(),
                     partition: o.partition,
