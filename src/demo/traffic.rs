@@ -11,9 +11,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use rdkafka::error::KafkaError as RdError;
 use rdkafka::producer::{BaseRecord, DeliveryResult, Producer, ProducerContext, ThreadedProducer};
-use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::ClientContext;
 use serde::Serialize;
 
@@ -21,7 +19,7 @@ use crate::config::Resolved;
 use crate::events::{
     EventKind, EventTime, MessageCreatedEvent, MessageDeletedEvent, MessageEvent, MessageReadEvent,
 };
-use crate::kafka::publisher::producer_config;
+use crate::kafka::publisher::{producer_config, queue_waiting};
 use crate::kafka::KafkaError;
 
 #[derive(Debug, Clone)]
@@ -288,23 +286,11 @@ fn queue(
     tag: usize,
     stop: &AtomicBool,
 ) {
-    let mut record = BaseRecord::with_opaque_to(topic, tag)
+    let record = BaseRecord::with_opaque_to(topic, tag)
         .key(key)
         .payload(value);
-    loop {
-        match producer.send(record) {
-            Ok(()) => return,
-            Err((RdError::MessageProduction(RDKafkaErrorCode::QueueFull), r))
-                if !stop.load(Ordering::Relaxed) =>
-            {
-                record = r;
-                std::thread::sleep(Duration::from_millis(5));
-            }
-            Err((e, _)) => {
-                tracing::warn!(error = %e, topic, "demo traffic: not queued");
-                return;
-            }
-        }
+    if let Err(e) = queue_waiting(producer, record, Duration::from_millis(5), stop) {
+        tracing::warn!(error = %e, topic, "demo traffic: not queued");
     }
 }
 

@@ -11,14 +11,12 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use rdkafka::error::KafkaError as RdError;
 use rdkafka::producer::{BaseRecord, DeliveryResult, Producer, ProducerContext, ThreadedProducer};
-use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::{ClientContext, Message};
 use serde::Serialize;
 
 use super::client::{describe, require_topics, KafkaError};
-use super::publisher::producer_config;
+use super::publisher::{producer_config, queue_waiting};
 use crate::config::Resolved;
 use crate::events::{
     EventKind, EventTime, MessageCreatedEvent, MessageDeletedEvent, MessageEvent, MessageReadEvent,
@@ -309,23 +307,22 @@ pub fn run(
         let value = scratch.encode(kind, id, now);
         let key = key.format(id);
         let queued_at_us = start.elapsed().as_micros() as usize;
-        let mut record = BaseRecord::with_opaque_to(topics(kind), queued_at_us)
+        let record = BaseRecord::with_opaque_to(topics(kind), queued_at_us)
             .key(key)
             .payload(value);
-        loop {
-            match producer.send(record) {
-                Ok(()) => break,
-                // librdkafka's queue is full: wait for deliveries to drain it.
-                Err((RdError::MessageProduction(RDKafkaErrorCode::QueueFull), r)) => {
-                    record = r;
-                    std::thread::sleep(Duration::from_micros(200));
-                }
-                Err((e, _)) => {
-                    return Err(KafkaError::Client {
-                        context: "queueing a record",
-                        source: e,
-                    })
-                }
+        match queue_waiting(
+            &producer,
+            record,
+            Duration::from_micros(200),
+            &progress.cancel,
+        ) {
+            Ok(()) => {}
+            Err(_) if progress.cancel.load(Ordering::Relaxed) => break,
+            Err(e) => {
+                return Err(KafkaError::Client {
+                    context: "queueing a record",
+                    source: e,
+                })
             }
         }
         progress.queued.fetch_add(1, Ordering::Relaxed);

@@ -3,8 +3,14 @@
 
 use std::time::Duration;
 
-use rdkafka::message::{Header, OwnedHeaders};
-use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use rdkafka::error::KafkaError as RdError;
+use rdkafka::message::{Header, OwnedHeaders, ToBytes};
+use rdkafka::producer::{
+    BaseRecord, FutureProducer, FutureRecord, Producer, ProducerContext, ThreadedProducer,
+};
+use rdkafka::types::RDKafkaErrorCode;
 use serde::Serialize;
 
 use super::client::{base_config, require_topics, KafkaError};
@@ -104,6 +110,34 @@ impl Publisher {
                 context: "delivery failed",
                 source,
             }),
+        }
+    }
+}
+
+/// Queues `record`, waiting `pause` at a time while librdkafka's queue is full
+/// (deliveries drain it). Gives up, with the queue-full error, once `stop` is set.
+pub fn queue_waiting<C, K, P>(
+    producer: &ThreadedProducer<C>,
+    mut record: BaseRecord<'_, K, P, C::DeliveryOpaque>,
+    pause: Duration,
+    stop: &AtomicBool,
+) -> Result<(), RdError>
+where
+    C: ProducerContext + 'static,
+    K: ToBytes + ?Sized,
+    P: ToBytes + ?Sized,
+{
+    loop {
+        match producer.send(record) {
+            Ok(()) => return Ok(()),
+            Err((e @ RdError::MessageProduction(RDKafkaErrorCode::QueueFull), r)) => {
+                if stop.load(Ordering::Relaxed) {
+                    return Err(e);
+                }
+                record = r;
+                std::thread::sleep(pause);
+            }
+            Err((e, _)) => return Err(e),
         }
     }
 }

@@ -25,7 +25,6 @@ use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Reb
 use rdkafka::error::KafkaError as RdError;
 use rdkafka::message::{DeliveryResult, Header, Headers, Message, OwnedHeaders};
 use rdkafka::producer::{BaseRecord, Producer, ProducerContext, ThreadedProducer};
-use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 
 use super::archive::Backup;
@@ -42,7 +41,7 @@ use crate::cli::ServiceName;
 use crate::config::Resolved;
 use crate::events::{dlq_topic, EventKind, MessageEvent};
 use crate::kafka::client::{base_config, require_topics, KafkaError, METADATA_TIMEOUT};
-use crate::kafka::publisher::producer_config;
+use crate::kafka::publisher::{producer_config, queue_waiting};
 
 /// How long a DLQ produce may take before the batch is retried.
 const DLQ_TIMEOUT: Duration = Duration::from_secs(15);
@@ -192,18 +191,12 @@ impl DlqProducer {
             if let Some(v) = value {
                 rec = rec.payload(v);
             }
-            loop {
-                match self.producer.send(rec) {
-                    Ok(()) => break,
-                    Err((RdError::MessageProduction(RDKafkaErrorCode::QueueFull), r)) => {
-                        if stop.load(Ordering::Relaxed) {
-                            return Err("stopping with the producer queue full".into());
-                        }
-                        rec = r;
-                        std::thread::sleep(Duration::from_millis(10));
-                    }
-                    Err((e, _)) => return Err(format!("producing to {topic}: {e}")),
-                }
+            if let Err(e) = queue_waiting(&self.producer, rec, Duration::from_millis(10), stop) {
+                return Err(if stop.load(Ordering::Relaxed) {
+                    "stopping with the producer queue full".into()
+                } else {
+                    format!("producing to {topic}: {e}")
+                });
             }
         }
         drop(tx);
