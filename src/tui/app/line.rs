@@ -2,6 +2,7 @@
 //! Its keys are fixed (readline-like), not part of the keymap.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use unicode_width::UnicodeWidthChar;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LineInput {
@@ -130,16 +131,35 @@ impl LineInput {
         }
     }
 
-    /// The part of the text to show in `width` columns, and the cursor's column
-    /// in it: scrolls horizontally so the cursor stays visible.
+    /// The part of the text to show in `width` terminal columns, and the cursor's
+    /// column in it: scrolls horizontally so the cursor stays visible. Columns,
+    /// not characters: a Hangul syllable takes two.
     pub fn visible(&self, width: usize) -> (String, usize) {
         if width == 0 {
             return (String::new(), 0);
         }
-        let chars: Vec<char> = self.text.chars().collect();
-        let start = (self.cursor + 1).saturating_sub(width);
-        let shown: String = chars.iter().skip(start).take(width).collect();
-        (shown, self.cursor - start)
+        let chars: Vec<(char, usize)> = self
+            .text
+            .chars()
+            .map(|c| (c, c.width().unwrap_or(0)))
+            .collect();
+        let cols =
+            |range: std::ops::Range<usize>| -> usize { chars[range].iter().map(|c| c.1).sum() };
+        // The first character shown: as early as lets the cursor's cell fit.
+        let mut start = 0;
+        while start < self.cursor && cols(start..self.cursor) + 1 > width {
+            start += 1;
+        }
+        let mut used = 0;
+        let shown: String = chars[start..]
+            .iter()
+            .take_while(|(_, w)| {
+                used += w;
+                used <= width
+            })
+            .map(|(c, _)| *c)
+            .collect();
+        (shown, cols(start..self.cursor))
     }
 }
 
@@ -181,5 +201,16 @@ mod tests {
         l.handle(&k(KeyCode::Home));
         assert_eq!(l.visible(4), ("0123".to_string(), 0));
         assert_eq!(l.visible(0), (String::new(), 0));
+    }
+
+    #[test]
+    fn visible_part_counts_display_columns() {
+        // 새 메시지: 2 + 1 + 2 + 2 + 2 columns.
+        let mut l = LineInput::new("새 메시지");
+        assert_eq!(l.visible(6), ("시지".to_string(), 4));
+        l.handle(&k(KeyCode::Home));
+        assert_eq!(l.visible(6), ("새 메".to_string(), 0));
+        l.handle(&k(KeyCode::Right));
+        assert_eq!(l.visible(6), ("새 메".to_string(), 2));
     }
 }
