@@ -839,21 +839,31 @@ pub(super) fn start(
     for s in which {
         handle.start_service(s)?;
     }
-    let stop = Arc::new(AtomicBool::new(false));
-    let t = {
-        let stop = stop.clone();
-        std::thread::Builder::new()
-            .name("svc-maintenance".into())
-            .spawn(move || maintenance(shared, stop))
-            .map_err(ServicesError::Thread)?
-    };
-    *lock(&handle.maintenance) = Some((stop, t));
+    handle.ensure_maintenance()?;
     Ok(handle)
 }
 
 impl ServicesHandle {
-    /// Starts a service's consumers (no-op when it runs already).
+    /// Starts the maintenance thread (expired receipts, purge) unless it runs.
+    fn ensure_maintenance(&self) -> Result<(), ServicesError> {
+        let mut slot = lock(&self.maintenance);
+        if slot.is_some() {
+            return Ok(());
+        }
+        let stop = Arc::new(AtomicBool::new(false));
+        let (shared, flag) = (self.shared.clone(), stop.clone());
+        let t = std::thread::Builder::new()
+            .name("svc-maintenance".into())
+            .spawn(move || maintenance(shared, flag))
+            .map_err(ServicesError::Thread)?;
+        *slot = Some((stop, t));
+        Ok(())
+    }
+
+    /// Starts a service's consumers (no-op when it runs already), and the
+    /// maintenance thread if [`ServicesHandle::stop_all`] ended it.
     pub fn start_service(&self, s: ServiceName) -> Result<(), ServicesError> {
+        self.ensure_maintenance()?;
         let mut running = lock(&self.running);
         if running.contains_key(&s) {
             return Ok(());
@@ -901,8 +911,7 @@ impl ServicesHandle {
     }
 
     /// Stops every service (in parallel) and the maintenance thread; for a handle
-    /// shared behind an `Arc`. [`ServicesHandle::start_service`] still works after it,
-    /// without the maintenance thread (expired receipts, purge) until a new `start`.
+    /// shared behind an `Arc`. [`ServicesHandle::start_service`] starts both again.
     pub fn stop_all(&self) {
         let all: Vec<(ServiceName, Running)> = std::mem::take(&mut *lock(&self.running))
             .into_iter()
