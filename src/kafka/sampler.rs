@@ -2,12 +2,14 @@
 //! directly, so the reader never rebalances anyone and never commits offsets.
 //! Shared by `kaftop tail` ([`open`]) and the TUI's live tail ([`spawn`]).
 
+use std::collections::HashMap;
 use std::sync::mpsc::{self, TryRecvError};
 use std::time::{Duration, Instant};
 
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::{Offset, TopicPartitionList};
 
+use super::admin::{Admin, AdminError, OffsetSpec};
 use super::client::{base_config, describe, require_topics, KafkaError, METADATA_TIMEOUT};
 use super::record::RecordView;
 use super::worker::{Control, Worker};
@@ -29,6 +31,13 @@ pub enum SamplerError {
         context: &'static str,
         reason: String,
     },
+}
+
+fn admin_error(context: &'static str) -> impl FnOnce(AdminError) -> SamplerError {
+    move |e| SamplerError::Client {
+        context,
+        reason: e.to_string(),
+    }
 }
 
 fn client_error(context: &'static str) -> impl FnOnce(rdkafka::error::KafkaError) -> SamplerError {
@@ -152,15 +161,28 @@ pub fn open(
         partitions = vec![p];
     }
 
+    // Watermarks in two batched requests per leader, not two per partition.
+    let admin = Admin::from_resolved(cfg).map_err(admin_error("reading watermarks"))?;
+    let parts: Vec<(String, i32)> = partitions.iter().map(|&p| (topic.to_string(), p)).collect();
+    let lows = watermarks(&admin, &parts, OffsetSpec::Earliest)?;
+    let highs = watermarks(&admin, &parts, OffsetSpec::Latest)?;
+    let by_time = match *start {
+        StartAt::Timestamp(ms) => Some(offsets_for_time(&consumer, topic, &partitions, ms)?),
+        _ => None,
+    };
+
     let mut starts = Vec::with_capacity(partitions.len());
     let mut tpl = TopicPartitionList::new();
-    for &p in &partitions {
-        let (low, high) = consumer
-            .fetch_watermarks(topic, p, METADATA_TIMEOUT)
-            .map_err(client_error("reading watermarks"))?;
+    for (i, &p) in partitions.iter().enumerate() {
+        let (low, high) = (lows[i], highs[i]);
         let offset = match start.resolve(low, high) {
             Some(o) => o,
-            None => offset_for_time(&consumer, topic, p, start, high)?,
+            // The first offset at or after the time; the end when nothing is that new.
+            None => by_time
+                .as_ref()
+                .and_then(|t| t.get(&p).copied())
+                .filter(|&o| o >= 0)
+                .unwrap_or(high),
         };
         tpl.add_partition_offset(topic, p, Offset::Offset(offset))
             .map_err(client_error("assigning partitions"))?;
@@ -176,29 +198,48 @@ pub fn open(
     Ok(Reader { consumer, starts })
 }
 
-/// The first offset at or after the start's timestamp; the end when nothing is that new.
-fn offset_for_time(
+/// Offsets of `parts` by `spec`, in order; any partition's error fails the open.
+fn watermarks(
+    admin: &Admin,
+    parts: &[(String, i32)],
+    spec: OffsetSpec,
+) -> Result<Vec<i64>, SamplerError> {
+    admin
+        .list_offsets(parts, spec, METADATA_TIMEOUT)
+        .map_err(admin_error("reading watermarks"))?
+        .into_iter()
+        .map(|o| {
+            o.offset.map_err(|reason| SamplerError::Client {
+                context: "reading watermarks",
+                reason: format!("partition {}: {reason}", o.partition),
+            })
+        })
+        .collect()
+}
+
+/// Per partition, the first offset at or after `ms` (negative: none), in one call.
+fn offsets_for_time(
     consumer: &BaseConsumer,
     topic: &str,
-    partition: i32,
-    start: &StartAt,
-    high: i64,
-) -> Result<i64, SamplerError> {
-    let StartAt::Timestamp(ms) = *start else {
-        return Ok(high);
-    };
+    partitions: &[i32],
+    ms: i64,
+) -> Result<HashMap<i32, i64>, SamplerError> {
     let mut q = TopicPartitionList::new();
-    q.add_partition_offset(topic, partition, Offset::Offset(ms))
-        .map_err(client_error("looking up offsets by time"))?;
+    for &p in partitions {
+        q.add_partition_offset(topic, p, Offset::Offset(ms))
+            .map_err(client_error("looking up offsets by time"))?;
+    }
     let found = consumer
         .offsets_for_times(q, METADATA_TIMEOUT)
         .map_err(client_error("looking up offsets by time"))?;
-    Ok(
-        match found.find_partition(topic, partition).map(|e| e.offset()) {
-            Some(Offset::Offset(o)) if o >= 0 => o,
-            _ => high,
-        },
-    )
+    Ok(found
+        .elements()
+        .iter()
+        .map(|e| match e.offset() {
+            Offset::Offset(o) => (e.partition(), o),
+            _ => (e.partition(), -1),
+        })
+        .collect())
 }
 
 /// What a live sampler reports.
