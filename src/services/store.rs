@@ -320,6 +320,24 @@ impl Store {
         })
     }
 
+    /// Runs `f` in one IMMEDIATE transaction (the write lock taken up front, so a
+    /// busy store fails at the start, retryably) and commits it.
+    fn with_tx<T>(
+        &mut self,
+        f: impl FnOnce(&Transaction<'_>) -> rusqlite::Result<T>,
+    ) -> Result<T, StoreError> {
+        let run = |conn: &mut Connection| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let out = f(&tx)?;
+            tx.commit()?;
+            Ok(out)
+        };
+        run(&mut self.conn).map_err(|source| StoreError::Sqlite {
+            path: self.path.clone(),
+            source,
+        })
+    }
+
     /// The schema version in the file.
     pub fn schema_version(&self) -> Result<i64, StoreError> {
         self.wrap(|c| c.query_row("PRAGMA user_version", [], |r| r.get(0)))
@@ -381,18 +399,7 @@ impl Store {
         retries: u64,
         now: DateTime<Utc>,
     ) -> Result<BatchOutcome, StoreError> {
-        let path = self.path.clone();
-        let err = |source| StoreError::Sqlite {
-            path: path.clone(),
-            source,
-        };
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(err)?;
-        let out = apply_in(&tx, service, items, vips, retries, now).map_err(err)?;
-        tx.commit().map_err(err)?;
-        Ok(out)
+        self.with_tx(|tx| apply_in(tx, service, items, vips, retries, now))
     }
 
     /// Parked reads first seen before `cutoff`, oldest first (at most 1000).
@@ -406,31 +413,19 @@ impl Store {
     /// Records that an expired parked read was dead-lettered (after the DLQ ack).
     /// Returns false if it had been resolved or removed meanwhile.
     pub fn finish_expired(&mut self, p: &PendingReceipt) -> Result<bool, StoreError> {
-        let path = self.path.clone();
-        let err = |source| StoreError::Sqlite {
-            path: path.clone(),
-            source,
-        };
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(err)?;
-        let removed = read_receipt::remove_expired(&tx, p).map_err(err)?;
-        if removed {
-            let svc = service_id(ServiceName::ReadReceipt);
-            add_dead_letter(&tx, svc, &p.source.topic).map_err(err)?;
-            add_counters(
-                &tx,
-                svc,
-                &StoredCounters {
+        self.with_tx(|tx| {
+            let removed = read_receipt::remove_expired(tx, p)?;
+            if removed {
+                let svc = service_id(ServiceName::ReadReceipt);
+                add_dead_letter(tx, svc, &p.source.topic)?;
+                let counters = StoredCounters {
                     dead_lettered: 1,
                     ..StoredCounters::default()
-                },
-            )
-            .map_err(err)?;
-        }
-        tx.commit().map_err(err)?;
-        Ok(removed)
+                };
+                add_counters(tx, svc, &counters)?;
+            }
+            Ok(removed)
+        })
     }
 
     /// Resolves parked reads whose message is indexed by now (a safety net: normally
@@ -440,37 +435,28 @@ impl Store {
         vips: &HashSet<i64>,
         now: DateTime<Utc>,
     ) -> Result<Vec<ReadReceipt>, StoreError> {
-        let path = self.path.clone();
-        let err = |source| StoreError::Sqlite {
-            path: path.clone(),
-            source,
-        };
-        let todo = read_receipt::resolvable(&self.conn).map_err(err)?;
+        let todo = self.wrap(read_receipt::resolvable)?;
         if todo.is_empty() {
             return Ok(Vec::new());
         }
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(err)?;
-        let mut out = Vec::new();
-        for (message_id, sender) in todo {
-            out.extend(
-                read_receipt::resolve_pending_for(&tx, message_id, sender, vips, ms(now))
-                    .map_err(err)?,
-            );
-        }
-        add_counters(
-            &tx,
-            service_id(ServiceName::ReadReceipt),
-            &StoredCounters {
+        self.with_tx(|tx| {
+            let mut out = Vec::new();
+            for (message_id, sender) in todo {
+                out.extend(read_receipt::resolve_pending_for(
+                    tx,
+                    message_id,
+                    sender,
+                    vips,
+                    ms(now),
+                )?);
+            }
+            let counters = StoredCounters {
                 processed: out.len() as u64,
                 ..StoredCounters::default()
-            },
-        )
-        .map_err(err)?;
-        tx.commit().map_err(err)?;
-        Ok(out)
+            };
+            add_counters(tx, service_id(ServiceName::ReadReceipt), &counters)?;
+            Ok(out)
+        })
     }
 
     /// Deletes archive rows past their retention and dedupe records older than
@@ -480,28 +466,18 @@ impl Store {
         now: DateTime<Utc>,
         dedupe_retention: Duration,
     ) -> Result<PurgeReport, StoreError> {
-        let path = self.path.clone();
-        let err = |source| StoreError::Sqlite {
-            path: path.clone(),
-            source,
-        };
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(err)?;
-        let archived = archive::purge(&tx, ms(now)).map_err(err)? as u64;
-        let cutoff = ms(now) - dedupe_retention.as_millis().min(i64::MAX as u128) as i64;
-        let dedupe = tx
-            .execute("DELETE FROM dedupe WHERE seen_at_ms < ?1", params![cutoff])
-            .map_err(err)? as u64;
-        tx.execute(
-            "INSERT INTO meta (key, value) VALUES ('last_purge', ?1)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            params![now.to_rfc3339()],
-        )
-        .map_err(err)?;
-        tx.commit().map_err(err)?;
-        Ok(PurgeReport { archived, dedupe })
+        self.with_tx(|tx| {
+            let archived = archive::purge(tx, ms(now))? as u64;
+            let cutoff = ms(now) - dedupe_retention.as_millis().min(i64::MAX as u128) as i64;
+            let dedupe =
+                tx.execute("DELETE FROM dedupe WHERE seen_at_ms < ?1", params![cutoff])? as u64;
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES ('last_purge', ?1)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![now.to_rfc3339()],
+            )?;
+            Ok(PurgeReport { archived, dedupe })
+        })
     }
 
     pub fn last_purge(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
