@@ -90,11 +90,7 @@ fn ensure_topics(config: &std::path::Path) -> String {
         .args(["topics", "ensure"])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_success(&out);
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -138,11 +134,7 @@ fn published_events_have_the_spring_schema_and_keys() {
             .arg("--json")
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        common::assert_success(&out);
         serde_json::from_slice(&out.stdout).unwrap()
     };
     let c = publish(&[
@@ -236,11 +228,7 @@ fn bulk_delivers_every_record_once() {
         ])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_success(&out);
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["requested"], 3000);
     assert_eq!(report["delivered"], 3000);
@@ -285,11 +273,7 @@ fn human_bulk_output_is_the_seed_line() {
         ])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_success(&out);
     let text = String::from_utf8(out.stdout).unwrap();
     let mut lines = text.lines();
     let first = lines.next().unwrap();

@@ -48,11 +48,7 @@ fn config_check_prints_resolved_config_with_secrets_masked() {
         .env("KAFTOP_PROD_SASL_PASSWORD", "do-not-print-me")
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_success(&out);
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(!stdout.contains("do-not-print-me"), "{stdout}");
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();

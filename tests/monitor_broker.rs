@@ -138,11 +138,7 @@ fn lag_command_prints_the_describe_table_and_json() {
         .env("KAFTOP_CONFIG", "/dev/null")
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_success(&out);
     let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let rows = rows.as_array().unwrap();
     assert_eq!(rows.len(), 2);
@@ -246,11 +242,7 @@ fn tail_reads_without_joining_or_committing() {
         .env("KAFTOP_CONFIG", "/dev/null")
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_success(&out);
     let records: Vec<serde_json::Value> = String::from_utf8(out.stdout)
         .unwrap()
         .lines()

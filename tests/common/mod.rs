@@ -100,6 +100,16 @@ pub fn kaftop() -> Command {
     c
 }
 
+/// Asserts that a command succeeded, showing its stderr when it did not.
+pub fn assert_success(out: &std::process::Output) {
+    assert!(
+        out.status.success(),
+        "{:?}: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// Polls `f` until it returns `Some`, or panics with `what` after `deadline`.
 pub fn wait_for<T>(what: &str, deadline: Duration, mut f: impl FnMut() -> Option<T>) -> T {
     let end = Instant::now() + deadline;
