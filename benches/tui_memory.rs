@@ -6,24 +6,22 @@
 //!
 //!     cargo bench --bench tui_memory
 
+mod support;
+
 use std::time::{Duration, Instant};
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
 use kaftop::config::LagConfig;
 use kaftop::kafka::admin::{GroupState, MemberDescription};
-use kaftop::kafka::sampler::StartAt;
 use kaftop::kafka::snapshot::{
     BrokerInfo, ClusterSnapshot, GroupInfo, GroupOffset, PartitionInfo, TopicInfo,
 };
 use kaftop::metrics::engine::EngineConfig;
 use kaftop::metrics::MetricsEngine;
-use kaftop::tui::app::publish::EventTopics;
 use kaftop::tui::event::Event;
-use kaftop::tui::keymap::Keymap;
-use kaftop::tui::{views, App, AppConfig};
+use kaftop::tui::{views, App};
 
 const PARTITIONS: i32 = 1_000;
 const INTERVAL_MS: u64 = 2_000;
@@ -109,32 +107,8 @@ fn main() {
         EngineConfig::for_interval(Duration::from_millis(INTERVAL_MS)),
         LagConfig::default(),
     );
-    let mut app = App::new(AppConfig {
-        profile: "bench".into(),
-        bootstrap: "kafka-1:9092".into(),
-        topics: EventTopics {
-            created: "message.created".into(),
-            read: "message.read".into(),
-            deleted: "message.deleted".into(),
-        },
-        keymap: Keymap::defaults(),
-        utc_offset_secs: 0,
-        now_ms: 1_795_515_330_000,
-        first_message_id: 1,
-        max_records: 2000,
-        tail_start: StartAt::LastN(100),
-    });
-    app.update(Event::Resize(200, 50));
-    for c in ":group big-group".chars() {
-        app.update(Event::Key(KeyEvent::new(
-            KeyCode::Char(c),
-            KeyModifiers::NONE,
-        )));
-    }
-    app.update(Event::Key(KeyEvent::new(
-        KeyCode::Enter,
-        KeyModifiers::NONE,
-    )));
+    let mut app = support::app(200, 50);
+    support::run_command(&mut app, "group big-group");
     let mut term = Terminal::new(TestBackend::new(200, 50)).expect("terminal");
 
     let mut report = |label: &str,

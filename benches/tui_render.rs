@@ -5,6 +5,8 @@
 //!
 //!     cargo bench --bench tui_render
 
+mod support;
+
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
@@ -16,16 +18,13 @@ use ratatui::Terminal;
 
 use kaftop::config::LagConfig;
 use kaftop::kafka::admin::{GroupState, MemberDescription};
-use kaftop::kafka::sampler::StartAt;
 use kaftop::kafka::snapshot::{
     BrokerInfo, ClusterSnapshot, GroupInfo, GroupOffset, PartitionInfo, TopicInfo,
 };
 use kaftop::metrics::engine::EngineConfig;
 use kaftop::metrics::{ClusterMetrics, MetricsEngine};
-use kaftop::tui::app::publish::EventTopics;
 use kaftop::tui::event::Event;
-use kaftop::tui::keymap::Keymap;
-use kaftop::tui::{views, App, AppConfig};
+use kaftop::tui::{views, App};
 
 const ROWS: i32 = 10_000;
 const W: u16 = 200;
@@ -99,33 +98,9 @@ fn metrics() -> ClusterMetrics {
 }
 
 fn app(metrics: &ClusterMetrics, command: &str) -> App {
-    let mut app = App::new(AppConfig {
-        profile: "bench".into(),
-        bootstrap: "kafka-1:9092".into(),
-        topics: EventTopics {
-            created: "message.created".into(),
-            read: "message.read".into(),
-            deleted: "message.deleted".into(),
-        },
-        keymap: Keymap::defaults(),
-        utc_offset_secs: 0,
-        now_ms: 1_795_515_330_000,
-        first_message_id: 1,
-        max_records: 2000,
-        tail_start: StartAt::LastN(100),
-    });
-    app.update(Event::Resize(W, H));
+    let mut app = support::app(W, H);
     app.update(Event::Cluster(Box::new(metrics.clone())));
-    for c in format!(":{command}").chars() {
-        app.update(Event::Key(KeyEvent::new(
-            KeyCode::Char(c),
-            KeyModifiers::NONE,
-        )));
-    }
-    app.update(Event::Key(KeyEvent::new(
-        KeyCode::Enter,
-        KeyModifiers::NONE,
-    )));
+    support::run_command(&mut app, command);
     // Somewhere in the middle: scrolling is part of the work.
     for _ in 0..(ROWS / 2 / 40) {
         app.update(Event::Key(KeyEvent::new(
