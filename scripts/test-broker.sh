@@ -1,36 +1,91 @@
 #!/usr/bin/env bash
-# Start, stop or query a local Kafka-compatible test broker (tansu 0.6.0,
-# sqlite storage) for kaftop's integration tests and demos.
+# Start, stop or query Apache Kafka (KRaft) on loopback for kaftop's tests, benchmarks
+# and demos, from jars Maven resolves from scripts/kafka/pom.xml (cached: a second
+# start does not touch the network).
 #
-#   scripts/test-broker.sh start    # prints BOOTSTRAP=127.0.0.1:PORT as the last stdout line
-#   scripts/test-broker.sh status   # prints BOOTSTRAP=... (exit 0) or "not running" (exit 1)
-#   scripts/test-broker.sh stop     # stops the broker recorded in the pid file (idempotent)
+#   scripts/test-broker.sh start [--nodes 1|3] [--security LIST]
+#       LIST is a comma list of sasl-scram and tls (default: none). Every node always
+#       has a PLAINTEXT listener, which the cluster uses internally; sasl-scram adds a
+#       SASL_PLAINTEXT listener (SCRAM-SHA-512, a user created at format time), tls an
+#       SSL listener with a CA and broker certificate made with openssl for this run.
+#       Prints KEY=VALUE lines on stdout, BOOTSTRAP=127.0.0.1:PORT always last:
+#         CLUSTER_DIR, NODES, NODE_n=host:port, SASL_BOOTSTRAP, SASL_MECHANISM,
+#         SASL_USER, SASL_PASSWORD, TLS_BOOTSTRAP, TLS_CA (path of the CA's PEM).
+#   scripts/test-broker.sh status        # the same lines (exit 0) or "not running" (exit 1)
+#   scripts/test-broker.sh stop          # stops the nodes this directory started (idempotent)
+#   scripts/test-broker.sh stop-node N   # stops node N (graceful), keeping its data
+#   scripts/test-broker.sh start-node N  # starts node N again and waits until it is back
+#   scripts/test-broker.sh tool NAME ARGS...
+#       runs Apache Kafka's own command-line tool: kafka-consumer-groups,
+#       kafka-topics, kafka-configs, kafka-console-consumer (ConsumerGroupCommand, ...)
+#   scripts/test-broker.sh classpath     # prints the broker's classpath (resolving it once)
 #
 # Environment:
-#   KAFTOP_BROKER_DIR       state directory (default ${TMPDIR:-/tmp}/kaftop-test-broker);
-#                           wiped on every start
-#   KAFTOP_BROKER_TIMEOUT   seconds to wait for the broker to answer (default 30)
-#   KAFTOP_BROKER_PORT      listen on this port instead of a free one (a restart
-#                           on the same address, as the outage test does)
-#   TANSU_BIN               tansu binary to use (default: ~/.cargo/bin/tansu, then PATH)
+#   KAFTOP_BROKER_DIR      state directory (default ${TMPDIR:-/tmp}/kaftop-test-broker);
+#                          wiped on every start (only if this script made it)
+#   KAFTOP_BROKER_TIMEOUT  seconds to wait for the cluster to answer (default 90)
+#   KAFTOP_BROKER_PORT     first node's PLAINTEXT port instead of a free one
+#   KAFTOP_KAFKA_CACHE     where the resolved classpath is kept
+#                          (default ~/.cache/kaftop/kafka)
+#   KAFTOP_BROKER_HEAP     JVM heap per node (default 512m)
 #
-# All chatter goes to stderr; stdout carries only the BOOTSTRAP line.
+# All chatter goes to stderr; stdout carries only the KEY=VALUE lines.
 set -euo pipefail
 
-TANSU_VERSION=0.6.0
+KAFKA_VERSION=4.1.1
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+POM=$ROOT/scripts/kafka/pom.xml
 STATE_DIR=${KAFTOP_BROKER_DIR:-${TMPDIR:-/tmp}/kaftop-test-broker}
-START_TIMEOUT=${KAFTOP_BROKER_TIMEOUT:-30}
-PID_FILE=$STATE_DIR/tansu.pid
-PORT_FILE=$STATE_DIR/tansu.port
-LOG_FILE=$STATE_DIR/tansu.log
+START_TIMEOUT=${KAFTOP_BROKER_TIMEOUT:-90}
+CACHE_DIR=${KAFTOP_KAFKA_CACHE:-$HOME/.cache/kaftop/kafka}/$KAFKA_VERSION
+HEAP=${KAFTOP_BROKER_HEAP:-512m}
+ENV_FILE=$STATE_DIR/cluster.env
 # Marks a directory as ours, so that a wipe never hits a directory we did not create.
 MARKER=$STATE_DIR/.kaftop-test-broker
+SCRAM_MECHANISM=SCRAM-SHA-512
+SCRAM_USER=kaftop
 
 log() { printf 'test-broker: %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
+die() {
+    log "error: $*"
+    exit 1
+}
 
-# True if the process exists and is not a zombie (an unreaped child of ours
-# still answers kill -0).
+# --- classpath ---------------------------------------------------------------------
+
+# Prints the classpath of the pinned Kafka, resolving it with Maven on first use.
+# The cache is reused only while every jar it names still exists.
+classpath() {
+    local cp_file=$CACHE_DIR/classpath pom_sum
+    pom_sum=$(sha256sum "$POM" | cut -d' ' -f1)
+    if [[ -f $cp_file && -f $CACHE_DIR/pom.sha256 && $(<"$CACHE_DIR/pom.sha256") == "$pom_sum" ]]; then
+        local ok=1 jar
+        while IFS= read -r jar; do
+            [[ -f $jar ]] || {
+                ok=0
+                break
+            }
+        done < <(tr ':' '\n' <"$cp_file")
+        if ((ok)); then
+            cat "$cp_file"
+            return
+        fi
+    fi
+    command -v mvn >/dev/null || die "Maven (mvn) is needed once to resolve Apache Kafka's jars"
+    command -v java >/dev/null || die "a JDK 17+ (java) is needed to run Apache Kafka"
+    mkdir -p "$CACHE_DIR"
+    log "resolving Apache Kafka $KAFKA_VERSION from Maven Central (first use only)"
+    mvn -q -B -Dstyle.color=never -f "$POM" dependency:build-classpath \
+        -Dmdep.outputFile="$cp_file.tmp" -Dmdep.includeScope=runtime >&2 ||
+        die "mvn could not resolve $POM"
+    mv "$cp_file.tmp" "$cp_file"
+    printf '%s\n' "$pom_sum" >"$CACHE_DIR/pom.sha256"
+    cat "$cp_file"
+}
+
+# --- small helpers -----------------------------------------------------------------
+
+# True if the process exists and is not a zombie.
 alive() {
     kill -0 "$1" 2>/dev/null || return 1
     if [[ -r /proc/$1/stat ]]; then
@@ -38,75 +93,28 @@ alive() {
     fi
 }
 
-# Path of the tansu binary: $TANSU_BIN, ~/.cargo/bin, then PATH; empty if missing.
-find_tansu() {
-    if [[ -n ${TANSU_BIN:-} ]]; then
-        printf '%s\n' "$TANSU_BIN"
-    elif [[ -x $HOME/.cargo/bin/tansu ]]; then
-        printf '%s\n' "$HOME/.cargo/bin/tansu"
-    else
-        command -v tansu || true
-    fi
-}
-
-# Build tansu from crates.io if it is not installed yet (takes ~10 min on 2 cores).
-# Without a storage feature tansu has no storage engine; libsql gives sqlite://.
-ensure_tansu() {
-    if [[ -n $(find_tansu) ]]; then
-        return
-    fi
-    command -v cargo >/dev/null || die "tansu is not installed and cargo is not available"
-    log "tansu not found; running cargo install tansu $TANSU_VERSION (about 10 minutes)"
-    cargo install tansu --locked --version "$TANSU_VERSION" --features libsql >&2
-    [[ -n $(find_tansu) ]] || die "cargo install finished but no tansu binary was found"
-}
-
-# True if the pid file names a live tansu process (guards against PID reuse).
-broker_running() {
-    [[ -f $PID_FILE ]] || return 1
-    local pid
-    pid=$(<"$PID_FILE")
-    [[ $pid =~ ^[0-9]+$ ]] || return 1
-    alive "$pid" || return 1
-    if [[ -r /proc/$pid/cmdline ]]; then
-        tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q tansu || return 1
-    fi
-}
-
-bootstrap_line() {
-    printf 'BOOTSTRAP=127.0.0.1:%s\n' "$(<"$PORT_FILE")"
-}
-
-# Ask the kernel for a free loopback port.
-free_port() {
-    python3 - <<'EOF'
-import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])
-s.close()
+# Asks the kernel for N distinct free loopback ports, one per line.
+free_ports() {
+    python3 - "$1" <<'EOF'
+import socket, sys
+socks = []
+for _ in range(int(sys.argv[1])):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    socks.append(s)
+for s in socks:
+    print(s.getsockname()[1])
+    s.close()
 EOF
 }
 
-# Readiness probe in stdlib python (no Kafka client needed): send ApiVersions v0
-# and Metadata v1 (all topics) and check both answers carry our correlation ids.
-# Exit 0 when the broker answered both.
+# Readiness probe in stdlib python (no Kafka client needed): ApiVersions v0 and
+# Metadata v1 on 127.0.0.1:PORT; succeeds when the metadata lists WANT brokers.
 probe() {
-    python3 - "$1" <<'EOF'
+    python3 - "$1" "$2" <<'EOF'
 import socket, struct, sys
 
-port = int(sys.argv[1])
-
-def request(sock, api_key, version, corr, body=b""):
-    client = b"kaftop-probe"
-    header = struct.pack(">hhih", api_key, version, corr, len(client)) + client
-    msg = header + body
-    sock.sendall(struct.pack(">i", len(msg)) + msg)
-    size = struct.unpack(">i", recv_exact(sock, 4))[0]
-    resp = recv_exact(sock, size)
-    if struct.unpack(">i", resp[:4])[0] != corr:
-        sys.exit("correlation id mismatch")
-    return resp[4:]
+port, want = int(sys.argv[1]), int(sys.argv[2])
 
 def recv_exact(sock, n):
     buf = b""
@@ -117,83 +125,35 @@ def recv_exact(sock, n):
         buf += chunk
     return buf
 
+def request(sock, api_key, version, corr, body=b""):
+    client = b"kaftop-probe"
+    msg = struct.pack(">hhih", api_key, version, corr, len(client)) + client + body
+    sock.sendall(struct.pack(">i", len(msg)) + msg)
+    size = struct.unpack(">i", recv_exact(sock, 4))[0]
+    resp = recv_exact(sock, size)
+    if struct.unpack(">i", resp[:4])[0] != corr:
+        sys.exit("correlation id mismatch")
+    return resp[4:]
+
 try:
     with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
-        api = request(s, 18, 0, 1)                           # ApiVersions v0
+        api = request(s, 18, 0, 1)                                 # ApiVersions v0
         if struct.unpack(">h", api[:2])[0] != 0:
             sys.exit("ApiVersions error")
-        request(s, 3, 1, 2, struct.pack(">i", -1))            # Metadata v1, all topics
+        md = request(s, 3, 1, 2, struct.pack(">i", -1))            # Metadata v1
+        brokers = struct.unpack(">i", md[:4])[0]
+        if brokers < want:
+            sys.exit(f"{brokers} of {want} brokers registered")
 except OSError as e:
     sys.exit(str(e))
 EOF
 }
 
-cmd_start() {
-    if broker_running; then
-        log "already running (pid $(<"$PID_FILE"))"
-        bootstrap_line
-        return
-    fi
-    ensure_tansu
-    local tansu
-    tansu=$(find_tansu)
-
-    # Fresh, empty state directory: tansu reads ./.env, and old sqlite data would
-    # leak topics and groups between runs. Refuse to wipe a directory we did not make.
-    if [[ -d $STATE_DIR && ! -f $MARKER && -n $(ls -A "$STATE_DIR") ]]; then
-        die "$STATE_DIR is not empty and was not created by this script; refusing to wipe it"
-    fi
-    rm -rf "$STATE_DIR"
-    mkdir -p "$STATE_DIR"
-    touch "$MARKER"
-
-    local port
-    port=${KAFTOP_BROKER_PORT:-$(free_port)}
-    printf '%s\n' "$port" >"$PORT_FILE"
-    log "starting $tansu on 127.0.0.1:$port in $STATE_DIR"
-
-    # Run from the state dir (relative sqlite path, empty ./.env). Unset env vars
-    # tansu would otherwise read as defaults for options we do not pass.
-    (
-        cd "$STATE_DIR"
-        exec env -u SCHEMA_REGISTRY -u OTEL_EXPORTER_OTLP_ENDPOINT -u DATA_LAKE \
-            nohup "$tansu" broker \
-            --cluster-id kaftop-test \
-            --listener-url "tcp://127.0.0.1:$port" \
-            --advertised-listener-url "tcp://127.0.0.1:$port" \
-            --storage-engine "sqlite://tansu.db" \
-            </dev/null >"$LOG_FILE" 2>&1
-    ) &
-    local pid=$!
-    printf '%s\n' "$pid" >"$PID_FILE"
-
-    # Wait until the broker answers Kafka requests, or give up at the deadline.
-    local deadline=$((SECONDS + START_TIMEOUT))
-    until probe "$port" 2>/dev/null; do
-        if ! alive "$pid"; then
-            log "broker exited during startup; log tail:"
-            tail -n 30 "$LOG_FILE" >&2 || true
-            rm -f "$PID_FILE"
-            exit 1
-        fi
-        if ((SECONDS >= deadline)); then
-            log "broker did not answer within ${START_TIMEOUT}s; log tail:"
-            tail -n 30 "$LOG_FILE" >&2 || true
-            stop_pid "$pid"
-            rm -f "$PID_FILE"
-            exit 1
-        fi
-        sleep 0.2
-    done
-    log "ready (pid $pid, log $LOG_FILE)"
-    bootstrap_line
-}
-
-# Stop one process: SIGTERM, ~5 s grace, then SIGKILL.
+# Stops one process: SIGTERM, a grace period, then SIGKILL.
 stop_pid() {
-    local pid=$1 i
+    local pid=$1 grace=${2:-15} i
     kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < 50; i++)); do
+    for ((i = 0; i < grace * 10; i++)); do
         alive "$pid" || return 0
         sleep 0.1
     done
@@ -206,36 +166,452 @@ stop_pid() {
     log "warning: pid $pid did not exit"
 }
 
-cmd_stop() {
-    if ! broker_running; then
-        rm -f "$PID_FILE"
-        log "no broker running"
+load_env() {
+    [[ -f $ENV_FILE ]] || return 1
+    # shellcheck disable=SC1090
+    source "$ENV_FILE"
+}
+
+node_dir() { printf '%s/node-%s' "$STATE_DIR" "$1"; }
+
+# True if node N's pid file names a live Kafka of this directory (guards PID reuse).
+node_running() {
+    local pid_file
+    pid_file=$(node_dir "$1")/pid
+    [[ -f $pid_file ]] || return 1
+    local pid
+    pid=$(<"$pid_file")
+    [[ $pid =~ ^[0-9]+$ ]] || return 1
+    alive "$pid" || return 1
+    if [[ -r /proc/$pid/cmdline ]]; then
+        tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF "$(node_dir "$1")/server.properties" || return 1
+    fi
+}
+
+# True if any node of this directory's cluster runs.
+cluster_running() {
+    load_env 2>/dev/null || return 1
+    local n
+    for ((n = 1; n <= NODES; n++)); do
+        node_running "$n" && return 0
+    done
+    return 1
+}
+
+print_lines() {
+    local n
+    printf 'CLUSTER_DIR=%s\n' "$STATE_DIR"
+    printf 'NODES=%s\n' "$NODES"
+    for ((n = 1; n <= NODES; n++)); do
+        printf 'NODE_%s=127.0.0.1:%s\n' "$n" "$(port_of PLAIN "$n")"
+    done
+    if [[ $SECURITY == *sasl-scram* ]]; then
+        printf 'SASL_BOOTSTRAP=%s\n' "$(bootstrap_of SASL)"
+        printf 'SASL_MECHANISM=%s\n' "$SCRAM_MECHANISM"
+        printf 'SASL_USER=%s\n' "$SCRAM_USER"
+        printf 'SASL_PASSWORD=%s\n' "$SCRAM_PASSWORD"
+    fi
+    if [[ $SECURITY == *tls* ]]; then
+        printf 'TLS_BOOTSTRAP=%s\n' "$(bootstrap_of TLS)"
+        printf 'TLS_CA=%s\n' "$STATE_DIR/tls/ca.pem"
+    fi
+    printf 'BOOTSTRAP=%s\n' "$(bootstrap_of PLAIN)"
+}
+
+# port_of KIND N: the port of node N's listener KIND (PLAIN, CTRL, SASL, TLS).
+port_of() {
+    local var=PORT_${1}_$2
+    printf '%s' "${!var}"
+}
+
+bootstrap_of() {
+    local n out=""
+    for ((n = 1; n <= NODES; n++)); do
+        out+="${out:+,}127.0.0.1:$(port_of "$1" "$n")"
+    done
+    printf '%s' "$out"
+}
+
+# --- configuration -----------------------------------------------------------------
+
+make_tls() {
+    command -v openssl >/dev/null || die "openssl is needed for --security tls"
+    local d=$STATE_DIR/tls
+    mkdir -p "$d"
+    (
+        cd "$d"
+        openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=kaftop test CA" \
+            -keyout ca.key -out ca.pem 2>/dev/null
+        openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out broker.key 2>/dev/null
+        openssl req -new -key broker.key -subj "/CN=localhost" -out broker.csr 2>/dev/null
+        printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >san.ext
+        openssl x509 -req -in broker.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
+            -days 2 -extfile san.ext -out broker.pem 2>/dev/null
+        # Kafka's PEM key store: the PKCS#8 key followed by the certificate chain.
+        cat broker.key broker.pem ca.pem >keystore.pem
+    ) || die "openssl could not make the test certificates"
+}
+
+write_log4j() {
+    cat >"$STATE_DIR/log4j2.properties" <<'EOF'
+# Broker log to ${kafka.logs.dir}/server.log; warnings and errors also to stderr.
+status = warn
+appender.file.type = File
+appender.file.name = file
+appender.file.fileName = ${sys:kafka.logs.dir}/server.log
+appender.file.layout.type = PatternLayout
+appender.file.layout.pattern = [%d] %p %m (%c)%n
+appender.err.type = Console
+appender.err.name = err
+appender.err.target = SYSTEM_ERR
+appender.err.layout.type = PatternLayout
+appender.err.layout.pattern = [%d] %p %m (%c)%n
+appender.err.filter.threshold.type = ThresholdFilter
+appender.err.filter.threshold.level = warn
+rootLogger.level = info
+rootLogger.appenderRef.file.ref = file
+rootLogger.appenderRef.err.ref = err
+logger.kafka.name = kafka
+logger.kafka.level = info
+logger.state.name = state.change.logger
+logger.state.level = warn
+EOF
+    cat >"$STATE_DIR/tools-log4j2.properties" <<'EOF'
+# Apache Kafka's command-line tools: warnings and errors to stderr only.
+status = warn
+appender.err.type = Console
+appender.err.name = err
+appender.err.target = SYSTEM_ERR
+appender.err.layout.type = PatternLayout
+appender.err.layout.pattern = %p %m (%c)%n
+rootLogger.level = warn
+rootLogger.appenderRef.err.ref = err
+EOF
+}
+
+write_node_config() {
+    local n=$1 dir voters="" m listeners advertised map
+    dir=$(node_dir "$n")
+    mkdir -p "$dir/data" "$dir/logs"
+    for ((m = 1; m <= NODES; m++)); do
+        voters+="${voters:+,}$m@127.0.0.1:$(port_of CTRL "$m")"
+    done
+    listeners="PLAINTEXT://127.0.0.1:$(port_of PLAIN "$n"),CONTROLLER://127.0.0.1:$(port_of CTRL "$n")"
+    advertised="PLAINTEXT://127.0.0.1:$(port_of PLAIN "$n")"
+    map="PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
+    if [[ $SECURITY == *sasl-scram* ]]; then
+        listeners+=",SASL_PLAINTEXT://127.0.0.1:$(port_of SASL "$n")"
+        advertised+=",SASL_PLAINTEXT://127.0.0.1:$(port_of SASL "$n")"
+        map+=",SASL_PLAINTEXT:SASL_PLAINTEXT"
+    fi
+    if [[ $SECURITY == *tls* ]]; then
+        listeners+=",SSL://127.0.0.1:$(port_of TLS "$n")"
+        advertised+=",SSL://127.0.0.1:$(port_of TLS "$n")"
+        map+=",SSL:SSL"
+    fi
+    local rf=$NODES min_isr=1
+    ((NODES >= 3)) && min_isr=2
+    {
+        cat <<EOF
+process.roles=broker,controller
+node.id=$n
+controller.quorum.voters=$voters
+controller.listener.names=CONTROLLER
+listeners=$listeners
+advertised.listeners=$advertised
+listener.security.protocol.map=$map
+inter.broker.listener.name=PLAINTEXT
+log.dirs=$dir/data
+num.partitions=1
+default.replication.factor=$rf
+min.insync.replicas=$min_isr
+offsets.topic.replication.factor=$rf
+offsets.topic.num.partitions=10
+transaction.state.log.replication.factor=$rf
+transaction.state.log.min.isr=$min_isr
+share.coordinator.state.topic.replication.factor=$rf
+share.coordinator.state.topic.min.isr=$min_isr
+group.initial.rebalance.delay.ms=0
+# KIP-848 consumer groups: faster heartbeats and session expiry than production.
+group.consumer.min.heartbeat.interval.ms=500
+group.consumer.heartbeat.interval.ms=1000
+group.consumer.min.session.timeout.ms=3000
+group.consumer.session.timeout.ms=10000
+# A stopped node's partitions leave the ISR quickly.
+replica.lag.time.max.ms=5000
+broker.session.timeout.ms=6000
+broker.heartbeat.interval.ms=1000
+EOF
+        if [[ $SECURITY == *sasl-scram* ]]; then
+            cat <<EOF
+sasl.enabled.mechanisms=$SCRAM_MECHANISM
+listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+EOF
+        fi
+        if [[ $SECURITY == *tls* ]]; then
+            cat <<EOF
+ssl.keystore.type=PEM
+ssl.keystore.location=$STATE_DIR/tls/keystore.pem
+ssl.client.auth=none
+EOF
+        fi
+    } >"$dir/server.properties"
+}
+
+java_opts() {
+    # $1: log dir. A small heap and no JMX: several nodes share a 2-core test machine.
+    printf '%s\n' "-Xmx$HEAP" "-Xms128m" "-XX:+UseG1GC" "-XX:MaxGCPauseMillis=20" \
+        "-Djava.awt.headless=true" "-Dlog4j2.configurationFile=$STATE_DIR/log4j2.properties" \
+        "-Dkafka.logs.dir=$1"
+}
+
+format_node() {
+    local n=$1 dir cp
+    dir=$(node_dir "$n")
+    cp=$(classpath)
+    local args=(format -t "$CLUSTER_ID" -c "$dir/server.properties")
+    if [[ $SECURITY == *sasl-scram* ]]; then
+        args+=(--add-scram "$SCRAM_MECHANISM=[name=$SCRAM_USER,password=$SCRAM_PASSWORD]")
+    fi
+    # shellcheck disable=SC2046
+    java -Xmx256m -Dlog4j2.configurationFile="$STATE_DIR/tools-log4j2.properties" \
+        -cp "$cp" kafka.tools.StorageTool "${args[@]}" >"$dir/format.log" 2>&1 ||
+        {
+            cat "$dir/format.log" >&2
+            die "formatting node $n failed"
+        }
+}
+
+launch_node() {
+    local n=$1 dir cp
+    dir=$(node_dir "$n")
+    cp=$(classpath)
+    local opts
+    mapfile -t opts < <(java_opts "$dir/logs")
+    (
+        exec nohup java "${opts[@]}" -cp "$cp" kafka.Kafka "$dir/server.properties" \
+            </dev/null >>"$dir/node.log" 2>&1
+    ) &
+    printf '%s\n' "$!" >"$dir/pid"
+}
+
+# Waits until node N answers with WANT brokers registered, or fails with its log.
+wait_node() {
+    local n=$1 want=$2 deadline=$((SECONDS + START_TIMEOUT)) pid dir
+    dir=$(node_dir "$n")
+    pid=$(<"$dir/pid")
+    until probe "$(port_of PLAIN "$n")" "$want" 2>/dev/null; do
+        if ! alive "$pid"; then
+            log "node $n exited during startup; log tail:"
+            tail -n 30 "$dir/node.log" "$dir/logs/server.log" >&2 2>/dev/null || true
+            return 1
+        fi
+        if ((SECONDS >= deadline)); then
+            log "node $n did not answer within ${START_TIMEOUT}s; log tail:"
+            tail -n 30 "$dir/logs/server.log" >&2 2>/dev/null || true
+            return 1
+        fi
+        sleep 0.25
+    done
+}
+
+# --- commands ----------------------------------------------------------------------
+
+cmd_start() {
+    local nodes=1 security=""
+    while (($#)); do
+        case $1 in
+            --nodes)
+                nodes=${2:-}
+                shift 2 || die "--nodes needs a value"
+                ;;
+            --nodes=*)
+                nodes=${1#*=}
+                shift
+                ;;
+            --security)
+                security=${2:-}
+                shift 2 || die "--security needs a value"
+                ;;
+            --security=*)
+                security=${1#*=}
+                shift
+                ;;
+            *) die "unknown start option: $1" ;;
+        esac
+    done
+    [[ $nodes =~ ^[1-9]$ ]] || die "--nodes must be 1 to 9, not '$nodes'"
+    local s
+    for s in ${security//,/ }; do
+        [[ $s == sasl-scram || $s == tls || $s == plaintext ]] ||
+            die "--security takes sasl-scram, tls or both (comma separated), not '$s'"
+    done
+
+    if cluster_running; then
+        [[ $NODES == "$nodes" && $SECURITY == "$security" ]] ||
+            die "a cluster of $NODES node(s), security '${SECURITY:-none}', already runs in $STATE_DIR; stop it first"
+        log "already running in $STATE_DIR"
+        print_lines
         return
     fi
-    local pid
-    pid=$(<"$PID_FILE")
-    log "stopping pid $pid"
-    stop_pid "$pid"
-    rm -f "$PID_FILE"
+    command -v java >/dev/null || die "a JDK 17+ (java) is needed to run Apache Kafka"
+    classpath >/dev/null
+
+    if [[ -d $STATE_DIR && ! -f $MARKER && -n $(ls -A "$STATE_DIR") ]]; then
+        die "$STATE_DIR is not empty and was not created by this script; refusing to wipe it"
+    fi
+    rm -rf "$STATE_DIR"
+    mkdir -p "$STATE_DIR"
+    touch "$MARKER"
+
+    NODES=$nodes
+    SECURITY=$security
+    CLUSTER_ID=$(java -cp "$(classpath)" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n 1)
+    [[ -n $CLUSTER_ID ]] || die "StorageTool random-uuid printed nothing"
+    SCRAM_PASSWORD=$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
+    local per_node=4 ports n
+    mapfile -t ports < <(free_ports $((nodes * per_node)))
+    {
+        printf 'NODES=%q\nSECURITY=%q\nCLUSTER_ID=%q\nSCRAM_PASSWORD=%q\n' \
+            "$NODES" "$SECURITY" "$CLUSTER_ID" "$SCRAM_PASSWORD"
+        for ((n = 1; n <= nodes; n++)); do
+            local i=$(((n - 1) * per_node)) plain=${ports[$(((n - 1) * per_node))]}
+            if ((n == 1)) && [[ -n ${KAFTOP_BROKER_PORT:-} ]]; then
+                plain=$KAFTOP_BROKER_PORT
+            fi
+            printf 'PORT_PLAIN_%s=%s\nPORT_CTRL_%s=%s\nPORT_SASL_%s=%s\nPORT_TLS_%s=%s\n' \
+                "$n" "$plain" "$n" "${ports[$((i + 1))]}" "$n" "${ports[$((i + 2))]}" \
+                "$n" "${ports[$((i + 3))]}"
+        done
+    } >"$ENV_FILE"
+    load_env
+    write_log4j
+    [[ $SECURITY == *tls* ]] && make_tls
+
+    log "starting Apache Kafka $KAFKA_VERSION: $NODES node(s), security '${SECURITY:-none}', in $STATE_DIR"
+    for ((n = 1; n <= NODES; n++)); do
+        write_node_config "$n"
+        format_node "$n"
+    done
+    for ((n = 1; n <= NODES; n++)); do
+        launch_node "$n"
+    done
+    for ((n = 1; n <= NODES; n++)); do
+        wait_node "$n" "$NODES" || {
+            cmd_stop
+            exit 1
+        }
+    done
+    log "ready ($(bootstrap_of PLAIN))"
+    print_lines
+}
+
+cmd_stop() {
+    load_env 2>/dev/null || {
+        log "no cluster in $STATE_DIR"
+        return
+    }
+    local n pids=()
+    for ((n = 1; n <= NODES; n++)); do
+        if node_running "$n"; then
+            pids+=("$(<"$(node_dir "$n")/pid")")
+            kill -TERM "${pids[-1]}" 2>/dev/null || true
+        fi
+    done
+    for pid in "${pids[@]}"; do
+        stop_pid "$pid" 15
+    done
+    for ((n = 1; n <= NODES; n++)); do
+        rm -f "$(node_dir "$n")/pid"
+    done
     log "stopped"
 }
 
+node_arg() {
+    load_env || die "no cluster in $STATE_DIR"
+    [[ ${1:-} =~ ^[0-9]+$ ]] && (($1 >= 1 && $1 <= NODES)) || die "node must be 1..$NODES, not '${1:-}'"
+}
+
+cmd_stop_node() {
+    node_arg "${1:-}"
+    local n=$1
+    if ! node_running "$n"; then
+        log "node $n is not running"
+        return
+    fi
+    log "stopping node $n"
+    stop_pid "$(<"$(node_dir "$n")/pid")" 30
+    rm -f "$(node_dir "$n")/pid"
+}
+
+cmd_start_node() {
+    node_arg "${1:-}"
+    local n=$1
+    if node_running "$n"; then
+        log "node $n is already running"
+        return
+    fi
+    log "starting node $n"
+    launch_node "$n"
+    # Back once it answers and the others see it again.
+    local others=0 m
+    for ((m = 1; m <= NODES; m++)); do
+        node_running "$m" && others=$((others + 1))
+    done
+    wait_node "$n" "$others" || exit 1
+    log "node $n is back"
+}
+
 cmd_status() {
-    if broker_running; then
-        echo "running (pid $(<"$PID_FILE"), state $STATE_DIR)"
-        bootstrap_line
+    if cluster_running; then
+        local n
+        for ((n = 1; n <= NODES; n++)); do
+            if node_running "$n"; then
+                log "node $n: running (pid $(<"$(node_dir "$n")/pid"))"
+            else
+                log "node $n: stopped"
+            fi
+        done
+        print_lines
     else
         echo "not running"
         exit 1
     fi
 }
 
+cmd_tool() {
+    local name=${1:-} main
+    shift || true
+    case $name in
+        kafka-consumer-groups) main=org.apache.kafka.tools.consumer.group.ConsumerGroupCommand ;;
+        kafka-topics) main=org.apache.kafka.tools.TopicCommand ;;
+        kafka-configs) main=kafka.admin.ConfigCommand ;;
+        kafka-console-consumer) main=org.apache.kafka.tools.consumer.ConsoleConsumer ;;
+        kafka-get-offsets) main=org.apache.kafka.tools.GetOffsetShell ;;
+        *) die "unknown tool '$name' (kafka-consumer-groups, kafka-topics, kafka-configs, kafka-console-consumer, kafka-get-offsets)" ;;
+    esac
+    local log_cfg=$STATE_DIR/tools-log4j2.properties
+    [[ -f $log_cfg ]] || log_cfg=/dev/null
+    exec java -Xmx256m -XX:TieredStopAtLevel=1 -Dlog4j2.configurationFile="$log_cfg" \
+        -cp "$(classpath)" "$main" "$@"
+}
+
 case ${1:-} in
-    start) cmd_start ;;
+    start)
+        shift
+        cmd_start "$@"
+        ;;
     stop) cmd_stop ;;
     status) cmd_status ;;
+    stop-node) cmd_stop_node "${2:-}" ;;
+    start-node) cmd_start_node "${2:-}" ;;
+    tool)
+        shift
+        cmd_tool "$@"
+        ;;
+    classpath) classpath ;;
     *)
-        echo "usage: $0 start|stop|status" >&2
+        echo "usage: $0 start [--nodes N] [--security sasl-scram,tls] | stop | status | stop-node N | start-node N | tool NAME ARGS... | classpath" >&2
         exit 2
         ;;
 esac
