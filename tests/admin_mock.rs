@@ -316,6 +316,35 @@ fn injected_offset_fetch_error_fails_committed_offsets() {
     );
 }
 
+/// A coordinator that moved answers NotCoordinator. librdkafka 2.12 reacts by asking
+/// the handle's own consumer group to look its coordinator up again; on a handle
+/// without one that crashed the whole process (a real broker answers this while
+/// `__consumer_offsets` loads or after a node stops).
+#[test]
+fn not_coordinator_is_an_error_not_a_crash() {
+    let mock = mock(&[("orders", 2)]);
+    cluster::commit_offsets(
+        &mock.bootstrap_servers(),
+        "g",
+        &[("orders", 0, 3), ("orders", 1, 4)],
+    );
+    let admin = admin(&mock);
+    mock.request_errors(
+        RDKafkaApiKey::OffsetFetch,
+        &[RDKafkaRespErr::RD_KAFKA_RESP_ERR_NOT_COORDINATOR],
+    );
+    let both = parts(&[("orders", 0), ("orders", 1)]);
+    let (res, _) = timed(|| admin.committed_offsets_for("g", &both, TIMEOUT));
+    let err = res.unwrap_err();
+    assert_eq!(err.code(), Some(RDKafkaErrorCode::NotCoordinator), "{err}");
+    // The next call, once the coordinator answers again, sees the real offsets.
+    let (res, _) = timed(|| admin.committed_offsets_for("g", &both, TIMEOUT));
+    assert_eq!(
+        res.expect("committed offsets after the error"),
+        vec![committed("orders", 0, 3), committed("orders", 1, 4)]
+    );
+}
+
 #[test]
 fn unsupported_group_requests_fail_within_the_timeout() {
     let mock = mock(&[("orders", 1)]);

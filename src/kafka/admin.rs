@@ -25,8 +25,8 @@ use std::ptr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use rdkafka::admin::AdminClient;
-use rdkafka::client::{Client, DefaultClientContext};
+use rdkafka::client::Client;
+use rdkafka::consumer::{BaseConsumer, Consumer, DefaultConsumerContext};
 use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::ClientConfig;
 use rdkafka_sys::bindings as rd;
@@ -203,10 +203,20 @@ pub type PartitionOutcome = (String, i32, Result<(), String>);
 
 /// An admin client for the calls rdkafka lacks. Cheap to share (`Send + Sync`);
 /// calls from several threads run concurrently.
+///
+/// The handle is a consumer with a group id of its own that never subscribes, not
+/// a plain admin (producer-type) handle: librdkafka 2.12 answers a NotCoordinator
+/// error to ListConsumerGroupOffsets by asking the handle's own consumer group to
+/// re-query its coordinator, and on a handle without one that dereferences NULL and
+/// kills the process. A real cluster answers NotCoordinator whenever a group's
+/// coordinator moves (a broker stopped, `__consumer_offsets` still loading).
 pub struct Admin {
-    client: AdminClient<DefaultClientContext>,
+    client: BaseConsumer<DefaultConsumerContext>,
     calls: AtomicU64,
 }
+
+/// Group id of the admin handle's own (never joined) consumer group.
+pub const ADMIN_GROUP_ID: &str = "kaftop-admin";
 
 impl fmt::Debug for Admin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -218,7 +228,15 @@ impl fmt::Debug for Admin {
 
 impl Admin {
     pub fn new(config: &ClientConfig) -> Result<Admin, AdminError> {
-        let client: AdminClient<DefaultClientContext> = config
+        let mut config = config.clone();
+        if config.get("group.id").is_none() {
+            config.set("group.id", ADMIN_GROUP_ID);
+        }
+        // It never consumes: nothing to commit or store.
+        config
+            .set("enable.auto.commit", "false")
+            .set("enable.auto.offset.store", "false");
+        let client: BaseConsumer<DefaultConsumerContext> = config
             .create()
             .map_err(|e| AdminError::Create(e.to_string()))?;
         Ok(Admin {
@@ -233,8 +251,8 @@ impl Admin {
     }
 
     /// The underlying client (for `fetch_metadata` / `fetch_watermarks`).
-    pub fn client(&self) -> &Client<DefaultClientContext> {
-        self.client.inner()
+    pub fn client(&self) -> &Client<DefaultConsumerContext> {
+        self.client.client()
     }
 
     /// Admin calls made on this client so far (one per method call that reached
@@ -639,7 +657,10 @@ impl Admin {
             *mut rd::rd_kafka_queue_t,
         ),
     ) -> Result<Event, AdminError> {
-        let rk = self.client.inner().native_ptr();
+        // The handle's queue receives only client-level errors (it is assigned
+        // nothing); drain them so that they do not pile up over a long session.
+        while self.client.poll(Duration::ZERO).is_some() {}
+        let rk = self.client.client().native_ptr();
         // SAFETY: `rk` is the live handle owned by `self.client`.
         let queue = Queue(unsafe { rd::rd_kafka_queue_new(rk) });
         if queue.0.is_null() {
