@@ -1,15 +1,23 @@
 #!/usr/bin/env bash
 # Installs what building and testing kaftop needs on a fresh Debian machine with a
 # Rust toolchain: C build tools and OpenSSL headers for the bundled librdkafka,
-# tmux for the terminal end-to-end tests, rustfmt and clippy. Skips what is there.
+# tmux for the terminal end-to-end tests, a JDK 17+ and Maven for Apache Kafka
+# (scripts/test-broker.sh) and the JVM test peer, openssl for the TLS test
+# certificates, rustfmt and clippy. Skips what is there.
 set -euo pipefail
 
 log() { printf 'setup: %s\n' "$*" >&2; }
 
 missing=()
-for pkg in build-essential pkg-config libssl-dev python3 tmux; do
+for pkg in build-essential pkg-config libssl-dev python3 tmux openssl; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
+# A JDK and Maven may come from outside Debian (an SDK manager); any on PATH will do.
+java_major() { java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n 1; }
+if ! command -v javac >/dev/null || (($(java_major) < 17)); then
+    missing+=(openjdk-17-jdk-headless)
+fi
+command -v mvn >/dev/null || missing+=(maven)
 if ((${#missing[@]})); then
     log "installing ${missing[*]}"
     sudo_cmd=()

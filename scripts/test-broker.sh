@@ -323,6 +323,8 @@ listener.security.protocol.map=$map
 inter.broker.listener.name=PLAINTEXT
 log.dirs=$dir/data
 num.partitions=1
+# Topics are created on purpose, as in production and docker-compose-kafka.yml.
+auto.create.topics.enable=false
 default.replication.factor=$rf
 min.insync.replicas=$min_isr
 offsets.topic.replication.factor=$rf

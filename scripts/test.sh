@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # kaftop's one test command (CI runs exactly this):
-#   formatting, clippy, unit tests, then the integration tests against a real
-#   Kafka-protocol broker that scripts/test-broker.sh installs and starts.
-# The broker is stopped on exit, also when a step fails.
+#   formatting, clippy, unit tests, then the integration tests against Apache Kafka,
+#   which scripts/test-broker.sh resolves from Maven Central (once) and starts twice:
+#   a single node with PLAINTEXT, SASL/SCRAM and TLS listeners, and a 3-node cluster
+#   whose nodes the fault tests stop and start.
+# Both are stopped on exit, also when a step fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,13 +22,39 @@ cargo clippy --all-targets --locked -- -D warnings
 step "unit tests"
 cargo test --locked --lib --bins
 
-step "start the test broker"
-broker_out=$(scripts/test-broker.sh start)
-trap 'scripts/test-broker.sh stop || true' EXIT
-bootstrap=$(printf '%s\n' "$broker_out" | sed -n 's/^BOOTSTRAP=//p' | tail -n 1)
-[[ -n $bootstrap ]] || { echo "test broker printed no BOOTSTRAP line" >&2; exit 1; }
-export KAFTOP_TEST_BOOTSTRAP=$bootstrap
-echo "test broker at $bootstrap" >&2
+step "build the integration tests"
+# Before the brokers start, so that compiling does not compete with them for CPU.
+cargo test --locked --test '*' --no-run
+
+state=${TMPDIR:-/tmp}/kaftop-test.$$
+single_dir=$state/single
+cluster_dir=$state/cluster
+cleanup() {
+    KAFTOP_BROKER_DIR=$cluster_dir scripts/test-broker.sh stop || true
+    KAFTOP_BROKER_DIR=$single_dir scripts/test-broker.sh stop || true
+    rm -rf "$state"
+}
+trap cleanup EXIT
+
+# value KEY LINES: the value of KEY=... in the broker script's output.
+value() { printf '%s\n' "$2" | sed -n "s/^$1=//p" | tail -n 1; }
+
+step "start Apache Kafka: one node (PLAINTEXT, SASL/SCRAM, TLS)"
+single=$(KAFTOP_BROKER_DIR=$single_dir scripts/test-broker.sh start --security sasl-scram,tls)
+export KAFTOP_TEST_BOOTSTRAP=$(value BOOTSTRAP "$single")
+export KAFTOP_TEST_SASL_BOOTSTRAP=$(value SASL_BOOTSTRAP "$single")
+export KAFTOP_TEST_SASL_MECHANISM=$(value SASL_MECHANISM "$single")
+export KAFTOP_TEST_SASL_USER=$(value SASL_USER "$single")
+export KAFTOP_TEST_SASL_PASSWORD=$(value SASL_PASSWORD "$single")
+export KAFTOP_TEST_TLS_BOOTSTRAP=$(value TLS_BOOTSTRAP "$single")
+export KAFTOP_TEST_TLS_CA=$(value TLS_CA "$single")
+[[ -n $KAFTOP_TEST_BOOTSTRAP ]] || { echo "test broker printed no BOOTSTRAP line" >&2; exit 1; }
+
+step "start Apache Kafka: a 3-node cluster"
+cluster=$(KAFTOP_BROKER_DIR=$cluster_dir scripts/test-broker.sh start --nodes 3)
+export KAFTOP_TEST_CLUSTER_DIR=$cluster_dir
+export KAFTOP_TEST_CLUSTER_BOOTSTRAP=$(value BOOTSTRAP "$cluster")
+echo "single node at $KAFTOP_TEST_BOOTSTRAP, cluster at $KAFTOP_TEST_CLUSTER_BOOTSTRAP" >&2
 
 step "integration tests"
 cargo test --locked --test '*'

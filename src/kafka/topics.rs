@@ -112,6 +112,13 @@ pub async fn ensure(cfg: &Resolved) -> Result<Vec<EnsureResult>, KafkaError> {
         }
     }
 
+    let fresh: Vec<(&str, usize)> = wanted
+        .iter()
+        .filter(|t| matches!(created.get(&t.name), Some(Outcome::Created)))
+        .map(|t| (t.name.as_str(), t.partitions.max(0) as usize))
+        .collect();
+    tokio::task::block_in_place(|| wait_until_led(admin.inner(), &fresh));
+
     Ok(wanted
         .into_iter()
         .map(|t| {
@@ -129,4 +136,38 @@ pub async fn ensure(cfg: &Resolved) -> Result<Vec<EnsureResult>, KafkaError> {
             }
         })
         .collect())
+}
+
+/// Waits (at most [`METADATA_TIMEOUT`]) until every topic in `topics` (name,
+/// partitions) shows in metadata with a leader for each partition. Kafka answers
+/// CreateTopics before every broker's metadata has the topic, and a producer asked
+/// right after would be told it does not exist.
+fn wait_until_led<C: rdkafka::client::ClientContext>(
+    client: &rdkafka::client::Client<C>,
+    topics: &[(&str, usize)],
+) {
+    if topics.is_empty() {
+        return;
+    }
+    let deadline = std::time::Instant::now() + METADATA_TIMEOUT;
+    while std::time::Instant::now() < deadline {
+        let ready = client
+            .fetch_metadata(None, METADATA_TIMEOUT)
+            .map(|md| {
+                topics.iter().all(|(name, partitions)| {
+                    md.topics().iter().any(|t| {
+                        t.name() == *name
+                            && t.error().is_none()
+                            && t.partitions().len() == *partitions
+                            && t.partitions().iter().all(|p| p.leader() >= 0)
+                    })
+                })
+            })
+            .unwrap_or(false);
+        if ready {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    tracing::warn!(?topics, "created topics not in metadata yet");
 }

@@ -123,3 +123,126 @@ pub fn wait_for<T>(what: &str, deadline: Duration, mut f: impl FnMut() -> Option
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+/// The SASL/SCRAM listener of the test broker (`--security sasl-scram`).
+pub struct Sasl {
+    pub bootstrap: String,
+    pub mechanism: String,
+    pub user: String,
+    pub password: String,
+}
+
+/// The TLS listener of the test broker (`--security tls`) and the CA that signed it.
+pub struct Tls {
+    pub bootstrap: String,
+    pub ca: PathBuf,
+}
+
+fn required_env(name: &str, what: &str) -> String {
+    match std::env::var(name) {
+        Ok(v) if !v.trim().is_empty() => v,
+        _ => panic!(
+            "{name} is not set: these tests need {what}. Run `scripts/test.sh`, which \
+             starts it with `scripts/test-broker.sh` and exports it"
+        ),
+    }
+}
+
+/// Set by `scripts/test.sh` from `scripts/test-broker.sh start --security sasl-scram,tls`.
+pub fn sasl() -> Sasl {
+    let what = "the test broker's SASL/SCRAM listener";
+    Sasl {
+        bootstrap: required_env("KAFTOP_TEST_SASL_BOOTSTRAP", what),
+        mechanism: required_env("KAFTOP_TEST_SASL_MECHANISM", what),
+        user: required_env("KAFTOP_TEST_SASL_USER", what),
+        password: required_env("KAFTOP_TEST_SASL_PASSWORD", what),
+    }
+}
+
+/// Set by `scripts/test.sh` from `scripts/test-broker.sh start --security sasl-scram,tls`.
+pub fn tls() -> Tls {
+    let what = "the test broker's TLS listener";
+    Tls {
+        bootstrap: required_env("KAFTOP_TEST_TLS_BOOTSTRAP", what),
+        ca: PathBuf::from(required_env("KAFTOP_TEST_TLS_CA", what)),
+    }
+}
+
+/// Runs `scripts/test-broker.sh ARGS` for the broker in `dir` and returns its stdout.
+pub fn broker_script(dir: &Path, args: &[&str]) -> String {
+    let out = std::process::Command::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scripts/test-broker.sh"
+    ))
+    .args(args)
+    .env("KAFTOP_BROKER_DIR", dir)
+    .output()
+    .expect("run scripts/test-broker.sh");
+    assert!(
+        out.status.success(),
+        "test-broker.sh {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8 output")
+}
+
+/// The 3-node test cluster (`scripts/test-broker.sh start --nodes 3`, replication
+/// factor 3, `min.insync.replicas=2`) that `scripts/test.sh` starts beside the
+/// single broker. Tests that stop nodes must hold [`Cluster::exclusive`].
+pub struct Cluster {
+    pub dir: PathBuf,
+    pub bootstrap: String,
+}
+
+/// Set by `scripts/test.sh`; fails (never skips) when missing.
+pub fn cluster() -> Cluster {
+    let what = "the 3-node test cluster";
+    Cluster {
+        dir: PathBuf::from(required_env("KAFTOP_TEST_CLUSTER_DIR", what)),
+        bootstrap: required_env("KAFTOP_TEST_CLUSTER_BOOTSTRAP", what),
+    }
+}
+
+impl Cluster {
+    /// Serialises the tests of one binary that stop and start nodes; a test that
+    /// panicked while holding it does not poison it for the next.
+    pub fn exclusive() -> std::sync::MutexGuard<'static, ()> {
+        static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        LOCK.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Stops node `n` (1-based) gracefully; its data stays.
+    pub fn stop_node(&self, n: u32) {
+        broker_script(&self.dir, &["stop-node", &n.to_string()]);
+    }
+
+    /// Starts node `n` again and waits until it answers.
+    pub fn start_node(&self, n: u32) {
+        broker_script(&self.dir, &["start-node", &n.to_string()]);
+    }
+
+    /// The `host:port` of node `n`.
+    pub fn node(&self, n: u32) -> String {
+        let status = broker_script(&self.dir, &["status"]);
+        let key = format!("NODE_{n}=");
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(&key))
+            .unwrap_or_else(|| panic!("no {key} in the cluster's status"))
+            .to_string()
+    }
+}
+
+/// Runs one of Apache Kafka's own command-line tools (`kafka-consumer-groups`,
+/// `kafka-topics`, ...) from the pinned release, as the oracle of a test.
+pub fn kafka_tool(name: &str, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scripts/test-broker.sh"
+    ))
+    .arg("tool")
+    .arg(name)
+    .args(args)
+    .output()
+    .expect("run scripts/test-broker.sh tool")
+}
