@@ -262,12 +262,24 @@ fn mask_opt<S: Serializer>(v: &Option<String>, s: S) -> Result<S::Ok, S::Error> 
     }
 }
 
-/// librdkafka property names whose values are secrets.
+/// librdkafka property names whose values are (or may hold) secrets: passwords,
+/// secrets, tokens, JAAS and OAuth configs, private keys and key material. Paths to
+/// key files (`*.location`) are not secrets.
 pub fn is_secret_property(key: &str) -> bool {
     let k = key.to_ascii_lowercase();
-    k.contains("password")
-        || k.contains("secret")
-        || (k.ends_with(".config") && k.contains("oauth"))
+    [
+        "password",
+        "passwd",
+        "secret",
+        "token",
+        "jaas",
+        "credential",
+        "private",
+    ]
+    .iter()
+    .any(|w| k.contains(w))
+        || (k.contains("oauth") && k.ends_with(".config"))
+        || (k.contains("key") && !k.ends_with(".location"))
 }
 
 /// Overrides from the command line; each wins over the file.
@@ -300,6 +312,9 @@ pub struct Resolved {
     pub data_dir: PathBuf,
     /// Dashboard key overrides from `[keys]`, validated (action → keys).
     pub keys: BTreeMap<String, Vec<String>>,
+    /// Where each of `properties` was set, for errors (`FILE: key `...``, `-X key`).
+    #[serde(skip)]
+    pub property_origins: BTreeMap<String, String>,
 }
 
 /// A property value that may be a secret (masked in output and logs).
@@ -356,6 +371,19 @@ impl Resolved {
     /// Where lag turns into an alert for `group`.
     pub fn lag_threshold(&self, group: &str) -> u64 {
         self.lag.threshold_for(group)
+    }
+
+    /// Where property `key` was set, for an error message.
+    pub fn property_origin(&self, key: &str) -> Option<String> {
+        self.property_origins.get(key).cloned()
+    }
+
+    /// The values of every secret property (to keep them out of any message).
+    pub fn secret_values(&self) -> impl Iterator<Item = &str> {
+        self.properties.values().filter_map(|v| match v {
+            Secretish::Secret(s) => Some(s.expose()),
+            Secretish::Plain(_) => None,
+        })
     }
 }
 
@@ -497,20 +525,38 @@ pub fn resolve(
     }
 
     let mut properties = BTreeMap::new();
+    let mut origins: BTreeMap<String, String> = BTreeMap::new();
+    let at = |key: &str| format!("{fname}: key `{key}`");
     if let Some(p) = profile {
-        security_properties(&p.security, &mut properties)
+        let mut security = BTreeMap::new();
+        security_properties(&p.security, &mut security)
             .map_err(|(k, r)| invalid(&pkey(&format!("security.{k}")), r))?;
+        for (prop, (field, value)) in security {
+            origins.insert(prop.clone(), at(&pkey(&format!("security.{field}"))));
+            properties.insert(prop, value);
+        }
         for (k, v) in &p.properties {
+            let key = pkey(&format!("properties.\"{k}\""));
             if k == "bootstrap.servers" {
+                return Err(invalid(&key, "set `bootstrap_servers` instead".into()));
+            }
+            // Two places for one setting: which one wins would be a surprise.
+            if let Some(first) = origins.get(k) {
+                let first = first.strip_prefix(&format!("{fname}: ")).unwrap_or(first);
                 return Err(invalid(
-                    &pkey(&format!("properties.\"{k}\"")),
-                    "set `bootstrap_servers` instead".into(),
+                    &key,
+                    format!("`{k}` is also set by {first}; set it in one place"),
                 ));
             }
+            if v.is_empty() && is_secret_property(k) {
+                return Err(invalid(&key, "is empty".into()));
+            }
+            origins.insert(k.clone(), at(&key));
             properties.insert(k.clone(), classify(k, v.clone()));
         }
     }
     for (k, v) in &ov.properties {
+        origins.insert(k.clone(), format!("-X {k}"));
         properties.insert(k.clone(), classify(k, v.clone()));
     }
 
@@ -573,6 +619,7 @@ pub fn resolve(
         services: file.services.clone(),
         data_dir,
         keys,
+        property_origins: origins,
     })
 }
 
@@ -584,11 +631,18 @@ fn classify(key: &str, value: String) -> Secretish {
     }
 }
 
+/// librdkafka properties from the `[security]` table: property → (the table's
+/// field that set it, value).
+type SecurityProperties = BTreeMap<String, (&'static str, Secretish)>;
+
 /// Translates the `[security]` table into librdkafka properties.
 fn security_properties(
     s: &SecurityConfig,
-    out: &mut BTreeMap<String, Secretish>,
+    out: &mut SecurityProperties,
 ) -> Result<(), (&'static str, String)> {
+    let mut put = |prop: &str, field: &'static str, v: Secretish| {
+        out.insert(prop.to_string(), (field, v));
+    };
     if let Some(p) = &s.protocol {
         let upper = p.to_ascii_uppercase();
         if !["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"].contains(&upper.as_str()) {
@@ -597,7 +651,7 @@ fn security_properties(
                 format!("`{p}` is not one of PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL"),
             ));
         }
-        out.insert("security.protocol".into(), Secretish::Plain(upper));
+        put("security.protocol", "protocol", Secretish::Plain(upper));
     }
     if let Some(m) = &s.sasl_mechanism {
         let known = [
@@ -613,18 +667,26 @@ fn security_properties(
                 format!("`{m}` is not one of {}", known.join(", ")),
             ));
         }
-        out.insert("sasl.mechanism".into(), Secretish::Plain(m.clone()));
+        put(
+            "sasl.mechanism",
+            "sasl_mechanism",
+            Secretish::Plain(m.clone()),
+        );
     }
     if let Some(u) = &s.sasl_username {
-        out.insert("sasl.username".into(), Secretish::Plain(u.clone()));
+        put(
+            "sasl.username",
+            "sasl_username",
+            Secretish::Plain(u.clone()),
+        );
     }
-    if let Some(pw) = secret_value(
+    if let Some((field, pw)) = secret_value(
         &s.sasl_password,
         &s.sasl_password_env,
         "sasl_password",
         "sasl_password_env",
     )? {
-        out.insert("sasl.password".into(), Secretish::Secret(pw));
+        put("sasl.password", field, Secretish::Secret(pw));
     }
     for (key, prop, v) in [
         ("ssl_ca_location", "ssl.ca.location", &s.ssl_ca_location),
@@ -639,35 +701,47 @@ fn security_properties(
             if !path.exists() {
                 return Err((key, format!("file `{}` does not exist", path.display())));
             }
-            out.insert(prop.into(), Secretish::Plain(path.display().to_string()));
+            put(prop, key, Secretish::Plain(path.display().to_string()));
         }
     }
-    if let Some(pw) = secret_value(
+    if let Some((field, pw)) = secret_value(
         &s.ssl_key_password,
         &s.ssl_key_password_env,
         "ssl_key_password",
         "ssl_key_password_env",
     )? {
-        out.insert("ssl.key.password".into(), Secretish::Secret(pw));
+        put("ssl.key.password", field, Secretish::Secret(pw));
     }
     Ok(())
 }
 
+/// A secret given inline or through an environment variable, with the field that
+/// gave it. An empty secret is an error: it is never what was meant.
 fn secret_value(
     inline: &Option<String>,
     env: &Option<String>,
     inline_key: &'static str,
     env_key: &'static str,
-) -> Result<Option<Secret>, (&'static str, String)> {
+) -> Result<Option<(&'static str, Secret)>, (&'static str, String)> {
     match (inline, env) {
         (Some(_), Some(_)) => Err((
             env_key,
             format!("set either `{inline_key}` or `{env_key}`, not both"),
         )),
-        (Some(v), None) => Ok(Some(Secret(v.clone()))),
+        (Some(v), None) if v.is_empty() => Err((inline_key, "is empty".into())),
+        (Some(v), None) => Ok(Some((inline_key, Secret(v.clone())))),
         (None, Some(var)) => match std::env::var(var) {
-            Ok(v) => Ok(Some(Secret(v))),
-            Err(_) => Err((env_key, format!("environment variable `{var}` is not set"))),
+            Ok(v) if v.is_empty() => {
+                Err((env_key, format!("environment variable `{var}` is empty")))
+            }
+            Ok(v) => Ok(Some((env_key, Secret(v)))),
+            Err(std::env::VarError::NotUnicode(_)) => Err((
+                env_key,
+                format!("environment variable `{var}` is not valid UTF-8"),
+            )),
+            Err(std::env::VarError::NotPresent) => {
+                Err((env_key, format!("environment variable `{var}` is not set")))
+            }
         },
         (None, None) => Ok(None),
     }

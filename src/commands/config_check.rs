@@ -5,14 +5,18 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use crate::cli::ConfigCommand;
-use crate::config::{self, Overrides};
+use crate::config::Overrides;
 
-pub fn run(cmd: ConfigCommand, mut overrides: Overrides) -> Result<ExitCode> {
+pub fn run(
+    cmd: ConfigCommand,
+    mut overrides: Overrides,
+    secrets: &mut Vec<String>,
+) -> Result<ExitCode> {
     let ConfigCommand::Check { file, json } = cmd;
     if file.is_some() {
         overrides.config_file = file;
     }
-    let resolved = config::load(&overrides)?;
+    let resolved = super::load_checked(&overrides, secrets)?;
     if json {
         super::print_json(&resolved)?;
     } else {

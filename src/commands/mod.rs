@@ -15,8 +15,41 @@ use anyhow::Result;
 use crate::cli::{Cli, Command};
 use crate::config::{self, Overrides, Resolved};
 
-/// Runs the parsed command line.
+/// Runs the parsed command line. No secret value (a secret-looking `-X` property, a
+/// password from the profile) appears in the error it returns.
 pub fn run(cli: Cli) -> Result<ExitCode> {
+    let mut secrets: Vec<String> = cli
+        .properties
+        .iter()
+        .filter(|(k, _)| config::is_secret_property(k))
+        .map(|(_, v)| v.clone())
+        .collect();
+    run_command(cli, &mut secrets).map_err(|e| redact(e, &secrets))
+}
+
+/// The error with every secret value masked. Errors without a secret keep their
+/// chain of causes.
+fn redact(e: anyhow::Error, secrets: &[String]) -> anyhow::Error {
+    let text = format!("{e:#}");
+    let secrets: Vec<&String> = secrets.iter().filter(|s| !s.is_empty()).collect();
+    if !secrets.iter().any(|s| text.contains(s.as_str())) {
+        return e;
+    }
+    let masked = secrets
+        .iter()
+        .fold(text, |t, s| t.replace(s.as_str(), "********"));
+    anyhow::anyhow!(masked)
+}
+
+/// Loads the configuration and checks its librdkafka properties without connecting.
+fn load_checked(overrides: &Overrides, secrets: &mut Vec<String>) -> Result<Resolved> {
+    let cfg = config::load(overrides)?;
+    secrets.extend(cfg.secret_values().map(str::to_string));
+    crate::kafka::client::validate(&cfg)?;
+    Ok(cfg)
+}
+
+fn run_command(cli: Cli, secrets: &mut Vec<String>) -> Result<ExitCode> {
     let overrides = Overrides {
         config_file: cli.config.clone(),
         profile: cli.profile.clone(),
@@ -26,7 +59,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     };
     let Some(command) = cli.command else {
         // No subcommand: the interactive dashboard.
-        let cfg = config::load(&overrides)?;
+        let cfg = load_checked(&overrides, secrets)?;
         let _log = crate::logging::init(&cfg.data_dir);
         tracing::info!(profile = %cfg.profile, bootstrap = %cfg.bootstrap_servers, "dashboard");
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -37,13 +70,13 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     };
     if let Command::Config(c) = command {
         // Only validation: no logging, no runtime.
-        return config_check::run(c, overrides);
+        return config_check::run(c, overrides, secrets);
     }
     if let Command::Demo(d) = command {
         // The demo brings its own cluster: no config file is needed or read.
         return demo::run(d, overrides.data_dir);
     }
-    let cfg = config::load(&overrides)?;
+    let cfg = load_checked(&overrides, secrets)?;
     let _log = crate::logging::init(&cfg.data_dir);
     tracing::info!(profile = %cfg.profile, bootstrap = %cfg.bootstrap_servers, "starting");
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -26,13 +26,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use rdkafka::client::Client;
-use rdkafka::consumer::{BaseConsumer, Consumer, DefaultConsumerContext};
+use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::ClientConfig;
 use rdkafka_sys::bindings as rd;
 use rdkafka_sys::types::RDKafkaRespErr;
 
 use crate::config::Resolved;
+use crate::kafka::client::{Diagnosis, KafkaError, KaftopContext};
 
 /// Extra time to wait for the result event after the request timeout, so that
 /// librdkafka's own timeout error (which names what timed out) arrives first.
@@ -211,8 +212,24 @@ pub type PartitionOutcome = (String, i32, Result<(), String>);
 /// kills the process. A real cluster answers NotCoordinator whenever a group's
 /// coordinator moves (a broker stopped, `__consumer_offsets` still loading).
 pub struct Admin {
-    client: BaseConsumer<DefaultConsumerContext>,
+    client: BaseConsumer<KaftopContext>,
     calls: AtomicU64,
+}
+
+/// Events (librdkafka's log lines, errors) waiting on a consumer's queue, where a
+/// consumer with a group id has its main queue forwarded.
+pub fn pending_events<C: rdkafka::consumer::ConsumerContext>(consumer: &BaseConsumer<C>) -> usize {
+    // SAFETY: the handle is live for the call; the queue reference we take is
+    // released before returning.
+    unsafe {
+        let q = rd::rd_kafka_queue_get_consumer(consumer.client().native_ptr());
+        if q.is_null() {
+            return 0;
+        }
+        let n = rd::rd_kafka_queue_length(q);
+        rd::rd_kafka_queue_destroy(q);
+        n
+    }
 }
 
 /// Group id of the admin handle's own (never joined) consumer group.
@@ -236,8 +253,8 @@ impl Admin {
         config
             .set("enable.auto.commit", "false")
             .set("enable.auto.offset.store", "false");
-        let client: BaseConsumer<DefaultConsumerContext> = config
-            .create()
+        let client: BaseConsumer<KaftopContext> = config
+            .create_with_context(KaftopContext::default())
             .map_err(|e| AdminError::Create(e.to_string()))?;
         Ok(Admin {
             client,
@@ -251,8 +268,26 @@ impl Admin {
     }
 
     /// The underlying client (for `fetch_metadata` / `fetch_watermarks`).
-    pub fn client(&self) -> &Client<DefaultConsumerContext> {
+    pub fn client(&self) -> &Client<KaftopContext> {
         self.client.client()
+    }
+
+    /// The authentication or TLS failure this client last saw, if any.
+    pub fn diagnosis(&self) -> &Diagnosis {
+        &self.client.context().diagnosis
+    }
+
+    /// Passes librdkafka's queued log lines and errors to the log and the diagnosis.
+    pub fn serve_events(&self) {
+        super::client::serve_events(&self.client);
+    }
+
+    /// The error for a request to `bootstrap` that failed with `e`: a refused
+    /// password or an untrusted certificate if librdkafka reported one, else
+    /// "cannot reach the cluster".
+    pub fn connect_error(&self, bootstrap: &str, e: &rdkafka::error::KafkaError) -> KafkaError {
+        self.serve_events();
+        self.diagnosis().connect_error(bootstrap, e)
     }
 
     /// Admin calls made on this client so far (one per method call that reached

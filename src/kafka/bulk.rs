@@ -15,7 +15,7 @@ use rdkafka::producer::{BaseRecord, DeliveryResult, Producer, ProducerContext, T
 use rdkafka::{ClientContext, Message};
 use serde::Serialize;
 
-use super::client::{describe, require_topics, KafkaError};
+use super::client::{describe, log_client_error, require_topics, Diagnosis, KafkaError};
 use super::publisher::{producer_config, queue_waiting};
 use crate::config::Resolved;
 use crate::events::{
@@ -125,6 +125,7 @@ struct DeliveryTally {
     start: Instant,
     progress: Arc<BulkProgress>,
     tallies: Mutex<Tallies>,
+    diagnosis: Diagnosis,
 }
 
 #[derive(Default)]
@@ -135,7 +136,11 @@ struct Tallies {
     errors: BTreeMap<String, u64>,
 }
 
-impl ClientContext for DeliveryTally {}
+impl ClientContext for DeliveryTally {
+    fn error(&self, error: rdkafka::error::KafkaError, reason: &str) {
+        log_client_error(&self.diagnosis, &error, reason);
+    }
+}
 
 impl ProducerContext for DeliveryTally {
     /// Microseconds since `start` when the record was queued: a plain integer, so
@@ -253,7 +258,9 @@ pub fn run(
             latencies_us: Vec::with_capacity(spec.count.min(50_000_000) as usize),
             ..Tallies::default()
         }),
+        diagnosis: Diagnosis::default(),
     };
+    let diagnosis = tally.diagnosis.clone();
     let mut config = producer_config(cfg);
     // Fuller batches, fewer produce requests: throughput over single-record latency.
     // Measured on the test broker: linger 10 ms → ~40k events/s and 2.1 CPU-s per
@@ -272,7 +279,13 @@ pub fn run(
         BulkType::Mixed => EventKind::ALL.iter().map(|&k| topics(k)).collect(),
         other => vec![topics(other.event_at(0).0)],
     };
-    require_topics(producer.client(), &cfg.bootstrap_servers, &needed)?;
+    require_topics(
+        producer.client(),
+        &diagnosis,
+        &cfg.bootstrap_servers,
+        &needed,
+        &|| {},
+    )?;
 
     let mut scratch = EventScratch::new();
     let mut key = itoa::Buffer::new();

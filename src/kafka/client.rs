@@ -1,10 +1,16 @@
-//! Client configuration shared by every producer, consumer and admin client.
+//! Client configuration shared by every producer, consumer and admin client, and the
+//! one-line errors for what goes wrong before the first answer: an unknown or invalid
+//! property, failed authentication, an untrusted certificate, no cluster at all.
 
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use rdkafka::client::{Client, ClientContext};
 use rdkafka::config::{ClientConfig, RDKafkaLogLevel};
+use rdkafka::consumer::{BaseConsumer, ConsumerContext};
 use rdkafka::error::KafkaError as RdError;
+use rdkafka::metadata::Metadata;
+use rdkafka::types::{RDKafkaErrorCode, RDKafkaType};
 
 use crate::config::Resolved;
 
@@ -12,6 +18,13 @@ use crate::config::Resolved;
 pub enum KafkaError {
     #[error("cannot reach the cluster at {bootstrap}: {reason}")]
     Unreachable { bootstrap: String, reason: String },
+    #[error("authentication failed at {bootstrap}: {detail}")]
+    Authentication { bootstrap: String, detail: String },
+    #[error("TLS handshake with {bootstrap} failed: {detail}")]
+    Tls { bootstrap: String, detail: String },
+    /// A librdkafka property librdkafka refuses. Never carries the value.
+    #[error("{origin}: {reason}")]
+    Property { origin: String, reason: String },
     #[error("topic `{0}` does not exist (create it with `kaftop topics ensure`)")]
     MissingTopic(String),
     #[error("{context}: {source}")]
@@ -47,27 +60,254 @@ pub fn base_config(cfg: &Resolved) -> ClientConfig {
     c
 }
 
+/// Checks the profile's librdkafka properties without connecting: every property is
+/// set on a native configuration, then a client without bootstrap servers is created
+/// from it (which checks what depends on several properties, e.g. TLS files).
+///
+/// librdkafka's own messages for a refused property carry the value; the error here
+/// names the property and where it was set, and never the value.
+pub fn validate(cfg: &Resolved) -> Result<(), KafkaError> {
+    let mut config = base_config(cfg);
+    // Nothing to connect to: the client below never leaves this process.
+    config.remove("bootstrap.servers");
+    config.set_log_level(RDKafkaLogLevel::Emerg);
+    let native = config
+        .create_native_config()
+        .map_err(|e| property_error(cfg, e))?;
+    Client::new(
+        &config,
+        native,
+        RDKafkaType::RD_KAFKA_PRODUCER,
+        KaftopContext::default(),
+    )
+    .map(drop)
+    .map_err(|e| property_error(cfg, e))
+}
+
+fn property_error(cfg: &Resolved, e: RdError) -> KafkaError {
+    match e {
+        RdError::ClientConfig(_, desc, key, value) => KafkaError::Property {
+            origin: cfg
+                .property_origin(&key)
+                .unwrap_or_else(|| format!("librdkafka property `{key}`")),
+            reason: property_reason(&desc, &key, &value),
+        },
+        other => KafkaError::Property {
+            origin: "librdkafka configuration".into(),
+            reason: redact_values(&other.to_string(), cfg),
+        },
+    }
+}
+
+/// A one-line reason for a refused property, without its value.
+fn property_reason(desc: &str, key: &str, value: &str) -> String {
+    if desc.starts_with("No such configuration property") {
+        return format!("unknown librdkafka property `{key}`");
+    }
+    let desc = redact_word(desc, value);
+    format!("librdkafka refuses property `{key}`: {desc}")
+}
+
+/// `text` with every whole-word occurrence of `value` replaced by `…`.
+fn redact_word(text: &str, value: &str) -> String {
+    if value.is_empty() {
+        return text.to_string();
+    }
+    let word = |c: char| c.is_alphanumeric() || c == '_';
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(value) {
+        let before = rest[..at].chars().next_back();
+        let after = rest[at + value.len()..].chars().next();
+        let whole = !before.is_some_and(word) && !after.is_some_and(word);
+        out.push_str(&rest[..at]);
+        out.push_str(if whole { "…" } else { value });
+        rest = &rest[at + value.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `text` with the value of every configured secret property replaced by `********`.
+pub fn redact_values(text: &str, cfg: &Resolved) -> String {
+    let mut out = text.to_string();
+    for secret in cfg.secret_values() {
+        if !secret.is_empty() {
+            out = out.replace(secret, "********");
+        }
+    }
+    out
+}
+
+/// What librdkafka last reported about a client's connections that the user has to
+/// fix: failed authentication or a failed TLS handshake. librdkafka keeps retrying
+/// such a broker, so a request only ends with a transport error or a timeout; the
+/// cause arrives through the error callback, which [`KaftopContext`] records here.
+#[derive(Debug, Clone, Default)]
+pub struct Diagnosis(Arc<Mutex<Option<SecurityIssue>>>);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecurityIssue {
+    Authentication(String),
+    Tls(String),
+}
+
+impl Diagnosis {
+    /// Records `error` if it is an authentication or TLS failure.
+    pub fn record(&self, error: &RdError, reason: &str) {
+        let issue = match error.rdkafka_error_code() {
+            Some(
+                RDKafkaErrorCode::Authentication
+                | RDKafkaErrorCode::SaslAuthenticationFailed
+                | RDKafkaErrorCode::UnsupportedSASLMechanism
+                | RDKafkaErrorCode::IllegalSASLState,
+            ) => SecurityIssue::Authentication(tidy_reason(reason)),
+            Some(RDKafkaErrorCode::SSL) => SecurityIssue::Tls(tidy_reason(reason)),
+            _ => return,
+        };
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(issue);
+    }
+
+    pub fn get(&self) -> Option<SecurityIssue> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Forgets the last issue (after the cluster answered again).
+    pub fn clear(&self) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
+    /// The error for a request that failed with `e`: the recorded security issue if
+    /// there is one, else "cannot reach the cluster".
+    pub fn connect_error(&self, bootstrap: &str, e: &RdError) -> KafkaError {
+        self.connect_error_with(bootstrap, describe(e))
+    }
+
+    /// As [`Diagnosis::connect_error`], with the request's own reason already described.
+    pub fn connect_error_with(&self, bootstrap: &str, reason: String) -> KafkaError {
+        let bootstrap = bootstrap.to_string();
+        match self.get() {
+            Some(SecurityIssue::Authentication(detail)) => {
+                KafkaError::Authentication { bootstrap, detail }
+            }
+            Some(SecurityIssue::Tls(detail)) => KafkaError::Tls { bootstrap, detail },
+            None => KafkaError::Unreachable { bootstrap, reason },
+        }
+    }
+}
+
+/// librdkafka's reason without the broker prefix (`sasl_ssl://host:port/id: `) and
+/// the retry-state suffix (` (after 12ms in state AUTH_REQ…)`).
+fn tidy_reason(reason: &str) -> String {
+    let mut r = reason.trim();
+    if let Some((head, tail)) = r.split_once(": ") {
+        if head.contains("://") && !head.contains(' ') {
+            r = tail;
+        }
+    }
+    if let Some(at) = r.rfind(" (after ") {
+        if r.ends_with(')') {
+            r = &r[..at];
+        }
+    }
+    r.to_string()
+}
+
+/// The client context of kaftop's own clients: records security failures in a
+/// [`Diagnosis`] and logs everything else as rdkafka's default context does.
+#[derive(Debug, Clone, Default)]
+pub struct KaftopContext {
+    pub diagnosis: Diagnosis,
+}
+
+impl KaftopContext {
+    pub fn new(diagnosis: Diagnosis) -> Self {
+        KaftopContext { diagnosis }
+    }
+}
+
+impl ClientContext for KaftopContext {
+    fn error(&self, error: RdError, reason: &str) {
+        log_client_error(&self.diagnosis, &error, reason);
+    }
+}
+
+impl ConsumerContext for KaftopContext {}
+
+/// Serves the events queued for a consumer-type handle (librdkafka's log lines and
+/// errors; a consumer only sees them when polled), so that its context records a
+/// failed authentication or handshake. Only for a handle with no assignment, whose
+/// poll cannot return a record.
+pub fn serve_events<C: ConsumerContext>(consumer: &BaseConsumer<C>) {
+    // A poll serves one event and says `None` after a log line as after an empty
+    // queue, so count what is waiting. Bounded: a chatty broker cannot keep us here.
+    let waiting = super::admin::pending_events(consumer).min(10_000);
+    for _ in 0..waiting {
+        let _ = consumer.poll(Duration::ZERO);
+    }
+}
+
+/// What a context's `error` callback does: records a security failure, then logs.
+pub fn log_client_error(diagnosis: &Diagnosis, error: &RdError, reason: &str) {
+    diagnosis.record(error, reason);
+    tracing::error!(target: "librdkafka", "librdkafka: {error}: {reason}");
+}
+
+/// How long one metadata attempt of [`fetch_metadata`] may take.
+const METADATA_ATTEMPT: Duration = Duration::from_secs(1);
+
+/// Fetches metadata of `topic` (or of the whole cluster) within
+/// [`METADATA_TIMEOUT`], in short attempts, so that a refused password or an
+/// untrusted certificate ends the wait as soon as librdkafka reports it. `serve`
+/// passes queued events to the client's context (see [`serve_events`]; a no-op for
+/// producers, whose events a background thread serves).
+pub fn fetch_metadata<C: ClientContext>(
+    client: &Client<C>,
+    diagnosis: &Diagnosis,
+    bootstrap: &str,
+    topic: Option<&str>,
+    serve: &dyn Fn(),
+) -> Result<Metadata, KafkaError> {
+    let deadline = Instant::now() + METADATA_TIMEOUT;
+    loop {
+        let started = Instant::now();
+        let attempt = deadline
+            .saturating_duration_since(started)
+            .min(METADATA_ATTEMPT);
+        match client.fetch_metadata(topic, attempt) {
+            Ok(md) => return Ok(md),
+            Err(e) => {
+                serve();
+                if diagnosis.get().is_some() || Instant::now() >= deadline {
+                    return Err(diagnosis.connect_error(bootstrap, &e));
+                }
+                // An attempt that failed at once: do not spin.
+                let spent = started.elapsed();
+                if spent < Duration::from_millis(100) {
+                    std::thread::sleep(Duration::from_millis(100) - spent);
+                }
+            }
+        }
+    }
+}
+
 /// Asks for metadata of `topics` (or of the cluster when empty) and checks that each
-/// topic exists. Fails fast with a one-line reason when the cluster is unreachable.
+/// topic exists. Fails fast with a one-line reason when the cluster is unreachable,
+/// refuses the credentials or presents a certificate that is not trusted. `serve` as
+/// in [`fetch_metadata`].
 pub fn require_topics<C: ClientContext>(
     client: &Client<C>,
+    diagnosis: &Diagnosis,
     bootstrap: &str,
     topics: &[&str],
+    serve: &dyn Fn(),
 ) -> Result<(), KafkaError> {
-    let unreachable = |e: RdError| KafkaError::Unreachable {
-        bootstrap: bootstrap.to_string(),
-        reason: describe(&e),
-    };
     if topics.is_empty() {
-        client
-            .fetch_metadata(None, METADATA_TIMEOUT)
-            .map_err(unreachable)?;
+        fetch_metadata(client, diagnosis, bootstrap, None, serve)?;
         return Ok(());
     }
     for topic in topics {
-        let md = client
-            .fetch_metadata(Some(topic), METADATA_TIMEOUT)
-            .map_err(unreachable)?;
+        let md = fetch_metadata(client, diagnosis, bootstrap, Some(topic), serve)?;
         let present = md
             .topics()
             .iter()
@@ -84,5 +324,69 @@ pub fn describe(e: &RdError) -> String {
     match e.rdkafka_error_code() {
         Some(code) => code.to_string(),
         None => e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_whole_words_only() {
+        assert_eq!(
+            redact_word(
+                "Invalid value \"banana\" for configuration property \"acks\"",
+                "banana"
+            ),
+            "Invalid value \"…\" for configuration property \"acks\""
+        );
+        assert_eq!(
+            redact_word("value 1 is outside allowed range 10..100", "1"),
+            "value … is outside allowed range 10..100"
+        );
+        assert_eq!(redact_word("abc", ""), "abc");
+    }
+
+    #[test]
+    fn tidies_librdkafka_reasons() {
+        assert_eq!(
+            tidy_reason("sasl_plaintext://127.0.0.1:41195/bootstrap: SASL authentication error: Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512 (after 394ms in state AUTH_REQ)"),
+            "SASL authentication error: Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512"
+        );
+        assert_eq!(
+            tidy_reason("ssl://127.0.0.1:1/bootstrap: SSL handshake failed: error:0A000086:SSL routines::certificate verify failed: x (after 100ms in state SSL_HANDSHAKE, 1 identical error(s) suppressed)"),
+            "SSL handshake failed: error:0A000086:SSL routines::certificate verify failed: x"
+        );
+    }
+
+    #[test]
+    fn security_errors_replace_unreachable() {
+        let d = Diagnosis::default();
+        let transport = RdError::MetadataFetch(RDKafkaErrorCode::BrokerTransportFailure);
+        let e = d.connect_error("h:1", &transport).to_string();
+        assert!(e.starts_with("cannot reach the cluster at h:1: "), "{e}");
+        d.record(
+            &RdError::Global(RDKafkaErrorCode::AllBrokersDown),
+            "1/1 brokers are down",
+        );
+        assert!(d.get().is_none());
+        d.record(
+            &RdError::Global(RDKafkaErrorCode::Authentication),
+            "sasl_ssl://h:1/bootstrap: SASL authentication error: bad (after 1ms in state AUTH_REQ)",
+        );
+        assert_eq!(
+            d.connect_error("h:1", &transport).to_string(),
+            "authentication failed at h:1: SASL authentication error: bad"
+        );
+        d.record(
+            &RdError::Global(RDKafkaErrorCode::SSL),
+            "ssl://h:1/bootstrap: SSL handshake failed: certificate verify failed",
+        );
+        assert_eq!(
+            d.connect_error("h:1", &transport).to_string(),
+            "TLS handshake with h:1 failed: SSL handshake failed: certificate verify failed"
+        );
+        d.clear();
+        assert!(d.get().is_none());
     }
 }

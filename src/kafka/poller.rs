@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 use rdkafka::metadata::Metadata;
 
 use super::admin::{Admin, GroupDescription, OffsetSpec};
-use super::client::describe;
 use super::snapshot::{
     BrokerInfo, ClusterSnapshot, GroupInfo, GroupOffset, PartitionInfo, TopicInfo,
 };
@@ -105,14 +104,17 @@ impl Refresher {
             ..Default::default()
         };
         let timeout = self.opts.timeout;
+        self.admin.serve_events();
         let md = match self.admin.client().fetch_metadata(None, timeout) {
-            Ok(md) => md,
+            Ok(md) => {
+                self.admin.diagnosis().clear();
+                md
+            }
             Err(e) => {
-                snap.errors.push(format!(
-                    "cannot reach the cluster at {}: {}",
-                    self.bootstrap,
-                    describe(&e)
-                ));
+                // Names a refused password or an untrusted certificate when
+                // librdkafka reported one, else "cannot reach the cluster".
+                let err = self.admin.connect_error(&self.bootstrap, &e);
+                snap.errors.push(err.to_string());
                 snap.requests = 1;
                 return snap;
             }

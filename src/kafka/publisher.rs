@@ -13,7 +13,7 @@ use rdkafka::producer::{
 use rdkafka::types::RDKafkaErrorCode;
 use serde::Serialize;
 
-use super::client::{base_config, require_topics, KafkaError};
+use super::client::{base_config, require_topics, Diagnosis, KafkaError, KaftopContext};
 use crate::config::Resolved;
 use crate::events::MessageEvent;
 
@@ -47,24 +47,33 @@ pub struct Delivered {
 }
 
 pub struct Publisher {
-    producer: FutureProducer,
+    producer: FutureProducer<KaftopContext>,
+    diagnosis: Diagnosis,
     bootstrap: String,
 }
 
 impl Publisher {
     pub fn new(cfg: &Resolved) -> Result<Self, KafkaError> {
+        let diagnosis = Diagnosis::default();
         let producer = producer_config(cfg)
-            .create()
+            .create_with_context(KaftopContext::new(diagnosis.clone()))
             .map_err(KafkaError::client("creating producer"))?;
         Ok(Publisher {
             producer,
+            diagnosis,
             bootstrap: cfg.bootstrap_servers.clone(),
         })
     }
 
     /// Checks that the cluster answers and `topic` exists (blocking).
     pub fn check_topic(&self, topic: &str) -> Result<(), KafkaError> {
-        require_topics(self.producer.client(), &self.bootstrap, &[topic])
+        require_topics(
+            self.producer.client(),
+            &self.diagnosis,
+            &self.bootstrap,
+            &[topic],
+            &|| {},
+        )
     }
 
     /// Publishes one service event keyed by its message id.
@@ -106,6 +115,10 @@ impl Publisher {
                 partition: d.partition,
                 offset: d.offset,
             }),
+            // A refused password or certificate is the cause of a timed-out delivery.
+            Err((source, _)) if self.diagnosis.get().is_some() => {
+                Err(self.diagnosis.connect_error(&self.bootstrap, &source))
+            }
             Err((source, _)) => Err(KafkaError::Client {
                 context: "delivery failed",
                 source,

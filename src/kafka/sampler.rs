@@ -10,7 +10,10 @@ use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::{Offset, TopicPartitionList};
 
 use super::admin::{Admin, AdminError, OffsetSpec};
-use super::client::{base_config, describe, require_topics, KafkaError, METADATA_TIMEOUT};
+use super::client::{
+    base_config, describe, require_topics, serve_events, KafkaError, KaftopContext,
+    METADATA_TIMEOUT,
+};
 use super::record::RecordView;
 use super::worker::{Control, Worker};
 use crate::config::Resolved;
@@ -119,7 +122,7 @@ pub struct PartitionStart {
 
 /// A consumer assigned to a topic's partitions at their start offsets.
 pub struct Reader {
-    pub consumer: BaseConsumer,
+    pub consumer: BaseConsumer<KaftopContext>,
     pub starts: Vec<PartitionStart>,
 }
 
@@ -139,8 +142,16 @@ pub fn open(
         .set("enable.auto.commit", "false")
         .set("enable.auto.offset.store", "false")
         .set("fetch.message.max.bytes", "10485760");
-    let consumer: BaseConsumer = config.create().map_err(client_error("creating consumer"))?;
-    require_topics(consumer.client(), &cfg.bootstrap_servers, &[topic])?;
+    let consumer: BaseConsumer<KaftopContext> = config
+        .create_with_context(KaftopContext::default())
+        .map_err(client_error("creating consumer"))?;
+    require_topics(
+        consumer.client(),
+        &consumer.context().diagnosis,
+        &cfg.bootstrap_servers,
+        &[topic],
+        &|| serve_events(&consumer),
+    )?;
     let md = consumer
         .fetch_metadata(Some(topic), METADATA_TIMEOUT)
         .map_err(client_error("reading metadata"))?;
@@ -219,7 +230,7 @@ fn watermarks(
 
 /// Per partition, the first offset at or after `ms` (negative: none), in one call.
 fn offsets_for_time(
-    consumer: &BaseConsumer,
+    consumer: &BaseConsumer<KaftopContext>,
     topic: &str,
     partitions: &[i32],
     ms: i64,

@@ -2,11 +2,11 @@
 //! topics) when they are missing.
 
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
-use rdkafka::client::DefaultClientContext;
 use rdkafka::types::RDKafkaErrorCode;
 use serde::Serialize;
 
-use super::client::{base_config, describe, KafkaError, METADATA_TIMEOUT};
+use super::admin::Admin;
+use super::client::{base_config, fetch_metadata, KafkaError, KaftopContext, METADATA_TIMEOUT};
 use crate::config::{Resolved, TopicSpec};
 use crate::events::dlq_topic;
 
@@ -43,27 +43,32 @@ pub fn wanted_topics(cfg: &Resolved) -> Vec<TopicSpec> {
         .collect()
 }
 
-pub fn admin_client(cfg: &Resolved) -> Result<AdminClient<DefaultClientContext>, KafkaError> {
+pub fn admin_client(cfg: &Resolved) -> Result<AdminClient<KaftopContext>, KafkaError> {
     base_config(cfg)
-        .create()
+        .create_with_context(KaftopContext::default())
         .map_err(KafkaError::client("creating admin client"))
 }
 
 /// Creates every wanted topic that does not exist yet; never alters existing ones.
 pub async fn ensure(cfg: &Resolved) -> Result<Vec<EnsureResult>, KafkaError> {
+    // Metadata through kaftop's own admin handle, which sees librdkafka's errors
+    // (an AdminClient never serves them) and so names a refused password or an
+    // untrusted certificate. Metadata calls block: off the async runtime's workers.
+    let md = tokio::task::block_in_place(|| {
+        let probe = Admin::from_resolved(cfg).map_err(|e| KafkaError::Unreachable {
+            bootstrap: cfg.bootstrap_servers.clone(),
+            reason: e.to_string(),
+        })?;
+        fetch_metadata(
+            probe.client(),
+            probe.diagnosis(),
+            &cfg.bootstrap_servers,
+            None,
+            &|| probe.serve_events(),
+        )
+    })?;
     let admin = admin_client(cfg)?;
     let wanted = wanted_topics(cfg);
-    let md = {
-        let client = admin.inner();
-        let bootstrap = cfg.bootstrap_servers.clone();
-        // Metadata calls block; keep them off the async runtime's workers.
-        tokio::task::block_in_place(|| client.fetch_metadata(None, METADATA_TIMEOUT)).map_err(
-            |e| KafkaError::Unreachable {
-                bootstrap,
-                reason: describe(&e),
-            },
-        )?
-    };
     let existing: std::collections::HashMap<&str, usize> = md
         .topics()
         .iter()

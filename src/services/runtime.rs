@@ -40,7 +40,9 @@ use super::{
 use crate::cli::ServiceName;
 use crate::config::Resolved;
 use crate::events::{dlq_topic, EventKind, MessageEvent};
-use crate::kafka::client::{base_config, require_topics, KafkaError, METADATA_TIMEOUT};
+use crate::kafka::client::{
+    base_config, log_client_error, require_topics, Diagnosis, KafkaError, METADATA_TIMEOUT,
+};
 use crate::kafka::publisher::{producer_config, queue_waiting};
 
 /// How long a DLQ produce may take before the batch is retried.
@@ -75,9 +77,15 @@ struct Ack {
     tx: mpsc::SyncSender<(usize, Result<(), String>)>,
 }
 
-struct DlqContext;
+struct DlqContext {
+    diagnosis: Diagnosis,
+}
 
-impl ClientContext for DlqContext {}
+impl ClientContext for DlqContext {
+    fn error(&self, error: RdError, reason: &str) {
+        log_client_error(&self.diagnosis, &error, reason);
+    }
+}
 
 impl ProducerContext for DlqContext {
     type DeliveryOpaque = Box<Ack>;
@@ -117,7 +125,9 @@ impl DlqProducer {
             );
         }
         let producer = c
-            .create_with_context(DlqContext)
+            .create_with_context(DlqContext {
+                diagnosis: Diagnosis::default(),
+            })
             .map_err(KafkaError::client("creating the dead-letter producer"))?;
         Ok(DlqProducer {
             producer,
@@ -774,7 +784,13 @@ pub(super) fn start(
         }
     }
     let refs: Vec<&str> = needed.iter().map(String::as_str).collect();
-    require_topics(dlq.producer.client(), &cfg.bootstrap_servers, &refs)?;
+    require_topics(
+        dlq.producer.client(),
+        &dlq.producer.context().diagnosis,
+        &cfg.bootstrap_servers,
+        &refs,
+        &|| {},
+    )?;
     for t in needed
         .iter()
         .filter(|t| t.ends_with(crate::events::DLQ_SUFFIX))
