@@ -955,6 +955,99 @@ mod tests {
     }
 
     #[test]
+    fn empty_secrets_are_errors() {
+        std::env::set_var("KAFTOP_TEST_EMPTY_SECRET", "");
+        let text = "[profiles.default]\nbootstrap_servers = \"h:1\"\n[profiles.default.security]\nssl_key_password_env = \"KAFTOP_TEST_EMPTY_SECRET\"\n";
+        assert_eq!(
+            err_string(resolve_str(text, &Overrides::default())),
+            "test.toml: key `profiles.default.security.ssl_key_password_env`: \
+             environment variable `KAFTOP_TEST_EMPTY_SECRET` is empty"
+        );
+        let text = "[profiles.default]\nbootstrap_servers = \"h:1\"\n[profiles.default.security]\nsasl_password = \"\"\n";
+        assert_eq!(
+            err_string(resolve_str(text, &Overrides::default())),
+            "test.toml: key `profiles.default.security.sasl_password`: is empty"
+        );
+        let text = "[profiles.default]\nbootstrap_servers = \"h:1\"\nproperties = { \"sasl.password\" = \"\" }\n";
+        assert_eq!(
+            err_string(resolve_str(text, &Overrides::default())),
+            "test.toml: key `profiles.default.properties.\"sasl.password\"`: is empty"
+        );
+    }
+
+    #[test]
+    fn a_setting_in_security_and_properties_is_an_error() {
+        let text = r#"
+            [profiles.default]
+            bootstrap_servers = "h:1"
+            properties = { "security.protocol" = "SSL" }
+            [profiles.default.security]
+            protocol = "SASL_SSL"
+        "#;
+        assert_eq!(
+            err_string(resolve_str(text, &Overrides::default())),
+            "test.toml: key `profiles.default.properties.\"security.protocol\"`: \
+             `security.protocol` is also set by key `profiles.default.security.protocol`; \
+             set it in one place"
+        );
+    }
+
+    #[test]
+    fn property_origins_name_the_file_key_or_flag() {
+        let text = r#"
+            [profiles.default]
+            bootstrap_servers = "h:1"
+            properties = { "client.id" = "x" }
+            [profiles.default.security]
+            sasl_mechanism = "PLAIN"
+        "#;
+        let ov = Overrides {
+            properties: vec![("linger.ms".into(), "5".into())],
+            ..Default::default()
+        };
+        let r = resolve_str(text, &ov).unwrap();
+        assert_eq!(
+            r.property_origin("client.id").as_deref(),
+            Some("test.toml: key `profiles.default.properties.\"client.id\"`")
+        );
+        assert_eq!(
+            r.property_origin("sasl.mechanism").as_deref(),
+            Some("test.toml: key `profiles.default.security.sasl_mechanism`")
+        );
+        assert_eq!(
+            r.property_origin("linger.ms").as_deref(),
+            Some("-X linger.ms")
+        );
+    }
+
+    #[test]
+    fn secret_looking_properties() {
+        for k in [
+            "sasl.password",
+            "ssl.key.password",
+            "ssl.keystore.password",
+            "ssl.key.pem",
+            "sasl.oauthbearer.client.secret",
+            "sasl.oauthbearer.config",
+            "sasl.jaas.config",
+            "sasl.oauthbearer.token.endpoint.url.token",
+            "SASL.PASSWORDD",
+        ] {
+            assert!(is_secret_property(k), "{k}");
+        }
+        for k in [
+            "client.id",
+            "ssl.key.location",
+            "ssl.ca.location",
+            "socket.keepalive.enable",
+            "sasl.username",
+            "security.protocol",
+        ] {
+            assert!(!is_secret_property(k), "{k}");
+        }
+    }
+
+    #[test]
     fn key_overrides_are_validated() {
         let r = resolve_str(
             "[keys]\nquit = [\"q\", \"ctrl-q\"]\npause = \"space\"\n",

@@ -142,3 +142,305 @@ fn config_is_found_through_the_environment() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["bootstrap_servers"], "cli:1");
 }
+
+/// What kaftop uses for a key of config.example.toml when the key is left out.
+#[derive(Debug, PartialEq)]
+enum RealDefault {
+    Value(toml::Value),
+    /// A default that is not a value (e.g. a platform directory), as documented.
+    Described(String),
+    Required,
+    Unset,
+}
+
+/// The default of a librdkafka property in the client configuration kaftop builds
+/// for a profile without properties.
+fn librdkafka_default(key: &str) -> String {
+    let plain = config::resolve(None, None, &Overrides::default()).unwrap();
+    kaftop::kafka::client::base_config(&plain)
+        .create_native_config()
+        .unwrap()
+        .get(key)
+        .unwrap()
+}
+
+fn real_default(path: &[&str]) -> RealDefault {
+    use toml::Value as V;
+    let plain = config::resolve(None, None, &Overrides::default()).unwrap();
+    let topics = kaftop::config::TopicsConfig::default();
+    let topic_field = |table: &str, field: &str| {
+        let spec = match table {
+            "created" => &topics.created,
+            "read" => &topics.read,
+            "deleted" => &topics.deleted,
+            other => panic!("no topic table `{other}`"),
+        };
+        match field {
+            "name" => RealDefault::Required,
+            "partitions" => RealDefault::Value(V::Integer(spec.partitions.into())),
+            "replication_factor" => RealDefault::Value(V::Integer(spec.replication_factor.into())),
+            other => panic!("unknown topic field `{other}`"),
+        }
+    };
+    match path {
+        ["default_profile"] => RealDefault::Value(V::String(config::DEFAULT_PROFILE.into())),
+        ["data_dir"] => {
+            RealDefault::Described("the platform data dir (~/.local/share/kaftop on Linux)".into())
+        }
+        ["topics", table, field] => topic_field(table, field),
+        ["services", "vip_user_ids"] => RealDefault::Value(V::Array(
+            plain
+                .services
+                .vip_user_ids
+                .iter()
+                .map(|&id| V::Integer(id))
+                .collect(),
+        )),
+        ["services", "concurrency"] => {
+            RealDefault::Value(V::Integer(plain.services.concurrency.into()))
+        }
+        ["keys", action] => {
+            use kaftop::tui::keymap::{Keymap, Scope};
+            let action = kaftop::tui::action::Action::from_name(action).unwrap();
+            let keys = [
+                Scope::Global,
+                Scope::List,
+                Scope::Topics,
+                Scope::Messages,
+                Scope::Publish,
+                Scope::Services,
+            ]
+            .into_iter()
+            .find_map(|s| Keymap::defaults().keys_for(s, action))
+            .unwrap();
+            let keys: Vec<V> = keys.split(' ').map(|k| V::String(k.into())).collect();
+            RealDefault::Value(match <[V; 1]>::try_from(keys.clone()) {
+                Ok([one]) => one,
+                Err(_) => V::Array(keys),
+            })
+        }
+        ["profiles", _, "bootstrap_servers"] => RealDefault::Required,
+        ["profiles", _, "poll_interval"] => RealDefault::Value(V::String(
+            humantime::format_duration(plain.poll_interval).to_string(),
+        )),
+        ["profiles", _, "data_dir"] => RealDefault::Described("the top-level data_dir".into()),
+        ["profiles", _, "properties", key] => {
+            RealDefault::Value(V::String(librdkafka_default(key.trim_matches('"'))))
+        }
+        ["profiles", _, "lag", "default_threshold"] => {
+            RealDefault::Value(V::Integer(plain.lag.default_threshold.try_into().unwrap()))
+        }
+        ["profiles", _, "lag", "groups"] => {
+            assert!(plain.lag.groups.is_empty());
+            RealDefault::Value(V::Table(Default::default()))
+        }
+        ["profiles", _, "security", "protocol"] => RealDefault::Value(V::String(
+            librdkafka_default("security.protocol").to_ascii_uppercase(),
+        )),
+        ["profiles", _, "security", "sasl_mechanism"] => {
+            RealDefault::Value(V::String(librdkafka_default("sasl.mechanism")))
+        }
+        ["profiles", _, "security", _] => RealDefault::Unset,
+        ["profiles", _, "topics", table, field] => topic_field(table, field),
+        other => panic!(
+            "config.example.toml: no known default for `{}`",
+            other.join(".")
+        ),
+    }
+}
+
+/// A TOML value written after `=` (or after `default:`).
+fn toml_value(text: &str) -> Option<toml::Value> {
+    toml::from_str::<toml::Table>(&format!("v = {text}"))
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+}
+
+/// Every setting of config.example.toml says what kaftop uses without it (`#
+/// default`, `# default: X`, `# required`), and that is what kaftop really uses.
+#[test]
+fn example_config_documents_the_real_defaults() {
+    let text = std::fs::read_to_string(example()).unwrap();
+    let mut table: Vec<String> = Vec::new();
+    let mut checked = 0;
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let at = format!("config.example.toml:{}: {line}", n + 1);
+        if let Some(header) = line.strip_prefix('[') {
+            table = header
+                .trim_end_matches(']')
+                .split('.')
+                .map(str::to_string)
+                .collect();
+            continue;
+        }
+        let (setting, note) = line
+            .rsplit_once("  # ")
+            .unwrap_or_else(|| panic!("{at}: no `# default` comment"));
+        let (key, shown) = setting.split_once(" = ").unwrap();
+        let mut path: Vec<&str> = table.iter().map(String::as_str).collect();
+        path.push(key.trim());
+        let real = real_default(&path);
+        match note {
+            "default" => assert_eq!(real, RealDefault::Value(toml_value(shown).unwrap()), "{at}"),
+            "required" => assert_eq!(real, RealDefault::Required, "{at}"),
+            _ => {
+                let documented = note
+                    .strip_prefix("default: ")
+                    .unwrap_or_else(|| panic!("{at}: unknown note `{note}`"));
+                match (documented, toml_value(documented)) {
+                    ("none", _) => assert_eq!(real, RealDefault::Unset, "{at}"),
+                    (_, Some(v)) => assert_eq!(real, RealDefault::Value(v), "{at}"),
+                    (text, None) => assert_eq!(real, RealDefault::Described(text.into()), "{at}"),
+                }
+            }
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 38, "settings checked");
+
+    // The described defaults and the required keys, as kaftop resolves them.
+    let plain = config::resolve(None, None, &Overrides::default()).unwrap();
+    assert!(plain.data_dir.ends_with("kaftop"), "{:?}", plain.data_dir);
+    if std::env::var_os("XDG_DATA_HOME").is_none() {
+        if let Some(home) = std::env::var_os("HOME") {
+            assert_eq!(plain.data_dir, Path::new(&home).join(".local/share/kaftop"));
+        }
+    }
+    let shared = config::parse_str(
+        "default_profile = \"p\"\ndata_dir = \"/top\"\n[profiles.p]\nbootstrap_servers = \"h:1\"\n",
+        "t.toml",
+    )
+    .unwrap();
+    let r = config::resolve(Some(&shared), None, &Overrides::default()).unwrap();
+    assert_eq!(r.data_dir, Path::new("/top"));
+    for required in [
+        "[profiles.p]\npoll_interval = \"2s\"\n",
+        "[topics.created]\npartitions = 3\n",
+        "[profiles.p]\nbootstrap_servers = \"h:1\"\n[profiles.p.topics.read]\npartitions = 3\n",
+    ] {
+        let e = config::parse_str(required, "t.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("missing field"), "{required}: {e}");
+    }
+}
+
+#[test]
+fn unknown_librdkafka_properties_are_named_by_config_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("props.toml");
+    std::fs::write(
+        &path,
+        "[profiles.default]\nbootstrap_servers = \"h:1\"\n[profiles.default.properties]\n\"fetch.wait.max.msx\" = \"100\"\n",
+    )
+    .unwrap();
+    let out = kaftop()
+        .args(["config", "check"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        format!(
+            "kaftop: error: {}: key `profiles.default.properties.\"fetch.wait.max.msx\"`: \
+             unknown librdkafka property `fetch.wait.max.msx`\n",
+            path.display()
+        )
+    );
+
+    let out = kaftop()
+        .args(["config", "check", "-X", "foo=bar"])
+        .env("KAFTOP_CONFIG", "/dev/null")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        "kaftop: error: -X foo: unknown librdkafka property `foo`\n"
+    );
+
+    // A value librdkafka refuses: the property is named, the value is not echoed.
+    let out = kaftop()
+        .args(["config", "check", "-X", "acks=banana"])
+        .env("KAFTOP_CONFIG", "/dev/null")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.starts_with("kaftop: error: -X acks: librdkafka refuses property `acks`: "),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("banana"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+
+    // Properties librdkafka knows pass.
+    let out = kaftop()
+        .args([
+            "config",
+            "check",
+            "-X",
+            "fetch.wait.max.ms=100",
+            "-X",
+            "acks=all",
+        ])
+        .env("KAFTOP_CONFIG", "/dev/null")
+        .output()
+        .unwrap();
+    common::assert_success(&out);
+}
+
+#[test]
+fn empty_and_doubly_set_secrets_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("secrets.toml");
+    std::fs::write(
+        &path,
+        "[profiles.default]\nbootstrap_servers = \"h:1\"\n[profiles.default.security]\nsasl_password_env = \"KAFTOP_TEST_EMPTY_PASSWORD\"\n",
+    )
+    .unwrap();
+    let out = kaftop()
+        .args(["config", "check"])
+        .arg(&path)
+        .env("KAFTOP_TEST_EMPTY_PASSWORD", "")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        format!(
+            "kaftop: error: {}: key `profiles.default.security.sasl_password_env`: \
+             environment variable `KAFTOP_TEST_EMPTY_PASSWORD` is empty\n",
+            path.display()
+        )
+    );
+
+    std::fs::write(
+        &path,
+        "[profiles.default]\nbootstrap_servers = \"h:1\"\n[profiles.default.security]\nsasl_password_env = \"KAFTOP_TEST_SET_PASSWORD\"\n[profiles.default.properties]\n\"sasl.password\" = \"inline-secret\"\n",
+    )
+    .unwrap();
+    let out = kaftop()
+        .args(["config", "check"])
+        .arg(&path)
+        .env("KAFTOP_TEST_SET_PASSWORD", "env-secret")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(
+        stderr,
+        format!(
+            "kaftop: error: {}: key `profiles.default.properties.\"sasl.password\"`: \
+             `sasl.password` is also set by key `profiles.default.security.sasl_password_env`; \
+             set it in one place\n",
+            path.display()
+        )
+    );
+    assert!(!stderr.contains("inline-secret") && !stderr.contains("env-secret"));
+}
