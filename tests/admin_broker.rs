@@ -1,4 +1,4 @@
-//! `kafka::admin` against the real test broker (tansu, sqlite storage): groups,
+//! `kafka::admin` against the real test broker (Apache Kafka): groups,
 //! end offsets and committed offsets after producing and committing known values.
 //! Needs `KAFTOP_TEST_BOOTSTRAP` (see `tests/common`).
 
@@ -160,13 +160,22 @@ fn unknown_topic_and_fresh_group() {
     let err = res[1].offset.as_ref().unwrap_err();
     assert!(err.starts_with("UnknownTopicOrPartition"), "{err}");
 
-    // The first record at or after the epoch is the first record. (tansu answers
-    // 0, not Kafka's -1, for a timestamp past the last record: not asserted.)
+    // The first record at or after the epoch is the first record; past the last
+    // record Kafka answers -1.
     let ts = admin
         .list_offsets(&[(topic.clone(), 0)], OffsetSpec::Timestamp(0), TIMEOUT)
         .expect("timestamp lookup");
     assert_eq!(ts[0].offset, Ok(0), "{ts:?}");
     assert!(ts[0].timestamp.is_some_and(|t| t > 0), "{ts:?}");
+    let future = chrono::Utc::now().timestamp_millis() + 3_600_000;
+    let past_end = admin
+        .list_offsets(
+            &[(topic.clone(), 0)],
+            OffsetSpec::Timestamp(future),
+            TIMEOUT,
+        )
+        .expect("timestamp lookup past the end");
+    assert_eq!(past_end[0].offset, Ok(-1), "{past_end:?}");
 
     // A group that never committed anything has no offsets.
     let none = admin

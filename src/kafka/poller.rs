@@ -68,8 +68,9 @@ pub struct Refresher {
     bootstrap: String,
     started: Instant,
     /// Refreshes left before DescribeGroups is tried again after the cluster failed
-    /// it for every group (tansu's sqlite engine drops the connection on it, which
-    /// costs every other request of the refresh a reconnect).
+    /// it for every group (librdkafka's mock cluster, which the demo runs on, drops
+    /// the connection on it, which costs every other request of the refresh a
+    /// reconnect).
     skip_describe: u32,
 }
 
