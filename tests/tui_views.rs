@@ -410,3 +410,17 @@ fn tables_build_only_visible_rows() {
         );
     }
 }
+
+#[test]
+fn topics_unreachable_before_the_first_refresh() {
+    let mut a = bare_app();
+    a.update(Event::Cluster(Box::new(kaftop::metrics::ClusterMetrics {
+        taken_at_ms: T0_MS + 5_000,
+        connected: false,
+        errors: vec![
+            "cannot reach the cluster at 127.0.0.1:9092: BrokerTransportFailure (Local: Broker transport failure)".into(),
+        ],
+        ..Default::default()
+    })));
+    insta::assert_snapshot!(screen(&a));
+}

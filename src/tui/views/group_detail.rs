@@ -17,7 +17,8 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     let name = app.group_name.clone().unwrap_or_default();
     let Some(g) = app.current_group() else {
         let text = if app.cluster.is_none() {
-            "Waiting for the first refresh …".to_string()
+            app.unreachable_text()
+                .unwrap_or_else(|| "Waiting for the first refresh …".into())
         } else {
             format!("Group `{name}` has no committed offsets on the cluster.")
         };

@@ -19,7 +19,10 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         &app.groups.filter,
     );
     let Some(cluster) = &app.cluster else {
-        return placeholder(f, area, block, "Waiting for the first refresh …");
+        let text = app
+            .unreachable_text()
+            .unwrap_or_else(|| "Waiting for the first refresh …".into());
+        return placeholder(f, area, block, &text);
     };
     if cluster.groups.is_empty() {
         return placeholder(

@@ -24,7 +24,8 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     let name = app.topic_name.clone().unwrap_or_default();
     let Some(t) = app.current_topic() else {
         let text = if app.cluster.is_none() {
-            "Waiting for the first refresh …".to_string()
+            app.unreachable_text()
+                .unwrap_or_else(|| "Waiting for the first refresh …".into())
         } else {
             format!("Topic `{name}` is not on the cluster (any more).")
         };
