@@ -45,7 +45,7 @@ fn java_produce(
     count: u64,
     start_id: i64,
     at: &str,
-    dates: &str,
+    jackson: &str,
 ) -> Vec<Value> {
     let lines = peer(&[
         "produce",
@@ -61,15 +61,16 @@ fn java_produce(
         &start_id.to_string(),
         "--at",
         at,
-        "--dates",
-        dates,
+        "--jackson",
+        jackson,
     ]);
     assert_eq!(lines.len() as u64, count, "{lines:#?}");
     lines
 }
 
-/// The peer's `consume`: every record of `topic` deserialized into the seed's class.
-fn java_consume(topic: &str, kind: &str, count: usize) -> Vec<Value> {
+/// The peer's `consume`: every record of `topic` deserialized into the seed's class
+/// by Spring Kafka's Jackson `2` (JsonDeserializer) or `3` (JacksonJsonDeserializer).
+fn java_consume(topic: &str, kind: &str, count: usize, jackson: &str) -> Vec<Value> {
     let mut lines = peer(&[
         "consume",
         "--bootstrap",
@@ -82,6 +83,8 @@ fn java_consume(topic: &str, kind: &str, count: usize) -> Vec<Value> {
         &count.to_string(),
         "--timeout-s",
         "60",
+        "--jackson",
+        jackson,
     ]);
     assert_eq!(lines.len(), count, "{lines:#?}");
     lines.sort_by_key(|l| (l["partition"].as_i64(), l["offset"].as_i64()));
@@ -167,33 +170,27 @@ fn summary_rows(stdout: &str) -> BTreeMap<String, Vec<u64>> {
 fn events_the_java_peer_produces_are_processed_exactly() {
     let env = env("jp-svc", 3);
     let t = &env.topics;
-    // LocalDateTime as Jackson's arrays (JsonSerializer's own mapper) and as ISO
-    // strings (Spring Boot's mapper); across midnight, one at exactly 00:00:00 (a
-    // 5-element array) and some with nanoseconds.
-    let mut created = java_produce(
-        &t.created,
-        "created",
-        24,
-        1,
-        "2026-11-24T23:59:30",
-        "arrays",
-    );
+    // LocalDateTime as Jackson 2's arrays (JsonSerializer's own mapper), as ISO
+    // strings (a Jackson 2 mapper as Spring Boot configures it) and as Jackson 3 (Spring
+    // Kafka 4's JacksonJsonSerializer) writes it; across midnight, one at exactly
+    // 00:00:00 (a 5-element array) and some with nanoseconds.
+    let mut created = java_produce(&t.created, "created", 24, 1, "2026-11-24T23:59:30", "2");
     created.extend(java_produce(
         &t.created,
         "created",
         16,
         25,
         "2026-11-25T12:00:00",
-        "strings",
+        "3",
     ));
-    let reads = java_produce(&t.read, "read", 30, 1, "2026-11-25T23:59:50", "arrays");
+    let reads = java_produce(&t.read, "read", 30, 1, "2026-11-25T23:59:50", "2");
     let deletes = java_produce(
         &t.deleted,
         "deleted",
         10,
         31,
         "2026-11-26T09:00:00.250",
-        "strings",
+        "2-boot",
     );
     for (lines, class) in [
         (&created, CREATED_CLASS),
@@ -486,12 +483,16 @@ fn events_kaftop_publishes_deserialize_into_the_seed_classes() {
         (Some(30), Some(0))
     );
 
-    let created = java_consume(&t.created, "created", 13);
-    let reads = java_consume(&t.read, "read", 11);
-    let deletes = java_consume(&t.deleted, "deleted", 11);
+    let created = java_consume(&t.created, "created", 13, "2");
+    let reads = java_consume(&t.read, "read", 11, "2");
+    let deletes = java_consume(&t.deleted, "deleted", 11, "2");
     assert_same_fields(&created, &tail_values(&env, &t.created, 13), CREATED_CLASS);
     assert_same_fields(&reads, &tail_values(&env, &t.read, 11), READ_CLASS);
     assert_same_fields(&deletes, &tail_values(&env, &t.deleted, 11), DELETED_CLASS);
+    // Spring Kafka 4's Jackson 3 deserializer sees the same.
+    assert_eq!(java_consume(&t.created, "created", 13, "3"), created);
+    assert_eq!(java_consume(&t.read, "read", 11, "3"), reads);
+    assert_eq!(java_consume(&t.deleted, "deleted", 11, "3"), deletes);
 
     // And the values themselves, as given on the command line.
     let find = |lines: &[Value], id: i64| -> Value {
@@ -562,7 +563,7 @@ fn a_key_lands_on_the_same_partition_from_kaftop_and_from_java() {
     const START: i64 = 5_000_000_000_000;
     let env = env("jp-part", 6);
     let topic = &env.topics.created;
-    let java = java_produce(topic, "created", N, START, "2026-11-24T10:00:00", "arrays");
+    let java = java_produce(topic, "created", N, START, "2026-11-24T10:00:00", "2");
     let bulk: Value = serde_json::from_slice(
         &env.kaftop(&[
             "bulk",
@@ -597,7 +598,7 @@ fn a_key_lands_on_the_same_partition_from_kaftop_and_from_java() {
     );
     // ... and where each key is on the topic: both of its records, on that partition.
     let mut seen: BTreeMap<String, Vec<(i64, Value)>> = BTreeMap::new();
-    for l in java_consume(topic, "created", 2 * N as usize) {
+    for l in java_consume(topic, "created", 2 * N as usize, "2") {
         seen.entry(l["key"].as_str().unwrap().to_string())
             .or_default()
             .push((l["partition"].as_i64().unwrap(), l["typeId"].clone()));
@@ -621,7 +622,7 @@ fn a_key_lands_on_the_same_partition_from_kaftop_and_from_java() {
 fn tail_shows_the_java_peers_records_with_their_type_header() {
     let env = env("jp-tail", 1);
     let topic = &env.topics.created;
-    let sent = java_produce(topic, "created", 4, 11, "2026-11-24T10:15:00", "arrays");
+    let sent = java_produce(topic, "created", 4, 11, "2026-11-24T10:15:00", "2");
     let out = env.kaftop(&["tail", topic, "--from-beginning", "-n", "4", "--json"]);
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
     let recs: Vec<Value> = String::from_utf8(out.stdout)

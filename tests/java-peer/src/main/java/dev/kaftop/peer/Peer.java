@@ -24,34 +24,43 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RecordDeserializationException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.springframework.kafka.core.DefaultKafkaProducerFactory;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.support.JacksonUtils;
 import org.springframework.kafka.support.SendResult;
+import org.springframework.kafka.support.serializer.JacksonJsonDeserializer;
+import org.springframework.kafka.support.serializer.JacksonJsonSerializer;
 import org.springframework.kafka.support.serializer.JsonDeserializer;
 import org.springframework.kafka.support.serializer.JsonSerializer;
 
 /**
  * The message service's stack as a test peer: Spring Kafka's KafkaTemplate with its
- * JsonSerializer (which adds the {@code __TypeId__} header), and a consumer with its
- * JsonDeserializer, both over the seed's event classes.
+ * JSON serializer (which adds the {@code __TypeId__} header), and a consumer with its
+ * JSON deserializer, both over the seed's event classes.
  *
  * <pre>
  * produce --bootstrap B --topic T --type created|read|deleted --count N --start-id K
- *         [--at 2026-11-24T10:15:30.123|now] [--dates arrays|strings]
+ *         [--at 2026-11-24T10:15:30.123|now] [--jackson 2|2-boot|3]
  *     Sends N events with message ids K.., keyed by the message id as a String. Event
  *     i has time at + i*1.5 s (+123456 ns when i % 4 == 3), sender 100 + id mod 7,
- *     receiver 200 + id mod 5, content "안녕하세요 #id \"quoted\" 🚀". --dates arrays
- *     (default) is JsonSerializer's no-argument constructor, what a serializer named
- *     by class in Spring Boot's properties gets: LocalDateTime as a JSON array;
- *     strings is an ObjectMapper with WRITE_DATES_AS_TIMESTAMPS off, as Spring Boot
- *     configures its own. Prints one JSON line per event sent, with where it landed.
- * consume --bootstrap B --topic T --type created|read|deleted --count N [--timeout-s S]
+ *     receiver 200 + id mod 5, content "안녕하세요 #id \"quoted\" 🚀". The serializer:
+ *       2      (default) JsonSerializer's no-argument constructor, what a serializer
+ *              named by class in Spring Boot's properties gets: Jackson 2 writes a
+ *              LocalDateTime as an array, [2026,11,24,10,15,30,123000000];
+ *       2-boot JsonSerializer over a Jackson 2 mapper with WRITE_DATES_AS_TIMESTAMPS
+ *              off, as Spring Boot configures its own: "2026-11-24T10:15:30.123";
+ *       3      Spring Kafka 4's JacksonJsonSerializer (Jackson 3: ISO strings).
+ *     Prints one JSON line per event sent, with where it landed.
+ * consume --bootstrap B --topic T --type created|read|deleted --count N
+ *         [--timeout-s S] [--jackson 2|3]
  *     Reads the topic from the beginning without a group until N records and then the
- *     end of every partition are reached; prints one JSON line per record with every
- *     field as deserialized into the seed's class, or an "error" for a record the
+ *     end of every partition are reached, with JsonDeserializer (2, default) or
+ *     JacksonJsonDeserializer (3); prints one JSON line per record with every field
+ *     as deserialized into the seed's class, or an "error" for a record the
  *     deserializer refused.
  * </pre>
  *
@@ -99,6 +108,15 @@ public final class Peer {
         return opts;
     }
 
+    /** Refuses options the subcommand does not know (a misspelt one must not pass). */
+    static void allow(Map<String, String> opts, String... names) {
+        for (String name : opts.keySet()) {
+            if (!List.of(names).contains(name)) {
+                usage("unknown option --" + name);
+            }
+        }
+    }
+
     static String need(Map<String, String> opts, String name) {
         String v = opts.get(name);
         if (v == null) {
@@ -122,6 +140,7 @@ public final class Peer {
     // --- produce ---------------------------------------------------------------------
 
     static int produce(Map<String, String> opts) throws Exception {
+        allow(opts, "bootstrap", "topic", "type", "count", "start-id", "at", "jackson");
         String topic = need(opts, "topic");
         String type = need(opts, "type");
         eventClass(type);
@@ -129,15 +148,16 @@ public final class Peer {
         long start = Long.parseLong(need(opts, "start-id"));
         String atText = opts.getOrDefault("at", "now");
         LocalDateTime at = atText.equals("now") ? LocalDateTime.now() : LocalDateTime.parse(atText);
-        JsonSerializer<Object> values = switch (opts.getOrDefault("dates", "arrays")) {
-            case "arrays" -> new JsonSerializer<>();
-            case "strings" -> {
+        Serializer<Object> values = switch (opts.getOrDefault("jackson", "2")) {
+            case "2" -> new JsonSerializer<>();
+            case "2-boot" -> {
                 ObjectMapper m = JacksonUtils.enhancedObjectMapper();
                 m.disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
                 yield new JsonSerializer<>(m);
             }
+            case "3" -> new JacksonJsonSerializer<>();
             default -> {
-                usage("--dates is arrays or strings");
+                usage("--jackson is 2, 2-boot or 3");
                 yield null;
             }
         };
@@ -189,6 +209,7 @@ public final class Peer {
     // --- consume ---------------------------------------------------------------------
 
     static int consume(Map<String, String> opts) throws Exception {
+        allow(opts, "bootstrap", "topic", "type", "count", "timeout-s", "jackson");
         String topic = need(opts, "topic");
         Class<?> cls = eventClass(need(opts, "type"));
         long count = Long.parseLong(need(opts, "count"));
@@ -196,8 +217,15 @@ public final class Peer {
                 + TimeUnit.SECONDS.toNanos(Long.parseLong(opts.getOrDefault("timeout-s", "60")));
 
         // As the seed's consumers configure it: the type from __TypeId__ when present
-        // (trusted package), else the listener's type.
-        JsonDeserializer<Object> values = new JsonDeserializer<>();
+        // (trusted package), else the listener's type. The header is kept for printing.
+        Deserializer<Object> values = switch (opts.getOrDefault("jackson", "2")) {
+            case "2" -> new JsonDeserializer<>();
+            case "3" -> new JacksonJsonDeserializer<>();
+            default -> {
+                usage("--jackson is 2 or 3");
+                yield null;
+            }
+        };
         values.configure(Map.of(
                 JsonDeserializer.VALUE_DEFAULT_TYPE, cls.getName(),
                 JsonDeserializer.TRUSTED_PACKAGES, EVENT_PACKAGE,
