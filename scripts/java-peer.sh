@@ -23,9 +23,10 @@ die() {
     exit 1
 }
 
-# A digest of everything the build depends on.
+# A digest of everything the build depends on (this script's javac flags included).
 sources_sum() {
     (
+        sha256sum <"${BASH_SOURCE[0]}"
         cd "$PEER"
         find pom.xml src -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
     ) | sha256sum | cut -d' ' -f1
