@@ -97,6 +97,15 @@ pub struct LagArgs {
     /// Only these groups (repeatable; default: every group the cluster lists).
     #[arg(long = "group", short = 'g', value_name = "GROUP")]
     pub groups: Vec<String>,
+    /// Each group's type, state and member count instead of its partitions (as
+    /// `kafka-consumer-groups --describe --state`).
+    #[arg(long, conflicts_with = "members")]
+    pub state: bool,
+    /// Each group's members with their assignment (and, for consumer-protocol
+    /// groups, their target assignment) instead of its partitions (as
+    /// `kafka-consumer-groups --describe --members --verbose`).
+    #[arg(long)]
+    pub members: bool,
     #[arg(long)]
     pub json: bool,
 }

@@ -51,6 +51,16 @@ fn group_detail_view() {
 }
 
 #[test]
+fn consumer_protocol_group_reconciling() {
+    let mut a = bare_app();
+    a.update(Event::Cluster(Box::new(reconciling_group_cluster())));
+    a.update(key(KeyCode::Char('2')));
+    insta::assert_snapshot!("consumer_protocol_group_in_groups", screen(&a));
+    command(&mut a, "group orders-kip848");
+    insta::assert_snapshot!("consumer_protocol_group_detail", screen(&a));
+}
+
+#[test]
 fn group_detail_with_negative_lag_and_stop() {
     let mut a = app();
     command(&mut a, "group archive-service-group");

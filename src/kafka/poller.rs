@@ -354,6 +354,7 @@ impl Refresher {
             groups.push(GroupInfo {
                 group_id: name,
                 state: desc.map(|d| d.state),
+                group_type: desc.map(|d| d.group_type),
                 members: desc.map(|d| d.members.clone()),
                 offsets,
                 error: offsets_error.or(describe_error),
