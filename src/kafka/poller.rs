@@ -74,6 +74,15 @@ pub struct Refresher {
     skip_describe: u32,
 }
 
+/// True for the errors a real cluster answers while a group's coordinator moves (a
+/// broker stopped) or `__consumer_offsets` is still loading (a new cluster): they
+/// pass by themselves. `reason` is an admin error's text, which names the code.
+fn is_coordinator_transient(reason: &str) -> bool {
+    ["NotCoordinator", "CoordinatorNotAvailable", "CoordinatorLoadInProgress"]
+        .iter()
+        .any(|code| reason.contains(code))
+}
+
 pub fn is_internal_topic(name: &str) -> bool {
     name.starts_with("__") || name.starts_with("_confluent")
 }
@@ -158,19 +167,29 @@ impl Refresher {
             Ok(d) if d.is_empty() || d.iter().any(|g| g.error.is_none()) => d,
             Ok(d) => {
                 let reason = d.first().and_then(|g| g.error.clone()).unwrap_or_default();
-                errors.push(format!(
-                    "describing groups is not supported here ({reason}); members unknown"
-                ));
-                self.skip_describe = DESCRIBE_RETRY_AFTER;
+                self.describe_failed(&reason, errors);
                 d
             }
             Err(e) => {
-                errors.push(format!(
-                    "describing groups is not supported here ({e}); members unknown"
-                ));
-                self.skip_describe = DESCRIBE_RETRY_AFTER;
+                self.describe_failed(&e.to_string(), errors);
                 Vec::new()
             }
+        }
+    }
+
+    /// Records a DescribeGroups call that failed for every group. A coordinator that
+    /// is moving or still loading is retried at the next refresh; anything else means
+    /// the cluster cannot describe groups, and the call is skipped for a while.
+    fn describe_failed(&mut self, reason: &str, errors: &mut Vec<String>) {
+        if is_coordinator_transient(reason) {
+            errors.push(format!(
+                "describing groups failed ({reason}); retrying at the next refresh"
+            ));
+        } else {
+            errors.push(format!(
+                "describing groups is not supported here ({reason}); members unknown"
+            ));
+            self.skip_describe = DESCRIBE_RETRY_AFTER;
         }
     }
 
@@ -467,6 +486,40 @@ pub fn spawn(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn refresher() -> Refresher {
+        let cfg = crate::config::resolve(
+            None,
+            None,
+            &crate::config::Overrides {
+                // Never contacted: the tests below make no request.
+                bootstrap_servers: Some("127.0.0.1:1".into()),
+                ..Default::default()
+            },
+        )
+        .expect("config");
+        Refresher::new(&cfg, PollerOptions::from_config(&cfg)).expect("refresher")
+    }
+
+    #[test]
+    fn a_moving_coordinator_is_retried_and_an_unsupported_call_skipped() {
+        let mut r = refresher();
+        let mut errors = Vec::new();
+        r.describe_failed("NotCoordinator: Broker: Not coordinator", &mut errors);
+        r.describe_failed(
+            "describe consumer groups: CoordinatorLoadInProgress: Broker: Coordinator load in progress",
+            &mut errors,
+        );
+        assert_eq!(r.skip_describe, 0);
+        assert_eq!(
+            errors[0],
+            "describing groups failed (NotCoordinator: Broker: Not coordinator); \
+             retrying at the next refresh"
+        );
+        r.describe_failed("BrokerTransportFailure: Local: Broker transport failure", &mut errors);
+        assert_eq!(r.skip_describe, DESCRIBE_RETRY_AFTER);
+        assert!(errors[2].starts_with("describing groups is not supported here ("));
+    }
 
     #[test]
     fn backoff_doubles_and_caps() {
