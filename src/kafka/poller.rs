@@ -14,6 +14,7 @@ use super::client::describe;
 use super::snapshot::{
     BrokerInfo, ClusterSnapshot, GroupInfo, GroupOffset, PartitionInfo, TopicInfo,
 };
+use super::topics::MinIsrReader;
 use super::worker::{Control, Worker};
 use super::KafkaError;
 use crate::config::Resolved;
@@ -71,6 +72,7 @@ pub struct Refresher {
     /// it for every group (tansu's sqlite engine drops the connection on it, which
     /// costs every other request of the refresh a reconnect).
     skip_describe: u32,
+    min_isr: MinIsrReader,
 }
 
 pub fn is_internal_topic(name: &str) -> bool {
@@ -89,6 +91,7 @@ impl Refresher {
             bootstrap: cfg.bootstrap_servers.clone(),
             started: Instant::now(),
             skip_describe: 0,
+            min_isr: MinIsrReader::new(cfg),
         })
     }
 
@@ -133,6 +136,7 @@ impl Refresher {
         snap.controller = self.controller_id(timeout);
         metadata_requests += 2;
         snap.topics = self.topics(&md, &mut snap.errors);
+        metadata_requests += self.min_insync_replicas(&mut snap);
         // Committed offsets before log ends, as kafka-consumer-groups reads them: a
         // commit landing in between then shows as a little more lag, not as a
         // negative one.
@@ -173,6 +177,31 @@ impl Refresher {
         }
     }
 
+    /// `min.insync.replicas` of the topics with under-replicated partitions (the
+    /// only ones where it matters): one DescribeConfigs request, none while every
+    /// partition is fully replicated. Returns the requests made.
+    fn min_insync_replicas(&mut self, snap: &mut ClusterSnapshot) -> u64 {
+        let wanted: Vec<&str> = snap
+            .topics
+            .iter()
+            .filter(|t| t.partitions.iter().any(PartitionInfo::under_replicated))
+            .map(|t| t.name.as_str())
+            .collect();
+        if wanted.is_empty() {
+            return 0;
+        }
+        match self.min_isr.read(&wanted, self.opts.timeout) {
+            Ok((found, errors)) => {
+                snap.errors.extend(errors);
+                for t in &mut snap.topics {
+                    t.min_insync_replicas = found.get(&t.name).copied();
+                }
+            }
+            Err(e) => snap.errors.push(format!("min.insync.replicas: {e}")),
+        }
+        1
+    }
+
     fn controller_id(&self, timeout: Duration) -> Option<i32> {
         // SAFETY: the handle is valid for the lifetime of `self.admin`;
         // rd_kafka_controllerid only reads cached metadata (or waits for it).
@@ -211,6 +240,7 @@ impl Refresher {
                     name: t.name().to_string(),
                     internal: is_internal_topic(t.name()),
                     partitions,
+                    min_insync_replicas: None,
                     error: t
                         .error()
                         .map(|e| format!("{:?}", rdkafka::types::RDKafkaErrorCode::from(e))),
