@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::mpsc::RecvTimeoutError;
 use std::time::{Duration, Instant};
 
-use rdkafka::metadata::Metadata;
+use rdkafka::metadata::{Metadata, MetadataTopic};
 
 use super::admin::{Admin, GroupDescription, OffsetSpec};
 use super::client::describe;
@@ -122,16 +122,7 @@ impl Refresher {
         };
         let mut metadata_requests = 1;
         snap.connected = true;
-        snap.brokers = md
-            .brokers()
-            .iter()
-            .map(|b| BrokerInfo {
-                id: b.id(),
-                host: b.host().to_string(),
-                port: b.port(),
-            })
-            .collect();
-        snap.brokers.sort_by_key(|b| b.id);
+        snap.brokers = broker_infos(&md);
         snap.cluster_id = self.admin.client().fetch_cluster_id(timeout);
         snap.controller = self.controller_id(timeout);
         metadata_requests += 2;
@@ -219,33 +210,7 @@ impl Refresher {
             .topics()
             .iter()
             .filter(|t| self.opts.include_internal || !is_internal_topic(t.name()))
-            .map(|t| {
-                let mut partitions: Vec<PartitionInfo> = t
-                    .partitions()
-                    .iter()
-                    .map(|p| PartitionInfo {
-                        id: p.id(),
-                        leader: p.leader(),
-                        replicas: p.replicas().to_vec(),
-                        isr: p.isr().to_vec(),
-                        low: None,
-                        high: None,
-                        error: p
-                            .error()
-                            .map(|e| format!("{:?}", rdkafka::types::RDKafkaErrorCode::from(e))),
-                    })
-                    .collect();
-                partitions.sort_by_key(|p| p.id);
-                TopicInfo {
-                    name: t.name().to_string(),
-                    internal: is_internal_topic(t.name()),
-                    partitions,
-                    min_insync_replicas: None,
-                    error: t
-                        .error()
-                        .map(|e| format!("{:?}", rdkafka::types::RDKafkaErrorCode::from(e))),
-                }
-            })
+            .map(topic_info)
             .collect();
         topics.sort_by(|a, b| a.name.cmp(&b.name));
         for t in &topics {
@@ -389,6 +354,50 @@ impl Refresher {
             });
         }
         groups
+    }
+}
+
+/// The brokers of a metadata response, by id.
+pub fn broker_infos(md: &Metadata) -> Vec<BrokerInfo> {
+    let mut brokers: Vec<BrokerInfo> = md
+        .brokers()
+        .iter()
+        .map(|b| BrokerInfo {
+            id: b.id(),
+            host: b.host().to_string(),
+            port: b.port(),
+        })
+        .collect();
+    brokers.sort_by_key(|b| b.id);
+    brokers
+}
+
+/// One topic of a metadata response, partitions by id (watermarks not read).
+pub fn topic_info(t: &MetadataTopic) -> TopicInfo {
+    let mut partitions: Vec<PartitionInfo> = t
+        .partitions()
+        .iter()
+        .map(|p| PartitionInfo {
+            id: p.id(),
+            leader: p.leader(),
+            replicas: p.replicas().to_vec(),
+            isr: p.isr().to_vec(),
+            low: None,
+            high: None,
+            error: p
+                .error()
+                .map(|e| format!("{:?}", rdkafka::types::RDKafkaErrorCode::from(e))),
+        })
+        .collect();
+    partitions.sort_by_key(|p| p.id);
+    TopicInfo {
+        name: t.name().to_string(),
+        internal: is_internal_topic(t.name()),
+        partitions,
+        min_insync_replicas: None,
+        error: t
+            .error()
+            .map(|e| format!("{:?}", rdkafka::types::RDKafkaErrorCode::from(e))),
     }
 }
 

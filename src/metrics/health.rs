@@ -72,6 +72,57 @@ pub fn brokers_down(brokers: &[BrokerInfo], topics: &[TopicInfo]) -> Vec<i32> {
     down.into_iter().collect()
 }
 
+/// Why writes to `topics` (with `acks=all`) fail, as far as metadata tells, one
+/// line per finding: brokers down, partitions without a leader, partitions below
+/// their topic's `min.insync.replicas`. Empty when every partition is writable.
+pub fn write_problems(brokers: &[BrokerInfo], topics: &[TopicInfo]) -> Vec<String> {
+    let mut out: Vec<String> = brokers_down(brokers, topics)
+        .into_iter()
+        .map(|b| format!("broker {b} is down"))
+        .collect();
+    for t in topics {
+        let n = t.partitions.len();
+        let problems: Vec<_> = t
+            .partitions
+            .iter()
+            .map(|p| {
+                (
+                    p,
+                    partition_problem(p.leader, &p.replicas, &p.isr, t.min_insync_replicas),
+                )
+            })
+            .collect();
+        let offline = problems
+            .iter()
+            .filter(|(_, pr)| *pr == Some(PartitionProblem::Offline))
+            .count();
+        if offline > 0 {
+            out.push(format!(
+                "{}: {offline} of {n} partitions offline (no leader)",
+                t.name
+            ));
+        }
+        let under: Vec<_> = problems
+            .iter()
+            .filter(|(_, pr)| *pr == Some(PartitionProblem::UnderMinIsr))
+            .map(|(p, _)| *p)
+            .collect();
+        if let (Some(worst), Some(min)) = (
+            under.iter().min_by_key(|p| p.isr.len()),
+            t.min_insync_replicas,
+        ) {
+            out.push(format!(
+                "{}: {} of {n} partitions under min.insync.replicas={min} ({} of {} replicas in sync)",
+                t.name,
+                under.len(),
+                worst.isr.len(),
+                worst.replicas.len()
+            ));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,5 +176,49 @@ mod tests {
         let live = BTreeSet::from([1, 2]);
         assert_eq!(offline_replicas(&[3, 1, 2], &live), vec![3]);
         assert!(offline_replicas(&[1, 2], &live).is_empty());
+    }
+
+    #[test]
+    fn write_problems_name_brokers_and_partitions() {
+        let b = |id| BrokerInfo {
+            id,
+            host: "h".into(),
+            port: 1,
+        };
+        let p = |leader, replicas: &[i32], isr: &[i32]| PartitionInfo {
+            leader,
+            replicas: replicas.to_vec(),
+            isr: isr.to_vec(),
+            ..Default::default()
+        };
+        let topics = vec![
+            TopicInfo {
+                name: "a".into(),
+                partitions: vec![p(1, &[1, 2, 3], &[1, 2]), p(2, &[2, 3, 1], &[2, 1])],
+                min_insync_replicas: Some(3),
+                ..Default::default()
+            },
+            TopicInfo {
+                name: "b".into(),
+                partitions: vec![p(-1, &[3], &[]), p(1, &[1], &[1])],
+                min_insync_replicas: Some(1),
+                ..Default::default()
+            },
+            TopicInfo {
+                name: "fine".into(),
+                partitions: vec![p(1, &[1, 2, 3], &[1, 2])],
+                min_insync_replicas: Some(2),
+                ..Default::default()
+            },
+        ];
+        assert_eq!(
+            write_problems(&[b(1), b(2)], &topics),
+            vec![
+                "broker 3 is down",
+                "a: 2 of 2 partitions under min.insync.replicas=3 (2 of 3 replicas in sync)",
+                "b: 1 of 2 partitions offline (no leader)",
+            ]
+        );
+        assert!(write_problems(&[b(1), b(2), b(3)], &topics[2..]).is_empty());
     }
 }
