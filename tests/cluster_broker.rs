@@ -95,8 +95,8 @@ fn value(lines: &str, key: &str) -> String {
     let prefix = format!("{key}=");
     lines
         .lines()
-        .filter_map(|l| l.strip_prefix(&prefix))
-        .last()
+        .rev()
+        .find_map(|l| l.strip_prefix(&prefix))
         .unwrap_or_else(|| panic!("no {key} in {lines}"))
         .to_string()
 }
