@@ -56,6 +56,7 @@ fn snapshot(i: u64) -> ClusterSnapshot {
                     error: None,
                 })
                 .collect(),
+            min_insync_replicas: None,
             error: None,
         }],
         groups: vec![GroupInfo {

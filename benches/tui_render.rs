@@ -70,6 +70,7 @@ fn snapshot(i: u64) -> ClusterSnapshot {
             name: "big".into(),
             internal: false,
             partitions,
+            min_insync_replicas: None,
             error: None,
         }],
         groups: vec![GroupInfo {

@@ -88,6 +88,9 @@ pub struct TopicsArgs {
     /// Include internal topics (`__consumer_offsets`, ...).
     #[arg(long)]
     pub all: bool,
+    /// List every partition (leader, replicas, ISR), not only those needing attention.
+    #[arg(long)]
+    pub partitions: bool,
     #[arg(long)]
     pub json: bool,
 }

@@ -162,7 +162,9 @@ fn publish_bulk_running_and_done() {
         requested: 1000,
         delivered: 1000,
         failed: 0,
+        unconfirmed: 0,
         errors: Default::default(),
+        cause: Vec::new(),
         per_topic: [("message.created".to_string(), 1000)]
             .into_iter()
             .collect(),

@@ -116,14 +116,15 @@ pub async fn bulk(args: BulkArgs, cfg: Resolved) -> Result<ExitCode> {
     } else {
         println!("{}", report.summary_line());
         println!("{}", report.latency_line());
-        for (reason, n) in &report.errors {
-            println!("Failed: {n} events: {reason}");
+        for line in report.failure_lines() {
+            println!("{line}");
         }
     }
-    if report.failed > 0 {
+    if report.failed + report.unconfirmed > 0 {
         eprintln!(
             "kaftop: error: {} of {} events were not delivered",
-            report.failed, report.requested
+            report.failed + report.unconfirmed,
+            report.requested
         );
         return Ok(ExitCode::FAILURE);
     }

@@ -7,13 +7,14 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::mpsc::RecvTimeoutError;
 use std::time::{Duration, Instant};
 
-use rdkafka::metadata::Metadata;
+use rdkafka::metadata::{Metadata, MetadataTopic};
 
 use super::admin::{Admin, GroupDescription, OffsetSpec};
 use super::client::describe;
 use super::snapshot::{
     BrokerInfo, ClusterSnapshot, GroupInfo, GroupOffset, PartitionInfo, TopicInfo,
 };
+use super::topics::MinIsrReader;
 use super::worker::{Control, Worker};
 use super::KafkaError;
 use crate::config::Resolved;
@@ -72,6 +73,7 @@ pub struct Refresher {
     /// the connection on it, which costs every other request of the refresh a
     /// reconnect).
     skip_describe: u32,
+    min_isr: MinIsrReader,
 }
 
 /// True for the errors a real cluster answers while a group's coordinator moves (a
@@ -99,6 +101,7 @@ impl Refresher {
             bootstrap: cfg.bootstrap_servers.clone(),
             started: Instant::now(),
             skip_describe: 0,
+            min_isr: MinIsrReader::new(cfg),
         })
     }
 
@@ -129,20 +132,12 @@ impl Refresher {
         };
         let mut metadata_requests = 1;
         snap.connected = true;
-        snap.brokers = md
-            .brokers()
-            .iter()
-            .map(|b| BrokerInfo {
-                id: b.id(),
-                host: b.host().to_string(),
-                port: b.port(),
-            })
-            .collect();
-        snap.brokers.sort_by_key(|b| b.id);
+        snap.brokers = broker_infos(&md);
         snap.cluster_id = self.admin.client().fetch_cluster_id(timeout);
         snap.controller = self.controller_id(timeout);
         metadata_requests += 2;
         snap.topics = self.topics(&md, &mut snap.errors);
+        metadata_requests += self.min_insync_replicas(&mut snap);
         // Committed offsets before log ends, as kafka-consumer-groups reads them: a
         // commit landing in between then shows as a little more lag, not as a
         // negative one.
@@ -193,6 +188,31 @@ impl Refresher {
         }
     }
 
+    /// `min.insync.replicas` of the topics with under-replicated partitions (the
+    /// only ones where it matters): one DescribeConfigs request, none while every
+    /// partition is fully replicated. Returns the requests made.
+    fn min_insync_replicas(&mut self, snap: &mut ClusterSnapshot) -> u64 {
+        let wanted: Vec<&str> = snap
+            .topics
+            .iter()
+            .filter(|t| t.partitions.iter().any(PartitionInfo::under_replicated))
+            .map(|t| t.name.as_str())
+            .collect();
+        if wanted.is_empty() {
+            return 0;
+        }
+        match self.min_isr.read(&wanted, self.opts.timeout) {
+            Ok((found, errors)) => {
+                snap.errors.extend(errors);
+                for t in &mut snap.topics {
+                    t.min_insync_replicas = found.get(&t.name).copied();
+                }
+            }
+            Err(e) => snap.errors.push(format!("min.insync.replicas: {e}")),
+        }
+        1
+    }
+
     fn controller_id(&self, timeout: Duration) -> Option<i32> {
         // SAFETY: the handle is valid for the lifetime of `self.admin`;
         // rd_kafka_controllerid only reads cached metadata (or waits for it).
@@ -210,32 +230,7 @@ impl Refresher {
             .topics()
             .iter()
             .filter(|t| self.opts.include_internal || !is_internal_topic(t.name()))
-            .map(|t| {
-                let mut partitions: Vec<PartitionInfo> = t
-                    .partitions()
-                    .iter()
-                    .map(|p| PartitionInfo {
-                        id: p.id(),
-                        leader: p.leader(),
-                        replicas: p.replicas().to_vec(),
-                        isr: p.isr().to_vec(),
-                        low: None,
-                        high: None,
-                        error: p
-                            .error()
-                            .map(|e| format!("{:?}", rdkafka::types::RDKafkaErrorCode::from(e))),
-                    })
-                    .collect();
-                partitions.sort_by_key(|p| p.id);
-                TopicInfo {
-                    name: t.name().to_string(),
-                    internal: is_internal_topic(t.name()),
-                    partitions,
-                    error: t
-                        .error()
-                        .map(|e| format!("{:?}", rdkafka::types::RDKafkaErrorCode::from(e))),
-                }
-            })
+            .map(topic_info)
             .collect();
         topics.sort_by(|a, b| a.name.cmp(&b.name));
         for t in &topics {
@@ -380,6 +375,50 @@ impl Refresher {
             });
         }
         groups
+    }
+}
+
+/// The brokers of a metadata response, by id.
+pub fn broker_infos(md: &Metadata) -> Vec<BrokerInfo> {
+    let mut brokers: Vec<BrokerInfo> = md
+        .brokers()
+        .iter()
+        .map(|b| BrokerInfo {
+            id: b.id(),
+            host: b.host().to_string(),
+            port: b.port(),
+        })
+        .collect();
+    brokers.sort_by_key(|b| b.id);
+    brokers
+}
+
+/// One topic of a metadata response, partitions by id (watermarks not read).
+pub fn topic_info(t: &MetadataTopic) -> TopicInfo {
+    let mut partitions: Vec<PartitionInfo> = t
+        .partitions()
+        .iter()
+        .map(|p| PartitionInfo {
+            id: p.id(),
+            leader: p.leader(),
+            replicas: p.replicas().to_vec(),
+            isr: p.isr().to_vec(),
+            low: None,
+            high: None,
+            error: p
+                .error()
+                .map(|e| format!("{:?}", rdkafka::types::RDKafkaErrorCode::from(e))),
+        })
+        .collect();
+    partitions.sort_by_key(|p| p.id);
+    TopicInfo {
+        name: t.name().to_string(),
+        internal: is_internal_topic(t.name()),
+        partitions,
+        min_insync_replicas: None,
+        error: t
+            .error()
+            .map(|e| format!("{:?}", rdkafka::types::RDKafkaErrorCode::from(e))),
     }
 }
 

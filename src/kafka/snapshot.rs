@@ -37,6 +37,9 @@ pub struct TopicInfo {
     pub name: String,
     pub internal: bool,
     pub partitions: Vec<PartitionInfo>,
+    /// The topic's `min.insync.replicas`; read only for topics with
+    /// under-replicated partitions (`None`: not read, or the cluster would not say).
+    pub min_insync_replicas: Option<i32>,
     pub error: Option<String>,
 }
 

@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::distribution::{distribution, Distribution};
+use super::health::{brokers_down, offline_replicas, partition_problem, PartitionProblem};
 use super::history::Ring;
 use super::lag::{eta, partition_lag, time_lag_secs, Eta};
 use super::rate::{CounterRate, Sample};
@@ -47,6 +48,8 @@ pub struct ClusterMetrics {
     pub brokers: Vec<BrokerInfo>,
     pub topics: Vec<TopicMetrics>,
     pub groups: Vec<GroupMetrics>,
+    /// Brokers that hold replicas but are missing from the broker list (down).
+    pub brokers_down: Vec<i32>,
     pub errors: Vec<String>,
 }
 
@@ -61,6 +64,12 @@ pub struct TopicMetrics {
     /// Recent rates, oldest first, for a sparkline.
     pub rate_history: Vec<f64>,
     pub under_replicated: usize,
+    /// Partitions with fewer in-sync replicas than `min.insync.replicas`.
+    pub under_min_isr: usize,
+    /// Partitions without a leader.
+    pub offline: usize,
+    /// `None`: not read (every partition fully replicated) or unknown.
+    pub min_insync_replicas: Option<i32>,
     pub distribution: Distribution,
     pub partitions: Vec<PartitionMetrics>,
     pub error: Option<String>,
@@ -77,6 +86,10 @@ pub struct PartitionMetrics {
     pub messages: Option<i64>,
     pub rate: Option<f64>,
     pub under_replicated: bool,
+    /// Replicas on brokers that are down.
+    pub offline_replicas: Vec<i32>,
+    /// The worst thing wrong with the partition, if anything.
+    pub problem: Option<PartitionProblem>,
     pub error: Option<String>,
 }
 
@@ -212,11 +225,14 @@ impl MetricsEngine {
             brokers: snap.brokers.clone(),
             topics: Vec::new(),
             groups: Vec::new(),
+            brokers_down: Vec::new(),
             errors: snap.errors.clone(),
         };
         if !snap.connected {
             return out;
         }
+        out.brokers_down = brokers_down(&snap.brokers, &snap.topics);
+        let live: std::collections::BTreeSet<i32> = snap.brokers.iter().map(|b| b.id).collect();
         self.generation += 1;
         let generation = self.generation;
         let now = snap.mono_ms;
@@ -254,6 +270,13 @@ impl MetricsEngine {
                     messages: p.messages(),
                     rate,
                     under_replicated: p.under_replicated(),
+                    offline_replicas: offline_replicas(&p.replicas, &live),
+                    problem: partition_problem(
+                        p.leader,
+                        &p.replicas,
+                        &p.isr,
+                        t.min_insync_replicas,
+                    ),
                     error: p.error.clone(),
                 });
             }
@@ -284,6 +307,15 @@ impl MetricsEngine {
                 rate: topic_rate,
                 rate_history: ts.rates.to_vec(),
                 under_replicated: partitions.iter().filter(|p| p.under_replicated).count(),
+                under_min_isr: partitions
+                    .iter()
+                    .filter(|p| p.problem == Some(PartitionProblem::UnderMinIsr))
+                    .count(),
+                offline: partitions
+                    .iter()
+                    .filter(|p| p.problem == Some(PartitionProblem::Offline))
+                    .count(),
+                min_insync_replicas: t.min_insync_replicas,
                 distribution: distribution(&loads),
                 partitions,
                 error: t.error.clone(),

@@ -80,6 +80,7 @@ fn topic(name: &str, partitions: Vec<PartitionInfo>) -> TopicInfo {
         name: name.into(),
         internal: false,
         partitions,
+        min_insync_replicas: None,
         error: None,
     }
 }

@@ -666,8 +666,12 @@ impl App {
             Ok(r) => {
                 (b.delivered, b.failed) = (r.delivered, r.failed);
                 let line = r.summary_line();
-                if r.failed > 0 {
-                    self.error_from(Source::Publish, format!("{line}; {} failed", r.failed));
+                if r.failed + r.unconfirmed > 0 {
+                    let mut msg = format!("{line}; {} failed", r.failed + r.unconfirmed);
+                    if let Some(cause) = r.cause.first() {
+                        msg.push_str(&format!(" ({cause})"));
+                    }
+                    self.error_from(Source::Publish, msg);
                 } else {
                     self.info(line);
                 }
