@@ -14,7 +14,7 @@ use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
 use kaftop::config::LagConfig;
-use kaftop::kafka::admin::{GroupState, MemberDescription};
+use kaftop::kafka::admin::{GroupState, GroupType, MemberDescription};
 use kaftop::kafka::snapshot::{
     BrokerInfo, ClusterSnapshot, GroupInfo, GroupOffset, PartitionInfo, TopicInfo,
 };
@@ -56,11 +56,13 @@ fn snapshot(i: u64) -> ClusterSnapshot {
                     error: None,
                 })
                 .collect(),
+            min_insync_replicas: None,
             error: None,
         }],
         groups: vec![GroupInfo {
             group_id: "big-group".into(),
             state: Some(GroupState::Stable),
+            group_type: Some(GroupType::Classic),
             members: Some(
                 (0..10)
                     .map(|m| MemberDescription {
@@ -71,6 +73,7 @@ fn snapshot(i: u64) -> ClusterSnapshot {
                             .filter(|p| p % 10 == m)
                             .map(|p| ("big".to_string(), p))
                             .collect(),
+                        target_assignment: None,
                     })
                     .collect(),
             ),

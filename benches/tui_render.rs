@@ -17,7 +17,7 @@ use ratatui::widgets::{Block, Row, Table, TableState};
 use ratatui::Terminal;
 
 use kaftop::config::LagConfig;
-use kaftop::kafka::admin::{GroupState, MemberDescription};
+use kaftop::kafka::admin::{GroupState, GroupType, MemberDescription};
 use kaftop::kafka::snapshot::{
     BrokerInfo, ClusterSnapshot, GroupInfo, GroupOffset, PartitionInfo, TopicInfo,
 };
@@ -51,6 +51,7 @@ fn snapshot(i: u64) -> ClusterSnapshot {
                 .filter(|p| p % 10 == m)
                 .map(|p| ("big".to_string(), p))
                 .collect(),
+            target_assignment: None,
         })
         .collect();
     ClusterSnapshot {
@@ -69,11 +70,13 @@ fn snapshot(i: u64) -> ClusterSnapshot {
             name: "big".into(),
             internal: false,
             partitions,
+            min_insync_replicas: None,
             error: None,
         }],
         groups: vec![GroupInfo {
             group_id: "big-group".into(),
             state: Some(GroupState::Stable),
+            group_type: Some(GroupType::Classic),
             members: Some(members),
             offsets: (0..ROWS)
                 .map(|p| GroupOffset {

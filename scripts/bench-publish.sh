@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Publish benchmark (BENCHMARKS.md, "Publishing"): kaftop's bulk publisher side by
 # side with a plain librdkafka producer loop (Python confluent-kafka), in one run:
-#   1. on the real test broker (tansu, sqlite engine), 100 000 events each, RUNS times;
+#   1. on Apache Kafka (scripts/test-broker.sh, one node), 100 000 events each, RUNS times;
 #   2. on librdkafka's in-process mock cluster (3 brokers), 300 000 events each.
 # Prints one JSON line per run (throughput, CPU user+sys, peak RSS) and checks that
 # every record kaftop reported as delivered is in the topic.
@@ -33,7 +33,7 @@ echo "# test broker at $bootstrap, $COUNT events per run" >&2
 for run in $(seq "$RUNS"); do
     before=$(messages)
     python3 scripts/bench/measure.py -- "$kaftop" -b "$bootstrap" bulk --count "$COUNT" --json |
-        sed "s/^{/{\"target\":\"tansu\",\"run\":$run,/"
+        sed "s/^{/{\"target\":\"kafka\",\"run\":$run,/"
     after=$(messages)
     if ((after - before != COUNT)); then
         echo "ERROR: topic grew by $((after - before)), expected $COUNT" >&2
@@ -41,7 +41,7 @@ for run in $(seq "$RUNS"); do
     fi
     echo "# run $run: all $COUNT records are in message.created" >&2
     python3 scripts/bench/measure.py -- python3 scripts/bench/peer_producer.py --bootstrap "$bootstrap" --count "$COUNT" |
-        sed "s/^{/{\"target\":\"tansu\",\"run\":$run,/"
+        sed "s/^{/{\"target\":\"kafka\",\"run\":$run,/"
 done
 
 echo "# mock cluster (3 brokers, in-process), $MOCK_COUNT events per run" >&2

@@ -109,12 +109,17 @@ EOF
 }
 
 # Readiness probe in stdlib python (no Kafka client needed): ApiVersions v0 and
-# Metadata v1 on 127.0.0.1:PORT; succeeds when the metadata lists WANT brokers.
+# Metadata v1 on 127.0.0.1:PORT; succeeds when the metadata lists WANT brokers. With
+# a third argument "groups" it also waits until the group coordinator answers
+# (FindCoordinator v0, then OffsetFetch v2 at the coordinator): the first group
+# request on a new cluster creates __consumer_offsets, and answers
+# CoordinatorNotAvailable or CoordinatorLoadInProgress until it has loaded.
 probe() {
-    python3 - "$1" "$2" <<'EOF'
+    python3 - "$@" <<'EOF'
 import socket, struct, sys
 
 port, want = int(sys.argv[1]), int(sys.argv[2])
+groups = len(sys.argv) > 3 and sys.argv[3] == "groups"
 
 def recv_exact(sock, n):
     buf = b""
@@ -135,6 +140,11 @@ def request(sock, api_key, version, corr, body=b""):
         sys.exit("correlation id mismatch")
     return resp[4:]
 
+def kstr(s):
+    b = s.encode()
+    return struct.pack(">h", len(b)) + b
+
+GROUP = "kaftop-probe"
 try:
     with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
         api = request(s, 18, 0, 1)                                 # ApiVersions v0
@@ -144,6 +154,23 @@ try:
         brokers = struct.unpack(">i", md[:4])[0]
         if brokers < want:
             sys.exit(f"{brokers} of {want} brokers registered")
+        if not groups:
+            sys.exit(0)
+        fc = request(s, 10, 0, 3, kstr(GROUP))                     # FindCoordinator v0
+        err, node = struct.unpack(">hi", fc[:6])
+        if err != 0:
+            sys.exit(f"FindCoordinator error {err}")
+        hlen = struct.unpack(">h", fc[6:8])[0]
+        host = fc[8:8 + hlen].decode()
+        cport = struct.unpack(">i", fc[8 + hlen:12 + hlen])[0]
+    with socket.create_connection((host, cport), timeout=2) as c:
+        body = kstr(GROUP) + struct.pack(">i", -1)                 # all topics
+        of = request(c, 9, 2, 4, body)                             # OffsetFetch v2
+        if struct.unpack(">i", of[:4])[0] != 0:
+            sys.exit("unexpected offsets for the probe group")
+        err = struct.unpack(">h", of[4:6])[0]
+        if err != 0:
+            sys.exit(f"OffsetFetch error {err}")
 except OSError as e:
     sys.exit(str(e))
 EOF
@@ -397,12 +424,13 @@ launch_node() {
     printf '%s\n' "$!" >"$dir/pid"
 }
 
-# Waits until node N answers with WANT brokers registered, or fails with its log.
+# Waits until node N answers with WANT brokers registered (and, with a third
+# argument "groups", a loaded group coordinator), or fails with its log.
 wait_node() {
     local n=$1 want=$2 deadline=$((SECONDS + START_TIMEOUT)) pid dir
     dir=$(node_dir "$n")
     pid=$(<"$dir/pid")
-    until probe "$(port_of PLAIN "$n")" "$want" 2>/dev/null; do
+    until probe "$(port_of PLAIN "$n")" "$want" ${3:-} 2>/dev/null; do
         if ! alive "$pid"; then
             log "node $n exited during startup; log tail:"
             tail -n 30 "$dir/node.log" "$dir/logs/server.log" >&2 2>/dev/null || true
@@ -504,6 +532,10 @@ cmd_start() {
             exit 1
         }
     done
+    wait_node 1 "$NODES" groups || {
+        cmd_stop
+        exit 1
+    }
     log "ready ($(bootstrap_of PLAIN))"
     print_lines
 }

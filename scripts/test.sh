@@ -26,6 +26,9 @@ step "build the integration tests"
 # Before the brokers start, so that compiling does not compete with them for CPU.
 cargo test --locked --test '*' --no-run
 
+step "build the JVM test peer (the seed's Spring Kafka stack)"
+scripts/java-peer.sh build
+
 state=${TMPDIR:-/tmp}/kaftop-test.$$
 single_dir=$state/single
 cluster_dir=$state/cluster

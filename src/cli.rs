@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::events::EventTime;
+use crate::events::validation::{self, When};
 use crate::kafka::bulk::BulkType;
 
 #[derive(Debug, Parser)]
@@ -88,6 +88,9 @@ pub struct TopicsArgs {
     /// Include internal topics (`__consumer_offsets`, ...).
     #[arg(long)]
     pub all: bool,
+    /// List every partition (leader, replicas, ISR), not only those needing attention.
+    #[arg(long)]
+    pub partitions: bool,
     #[arg(long)]
     pub json: bool,
 }
@@ -97,6 +100,15 @@ pub struct LagArgs {
     /// Only these groups (repeatable; default: every group the cluster lists).
     #[arg(long = "group", short = 'g', value_name = "GROUP")]
     pub groups: Vec<String>,
+    /// Each group's type, state and member count instead of its partitions (as
+    /// `kafka-consumer-groups --describe --state`).
+    #[arg(long, conflicts_with = "members")]
+    pub state: bool,
+    /// Each group's members with their assignment (and, for consumer-protocol
+    /// groups, their target assignment) instead of its partitions (as
+    /// `kafka-consumer-groups --describe --members --verbose`).
+    #[arg(long)]
+    pub members: bool,
     #[arg(long)]
     pub json: bool,
 }
@@ -110,7 +122,8 @@ pub struct TailArgs {
     /// Start at this offset in each partition (negative: that many before the end).
     #[arg(long, allow_hyphen_values = true, conflicts_with = "since")]
     pub offset: Option<i64>,
-    /// Start at records newer than this: a duration (`10m`) or a timestamp (RFC 3339).
+    /// Start at records at or after this: a duration back from now (`10m`) or a time
+    /// (RFC 3339); a time before 1970 (or before the first record) starts at the beginning.
     #[arg(long)]
     pub since: Option<String>,
     /// Stop after this many records (default: 10, unless --follow).
@@ -186,43 +199,52 @@ pub enum TopicsCommand {
 pub enum PublishCommand {
     /// A MessageCreatedEvent on the created topic.
     Created {
-        #[arg(long)]
+        /// A positive integer.
+        #[arg(long, allow_hyphen_values = true, value_parser = validation::id)]
         message_id: i64,
-        #[arg(long)]
+        /// A positive integer.
+        #[arg(long, allow_hyphen_values = true, value_parser = validation::id)]
         sender_id: i64,
-        #[arg(long)]
+        /// A positive integer.
+        #[arg(long, allow_hyphen_values = true, value_parser = validation::id)]
         receiver_id: i64,
-        #[arg(long)]
+        /// Not blank; at most 100000 bytes.
+        #[arg(long, allow_hyphen_values = true, value_parser = validation::content)]
         content: String,
-        /// Default: now.
-        #[arg(long, value_parser = parse_time)]
-        created_at: Option<EventTime>,
+        /// ISO-8601 or `now` (the default).
+        #[arg(long, value_parser = validation::time)]
+        created_at: Option<When>,
         #[arg(long)]
         json: bool,
     },
     /// A MessageReadEvent on the read topic.
     Read {
-        #[arg(long)]
+        /// A positive integer.
+        #[arg(long, allow_hyphen_values = true, value_parser = validation::id)]
         message_id: i64,
-        #[arg(long)]
+        /// A positive integer.
+        #[arg(long, allow_hyphen_values = true, value_parser = validation::id)]
         receiver_id: i64,
-        /// Default: now.
-        #[arg(long, value_parser = parse_time)]
-        read_at: Option<EventTime>,
+        /// ISO-8601 or `now` (the default).
+        #[arg(long, value_parser = validation::time)]
+        read_at: Option<When>,
         #[arg(long)]
         json: bool,
     },
     /// A MessageDeletedEvent on the deleted topic.
     Deleted {
-        #[arg(long)]
+        /// A positive integer.
+        #[arg(long, allow_hyphen_values = true, value_parser = validation::id)]
         message_id: i64,
-        #[arg(long)]
+        /// A positive integer.
+        #[arg(long, allow_hyphen_values = true, value_parser = validation::id)]
         sender_id: i64,
-        #[arg(long)]
+        /// A positive integer.
+        #[arg(long, allow_hyphen_values = true, value_parser = validation::id)]
         receiver_id: i64,
-        /// Default: now.
-        #[arg(long, value_parser = parse_time)]
-        deleted_at: Option<EventTime>,
+        /// ISO-8601 or `now` (the default).
+        #[arg(long, value_parser = validation::time)]
+        deleted_at: Option<When>,
         #[arg(long)]
         json: bool,
     },
@@ -240,7 +262,7 @@ pub struct BulkArgs {
     #[arg(long, value_parser = parse_rate)]
     pub rate: Option<f64>,
     /// Message id of the first event (default: derived from the clock, so runs differ).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true, value_parser = validation::id)]
     pub start_id: Option<i64>,
     #[arg(long)]
     pub json: bool,
@@ -262,10 +284,6 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
             "`{s}` is not a duration such as 500ms, 5s or 10m: {e}"
         )),
     }
-}
-
-fn parse_time(s: &str) -> Result<EventTime, String> {
-    EventTime::parse(s)
 }
 
 /// Slowest rate accepted: one event every 1000 s.

@@ -7,8 +7,8 @@ fn main() -> ExitCode {
     match kaftop::commands::run(cli) {
         Ok(code) => code,
         Err(e) => {
-            // One line: the error and its causes.
-            eprintln!("kaftop: error: {e:#}");
+            // One line: the error and its causes, each once.
+            eprintln!("kaftop: error: {}", kaftop::commands::error_line(&e));
             ExitCode::FAILURE
         }
     }

@@ -1,4 +1,4 @@
-//! `kafka::admin` against the real test broker (tansu, sqlite storage): groups,
+//! `kafka::admin` against the real test broker (Apache Kafka): groups,
 //! end offsets and committed offsets after producing and committing known values.
 //! Needs `KAFTOP_TEST_BOOTSTRAP` (see `tests/common`).
 
@@ -160,13 +160,19 @@ fn unknown_topic_and_fresh_group() {
     let err = res[1].offset.as_ref().unwrap_err();
     assert!(err.starts_with("UnknownTopicOrPartition"), "{err}");
 
-    // The first record at or after the epoch is the first record. (tansu answers
-    // 0, not Kafka's -1, for a timestamp past the last record: not asserted.)
+    // The first record at or after the epoch is the first record.
     let ts = admin
         .list_offsets(&[(topic.clone(), 0)], OffsetSpec::Timestamp(0), TIMEOUT)
         .expect("timestamp lookup");
     assert_eq!(ts[0].offset, Ok(0), "{ts:?}");
     assert!(ts[0].timestamp.is_some_and(|t| t > 0), "{ts:?}");
+    // Past the last record Kafka answers -1, with no timestamp.
+    let later = chrono::Utc::now().timestamp_millis() + 3_600_000;
+    let none = admin
+        .list_offsets(&[(topic.clone(), 0)], OffsetSpec::Timestamp(later), TIMEOUT)
+        .expect("timestamp lookup past the end");
+    assert_eq!(none[0].offset, Ok(-1), "{none:?}");
+    assert_eq!(none[0].timestamp, None, "{none:?}");
 
     // A group that never committed anything has no offsets.
     let none = admin

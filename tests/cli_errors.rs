@@ -39,7 +39,41 @@ fn bad_values_are_rejected_with_a_reason() {
                 "--content",
                 "x",
             ],
-            "invalid digit",
+            // The shared field rule's reason (was the integer parser's "invalid digit").
+            "invalid value 'abc' for '--message-id <MESSAGE_ID>': `abc` is not an integer",
+        ),
+        // A negative id is a value the rule refuses, in either spelling, not an
+        // unknown argument.
+        (
+            &["publish", "read", "--message-id", "-1", "--receiver-id", "2"],
+            "invalid value '-1' for '--message-id <MESSAGE_ID>': must be greater than 0",
+        ),
+        (
+            &["publish", "read", "--message-id=-1", "--receiver-id", "2"],
+            "invalid value '-1' for '--message-id <MESSAGE_ID>': must be greater than 0",
+        ),
+        (
+            &[
+                "publish",
+                "created",
+                "--message-id",
+                "1",
+                "--sender-id",
+                "1",
+                "--receiver-id",
+                "2",
+                "--content",
+                "",
+            ],
+            "invalid value '' for '--content <CONTENT>': required",
+        ),
+        (
+            &["bulk", "--start-id", "-5"],
+            "invalid value '-5' for '--start-id <START_ID>': must be greater than 0",
+        ),
+        (
+            &["bulk", "--start-id", "9223372036854775000", "--count", "1000"],
+            "kaftop: error: --start-id 9223372036854775000 with --count 1000: 1000 ids from 9223372036854775000 go past the largest id (9223372036854775807)\n",
         ),
         (&["publish", "read", "--message-id", "1"], "--receiver-id"),
         (&["-X", "nokey", "bulk"], "is not KEY=VALUE"),

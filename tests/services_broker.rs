@@ -736,11 +736,8 @@ fn the_consumers_command_stops_on_sigterm_and_after_its_duration() {
             "--service",
             "archive",
         ])
-        // One member per group: with two, tansu 0.6 sometimes keeps a departed
-        // member as the group's leader when both leave at once, and the next run's
-        // member then waits max.poll.interval.ms to join (a broker bug; Kafka
-        // does not do this). Group splitting is covered by the in-process tests.
-        .args(["--concurrency", "1"])
+        // Two members per group, all leaving at once on SIGTERM.
+        .args(["--concurrency", "2"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -785,8 +782,7 @@ fn the_consumers_command_stops_on_sigterm_and_after_its_duration() {
     assert_eq!(rows.len(), 2, "{stdout}");
 
     // Published while nothing runs; a `--duration` run picks them up. It can only do
-    // so within the duration if the SIGTERMed members left the group (tansu makes a
-    // new member wait for max.poll.interval.ms while an old one is registered).
+    // so within the duration if the SIGTERMed members left the group.
     let mut more: Vec<Rec> = (21..=25)
         .map(|id| created(t, id, 8, 9, "2026-11-24T08:00:00"))
         .collect();

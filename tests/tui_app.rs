@@ -384,7 +384,9 @@ fn bulk_test_progress_cancel_and_report() {
         requested: 500,
         delivered: 300,
         failed: 0,
+        unconfirmed: 0,
         errors: BTreeMap::new(),
+        cause: Vec::new(),
         per_topic: BTreeMap::new(),
         elapsed_ms: 1200.0,
         events_per_sec: 250.0,
@@ -584,4 +586,127 @@ fn paging_through_ten_thousand_rows() {
         "{screen}"
     );
     assert!(screen.contains("10000/10000"), "{screen}");
+}
+
+#[test]
+fn a_later_success_clears_an_old_error() {
+    use kaftop::tui::app::Source;
+    let mut a = app();
+    // A bad command, then one that works: the old error goes.
+    command(&mut a, "nope");
+    assert_eq!(a.error_source(), Some(Source::Input));
+    command(&mut a, "topic orders");
+    assert_eq!(a.view(), ViewId::TopicDetail);
+    assert_eq!(a.notice(), None);
+    // A key that raises a new error shows the new one.
+    command(&mut a, "nope");
+    command(&mut a, "group no-such-group");
+    assert_eq!(
+        notice(&a),
+        (
+            Level::Error,
+            "no consumer group `no-such-group` (with committed offsets)".into()
+        )
+    );
+
+    // A failed delivery, then the user moves on: the error goes.
+    command(&mut a, "publish");
+    let cmds = press(&mut a, &[KeyCode::Char('s')]);
+    let [Command::PublishEvent { request, .. }] = &cmds[..] else {
+        panic!("{cmds:?}")
+    };
+    a.update(Event::Published {
+        request: *request,
+        result: Err("delivery failed: Message timed out".into()),
+    });
+    assert_eq!(a.error_source(), Some(Source::Publish));
+    press(&mut a, &[KeyCode::Char('j')]);
+    assert_eq!(a.notice(), None);
+
+    // A tail that failed to start: moving about does not hide it, a tail that
+    // starts does.
+    command(&mut a, "messages message.created");
+    let session = a.messages().session;
+    a.update(Event::Sampler {
+        session,
+        event: SamplerEvent::Error("cannot reach the cluster".into()),
+    });
+    assert_eq!(
+        notice(&a),
+        (Level::Error, "tail: cannot reach the cluster".into())
+    );
+    press(&mut a, &[KeyCode::Char('j')]);
+    assert_eq!(a.error_source(), Some(Source::Tail));
+    press(&mut a, &[KeyCode::Char('b')]);
+    feed_records(&mut a, records());
+    assert_eq!(a.notice(), None);
+
+    // Refresh errors stay while the cluster reports them, whatever the user
+    // does, and go with the first clean refresh.
+    let mut partial = cluster();
+    partial.errors = vec!["describing groups: CoordinatorNotAvailable".into()];
+    a.update(Event::Cluster(Box::new(partial.clone())));
+    assert_eq!(
+        notice(&a),
+        (
+            Level::Error,
+            "describing groups: CoordinatorNotAvailable".into()
+        )
+    );
+    press(&mut a, &[KeyCode::Char('1'), KeyCode::Char('j')]);
+    a.update(Event::Cluster(Box::new(partial)));
+    assert_eq!(a.error_source(), Some(Source::Cluster));
+    a.update(Event::Cluster(Box::new(cluster())));
+    assert_eq!(a.notice(), None);
+}
+
+#[test]
+fn an_unreachable_cluster_says_so_before_any_data() {
+    let mut a = bare_app();
+    let waiting = "Waiting for the first refresh from 127.0.0.1:9092 …";
+    assert_eq!(a.unreachable_text(), None);
+    assert!(render_app(&a, 120, 32).contains(waiting));
+    a.update(Event::Cluster(Box::new(kaftop::metrics::ClusterMetrics {
+        taken_at_ms: T0_MS + 5_000,
+        connected: false,
+        errors: vec![
+            "cannot reach the cluster at 127.0.0.1:9092: BrokerTransportFailure (Local: Broker transport failure)".into(),
+        ],
+        ..Default::default()
+    })));
+    let want = "Cannot reach the cluster at 127.0.0.1:9092: BrokerTransportFailure (Local: Broker transport failure)\nLast attempt 10:15:35; retrying.";
+    assert_eq!(a.unreachable_text().as_deref(), Some(want));
+    // Every view that waits for data says so, long after the notice expired.
+    a.update(Event::Tick {
+        now_ms: T0_MS + 120_000,
+    });
+    assert_eq!(a.notice(), None);
+    for view in ["topics", "groups", "topic message.created", "group g"] {
+        command(&mut a, view);
+        let screen = render_app(&a, 120, 32);
+        assert!(
+            !screen.contains("Waiting for the first refresh"),
+            "{view}: {screen}"
+        );
+        for line in want.lines() {
+            assert!(screen.contains(line), "{view}: {screen}");
+        }
+    }
+    // The first refresh that reaches the cluster shows its data.
+    a.update(Event::Cluster(Box::new(cluster())));
+    assert_eq!(a.unreachable_text(), None);
+    assert_eq!(notice(&a), (Level::Info, "reconnected".into()));
+}
+
+#[test]
+fn a_client_that_cannot_be_created_is_shown_instead_of_waiting() {
+    let mut a = bare_app();
+    a.update(Event::IoError(
+        "No such configuration property: \"foo\"".into(),
+    ));
+    assert_eq!(
+        a.unreachable_text().as_deref(),
+        Some("Cannot refresh: No such configuration property: \"foo\"")
+    );
+    assert!(render_app(&a, 120, 32).contains("Cannot refresh: No such configuration property"));
 }

@@ -51,6 +51,16 @@ fn group_detail_view() {
 }
 
 #[test]
+fn consumer_protocol_group_reconciling() {
+    let mut a = bare_app();
+    a.update(Event::Cluster(Box::new(reconciling_group_cluster())));
+    a.update(key(KeyCode::Char('2')));
+    insta::assert_snapshot!("consumer_protocol_group_in_groups", screen(&a));
+    command(&mut a, "group orders-kip848");
+    insta::assert_snapshot!("consumer_protocol_group_detail", screen(&a));
+}
+
+#[test]
 fn group_detail_with_negative_lag_and_stop() {
     let mut a = app();
     command(&mut a, "group archive-service-group");
@@ -152,7 +162,9 @@ fn publish_bulk_running_and_done() {
         requested: 1000,
         delivered: 1000,
         failed: 0,
+        unconfirmed: 0,
         errors: Default::default(),
+        cause: Vec::new(),
         per_topic: [("message.created".to_string(), 1000)]
             .into_iter()
             .collect(),
@@ -409,4 +421,18 @@ fn tables_build_only_visible_rows() {
             "{screen}"
         );
     }
+}
+
+#[test]
+fn topics_unreachable_before_the_first_refresh() {
+    let mut a = bare_app();
+    a.update(Event::Cluster(Box::new(kaftop::metrics::ClusterMetrics {
+        taken_at_ms: T0_MS + 5_000,
+        connected: false,
+        errors: vec![
+            "cannot reach the cluster at 127.0.0.1:9092: BrokerTransportFailure (Local: Broker transport failure)".into(),
+        ],
+        ..Default::default()
+    })));
+    insta::assert_snapshot!(screen(&a));
 }

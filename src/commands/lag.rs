@@ -1,4 +1,5 @@
-//! `kaftop lag [--group G]...`: the `kafka-consumer-groups --describe` table.
+//! `kaftop lag [--group G]... [--state | --members]`: the `kafka-consumer-groups
+//! --describe` tables (partitions by default, or the group states, or the members).
 
 use std::process::ExitCode;
 
@@ -7,7 +8,9 @@ use serde::Serialize;
 
 use crate::cli::LagArgs;
 use crate::config::Resolved;
+use crate::kafka::admin::{GroupState, GroupType};
 use crate::kafka::poller::{PollerOptions, Refresher};
+use crate::kafka::snapshot::assignment_cell;
 use crate::metrics::engine::{EngineConfig, GroupMetrics};
 use crate::metrics::{LagStatus, MetricsEngine};
 
@@ -26,7 +29,33 @@ struct LagRow<'a> {
     client_id: Option<&'a str>,
     status: LagStatus,
     group_state: Option<String>,
+    group_type: Option<GroupType>,
     alerting: bool,
+}
+
+/// A JSON row of `--state`: one group.
+#[derive(Debug, Serialize)]
+struct StateRow<'a> {
+    group: &'a str,
+    group_type: Option<GroupType>,
+    state: Option<GroupState>,
+    /// `None`: the cluster could not tell.
+    members: Option<usize>,
+}
+
+/// A JSON row of `--members`: one member of one group.
+#[derive(Debug, Serialize)]
+struct MemberRow<'a> {
+    group: &'a str,
+    group_type: Option<GroupType>,
+    group_state: Option<GroupState>,
+    consumer_id: &'a str,
+    host: &'a str,
+    client_id: &'a str,
+    partitions: usize,
+    assignment: &'a [(String, i32)],
+    /// Consumer-protocol groups only.
+    target_assignment: Option<&'a [(String, i32)]>,
 }
 
 pub async fn run(args: LagArgs, cfg: &Resolved) -> Result<ExitCode> {
@@ -47,13 +76,47 @@ pub async fn run(args: LagArgs, cfg: &Resolved) -> Result<ExitCode> {
     for e in &metrics.errors {
         eprintln!("kaftop: warning: {e}");
     }
-    if args.json {
-        let rows: Vec<LagRow> = metrics.groups.iter().flat_map(json_rows).collect();
-        super::print_json(&rows)?;
-    } else {
-        print!("{}", render_table(&metrics.groups));
+    // Only named groups can be missing: a listed group exists.
+    if !args.groups.is_empty() {
+        check_exist(&metrics.groups)?;
+    }
+    let groups = &metrics.groups;
+    match (args.json, args.state, args.members) {
+        (true, true, _) => super::print_json(&groups.iter().map(state_row).collect::<Vec<_>>())?,
+        (true, _, true) => {
+            super::print_json(&groups.iter().flat_map(member_rows).collect::<Vec<_>>())?
+        }
+        (true, _, _) => super::print_json(&groups.iter().flat_map(json_rows).collect::<Vec<_>>())?,
+        (false, true, _) => print!("{}", render_states(groups)),
+        (false, _, true) => print!("{}", render_members(groups)),
+        (false, _, _) => print!("{}", render_table(groups)),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Kafka describes a group it does not know as Dead, without members; with no
+/// committed offsets either, nothing of it exists.
+fn does_not_exist(g: &GroupMetrics) -> bool {
+    g.state == Some(GroupState::Dead) && g.members == Some(0) && g.rows.is_empty()
+}
+
+/// Fails, naming them, when some of the groups asked for do not exist.
+fn check_exist(groups: &[GroupMetrics]) -> Result<()> {
+    let missing: Vec<String> = groups
+        .iter()
+        .filter(|g| does_not_exist(g))
+        .map(|g| format!("`{}`", g.group_id))
+        .collect();
+    match missing.as_slice() {
+        [] => Ok(()),
+        [one] => anyhow::bail!(
+            "consumer group {one} does not exist (no members and no committed offsets)"
+        ),
+        many => anyhow::bail!(
+            "consumer groups {} do not exist (no members and no committed offsets)",
+            many.join(", ")
+        ),
+    }
 }
 
 fn json_rows(g: &GroupMetrics) -> impl Iterator<Item = LagRow<'_>> {
@@ -70,7 +133,31 @@ fn json_rows(g: &GroupMetrics) -> impl Iterator<Item = LagRow<'_>> {
         client_id: r.client_id.as_deref(),
         status: r.status,
         group_state: g.state.map(|s| s.to_string()),
+        group_type: g.group_type,
         alerting: g.alerting,
+    })
+}
+
+fn state_row(g: &GroupMetrics) -> StateRow<'_> {
+    StateRow {
+        group: &g.group_id,
+        group_type: g.group_type,
+        state: g.state,
+        members: g.members,
+    }
+}
+
+fn member_rows(g: &GroupMetrics) -> impl Iterator<Item = MemberRow<'_>> {
+    g.member_details.iter().map(move |m| MemberRow {
+        group: &g.group_id,
+        group_type: g.group_type,
+        group_state: g.state,
+        consumer_id: &m.member_id,
+        host: &m.host,
+        client_id: &m.client_id,
+        partitions: m.assignment.len(),
+        assignment: &m.assignment,
+        target_assignment: m.target_assignment.as_deref(),
     })
 }
 
@@ -112,8 +199,9 @@ pub fn render_table(groups: &[GroupMetrics]) -> String {
             None => "members unknown".into(),
         };
         out.push_str(&format!(
-            "\n{}: state {}, {members}, total lag {} (threshold {}){}, status {}\n",
+            "\n{}: type {}, state {}, {members}, total lag {} (threshold {}){}, status {}\n",
             g.group_id,
+            opt(g.group_type),
             opt(g.state),
             g.total_lag,
             g.threshold,
@@ -142,4 +230,161 @@ pub fn render_table(groups: &[GroupMetrics]) -> String {
         out.push_str(&super::table(&rows));
     }
     out
+}
+
+/// `--state`: one line per group.
+pub fn render_states(groups: &[GroupMetrics]) -> String {
+    if groups.is_empty() {
+        return "No consumer groups found.\n".into();
+    }
+    let mut rows: Vec<[String; 4]> = vec![["GROUP", "TYPE", "STATE", "#MEMBERS"].map(String::from)];
+    for g in groups {
+        rows.push([
+            g.group_id.clone(),
+            opt(g.group_type),
+            opt(g.state),
+            opt(g.members),
+        ]);
+    }
+    super::table(&rows)
+}
+
+/// `--members`: one line per member; groups without members are named below.
+pub fn render_members(groups: &[GroupMetrics]) -> String {
+    if groups.is_empty() {
+        return "No consumer groups found.\n".into();
+    }
+    let mut rows: Vec<[String; 7]> = vec![[
+        "GROUP",
+        "CONSUMER-ID",
+        "HOST",
+        "CLIENT-ID",
+        "#PARTITIONS",
+        "ASSIGNMENT",
+        "TARGET-ASSIGNMENT",
+    ]
+    .map(String::from)];
+    let mut empty = String::new();
+    for g in groups {
+        if g.member_details.is_empty() {
+            let why = if g.members.is_none() {
+                "members unknown (the cluster could not describe it)"
+            } else {
+                "no active members"
+            };
+            empty.push_str(&format!("{}: {why}\n", g.group_id));
+        }
+        for m in &g.member_details {
+            rows.push([
+                g.group_id.clone(),
+                m.member_id.clone(),
+                m.host.clone(),
+                m.client_id.clone(),
+                m.assignment.len().to_string(),
+                assignment_cell(&m.assignment),
+                m.target_assignment
+                    .as_deref()
+                    .map_or_else(|| "-".into(), assignment_cell),
+            ]);
+        }
+    }
+    let mut out = if rows.len() > 1 {
+        super::table(&rows)
+    } else {
+        String::new()
+    };
+    out.push_str(&empty);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kafka::admin::MemberDescription;
+    use crate::metrics::lag::Eta;
+
+    fn group(id: &str, state: GroupState, members: Vec<MemberDescription>) -> GroupMetrics {
+        GroupMetrics {
+            group_id: id.into(),
+            state: Some(state),
+            group_type: Some(GroupType::Consumer),
+            members: Some(members.len()),
+            member_details: members,
+            total_lag: 0,
+            max_lag: 0,
+            consume_rate: None,
+            produce_rate: None,
+            time_lag_secs: None,
+            eta: Eta::Steady,
+            status: LagStatus::Ok,
+            threshold: 1000,
+            alerting: false,
+            lag_history: Vec::new(),
+            rows: Vec::new(),
+            error: None,
+        }
+    }
+
+    fn member(id: &str, own: &[i32], target: Option<&[i32]>) -> MemberDescription {
+        let parts = |ps: &[i32]| ps.iter().map(|&p| ("t".to_string(), p)).collect();
+        MemberDescription {
+            member_id: id.into(),
+            client_id: format!("{id}-client"),
+            host: "/127.0.0.1".into(),
+            assignment: parts(own),
+            target_assignment: target.map(parts),
+        }
+    }
+
+    #[test]
+    fn a_dead_group_without_members_or_offsets_does_not_exist() {
+        let gone = group("gone", GroupState::Dead, vec![]);
+        let empty = group("idle", GroupState::Empty, vec![]);
+        assert!(does_not_exist(&gone));
+        assert!(!does_not_exist(&empty));
+        // Unknown members (the cluster could not describe it): not claimed missing.
+        let mut unknown = gone.clone();
+        unknown.state = None;
+        unknown.members = None;
+        assert!(!does_not_exist(&unknown));
+        assert!(check_exist(&[empty.clone(), unknown]).is_ok());
+        assert_eq!(
+            check_exist(&[gone.clone(), empty]).unwrap_err().to_string(),
+            "consumer group `gone` does not exist (no members and no committed offsets)"
+        );
+        let mut other = gone.clone();
+        other.group_id = "other".into();
+        assert_eq!(
+            check_exist(&[gone, other]).unwrap_err().to_string(),
+            "consumer groups `gone`, `other` do not exist (no members and no committed offsets)"
+        );
+    }
+
+    #[test]
+    fn state_and_member_views() {
+        let groups = [
+            group(
+                "g",
+                GroupState::Reconciling,
+                vec![
+                    member("a", &[0, 1], Some(&[0])),
+                    member("b", &[], Some(&[1])),
+                ],
+            ),
+            group("idle", GroupState::Empty, vec![]),
+        ];
+        assert_eq!(
+            render_states(&groups),
+            "GROUP  TYPE      STATE        #MEMBERS\n\
+             g      Consumer  Reconciling  2\n\
+             idle   Consumer  Empty        0\n"
+        );
+        assert_eq!(
+            render_members(&groups),
+            "GROUP  CONSUMER-ID  HOST        CLIENT-ID  #PARTITIONS  ASSIGNMENT  TARGET-ASSIGNMENT\n\
+             g      a            /127.0.0.1  a-client   2            t:0,1       t:0\n\
+             g      b            /127.0.0.1  b-client   0            -           t:1\n\
+             idle: no active members\n"
+        );
+    }
 }

@@ -100,6 +100,35 @@ async fn dispatch(command: Command, cfg: Resolved) -> Result<ExitCode> {
     }
 }
 
+/// An error and its causes on one line, each cause once: a cause whose text the
+/// line already holds is left out (rdkafka's and thiserror's messages often embed
+/// their source, and contexts repeat the error they wrap), and a cause that
+/// repeats the whole line so far replaces it.
+pub fn error_line(err: &anyhow::Error) -> String {
+    chain_line(err.chain())
+}
+
+/// [`error_line`] over any chain of errors, outermost first.
+pub fn chain_line<'a>(
+    chain: impl IntoIterator<Item = &'a (dyn std::error::Error + 'static)>,
+) -> String {
+    let mut line = String::new();
+    for cause in chain {
+        let text = cause.to_string();
+        let text = text.trim();
+        if text.is_empty() || line.contains(text) {
+            continue;
+        }
+        if text.contains(line.as_str()) {
+            line = text.to_string();
+        } else {
+            line.push_str(": ");
+            line.push_str(text);
+        }
+    }
+    line
+}
+
 /// Prints a value as one line of JSON.
 fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
     println!("{}", serde_json::to_string(v)?);
@@ -125,4 +154,78 @@ fn table<const N: usize>(rows: &[[String; N]]) -> String {
         out.push('\n');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kafka::KafkaError;
+    use crate::services::{ServicesError, Store};
+    use rdkafka::error::KafkaError as RdError;
+    use rdkafka::types::RDKafkaErrorCode;
+
+    #[test]
+    fn producer_errors_name_each_cause_once() {
+        // rdkafka's message embeds its code, which is also its source.
+        let e = anyhow::Error::from(KafkaError::Client {
+            context: "delivery failed",
+            source: RdError::MessageProduction(RDKafkaErrorCode::MessageSizeTooLarge),
+        });
+        assert_eq!(
+            error_line(&e),
+            "delivery failed: Message production error: MessageSizeTooLarge (Broker: Message size too large)"
+        );
+        let e = anyhow::Error::from(KafkaError::Client {
+            context: "creating producer",
+            source: RdError::ClientCreation("`a` must be greater than `b`".into()),
+        })
+        .context("bulk run aborted");
+        assert_eq!(
+            error_line(&e),
+            "bulk run aborted: creating producer: Client creation error: `a` must be greater than `b`"
+        );
+    }
+
+    #[test]
+    fn store_errors_name_each_cause_once() {
+        let dir = tempfile::tempdir().unwrap();
+        // A directory where the database file should be.
+        let path = dir.path().join("services.db");
+        std::fs::create_dir(&path).unwrap();
+        let e = anyhow::Error::from(ServicesError::from(Store::open(&path).err().unwrap()));
+        assert_eq!(
+            error_line(&e),
+            format!(
+                "services store: {}: unable to open database file",
+                path.display()
+            )
+        );
+        // A file where the data directory should be.
+        let file = dir.path().join("file");
+        std::fs::write(&file, "").unwrap();
+        let e = anyhow::Error::from(ServicesError::from(
+            Store::open(&file.join("services.db")).err().unwrap(),
+        ));
+        assert_eq!(
+            error_line(&e),
+            format!(
+                "services store: {}: cannot create the directory: File exists (os error 17)",
+                file.display()
+            )
+        );
+    }
+
+    #[test]
+    fn contexts_keep_distinct_causes() {
+        let e = anyhow::anyhow!("connection refused")
+            .context("reading metadata")
+            .context("tail aborted");
+        assert_eq!(
+            error_line(&e),
+            "tail aborted: reading metadata: connection refused"
+        );
+        // A context that repeats the whole error is replaced by it.
+        let e = anyhow::anyhow!("store: disk full").context("store");
+        assert_eq!(error_line(&e), "store: disk full");
+    }
 }

@@ -3,13 +3,13 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 
 use crate::cli::{BulkArgs, PublishCommand};
 use crate::config::Resolved;
 use crate::events::{
-    fresh_message_id, EventTime, MessageCreatedEvent, MessageDeletedEvent, MessageEvent,
-    MessageReadEvent,
+    fresh_message_id, validation, EventTime, MessageCreatedEvent, MessageDeletedEvent,
+    MessageEvent, MessageReadEvent,
 };
 use crate::kafka::bulk::{self, BulkProgress, BulkSpec};
 use crate::kafka::publisher::Publisher;
@@ -30,7 +30,7 @@ pub async fn publish(cmd: PublishCommand, cfg: &Resolved) -> Result<ExitCode> {
                 sender_id,
                 receiver_id,
                 content,
-                created_at: created_at.unwrap_or(now),
+                created_at: created_at.map_or(now, |w| w.or(now)),
             }),
             json,
         ),
@@ -43,7 +43,7 @@ pub async fn publish(cmd: PublishCommand, cfg: &Resolved) -> Result<ExitCode> {
             MessageEvent::Read(MessageReadEvent {
                 message_id,
                 receiver_id,
-                read_at: read_at.unwrap_or(now),
+                read_at: read_at.map_or(now, |w| w.or(now)),
             }),
             json,
         ),
@@ -58,7 +58,7 @@ pub async fn publish(cmd: PublishCommand, cfg: &Resolved) -> Result<ExitCode> {
                 message_id,
                 sender_id,
                 receiver_id,
-                deleted_at: deleted_at.unwrap_or(now),
+                deleted_at: deleted_at.map_or(now, |w| w.or(now)),
             }),
             json,
         ),
@@ -95,13 +95,17 @@ pub async fn publish(cmd: PublishCommand, cfg: &Resolved) -> Result<ExitCode> {
 }
 
 pub async fn bulk(args: BulkArgs, cfg: Resolved) -> Result<ExitCode> {
+    let start_id = args
+        .start_id
+        .unwrap_or_else(|| fresh_message_id(chrono::Utc::now().timestamp_millis()));
+    if let Err(e) = validation::id_range(start_id, args.count) {
+        bail!("--start-id {start_id} with --count {}: {e}", args.count);
+    }
     let spec = BulkSpec {
         count: args.count,
         kind: args.kind,
         rate: args.rate,
-        start_id: args
-            .start_id
-            .unwrap_or_else(|| fresh_message_id(chrono::Utc::now().timestamp_millis())),
+        start_id,
     };
     let progress = Arc::new(BulkProgress::default());
     let report = tokio::task::spawn_blocking(move || bulk::run(&cfg, &spec, progress))
@@ -112,14 +116,15 @@ pub async fn bulk(args: BulkArgs, cfg: Resolved) -> Result<ExitCode> {
     } else {
         println!("{}", report.summary_line());
         println!("{}", report.latency_line());
-        for (reason, n) in &report.errors {
-            println!("Failed: {n} events: {reason}");
+        for line in report.failure_lines() {
+            println!("{line}");
         }
     }
-    if report.failed > 0 {
+    if report.failed + report.unconfirmed > 0 {
         eprintln!(
             "kaftop: error: {} of {} events were not delivered",
-            report.failed, report.requested
+            report.failed + report.unconfirmed,
+            report.requested
         );
         return Ok(ExitCode::FAILURE);
     }

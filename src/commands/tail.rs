@@ -27,7 +27,7 @@ pub async fn run(args: TailArgs, cfg: &Resolved) -> Result<ExitCode> {
 /// Where to start reading, from the flags.
 fn start_at(args: &TailArgs, since_ms: Option<i64>, count: u64) -> StartAt {
     if let Some(ms) = since_ms {
-        StartAt::Timestamp(ms)
+        StartAt::since(ms)
     } else if args.from_beginning {
         StartAt::Beginning
     } else if let Some(o) = args.offset {

@@ -9,7 +9,7 @@ use crate::config::Resolved;
 use crate::kafka::poller::{PollerOptions, Refresher};
 use crate::kafka::topics::{ensure, Outcome};
 use crate::metrics::engine::EngineConfig;
-use crate::metrics::{MetricsEngine, TopicMetrics};
+use crate::metrics::{MetricsEngine, PartitionProblem, TopicMetrics};
 
 pub async fn run(args: TopicsArgs, cfg: &Resolved) -> Result<ExitCode> {
     match args.command {
@@ -43,6 +43,10 @@ async fn list_topics(args: &TopicsArgs, cfg: &Resolved) -> Result<ExitCode> {
         super::print_json(&metrics.topics)?;
     } else {
         print!("{}", render_table(&metrics.topics));
+        print!(
+            "{}",
+            render_partitions(&metrics.topics, &metrics.brokers_down, args.partitions)
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -63,13 +67,20 @@ pub fn render_table(topics: &[TopicMetrics]) -> String {
     .map(String::from)];
     for t in topics {
         let min_isr = t.partitions.iter().map(|p| p.isr.len()).min().unwrap_or(0);
-        let isr = if t.under_replicated > 0 {
-            format!(
-                "{min_isr}/{} ({} under-replicated)",
-                t.replication, t.under_replicated
-            )
-        } else {
+        let mut problems = Vec::new();
+        if t.under_replicated > 0 {
+            problems.push(format!("{} under-replicated", t.under_replicated));
+        }
+        if t.under_min_isr > 0 {
+            problems.push(format!("{} under min ISR", t.under_min_isr));
+        }
+        if t.offline > 0 {
+            problems.push(format!("{} offline", t.offline));
+        }
+        let isr = if problems.is_empty() {
             format!("{min_isr}/{}", t.replication)
+        } else {
+            format!("{min_isr}/{} ({})", t.replication, problems.join(", "))
         };
         rows.push([
             t.name.clone(),
@@ -83,6 +94,65 @@ pub fn render_table(topics: &[TopicMetrics]) -> String {
         ]);
     }
     super::table(&rows)
+}
+
+fn ids(v: &[i32]) -> String {
+    if v.is_empty() {
+        return "-".into();
+    }
+    v.iter().map(i32::to_string).collect::<Vec<_>>().join(",")
+}
+
+/// The brokers that are down and a line per partition (as `kafka-topics --describe`
+/// shows it, plus what is wrong): every partition with `all`, else only those
+/// needing attention. Empty when there is nothing to say.
+pub fn render_partitions(topics: &[TopicMetrics], brokers_down: &[i32], all: bool) -> String {
+    let mut out = String::new();
+    if !brokers_down.is_empty() {
+        out.push_str(&format!(
+            "\nBrokers down (holding replicas, missing from the cluster): {}\n",
+            ids(brokers_down)
+        ));
+    }
+    let mut rows =
+        vec![["TOPIC", "PARTITION", "LEADER", "REPLICAS", "ISR", "PROBLEM"].map(String::from)];
+    for t in topics {
+        for p in &t.partitions {
+            if !all && p.problem.is_none() {
+                continue;
+            }
+            let mut problem = p
+                .problem
+                .map(|p| p.as_str().to_string())
+                .unwrap_or_else(|| "-".into());
+            if let (Some(PartitionProblem::UnderMinIsr), Some(m)) =
+                (p.problem, t.min_insync_replicas)
+            {
+                problem = format!("{problem} ({} < {m})", p.isr.len());
+            }
+            rows.push([
+                t.name.clone(),
+                p.id.to_string(),
+                if p.leader < 0 {
+                    "none".into()
+                } else {
+                    p.leader.to_string()
+                },
+                ids(&p.replicas),
+                ids(&p.isr),
+                problem,
+            ]);
+        }
+    }
+    if rows.len() > 1 {
+        out.push_str(if all {
+            "\nPartitions:\n"
+        } else {
+            "\nPartitions needing attention:\n"
+        });
+        out.push_str(&super::table(&rows));
+    }
+    out
 }
 
 async fn ensure_topics(json: bool, cfg: &Resolved) -> Result<ExitCode> {
@@ -112,4 +182,92 @@ async fn ensure_topics(json: bool, cfg: &Resolved) -> Result<ExitCode> {
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::config::LagConfig;
+    use crate::kafka::snapshot::{BrokerInfo, ClusterSnapshot, PartitionInfo, TopicInfo};
+
+    /// Broker 3 of three is down: partition 0 moved its leader and lost a replica,
+    /// partition 1 is under min ISR, partition 2 is offline, partition 3 is fine.
+    fn metrics() -> crate::metrics::ClusterMetrics {
+        let p = |id, leader, replicas: &[i32], isr: &[i32]| PartitionInfo {
+            id,
+            leader,
+            replicas: replicas.to_vec(),
+            isr: isr.to_vec(),
+            low: Some(0),
+            high: Some(10),
+            error: None,
+        };
+        let snap = ClusterSnapshot {
+            connected: true,
+            brokers: [1, 2]
+                .map(|id| BrokerInfo {
+                    id,
+                    host: "127.0.0.1".into(),
+                    port: 9000 + id,
+                })
+                .to_vec(),
+            topics: vec![TopicInfo {
+                name: "orders".into(),
+                partitions: vec![
+                    p(0, 1, &[3, 1, 2], &[1, 2]),
+                    p(1, 2, &[2, 3, 1], &[2]),
+                    p(2, -1, &[3], &[]),
+                    p(3, 1, &[1, 2], &[1, 2]),
+                ],
+                min_insync_replicas: Some(2),
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let mut e = MetricsEngine::new(
+            EngineConfig::for_interval(Duration::from_secs(1)),
+            LagConfig::default(),
+        );
+        e.ingest(&snap)
+    }
+
+    #[test]
+    fn summary_counts_every_kind_of_trouble() {
+        let m = metrics();
+        assert_eq!(
+            render_table(&m.topics),
+            "TOPIC   PARTITIONS  REPLICATION  ISR                                                   MESSAGES  MSG/S\n\
+             orders  4           3            0/3 (3 under-replicated, 1 under min ISR, 1 offline)  40        -\n"
+        );
+    }
+
+    #[test]
+    fn partitions_needing_attention_and_down_brokers() {
+        let m = metrics();
+        assert_eq!(m.brokers_down, vec![3]);
+        assert_eq!(
+            render_partitions(&m.topics, &m.brokers_down, false),
+            "\nBrokers down (holding replicas, missing from the cluster): 3\n\
+             \nPartitions needing attention:\n\
+             TOPIC   PARTITION  LEADER  REPLICAS  ISR  PROBLEM\n\
+             orders  0          1       3,1,2     1,2  under-replicated\n\
+             orders  1          2       2,3,1     2    under min ISR (1 < 2)\n\
+             orders  2          none    3         -    offline\n"
+        );
+        let all = render_partitions(&m.topics, &m.brokers_down, true);
+        assert!(all.contains("\nPartitions:\n"), "{all}");
+        assert!(
+            all.ends_with("orders  3          1       1,2       1,2  -\n"),
+            "{all}"
+        );
+    }
+
+    #[test]
+    fn a_healthy_cluster_needs_no_partition_lines() {
+        let mut m = metrics();
+        m.topics[0].partitions.retain(|p| p.problem.is_none());
+        assert_eq!(render_partitions(&m.topics, &[], false), "");
+    }
 }

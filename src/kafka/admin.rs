@@ -74,7 +74,11 @@ impl AdminError {
     }
 }
 
-/// A consumer group's state as the group coordinator reports it.
+/// A consumer group's state, named as Kafka names it.
+///
+/// Classic-protocol groups go through PreparingRebalance and CompletingRebalance;
+/// KIP-848 consumer-protocol groups through Assigning and Reconciling. `Unknown`
+/// only stands for a state code librdkafka itself does not know.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 pub enum GroupState {
     Unknown,
@@ -83,11 +87,13 @@ pub enum GroupState {
     Stable,
     Dead,
     Empty,
+    Assigning,
+    Reconciling,
 }
 
 impl GroupState {
     /// Maps librdkafka's `rd_kafka_consumer_group_state_t` value; unknown codes
-    /// become [`GroupState::Unknown`].
+    /// become [`GroupState::Unknown`] (see [`GroupState::of_consumer_group`]).
     pub fn from_code(code: u32) -> GroupState {
         match code {
             1 => GroupState::PreparingRebalance,
@@ -96,6 +102,29 @@ impl GroupState {
             4 => GroupState::Dead,
             5 => GroupState::Empty,
             _ => GroupState::Unknown,
+        }
+    }
+
+    /// The state of a consumer-protocol (KIP-848) group from librdkafka's code
+    /// and the group's members.
+    ///
+    /// librdkafka 2.12 maps the state string of a ConsumerGroupDescribe answer
+    /// through `rd_kafka_consumer_group_state_code`, whose table has no
+    /// Assigning or Reconciling: both come back as Unknown. Such a group is always
+    /// in one of Empty, Assigning, Reconciling, Stable or Dead, so Unknown means
+    /// one of the two, told apart by the members: while some member's current
+    /// assignment differs from its target assignment, the members are converging
+    /// on the target (Reconciling); otherwise the coordinator is computing a new
+    /// target (Assigning). librdkafka drops the group and member epochs that
+    /// would decide this exactly, so a member that owns its target but has not
+    /// yet acknowledged the new epoch reads as Assigning rather than Reconciling.
+    pub fn of_consumer_group(code: u32, members: &[MemberDescription]) -> GroupState {
+        match GroupState::from_code(code) {
+            GroupState::Unknown if members.iter().any(MemberDescription::is_reconciling) => {
+                GroupState::Reconciling
+            }
+            GroupState::Unknown => GroupState::Assigning,
+            known => known,
         }
     }
 
@@ -108,11 +137,47 @@ impl GroupState {
             GroupState::Stable => "Stable",
             GroupState::Dead => "Dead",
             GroupState::Empty => "Empty",
+            GroupState::Assigning => "Assigning",
+            GroupState::Reconciling => "Reconciling",
         }
     }
 }
 
 impl fmt::Display for GroupState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The rebalance protocol a group uses: `Classic` (JoinGroup/SyncGroup) or
+/// `Consumer` (KIP-848, `group.protocol=consumer`), named as Kafka names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+pub enum GroupType {
+    Unknown,
+    Consumer,
+    Classic,
+}
+
+impl GroupType {
+    /// Maps librdkafka's `rd_kafka_consumer_group_type_t` value.
+    pub fn from_code(code: u32) -> GroupType {
+        match code {
+            1 => GroupType::Consumer,
+            2 => GroupType::Classic,
+            _ => GroupType::Unknown,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GroupType::Unknown => "Unknown",
+            GroupType::Consumer => "Consumer",
+            GroupType::Classic => "Classic",
+        }
+    }
+}
+
+impl fmt::Display for GroupType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
@@ -131,6 +196,8 @@ pub struct GroupList {
 pub struct GroupListing {
     pub group_id: String,
     pub state: GroupState,
+    /// Unknown when the broker is older than ListGroups v5.
+    pub group_type: GroupType,
     /// A group used only for offset storage (no members, no protocol).
     pub is_simple: bool,
 }
@@ -139,6 +206,7 @@ pub struct GroupListing {
 pub struct GroupDescription {
     pub group_id: String,
     pub state: GroupState,
+    pub group_type: GroupType,
     pub is_simple: bool,
     pub partition_assignor: String,
     /// Broker id of the group coordinator, when known.
@@ -153,8 +221,23 @@ pub struct MemberDescription {
     pub member_id: String,
     pub client_id: String,
     pub host: String,
-    /// Assigned (topic, partition) pairs.
+    /// Assigned (topic, partition) pairs: what the member owns now.
     pub assignment: Vec<(String, i32)>,
+    /// What the coordinator wants the member to own (consumer-protocol groups
+    /// only; `None` for classic groups).
+    pub target_assignment: Option<Vec<(String, i32)>>,
+}
+
+impl MemberDescription {
+    /// The member does not own what its target assignment says (order aside).
+    pub fn is_reconciling(&self) -> bool {
+        let Some(target) = &self.target_assignment else {
+            return false;
+        };
+        let owned: HashSet<&(String, i32)> = self.assignment.iter().collect();
+        let wanted: HashSet<&(String, i32)> = target.iter().collect();
+        owned != wanted
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -331,6 +414,9 @@ impl Admin {
                 groups.push(GroupListing {
                     group_id: cstr(rd::rd_kafka_ConsumerGroupListing_group_id(g)),
                     state: GroupState::from_code(rd::rd_kafka_ConsumerGroupListing_state(g) as u32),
+                    group_type: GroupType::from_code(
+                        rd::rd_kafka_ConsumerGroupListing_type(g) as u32
+                    ),
                     is_simple: rd::rd_kafka_ConsumerGroupListing_is_simple_consumer_group(g) != 0,
                 });
             }
@@ -359,7 +445,48 @@ impl Admin {
         }
         groups.sort_by(|a, b| a.group_id.cmp(&b.group_id));
         groups.dedup_by(|a, b| a.group_id == b.group_id);
+        self.resolve_listed_states(&mut groups, &mut errors, timeout);
         Ok(GroupList { groups, errors })
+    }
+
+    /// ListGroups reports a consumer-protocol group that is Assigning or
+    /// Reconciling as Unknown (librdkafka's state table lacks both, see
+    /// [`GroupState::of_consumer_group`]); one DescribeConsumerGroups call for
+    /// those groups names their state as a description would.
+    fn resolve_listed_states(
+        &self,
+        groups: &mut [GroupListing],
+        errors: &mut Vec<String>,
+        timeout: Duration,
+    ) {
+        let unresolved: Vec<&str> = groups
+            .iter()
+            .filter(|g| g.state == GroupState::Unknown && g.group_type == GroupType::Consumer)
+            .map(|g| g.group_id.as_str())
+            .collect();
+        if unresolved.is_empty() {
+            return;
+        }
+        let described = match self.describe_groups(&unresolved, timeout) {
+            Ok(d) => d,
+            Err(e) => {
+                errors.push(format!(
+                    "naming the state of {}: {e}",
+                    unresolved.join(", ")
+                ));
+                return;
+            }
+        };
+        for g in groups.iter_mut() {
+            if let Some(d) = described
+                .iter()
+                .find(|d| d.group_id == g.group_id && d.error.is_none())
+            {
+                if g.state == GroupState::Unknown && g.group_type == GroupType::Consumer {
+                    g.state = d.state;
+                }
+            }
+        }
     }
 
     /// Describes `groups` (members, assignments, state) in one call. A group that
@@ -988,6 +1115,22 @@ unsafe fn single_group_partitions(
     }
 }
 
+/// The (topic, partition) pairs of a member assignment; `None` for NULL.
+///
+/// # Safety
+/// `a` is NULL or a live assignment that is not modified during the call.
+unsafe fn assigned_partitions(
+    a: *const rd::rd_kafka_MemberAssignment_t,
+) -> Option<Vec<(String, i32)>> {
+    if a.is_null() {
+        return None;
+    }
+    // SAFETY: `a` is live per the contract; its partition list (NULL or live)
+    // lives as long and is copied here.
+    let parts = unsafe { partition_entries(rd::rd_kafka_MemberAssignment_partitions(a)) };
+    Some(parts.into_iter().map(|p| (p.topic, p.partition)).collect())
+}
+
 /// Copies one group description.
 ///
 /// # Safety
@@ -998,28 +1141,36 @@ unsafe fn group_description(d: *const rd::rd_kafka_ConsumerGroupDescription_t) -
         let group_id = cstr(rd::rd_kafka_ConsumerGroupDescription_group_id(d));
         let error = error_text(rd::rd_kafka_ConsumerGroupDescription_error(d)).map(|(_, t)| t);
         let coordinator = rd::rd_kafka_ConsumerGroupDescription_coordinator(d);
+        let group_type = GroupType::from_code(rd::rd_kafka_ConsumerGroupDescription_type(d) as u32);
         let mut members = Vec::new();
         for i in 0..rd::rd_kafka_ConsumerGroupDescription_member_count(d) {
             let m = rd::rd_kafka_ConsumerGroupDescription_member(d, i);
             if m.is_null() {
                 continue;
             }
-            let assignment = rd::rd_kafka_MemberDescription_assignment(m);
-            let parts = if assignment.is_null() {
-                Vec::new()
-            } else {
-                partition_entries(rd::rd_kafka_MemberAssignment_partitions(assignment))
-            };
+            // Only ConsumerGroupDescribe (KIP-848) answers carry a target assignment.
+            let target = rd::rd_kafka_MemberDescription_target_assignment(m);
             members.push(MemberDescription {
                 member_id: cstr(rd::rd_kafka_MemberDescription_consumer_id(m)),
                 client_id: cstr(rd::rd_kafka_MemberDescription_client_id(m)),
                 host: cstr(rd::rd_kafka_MemberDescription_host(m)),
-                assignment: parts.into_iter().map(|p| (p.topic, p.partition)).collect(),
+                assignment: assigned_partitions(rd::rd_kafka_MemberDescription_assignment(m))
+                    .unwrap_or_default(),
+                target_assignment: if group_type == GroupType::Consumer {
+                    assigned_partitions(target)
+                } else {
+                    None
+                },
             });
         }
+        let code = rd::rd_kafka_ConsumerGroupDescription_state(d) as u32;
         GroupDescription {
             group_id,
-            state: GroupState::from_code(rd::rd_kafka_ConsumerGroupDescription_state(d) as u32),
+            state: match group_type {
+                GroupType::Consumer => GroupState::of_consumer_group(code, &members),
+                _ => GroupState::from_code(code),
+            },
+            group_type,
             is_simple: rd::rd_kafka_ConsumerGroupDescription_is_simple_consumer_group(d) != 0,
             partition_assignor: cstr(rd::rd_kafka_ConsumerGroupDescription_partition_assignor(d)),
             coordinator: (!coordinator.is_null()).then(|| rd::rd_kafka_Node_id(coordinator)),
@@ -1113,6 +1264,71 @@ mod tests {
         }
         assert_eq!(GroupState::from_code(6), GroupState::Unknown);
         assert_eq!(GroupState::from_code(u32::MAX), GroupState::Unknown);
+    }
+
+    fn member(assignment: &[i32], target: Option<&[i32]>) -> MemberDescription {
+        let parts = |ps: &[i32]| ps.iter().map(|&p| ("t".to_string(), p)).collect();
+        MemberDescription {
+            member_id: "m".into(),
+            client_id: "c".into(),
+            host: "/127.0.0.1".into(),
+            assignment: parts(assignment),
+            target_assignment: target.map(parts),
+        }
+    }
+
+    #[test]
+    fn consumer_group_states_librdkafka_cannot_name_are_derived() {
+        use rd::rd_kafka_consumer_group_state_t as S;
+        let unknown = S::RD_KAFKA_CONSUMER_GROUP_STATE_UNKNOWN as u32;
+        // A owns everything and has not given up partition 1 yet; B waits for it.
+        let converging = [member(&[0, 1], Some(&[0])), member(&[], Some(&[1]))];
+        assert_eq!(
+            GroupState::of_consumer_group(unknown, &converging),
+            GroupState::Reconciling
+        );
+        // Everyone owns their target (in any order): the coordinator is assigning.
+        let settled = [member(&[1, 0], Some(&[0, 1])), member(&[], Some(&[]))];
+        assert_eq!(
+            GroupState::of_consumer_group(unknown, &settled),
+            GroupState::Assigning
+        );
+        assert_eq!(
+            GroupState::of_consumer_group(unknown, &[]),
+            GroupState::Assigning
+        );
+        // Without a target (no KIP-848 answer) a member never reads as reconciling.
+        assert!(!member(&[0], None).is_reconciling());
+        // States librdkafka names are kept, whatever the members look like.
+        for (code, state) in [
+            (S::RD_KAFKA_CONSUMER_GROUP_STATE_STABLE, GroupState::Stable),
+            (S::RD_KAFKA_CONSUMER_GROUP_STATE_EMPTY, GroupState::Empty),
+            (S::RD_KAFKA_CONSUMER_GROUP_STATE_DEAD, GroupState::Dead),
+        ] {
+            assert_eq!(
+                GroupState::of_consumer_group(code as u32, &converging),
+                state
+            );
+        }
+    }
+
+    #[test]
+    fn group_types_follow_librdkafka_codes() {
+        use rd::rd_kafka_consumer_group_type_t as T;
+        for (code, ty) in [
+            (T::RD_KAFKA_CONSUMER_GROUP_TYPE_UNKNOWN, GroupType::Unknown),
+            (
+                T::RD_KAFKA_CONSUMER_GROUP_TYPE_CONSUMER,
+                GroupType::Consumer,
+            ),
+            (T::RD_KAFKA_CONSUMER_GROUP_TYPE_CLASSIC, GroupType::Classic),
+        ] {
+            assert_eq!(GroupType::from_code(code as u32), ty);
+            // SAFETY: returns a static string for every valid type.
+            let name = unsafe { cstr(rd::rd_kafka_consumer_group_type_name(code)) };
+            assert_eq!(ty.to_string(), name);
+        }
+        assert_eq!(GroupType::from_code(3), GroupType::Unknown);
     }
 
     #[test]

@@ -70,8 +70,14 @@ pub struct BulkReport {
     pub requested: u64,
     pub delivered: u64,
     pub failed: u64,
+    /// Queued events without a delivery report when kaftop stopped waiting: maybe
+    /// written, maybe not (neither delivered nor failed).
+    pub unconfirmed: u64,
     /// Failure reasons with their counts.
     pub errors: BTreeMap<String, u64>,
+    /// When events failed: why, as the cluster looked at the end of the run
+    /// (brokers down, partitions offline or under `min.insync.replicas`).
+    pub cause: Vec<String>,
     /// Delivered events per topic.
     pub per_topic: BTreeMap<String, u64>,
     pub elapsed_ms: f64,
@@ -93,6 +99,23 @@ impl BulkReport {
             "Sent {} events in {:.0} ms ({:.2} events/sec)",
             self.delivered, self.elapsed_ms, self.events_per_sec
         )
+    }
+
+    /// What went wrong, one line each; empty when everything was delivered.
+    pub fn failure_lines(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .errors
+            .iter()
+            .map(|(reason, n)| format!("Failed: {n} events: {reason}"))
+            .collect();
+        if self.unconfirmed > 0 {
+            out.push(format!(
+                "Not confirmed: {} events had no delivery report when kaftop stopped waiting",
+                self.unconfirmed
+            ));
+        }
+        out.extend(self.cause.iter().map(|c| format!("Cause: {c}")));
+        out
     }
 
     pub fn latency_line(&self) -> String {
@@ -340,11 +363,11 @@ pub fn run(
         }
         progress.queued.fetch_add(1, Ordering::Relaxed);
     }
-    // Every queued record ends delivered or failed within message.timeout.ms.
-    let flush_timeout = super::publisher::DELIVERY_TIMEOUT + Duration::from_secs(5);
-    producer
-        .flush(flush_timeout)
-        .map_err(KafkaError::client("waiting for deliveries"))?;
+    // Every queued record ends delivered or failed within message.timeout.ms (plus a
+    // request in flight); what is still unreported after that is counted, not lost.
+    if let Err(e) = producer.flush(flush_timeout(cfg)) {
+        tracing::warn!(error = %e, "bulk: deliveries still pending after the flush timeout");
+    }
     let elapsed = run_start.elapsed();
 
     let mut tallies = std::mem::take(
@@ -356,12 +379,23 @@ pub fn run(
     );
     let delivered = progress.delivered.load(Ordering::Relaxed);
     let failed = progress.failed.load(Ordering::Relaxed);
+    let unconfirmed = progress
+        .queued
+        .load(Ordering::Relaxed)
+        .saturating_sub(delivered + failed);
+    let cause = if failed + unconfirmed > 0 {
+        diagnose(cfg, producer.client(), &needed)
+    } else {
+        Vec::new()
+    };
     let secs = elapsed.as_secs_f64();
     Ok(BulkReport {
         requested: spec.count,
         delivered,
         failed,
+        unconfirmed,
         errors: tallies.errors,
+        cause,
         per_topic: tallies.per_topic.into_iter().collect(),
         elapsed_ms: secs * 1000.0,
         events_per_sec: if secs > 0.0 {
@@ -371,6 +405,61 @@ pub fn run(
         },
         latency_ms: latency_summary(&mut tallies.latencies_us),
     })
+}
+
+/// How long to wait for the last delivery reports: the producer's message timeout
+/// (ours, or the user's `message.timeout.ms` / `delivery.timeout.ms`) and a margin
+/// for a request in flight.
+fn flush_timeout(cfg: &Resolved) -> Duration {
+    let configured = ["message.timeout.ms", "delivery.timeout.ms"]
+        .iter()
+        .find_map(|k| cfg.properties.get(*k))
+        .and_then(|v| v.value().parse::<u64>().ok())
+        .map(Duration::from_millis);
+    configured.unwrap_or(super::publisher::DELIVERY_TIMEOUT) + Duration::from_secs(5)
+}
+
+/// Why deliveries failed, from the cluster's metadata now: brokers down and the
+/// topics' partitions that cannot take `acks=all` writes.
+fn diagnose<C: rdkafka::client::ClientContext>(
+    cfg: &Resolved,
+    client: &rdkafka::client::Client<C>,
+    topics: &[&str],
+) -> Vec<String> {
+    let md = match client.fetch_metadata(None, super::client::METADATA_TIMEOUT) {
+        Ok(md) => md,
+        Err(e) => {
+            return vec![format!(
+                "cannot reach the cluster at {}: {}",
+                cfg.bootstrap_servers,
+                describe(&e)
+            )]
+        }
+    };
+    let brokers = super::poller::broker_infos(&md);
+    let mut infos: Vec<_> = md
+        .topics()
+        .iter()
+        .filter(|t| topics.contains(&t.name()))
+        .map(super::poller::topic_info)
+        .collect();
+    let lagging: Vec<&str> = infos
+        .iter()
+        .filter(|t| t.partitions.iter().any(|p| p.under_replicated()))
+        .map(|t| t.name.as_str())
+        .collect();
+    if !lagging.is_empty() {
+        let mut reader = super::topics::MinIsrReader::new(cfg);
+        match reader.read(&lagging, super::client::METADATA_TIMEOUT) {
+            Ok((found, _)) => {
+                for t in &mut infos {
+                    t.min_insync_replicas = found.get(&t.name).copied();
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "bulk: cannot read min.insync.replicas"),
+        }
+    }
+    crate::metrics::health::write_problems(&brokers, &infos)
 }
 
 #[cfg(test)]

@@ -7,12 +7,13 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::mpsc::RecvTimeoutError;
 use std::time::{Duration, Instant};
 
-use rdkafka::metadata::Metadata;
+use rdkafka::metadata::{Metadata, MetadataTopic};
 
 use super::admin::{Admin, GroupDescription, OffsetSpec};
 use super::snapshot::{
     BrokerInfo, ClusterSnapshot, GroupInfo, GroupOffset, PartitionInfo, TopicInfo,
 };
+use super::topics::MinIsrReader;
 use super::worker::{Control, Worker};
 use super::KafkaError;
 use crate::config::Resolved;
@@ -67,9 +68,24 @@ pub struct Refresher {
     bootstrap: String,
     started: Instant,
     /// Refreshes left before DescribeGroups is tried again after the cluster failed
-    /// it for every group (tansu's sqlite engine drops the connection on it, which
-    /// costs every other request of the refresh a reconnect).
+    /// it for every group (librdkafka's mock cluster, which the demo runs on, drops
+    /// the connection on it, which costs every other request of the refresh a
+    /// reconnect).
     skip_describe: u32,
+    min_isr: MinIsrReader,
+}
+
+/// True for the errors a real cluster answers while a group's coordinator moves (a
+/// broker stopped) or `__consumer_offsets` is still loading (a new cluster): they
+/// pass by themselves. `reason` is an admin error's text, which names the code.
+fn is_coordinator_transient(reason: &str) -> bool {
+    [
+        "NotCoordinator",
+        "CoordinatorNotAvailable",
+        "CoordinatorLoadInProgress",
+    ]
+    .iter()
+    .any(|code| reason.contains(code))
 }
 
 pub fn is_internal_topic(name: &str) -> bool {
@@ -88,6 +104,7 @@ impl Refresher {
             bootstrap: cfg.bootstrap_servers.clone(),
             started: Instant::now(),
             skip_describe: 0,
+            min_isr: MinIsrReader::new(cfg),
         })
     }
 
@@ -121,20 +138,12 @@ impl Refresher {
         };
         let mut metadata_requests = 1;
         snap.connected = true;
-        snap.brokers = md
-            .brokers()
-            .iter()
-            .map(|b| BrokerInfo {
-                id: b.id(),
-                host: b.host().to_string(),
-                port: b.port(),
-            })
-            .collect();
-        snap.brokers.sort_by_key(|b| b.id);
+        snap.brokers = broker_infos(&md);
         snap.cluster_id = self.admin.client().fetch_cluster_id(timeout);
         snap.controller = self.controller_id(timeout);
         metadata_requests += 2;
         snap.topics = self.topics(&md, &mut snap.errors);
+        metadata_requests += self.min_insync_replicas(&mut snap);
         // Committed offsets before log ends, as kafka-consumer-groups reads them: a
         // commit landing in between then shows as a little more lag, not as a
         // negative one.
@@ -159,20 +168,55 @@ impl Refresher {
             Ok(d) if d.is_empty() || d.iter().any(|g| g.error.is_none()) => d,
             Ok(d) => {
                 let reason = d.first().and_then(|g| g.error.clone()).unwrap_or_default();
-                errors.push(format!(
-                    "describing groups is not supported here ({reason}); members unknown"
-                ));
-                self.skip_describe = DESCRIBE_RETRY_AFTER;
+                self.describe_failed(&reason, errors);
                 d
             }
             Err(e) => {
-                errors.push(format!(
-                    "describing groups is not supported here ({e}); members unknown"
-                ));
-                self.skip_describe = DESCRIBE_RETRY_AFTER;
+                self.describe_failed(&e.to_string(), errors);
                 Vec::new()
             }
         }
+    }
+
+    /// Records a DescribeGroups call that failed for every group. A coordinator that
+    /// is moving or still loading is retried at the next refresh; anything else means
+    /// the cluster cannot describe groups, and the call is skipped for a while.
+    fn describe_failed(&mut self, reason: &str, errors: &mut Vec<String>) {
+        if is_coordinator_transient(reason) {
+            errors.push(format!(
+                "describing groups failed ({reason}); retrying at the next refresh"
+            ));
+        } else {
+            errors.push(format!(
+                "describing groups is not supported here ({reason}); members unknown"
+            ));
+            self.skip_describe = DESCRIBE_RETRY_AFTER;
+        }
+    }
+
+    /// `min.insync.replicas` of the topics with under-replicated partitions (the
+    /// only ones where it matters): one DescribeConfigs request, none while every
+    /// partition is fully replicated. Returns the requests made.
+    fn min_insync_replicas(&mut self, snap: &mut ClusterSnapshot) -> u64 {
+        let wanted: Vec<&str> = snap
+            .topics
+            .iter()
+            .filter(|t| t.partitions.iter().any(PartitionInfo::under_replicated))
+            .map(|t| t.name.as_str())
+            .collect();
+        if wanted.is_empty() {
+            return 0;
+        }
+        match self.min_isr.read(&wanted, self.opts.timeout) {
+            Ok((found, errors)) => {
+                snap.errors.extend(errors);
+                for t in &mut snap.topics {
+                    t.min_insync_replicas = found.get(&t.name).copied();
+                }
+            }
+            Err(e) => snap.errors.push(format!("min.insync.replicas: {e}")),
+        }
+        1
     }
 
     fn controller_id(&self, timeout: Duration) -> Option<i32> {
@@ -192,32 +236,7 @@ impl Refresher {
             .topics()
             .iter()
             .filter(|t| self.opts.include_internal || !is_internal_topic(t.name()))
-            .map(|t| {
-                let mut partitions: Vec<PartitionInfo> = t
-                    .partitions()
-                    .iter()
-                    .map(|p| PartitionInfo {
-                        id: p.id(),
-                        leader: p.leader(),
-                        replicas: p.replicas().to_vec(),
-                        isr: p.isr().to_vec(),
-                        low: None,
-                        high: None,
-                        error: p
-                            .error()
-                            .map(|e| format!("{:?}", rdkafka::types::RDKafkaErrorCode::from(e))),
-                    })
-                    .collect();
-                partitions.sort_by_key(|p| p.id);
-                TopicInfo {
-                    name: t.name().to_string(),
-                    internal: is_internal_topic(t.name()),
-                    partitions,
-                    error: t
-                        .error()
-                        .map(|e| format!("{:?}", rdkafka::types::RDKafkaErrorCode::from(e))),
-                }
-            })
+            .map(topic_info)
             .collect();
         topics.sort_by(|a, b| a.name.cmp(&b.name));
         for t in &topics {
@@ -355,12 +374,57 @@ impl Refresher {
             groups.push(GroupInfo {
                 group_id: name,
                 state: desc.map(|d| d.state),
+                group_type: desc.map(|d| d.group_type),
                 members: desc.map(|d| d.members.clone()),
                 offsets,
                 error: offsets_error.or(describe_error),
             });
         }
         groups
+    }
+}
+
+/// The brokers of a metadata response, by id.
+pub fn broker_infos(md: &Metadata) -> Vec<BrokerInfo> {
+    let mut brokers: Vec<BrokerInfo> = md
+        .brokers()
+        .iter()
+        .map(|b| BrokerInfo {
+            id: b.id(),
+            host: b.host().to_string(),
+            port: b.port(),
+        })
+        .collect();
+    brokers.sort_by_key(|b| b.id);
+    brokers
+}
+
+/// One topic of a metadata response, partitions by id (watermarks not read).
+pub fn topic_info(t: &MetadataTopic) -> TopicInfo {
+    let mut partitions: Vec<PartitionInfo> = t
+        .partitions()
+        .iter()
+        .map(|p| PartitionInfo {
+            id: p.id(),
+            leader: p.leader(),
+            replicas: p.replicas().to_vec(),
+            isr: p.isr().to_vec(),
+            low: None,
+            high: None,
+            error: p
+                .error()
+                .map(|e| format!("{:?}", rdkafka::types::RDKafkaErrorCode::from(e))),
+        })
+        .collect();
+    partitions.sort_by_key(|p| p.id);
+    TopicInfo {
+        name: t.name().to_string(),
+        internal: is_internal_topic(t.name()),
+        partitions,
+        min_insync_replicas: None,
+        error: t
+            .error()
+            .map(|e| format!("{:?}", rdkafka::types::RDKafkaErrorCode::from(e))),
     }
 }
 
@@ -467,6 +531,43 @@ pub fn spawn(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn refresher() -> Refresher {
+        let cfg = crate::config::resolve(
+            None,
+            None,
+            &crate::config::Overrides {
+                // Never contacted: the tests below make no request.
+                bootstrap_servers: Some("127.0.0.1:1".into()),
+                ..Default::default()
+            },
+        )
+        .expect("config");
+        Refresher::new(&cfg, PollerOptions::from_config(&cfg)).expect("refresher")
+    }
+
+    #[test]
+    fn a_moving_coordinator_is_retried_and_an_unsupported_call_skipped() {
+        let mut r = refresher();
+        let mut errors = Vec::new();
+        r.describe_failed("NotCoordinator: Broker: Not coordinator", &mut errors);
+        r.describe_failed(
+            "describe consumer groups: CoordinatorLoadInProgress: Broker: Coordinator load in progress",
+            &mut errors,
+        );
+        assert_eq!(r.skip_describe, 0);
+        assert_eq!(
+            errors[0],
+            "describing groups failed (NotCoordinator: Broker: Not coordinator); \
+             retrying at the next refresh"
+        );
+        r.describe_failed(
+            "BrokerTransportFailure: Local: Broker transport failure",
+            &mut errors,
+        );
+        assert_eq!(r.skip_describe, DESCRIBE_RETRY_AFTER);
+        assert!(errors[2].starts_with("describing groups is not supported here ("));
+    }
 
     #[test]
     fn backoff_doubles_and_caps() {

@@ -66,6 +66,16 @@ pub enum StartAt {
 }
 
 impl StartAt {
+    /// Records at or after `ms` (see [`parse_since`]); at or before the epoch,
+    /// every record: the beginning, with no timestamp lookup.
+    pub fn since(ms: i64) -> StartAt {
+        if ms <= 0 {
+            StartAt::Beginning
+        } else {
+            StartAt::Timestamp(ms)
+        }
+    }
+
     /// The start offset in a partition with these watermarks; `None` means "look it
     /// up by timestamp".
     pub fn resolve(&self, low: i64, high: i64) -> Option<i64> {
@@ -101,14 +111,18 @@ impl StartAt {
 
 /// A start time: a duration back from `now_ms` (`10m`) or a timestamp
 /// (`2026-11-24T10:15:30Z`, or zone-less, read as UTC). Milliseconds since the epoch.
+///
+/// Kafka's record timestamps count from the epoch, so an earlier time (a date
+/// before 1970, a duration reaching back further, even one too long to count)
+/// is the epoch itself, which [`StartAt::since`] reads as the beginning.
 pub fn parse_since(s: &str, now_ms: i64) -> Option<i64> {
     let s = s.trim();
-    if let Ok(d) = humantime::parse_duration(s) {
-        return Some(now_ms.saturating_sub(i64::try_from(d.as_millis()).unwrap_or(i64::MAX)));
-    }
-    EventTime::parse(s)
-        .ok()
-        .map(|t| t.0.and_utc().timestamp_millis())
+    let ms = match humantime::parse_duration(s) {
+        Ok(d) => now_ms.saturating_sub(i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
+        Err(humantime::DurationError::NumberOverflow) => 0,
+        Err(_) => EventTime::parse(s).ok()?.0.and_utc().timestamp_millis(),
+    };
+    Some(ms.max(0))
 }
 
 /// One assigned partition: where reading started and where the log ended then.
@@ -467,5 +481,31 @@ mod tests {
         assert_eq!(parse_since("1970-01-01T00:00:01Z", now), Some(1000));
         assert_eq!(parse_since("1970-01-01T00:00:02", now), Some(2000));
         assert_eq!(parse_since("yesterday", now), None);
+    }
+
+    #[test]
+    fn times_before_the_epoch_are_the_beginning() {
+        let now = 1_795_515_330_000; // 2026-11-24T10:15:30Z
+        for s in [
+            "99999999999d",          // fits a Duration, reaches before 1970
+            "99999999999999999999d", // too long to count
+            "1000-01-01T00:00:00Z",
+            "1969-12-31T23:59:59.999Z",
+            "1970-01-01T00:00:00Z",
+        ] {
+            assert_eq!(parse_since(s, now), Some(0), "{s}");
+            assert_eq!(
+                parse_since(s, now).map(StartAt::since),
+                Some(StartAt::Beginning),
+                "{s}"
+            );
+        }
+        assert_eq!(StartAt::since(1), StartAt::Timestamp(1));
+        assert_eq!(
+            parse_since("1d", now).map(StartAt::since),
+            Some(StartAt::Timestamp(now - 86_400_000))
+        );
+        assert_eq!(StartAt::since(0).describe(), "from the beginning");
+        assert_eq!(parse_since("10x", now), None);
     }
 }

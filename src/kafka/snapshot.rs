@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::admin::{GroupState, MemberDescription};
+use super::admin::{GroupState, GroupType, MemberDescription};
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ClusterSnapshot {
@@ -37,6 +37,9 @@ pub struct TopicInfo {
     pub name: String,
     pub internal: bool,
     pub partitions: Vec<PartitionInfo>,
+    /// The topic's `min.insync.replicas`; read only for topics with
+    /// under-replicated partitions (`None`: not read, or the cluster would not say).
+    pub min_insync_replicas: Option<i32>,
     pub error: Option<String>,
 }
 
@@ -69,6 +72,8 @@ pub struct GroupInfo {
     pub group_id: String,
     /// `None`: the cluster could not describe the group (see `error`).
     pub state: Option<GroupState>,
+    /// The group's protocol; `None` when it could not be described.
+    pub group_type: Option<GroupType>,
     /// `None`: members unknown (the broker cannot describe groups).
     pub members: Option<Vec<MemberDescription>>,
     /// Committed offsets, one per partition the group has committed to.
@@ -94,5 +99,49 @@ impl ClusterSnapshot {
             .partitions
             .iter()
             .find(|p| p.id == partition)
+    }
+}
+
+/// An assignment as `kafka-consumer-groups --members --verbose` prints it:
+/// `topic:0,1,2`, topics separated by `;`, `-` when empty.
+pub fn assignment_cell(parts: &[(String, i32)]) -> String {
+    let mut sorted: Vec<&(String, i32)> = parts.iter().collect();
+    sorted.sort();
+    let mut out: Vec<String> = Vec::new();
+    let mut last_topic: Option<&str> = None;
+    for (topic, p) in sorted {
+        if last_topic == Some(topic.as_str()) {
+            if let Some(cur) = out.last_mut() {
+                cur.push_str(&format!(",{p}"));
+            }
+        } else {
+            out.push(format!("{topic}:{p}"));
+            last_topic = Some(topic);
+        }
+    }
+    if out.is_empty() {
+        "-".into()
+    } else {
+        out.join(";")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn assignments_print_as_kafka_prints_them() {
+        let parts = |v: &[(&str, i32)]| {
+            v.iter()
+                .map(|(t, p)| (t.to_string(), *p))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(assignment_cell(&[]), "-");
+        assert_eq!(assignment_cell(&parts(&[("t", 2), ("t", 0)])), "t:0,2");
+        assert_eq!(
+            assignment_cell(&parts(&[("b", 1), ("a", 0), ("b", 0)])),
+            "a:0;b:0,1"
+        );
     }
 }

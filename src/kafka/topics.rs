@@ -1,7 +1,7 @@
 //! `kaftop topics ensure`: create the service's topics (and their dead-letter
 //! topics) when they are missing.
 
-use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, ResourceSpecifier, TopicReplication};
 use rdkafka::types::RDKafkaErrorCode;
 use serde::Serialize;
 
@@ -175,4 +175,80 @@ fn wait_until_led<C: rdkafka::client::ClientContext>(
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     tracing::warn!(?topics, "created topics not in metadata yet");
+}
+
+/// Reads `min.insync.replicas` of topics with one batched DescribeConfigs request,
+/// from the caller's (blocking) thread. The admin client and its runtime are made on
+/// first use: a healthy cluster never needs them.
+pub struct MinIsrReader {
+    cfg: Resolved,
+    client: Option<(AdminClient<KaftopContext>, tokio::runtime::Runtime)>,
+}
+
+impl Drop for MinIsrReader {
+    fn drop(&mut self) {
+        // Dropping a runtime blocks, which tokio refuses on an async worker (where
+        // `kaftop topics` drops its refresher); nothing runs on it between calls.
+        if let Some((_, rt)) = self.client.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+impl MinIsrReader {
+    pub fn new(cfg: &Resolved) -> Self {
+        MinIsrReader {
+            cfg: cfg.clone(),
+            client: None,
+        }
+    }
+
+    /// `min.insync.replicas` per topic; a topic the cluster would not describe is
+    /// missing from the map (its error in the second value).
+    pub fn read(
+        &mut self,
+        topics: &[&str],
+        timeout: std::time::Duration,
+    ) -> Result<(std::collections::HashMap<String, i32>, Vec<String>), KafkaError> {
+        let mut found = std::collections::HashMap::new();
+        let mut errors = Vec::new();
+        if topics.is_empty() {
+            return Ok((found, errors));
+        }
+        if self.client.is_none() {
+            let admin = admin_client(&self.cfg)?;
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_time()
+                .build()
+                .map_err(|e| KafkaError::Unreachable {
+                    bootstrap: self.cfg.bootstrap_servers.clone(),
+                    reason: format!("cannot start a runtime for DescribeConfigs: {e}"),
+                })?;
+            self.client = Some((admin, rt));
+        }
+        let Some((admin, rt)) = &self.client else {
+            return Ok((found, errors));
+        };
+        let specs: Vec<ResourceSpecifier<'_>> =
+            topics.iter().map(|t| ResourceSpecifier::Topic(t)).collect();
+        let opts = AdminOptions::new().request_timeout(Some(timeout));
+        let results = rt
+            .block_on(admin.describe_configs(&specs, &opts))
+            .map_err(KafkaError::client("describing topic configs"))?;
+        for (topic, r) in topics.iter().zip(results) {
+            match r {
+                Ok(res) => {
+                    let value = res
+                        .get("min.insync.replicas")
+                        .and_then(|e| e.value.as_deref())
+                        .and_then(|v| v.parse().ok());
+                    if let Some(v) = value {
+                        found.insert(topic.to_string(), v);
+                    }
+                }
+                Err(code) => errors.push(format!("min.insync.replicas of {topic}: {code}")),
+            }
+        }
+        Ok((found, errors))
+    }
 }

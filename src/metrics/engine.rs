@@ -2,20 +2,20 @@
 //! commands show. All state is bounded: per-key state of topics, partitions and
 //! groups that vanish from the cluster is dropped, and histories are ring buffers.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use serde::Serialize;
 
 use super::distribution::{distribution, Distribution};
+use super::health::{brokers_down, offline_replicas, partition_problem, PartitionProblem};
 use super::history::Ring;
 use super::lag::{eta, partition_lag, time_lag_secs, Eta};
 use super::rate::{CounterRate, Sample};
 use super::status::{partition_status, LagPoint, LagStatus};
 use crate::config::LagConfig;
-use crate::kafka::admin::GroupState;
-use crate::kafka::admin::MemberDescription;
-use crate::kafka::snapshot::{BrokerInfo, ClusterSnapshot, PartitionInfo};
+use crate::kafka::admin::{GroupState, GroupType, MemberDescription};
+use crate::kafka::snapshot::{BrokerInfo, ClusterSnapshot, GroupOffset, PartitionInfo};
 
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
@@ -48,6 +48,8 @@ pub struct ClusterMetrics {
     pub brokers: Vec<BrokerInfo>,
     pub topics: Vec<TopicMetrics>,
     pub groups: Vec<GroupMetrics>,
+    /// Brokers that hold replicas but are missing from the broker list (down).
+    pub brokers_down: Vec<i32>,
     pub errors: Vec<String>,
 }
 
@@ -62,6 +64,12 @@ pub struct TopicMetrics {
     /// Recent rates, oldest first, for a sparkline.
     pub rate_history: Vec<f64>,
     pub under_replicated: usize,
+    /// Partitions with fewer in-sync replicas than `min.insync.replicas`.
+    pub under_min_isr: usize,
+    /// Partitions without a leader.
+    pub offline: usize,
+    /// `None`: not read (every partition fully replicated) or unknown.
+    pub min_insync_replicas: Option<i32>,
     pub distribution: Distribution,
     pub partitions: Vec<PartitionMetrics>,
     pub error: Option<String>,
@@ -78,6 +86,10 @@ pub struct PartitionMetrics {
     pub messages: Option<i64>,
     pub rate: Option<f64>,
     pub under_replicated: bool,
+    /// Replicas on brokers that are down.
+    pub offline_replicas: Vec<i32>,
+    /// The worst thing wrong with the partition, if anything.
+    pub problem: Option<PartitionProblem>,
     pub error: Option<String>,
 }
 
@@ -85,8 +97,13 @@ pub struct PartitionMetrics {
 pub struct GroupMetrics {
     pub group_id: String,
     pub state: Option<GroupState>,
+    /// The group's protocol; `None` when it could not be described.
+    pub group_type: Option<GroupType>,
     /// `None`: the cluster could not tell.
     pub members: Option<usize>,
+    /// The members with what each owns (and, for consumer-protocol groups, what
+    /// each should own); empty when unknown.
+    pub member_details: Vec<MemberDescription>,
     pub total_lag: u64,
     pub max_lag: u64,
     /// Committed offsets per second over all partitions.
@@ -208,11 +225,14 @@ impl MetricsEngine {
             brokers: snap.brokers.clone(),
             topics: Vec::new(),
             groups: Vec::new(),
+            brokers_down: Vec::new(),
             errors: snap.errors.clone(),
         };
         if !snap.connected {
             return out;
         }
+        out.brokers_down = brokers_down(&snap.brokers, &snap.topics);
+        let live: std::collections::BTreeSet<i32> = snap.brokers.iter().map(|b| b.id).collect();
         self.generation += 1;
         let generation = self.generation;
         let now = snap.mono_ms;
@@ -250,6 +270,13 @@ impl MetricsEngine {
                     messages: p.messages(),
                     rate,
                     under_replicated: p.under_replicated(),
+                    offline_replicas: offline_replicas(&p.replicas, &live),
+                    problem: partition_problem(
+                        p.leader,
+                        &p.replicas,
+                        &p.isr,
+                        t.min_insync_replicas,
+                    ),
                     error: p.error.clone(),
                 });
             }
@@ -280,6 +307,15 @@ impl MetricsEngine {
                 rate: topic_rate,
                 rate_history: ts.rates.to_vec(),
                 under_replicated: partitions.iter().filter(|p| p.under_replicated).count(),
+                under_min_isr: partitions
+                    .iter()
+                    .filter(|p| p.problem == Some(PartitionProblem::UnderMinIsr))
+                    .count(),
+                offline: partitions
+                    .iter()
+                    .filter(|p| p.problem == Some(PartitionProblem::Offline))
+                    .count(),
+                min_insync_replicas: t.min_insync_replicas,
                 distribution: distribution(&loads),
                 partitions,
                 error: t.error.clone(),
@@ -304,9 +340,25 @@ impl MetricsEngine {
                 .flatten()
                 .flat_map(|m| m.assignment.iter().map(move |(t, p)| ((t.as_str(), *p), m)))
                 .collect();
-            let mut rows = Vec::with_capacity(g.offsets.len());
+            // As kafka-consumer-groups does, an assigned partition without a
+            // committed offset is a row too (CURRENT-OFFSET and LAG unknown).
+            let committed: HashSet<(&str, i32)> = g
+                .offsets
+                .iter()
+                .map(|o| (o.topic.as_str(), o.partition))
+                .collect();
+            let uncommitted: Vec<GroupOffset> = owners
+                .keys()
+                .filter(|k| !committed.contains(*k))
+                .map(|&(topic, partition)| GroupOffset {
+                    topic: topic.to_string(),
+                    partition,
+                    committed: None,
+                })
+                .collect();
+            let mut rows = Vec::with_capacity(g.offsets.len() + uncommitted.len());
             let (mut consume, mut produce): (Option<f64>, Option<f64>) = (None, None);
-            for o in &g.offsets {
+            for o in g.offsets.iter().chain(&uncommitted) {
                 let part = partitions.get(&(o.topic.as_str(), o.partition));
                 let log_end = part.and_then(|p| p.high);
                 let lag = partition_lag(o.committed, log_end);
@@ -388,7 +440,9 @@ impl MetricsEngine {
             out.groups.push(GroupMetrics {
                 group_id: g.group_id.clone(),
                 state: g.state,
+                group_type: g.group_type,
                 members: g.members.as_ref().map(Vec::len),
+                member_details: g.members.clone().unwrap_or_default(),
                 total_lag,
                 max_lag: rows.iter().filter_map(|r| r.lag).max().unwrap_or(0),
                 consume_rate: consume,
@@ -416,8 +470,7 @@ impl MetricsEngine {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kafka::admin::MemberDescription;
-    use crate::kafka::snapshot::{GroupInfo, GroupOffset, PartitionInfo, TopicInfo};
+    use crate::kafka::snapshot::{GroupInfo, TopicInfo};
 
     fn snap(mono_ms: u64, highs: &[i64], committed: &[Option<i64>]) -> ClusterSnapshot {
         ClusterSnapshot {
@@ -443,11 +496,13 @@ mod tests {
             groups: vec![GroupInfo {
                 group_id: "g".into(),
                 state: Some(GroupState::Stable),
+                group_type: Some(GroupType::Classic),
                 members: Some(vec![MemberDescription {
                     member_id: "m-1".into(),
                     client_id: "c-1".into(),
                     host: "/10.0.0.1".into(),
                     assignment: vec![("t".into(), 0)],
+                    target_assignment: None,
                 }]),
                 offsets: committed
                     .iter()
@@ -468,6 +523,39 @@ mod tests {
         let mut lag = LagConfig::default();
         lag.groups.insert("g".into(), 25);
         MetricsEngine::new(EngineConfig::for_interval(Duration::from_secs(1)), lag)
+    }
+
+    #[test]
+    fn assigned_partitions_without_a_commit_are_rows() {
+        let mut e = engine();
+        // m-1 owns partition 0, which has no committed offset; 1 has one, unowned.
+        let mut s = snap(0, &[100, 50], &[None, Some(40)]);
+        s.groups[0].offsets.remove(0);
+        let m = e.ingest(&s);
+        let g = &m.groups[0];
+        let rows: Vec<_> = g
+            .rows
+            .iter()
+            .map(|r| {
+                (
+                    r.partition,
+                    r.current_offset,
+                    r.log_end_offset,
+                    r.lag,
+                    r.consumer_id.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                (0, None, Some(100), None, Some("m-1")),
+                (1, Some(40), Some(50), Some(10), None)
+            ]
+        );
+        assert_eq!(g.total_lag, 10);
+        assert_eq!(g.member_details.len(), 1);
+        assert_eq!(g.group_type, Some(GroupType::Classic));
     }
 
     #[test]

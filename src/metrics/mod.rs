@@ -3,6 +3,7 @@
 
 pub mod distribution;
 pub mod engine;
+pub mod health;
 pub mod history;
 pub mod lag;
 pub mod rate;
@@ -11,4 +12,5 @@ pub mod status;
 pub use engine::{
     ClusterMetrics, GroupMetrics, GroupPartitionRow, MetricsEngine, PartitionMetrics, TopicMetrics,
 };
+pub use health::PartitionProblem;
 pub use status::LagStatus;

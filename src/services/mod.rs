@@ -168,8 +168,7 @@ pub struct ServicesOptions {
     pub poll_timeout: Duration,
     /// librdkafka `session.timeout.ms` (unless set with `-X`).
     pub session_timeout: Duration,
-    /// librdkafka `max.poll.interval.ms` (unless set with `-X`). On tansu this is also
-    /// how long a new member waits while a killed member is still registered.
+    /// librdkafka `max.poll.interval.ms` (unless set with `-X`).
     pub max_poll_interval: Duration,
     /// How long a read of a message not yet indexed keeps waiting for its created
     /// event before it is dead-lettered.

@@ -13,7 +13,7 @@
 //! commits, and closes the consumer, which leaves the group.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
@@ -253,11 +253,6 @@ impl DlqProducer {
 struct Membership {
     /// The partitions assigned now.
     parts: Mutex<Vec<(String, i32)>>,
-    /// True between an assignment and the next revocation: the member is in a stable
-    /// generation of the group, not in the middle of a join.
-    joined: AtomicBool,
-    /// Assignments received so far (each completed rebalance adds one).
-    generation: AtomicU64,
 }
 
 type Assignment = Arc<Membership>;
@@ -280,11 +275,8 @@ impl ConsumerContext for ServiceContext {
                     .collect();
                 tracing::info!(service = service_id(self.service), ?parts, "assigned");
                 *lock(&self.assigned.parts) = parts;
-                self.assigned.joined.store(true, Ordering::SeqCst);
-                self.assigned.generation.fetch_add(1, Ordering::SeqCst);
             }
             Rebalance::Revoke(_) => {
-                self.assigned.joined.store(false, Ordering::SeqCst);
                 lock(&self.assigned.parts).clear();
             }
             Rebalance::Error(e) => {
@@ -306,35 +298,14 @@ struct Running {
 }
 
 impl Running {
-    /// Stops the members one at a time: each leaves the group only after the others
-    /// have rejoined following the previous leave.
-    ///
-    /// Why: tansu 0.6 keeps a departed *leader* as the leader of a forming group. When
-    /// two members leave at once and the leader's LeaveGroup arrives second, the group
-    /// stays "forming" with a leader that is gone, and the next member to join waits
-    /// the whole rebalance timeout (`max.poll.interval.ms`). Leaving one by one, from
-    /// a settled generation each time, never leaves such a group behind. On Kafka it
-    /// costs about one heartbeat interval per extra member.
-    fn stop(self, grace: Duration) {
-        let mut members = self.members.into_iter();
-        while let Some(m) = members.next() {
-            let rest: Vec<&Member> = members.as_slice().iter().collect();
-            let before: Vec<u64> = rest
-                .iter()
-                .map(|r| r.membership.generation.load(Ordering::SeqCst))
-                .collect();
+    /// Stops every member at once: each finishes its batch, commits and leaves the
+    /// group; returns when all have.
+    fn stop(self) {
+        for m in &self.members {
             m.stop.store(true, Ordering::SeqCst);
+        }
+        for m in self.members {
             let _ = m.thread.join();
-            let deadline = Instant::now() + grace;
-            while Instant::now() < deadline
-                && !rest.iter().zip(&before).all(|(r, &g)| {
-                    r.thread.is_finished()
-                        || (r.membership.generation.load(Ordering::SeqCst) > g
-                            && r.membership.joined.load(Ordering::SeqCst))
-                })
-            {
-                std::thread::sleep(Duration::from_millis(20));
-            }
         }
     }
 }
@@ -609,18 +580,7 @@ fn run_consumer(
 
     let c = shared.counters(s);
     let mut backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(5));
-    // Closing in the middle of a join leaves a member the broker may keep (tansu does,
-    // and then makes the next member wait max.poll.interval.ms): on stop, keep polling
-    // until the rebalance in progress has completed, for at most the session timeout.
-    let grace = shared.opts.session_timeout.max(Duration::from_secs(1));
-    let mut stop_seen: Option<Instant> = None;
-    loop {
-        if stop.load(Ordering::Relaxed) {
-            let since = *stop_seen.get_or_insert_with(Instant::now);
-            if assigned.joined.load(Ordering::SeqCst) || since.elapsed() >= grace {
-                break;
-            }
-        }
+    while !stop.load(Ordering::Relaxed) {
         let batch = poll_batch(&consumer, shared, s);
         if batch.is_empty() {
             continue;
@@ -899,7 +859,7 @@ impl ServicesHandle {
                     membership,
                 }),
                 Err(e) => {
-                    Running { members }.stop(self.grace());
+                    Running { members }.stop();
                     return Err(ServicesError::Thread(e));
                 }
             }
@@ -910,18 +870,13 @@ impl ServicesHandle {
         Ok(())
     }
 
-    fn grace(&self) -> Duration {
-        self.shared.opts.session_timeout.max(Duration::from_secs(1))
-    }
-
     /// Stops a service: its consumers finish their batch, commit and leave the group,
-    /// one after the other (see `Running::stop`). Blocks until they have: about a
-    /// poll timeout plus a batch, plus a heartbeat interval per extra consumer.
+    /// all at once. Blocks until they have: about a poll timeout plus a batch.
     pub fn stop_service(&self, s: ServiceName) {
         let r = lock(&self.running).remove(&s);
         if let Some(r) = r {
             lock(&self.shared.running).remove(&s);
-            r.stop(self.grace());
+            r.stop();
             tracing::info!(service = service_id(s), "service stopped");
         }
     }
@@ -933,10 +888,9 @@ impl ServicesHandle {
             .into_iter()
             .collect();
         lock(&self.shared.running).clear();
-        let grace = self.grace();
         std::thread::scope(|scope| {
             for (_, r) in all {
-                scope.spawn(move || r.stop(grace));
+                scope.spawn(move || r.stop());
             }
         });
         if let Some((stop, t)) = lock(&self.maintenance).take() {

@@ -36,11 +36,12 @@ use crate::events::{EventKind, MessageEvent};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("{path}: {source}")]
+    /// The reason is in the message, not a source: rusqlite's source is SQLite's
+    /// code for the same reason, which would repeat it in other words.
+    #[error("{path}: {}", sqlite_reason(.error, .path))]
     Sqlite {
         path: String,
-        #[source]
-        source: rusqlite::Error,
+        error: rusqlite::Error,
     },
     #[error("{0}: cannot create the directory: {1}")]
     Dir(String, std::io::Error),
@@ -56,12 +57,22 @@ pub enum StoreError {
     },
 }
 
+/// SQLite's message without the path it appends to open errors (the path leads
+/// the line already).
+fn sqlite_reason(e: &rusqlite::Error, path: &str) -> String {
+    let text = e.to_string();
+    match text.strip_suffix(path).and_then(|t| t.strip_suffix(": ")) {
+        Some(t) if !t.is_empty() => t.to_string(),
+        _ => text,
+    }
+}
+
 impl StoreError {
     /// Database busy or locked: worth retrying.
     pub fn is_busy(&self) -> bool {
         match self {
             StoreError::Sqlite {
-                source: rusqlite::Error::SqliteFailure(e, _),
+                error: rusqlite::Error::SqliteFailure(e, _),
                 ..
             } => matches!(e.code, ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked),
             _ => false,
@@ -268,7 +279,7 @@ impl Store {
         let shown = path.display().to_string();
         let conn = Connection::open(path).map_err(|source| StoreError::Sqlite {
             path: shown.clone(),
-            source,
+            error: source,
         })?;
         Store::setup(conn, shown)
     }
@@ -285,7 +296,7 @@ impl Store {
     pub fn in_memory() -> Result<Store, StoreError> {
         let conn = Connection::open_in_memory().map_err(|source| StoreError::Sqlite {
             path: ":memory:".into(),
-            source,
+            error: source,
         })?;
         Store::setup(conn, ":memory:".into())
     }
@@ -316,7 +327,7 @@ impl Store {
     fn wrap<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T, StoreError> {
         f(&self.conn).map_err(|source| StoreError::Sqlite {
             path: self.path.clone(),
-            source,
+            error: source,
         })
     }
 
@@ -334,7 +345,7 @@ impl Store {
         };
         run(&mut self.conn).map_err(|source| StoreError::Sqlite {
             path: self.path.clone(),
-            source,
+            error: source,
         })
     }
 
@@ -347,7 +358,7 @@ impl Store {
         let path = self.path.clone();
         let err = |source| StoreError::Sqlite {
             path: path.clone(),
-            source,
+            error: source,
         };
         // IMMEDIATE: two processes opening a new store do not both migrate it.
         let tx = self

@@ -10,7 +10,7 @@ use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
 use kaftop::config::LagConfig;
-use kaftop::kafka::admin::{GroupState, MemberDescription};
+use kaftop::kafka::admin::{GroupState, GroupType, MemberDescription};
 use kaftop::kafka::record::{render, RecordView};
 use kaftop::kafka::sampler::{PartitionStart, SamplerEvent, StartAt};
 use kaftop::kafka::snapshot::{
@@ -80,6 +80,7 @@ fn topic(name: &str, partitions: Vec<PartitionInfo>) -> TopicInfo {
         name: name.into(),
         internal: false,
         partitions,
+        min_insync_replicas: None,
         error: None,
     }
 }
@@ -90,6 +91,7 @@ fn member(id: &str, host: &str, topic: &str, parts: &[i32]) -> MemberDescription
         client_id: format!("{}-client", id.split('-').next().unwrap_or(id)),
         host: host.into(),
         assignment: parts.iter().map(|p| (topic.to_string(), *p)).collect(),
+        target_assignment: None,
     }
 }
 
@@ -102,6 +104,7 @@ fn group(
     GroupInfo {
         group_id: id.into(),
         state: Some(state),
+        group_type: Some(GroupType::Classic),
         members: Some(members),
         offsets: offsets
             .into_iter()
@@ -255,6 +258,41 @@ pub fn cluster() -> ClusterMetrics {
         m = e.ingest(&snapshot(i));
     }
     m
+}
+
+/// A KIP-848 (consumer-protocol) group caught Reconciling: `orders-a` still owns
+/// all four partitions of `orders` while `orders-b` joined and waits for two of
+/// them; partition 3 has no committed offset yet.
+pub fn reconciling_group_cluster() -> ClusterMetrics {
+    let mut a = member("orders-a-kip848", "/10.0.0.61", "orders", &[0, 1, 2, 3]);
+    a.target_assignment = Some(vec![("orders".into(), 0), ("orders".into(), 1)]);
+    let mut b = member("orders-b-kip848", "/10.0.0.62", "orders", &[]);
+    b.target_assignment = Some(vec![("orders".into(), 2), ("orders".into(), 3)]);
+    let mut g = group(
+        "orders-kip848",
+        GroupState::Reconciling,
+        vec![a, b],
+        (0..3).map(|p| ("orders", p, 40 + p as i64)).collect(),
+    );
+    g.group_type = Some(GroupType::Consumer);
+    let parts: Vec<PartitionInfo> = (0..4)
+        .map(|p| partition(p, &[1, 2, 3], &[1, 2, 3], 50 + p as i64))
+        .collect();
+    let snap = ClusterSnapshot {
+        taken_at_ms: T0_MS,
+        connected: true,
+        cluster_id: Some("kafka-test-cluster".into()),
+        controller: Some(1),
+        brokers: vec![BrokerInfo {
+            id: 1,
+            host: "kafka-1".into(),
+            port: 9092,
+        }],
+        topics: vec![topic("orders", parts)],
+        groups: vec![g],
+        ..Default::default()
+    };
+    engine().ingest(&snap)
 }
 
 /// A cluster whose one group has `rows` partitions (the render benchmark's shape).

@@ -91,7 +91,7 @@ fn parse_start(args: &[&str], now_ms: i64) -> Result<Option<StartAt>, String> {
         },
         ["since" | "time" | "at", rest @ ..] if !rest.is_empty() => {
             let t = rest.join(" ");
-            StartAt::Timestamp(parse_since(&t, now_ms).ok_or_else(|| {
+            StartAt::since(parse_since(&t, now_ms).ok_or_else(|| {
                 format!("`{t}` is neither a duration (10m) nor a time (2026-11-24T10:15:30Z)")
             })?)
         }

@@ -90,6 +90,25 @@ pub struct Notice {
     pub at_ms: i64,
 }
 
+/// What an error notice is about, which decides what clears it: a later
+/// success of the user's ([`Source::Input`], [`Source::Publish`]), or the
+/// recovery of what failed (the others).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// Something typed or asked for that could not be done.
+    Input,
+    /// A publish or bulk test that failed.
+    Publish,
+    /// A refresh that failed or reported errors.
+    Cluster,
+    /// The live tail.
+    Tail,
+    /// The embedded services.
+    Services,
+    /// A client the dashboard could not create.
+    Io,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Prompt {
     Offset,
@@ -156,6 +175,14 @@ pub struct App {
     pub(crate) publish: PublishState,
     pub(crate) services: ServicesPane,
     pub(crate) notice: Option<Notice>,
+    /// What the notice is about, when it is an error.
+    error_source: Option<Source>,
+    /// Counts notices, so a key knows whether it raised one.
+    notices: u64,
+    /// Set by a key that did something (an action, a command, a prompt).
+    acted: bool,
+    /// Why the dashboard cannot refresh at all (no client could be created).
+    io_error: Option<String>,
     quit: bool,
     dirty: bool,
 }
@@ -200,6 +227,10 @@ impl App {
                 cursor: ListCursor::default(),
             },
             notice: None,
+            error_source: None,
+            notices: 0,
+            acted: false,
+            io_error: None,
             quit: false,
             dirty: true,
             cfg,
@@ -363,14 +394,71 @@ impl App {
             text: text.into(),
             at_ms: self.now_ms,
         });
+        self.error_source = None;
+        self.notices += 1;
     }
 
+    /// An error about what the user typed or asked for.
     fn error(&mut self, text: impl Into<String>) {
+        self.error_from(Source::Input, text);
+    }
+
+    fn error_from(&mut self, source: Source, text: impl Into<String>) {
         self.notice = Some(Notice {
             level: Level::Error,
             text: text.into(),
             at_ms: self.now_ms,
         });
+        self.error_source = Some(source);
+        self.notices += 1;
+    }
+
+    /// What the error notice is about (`None`: no error shown).
+    pub fn error_source(&self) -> Option<Source> {
+        self.notice
+            .as_ref()
+            .filter(|n| n.level == Level::Error)
+            .and(self.error_source)
+    }
+
+    /// Removes the error notice if it is about one of `sources`: they succeeded
+    /// since, so it is old news.
+    fn clear_errors(&mut self, sources: &[Source]) {
+        if self.error_source().is_some_and(|s| sources.contains(&s)) {
+            self.notice = None;
+            self.error_source = None;
+            self.dirty = true;
+        }
+    }
+
+    /// Why no cluster data can be shown yet, once a refresh failed: the reason
+    /// and when it was last tried. `None` while the first refresh is pending or
+    /// after one succeeded.
+    pub fn unreachable_text(&self) -> Option<String> {
+        if self.cluster.is_some() {
+            return None;
+        }
+        let reason =
+            match (&self.io_error, self.connected) {
+                (Some(e), _) => format!("cannot refresh: {e}"),
+                (None, Some(false)) => self.cluster_errors.first().cloned().unwrap_or_else(|| {
+                    format!("cannot reach the cluster at {}", self.cfg.bootstrap)
+                }),
+                _ => return None,
+            };
+        let mut chars = reason.chars();
+        let first: String = chars
+            .next()
+            .map(|c| c.to_uppercase().collect())
+            .unwrap_or_default();
+        let mut text = format!("{first}{}", chars.as_str());
+        if let (None, Some(at)) = (&self.io_error, self.last_attempt_ms) {
+            text.push_str(&format!(
+                "\nLast attempt {}; retrying.",
+                crate::tui::widgets::format::clock(at, self.cfg.utc_offset_secs)
+            ));
+        }
+        Some(text)
     }
 
     // ---- update ----
@@ -421,6 +509,7 @@ impl App {
             Event::Services(snap) => {
                 if !matches!(self.services.status, ServicesStatus::Stopping) {
                     self.services.status = ServicesStatus::Running;
+                    self.clear_errors(&[Source::Services]);
                 }
                 self.services.snapshot = Some(*snap);
                 self.dirty |= self.view == ViewId::Services;
@@ -429,7 +518,7 @@ impl App {
             Event::ServicesStopped(reason) => {
                 self.services.status = match reason {
                     Some(r) => {
-                        self.error(format!("services: {r}"));
+                        self.error_from(Source::Services, format!("services: {r}"));
                         ServicesStatus::Failed(r)
                     }
                     None => {
@@ -445,7 +534,8 @@ impl App {
                 Vec::new()
             }
             Event::IoError(e) => {
-                self.error(e);
+                self.error_from(Source::Io, e.clone());
+                self.io_error = Some(e);
                 self.dirty = true;
                 Vec::new()
             }
@@ -474,12 +564,15 @@ impl App {
             if let Some(first) = m.errors.first() {
                 let more = m.errors.len() - 1;
                 if more > 0 {
-                    self.error(format!("{first} (+{more} more)"));
+                    self.error_from(Source::Cluster, format!("{first} (+{more} more)"));
                 } else {
-                    self.error(first.clone());
+                    self.error_from(Source::Cluster, first.clone());
                 }
             }
             self.cluster_errors = m.errors.clone();
+        }
+        if m.connected && m.errors.is_empty() {
+            self.clear_errors(&[Source::Cluster]);
         }
         if m.connected {
             if was == Some(false) {
@@ -496,15 +589,21 @@ impl App {
         }
         let shown = self.view == ViewId::Messages;
         match event {
-            SamplerEvent::Started(starts) => self.messages.started(&starts),
-            SamplerEvent::Records { records, skipped } => self.messages.push(records, skipped),
+            SamplerEvent::Started(starts) => {
+                self.messages.started(&starts);
+                self.clear_errors(&[Source::Tail]);
+            }
+            SamplerEvent::Records { records, skipped } => {
+                self.messages.push(records, skipped);
+                self.clear_errors(&[Source::Tail]);
+            }
             SamplerEvent::Error(e) => {
                 if self.messages.status == TailStatus::Starting {
                     self.messages.status = TailStatus::Failed(e.clone());
                 } else {
                     self.messages.warning = Some(e.clone());
                 }
-                self.error(format!("tail: {e}"));
+                self.error_from(Source::Tail, format!("tail: {e}"));
                 self.dirty = true;
             }
         }
@@ -552,7 +651,7 @@ impl App {
             }
             Err(e) => {
                 let line = format!("Delivery failed: {e}");
-                self.error(line.clone());
+                self.error_from(Source::Publish, line.clone());
                 self.publish.last = Some(Err(line));
             }
         }
@@ -567,13 +666,17 @@ impl App {
             Ok(r) => {
                 (b.delivered, b.failed) = (r.delivered, r.failed);
                 let line = r.summary_line();
-                if r.failed > 0 {
-                    self.error(format!("{line}; {} failed", r.failed));
+                if r.failed + r.unconfirmed > 0 {
+                    let mut msg = format!("{line}; {} failed", r.failed + r.unconfirmed);
+                    if let Some(cause) = r.cause.first() {
+                        msg.push_str(&format!(" ({cause})"));
+                    }
+                    self.error_from(Source::Publish, msg);
                 } else {
                     self.info(line);
                 }
             }
-            Err(e) => self.error(format!("bulk test failed: {e}")),
+            Err(e) => self.error_from(Source::Publish, format!("bulk test failed: {e}")),
         }
         if let Some(b) = self.publish.bulk.as_mut() {
             b.outcome = Some(result);
@@ -583,7 +686,19 @@ impl App {
 
     // ---- keys ----
 
+    /// A key; an action, command or prompt it carries out without raising a
+    /// notice clears the error of an earlier one.
     fn on_key(&mut self, key: KeyEvent) -> Vec<Command> {
+        let notices = self.notices;
+        self.acted = false;
+        let cmds = self.handle_key(key);
+        if self.acted && self.notices == notices {
+            self.clear_errors(&[Source::Input, Source::Publish]);
+        }
+        cmds
+    }
+
+    fn handle_key(&mut self, key: KeyEvent) -> Vec<Command> {
         // Ctrl-C always quits, whatever has the keys.
         if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
             self.quit = true;
@@ -591,7 +706,10 @@ impl App {
         }
         match std::mem::replace(&mut self.mode, Mode::Normal) {
             Mode::Normal => match self.cfg.keymap.action(self.view.scope(), &key) {
-                Some(a) => self.apply(a),
+                Some(a) => {
+                    self.acted = true;
+                    self.apply(a)
+                }
                 None => Vec::new(),
             },
             Mode::Help { scroll } => {
@@ -626,7 +744,10 @@ impl App {
             KeyCode::Esc => Vec::new(),
             KeyCode::Backspace if line.text().is_empty() => Vec::new(),
             KeyCode::Enter => match command_line::parse(line.text(), self.now_ms) {
-                Ok(cmd) => self.run_line(cmd),
+                Ok(cmd) => {
+                    self.acted = true;
+                    self.run_line(cmd)
+                }
                 Err(e) => {
                     self.error(e);
                     Vec::new()
@@ -750,13 +871,16 @@ impl App {
                         .map(StartAt::Offset)
                         .map_err(|_| format!("`{text}` is not an offset (negative: from the end)")),
                     Prompt::Time => crate::kafka::sampler::parse_since(&text, self.now_ms)
-                        .map(StartAt::Timestamp)
+                        .map(StartAt::since)
                         .ok_or_else(|| {
                             format!("`{text}` is neither a duration (10m) nor a time (2026-11-24T10:15:30Z)")
                         }),
                 };
                 match start {
-                    Ok(s) => self.restart_tail(s),
+                    Ok(s) => {
+                        self.acted = true;
+                        self.restart_tail(s)
+                    }
                     Err(e) => {
                         self.error(e);
                         Vec::new()

@@ -5,7 +5,8 @@
 use crate::cli::parse_rate;
 use crate::config::validate_topic_name;
 use crate::events::{
-    EventKind, EventTime, MessageCreatedEvent, MessageDeletedEvent, MessageEvent, MessageReadEvent,
+    validation, EventKind, EventTime, MessageCreatedEvent, MessageDeletedEvent, MessageEvent,
+    MessageReadEvent,
 };
 use crate::kafka::bulk::{BulkReport, BulkSpec, BulkType};
 use crate::tui::command::Command;
@@ -223,15 +224,14 @@ impl Form {
 pub fn check(kind: FieldKind, text: &str, topics: Option<&[String]>) -> Result<(), String> {
     let t = text.trim();
     match kind {
-        FieldKind::Id => match t.parse::<i64>() {
-            Ok(v) if v > 0 => Ok(()),
-            Ok(_) => Err("must be greater than 0".into()),
-            Err(_) if t.is_empty() => Err("required".into()),
-            Err(_) => Err(format!("`{t}` is not an integer")),
-        },
-        FieldKind::Content if text.is_empty() => Err("required".into()),
-        FieldKind::Content => Ok(()),
-        FieldKind::Time => parse_time(t).map(|_| ()),
+        // The event fields follow the core's rules, as the CLI does.
+        FieldKind::Id => validation::id(text).map(|_| ()).map_err(|e| e.to_string()),
+        FieldKind::Content => validation::content(text)
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
+        FieldKind::Time => validation::time(text)
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
         FieldKind::Topic => {
             validate_topic_name(t)?;
             match topics {
@@ -254,13 +254,6 @@ pub fn check(kind: FieldKind, text: &str, topics: Option<&[String]>) -> Result<(
         FieldKind::Choice(options) if options.contains(&t) => Ok(()),
         FieldKind::Choice(options) => Err(format!("one of {}", options.join(", "))),
     }
-}
-
-fn parse_time(t: &str) -> Result<Option<EventTime>, String> {
-    if t.eq_ignore_ascii_case("now") {
-        return Ok(None);
-    }
-    EventTime::parse(t).map(Some)
 }
 
 fn parse_optional_rate(t: &str) -> Result<Option<f64>, String> {
@@ -352,13 +345,12 @@ pub fn build(
     next_id: i64,
 ) -> Result<Request, String> {
     let id = |name: &str| -> Result<i64, String> {
-        form.text(name)
-            .trim()
-            .parse()
-            .map_err(|_| format!("{name} is not an integer"))
+        validation::id(form.text(name)).map_err(|e| format!("{name}: {e}"))
     };
     let time = |name: &str| -> Result<EventTime, String> {
-        Ok(parse_time(form.text(name).trim())?.unwrap_or(now))
+        validation::time(form.text(name))
+            .map(|w| w.or(now))
+            .map_err(|e| format!("{name}: {e}"))
     };
     let event = |event: MessageEvent| Request::Event {
         topic: topics.for_kind(event.kind()).to_string(),
@@ -369,7 +361,8 @@ pub fn build(
             message_id: id("messageId")?,
             sender_id: id("senderId")?,
             receiver_id: id("receiverId")?,
-            content: form.text("content").to_string(),
+            content: validation::content(form.text("content"))
+                .map_err(|e| format!("content: {e}"))?,
             created_at: time("createdAt")?,
         })),
         FormKind::Read => event(MessageEvent::Read(MessageReadEvent {

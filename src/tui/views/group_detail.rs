@@ -1,13 +1,16 @@
 //! One group's partitions as `kafka-consumer-groups --describe` shows them:
 //! TOPIC PARTITION CURRENT-OFFSET LOG-END-OFFSET LAG CONSUMER-ID HOST CLIENT-ID,
-//! with each partition's status.
+//! with each partition's status; below them the members with what each owns
+//! (and, in a consumer-protocol group, what each should own).
 
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row};
+use ratatui::widgets::{Cell, Paragraph, Row, Table};
 use ratatui::Frame;
 
 use super::{placeholder, view_block};
+use crate::kafka::admin::GroupType;
+use crate::kafka::snapshot::assignment_cell;
 use crate::metrics::GroupMetrics;
 use crate::tui::app::App;
 use crate::tui::widgets::table::{self, right, Column};
@@ -17,17 +20,26 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     let name = app.group_name.clone().unwrap_or_default();
     let Some(g) = app.current_group() else {
         let text = if app.cluster.is_none() {
-            "Waiting for the first refresh …".to_string()
+            app.unreachable_text()
+                .unwrap_or_else(|| "Waiting for the first refresh …".into())
         } else {
             format!("Group `{name}` has no committed offsets on the cluster.")
         };
         return placeholder(f, area, view_block(format!("Group {name}"), ""), &text);
     };
     let summary_h = if area.height >= 10 { 2 } else { 0 };
-    let [summary, rest] =
-        Layout::vertical([Constraint::Length(summary_h), Constraint::Min(0)]).areas(area);
+    let members_h = members_height(area.height, g.member_details.len());
+    let [summary, rest, members] = Layout::vertical([
+        Constraint::Length(summary_h),
+        Constraint::Min(0),
+        Constraint::Length(members_h),
+    ])
+    .areas(area);
     if summary_h > 0 {
         draw_summary(f, summary, g);
+    }
+    if members_h > 0 {
+        draw_members(f, members, g);
     }
     let rows = app.visible_group_rows();
     let columns = [
@@ -86,8 +98,9 @@ fn draw_summary(f: &mut Frame, area: Rect, g: &GroupMetrics) {
         Line::from(vec![
             Span::styled(format!(" {} ", g.group_id), theme::title()),
             Span::raw(format!(
-                " {} · {} members · ",
+                " {} · {} · {} members · ",
                 g.state.map_or("unknown", |s| s.as_str()),
+                g.group_type.map_or("unknown", |t| t.as_str()),
                 g.members.map_or_else(|| "?".into(), |m| m.to_string())
             )),
             Span::styled(g.status.as_str(), theme::status(g.status)),
@@ -115,4 +128,70 @@ fn draw_summary(f: &mut Frame, area: Rect, g: &GroupMetrics) {
         )),
     ];
     f.render_widget(Paragraph::new(lines), area);
+}
+
+/// Rows of the members pane: header and borders plus one per member, at most a
+/// third of the view; none on small screens or without members.
+fn members_height(area_h: u16, members: usize) -> u16 {
+    if members == 0 || area_h < 16 {
+        return 0;
+    }
+    (members as u16).saturating_add(3).min(area_h / 3)
+}
+
+fn draw_members(f: &mut Frame, area: Rect, g: &GroupMetrics) {
+    let consumer = g.group_type == Some(GroupType::Consumer);
+    let shown = area.height.saturating_sub(3) as usize;
+    let more = g.member_details.len().saturating_sub(shown);
+    let title = if more > 0 {
+        format!("Members ({}, {more} not shown)", g.member_details.len())
+    } else {
+        format!("Members ({})", g.member_details.len())
+    };
+    let mut header = vec![
+        Cell::from("CONSUMER-ID"),
+        Cell::from("HOST"),
+        Cell::from("CLIENT-ID"),
+        right("#PARTITIONS"),
+        Cell::from("ASSIGNMENT"),
+    ];
+    let mut widths = vec![
+        Constraint::Fill(3),
+        Constraint::Length(15),
+        Constraint::Fill(2),
+        Constraint::Length(11),
+        Constraint::Fill(3),
+    ];
+    if consumer {
+        header.push(Cell::from("TARGET-ASSIGNMENT"));
+        widths.push(Constraint::Fill(3));
+    }
+    let rows = g.member_details.iter().take(shown).map(|m| {
+        let mut cells = vec![
+            Cell::from(m.member_id.clone()),
+            Cell::from(m.host.clone()),
+            Cell::from(m.client_id.clone()),
+            right(m.assignment.len().to_string()),
+            Cell::from(assignment_cell(&m.assignment)),
+        ];
+        if consumer {
+            let target = m
+                .target_assignment
+                .as_deref()
+                .map_or_else(|| "-".into(), assignment_cell);
+            // A member still converging on its target is what keeps the group
+            // Reconciling.
+            let style = if m.is_reconciling() {
+                theme::warn()
+            } else {
+                theme::dim()
+            };
+            cells.push(Cell::from(target).style(style));
+        }
+        Row::new(cells)
+    });
+    let table = Table::new(rows, widths)
+        .header(Row::new(header).style(theme::header_row()))
+        .block(view_block(title, ""));
+    f.render_widget(table, area);
 }

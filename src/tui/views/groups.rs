@@ -1,4 +1,4 @@
-//! Consumer groups: state, members, total lag with its trend, time lag, ETA and
+//! Consumer groups: type (protocol), state, members, total lag with its trend, time lag, ETA and
 //! the lag status in colour; groups over their lag threshold are marked `!`.
 
 use ratatui::layout::{Constraint, Rect};
@@ -10,7 +10,7 @@ use crate::tui::app::App;
 use crate::tui::widgets::table::{self, right, Column};
 use crate::tui::widgets::{format, spark, theme};
 
-const FIXED: u16 = 20 + 8 + 14 + 9 + 15 + 7;
+const FIXED: u16 = 20 + 9 + 8 + 14 + 9 + 15 + 7;
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     let groups = app.visible_groups();
@@ -19,7 +19,10 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         &app.groups.filter,
     );
     let Some(cluster) = &app.cluster else {
-        return placeholder(f, area, block, "Waiting for the first refresh …");
+        let text = app
+            .unreachable_text()
+            .unwrap_or_else(|| "Waiting for the first refresh …".into());
+        return placeholder(f, area, block, &text);
     };
     if cluster.groups.is_empty() {
         return placeholder(
@@ -34,6 +37,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     let columns = [
         Column::left("GROUP", Constraint::Min(16)),
         Column::left("STATE", Constraint::Length(19)),
+        Column::left("TYPE", Constraint::Length(8)),
         Column::right("MEMBERS", Constraint::Length(7)),
         Column::right("LAG", Constraint::Length(13)),
         Column::left("LAG TREND", Constraint::Length(spark_w as u16)),
@@ -63,6 +67,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
             Row::new(vec![
                 Cell::from(g.group_id.clone()),
                 state,
+                Cell::from(g.group_type.map_or("-", |t| t.as_str())),
                 right(g.members.map_or_else(|| "-".into(), |m| m.to_string())),
                 lag,
                 Cell::from(spark::sparkline_u(&g.lag_history, spark_w)).style(theme::accent()),

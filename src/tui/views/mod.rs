@@ -84,6 +84,10 @@ fn draw_header(f: &mut Frame, area: Rect, app: &App) {
                 "{n} broker{}{first}",
                 if n == 1 { "" } else { "s" }
             )));
+            if !c.brokers_down.is_empty() {
+                spans.push(sep());
+                spans.push(Span::styled(brokers_down(&c.brokers_down), theme::danger()));
+            }
         }
         None => spans.push(Span::raw(app.cfg.bootstrap.clone())),
     }
@@ -101,6 +105,13 @@ fn draw_header(f: &mut Frame, area: Rect, app: &App) {
         )));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// "✗ broker 3 down", "✗ brokers 2,3 down".
+fn brokers_down(ids: &[i32]) -> String {
+    let list = ids.iter().map(i32::to_string).collect::<Vec<_>>().join(",");
+    let s = if ids.len() == 1 { "" } else { "s" };
+    format!("✗ broker{s} {list} down")
 }
 
 fn draw_tabs(f: &mut Frame, area: Rect, app: &App) {

@@ -168,11 +168,8 @@ fn draw_result(f: &mut Frame, area: Rect, app: &App) {
                     Line::from(Span::styled(r.summary_line(), theme::ok())),
                     Line::from(r.latency_line()),
                 ];
-                for (reason, n) in &r.errors {
-                    v.push(Line::from(Span::styled(
-                        format!("Failed: {n} events: {reason}"),
-                        theme::danger(),
-                    )));
+                for line in r.failure_lines() {
+                    v.push(Line::from(Span::styled(line, theme::danger())));
                 }
                 v
             }

@@ -24,7 +24,8 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     let name = app.topic_name.clone().unwrap_or_default();
     let Some(t) = app.current_topic() else {
         let text = if app.cluster.is_none() {
-            "Waiting for the first refresh …".to_string()
+            app.unreachable_text()
+                .unwrap_or_else(|| "Waiting for the first refresh …".into())
         } else {
             format!("Topic `{name}` is not on the cluster (any more).")
         };
@@ -75,7 +76,11 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
             };
             let row = Row::new(vec![
                 right(p.id.to_string()),
-                right(p.leader.to_string()),
+                right(if p.leader < 0 {
+                    "none".to_string()
+                } else {
+                    p.leader.to_string()
+                }),
                 Cell::from(ids(&p.replicas)),
                 Cell::from(ids(&p.isr)),
                 right(format::opt_count(p.messages)),
@@ -94,11 +99,18 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
 
 fn draw_summary(f: &mut Frame, area: Rect, t: &TopicMetrics) {
     let d = &t.distribution;
-    let urp = if t.under_replicated > 0 {
-        Span::styled(
-            format!("{} under-replicated", t.under_replicated),
-            theme::danger(),
-        )
+    let urp = if t.under_replicated > 0 || t.offline > 0 {
+        let mut text = format!("{} under-replicated", t.under_replicated);
+        if t.under_min_isr > 0 {
+            text.push_str(&format!(", {} under min ISR", t.under_min_isr));
+            if let Some(m) = t.min_insync_replicas {
+                text.push_str(&format!(" ({m})"));
+            }
+        }
+        if t.offline > 0 {
+            text.push_str(&format!(", {} offline", t.offline));
+        }
+        Span::styled(text, theme::danger())
     } else {
         Span::styled("all in sync", theme::ok())
     };

@@ -17,7 +17,9 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     let topics = app.visible_topics();
     let block = view_block(format!("Topics ({})", topics.len()), &app.topics.filter);
     if app.cluster.is_none() {
-        let text = format!("Waiting for the first refresh from {} …", app.cfg.bootstrap);
+        let text = app.unreachable_text().unwrap_or_else(|| {
+            format!("Waiting for the first refresh from {} …", app.cfg.bootstrap)
+        });
         return placeholder(f, area, block, &text);
     }
     let spare = area.width.saturating_sub(FIXED + 2);
