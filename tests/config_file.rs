@@ -353,16 +353,28 @@ fn unknown_librdkafka_properties_are_named_by_config_check() {
         )
     );
 
-    let out = kaftop()
-        .args(["config", "check", "-X", "foo=bar"])
-        .env("KAFTOP_CONFIG", "/dev/null")
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    assert_eq!(
-        String::from_utf8(out.stderr).unwrap(),
-        "kaftop: error: -X foo: unknown librdkafka property `foo`\n"
-    );
+    // The same before any command connects (nothing listens on port 1), and before
+    // the dashboard starts.
+    for args in [
+        &["config", "check", "-X", "foo=bar"][..],
+        &["-b", "127.0.0.1:1", "-X", "foo=bar", "topics"],
+        &["-b", "127.0.0.1:1", "-X", "foo=bar", "lag", "--json"],
+        &["-b", "127.0.0.1:1", "-X", "foo=bar"],
+    ] {
+        let out = kaftop()
+            .args(args)
+            .env("KAFTOP_CONFIG", "/dev/null")
+            .timeout(std::time::Duration::from_secs(15))
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{args:?}");
+        assert_eq!(
+            String::from_utf8(out.stderr).unwrap(),
+            "kaftop: error: -X foo: unknown librdkafka property `foo`\n",
+            "{args:?}"
+        );
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
 
     // A value librdkafka refuses: the property is named, the value is not echoed.
     let out = kaftop()
