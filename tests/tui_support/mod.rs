@@ -275,8 +275,9 @@ pub fn reconciling_group_cluster() -> ClusterMetrics {
         (0..3).map(|p| ("orders", p, 40 + p as i64)).collect(),
     );
     g.group_type = Some(GroupType::Consumer);
+    // One broker, so one replica each (more would read as brokers down).
     let parts: Vec<PartitionInfo> = (0..4)
-        .map(|p| partition(p, &[1, 2, 3], &[1, 2, 3], 50 + p as i64))
+        .map(|p| partition(p, &[1], &[1], 50 + p as i64))
         .collect();
     let snap = ClusterSnapshot {
         taken_at_ms: T0_MS,
