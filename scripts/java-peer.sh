@@ -76,7 +76,7 @@ build() {
         classpath >"$tmp/classpath"
         find "$PEER/src/main/java" -name '*.java' >"$tmp/sources"
         log "compiling $PEER"
-        javac -encoding UTF-8 --release 17 -Xlint:all,-deprecation,-removal -Werror \
+        javac -encoding UTF-8 --release 17 -Xlint:cast,divzero,empty,fallthrough,finally,overrides,rawtypes,unchecked,varargs -Werror \
             -cp "$(<"$tmp/classpath")" -d "$tmp/classes" @"$tmp/sources" >&2 ||
             die "javac failed"
         rm -rf "$dir"

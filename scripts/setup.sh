@@ -15,7 +15,12 @@ done
 # A JDK and Maven may come from outside Debian (an SDK manager); any on PATH will do.
 java_major() { java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n 1; }
 if ! command -v javac >/dev/null || (($(java_major) < 17)); then
-    missing+=(openjdk-17-jdk-headless)
+    # Debian 12 has openjdk-17; later releases only newer JDKs, as default-jdk.
+    if apt-cache show openjdk-17-jdk-headless >/dev/null 2>&1; then
+        missing+=(openjdk-17-jdk-headless)
+    else
+        missing+=(default-jdk-headless)
+    fi
 fi
 command -v mvn >/dev/null || missing+=(maven)
 if ((${#missing[@]})); then

@@ -35,6 +35,7 @@ set -euo pipefail
 KAFKA_VERSION=4.1.1
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 POM=$ROOT/scripts/kafka/pom.xml
+TOOLS_LOG4J=$ROOT/scripts/kafka/tools-log4j2.properties
 STATE_DIR=${KAFTOP_BROKER_DIR:-${TMPDIR:-/tmp}/kaftop-test-broker}
 START_TIMEOUT=${KAFTOP_BROKER_TIMEOUT:-90}
 CACHE_DIR=${KAFTOP_KAFKA_CACHE:-$HOME/.cache/kaftop/kafka}/$KAFKA_VERSION
@@ -93,18 +94,37 @@ alive() {
     fi
 }
 
-# Asks the kernel for N distinct free loopback ports, one per line.
+# Prints N distinct free loopback ports, one per line, chosen below the kernel's
+# ephemeral range: a port from that range can be taken by some client's outgoing
+# connection while a node is stopped, and the node could not start again.
 free_ports() {
     python3 - "$1" <<'EOF'
-import socket, sys
-socks = []
-for _ in range(int(sys.argv[1])):
+import random, socket, sys
+low = 32768
+try:
+    with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+        low = int(f.read().split()[0])
+except (OSError, ValueError, IndexError):
+    pass
+want, picked, socks = int(sys.argv[1]), [], []
+candidates = list(range(10000, max(low, 10001)))
+random.shuffle(candidates)
+for port in candidates:
+    if len(picked) == want:
+        break
     s = socket.socket()
-    s.bind(("127.0.0.1", 0))
+    try:
+        s.bind(("127.0.0.1", port))
+    except OSError:
+        s.close()
+        continue
     socks.append(s)
+    picked.append(port)
 for s in socks:
-    print(s.getsockname()[1])
     s.close()
+if len(picked) < want:
+    sys.exit(f"only {len(picked)} free ports below {low}")
+print("\n".join(map(str, picked)))
 EOF
 }
 
@@ -303,17 +323,6 @@ logger.kafka.level = info
 logger.state.name = state.change.logger
 logger.state.level = warn
 EOF
-    cat >"$STATE_DIR/tools-log4j2.properties" <<'EOF'
-# Apache Kafka's command-line tools: warnings and errors to stderr only.
-status = warn
-appender.err.type = Console
-appender.err.name = err
-appender.err.target = SYSTEM_ERR
-appender.err.layout.type = PatternLayout
-appender.err.layout.pattern = %p %m (%c)%n
-rootLogger.level = warn
-rootLogger.appenderRef.err.ref = err
-EOF
 }
 
 write_node_config() {
@@ -366,6 +375,9 @@ group.consumer.min.heartbeat.interval.ms=500
 group.consumer.heartbeat.interval.ms=1000
 group.consumer.min.session.timeout.ms=3000
 group.consumer.session.timeout.ms=10000
+# Leaders stay where the tests see them after a node comes back (no preferred-leader
+# election in the middle of a comparison with kafka-topics).
+auto.leader.rebalance.enable=false
 # A stopped node's partitions leave the ISR quickly.
 replica.lag.time.max.ms=5000
 broker.session.timeout.ms=6000
@@ -402,8 +414,9 @@ format_node() {
     if [[ $SECURITY == *sasl-scram* ]]; then
         args+=(--add-scram "$SCRAM_MECHANISM=[name=$SCRAM_USER,password=$SCRAM_PASSWORD]")
     fi
-    # shellcheck disable=SC2046
-    java -Xmx256m -Dlog4j2.configurationFile="$STATE_DIR/tools-log4j2.properties" \
+    # The SCRAM password is on this command line (visible in ps) for the moment the
+    # format takes: a throwaway password of a loopback test cluster.
+    java -Xmx256m -Dlog4j2.configurationFile="$TOOLS_LOG4J" \
         -cp "$cp" kafka.tools.StorageTool "${args[@]}" >"$dir/format.log" 2>&1 ||
         {
             cat "$dir/format.log" >&2
@@ -496,7 +509,8 @@ cmd_start() {
 
     NODES=$nodes
     SECURITY=$security
-    CLUSTER_ID=$(java -cp "$(classpath)" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n 1)
+    CLUSTER_ID=$(java -Dlog4j2.configurationFile="$TOOLS_LOG4J" -cp "$(classpath)" \
+        kafka.tools.StorageTool random-uuid | tail -n 1) || die "StorageTool random-uuid failed"
     [[ -n $CLUSTER_ID ]] || die "StorageTool random-uuid printed nothing"
     SCRAM_PASSWORD=$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
     local per_node=4 ports n
@@ -519,6 +533,8 @@ cmd_start() {
     [[ $SECURITY == *tls* ]] && make_tls
 
     log "starting Apache Kafka $KAFKA_VERSION: $NODES node(s), security '${SECURITY:-none}', in $STATE_DIR"
+    # Interrupted while starting: stop what was started so far.
+    trap 'cmd_stop; exit 130' INT TERM
     for ((n = 1; n <= NODES; n++)); do
         write_node_config "$n"
         format_node "$n"
@@ -536,6 +552,7 @@ cmd_start() {
         cmd_stop
         exit 1
     }
+    trap - INT TERM
     log "ready ($(bootstrap_of PLAIN))"
     print_lines
 }
@@ -624,9 +641,7 @@ cmd_tool() {
         kafka-get-offsets) main=org.apache.kafka.tools.GetOffsetShell ;;
         *) die "unknown tool '$name' (kafka-consumer-groups, kafka-topics, kafka-configs, kafka-console-consumer, kafka-get-offsets)" ;;
     esac
-    local log_cfg=$STATE_DIR/tools-log4j2.properties
-    [[ -f $log_cfg ]] || log_cfg=/dev/null
-    exec java -Xmx256m -XX:TieredStopAtLevel=1 -Dlog4j2.configurationFile="$log_cfg" \
+    exec java -Xmx256m -XX:TieredStopAtLevel=1 -Dlog4j2.configurationFile="$TOOLS_LOG4J" \
         -cp "$(classpath)" "$main" "$@"
 }
 

@@ -38,25 +38,42 @@ cleanup() {
     rm -rf "$state"
 }
 trap cleanup EXIT
+# A signal (CI cancelled, timed out) leaves through the EXIT trap too.
+trap 'exit 130' INT TERM
 
-# value KEY LINES: the value of KEY=... in the broker script's output.
-value() { printf '%s\n' "$2" | sed -n "s/^$1=//p" | tail -n 1; }
+# value KEY LINES: the value of KEY=... in the broker script's output; fails if absent.
+value() {
+    local v
+    v=$(printf '%s\n' "$2" | sed -n "s/^$1=//p" | tail -n 1)
+    [[ -n $v ]] || {
+        echo "test broker printed no $1 line" >&2
+        return 1
+    }
+    printf '%s\n' "$v"
+}
 
 step "start Apache Kafka: one node (PLAINTEXT, SASL/SCRAM, TLS)"
 single=$(KAFTOP_BROKER_DIR=$single_dir scripts/test-broker.sh start --security sasl-scram,tls)
-export KAFTOP_TEST_BOOTSTRAP=$(value BOOTSTRAP "$single")
-export KAFTOP_TEST_SASL_BOOTSTRAP=$(value SASL_BOOTSTRAP "$single")
-export KAFTOP_TEST_SASL_MECHANISM=$(value SASL_MECHANISM "$single")
-export KAFTOP_TEST_SASL_USER=$(value SASL_USER "$single")
-export KAFTOP_TEST_SASL_PASSWORD=$(value SASL_PASSWORD "$single")
-export KAFTOP_TEST_TLS_BOOTSTRAP=$(value TLS_BOOTSTRAP "$single")
-export KAFTOP_TEST_TLS_CA=$(value TLS_CA "$single")
-[[ -n $KAFTOP_TEST_BOOTSTRAP ]] || { echo "test broker printed no BOOTSTRAP line" >&2; exit 1; }
+KAFTOP_TEST_BOOTSTRAP=$(value BOOTSTRAP "$single")
+export KAFTOP_TEST_BOOTSTRAP
+KAFTOP_TEST_SASL_BOOTSTRAP=$(value SASL_BOOTSTRAP "$single")
+export KAFTOP_TEST_SASL_BOOTSTRAP
+KAFTOP_TEST_SASL_MECHANISM=$(value SASL_MECHANISM "$single")
+export KAFTOP_TEST_SASL_MECHANISM
+KAFTOP_TEST_SASL_USER=$(value SASL_USER "$single")
+export KAFTOP_TEST_SASL_USER
+KAFTOP_TEST_SASL_PASSWORD=$(value SASL_PASSWORD "$single")
+export KAFTOP_TEST_SASL_PASSWORD
+KAFTOP_TEST_TLS_BOOTSTRAP=$(value TLS_BOOTSTRAP "$single")
+export KAFTOP_TEST_TLS_BOOTSTRAP
+KAFTOP_TEST_TLS_CA=$(value TLS_CA "$single")
+export KAFTOP_TEST_TLS_CA
 
 step "start Apache Kafka: a 3-node cluster"
 cluster=$(KAFTOP_BROKER_DIR=$cluster_dir scripts/test-broker.sh start --nodes 3)
 export KAFTOP_TEST_CLUSTER_DIR=$cluster_dir
-export KAFTOP_TEST_CLUSTER_BOOTSTRAP=$(value BOOTSTRAP "$cluster")
+KAFTOP_TEST_CLUSTER_BOOTSTRAP=$(value BOOTSTRAP "$cluster")
+export KAFTOP_TEST_CLUSTER_BOOTSTRAP
 echo "single node at $KAFTOP_TEST_BOOTSTRAP, cluster at $KAFTOP_TEST_CLUSTER_BOOTSTRAP" >&2
 
 step "integration tests"

@@ -433,6 +433,11 @@ pub fn parse_str(text: &str, file: &str) -> Result<FileConfig, ConfigError> {
             .next()
             .unwrap_or("invalid value")
             .to_string();
+        let reason = if holds_secret(&key) {
+            hide_value(&reason)
+        } else {
+            reason
+        };
         let line = inner.span().map(|s| line_of(text, s.start));
         ConfigError::Invalid {
             file: match line {
@@ -447,6 +452,26 @@ pub fn parse_str(text: &str, file: &str) -> Result<FileConfig, ConfigError> {
             reason,
         }
     })
+}
+
+/// True if the value at `key_path` (as serde_path_to_error prints it) is a secret:
+/// a librdkafka property under `properties` is judged by its whole name, any other
+/// key by its last segment (`sasl_password`).
+fn holds_secret(key_path: &str) -> bool {
+    let name = match key_path.split_once("properties.") {
+        Some((_, property)) => property,
+        None => key_path.rsplit('.').next().unwrap_or(key_path),
+    };
+    is_secret_property(name)
+}
+
+/// A parse error's reason without the offending value, which serde quotes
+/// (`invalid type: integer `987654321`, expected a string`): keeps what was expected.
+fn hide_value(reason: &str) -> String {
+    match reason.split_once(", expected ") {
+        Some((_, expected)) => format!("invalid value (hidden: a secret), expected {expected}"),
+        None => "invalid value (hidden: a secret)".to_string(),
+    }
 }
 
 fn line_of(text: &str, byte: usize) -> usize {
@@ -1018,6 +1043,35 @@ mod tests {
             r.property_origin("linger.ms").as_deref(),
             Some("-X linger.ms")
         );
+    }
+
+    #[test]
+    fn a_secret_of_the_wrong_type_is_not_echoed() {
+        let cases = [
+            (
+                "[profiles.default.security]\nsasl_password = 987654321\n",
+                "profiles.default.security.sasl_password",
+            ),
+            (
+                "[profiles.default.properties]\n\"sasl.password\" = 987654321\n",
+                "profiles.default.properties.sasl.password",
+            ),
+        ];
+        for (text, key) in cases {
+            let e = parse_str(text, "k.toml").unwrap_err().to_string();
+            assert!(!e.contains("987654321"), "{e}");
+            assert_eq!(
+                e,
+                format!(
+                    "k.toml:2: key `{key}`: invalid value (hidden: a secret), expected a string"
+                )
+            );
+        }
+        // Other keys keep the value: it helps and hides nothing.
+        let e = parse_str("[profiles.default]\npoll_interval = 12\n", "k.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("12"), "{e}");
     }
 
     #[test]

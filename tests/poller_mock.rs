@@ -73,6 +73,16 @@ fn missing_group_apis_degrade_to_known_groups() {
         snap.groups[0].members.is_none(),
         "members are unknown, not empty"
     );
+    assert!(
+        snap.errors
+            .iter()
+            .any(|e| e.starts_with("describing groups failed (")),
+        "{:?}",
+        snap.errors
+    );
+    // The next refresh asks again (nothing is skipped): the same requests.
+    let again = r.refresh();
+    assert_eq!(again.requests, snap.requests, "{:?}", again.errors);
 
     let m = MetricsEngine::new(
         EngineConfig::for_interval(Duration::from_secs(2)),

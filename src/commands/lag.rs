@@ -100,8 +100,22 @@ fn does_not_exist(g: &GroupMetrics) -> bool {
     g.state == Some(GroupState::Dead) && g.members == Some(0) && g.rows.is_empty()
 }
 
-/// Fails, naming them, when some of the groups asked for do not exist.
+/// Could not be described and has no committed offsets: whether it exists is
+/// unknown, and "lag 0, OK" would be a guess.
+fn is_unknowable(g: &GroupMetrics) -> bool {
+    g.members.is_none() && g.rows.is_empty()
+}
+
+/// Fails, naming them, when some of the groups asked for do not exist or cannot
+/// be known to exist.
 fn check_exist(groups: &[GroupMetrics]) -> Result<()> {
+    if let Some(g) = groups.iter().find(|g| is_unknowable(g)) {
+        anyhow::bail!(
+            "cannot tell whether consumer group `{}` exists: it could not be described \
+             and has no committed offsets",
+            g.group_id
+        );
+    }
     let missing: Vec<String> = groups
         .iter()
         .filter(|g| does_not_exist(g))
@@ -342,12 +356,20 @@ mod tests {
         let empty = group("idle", GroupState::Empty, vec![]);
         assert!(does_not_exist(&gone));
         assert!(!does_not_exist(&empty));
-        // Unknown members (the cluster could not describe it): not claimed missing.
+        // Unknown members (the cluster could not describe it): not claimed missing,
+        // but not reported as a healthy group either.
         let mut unknown = gone.clone();
         unknown.state = None;
         unknown.members = None;
         assert!(!does_not_exist(&unknown));
-        assert!(check_exist(&[empty.clone(), unknown]).is_ok());
+        assert_eq!(
+            check_exist(&[empty.clone(), unknown])
+                .unwrap_err()
+                .to_string(),
+            "cannot tell whether consumer group `gone` exists: it could not be described \
+             and has no committed offsets"
+        );
+        assert!(check_exist(std::slice::from_ref(&empty)).is_ok());
         assert_eq!(
             check_exist(&[gone.clone(), empty]).unwrap_err().to_string(),
             "consumer group `gone` does not exist (no members and no committed offsets)"

@@ -31,13 +31,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 /// chain of causes.
 fn redact(e: anyhow::Error, secrets: &[String]) -> anyhow::Error {
     let text = format!("{e:#}");
-    let secrets: Vec<&String> = secrets.iter().filter(|s| !s.is_empty()).collect();
-    if !secrets.iter().any(|s| text.contains(s.as_str())) {
+    let masked = crate::kafka::client::mask_secrets(&text, secrets.iter().map(String::as_str));
+    if masked == text {
         return e;
     }
-    let masked = secrets
-        .iter()
-        .fold(text, |t, s| t.replace(s.as_str(), "********"));
     anyhow::anyhow!(masked)
 }
 

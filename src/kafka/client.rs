@@ -110,6 +110,13 @@ fn property_reason(desc: &str, key: &str, value: &str) -> String {
 
 /// `text` with every whole-word occurrence of `value` replaced by `…`.
 fn redact_word(text: &str, value: &str) -> String {
+    replace_word(text, value, "…")
+}
+
+/// `text` with every occurrence of `value` that is not part of a longer word
+/// replaced by `with`: a value `1` leaves `10` alone, a secret `xpect` leaves
+/// `expected` alone.
+fn replace_word(text: &str, value: &str, with: &str) -> String {
     if value.is_empty() {
         return text.to_string();
     }
@@ -121,22 +128,24 @@ fn redact_word(text: &str, value: &str) -> String {
         let after = rest[at + value.len()..].chars().next();
         let whole = !before.is_some_and(word) && !after.is_some_and(word);
         out.push_str(&rest[..at]);
-        out.push_str(if whole { "…" } else { value });
+        out.push_str(if whole { with } else { value });
         rest = &rest[at + value.len()..];
     }
     out.push_str(rest);
     out
 }
 
-/// `text` with the value of every configured secret property replaced by `********`.
+/// `text` with every secret in `secrets` masked as `********` wherever it stands as
+/// a word of its own.
+pub fn mask_secrets<'a>(text: &str, secrets: impl IntoIterator<Item = &'a str>) -> String {
+    secrets
+        .into_iter()
+        .fold(text.to_string(), |t, s| replace_word(&t, s, "********"))
+}
+
+/// `text` with the value of every configured secret property masked.
 pub fn redact_values(text: &str, cfg: &Resolved) -> String {
-    let mut out = text.to_string();
-    for secret in cfg.secret_values() {
-        if !secret.is_empty() {
-            out = out.replace(secret, "********");
-        }
-    }
-    out
+    mask_secrets(text, cfg.secret_values())
 }
 
 /// What librdkafka last reported about a client's connections that the user has to
@@ -345,6 +354,17 @@ mod tests {
             "value … is outside allowed range 10..100"
         );
         assert_eq!(redact_word("abc", ""), "abc");
+    }
+
+    #[test]
+    fn secrets_are_masked_as_words_not_inside_words() {
+        assert_eq!(
+            mask_secrets(
+                "Expected bool value for \"enable.ssl\": s3cretQ; xpect",
+                ["xpect", "s3cretQ", ""]
+            ),
+            "Expected bool value for \"enable.ssl\": ********; ********"
+        );
     }
 
     #[test]

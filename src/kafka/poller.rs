@@ -67,25 +67,7 @@ pub struct Refresher {
     opts: PollerOptions,
     bootstrap: String,
     started: Instant,
-    /// Refreshes left before DescribeGroups is tried again after the cluster failed
-    /// it for every group (librdkafka's mock cluster, which the demo runs on, drops
-    /// the connection on it, which costs every other request of the refresh a
-    /// reconnect).
-    skip_describe: u32,
     min_isr: MinIsrReader,
-}
-
-/// True for the errors a real cluster answers while a group's coordinator moves (a
-/// broker stopped) or `__consumer_offsets` is still loading (a new cluster): they
-/// pass by themselves. `reason` is an admin error's text, which names the code.
-fn is_coordinator_transient(reason: &str) -> bool {
-    [
-        "NotCoordinator",
-        "CoordinatorNotAvailable",
-        "CoordinatorLoadInProgress",
-    ]
-    .iter()
-    .any(|code| reason.contains(code))
 }
 
 pub fn is_internal_topic(name: &str) -> bool {
@@ -103,7 +85,6 @@ impl Refresher {
             opts,
             bootstrap: cfg.bootstrap_servers.clone(),
             started: Instant::now(),
-            skip_describe: 0,
             min_isr: MinIsrReader::new(cfg),
         })
     }
@@ -153,15 +134,10 @@ impl Refresher {
         snap
     }
 
-    /// Group descriptions; empty (members unknown) when the cluster cannot describe
-    /// groups, in which case the next refreshes skip the call for a while.
-    fn describe(&mut self, groups: &[&str], errors: &mut Vec<String>) -> Vec<GroupDescription> {
+    /// Group descriptions; empty (members unknown) when the cluster could not
+    /// describe any group.
+    fn describe(&self, groups: &[&str], errors: &mut Vec<String>) -> Vec<GroupDescription> {
         if !self.opts.describe_groups {
-            return Vec::new();
-        }
-        if self.skip_describe > 0 {
-            self.skip_describe -= 1;
-            errors.push("describing groups is not supported here; members unknown".into());
             return Vec::new();
         }
         match self.admin.describe_groups(groups, self.opts.timeout) {
@@ -178,20 +154,13 @@ impl Refresher {
         }
     }
 
-    /// Records a DescribeGroups call that failed for every group. A coordinator that
-    /// is moving or still loading is retried at the next refresh; anything else means
-    /// the cluster cannot describe groups, and the call is skipped for a while.
-    fn describe_failed(&mut self, reason: &str, errors: &mut Vec<String>) {
-        if is_coordinator_transient(reason) {
-            errors.push(format!(
-                "describing groups failed ({reason}); retrying at the next refresh"
-            ));
-        } else {
-            errors.push(format!(
-                "describing groups is not supported here ({reason}); members unknown"
-            ));
-            self.skip_describe = DESCRIBE_RETRY_AFTER;
-        }
+    /// Records a DescribeGroups call that failed for every group: members are unknown
+    /// in this refresh, and the next refresh asks again (a coordinator that moved or
+    /// is still loading answers again by itself).
+    fn describe_failed(&self, reason: &str, errors: &mut Vec<String>) {
+        errors.push(format!(
+            "describing groups failed ({reason}); members unknown until the next refresh"
+        ));
     }
 
     /// `min.insync.replicas` of the topics with under-replicated partitions (the
@@ -437,7 +406,6 @@ fn every_partition(topics: &[TopicInfo]) -> Vec<(String, i32)> {
 }
 
 /// Refreshes to wait before retrying DescribeGroups on a cluster that failed it.
-const DESCRIBE_RETRY_AFTER: u32 = 30;
 
 /// Concurrent committed-offset fetches per refresh.
 const OFFSET_FETCH_WORKERS: usize = 8;
@@ -531,43 +499,6 @@ pub fn spawn(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn refresher() -> Refresher {
-        let cfg = crate::config::resolve(
-            None,
-            None,
-            &crate::config::Overrides {
-                // Never contacted: the tests below make no request.
-                bootstrap_servers: Some("127.0.0.1:1".into()),
-                ..Default::default()
-            },
-        )
-        .expect("config");
-        Refresher::new(&cfg, PollerOptions::from_config(&cfg)).expect("refresher")
-    }
-
-    #[test]
-    fn a_moving_coordinator_is_retried_and_an_unsupported_call_skipped() {
-        let mut r = refresher();
-        let mut errors = Vec::new();
-        r.describe_failed("NotCoordinator: Broker: Not coordinator", &mut errors);
-        r.describe_failed(
-            "describe consumer groups: CoordinatorLoadInProgress: Broker: Coordinator load in progress",
-            &mut errors,
-        );
-        assert_eq!(r.skip_describe, 0);
-        assert_eq!(
-            errors[0],
-            "describing groups failed (NotCoordinator: Broker: Not coordinator); \
-             retrying at the next refresh"
-        );
-        r.describe_failed(
-            "BrokerTransportFailure: Local: Broker transport failure",
-            &mut errors,
-        );
-        assert_eq!(r.skip_describe, DESCRIBE_RETRY_AFTER);
-        assert!(errors[2].starts_with("describing groups is not supported here ("));
-    }
 
     #[test]
     fn backoff_doubles_and_caps() {
