@@ -405,7 +405,6 @@ fn every_partition(topics: &[TopicInfo]) -> Vec<(String, i32)> {
         .collect()
 }
 
-
 /// Concurrent committed-offset fetches per refresh.
 const OFFSET_FETCH_WORKERS: usize = 8;
 
