@@ -7,6 +7,8 @@
 //!
 //! Partitions come as topics of 100 partitions; group `i` has committed offsets on
 //! every partition of topic `i mod topics` (so 1 000 groups hold 100 000 offsets).
+//! Groups are deleted before each partition size, so each row's refresh sees
+//! exactly its number of groups.
 //! The tool's time includes its JVM start, which is measured alone (`--version`) and
 //! printed, so that both the whole and the request part can be compared.
 
@@ -51,6 +53,9 @@ fn main() {
             .collect();
         create_topics(&bootstrap, &new);
         topics.extend(new);
+        // Each size starts from no groups: a full refresh sees every group.
+        delete_groups(&bootstrap, &groups);
+        groups.clear();
         for group_count in GROUPS {
             while groups.len() < group_count {
                 let i = groups.len();
@@ -100,7 +105,17 @@ fn refresh(bootstrap: &str, partitions: usize, groups: usize) -> (Duration, u64)
     let mut opts = PollerOptions::from_config(&cfg);
     opts.timeout = TIMEOUT;
     let mut r = Refresher::new(&cfg, opts).expect("refresher");
-    r.refresh();
+    // Warm up as a running dashboard is: new partitions answer NotLeaderForPartition
+    // for a moment after their leader shows in metadata.
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        let snap = r.refresh();
+        if snap.connected && snap.errors.is_empty() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{:?}", snap.errors);
+        std::thread::sleep(Duration::from_millis(500));
+    }
     let mut times = Vec::new();
     let mut requests = 0;
     for _ in 0..ROUNDS {
@@ -195,6 +210,32 @@ fn create_topics(bootstrap: &str, names: &[String]) {
         }
         assert!(Instant::now() < deadline, "new topics have no leaders yet");
         std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+fn delete_groups(bootstrap: &str, groups: &[String]) {
+    if groups.is_empty() {
+        return;
+    }
+    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .create()
+        .expect("admin");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    for chunk in groups.chunks(100) {
+        let names: Vec<&str> = chunk.iter().map(String::as_str).collect();
+        let res = rt
+            .block_on(admin.delete_groups(
+                &names,
+                &AdminOptions::new().operation_timeout(Some(TIMEOUT)),
+            ))
+            .expect("delete groups");
+        for r in res {
+            r.expect("group deleted");
+        }
     }
 }
 
