@@ -11,13 +11,14 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::{Command as StdCommand, Stdio};
 use std::time::Duration;
 
+use common::cluster::create_topic_with;
 use common::tmux::Tmux;
-use common::{broker_script, cluster, kafka_tool, kaftop, unique, wait_for, Cluster, TestTopics};
-use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
-use rdkafka::client::DefaultClientContext;
+use common::{
+    broker_script, cluster, kafka_tool, kaftop, kaftop_process, report_json, spawn_consumers,
+    try_broker_script, unique, wait_for, ChildGuard, Cluster, TestTopics,
+};
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::Message;
 use rdkafka::producer::{FutureProducer, FutureRecord};
@@ -30,7 +31,8 @@ const PARTITIONS: i32 = 6;
 const DEADLINE: Duration = Duration::from_secs(90);
 
 /// Node `n` is stopped while this lives; dropping it starts the node again and
-/// waits until it answers (without panicking: it may run while a test unwinds).
+/// waits until it answers (without panicking: it may run while a test unwinds; if
+/// the node does not start, the next test's [`Cluster::exclusive`] says so).
 struct NodeDown<'a> {
     cluster: &'a Cluster,
     node: u32,
@@ -46,16 +48,10 @@ impl<'a> NodeDown<'a> {
 
 impl Drop for NodeDown<'_> {
     fn drop(&mut self) {
-        let out = StdCommand::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/scripts/test-broker.sh"
-        ))
-        .args(["start-node", &self.node.to_string()])
-        .env("KAFTOP_BROKER_DIR", &self.cluster.dir)
-        .output();
-        match out {
-            Ok(o) if o.status.success() => {}
-            other => eprintln!("could not start node {} again: {other:?}", self.node),
+        if let Err(e) =
+            try_broker_script(&self.cluster.dir, &["start-node", &self.node.to_string()])
+        {
+            eprintln!("could not start node {} again: {e}", self.node);
         }
     }
 }
@@ -81,13 +77,9 @@ impl PrivateBroker {
 
 impl Drop for PrivateBroker {
     fn drop(&mut self) {
-        let _ = StdCommand::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/scripts/test-broker.sh"
-        ))
-        .arg("stop")
-        .env("KAFTOP_BROKER_DIR", self.state())
-        .output();
+        if let Err(e) = try_broker_script(&self.state(), &["stop"]) {
+            eprintln!("could not stop the private broker: {e}");
+        }
     }
 }
 
@@ -126,28 +118,6 @@ fn ensure_topics(config: &Path) {
         .output()
         .unwrap();
     common::assert_success(&out);
-}
-
-fn create_topic(bootstrap: &str, name: &str, partitions: i32, rf: i32, configs: &[(&str, &str)]) {
-    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
-        .set("bootstrap.servers", bootstrap)
-        .create()
-        .unwrap();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let mut topic = NewTopic::new(name, partitions, TopicReplication::Fixed(rf));
-    for (k, v) in configs {
-        topic = topic.set(k, v);
-    }
-    for r in rt
-        .block_on(admin.create_topics(&[topic], &AdminOptions::new()))
-        .unwrap()
-    {
-        r.unwrap();
-    }
-    wait_healthy(bootstrap, name, partitions);
 }
 
 /// Waits until every partition of `topic` has a leader and its whole replica set
@@ -338,7 +308,7 @@ fn a_stopped_node_shows_in_topics_as_kafka_topics_describes_it() {
     let _lock = Cluster::exclusive();
     let c = cluster();
     let topic = unique("urp");
-    create_topic(&c.bootstrap, &topic, PARTITIONS, 3, &[]);
+    create_topic_with(&c.bootstrap, &topic, PARTITIONS, 3, &[]);
 
     let before = oracle(&c.bootstrap, &topic);
     let json = topics_json(&c.bootstrap, &topic);
@@ -479,9 +449,13 @@ fn the_tui_shows_a_stopped_node_and_its_return() {
         l.values()
             .all(|(leader, _, isr)| *leader != v && !isr.contains(&v))
     });
+    // The ISR shrinks during the node's controlled shutdown, before the cluster
+    // drops it from its brokers: a refresh may show the first without the second.
     let screen = tmux.wait("the outage on screen", |s| {
-        (tui_rows(s) == after && s.contains(&format!("{PARTITIONS} under-replicated")))
-            .then(|| s.to_string())
+        (tui_rows(s) == after
+            && s.contains(&format!("{PARTITIONS} under-replicated"))
+            && s.contains(&format!("✗ broker {VICTIM} down")))
+        .then(|| s.to_string())
     });
     assert!(
         screen.contains(&format!("✗ broker {VICTIM} down")),
@@ -550,14 +524,18 @@ fn ids_in(bootstrap: &str, topic: &str, partitions: i32, expected: usize) -> BTr
             .unwrap();
     }
     consumer.assign(&tpl).unwrap();
-    let high: i64 = (0..partitions)
-        .map(|p| {
-            consumer
-                .fetch_watermarks(topic, p, Duration::from_secs(10))
-                .unwrap()
-                .1
-        })
-        .sum();
+    // A leader that just took over answers OffsetNotAvailable until its high
+    // watermark has caught up: ask again until every partition answers.
+    let high: i64 = wait_for(&format!("the end offsets of {topic}"), DEADLINE, || {
+        (0..partitions)
+            .map(|p| {
+                consumer
+                    .fetch_watermarks(topic, p, Duration::from_secs(10))
+                    .ok()
+                    .map(|w| w.1)
+            })
+            .sum::<Option<i64>>()
+    });
     assert!(
         high as usize >= expected,
         "{high} records in {topic}, {expected} expected"
@@ -588,8 +566,17 @@ fn records_in(consumer: &BaseConsumer, topic: &str, partitions: i32) -> i64 {
         .sum()
 }
 
-fn kaftop_path() -> PathBuf {
-    assert_cmd::cargo::cargo_bin("kaftop")
+/// `kaftop --config CONFIG GLOBAL.. bulk --json --count COUNT --start-id START
+/// BULK..`, running.
+fn spawn_bulk(config: &Path, global: &[&str], bulk: &[&str], count: i64, start: i64) -> ChildGuard {
+    let mut cmd = kaftop_process();
+    cmd.arg("--config")
+        .arg(config)
+        .args(global)
+        .args(["bulk", "--json", "--count", &count.to_string()])
+        .args(["--start-id", &start.to_string()])
+        .args(bulk);
+    ChildGuard::spawn("kaftop bulk", &mut cmd)
 }
 
 /// A node stops in the middle of `kaftop bulk`: leaders move, the idempotent
@@ -606,20 +593,7 @@ fn bulk_survives_a_stopped_node_without_loss_or_duplicates() {
     const COUNT: i64 = 12_000;
     const START: i64 = 5_000_000;
 
-    let child = StdCommand::new(kaftop_path())
-        .env_remove("KAFTOP_CONFIG")
-        .args(["--config", config.to_str().unwrap()])
-        .args(["bulk", "--json", "--rate", "1500"])
-        .args([
-            "--count",
-            &COUNT.to_string(),
-            "--start-id",
-            &START.to_string(),
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn_bulk(&config, &[], &["--rate", "1500"], COUNT, START);
     let watcher: BaseConsumer = ClientConfig::new()
         .set("bootstrap.servers", &c.bootstrap)
         .create()
@@ -628,7 +602,7 @@ fn bulk_survives_a_stopped_node_without_loss_or_duplicates() {
         (records_in(&watcher, &topics.created, 3) >= COUNT / 5).then_some(())
     });
     let down = NodeDown::stop(&c, VICTIM);
-    let out = child.wait_with_output().unwrap();
+    let out = child.wait(DEADLINE);
     drop(down);
     common::assert_success(&out);
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -644,10 +618,10 @@ fn bulk_survives_a_stopped_node_without_loss_or_duplicates() {
     assert!(ids == expected, "lost or duplicated ids");
 }
 
-/// A node stops in the middle of `kaftop bulk` to a topic that needs all three
-/// replicas in sync: the events after the stop cannot be written. Bulk ends with
-/// delivered and failed counts that add up, says why (not a bare timeout), exits
-/// non-zero, and every event it reported delivered is in the topic.
+/// A topic that needs all three replicas in sync: `kaftop bulk` delivers every
+/// event while all nodes run; once a node has stopped and left the ISR, every write
+/// is refused. Bulk then reports exactly that many failures, says why (not a bare
+/// timeout) and exits non-zero, and the topic holds exactly the events delivered.
 #[test]
 fn bulk_reports_failures_and_their_cause_when_writes_are_refused() {
     let _lock = Cluster::exclusive();
@@ -655,78 +629,83 @@ fn bulk_reports_failures_and_their_cause_when_writes_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let topics = TestTopics::new("bulk-minisr");
     let config = config(dir.path(), &c.bootstrap, &topics, 1, 3);
-    create_topic(
+    create_topic_with(
         &c.bootstrap,
         &topics.created,
         1,
         3,
         &[("min.insync.replicas", "3")],
     );
-    const COUNT: i64 = 6_000;
+    const DELIVERED: i64 = 500;
+    const REFUSED: i64 = 300;
     const START: i64 = 7_000_000;
+    let timeout = ["-X", "message.timeout.ms=5000"];
 
-    let child = StdCommand::new(kaftop_path())
-        .env_remove("KAFTOP_CONFIG")
-        .args(["--config", config.to_str().unwrap()])
-        .args(["-X", "message.timeout.ms=5000"])
-        .args(["bulk", "--json", "--rate", "1000"])
-        .args([
-            "--count",
-            &COUNT.to_string(),
-            "--start-id",
-            &START.to_string(),
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let watcher: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", &c.bootstrap)
-        .create()
-        .unwrap();
-    wait_for("some events delivered", DEADLINE, || {
-        (records_in(&watcher, &topics.created, 1) >= 500).then_some(())
-    });
+    // All replicas in sync: every event is written.
+    let out = spawn_bulk(&config, &timeout, &["--rate", "1000"], DELIVERED, START).wait(DEADLINE);
+    common::assert_success(&out);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (&report["delivered"], &report["failed"]),
+        (&json!(DELIVERED), &json!(0)),
+        "{report}"
+    );
+
+    // The node is out of the topic's ISR (Kafka's own view) before bulk starts, so
+    // the leader refuses each write: min.insync.replicas=3, 2 in sync.
     let down = NodeDown::stop(&c, VICTIM);
-    let out = child.wait_with_output().unwrap();
+    let v = VICTIM as i32;
+    let layout = wait_for("ISR without the stopped node", DEADLINE, || {
+        let l = oracle(&c.bootstrap, &topics.created);
+        (l.len() == 1
+            && l.values()
+                .all(|(_, _, isr)| isr.len() == 2 && !isr.contains(&v)))
+        .then_some(l)
+    });
+    assert_eq!(layout[&0].1.len(), 3, "{layout:?}");
+    let out = spawn_bulk(
+        &config,
+        &timeout,
+        &["--rate", "1000"],
+        REFUSED,
+        START + DELIVERED,
+    )
+    .wait(DEADLINE);
     drop(down);
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let delivered = report["delivered"].as_i64().unwrap();
-    let failed = report["failed"].as_i64().unwrap();
-    assert_eq!(delivered + failed, COUNT);
-    assert!(delivered >= 500 && failed > 0, "{report}");
-    let errors = report["errors"].as_object().unwrap();
+    assert_eq!(report["requested"], REFUSED, "{report}");
+    assert_eq!(report["delivered"], 0, "{report}");
+    assert_eq!(report["failed"], REFUSED, "{report}");
+    // Each refused write is retried until its message timeout; the cause says why.
     assert_eq!(
-        errors.values().map(|n| n.as_i64().unwrap()).sum::<i64>(),
-        failed
+        report["errors"],
+        json!({ "MessageTimedOut (Local: Message timed out)": REFUSED }),
+        "{report}"
     );
     assert_eq!(report["unconfirmed"], 0);
+    assert_eq!(report["per_topic"], json!({}), "{report}");
     assert_eq!(
         stderr.trim_end().lines().last().unwrap_or(""),
-        format!("kaftop: error: {failed} of {COUNT} events were not delivered")
+        format!("kaftop: error: {REFUSED} of {REFUSED} events were not delivered")
     );
-    let cause = report["cause"].as_array().expect("a cause").clone();
-    assert!(
-        cause.contains(&json!(format!(
-            "{}: 1 of 1 partitions under min.insync.replicas=3 (2 of 3 replicas in sync)",
-            topics.created
-        ))),
-        "{cause:?}"
-    );
-    assert!(
-        cause.contains(&json!(format!("broker {VICTIM} is down"))),
-        "{cause:?}"
+    assert_eq!(
+        report["cause"],
+        json!([
+            format!("broker {VICTIM} is down"),
+            format!(
+                "{}: 1 of 1 partitions under min.insync.replicas=3 (2 of 3 replicas in sync)",
+                topics.created
+            ),
+        ]),
+        "{report}"
     );
 
-    // Delivered events are in the topic, each once; one partition and an
-    // idempotent producer keep the order, so they are the first `delivered` ids.
-    let ids = ids_in(&c.bootstrap, &topics.created, 1, delivered as usize);
-    assert!(ids.values().all(|&n| n == 1), "duplicates");
-    for id in START..START + delivered {
-        assert_eq!(ids.get(&id), Some(&1), "delivered id {id} missing");
-    }
+    // The topic holds exactly the delivered events, each once, and none refused.
+    let ids = ids_in(&c.bootstrap, &topics.created, 1, DELIVERED as usize);
+    let expected: BTreeMap<i64, u32> = (START..START + DELIVERED).map(|id| (id, 1)).collect();
+    assert!(ids == expected, "{} ids, {ids:?}", ids.len());
 }
 
 /// An independent producer on the cluster (acks=all, idempotent).
@@ -787,18 +766,6 @@ fn deleted(t: &TestTopics, id: i64) -> (String, String, String) {
     (t.deleted.clone(), id.to_string(), v.to_string())
 }
 
-fn report_json(config: &Path) -> Value {
-    let out = kaftop()
-        .args(["--config", config.to_str().unwrap()])
-        .args(["services", "report", "--json"])
-        .output()
-        .unwrap();
-    if !out.status.success() {
-        return Value::Null;
-    }
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
 fn counter(r: &Value, service: &str, name: &str) -> u64 {
     r["services"][service][name].as_u64().unwrap_or(0)
 }
@@ -839,16 +806,9 @@ fn consumers_lose_and_double_nothing_when_a_node_stops() {
     }));
     p.send(&a);
 
-    let mut child = StdCommand::new(kaftop_path())
-        .env_remove("KAFTOP_CONFIG")
-        .args(["--config", config.to_str().unwrap()])
-        .args(["consumers", "--concurrency", "2"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn_consumers(&config, &["--concurrency", "2"], &[]);
     wait_for("the services under way", DEADLINE, || {
-        let r = report_json(&config);
+        let r = report_json(&config, &[]);
         (counter(&r, "analytics", "consumed") >= 300).then_some(())
     });
 
@@ -868,22 +828,14 @@ fn consumers_lose_and_double_nothing_when_a_node_stops() {
             && counter(r, "archive", "consumed") >= DELETES as u64
     };
     wait_for("every event consumed during the outage", DEADLINE, || {
-        done(&report_json(&config)).then_some(())
+        done(&report_json(&config, &[])).then_some(())
     });
     drop(down);
 
-    let status = StdCommand::new("sh")
-        .args(["-c", "kill -TERM \"$1\"", "sh", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    wait_for("exit after SIGTERM", DEADLINE, || {
-        child.try_wait().unwrap().map(|_| ())
-    });
-    let out = child.wait_with_output().unwrap();
+    let out = child.terminate();
     common::assert_success(&out);
 
-    let r = report_json(&config);
+    let r = report_json(&config, &[]);
     let (c_, rd, dl) = (CREATED as u64, READS as u64, DELETES as u64);
     // Effects: exactly once each.
     assert_eq!(r["notifications"], c_, "{r:#}");
@@ -895,19 +847,33 @@ fn consumers_lose_and_double_nothing_when_a_node_stops() {
         json!([{"date": "2026-11-24", "messages": c_, "distinct_senders": 9, "reads": rd}])
     );
     // Per service: what was processed, dead-lettered, and that the books balance.
+    // (service, processed, dead-lettered, duplicates sent to its topics)
+    let (dup, poison) = (DUPLICATES as u64, POISON as u64);
     let expect = [
-        ("notification", c_, POISON as u64),
-        ("analytics", c_ + rd, POISON as u64),
-        ("read-receipt", c_ + rd, POISON as u64),
-        ("archive", dl, 0),
+        ("notification", c_, poison, dup),
+        ("analytics", c_ + rd, poison, dup),
+        ("read-receipt", c_ + rd, poison, dup),
+        ("archive", dl, 0, 0),
     ];
-    for (s, processed, dead) in expect {
+    for (s, processed, dead, duplicates) in expect {
         let get = |n| counter(&r, s, n);
         assert_eq!(get("processed"), processed, "{s}: {r:#}");
         assert_eq!(get("dead_lettered"), dead, "{s}: {r:#}");
-        assert!(get("dedupe_hits") >= if s == "archive" { 0 } else { DUPLICATES as u64 });
+        // Dedupe hits cannot be exact here: a record consumed before the node stopped
+        // whose offset commit did not reach the group coordinator (which may move
+        // with the stop) is delivered again, and is then a dedupe hit. What is exact:
+        // every record sent was consumed at least once, and each consumption beyond
+        // that (a redelivery) is a dedupe hit, beside the duplicates sent.
+        let sent = processed + dead + duplicates;
+        let consumed = get("consumed");
+        assert!(
+            consumed >= sent,
+            "{s}: {consumed} of {sent} consumed: {r:#}"
+        );
+        let redelivered = consumed - sent;
+        assert_eq!(get("dedupe_hits"), duplicates + redelivered, "{s}: {r:#}");
         assert_eq!(
-            get("consumed"),
+            consumed,
             get("processed") + get("dead_lettered") + get("dedupe_hits"),
             "{s}: {r:#}"
         );

@@ -11,11 +11,13 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
-use std::process::{Command as StdCommand, Output, Stdio};
+use std::path::PathBuf;
+use std::process::{Command as StdCommand, Output};
 use std::time::Duration;
 
-use common::{assert_success, kaftop, wait_for, write_config, TestTopics};
+use common::{
+    assert_success, kaftop, report_json, spawn_consumers, wait_for, write_config, TestTopics,
+};
 use serde_json::{json, Value};
 
 /// The fully qualified names the Java peer's classes have (and its `__TypeId__`s carry).
@@ -136,18 +138,6 @@ impl Env {
 
 // --- Java produces, kaftop's services consume ----------------------------------------
 
-fn report_json(config: &Path) -> Value {
-    let out = kaftop()
-        .args(["--config", config.to_str().unwrap()])
-        .args(["services", "report", "--json"])
-        .output()
-        .unwrap();
-    if !out.status.success() {
-        return Value::Null;
-    }
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
 /// `kaftop consumers` summary rows by service: consumed, processed, dead-lettered,
 /// dedupe hits, retries, pending.
 fn summary_rows(stdout: &str) -> BTreeMap<String, Vec<u64>> {
@@ -226,15 +216,9 @@ fn events_the_java_peer_produces_are_processed_exactly() {
         .collect();
     assert_eq!(expected_daily.len(), 3, "{expected_daily:?}");
 
-    let mut child = StdCommand::new(assert_cmd::cargo::cargo_bin("kaftop"))
-        .env_remove("KAFTOP_CONFIG")
-        .args(["--config", env.config.to_str().unwrap(), "consumers"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn_consumers(&env.config, &[], &[]);
     let report = wait_for("the services' effects", Duration::from_secs(90), || {
-        let r = report_json(&env.config);
+        let r = report_json(&env.config, &[]);
         let c = &r["services"];
         let done = c["notification"]["consumed"] == 40
             && c["analytics"]["consumed"] == 70
@@ -243,15 +227,7 @@ fn events_the_java_peer_produces_are_processed_exactly() {
             && r["pending_receipts"] == 0;
         done.then_some(r)
     });
-    let status = StdCommand::new("sh")
-        .args(["-c", "kill -TERM \"$1\"", "sh", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    wait_for("exit after SIGTERM", Duration::from_secs(30), || {
-        child.try_wait().unwrap().map(|_| ())
-    });
-    let output = child.wait_with_output().unwrap();
+    let output = child.terminate();
     assert!(output.status.success(), "{output:?}");
 
     // Every event processed once: nothing dead-lettered, nothing taken for a duplicate.

@@ -4,7 +4,6 @@
 
 mod common;
 
-use std::process::Command as Process;
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -305,21 +304,23 @@ fn tail_reads_without_joining_or_committing() {
 
 /// Runs `scripts/test-broker.sh` for a private broker in `dir`.
 fn private_broker(action: &str, dir: &std::path::Path, port: Option<u16>) -> String {
-    let mut cmd = Process::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/scripts/test-broker.sh"
-    ));
-    cmd.arg(action).env("KAFTOP_BROKER_DIR", dir);
-    if let Some(p) = port {
-        cmd.env("KAFTOP_BROKER_PORT", p.to_string());
+    let port = port.map(|p| p.to_string());
+    let env: Vec<(&str, &str)> = port
+        .iter()
+        .map(|p| ("KAFTOP_BROKER_PORT", p.as_str()))
+        .collect();
+    common::broker_script_with(dir, &[action], &env)
+}
+
+/// Stops the private broker in its directory when the test ends, also on failure.
+struct StopOnDrop<'a>(&'a std::path::Path);
+
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        if let Err(e) = common::try_broker_script(self.0, &["stop"]) {
+            eprintln!("could not stop the private broker: {e}");
+        }
     }
-    let out = cmd.output().expect("run test-broker.sh");
-    assert!(
-        out.status.success(),
-        "{action}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
 }
 
 #[test]
@@ -328,6 +329,7 @@ fn poller_reports_an_outage_and_recovers() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("broker");
     let started = private_broker("start", &state, None);
+    let _stop = StopOnDrop(&state);
     let addr = started
         .trim()
         .lines()

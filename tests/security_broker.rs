@@ -16,8 +16,8 @@ use kaftop::config::{self, Overrides};
 use kaftop::kafka::poller::{PollerOptions, Refresher};
 use serde_json::Value;
 
-/// The environment variable each test's config names for the SASL password (one per
-/// test: the in-process checks set it in this process, where tests run in parallel).
+/// The environment variable each test's config names for the SASL password. It is
+/// only ever set on the kaftop processes a test runs, never in this process.
 fn password_env(test: &str) -> String {
     format!(
         "KAFTOP_TEST_SECURITY_PASSWORD_{}",
@@ -88,6 +88,19 @@ fn run(config: &Path, password: (&str, &str), args: &[&str]) -> std::process::Ou
         .env(password.0, password.1)
         .output()
         .unwrap()
+}
+
+/// `config` as the dashboard resolves it with `password` in the variable its SASL
+/// profile names: read from the file as kaftop reads it, the password given inline
+/// in place of the variable (this process's environment is shared by tests running
+/// in parallel, so it is never changed).
+fn resolve_in_process(config: &Path, password: &str) -> config::Resolved {
+    let mut file = config::read_file(config).unwrap();
+    let profile = file.profiles.get_mut("secure").unwrap();
+    if profile.security.sasl_password_env.take().is_some() {
+        profile.security.sasl_password = Some(password.to_string());
+    }
+    config::resolve(Some(&file), Some(config), &Overrides::default()).unwrap()
 }
 
 fn json_of(out: &std::process::Output) -> Value {
@@ -226,12 +239,14 @@ fn every_command_works(config: &Path, topics: &TestTopics, password: (&str, &str
         1
     );
 
-    // consumers: the analytics service consumes all 41; services report shows them.
-    let consumers = run(
-        config,
-        password,
-        &["consumers", "--service", "analytics", "--duration", "8s"],
-    );
+    // consumers: the analytics service consumes all 41 (as its report shows while
+    // it runs), then stops on SIGTERM; services report shows them.
+    let child = common::spawn_consumers(config, &["--service", "analytics"], &[password]);
+    common::wait_for("analytics consumed 41", Duration::from_secs(90), || {
+        let r = common::report_json(config, &[password]);
+        (r["services"]["analytics"]["consumed"] == 41).then_some(())
+    });
+    let consumers = child.terminate();
     common::assert_success(&consumers);
     let stdout = String::from_utf8(consumers.stdout).unwrap();
     let ns = topics.created.strip_suffix("message.created").unwrap();
@@ -271,11 +286,7 @@ fn every_command_works(config: &Path, topics: &TestTopics, password: (&str, &str
     assert_eq!(ours, committed_by_kafka(&group, &topics.created));
 
     // The dashboard's first refresh: the same client configuration as the TUI's.
-    let cfg = config::load(&Overrides {
-        config_file: Some(config.to_path_buf()),
-        ..Default::default()
-    })
-    .unwrap();
+    let cfg = resolve_in_process(config, password.1);
     let mut refresher = Refresher::new(&cfg, PollerOptions::from_config(&cfg)).unwrap();
     let snap = refresher.refresh();
     assert!(snap.connected, "{:?}", snap.errors);
@@ -303,8 +314,6 @@ fn every_command_works_through_sasl_scram() {
     let var = password_env("works");
     let config = write_config(dir.path(), &topics, Listener::Sasl { password_env: &var });
     let password = common::sasl().password;
-    // For the in-process dashboard check.
-    std::env::set_var(&var, &password);
     every_command_works(&config, &topics, (&var, &password));
 }
 
@@ -376,12 +385,7 @@ fn a_wrong_password_is_a_one_line_authentication_error() {
     assert_fails_naming(&config, &topics, (&var, wrong), "authentication failed");
 
     // The dashboard's first refresh says the same.
-    std::env::set_var(&var, wrong);
-    let cfg = config::load(&Overrides {
-        config_file: Some(config.clone()),
-        ..Default::default()
-    })
-    .unwrap();
+    let cfg = resolve_in_process(&config, wrong);
     let snap = Refresher::new(&cfg, PollerOptions::from_config(&cfg))
         .unwrap()
         .refresh();
@@ -397,7 +401,10 @@ fn a_wrong_password_is_a_one_line_authentication_error() {
     );
 
     // The wrong password is nowhere in the log either.
-    let log = std::fs::read_to_string(dir.path().join("data/logs/kaftop.log")).unwrap();
+    let log_path = dir.path().join("data/logs/kaftop.log");
+    let log = std::fs::read_to_string(&log_path)
+        .unwrap_or_else(|e| panic!("{}: {e}", log_path.display()));
+    assert!(!log.is_empty(), "{} is empty", log_path.display());
     assert!(log.contains("Authentication"), "{log}");
     assert!(!log.contains(wrong), "{log}");
 }
@@ -456,22 +463,51 @@ fn an_untrusted_certificate_is_a_one_line_tls_error() {
     );
 }
 
+/// What one command of [`no_secret_reaches_stdout_stderr_or_the_log`] must do.
+enum Expected {
+    /// Fail with exactly this stderr line.
+    Line(String),
+    /// Fail with one stderr line that starts so.
+    LineStarting(String),
+    /// Succeed, printing the configuration as JSON with the password masked.
+    MaskedPassword,
+}
+
 #[test]
 fn no_secret_reaches_stdout_stderr_or_the_log() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let secret = "s3cret-9d1e";
     let plain = common::bootstrap();
-    // Properties librdkafka refuses (a misspelt secret key, an unknown one), and
-    // secret-looking ones it takes, with a cluster that refuses the client.
-    let cases: Vec<(Vec<String>, &str)> = vec![
+    // Properties librdkafka refuses (a misspelt secret key, an unknown one): every
+    // command fails with exactly this line.
+    let refused = |key: &str| {
+        let error = format!("kaftop: error: -X {key}: unknown librdkafka property `{key}`");
+        move |_: &[&str]| Expected::Line(error.clone())
+    };
+    // Secret-looking properties librdkafka takes, with a cluster that refuses the
+    // client (the PLAINTEXT listener does not speak SASL): the commands that connect
+    // fail with a one-line authentication error; `config check` (which does not
+    // connect) prints the configuration with the password masked.
+    let sasl_on_plaintext = |cmd: &[&str]| {
+        if cmd[0] == "config" {
+            Expected::MaskedPassword
+        } else {
+            Expected::LineStarting(format!(
+                "kaftop: error: authentication failed at {plain}: \
+                 SASL SCRAM-SHA-512 mechanism handshake failed: "
+            ))
+        }
+    };
+    type ExpectedOf<'a> = Box<dyn Fn(&[&str]) -> Expected + 'a>;
+    let cases: Vec<(Vec<String>, ExpectedOf)> = vec![
         (
             vec![format!("sasl.passwordd={secret}")],
-            "-X sasl.passwordd: unknown librdkafka property `sasl.passwordd`",
+            Box::new(refused("sasl.passwordd")),
         ),
         (
             vec![format!("ssl.key.passwd={secret}")],
-            "-X ssl.key.passwd: unknown librdkafka property `ssl.key.passwd`",
+            Box::new(refused("ssl.key.passwd")),
         ),
         (
             vec![
@@ -480,8 +516,7 @@ fn no_secret_reaches_stdout_stderr_or_the_log() {
                 "sasl.username=kaftop".into(),
                 format!("sasl.password={secret}"),
             ],
-            // The PLAINTEXT listener does not speak SASL.
-            "",
+            Box::new(sasl_on_plaintext),
         ),
     ];
     for (props, expected) in &cases {
@@ -505,12 +540,35 @@ fn no_secret_reaches_stdout_stderr_or_the_log() {
             );
             assert!(!stdout.contains(secret), "{props:?} {cmd:?}: {stdout}");
             assert!(!stderr.contains(secret), "{props:?} {cmd:?}: {stderr}");
-            if !expected.is_empty() {
-                assert!(!out.status.success(), "{props:?} {cmd:?}");
-                assert_eq!(stderr.trim_end(), format!("kaftop: error: {expected}"));
+            match expected(cmd) {
+                Expected::Line(line) => {
+                    assert!(!out.status.success(), "{props:?} {cmd:?}");
+                    assert_eq!(stderr.trim_end(), line, "{props:?} {cmd:?}");
+                    assert!(stdout.is_empty(), "{props:?} {cmd:?}: {stdout}");
+                }
+                Expected::LineStarting(start) => {
+                    assert!(!out.status.success(), "{props:?} {cmd:?}");
+                    assert_eq!(stderr.trim_end().lines().count(), 1, "{cmd:?}: {stderr}");
+                    assert!(stderr.starts_with(&start), "{cmd:?}: {stderr}");
+                    assert!(stdout.is_empty(), "{props:?} {cmd:?}: {stdout}");
+                }
+                Expected::MaskedPassword => {
+                    assert!(out.status.success(), "{props:?} {cmd:?}: {stderr}");
+                    let v: Value = serde_json::from_str(&stdout).unwrap();
+                    assert_eq!(v["properties"]["sasl.password"], "********", "{v}");
+                    assert_eq!(v["properties"]["sasl.username"], "kaftop", "{v}");
+                }
             }
         }
     }
-    let log = std::fs::read_to_string(data.join("logs/kaftop.log")).unwrap_or_default();
+    // The connecting commands logged their failure; the secret is not in the log.
+    let log_path = data.join("logs/kaftop.log");
+    let log = std::fs::read_to_string(&log_path)
+        .unwrap_or_else(|e| panic!("{}: {e}", log_path.display()));
+    assert!(!log.is_empty(), "{} is empty", log_path.display());
+    assert!(
+        log.contains("SASL SCRAM-SHA-512 mechanism handshake failed"),
+        "{log}"
+    );
     assert!(!log.contains(secret), "{log}");
 }

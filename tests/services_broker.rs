@@ -9,7 +9,6 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
-use std::process::{Command as StdCommand, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{kaftop, unique, wait_for, write_config, TestTopics};
@@ -669,15 +668,7 @@ fn restarts_mid_stream_do_not_double_count() {
 }
 
 fn report_json(env: &Env) -> serde_json::Value {
-    let out = kaftop()
-        .args(["--config", env.config.to_str().unwrap()])
-        .args(["services", "report", "--json"])
-        .output()
-        .unwrap();
-    if !out.status.success() {
-        return serde_json::Value::Null;
-    }
-    serde_json::from_slice(&out.stdout).unwrap()
+    common::report_json(&env.config, &[])
 }
 
 /// `kaftop consumers` rows by service: the numeric columns and the group.
@@ -710,10 +701,6 @@ fn log_tail(env: &Env) -> String {
     lines[lines.len().saturating_sub(60)..].join("\n")
 }
 
-fn kaftop_path() -> PathBuf {
-    assert_cmd::cargo::cargo_bin("kaftop")
-}
-
 #[test]
 fn the_consumers_command_stops_on_sigterm_and_after_its_duration() {
     let env = env("svc-cli", "[services]\nvip_user_ids = [7]\n");
@@ -726,22 +713,19 @@ fn the_consumers_command_stops_on_sigterm_and_after_its_duration() {
     recs.push(rec(&t.deleted, "bad", "[1,2,3]"));
     p.send(&recs);
 
-    let mut child = StdCommand::new(kaftop_path())
-        .env_remove("KAFTOP_CONFIG")
-        .args(["--config", env.config.to_str().unwrap()])
-        .args([
-            "consumers",
+    let child = common::spawn_consumers(
+        &env.config,
+        &[
             "--service",
             "analytics",
             "--service",
             "archive",
-        ])
-        // Two members per group, all leaving at once on SIGTERM.
-        .args(["--concurrency", "2"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+            // Two members per group, all leaving at once on SIGTERM.
+            "--concurrency",
+            "2",
+        ],
+        &[],
+    );
     wait_for("the binary's effects", Duration::from_secs(60), || {
         let r = report_json(&env);
         let done = r["daily"][0]["messages"] == 20
@@ -749,17 +733,8 @@ fn the_consumers_command_stops_on_sigterm_and_after_its_duration() {
             && r["dead_lettered"][&t.deleted] == 1;
         done.then_some(())
     });
-    // The shell's builtin `kill`: no extra package needed.
-    let status = StdCommand::new("sh")
-        .args(["-c", "kill -TERM \"$1\"", "sh", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
     let started = Instant::now();
-    wait_for("exit after SIGTERM", Duration::from_secs(30), || {
-        child.try_wait().unwrap().map(|_| ())
-    });
-    let output = child.wait_with_output().unwrap();
+    let output = child.terminate();
     assert!(output.status.success(), "{output:?}");
     assert!(started.elapsed() < Duration::from_secs(10));
     let stdout = String::from_utf8(output.stdout).unwrap();

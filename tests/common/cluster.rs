@@ -9,8 +9,22 @@ use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 
-/// Creates `name` and waits until its partitions show in metadata.
+/// Creates `name` (replication factor 1) and waits until its partitions show in
+/// metadata.
 pub fn create_topic(bootstrap: &str, name: &str, partitions: i32) {
+    create_topic_with(bootstrap, name, partitions, 1, &[]);
+}
+
+/// Creates `name` with `partitions`, replication factor `replication` and topic
+/// `configs`, and waits until the metadata shows every partition with a leader and
+/// all `replication` replicas in sync.
+pub fn create_topic_with(
+    bootstrap: &str,
+    name: &str,
+    partitions: i32,
+    replication: i32,
+    configs: &[(&str, &str)],
+) {
     let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
         .set("bootstrap.servers", bootstrap)
         .create()
@@ -19,9 +33,13 @@ pub fn create_topic(bootstrap: &str, name: &str, partitions: i32) {
         .enable_all()
         .build()
         .unwrap();
+    let mut topic = NewTopic::new(name, partitions, TopicReplication::Fixed(replication));
+    for (k, v) in configs {
+        topic = topic.set(k, v);
+    }
     let res = rt
         .block_on(admin.create_topics(
-            &[NewTopic::new(name, partitions, TopicReplication::Fixed(1))],
+            &[topic],
             &AdminOptions::new().operation_timeout(Some(Duration::from_secs(10))),
         ))
         .expect("create topics");
@@ -29,15 +47,22 @@ pub fn create_topic(bootstrap: &str, name: &str, partitions: i32) {
         r.expect("topic created");
     }
     super::wait_for(
-        &format!("{partitions} partitions of {name} in metadata"),
-        Duration::from_secs(30),
+        &format!("{partitions} partitions of {name}, {replication} replicas in sync, in metadata"),
+        Duration::from_secs(90),
         || {
             let md = admin
                 .inner()
                 .fetch_metadata(Some(name), Duration::from_secs(5))
                 .ok()?;
             let t = md.topics().iter().find(|t| t.name() == name)?;
-            (t.error().is_none() && t.partitions().len() == partitions as usize).then_some(())
+            let healthy = t.error().is_none()
+                && t.partitions().len() == partitions as usize
+                && t.partitions().iter().all(|p| {
+                    p.leader() >= 0
+                        && p.replicas().len() == replication as usize
+                        && p.isr().len() == p.replicas().len()
+                });
+            healthy.then_some(())
         },
     );
 }

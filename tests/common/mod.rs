@@ -9,7 +9,11 @@ use std::time::{Duration, Instant};
 use assert_cmd::Command;
 
 pub mod cluster;
+pub mod process;
 pub mod tmux;
+
+#[allow(unused_imports)] // each test binary uses its own subset
+pub use process::{kaftop_process, spawn_consumers, ChildGuard};
 
 /// Set by `scripts/test.sh` to the broker `scripts/test-broker.sh start` started.
 pub const BOOTSTRAP_ENV: &str = "KAFTOP_TEST_BOOTSTRAP";
@@ -168,22 +172,50 @@ pub fn tls() -> Tls {
     }
 }
 
+const BROKER_SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/test-broker.sh");
+
 /// Runs `scripts/test-broker.sh ARGS` for the broker in `dir` and returns its stdout.
 pub fn broker_script(dir: &Path, args: &[&str]) -> String {
-    let out = std::process::Command::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/scripts/test-broker.sh"
-    ))
-    .args(args)
-    .env("KAFTOP_BROKER_DIR", dir)
-    .output()
-    .expect("run scripts/test-broker.sh");
-    assert!(
-        out.status.success(),
-        "test-broker.sh {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8 output")
+    broker_script_with(dir, args, &[])
+}
+
+/// [`broker_script`] with extra environment (e.g. `KAFTOP_BROKER_PORT`).
+pub fn broker_script_with(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
+    try_broker_script_with(dir, args, env).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// [`broker_script`] that returns its failure instead of panicking (for `Drop`).
+pub fn try_broker_script(dir: &Path, args: &[&str]) -> Result<String, String> {
+    try_broker_script_with(dir, args, &[])
+}
+
+fn try_broker_script_with(
+    dir: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> Result<String, String> {
+    let out = broker_script_output(dir, args, env)?;
+    if !out.status.success() {
+        return Err(format!(
+            "test-broker.sh {args:?} ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim_end()
+        ));
+    }
+    String::from_utf8(out.stdout).map_err(|e| format!("test-broker.sh {args:?}: {e}"))
+}
+
+fn broker_script_output(
+    dir: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> Result<std::process::Output, String> {
+    std::process::Command::new(BROKER_SCRIPT)
+        .args(args)
+        .env("KAFTOP_BROKER_DIR", dir)
+        .envs(env.iter().copied())
+        .output()
+        .map_err(|e| format!("run {BROKER_SCRIPT}: {e}"))
 }
 
 /// The 3-node test cluster (`scripts/test-broker.sh start --nodes 3`, replication
@@ -206,9 +238,52 @@ pub fn cluster() -> Cluster {
 impl Cluster {
     /// Serialises the tests of one binary that stop and start nodes; a test that
     /// panicked while holding it does not poison it for the next.
+    ///
+    /// Once it holds the lock it makes sure every node of the shared cluster runs
+    /// (a test before may have failed to start a node again), starting any stopped
+    /// node, and fails at once, saying why, if one cannot be started.
     pub fn exclusive() -> std::sync::MutexGuard<'static, ()> {
         static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
-        LOCK.lock().unwrap_or_else(|e| e.into_inner())
+        let guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+        let c = cluster();
+        for n in c.stopped_nodes() {
+            if let Err(e) = try_broker_script(&c.dir, &["start-node", &n.to_string()]) {
+                panic!(
+                    "node {n} of the test cluster in {} is stopped and does not start: {e}",
+                    c.dir.display()
+                );
+            }
+        }
+        let still = c.stopped_nodes();
+        assert!(
+            still.is_empty(),
+            "nodes {still:?} of the test cluster in {} are still stopped after start-node",
+            c.dir.display()
+        );
+        guard
+    }
+
+    /// The nodes `scripts/test-broker.sh status` reports stopped ("node N: stopped"
+    /// on stderr).
+    pub fn stopped_nodes(&self) -> Vec<u32> {
+        let out =
+            broker_script_output(&self.dir, &["status"], &[]).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            out.status.success(),
+            "the test cluster in {} is not running: {}",
+            self.dir.display(),
+            String::from_utf8_lossy(&out.stderr).trim_end()
+        );
+        String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .filter_map(|l| {
+                let rest = &l[l.find("node ")? + "node ".len()..];
+                let (n, state) = rest.split_once(": ")?;
+                (state.trim() == "stopped")
+                    .then(|| n.parse().ok())
+                    .flatten()
+            })
+            .collect()
     }
 
     /// Stops node `n` (1-based) gracefully; its data stays.
@@ -236,13 +311,26 @@ impl Cluster {
 /// Runs one of Apache Kafka's own command-line tools (`kafka-consumer-groups`,
 /// `kafka-topics`, ...) from the pinned release, as the oracle of a test.
 pub fn kafka_tool(name: &str, args: &[&str]) -> std::process::Output {
-    std::process::Command::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/scripts/test-broker.sh"
-    ))
-    .arg("tool")
-    .arg(name)
-    .args(args)
-    .output()
-    .expect("run scripts/test-broker.sh tool")
+    std::process::Command::new(BROKER_SCRIPT)
+        .arg("tool")
+        .arg(name)
+        .args(args)
+        .output()
+        .expect("run scripts/test-broker.sh tool")
+}
+
+/// `kaftop --config CONFIG services report --json` with `env` set; `Null` while the
+/// report cannot be read yet (the services have not created their store).
+pub fn report_json(config: &Path, env: &[(&str, &str)]) -> serde_json::Value {
+    let out = kaftop()
+        .arg("--config")
+        .arg(config)
+        .args(["services", "report", "--json"])
+        .envs(env.iter().copied())
+        .output()
+        .expect("run kaftop services report");
+    if !out.status.success() {
+        return serde_json::Value::Null;
+    }
+    serde_json::from_slice(&out.stdout).expect("services report --json is JSON")
 }
