@@ -443,21 +443,10 @@ fn diagnose<C: rdkafka::client::ClientContext>(
         .filter(|t| topics.contains(&t.name()))
         .map(super::poller::topic_info)
         .collect();
-    let lagging: Vec<&str> = infos
-        .iter()
-        .filter(|t| t.partitions.iter().any(|p| p.under_replicated()))
-        .map(|t| t.name.as_str())
-        .collect();
-    if !lagging.is_empty() {
-        let mut reader = super::topics::MinIsrReader::new(cfg);
-        match reader.read(&lagging, super::client::METADATA_TIMEOUT) {
-            Ok((found, _)) => {
-                for t in &mut infos {
-                    t.min_insync_replicas = found.get(&t.name).copied();
-                }
-            }
-            Err(e) => tracing::warn!(error = %e, "bulk: cannot read min.insync.replicas"),
-        }
+    let (_, errors) =
+        super::topics::MinIsrReader::new(cfg).fill(&mut infos, super::client::METADATA_TIMEOUT);
+    for e in errors {
+        tracing::warn!(error = %e, "bulk: cannot read min.insync.replicas");
     }
     crate::metrics::health::write_problems(&brokers, &infos)
 }

@@ -124,7 +124,9 @@ impl Refresher {
         snap.controller = self.controller_id(timeout);
         metadata_requests += 2;
         snap.topics = self.topics(&md, &mut snap.errors);
-        metadata_requests += self.min_insync_replicas(&mut snap);
+        let (requests, errors) = self.min_isr.fill(&mut snap.topics, self.opts.timeout);
+        metadata_requests += requests;
+        snap.errors.extend(errors);
         // Committed offsets before log ends, as kafka-consumer-groups reads them: a
         // commit landing in between then shows as a little more lag, not as a
         // negative one.
@@ -161,31 +163,6 @@ impl Refresher {
         errors.push(format!(
             "describing groups failed ({reason}); members unknown until the next refresh"
         ));
-    }
-
-    /// `min.insync.replicas` of the topics with under-replicated partitions (the
-    /// only ones where it matters): one DescribeConfigs request, none while every
-    /// partition is fully replicated. Returns the requests made.
-    fn min_insync_replicas(&mut self, snap: &mut ClusterSnapshot) -> u64 {
-        let wanted: Vec<&str> = snap
-            .topics
-            .iter()
-            .filter(|t| t.partitions.iter().any(PartitionInfo::under_replicated))
-            .map(|t| t.name.as_str())
-            .collect();
-        if wanted.is_empty() {
-            return 0;
-        }
-        match self.min_isr.read(&wanted, self.opts.timeout) {
-            Ok((found, errors)) => {
-                snap.errors.extend(errors);
-                for t in &mut snap.topics {
-                    t.min_insync_replicas = found.get(&t.name).copied();
-                }
-            }
-            Err(e) => snap.errors.push(format!("min.insync.replicas: {e}")),
-        }
-        1
     }
 
     fn controller_id(&self, timeout: Duration) -> Option<i32> {

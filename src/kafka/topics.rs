@@ -203,6 +203,38 @@ impl MinIsrReader {
         }
     }
 
+    /// Sets `min_insync_replicas` of the topics with under-replicated partitions (the
+    /// only ones where it matters); the others are left alone. Returns the requests
+    /// made (none while every partition is fully replicated) and what failed.
+    pub fn fill(
+        &mut self,
+        topics: &mut [super::snapshot::TopicInfo],
+        timeout: std::time::Duration,
+    ) -> (u64, Vec<String>) {
+        let wanted: Vec<String> = topics
+            .iter()
+            .filter(|t| {
+                t.partitions
+                    .iter()
+                    .any(super::snapshot::PartitionInfo::under_replicated)
+            })
+            .map(|t| t.name.clone())
+            .collect();
+        if wanted.is_empty() {
+            return (0, Vec::new());
+        }
+        let names: Vec<&str> = wanted.iter().map(String::as_str).collect();
+        match self.read(&names, timeout) {
+            Ok((found, errors)) => {
+                for t in topics.iter_mut() {
+                    t.min_insync_replicas = found.get(&t.name).copied();
+                }
+                (1, errors)
+            }
+            Err(e) => (1, vec![format!("min.insync.replicas: {e}")]),
+        }
+    }
+
     /// `min.insync.replicas` per topic; a topic the cluster would not describe is
     /// missing from the map (its error in the second value).
     pub fn read(
