@@ -13,6 +13,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use common::cluster::{create_topic, produce_counts};
+use common::tmux::Tmux;
 use common::{bootstrap, kafka_tool, kaftop, unique, wait_for};
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
 use rdkafka::{ClientConfig, Message, Offset, TopicPartitionList};
@@ -23,6 +24,86 @@ const COUNTS: [usize; 4] = [3, 2, 1, 0];
 
 /// Long enough for a JVM tool run and a group to settle, several times over.
 const SETTLE: Duration = Duration::from_secs(90);
+/// The dashboard's group view on the real broker, driven in tmux: a KIP-848 group
+/// while it reconciles and a classic group, each with the type, state, member count
+/// and per-member partition counts that `kafka-consumer-groups` gives.
+#[test]
+fn the_dashboard_group_view_equals_kafka_consumer_groups() {
+    let b = bootstrap();
+    let topic = unique("grp-tui");
+    let kip = unique("grp-tui-kip848");
+    let classic = unique("grp-tui-classic");
+    create_topic(&b, &topic, COUNTS.len() as i32);
+    produce_counts(&b, &topic, &COUNTS);
+
+    let a = Member::join(&b, &kip, "tui-kip-a", "consumer", &topic);
+    wait_quiet(&b, &kip, 1);
+    wait_state(&b, &kip, "Stable");
+    a.pause();
+    let c = Member::join(&b, &kip, "tui-kip-b", "consumer", &topic);
+    wait_state(&b, &kip, "Reconciling");
+    wait_for("the second member in the group", SETTLE, || {
+        (tool_state(&b, &kip).1 == 2).then_some(())
+    });
+    let x = Member::join(&b, &classic, "tui-classic-x", "classic", &topic);
+    let y = Member::join(&b, &classic, "tui-classic-y", "classic", &topic);
+    wait_quiet(&b, &classic, 2);
+    wait_state(&b, &classic, "Stable");
+
+    let tmux = Tmux::new();
+    tmux.start_program(
+        &format!(
+            "env KAFTOP_CONFIG=/dev/null {} -b {b}",
+            env!("CARGO_BIN_EXE_kaftop")
+        ),
+        200,
+        50,
+    );
+    tmux.wait_for_text("the dashboard", "● connected");
+    for (group, ty, client_ids) in [
+        (&kip, "Consumer", ["tui-kip-a", "tui-kip-b"]),
+        (&classic, "Classic", ["tui-classic-x", "tui-classic-y"]),
+    ] {
+        let (state, count) = tool_state(&b, group);
+        let by_client: Vec<(String, String)> = tool_members(&b, group)
+            .into_iter()
+            .map(|m| (m[2].clone(), m[3].clone()))
+            .collect();
+        tmux.keys(&[":"]);
+        tmux.text(&format!("group {group}"));
+        tmux.keys(&["Enter"]);
+        let summary = format!("{group}  {state} · {ty} · {count} members");
+        let screen = tmux.wait(&format!("{group} in the group view"), |s| {
+            (s.contains(&summary) && client_ids.iter().all(|c| s.contains(c)))
+                .then(|| s.to_string())
+        });
+        // The Members pane (below the offsets table, which shows client ids too).
+        let pane = screen
+            .split_once("Members (")
+            .map(|(_, p)| p)
+            .unwrap_or_else(|| panic!("no Members pane:\n{screen}"));
+        for (client, partitions) in &by_client {
+            let row: Vec<&str> = pane
+                .lines()
+                .find(|l| l.contains(client.as_str()))
+                .unwrap_or("")
+                .split_whitespace()
+                .collect();
+            let at = row.iter().position(|t| t == client);
+            assert_eq!(
+                at.and_then(|i| row.get(i + 1)).copied(),
+                Some(partitions.as_str()),
+                "{client}'s partition count; screen:\n{screen}"
+            );
+        }
+        tmux.keys(&["Escape"]);
+    }
+    tmux.keys(&["q"]);
+    tmux.wait_for_text("the program to exit with 0", "kaftop-exit=0");
+    for m in [a, c, x, y] {
+        m.leave();
+    }
+}
 
 // ---- members: real consumers polling in threads ----
 
