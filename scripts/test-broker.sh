@@ -515,6 +515,7 @@ cmd_start() {
     SCRAM_PASSWORD=$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
     local per_node=4 ports n
     mapfile -t ports < <(free_ports $((nodes * per_node)))
+    ((${#ports[@]} == nodes * per_node)) || die "could not find $((nodes * per_node)) free loopback ports"
     {
         printf 'NODES=%q\nSECURITY=%q\nCLUSTER_ID=%q\nSCRAM_PASSWORD=%q\n' \
             "$NODES" "$SECURITY" "$CLUSTER_ID" "$SCRAM_PASSWORD"
