@@ -12,13 +12,15 @@
 
 use std::time::{Duration, Instant};
 
-use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
-use rdkafka::client::DefaultClientContext;
-use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
-use rdkafka::{ClientConfig, Offset, TopicPartitionList};
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::{ClientConfig, TopicPartitionList};
 
 use kaftop::config::{self, Overrides};
 use kaftop::kafka::poller::{PollerOptions, Refresher};
+
+#[path = "support/cluster.rs"]
+mod cluster;
+use cluster::commit_all;
 
 const TIMEOUT: Duration = Duration::from_secs(30);
 const ROUNDS: usize = 5;
@@ -33,7 +35,12 @@ fn main() {
     println!("|---:|---:|---:|---:|---:|---:|---:|");
     for partitions in [10, 100, 1000] {
         let topic = format!("bench-refresh-{run_id}-{partitions}");
-        create_topic(&bootstrap, &topic, partitions);
+        cluster::create_topics(
+            &bootstrap,
+            std::slice::from_ref(&topic),
+            partitions,
+            TIMEOUT,
+        );
         let mut groups: Vec<String> = Vec::new();
         for group_count in [1usize, 10, 50] {
             while groups.len() < group_count {
@@ -132,38 +139,4 @@ fn naive_refresh(
     }
     let requests = 1 + 2 * partitions as u64 + 2 * groups.len() as u64;
     (median(times), requests)
-}
-
-fn create_topic(bootstrap: &str, name: &str, partitions: i32) {
-    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
-        .set("bootstrap.servers", bootstrap)
-        .create()
-        .expect("admin");
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let res = rt
-        .block_on(admin.create_topics(
-            &[NewTopic::new(name, partitions, TopicReplication::Fixed(1))],
-            &AdminOptions::new().operation_timeout(Some(TIMEOUT)),
-        ))
-        .expect("create topics");
-    for r in res {
-        r.expect("topic created");
-    }
-}
-
-fn commit_all(bootstrap: &str, group: &str, topic: &str, partitions: i32) {
-    let c: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", bootstrap)
-        .set("group.id", group)
-        .create()
-        .expect("consumer");
-    let mut tpl = TopicPartitionList::new();
-    for p in 0..partitions {
-        tpl.add_partition_offset(topic, p, Offset::Offset(0))
-            .expect("tpl");
-    }
-    c.commit(&tpl, CommitMode::Sync).expect("commit");
 }

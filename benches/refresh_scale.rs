@@ -15,13 +15,11 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
-use rdkafka::client::DefaultClientContext;
-use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
-use rdkafka::{ClientConfig, Offset, TopicPartitionList};
-
 use kaftop::config::{self, Overrides};
 use kaftop::kafka::poller::{PollerOptions, Refresher};
+
+#[path = "support/cluster.rs"]
+mod cluster;
 
 const TIMEOUT: Duration = Duration::from_secs(60);
 const ROUNDS: usize = 3;
@@ -51,16 +49,16 @@ fn main() {
         let new: Vec<String> = (topics.len()..want)
             .map(|i| format!("bench-scale-{run}-{i}"))
             .collect();
-        create_topics(&bootstrap, &new);
+        cluster::create_topics(&bootstrap, &new, PER_TOPIC, TIMEOUT);
         topics.extend(new);
         // Each size starts from no groups: a full refresh sees every group.
-        delete_groups(&bootstrap, &groups);
+        cluster::delete_groups(&bootstrap, &groups, TIMEOUT);
         groups.clear();
         for group_count in GROUPS {
             while groups.len() < group_count {
                 let i = groups.len();
                 let g = format!("bench-scale-{run}-group-{i}");
-                commit_all(&bootstrap, &g, &topics[i % topics.len()]);
+                cluster::commit_all(&bootstrap, &g, &topics[i % topics.len()], PER_TOPIC);
                 groups.push(g);
             }
             let (kaftop, requests) = refresh(&bootstrap, partitions, group_count);
@@ -163,92 +161,4 @@ fn timed_tool(args: &[&str]) -> (Duration, usize) {
         String::from_utf8_lossy(&out.stderr)
     );
     (took, String::from_utf8_lossy(&out.stdout).lines().count())
-}
-
-fn create_topics(bootstrap: &str, names: &[String]) {
-    if names.is_empty() {
-        return;
-    }
-    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
-        .set("bootstrap.servers", bootstrap)
-        .create()
-        .expect("admin");
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    for chunk in names.chunks(10) {
-        let new: Vec<NewTopic> = chunk
-            .iter()
-            .map(|n| NewTopic::new(n, PER_TOPIC, TopicReplication::Fixed(1)))
-            .collect();
-        let res = rt
-            .block_on(
-                admin.create_topics(&new, &AdminOptions::new().operation_timeout(Some(TIMEOUT))),
-            )
-            .expect("create topics");
-        for r in res {
-            r.expect("topic created");
-        }
-    }
-    // Wait until every new partition has a leader.
-    let deadline = Instant::now() + TIMEOUT;
-    loop {
-        let md = admin
-            .inner()
-            .fetch_metadata(None, TIMEOUT)
-            .expect("metadata");
-        let led = names.iter().all(|n| {
-            md.topics().iter().any(|t| {
-                t.name() == n
-                    && t.partitions().len() == PER_TOPIC as usize
-                    && t.partitions().iter().all(|p| p.leader() >= 0)
-            })
-        });
-        if led {
-            return;
-        }
-        assert!(Instant::now() < deadline, "new topics have no leaders yet");
-        std::thread::sleep(Duration::from_millis(200));
-    }
-}
-
-fn delete_groups(bootstrap: &str, groups: &[String]) {
-    if groups.is_empty() {
-        return;
-    }
-    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
-        .set("bootstrap.servers", bootstrap)
-        .create()
-        .expect("admin");
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    for chunk in groups.chunks(100) {
-        let names: Vec<&str> = chunk.iter().map(String::as_str).collect();
-        let res = rt
-            .block_on(admin.delete_groups(
-                &names,
-                &AdminOptions::new().operation_timeout(Some(TIMEOUT)),
-            ))
-            .expect("delete groups");
-        for r in res {
-            r.expect("group deleted");
-        }
-    }
-}
-
-fn commit_all(bootstrap: &str, group: &str, topic: &str) {
-    let c: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", bootstrap)
-        .set("group.id", group)
-        .create()
-        .expect("consumer");
-    let mut tpl = TopicPartitionList::new();
-    for p in 0..PER_TOPIC {
-        tpl.add_partition_offset(topic, p, Offset::Offset(0))
-            .expect("tpl");
-    }
-    c.commit(&tpl, CommitMode::Sync).expect("commit");
 }

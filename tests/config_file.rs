@@ -11,6 +11,17 @@ fn example() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/config.example.toml"))
 }
 
+/// Writes `text` to `path` and runs `kaftop config check PATH` with `env` set.
+fn check_file(path: &Path, text: &str, env: &[(&str, &str)]) -> std::process::Output {
+    std::fs::write(path, text).unwrap();
+    let mut cmd = kaftop();
+    cmd.args(["config", "check"]).arg(path);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
 #[test]
 fn example_config_parses_and_resolves_every_profile() {
     let file = config::read_file(example()).expect("config.example.toml parses");
@@ -94,12 +105,7 @@ fn invalid_config_names_file_key_and_reason() {
     ];
     for (i, (text, expected)) in cases.iter().enumerate() {
         let path = dir.path().join(format!("bad{i}.toml"));
-        std::fs::write(&path, text).unwrap();
-        let out = kaftop()
-            .args(["config", "check"])
-            .arg(&path)
-            .output()
-            .unwrap();
+        let out = check_file(&path, text, &[]);
         assert!(!out.status.success(), "{text} was accepted");
         let stderr = String::from_utf8(out.stderr).unwrap();
         assert!(stderr.contains(&*path.display().to_string()), "{stderr}");
@@ -333,16 +339,11 @@ fn example_config_documents_the_real_defaults() {
 fn unknown_librdkafka_properties_are_named_by_config_check() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("props.toml");
-    std::fs::write(
+    let out = check_file(
         &path,
         "[profiles.default]\nbootstrap_servers = \"h:1\"\n[profiles.default.properties]\n\"fetch.wait.max.msx\" = \"100\"\n",
-    )
-    .unwrap();
-    let out = kaftop()
-        .args(["config", "check"])
-        .arg(&path)
-        .output()
-        .unwrap();
+        &[],
+    );
     assert!(!out.status.success());
     assert_eq!(
         String::from_utf8(out.stderr).unwrap(),
@@ -411,17 +412,11 @@ fn unknown_librdkafka_properties_are_named_by_config_check() {
 fn empty_and_doubly_set_secrets_are_errors() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("secrets.toml");
-    std::fs::write(
+    let out = check_file(
         &path,
         "[profiles.default]\nbootstrap_servers = \"h:1\"\n[profiles.default.security]\nsasl_password_env = \"KAFTOP_TEST_EMPTY_PASSWORD\"\n",
-    )
-    .unwrap();
-    let out = kaftop()
-        .args(["config", "check"])
-        .arg(&path)
-        .env("KAFTOP_TEST_EMPTY_PASSWORD", "")
-        .output()
-        .unwrap();
+        &[("KAFTOP_TEST_EMPTY_PASSWORD", "")],
+    );
     assert!(!out.status.success());
     assert_eq!(
         String::from_utf8(out.stderr).unwrap(),
@@ -432,17 +427,11 @@ fn empty_and_doubly_set_secrets_are_errors() {
         )
     );
 
-    std::fs::write(
+    let out = check_file(
         &path,
         "[profiles.default]\nbootstrap_servers = \"h:1\"\n[profiles.default.security]\nsasl_password_env = \"KAFTOP_TEST_SET_PASSWORD\"\n[profiles.default.properties]\n\"sasl.password\" = \"inline-secret\"\n",
-    )
-    .unwrap();
-    let out = kaftop()
-        .args(["config", "check"])
-        .arg(&path)
-        .env("KAFTOP_TEST_SET_PASSWORD", "env-secret")
-        .output()
-        .unwrap();
+        &[("KAFTOP_TEST_SET_PASSWORD", "env-secret")],
+    );
     assert!(!out.status.success());
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert_eq!(

@@ -133,25 +133,6 @@ fn tui_typed(field: &str, text: &str) -> Verdict {
     }
 }
 
-/// Selects the form's field `name` and replaces its text by typing.
-fn set_field(app: &mut App, name: &str, text: &str) {
-    let at = app
-        .publish()
-        .form()
-        .fields
-        .iter()
-        .position(|f| f.name == name)
-        .expect("field on the form");
-    press(app, &[KeyCode::Char('g')]);
-    for _ in 0..at {
-        press(app, &[KeyCode::Char('j')]);
-    }
-    press(app, &[KeyCode::Enter]);
-    app.update(ctrl('u'));
-    type_str(app, text);
-    press(app, &[KeyCode::Esc]);
-}
-
 #[test]
 fn cli_and_tui_give_the_same_verdict() {
     let long_ok = "a".repeat(100_000);

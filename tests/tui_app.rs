@@ -35,24 +35,6 @@ fn field(app: &App, form: FormKind, name: &str) -> (String, Option<String>) {
     (f.input.text().to_string(), f.error.clone())
 }
 
-/// Selects the form's field `name` and replaces its text by typing.
-fn set_field(app: &mut App, name: &str, text: &str) {
-    let form = &app.publish().forms[app.publish().current];
-    let at = form
-        .fields
-        .iter()
-        .position(|f| f.name == name)
-        .expect("field on the form");
-    press(app, &[KeyCode::Char('g')]);
-    for _ in 0..at {
-        press(app, &[KeyCode::Char('j')]);
-    }
-    press(app, &[KeyCode::Enter]);
-    app.update(ctrl('u'));
-    type_str(app, text);
-    press(app, &[KeyCode::Esc]);
-}
-
 #[test]
 fn tabs_number_keys_and_back() {
     let mut a = app();

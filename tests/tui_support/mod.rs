@@ -429,6 +429,25 @@ pub fn press(app: &mut App, codes: &[KeyCode]) -> Vec<kaftop::tui::command::Comm
 }
 
 /// Types `:line` and Enter.
+/// Selects the publish form's field `name` and replaces its text by typing.
+pub fn set_field(app: &mut App, name: &str, text: &str) {
+    let at = app
+        .publish()
+        .form()
+        .fields
+        .iter()
+        .position(|f| f.name == name)
+        .expect("field on the form");
+    press(app, &[KeyCode::Char('g')]);
+    for _ in 0..at {
+        press(app, &[KeyCode::Char('j')]);
+    }
+    press(app, &[KeyCode::Enter]);
+    app.update(ctrl('u'));
+    type_str(app, text);
+    press(app, &[KeyCode::Esc]);
+}
+
 pub fn command(app: &mut App, line: &str) -> Vec<kaftop::tui::command::Command> {
     let mut out = type_str(app, &format!(":{line}"));
     out.extend(app.update(key(KeyCode::Enter)));
