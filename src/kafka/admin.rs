@@ -819,9 +819,10 @@ impl Admin {
             *mut rd::rd_kafka_queue_t,
         ),
     ) -> Result<Event, AdminError> {
-        // The handle's queue receives only client-level errors (it is assigned
-        // nothing); drain them so that they do not pile up over a long session.
-        while self.client.poll(Duration::ZERO).is_some() {}
+        // The handle's queue receives only log lines and client-level errors (it is
+        // assigned nothing); serve them so that they reach the log and the diagnosis
+        // and do not pile up over a long session.
+        self.serve_events();
         let rk = self.client.client().native_ptr();
         // SAFETY: `rk` is the live handle owned by `self.client`.
         let queue = Queue(unsafe { rd::rd_kafka_queue_new(rk) });
