@@ -88,6 +88,8 @@ pub struct Notice {
     pub level: Level,
     pub text: String,
     pub at_ms: i64,
+    /// What an error is about (`None` for information).
+    pub source: Option<Source>,
 }
 
 /// What an error notice is about, which decides what clears it: a later
@@ -175,8 +177,6 @@ pub struct App {
     pub(crate) publish: PublishState,
     pub(crate) services: ServicesPane,
     pub(crate) notice: Option<Notice>,
-    /// What the notice is about, when it is an error.
-    error_source: Option<Source>,
     /// Counts notices, so a key knows whether it raised one.
     notices: u64,
     /// Set by a key that did something (an action, a command, a prompt).
@@ -227,7 +227,6 @@ impl App {
                 cursor: ListCursor::default(),
             },
             notice: None,
-            error_source: None,
             notices: 0,
             acted: false,
             io_error: None,
@@ -393,8 +392,8 @@ impl App {
             level: Level::Info,
             text: text.into(),
             at_ms: self.now_ms,
+            source: None,
         });
-        self.error_source = None;
         self.notices += 1;
     }
 
@@ -408,17 +407,14 @@ impl App {
             level: Level::Error,
             text: text.into(),
             at_ms: self.now_ms,
+            source: Some(source),
         });
-        self.error_source = Some(source);
         self.notices += 1;
     }
 
     /// What the error notice is about (`None`: no error shown).
     pub fn error_source(&self) -> Option<Source> {
-        self.notice
-            .as_ref()
-            .filter(|n| n.level == Level::Error)
-            .and(self.error_source)
+        self.notice.as_ref().and_then(|n| n.source)
     }
 
     /// Removes the error notice if it is about one of `sources`: they succeeded
@@ -426,7 +422,6 @@ impl App {
     fn clear_errors(&mut self, sources: &[Source]) {
         if self.error_source().is_some_and(|s| sources.contains(&s)) {
             self.notice = None;
-            self.error_source = None;
             self.dirty = true;
         }
     }
