@@ -10,6 +10,8 @@
 //! watermark query sends two ListOffsets requests, and each per-group consumer
 //! sends FindCoordinator and OffsetFetch.
 
+#![allow(clippy::unwrap_used)]
+
 use std::time::{Duration, Instant};
 
 use rdkafka::consumer::{BaseConsumer, Consumer};
@@ -79,7 +81,7 @@ fn batched_refresh(bootstrap: &str, topic: &str, groups: &[String]) -> (Duration
         },
     )
     .expect("config");
-    let mut opts = PollerOptions::from_config(&cfg);
+    let mut opts = PollerOptions::from_config(&cfg, kaftop::services::service_groups(&cfg));
     opts.only_groups = Some(groups.to_vec());
     opts.timeout = TIMEOUT;
     let mut r = Refresher::new(&cfg, opts).expect("refresher");

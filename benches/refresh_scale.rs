@@ -12,6 +12,8 @@
 //! The tool's time includes its JVM start, which is measured alone (`--version`) and
 //! printed, so that both the whole and the request part can be compared.
 
+#![allow(clippy::unwrap_used)]
+
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -100,7 +102,7 @@ fn refresh(bootstrap: &str, partitions: usize, groups: usize) -> (Duration, u64)
         },
     )
     .expect("config");
-    let mut opts = PollerOptions::from_config(&cfg);
+    let mut opts = PollerOptions::from_config(&cfg, kaftop::services::service_groups(&cfg));
     opts.timeout = TIMEOUT;
     let mut r = Refresher::new(&cfg, opts).expect("refresher");
     // Warm up as a running dashboard is: new partitions answer NotLeaderForPartition

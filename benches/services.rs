@@ -18,15 +18,17 @@
 //!     KAFTOP_BROKER_DIR=/tmp/bench-broker scripts/test-broker.sh start
 //!     KAFTOP_TEST_BOOTSTRAP=127.0.0.1:PORT cargo bench --bench services
 
+#![allow(clippy::unwrap_used)]
+
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use kaftop::cli::ServiceName;
 use kaftop::events::{
     EventTime, MessageCreatedEvent, MessageDeletedEvent, MessageEvent, MessageReadEvent,
 };
 use kaftop::services::store::{Item, Store};
+use kaftop::services::ServiceName;
 use kaftop::services::{is_vip, service_id, RawRecord, ALL_SERVICES};
 
 const BATCH: usize = 500;

@@ -6,6 +6,8 @@
 //!
 //!     cargo bench --bench tui_memory
 
+#![allow(clippy::unwrap_used)]
+
 mod support;
 
 use std::time::{Duration, Instant};

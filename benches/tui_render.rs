@@ -5,6 +5,8 @@
 //!
 //!     cargo bench --bench tui_render
 
+#![allow(clippy::unwrap_used)]
+
 mod support;
 
 use std::time::Duration;

@@ -17,10 +17,10 @@ step "cargo fmt --check"
 cargo fmt --all -- --check
 
 step "cargo clippy"
-cargo clippy --all-targets --locked -- -D warnings
+cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "unit tests"
-cargo test --locked --lib --bins
+cargo test --workspace --locked --lib --bins
 
 step "build the integration tests"
 # Before the brokers start, so that compiling does not compete with them for CPU.

@@ -4,10 +4,12 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
 
 use crate::events::validation::{self, When};
 use crate::kafka::bulk::BulkType;
+use crate::services::{ServiceName, SERVICE_IDS};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -145,7 +147,7 @@ pub struct TailArgs {
 #[derive(Debug, Args)]
 pub struct ConsumersArgs {
     /// Which services to run (repeatable; default: all four).
-    #[arg(long = "service", value_enum)]
+    #[arg(long = "service", value_parser = service_name())]
     pub services: Vec<ServiceName>,
     /// Consumers per service group in this process (overrides the config).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=64))]
@@ -153,17 +155,6 @@ pub struct ConsumersArgs {
     /// Stop after this long (default: until SIGINT/SIGTERM).
     #[arg(long, value_parser = parse_duration)]
     pub duration: Option<Duration>,
-}
-
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, clap::ValueEnum, serde::Serialize,
-)]
-#[serde(rename_all = "kebab-case")]
-pub enum ServiceName {
-    Notification,
-    Analytics,
-    ReadReceipt,
-    Archive,
 }
 
 #[derive(Debug, Subcommand)]
@@ -256,7 +247,7 @@ pub struct BulkArgs {
     #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
     pub count: u64,
     /// Which events to send.
-    #[arg(long = "type", value_enum, default_value_t = BulkType::Created)]
+    #[arg(long = "type", value_parser = bulk_type(), default_value = "created")]
     pub kind: BulkType,
     /// Events per second, e.g. `500` or `500/s` (default: as fast as possible).
     #[arg(long, value_parser = parse_rate)]
@@ -299,6 +290,20 @@ pub fn parse_rate(s: &str) -> Result<f64, String> {
             "`{s}` is not a rate such as 500 or 500/s (at least {MIN_RATE}/s)"
         )),
     }
+}
+
+/// `--service`: one of the services' ids, offered as clap offers an enum's values
+/// (the core's types know no clap).
+fn service_name() -> impl TypedValueParser<Value = ServiceName> {
+    PossibleValuesParser::new(SERVICE_IDS).try_map(|s| s.parse::<ServiceName>())
+}
+
+/// `--type` of `kaftop bulk`.
+fn bulk_type() -> impl TypedValueParser<Value = BulkType> {
+    let choices = BulkType::CHOICES
+        .iter()
+        .map(|&(name, _, help)| PossibleValue::new(name).help(help));
+    PossibleValuesParser::new(choices).try_map(|s| s.parse::<BulkType>())
 }
 
 #[cfg(test)]

@@ -1,15 +1,14 @@
 //! kaftop: a terminal dashboard for Apache Kafka and the message service running on it.
 //!
-//! The library holds everything; `main.rs` only parses the command line and calls
-//! [`commands::run`].
+//! This crate is the face: the command line (`cli`), the headless subcommands
+//! (`commands`) and the dashboard (`tui`). Everything below the screen lives in
+//! `kaftop-core`, re-exported here under the same module names so that a path like
+//! `kaftop::kafka::poller` reads the same from either side. `main.rs` only parses
+//! the command line and calls [`commands::run`].
+
+pub use kaftop_core::{config, demo, events, kafka, metrics, services};
 
 pub mod cli;
 pub mod commands;
-pub mod config;
-pub mod demo;
-pub mod events;
-pub mod kafka;
 pub mod logging;
-pub mod metrics;
-pub mod services;
 pub mod tui;

@@ -2,6 +2,8 @@
 //! end offsets and committed offsets after producing and committing known values.
 //! Needs `KAFTOP_TEST_BOOTSTRAP` (see `tests/common`).
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::time::{Duration, Instant};

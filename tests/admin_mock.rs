@@ -2,6 +2,8 @@
 //! producing and committing known values, and every failure path (unsupported
 //! requests, injected errors, brokers down) ends in an error within the timeout.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::time::{Duration, Instant};

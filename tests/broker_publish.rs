@@ -1,6 +1,8 @@
 //! Publishing through kaftop to the real test broker, read back with an
 //! independent consumer: exact JSON schema, keys, partitions and counts.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -1,6 +1,8 @@
 //! Bad command-line values and an unreachable broker: a non-zero exit with a
 //! one-line reason, before anything is sent.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use common::kaftop;

@@ -7,6 +7,8 @@
 //! Every test holds [`Cluster::exclusive`]; a stopped node is started again by a
 //! guard, also when the test fails.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};

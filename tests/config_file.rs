@@ -1,5 +1,7 @@
 //! The shipped `config.example.toml` and `kaftop config check` as a user runs them.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::path::Path;

@@ -1,6 +1,8 @@
 //! `kaftop demo --headless`: the embedded cluster, services and traffic, with every
 //! produced event accounted for. Needs no broker.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use common::kaftop;

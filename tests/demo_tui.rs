@@ -2,6 +2,8 @@
 //! dashboard shows live throughput and the four service groups, and `:group NAME`
 //! opens each group's per-partition table.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use common::tmux::Tmux;

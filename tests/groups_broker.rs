@@ -5,6 +5,8 @@
 //! members equal the tool's `--state` and `--members` views in every state the
 //! test can hold still (Stable, PreparingRebalance, Reconciling, Empty).
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -4,6 +4,8 @@
 //! `kafka-get-offsets`), times before the log start read from the beginning, and
 //! the dashboard says why it has no data when the cluster is unreachable.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 mod tui_support;
 

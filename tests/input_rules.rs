@@ -2,6 +2,8 @@
 //! `kaftop publish created` and into the TUI's MessageCreated form gets the same
 //! verdict, the same value or the same reason.
 
+#![allow(clippy::unwrap_used)]
+
 mod tui_support;
 
 use std::error::Error as _;

@@ -8,6 +8,8 @@
 //! - a key lands on the same partition from kaftop as from the Java producer;
 //! - `kaftop tail` shows the peer's records with their type header.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};

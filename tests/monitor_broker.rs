@@ -2,6 +2,8 @@
 //! independent client, checked exactly through the poller, the metrics and the
 //! headless commands; and an outage of a private broker, with recovery.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::sync::mpsc;
@@ -27,7 +29,7 @@ fn resolved(bootstrap: &str) -> kaftop::config::Resolved {
 }
 
 fn options(cfg: &kaftop::config::Resolved, groups: &[&str]) -> PollerOptions {
-    let mut o = PollerOptions::from_config(cfg);
+    let mut o = PollerOptions::from_config(cfg, kaftop::services::service_groups(cfg));
     o.known_groups = groups.iter().map(|g| g.to_string()).collect();
     o.interval = Duration::from_millis(300);
     o

@@ -2,6 +2,8 @@
 //! degrade to known groups, injected request errors and downed brokers land in the
 //! snapshot, and the poller recovers when brokers return.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::time::Duration;
@@ -24,7 +26,7 @@ fn refresher(bootstrap: &str, groups: &[&str]) -> Refresher {
         },
     )
     .unwrap();
-    let mut opts = PollerOptions::from_config(&cfg);
+    let mut opts = PollerOptions::from_config(&cfg, kaftop::services::service_groups(&cfg));
     opts.known_groups = groups.iter().map(|g| g.to_string()).collect();
     opts.timeout = Duration::from_secs(2);
     Refresher::new(&cfg, opts).unwrap()

@@ -5,6 +5,8 @@
 //! password or an untrusted certificate is a one-line error naming the cause, and
 //! no secret reaches stdout, stderr or the log.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::collections::BTreeMap;
@@ -287,7 +289,11 @@ fn every_command_works(config: &Path, topics: &TestTopics, password: (&str, &str
 
     // The dashboard's first refresh: the same client configuration as the TUI's.
     let cfg = resolve_in_process(config, password.1);
-    let mut refresher = Refresher::new(&cfg, PollerOptions::from_config(&cfg)).unwrap();
+    let mut refresher = Refresher::new(
+        &cfg,
+        PollerOptions::from_config(&cfg, kaftop::services::service_groups(&cfg)),
+    )
+    .unwrap();
     let snap = refresher.refresh();
     assert!(snap.connected, "{:?}", snap.errors);
     let t = snap.topic(&topics.created).unwrap();
@@ -386,9 +392,12 @@ fn a_wrong_password_is_a_one_line_authentication_error() {
 
     // The dashboard's first refresh says the same.
     let cfg = resolve_in_process(&config, wrong);
-    let snap = Refresher::new(&cfg, PollerOptions::from_config(&cfg))
-        .unwrap()
-        .refresh();
+    let snap = Refresher::new(
+        &cfg,
+        PollerOptions::from_config(&cfg, kaftop::services::service_groups(&cfg)),
+    )
+    .unwrap()
+    .refresh();
     assert!(!snap.connected);
     assert_eq!(snap.errors.len(), 1, "{:?}", snap.errors);
     assert!(
@@ -448,9 +457,12 @@ fn an_untrusted_certificate_is_a_one_line_tls_error() {
         ..Default::default()
     })
     .unwrap();
-    let snap = Refresher::new(&cfg, PollerOptions::from_config(&cfg))
-        .unwrap()
-        .refresh();
+    let snap = Refresher::new(
+        &cfg,
+        PollerOptions::from_config(&cfg, kaftop::services::service_groups(&cfg)),
+    )
+    .unwrap()
+    .refresh();
     assert!(!snap.connected);
     assert_eq!(snap.errors.len(), 1, "{:?}", snap.errors);
     assert!(

@@ -5,6 +5,8 @@
 //! with their headers, counters and their conservation, committed offsets, and no
 //! double counting across restarts.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -12,9 +14,9 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use common::{kaftop, unique, wait_for, write_config, TestTopics};
-use kaftop::cli::ServiceName;
 use kaftop::config::{self, Overrides, Resolved};
 use kaftop::services::store::Report;
+use kaftop::services::ServiceName;
 use kaftop::services::{self, ServiceState, ServicesOptions};
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::{Header, Headers, Message, OwnedHeaders};

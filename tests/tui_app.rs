@@ -2,6 +2,8 @@
 //! the command line, filters, form validation and submit (the commands it
 //! returns), the live tail's controls, notices and redraw decisions.
 
+#![allow(clippy::unwrap_used)]
+
 mod tui_support;
 
 use std::collections::BTreeMap;

@@ -3,6 +3,8 @@
 //! Messages view and in the topic's message count, quit, and find the terminal
 //! restored. Every wait polls the screen with a deadline.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::path::Path;

@@ -2,6 +2,8 @@
 //! of `tui_support`, plus checks of colours that text snapshots cannot show and
 //! of rendering at tiny sizes.
 
+#![allow(clippy::unwrap_used)]
+
 mod tui_support;
 
 use crossterm::event::KeyCode;
@@ -309,11 +311,11 @@ fn smallest_supported_size() {
 
 #[test]
 fn services_view_running() {
-    use kaftop::cli::ServiceName;
     use kaftop::services::analytics::DailyStats;
     use kaftop::services::notification::{NotificationData, PushNotification};
     use kaftop::services::read_receipt::ReadReceipt;
     use kaftop::services::stats::CounterValues;
+    use kaftop::services::ServiceName;
     use kaftop::services::{ServiceSnapshot, ServiceState, ServicesSnapshot};
 
     let at = chrono::DateTime::from_timestamp_millis(T0_MS).unwrap();

@@ -16,7 +16,7 @@ pub fn run(
     if file.is_some() {
         overrides.config_file = file;
     }
-    let resolved = super::load_checked(&overrides, secrets)?;
+    let (resolved, _keymap) = super::load_checked(&overrides, secrets)?;
     if json {
         super::print_json(&resolved)?;
     } else {

@@ -62,7 +62,8 @@ fn interactive(opts: DemoOptions, duration: Option<Duration>) -> Result<ExitCode
         // A bounded demo (scripts, recordings) ends as `q` would.
         quit_after: duration,
     };
-    crate::tui::runtime::run_with(demo.cfg.clone(), io, runtime.handle().clone())?;
+    let keymap = crate::tui::keymap::Keymap::defaults();
+    crate::tui::runtime::run_with(demo.cfg.clone(), keymap, io, runtime.handle().clone())?;
     drop(demo);
     Ok(ExitCode::SUCCESS)
 }

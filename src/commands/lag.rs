@@ -59,7 +59,7 @@ struct MemberRow<'a> {
 }
 
 pub async fn run(args: LagArgs, cfg: &Resolved) -> Result<ExitCode> {
-    let mut opts = PollerOptions::from_config(cfg);
+    let mut opts = PollerOptions::from_config(cfg, crate::services::service_groups(cfg));
     if !args.groups.is_empty() {
         opts.only_groups = Some(args.groups.clone());
     }

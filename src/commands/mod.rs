@@ -14,6 +14,7 @@ use anyhow::Result;
 
 use crate::cli::{Cli, Command};
 use crate::config::{self, Overrides, Resolved};
+use crate::tui::keymap::Keymap;
 
 /// Runs the parsed command line. No secret value (a secret-looking `-X` property, a
 /// password from the profile) appears in the error it returns.
@@ -38,12 +39,14 @@ fn redact(e: anyhow::Error, secrets: &[String]) -> anyhow::Error {
     anyhow::anyhow!(masked)
 }
 
-/// Loads the configuration and checks its librdkafka properties without connecting.
-fn load_checked(overrides: &Overrides, secrets: &mut Vec<String>) -> Result<Resolved> {
+/// Loads the configuration and checks what the core leaves to this side: the
+/// librdkafka properties (without connecting) and the dashboard's `[keys]`.
+fn load_checked(overrides: &Overrides, secrets: &mut Vec<String>) -> Result<(Resolved, Keymap)> {
     let cfg = config::load(overrides)?;
     secrets.extend(cfg.secret_values().map(str::to_string));
     crate::kafka::client::validate(&cfg)?;
-    Ok(cfg)
+    let keymap = crate::tui::keymap::from_config(&cfg)?;
+    Ok((cfg, keymap))
 }
 
 fn run_command(cli: Cli, secrets: &mut Vec<String>) -> Result<ExitCode> {
@@ -56,13 +59,13 @@ fn run_command(cli: Cli, secrets: &mut Vec<String>) -> Result<ExitCode> {
     };
     let Some(command) = cli.command else {
         // No subcommand: the interactive dashboard.
-        let cfg = load_checked(&overrides, secrets)?;
+        let (cfg, keymap) = load_checked(&overrides, secrets)?;
         let _log = crate::logging::init(&cfg.data_dir);
         tracing::info!(profile = %cfg.profile, bootstrap = %cfg.bootstrap_servers, "dashboard");
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()?;
-        crate::tui::run(cfg, runtime.handle().clone())?;
+        crate::tui::run(cfg, keymap, runtime.handle().clone())?;
         return Ok(ExitCode::SUCCESS);
     };
     if let Command::Config(c) = command {
@@ -73,7 +76,7 @@ fn run_command(cli: Cli, secrets: &mut Vec<String>) -> Result<ExitCode> {
         // The demo brings its own cluster: no config file is needed or read.
         return demo::run(d, overrides.data_dir);
     }
-    let cfg = load_checked(&overrides, secrets)?;
+    let (cfg, _keymap) = load_checked(&overrides, secrets)?;
     let _log = crate::logging::init(&cfg.data_dir);
     tracing::info!(profile = %cfg.profile, bootstrap = %cfg.bootstrap_servers, "starting");
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -5,10 +5,11 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 
-use crate::cli::{ConsumersArgs, ServiceName, ServicesCommand};
+use crate::cli::{ConsumersArgs, ServicesCommand};
 use crate::config::Resolved;
 use crate::services::stats::{ServiceState, ServicesSnapshot};
 use crate::services::store::default_path;
+use crate::services::ServiceName;
 use crate::services::{self, service_id, Report, ServicesOptions, Store, ALL_SERVICES};
 
 /// Runs the reference consumers headless until SIGINT/SIGTERM or `--duration`, then

@@ -20,7 +20,7 @@ pub async fn run(args: TopicsArgs, cfg: &Resolved) -> Result<ExitCode> {
 
 /// Two refreshes `--interval` apart; msg/s is the high-watermark growth between them.
 async fn list_topics(args: &TopicsArgs, cfg: &Resolved) -> Result<ExitCode> {
-    let mut opts = PollerOptions::from_config(cfg);
+    let mut opts = PollerOptions::from_config(cfg, crate::services::service_groups(cfg));
     opts.include_internal = args.all;
     opts.only_groups = Some(Vec::new()); // topics only: skip the group calls
     let mut refresher = Refresher::new(cfg, opts)?;

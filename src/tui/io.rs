@@ -45,7 +45,7 @@ pub struct IoOptions {
 impl IoOptions {
     pub fn for_config(cfg: &Resolved) -> Self {
         IoOptions {
-            poller: PollerOptions::from_config(cfg),
+            poller: PollerOptions::from_config(cfg, crate::services::service_groups(cfg)),
             services: None,
             quit_after: None,
         }

@@ -13,6 +13,7 @@ use std::fmt;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::action::Action;
+use crate::config::{ConfigError, Resolved};
 
 /// Where a binding applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -443,14 +444,63 @@ fn join_keys(keys: &[KeyCombo]) -> String {
         .join(" ")
 }
 
-/// Checks a `[keys]` table (for config validation).
-pub fn validate(overrides: &BTreeMap<String, Vec<String>>) -> Result<(), KeymapError> {
-    Keymap::with_overrides(overrides).map(|_| ())
+/// The keymap of a resolved config: the defaults with its `[keys]` applied. A bad
+/// entry is a config error naming the key (`keys.quit`), as the core's own checks.
+pub fn from_config(cfg: &Resolved) -> Result<Keymap, ConfigError> {
+    Keymap::with_overrides(&cfg.keys).map_err(|e| ConfigError::Invalid {
+        file: cfg
+            .source
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "(built-in defaults)".to_string()),
+        key: format!("keys.{}", e.action),
+        reason: e.reason,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn from_config_str(text: &str) -> Result<Keymap, ConfigError> {
+        let f = crate::config::parse_str(text, "test.toml")?;
+        let cfg = crate::config::resolve(
+            Some(&f),
+            Some(std::path::Path::new("test.toml")),
+            &crate::config::Overrides::default(),
+        )?;
+        from_config(&cfg)
+    }
+
+    fn err_string(r: Result<Keymap, ConfigError>) -> String {
+        r.expect_err("expected an error").to_string()
+    }
+
+    #[test]
+    fn key_overrides_are_validated() {
+        let f = crate::config::parse_str(
+            "[keys]\nquit = [\"q\", \"ctrl-q\"]\npause = \"space\"\n",
+            "test.toml",
+        )
+        .unwrap();
+        let r =
+            crate::config::resolve(Some(&f), None, &crate::config::Overrides::default()).unwrap();
+        assert_eq!(r.keys["quit"], vec!["q".to_string(), "ctrl-q".to_string()]);
+        assert_eq!(r.keys["pause"], vec!["space".to_string()]);
+        assert!(from_config(&r).is_ok());
+        let e = err_string(from_config_str("[keys]\npauze = \"p\"\n"));
+        assert!(
+            e.contains("key `keys.pauze`") && e.contains("unknown action"),
+            "{e}"
+        );
+        let e = err_string(from_config_str("[keys]\nhelp = \"hyper-h\"\n"));
+        assert!(
+            e.contains("key `keys.help`") && e.contains("`hyper-h` is not a key"),
+            "{e}"
+        );
+        let e = err_string(from_config_str("[keys]\nhelp = 3\n"));
+        assert!(e.contains("keys.help"), "{e}");
+    }
 
     fn key(code: KeyCode, mods: KeyModifiers) -> KeyEvent {
         KeyEvent::new(code, mods)

@@ -25,17 +25,21 @@ pub const FRAME: Duration = Duration::from_millis(33);
 pub const TICK: Duration = Duration::from_secs(1);
 
 /// Runs the dashboard until the user quits. `rt` runs the async Kafka calls.
-pub fn run(cfg: Resolved, rt: tokio::runtime::Handle) -> Result<()> {
+pub fn run(cfg: Resolved, keymap: Keymap, rt: tokio::runtime::Handle) -> Result<()> {
     let opts = IoOptions::for_config(&cfg);
-    run_with(cfg, opts, rt)
+    run_with(cfg, keymap, opts, rt)
 }
 
 /// [`run`] with the I/O side's options given (the demo's known groups and services).
-pub fn run_with(cfg: Resolved, opts: IoOptions, rt: tokio::runtime::Handle) -> Result<()> {
+pub fn run_with(
+    cfg: Resolved,
+    keymap: Keymap,
+    opts: IoOptions,
+    rt: tokio::runtime::Handle,
+) -> Result<()> {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         bail!("the dashboard needs a terminal; for scripts use a subcommand (see `kaftop --help`)");
     }
-    let keymap = Keymap::with_overrides(&cfg.keys).context("invalid [keys] in the config")?;
     let now = chrono::Local::now();
     let app_cfg = AppConfig::new(
         &cfg,

@@ -2,6 +2,7 @@
 //! calls, handed to a callback. It runs on its own thread because librdkafka's
 //! metadata and admin calls block. Failures become part of the snapshot; the loop
 //! backs off while the cluster is unreachable and recovers by itself.
+#![allow(unsafe_code, clippy::undocumented_unsafe_blocks)] // TEMP: moves to the FFI module
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::mpsc::RecvTimeoutError;
@@ -40,14 +41,11 @@ pub struct PollerOptions {
 }
 
 impl PollerOptions {
-    pub fn from_config(cfg: &Resolved) -> Self {
-        // The reference consumers' groups (with the config's topic namespace) are
-        // always worth looking for, as are groups with configured thresholds.
-        let namespace = crate::services::topic_namespace(cfg);
-        let mut known: BTreeSet<String> = crate::services::ALL_SERVICES
-            .iter()
-            .map(|&s| format!("{namespace}{}", crate::services::seed_group(s)))
-            .collect();
+    /// Options for this config. `watch` names groups worth looking for even when
+    /// the cluster cannot list groups (the embedded services' groups, from
+    /// `services::service_groups`); groups with configured thresholds are added.
+    pub fn from_config(cfg: &Resolved, watch: impl IntoIterator<Item = String>) -> Self {
+        let mut known: BTreeSet<String> = watch.into_iter().collect();
         known.extend(cfg.lag.groups.keys().cloned());
         PollerOptions {
             interval: cfg.poll_interval,

@@ -13,7 +13,7 @@ use serde::Serialize;
 use super::analytics::DailyStats;
 use super::notification::PushNotification;
 use super::read_receipt::ReadReceipt;
-use crate::cli::ServiceName;
+use crate::services::ServiceName;
 
 /// A bounded, newest-first list shared between the consumer threads and snapshots.
 #[derive(Debug)]

@@ -20,12 +20,12 @@ use rdkafka::mocking::MockCluster;
 use rdkafka::producer::DefaultProducerContext;
 use serde::Serialize;
 
-use crate::cli::ServiceName;
 use crate::config::{self, Overrides, Resolved};
 use crate::events::{dlq_topic, EventKind};
 use crate::kafka::poller::{PollerOptions, Refresher};
 use crate::metrics::engine::EngineConfig;
 use crate::metrics::MetricsEngine;
+use crate::services::ServiceName;
 use crate::services::{self, ServicesHandle, ServicesOptions};
 use traffic::{Traffic, TrafficOptions, TrafficTotals};
 
@@ -151,7 +151,7 @@ impl Demo {
     /// list or describe groups, so members show as unknown), offsets asked per
     /// partition (the mock ignores the "all partitions" form).
     pub fn poller_options(&self) -> PollerOptions {
-        let mut o = PollerOptions::from_config(&self.cfg);
+        let mut o = PollerOptions::from_config(&self.cfg, services::service_groups(&self.cfg));
         o.only_groups = Some(
             services::ALL_SERVICES
                 .iter()

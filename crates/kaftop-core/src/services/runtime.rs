@@ -37,13 +37,13 @@ use super::{
     ServicesOptions, ALL_SERVICES, DLQ_MAX_VALUE, HEADER_ERROR, HEADER_SERVICE,
     HEADER_SOURCE_OFFSET, HEADER_SOURCE_PARTITION, HEADER_SOURCE_TOPIC, HEADER_TRUNCATED_FROM,
 };
-use crate::cli::ServiceName;
 use crate::config::Resolved;
 use crate::events::{dlq_topic, EventKind, MessageEvent};
 use crate::kafka::client::{
     base_config, log_client_error, require_topics, Diagnosis, KafkaError, METADATA_TIMEOUT,
 };
 use crate::kafka::publisher::{producer_config, queue_waiting};
+use crate::services::ServiceName;
 
 /// How long a DLQ produce may take before the batch is retried.
 const DLQ_TIMEOUT: Duration = Duration::from_secs(15);

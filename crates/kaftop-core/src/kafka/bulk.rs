@@ -22,8 +22,8 @@ use crate::events::{
     EventKind, EventTime, MessageCreatedEvent, MessageDeletedEvent, MessageEvent, MessageReadEvent,
 };
 
-/// Which events a bulk run sends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+/// Which events a bulk run sends, by name: `created`, `read`, `deleted`, `mixed`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum BulkType {
     Created,
@@ -34,6 +34,18 @@ pub enum BulkType {
 }
 
 impl BulkType {
+    /// Every type by its name, in the order offered to a user, with what it sends.
+    pub const CHOICES: [(&'static str, BulkType, &'static str); 4] = [
+        ("created", BulkType::Created, "MessageCreatedEvents"),
+        ("read", BulkType::Read, "MessageReadEvents"),
+        ("deleted", BulkType::Deleted, "MessageDeletedEvents"),
+        (
+            "mixed",
+            BulkType::Mixed,
+            "created → read → deleted for each message id, in that order",
+        ),
+    ];
+
     /// The kind of the `i`-th event and the offset of its message id from the start id.
     fn event_at(self, i: u64) -> (EventKind, u64) {
         match self {
@@ -42,6 +54,20 @@ impl BulkType {
             BulkType::Deleted => (EventKind::Deleted, i),
             BulkType::Mixed => (EventKind::ALL[(i % 3) as usize], i / 3),
         }
+    }
+}
+
+impl std::str::FromStr for BulkType {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::CHOICES
+            .iter()
+            .find(|(name, _, _)| *name == s)
+            .map(|&(_, kind, _)| kind)
+            .ok_or_else(|| {
+                format!("unknown bulk type `{s}` (one of: created, read, deleted, mixed)")
+            })
     }
 }
 

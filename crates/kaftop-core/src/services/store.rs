@@ -31,8 +31,8 @@ use super::archive::{self, ArchivedMessage};
 use super::notification::{self, PushNotification};
 use super::read_receipt::{self, PendingReceipt, ReadReceipt};
 use super::{priority_order, service_id, RawRecord};
-use crate::cli::ServiceName;
 use crate::events::{EventKind, MessageEvent};
+use crate::services::ServiceName;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -16,6 +16,7 @@
 //! Memory rules: every librdkafka object created here is owned by an RAII guard
 //! that destroys it on every path; strings and lists inside a result event are
 //! copied into Rust values before the event is destroyed.
+#![allow(unsafe_code, clippy::undocumented_unsafe_blocks)] // TEMP: moves to the FFI module
 
 use std::collections::{HashMap, HashSet};
 use std::ffi::{CStr, CString};

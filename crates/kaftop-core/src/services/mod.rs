@@ -54,6 +54,7 @@ pub mod archive;
 pub mod notification;
 pub mod read_receipt;
 mod runtime;
+mod service_name;
 pub mod stats;
 pub mod store;
 
@@ -63,23 +64,18 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::cli::ServiceName;
 use crate::config::Resolved;
 use crate::events::{EventKind, MessageEvent};
 use crate::kafka::KafkaError;
 
 pub use notification::{FeedNotifier, Notifier, PushNotification};
 pub use runtime::ServicesHandle;
+pub use service_name::{
+    seed_group, service_from_id, service_groups, service_id, subscriptions, topic_namespace,
+    ServiceName, ALL_SERVICES, SERVICE_IDS,
+};
 pub use stats::{ServiceSnapshot, ServiceState, ServicesSnapshot};
 pub use store::{Report, Store, StoreError};
-
-/// The four services, in the order they are shown.
-pub const ALL_SERVICES: [ServiceName; 4] = [
-    ServiceName::Notification,
-    ServiceName::Analytics,
-    ServiceName::ReadReceipt,
-    ServiceName::Archive,
-];
 
 /// DLQ header: why the record could not be processed.
 pub const HEADER_ERROR: &str = "kaftop.error";
@@ -98,59 +94,6 @@ pub const DLQ_MAX_VALUE: usize = 512 * 1024;
 
 /// The store's file name inside the data dir.
 pub const STORE_FILE: &str = "services.db";
-
-/// The short name of a service, as in `--service` and in DLQ headers.
-pub fn service_id(s: ServiceName) -> &'static str {
-    match s {
-        ServiceName::Notification => "notification",
-        ServiceName::Analytics => "analytics",
-        ServiceName::ReadReceipt => "read-receipt",
-        ServiceName::Archive => "archive",
-    }
-}
-
-/// Parses [`service_id`] back.
-pub fn service_from_id(id: &str) -> Option<ServiceName> {
-    ALL_SERVICES.into_iter().find(|s| service_id(*s) == id)
-}
-
-/// The seed's consumer group name of a service (without prefix).
-pub fn seed_group(s: ServiceName) -> &'static str {
-    match s {
-        ServiceName::Notification => "notification-service-group",
-        ServiceName::Analytics => "analytics-service-group",
-        ServiceName::ReadReceipt => "read-receipt-service-group",
-        ServiceName::Archive => "archive-service-group",
-    }
-}
-
-/// The event kinds (and so topics) a service's group subscribes to.
-pub fn subscriptions(s: ServiceName) -> &'static [EventKind] {
-    match s {
-        ServiceName::Notification => &[EventKind::Created],
-        ServiceName::Analytics => &[EventKind::Created, EventKind::Read],
-        ServiceName::ReadReceipt => &[EventKind::Created, EventKind::Read],
-        ServiceName::Archive => &[EventKind::Deleted],
-    }
-}
-
-/// The common prefix `P` when the topics are `P`+`message.created`, `P`+`message.read`
-/// and `P`+`message.deleted`; empty otherwise (see the module docs).
-pub fn topic_namespace(cfg: &Resolved) -> String {
-    use crate::events::{TOPIC_CREATED, TOPIC_DELETED, TOPIC_READ};
-    let t = &cfg.topics;
-    let p = match t.created.name.strip_suffix(TOPIC_CREATED) {
-        Some(p) => p,
-        None => return String::new(),
-    };
-    if t.read.name.strip_suffix(TOPIC_READ) == Some(p)
-        && t.deleted.name.strip_suffix(TOPIC_DELETED) == Some(p)
-    {
-        p.to_string()
-    } else {
-        String::new()
-    }
-}
 
 /// Tuning of the embedded services. [`ServicesOptions::for_config`] gives the values a
 /// deployment uses; tests shorten the timeouts.
