@@ -150,7 +150,7 @@ pub struct ConsumersArgs {
     #[arg(long = "service", value_parser = service_name())]
     pub services: Vec<ServiceName>,
     /// Consumers per service group in this process (overrides the config).
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=64))]
+    #[arg(long, value_parser = concurrency())]
     pub concurrency: Option<u32>,
     /// Stop after this long (default: until SIGINT/SIGTERM).
     #[arg(long, value_parser = parse_duration)]
@@ -290,6 +290,12 @@ pub fn parse_rate(s: &str) -> Result<f64, String> {
             "`{s}` is not a rate such as 500 or 500/s (at least {MIN_RATE}/s)"
         )),
     }
+}
+
+/// `--concurrency`: within the services' one limit.
+fn concurrency() -> impl TypedValueParser<Value = u32> {
+    let range = crate::services::CONCURRENCY;
+    clap::value_parser!(u32).range(i64::from(*range.start())..=i64::from(*range.end()))
 }
 
 /// `--service`: one of the services' ids, offered as clap offers an enum's values

@@ -611,12 +611,8 @@ pub fn resolve(
             ));
         }
     }
-    if file.services.concurrency < 1 || file.services.concurrency > 64 {
-        return Err(invalid(
-            "services.concurrency",
-            "must be between 1 and 64".into(),
-        ));
-    }
+    crate::services::check_concurrency(file.services.concurrency)
+        .map_err(|e| invalid("services.concurrency", e))?;
 
     // `[keys]` belongs to the dashboard, which validates it (`tui::keymap`).
     let keys: BTreeMap<String, Vec<String>> = file

@@ -11,4 +11,5 @@ pub mod demo;
 pub mod events;
 pub mod kafka;
 pub mod metrics;
+pub mod retry;
 pub mod services;

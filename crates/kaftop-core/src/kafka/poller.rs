@@ -18,6 +18,7 @@ use super::topics::MinIsrReader;
 use super::worker::{Control, Worker};
 use super::KafkaError;
 use crate::config::Resolved;
+use crate::retry::Backoff;
 
 #[derive(Debug, Clone)]
 pub struct PollerOptions {
@@ -437,10 +438,7 @@ pub fn next_wait(interval: Duration, consecutive_failures: u32) -> Duration {
     if consecutive_failures == 0 {
         return interval;
     }
-    let factor = 1u32 << consecutive_failures.min(16).saturating_sub(1);
-    interval
-        .saturating_mul(factor)
-        .min(MAX_BACKOFF.max(interval))
+    Backoff::new(interval, MAX_BACKOFF.max(interval)).delay(consecutive_failures - 1)
 }
 
 /// Runs `refresher` every interval on its own thread, passing each snapshot to

@@ -68,6 +68,7 @@ use crate::config::Resolved;
 use crate::events::{EventKind, MessageEvent};
 use crate::kafka::KafkaError;
 
+pub use crate::retry::Backoff;
 pub use notification::{FeedNotifier, Notifier, PushNotification};
 pub use runtime::ServicesHandle;
 pub use service_name::{
@@ -94,6 +95,23 @@ pub const DLQ_MAX_VALUE: usize = 512 * 1024;
 
 /// The store's file name inside the data dir.
 pub const STORE_FILE: &str = "services.db";
+
+/// Consumers per service group in one process: the one limit that the config,
+/// the command line and [`start`] all check.
+pub const CONCURRENCY: std::ops::RangeInclusive<u32> = 1..=64;
+
+/// Checks a consumer count against [`CONCURRENCY`].
+pub fn check_concurrency(n: u32) -> Result<(), String> {
+    if CONCURRENCY.contains(&n) {
+        Ok(())
+    } else {
+        Err(format!(
+            "must be between {} and {}, not {n}",
+            CONCURRENCY.start(),
+            CONCURRENCY.end()
+        ))
+    }
+}
 
 /// Tuning of the embedded services. [`ServicesOptions::for_config`] gives the values a
 /// deployment uses; tests shorten the timeouts.
@@ -267,39 +285,6 @@ pub fn commit_offsets<'a>(
     out
 }
 
-/// Exponential backoff with a cap: 100 ms, 200 ms, ... up to `max`.
-#[derive(Debug, Clone)]
-pub struct Backoff {
-    base: Duration,
-    max: Duration,
-    attempt: u32,
-}
-
-impl Backoff {
-    pub fn new(base: Duration, max: Duration) -> Self {
-        Backoff {
-            base,
-            max,
-            attempt: 0,
-        }
-    }
-
-    /// The next delay, doubling up to the cap.
-    pub fn next_delay(&mut self) -> Duration {
-        let factor = 1u32 << self.attempt.min(16);
-        self.attempt = self.attempt.saturating_add(1);
-        self.base.saturating_mul(factor).min(self.max)
-    }
-
-    pub fn reset(&mut self) {
-        self.attempt = 0;
-    }
-
-    pub fn attempts(&self) -> u32 {
-        self.attempt
-    }
-}
-
 /// Starts the given services (all four when `which` is empty). Blocking: checks that
 /// the cluster answers and the topics and DLQ topics exist, opens (and migrates) the
 /// store, then spawns the consumer threads. Call it from a blocking context.
@@ -370,20 +355,6 @@ mod tests {
         assert_eq!(c[&("a".to_string(), 1)], 10);
         assert_eq!(c[&("b".to_string(), 0)], 1);
         assert_eq!(c.len(), 3);
-    }
-
-    #[test]
-    fn backoff_doubles_up_to_the_cap() {
-        let mut b = Backoff::new(Duration::from_millis(100), Duration::from_millis(500));
-        let d: Vec<u128> = (0..5).map(|_| b.next_delay().as_millis()).collect();
-        assert_eq!(d, vec![100, 200, 400, 500, 500]);
-        b.reset();
-        assert_eq!(b.next_delay(), Duration::from_millis(100));
-        // Never overflows.
-        for _ in 0..100 {
-            b.next_delay();
-        }
-        assert_eq!(b.next_delay(), Duration::from_millis(500));
     }
 
     fn resolved(topics: &str) -> Resolved {

@@ -722,12 +722,8 @@ pub(super) fn start(
     opts: ServicesOptions,
     which: &[ServiceName],
 ) -> Result<ServicesHandle, ServicesError> {
-    if opts.concurrency == 0 || opts.concurrency > 64 {
-        return Err(ServicesError::Invalid(format!(
-            "concurrency must be 1..=64, not {}",
-            opts.concurrency
-        )));
-    }
+    super::check_concurrency(opts.concurrency)
+        .map_err(|e| ServicesError::Invalid(format!("concurrency {e}")))?;
     let which: Vec<ServiceName> = if which.is_empty() {
         ALL_SERVICES.to_vec()
     } else {
