@@ -6,7 +6,7 @@
 //! `kaftop::kafka::poller` reads the same from either side. `main.rs` only parses
 //! the command line and calls [`commands::run`].
 
-pub use kaftop_core::{config, demo, events, kafka, metrics, services};
+pub use kaftop_core::{config, demo, events, kafka, metrics, retry, services, worker};
 
 pub mod cli;
 pub mod commands;

@@ -13,3 +13,4 @@ pub mod kafka;
 pub mod metrics;
 pub mod retry;
 pub mod services;
+pub mod worker;

@@ -10,6 +10,5 @@ pub mod record;
 pub mod sampler;
 pub mod snapshot;
 pub mod topics;
-pub mod worker;
 
 pub use client::KafkaError;

@@ -15,10 +15,10 @@ use super::snapshot::{
     BrokerInfo, ClusterSnapshot, GroupInfo, GroupOffset, PartitionInfo, TopicInfo,
 };
 use super::topics::MinIsrReader;
-use super::worker::{Control, Worker};
 use super::KafkaError;
 use crate::config::Resolved;
 use crate::retry::Backoff;
+use crate::worker::{Control, Worker};
 
 #[derive(Debug, Clone)]
 pub struct PollerOptions {

@@ -15,9 +15,9 @@ use super::client::{
     METADATA_TIMEOUT,
 };
 use super::record::RecordView;
-use super::worker::{Control, Worker};
 use crate::config::Resolved;
 use crate::events::EventTime;
+use crate::worker::{Control, Worker};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SamplerError {

@@ -1,5 +1,6 @@
-//! A background thread steered through a control channel: the shape of the
-//! poller and the live tail. Dropping the handle stops the thread and waits for it.
+//! The one worker abstraction: a background thread steered through a control
+//! channel (the poller, the live tail). Dropping the handle stops the thread and
+//! waits for it.
 
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::thread::JoinHandle;
