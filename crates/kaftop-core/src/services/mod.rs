@@ -51,6 +51,8 @@
 
 pub mod analytics;
 pub mod archive;
+#[cfg(test)]
+mod fixtures;
 pub mod notification;
 pub mod read_receipt;
 mod runtime;

@@ -220,16 +220,6 @@ pub(crate) fn pending_count(conn: &Connection) -> rusqlite::Result<u64> {
         .map(|n| n as u64)
 }
 
-/// The most recent receipts, newest first.
-pub(crate) fn recent(conn: &Connection, limit: usize) -> rusqlite::Result<Vec<ReadReceipt>> {
-    let mut st = conn.prepare_cached(
-        "SELECT message_id, sender_id, receiver_id, read_at, vip FROM read_receipts
-         ORDER BY delivered_at_ms DESC, rowid DESC LIMIT ?1",
-    )?;
-    let rows = st.query_map(params![limit as i64], receipt_row)?;
-    rows.collect()
-}
-
 /// The receipt of one message, if delivered.
 pub(crate) fn receipt_for(
     conn: &Connection,
