@@ -492,8 +492,9 @@ fn scripted_workload_has_exact_effects() {
     assert_eq!(fed, ids);
     let fed: BTreeSet<i64> = snap.receipts.iter().map(|r| r.message_id).collect();
     assert_eq!(fed, BTreeSet::from([1, 3, 5, 9, 10, 14]));
-    assert_eq!(snap.archived, 2);
-    assert!(snap.next_purge.is_some() && snap.last_purge.is_some());
+    let figures = snap.store.as_ref().unwrap();
+    assert_eq!(figures.archived, 2);
+    assert!(snap.next_purge.is_some() && figures.last_purge.is_some());
     let rr = snap.service(ServiceName::ReadReceipt).unwrap();
     assert_eq!((rr.counters.consumed, rr.counters.dead_lettered), (27, 4));
 

@@ -316,7 +316,7 @@ fn services_view_running() {
     use kaftop::services::read_receipt::ReadReceipt;
     use kaftop::services::stats::CounterValues;
     use kaftop::services::ServiceName;
-    use kaftop::services::{ServiceSnapshot, ServiceState, ServicesSnapshot};
+    use kaftop::services::{ServiceSnapshot, ServiceState, ServicesSnapshot, StoreFigures};
 
     let at = chrono::DateTime::from_timestamp_millis(T0_MS).unwrap();
     let service = |name, group: &str, consumed, processed| ServiceSnapshot {
@@ -332,7 +332,7 @@ fn services_view_running() {
             dead_lettered: consumed - processed,
             ..Default::default()
         },
-        pending: 0,
+        pending: Some(0),
         processed_per_sec: 12.5,
         last_error: None,
     };
@@ -370,15 +370,17 @@ fn services_view_running() {
             read_at: kaftop::events::EventTime::parse("2026-11-24T10:16:00").unwrap(),
             vip: false,
         }],
-        today: DailyStats {
-            date: "2026-11-24".into(),
-            messages: 120,
-            distinct_senders: 17,
-            reads: 80,
-        },
-        archived: 5,
+        store: Ok(StoreFigures {
+            today: DailyStats {
+                date: "2026-11-24".into(),
+                messages: 120,
+                distinct_senders: 17,
+                reads: 80,
+            },
+            archived: 5,
+            last_purge: None,
+        }),
         next_purge: None,
-        last_purge: None,
     };
     let mut a = app();
     a.update(key(KeyCode::Char('5')));

@@ -55,6 +55,9 @@ pub async fn consumers(args: ConsumersArgs, cfg: Resolved) -> Result<ExitCode> {
     .await
     .context("stopping the services")?;
     print!("{}", summary(&snap, &which));
+    if let Err(e) = &snap.store {
+        eprintln!("kaftop: cannot read the services store: {e}");
+    }
     let failed: Vec<String> = snap
         .services
         .iter()
@@ -147,7 +150,7 @@ fn summary(snap: &ServicesSnapshot, which: &[ServiceName]) -> String {
             c.dead_lettered.to_string(),
             c.dedupe_hits.to_string(),
             c.retries.to_string(),
-            s.pending.to_string(),
+            s.pending.map_or_else(|| "?".into(), |n| n.to_string()),
             s.group.clone(),
         ]);
     }

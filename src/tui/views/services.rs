@@ -82,21 +82,27 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
                 right(format::count_u(c.processed)),
                 right(format::count_u(c.dead_lettered)),
                 right(format::count_u(c.dedupe_hits)),
-                right(format::count_u(s.pending)),
+                right(s.pending.map_or_else(|| "?".into(), format::count_u)),
                 right(format::rate(Some(s.processed_per_sec))),
             ])
         },
     );
-    let mut lines = vec![Line::from(vec![
-        Span::styled(" today ", theme::header_row()),
-        Span::raw(format!(
-            "{} created · {} senders · {} read · {} archived",
-            format::count_u(snap.today.messages),
-            format::count_u(snap.today.distinct_senders),
-            format::count_u(snap.today.reads),
-            format::count_u(snap.archived)
-        )),
-    ])];
+    let mut lines = vec![match &snap.store {
+        Ok(figures) => Line::from(vec![
+            Span::styled(" today ", theme::header_row()),
+            Span::raw(format!(
+                "{} created · {} senders · {} read · {} archived",
+                format::count_u(figures.today.messages),
+                format::count_u(figures.today.distinct_senders),
+                format::count_u(figures.today.reads),
+                format::count_u(figures.archived)
+            )),
+        ]),
+        Err(e) => Line::from(vec![
+            Span::styled(" store ", theme::header_row()),
+            Span::styled(e.clone(), theme::danger()),
+        ]),
+    }];
     lines.push(Line::from(Span::styled(
         " recent notifications",
         theme::header_row(),

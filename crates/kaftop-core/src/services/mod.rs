@@ -77,7 +77,7 @@ pub use service_name::{
     seed_group, service_from_id, service_groups, service_id, subscriptions, topic_namespace,
     ServiceName, ALL_SERVICES, SERVICE_IDS,
 };
-pub use stats::{ServiceSnapshot, ServiceState, ServicesSnapshot};
+pub use stats::{ServiceSnapshot, ServiceState, ServicesSnapshot, StoreFigures};
 pub use store::{Report, Store, StoreError};
 
 /// DLQ header: why the record could not be processed.

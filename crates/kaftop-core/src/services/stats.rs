@@ -110,8 +110,10 @@ pub struct ServiceSnapshot {
     /// Counters since the services were started.
     #[serde(flatten)]
     pub counters: CounterValues,
-    /// Read receipts waiting for their message (read-receipt service only; from the store).
-    pub pending: u64,
+    /// Read receipts waiting for their message (read-receipt service only; from the
+    /// store): `None` when the store could not be read ([`ServicesSnapshot::store`]
+    /// says why).
+    pub pending: Option<u64>,
     /// Records processed per second over the last few seconds.
     pub processed_per_sec: f64,
     /// The last error a consumer reported (cleared by nothing; informational).
@@ -127,11 +129,19 @@ pub struct ServicesSnapshot {
     pub notifications: Vec<PushNotification>,
     /// Recent read receipts, newest first.
     pub receipts: Vec<ReadReceipt>,
+    /// What the store holds, or why it could not be read: a broken store is an
+    /// error to show, not "0 archived".
+    pub store: Result<StoreFigures, String>,
+    pub next_purge: Option<DateTime<Utc>>,
+}
+
+/// The figures a snapshot reads from the store.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct StoreFigures {
     /// Analytics of today's (UTC) date.
     pub today: DailyStats,
     /// Archived messages in the store.
     pub archived: u64,
-    pub next_purge: Option<DateTime<Utc>>,
     pub last_purge: Option<DateTime<Utc>>,
 }
 
