@@ -1,6 +1,14 @@
-//! The message service's four reference consumers (design §1), embedded: notification,
-//! analytics, read receipt and archive, with the runtime they share (consumer groups,
-//! batching, retry, dead-letter topics, dedupe, VIP priority) and their SQLite store.
+//! The message service's four reference consumers, embedded: notification,
+//! analytics, read receipt and archive — the consumers of the service's three event
+//! topics (the seed's own consumers do the same jobs, in the same groups) — with the
+//! runtime they share (consumer groups, batching, retry, dead-letter topics, dedupe,
+//! VIP priority) and their SQLite store. Where they sit among kaftop's layers and
+//! threads: ARCHITECTURE.md.
+//!
+//! The files: `runtime` (threads, batches, DLQ, the handle), [`store`] (SQLite), one
+//! file per service for its effects ([`notification`], [`analytics`],
+//! [`read_receipt`], [`archive`]), [`stats`] (live counters and the snapshot) and
+//! `service_name` (the services' names, groups and subscriptions).
 //!
 //! # Who consumes what
 //!
@@ -259,7 +267,7 @@ pub fn is_vip(event: &MessageEvent, vips: &HashSet<i64>) -> bool {
 /// otherwise the order the records arrived in. The read-receipt service indexes every
 /// created event of the batch before it resolves any read, so a read and its message
 /// in one batch never wait for each other. Returns indexes into `items`.
-pub fn priority_order(service: ServiceName, items: &[(EventKind, bool)]) -> Vec<usize> {
+pub(crate) fn priority_order(service: ServiceName, items: &[(EventKind, bool)]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..items.len()).collect();
     order.sort_by_key(|&i| {
         let (kind, vip) = items[i];

@@ -192,7 +192,7 @@ impl RateWindow {
 
 /// Δcounter/Δt between the first and last sample; 0 when Δt is 0 or there are fewer
 /// than two samples.
-pub fn rate_per_sec(samples: &VecDeque<(Instant, u64)>) -> f64 {
+fn rate_per_sec(samples: &VecDeque<(Instant, u64)>) -> f64 {
     match (samples.front(), samples.back()) {
         (Some(&(t0, v0)), Some(&(t1, v1))) if t1 > t0 && v1 >= v0 => {
             (v1 - v0) as f64 / t1.duration_since(t0).as_secs_f64()

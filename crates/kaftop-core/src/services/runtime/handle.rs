@@ -1,7 +1,7 @@
 //! [`ServicesHandle`]: starts the services (checking the cluster, the topics and the
 //! store first), starts and stops them one by one, and takes snapshots.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -300,11 +300,6 @@ impl ServicesHandle {
     /// Which services run now.
     pub fn running(&self) -> Vec<ServiceName> {
         lock(&self.running).keys().copied().collect()
-    }
-
-    /// VIP users, as configured.
-    pub fn vip_user_ids(&self) -> &HashSet<i64> {
-        &self.shared.opts.vip_user_ids
     }
 }
 

@@ -48,7 +48,7 @@ pub struct BatchOutcome {
 
 impl Store {
     /// Whether this service already dead-lettered this record (an earlier delivery).
-    pub fn already_dead_lettered(
+    pub(crate) fn already_dead_lettered(
         &self,
         service: ServiceName,
         raw: &RawRecord,

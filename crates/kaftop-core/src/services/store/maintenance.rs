@@ -17,14 +17,14 @@ use crate::services::{service_id, ServiceName};
 
 /// What a purge removed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct PurgeReport {
+pub(crate) struct PurgeReport {
     pub archived: u64,
     pub dedupe: u64,
 }
 
 impl Store {
     /// Parked reads first seen before `cutoff`, oldest first (at most 1000).
-    pub fn expired_receipts(
+    pub(crate) fn expired_receipts(
         &self,
         cutoff: DateTime<Utc>,
     ) -> Result<Vec<PendingReceipt>, StoreError> {
@@ -33,7 +33,7 @@ impl Store {
 
     /// Records that an expired parked read was dead-lettered (after the DLQ ack).
     /// Returns false if it had been resolved or removed meanwhile.
-    pub fn finish_expired(&mut self, p: &PendingReceipt) -> Result<bool, StoreError> {
+    pub(crate) fn finish_expired(&mut self, p: &PendingReceipt) -> Result<bool, StoreError> {
         self.with_tx(|tx| {
             let removed = read_receipt::remove_expired(tx, p)?;
             if removed {
@@ -51,7 +51,7 @@ impl Store {
 
     /// Resolves parked reads whose message is indexed by now (a safety net: normally
     /// the created event's batch resolves them at once).
-    pub fn resolve_indexed(
+    pub(crate) fn resolve_indexed(
         &mut self,
         vips: &HashSet<i64>,
         now: DateTime<Utc>,
@@ -82,7 +82,7 @@ impl Store {
 
     /// Deletes archive rows past their retention and dedupe records older than
     /// `dedupe_retention`; records the time.
-    pub fn purge(
+    pub(crate) fn purge(
         &mut self,
         now: DateTime<Utc>,
         dedupe_retention: Duration,

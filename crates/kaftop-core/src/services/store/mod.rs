@@ -32,7 +32,6 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, ErrorCode, Transaction, TransactionBehavior};
 
 pub use batch::{BatchOutcome, Item};
-pub use maintenance::PurgeReport;
 pub use report::{Report, StoredCounters};
 pub use schema::SCHEMA_VERSION;
 

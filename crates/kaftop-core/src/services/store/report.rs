@@ -50,7 +50,7 @@ pub struct Report {
 }
 
 impl Store {
-    pub fn last_purge(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+    pub(crate) fn last_purge(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
         let v: Option<String> = self.wrap(|c| {
             c.query_row("SELECT value FROM meta WHERE key = 'last_purge'", [], |r| {
                 r.get(0)
@@ -61,15 +61,15 @@ impl Store {
             .map(|t| t.with_timezone(&Utc)))
     }
 
-    pub fn day(&self, date: &str) -> Result<DailyStats, StoreError> {
+    pub(crate) fn day(&self, date: &str) -> Result<DailyStats, StoreError> {
         self.wrap(|c| analytics::day(c, date))
     }
 
-    pub fn daily(&self) -> Result<Vec<DailyStats>, StoreError> {
+    pub(crate) fn daily(&self) -> Result<Vec<DailyStats>, StoreError> {
         self.wrap(analytics::all_days)
     }
 
-    pub fn archived_count(&self) -> Result<u64, StoreError> {
+    pub(crate) fn archived_count(&self) -> Result<u64, StoreError> {
         self.wrap(archive::count)
     }
 
@@ -77,7 +77,7 @@ impl Store {
         self.wrap(|c| archive::get(c, message_id))
     }
 
-    pub fn pending_receipts(&self) -> Result<u64, StoreError> {
+    pub(crate) fn pending_receipts(&self) -> Result<u64, StoreError> {
         self.wrap(read_receipt::pending_count)
     }
 
@@ -109,7 +109,7 @@ impl Store {
         })
     }
 
-    pub fn counters(&self) -> Result<BTreeMap<String, StoredCounters>, StoreError> {
+    pub(crate) fn counters(&self) -> Result<BTreeMap<String, StoredCounters>, StoreError> {
         self.wrap(|c| {
             let mut st = c.prepare_cached(
                 "SELECT service, consumed, processed, dead_lettered, dedupe_hits, retries
