@@ -14,7 +14,7 @@ use super::lag::{eta, partition_lag, time_lag_secs, Eta};
 use super::rate::{CounterRate, Sample};
 use super::status::{partition_status, LagPoint, LagStatus};
 use crate::config::LagConfig;
-use crate::kafka::admin::{GroupState, GroupType, MemberDescription};
+use crate::kafka::admin::types::{GroupState, GroupType, MemberDescription};
 use crate::kafka::snapshot::{BrokerInfo, ClusterSnapshot, GroupOffset, PartitionInfo};
 
 #[derive(Debug, Clone)]
