@@ -22,7 +22,7 @@ use crate::config::Resolved;
 use crate::kafka::client::{Diagnosis, KafkaError, KaftopContext};
 
 /// Group id of the admin handle's own (never joined) consumer group.
-pub const ADMIN_GROUP_ID: &str = "kaftop-admin";
+const ADMIN_GROUP_ID: &str = "kaftop-admin";
 
 /// An admin client for the calls rdkafka lacks. Cheap to share (`Send + Sync`);
 /// calls from several threads run concurrently.

@@ -22,7 +22,7 @@ mod calls;
 mod ffi;
 pub mod types;
 
-pub use calls::{Admin, ADMIN_GROUP_ID};
+pub use calls::Admin;
 pub(crate) use ffi::pending_events;
 pub use types::{
     AdminError, CommittedOffset, GroupDescription, GroupList, GroupListing, GroupState, GroupType,
