@@ -2,7 +2,6 @@
 //! calls, handed to a callback. It runs on its own thread because librdkafka's
 //! metadata and admin calls block. Failures become part of the snapshot; the loop
 //! backs off while the cluster is unreachable and recovers by itself.
-#![allow(unsafe_code, clippy::undocumented_unsafe_blocks)] // TEMP: moves to the FFI module
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::mpsc::RecvTimeoutError;
@@ -10,7 +9,8 @@ use std::time::{Duration, Instant};
 
 use rdkafka::metadata::{Metadata, MetadataTopic};
 
-use super::admin::{Admin, GroupDescription, OffsetSpec};
+use super::admin::types::{GroupDescription, GroupState, OffsetSpec};
+use super::admin::Admin;
 use super::snapshot::{
     BrokerInfo, ClusterSnapshot, GroupInfo, GroupOffset, PartitionInfo, TopicInfo,
 };
@@ -120,7 +120,7 @@ impl Refresher {
         snap.connected = true;
         snap.brokers = broker_infos(&md);
         snap.cluster_id = self.admin.client().fetch_cluster_id(timeout);
-        snap.controller = self.controller_id(timeout);
+        snap.controller = self.admin.controller_id(timeout);
         metadata_requests += 2;
         snap.topics = self.topics(&md, &mut snap.errors);
         let (requests, errors) = self.min_isr.fill(&mut snap.topics, self.opts.timeout);
@@ -162,18 +162,6 @@ impl Refresher {
         errors.push(format!(
             "describing groups failed ({reason}); members unknown until the next refresh"
         ));
-    }
-
-    fn controller_id(&self, timeout: Duration) -> Option<i32> {
-        // SAFETY: the handle is valid for the lifetime of `self.admin`;
-        // rd_kafka_controllerid only reads cached metadata (or waits for it).
-        let id = unsafe {
-            rdkafka_sys::rd_kafka_controllerid(
-                self.admin.client().native_ptr(),
-                timeout.as_millis() as i32,
-            )
-        };
-        (id >= 0).then_some(id)
     }
 
     fn topics(&self, md: &Metadata, errors: &mut Vec<String>) -> Vec<TopicInfo> {
@@ -309,8 +297,7 @@ impl Refresher {
                 ),
                 Err(e) => (Vec::new(), Some(e.to_string())),
             };
-            let exists = desc.is_some_and(|d| d.state != super::admin::GroupState::Dead)
-                || !offsets.is_empty();
+            let exists = desc.is_some_and(|d| d.state != GroupState::Dead) || !offsets.is_empty();
             let is_known_only = self.opts.known_groups.contains(&name);
             if listed_only_if_active && is_known_only && !exists {
                 // A configured group that is not on this cluster: nothing to show.

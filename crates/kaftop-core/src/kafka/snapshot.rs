@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::admin::{GroupState, GroupType, MemberDescription};
+use super::admin::types::{GroupState, GroupType, MemberDescription};
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ClusterSnapshot {

@@ -1,0 +1,67 @@
+//! Configuration: a TOML file with named cluster profiles, resolved together with
+//! the CLI overrides into one [`Resolved`] value the rest of the program uses.
+//!
+//! Lookup order: `--config FILE`, `$KAFTOP_CONFIG`, `<platform config dir>/config.toml`,
+//! then built-in defaults. Every error names the file, the key and the reason.
+//!
+//! - `file`: the file model (the serde structs), reading and parsing;
+//! - `secrets`: secret values, which properties hold one, masking;
+//! - `resolve`: the chosen profile with the overrides applied;
+//! - `validate`: the checks config owns (bootstrap, topics, security names).
+
+use std::path::PathBuf;
+
+mod file;
+mod resolve;
+mod secrets;
+#[cfg(test)]
+mod tests;
+mod validate;
+
+pub use file::{
+    parse_str, read_file, FileConfig, KeyList, LagConfig, ProfileConfig, SecurityConfig,
+    ServicesConfig, TopicSpec, TopicsConfig,
+};
+pub use resolve::{resolve, Overrides, Resolved};
+pub use secrets::{is_secret_property, Secret, Secretish};
+pub use validate::{validate_bootstrap, validate_topic_name};
+
+/// Environment variable naming a config file (second in the lookup order).
+pub const CONFIG_ENV: &str = "KAFTOP_CONFIG";
+
+/// Profile used when the file names none and `--profile` is absent.
+pub const DEFAULT_PROFILE: &str = "default";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{file}: cannot read: {source}")]
+    Read {
+        file: String,
+        source: std::io::Error,
+    },
+    #[error("{file}: key `{key}`: {reason}")]
+    Invalid {
+        file: String,
+        key: String,
+        reason: String,
+    },
+}
+
+/// Finds, reads, validates and resolves the configuration.
+pub fn load(ov: &Overrides) -> Result<Resolved, ConfigError> {
+    let path = ov
+        .config_file
+        .clone()
+        .or_else(|| std::env::var_os(CONFIG_ENV).map(PathBuf::from))
+        .or_else(|| platform_config_file().filter(|p| p.exists()));
+    let file = match &path {
+        Some(p) => Some(read_file(p)?),
+        None => None,
+    };
+    resolve(file.as_ref(), path.as_deref(), ov)
+}
+
+/// `<platform config dir>/config.toml` (e.g. `~/.config/kaftop/config.toml`).
+pub fn platform_config_file() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "kaftop").map(|d| d.config_dir().join("config.toml"))
+}

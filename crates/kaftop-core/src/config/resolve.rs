@@ -1,0 +1,390 @@
+//! Resolving: the chosen profile of the file, with the command line's overrides
+//! applied, checked and turned into the one [`Resolved`] value the program uses.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::file::{
+    FileConfig, LagConfig, ProfileConfig, SecurityConfig, ServicesConfig, TopicsConfig,
+};
+use super::secrets::{is_secret_property, mask_properties, secret_value, Secretish};
+use super::validate::{
+    validate_bootstrap, validate_poll_interval, validate_protocol, validate_sasl_mechanism,
+    validate_topic_spec, FieldError,
+};
+use super::{ConfigError, DEFAULT_PROFILE};
+
+/// Overrides from the command line; each wins over the file.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub config_file: Option<PathBuf>,
+    pub profile: Option<String>,
+    pub bootstrap_servers: Option<String>,
+    /// `-X key=value` librdkafka properties.
+    pub properties: Vec<(String, String)>,
+    pub data_dir: Option<PathBuf>,
+}
+
+/// Everything the program needs, after lookup, validation and overrides.
+#[derive(Debug, Clone, Serialize)]
+pub struct Resolved {
+    /// Where the configuration came from (`None`: built-in defaults).
+    pub source: Option<PathBuf>,
+    pub profile: String,
+    pub bootstrap_servers: String,
+    #[serde(with = "humantime_serde")]
+    pub poll_interval: Duration,
+    /// librdkafka properties from security settings, `properties` and `-X`, in that
+    /// order (later wins). Secret values are masked when serialized.
+    #[serde(serialize_with = "mask_properties")]
+    pub properties: BTreeMap<String, Secretish>,
+    pub lag: LagConfig,
+    pub topics: TopicsConfig,
+    pub services: ServicesConfig,
+    pub data_dir: PathBuf,
+    /// Dashboard key overrides from `[keys]` (action → keys), as written; the
+    /// dashboard validates them.
+    pub keys: BTreeMap<String, Vec<String>>,
+    /// Where each of `properties` was set, for errors (`FILE: key `...``, `-X key`).
+    #[serde(skip)]
+    pub property_origins: BTreeMap<String, String>,
+}
+
+impl Resolved {
+    /// The topic that carries events of `kind`.
+    pub fn topic_for(&self, kind: crate::events::EventKind) -> &str {
+        use crate::events::EventKind;
+        match kind {
+            EventKind::Created => &self.topics.created.name,
+            EventKind::Read => &self.topics.read.name,
+            EventKind::Deleted => &self.topics.deleted.name,
+        }
+    }
+
+    /// Where lag turns into an alert for `group`.
+    pub fn lag_threshold(&self, group: &str) -> u64 {
+        self.lag.threshold_for(group)
+    }
+
+    /// Where property `key` was set, for an error message.
+    pub fn property_origin(&self, key: &str) -> Option<String> {
+        self.property_origins.get(key).cloned()
+    }
+
+    /// The values of every secret property (to keep them out of any message).
+    pub fn secret_values(&self) -> impl Iterator<Item = &str> {
+        self.properties.values().filter_map(|v| match v {
+            Secretish::Secret(s) => Some(s.expose()),
+            Secretish::Plain(_) => None,
+        })
+    }
+}
+
+/// Applies overrides and validates. `file` is `None` when built-in defaults are used.
+pub fn resolve(
+    file: Option<&FileConfig>,
+    path: Option<&Path>,
+    ov: &Overrides,
+) -> Result<Resolved, ConfigError> {
+    let fname = path
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "(built-in defaults)".to_string());
+    let empty = FileConfig::empty();
+    let file = file.unwrap_or(&empty);
+    let (profile_name, profile) = select_profile(file, ov, &fname)?;
+    let at = KeyNames {
+        file: fname,
+        profile: &profile_name,
+    };
+
+    let bootstrap = bootstrap_servers(profile, ov, &at)?;
+    let poll_interval = profile
+        .and_then(|p| p.poll_interval)
+        .unwrap_or(Duration::from_secs(2));
+    validate_poll_interval(poll_interval)
+        .map_err(|r| at.invalid(&at.profile_key("poll_interval"), r))?;
+    let mut properties = Properties::default();
+    if let Some(p) = profile {
+        properties.add_security(&p.security, &at)?;
+        properties.add_profile_properties(&p.properties, &at)?;
+    }
+    properties.add_overrides(&ov.properties);
+    let topics = topics(file, profile, &at)?;
+    crate::services::check_concurrency(file.services.concurrency)
+        .map_err(|e| at.invalid("services.concurrency", e))?;
+
+    Ok(Resolved {
+        source: path.map(Path::to_path_buf),
+        bootstrap_servers: bootstrap,
+        poll_interval,
+        properties: properties.values,
+        lag: profile.map(|p| p.lag.clone()).unwrap_or_default(),
+        topics,
+        services: file.services.clone(),
+        data_dir: data_dir(file, profile, ov),
+        keys: keys(file),
+        property_origins: properties.origins,
+        profile: profile_name,
+    })
+}
+
+/// Names the keys of errors: the file (or the built-in defaults) and, inside it,
+/// the chosen profile's table.
+struct KeyNames<'a> {
+    file: String,
+    profile: &'a str,
+}
+
+impl KeyNames<'_> {
+    fn invalid(&self, key: &str, reason: impl Into<String>) -> ConfigError {
+        invalid(&self.file, key, reason)
+    }
+
+    /// `profiles.NAME.key`.
+    fn profile_key(&self, key: &str) -> String {
+        format!("profiles.{}.{key}", self.profile)
+    }
+
+    /// Where a property was set: `FILE: key `KEY``.
+    fn origin(&self, key: &str) -> String {
+        format!("{}: key `{key}`", self.file)
+    }
+}
+
+fn invalid(file: &str, key: &str, reason: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        file: file.to_string(),
+        key: key.to_string(),
+        reason: reason.into(),
+    }
+}
+
+/// The profile `--profile` or `default_profile` names (else `default`). Without
+/// profiles in the file only the implicit default one exists (built-in values).
+fn select_profile<'f>(
+    file: &'f FileConfig,
+    ov: &Overrides,
+    fname: &str,
+) -> Result<(String, Option<&'f ProfileConfig>), ConfigError> {
+    let (name, key) = match (&ov.profile, &file.default_profile) {
+        (Some(p), _) => (p.clone(), "--profile"),
+        (None, Some(p)) => (p.clone(), "default_profile"),
+        (None, None) => (DEFAULT_PROFILE.to_string(), "default_profile"),
+    };
+    let profile = file.profiles.get(&name);
+    if profile.is_none() && (!file.profiles.is_empty() || key == "--profile") {
+        let known: Vec<&str> = file.profiles.keys().map(String::as_str).collect();
+        let known = if known.is_empty() {
+            "none".to_string()
+        } else {
+            known.join(", ")
+        };
+        return Err(invalid(
+            fname,
+            key,
+            format!("unknown profile `{name}` (known: {known})"),
+        ));
+    }
+    Ok((name, profile))
+}
+
+/// `--bootstrap-servers`, else the profile's, else a local broker.
+fn bootstrap_servers(
+    profile: Option<&ProfileConfig>,
+    ov: &Overrides,
+    at: &KeyNames,
+) -> Result<String, ConfigError> {
+    let bootstrap = ov
+        .bootstrap_servers
+        .clone()
+        .or_else(|| profile.map(|p| p.bootstrap_servers.clone()))
+        .unwrap_or_else(|| "127.0.0.1:9092".to_string());
+    validate_bootstrap(&bootstrap).map_err(|r| {
+        let key = if ov.bootstrap_servers.is_some() {
+            "--bootstrap-servers".to_string()
+        } else {
+            at.profile_key("bootstrap_servers")
+        };
+        at.invalid(&key, r)
+    })?;
+    Ok(bootstrap)
+}
+
+/// librdkafka properties with where each was set, built in order: the profile's
+/// `[security]`, its `properties`, then `-X` (later wins).
+#[derive(Default)]
+struct Properties {
+    values: BTreeMap<String, Secretish>,
+    origins: BTreeMap<String, String>,
+}
+
+impl Properties {
+    fn add_security(
+        &mut self,
+        security: &SecurityConfig,
+        at: &KeyNames,
+    ) -> Result<(), ConfigError> {
+        let translated = security_properties(security)
+            .map_err(|e| at.invalid(&at.profile_key(&format!("security.{}", e.field)), e.reason))?;
+        for (prop, (field, value)) in translated {
+            self.origins.insert(
+                prop.clone(),
+                at.origin(&at.profile_key(&format!("security.{field}"))),
+            );
+            self.values.insert(prop, value);
+        }
+        Ok(())
+    }
+
+    fn add_profile_properties(
+        &mut self,
+        properties: &BTreeMap<String, String>,
+        at: &KeyNames,
+    ) -> Result<(), ConfigError> {
+        for (k, v) in properties {
+            let key = at.profile_key(&format!("properties.\"{k}\""));
+            if k == "bootstrap.servers" {
+                return Err(at.invalid(&key, "set `bootstrap_servers` instead"));
+            }
+            // Two places for one setting: which one wins would be a surprise.
+            if let Some(first) = self.origins.get(k) {
+                let first = first
+                    .strip_prefix(&format!("{}: ", at.file))
+                    .unwrap_or(first);
+                return Err(at.invalid(
+                    &key,
+                    format!("`{k}` is also set by {first}; set it in one place"),
+                ));
+            }
+            if v.is_empty() && is_secret_property(k) {
+                return Err(at.invalid(&key, "is empty"));
+            }
+            self.origins.insert(k.clone(), at.origin(&key));
+            self.values
+                .insert(k.clone(), Secretish::classify(k, v.clone()));
+        }
+        Ok(())
+    }
+
+    fn add_overrides(&mut self, properties: &[(String, String)]) {
+        for (k, v) in properties {
+            self.origins.insert(k.clone(), format!("-X {k}"));
+            self.values
+                .insert(k.clone(), Secretish::classify(k, v.clone()));
+        }
+    }
+}
+
+/// librdkafka properties from the `[security]` table: property → (the table's
+/// field that set it, value).
+type SecurityProperties = BTreeMap<String, (&'static str, Secretish)>;
+
+/// Translates the `[security]` table into librdkafka properties.
+fn security_properties(s: &SecurityConfig) -> Result<SecurityProperties, FieldError> {
+    let mut out = SecurityProperties::new();
+    let mut put = |prop: &str, field: &'static str, v: Secretish| {
+        out.insert(prop.to_string(), (field, v));
+    };
+    if let Some(p) = &s.protocol {
+        let protocol = validate_protocol(p).map_err(|r| FieldError::new("protocol", r))?;
+        put("security.protocol", "protocol", Secretish::Plain(protocol));
+    }
+    if let Some(m) = &s.sasl_mechanism {
+        validate_sasl_mechanism(m).map_err(|r| FieldError::new("sasl_mechanism", r))?;
+        put(
+            "sasl.mechanism",
+            "sasl_mechanism",
+            Secretish::Plain(m.clone()),
+        );
+    }
+    if let Some(u) = &s.sasl_username {
+        put(
+            "sasl.username",
+            "sasl_username",
+            Secretish::Plain(u.clone()),
+        );
+    }
+    if let Some((field, pw)) = secret_value(
+        &s.sasl_password,
+        &s.sasl_password_env,
+        "sasl_password",
+        "sasl_password_env",
+    )? {
+        put("sasl.password", field, Secretish::Secret(pw));
+    }
+    for (key, prop, v) in [
+        ("ssl_ca_location", "ssl.ca.location", &s.ssl_ca_location),
+        (
+            "ssl_certificate_location",
+            "ssl.certificate.location",
+            &s.ssl_certificate_location,
+        ),
+        ("ssl_key_location", "ssl.key.location", &s.ssl_key_location),
+    ] {
+        if let Some(path) = v {
+            if !path.exists() {
+                return Err(FieldError::new(
+                    key,
+                    format!("file `{}` does not exist", path.display()),
+                ));
+            }
+            put(prop, key, Secretish::Plain(path.display().to_string()));
+        }
+    }
+    if let Some((field, pw)) = secret_value(
+        &s.ssl_key_password,
+        &s.ssl_key_password_env,
+        "ssl_key_password",
+        "ssl_key_password_env",
+    )? {
+        put("ssl.key.password", field, Secretish::Secret(pw));
+    }
+    Ok(out)
+}
+
+/// The profile's `topics` if it has them, else the file's; each checked.
+fn topics(
+    file: &FileConfig,
+    profile: Option<&ProfileConfig>,
+    at: &KeyNames,
+) -> Result<TopicsConfig, ConfigError> {
+    let (topics, topics_key) = match profile.and_then(|p| p.topics.as_ref()) {
+        Some(t) => (t.clone(), at.profile_key("topics")),
+        None => (file.topics.clone(), "topics".to_string()),
+    };
+    for (which, spec) in [
+        ("created", &topics.created),
+        ("read", &topics.read),
+        ("deleted", &topics.deleted),
+    ] {
+        validate_topic_spec(spec)
+            .map_err(|e| at.invalid(&format!("{topics_key}.{which}.{}", e.field), e.reason))?;
+    }
+    Ok(topics)
+}
+
+/// `[keys]` as written: it belongs to the dashboard, which validates it.
+fn keys(file: &FileConfig) -> BTreeMap<String, Vec<String>> {
+    file.keys
+        .iter()
+        .map(|(action, list)| (action.clone(), list.keys()))
+        .collect()
+}
+
+/// `--data-dir`, else the profile's, else the file's, else the platform's.
+fn data_dir(file: &FileConfig, profile: Option<&ProfileConfig>, ov: &Overrides) -> PathBuf {
+    ov.data_dir
+        .clone()
+        .or_else(|| profile.and_then(|p| p.data_dir.clone()))
+        .or_else(|| file.data_dir.clone())
+        .unwrap_or_else(platform_data_dir)
+}
+
+fn platform_data_dir() -> PathBuf {
+    directories::ProjectDirs::from("", "", "kaftop")
+        .map(|d| d.data_dir().to_path_buf())
+        .unwrap_or_else(|| PathBuf::from(".kaftop"))
+}

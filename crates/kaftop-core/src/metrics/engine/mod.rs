@@ -1,0 +1,351 @@
+//! Folds successive snapshots into the metrics the dashboard and the headless
+//! commands show. All state is bounded: per-key state of topics, partitions and
+//! groups that vanish from the cluster is dropped, and histories are ring buffers.
+//!
+//! `topics` and `groups` fold each part of a snapshot; `output` holds what comes out.
+
+use std::collections::{BTreeSet, HashMap};
+use std::time::Duration;
+
+mod groups;
+mod output;
+mod topics;
+
+pub use output::{ClusterMetrics, GroupMetrics, GroupPartitionRow, PartitionMetrics, TopicMetrics};
+
+use super::health::brokers_down;
+use super::history::Ring;
+use super::rate::CounterRate;
+use super::status::LagPoint;
+use crate::config::LagConfig;
+use crate::kafka::snapshot::ClusterSnapshot;
+
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Window of the lag status rules (Burrow evaluates ~10 refreshes).
+    pub status_window: Duration,
+    /// How far back sparklines reach.
+    pub history_span: Duration,
+    pub poll_interval: Duration,
+    /// Smoothing time constant of rates.
+    pub smoothing: Duration,
+}
+
+impl EngineConfig {
+    pub fn for_interval(poll_interval: Duration) -> Self {
+        EngineConfig {
+            status_window: poll_interval * 10,
+            history_span: Duration::from_secs(600),
+            poll_interval,
+            smoothing: Duration::from_secs(10),
+        }
+    }
+}
+
+struct PartitionState {
+    produce: CounterRate,
+    seen: u64,
+}
+
+struct TopicState {
+    rates: Ring<f64>,
+    seen: u64,
+}
+
+struct GroupPartitionState {
+    consume: CounterRate,
+    points: Ring<LagPoint>,
+    last_committed: Option<i64>,
+    frozen_since_ms: u64,
+    seen: u64,
+}
+
+struct GroupHistory {
+    lags: Ring<u64>,
+    seen: u64,
+}
+
+pub struct MetricsEngine {
+    cfg: EngineConfig,
+    lag: LagConfig,
+    generation: u64,
+    partitions: HashMap<(String, i32), PartitionState>,
+    topics: HashMap<String, TopicState>,
+    group_partitions: HashMap<(String, String, i32), GroupPartitionState>,
+    groups: HashMap<String, GroupHistory>,
+}
+
+impl MetricsEngine {
+    pub fn new(cfg: EngineConfig, lag: LagConfig) -> Self {
+        MetricsEngine {
+            cfg,
+            lag,
+            generation: 0,
+            partitions: HashMap::new(),
+            topics: HashMap::new(),
+            group_partitions: HashMap::new(),
+            groups: HashMap::new(),
+        }
+    }
+
+    fn tau(&self) -> f64 {
+        self.cfg.smoothing.as_secs_f64().max(0.001)
+    }
+
+    fn history_ring<T>(&self) -> Ring<T> {
+        Ring::for_span(self.cfg.history_span, self.cfg.poll_interval)
+    }
+
+    fn window_ring(&self) -> Ring<LagPoint> {
+        Ring::new(
+            (self.cfg.status_window.as_millis() / self.cfg.poll_interval.as_millis().max(1))
+                as usize
+                + 1,
+        )
+    }
+
+    /// Folds in one refresh. A refresh that could not reach the cluster changes
+    /// no state; its metrics carry only the errors.
+    pub fn ingest(&mut self, snap: &ClusterSnapshot) -> ClusterMetrics {
+        let mut out = ClusterMetrics {
+            taken_at_ms: snap.taken_at_ms,
+            connected: snap.connected,
+            cluster_id: snap.cluster_id.clone(),
+            controller: snap.controller,
+            brokers: snap.brokers.clone(),
+            topics: Vec::new(),
+            groups: Vec::new(),
+            brokers_down: Vec::new(),
+            errors: snap.errors.clone(),
+        };
+        if !snap.connected {
+            return out;
+        }
+        out.brokers_down = brokers_down(&snap.brokers, &snap.topics);
+        let live: BTreeSet<i32> = snap.brokers.iter().map(|b| b.id).collect();
+        self.generation += 1;
+        let generation = self.generation;
+        let now = snap.mono_ms;
+        out.topics = snap
+            .topics
+            .iter()
+            .map(|t| self.topic_metrics(t, &live, now))
+            .collect();
+        let partitions: groups::PartitionIndex<'_> = snap
+            .topics
+            .iter()
+            .flat_map(|t| {
+                t.partitions
+                    .iter()
+                    .map(move |p| ((t.name.as_str(), p.id), p))
+            })
+            .collect();
+        out.groups = snap
+            .groups
+            .iter()
+            .map(|g| self.group_metrics(g, &partitions, now))
+            .collect();
+
+        // Forget what the cluster no longer has (deleted topics, gone groups).
+        self.partitions.retain(|_, s| s.seen == generation);
+        self.topics.retain(|_, s| s.seen == generation);
+        self.group_partitions.retain(|_, s| s.seen == generation);
+        self.groups.retain(|_, s| s.seen == generation);
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kafka::admin::types::{GroupState, GroupType, MemberDescription};
+    use crate::kafka::snapshot::{GroupInfo, GroupOffset, PartitionInfo, TopicInfo};
+    use crate::metrics::lag::Eta;
+    use crate::metrics::status::LagStatus;
+
+    fn snap(mono_ms: u64, highs: &[i64], committed: &[Option<i64>]) -> ClusterSnapshot {
+        ClusterSnapshot {
+            mono_ms,
+            connected: true,
+            topics: vec![TopicInfo {
+                name: "t".into(),
+                partitions: highs
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &h)| PartitionInfo {
+                        id: i as i32,
+                        leader: 1 + (i as i32 % 2),
+                        replicas: vec![1, 2],
+                        isr: if i == 0 { vec![1] } else { vec![1, 2] },
+                        low: Some(0),
+                        high: Some(h),
+                        error: None,
+                    })
+                    .collect(),
+                ..Default::default()
+            }],
+            groups: vec![GroupInfo {
+                group_id: "g".into(),
+                state: Some(GroupState::Stable),
+                group_type: Some(GroupType::Classic),
+                members: Some(vec![MemberDescription {
+                    member_id: "m-1".into(),
+                    client_id: "c-1".into(),
+                    host: "/10.0.0.1".into(),
+                    assignment: vec![("t".into(), 0)],
+                    target_assignment: None,
+                }]),
+                offsets: committed
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &c)| GroupOffset {
+                        topic: "t".into(),
+                        partition: i as i32,
+                        committed: c,
+                    })
+                    .collect(),
+                error: None,
+            }],
+            ..Default::default()
+        }
+    }
+
+    fn engine() -> MetricsEngine {
+        let mut lag = LagConfig::default();
+        lag.groups.insert("g".into(), 25);
+        MetricsEngine::new(EngineConfig::for_interval(Duration::from_secs(1)), lag)
+    }
+
+    #[test]
+    fn assigned_partitions_without_a_commit_are_rows() {
+        let mut e = engine();
+        // m-1 owns partition 0, which has no committed offset; 1 has one, unowned.
+        let mut s = snap(0, &[100, 50], &[None, Some(40)]);
+        s.groups[0].offsets.remove(0);
+        let m = e.ingest(&s);
+        let g = &m.groups[0];
+        let rows: Vec<_> = g
+            .rows
+            .iter()
+            .map(|r| {
+                (
+                    r.partition,
+                    r.current_offset,
+                    r.log_end_offset,
+                    r.lag,
+                    r.consumer_id.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                (0, None, Some(100), None, Some("m-1")),
+                (1, Some(40), Some(50), Some(10), None)
+            ]
+        );
+        assert_eq!(g.total_lag, 10);
+        assert_eq!(g.member_details.len(), 1);
+        assert_eq!(g.group_type, Some(GroupType::Classic));
+    }
+
+    #[test]
+    fn topic_rates_lag_and_owners() {
+        let mut e = engine();
+        let m = e.ingest(&snap(0, &[100, 50], &[Some(90), Some(50)]));
+        assert_eq!(m.topics[0].rate, None);
+        assert_eq!(m.topics[0].messages, 150);
+        assert_eq!(m.topics[0].under_replicated, 1);
+        let g = &m.groups[0];
+        assert_eq!((g.total_lag, g.max_lag, g.alerting), (10, 10, false));
+        // Lagging, but no produce rate yet to turn lag into time: unknown, not 0 s.
+        assert_eq!(g.time_lag_secs, None);
+        assert_eq!(g.rows[0].consumer_id.as_deref(), Some("m-1"));
+        assert_eq!(g.rows[1].consumer_id, None);
+
+        let m = e.ingest(&snap(2000, &[300, 50], &[Some(140), Some(50)]));
+        let t = &m.topics[0];
+        assert_eq!(t.partitions[0].rate, Some(100.0));
+        assert_eq!(t.partitions[1].rate, Some(0.0));
+        assert_eq!(t.rate, Some(100.0));
+        assert_eq!(t.rate_history, vec![0.0, 100.0]);
+        let g = &m.groups[0];
+        assert_eq!(g.total_lag, 160);
+        assert!(g.alerting);
+        assert_eq!(g.consume_rate, Some(25.0));
+        assert_eq!(g.rows[0].time_lag_secs, Some(1.6));
+        assert_eq!(g.time_lag_secs, Some(1.6));
+        assert_eq!(g.eta, Eta::FallingBehind);
+        assert_eq!(g.lag_history, vec![10, 160]);
+    }
+
+    #[test]
+    fn negative_lag_is_clamped_and_kept() {
+        let mut e = engine();
+        let m = e.ingest(&snap(0, &[100], &[Some(103)]));
+        let r = &m.groups[0].rows[0];
+        assert_eq!((r.lag, r.raw_lag), (Some(0), Some(-3)));
+        assert_eq!(m.groups[0].total_lag, 0);
+    }
+
+    #[test]
+    fn statuses_over_the_window() {
+        let mut e = engine(); // window: 10 s
+                              // Consumer frozen at 10 while the log grows: STALL after 5 s, STOP after 10 s.
+        let mut statuses = Vec::new();
+        for i in 0..12u64 {
+            let m = e.ingest(&snap(i * 1000, &[20 + i as i64], &[Some(10)]));
+            statuses.push(m.groups[0].status);
+        }
+        assert_eq!(statuses[1], LagStatus::Ok); // two points: too few to call a trend
+        assert_eq!(statuses[2], LagStatus::Warn);
+        assert_eq!(statuses[5], LagStatus::Stall);
+        assert_eq!(statuses[10], LagStatus::Stop);
+        // The offset moves backwards: REWIND.
+        let m = e.ingest(&snap(12_000, &[40], &[Some(2)]));
+        assert_eq!(m.groups[0].status, LagStatus::Rewind);
+    }
+
+    #[test]
+    fn recreated_topic_resets_rate_and_vanished_keys_are_dropped() {
+        let mut e = engine();
+        e.ingest(&snap(0, &[1000], &[Some(1000)]));
+        let m = e.ingest(&snap(1000, &[5], &[Some(5)]));
+        assert_eq!(m.topics[0].rate, None);
+        let mut empty = snap(2000, &[], &[]);
+        empty.topics.clear();
+        empty.groups.clear();
+        e.ingest(&empty);
+        assert!(e.partitions.is_empty() && e.topics.is_empty());
+        assert!(e.group_partitions.is_empty() && e.groups.is_empty());
+    }
+
+    #[test]
+    fn disconnected_refresh_changes_nothing() {
+        let mut e = engine();
+        e.ingest(&snap(0, &[10], &[Some(0)]));
+        let down = ClusterSnapshot {
+            mono_ms: 1000,
+            errors: vec!["cannot reach".into()],
+            ..Default::default()
+        };
+        let m = e.ingest(&down);
+        assert!(!m.connected && m.topics.is_empty());
+        assert_eq!(m.errors, vec!["cannot reach".to_string()]);
+        let m = e.ingest(&snap(2000, &[30], &[Some(0)]));
+        assert_eq!(m.topics[0].rate, Some(10.0));
+    }
+
+    #[test]
+    fn history_is_bounded() {
+        let mut cfg = EngineConfig::for_interval(Duration::from_secs(1));
+        cfg.history_span = Duration::from_secs(5);
+        let mut e = MetricsEngine::new(cfg, LagConfig::default());
+        let mut m = ClusterMetrics::default();
+        for i in 0..100u64 {
+            m = e.ingest(&snap(i * 1000, &[i as i64], &[Some(0)]));
+        }
+        assert_eq!(m.topics[0].rate_history.len(), 5);
+        assert_eq!(m.groups[0].lag_history, vec![95, 96, 97, 98, 99]);
+    }
+}

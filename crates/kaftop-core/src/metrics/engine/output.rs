@@ -1,0 +1,112 @@
+//! What an ingest produces: the metrics of the cluster, its topics, partitions and
+//! groups, as the dashboard and the headless commands show them.
+
+use serde::Serialize;
+
+use crate::kafka::admin::types::{GroupState, GroupType, MemberDescription};
+use crate::kafka::snapshot::BrokerInfo;
+use crate::metrics::distribution::Distribution;
+use crate::metrics::health::PartitionProblem;
+use crate::metrics::lag::Eta;
+use crate::metrics::status::LagStatus;
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ClusterMetrics {
+    pub taken_at_ms: i64,
+    pub connected: bool,
+    pub cluster_id: Option<String>,
+    pub controller: Option<i32>,
+    pub brokers: Vec<BrokerInfo>,
+    pub topics: Vec<TopicMetrics>,
+    pub groups: Vec<GroupMetrics>,
+    /// Brokers that hold replicas but are missing from the broker list (down).
+    pub brokers_down: Vec<i32>,
+    pub errors: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TopicMetrics {
+    pub name: String,
+    pub internal: bool,
+    pub replication: usize,
+    pub messages: i64,
+    /// Messages per second (smoothed), summed over partitions.
+    pub rate: Option<f64>,
+    /// Recent rates, oldest first, for a sparkline.
+    pub rate_history: Vec<f64>,
+    pub under_replicated: usize,
+    /// Partitions with fewer in-sync replicas than `min.insync.replicas`.
+    pub under_min_isr: usize,
+    /// Partitions without a leader.
+    pub offline: usize,
+    /// `None`: not read (every partition fully replicated) or unknown.
+    pub min_insync_replicas: Option<i32>,
+    pub distribution: Distribution,
+    pub partitions: Vec<PartitionMetrics>,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PartitionMetrics {
+    pub id: i32,
+    pub leader: i32,
+    pub replicas: Vec<i32>,
+    pub isr: Vec<i32>,
+    pub low: Option<i64>,
+    pub high: Option<i64>,
+    pub messages: Option<i64>,
+    pub rate: Option<f64>,
+    pub under_replicated: bool,
+    /// Replicas on brokers that are down.
+    pub offline_replicas: Vec<i32>,
+    /// The worst thing wrong with the partition, if anything.
+    pub problem: Option<PartitionProblem>,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupMetrics {
+    pub group_id: String,
+    pub state: Option<GroupState>,
+    /// The group's protocol; `None` when it could not be described.
+    pub group_type: Option<GroupType>,
+    /// `None`: the cluster could not tell.
+    pub members: Option<usize>,
+    /// The members with what each owns (and, for consumer-protocol groups, what
+    /// each should own); empty when unknown.
+    pub member_details: Vec<MemberDescription>,
+    pub total_lag: u64,
+    pub max_lag: u64,
+    /// Committed offsets per second over all partitions.
+    pub consume_rate: Option<f64>,
+    /// Produce rate of the partitions the group consumes.
+    pub produce_rate: Option<f64>,
+    pub time_lag_secs: Option<f64>,
+    pub eta: Eta,
+    pub status: LagStatus,
+    pub threshold: u64,
+    /// Total lag above the configured threshold.
+    pub alerting: bool,
+    /// Recent total lag, oldest first.
+    pub lag_history: Vec<u64>,
+    pub rows: Vec<GroupPartitionRow>,
+    pub error: Option<String>,
+}
+
+/// One line of `kafka-consumer-groups --describe`, plus what we derive.
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupPartitionRow {
+    pub topic: String,
+    pub partition: i32,
+    pub current_offset: Option<i64>,
+    pub log_end_offset: Option<i64>,
+    pub lag: Option<u64>,
+    /// Unclamped lag; negative when the offsets were read at different moments.
+    pub raw_lag: Option<i64>,
+    pub consumer_id: Option<String>,
+    pub host: Option<String>,
+    pub client_id: Option<String>,
+    pub consume_rate: Option<f64>,
+    pub time_lag_secs: Option<f64>,
+    pub status: LagStatus,
+}

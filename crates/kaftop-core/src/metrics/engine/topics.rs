@@ -1,0 +1,100 @@
+//! Folding a snapshot's topics: produce rates per partition and topic, replication
+//! problems, and the rate history of each topic.
+
+use std::collections::BTreeSet;
+
+use super::output::{PartitionMetrics, TopicMetrics};
+use super::{MetricsEngine, PartitionState, TopicState};
+use crate::kafka::snapshot::TopicInfo;
+use crate::metrics::distribution::distribution;
+use crate::metrics::health::{offline_replicas, partition_problem, PartitionProblem};
+use crate::metrics::rate::{CounterRate, Sample};
+
+impl MetricsEngine {
+    /// One topic's metrics at `now`; `live` holds the brokers that are up.
+    pub(super) fn topic_metrics(
+        &mut self,
+        t: &TopicInfo,
+        live: &BTreeSet<i32>,
+        now: u64,
+    ) -> TopicMetrics {
+        let generation = self.generation;
+        let tau = self.tau();
+        let mut partitions = Vec::with_capacity(t.partitions.len());
+        let mut topic_rate: Option<f64> = None;
+        for p in &t.partitions {
+            let st = self
+                .partitions
+                .entry((t.name.clone(), p.id))
+                .or_insert_with(|| PartitionState {
+                    produce: CounterRate::new(tau),
+                    seen: generation,
+                });
+            st.seen = generation;
+            let rate = match p.high {
+                Some(h) => st.produce.observe(Sample {
+                    at_ms: now,
+                    value: h,
+                }),
+                None => st.produce.value(),
+            };
+            if let Some(r) = rate {
+                *topic_rate.get_or_insert(0.0) += r;
+            }
+            partitions.push(PartitionMetrics {
+                id: p.id,
+                leader: p.leader,
+                replicas: p.replicas.clone(),
+                isr: p.isr.clone(),
+                low: p.low,
+                high: p.high,
+                messages: p.messages(),
+                rate,
+                under_replicated: p.under_replicated(),
+                offline_replicas: offline_replicas(&p.replicas, live),
+                problem: partition_problem(p.leader, &p.replicas, &p.isr, t.min_insync_replicas),
+                error: p.error.clone(),
+            });
+        }
+        let ring = self.history_ring();
+        let ts = self
+            .topics
+            .entry(t.name.clone())
+            .or_insert_with(|| TopicState {
+                rates: ring,
+                seen: generation,
+            });
+        ts.seen = generation;
+        ts.rates.push(topic_rate.unwrap_or(0.0));
+        let loads: Vec<_> = partitions
+            .iter()
+            .map(|p| (p.id, p.messages.unwrap_or(0), p.rate, p.leader))
+            .collect();
+        TopicMetrics {
+            name: t.name.clone(),
+            internal: t.internal,
+            replication: t
+                .partitions
+                .iter()
+                .map(|p| p.replicas.len())
+                .max()
+                .unwrap_or(0),
+            messages: partitions.iter().filter_map(|p| p.messages).sum(),
+            rate: topic_rate,
+            rate_history: ts.rates.to_vec(),
+            under_replicated: partitions.iter().filter(|p| p.under_replicated).count(),
+            under_min_isr: partitions
+                .iter()
+                .filter(|p| p.problem == Some(PartitionProblem::UnderMinIsr))
+                .count(),
+            offline: partitions
+                .iter()
+                .filter(|p| p.problem == Some(PartitionProblem::Offline))
+                .count(),
+            min_insync_replicas: t.min_insync_replicas,
+            distribution: distribution(&loads),
+            partitions,
+            error: t.error.clone(),
+        }
+    }
+}
