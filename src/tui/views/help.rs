@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
+use crate::text;
 use crate::tui::app::command_line::USAGE;
 use crate::tui::app::App;
 use crate::tui::widgets::theme;
@@ -26,7 +27,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, scroll: u16) {
         lines.push(Line::from(Span::styled(scope.title(), theme::header_row())));
         for (keys, desc) in rows {
             lines.push(Line::from(vec![
-                Span::styled(format!("  {keys:<22}"), theme::accent()),
+                Span::styled(format!("  {}", text::pad(&keys, 22)), theme::accent()),
                 Span::raw(desc),
             ]));
         }
@@ -45,7 +46,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, scroll: u16) {
         ("ctrl-c", "quit, always"),
     ] {
         lines.push(Line::from(vec![
-            Span::styled(format!("  {k:<22}"), theme::accent()),
+            Span::styled(format!("  {}", text::pad(k, 22)), theme::accent()),
             Span::raw(d),
         ]));
     }

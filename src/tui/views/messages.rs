@@ -9,6 +9,7 @@ use ratatui::Frame;
 
 use super::{placeholder, view_block};
 use crate::kafka::record::{Encoding, RecordView};
+use crate::text;
 use crate::tui::app::messages::TailStatus;
 use crate::tui::app::App;
 use crate::tui::widgets::table::{self, right, Column};
@@ -81,7 +82,7 @@ fn key_cell(r: &RecordView) -> Cell<'static> {
     if r.key.encoding == Encoding::Null {
         Cell::from("-").style(theme::dim())
     } else {
-        Cell::from(format::one_line(&r.key.text, 16))
+        Cell::from(text::one_line(&r.key.text, 16))
     }
 }
 
@@ -90,9 +91,9 @@ fn value_preview(r: &RecordView, width: usize) -> String {
         Encoding::Binary => format!(
             "(binary, {} bytes) {}",
             r.value.size,
-            format::one_line(&r.value.text, width)
+            text::one_line(&r.value.text, width)
         ),
-        _ => format::one_line(&r.value.text, width),
+        _ => text::one_line(&r.value.text, width),
     }
 }
 

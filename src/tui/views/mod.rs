@@ -20,6 +20,7 @@ use ratatui::Frame;
 use super::action::Action;
 use super::app::{App, Level, Mode, Prompt, ViewId};
 use super::widgets::{format, theme};
+use crate::text;
 
 /// Draws the whole screen.
 pub fn draw(f: &mut Frame, app: &App) {
@@ -151,10 +152,10 @@ fn draw_tabs(f: &mut Frame, area: Rect, app: &App) {
 
 fn draw_status(f: &mut Frame, area: Rect, app: &App) {
     let input = |prefix: &str, line: &super::app::line::LineInput, f: &mut Frame| {
-        let width = (area.width as usize).saturating_sub(prefix.chars().count() + 1);
+        let width = (area.width as usize).saturating_sub(text::width(prefix) + 1);
         let (shown, col) = line.visible(width);
         f.render_widget(Paragraph::new(format!("{prefix}{shown}")), area);
-        let x = area.x + (prefix.chars().count() + col).min(area.width as usize - 1) as u16;
+        let x = area.x + (text::width(prefix) + col).min(area.width as usize - 1) as u16;
         f.set_cursor_position(Position::new(x, area.y));
     };
     match &app.mode {
@@ -173,10 +174,10 @@ fn draw_status(f: &mut Frame, area: Rect, app: &App) {
             Level::Info => theme::info(),
             Level::Error => theme::error(),
         };
-        let text = format::one_line(&n.text, area.width as usize);
+        let shown = text::one_line(&n.text, area.width as usize);
         f.render_widget(
             Paragraph::new(Line::from(Span::styled(
-                format!("{text:<w$}", w = area.width as usize),
+                text::pad(&shown, area.width as usize),
                 style,
             ))),
             area,

@@ -8,6 +8,7 @@ use ratatui::widgets::{Block, Gauge, Paragraph};
 use ratatui::Frame;
 
 use super::view_block;
+use crate::text;
 use crate::tui::app::publish::{FieldKind, FormKind};
 use crate::tui::app::App;
 use crate::tui::widgets::{format, theme};
@@ -58,7 +59,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         let (shown, col) = if editing {
             field.input.visible(value_w)
         } else {
-            (format::truncate(field.input.text(), value_w), 0)
+            (text::truncate(field.input.text(), value_w), 0)
         };
         let value_style = if editing {
             theme::selected()

@@ -8,6 +8,7 @@ use ratatui::Frame;
 
 use super::{placeholder, view_block};
 use crate::services::{service_id, ServiceState};
+use crate::text;
 use crate::tui::action::Action;
 use crate::tui::app::{App, ServicesStatus};
 use crate::tui::widgets::table::{self, right, Column};
@@ -106,7 +107,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
             "  → user {}: {} — {}",
             n.user_id,
             n.title,
-            format::one_line(&n.body, 60)
+            text::one_line(&n.body, 60)
         )));
     }
     lines.push(Line::from(Span::styled(
