@@ -13,11 +13,11 @@ use kaftop::events::{EventTime, MessageEvent};
 use kaftop::kafka::bulk::{BulkReport, BulkType, LatencySummary};
 use kaftop::kafka::publisher::Delivered;
 use kaftop::kafka::sampler::{SamplerEvent, StartAt};
-use kaftop::tui::app::publish::FormKind;
 use kaftop::tui::app::{Level, Mode, ViewId};
 use kaftop::tui::command::Command;
 use kaftop::tui::event::Event;
 use kaftop::tui::keymap::Keymap;
+use kaftop::tui::views::publish::FormKind;
 use kaftop::tui::App;
 use tui_support::*;
 

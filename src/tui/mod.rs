@@ -1,12 +1,14 @@
 //! The interactive dashboard (`kaftop` with no subcommand).
 //!
-//! Architecture (design §2):
+//! Architecture (see ARCHITECTURE.md):
 //! - [`event::Event`] is everything that happens: keys, resizes, ticks, and what
 //!   the I/O side reports (cluster metrics, tail records, deliveries).
 //! - [`action::Action`] is what a key means, looked up in the [`keymap`].
 //! - [`command::Command`] is what the app asks the I/O side to do.
 //! - [`app::App::update`] folds events into state and returns commands. It is
-//!   pure, so tests drive it with synthetic events.
+//!   pure, so tests drive it with synthetic events. The app holds what is
+//!   shared; each view ([`views`]) and each modal mode ([`modes`]) holds its
+//!   own state, keys and drawing.
 //! - [`io::Io`] carries out commands on its own threads (poller, sampler,
 //!   publisher, bulk test) and reports back over a channel; it never touches
 //!   the app's state.
@@ -19,6 +21,7 @@ pub mod command;
 pub mod event;
 pub mod io;
 pub mod keymap;
+pub mod modes;
 pub mod runtime;
 pub mod views;
 pub mod widgets;

@@ -1,4 +1,4 @@
-//! Messages: the sampled live tail of one topic, newest at the bottom, and a
+//! Drawing the Messages view: the tail's records, newest at the bottom, and a
 //! detail pane with the selected record's key, headers, partition, offset,
 //! timestamp and value (JSON pretty-printed, binary as hex, huge values cut).
 
@@ -7,16 +7,15 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row};
 use ratatui::Frame;
 
-use super::{placeholder, view_block};
+use super::state::{MessagesState, TailStatus};
 use crate::kafka::record::{Encoding, RecordView};
 use crate::text;
-use crate::tui::app::messages::TailStatus;
 use crate::tui::app::App;
+use crate::tui::views::{placeholder, view_block};
 use crate::tui::widgets::table::{self, right, Column};
 use crate::tui::widgets::{format, theme};
 
-pub fn draw(f: &mut Frame, area: Rect, app: &App) {
-    let m = &app.messages;
+pub(super) fn draw(m: &MessagesState, f: &mut Frame, area: Rect, app: &App) {
     let Some(topic) = &m.topic else {
         let block = view_block("Messages".into(), "");
         return placeholder(
@@ -35,7 +34,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     ])
     .areas(area);
     if info_h > 0 {
-        draw_info(f, info, app);
+        draw_info(m, f, info);
     }
     let block = view_block(format!("Messages · {topic}"), m.filter());
     if let TailStatus::Failed(e) = &m.status {
@@ -67,14 +66,17 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
             Row::new(vec![
                 right(r.partition.to_string()),
                 right(r.offset.to_string()),
-                Cell::from(format::timestamp(r.timestamp_ms, app.cfg.utc_offset_secs)),
+                Cell::from(format::timestamp(
+                    r.timestamp_ms,
+                    app.shared.cfg.utc_offset_secs,
+                )),
                 key_cell(r),
                 Cell::from(value_preview(r, value_w.max(1))),
             ])
         });
     }
     if detail {
-        draw_detail(f, pane, app);
+        draw_detail(m, f, pane, app);
     }
 }
 
@@ -97,8 +99,7 @@ fn value_preview(r: &RecordView, width: usize) -> String {
     }
 }
 
-fn draw_info(f: &mut Frame, area: Rect, app: &App) {
-    let m = &app.messages;
+fn draw_info(m: &MessagesState, f: &mut Frame, area: Rect) {
     let state = match (&m.status, m.paused) {
         (TailStatus::Failed(_), _) => Span::styled("failed", theme::danger()),
         (TailStatus::Starting, _) => Span::styled("starting", theme::warn()),
@@ -137,8 +138,7 @@ fn draw_info(f: &mut Frame, area: Rect, app: &App) {
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-fn draw_detail(f: &mut Frame, area: Rect, app: &App) {
-    let m = &app.messages;
+fn draw_detail(m: &MessagesState, f: &mut Frame, area: Rect, app: &App) {
     let block = Block::bordered()
         .title(Span::styled(" Record ", theme::title()))
         .border_style(theme::dim());
@@ -155,7 +155,7 @@ fn draw_detail(f: &mut Frame, area: Rect, app: &App) {
             label("  timestamp "),
             Span::raw(format!(
                 "{} ({})",
-                format::timestamp(r.timestamp_ms, app.cfg.utc_offset_secs),
+                format::timestamp(r.timestamp_ms, app.shared.cfg.utc_offset_secs),
                 r.timestamp_text()
             )),
         ]),

@@ -1,18 +1,34 @@
 //! The `?` overlay: every binding of the current view, generated from the
 //! keymap (so overrides from config.toml show), plus text-input keys and the
-//! command line's commands.
+//! command line's commands. Its own keys scroll it or close it.
 
+use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
+use super::command_line::USAGE;
+use super::Mode;
 use crate::text;
-use crate::tui::app::command_line::USAGE;
 use crate::tui::app::App;
 use crate::tui::widgets::theme;
 
-pub fn draw(f: &mut Frame, area: Rect, app: &App, scroll: u16) {
+pub(super) fn key(app: &mut App, key: KeyEvent, scroll: u16) {
+    let scroll = match key.code {
+        KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q' | '?') => return,
+        KeyCode::Down | KeyCode::Char('j') => scroll.saturating_add(1),
+        KeyCode::Up | KeyCode::Char('k') => scroll.saturating_sub(1),
+        KeyCode::PageDown | KeyCode::Char(' ') => scroll.saturating_add(10),
+        KeyCode::PageUp => scroll.saturating_sub(10),
+        KeyCode::Home | KeyCode::Char('g') => 0,
+        _ => scroll,
+    };
+    app.mode = Mode::Help { scroll };
+}
+
+pub(super) fn draw(f: &mut Frame, area: Rect, app: &App, scroll: u16) {
+    let view = app.current();
     let [popup] = Layout::horizontal([Constraint::Percentage(90)])
         .flex(Flex::Center)
         .areas(area);
@@ -20,7 +36,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, scroll: u16) {
         .flex(Flex::Center)
         .areas(popup);
     let mut lines: Vec<Line> = Vec::new();
-    for (scope, rows) in app.keymap().help(app.view.scope()) {
+    for (scope, rows) in app.keymap().help(view.scope()) {
         if rows.is_empty() {
             continue;
         }
@@ -60,7 +76,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, scroll: u16) {
     }
     let block = Block::bordered()
         .title(Span::styled(
-            format!(" Help · {} · esc closes, j/k scroll ", app.view.title()),
+            format!(" Help · {} · esc closes, j/k scroll ", view.title()),
             theme::title(),
         ))
         .border_style(theme::accent());
