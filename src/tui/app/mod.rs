@@ -257,6 +257,9 @@ impl App {
 
     /// The shared actions are done here; the rest by the current view.
     fn apply(&mut self, action: Action) -> Vec<Command> {
+        if let Some(view) = ViewId::shown_by(action) {
+            return self.show_tab(view);
+        }
         let page = self.shared.page();
         let delta = match action {
             Action::Quit => {
@@ -276,11 +279,6 @@ impl App {
                 return Vec::new();
             }
             Action::NextView | Action::PrevView => return self.next_tab(action),
-            Action::ShowTopics => return self.show_tab(ViewId::Topics),
-            Action::ShowGroups => return self.show_tab(ViewId::Groups),
-            Action::ShowMessages => return self.show_tab(ViewId::Messages),
-            Action::ShowPublish => return self.show_tab(ViewId::Publish),
-            Action::ShowServices => return self.show_tab(ViewId::Services),
             Action::Refresh => return self.refresh(),
             Action::Filter => {
                 match self.current().filter() {

@@ -75,13 +75,13 @@ impl App {
     pub(crate) fn next_tab(&mut self, action: Action) -> Vec<Command> {
         let tabs = ViewId::TABS;
         let current = self.views.tab(self.view);
-        let at = tabs.iter().position(|v| *v == current).unwrap_or(0);
+        let at = tabs.iter().position(|(v, _)| *v == current).unwrap_or(0);
         let next = if action == Action::NextView {
             (at + 1) % tabs.len()
         } else {
             (at + tabs.len() - 1) % tabs.len()
         };
-        self.show_tab(tabs[next])
+        self.show_tab(tabs[next].0)
     }
 
     /// Clears the filter if one is set, or goes back to the previous view.

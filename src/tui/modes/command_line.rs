@@ -5,10 +5,12 @@ use crossterm::event::{KeyCode, KeyEvent};
 
 use super::Mode;
 use crate::kafka::sampler::{parse_since, StartAt};
+use crate::tui::action::Action;
 use crate::tui::app::line::LineInput;
 use crate::tui::app::nav::Go;
 use crate::tui::app::App;
 use crate::tui::command::Command;
+use crate::tui::keymap::Scope;
 use crate::tui::views::publish::FormKind;
 use crate::tui::views::ViewId;
 
@@ -161,10 +163,13 @@ fn common_prefix(words: &[&str]) -> String {
 }
 
 pub(super) fn key(app: &mut App, key: KeyEvent, mut line: LineInput) -> Vec<Command> {
-    match key.code {
-        KeyCode::Esc => Vec::new(),
-        KeyCode::Backspace if line.text().is_empty() => Vec::new(),
-        KeyCode::Enter => match parse(line.text(), app.shared.now_ms) {
+    // Backspace on an empty line closes it, as in vim.
+    if key.code == KeyCode::Backspace && line.text().is_empty() {
+        return Vec::new();
+    }
+    match app.keymap().action(Scope::CommandLine, &key) {
+        Some(Action::Cancel) => Vec::new(),
+        Some(Action::Accept) => match parse(line.text(), app.shared.now_ms) {
             Ok(cmd) => {
                 app.acted = true;
                 run(app, cmd)
@@ -174,7 +179,7 @@ pub(super) fn key(app: &mut App, key: KeyEvent, mut line: LineInput) -> Vec<Comm
                 Vec::new()
             }
         },
-        KeyCode::Tab => {
+        Some(Action::Complete) => {
             let topics = app.shared.topic_names().unwrap_or_default();
             let groups = app.shared.group_names().unwrap_or_default();
             let t: Vec<&str> = topics.iter().map(String::as_str).collect();

@@ -1,33 +1,35 @@
 //! Editing the selected field of the publisher's form: keys are typed into
 //! it, validated as typed; tab and the arrows move between fields, ctrl-s
-//! sends, esc stops editing.
+//! sends, esc stops editing (the keys of [`Scope::Form`] and [`Scope::Input`]).
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyEvent;
 
 use super::Mode;
+use crate::tui::action::Action;
 use crate::tui::app::line::Edit;
 use crate::tui::app::App;
 use crate::tui::command::Command;
+use crate::tui::keymap::Scope;
 use crate::tui::views::publish::{check, FieldKind};
 
 pub(super) fn key(app: &mut App, key: KeyEvent) -> Vec<Command> {
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    let action = app.keymap().action(Scope::Form, &key);
     let topics = app.shared.topic_names();
     let publish = &mut app.views.publish;
     let form = publish.form_mut();
     let n = form.fields.len();
-    match key.code {
-        KeyCode::Esc => {}
-        KeyCode::Enter => form.cursor = (form.cursor + 1).min(n.saturating_sub(1)),
-        KeyCode::Char('s') if ctrl => {
+    match action {
+        Some(Action::Cancel) => {}
+        Some(Action::Accept) => form.cursor = (form.cursor + 1).min(n.saturating_sub(1)),
+        Some(Action::SendFromField) => {
             publish.editing = false;
             return publish.submit(&mut app.shared);
         }
-        KeyCode::Tab | KeyCode::Down => {
+        Some(Action::NextField) => {
             form.cursor = (form.cursor + 1) % n.max(1);
             app.mode = Mode::Edit;
         }
-        KeyCode::BackTab | KeyCode::Up => {
+        Some(Action::PrevField) => {
             form.cursor = (form.cursor + n.max(1) - 1) % n.max(1);
             app.mode = Mode::Edit;
         }

@@ -1,12 +1,14 @@
 //! A question in the status bar: where the tail restarts (an offset, a time).
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 
 use super::{Mode, Prompt};
 use crate::kafka::sampler::StartAt;
+use crate::tui::action::Action;
 use crate::tui::app::line::LineInput;
 use crate::tui::app::App;
 use crate::tui::command::Command;
+use crate::tui::keymap::Scope;
 
 /// The question, shown before the answer.
 pub(super) fn text(prompt: Prompt) -> &'static str {
@@ -22,9 +24,9 @@ pub(super) fn key(
     prompt: Prompt,
     mut line: LineInput,
 ) -> Vec<Command> {
-    match key.code {
-        KeyCode::Esc => Vec::new(),
-        KeyCode::Enter => {
+    match app.keymap().action(Scope::Input, &key) {
+        Some(Action::Cancel) => Vec::new(),
+        Some(Action::Accept) => {
             let text = line.text().trim().to_string();
             let start = match prompt {
                 Prompt::Offset => text

@@ -70,19 +70,9 @@ fn brokers_down(ids: &[i32]) -> String {
 pub(super) fn draw_tabs(f: &mut Frame, area: Rect, app: &App) {
     let km = app.keymap();
     let scope = app.current().scope();
-    let actions = [
-        Action::ShowTopics,
-        Action::ShowGroups,
-        Action::ShowMessages,
-        Action::ShowPublish,
-        Action::ShowServices,
-    ];
     let mut spans = Vec::new();
-    for (view, action) in ViewId::TABS.iter().zip(actions) {
-        let key = km
-            .keys_for(scope, action)
-            .and_then(|k| k.split(' ').next().map(str::to_string))
-            .unwrap_or_default();
+    for (view, action) in &ViewId::TABS {
+        let key = km.first_key(scope, *action).unwrap_or_default();
         let text = format!(" {key} {} ", app.views.get(*view).title());
         spans.push(if *view == app.views.tab(app.view) {
             Span::styled(text, theme::tab_active())
@@ -120,32 +110,10 @@ pub(super) fn draw_status(f: &mut Frame, area: Rect, app: &App) {
     hints.extend([Action::NextView, Action::Quit]);
     let mut spans = Vec::new();
     for a in hints {
-        if let Some(k) = km.keys_for(scope, a) {
-            let k = k.split(' ').next().unwrap_or("").to_string();
+        if let Some(k) = km.first_key(scope, a) {
             spans.push(Span::styled(format!(" {k} "), theme::accent()));
-            spans.push(Span::styled(short(a), theme::dim()));
+            spans.push(Span::styled(a.hint(), theme::dim()));
         }
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
-}
-
-/// One-word hints for the status bar.
-fn short(a: Action) -> &'static str {
-    match a {
-        Action::Help => "help",
-        Action::CommandLine => "command",
-        Action::Open => "open",
-        Action::TailTopic => "messages",
-        Action::Filter => "filter",
-        Action::Back => "back",
-        Action::Pause => "pause",
-        Action::FromBeginning => "from start",
-        Action::Edit => "edit",
-        Action::Send => "send",
-        Action::NextForm => "form",
-        Action::ToggleServices => "start/stop",
-        Action::NextView => "views",
-        Action::Quit => "quit",
-        _ => "",
-    }
 }

@@ -6,7 +6,7 @@
 //! Adding a view: write `views/NAME.rs` with a state struct that implements
 //! [`View`], then register it here: a [`ViewId`] variant, a field of [`Views`]
 //! and an arm in [`Views::get`] / [`Views::get_mut`] (and in [`ViewId::TABS`]
-//! if it is a tab). Its keys go in the keymap table (`keymap::table`).
+//! if it is a tab). Its keys go in the action table ([`super::action::TABLE`]).
 
 mod chrome;
 pub mod group_detail;
@@ -45,14 +45,23 @@ pub enum ViewId {
 }
 
 impl ViewId {
-    /// The top-level views, in tab order (number keys 1..).
-    pub const TABS: [ViewId; 5] = [
-        ViewId::Topics,
-        ViewId::Groups,
-        ViewId::Messages,
-        ViewId::Publish,
-        ViewId::Services,
+    /// The top-level views, in tab order, with the action that shows each
+    /// (number keys 1..).
+    pub const TABS: [(ViewId, Action); 5] = [
+        (ViewId::Topics, Action::ShowTopics),
+        (ViewId::Groups, Action::ShowGroups),
+        (ViewId::Messages, Action::ShowMessages),
+        (ViewId::Publish, Action::ShowPublish),
+        (ViewId::Services, Action::ShowServices),
     ];
+
+    /// The tab `action` shows, if it shows one.
+    pub(crate) fn shown_by(action: Action) -> Option<ViewId> {
+        ViewId::TABS
+            .iter()
+            .find(|(_, a)| *a == action)
+            .map(|(v, _)| *v)
+    }
 }
 
 /// What a view did with an action, beyond changing its own state.
