@@ -10,7 +10,9 @@ use ratatui::Frame;
 use super::form::{FieldKind, FormKind};
 use super::PublishState;
 use crate::text;
+use crate::tui::action::Action;
 use crate::tui::app::App;
+use crate::tui::keymap::Scope;
 use crate::tui::views::{view_block, View};
 use crate::tui::widgets::{format, theme};
 
@@ -95,14 +97,18 @@ pub(super) fn draw(p: &PublishState, f: &mut Frame, area: Rect, app: &App) {
         let km = app.keymap();
         let scope = p.scope();
         let key = |a| km.keys_for(scope, a).unwrap_or_default();
-        use crate::tui::action::Action;
+        let field_key = |a| km.first_key(Scope::Form, a).unwrap_or_default();
         lines.push(Line::from(Span::styled(
             format!(
-                "{} edit · {} send · {} form · {} reset · while editing: enter/esc done, tab next field, ctrl-s send",
+                "{} edit · {} send · {} form · {} reset · while editing: {}/{} done, {} next field, {} send",
                 key(Action::Edit),
                 key(Action::Send),
                 key(Action::NextForm),
-                key(Action::ResetForm)
+                key(Action::ResetForm),
+                field_key(Action::Accept),
+                field_key(Action::Cancel),
+                field_key(Action::NextField),
+                field_key(Action::SendFromField),
             ),
             theme::dim(),
         )));
