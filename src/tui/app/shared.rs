@@ -4,6 +4,8 @@
 
 use crate::events::EventTime;
 use crate::metrics::ClusterMetrics;
+use crate::tui::action::Action;
+use crate::tui::keymap::Scope;
 
 use super::AppConfig;
 
@@ -117,6 +119,11 @@ impl Shared {
         self.cluster
             .as_ref()
             .map(|c| c.groups.iter().any(|g| g.group_id == name))
+    }
+
+    /// The first key of `action` in `scope`, for texts that name it.
+    pub(crate) fn key(&self, scope: Scope, action: Action) -> String {
+        self.cfg.keymap.first_key(scope, action).unwrap_or_default()
     }
 
     /// Rows a page key moves.

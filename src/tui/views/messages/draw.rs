@@ -10,7 +10,9 @@ use ratatui::Frame;
 use super::state::{MessagesState, TailStatus};
 use crate::kafka::record::{Encoding, RecordView};
 use crate::text;
+use crate::tui::action::Action;
 use crate::tui::app::App;
+use crate::tui::keymap::Scope;
 use crate::tui::views::{placeholder, view_block};
 use crate::tui::widgets::table::{self, right, Column};
 use crate::tui::widgets::{format, theme};
@@ -18,11 +20,12 @@ use crate::tui::widgets::{format, theme};
 pub(super) fn draw(m: &MessagesState, f: &mut Frame, area: Rect, app: &App) {
     let Some(topic) = &m.topic else {
         let block = view_block("Messages".into(), "");
+        let key = app.shared.key(Scope::Topics, Action::TailTopic);
         return placeholder(
             f,
             area,
             block,
-            "No topic chosen: press m on a topic, or type :messages TOPIC [beginning|end|offset N|since 10m].",
+            &format!("No topic chosen: press {key} on a topic, or type :messages TOPIC [beginning|end|offset N|since 10m]."),
         );
     };
     let info_h = u16::from(area.height >= 4);
@@ -42,7 +45,8 @@ pub(super) fn draw(m: &MessagesState, f: &mut Frame, area: Rect, app: &App) {
     }
     if m.is_empty() {
         let text = if m.filter().is_empty() {
-            "No records yet: waiting for new ones (b: from the beginning).".to_string()
+            let key = app.shared.key(Scope::Messages, Action::FromBeginning);
+            format!("No records yet: waiting for new ones ({key}: from the beginning).")
         } else {
             format!(
                 "No record among the last {} matches the filter.",

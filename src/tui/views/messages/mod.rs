@@ -19,7 +19,10 @@ use crate::tui::command::Command;
 use crate::tui::keymap::Scope;
 pub use state::{MessagesState, TailStatus};
 
-const NO_TOPIC: &str = "no topic: choose one with m on a topic or :messages TOPIC";
+fn no_topic(shared: &Shared) -> String {
+    let m = shared.key(Scope::Topics, Action::TailTopic);
+    format!("no topic: choose one with {m} on a topic or :messages TOPIC")
+}
 
 impl MessagesState {
     /// Shows `topic` (or the current one, or the default), (re)starting the
@@ -34,7 +37,10 @@ impl MessagesState {
         let default =
             Some(shared.cfg.topics.created.clone()).filter(|t| shared.has_topic(t) == Some(true));
         let Some(topic) = topic.or(current.clone()).or(default) else {
-            shared.info("choose a topic: m on a topic, or :messages TOPIC");
+            let m = shared.key(Scope::Topics, Action::TailTopic);
+            shared.info(format!(
+                "choose a topic: {m} on a topic, or :messages TOPIC"
+            ));
             return Vec::new();
         };
         if shared.has_topic(&topic) == Some(false) {
@@ -59,7 +65,7 @@ impl MessagesState {
         match &self.topic {
             Some(t) => Outcome::go(Go::Messages(Some(t.clone()), Some(start))),
             None => {
-                shared.error(NO_TOPIC);
+                shared.error(no_topic(shared));
                 Outcome::default()
             }
         }
@@ -105,7 +111,7 @@ impl MessagesState {
 
     fn prompt(&self, prompt: Prompt, shared: &mut Shared) -> Outcome {
         if self.topic.is_none() {
-            shared.error(NO_TOPIC);
+            shared.error(no_topic(shared));
             return Outcome::default();
         }
         Outcome::mode(Mode::Prompt(prompt, LineInput::default()))

@@ -130,7 +130,8 @@ impl PublishState {
     pub(crate) fn submit(&mut self, shared: &mut Shared) -> Vec<Command> {
         let kind = self.form().kind;
         if kind == FormKind::Bulk && self.bulk_running() {
-            shared.error("a bulk test is running (x cancels it)");
+            let x = shared.key(Scope::Publish, Action::CancelBulk);
+            shared.error(format!("a bulk test is running ({x} cancels it)"));
             return Vec::new();
         }
         // Untouched fields take fresh defaults: "now" is when it is sent.
