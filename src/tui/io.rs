@@ -175,7 +175,7 @@ impl Io {
         if let Some(old) = self.sampler.take() {
             // Stopping joins the thread, which may be inside a metadata call:
             // never make the UI wait for it.
-            Job::detached("kaftop-tail-stop", move || old.stop());
+            Job::spawn("kaftop-tail-stop", move || old.stop());
         }
     }
 
@@ -237,7 +237,7 @@ impl Io {
         let progress = Arc::new(BulkProgress::default());
         self.bulk = Some(progress.clone());
         let (cfg, tx) = (self.cfg.clone(), self.tx.clone());
-        let spawned = Job::spawn("kaftop-bulk", move || {
+        let spawned = Job::try_spawn("kaftop-bulk", move || {
             let watcher = {
                 let (progress, tx) = (progress.clone(), tx.clone());
                 Worker::<()>::spawn("kaftop-bulk-progress", move |stop| loop {
@@ -331,7 +331,7 @@ impl Io {
             p.cancel.store(true, Ordering::Relaxed);
         }
         let (sampler, poller) = (self.sampler.take(), self.poller.take());
-        Job::detached("kaftop-stop-clients", move || {
+        Job::spawn("kaftop-stop-clients", move || {
             drop(sampler);
             drop(poller);
         });

@@ -9,9 +9,10 @@
 //!   pure, so tests drive it with synthetic events. The app holds what is
 //!   shared; each view ([`views`]) and each modal mode ([`modes`]) holds its
 //!   own state, keys and drawing.
-//! - [`io::Io`] carries out commands on its own threads (poller, sampler,
-//!   publisher, bulk test) and reports back over a channel; it never touches
-//!   the app's state.
+//! - [`io::Io`] carries out commands on its own threads, all of them
+//!   [`crate::worker`] `Worker`s or `Job`s (poller, tail, bulk test, services
+//!   runner), and on the tokio runtime (publishes); it reports back over the
+//!   event channel and never touches the app's state.
 //! - [`views::draw`] renders the state; [`runtime`] redraws only after a change,
 //!   at most ~30 times a second, so an idle dashboard uses no CPU.
 

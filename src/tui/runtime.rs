@@ -57,7 +57,7 @@ pub fn run_with(
     spawn_signals(&rt, tx.clone());
     if let Some(after) = opts.quit_after {
         let tx = tx.clone();
-        Job::detached("kaftop-quit-timer", move || {
+        Job::spawn("kaftop-quit-timer", move || {
             std::thread::sleep(after);
             let _ = tx.send(Event::Quit);
         });
@@ -132,7 +132,7 @@ fn handle(app: &mut App, io: &mut Io, ev: Event) {
 
 /// Blocks on the terminal (no polling, so no wake-ups while idle).
 fn spawn_input(tx: Sender<Event>) {
-    Job::detached("kaftop-input", move || loop {
+    Job::spawn("kaftop-input", move || loop {
         let ev = match term::read() {
             Ok(term::Event::Key(k)) if k.kind != KeyEventKind::Release => Event::Key(k),
             Ok(term::Event::Resize(w, h)) => Event::Resize(w, h),

@@ -3,8 +3,8 @@
 //!   live tail, the dashboard's services runner). Dropping the handle stops the
 //!   thread and waits for it; [`Worker::detach`] and [`Worker::stop_within`] stop
 //!   it without waiting, or waiting a bounded time.
-//! - [`Job`]: a one-shot thread that runs a closure to its end (the bulk test,
-//!   the terminal reader, a slow shutdown handed off the UI thread).
+//! - [`Job`]: a one-shot thread that runs a closure to its end, unwaited (the
+//!   bulk test, the terminal reader, a slow shutdown handed off the UI thread).
 
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::thread::JoinHandle;
@@ -111,39 +111,21 @@ impl<C: Control> Drop for Worker<C> {
     }
 }
 
-/// A one-shot background thread. Dropping the handle leaves it running.
-pub struct Job {
-    thread: JoinHandle<()>,
-}
+/// One-shot jobs: a thread that runs a closure to its end and that nobody
+/// waits for (it reports over a channel of its own, if at all).
+pub enum Job {}
 
 impl Job {
     /// Runs `body` on a thread named `name`.
-    pub fn spawn(name: &str, body: impl FnOnce() + Send + 'static) -> std::io::Result<Self> {
-        Ok(Job {
-            thread: start(name, body)?,
-        })
+    pub fn try_spawn(name: &str, body: impl FnOnce() + Send + 'static) -> std::io::Result<()> {
+        start(name, body).map(drop)
     }
 
-    /// Runs `body` on a thread named `name` that nobody waits for; a thread that
-    /// cannot start is logged.
-    pub fn detached(name: &str, body: impl FnOnce() + Send + 'static) {
+    /// [`Job::try_spawn`], logging a thread that cannot start.
+    pub fn spawn(name: &str, body: impl FnOnce() + Send + 'static) {
         if let Err(e) = start(name, body) {
             tracing::error!(thread = name, error = %e, "cannot start thread");
         }
-    }
-
-    pub fn is_finished(&self) -> bool {
-        self.thread.is_finished()
-    }
-
-    /// Waits for the job to end.
-    pub fn join(self) {
-        let _ = self.thread.join();
-    }
-
-    /// Waits at most `timeout`; true when the job ended in time.
-    pub fn join_within(self, timeout: Duration) -> bool {
-        join_within(self.thread, timeout)
     }
 }
 
@@ -211,23 +193,18 @@ mod tests {
     }
 
     #[test]
-    fn jobs_run_to_their_end() {
+    fn jobs_run_to_their_end_on_their_own_thread() {
         let (tx, rx) = mpsc::channel();
-        let job = Job::spawn("test-job", move || tx.send(42).unwrap()).unwrap();
-        job.join();
-        assert_eq!(rx.recv().unwrap(), 42);
-
-        let (release, wait) = mpsc::channel::<()>();
-        let slow = Job::spawn("test-slow-job", move || {
-            let _ = wait.recv();
+        Job::try_spawn("test-job", move || {
+            let name = std::thread::current().name().map(str::to_string);
+            tx.send(name).unwrap();
         })
         .unwrap();
-        assert!(!slow.is_finished());
-        release.send(()).unwrap();
-        assert!(slow.join_within(Duration::from_secs(5)));
+        let name = rx.recv_timeout(Duration::from_secs(5)).unwrap();
+        assert_eq!(name.as_deref(), Some("test-job"));
 
         let (tx, rx) = mpsc::channel();
-        Job::detached("test-detached", move || tx.send(7).unwrap());
+        Job::spawn("test-logged-job", move || tx.send(7).unwrap());
         assert_eq!(rx.recv_timeout(Duration::from_secs(5)).unwrap(), 7);
     }
 }

@@ -3,7 +3,7 @@
 //! carry out. It performs no I/O and reads no clock (time arrives in events),
 //! so tests drive it with synthetic events and check state and commands.
 //!
-//! `App` holds only what is shared ([`shared::Shared`]: config, cluster,
+//! `App` holds only what is shared (`shared::Shared`: config, cluster,
 //! notices), the navigation and the modal [`Mode`]; every view's state, keys
 //! and drawing are in its module under [`crate::tui::views`], every mode's in
 //! [`crate::tui::modes`].
@@ -119,7 +119,7 @@ impl App {
         self.shared.error_source()
     }
 
-    /// Why no cluster data can be shown yet (see [`shared::Shared::unreachable_text`]).
+    /// Why no cluster data can be shown yet (see `Shared::unreachable_text`).
     pub fn unreachable_text(&self) -> Option<String> {
         self.shared.unreachable_text()
     }

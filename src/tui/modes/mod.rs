@@ -3,8 +3,8 @@
 //! status bar, or an overlay); [`Mode`] is the one dispatch over them.
 //!
 //! Adding a mode: a variant of [`Mode`] carrying its state, a module with
-//! `key` (and `draw` if it shows something), and an arm in [`key`],
-//! [`draw_status`] or [`draw_overlay`].
+//! `key` (and `draw` if it shows something), and an arm in `key`,
+//! `draw_status` or `draw_overlay`.
 
 pub mod command_line;
 mod edit;

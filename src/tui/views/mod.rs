@@ -1,11 +1,11 @@
 //! The views: each one a module that owns its state, what its keys do and how
-//! it is drawn, behind the [`View`] trait. This file is the one place that
+//! it is drawn, behind the `View` trait. This file is the one place that
 //! lists them ([`ViewId`] and [`Views`]); [`draw`] renders the frame around the
-//! current one (see [`chrome`]).
+//! current one (see `chrome`).
 //!
 //! Adding a view: write `views/NAME.rs` with a state struct that implements
-//! [`View`], then register it here: a [`ViewId`] variant, a field of [`Views`]
-//! and an arm in [`Views::get`] / [`Views::get_mut`] (and in [`ViewId::TABS`]
+//! `View`, then register it here: a [`ViewId`] variant, a field of [`Views`]
+//! and an arm in `Views::get` / `Views::get_mut` (and in [`ViewId::TABS`]
 //! if it is a tab). Its keys go in the action table ([`super::action::TABLE`]).
 
 mod chrome;
