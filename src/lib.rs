@@ -11,4 +11,5 @@ pub use kaftop_core::{config, demo, events, kafka, metrics, retry, services, wor
 pub mod cli;
 pub mod commands;
 pub mod logging;
+pub mod text;
 pub mod tui;

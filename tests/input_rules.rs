@@ -12,8 +12,8 @@ use clap::Parser;
 use crossterm::event::KeyCode;
 use kaftop::cli::{Cli, Command as CliCommand, PublishCommand};
 use kaftop::events::{EventTime, MessageCreatedEvent, MessageEvent};
-use kaftop::tui::app::publish::{build, Form, FormKind, Request};
 use kaftop::tui::command::Command;
+use kaftop::tui::views::publish::{build, Form, FormKind, Request};
 use kaftop::tui::App;
 use serde_json::{json, Value};
 use tui_support::*;
@@ -88,7 +88,7 @@ fn cli(field: &str, text: &str, separate: bool) -> Verdict {
 fn tui_form(field: &str, text: &str) -> Verdict {
     let mut form = Form::new(
         FormKind::Created,
-        &kaftop::tui::app::publish::Defaults {
+        &kaftop::tui::views::publish::Defaults {
             next_id: 1,
             last_created: None,
             now: now(),

@@ -13,11 +13,11 @@ use kaftop::events::{EventTime, MessageEvent};
 use kaftop::kafka::bulk::{BulkReport, BulkType, LatencySummary};
 use kaftop::kafka::publisher::Delivered;
 use kaftop::kafka::sampler::{SamplerEvent, StartAt};
-use kaftop::tui::app::publish::FormKind;
 use kaftop::tui::app::{Level, Mode, ViewId};
 use kaftop::tui::command::Command;
 use kaftop::tui::event::Event;
 use kaftop::tui::keymap::Keymap;
+use kaftop::tui::views::publish::FormKind;
 use kaftop::tui::App;
 use tui_support::*;
 
@@ -544,6 +544,31 @@ fn keys_follow_the_config() {
     assert!(!a.should_quit());
     a.update(ctrl('q'));
     assert!(a.should_quit());
+}
+
+#[test]
+fn remapped_keys_reach_the_modal_modes() {
+    let mut overrides = BTreeMap::new();
+    overrides.insert("down".to_string(), vec!["n".to_string()]);
+    overrides.insert("cancel".to_string(), vec!["ctrl-g".to_string()]);
+    let mut cfg = config();
+    cfg.keymap = Keymap::with_overrides(&overrides).unwrap();
+    let mut a = App::new(cfg);
+    a.update(Event::Cluster(Box::new(cluster())));
+    a.update(key(KeyCode::Char('?')));
+    press(
+        &mut a,
+        &[KeyCode::Char('n'), KeyCode::Char('n'), KeyCode::Char('j')],
+    );
+    assert_eq!(a.mode(), &Mode::Help { scroll: 2 });
+    a.update(key(KeyCode::Esc));
+    assert_eq!(a.mode(), &Mode::Normal);
+    // Esc no longer cancels a typed line; ctrl-g does.
+    a.update(key(KeyCode::Char(':')));
+    a.update(key(KeyCode::Esc));
+    assert!(matches!(a.mode(), Mode::Command(_)));
+    a.update(ctrl('g'));
+    assert_eq!(a.mode(), &Mode::Normal);
 }
 
 #[test]

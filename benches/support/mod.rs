@@ -4,9 +4,9 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use kaftop::kafka::sampler::StartAt;
-use kaftop::tui::app::publish::EventTopics;
 use kaftop::tui::event::Event;
 use kaftop::tui::keymap::Keymap;
+use kaftop::tui::views::publish::EventTopics;
 use kaftop::tui::{App, AppConfig};
 
 /// An app sized `width`×`height` with the default keymap and a fixed clock.

@@ -136,11 +136,12 @@ fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
 }
 
 /// Left-aligned columns separated by two spaces; the first row is the header.
+/// Widths are terminal columns, so wide characters (Hangul) keep columns aligned.
 fn table<const N: usize>(rows: &[[String; N]]) -> String {
     let mut widths = [0usize; N];
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
+            *w = (*w).max(crate::text::width(cell));
         }
     }
     let mut out = String::new();
@@ -148,7 +149,7 @@ fn table<const N: usize>(rows: &[[String; N]]) -> String {
         let line: Vec<String> = row
             .iter()
             .zip(widths)
-            .map(|(cell, w)| format!("{cell:<w$}"))
+            .map(|(cell, w)| crate::text::pad(cell, w))
             .collect();
         out.push_str(line.join("  ").trim_end());
         out.push('\n');
@@ -163,6 +164,19 @@ mod tests {
     use crate::services::{ServicesError, Store};
     use rdkafka::error::KafkaError as RdError;
     use rdkafka::types::RDKafkaErrorCode;
+
+    #[test]
+    fn table_columns_line_up_with_wide_characters() {
+        let rows = [
+            ["TOPIC".to_string(), "MESSAGES".to_string()],
+            ["주문".to_string(), "12".to_string()],
+            ["orders-결제".to_string(), "3".to_string()],
+        ];
+        assert_eq!(
+            table(&rows),
+            "TOPIC        MESSAGES\n주문         12\norders-결제  3\n"
+        );
+    }
 
     #[test]
     fn producer_errors_name_each_cause_once() {

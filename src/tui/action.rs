@@ -1,182 +1,145 @@
-//! User intents. Keys map to actions through the keymap; `App::update` applies
-//! actions. Each action has a stable name (used in `[keys]` of config.toml) and a
-//! description (shown by `?`).
+//! User intents, and the one table that says everything about each: its name
+//! (used in `[keys]` of config.toml), what `?` says it does, the one-word hint
+//! of the status bar, and its default keys in each scope where it applies.
+//! Key handling ([`Keymap`](super::keymap::Keymap)), the `[keys]` validation
+//! and the help screen are all derived from [`TABLE`].
+//!
+//! Modal scopes (the help overlay, text input, the command line, form fields)
+//! are rows like the others: remapping `down` also scrolls the help.
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Action {
-    // Everywhere.
-    Quit,
-    Back,
-    Help,
-    CommandLine,
-    NextView,
-    PrevView,
-    ShowTopics,
-    ShowGroups,
-    ShowMessages,
-    ShowPublish,
-    ShowServices,
-    Refresh,
-    // Lists and tables.
-    Up,
-    Down,
-    PageUp,
-    PageDown,
-    Top,
-    Bottom,
-    Open,
-    Filter,
+use super::keymap::Scope;
+
+/// One row of the table.
+#[derive(Debug)]
+pub struct Entry {
+    pub action: Action,
+    pub name: &'static str,
+    pub description: &'static str,
+    /// The status bar's one-word hint ("" when never hinted).
+    pub hint: &'static str,
+    /// Default keys per scope, in the syntax of `[keys]`.
+    pub keys: &'static [(Scope, &'static [&'static str])],
+}
+
+/// Declares [`Action`] and [`TABLE`] from the same rows, so they cannot drift.
+macro_rules! actions {
+    ($( $variant:ident $name:literal $hint:literal $desc:literal
+        [ $( $scope:ident : $($key:literal)+ ),+ ] )+) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Action {
+            $( $variant, )+
+        }
+
+        /// Every action, in the order the help lists them within a scope.
+        pub const TABLE: &[Entry] = &[
+            $( Entry {
+                action: Action::$variant,
+                name: $name,
+                description: $desc,
+                hint: $hint,
+                keys: &[ $( (Scope::$scope, &[ $($key),+ ]) ),+ ],
+            }, )+
+        ];
+    };
+}
+
+actions! {
+    // variant      name            hint          description                                   scope: default keys
+    Quit            "quit"          "quit"        "quit (ctrl-c always quits)"                  [Global: "q"]
+    Back            "back"          "back"        "back / clear filter"                         [Global: "esc"]
+    Help            "help"          "help"        "this help"                                   [Global: "?"]
+    CommandLine     "command"       "command"     "command line (:topics, :group NAME, ...)"    [Global: ":"]
+    NextView        "next-view"     "views"       "next view"                                   [Global: "tab"]
+    PrevView        "prev-view"     ""            "previous view"                               [Global: "shift-tab"]
+    ShowTopics      "view-topics"   ""            "topics"                                      [Global: "1"]
+    ShowGroups      "view-groups"   ""            "consumer groups"                             [Global: "2"]
+    ShowMessages    "view-messages" ""            "messages (live tail)"                        [Global: "3"]
+    ShowPublish     "view-publish"  ""            "publisher panel"                             [Global: "4"]
+    ShowServices    "view-services" ""            "embedded services"                           [Global: "5"]
+    Refresh         "refresh"       ""            "refresh now"                                 [Global: "ctrl-r"]
+    // Lists and tables (and the publisher's fields, and the help's lines).
+    Up              "up"            ""            "up"
+        [List: "k" "up", Publish: "k" "up", Help: "k" "up"]
+    Down            "down"          ""            "down"
+        [List: "j" "down", Publish: "j" "down", Help: "j" "down"]
+    PageUp          "page-up"       ""            "page up"
+        [List: "pgup" "ctrl-b" "ctrl-u", Help: "pgup"]
+    PageDown        "page-down"     ""            "page down"
+        [List: "pgdn" "ctrl-f" "ctrl-d", Help: "pgdn" "space"]
+    Top             "top"           ""            "first row"
+        [List: "g" "home", Publish: "g" "home", Help: "g" "home"]
+    Bottom          "bottom"        ""            "last row"
+        [List: "G" "end", Publish: "G" "end"]
+    Open            "open"          "open"        "open the selected row"       [List: "enter"]
+    Filter          "filter"        "filter"      "filter"                      [List: "/"]
     // Topics and topic detail.
-    TailTopic,
+    TailTopic       "tail-topic"    "messages"    "tail the selected topic"     [Topics: "m", TopicDetail: "m"]
     // Messages.
-    Pause,
-    FromBeginning,
-    FromEnd,
-    FromOffset,
-    FromTime,
-    ToggleDetail,
-    DetailDown,
-    DetailUp,
-    Clear,
+    Pause           "pause"         "pause"       "pause / resume"              [Messages: "p" "space"]
+    FromBeginning   "from-beginning" "from start" "restart from the beginning"  [Messages: "b"]
+    FromEnd         "from-end"      ""            "restart at the end (new records only)" [Messages: "e"]
+    FromOffset      "from-offset"   ""            "restart at an offset"        [Messages: "o"]
+    FromTime        "from-time"     ""            "restart at a time (10m, 2026-11-24T10:00:00Z)" [Messages: "t"]
+    ToggleDetail    "toggle-detail" ""            "show / hide the detail pane" [Messages: "d"]
+    DetailDown      "detail-down"   ""            "scroll the detail pane down" [Messages: "J"]
+    DetailUp        "detail-up"     ""            "scroll the detail pane up"   [Messages: "K"]
+    Clear           "clear"         ""            "clear the records shown"     [Messages: "c"]
     // Publisher panel.
-    NextForm,
-    PrevForm,
-    Edit,
-    Send,
-    ResetForm,
-    CancelBulk,
+    Edit            "edit"          "edit"        "edit the field (choices: next option)" [Publish: "enter" "i"]
+    Send            "send"          "send"        "send (nothing is sent while a field is invalid)"
+        [Publish: "s" "ctrl-s"]
+    NextForm        "next-form"     "form"        "next form"                   [Publish: "]" "l" "right"]
+    PrevForm        "prev-form"     ""            "previous form"               [Publish: "[" "h" "left"]
+    ResetForm       "reset-form"    ""            "reset the form to its defaults" [Publish: "r"]
+    CancelBulk      "cancel-bulk"   ""            "cancel the running bulk test" [Publish: "x"]
     // Services.
-    ToggleServices,
+    ToggleServices  "toggle-services" "start/stop"
+        "start / stop the four reference consumers in this process"           [Services: "S"]
+    // The help overlay.
+    CloseHelp       "close-help"    ""            "close the help"              [Help: "esc" "enter" "q" "?"]
+    // Text input: the command line, filters, prompts and form fields. Their
+    // keys cannot be plain characters, which are typed.
+    Accept          "accept"        ""            "accept"                      [Input: "enter"]
+    Cancel          "cancel"        ""            "cancel (filter: clear)"      [Input: "esc"]
+    Complete        "complete"      ""            "complete the command line"   [CommandLine: "tab"]
+    NextField       "next-field"    ""            "next field (form)"           [Form: "tab" "down"]
+    PrevField       "prev-field"    ""            "previous field (form)"       [Form: "shift-tab" "up"]
+    SendFromField   "send-from-field" ""          "send the form while editing a field" [Form: "ctrl-s"]
 }
 
 impl Action {
-    pub const ALL: [Action; 37] = [
-        Action::Quit,
-        Action::Back,
-        Action::Help,
-        Action::CommandLine,
-        Action::NextView,
-        Action::PrevView,
-        Action::ShowTopics,
-        Action::ShowGroups,
-        Action::ShowMessages,
-        Action::ShowPublish,
-        Action::ShowServices,
-        Action::Refresh,
-        Action::Up,
-        Action::Down,
-        Action::PageUp,
-        Action::PageDown,
-        Action::Top,
-        Action::Bottom,
-        Action::Open,
-        Action::Filter,
-        Action::TailTopic,
-        Action::Pause,
-        Action::FromBeginning,
-        Action::FromEnd,
-        Action::FromOffset,
-        Action::FromTime,
-        Action::ToggleDetail,
-        Action::DetailDown,
-        Action::DetailUp,
-        Action::Clear,
-        Action::NextForm,
-        Action::PrevForm,
-        Action::Edit,
-        Action::Send,
-        Action::ResetForm,
-        Action::CancelBulk,
-        Action::ToggleServices,
-    ];
+    fn entry(self) -> &'static Entry {
+        // The table is declared in variant order.
+        &TABLE[self as usize]
+    }
+
+    /// Every action, in table order.
+    pub fn all() -> impl Iterator<Item = Action> {
+        TABLE.iter().map(|e| e.action)
+    }
 
     /// The name used in config.toml's `[keys]` table.
     pub fn name(self) -> &'static str {
-        match self {
-            Action::Quit => "quit",
-            Action::Back => "back",
-            Action::Help => "help",
-            Action::CommandLine => "command",
-            Action::NextView => "next-view",
-            Action::PrevView => "prev-view",
-            Action::ShowTopics => "view-topics",
-            Action::ShowGroups => "view-groups",
-            Action::ShowMessages => "view-messages",
-            Action::ShowPublish => "view-publish",
-            Action::ShowServices => "view-services",
-            Action::Refresh => "refresh",
-            Action::Up => "up",
-            Action::Down => "down",
-            Action::PageUp => "page-up",
-            Action::PageDown => "page-down",
-            Action::Top => "top",
-            Action::Bottom => "bottom",
-            Action::Open => "open",
-            Action::Filter => "filter",
-            Action::TailTopic => "tail-topic",
-            Action::Pause => "pause",
-            Action::FromBeginning => "from-beginning",
-            Action::FromEnd => "from-end",
-            Action::FromOffset => "from-offset",
-            Action::FromTime => "from-time",
-            Action::ToggleDetail => "toggle-detail",
-            Action::DetailDown => "detail-down",
-            Action::DetailUp => "detail-up",
-            Action::Clear => "clear",
-            Action::NextForm => "next-form",
-            Action::PrevForm => "prev-form",
-            Action::Edit => "edit",
-            Action::Send => "send",
-            Action::ResetForm => "reset-form",
-            Action::CancelBulk => "cancel-bulk",
-            Action::ToggleServices => "toggle-services",
-        }
+        self.entry().name
     }
 
+    /// What the help says it does.
     pub fn description(self) -> &'static str {
-        match self {
-            Action::Quit => "quit (ctrl-c always quits)",
-            Action::Back => "back / clear filter",
-            Action::Help => "this help",
-            Action::CommandLine => "command line (:topics, :group NAME, ...)",
-            Action::NextView => "next view",
-            Action::PrevView => "previous view",
-            Action::ShowTopics => "topics",
-            Action::ShowGroups => "consumer groups",
-            Action::ShowMessages => "messages (live tail)",
-            Action::ShowPublish => "publisher panel",
-            Action::ShowServices => "embedded services",
-            Action::Refresh => "refresh now",
-            Action::Up => "up",
-            Action::Down => "down",
-            Action::PageUp => "page up",
-            Action::PageDown => "page down",
-            Action::Top => "first row",
-            Action::Bottom => "last row",
-            Action::Open => "open the selected row",
-            Action::Filter => "filter",
-            Action::TailTopic => "tail the selected topic",
-            Action::Pause => "pause / resume",
-            Action::FromBeginning => "restart from the beginning",
-            Action::FromEnd => "restart at the end (new records only)",
-            Action::FromOffset => "restart at an offset",
-            Action::FromTime => "restart at a time (10m, 2026-11-24T10:00:00Z)",
-            Action::ToggleDetail => "show / hide the detail pane",
-            Action::DetailDown => "scroll the detail pane down",
-            Action::DetailUp => "scroll the detail pane up",
-            Action::Clear => "clear the records shown",
-            Action::NextForm => "next form",
-            Action::PrevForm => "previous form",
-            Action::Edit => "edit the field (choices: next option)",
-            Action::Send => "send (nothing is sent while a field is invalid)",
-            Action::ResetForm => "reset the form to its defaults",
-            Action::CancelBulk => "cancel the running bulk test",
-            Action::ToggleServices => "start / stop the four reference consumers in this process",
-        }
+        self.entry().description
+    }
+
+    /// The status bar's one-word hint ("" when never hinted).
+    pub fn hint(self) -> &'static str {
+        self.entry().hint
+    }
+
+    /// Default keys per scope.
+    pub fn default_keys(self) -> &'static [(Scope, &'static [&'static str])] {
+        self.entry().keys
     }
 
     pub fn from_name(name: &str) -> Option<Action> {
-        Action::ALL.into_iter().find(|a| a.name() == name)
+        TABLE.iter().find(|e| e.name == name).map(|e| e.action)
     }
 }
 
@@ -185,14 +148,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_table_is_in_variant_order() {
+        for (i, e) in TABLE.iter().enumerate() {
+            assert_eq!(e.action as usize, i, "{}", e.name);
+        }
+    }
+
+    #[test]
     fn names_round_trip_and_are_unique() {
-        let mut names: Vec<&str> = Action::ALL.iter().map(|a| a.name()).collect();
-        for a in Action::ALL {
+        let mut names: Vec<&str> = Action::all().map(|a| a.name()).collect();
+        for a in Action::all() {
             assert_eq!(Action::from_name(a.name()), Some(a));
             assert!(!a.description().is_empty());
+            assert!(!a.default_keys().is_empty());
         }
         names.sort_unstable();
         names.dedup();
-        assert_eq!(names.len(), Action::ALL.len());
+        assert_eq!(names.len(), TABLE.len());
     }
 }

@@ -1,11 +1,11 @@
 //! The I/O side: carries out [`Command`]s on threads of its own and reports
 //! back with [`Event`]s over the channel. It owns every Kafka client the
-//! dashboard uses; it never sees the app's state.
+//! dashboard uses; it never sees the app's state. Its threads are all
+//! [`Worker`]s (steered) or [`Job`]s (one-shot).
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, RecvTimeoutError, Sender};
+use std::sync::atomic::Ordering;
+use std::sync::mpsc::{RecvTimeoutError, Sender};
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use crate::config::Resolved;
@@ -16,6 +16,7 @@ use crate::kafka::sampler::{self, SamplerHandle, SamplerOptions};
 use crate::metrics::engine::EngineConfig;
 use crate::metrics::MetricsEngine;
 use crate::services::{self, ServicesError, ServicesHandle, ServicesOptions, ALL_SERVICES};
+use crate::worker::{Job, Worker};
 
 use super::command::Command;
 use super::event::Event;
@@ -25,12 +26,6 @@ const BULK_PROGRESS_EVERY: Duration = Duration::from_millis(100);
 const SERVICES_EVERY: Duration = Duration::from_secs(1);
 /// How long quitting waits for the services to leave their groups.
 const SERVICES_SHUTDOWN: Duration = Duration::from_secs(15);
-
-struct ServicesRunner {
-    /// Dropping it tells the runner thread to stop the services.
-    stop: mpsc::Sender<()>,
-    thread: JoinHandle<()>,
-}
 
 /// What the dashboard runs on besides its config: the poller's options and,
 /// for the demo, services that already run and that the Services view attaches to.
@@ -63,7 +58,8 @@ pub struct Io {
     sampler: Option<SamplerHandle>,
     publisher: Option<Arc<Publisher>>,
     bulk: Option<Arc<BulkProgress>>,
-    services: Option<ServicesRunner>,
+    /// Reports the services' counters; told to stop, it stops them.
+    services: Option<Worker<()>>,
 }
 
 impl Io {
@@ -167,9 +163,9 @@ impl Io {
             }
             Command::StartServices => self.start_services(),
             Command::StopServices => {
-                // Dropping the sender stops the runner; it reports when done.
+                // The runner stops them and reports when done.
                 if let Some(r) = self.services.take() {
-                    drop(r.stop);
+                    r.detach();
                 }
             }
         }
@@ -179,7 +175,7 @@ impl Io {
         if let Some(old) = self.sampler.take() {
             // Stopping joins the thread, which may be inside a metadata call:
             // never make the UI wait for it.
-            std::thread::spawn(move || old.stop());
+            Job::spawn("kaftop-tail-stop", move || old.stop());
         }
     }
 
@@ -241,15 +237,12 @@ impl Io {
         let progress = Arc::new(BulkProgress::default());
         self.bulk = Some(progress.clone());
         let (cfg, tx) = (self.cfg.clone(), self.tx.clone());
-        let spawned = std::thread::Builder::new()
-            .name("kaftop-bulk".into())
-            .spawn(move || {
-                let done = Arc::new(AtomicBool::new(false));
-                let watcher = {
-                    let (progress, done, tx) = (progress.clone(), done.clone(), tx.clone());
-                    std::thread::spawn(move || {
-                        while !done.load(Ordering::Relaxed) {
-                            std::thread::sleep(BULK_PROGRESS_EVERY);
+        let spawned = Job::try_spawn("kaftop-bulk", move || {
+            let watcher = {
+                let (progress, tx) = (progress.clone(), tx.clone());
+                Worker::<()>::spawn("kaftop-bulk-progress", move |stop| loop {
+                    match stop.recv_timeout(BULK_PROGRESS_EVERY) {
+                        Err(RecvTimeoutError::Timeout) => {
                             let ev = Event::BulkProgress {
                                 queued: progress.queued.load(Ordering::Relaxed),
                                 delivered: progress.delivered.load(Ordering::Relaxed),
@@ -259,13 +252,14 @@ impl Io {
                                 return;
                             }
                         }
-                    })
-                };
-                let result = bulk::run(&cfg, &spec, progress).map_err(|e| e.to_string());
-                done.store(true, Ordering::Relaxed);
-                let _ = watcher.join();
-                let _ = tx.send(Event::BulkDone(result));
-            });
+                        _ => return,
+                    }
+                })
+            };
+            let result = bulk::run(&cfg, &spec, progress).map_err(|e| e.to_string());
+            watcher.stop();
+            let _ = tx.send(Event::BulkDone(result));
+        });
         if let Err(e) = spawned {
             let _ = self
                 .tx
@@ -276,51 +270,46 @@ impl Io {
     fn start_services(&mut self) {
         match &self.services {
             // A runner whose thread ended (a failed start) does not count.
-            Some(r) if !r.thread.is_finished() => return,
+            Some(r) if !r.is_finished() => return,
             _ => self.services = None,
         }
-        let (stop, stop_rx) = mpsc::channel::<()>();
         let (cfg, tx) = (self.cfg.clone(), self.tx.clone());
         let attached = self.attached_services.clone();
-        let spawned = std::thread::Builder::new()
-            .name("kaftop-services".into())
-            .spawn(move || {
-                let handle = match attached {
-                    Some(h) => match start_missing(&h) {
-                        Ok(()) => h,
-                        Err(e) => {
-                            let _ = tx.send(Event::ServicesStopped(Some(e.to_string())));
-                            return;
-                        }
-                    },
-                    None => match services::start(
-                        &cfg,
-                        ServicesOptions::for_config(&cfg),
-                        &ALL_SERVICES,
-                    ) {
+        let spawned = Worker::<()>::try_spawn("kaftop-services", move |stop_rx| {
+            let handle = match attached {
+                Some(h) => match start_missing(&h) {
+                    Ok(()) => h,
+                    Err(e) => {
+                        let _ = tx.send(Event::ServicesStopped(Some(e.to_string())));
+                        return;
+                    }
+                },
+                None => {
+                    match services::start(&cfg, ServicesOptions::for_config(&cfg), &ALL_SERVICES) {
                         Ok(h) => Arc::new(h),
                         Err(e) => {
                             let _ = tx.send(Event::ServicesStopped(Some(e.to_string())));
                             return;
                         }
-                    },
-                };
-                loop {
-                    if tx.send(Event::Services(Box::new(handle.stats()))).is_err() {
-                        break;
-                    }
-                    match stop_rx.recv_timeout(SERVICES_EVERY) {
-                        Err(RecvTimeoutError::Timeout) => continue,
-                        _ => break,
                     }
                 }
-                // A clean stop: finish the batch, commit, leave the groups.
-                handle.stop_all();
-                let _ = tx.send(Event::Services(Box::new(handle.stats())));
-                let _ = tx.send(Event::ServicesStopped(None));
-            });
+            };
+            loop {
+                if tx.send(Event::Services(Box::new(handle.stats()))).is_err() {
+                    break;
+                }
+                match stop_rx.recv_timeout(SERVICES_EVERY) {
+                    Err(RecvTimeoutError::Timeout) => continue,
+                    _ => break,
+                }
+            }
+            // A clean stop: finish the batch, commit, leave the groups.
+            handle.stop_all();
+            let _ = tx.send(Event::Services(Box::new(handle.stats())));
+            let _ = tx.send(Event::ServicesStopped(None));
+        });
         match spawned {
-            Ok(thread) => self.services = Some(ServicesRunner { stop, thread }),
+            Ok(runner) => self.services = Some(runner),
             Err(e) => {
                 let _ = self.tx.send(Event::ServicesStopped(Some(format!(
                     "cannot start a thread: {e}"
@@ -342,18 +331,12 @@ impl Io {
             p.cancel.store(true, Ordering::Relaxed);
         }
         let (sampler, poller) = (self.sampler.take(), self.poller.take());
-        std::thread::spawn(move || {
+        Job::spawn("kaftop-stop-clients", move || {
             drop(sampler);
             drop(poller);
         });
         if let Some(r) = self.services.take() {
-            drop(r.stop);
-            let (done_tx, done_rx) = mpsc::channel();
-            std::thread::spawn(move || {
-                let _ = r.thread.join();
-                let _ = done_tx.send(());
-            });
-            let _ = done_rx.recv_timeout(SERVICES_SHUTDOWN);
+            r.stop_within(SERVICES_SHUTDOWN);
         }
     }
 }

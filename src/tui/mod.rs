@@ -1,15 +1,18 @@
 //! The interactive dashboard (`kaftop` with no subcommand).
 //!
-//! Architecture (design §2):
+//! Architecture (see ARCHITECTURE.md):
 //! - [`event::Event`] is everything that happens: keys, resizes, ticks, and what
 //!   the I/O side reports (cluster metrics, tail records, deliveries).
 //! - [`action::Action`] is what a key means, looked up in the [`keymap`].
 //! - [`command::Command`] is what the app asks the I/O side to do.
 //! - [`app::App::update`] folds events into state and returns commands. It is
-//!   pure, so tests drive it with synthetic events.
-//! - [`io::Io`] carries out commands on its own threads (poller, sampler,
-//!   publisher, bulk test) and reports back over a channel; it never touches
-//!   the app's state.
+//!   pure, so tests drive it with synthetic events. The app holds what is
+//!   shared; each view ([`views`]) and each modal mode ([`modes`]) holds its
+//!   own state, keys and drawing.
+//! - [`io::Io`] carries out commands on its own threads, all of them
+//!   [`crate::worker`] `Worker`s or `Job`s (poller, tail, bulk test, services
+//!   runner), and on the tokio runtime (publishes); it reports back over the
+//!   event channel and never touches the app's state.
 //! - [`views::draw`] renders the state; [`runtime`] redraws only after a change,
 //!   at most ~30 times a second, so an idle dashboard uses no CPU.
 
@@ -19,6 +22,7 @@ pub mod command;
 pub mod event;
 pub mod io;
 pub mod keymap;
+pub mod modes;
 pub mod runtime;
 pub mod views;
 pub mod widgets;

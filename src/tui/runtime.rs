@@ -18,6 +18,7 @@ use super::io::{Io, IoOptions};
 use super::keymap::Keymap;
 use super::views;
 use crate::config::Resolved;
+use crate::worker::Job;
 
 /// Shortest time between two frames (~30 fps).
 pub const FRAME: Duration = Duration::from_millis(33);
@@ -56,7 +57,7 @@ pub fn run_with(
     spawn_signals(&rt, tx.clone());
     if let Some(after) = opts.quit_after {
         let tx = tx.clone();
-        std::thread::spawn(move || {
+        Job::spawn("kaftop-quit-timer", move || {
             std::thread::sleep(after);
             let _ = tx.send(Event::Quit);
         });
@@ -131,20 +132,18 @@ fn handle(app: &mut App, io: &mut Io, ev: Event) {
 
 /// Blocks on the terminal (no polling, so no wake-ups while idle).
 fn spawn_input(tx: Sender<Event>) {
-    let _ = std::thread::Builder::new()
-        .name("kaftop-input".into())
-        .spawn(move || loop {
-            let ev = match term::read() {
-                Ok(term::Event::Key(k)) if k.kind != KeyEventKind::Release => Event::Key(k),
-                Ok(term::Event::Resize(w, h)) => Event::Resize(w, h),
-                Ok(_) => continue,
-                Err(e) => Event::IoError(format!("reading the terminal: {e}")),
-            };
-            let fatal = matches!(ev, Event::IoError(_));
-            if tx.send(ev).is_err() || fatal {
-                return;
-            }
-        });
+    Job::spawn("kaftop-input", move || loop {
+        let ev = match term::read() {
+            Ok(term::Event::Key(k)) if k.kind != KeyEventKind::Release => Event::Key(k),
+            Ok(term::Event::Resize(w, h)) => Event::Resize(w, h),
+            Ok(_) => continue,
+            Err(e) => Event::IoError(format!("reading the terminal: {e}")),
+        };
+        let fatal = matches!(ev, Event::IoError(_));
+        if tx.send(ev).is_err() || fatal {
+            return;
+        }
+    });
 }
 
 /// SIGTERM and SIGHUP quit like `q`, so the terminal is restored.

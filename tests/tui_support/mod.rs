@@ -18,9 +18,9 @@ use kaftop::kafka::snapshot::{
 };
 use kaftop::metrics::engine::EngineConfig;
 use kaftop::metrics::{ClusterMetrics, MetricsEngine};
-use kaftop::tui::app::publish::EventTopics;
 use kaftop::tui::event::Event;
 use kaftop::tui::keymap::Keymap;
+use kaftop::tui::views::publish::EventTopics;
 use kaftop::tui::{views, App, AppConfig};
 
 /// 2026-11-24T10:15:30Z.

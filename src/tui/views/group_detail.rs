@@ -8,19 +8,109 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
 use ratatui::Frame;
 
-use super::{placeholder, view_block};
+use super::{placeholder, view_block, Outcome, View, ViewId};
 use crate::kafka::admin::GroupType;
 use crate::kafka::snapshot::assignment_cell;
-use crate::metrics::GroupMetrics;
-use crate::tui::app::App;
+use crate::metrics::{GroupMetrics, GroupPartitionRow};
+use crate::tui::action::Action;
+use crate::tui::app::shared::Shared;
+use crate::tui::app::{App, ListState};
+use crate::tui::keymap::Scope;
 use crate::tui::widgets::table::{self, right, Column};
 use crate::tui::widgets::{format, theme};
 
-pub fn draw(f: &mut Frame, area: Rect, app: &App) {
-    let name = app.group_name.clone().unwrap_or_default();
-    let Some(g) = app.current_group() else {
-        let text = if app.cluster.is_none() {
-            app.unreachable_text()
+/// One group's partitions, with their selection and filter.
+#[derive(Debug, Clone, Default)]
+pub struct GroupDetail {
+    pub(crate) name: Option<String>,
+    pub(crate) list: ListState,
+}
+
+impl GroupDetail {
+    /// Shows `name`, from its first row and unfiltered unless it is already shown.
+    pub(crate) fn open(&mut self, name: String) {
+        if self.name.as_deref() != Some(&name) {
+            self.list = ListState::default();
+        }
+        self.name = Some(name);
+    }
+
+    pub(crate) fn current<'a>(&self, shared: &'a Shared) -> Option<&'a GroupMetrics> {
+        let name = self.name.as_deref()?;
+        shared
+            .cluster
+            .as_ref()?
+            .groups
+            .iter()
+            .find(|g| g.group_id == name)
+    }
+
+    /// The rows that match the filter (by topic).
+    pub(crate) fn visible<'a>(&self, shared: &'a Shared) -> Vec<&'a GroupPartitionRow> {
+        let Some(g) = self.current(shared) else {
+            return Vec::new();
+        };
+        let f = self.list.filter.to_lowercase();
+        g.rows
+            .iter()
+            .filter(|r| f.is_empty() || r.topic.to_lowercase().contains(&f))
+            .collect()
+    }
+}
+
+impl View for GroupDetail {
+    fn title(&self) -> &'static str {
+        "Group"
+    }
+
+    fn scope(&self) -> Scope {
+        Scope::GroupDetail
+    }
+
+    fn parent(&self) -> Option<ViewId> {
+        Some(ViewId::Groups)
+    }
+
+    fn crumb(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    fn hints(&self) -> &'static [Action] {
+        &[Action::Filter, Action::Back]
+    }
+
+    fn selected(&self) -> usize {
+        self.list.cursor.selected()
+    }
+
+    fn move_by(&mut self, delta: isize, shared: &Shared) {
+        let len = self.visible(shared).len();
+        self.list.cursor.move_by(delta, len);
+    }
+
+    fn filter(&self) -> Option<&str> {
+        Some(&self.list.filter)
+    }
+
+    fn set_filter(&mut self, text: &str) {
+        self.list.set_filter(text);
+    }
+
+    fn act(&mut self, _action: Action, _shared: &mut Shared) -> Outcome {
+        Outcome::default()
+    }
+
+    fn draw(&self, f: &mut Frame, area: Rect, app: &App) {
+        draw(self, f, area, app);
+    }
+}
+
+fn draw(view: &GroupDetail, f: &mut Frame, area: Rect, app: &App) {
+    let name = view.name.clone().unwrap_or_default();
+    let Some(g) = view.current(&app.shared) else {
+        let text = if app.shared.cluster.is_none() {
+            app.shared
+                .unreachable_text()
                 .unwrap_or_else(|| "Waiting for the first refresh …".into())
         } else {
             format!("Group `{name}` has no committed offsets on the cluster.")
@@ -41,7 +131,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     if members_h > 0 {
         draw_members(f, members, g);
     }
-    let rows = app.visible_group_rows();
+    let rows = view.visible(&app.shared);
     let columns = [
         Column::left("TOPIC", Constraint::Fill(3)),
         Column::right("PARTITION", Constraint::Length(9)),
@@ -55,7 +145,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     ];
     let block = view_block(
         format!("Group {} · {} partitions", g.group_id, g.rows.len()),
-        &app.group.filter,
+        &view.list.filter,
     );
     table::draw(
         f,
@@ -63,7 +153,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         block,
         &columns,
         rows.len(),
-        &app.group.cursor,
+        &view.list.cursor,
         |i| {
             let r = rows[i];
             // Offsets read at different moments can overtake: show the raw value too.

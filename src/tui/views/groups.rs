@@ -5,21 +5,93 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::widgets::{Cell, Row};
 use ratatui::Frame;
 
-use super::{placeholder, view_block};
-use crate::tui::app::App;
+use super::{placeholder, view_block, Outcome, View};
+use crate::metrics::{ClusterMetrics, GroupMetrics};
+use crate::tui::action::Action;
+use crate::tui::app::nav::Go;
+use crate::tui::app::shared::Shared;
+use crate::tui::app::{App, ListState};
+use crate::tui::keymap::Scope;
 use crate::tui::widgets::table::{self, right, Column};
 use crate::tui::widgets::{format, spark, theme};
 
 const FIXED: u16 = 20 + 9 + 8 + 14 + 9 + 15 + 7;
 
-pub fn draw(f: &mut Frame, area: Rect, app: &App) {
-    let groups = app.visible_groups();
+/// The groups list: its selection and filter.
+#[derive(Debug, Clone, Default)]
+pub struct Groups {
+    pub(crate) list: ListState,
+}
+
+impl Groups {
+    /// The groups that match the filter.
+    pub(crate) fn visible<'a>(&self, cluster: Option<&'a ClusterMetrics>) -> Vec<&'a GroupMetrics> {
+        let Some(c) = cluster else {
+            return Vec::new();
+        };
+        let f = self.list.filter.to_lowercase();
+        c.groups
+            .iter()
+            .filter(|g| f.is_empty() || g.group_id.to_lowercase().contains(&f))
+            .collect()
+    }
+}
+
+impl View for Groups {
+    fn title(&self) -> &'static str {
+        "Groups"
+    }
+
+    fn scope(&self) -> Scope {
+        Scope::Groups
+    }
+
+    fn hints(&self) -> &'static [Action] {
+        &[Action::Open, Action::Filter]
+    }
+
+    fn selected(&self) -> usize {
+        self.list.cursor.selected()
+    }
+
+    fn move_by(&mut self, delta: isize, shared: &Shared) {
+        let len = self.visible(shared.cluster.as_ref()).len();
+        self.list.cursor.move_by(delta, len);
+    }
+
+    fn filter(&self) -> Option<&str> {
+        Some(&self.list.filter)
+    }
+
+    fn set_filter(&mut self, text: &str) {
+        self.list.set_filter(text);
+    }
+
+    fn act(&mut self, action: Action, shared: &mut Shared) -> Outcome {
+        let selected = self
+            .visible(shared.cluster.as_ref())
+            .get(self.list.cursor.selected())
+            .map(|g| g.group_id.clone());
+        match (action, selected) {
+            (Action::Open, Some(name)) => Outcome::go(Go::Group(name)),
+            _ => Outcome::default(),
+        }
+    }
+
+    fn draw(&self, f: &mut Frame, area: Rect, app: &App) {
+        draw(self, f, area, app);
+    }
+}
+
+fn draw(view: &Groups, f: &mut Frame, area: Rect, app: &App) {
+    let groups = view.visible(app.shared.cluster.as_ref());
     let block = view_block(
         format!("Consumer groups ({})", groups.len()),
-        &app.groups.filter,
+        &view.list.filter,
     );
-    let Some(cluster) = &app.cluster else {
+    let Some(cluster) = &app.shared.cluster else {
         let text = app
+            .shared
             .unreachable_text()
             .unwrap_or_else(|| "Waiting for the first refresh …".into());
         return placeholder(f, area, block, &text);
@@ -51,7 +123,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         block,
         &columns,
         groups.len(),
-        &app.groups.cursor,
+        &view.list.cursor,
         |i| {
             let g = groups[i];
             let lag = if g.alerting {

@@ -1,25 +1,190 @@
-//! Drawing: a pure function of the [`App`] state into a ratatui frame. The
-//! frame is a header (cluster, connection, last refresh), the tabs, the current
-//! view, and a status bar (notices, errors, the command line and prompts).
+//! The views: each one a module that owns its state, what its keys do and how
+//! it is drawn, behind the `View` trait. This file is the one place that
+//! lists them ([`ViewId`] and [`Views`]); [`draw`] renders the frame around the
+//! current one (see `chrome`).
+//!
+//! Adding a view: write `views/NAME.rs` with a state struct that implements
+//! `View`, then register it here: a [`ViewId`] variant, a field of [`Views`]
+//! and an arm in `Views::get` / `Views::get_mut` (and in [`ViewId::TABS`]
+//! if it is a tab). Its keys go in the action table ([`super::action::TABLE`]).
 
-mod group_detail;
-mod groups;
-mod help;
-mod messages;
-mod publish;
-mod services;
-mod topic_detail;
-mod topics;
+mod chrome;
+pub mod group_detail;
+pub mod groups;
+pub mod messages;
+pub mod publish;
+pub mod services;
+pub mod topic_detail;
+pub mod topics;
 
-use ratatui::layout::{Constraint, Layout, Position, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use super::action::Action;
-use super::app::{App, Level, Mode, Prompt, ViewId};
-use super::widgets::{format, theme};
+use super::app::nav::Go;
+use super::app::shared::Shared;
+use super::app::{App, AppConfig, Mode};
+use super::command::Command;
+use super::keymap::Scope;
+use super::modes;
+use super::widgets::theme;
+
+/// Which view is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ViewId {
+    Topics,
+    TopicDetail,
+    Groups,
+    GroupDetail,
+    Messages,
+    Publish,
+    Services,
+}
+
+impl ViewId {
+    /// The top-level views, in tab order, with the action that shows each
+    /// (number keys 1..).
+    pub const TABS: [(ViewId, Action); 5] = [
+        (ViewId::Topics, Action::ShowTopics),
+        (ViewId::Groups, Action::ShowGroups),
+        (ViewId::Messages, Action::ShowMessages),
+        (ViewId::Publish, Action::ShowPublish),
+        (ViewId::Services, Action::ShowServices),
+    ];
+
+    /// The tab `action` shows, if it shows one.
+    pub(crate) fn shown_by(action: Action) -> Option<ViewId> {
+        ViewId::TABS
+            .iter()
+            .find(|(_, a)| *a == action)
+            .map(|(v, _)| *v)
+    }
+}
+
+/// What a view did with an action, beyond changing its own state.
+#[derive(Default)]
+pub(crate) struct Outcome {
+    pub commands: Vec<Command>,
+    /// Show another view (or this one differently).
+    pub go: Option<Go>,
+    /// Hand the keys to a modal mode (a prompt, the form editor).
+    pub mode: Option<Mode>,
+}
+
+impl Outcome {
+    pub(crate) fn commands(commands: Vec<Command>) -> Self {
+        Outcome {
+            commands,
+            ..Outcome::default()
+        }
+    }
+
+    pub(crate) fn go(go: Go) -> Self {
+        Outcome {
+            go: Some(go),
+            ..Outcome::default()
+        }
+    }
+
+    pub(crate) fn mode(mode: Mode) -> Self {
+        Outcome {
+            mode: Some(mode),
+            ..Outcome::default()
+        }
+    }
+}
+
+/// Everything a view does: its identity, its rows and filter, its actions and
+/// its drawing. `Shared` is what all views see (config, cluster, notices).
+pub(crate) trait View {
+    /// The tab title.
+    fn title(&self) -> &'static str;
+    /// Where its keys are looked up.
+    fn scope(&self) -> Scope;
+    /// The tab a drill-down belongs to (`None`: it is a tab).
+    fn parent(&self) -> Option<ViewId> {
+        None
+    }
+    /// Shown after the tabs (`› orders`).
+    fn crumb(&self) -> Option<&str> {
+        None
+    }
+    /// The actions the status bar hints at, between help/command and views/quit.
+    fn hints(&self) -> &'static [Action];
+    /// The selected row (its index in the filtered list).
+    fn selected(&self) -> usize;
+    /// Moves the selection by `delta` rows.
+    fn move_by(&mut self, delta: isize, shared: &Shared);
+    /// The filter, for views that have one.
+    fn filter(&self) -> Option<&str> {
+        None
+    }
+    fn set_filter(&mut self, _text: &str) {}
+    /// Called when the view is shown after another one.
+    fn on_enter(&mut self, _shared: &Shared) {}
+    /// An action of the view's own scope (the list moves and filter are done
+    /// through the methods above).
+    fn act(&mut self, action: Action, shared: &mut Shared) -> Outcome;
+    /// Draws the body of the screen.
+    fn draw(&self, f: &mut Frame, area: Rect, app: &App);
+}
+
+/// The state of every view: the registry.
+pub struct Views {
+    pub(crate) topics: topics::Topics,
+    pub(crate) topic_detail: topic_detail::TopicDetail,
+    pub(crate) groups: groups::Groups,
+    pub(crate) group_detail: group_detail::GroupDetail,
+    pub(crate) messages: messages::MessagesState,
+    pub(crate) publish: publish::PublishState,
+    pub(crate) services: services::ServicesPane,
+}
+
+impl Views {
+    pub(crate) fn new(cfg: &AppConfig) -> Self {
+        Views {
+            topics: Default::default(),
+            topic_detail: Default::default(),
+            groups: Default::default(),
+            group_detail: Default::default(),
+            messages: messages::MessagesState::new(cfg.max_records, cfg.tail_start.clone()),
+            publish: publish::PublishState::for_config(cfg),
+            services: Default::default(),
+        }
+    }
+
+    pub(crate) fn get(&self, id: ViewId) -> &dyn View {
+        match id {
+            ViewId::Topics => &self.topics,
+            ViewId::TopicDetail => &self.topic_detail,
+            ViewId::Groups => &self.groups,
+            ViewId::GroupDetail => &self.group_detail,
+            ViewId::Messages => &self.messages,
+            ViewId::Publish => &self.publish,
+            ViewId::Services => &self.services,
+        }
+    }
+
+    pub(crate) fn get_mut(&mut self, id: ViewId) -> &mut dyn View {
+        match id {
+            ViewId::Topics => &mut self.topics,
+            ViewId::TopicDetail => &mut self.topic_detail,
+            ViewId::Groups => &mut self.groups,
+            ViewId::GroupDetail => &mut self.group_detail,
+            ViewId::Messages => &mut self.messages,
+            ViewId::Publish => &mut self.publish,
+            ViewId::Services => &mut self.services,
+        }
+    }
+
+    /// The tab `id` belongs to.
+    pub(crate) fn tab(&self, id: ViewId) -> ViewId {
+        self.get(id).parent().unwrap_or(id)
+    }
+}
 
 /// Draws the whole screen.
 pub fn draw(f: &mut Frame, app: &App) {
@@ -39,197 +204,23 @@ pub fn draw(f: &mut Frame, app: &App) {
     if chrome > 0 {
         let [header, tabs] =
             Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(top);
-        draw_header(f, header, app);
-        draw_tabs(f, tabs, app);
+        chrome::draw_header(f, header, app);
+        chrome::draw_tabs(f, tabs, app);
     }
-    match app.view {
-        ViewId::Topics => topics::draw(f, body, app),
-        ViewId::TopicDetail => topic_detail::draw(f, body, app),
-        ViewId::Groups => groups::draw(f, body, app),
-        ViewId::GroupDetail => group_detail::draw(f, body, app),
-        ViewId::Messages => messages::draw(f, body, app),
-        ViewId::Publish => publish::draw(f, body, app),
-        ViewId::Services => services::draw(f, body, app),
+    app.current().draw(f, body, app);
+    if status > 0 && !modes::draw_status(f, bottom, app) {
+        chrome::draw_status(f, bottom, app);
     }
-    if status > 0 {
-        draw_status(f, bottom, app);
-    }
-    if let Mode::Help { scroll } = app.mode {
-        help::draw(f, area, app, scroll);
-    }
-}
-
-fn draw_header(f: &mut Frame, area: Rect, app: &App) {
-    let sep = || Span::styled(" · ", theme::dim());
-    let mut spans = vec![
-        Span::styled(" kaftop ", theme::tab_active()),
-        Span::raw(" "),
-        Span::styled(app.cfg.profile.clone(), theme::title()),
-        sep(),
-    ];
-    match &app.cluster {
-        Some(c) => {
-            spans.push(Span::raw(format!(
-                "cluster {}",
-                c.cluster_id.as_deref().unwrap_or("?")
-            )));
-            spans.push(sep());
-            let n = c.brokers.len();
-            let first = c
-                .brokers
-                .first()
-                .map(|b| format!(" ({}:{}{})", b.host, b.port, if n > 1 { ", …" } else { "" }))
-                .unwrap_or_default();
-            spans.push(Span::raw(format!(
-                "{n} broker{}{first}",
-                if n == 1 { "" } else { "s" }
-            )));
-            if !c.brokers_down.is_empty() {
-                spans.push(sep());
-                spans.push(Span::styled(brokers_down(&c.brokers_down), theme::danger()));
-            }
-        }
-        None => spans.push(Span::raw(app.cfg.bootstrap.clone())),
-    }
-    spans.push(sep());
-    spans.push(match app.connected {
-        None => Span::styled("… connecting", theme::warn()),
-        Some(true) => Span::styled("● connected", theme::ok()),
-        Some(false) => Span::styled("✗ unreachable", theme::danger()),
-    });
-    if let Some(c) = &app.cluster {
-        spans.push(sep());
-        spans.push(Span::raw(format!(
-            "refreshed {}",
-            format::clock(c.taken_at_ms, app.cfg.utc_offset_secs)
-        )));
-    }
-    f.render_widget(Paragraph::new(Line::from(spans)), area);
-}
-
-/// "✗ broker 3 down", "✗ brokers 2,3 down".
-fn brokers_down(ids: &[i32]) -> String {
-    let list = ids.iter().map(i32::to_string).collect::<Vec<_>>().join(",");
-    let s = if ids.len() == 1 { "" } else { "s" };
-    format!("✗ broker{s} {list} down")
-}
-
-fn draw_tabs(f: &mut Frame, area: Rect, app: &App) {
-    let km = app.keymap();
-    let scope = app.view.scope();
-    let actions = [
-        Action::ShowTopics,
-        Action::ShowGroups,
-        Action::ShowMessages,
-        Action::ShowPublish,
-        Action::ShowServices,
-    ];
-    let mut spans = Vec::new();
-    for (view, action) in ViewId::TABS.iter().zip(actions) {
-        let key = km
-            .keys_for(scope, action)
-            .and_then(|k| k.split(' ').next().map(str::to_string))
-            .unwrap_or_default();
-        let text = format!(" {key} {} ", view.title());
-        spans.push(if *view == app.view.tab() {
-            Span::styled(text, theme::tab_active())
-        } else {
-            Span::raw(text)
-        });
-    }
-    let crumb = match app.view {
-        ViewId::TopicDetail => app.topic_name.clone(),
-        ViewId::GroupDetail => app.group_name.clone(),
-        ViewId::Messages => app.messages.topic.clone(),
-        _ => None,
-    };
-    if let Some(c) = crumb {
-        spans.push(Span::styled(format!(" › {c}"), theme::title()));
-    }
-    f.render_widget(Paragraph::new(Line::from(spans)), area);
-}
-
-fn draw_status(f: &mut Frame, area: Rect, app: &App) {
-    let input = |prefix: &str, line: &super::app::line::LineInput, f: &mut Frame| {
-        let width = (area.width as usize).saturating_sub(prefix.chars().count() + 1);
-        let (shown, col) = line.visible(width);
-        f.render_widget(Paragraph::new(format!("{prefix}{shown}")), area);
-        let x = area.x + (prefix.chars().count() + col).min(area.width as usize - 1) as u16;
-        f.set_cursor_position(Position::new(x, area.y));
-    };
-    match &app.mode {
-        Mode::Command(line) => return input(":", line, f),
-        Mode::Filter(line) => return input("/", line, f),
-        Mode::Prompt(Prompt::Offset, line) => {
-            return input("start at offset (negative: before the end): ", line, f)
-        }
-        Mode::Prompt(Prompt::Time, line) => {
-            return input("start at time (10m, 2026-11-24T10:00:00Z): ", line, f)
-        }
-        _ => {}
-    }
-    if let Some(n) = &app.notice {
-        let style = match n.level {
-            Level::Info => theme::info(),
-            Level::Error => theme::error(),
-        };
-        let text = format::one_line(&n.text, area.width as usize);
-        f.render_widget(
-            Paragraph::new(Line::from(Span::styled(
-                format!("{text:<w$}", w = area.width as usize),
-                style,
-            ))),
-            area,
-        );
-        return;
-    }
-    let km = app.keymap();
-    let scope = app.view.scope();
-    let mut hints: Vec<Action> = vec![Action::Help, Action::CommandLine];
-    match app.view {
-        ViewId::Topics => hints.extend([Action::Open, Action::TailTopic, Action::Filter]),
-        ViewId::TopicDetail => hints.extend([Action::TailTopic, Action::Back]),
-        ViewId::Groups => hints.extend([Action::Open, Action::Filter]),
-        ViewId::GroupDetail => hints.extend([Action::Filter, Action::Back]),
-        ViewId::Messages => hints.extend([Action::Pause, Action::Filter, Action::FromBeginning]),
-        ViewId::Publish => hints.extend([Action::Edit, Action::Send, Action::NextForm]),
-        ViewId::Services => hints.push(Action::ToggleServices),
-    }
-    hints.extend([Action::NextView, Action::Quit]);
-    let mut spans = Vec::new();
-    for a in hints {
-        if let Some(k) = km.keys_for(scope, a) {
-            let k = k.split(' ').next().unwrap_or("").to_string();
-            spans.push(Span::styled(format!(" {k} "), theme::accent()));
-            spans.push(Span::styled(short(a), theme::dim()));
-        }
-    }
-    f.render_widget(Paragraph::new(Line::from(spans)), area);
-}
-
-/// One-word hints for the status bar.
-fn short(a: Action) -> &'static str {
-    match a {
-        Action::Help => "help",
-        Action::CommandLine => "command",
-        Action::Open => "open",
-        Action::TailTopic => "messages",
-        Action::Filter => "filter",
-        Action::Back => "back",
-        Action::Pause => "pause",
-        Action::FromBeginning => "from start",
-        Action::Edit => "edit",
-        Action::Send => "send",
-        Action::NextForm => "form",
-        Action::ToggleServices => "start/stop",
-        Action::NextView => "views",
-        Action::Quit => "quit",
-        _ => "",
-    }
+    modes::draw_overlay(f, area, app);
 }
 
 /// A one-line message in the middle of an empty view.
-fn placeholder(f: &mut Frame, area: Rect, block: ratatui::widgets::Block<'_>, text: &str) {
+pub(crate) fn placeholder(
+    f: &mut Frame,
+    area: Rect,
+    block: ratatui::widgets::Block<'_>,
+    text: &str,
+) {
     let inner = block.inner(area);
     f.render_widget(block, area);
     let lines: Vec<Line> = text.lines().map(|l| Line::from(l.to_string())).collect();
@@ -242,7 +233,7 @@ fn placeholder(f: &mut Frame, area: Rect, block: ratatui::widgets::Block<'_>, te
 }
 
 /// The block around a view: a title, and the filter when one is set.
-fn view_block<'a>(title: String, filter: &str) -> ratatui::widgets::Block<'a> {
+pub(crate) fn view_block<'a>(title: String, filter: &str) -> ratatui::widgets::Block<'a> {
     let mut b = ratatui::widgets::Block::bordered()
         .title(Span::styled(format!(" {title} "), theme::title()))
         .border_style(Style::new().fg(ratatui::style::Color::DarkGray));

@@ -6,18 +6,125 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row};
 use ratatui::Frame;
 
-use super::{placeholder, view_block};
-use crate::services::{service_id, ServiceState};
+use super::{placeholder, view_block, Outcome, View};
+use crate::services::{service_id, ServiceState, ServicesSnapshot};
+use crate::text;
 use crate::tui::action::Action;
-use crate::tui::app::{App, ServicesStatus};
+use crate::tui::app::cursor::ListCursor;
+use crate::tui::app::shared::Shared;
+use crate::tui::app::{App, Source};
+use crate::tui::command::Command;
+use crate::tui::keymap::Scope;
 use crate::tui::widgets::table::{self, right, Column};
 use crate::tui::widgets::{format, theme};
 
-pub fn draw(f: &mut Frame, area: Rect, app: &App) {
-    let pane = &app.services;
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ServicesStatus {
+    Stopped,
+    Starting,
+    Running,
+    Stopping,
+    Failed(String),
+}
+
+/// The embedded services: whether they run, and their last counters.
+#[derive(Debug, Clone)]
+pub struct ServicesPane {
+    pub status: ServicesStatus,
+    pub snapshot: Option<ServicesSnapshot>,
+    pub cursor: ListCursor,
+}
+
+impl Default for ServicesPane {
+    fn default() -> Self {
+        ServicesPane {
+            status: ServicesStatus::Stopped,
+            snapshot: None,
+            cursor: ListCursor::default(),
+        }
+    }
+}
+
+impl ServicesPane {
+    /// Their counters (about once a second while they run).
+    pub(crate) fn on_snapshot(&mut self, snap: ServicesSnapshot, shared: &mut Shared) {
+        if !matches!(self.status, ServicesStatus::Stopping) {
+            self.status = ServicesStatus::Running;
+            shared.clear_errors(&[Source::Services]);
+        }
+        self.snapshot = Some(snap);
+    }
+
+    /// They stopped; `Some(reason)` when they failed to start or died.
+    pub(crate) fn on_stopped(&mut self, reason: Option<String>, shared: &mut Shared) {
+        self.status = match reason {
+            Some(r) => {
+                shared.error_from(Source::Services, format!("services: {r}"));
+                ServicesStatus::Failed(r)
+            }
+            None => {
+                shared.info("services stopped");
+                ServicesStatus::Stopped
+            }
+        };
+        shared.dirty = true;
+    }
+
+    fn toggle(&mut self, shared: &mut Shared) -> Vec<Command> {
+        match self.status {
+            ServicesStatus::Stopped | ServicesStatus::Failed(_) => {
+                self.status = ServicesStatus::Starting;
+                shared.info("starting the services");
+                vec![Command::StartServices]
+            }
+            ServicesStatus::Running => {
+                self.status = ServicesStatus::Stopping;
+                shared.info("stopping the services");
+                vec![Command::StopServices]
+            }
+            ServicesStatus::Starting | ServicesStatus::Stopping => Vec::new(),
+        }
+    }
+}
+
+impl View for ServicesPane {
+    fn title(&self) -> &'static str {
+        "Services"
+    }
+
+    fn scope(&self) -> Scope {
+        Scope::Services
+    }
+
+    fn hints(&self) -> &'static [Action] {
+        &[Action::ToggleServices]
+    }
+
+    fn selected(&self) -> usize {
+        self.cursor.selected()
+    }
+
+    fn move_by(&mut self, delta: isize, _shared: &Shared) {
+        let len = self.snapshot.as_ref().map_or(0, |s| s.services.len());
+        self.cursor.move_by(delta, len);
+    }
+
+    fn act(&mut self, action: Action, shared: &mut Shared) -> Outcome {
+        match action {
+            Action::ToggleServices => Outcome::commands(self.toggle(shared)),
+            _ => Outcome::default(),
+        }
+    }
+
+    fn draw(&self, f: &mut Frame, area: Rect, app: &App) {
+        draw(self, f, area, app);
+    }
+}
+
+fn draw(pane: &ServicesPane, f: &mut Frame, area: Rect, app: &App) {
     let key = app
         .keymap()
-        .keys_for(app.view.scope(), Action::ToggleServices)
+        .keys_for(pane.scope(), Action::ToggleServices)
         .unwrap_or_default();
     let status = match &pane.status {
         ServicesStatus::Stopped => format!(
@@ -112,7 +219,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
             "  → user {}: {} — {}",
             n.user_id,
             n.title,
-            format::one_line(&n.body, 60)
+            text::one_line(&n.body, 60)
         )));
     }
     lines.push(Line::from(Span::styled(

@@ -7,9 +7,14 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row};
 use ratatui::Frame;
 
-use super::{placeholder, view_block};
+use super::{placeholder, view_block, Outcome, View, ViewId};
 use crate::metrics::TopicMetrics;
+use crate::tui::action::Action;
+use crate::tui::app::cursor::ListCursor;
+use crate::tui::app::nav::Go;
+use crate::tui::app::shared::Shared;
 use crate::tui::app::App;
+use crate::tui::keymap::Scope;
 use crate::tui::widgets::table::{self, right, Column};
 use crate::tui::widgets::{format, spark, theme};
 
@@ -20,11 +25,81 @@ fn ids(v: &[i32]) -> String {
         .join(",")
 }
 
-pub fn draw(f: &mut Frame, area: Rect, app: &App) {
-    let name = app.topic_name.clone().unwrap_or_default();
-    let Some(t) = app.current_topic() else {
-        let text = if app.cluster.is_none() {
-            app.unreachable_text()
+/// One topic's partitions.
+#[derive(Debug, Clone, Default)]
+pub struct TopicDetail {
+    pub(crate) name: Option<String>,
+    pub(crate) cursor: ListCursor,
+}
+
+impl TopicDetail {
+    /// Shows `name`, from its first row unless it is already shown.
+    pub(crate) fn open(&mut self, name: String) {
+        if self.name.as_deref() != Some(&name) {
+            self.cursor = ListCursor::default();
+        }
+        self.name = Some(name);
+    }
+
+    pub(crate) fn current<'a>(&self, shared: &'a Shared) -> Option<&'a TopicMetrics> {
+        let name = self.name.as_deref()?;
+        shared
+            .cluster
+            .as_ref()?
+            .topics
+            .iter()
+            .find(|t| t.name == name)
+    }
+}
+
+impl View for TopicDetail {
+    fn title(&self) -> &'static str {
+        "Topic"
+    }
+
+    fn scope(&self) -> Scope {
+        Scope::TopicDetail
+    }
+
+    fn parent(&self) -> Option<ViewId> {
+        Some(ViewId::Topics)
+    }
+
+    fn crumb(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    fn hints(&self) -> &'static [Action] {
+        &[Action::TailTopic, Action::Back]
+    }
+
+    fn selected(&self) -> usize {
+        self.cursor.selected()
+    }
+
+    fn move_by(&mut self, delta: isize, shared: &Shared) {
+        let len = self.current(shared).map_or(0, |t| t.partitions.len());
+        self.cursor.move_by(delta, len);
+    }
+
+    fn act(&mut self, action: Action, _shared: &mut Shared) -> Outcome {
+        match (action, &self.name) {
+            (Action::TailTopic, Some(name)) => Outcome::go(Go::Messages(Some(name.clone()), None)),
+            _ => Outcome::default(),
+        }
+    }
+
+    fn draw(&self, f: &mut Frame, area: Rect, app: &App) {
+        draw(self, f, area, app);
+    }
+}
+
+fn draw(view: &TopicDetail, f: &mut Frame, area: Rect, app: &App) {
+    let name = view.name.clone().unwrap_or_default();
+    let Some(t) = view.current(&app.shared) else {
+        let text = if app.shared.cluster.is_none() {
+            app.shared
+                .unreachable_text()
                 .unwrap_or_else(|| "Waiting for the first refresh …".into())
         } else {
             format!("Topic `{name}` is not on the cluster (any more).")
@@ -65,7 +140,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         block,
         &columns,
         t.partitions.len(),
-        &app.topic.cursor,
+        &view.cursor,
         |i| {
             let p = &t.partitions[i];
             let bar = spark::bar(p.messages.unwrap_or(0) as f64, max, bar_w);

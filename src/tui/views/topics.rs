@@ -5,20 +5,98 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::widgets::{Cell, Row};
 use ratatui::Frame;
 
-use super::{placeholder, view_block};
-use crate::tui::app::App;
+use super::{placeholder, view_block, Outcome, View};
+use crate::metrics::{ClusterMetrics, TopicMetrics};
+use crate::tui::action::Action;
+use crate::tui::app::nav::Go;
+use crate::tui::app::shared::Shared;
+use crate::tui::app::{App, ListState};
+use crate::tui::keymap::Scope;
 use crate::tui::widgets::table::{self, right, Column};
 use crate::tui::widgets::{format, spark, theme};
 
 /// Fixed columns take this much; the name and the sparkline share the rest.
 const FIXED: u16 = 6 + 5 + 14 + 9 + 4 + 6;
 
-pub fn draw(f: &mut Frame, area: Rect, app: &App) {
-    let topics = app.visible_topics();
-    let block = view_block(format!("Topics ({})", topics.len()), &app.topics.filter);
-    if app.cluster.is_none() {
-        let text = app.unreachable_text().unwrap_or_else(|| {
-            format!("Waiting for the first refresh from {} …", app.cfg.bootstrap)
+/// The topics list: its selection and filter.
+#[derive(Debug, Clone, Default)]
+pub struct Topics {
+    pub(crate) list: ListState,
+}
+
+impl Topics {
+    /// The topics that match the filter.
+    pub(crate) fn visible<'a>(&self, cluster: Option<&'a ClusterMetrics>) -> Vec<&'a TopicMetrics> {
+        let Some(c) = cluster else {
+            return Vec::new();
+        };
+        let f = self.list.filter.to_lowercase();
+        c.topics
+            .iter()
+            .filter(|t| f.is_empty() || t.name.to_lowercase().contains(&f))
+            .collect()
+    }
+
+    fn selected_name(&self, shared: &Shared) -> Option<String> {
+        self.visible(shared.cluster.as_ref())
+            .get(self.list.cursor.selected())
+            .map(|t| t.name.clone())
+    }
+}
+
+impl View for Topics {
+    fn title(&self) -> &'static str {
+        "Topics"
+    }
+
+    fn scope(&self) -> Scope {
+        Scope::Topics
+    }
+
+    fn hints(&self) -> &'static [Action] {
+        &[Action::Open, Action::TailTopic, Action::Filter]
+    }
+
+    fn selected(&self) -> usize {
+        self.list.cursor.selected()
+    }
+
+    fn move_by(&mut self, delta: isize, shared: &Shared) {
+        let len = self.visible(shared.cluster.as_ref()).len();
+        self.list.cursor.move_by(delta, len);
+    }
+
+    fn filter(&self) -> Option<&str> {
+        Some(&self.list.filter)
+    }
+
+    fn set_filter(&mut self, text: &str) {
+        self.list.set_filter(text);
+    }
+
+    fn act(&mut self, action: Action, shared: &mut Shared) -> Outcome {
+        match (action, self.selected_name(shared)) {
+            (Action::Open, Some(name)) => Outcome::go(Go::Topic(name)),
+            (Action::TailTopic, Some(name)) => Outcome::go(Go::Messages(Some(name), None)),
+            _ => Outcome::default(),
+        }
+    }
+
+    fn draw(&self, f: &mut Frame, area: Rect, app: &App) {
+        draw(self, f, area, app);
+    }
+}
+
+fn draw(view: &Topics, f: &mut Frame, area: Rect, app: &App) {
+    let shared = &app.shared;
+    let topics = view.visible(shared.cluster.as_ref());
+    let block = view_block(format!("Topics ({})", topics.len()), &view.list.filter);
+    if shared.cluster.is_none() {
+        let text = shared.unreachable_text().unwrap_or_else(|| {
+            format!(
+                "Waiting for the first refresh from {} …",
+                shared.cfg.bootstrap
+            )
         });
         return placeholder(f, area, block, &text);
     }
@@ -39,7 +117,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         block,
         &columns,
         topics.len(),
-        &app.topics.cursor,
+        &view.list.cursor,
         |i| {
             let t = topics[i];
             let urp = if t.under_replicated > 0 {

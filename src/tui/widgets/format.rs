@@ -83,46 +83,6 @@ pub fn timestamp(ms: Option<i64>, utc_offset_secs: i32) -> String {
     )
 }
 
-/// Whitespace runs (newlines included) collapsed to one space, cut to `max` chars.
-pub fn one_line(s: &str, max: usize) -> String {
-    let mut out = String::with_capacity(s.len().min(max * 4));
-    let mut n = 0;
-    let mut space = false;
-    for c in s.chars() {
-        if n >= max {
-            break;
-        }
-        if c.is_whitespace() {
-            space = n > 0;
-            continue;
-        }
-        if space {
-            out.push(' ');
-            n += 1;
-            space = false;
-            if n >= max {
-                break;
-            }
-        }
-        out.push(c);
-        n += 1;
-    }
-    out
-}
-
-/// Cut to `width` chars with `…` when longer.
-pub fn truncate(s: &str, width: usize) -> String {
-    if s.chars().count() <= width {
-        return s.to_string();
-    }
-    if width == 0 {
-        return String::new();
-    }
-    let mut out: String = s.chars().take(width - 1).collect();
-    out.push('…');
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -153,17 +113,5 @@ mod tests {
         assert_eq!(clock(1_000, 9 * 3600), "09:00:01");
         assert_eq!(timestamp(Some(1_234), 0), "1970-01-01 00:00:01.234");
         assert_eq!(timestamp(None, 0), "-");
-    }
-
-    #[test]
-    fn text() {
-        assert_eq!(
-            one_line("{\n  \"a\": 1,\n  \"b\": 2\n}", 100),
-            "{ \"a\": 1, \"b\": 2 }"
-        );
-        assert_eq!(one_line("  lead", 3), "lea");
-        assert_eq!(truncate("abcdef", 4), "abc…");
-        assert_eq!(truncate("abc", 4), "abc");
-        assert_eq!(truncate("abc", 0), "");
     }
 }

@@ -1,21 +1,24 @@
-//! The publisher panel: a form per event type, the free-form record and the
-//! bulk test, with inline validation, the last delivery (partition and offset,
-//! or the error) and the bulk test's progress gauge and report.
+//! Drawing the publisher panel: the form with inline validation, the last
+//! delivery (partition and offset, or the error) and the bulk test's progress
+//! gauge and report.
 
 use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Gauge, Paragraph};
 use ratatui::Frame;
 
-use super::view_block;
-use crate::tui::app::publish::{FieldKind, FormKind};
+use super::form::{FieldKind, FormKind};
+use super::PublishState;
+use crate::text;
+use crate::tui::action::Action;
 use crate::tui::app::App;
+use crate::tui::keymap::Scope;
+use crate::tui::views::{view_block, View};
 use crate::tui::widgets::{format, theme};
 
 const LABEL_W: usize = 12;
 
-pub fn draw(f: &mut Frame, area: Rect, app: &App) {
-    let p = &app.publish;
+pub(super) fn draw(p: &PublishState, f: &mut Frame, area: Rect, app: &App) {
     let form = p.form();
     let result_h: u16 = if form.kind == FormKind::Bulk { 6 } else { 3 };
     let result_h = if area.height >= 12 { result_h } else { 0 };
@@ -38,9 +41,9 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     f.render_widget(Paragraph::new(Line::from(spans)), tabs);
 
     let target = match form.kind {
-        FormKind::Created => format!("→ {}", app.cfg.topics.created),
-        FormKind::Read => format!("→ {}", app.cfg.topics.read),
-        FormKind::Deleted => format!("→ {}", app.cfg.topics.deleted),
+        FormKind::Created => format!("→ {}", app.shared.cfg.topics.created),
+        FormKind::Read => format!("→ {}", app.shared.cfg.topics.read),
+        FormKind::Deleted => format!("→ {}", app.shared.cfg.topics.deleted),
         FormKind::Free => "→ any topic".into(),
         FormKind::Bulk => "→ the event topics".into(),
     };
@@ -58,7 +61,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         let (shown, col) = if editing {
             field.input.visible(value_w)
         } else {
-            (format::truncate(field.input.text(), value_w), 0)
+            (text::truncate(field.input.text(), value_w), 0)
         };
         let value_style = if editing {
             theme::selected()
@@ -92,16 +95,20 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     if inner.height as usize > lines.len() + 1 {
         lines.push(Line::from(""));
         let km = app.keymap();
-        let scope = app.view.scope();
+        let scope = p.scope();
         let key = |a| km.keys_for(scope, a).unwrap_or_default();
-        use crate::tui::action::Action;
+        let field_key = |a| km.first_key(Scope::Form, a).unwrap_or_default();
         lines.push(Line::from(Span::styled(
             format!(
-                "{} edit · {} send · {} form · {} reset · while editing: enter/esc done, tab next field, ctrl-s send",
+                "{} edit · {} send · {} form · {} reset · while editing: {}/{} done, {} next field, {} send",
                 key(Action::Edit),
                 key(Action::Send),
                 key(Action::NextForm),
-                key(Action::ResetForm)
+                key(Action::ResetForm),
+                field_key(Action::Accept),
+                field_key(Action::Cancel),
+                field_key(Action::NextField),
+                field_key(Action::SendFromField),
             ),
             theme::dim(),
         )));
@@ -109,12 +116,11 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     f.render_widget(Paragraph::new(lines), inner);
 
     if result_h > 0 {
-        draw_result(f, result, app);
+        draw_result(p, f, result);
     }
 }
 
-fn draw_result(f: &mut Frame, area: Rect, app: &App) {
-    let p = &app.publish;
+fn draw_result(p: &PublishState, f: &mut Frame, area: Rect) {
     let block = Block::bordered()
         .title(Span::styled(" Result ", theme::title()))
         .border_style(theme::dim());

@@ -1,4 +1,4 @@
-//! Messages: the sampled live tail of one topic, newest at the bottom, and a
+//! Drawing the Messages view: the tail's records, newest at the bottom, and a
 //! detail pane with the selected record's key, headers, partition, offset,
 //! timestamp and value (JSON pretty-printed, binary as hex, huge values cut).
 
@@ -7,22 +7,25 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row};
 use ratatui::Frame;
 
-use super::{placeholder, view_block};
+use super::state::{MessagesState, TailStatus};
 use crate::kafka::record::{Encoding, RecordView};
-use crate::tui::app::messages::TailStatus;
+use crate::text;
+use crate::tui::action::Action;
 use crate::tui::app::App;
+use crate::tui::keymap::Scope;
+use crate::tui::views::{placeholder, view_block};
 use crate::tui::widgets::table::{self, right, Column};
 use crate::tui::widgets::{format, theme};
 
-pub fn draw(f: &mut Frame, area: Rect, app: &App) {
-    let m = &app.messages;
+pub(super) fn draw(m: &MessagesState, f: &mut Frame, area: Rect, app: &App) {
     let Some(topic) = &m.topic else {
         let block = view_block("Messages".into(), "");
+        let key = app.shared.key(Scope::Topics, Action::TailTopic);
         return placeholder(
             f,
             area,
             block,
-            "No topic chosen: press m on a topic, or type :messages TOPIC [beginning|end|offset N|since 10m].",
+            &format!("No topic chosen: press {key} on a topic, or type :messages TOPIC [beginning|end|offset N|since 10m]."),
         );
     };
     let info_h = u16::from(area.height >= 4);
@@ -34,7 +37,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     ])
     .areas(area);
     if info_h > 0 {
-        draw_info(f, info, app);
+        draw_info(m, f, info);
     }
     let block = view_block(format!("Messages · {topic}"), m.filter());
     if let TailStatus::Failed(e) = &m.status {
@@ -42,7 +45,8 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     }
     if m.is_empty() {
         let text = if m.filter().is_empty() {
-            "No records yet: waiting for new ones (b: from the beginning).".to_string()
+            let key = app.shared.key(Scope::Messages, Action::FromBeginning);
+            format!("No records yet: waiting for new ones ({key}: from the beginning).")
         } else {
             format!(
                 "No record among the last {} matches the filter.",
@@ -66,14 +70,17 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
             Row::new(vec![
                 right(r.partition.to_string()),
                 right(r.offset.to_string()),
-                Cell::from(format::timestamp(r.timestamp_ms, app.cfg.utc_offset_secs)),
+                Cell::from(format::timestamp(
+                    r.timestamp_ms,
+                    app.shared.cfg.utc_offset_secs,
+                )),
                 key_cell(r),
                 Cell::from(value_preview(r, value_w.max(1))),
             ])
         });
     }
     if detail {
-        draw_detail(f, pane, app);
+        draw_detail(m, f, pane, app);
     }
 }
 
@@ -81,7 +88,7 @@ fn key_cell(r: &RecordView) -> Cell<'static> {
     if r.key.encoding == Encoding::Null {
         Cell::from("-").style(theme::dim())
     } else {
-        Cell::from(format::one_line(&r.key.text, 16))
+        Cell::from(text::one_line(&r.key.text, 16))
     }
 }
 
@@ -90,14 +97,13 @@ fn value_preview(r: &RecordView, width: usize) -> String {
         Encoding::Binary => format!(
             "(binary, {} bytes) {}",
             r.value.size,
-            format::one_line(&r.value.text, width)
+            text::one_line(&r.value.text, width)
         ),
-        _ => format::one_line(&r.value.text, width),
+        _ => text::one_line(&r.value.text, width),
     }
 }
 
-fn draw_info(f: &mut Frame, area: Rect, app: &App) {
-    let m = &app.messages;
+fn draw_info(m: &MessagesState, f: &mut Frame, area: Rect) {
     let state = match (&m.status, m.paused) {
         (TailStatus::Failed(_), _) => Span::styled("failed", theme::danger()),
         (TailStatus::Starting, _) => Span::styled("starting", theme::warn()),
@@ -136,8 +142,7 @@ fn draw_info(f: &mut Frame, area: Rect, app: &App) {
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-fn draw_detail(f: &mut Frame, area: Rect, app: &App) {
-    let m = &app.messages;
+fn draw_detail(m: &MessagesState, f: &mut Frame, area: Rect, app: &App) {
     let block = Block::bordered()
         .title(Span::styled(" Record ", theme::title()))
         .border_style(theme::dim());
@@ -154,7 +159,7 @@ fn draw_detail(f: &mut Frame, area: Rect, app: &App) {
             label("  timestamp "),
             Span::raw(format!(
                 "{} ({})",
-                format::timestamp(r.timestamp_ms, app.cfg.utc_offset_secs),
+                format::timestamp(r.timestamp_ms, app.shared.cfg.utc_offset_secs),
                 r.timestamp_text()
             )),
         ]),

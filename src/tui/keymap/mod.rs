@@ -1,19 +1,23 @@
-//! Keys → actions, per scope, with the descriptions the `?` help shows.
+//! Keys → actions, per scope, built from the action table
+//! ([`action::TABLE`](super::action::TABLE)) and the `[keys]` overrides.
 //!
 //! A view looks a key up in its own scope, then in the shared list scope (for the
-//! views that are lists), then in the global scope. An action may be bound in
-//! several scopes (`tail-topic` in topics and topic detail, `up` in lists and the
-//! publisher); overriding it in `[keys]` of config.toml replaces its keys in all
-//! of them. A key bound to two actions along one lookup chain is an error, so an
-//! override can never silently shadow another binding.
+//! views that are lists), then in the global scope; a modal mode in its own
+//! scope (the help overlay, text input). An action may be bound in several
+//! scopes (`tail-topic` in topics and topic detail, `up` in lists, the publisher
+//! and the help); overriding it in `[keys]` of config.toml replaces its keys in
+//! all of them. A key bound to two actions along one lookup chain is an error, so
+//! an override can never silently shadow another binding.
+
+mod combo;
 
 use std::collections::BTreeMap;
-use std::fmt;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyEvent;
 
-use super::action::Action;
+use super::action::{Action, TABLE};
 use crate::config::{ConfigError, Resolved};
+pub use combo::KeyCombo;
 
 /// Where a binding applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -27,6 +31,14 @@ pub enum Scope {
     Messages,
     Publish,
     Services,
+    /// The `?` overlay.
+    Help,
+    /// Any line being typed: the command line, a filter, a prompt, a form field.
+    Input,
+    /// The `:` command line (and [`Scope::Input`]).
+    CommandLine,
+    /// A field of the publisher's form being edited (and [`Scope::Input`]).
+    Form,
 }
 
 impl Scope {
@@ -41,6 +53,10 @@ impl Scope {
             Scope::Messages => "Messages",
             Scope::Publish => "Publisher",
             Scope::Services => "Services",
+            Scope::Help => "Help",
+            Scope::Input => "Text input (command line, filter, form fields)",
+            Scope::CommandLine => "Command line",
+            Scope::Form => "Form fields",
         }
     }
 
@@ -56,10 +72,15 @@ impl Scope {
             Scope::Messages => &[Scope::Messages, Scope::List, Scope::Global],
             Scope::Publish => &[Scope::Publish, Scope::Global],
             Scope::Services => &[Scope::Services, Scope::List, Scope::Global],
+            Scope::Help => &[Scope::Help],
+            Scope::Input => &[Scope::Input],
+            Scope::CommandLine => &[Scope::CommandLine, Scope::Input],
+            Scope::Form => &[Scope::Form, Scope::Input],
         }
     }
 
-    const VIEWS: [Scope; 7] = [
+    /// The scopes keys are looked up from: a key may mean one thing in each.
+    const LEAVES: [Scope; 10] = [
         Scope::Topics,
         Scope::TopicDetail,
         Scope::Groups,
@@ -67,157 +88,14 @@ impl Scope {
         Scope::Messages,
         Scope::Publish,
         Scope::Services,
+        Scope::Help,
+        Scope::CommandLine,
+        Scope::Form,
     ];
-}
 
-/// One key with its modifiers. Letters carry their case (`G` is shift-g).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct KeyCombo {
-    pub code: KeyCode,
-    /// Only CONTROL and ALT; SHIFT is folded into the code.
-    pub mods: KeyModifiers,
-}
-
-impl KeyCombo {
-    pub const fn plain(code: KeyCode) -> Self {
-        KeyCombo {
-            code,
-            mods: KeyModifiers::NONE,
-        }
-    }
-
-    pub const fn ctrl(c: char) -> Self {
-        KeyCombo {
-            code: KeyCode::Char(c),
-            mods: KeyModifiers::CONTROL,
-        }
-    }
-
-    const fn ch(c: char) -> Self {
-        KeyCombo::plain(KeyCode::Char(c))
-    }
-
-    /// The combo a terminal key event stands for.
-    pub fn from_event(ev: &KeyEvent) -> Self {
-        let mut mods = ev.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT);
-        let code = match ev.code {
-            // Terminals report ctrl-letters in either case; bindings use lowercase.
-            KeyCode::Char(c) if mods.contains(KeyModifiers::CONTROL) => {
-                KeyCode::Char(c.to_ascii_lowercase())
-            }
-            KeyCode::Tab if ev.modifiers.contains(KeyModifiers::SHIFT) => KeyCode::BackTab,
-            other => other,
-        };
-        if code == KeyCode::BackTab {
-            mods.remove(KeyModifiers::SHIFT);
-        }
-        KeyCombo { code, mods }
-    }
-
-    /// Parses `q`, `G`, `?`, `ctrl-c`, `alt-x`, `shift-tab`, `f5`, `space`, `pgdn`...
-    pub fn parse(s: &str) -> Result<Self, String> {
-        let bad = || {
-            format!(
-                "`{s}` is not a key (examples: q, G, ?, ctrl-c, alt-x, shift-tab, f5, space, enter, esc, pgdn)"
-            )
-        };
-        if s.is_empty() {
-            return Err(bad());
-        }
-        let mut mods = KeyModifiers::NONE;
-        let mut shift = false;
-        let mut rest = s;
-        // `-` alone (or `ctrl--`) is the minus key, not a separator.
-        loop {
-            let lower = rest.to_ascii_lowercase();
-            let prefix = [
-                "ctrl-", "ctrl+", "c-", "alt-", "alt+", "a-", "shift-", "shift+",
-            ]
-            .into_iter()
-            .find(|p| lower.starts_with(p) && rest.len() > p.len());
-            let Some(p) = prefix else { break };
-            match p.chars().next() {
-                Some('c') => mods |= KeyModifiers::CONTROL,
-                Some('a') => mods |= KeyModifiers::ALT,
-                _ => shift = true,
-            }
-            rest = &rest[p.len()..];
-        }
-        let mut chars = rest.chars();
-        let code = match (chars.next(), chars.next()) {
-            (Some(c), None) => {
-                let c = if mods.contains(KeyModifiers::CONTROL) {
-                    c.to_ascii_lowercase()
-                } else if shift {
-                    c.to_ascii_uppercase()
-                } else {
-                    c
-                };
-                KeyCode::Char(c)
-            }
-            _ => match rest.to_ascii_lowercase().as_str() {
-                "esc" | "escape" => KeyCode::Esc,
-                "enter" | "return" | "cr" => KeyCode::Enter,
-                "tab" if shift => KeyCode::BackTab,
-                "tab" => KeyCode::Tab,
-                "backtab" => KeyCode::BackTab,
-                "space" => KeyCode::Char(' '),
-                "backspace" | "bs" => KeyCode::Backspace,
-                "delete" | "del" => KeyCode::Delete,
-                "insert" | "ins" => KeyCode::Insert,
-                "up" => KeyCode::Up,
-                "down" => KeyCode::Down,
-                "left" => KeyCode::Left,
-                "right" => KeyCode::Right,
-                "home" => KeyCode::Home,
-                "end" => KeyCode::End,
-                "pgup" | "pageup" => KeyCode::PageUp,
-                "pgdn" | "pgdown" | "pagedown" => KeyCode::PageDown,
-                f if f.starts_with('f') => match f[1..].parse::<u8>() {
-                    Ok(n @ 1..=12) => KeyCode::F(n),
-                    _ => return Err(bad()),
-                },
-                _ => return Err(bad()),
-            },
-        };
-        if shift && !matches!(code, KeyCode::Char(_) | KeyCode::BackTab) {
-            return Err(format!(
-                "`{s}`: shift is only supported with letters and tab"
-            ));
-        }
-        Ok(KeyCombo { code, mods })
-    }
-}
-
-impl fmt::Display for KeyCombo {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.mods.contains(KeyModifiers::CONTROL) {
-            f.write_str("ctrl-")?;
-        }
-        if self.mods.contains(KeyModifiers::ALT) {
-            f.write_str("alt-")?;
-        }
-        match self.code {
-            KeyCode::Char(' ') => f.write_str("space"),
-            KeyCode::Char(c) => write!(f, "{c}"),
-            KeyCode::Esc => f.write_str("esc"),
-            KeyCode::Enter => f.write_str("enter"),
-            KeyCode::Tab => f.write_str("tab"),
-            KeyCode::BackTab => f.write_str("shift-tab"),
-            KeyCode::Backspace => f.write_str("backspace"),
-            KeyCode::Delete => f.write_str("del"),
-            KeyCode::Insert => f.write_str("ins"),
-            KeyCode::Up => f.write_str("↑"),
-            KeyCode::Down => f.write_str("↓"),
-            KeyCode::Left => f.write_str("←"),
-            KeyCode::Right => f.write_str("→"),
-            KeyCode::Home => f.write_str("home"),
-            KeyCode::End => f.write_str("end"),
-            KeyCode::PageUp => f.write_str("pgup"),
-            KeyCode::PageDown => f.write_str("pgdn"),
-            KeyCode::F(n) => write!(f, "f{n}"),
-            other => write!(f, "{other:?}"),
-        }
+    /// Scopes where plain characters are typed, so cannot be bound.
+    fn is_text(self) -> bool {
+        matches!(self, Scope::Input | Scope::CommandLine | Scope::Form)
     }
 }
 
@@ -249,75 +127,23 @@ impl Default for Keymap {
 }
 
 impl Keymap {
-    /// k9s / vim conventions.
+    /// The defaults of the action table (k9s / vim conventions).
     pub fn defaults() -> Self {
-        use Action as A;
-        use KeyCode as K;
-        use Scope as S;
-        let p = KeyCombo::plain;
-        let c = KeyCombo::ch;
-        let table: Vec<(Scope, Action, Vec<KeyCombo>)> = vec![
-            (S::Global, A::Quit, vec![c('q')]),
-            (S::Global, A::Back, vec![p(K::Esc)]),
-            (S::Global, A::Help, vec![c('?')]),
-            (S::Global, A::CommandLine, vec![c(':')]),
-            (S::Global, A::NextView, vec![p(K::Tab)]),
-            (S::Global, A::PrevView, vec![p(K::BackTab)]),
-            (S::Global, A::ShowTopics, vec![c('1')]),
-            (S::Global, A::ShowGroups, vec![c('2')]),
-            (S::Global, A::ShowMessages, vec![c('3')]),
-            (S::Global, A::ShowPublish, vec![c('4')]),
-            (S::Global, A::ShowServices, vec![c('5')]),
-            (S::Global, A::Refresh, vec![KeyCombo::ctrl('r')]),
-            (S::List, A::Up, vec![c('k'), p(K::Up)]),
-            (S::List, A::Down, vec![c('j'), p(K::Down)]),
-            (
-                S::List,
-                A::PageUp,
-                vec![p(K::PageUp), KeyCombo::ctrl('b'), KeyCombo::ctrl('u')],
-            ),
-            (
-                S::List,
-                A::PageDown,
-                vec![p(K::PageDown), KeyCombo::ctrl('f'), KeyCombo::ctrl('d')],
-            ),
-            (S::List, A::Top, vec![c('g'), p(K::Home)]),
-            (S::List, A::Bottom, vec![c('G'), p(K::End)]),
-            (S::List, A::Open, vec![p(K::Enter)]),
-            (S::List, A::Filter, vec![c('/')]),
-            (S::Topics, A::TailTopic, vec![c('m')]),
-            (S::TopicDetail, A::TailTopic, vec![c('m')]),
-            (S::Messages, A::Pause, vec![c('p'), c(' ')]),
-            (S::Messages, A::FromBeginning, vec![c('b')]),
-            (S::Messages, A::FromEnd, vec![c('e')]),
-            (S::Messages, A::FromOffset, vec![c('o')]),
-            (S::Messages, A::FromTime, vec![c('t')]),
-            (S::Messages, A::ToggleDetail, vec![c('d')]),
-            (S::Messages, A::DetailDown, vec![c('J')]),
-            (S::Messages, A::DetailUp, vec![c('K')]),
-            (S::Messages, A::Clear, vec![c('c')]),
-            (S::Publish, A::Up, vec![c('k'), p(K::Up)]),
-            (S::Publish, A::Down, vec![c('j'), p(K::Down)]),
-            (S::Publish, A::Top, vec![c('g'), p(K::Home)]),
-            (S::Publish, A::Bottom, vec![c('G'), p(K::End)]),
-            (S::Publish, A::Edit, vec![p(K::Enter), c('i')]),
-            (S::Publish, A::Send, vec![c('s'), KeyCombo::ctrl('s')]),
-            (S::Publish, A::NextForm, vec![c(']'), c('l'), p(K::Right)]),
-            (S::Publish, A::PrevForm, vec![c('['), c('h'), p(K::Left)]),
-            (S::Publish, A::ResetForm, vec![c('r')]),
-            (S::Publish, A::CancelBulk, vec![c('x')]),
-            (S::Services, A::ToggleServices, vec![c('S')]),
-        ];
-        Keymap {
-            bindings: table
-                .into_iter()
-                .map(|(scope, action, keys)| Binding {
-                    scope,
-                    action,
-                    keys,
+        let bindings = TABLE
+            .iter()
+            .flat_map(|e| {
+                e.keys.iter().map(|(scope, keys)| Binding {
+                    scope: *scope,
+                    action: e.action,
+                    // The table's keys are checked by a test.
+                    keys: keys
+                        .iter()
+                        .filter_map(|k| KeyCombo::parse(k).ok())
+                        .collect(),
                 })
-                .collect(),
-        }
+            })
+            .collect();
+        Keymap { bindings }
     }
 
     /// The defaults with `[keys]` overrides applied: `action name → keys`.
@@ -329,7 +155,7 @@ impl Keymap {
                 reason,
             };
             let action = Action::from_name(name).ok_or_else(|| {
-                let mut known: Vec<&str> = Action::ALL.iter().map(|a| a.name()).collect();
+                let mut known: Vec<&str> = Action::all().map(|a| a.name()).collect();
                 known.sort_unstable();
                 err(format!(
                     "unknown action `{name}` (known: {})",
@@ -356,8 +182,27 @@ impl Keymap {
                 reason: "ctrl-c always quits and cannot be bound".into(),
             });
         }
+        map.check_typed(overrides)?;
         map.check_conflicts(overrides)?;
         Ok(map)
+    }
+
+    /// A plain character bound where text is typed could never be typed.
+    fn check_typed(&self, overrides: &BTreeMap<String, Vec<String>>) -> Result<(), KeymapError> {
+        for b in self.bindings.iter().filter(|b| b.scope.is_text()) {
+            if let Some(k) = b.keys.iter().find(|k| k.is_typed()) {
+                if overrides.contains_key(b.action.name()) {
+                    return Err(KeymapError {
+                        action: b.action.name().into(),
+                        reason: format!(
+                            "key `{k}` would be typed as text (in {}): use ctrl-, alt- or a named key",
+                            b.scope.title()
+                        ),
+                    });
+                }
+            }
+        }
+        Ok(())
     }
 
     /// A key bound to two actions on one lookup chain would shadow one of them.
@@ -365,7 +210,7 @@ impl Keymap {
         &self,
         overrides: &BTreeMap<String, Vec<String>>,
     ) -> Result<(), KeymapError> {
-        for view in Scope::VIEWS {
+        for view in Scope::LEAVES {
             let mut seen: BTreeMap<String, Action> = BTreeMap::new();
             for scope in view.chain() {
                 for b in self.bindings.iter().filter(|b| b.scope == *scope) {
@@ -419,20 +264,27 @@ impl Keymap {
         })
     }
 
+    /// The first key of `action` in `scope`'s chain (the status bar, titles).
+    pub fn first_key(&self, scope: Scope, action: Action) -> Option<String> {
+        scope.chain().iter().find_map(|s| {
+            self.bindings
+                .iter()
+                .find(|b| b.scope == *s && b.action == action)
+                .and_then(|b| b.keys.first().map(ToString::to_string))
+        })
+    }
+
     /// Help sections for a view: each scope of its chain with `(keys, description)`.
     pub fn help(&self, scope: Scope) -> Vec<(Scope, Vec<(String, &'static str)>)> {
-        scope
-            .chain()
+        scope.chain().iter().map(|s| (*s, self.rows(*s))).collect()
+    }
+
+    /// The bindings of one scope (not its chain) as `(keys, description)`.
+    pub fn rows(&self, scope: Scope) -> Vec<(String, &'static str)> {
+        self.bindings
             .iter()
-            .map(|s| {
-                let rows = self
-                    .bindings
-                    .iter()
-                    .filter(|b| b.scope == *s)
-                    .map(|b| (join_keys(&b.keys), b.action.description()))
-                    .collect();
-                (*s, rows)
-            })
+            .filter(|b| b.scope == scope)
+            .map(|b| (join_keys(&b.keys), b.action.description()))
             .collect()
     }
 }
@@ -461,6 +313,7 @@ pub fn from_config(cfg: &Resolved) -> Result<Keymap, ConfigError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crossterm::event::{KeyCode, KeyModifiers};
 
     fn from_config_str(text: &str) -> Result<Keymap, ConfigError> {
         let f = crate::config::parse_str(text, "test.toml")?;
@@ -519,27 +372,58 @@ mod tests {
     }
 
     #[test]
-    fn parse_and_display() {
-        for (text, shown) in [
-            ("q", "q"),
-            ("G", "G"),
-            ("shift-g", "G"),
-            ("ctrl-c", "ctrl-c"),
-            ("Ctrl+R", "ctrl-r"),
-            ("alt-x", "alt-x"),
-            ("shift-tab", "shift-tab"),
-            ("f5", "f5"),
-            ("space", "space"),
-            ("pgdn", "pgdn"),
-            ("-", "-"),
-            ("ctrl--", "ctrl--"),
-            ("?", "?"),
-        ] {
-            assert_eq!(KeyCombo::parse(text).unwrap().to_string(), shown, "{text}");
+    fn every_default_key_parses() {
+        for e in TABLE {
+            for (scope, keys) in e.keys {
+                for k in *keys {
+                    assert!(KeyCombo::parse(k).is_ok(), "{} in {scope:?}: {k}", e.name);
+                }
+            }
         }
-        for bad in ["", "ctrl-", "f13", "hyper-x", "shift-enter", "qq"] {
-            assert!(KeyCombo::parse(bad).is_err(), "{bad}");
-        }
+    }
+
+    #[test]
+    fn remapping_down_reaches_the_help_but_not_the_typed_text() {
+        let m = Keymap::with_overrides(&over(&[("down", &["n"])])).unwrap();
+        let n = key(KeyCode::Char('n'), KeyModifiers::NONE);
+        let j = key(KeyCode::Char('j'), KeyModifiers::NONE);
+        assert_eq!(m.action(Scope::Help, &n), Some(Action::Down));
+        assert_eq!(m.action(Scope::Help, &j), None);
+        assert_eq!(m.action(Scope::Publish, &n), Some(Action::Down));
+        // In a form field `n` is typed; the arrows still move between fields.
+        assert_eq!(m.action(Scope::Form, &n), None);
+        let down = key(KeyCode::Down, KeyModifiers::NONE);
+        assert_eq!(m.action(Scope::Form, &down), Some(Action::NextField));
+    }
+
+    #[test]
+    fn modal_keys_come_from_the_table_and_can_be_remapped() {
+        let m = Keymap::defaults();
+        let esc = key(KeyCode::Esc, KeyModifiers::NONE);
+        assert_eq!(m.action(Scope::Help, &esc), Some(Action::CloseHelp));
+        assert_eq!(m.action(Scope::Input, &esc), Some(Action::Cancel));
+        assert_eq!(m.action(Scope::Form, &esc), Some(Action::Cancel));
+        let tab = key(KeyCode::Tab, KeyModifiers::NONE);
+        assert_eq!(m.action(Scope::CommandLine, &tab), Some(Action::Complete));
+        assert_eq!(m.action(Scope::Form, &tab), Some(Action::NextField));
+        let ctrl_s = key(KeyCode::Char('s'), KeyModifiers::CONTROL);
+        assert_eq!(m.action(Scope::Form, &ctrl_s), Some(Action::SendFromField));
+        assert_eq!(
+            m.first_key(Scope::Help, Action::CloseHelp).as_deref(),
+            Some("esc")
+        );
+
+        let m = Keymap::with_overrides(&over(&[("accept", &["ctrl-j"])])).unwrap();
+        let ctrl_j = key(KeyCode::Char('j'), KeyModifiers::CONTROL);
+        assert_eq!(m.action(Scope::CommandLine, &ctrl_j), Some(Action::Accept));
+        let e = Keymap::with_overrides(&over(&[("accept", &["y"])])).unwrap_err();
+        assert_eq!(e.action, "accept");
+        assert!(e.reason.contains("`y` would be typed as text"), "{e}");
+        let e = Keymap::with_overrides(&over(&[("close-help", &["j"])])).unwrap_err();
+        assert!(
+            e.reason.contains("`j` is also bound to `down` (in Help)"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -1,9 +1,18 @@
-//! The `:` command line: parsing and completion. Pure: names to complete come in
-//! as arguments.
+//! The `:` command line: parsing and completion (pure: names to complete come
+//! in as arguments), and what its keys and commands do.
 
+use crossterm::event::{KeyCode, KeyEvent};
+
+use super::Mode;
 use crate::kafka::sampler::{parse_since, StartAt};
-
-use super::publish::FormKind;
+use crate::tui::action::Action;
+use crate::tui::app::line::LineInput;
+use crate::tui::app::nav::Go;
+use crate::tui::app::App;
+use crate::tui::command::Command;
+use crate::tui::keymap::Scope;
+use crate::tui::views::publish::FormKind;
+use crate::tui::views::ViewId;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LineCommand {
@@ -151,6 +160,85 @@ fn common_prefix(words: &[&str]) -> String {
         );
     }
     first[..end].to_string()
+}
+
+pub(super) fn key(app: &mut App, key: KeyEvent, mut line: LineInput) -> Vec<Command> {
+    // Backspace on an empty line closes it, as in vim.
+    if key.code == KeyCode::Backspace && line.text().is_empty() {
+        return Vec::new();
+    }
+    match app.keymap().action(Scope::CommandLine, &key) {
+        Some(Action::Cancel) => Vec::new(),
+        Some(Action::Accept) => match parse(line.text(), app.shared.now_ms) {
+            Ok(cmd) => {
+                app.acted = true;
+                run(app, cmd)
+            }
+            Err(e) => {
+                app.shared.error(e);
+                Vec::new()
+            }
+        },
+        Some(Action::Complete) => {
+            let topics = app.shared.topic_names().unwrap_or_default();
+            let groups = app.shared.group_names().unwrap_or_default();
+            let t: Vec<&str> = topics.iter().map(String::as_str).collect();
+            let g: Vec<&str> = groups.iter().map(String::as_str).collect();
+            if let Some(done) = complete(line.text(), &t, &g) {
+                line.set(done);
+            }
+            app.mode = Mode::Command(line);
+            Vec::new()
+        }
+        _ => {
+            line.handle(&key);
+            app.mode = Mode::Command(line);
+            Vec::new()
+        }
+    }
+}
+
+fn run(app: &mut App, cmd: LineCommand) -> Vec<Command> {
+    match cmd {
+        LineCommand::Topics => app.navigate(Go::View(ViewId::Topics)),
+        LineCommand::Topic(name) => {
+            if app.shared.has_topic(&name) == Some(false) {
+                app.shared.error(format!("no topic `{name}`"));
+                Vec::new()
+            } else {
+                app.navigate(Go::Topic(name))
+            }
+        }
+        LineCommand::Groups => app.navigate(Go::View(ViewId::Groups)),
+        LineCommand::Group(name) => {
+            if app.shared.has_group(&name) == Some(false) {
+                app.shared.error(format!(
+                    "no consumer group `{name}` (with committed offsets)"
+                ));
+                Vec::new()
+            } else {
+                app.navigate(Go::Group(name))
+            }
+        }
+        LineCommand::Messages(topic, start) => app.navigate(Go::Messages(topic, start)),
+        LineCommand::Publish(form) => {
+            let cmds = app.navigate(Go::View(ViewId::Publish));
+            if let Some(k) = form {
+                app.views.publish.select(k);
+            }
+            cmds
+        }
+        LineCommand::Services => app.navigate(Go::View(ViewId::Services)),
+        LineCommand::Refresh => app.refresh(),
+        LineCommand::Help => {
+            app.mode = Mode::Help { scroll: 0 };
+            Vec::new()
+        }
+        LineCommand::Quit => {
+            app.quit = true;
+            Vec::new()
+        }
+    }
 }
 
 #[cfg(test)]

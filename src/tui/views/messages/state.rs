@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use crate::kafka::record::RecordView;
 use crate::kafka::sampler::{PartitionStart, StartAt};
 
-use super::cursor::ListCursor;
+use crate::tui::app::cursor::ListCursor;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TailStatus {

@@ -8,10 +8,10 @@ use crate::events::{
     validation, EventKind, EventTime, MessageCreatedEvent, MessageDeletedEvent, MessageEvent,
     MessageReadEvent,
 };
-use crate::kafka::bulk::{BulkReport, BulkSpec, BulkType};
+use crate::kafka::bulk::{BulkSpec, BulkType};
 use crate::tui::command::Command;
 
-use super::line::LineInput;
+use crate::tui::app::line::LineInput;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FormKind {
@@ -52,7 +52,7 @@ impl FormKind {
         })
     }
 
-    fn index(self) -> usize {
+    pub(crate) fn index(self) -> usize {
         FormKind::ALL.iter().position(|k| *k == self).unwrap_or(0)
     }
 }
@@ -398,85 +398,6 @@ pub fn build(
             start_id: next_id,
         }),
     })
-}
-
-/// A bulk test in progress or finished.
-#[derive(Debug, Clone)]
-pub struct BulkRun {
-    pub spec: BulkSpec,
-    pub queued: u64,
-    pub delivered: u64,
-    pub failed: u64,
-    pub cancelling: bool,
-    pub outcome: Option<Result<BulkReport, String>>,
-}
-
-impl BulkRun {
-    pub fn running(&self) -> bool {
-        self.outcome.is_none()
-    }
-
-    /// Delivered or failed, over requested: 0.0..=1.0.
-    pub fn ratio(&self) -> f64 {
-        ((self.delivered + self.failed) as f64 / self.spec.count.max(1) as f64).clamp(0.0, 1.0)
-    }
-}
-
-/// A single publish waiting for its delivery report.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InFlight {
-    pub request: u64,
-    pub kind: FormKind,
-    pub message_id: Option<i64>,
-}
-
-/// The panel: its forms, what is in flight, and the last outcome.
-#[derive(Debug, Clone)]
-pub struct PublishState {
-    pub forms: Vec<Form>,
-    pub current: usize,
-    /// The selected field is being edited (keys go to it).
-    pub editing: bool,
-    pub next_id: i64,
-    pub last_created: Option<i64>,
-    pub next_request: u64,
-    pub in_flight: Vec<InFlight>,
-    /// The last single publish: `Ok(line)` or `Err(reason)`.
-    pub last: Option<Result<String, String>>,
-    pub bulk: Option<BulkRun>,
-}
-
-impl PublishState {
-    pub fn new(d: &Defaults) -> Self {
-        PublishState {
-            forms: FormKind::ALL.iter().map(|k| Form::new(*k, d)).collect(),
-            current: 0,
-            editing: false,
-            next_id: d.next_id,
-            last_created: d.last_created,
-            next_request: 1,
-            in_flight: Vec::new(),
-            last: None,
-            bulk: None,
-        }
-    }
-
-    pub fn form(&self) -> &Form {
-        &self.forms[self.current]
-    }
-
-    pub fn form_mut(&mut self) -> &mut Form {
-        &mut self.forms[self.current]
-    }
-
-    pub fn select(&mut self, kind: FormKind) {
-        self.current = kind.index();
-        self.editing = false;
-    }
-
-    pub fn bulk_running(&self) -> bool {
-        self.bulk.as_ref().is_some_and(BulkRun::running)
-    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,247 @@
+//! What every view may read or write besides its own state: the config, the
+//! last cluster refresh, the clock, the screen size and the status-bar notice.
+//! Views get it as `&Shared` / `&mut Shared`, never the whole [`App`](super::App).
+
+use crate::events::EventTime;
+use crate::metrics::ClusterMetrics;
+use crate::tui::action::Action;
+use crate::tui::keymap::Scope;
+
+use super::AppConfig;
+
+/// How long a notice stays in the status bar.
+const INFO_TTL_MS: i64 = 8_000;
+const ERROR_TTL_MS: i64 = 30_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Error,
+}
+
+/// A status-bar message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub level: Level,
+    pub text: String,
+    pub at_ms: i64,
+    /// What an error is about (`None` for information).
+    pub source: Option<Source>,
+}
+
+/// What an error notice is about, which decides what clears it: a later
+/// success of the user's ([`Source::Input`], [`Source::Publish`]), or the
+/// recovery of what failed (the others).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// Something typed or asked for that could not be done.
+    Input,
+    /// A publish or bulk test that failed.
+    Publish,
+    /// A refresh that failed or reported errors.
+    Cluster,
+    /// The live tail.
+    Tail,
+    /// The embedded services.
+    Services,
+    /// A client the dashboard could not create.
+    Io,
+}
+
+pub struct Shared {
+    pub(crate) cfg: AppConfig,
+    /// The last refresh that reached the cluster.
+    pub(crate) cluster: Option<ClusterMetrics>,
+    /// `None` until the first refresh.
+    pub(crate) connected: Option<bool>,
+    pub(crate) last_attempt_ms: Option<i64>,
+    pub(crate) cluster_errors: Vec<String>,
+    pub(crate) now_ms: i64,
+    pub(crate) size: (u16, u16),
+    pub(crate) notice: Option<Notice>,
+    /// Counts notices, so a key knows whether it raised one.
+    pub(crate) notices: u64,
+    /// Why the dashboard cannot refresh at all (no client could be created).
+    pub(crate) io_error: Option<String>,
+    /// Something visible changed since the last frame.
+    pub(crate) dirty: bool,
+}
+
+/// Milliseconds since the epoch as an event's time.
+pub(crate) fn event_time(ms: i64) -> EventTime {
+    EventTime(
+        chrono::DateTime::from_timestamp_millis(ms)
+            .unwrap_or_default()
+            .naive_utc(),
+    )
+}
+
+impl Shared {
+    pub(crate) fn new(cfg: AppConfig) -> Self {
+        Shared {
+            cluster: None,
+            connected: None,
+            last_attempt_ms: None,
+            cluster_errors: Vec::new(),
+            now_ms: cfg.now_ms,
+            size: (80, 24),
+            notice: None,
+            notices: 0,
+            io_error: None,
+            dirty: true,
+            cfg,
+        }
+    }
+
+    // ---- what the cluster holds ----
+
+    pub(crate) fn topic_names(&self) -> Option<Vec<String>> {
+        self.cluster
+            .as_ref()
+            .map(|c| c.topics.iter().map(|t| t.name.clone()).collect())
+    }
+
+    pub(crate) fn group_names(&self) -> Option<Vec<String>> {
+        self.cluster
+            .as_ref()
+            .map(|c| c.groups.iter().map(|g| g.group_id.clone()).collect())
+    }
+
+    /// `None` until the first refresh.
+    pub(crate) fn has_topic(&self, name: &str) -> Option<bool> {
+        self.cluster
+            .as_ref()
+            .map(|c| c.topics.iter().any(|t| t.name == name))
+    }
+
+    /// `None` until the first refresh.
+    pub(crate) fn has_group(&self, name: &str) -> Option<bool> {
+        self.cluster
+            .as_ref()
+            .map(|c| c.groups.iter().any(|g| g.group_id == name))
+    }
+
+    /// The first key of `action` in `scope`, for texts that name it.
+    pub(crate) fn key(&self, scope: Scope, action: Action) -> String {
+        self.cfg.keymap.first_key(scope, action).unwrap_or_default()
+    }
+
+    /// Rows a page key moves.
+    pub(crate) fn page(&self) -> isize {
+        (self.size.1 as isize - 8).max(1)
+    }
+
+    // ---- notices ----
+
+    pub(crate) fn info(&mut self, text: impl Into<String>) {
+        self.notice = Some(Notice {
+            level: Level::Info,
+            text: text.into(),
+            at_ms: self.now_ms,
+            source: None,
+        });
+        self.notices += 1;
+    }
+
+    /// An error about what the user typed or asked for.
+    pub(crate) fn error(&mut self, text: impl Into<String>) {
+        self.error_from(Source::Input, text);
+    }
+
+    pub(crate) fn error_from(&mut self, source: Source, text: impl Into<String>) {
+        self.notice = Some(Notice {
+            level: Level::Error,
+            text: text.into(),
+            at_ms: self.now_ms,
+            source: Some(source),
+        });
+        self.notices += 1;
+    }
+
+    /// What the error notice is about (`None`: no error shown).
+    pub(crate) fn error_source(&self) -> Option<Source> {
+        self.notice.as_ref().and_then(|n| n.source)
+    }
+
+    /// Removes the error notice if it is about one of `sources`: they succeeded
+    /// since, so it is old news.
+    pub(crate) fn clear_errors(&mut self, sources: &[Source]) {
+        if self.error_source().is_some_and(|s| sources.contains(&s)) {
+            self.notice = None;
+            self.dirty = true;
+        }
+    }
+
+    pub(crate) fn expire_notice(&mut self) {
+        let expired = self.notice.as_ref().is_some_and(|n| {
+            let ttl = match n.level {
+                Level::Info => INFO_TTL_MS,
+                Level::Error => ERROR_TTL_MS,
+            };
+            self.now_ms - n.at_ms >= ttl
+        });
+        if expired {
+            self.notice = None;
+            self.dirty = true;
+        }
+    }
+
+    // ---- the cluster ----
+
+    pub(crate) fn on_cluster(&mut self, m: ClusterMetrics) {
+        let was = self.connected;
+        self.connected = Some(m.connected);
+        self.last_attempt_ms = Some(m.taken_at_ms);
+        if m.errors != self.cluster_errors {
+            if let Some(first) = m.errors.first() {
+                let more = m.errors.len() - 1;
+                if more > 0 {
+                    self.error_from(Source::Cluster, format!("{first} (+{more} more)"));
+                } else {
+                    self.error_from(Source::Cluster, first.clone());
+                }
+            }
+            self.cluster_errors = m.errors.clone();
+        }
+        if m.connected && m.errors.is_empty() {
+            self.clear_errors(&[Source::Cluster]);
+        }
+        if m.connected {
+            if was == Some(false) {
+                self.info("reconnected");
+            }
+            self.cluster = Some(m);
+        }
+        self.dirty = true;
+    }
+
+    /// Why no cluster data can be shown yet, once a refresh failed: the reason
+    /// and when it was last tried. `None` while the first refresh is pending or
+    /// after one succeeded.
+    pub(crate) fn unreachable_text(&self) -> Option<String> {
+        if self.cluster.is_some() {
+            return None;
+        }
+        let reason =
+            match (&self.io_error, self.connected) {
+                (Some(e), _) => format!("cannot refresh: {e}"),
+                (None, Some(false)) => self.cluster_errors.first().cloned().unwrap_or_else(|| {
+                    format!("cannot reach the cluster at {}", self.cfg.bootstrap)
+                }),
+                _ => return None,
+            };
+        let mut chars = reason.chars();
+        let first: String = chars
+            .next()
+            .map(|c| c.to_uppercase().collect())
+            .unwrap_or_default();
+        let mut text = format!("{first}{}", chars.as_str());
+        if let (None, Some(at)) = (&self.io_error, self.last_attempt_ms) {
+            text.push_str(&format!(
+                "\nLast attempt {}; retrying.",
+                crate::tui::widgets::format::clock(at, self.cfg.utc_offset_secs)
+            ));
+        }
+        Some(text)
+    }
+}

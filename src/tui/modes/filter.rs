@@ -1,0 +1,23 @@
+//! Typing the current view's filter: it applies as it is typed; accept keeps
+//! it, cancel clears it.
+
+use crossterm::event::KeyEvent;
+
+use super::Mode;
+use crate::tui::action::Action;
+use crate::tui::app::line::{Edit, LineInput};
+use crate::tui::app::App;
+use crate::tui::keymap::Scope;
+
+pub(super) fn key(app: &mut App, key: KeyEvent, mut line: LineInput) {
+    match app.keymap().action(Scope::Input, &key) {
+        Some(Action::Accept) => {}
+        Some(Action::Cancel) => app.set_filter(""),
+        _ => {
+            if line.handle(&key) == Edit::Changed {
+                app.set_filter(line.text());
+            }
+            app.mode = Mode::Filter(line);
+        }
+    }
+}

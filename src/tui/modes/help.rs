@@ -1,0 +1,116 @@
+//! The `?` overlay: every binding of the current view, generated from the
+//! keymap (so overrides from config.toml show), plus text-input keys and the
+//! command line's commands. Its own keys scroll it or close it.
+
+use crossterm::event::KeyEvent;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+use ratatui::Frame;
+
+use super::command_line::USAGE;
+use super::Mode;
+use crate::text;
+use crate::tui::action::Action;
+use crate::tui::app::App;
+use crate::tui::keymap::Scope;
+use crate::tui::widgets::theme;
+
+pub(super) fn key(app: &mut App, key: KeyEvent, scroll: u16) {
+    let scroll = match app.keymap().action(Scope::Help, &key) {
+        Some(Action::CloseHelp) => return,
+        Some(Action::Down) => scroll.saturating_add(1),
+        Some(Action::Up) => scroll.saturating_sub(1),
+        Some(Action::PageDown) => scroll.saturating_add(10),
+        Some(Action::PageUp) => scroll.saturating_sub(10),
+        Some(Action::Top) => 0,
+        _ => scroll,
+    };
+    app.mode = Mode::Help { scroll };
+}
+
+pub(super) fn draw(f: &mut Frame, area: Rect, app: &App, scroll: u16) {
+    let view = app.current();
+    let [popup] = Layout::horizontal([Constraint::Percentage(90)])
+        .flex(Flex::Center)
+        .areas(area);
+    let [popup] = Layout::vertical([Constraint::Percentage(90)])
+        .flex(Flex::Center)
+        .areas(popup);
+    let km = app.keymap();
+    let mut lines: Vec<Line> = Vec::new();
+    let row = |keys: &str, desc: &str| {
+        Line::from(vec![
+            Span::styled(format!("  {}", text::pad(keys, 22)), theme::accent()),
+            Span::raw(desc.to_string()),
+        ])
+    };
+    for (scope, rows) in km.help(view.scope()) {
+        if rows.is_empty() {
+            continue;
+        }
+        lines.push(Line::from(Span::styled(scope.title(), theme::header_row())));
+        lines.extend(rows.iter().map(|(keys, desc)| row(keys, desc)));
+        lines.push(Line::from(""));
+    }
+    // The modal scopes: text input (with the line editor's fixed keys), then
+    // this overlay's own keys.
+    lines.push(Line::from(Span::styled(
+        Scope::Input.title(),
+        theme::header_row(),
+    )));
+    for scope in [Scope::Input, Scope::CommandLine, Scope::Form] {
+        lines.extend(km.rows(scope).iter().map(|(keys, desc)| row(keys, desc)));
+    }
+    for (k, d) in [
+        ("ctrl-u ctrl-k ctrl-w", "delete to start / to end / word"),
+        ("ctrl-a ctrl-e ← →", "move"),
+        ("ctrl-c", "quit, always"),
+    ] {
+        lines.push(row(k, d));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled(
+        Scope::Help.title(),
+        theme::header_row(),
+    )));
+    lines.extend(
+        km.rows(Scope::Help)
+            .iter()
+            .map(|(keys, desc)| row(keys, desc)),
+    );
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled(
+        "Commands (:)",
+        theme::header_row(),
+    )));
+    for c in USAGE.split("  ") {
+        lines.push(Line::from(format!("  {c}")));
+    }
+    let block = Block::bordered()
+        .title(Span::styled(
+            format!(" Help · {} · {} ", view.title(), title_keys(app)),
+            theme::title(),
+        ))
+        .border_style(theme::accent());
+    f.render_widget(Clear, popup);
+    f.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0)),
+        popup,
+    );
+}
+
+/// `esc closes, j/k scroll`, with the keys the keymap has.
+fn title_keys(app: &App) -> String {
+    let km = app.keymap();
+    let key = |a| km.first_key(Scope::Help, a).unwrap_or_default();
+    format!(
+        "{} closes, {}/{} scroll",
+        key(Action::CloseHelp),
+        key(Action::Down),
+        key(Action::Up)
+    )
+}

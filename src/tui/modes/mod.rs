@@ -1,0 +1,93 @@
+//! Modal modes: while one is active it gets every key, before the view. Each
+//! mode is a module with its key handling and what it draws (a line in the
+//! status bar, or an overlay); [`Mode`] is the one dispatch over them.
+//!
+//! Adding a mode: a variant of [`Mode`] carrying its state, a module with
+//! `key` (and `draw` if it shows something), and an arm in `key`,
+//! `draw_status` or `draw_overlay`.
+
+pub mod command_line;
+mod edit;
+mod filter;
+mod help;
+mod prompt;
+
+use crossterm::event::KeyEvent;
+use ratatui::layout::{Position, Rect};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+use crate::text;
+use crate::tui::app::line::LineInput;
+use crate::tui::app::App;
+use crate::tui::command::Command;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prompt {
+    Offset,
+    Time,
+}
+
+/// Who gets the keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    /// The current view.
+    Normal,
+    /// The `?` overlay.
+    Help { scroll: u16 },
+    /// The `:` command line.
+    Command(LineInput),
+    /// The current view's filter.
+    Filter(LineInput),
+    /// A question in the status bar (where the tail restarts).
+    Prompt(Prompt, LineInput),
+    /// Editing the selected field of the publisher's form.
+    Edit,
+}
+
+/// A key for `mode` (taken out of the app; a handler puts back the mode that
+/// follows, or leaves `Normal`).
+pub(crate) fn key(app: &mut App, mode: Mode, key: KeyEvent) -> Vec<Command> {
+    match mode {
+        Mode::Normal => app.view_key(key),
+        Mode::Help { scroll } => {
+            help::key(app, key, scroll);
+            Vec::new()
+        }
+        Mode::Command(line) => command_line::key(app, key, line),
+        Mode::Filter(line) => {
+            filter::key(app, key, line);
+            Vec::new()
+        }
+        Mode::Prompt(p, line) => prompt::key(app, key, p, line),
+        Mode::Edit => edit::key(app, key),
+    }
+}
+
+/// Draws the status bar when the mode owns it; false when it does not.
+pub(crate) fn draw_status(f: &mut Frame, area: Rect, app: &App) -> bool {
+    let (prefix, line) = match app.mode() {
+        Mode::Command(line) => (":", line),
+        Mode::Filter(line) => ("/", line),
+        Mode::Prompt(p, line) => (prompt::text(*p), line),
+        _ => return false,
+    };
+    input(f, area, prefix, line);
+    true
+}
+
+/// Draws what the mode shows over the whole screen.
+pub(crate) fn draw_overlay(f: &mut Frame, area: Rect, app: &App) {
+    if let Mode::Help { scroll } = app.mode() {
+        help::draw(f, area, app, *scroll);
+    }
+}
+
+/// A line editor in the status bar, with the terminal's cursor in it.
+fn input(f: &mut Frame, area: Rect, prefix: &str, line: &LineInput) {
+    let width = (area.width as usize).saturating_sub(text::width(prefix) + 1);
+    let (shown, col) = line.visible(width);
+    f.render_widget(Paragraph::new(format!("{prefix}{shown}")), area);
+    let x = area.x + (text::width(prefix) + col).min(area.width as usize - 1) as u16;
+    f.set_cursor_position(Position::new(x, area.y));
+}

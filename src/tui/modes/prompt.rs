@@ -1,0 +1,59 @@
+//! A question in the status bar: where the tail restarts (an offset, a time).
+
+use crossterm::event::KeyEvent;
+
+use super::{Mode, Prompt};
+use crate::kafka::sampler::StartAt;
+use crate::tui::action::Action;
+use crate::tui::app::line::LineInput;
+use crate::tui::app::App;
+use crate::tui::command::Command;
+use crate::tui::keymap::Scope;
+
+/// The question, shown before the answer.
+pub(super) fn text(prompt: Prompt) -> &'static str {
+    match prompt {
+        Prompt::Offset => "start at offset (negative: before the end): ",
+        Prompt::Time => "start at time (10m, 2026-11-24T10:00:00Z): ",
+    }
+}
+
+pub(super) fn key(
+    app: &mut App,
+    key: KeyEvent,
+    prompt: Prompt,
+    mut line: LineInput,
+) -> Vec<Command> {
+    match app.keymap().action(Scope::Input, &key) {
+        Some(Action::Cancel) => Vec::new(),
+        Some(Action::Accept) => {
+            let text = line.text().trim().to_string();
+            let start = match prompt {
+                Prompt::Offset => text
+                    .parse::<i64>()
+                    .map(StartAt::Offset)
+                    .map_err(|_| format!("`{text}` is not an offset (negative: from the end)")),
+                Prompt::Time => crate::kafka::sampler::parse_since(&text, app.shared.now_ms)
+                    .map(StartAt::since)
+                    .ok_or_else(|| {
+                        format!("`{text}` is neither a duration (10m) nor a time (2026-11-24T10:15:30Z)")
+                    }),
+            };
+            match start {
+                Ok(s) => {
+                    app.acted = true;
+                    app.restart_tail(s)
+                }
+                Err(e) => {
+                    app.shared.error(e);
+                    Vec::new()
+                }
+            }
+        }
+        _ => {
+            line.handle(&key);
+            app.mode = Mode::Prompt(prompt, line);
+            Vec::new()
+        }
+    }
+}

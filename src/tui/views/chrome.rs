@@ -1,0 +1,119 @@
+//! The frame around the current view: a header (cluster, connection, last
+//! refresh), the tabs, and the status bar (a notice, or hints of the keys).
+
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+use super::ViewId;
+use crate::text;
+use crate::tui::action::Action;
+use crate::tui::app::{App, Level};
+use crate::tui::widgets::{format, theme};
+
+pub(super) fn draw_header(f: &mut Frame, area: Rect, app: &App) {
+    let sep = || Span::styled(" · ", theme::dim());
+    let mut spans = vec![
+        Span::styled(" kaftop ", theme::tab_active()),
+        Span::raw(" "),
+        Span::styled(app.shared.cfg.profile.clone(), theme::title()),
+        sep(),
+    ];
+    match &app.shared.cluster {
+        Some(c) => {
+            spans.push(Span::raw(format!(
+                "cluster {}",
+                c.cluster_id.as_deref().unwrap_or("?")
+            )));
+            spans.push(sep());
+            let n = c.brokers.len();
+            let first = c
+                .brokers
+                .first()
+                .map(|b| format!(" ({}:{}{})", b.host, b.port, if n > 1 { ", …" } else { "" }))
+                .unwrap_or_default();
+            spans.push(Span::raw(format!(
+                "{n} broker{}{first}",
+                if n == 1 { "" } else { "s" }
+            )));
+            if !c.brokers_down.is_empty() {
+                spans.push(sep());
+                spans.push(Span::styled(brokers_down(&c.brokers_down), theme::danger()));
+            }
+        }
+        None => spans.push(Span::raw(app.shared.cfg.bootstrap.clone())),
+    }
+    spans.push(sep());
+    spans.push(match app.shared.connected {
+        None => Span::styled("… connecting", theme::warn()),
+        Some(true) => Span::styled("● connected", theme::ok()),
+        Some(false) => Span::styled("✗ unreachable", theme::danger()),
+    });
+    if let Some(c) = &app.shared.cluster {
+        spans.push(sep());
+        spans.push(Span::raw(format!(
+            "refreshed {}",
+            format::clock(c.taken_at_ms, app.shared.cfg.utc_offset_secs)
+        )));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// "✗ broker 3 down", "✗ brokers 2,3 down".
+fn brokers_down(ids: &[i32]) -> String {
+    let list = ids.iter().map(i32::to_string).collect::<Vec<_>>().join(",");
+    let s = if ids.len() == 1 { "" } else { "s" };
+    format!("✗ broker{s} {list} down")
+}
+
+pub(super) fn draw_tabs(f: &mut Frame, area: Rect, app: &App) {
+    let km = app.keymap();
+    let scope = app.current().scope();
+    let mut spans = Vec::new();
+    for (view, action) in &ViewId::TABS {
+        let key = km.first_key(scope, *action).unwrap_or_default();
+        let text = format!(" {key} {} ", app.views.get(*view).title());
+        spans.push(if *view == app.views.tab(app.view) {
+            Span::styled(text, theme::tab_active())
+        } else {
+            Span::raw(text)
+        });
+    }
+    if let Some(c) = app.current().crumb() {
+        spans.push(Span::styled(format!(" › {c}"), theme::title()));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+pub(super) fn draw_status(f: &mut Frame, area: Rect, app: &App) {
+    if let Some(n) = &app.shared.notice {
+        let style = match n.level {
+            Level::Info => theme::info(),
+            Level::Error => theme::error(),
+        };
+        let shown = text::one_line(&n.text, area.width as usize);
+        f.render_widget(
+            Paragraph::new(Line::from(Span::styled(
+                text::pad(&shown, area.width as usize),
+                style,
+            ))),
+            area,
+        );
+        return;
+    }
+    let km = app.keymap();
+    let view = app.current();
+    let scope = view.scope();
+    let mut hints: Vec<Action> = vec![Action::Help, Action::CommandLine];
+    hints.extend(view.hints());
+    hints.extend([Action::NextView, Action::Quit]);
+    let mut spans = Vec::new();
+    for a in hints {
+        if let Some(k) = km.first_key(scope, a) {
+            spans.push(Span::styled(format!(" {k} "), theme::accent()));
+            spans.push(Span::styled(a.hint(), theme::dim()));
+        }
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}

@@ -1,0 +1,175 @@
+//! Messages: the sampled live tail of one topic. Its state (the record buffer)
+//! is in [`state`], its drawing in `draw`; here is what its keys and the
+//! tail's events do.
+
+mod draw;
+pub mod state;
+
+use ratatui::layout::Rect;
+use ratatui::Frame;
+
+use super::{Outcome, View};
+use crate::kafka::sampler::{SamplerEvent, StartAt};
+use crate::tui::action::Action;
+use crate::tui::app::line::LineInput;
+use crate::tui::app::nav::Go;
+use crate::tui::app::shared::Shared;
+use crate::tui::app::{App, Mode, Prompt, Source};
+use crate::tui::command::Command;
+use crate::tui::keymap::Scope;
+pub use state::{MessagesState, TailStatus};
+
+fn no_topic(shared: &Shared) -> String {
+    let m = shared.key(Scope::Topics, Action::TailTopic);
+    format!("no topic: choose one with {m} on a topic or :messages TOPIC")
+}
+
+impl MessagesState {
+    /// Shows `topic` (or the current one, or the default), (re)starting the
+    /// tail when the topic or the start changes.
+    pub(crate) fn open(
+        &mut self,
+        topic: Option<String>,
+        start: Option<StartAt>,
+        shared: &mut Shared,
+    ) -> Vec<Command> {
+        let current = self.topic.clone();
+        let default =
+            Some(shared.cfg.topics.created.clone()).filter(|t| shared.has_topic(t) == Some(true));
+        let Some(topic) = topic.or(current.clone()).or(default) else {
+            let m = shared.key(Scope::Topics, Action::TailTopic);
+            shared.info(format!(
+                "choose a topic: {m} on a topic, or :messages TOPIC"
+            ));
+            return Vec::new();
+        };
+        if shared.has_topic(&topic) == Some(false) {
+            shared.error(format!("no topic `{topic}`"));
+            return Vec::new();
+        }
+        let failed = matches!(self.status, TailStatus::Failed(_));
+        if current.as_deref() == Some(topic.as_str()) && start.is_none() && !failed {
+            return Vec::new();
+        }
+        let start = start.unwrap_or_else(|| shared.cfg.tail_start.clone());
+        let session = self.restart(topic.clone(), start.clone());
+        vec![Command::StartTail {
+            session,
+            topic,
+            start,
+        }]
+    }
+
+    /// Restarts the current topic's tail at `start`.
+    pub(crate) fn restart_at(&self, start: StartAt, shared: &mut Shared) -> Outcome {
+        match &self.topic {
+            Some(t) => Outcome::go(Go::Messages(Some(t.clone()), Some(start))),
+            None => {
+                shared.error(no_topic(shared));
+                Outcome::default()
+            }
+        }
+    }
+
+    /// What the tail of session `session` reported (older sessions are ignored).
+    pub(crate) fn on_sampler(&mut self, session: u64, event: SamplerEvent, shared: &mut Shared) {
+        if session != self.session {
+            return;
+        }
+        match event {
+            SamplerEvent::Started(starts) => {
+                self.started(&starts);
+                shared.clear_errors(&[Source::Tail]);
+            }
+            SamplerEvent::Records { records, skipped } => {
+                self.push(records, skipped);
+                shared.clear_errors(&[Source::Tail]);
+            }
+            SamplerEvent::Error(e) => {
+                if self.status == TailStatus::Starting {
+                    self.status = TailStatus::Failed(e.clone());
+                } else {
+                    self.warning = Some(e.clone());
+                }
+                shared.error_from(Source::Tail, format!("tail: {e}"));
+                shared.dirty = true;
+            }
+        }
+    }
+
+    fn toggle_pause(&mut self) -> Vec<Command> {
+        if self.topic.is_none() {
+            return Vec::new();
+        }
+        self.paused = !self.paused;
+        vec![if self.paused {
+            Command::PauseTail
+        } else {
+            Command::ResumeTail
+        }]
+    }
+
+    fn prompt(&self, prompt: Prompt, shared: &mut Shared) -> Outcome {
+        if self.topic.is_none() {
+            shared.error(no_topic(shared));
+            return Outcome::default();
+        }
+        Outcome::mode(Mode::Prompt(prompt, LineInput::default()))
+    }
+}
+
+impl View for MessagesState {
+    fn title(&self) -> &'static str {
+        "Messages"
+    }
+
+    fn scope(&self) -> Scope {
+        Scope::Messages
+    }
+
+    fn crumb(&self) -> Option<&str> {
+        self.topic.as_deref()
+    }
+
+    fn hints(&self) -> &'static [Action] {
+        &[Action::Pause, Action::Filter, Action::FromBeginning]
+    }
+
+    fn selected(&self) -> usize {
+        self.cursor.selected()
+    }
+
+    fn move_by(&mut self, delta: isize, _shared: &Shared) {
+        let len = self.len();
+        self.cursor.move_by(delta, len);
+        self.detail_scroll = 0;
+    }
+
+    fn filter(&self) -> Option<&str> {
+        Some(MessagesState::filter(self))
+    }
+
+    fn set_filter(&mut self, text: &str) {
+        MessagesState::set_filter(self, text);
+    }
+
+    fn act(&mut self, action: Action, shared: &mut Shared) -> Outcome {
+        match action {
+            Action::Open | Action::ToggleDetail => self.detail = !self.detail,
+            Action::Pause => return Outcome::commands(self.toggle_pause()),
+            Action::FromBeginning => return self.restart_at(StartAt::Beginning, shared),
+            Action::FromEnd => return self.restart_at(StartAt::End, shared),
+            Action::FromOffset => return self.prompt(Prompt::Offset, shared),
+            Action::FromTime => return self.prompt(Prompt::Time, shared),
+            Action::DetailDown => self.detail_scroll = self.detail_scroll.saturating_add(3),
+            Action::DetailUp => self.detail_scroll = self.detail_scroll.saturating_sub(3),
+            Action::Clear => self.clear(),
+            _ => {}
+        }
+        Outcome::default()
+    }
+
+    fn draw(&self, f: &mut Frame, area: Rect, app: &App) {
+        draw::draw(self, f, area, app);
+    }
+}
