@@ -11,9 +11,8 @@
 pub mod traffic;
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::RecvTimeoutError;
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use rdkafka::mocking::MockCluster;
@@ -27,6 +26,7 @@ use crate::metrics::engine::EngineConfig;
 use crate::metrics::MetricsEngine;
 use crate::services::ServiceName;
 use crate::services::{self, ServicesHandle, ServicesOptions};
+use crate::worker::Worker;
 use traffic::{Traffic, TrafficOptions, TrafficTotals};
 
 /// The service that pauses to show lag building up and recovering.
@@ -72,7 +72,7 @@ pub enum DemoError {
 /// A running demo. Field order is drop order: traffic and services stop before the
 /// cluster they talk to goes away.
 pub struct Demo {
-    slowdown: Option<(Arc<AtomicBool>, JoinHandle<()>)>,
+    slowdown: Option<Worker<()>>,
     traffic: Option<Traffic>,
     services: Arc<ServicesHandle>,
     pub cfg: Resolved,
@@ -165,9 +165,8 @@ impl Demo {
 
     /// Stops the traffic, lets the services drain, and accounts for every event.
     pub fn finish(mut self, drain_deadline: Duration) -> Result<Summary, DemoError> {
-        if let Some((stop, t)) = self.slowdown.take() {
-            stop.store(true, Ordering::Relaxed);
-            let _ = t.join();
+        if let Some(slowdown) = self.slowdown.take() {
+            slowdown.stop();
         }
         // The paused service may be stopped: bring it back to drain its lag.
         if !self.services.running().contains(&SLOW_SERVICE) {
@@ -246,9 +245,8 @@ impl Demo {
 
 impl Drop for Demo {
     fn drop(&mut self) {
-        if let Some((stop, t)) = self.slowdown.take() {
-            stop.store(true, Ordering::Relaxed);
-            let _ = t.join();
+        if let Some(slowdown) = self.slowdown.take() {
+            slowdown.stop();
         }
         self.traffic.take();
         self.services.stop_all();
@@ -259,18 +257,13 @@ impl Drop for Demo {
 }
 
 /// Pauses [`SLOW_SERVICE`] from 25 % to 60 % of every cycle.
-fn spawn_slowdown(
-    services: Arc<ServicesHandle>,
-    cycle: Duration,
-) -> (Arc<AtomicBool>, JoinHandle<()>) {
-    let stop = Arc::new(AtomicBool::new(false));
-    let flag = stop.clone();
-    let handle = std::thread::spawn(move || {
+fn spawn_slowdown(services: Arc<ServicesHandle>, cycle: Duration) -> Worker<()> {
+    Worker::spawn("kaftop-demo-slowdown", move |rx| {
         let start = Instant::now();
         // Only what this thread paused is resumed: services stopped from the
         // dashboard stay stopped.
         let mut paused = false;
-        while !flag.load(Ordering::Relaxed) {
+        loop {
             let phase = (start.elapsed().as_secs_f64() / cycle.as_secs_f64()).fract();
             let pause_now = (0.25..0.60).contains(&phase);
             let running = services.running().contains(&SLOW_SERVICE);
@@ -285,10 +278,14 @@ fn spawn_slowdown(
                 }
                 paused = false;
             }
-            std::thread::sleep(Duration::from_millis(200));
+            if !matches!(
+                rx.recv_timeout(Duration::from_millis(200)),
+                Err(RecvTimeoutError::Timeout)
+            ) {
+                return;
+            }
         }
-    });
-    (stop, handle)
+    })
 }
 
 /// Records on the topics `service` consumes (valid and poison).

@@ -8,7 +8,6 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use rdkafka::producer::{BaseRecord, DeliveryResult, Producer, ProducerContext, ThreadedProducer};
@@ -21,6 +20,7 @@ use crate::events::{
 };
 use crate::kafka::publisher::{producer_config, queue_waiting};
 use crate::kafka::KafkaError;
+use crate::worker::FlagWorker;
 
 #[derive(Debug, Clone)]
 pub struct TrafficOptions {
@@ -110,30 +110,17 @@ pub fn rate_factor(t: f64) -> f64 {
 /// A follow-up event due later: (due ms, kind, message id, sender, receiver).
 type Due = Reverse<(u64, u8, i64, i64, i64)>;
 
+/// The running generator; dropping it stops the generator as [`Traffic::stop`] does.
 pub struct Traffic {
     pub stats: Arc<TrafficStats>,
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
+    worker: FlagWorker,
 }
 
 impl Traffic {
     /// Stops generating, delivers what is queued, and returns the totals.
-    pub fn stop(mut self) -> TrafficTotals {
-        self.halt();
+    pub fn stop(self) -> TrafficTotals {
+        self.worker.stop();
         self.stats.totals()
-    }
-
-    fn halt(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-impl Drop for Traffic {
-    fn drop(&mut self) {
-        self.halt();
     }
 }
 
@@ -148,22 +135,14 @@ pub fn start(cfg: &Resolved, opts: TrafficOptions) -> Result<Traffic, KafkaError
         cfg.topics.read.name.clone(),
         cfg.topics.deleted.name.clone(),
     ];
-    let stop = Arc::new(AtomicBool::new(false));
-    let thread = {
-        let stop = stop.clone();
-        std::thread::Builder::new()
-            .name("kaftop-demo-traffic".into())
-            .spawn(move || generate(producer, topics, opts, stop))
-            .map_err(|e| KafkaError::Unreachable {
-                bootstrap: "demo".into(),
-                reason: format!("cannot start the traffic thread: {e}"),
-            })?
-    };
-    Ok(Traffic {
-        stats,
-        stop,
-        thread: Some(thread),
+    let worker = FlagWorker::try_spawn("kaftop-demo-traffic", move |stop| {
+        generate(producer, topics, opts, stop)
     })
+    .map_err(|e| KafkaError::Unreachable {
+        bootstrap: "demo".into(),
+        reason: format!("cannot start the traffic thread: {e}"),
+    })?;
+    Ok(Traffic { stats, worker })
 }
 
 const TICK: Duration = Duration::from_millis(50);

@@ -2,9 +2,8 @@
 //! store first), starts and stops them one by one, and takes snapshots.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 
 use chrono::Utc;
 use rdkafka::producer::Producer;
@@ -25,11 +24,11 @@ use crate::services::{
     check_concurrency, service_id, subscriptions, ServiceName, ServicesError, ServicesOptions,
     ALL_SERVICES,
 };
+use crate::worker::FlagWorker;
 
 /// One consumer thread of a running service.
 struct Member {
-    stop: Arc<AtomicBool>,
-    thread: JoinHandle<()>,
+    worker: FlagWorker,
     membership: Assignment,
 }
 
@@ -39,14 +38,19 @@ struct Running {
 }
 
 impl Running {
+    /// Asks every member to stop, without waiting.
+    fn ask_to_stop(&self) {
+        for m in &self.members {
+            m.worker.ask_to_stop();
+        }
+    }
+
     /// Stops every member at once: each finishes its batch, commits and leaves the
     /// group; returns when all have.
     fn stop(self) {
-        for m in &self.members {
-            m.stop.store(true, Ordering::SeqCst);
-        }
+        self.ask_to_stop();
         for m in self.members {
-            let _ = m.thread.join();
+            m.worker.stop();
         }
     }
 }
@@ -55,7 +59,7 @@ impl Running {
 pub struct ServicesHandle {
     shared: Arc<Shared>,
     running: Mutex<BTreeMap<ServiceName, Running>>,
-    maintenance: Mutex<Option<(Arc<AtomicBool>, JoinHandle<()>)>>,
+    maintenance: Mutex<Option<FlagWorker>>,
 }
 
 impl std::fmt::Debug for ServicesHandle {
@@ -151,13 +155,11 @@ impl ServicesHandle {
         if slot.is_some() {
             return Ok(());
         }
-        let stop = Arc::new(AtomicBool::new(false));
-        let (shared, flag) = (self.shared.clone(), stop.clone());
-        let t = std::thread::Builder::new()
-            .name("svc-maintenance".into())
-            .spawn(move || maintenance(shared, flag))
-            .map_err(ServicesError::Thread)?;
-        *slot = Some((stop, t));
+        let shared = self.shared.clone();
+        let worker =
+            FlagWorker::try_spawn("svc-maintenance", move |stop| maintenance(shared, stop))
+                .map_err(ServicesError::Thread)?;
+        *slot = Some(worker);
         Ok(())
     }
 
@@ -172,17 +174,12 @@ impl ServicesHandle {
         let mut members = Vec::new();
         for idx in 0..self.shared.opts.concurrency {
             let membership: Assignment = Arc::default();
-            let stop = Arc::new(AtomicBool::new(false));
-            let (shared, stop2, m2) = (self.shared.clone(), stop.clone(), membership.clone());
-            let spawned = std::thread::Builder::new()
-                .name(format!("svc-{}-{idx}", service_id(s)))
-                .spawn(move || consumer_thread(shared, s, idx, stop2, m2));
+            let (shared, m2) = (self.shared.clone(), membership.clone());
+            let name = format!("svc-{}-{idx}", service_id(s));
+            let spawned =
+                FlagWorker::try_spawn(&name, move |stop| consumer_thread(shared, s, idx, stop, m2));
             match spawned {
-                Ok(thread) => members.push(Member {
-                    stop,
-                    thread,
-                    membership,
-                }),
+                Ok(worker) => members.push(Member { worker, membership }),
                 Err(e) => {
                     Running { members }.stop();
                     return Err(ServicesError::Thread(e));
@@ -213,14 +210,14 @@ impl ServicesHandle {
             .into_iter()
             .collect();
         lock(&self.shared.running).clear();
-        std::thread::scope(|scope| {
-            for (_, r) in all {
-                scope.spawn(move || r.stop());
-            }
-        });
-        if let Some((stop, t)) = lock(&self.maintenance).take() {
-            stop.store(true, Ordering::SeqCst);
-            let _ = t.join();
+        for (_, r) in &all {
+            r.ask_to_stop();
+        }
+        for (_, r) in all {
+            r.stop();
+        }
+        if let Some(worker) = lock(&self.maintenance).take() {
+            worker.stop();
         }
         self.shared.dlq.flush();
     }

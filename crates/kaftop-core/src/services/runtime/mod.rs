@@ -17,10 +17,9 @@
 //! poll, commit, rewind), `maintenance` (the maintenance thread) and `handle`
 //! ([`ServicesHandle`]: start, stop, snapshots).
 //!
-//! The threads are plain `std::thread`s with a stop flag each, not
-//! [`crate::worker::Worker`]s: the flag is also read deep inside a batch (the DLQ
-//! producer's full-queue wait, the busy-store backoff), and a service's consumers
-//! are all told to stop before any is joined.
+//! The threads are [`crate::worker::FlagWorker`]s: their stop flag is also read deep
+//! inside a batch (the DLQ producer's full-queue wait, the busy-store backoff), and a
+//! service's consumers are all asked to stop before any is joined.
 
 mod batch;
 mod consumer;
