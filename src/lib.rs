@@ -6,6 +6,9 @@
 //! `kaftop::kafka::poller` reads the same from either side. `main.rs` only parses
 //! the command line and calls [`commands::run`].
 
+// The workspace denies unsafe code; this crate has none at all and says so.
+#![forbid(unsafe_code)]
+
 pub use kaftop_core::{config, demo, events, kafka, metrics, retry, services, worker};
 
 pub mod cli;

@@ -25,7 +25,7 @@ fn admin(bootstrap: &str) -> (AdminClient<DefaultClientContext>, tokio::runtime:
 
 /// Creates `names` with `partitions` partitions each (replication factor 1), ten
 /// per request, and waits until every partition has a leader.
-pub fn create_topics(bootstrap: &str, names: &[String], partitions: i32, timeout: Duration) {
+pub(crate) fn create_topics(bootstrap: &str, names: &[String], partitions: i32, timeout: Duration) {
     if names.is_empty() {
         return;
     }
@@ -65,7 +65,7 @@ pub fn create_topics(bootstrap: &str, names: &[String], partitions: i32, timeout
 }
 
 /// Deletes `groups`, a hundred per request.
-pub fn delete_groups(bootstrap: &str, groups: &[String], timeout: Duration) {
+pub(crate) fn delete_groups(bootstrap: &str, groups: &[String], timeout: Duration) {
     if groups.is_empty() {
         return;
     }
@@ -83,7 +83,7 @@ pub fn delete_groups(bootstrap: &str, groups: &[String], timeout: Duration) {
 }
 
 /// Commits offset 0 for `group` on partitions `0..partitions` of `topic`.
-pub fn commit_all(bootstrap: &str, group: &str, topic: &str, partitions: i32) {
+pub(crate) fn commit_all(bootstrap: &str, group: &str, topic: &str, partitions: i32) {
     let c: BaseConsumer = ClientConfig::new()
         .set("bootstrap.servers", bootstrap)
         .set("group.id", group)

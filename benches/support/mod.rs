@@ -10,7 +10,7 @@ use kaftop::tui::views::publish::EventTopics;
 use kaftop::tui::{App, AppConfig};
 
 /// An app sized `width`×`height` with the default keymap and a fixed clock.
-pub fn app(width: u16, height: u16) -> App {
+pub(crate) fn app(width: u16, height: u16) -> App {
     let mut app = App::new(AppConfig {
         profile: "bench".into(),
         bootstrap: "kafka-1:9092".into(),
@@ -31,7 +31,7 @@ pub fn app(width: u16, height: u16) -> App {
 }
 
 /// Types `:command` and Enter.
-pub fn run_command(app: &mut App, command: &str) {
+pub(crate) fn run_command(app: &mut App, command: &str) {
     for c in format!(":{command}").chars() {
         app.update(Event::Key(KeyEvent::new(
             KeyCode::Char(c),

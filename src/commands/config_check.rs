@@ -7,7 +7,7 @@ use anyhow::Result;
 use crate::cli::ConfigCommand;
 use crate::config::Overrides;
 
-pub fn run(
+pub(super) fn run(
     cmd: ConfigCommand,
     mut overrides: Overrides,
     secrets: &mut Vec<String>,

@@ -13,7 +13,7 @@ use crate::tui::io::IoOptions;
 /// How long the services get to catch up after the traffic stops.
 const DRAIN: Duration = Duration::from_secs(30);
 
-pub fn run(args: DemoArgs, data_dir: Option<PathBuf>) -> Result<ExitCode> {
+pub(super) fn run(args: DemoArgs, data_dir: Option<PathBuf>) -> Result<ExitCode> {
     let log_dir = data_dir
         .clone()
         .unwrap_or_else(|| std::env::temp_dir().join("kaftop-demo-logs"));

@@ -58,7 +58,7 @@ struct MemberRow<'a> {
     target_assignment: Option<&'a [(String, i32)]>,
 }
 
-pub async fn run(args: LagArgs, cfg: &Resolved) -> Result<ExitCode> {
+pub(super) async fn run(args: LagArgs, cfg: &Resolved) -> Result<ExitCode> {
     let mut opts = PollerOptions::from_config(cfg, crate::services::service_groups(cfg));
     if !args.groups.is_empty() {
         opts.only_groups = Some(args.groups.clone());
@@ -189,7 +189,7 @@ fn lag_cell(lag: Option<u64>, raw: Option<i64>) -> String {
 }
 
 /// The human table: a header line per group, then its partitions.
-pub fn render_table(groups: &[GroupMetrics]) -> String {
+pub(super) fn render_table(groups: &[GroupMetrics]) -> String {
     const HEAD: [&str; 10] = [
         "GROUP",
         "TOPIC",
@@ -247,7 +247,7 @@ pub fn render_table(groups: &[GroupMetrics]) -> String {
 }
 
 /// `--state`: one line per group.
-pub fn render_states(groups: &[GroupMetrics]) -> String {
+pub(super) fn render_states(groups: &[GroupMetrics]) -> String {
     if groups.is_empty() {
         return "No consumer groups found.\n".into();
     }
@@ -264,7 +264,7 @@ pub fn render_states(groups: &[GroupMetrics]) -> String {
 }
 
 /// `--members`: one line per member; groups without members are named below.
-pub fn render_members(groups: &[GroupMetrics]) -> String {
+pub(super) fn render_members(groups: &[GroupMetrics]) -> String {
     if groups.is_empty() {
         return "No consumer groups found.\n".into();
     }

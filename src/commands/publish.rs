@@ -14,7 +14,7 @@ use crate::events::{
 use crate::kafka::bulk::{self, BulkProgress, BulkSpec};
 use crate::kafka::publisher::Publisher;
 
-pub async fn publish(cmd: PublishCommand, cfg: &Resolved) -> Result<ExitCode> {
+pub(super) async fn publish(cmd: PublishCommand, cfg: &Resolved) -> Result<ExitCode> {
     let now = EventTime::now();
     let (event, json) = match cmd {
         PublishCommand::Created {
@@ -94,7 +94,7 @@ pub async fn publish(cmd: PublishCommand, cfg: &Resolved) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn bulk(args: BulkArgs, cfg: Resolved) -> Result<ExitCode> {
+pub(super) async fn bulk(args: BulkArgs, cfg: Resolved) -> Result<ExitCode> {
     let start_id = args
         .start_id
         .unwrap_or_else(|| fresh_message_id(chrono::Utc::now().timestamp_millis()));

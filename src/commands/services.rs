@@ -15,7 +15,7 @@ use crate::services::{self, service_id, Report, ServicesOptions, Store, ALL_SERV
 /// Runs the reference consumers headless until SIGINT/SIGTERM or `--duration`, then
 /// stops them gracefully (finish the batch, commit, leave the group) and prints one
 /// summary line per service.
-pub async fn consumers(args: ConsumersArgs, cfg: Resolved) -> Result<ExitCode> {
+pub(super) async fn consumers(args: ConsumersArgs, cfg: Resolved) -> Result<ExitCode> {
     let mut opts = ServicesOptions::for_config(&cfg);
     if let Some(n) = args.concurrency {
         opts.concurrency = n;
@@ -157,7 +157,7 @@ fn summary(snap: &ServicesSnapshot, which: &[ServiceName]) -> String {
     super::table(&rows)
 }
 
-pub async fn services(cmd: ServicesCommand, cfg: &Resolved) -> Result<ExitCode> {
+pub(super) async fn services(cmd: ServicesCommand, cfg: &Resolved) -> Result<ExitCode> {
     match cmd {
         ServicesCommand::Report { json } => {
             let path = default_path(&cfg.data_dir);

@@ -17,7 +17,7 @@ const DEFAULT_COUNT: u64 = 10;
 /// Give up when a bounded tail receives nothing for this long.
 const IDLE_LIMIT: Duration = Duration::from_secs(30);
 
-pub async fn run(args: TailArgs, cfg: &Resolved) -> Result<ExitCode> {
+pub(super) async fn run(args: TailArgs, cfg: &Resolved) -> Result<ExitCode> {
     let cfg = cfg.clone();
     tokio::task::spawn_blocking(move || tail(args, &cfg))
         .await
@@ -52,7 +52,7 @@ fn start_offset(
 }
 
 /// `--since`: a duration back from now (`10m`) or a timestamp.
-pub fn parse_since(s: &str, now_ms: i64) -> Result<i64> {
+pub(super) fn parse_since(s: &str, now_ms: i64) -> Result<i64> {
     match sampler::parse_since(s, now_ms) {
         Some(ms) => Ok(ms),
         None => bail!(
@@ -123,7 +123,7 @@ fn tail(args: TailArgs, cfg: &Resolved) -> Result<ExitCode> {
 }
 
 /// A record for people: a header line, headers, then the value.
-pub fn render_record(v: &RecordView) -> String {
+pub(super) fn render_record(v: &RecordView) -> String {
     let mut s = format!(
         "{} [{}] @{}  {}  key: {}\n",
         v.topic,

@@ -11,7 +11,7 @@ use crate::kafka::topics::{ensure, Outcome};
 use crate::metrics::engine::EngineConfig;
 use crate::metrics::{MetricsEngine, PartitionProblem, TopicMetrics};
 
-pub async fn run(args: TopicsArgs, cfg: &Resolved) -> Result<ExitCode> {
+pub(super) async fn run(args: TopicsArgs, cfg: &Resolved) -> Result<ExitCode> {
     match args.command {
         Some(TopicsCommand::Ensure { json }) => ensure_topics(json, cfg).await,
         None => list_topics(&args, cfg).await,
@@ -52,7 +52,7 @@ async fn list_topics(args: &TopicsArgs, cfg: &Resolved) -> Result<ExitCode> {
 }
 
 /// TOPIC PARTITIONS REPLICATION ISR MESSAGES MSG/S, one line per topic.
-pub fn render_table(topics: &[TopicMetrics]) -> String {
+pub(super) fn render_table(topics: &[TopicMetrics]) -> String {
     if topics.is_empty() {
         return "No topics found.\n".into();
     }
@@ -106,7 +106,7 @@ fn ids(v: &[i32]) -> String {
 /// The brokers that are down and a line per partition (as `kafka-topics --describe`
 /// shows it, plus what is wrong): every partition with `all`, else only those
 /// needing attention. Empty when there is nothing to say.
-pub fn render_partitions(topics: &[TopicMetrics], brokers_down: &[i32], all: bool) -> String {
+pub(super) fn render_partitions(topics: &[TopicMetrics], brokers_down: &[i32], all: bool) -> String {
     let mut out = String::new();
     if !brokers_down.is_empty() {
         out.push_str(&format!(

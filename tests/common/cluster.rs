@@ -11,14 +11,14 @@ use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 
 /// Creates `name` (replication factor 1) and waits until its partitions show in
 /// metadata.
-pub fn create_topic(bootstrap: &str, name: &str, partitions: i32) {
+pub(crate) fn create_topic(bootstrap: &str, name: &str, partitions: i32) {
     create_topic_with(bootstrap, name, partitions, 1, &[]);
 }
 
 /// Creates `name` with `partitions`, replication factor `replication` and topic
 /// `configs`, and waits until the metadata shows every partition with a leader and
 /// all `replication` replicas in sync.
-pub fn create_topic_with(
+pub(crate) fn create_topic_with(
     bootstrap: &str,
     name: &str,
     partitions: i32,
@@ -69,7 +69,7 @@ pub fn create_topic_with(
 
 /// Writes `counts[p]` records to partition `p` (a small read event each, keyed by
 /// its index) and waits until every one is acknowledged.
-pub fn produce_counts(bootstrap: &str, topic: &str, counts: &[usize]) {
+pub(crate) fn produce_counts(bootstrap: &str, topic: &str, counts: &[usize]) {
     let producer: BaseProducer = ClientConfig::new()
         .set("bootstrap.servers", bootstrap)
         .set("linger.ms", "5")
@@ -96,7 +96,7 @@ pub fn produce_counts(bootstrap: &str, topic: &str, counts: &[usize]) {
 
 /// Commits `offsets` (topic, partition, offset) for `group` without joining it
 /// (assign, never subscribe), as an independent client would have.
-pub fn commit_offsets(bootstrap: &str, group: &str, offsets: &[(&str, i32, i64)]) {
+pub(crate) fn commit_offsets(bootstrap: &str, group: &str, offsets: &[(&str, i32, i64)]) {
     let consumer: BaseConsumer = ClientConfig::new()
         .set("bootstrap.servers", bootstrap)
         .set("group.id", group)

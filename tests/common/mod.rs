@@ -8,18 +8,18 @@ use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 
-pub mod cluster;
-pub mod process;
-pub mod tmux;
+pub(crate) mod cluster;
+pub(crate) mod process;
+pub(crate) mod tmux;
 
 #[allow(unused_imports)] // each test binary uses its own subset
-pub use process::{kaftop_process, spawn_consumers, ChildGuard};
+pub(crate) use process::{kaftop_process, spawn_consumers, ChildGuard};
 
 /// Set by `scripts/test.sh` to the broker `scripts/test-broker.sh start` started.
-pub const BOOTSTRAP_ENV: &str = "KAFTOP_TEST_BOOTSTRAP";
+pub(crate) const BOOTSTRAP_ENV: &str = "KAFTOP_TEST_BOOTSTRAP";
 
 /// The real test broker's address. Fails (never skips) when it is not set.
-pub fn bootstrap() -> String {
+pub(crate) fn bootstrap() -> String {
     match std::env::var(BOOTSTRAP_ENV) {
         Ok(b) if !b.trim().is_empty() => b,
         _ => panic!(
@@ -31,7 +31,7 @@ pub fn bootstrap() -> String {
 }
 
 /// A name no other test (or earlier run against the same broker) uses.
-pub fn unique(prefix: &str) -> String {
+pub(crate) fn unique(prefix: &str) -> String {
     static N: AtomicU32 = AtomicU32::new(0);
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -46,14 +46,14 @@ pub fn unique(prefix: &str) -> String {
 }
 
 /// Topic names of one test's private message service.
-pub struct TestTopics {
+pub(crate) struct TestTopics {
     pub created: String,
     pub read: String,
     pub deleted: String,
 }
 
 impl TestTopics {
-    pub fn new(prefix: &str) -> Self {
+    pub(crate) fn new(prefix: &str) -> Self {
         let base = unique(prefix);
         TestTopics {
             created: format!("{base}.message.created"),
@@ -62,13 +62,13 @@ impl TestTopics {
         }
     }
 
-    pub fn all(&self) -> [&str; 3] {
+    pub(crate) fn all(&self) -> [&str; 3] {
         [&self.created, &self.read, &self.deleted]
     }
 }
 
 /// Writes a config file pointing at the test broker with this test's topics.
-pub fn write_config(dir: &Path, topics: &TestTopics, partitions: i32) -> PathBuf {
+pub(crate) fn write_config(dir: &Path, topics: &TestTopics, partitions: i32) -> PathBuf {
     let path = dir.join("kaftop.toml");
     let text = format!(
         r#"
@@ -97,7 +97,7 @@ bootstrap_servers = "{b}"
 }
 
 /// The kaftop binary built for this test run.
-pub fn kaftop() -> Command {
+pub(crate) fn kaftop() -> Command {
     let mut c = Command::cargo_bin("kaftop").expect("kaftop binary");
     c.env_remove("KAFTOP_CONFIG")
         .timeout(Duration::from_secs(120));
@@ -105,7 +105,7 @@ pub fn kaftop() -> Command {
 }
 
 /// Asserts that a command succeeded, showing its stderr when it did not.
-pub fn assert_success(out: &std::process::Output) {
+pub(crate) fn assert_success(out: &std::process::Output) {
     assert!(
         out.status.success(),
         "{:?}: {}",
@@ -115,7 +115,7 @@ pub fn assert_success(out: &std::process::Output) {
 }
 
 /// Polls `f` until it returns `Some`, or panics with `what` after `deadline`.
-pub fn wait_for<T>(what: &str, deadline: Duration, mut f: impl FnMut() -> Option<T>) -> T {
+pub(crate) fn wait_for<T>(what: &str, deadline: Duration, mut f: impl FnMut() -> Option<T>) -> T {
     let end = Instant::now() + deadline;
     loop {
         if let Some(v) = f() {
@@ -129,7 +129,7 @@ pub fn wait_for<T>(what: &str, deadline: Duration, mut f: impl FnMut() -> Option
 }
 
 /// The SASL/SCRAM listener of the test broker (`--security sasl-scram`).
-pub struct Sasl {
+pub(crate) struct Sasl {
     pub bootstrap: String,
     pub mechanism: String,
     pub user: String,
@@ -137,7 +137,7 @@ pub struct Sasl {
 }
 
 /// The TLS listener of the test broker (`--security tls`) and the CA that signed it.
-pub struct Tls {
+pub(crate) struct Tls {
     pub bootstrap: String,
     pub ca: PathBuf,
 }
@@ -153,7 +153,7 @@ fn required_env(name: &str, what: &str) -> String {
 }
 
 /// Set by `scripts/test.sh` from `scripts/test-broker.sh start --security sasl-scram,tls`.
-pub fn sasl() -> Sasl {
+pub(crate) fn sasl() -> Sasl {
     let what = "the test broker's SASL/SCRAM listener";
     Sasl {
         bootstrap: required_env("KAFTOP_TEST_SASL_BOOTSTRAP", what),
@@ -164,7 +164,7 @@ pub fn sasl() -> Sasl {
 }
 
 /// Set by `scripts/test.sh` from `scripts/test-broker.sh start --security sasl-scram,tls`.
-pub fn tls() -> Tls {
+pub(crate) fn tls() -> Tls {
     let what = "the test broker's TLS listener";
     Tls {
         bootstrap: required_env("KAFTOP_TEST_TLS_BOOTSTRAP", what),
@@ -175,17 +175,17 @@ pub fn tls() -> Tls {
 const BROKER_SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/test-broker.sh");
 
 /// Runs `scripts/test-broker.sh ARGS` for the broker in `dir` and returns its stdout.
-pub fn broker_script(dir: &Path, args: &[&str]) -> String {
+pub(crate) fn broker_script(dir: &Path, args: &[&str]) -> String {
     broker_script_with(dir, args, &[])
 }
 
 /// [`broker_script`] with extra environment (e.g. `KAFTOP_BROKER_PORT`).
-pub fn broker_script_with(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
+pub(crate) fn broker_script_with(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
     try_broker_script_with(dir, args, env).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// [`broker_script`] that returns its failure instead of panicking (for `Drop`).
-pub fn try_broker_script(dir: &Path, args: &[&str]) -> Result<String, String> {
+pub(crate) fn try_broker_script(dir: &Path, args: &[&str]) -> Result<String, String> {
     try_broker_script_with(dir, args, &[])
 }
 
@@ -221,13 +221,13 @@ fn broker_script_output(
 /// The 3-node test cluster (`scripts/test-broker.sh start --nodes 3`, replication
 /// factor 3, `min.insync.replicas=2`) that `scripts/test.sh` starts beside the
 /// single broker. Tests that stop nodes must hold [`Cluster::exclusive`].
-pub struct Cluster {
+pub(crate) struct Cluster {
     pub dir: PathBuf,
     pub bootstrap: String,
 }
 
 /// Set by `scripts/test.sh`; fails (never skips) when missing.
-pub fn cluster() -> Cluster {
+pub(crate) fn cluster() -> Cluster {
     let what = "the 3-node test cluster";
     Cluster {
         dir: PathBuf::from(required_env("KAFTOP_TEST_CLUSTER_DIR", what)),
@@ -242,7 +242,7 @@ impl Cluster {
     /// Once it holds the lock it makes sure every node of the shared cluster runs
     /// (a test before may have failed to start a node again), starting any stopped
     /// node, and fails at once, saying why, if one cannot be started.
-    pub fn exclusive() -> std::sync::MutexGuard<'static, ()> {
+    pub(crate) fn exclusive() -> std::sync::MutexGuard<'static, ()> {
         static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
         let guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
         let c = cluster();
@@ -265,7 +265,7 @@ impl Cluster {
 
     /// The nodes `scripts/test-broker.sh status` reports stopped ("node N: stopped"
     /// on stderr).
-    pub fn stopped_nodes(&self) -> Vec<u32> {
+    pub(crate) fn stopped_nodes(&self) -> Vec<u32> {
         let out =
             broker_script_output(&self.dir, &["status"], &[]).unwrap_or_else(|e| panic!("{e}"));
         assert!(
@@ -287,17 +287,17 @@ impl Cluster {
     }
 
     /// Stops node `n` (1-based) gracefully; its data stays.
-    pub fn stop_node(&self, n: u32) {
+    pub(crate) fn stop_node(&self, n: u32) {
         broker_script(&self.dir, &["stop-node", &n.to_string()]);
     }
 
     /// Starts node `n` again and waits until it answers.
-    pub fn start_node(&self, n: u32) {
+    pub(crate) fn start_node(&self, n: u32) {
         broker_script(&self.dir, &["start-node", &n.to_string()]);
     }
 
     /// The `host:port` of node `n`.
-    pub fn node(&self, n: u32) -> String {
+    pub(crate) fn node(&self, n: u32) -> String {
         let status = broker_script(&self.dir, &["status"]);
         let key = format!("NODE_{n}=");
         status
@@ -310,7 +310,7 @@ impl Cluster {
 
 /// Runs one of Apache Kafka's own command-line tools (`kafka-consumer-groups`,
 /// `kafka-topics`, ...) from the pinned release, as the oracle of a test.
-pub fn kafka_tool(name: &str, args: &[&str]) -> std::process::Output {
+pub(crate) fn kafka_tool(name: &str, args: &[&str]) -> std::process::Output {
     std::process::Command::new(BROKER_SCRIPT)
         .arg("tool")
         .arg(name)
@@ -321,7 +321,7 @@ pub fn kafka_tool(name: &str, args: &[&str]) -> std::process::Output {
 
 /// `kaftop --config CONFIG services report --json` with `env` set; `Null` while the
 /// report cannot be read yet (the services have not created their store).
-pub fn report_json(config: &Path, env: &[(&str, &str)]) -> serde_json::Value {
+pub(crate) fn report_json(config: &Path, env: &[(&str, &str)]) -> serde_json::Value {
     let out = kaftop()
         .arg("--config")
         .arg(config)

@@ -13,7 +13,7 @@ const TERM_GRACE: Duration = Duration::from_secs(30);
 /// blocks on a full pipe). Dropping it while the process runs, e.g. when the test
 /// panics, sends SIGTERM, waits a bounded time, then kills it: a failed test leaves
 /// no process behind.
-pub struct ChildGuard {
+pub(crate) struct ChildGuard {
     what: String,
     child: Option<Child>,
     stdout: Option<JoinHandle<Vec<u8>>>,
@@ -32,7 +32,7 @@ fn drain(pipe: Option<impl Read + Send + 'static>) -> Option<JoinHandle<Vec<u8>>
 
 impl ChildGuard {
     /// Spawns `cmd` with stdout and stderr captured; `what` names it in failures.
-    pub fn spawn(what: &str, cmd: &mut Command) -> Self {
+    pub(crate) fn spawn(what: &str, cmd: &mut Command) -> Self {
         let mut child = cmd
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -55,7 +55,7 @@ impl ChildGuard {
 
     /// Waits until the process exits by itself and returns what it printed; panics
     /// (and kills it) after `deadline`.
-    pub fn wait(mut self, deadline: Duration) -> Output {
+    pub(crate) fn wait(mut self, deadline: Duration) -> Output {
         let status = self
             .exit_within(deadline)
             .unwrap_or_else(|| panic!("{} did not exit within {deadline:?}", self.what));
@@ -64,7 +64,7 @@ impl ChildGuard {
 
     /// Sends SIGTERM and waits until the process exits; returns what it printed.
     /// Panics (and kills it) if it is still running after a grace period.
-    pub fn terminate(mut self) -> Output {
+    pub(crate) fn terminate(mut self) -> Output {
         self.sigterm();
         let status = self.exit_within(TERM_GRACE).unwrap_or_else(|| {
             panic!(
@@ -137,7 +137,7 @@ impl Drop for ChildGuard {
 }
 
 /// The kaftop binary as a plain process (for ones that run until stopped).
-pub fn kaftop_process() -> Command {
+pub(crate) fn kaftop_process() -> Command {
     let mut c = Command::new(assert_cmd::cargo::cargo_bin("kaftop"));
     c.env_remove("KAFTOP_CONFIG");
     c
@@ -145,7 +145,7 @@ pub fn kaftop_process() -> Command {
 
 /// `kaftop --config CONFIG consumers ARGS` with `env` set, running until
 /// [`ChildGuard::terminate`] (or the end of the test) stops it.
-pub fn spawn_consumers(config: &Path, args: &[&str], env: &[(&str, &str)]) -> ChildGuard {
+pub(crate) fn spawn_consumers(config: &Path, args: &[&str], env: &[(&str, &str)]) -> ChildGuard {
     let mut cmd = kaftop_process();
     cmd.arg("--config")
         .arg(config)

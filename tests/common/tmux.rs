@@ -6,21 +6,21 @@ use std::time::{Duration, Instant};
 
 use super::unique;
 
-pub const DEADLINE: Duration = Duration::from_secs(60);
+pub(crate) const DEADLINE: Duration = Duration::from_secs(60);
 
 /// A private tmux server (its own socket), killed on drop.
-pub struct Tmux {
+pub(crate) struct Tmux {
     socket: String,
 }
 
 impl Tmux {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Tmux {
             socket: unique("kaftop-e2e"),
         }
     }
 
-    pub fn run(&self, args: &[&str]) -> Output {
+    pub(crate) fn run(&self, args: &[&str]) -> Output {
         Command::new("tmux")
             .arg("-L")
             .arg(&self.socket)
@@ -29,7 +29,7 @@ impl Tmux {
             .expect("tmux runs")
     }
 
-    pub fn start(&self, command: &str, width: u16, height: u16) {
+    pub(crate) fn start(&self, command: &str, width: u16, height: u16) {
         let out = self.run(&[
             "new-session",
             "-d",
@@ -47,7 +47,7 @@ impl Tmux {
     /// Runs `program` in the pane's shell, which prints its exit status after it
     /// and stays (the shell reaps the program: tmux's own exit status of a
     /// pane is not reliable here).
-    pub fn start_program(&self, program: &str, width: u16, height: u16) {
+    pub(crate) fn start_program(&self, program: &str, width: u16, height: u16) {
         self.start(
             &format!("{program}; echo kaftop-exit=$?; exec sleep 600"),
             width,
@@ -55,14 +55,14 @@ impl Tmux {
         );
     }
 
-    pub fn keys(&self, keys: &[&str]) {
+    pub(crate) fn keys(&self, keys: &[&str]) {
         let mut args = vec!["send-keys", "-t", "e2e"];
         args.extend_from_slice(keys);
         assert!(self.run(&args).status.success(), "send-keys {keys:?}");
     }
 
     /// Types text literally (no key-name lookup).
-    pub fn text(&self, text: &str) {
+    pub(crate) fn text(&self, text: &str) {
         assert!(
             self.run(&["send-keys", "-t", "e2e", "-l", text])
                 .status
@@ -71,17 +71,17 @@ impl Tmux {
         );
     }
 
-    pub fn screen(&self) -> String {
+    pub(crate) fn screen(&self) -> String {
         String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "e2e"]).stdout).into_owned()
     }
 
-    pub fn pane(&self, format: &str) -> String {
+    pub(crate) fn pane(&self, format: &str) -> String {
         let out = self.run(&["display-message", "-p", "-t", "e2e", format]);
         String::from_utf8_lossy(&out.stdout).trim().to_string()
     }
 
     /// Polls the screen until `f` accepts it; panics with the last screen.
-    pub fn wait<T>(&self, what: &str, mut f: impl FnMut(&str) -> Option<T>) -> T {
+    pub(crate) fn wait<T>(&self, what: &str, mut f: impl FnMut(&str) -> Option<T>) -> T {
         let end = Instant::now() + DEADLINE;
         loop {
             let screen = self.screen();
@@ -95,7 +95,7 @@ impl Tmux {
         }
     }
 
-    pub fn wait_for_text(&self, what: &str, needle: &str) -> String {
+    pub(crate) fn wait_for_text(&self, what: &str, needle: &str) -> String {
         self.wait(what, |s| s.contains(needle).then(|| s.to_string()))
     }
 }

@@ -24,11 +24,11 @@ use kaftop::tui::views::publish::EventTopics;
 use kaftop::tui::{views, App, AppConfig};
 
 /// 2026-11-24T10:15:30Z.
-pub const T0_MS: i64 = 1_795_515_330_000;
-pub const STEP_MS: u64 = 2_000;
-pub const STEPS: u64 = 12;
+pub(crate) const T0_MS: i64 = 1_795_515_330_000;
+pub(crate) const STEP_MS: u64 = 2_000;
+pub(crate) const STEPS: u64 = 12;
 
-pub fn config() -> AppConfig {
+pub(crate) fn config() -> AppConfig {
     AppConfig {
         profile: "test".into(),
         bootstrap: "127.0.0.1:9092".into(),
@@ -47,14 +47,14 @@ pub fn config() -> AppConfig {
 }
 
 /// A fresh app (no cluster yet) at a fixed time, 120×32.
-pub fn bare_app() -> App {
+pub(crate) fn bare_app() -> App {
     let mut app = App::new(config());
     app.update(Event::Resize(120, 32));
     app
 }
 
 /// An app that has seen the fixture cluster.
-pub fn app() -> App {
+pub(crate) fn app() -> App {
     let mut app = bare_app();
     app.update(Event::Cluster(Box::new(cluster())));
     app.update(Event::Tick {
@@ -120,7 +120,7 @@ fn group(
 
 /// The cluster at step `i` (every `STEP_MS`): traffic on every topic, one
 /// under-replicated partition, a hot partition, and one group per lag status.
-pub fn snapshot(i: u64) -> ClusterSnapshot {
+pub(crate) fn snapshot(i: u64) -> ClusterSnapshot {
     let n = i as i64;
     let rf3 = |id: i32| -> Vec<i32> { (0..3).map(|k| 1 + (id + k) % 3).collect() };
     let created: Vec<PartitionInfo> = (0..6)
@@ -244,14 +244,14 @@ pub fn snapshot(i: u64) -> ClusterSnapshot {
     }
 }
 
-pub fn engine() -> MetricsEngine {
+pub(crate) fn engine() -> MetricsEngine {
     let mut lag = LagConfig::default();
     lag.groups.insert("notification-service-group".into(), 100);
     MetricsEngine::new(EngineConfig::for_interval(Duration::from_secs(2)), lag)
 }
 
 /// The metrics after `STEPS` refreshes of the fixture.
-pub fn cluster() -> ClusterMetrics {
+pub(crate) fn cluster() -> ClusterMetrics {
     let mut e = engine();
     let mut m = ClusterMetrics::default();
     for i in 0..STEPS {
@@ -263,7 +263,7 @@ pub fn cluster() -> ClusterMetrics {
 /// A KIP-848 (consumer-protocol) group caught Reconciling: `orders-a` still owns
 /// all four partitions of `orders` while `orders-b` joined and waits for two of
 /// them; partition 3 has no committed offset yet.
-pub fn reconciling_group_cluster() -> ClusterMetrics {
+pub(crate) fn reconciling_group_cluster() -> ClusterMetrics {
     let mut a = member("orders-a-kip848", "/10.0.0.61", "orders", &[0, 1, 2, 3]);
     a.target_assignment = Some(vec![("orders".into(), 0), ("orders".into(), 1)]);
     let mut b = member("orders-b-kip848", "/10.0.0.62", "orders", &[]);
@@ -297,7 +297,7 @@ pub fn reconciling_group_cluster() -> ClusterMetrics {
 }
 
 /// A cluster whose one group has `rows` partitions (the render benchmark's shape).
-pub fn big_group_cluster(rows: i32) -> ClusterMetrics {
+pub(crate) fn big_group_cluster(rows: i32) -> ClusterMetrics {
     let parts: Vec<PartitionInfo> = (0..rows)
         .map(|p| partition(p, &[1, 2, 3], &[1, 2, 3], 10_000 + p as i64))
         .collect();
@@ -325,7 +325,7 @@ pub fn big_group_cluster(rows: i32) -> ClusterMetrics {
     e.ingest(&snap(1))
 }
 
-pub fn record(partition: i32, offset: i64, key: Option<&[u8]>, value: Option<&[u8]>) -> RecordView {
+pub(crate) fn record(partition: i32, offset: i64, key: Option<&[u8]>, value: Option<&[u8]>) -> RecordView {
     RecordView {
         topic: "message.created".into(),
         partition,
@@ -338,7 +338,7 @@ pub fn record(partition: i32, offset: i64, key: Option<&[u8]>, value: Option<&[u
 }
 
 /// Records of the Messages view: seed events, text, binary, and a huge value.
-pub fn records() -> Vec<RecordView> {
+pub(crate) fn records() -> Vec<RecordView> {
     let mut v = Vec::new();
     for i in 0..5 {
         let json = format!(
@@ -379,7 +379,7 @@ pub fn records() -> Vec<RecordView> {
 }
 
 /// Feeds records as the sampler would, for the app's current tail session.
-pub fn feed_records(app: &mut App, records: Vec<RecordView>) {
+pub(crate) fn feed_records(app: &mut App, records: Vec<RecordView>) {
     let session = app.messages().session;
     app.update(Event::Sampler {
         session,
@@ -401,16 +401,16 @@ pub fn feed_records(app: &mut App, records: Vec<RecordView>) {
     });
 }
 
-pub fn key(code: KeyCode) -> Event {
+pub(crate) fn key(code: KeyCode) -> Event {
     Event::Key(KeyEvent::new(code, KeyModifiers::NONE))
 }
 
-pub fn ctrl(c: char) -> Event {
+pub(crate) fn ctrl(c: char) -> Event {
     Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
 }
 
 /// Sends each character as a key press; returns every command produced.
-pub fn type_str(app: &mut App, s: &str) -> Vec<kaftop::tui::command::Command> {
+pub(crate) fn type_str(app: &mut App, s: &str) -> Vec<kaftop::tui::command::Command> {
     let mut out = Vec::new();
     for c in s.chars() {
         let mods = if c.is_ascii_uppercase() {
@@ -424,13 +424,13 @@ pub fn type_str(app: &mut App, s: &str) -> Vec<kaftop::tui::command::Command> {
 }
 
 /// Presses keys; returns every command produced.
-pub fn press(app: &mut App, codes: &[KeyCode]) -> Vec<kaftop::tui::command::Command> {
+pub(crate) fn press(app: &mut App, codes: &[KeyCode]) -> Vec<kaftop::tui::command::Command> {
     codes.iter().flat_map(|c| app.update(key(*c))).collect()
 }
 
 /// Types `:line` and Enter.
 /// Selects the publish form's field `name` and replaces its text by typing.
-pub fn set_field(app: &mut App, name: &str, text: &str) {
+pub(crate) fn set_field(app: &mut App, name: &str, text: &str) {
     let at = app
         .publish()
         .form()
@@ -448,24 +448,24 @@ pub fn set_field(app: &mut App, name: &str, text: &str) {
     press(app, &[KeyCode::Esc]);
 }
 
-pub fn command(app: &mut App, line: &str) -> Vec<kaftop::tui::command::Command> {
+pub(crate) fn command(app: &mut App, line: &str) -> Vec<kaftop::tui::command::Command> {
     let mut out = type_str(app, &format!(":{line}"));
     out.extend(app.update(key(KeyCode::Enter)));
     out
 }
 
-pub fn terminal(w: u16, h: u16) -> Terminal<TestBackend> {
+pub(crate) fn terminal(w: u16, h: u16) -> Terminal<TestBackend> {
     Terminal::new(TestBackend::new(w, h)).expect("test terminal")
 }
 
 /// The screen as text, one line per row, trailing spaces trimmed.
-pub fn render_app(app: &App, w: u16, h: u16) -> String {
+pub(crate) fn render_app(app: &App, w: u16, h: u16) -> String {
     let mut t = terminal(w, h);
     t.draw(|f| views::draw(f, app)).expect("draw");
     buffer_text(t.backend().buffer())
 }
 
-pub fn buffer_text(buf: &ratatui::buffer::Buffer) -> String {
+pub(crate) fn buffer_text(buf: &ratatui::buffer::Buffer) -> String {
     let area = buf.area;
     let mut out = String::new();
     for y in 0..area.height {

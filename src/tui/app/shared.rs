@@ -48,7 +48,7 @@ pub enum Source {
     Io,
 }
 
-pub struct Shared {
+pub(crate) struct Shared {
     pub(crate) cfg: AppConfig,
     /// The last refresh that reached the cluster.
     pub(crate) cluster: Option<ClusterMetrics>,
