@@ -166,4 +166,21 @@ mod tests {
         names.dedup();
         assert_eq!(names.len(), TABLE.len());
     }
+
+    #[test]
+    fn the_example_config_lists_every_action() {
+        let example = include_str!("../../config.example.toml");
+        let listed: Vec<&str> = example
+            .lines()
+            .filter(|l| l.starts_with("#  "))
+            .flat_map(|l| l.split([' ', ':']))
+            .collect();
+        for a in Action::all() {
+            assert!(
+                listed.contains(&a.name()),
+                "config.example.toml does not list `{}`",
+                a.name()
+            );
+        }
+    }
 }
