@@ -106,7 +106,11 @@ fn ids(v: &[i32]) -> String {
 /// The brokers that are down and a line per partition (as `kafka-topics --describe`
 /// shows it, plus what is wrong): every partition with `all`, else only those
 /// needing attention. Empty when there is nothing to say.
-pub(super) fn render_partitions(topics: &[TopicMetrics], brokers_down: &[i32], all: bool) -> String {
+pub(super) fn render_partitions(
+    topics: &[TopicMetrics],
+    brokers_down: &[i32],
+    all: bool,
+) -> String {
     let mut out = String::new();
     if !brokers_down.is_empty() {
         out.push_str(&format!(

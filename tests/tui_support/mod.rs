@@ -325,7 +325,12 @@ pub(crate) fn big_group_cluster(rows: i32) -> ClusterMetrics {
     e.ingest(&snap(1))
 }
 
-pub(crate) fn record(partition: i32, offset: i64, key: Option<&[u8]>, value: Option<&[u8]>) -> RecordView {
+pub(crate) fn record(
+    partition: i32,
+    offset: i64,
+    key: Option<&[u8]>,
+    value: Option<&[u8]>,
+) -> RecordView {
     RecordView {
         topic: "message.created".into(),
         partition,
