@@ -14,5 +14,6 @@ pub use kaftop_core::{config, demo, events, kafka, metrics, retry, services, wor
 pub mod cli;
 pub mod commands;
 pub mod logging;
+pub mod serve;
 pub mod text;
 pub mod tui;
