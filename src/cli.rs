@@ -58,6 +58,9 @@ pub enum Command {
     /// Inspect the reference consumers' store.
     #[command(subcommand)]
     Services(ServicesCommand),
+    /// Run the services, the monitor and an HTTP server: the seed's REST test API,
+    /// read receipts over WebSocket, Prometheus /metrics, /health and /ready.
+    Serve(ServeArgs),
     /// The whole dashboard on an in-process Kafka with live traffic: no Kafka needed.
     Demo(DemoArgs),
 }
@@ -153,6 +156,17 @@ pub struct ConsumersArgs {
     #[arg(long, value_parser = concurrency())]
     pub concurrency: Option<u32>,
     /// Stop after this long (default: until SIGINT/SIGTERM).
+    #[arg(long, value_parser = parse_duration)]
+    pub duration: Option<Duration>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on, IP:PORT (default: `[serve] listen`, else
+    /// 127.0.0.1:8086); port 0 picks a free one. The bound address is printed.
+    #[arg(long, value_name = "IP:PORT", value_parser = crate::config::parse_listen)]
+    pub listen: Option<std::net::SocketAddr>,
+    /// Stop (and drain) after this long (default: until SIGINT/SIGTERM).
     #[arg(long, value_parser = parse_duration)]
     pub duration: Option<Duration>,
 }

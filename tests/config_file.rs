@@ -227,6 +227,15 @@ fn real_default(path: &[&str]) -> RealDefault {
                 Err(_) => V::Array(keys),
             })
         }
+        ["serve", "listen"] => RealDefault::Value(V::String(plain.serve.listen.to_string())),
+        ["serve", "request_timeout"] => RealDefault::Value(V::String(
+            humantime::format_duration(plain.serve.request_timeout).to_string(),
+        )),
+        ["serve", "token_env"] => {
+            assert!(plain.serve.token.is_none());
+            RealDefault::Unset
+        }
+        ["profiles", _, "read_only"] => RealDefault::Value(V::Boolean(plain.read_only)),
         ["profiles", _, "bootstrap_servers"] => RealDefault::Required,
         ["profiles", _, "poll_interval"] => RealDefault::Value(V::String(
             humantime::format_duration(plain.poll_interval).to_string(),
@@ -308,7 +317,7 @@ fn example_config_documents_the_real_defaults() {
         }
         checked += 1;
     }
-    assert_eq!(checked, 38, "settings checked");
+    assert_eq!(checked, 42, "settings checked");
 
     // The described defaults and the required keys, as kaftop resolves them.
     let plain = config::resolve(None, None, &Overrides::default()).unwrap();
@@ -446,4 +455,40 @@ fn empty_and_doubly_set_secrets_are_errors() {
         )
     );
     assert!(!stderr.contains("inline-secret") && !stderr.contains("env-secret"));
+}
+
+/// `[serve] token_env`: the token is a secret (masked by `config check`, never in an
+/// error), required to be set, and `listen` must be an address.
+#[test]
+fn serve_token_is_masked_and_required() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("serve.toml");
+    let file = "[serve]\ntoken_env = \"KAFTOP_TEST_SERVE_TOKEN\"\nlisten = \"0.0.0.0:9000\"\n";
+    let out = check_file(&path, file, &[("KAFTOP_TEST_SERVE_TOKEN", "s3rve-t0ken")]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("s3rve-t0ken"), "{text}");
+    assert!(text.contains("token = \"********\""), "{text}");
+    assert!(text.contains("listen = \"0.0.0.0:9000\""), "{text}");
+
+    let out = check_file(&path, file, &[]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            "key `serve.token_env`: environment variable `KAFTOP_TEST_SERVE_TOKEN` is not set"
+        ),
+        "{err}"
+    );
+
+    let out = check_file(&path, "[serve]\nlisten = \"localhost:8086\"\n", &[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("key `serve.listen`: `localhost:8086` is not IP:PORT"),
+        "{err}"
+    );
 }

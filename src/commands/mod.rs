@@ -4,6 +4,7 @@ mod config_check;
 mod demo;
 mod lag;
 mod publish;
+mod serve;
 mod services;
 mod tail;
 mod topics;
@@ -97,6 +98,7 @@ async fn dispatch(command: Command, cfg: Resolved) -> Result<ExitCode> {
         Command::Tail(t) => tail::run(t, &cfg).await,
         Command::Consumers(c) => services::consumers(c, cfg).await,
         Command::Services(s) => services::services(s, &cfg).await,
+        Command::Serve(s) => serve::run(s, cfg).await,
     }
 }
 

@@ -23,6 +23,9 @@ pub struct FileConfig {
     pub topics: TopicsConfig,
     #[serde(default)]
     pub services: ServicesConfig,
+    /// `kaftop serve`: where it listens, its request timeout and bearer token.
+    #[serde(default)]
+    pub serve: super::serve::ServeFileConfig,
     #[serde(default)]
     pub profiles: BTreeMap<String, ProfileConfig>,
     /// Dashboard key bindings: action name → key or keys (`quit = ["q", "ctrl-q"]`).
@@ -66,6 +69,10 @@ pub struct ProfileConfig {
     /// Overrides the top-level `data_dir` for this cluster.
     #[serde(default)]
     pub data_dir: Option<PathBuf>,
+    /// No publishing through kaftop on this cluster (`kaftop serve` answers its
+    /// publishing endpoints with 403).
+    #[serde(default)]
+    pub read_only: bool,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -219,6 +226,7 @@ impl FileConfig {
             data_dir: None,
             topics: TopicsConfig::default(),
             services: ServicesConfig::default(),
+            serve: super::serve::ServeFileConfig::default(),
             profiles: BTreeMap::new(),
             keys: BTreeMap::new(),
         }

@@ -7,6 +7,7 @@
 //! - `file`: the file model (the serde structs), reading and parsing;
 //! - `secrets`: secret values, which properties hold one, masking;
 //! - `resolve`: the chosen profile with the overrides applied;
+//! - `serve`: `[serve]`, the HTTP server of `kaftop serve`;
 //! - `validate`: the checks config owns (bootstrap, topics, security names).
 
 use std::path::PathBuf;
@@ -14,6 +15,7 @@ use std::path::PathBuf;
 mod file;
 mod resolve;
 mod secrets;
+mod serve;
 #[cfg(test)]
 mod tests;
 mod validate;
@@ -24,6 +26,7 @@ pub use file::{
 };
 pub use resolve::{resolve, Overrides, Resolved};
 pub use secrets::{is_secret_property, Secret, Secretish};
+pub use serve::{parse_listen, ServeFileConfig, ServeSettings, DEFAULT_LISTEN};
 pub use validate::{validate_bootstrap, validate_topic_name};
 
 /// Environment variable naming a config file (second in the lookup order).

@@ -11,6 +11,7 @@ use super::file::{
     FileConfig, LagConfig, ProfileConfig, SecurityConfig, ServicesConfig, TopicsConfig,
 };
 use super::secrets::{is_secret_property, mask_properties, secret_value, Secretish};
+use super::serve::ServeSettings;
 use super::validate::{
     validate_bootstrap, validate_poll_interval, validate_protocol, validate_sasl_mechanism,
     validate_topic_spec, FieldError,
@@ -44,6 +45,10 @@ pub struct Resolved {
     pub lag: LagConfig,
     pub topics: TopicsConfig,
     pub services: ServicesConfig,
+    /// `[serve]`: the HTTP server of `kaftop serve`.
+    pub serve: ServeSettings,
+    /// The profile forbids publishing through kaftop.
+    pub read_only: bool,
     pub data_dir: PathBuf,
     /// Dashboard key overrides from `[keys]` (action → keys), as written; the
     /// dashboard validates them.
@@ -76,10 +81,13 @@ impl Resolved {
 
     /// The values of every secret property (to keep them out of any message).
     pub fn secret_values(&self) -> impl Iterator<Item = &str> {
-        self.properties.values().filter_map(|v| match v {
-            Secretish::Secret(s) => Some(s.expose()),
-            Secretish::Plain(_) => None,
-        })
+        self.properties
+            .values()
+            .filter_map(|v| match v {
+                Secretish::Secret(s) => Some(s.expose()),
+                Secretish::Plain(_) => None,
+            })
+            .chain(self.serve.token.as_ref().map(|t| t.expose()))
     }
 }
 
@@ -115,6 +123,10 @@ pub fn resolve(
     let topics = topics(file, profile, &at)?;
     crate::services::check_concurrency(file.services.concurrency)
         .map_err(|e| at.invalid("services.concurrency", e))?;
+    let serve = file
+        .serve
+        .resolve()
+        .map_err(|e| at.invalid(&format!("serve.{}", e.field), e.reason))?;
 
     Ok(Resolved {
         source: path.map(Path::to_path_buf),
@@ -124,6 +136,8 @@ pub fn resolve(
         lag: profile.map(|p| p.lag.clone()).unwrap_or_default(),
         topics,
         services: file.services.clone(),
+        serve,
+        read_only: profile.is_some_and(|p| p.read_only),
         data_dir: data_dir(file, profile, ov),
         keys: keys(file),
         property_origins: properties.origins,

@@ -1,0 +1,18 @@
+//! `kaftop serve`: the services, the monitor and the HTTP server in one process.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use crate::cli::ServeArgs;
+use crate::config::Resolved;
+use crate::serve::{self, ServeOptions};
+
+pub(super) async fn run(args: ServeArgs, cfg: Resolved) -> Result<ExitCode> {
+    let opts = ServeOptions {
+        listen: args.listen.unwrap_or(cfg.serve.listen),
+        duration: args.duration,
+    };
+    serve::run(cfg, opts).await?;
+    Ok(ExitCode::SUCCESS)
+}

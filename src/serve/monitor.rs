@@ -1,0 +1,143 @@
+//! The background parts of `kaftop serve`: the poller (cluster refreshes folded by
+//! the metrics engine, as the dashboard does), the services (started as soon as
+//! the cluster lets them, retried until then) and the once-a-second report of
+//! their counters.
+
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use tokio::sync::watch;
+
+use super::metrics::Exporter;
+use super::probes::Readiness;
+use super::ServeError;
+use crate::config::Resolved;
+use crate::kafka::poller::{self, PollerOptions, Refresher};
+use crate::metrics::engine::EngineConfig;
+use crate::metrics::MetricsEngine;
+use crate::retry::Backoff;
+use crate::services::{self, ServicesOptions, ALL_SERVICES};
+
+/// How often the services' counters go to the exporter.
+const SERVICES_EVERY: Duration = Duration::from_secs(1);
+
+/// The poller's thread; [`Poller::stop`] ends it after the refresh in progress.
+pub(crate) struct Poller {
+    stop: mpsc::Sender<()>,
+    thread: JoinHandle<()>,
+}
+
+impl Poller {
+    /// Refreshes every poll interval (backing off while the cluster is
+    /// unreachable), feeding the exporter and the readiness.
+    pub(crate) fn spawn(
+        cfg: &Resolved,
+        exporter: Arc<Exporter>,
+        readiness: Arc<Readiness>,
+    ) -> Result<Poller, ServeError> {
+        let opts = PollerOptions::from_config(cfg, services::service_groups(cfg));
+        let interval = opts.interval;
+        let mut refresher = Refresher::new(cfg, opts)?;
+        let mut engine = MetricsEngine::new(
+            EngineConfig::for_interval(cfg.poll_interval),
+            cfg.lag.clone(),
+        );
+        let (stop, rx) = mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("kaftop-serve-poller".into())
+            .spawn(move || {
+                let mut failures = 0u32;
+                loop {
+                    let started = Instant::now();
+                    let snap = refresher.refresh();
+                    let took = started.elapsed();
+                    failures = if snap.connected { 0 } else { failures + 1 };
+                    if !snap.connected {
+                        tracing::warn!(errors = ?snap.errors, failures, "refresh failed");
+                    }
+                    let metrics = engine.ingest(&snap);
+                    exporter.observe_cluster(&metrics, took, snap.connected);
+                    readiness.set_cluster(snap.connected);
+                    match rx.recv_timeout(poller::next_wait(interval, failures)) {
+                        Err(RecvTimeoutError::Timeout) => {}
+                        Ok(()) | Err(RecvTimeoutError::Disconnected) => return,
+                    }
+                }
+            })
+            .map_err(ServeError::Thread)?;
+        Ok(Poller { stop, thread })
+    }
+
+    pub(crate) fn stop(self) {
+        let _ = self.stop.send(());
+        if self.thread.join().is_err() {
+            tracing::error!("the poller thread panicked");
+        }
+    }
+}
+
+/// Starts the four services, retrying with backoff while the cluster or the
+/// topics are not there, until they run or `stop` turns true.
+pub(crate) async fn start_services(
+    cfg: Arc<Resolved>,
+    opts: ServicesOptions,
+    readiness: Arc<Readiness>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(30));
+    let mut attempt = 0u32;
+    loop {
+        if *stop.borrow() {
+            return;
+        }
+        let (c, o) = (cfg.clone(), opts.clone());
+        match tokio::task::spawn_blocking(move || services::start(&c, o, &ALL_SERVICES)).await {
+            Ok(Ok(handle)) => {
+                tracing::info!("services running");
+                readiness.set_services(Arc::new(handle));
+                return;
+            }
+            Ok(Err(e)) => {
+                let line = crate::commands::chain_line(std::iter::successors(
+                    Some(&e as &(dyn std::error::Error + 'static)),
+                    |e| e.source(),
+                ));
+                tracing::warn!(error = %line, attempt, "cannot start the services yet");
+                if attempt == 0 {
+                    eprintln!("kaftop: services not started yet: {line} (retrying)");
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "starting the services"),
+        }
+        let wait = backoff.delay(attempt);
+        attempt = attempt.saturating_add(1);
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = stop.changed() => {}
+        }
+    }
+}
+
+/// Feeds the services' counters to the exporter once a second until `stop`.
+pub(crate) async fn report_services(
+    exporter: Arc<Exporter>,
+    readiness: Arc<Readiness>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut tick = tokio::time::interval(SERVICES_EVERY);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stop.changed() => return,
+        }
+        let Some(handle) = readiness.services().cloned() else {
+            continue;
+        };
+        match tokio::task::spawn_blocking(move || handle.stats()).await {
+            Ok(snap) => exporter.observe_services(&snap),
+            Err(e) => tracing::error!(error = %e, "reading the services' counters"),
+        }
+    }
+}
