@@ -3,5 +3,5 @@
 //! (`receipts`) and a Prometheus exporter (`metrics`).
 
 pub(crate) mod api;
-pub(crate) mod metrics;
+pub mod metrics;
 pub(crate) mod receipts;
