@@ -395,3 +395,29 @@ fn encoded_once_per_change_in_either_format() {
     assert_eq!(Format::from_accept("*/*"), Format::Prometheus);
     assert_eq!(Format::from_accept(""), Format::Prometheus);
 }
+
+#[test]
+fn the_grafana_dashboard_names_only_exported_metrics() {
+    let dashboard = include_str!("../../../dashboards/kaftop.json");
+    let (_, m) = cluster();
+    let e = Exporter::new();
+    e.observe_cluster(&m, Duration::from_millis(30), true);
+    e.observe_services(&services_snapshot(1));
+    let t = text(&e);
+    let exported: Vec<&str> = t
+        .lines()
+        .filter_map(|l| l.strip_prefix("# TYPE "))
+        .filter_map(|l| l.split(' ').next())
+        .collect();
+    let mut used: Vec<&str> = dashboard
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| w.starts_with("kafka_") || w.starts_with("kaftop_"))
+        .collect();
+    used.sort();
+    used.dedup();
+    assert!(used.len() > 15, "{used:?}");
+    for name in used {
+        let base = name.strip_suffix("_bucket").unwrap_or(name);
+        assert!(exported.contains(&base), "{name} is not exported");
+    }
+}
