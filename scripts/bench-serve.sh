@@ -55,8 +55,10 @@ start_server() {
 # run_wrk CONNECTIONS SCRIPT PATH: one wrk run; prints its RESULT line as a table row.
 run_wrk() {
     local c=$1 script=$2 url=$3 line
-    line=$(wrk -t "$THREADS" -c "$c" -d "$DURATION" --timeout 10s --latency -s "$script" "$url" |
-        tee /dev/stderr | grep '^RESULT')
+    # wrk wants at least one connection per thread.
+    local t=$((c < THREADS ? c : THREADS))
+    line=$(wrk -t "$t" -c "$c" -d "$DURATION" --timeout 10s --latency -s "$script" "$url" |
+        tee -a /dev/stderr | grep '^RESULT')
     awk -v c="$c" '{
         for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
         printf "| %s | %d | %.0f | %.1f | %.1f | %.1f | %d |\n", c, v["requests"],

@@ -4,10 +4,11 @@
 //! The poller hands each refresh's [`ClusterMetrics`] to [`Exporter::observe_cluster`]
 //! and the services their counters to [`Exporter::observe_services`]; both replace
 //! the label sets of their families, so whatever left the cluster leaves
-//! `/metrics`. A scrape never calls Kafka: it encodes the families once after a
-//! change and serves that text until the next change.
+//! `/metrics`. A scrape never calls Kafka, nor encodes: the observer encodes the
+//! families after each change and scrapes serve that text (the previous one while
+//! the next is being made) until the next change.
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::Duration;
 
 use axum::body::Bytes;
@@ -123,13 +124,27 @@ struct Inner {
     cluster: ClusterFamilies,
     services: ServiceFamilies,
     poller: PollerMetrics,
-    /// The encoded text per [`Format`], until the next change.
-    encoded: [Option<Bytes>; 2],
+    /// The formats scrapers have asked for: encoded after every change.
+    wanted: [bool; 2],
+}
+
+impl Inner {
+    fn encode(&self, format: Format) -> Result<Bytes, EncodeError> {
+        let mut out = String::with_capacity(1 << 16);
+        match format {
+            Format::Prometheus => prometheus_text::encode(&mut out, &self.registry)?,
+            Format::OpenMetrics => text::encode(&mut out, &self.registry)?,
+        }
+        Ok(Bytes::from(out))
+    }
 }
 
 /// The families `/metrics` serves, filled by the poller and the services.
 pub struct Exporter {
     inner: Mutex<Inner>,
+    /// The text per [`Format`] of the latest change; written only while `inner`
+    /// is held, so an older text never replaces a newer one.
+    encoded: RwLock<[Option<Bytes>; 2]>,
 }
 
 impl Default for Exporter {
@@ -152,8 +167,9 @@ impl Exporter {
                 cluster,
                 services,
                 poller,
-                encoded: [None, None],
+                wanted: [true, false],
             }),
+            encoded: RwLock::new([None, None]),
         }
     }
 
@@ -166,7 +182,7 @@ impl Exporter {
     /// After every poller refresh: the engine's output, how long the refresh took,
     /// and whether it failed.
     pub fn observe_cluster(&self, m: &ClusterMetrics, took: Duration, ok: bool) {
-        let mut inner = self.lock();
+        let inner = self.lock();
         let p = &inner.poller;
         p.duration.observe(took.as_secs_f64());
         p.refreshes.inc();
@@ -178,29 +194,43 @@ impl Exporter {
         }
         p.problems.set(m.errors.len() as i64);
         inner.cluster.fill(m);
-        inner.encoded = [None, None];
+        self.publish(&inner);
     }
 
     /// About once a second: the services' counters.
     pub fn observe_services(&self, s: &ServicesSnapshot) {
-        let mut inner = self.lock();
+        let inner = self.lock();
         inner.services.fill(s);
-        inner.encoded = [None, None];
+        self.publish(&inner);
     }
 
-    /// The exposition text in `format`: encoded once per change, then shared.
+    /// Encodes the wanted formats after a change and hands them to scrapes.
+    fn publish(&self, inner: &Inner) {
+        let mut fresh = [None, None];
+        for format in [Format::Prometheus, Format::OpenMetrics] {
+            if inner.wanted[format.index()] {
+                match inner.encode(format) {
+                    Ok(b) => fresh[format.index()] = Some(b),
+                    // Left to the next scrape, which reports it.
+                    Err(e) => tracing::warn!("/metrics: {e}"),
+                }
+            }
+        }
+        *self.encoded.write().unwrap_or_else(|p| p.into_inner()) = fresh;
+    }
+
+    /// The exposition text in `format`, as of the latest change.
     pub fn encode(&self, format: Format) -> Result<Bytes, EncodeError> {
+        let cached = self.encoded.read().unwrap_or_else(|p| p.into_inner())[format.index()].clone();
+        if let Some(b) = cached {
+            return Ok(b);
+        }
+        // First scrape in this format (or the last encoding failed).
         let mut inner = self.lock();
-        if let Some(b) = &inner.encoded[format.index()] {
-            return Ok(b.clone());
-        }
-        let mut out = String::with_capacity(1 << 16);
-        match format {
-            Format::Prometheus => prometheus_text::encode(&mut out, &inner.registry)?,
-            Format::OpenMetrics => text::encode(&mut out, &inner.registry)?,
-        }
-        let body = Bytes::from(out);
-        inner.encoded[format.index()] = Some(body.clone());
+        inner.wanted[format.index()] = true;
+        let body = inner.encode(format)?;
+        self.encoded.write().unwrap_or_else(|p| p.into_inner())[format.index()] =
+            Some(body.clone());
         Ok(body)
     }
 }
