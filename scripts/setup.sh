@@ -4,13 +4,14 @@
 # tmux for the terminal end-to-end tests, a JDK 17+ and Maven for Apache Kafka
 # (scripts/test-broker.sh) and the JVM test peer, openssl for the TLS test
 # certificates, curl for the `kaftop serve` tests (the seed's curl lines run
-# literally), rustfmt and clippy. Skips what is there.
+# literally), python3-venv for the /metrics tests' Prometheus parser
+# (scripts/prom-venv.sh), rustfmt and clippy. Skips what is there.
 set -euo pipefail
 
 log() { printf 'setup: %s\n' "$*" >&2; }
 
 missing=()
-for pkg in build-essential pkg-config libssl-dev python3 tmux openssl curl; do
+for pkg in build-essential pkg-config libssl-dev python3 python3-venv tmux openssl curl; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 # A JDK and Maven may come from outside Debian (an SDK manager); any on PATH will do.

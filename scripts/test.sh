@@ -26,6 +26,9 @@ step "build the integration tests"
 # Before the brokers start, so that compiling does not compete with them for CPU.
 cargo test --locked --test '*' --no-run
 
+step "the Prometheus client's parsers for the /metrics tests (Python venv)"
+scripts/prom-venv.sh >/dev/null
+
 step "build the JVM test peer (the seed's Spring Kafka stack)"
 scripts/java-peer.sh build
 

@@ -9,6 +9,7 @@
 //! finish their batches, commit and leave their groups.
 
 pub(crate) mod api;
+pub mod metrics;
 mod monitor;
 mod params;
 mod probes;
@@ -57,10 +58,7 @@ pub struct ServeOptions {
     pub duration: Option<Duration>,
 }
 
-// stub until receipts/metrics land: the lead replaces these two inline modules
-// with `pub(crate) mod metrics;` and `pub(crate) mod receipts;` (the real parts in
-// receipts.rs and metrics.rs, with the interfaces of HELPERS-13.md) and
-// uncomments the `receipt_sinks` line in `services_options`.
+// stub until receipts land: replaced by `receipts.rs`.
 mod receipts {
     pub(crate) struct ReceiptHub;
     impl ReceiptHub {
@@ -70,25 +68,6 @@ mod receipts {
         pub(crate) fn shutdown(&self) {}
     }
     pub(crate) fn router(_hub: std::sync::Arc<ReceiptHub>) -> axum::Router {
-        axum::Router::new()
-    }
-}
-mod metrics {
-    pub(crate) struct Exporter;
-    impl Exporter {
-        pub(crate) fn new() -> Self {
-            Exporter
-        }
-        pub(crate) fn observe_cluster(
-            &self,
-            _m: &crate::metrics::ClusterMetrics,
-            _took: std::time::Duration,
-            _ok: bool,
-        ) {
-        }
-        pub(crate) fn observe_services(&self, _s: &crate::services::ServicesSnapshot) {}
-    }
-    pub(crate) fn router(_exporter: std::sync::Arc<Exporter>) -> axum::Router {
         axum::Router::new()
     }
 }

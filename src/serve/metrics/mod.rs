@@ -1,0 +1,258 @@
+//! `GET /metrics`: a Prometheus exporter of what the poller and the services see,
+//! in place of a separate lag exporter (names in the README's metrics section).
+//!
+//! The poller hands each refresh's [`ClusterMetrics`] to [`Exporter::observe_cluster`]
+//! and the services their counters to [`Exporter::observe_services`]; both replace
+//! the label sets of their families, so whatever left the cluster leaves
+//! `/metrics`. A scrape never calls Kafka, nor encodes: the observer encodes the
+//! families after each change and scrapes serve that text (the previous one while
+//! the next is being made) until the next change.
+
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::header::{ACCEPT, CONTENT_TYPE};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use prometheus_client::encoding::{prometheus_text, text};
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::registry::Registry;
+
+use crate::metrics::ClusterMetrics;
+use crate::services::ServicesSnapshot;
+
+mod cluster;
+mod services;
+#[cfg(test)]
+mod tests;
+
+use cluster::ClusterFamilies;
+use services::ServiceFamilies;
+
+/// The exposition formats a scraper can ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// The Prometheus text format 0.0.4 (the default).
+    Prometheus,
+    /// OpenMetrics 1.0 text, when the scraper's `Accept` asks for it.
+    OpenMetrics,
+}
+
+impl Format {
+    /// The format an `Accept` header asks for.
+    pub fn from_accept(accept: &str) -> Format {
+        if accept.contains("application/openmetrics-text") {
+            Format::OpenMetrics
+        } else {
+            Format::Prometheus
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Prometheus => prometheus_text::CONTENT_TYPE,
+            Format::OpenMetrics => "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        }
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// The encoder failed (it only fails when writing to its buffer fails).
+#[derive(Debug, thiserror::Error)]
+#[error("encoding the metrics: {0}")]
+pub struct EncodeError(#[from] std::fmt::Error);
+
+/// The poller's own health: how long refreshes take and how many failed.
+struct PollerMetrics {
+    duration: Histogram,
+    refreshes: Counter,
+    errors: Counter,
+    last_refresh: Gauge<f64, std::sync::atomic::AtomicU64>,
+    problems: Gauge,
+}
+
+impl PollerMetrics {
+    fn new(r: &mut Registry) -> Self {
+        let m = PollerMetrics {
+            // 5 ms … ~10 s.
+            duration: Histogram::new(exponential_buckets(0.005, 2.0, 12)),
+            refreshes: Counter::default(),
+            errors: Counter::default(),
+            last_refresh: Gauge::default(),
+            problems: Gauge::default(),
+        };
+        r.register(
+            "kaftop_refresh_duration_seconds",
+            "How long one refresh of the cluster took",
+            m.duration.clone(),
+        );
+        r.register(
+            "kaftop_refreshes",
+            "Refreshes of the cluster",
+            m.refreshes.clone(),
+        );
+        r.register(
+            "kaftop_refresh_errors",
+            "Refreshes that failed",
+            m.errors.clone(),
+        );
+        r.register(
+            "kaftop_last_refresh_timestamp_seconds",
+            "When the last refresh read the cluster (Unix time)",
+            m.last_refresh.clone(),
+        );
+        r.register(
+            "kaftop_refresh_problems",
+            "Non-fatal problems the last refresh reported (unreachable broker, denied call, ...)",
+            m.problems.clone(),
+        );
+        m
+    }
+}
+
+struct Inner {
+    registry: Registry,
+    cluster: ClusterFamilies,
+    services: ServiceFamilies,
+    poller: PollerMetrics,
+    /// The formats scrapers have asked for: encoded after every change.
+    wanted: [bool; 2],
+}
+
+impl Inner {
+    fn encode(&self, format: Format) -> Result<Bytes, EncodeError> {
+        let mut out = String::with_capacity(1 << 16);
+        match format {
+            Format::Prometheus => prometheus_text::encode(&mut out, &self.registry)?,
+            Format::OpenMetrics => text::encode(&mut out, &self.registry)?,
+        }
+        Ok(Bytes::from(out))
+    }
+}
+
+/// The families `/metrics` serves, filled by the poller and the services.
+pub struct Exporter {
+    inner: Mutex<Inner>,
+    /// The text per [`Format`] of the latest change; written only while `inner`
+    /// is held, so an older text never replaces a newer one.
+    encoded: RwLock<[Option<Bytes>; 2]>,
+}
+
+impl Default for Exporter {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Exporter {
+    pub fn new() -> Self {
+        let mut registry = Registry::default();
+        let poller = PollerMetrics::new(&mut registry);
+        let cluster = ClusterFamilies::default();
+        cluster.register(&mut registry);
+        let services = ServiceFamilies::default();
+        services.register(&mut registry);
+        Exporter {
+            inner: Mutex::new(Inner {
+                registry,
+                cluster,
+                services,
+                poller,
+                wanted: [true, false],
+            }),
+            encoded: RwLock::new([None, None]),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // The state is replaced wholesale by each observation: a panic halfway
+        // leaves nothing that the next one does not overwrite.
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// After every poller refresh: the engine's output, how long the refresh took,
+    /// and whether it failed.
+    pub fn observe_cluster(&self, m: &ClusterMetrics, took: Duration, ok: bool) {
+        let inner = self.lock();
+        let p = &inner.poller;
+        p.duration.observe(took.as_secs_f64());
+        p.refreshes.inc();
+        if !ok {
+            p.errors.inc();
+        }
+        if m.taken_at_ms > 0 {
+            p.last_refresh.set(m.taken_at_ms as f64 / 1000.0);
+        }
+        p.problems.set(m.errors.len() as i64);
+        inner.cluster.fill(m);
+        self.publish(&inner);
+    }
+
+    /// About once a second: the services' counters.
+    pub fn observe_services(&self, s: &ServicesSnapshot) {
+        let inner = self.lock();
+        inner.services.fill(s);
+        self.publish(&inner);
+    }
+
+    /// Encodes the wanted formats after a change and hands them to scrapes.
+    fn publish(&self, inner: &Inner) {
+        let mut fresh = [None, None];
+        for format in [Format::Prometheus, Format::OpenMetrics] {
+            if inner.wanted[format.index()] {
+                match inner.encode(format) {
+                    Ok(b) => fresh[format.index()] = Some(b),
+                    // Left to the next scrape, which reports it.
+                    Err(e) => tracing::warn!("/metrics: {e}"),
+                }
+            }
+        }
+        *self.encoded.write().unwrap_or_else(|p| p.into_inner()) = fresh;
+    }
+
+    /// The exposition text in `format`, as of the latest change.
+    pub fn encode(&self, format: Format) -> Result<Bytes, EncodeError> {
+        let cached = self.encoded.read().unwrap_or_else(|p| p.into_inner())[format.index()].clone();
+        if let Some(b) = cached {
+            return Ok(b);
+        }
+        // First scrape in this format (or the last encoding failed).
+        let mut inner = self.lock();
+        inner.wanted[format.index()] = true;
+        let body = inner.encode(format)?;
+        self.encoded.write().unwrap_or_else(|p| p.into_inner())[format.index()] =
+            Some(body.clone());
+        Ok(body)
+    }
+}
+
+/// `GET /metrics`.
+pub fn router(exporter: Arc<Exporter>) -> Router {
+    Router::new()
+        .route("/metrics", get(scrape))
+        .with_state(exporter)
+}
+
+async fn scrape(State(exporter): State<Arc<Exporter>>, headers: HeaderMap) -> Response {
+    let accept = headers
+        .get(ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let format = Format::from_accept(accept);
+    match exporter.encode(format) {
+        Ok(body) => ([(CONTENT_TYPE, format.content_type())], body).into_response(),
+        Err(e) => {
+            tracing::error!("/metrics: {e}");
+            (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response()
+        }
+    }
+}
