@@ -4,4 +4,4 @@
 
 pub(crate) mod api;
 pub(crate) mod metrics;
-pub(crate) mod receipts;
+pub mod receipts;
