@@ -3,7 +3,8 @@
 # Rust toolchain: C build tools and OpenSSL headers for the bundled librdkafka,
 # tmux for the terminal end-to-end tests, a JDK 17+ and Maven for Apache Kafka
 # (scripts/test-broker.sh) and the JVM test peer, openssl for the TLS test
-# certificates, rustfmt and clippy. Skips what is there.
+# certificates, Node.js and npm for the STOMP client of the WebSocket tests
+# (tests/stomp-client), rustfmt and clippy. Skips what is there.
 set -euo pipefail
 
 log() { printf 'setup: %s\n' "$*" >&2; }
@@ -23,6 +24,9 @@ if ! command -v javac >/dev/null || (($(java_major) < 17)); then
     fi
 fi
 command -v mvn >/dev/null || missing+=(maven)
+# Node.js 18+ and npm: any on PATH will do, else Debian's.
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
 if ((${#missing[@]})); then
     log "installing ${missing[*]}"
     sudo_cmd=()
