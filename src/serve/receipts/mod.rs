@@ -7,7 +7,8 @@
 //!   the user in its `login` header (or a `user-id` header); SUBSCRIBE to
 //!   `/user/topic/read-receipts` (Spring's user destination, as a client writes
 //!   it) or `/topic/read-receipts` delivers that user's receipts as MESSAGE frames
-//!   with a JSON body. Heart-beats are off (`heart-beat:0,0`).
+//!   with a JSON body. Heart-beats as agreed on CONNECT (the server offers
+//!   `10000,10000`); a client silent for twice its period is dropped.
 //! - `GET /ws/read-receipts?userId=N`: the same receipts as plain JSON, one per
 //!   text message, for tools that do not speak STOMP.
 //!
@@ -16,6 +17,7 @@
 //! `stomp` and `json` (one connection of each kind).
 
 mod codec;
+mod heartbeat;
 mod hub;
 mod json;
 mod stomp;

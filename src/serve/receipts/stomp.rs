@@ -7,10 +7,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::time::Instant;
+
 use axum::extract::ws::{close_code, CloseFrame, Message, WebSocket};
 use tokio::sync::mpsc;
 
 use super::codec::{Decoder, Frame};
+use super::heartbeat::{self, HeartBeat};
 use super::hub::{Kick, ReceiptHub};
 use super::DESTINATIONS;
 
@@ -70,12 +73,12 @@ pub(super) async fn connection(mut socket: WebSocket, hub: Arc<ReceiptHub>) {
     let end = match connected.await {
         Err(_) => End::Error(ProtocolError::new("no CONNECT frame in time", None)),
         Ok(Err(end)) => end,
-        Ok(Ok(user)) => match hub.register(user) {
+        Ok(Ok((user, hb))) => match hub.register(user) {
             None => End::Kicked(Kick::Shutdown),
             Some(mut reg) => {
                 let reply = Frame::new("CONNECTED")
                     .with("version", "1.2")
-                    .with("heart-beat", "0,0")
+                    .with("heart-beat", heartbeat::server_header())
                     .with("server", concat!("kaftop/", env!("CARGO_PKG_VERSION")))
                     .with("user-name", user.to_string());
                 if send(&mut socket, &reply).await.is_err() {
@@ -83,7 +86,7 @@ pub(super) async fn connection(mut socket: WebSocket, hub: Arc<ReceiptHub>) {
                 }
                 let id = reg.id();
                 let end = tokio::select! {
-                    end = session(&mut socket, &mut decoder, &mut reg.receipts, id) => end,
+                    end = session(&mut socket, &mut decoder, &mut reg.receipts, id, hb) => end,
                     kick = &mut reg.kicked => End::Kicked(kick.unwrap_or(Kick::Shutdown)),
                 };
                 match end {
@@ -98,8 +101,8 @@ pub(super) async fn connection(mut socket: WebSocket, hub: Arc<ReceiptHub>) {
     farewell(socket, end).await;
 }
 
-/// Waits for CONNECT (or STOMP) and returns the user it names.
-async fn connect(socket: &mut WebSocket, decoder: &mut Decoder) -> Result<i64, End> {
+/// Waits for CONNECT (or STOMP): the user it names and the heart-beats agreed.
+async fn connect(socket: &mut WebSocket, decoder: &mut Decoder) -> Result<(i64, HeartBeat), End> {
     let frame = loop {
         if let Some(f) = next_frame(socket, decoder).await? {
             break f;
@@ -125,12 +128,15 @@ async fn connect(socket: &mut WebSocket, decoder: &mut Decoder) -> Result<i64, E
             Some(&frame),
         )));
     };
-    id.trim().parse::<i64>().map_err(|_| {
+    let user = id.trim().parse::<i64>().map_err(|_| {
         End::Error(ProtocolError::new(
             format!("the user id must be an integer, not {id:?}"),
             Some(&frame),
         ))
-    })
+    })?;
+    let hb = HeartBeat::negotiate(frame.header("heart-beat"))
+        .map_err(|e| End::Error(ProtocolError::new(e, Some(&frame))))?;
+    Ok((user, hb))
 }
 
 /// Reads until a whole frame is decoded; `Ok(None)` when a message held none yet.
@@ -157,11 +163,26 @@ async fn session(
     decoder: &mut Decoder,
     receipts: &mut mpsc::Receiver<Arc<str>>,
     conn: u64,
+    hb: HeartBeat,
 ) -> End {
     let mut subs: Vec<Subscription> = Vec::new();
     let mut sent: u64 = 0;
+    let mut beats = hb
+        .send
+        .map(|d| tokio::time::interval_at(Instant::now() + d, d));
+    let silence = hb.silence_limit();
+    let mut heard = Instant::now();
     loop {
         tokio::select! {
+            () = tick(&mut beats) => {
+                if socket.send(Message::Text("\n".into())).await.is_err() {
+                    return End::Gone;
+                }
+            }
+            () = until(silence.map(|d| heard + d)) => {
+                tracing::debug!(conn, "STOMP client silent past its heart-beat: closing");
+                return End::Gone;
+            }
             body = receipts.recv() => {
                 let Some(body) = body else {
                     return End::Unregistered;
@@ -182,6 +203,7 @@ async fn session(
                 }
             }
             frame = next_frame(socket, decoder) => {
+                heard = Instant::now();
                 let frame = match frame {
                     Ok(Some(f)) => f,
                     Ok(None) => continue,
@@ -199,6 +221,24 @@ async fn session(
                 }
             }
         }
+    }
+}
+
+/// The next tick of the heart-beat timer; never without one.
+async fn tick(beats: &mut Option<tokio::time::Interval>) {
+    match beats {
+        Some(i) => {
+            i.tick().await;
+        }
+        None => std::future::pending().await,
+    }
+}
+
+/// Sleeps until `deadline`; forever without one.
+async fn until(deadline: Option<Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
     }
 }
 
