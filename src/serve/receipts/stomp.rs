@@ -26,6 +26,7 @@ const FAREWELL_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// A fatal protocol problem: the ERROR frame's `message`, and the `receipt` of
 /// the frame that caused it.
+#[derive(Debug)]
 struct ProtocolError {
     message: String,
     receipt: Option<String>,
@@ -246,7 +247,7 @@ async fn until(deadline: Option<Instant>) {
 fn handle(subs: &mut Vec<Subscription>, f: &Frame) -> Result<bool, ProtocolError> {
     let required = |name: &str| {
         f.header(name).ok_or_else(|| {
-            ProtocolError::new(format!("{} needs a `{name}` header", f.command), Some(f))
+            ProtocolError::new(format!("{} needs the `{name}` header", f.command), Some(f))
         })
     };
     match f.command.as_str() {
@@ -360,4 +361,100 @@ async fn farewell(mut socket: WebSocket, end: End) {
         let _ = socket.send(Message::Close(Some(close))).await;
     };
     let _ = tokio::time::timeout(FAREWELL_TIMEOUT, last).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame(command: &str, headers: &[(&str, &str)]) -> Frame {
+        headers
+            .iter()
+            .fold(Frame::new(command), |f, (k, v)| f.with(k, *v))
+    }
+
+    fn subscribe(id: &str, destination: &str) -> Frame {
+        frame("SUBSCRIBE", &[("id", id), ("destination", destination)])
+    }
+
+    #[test]
+    fn subscribe_and_unsubscribe() {
+        let mut subs = Vec::new();
+        for (i, d) in DESTINATIONS.iter().enumerate() {
+            assert!(!handle(&mut subs, &subscribe(&i.to_string(), d)).unwrap());
+        }
+        let client_acks = frame(
+            "SUBSCRIBE",
+            &[
+                ("id", "c"),
+                ("destination", DESTINATIONS[0]),
+                ("ack", "client"),
+            ],
+        );
+        handle(&mut subs, &client_acks).unwrap();
+        assert_eq!(subs.len(), 3);
+        assert!(subs[2].acks && !subs[0].acks);
+        handle(&mut subs, &frame("UNSUBSCRIBE", &[("id", "0")])).unwrap();
+        handle(&mut subs, &frame("ACK", &[("id", "m-1")])).unwrap();
+        let ids: Vec<&str> = subs.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(ids, ["1", "c"]);
+        assert!(handle(&mut subs, &frame("DISCONNECT", &[("receipt", "77")])).unwrap());
+    }
+
+    #[test]
+    fn what_a_client_may_not_do() {
+        let mut subs = Vec::new();
+        handle(&mut subs, &subscribe("0", DESTINATIONS[0])).unwrap();
+        let cases = [
+            (
+                subscribe("1", "/topic/other"),
+                "unknown destination /topic/other",
+            ),
+            (
+                subscribe("0", DESTINATIONS[1]),
+                "subscription id 0 is in use",
+            ),
+            (
+                frame("SUBSCRIBE", &[("id", "2")]),
+                "SUBSCRIBE needs the `destination` header",
+            ),
+            (
+                frame("UNSUBSCRIBE", &[]),
+                "UNSUBSCRIBE needs the `id` header",
+            ),
+            (
+                frame("SEND", &[("destination", "/app/x")]),
+                "SEND is not supported",
+            ),
+            (frame("CONNECT", &[]), "already connected"),
+            (frame("HELLO", &[]), "unknown command HELLO"),
+        ];
+        for (f, want) in cases {
+            let e = handle(&mut subs, &f).err().unwrap();
+            assert!(e.message.starts_with(want), "{}: {}", f.command, e.message);
+        }
+        for i in 1..MAX_SUBSCRIPTIONS {
+            handle(&mut subs, &subscribe(&format!("s{i}"), DESTINATIONS[0])).unwrap();
+        }
+        let e = handle(&mut subs, &subscribe("one-more", DESTINATIONS[0]))
+            .err()
+            .unwrap();
+        assert!(e.message.starts_with("at most 16"), "{}", e.message);
+    }
+
+    #[test]
+    fn an_error_names_the_receipt_of_its_cause() {
+        let cause = frame("SEND", &[("receipt", "r-9")]);
+        let wire = ProtocolError::new("no", Some(&cause)).frame().encode();
+        assert_eq!(
+            wire,
+            b"ERROR\nmessage:no\nreceipt-id:r-9\ncontent-type:text/plain\ncontent-length:2\n\nno\0"
+        );
+        assert_eq!(
+            receipt_for(&frame("UNSUBSCRIBE", &[("id", "1"), ("receipt", "a:b")]))
+                .unwrap()
+                .encode(),
+            b"RECEIPT\nreceipt-id:a\\cb\n\n\0"
+        );
+    }
 }
