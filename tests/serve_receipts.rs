@@ -288,6 +288,24 @@ fn a_connect_without_a_user_id_gets_an_error_frame() {
     assert_eq!(s.hub.connected_clients(), 0);
 }
 
+#[test]
+fn shutdown_closes_every_socket() {
+    let s = server("receipts-shutdown", 16, None);
+    let stomp = NodeClient::spawn(&["--url", &format!("ws://{}/ws", s.addr), "--user", "1"]);
+    let json_url = format!("ws://{}/ws/read-receipts?userId=1", s.addr);
+    let json = NodeClient::spawn(&["--json", "--url", &json_url]);
+    for c in [&stomp, &json] {
+        assert_eq!(c.line("subscription"), "subscribed");
+    }
+    s.wait_for_clients(2);
+    s.hub.shutdown();
+    // 1001: going away.
+    assert_eq!(stomp.line("close"), "closed 1001");
+    assert_eq!(json.line("close"), "closed 1001");
+    assert_eq!(s.hub.connected_clients(), 0);
+    assert_eq!(s.hub.dropped_clients(), 0);
+}
+
 /// A WebSocket client on a raw socket with a small receive buffer: it completes
 /// the handshake, then never reads again.
 async fn stuck_client(addr: SocketAddr, user: i64) -> tokio::net::TcpStream {

@@ -7,7 +7,8 @@
 //
 // Prints `subscribed` once the server has acknowledged the subscription (a RECEIPT),
 // then one line per receipt; after --count receipts it disconnects (DISCONNECT with a
-// receipt) and exits 0. Exits 1 on a STOMP ERROR frame, a closed socket or the timeout.
+// receipt) and exits 0. Exits 1 on a STOMP ERROR frame, a closed socket (printing
+// `closed CODE` first) or the timeout.
 //
 //   node receipts.mjs --json --url 'ws://127.0.0.1:8086/ws/read-receipts?userId=100'
 //
@@ -53,7 +54,10 @@ if (args.json) {
       process.exit(0);
     }
   });
-  socket.on('close', (code) => fail(`socket closed (${code}) after ${received} receipts`));
+  socket.on('close', (code) => {
+    console.log(`closed ${code}`);
+    fail(`socket closed (${code}) after ${received} receipts`);
+  });
   socket.on('error', (e) => fail(`socket error: ${e.message}`));
 } else {
   stomp();
@@ -83,7 +87,10 @@ function stomp() {
     },
     onStompError: (frame) => fail(`ERROR frame: ${frame.headers.message}: ${frame.body}`),
     onWebSocketClose: (event) => {
-      if (received < count) fail(`socket closed (${event.code}) after ${received} receipts`);
+      if (received < count) {
+        console.log(`closed ${event.code}`);
+        fail(`socket closed (${event.code}) after ${received} receipts`);
+      }
     },
   });
   client.activate();

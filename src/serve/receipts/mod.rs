@@ -40,6 +40,11 @@ pub const JSON_PATH: &str = "/ws/read-receipts";
 /// user's receipts.
 pub const DESTINATIONS: [&str; 2] = ["/user/topic/read-receipts", "/topic/read-receipts"];
 
+/// A sensible [`ReceiptHub::new`] queue: a consumer hands over a whole batch's
+/// receipts at once (up to `batch_size`, 500 by default), so a client that reads
+/// promptly must be able to take a burst of that size.
+pub const DEFAULT_CLIENT_QUEUE: usize = 1024;
+
 /// The WebSocket subprotocols of STOMP; clients offer them, the server picks one.
 const STOMP_PROTOCOLS: [&str; 3] = ["v12.stomp", "v11.stomp", "v10.stomp"];
 
