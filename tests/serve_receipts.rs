@@ -227,7 +227,7 @@ impl Drop for NodeClient {
 
 #[test]
 fn a_stomp_client_receives_the_receipts_of_its_messages() {
-    let s = server("receipts-stomp", 1024, None);
+    let s = server("receipts-stomp", receipts::DEFAULT_CLIENT_QUEUE, None);
     let stomp = format!("ws://{}/ws", s.addr);
     let json_url = format!("ws://{}/ws/read-receipts?userId=100", s.addr);
     // Sender 100 as Spring's clients subscribe; sender 300 with the other header and

@@ -168,9 +168,12 @@ async fn session(
 ) -> End {
     let mut subs: Vec<Subscription> = Vec::new();
     let mut sent: u64 = 0;
-    let mut beats = hb
-        .send
-        .map(|d| tokio::time::interval_at(Instant::now() + d, d));
+    let mut beats = hb.send.map(|d| {
+        let mut i = tokio::time::interval_at(Instant::now() + d, d);
+        // After a long send, one beat, not a burst of them.
+        i.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        i
+    });
     let silence = hb.silence_limit();
     let mut heard = Instant::now();
     loop {
