@@ -96,6 +96,8 @@ data_dir = "$tmp/data"
 [profiles.bench]
 bootstrap_servers = "$bootstrap"
 TOML
+    # The test broker creates no topic by itself.
+    target/release/kaftop --config "$tmp/kaftop.toml" topics ensure >&2
     # `kaftop serve` prints `listening on ADDR` as its first line.
     start_server "$tmp/serve.out" target/release/kaftop --config "$tmp/kaftop.toml" serve --listen 127.0.0.1:0
     curl -sf -X POST "http://$addr/api/kafka-test/message-created?messageId=1&senderId=100&receiverId=200&content=HelloKafka" >&2

@@ -5,7 +5,8 @@
 # (scripts/test-broker.sh) and the JVM test peer, openssl for the TLS test
 # certificates, curl for the `kaftop serve` tests (the seed's curl lines run
 # literally), python3-venv for the /metrics tests' Prometheus parser
-# (scripts/prom-venv.sh), rustfmt and clippy. Skips what is there.
+# (scripts/prom-venv.sh), Node.js and npm for the STOMP client of the WebSocket
+# tests (tests/stomp-client), rustfmt and clippy. Skips what is there.
 set -euo pipefail
 
 log() { printf 'setup: %s\n' "$*" >&2; }
@@ -25,6 +26,9 @@ if ! command -v javac >/dev/null || (($(java_major) < 17)); then
     fi
 fi
 command -v mvn >/dev/null || missing+=(maven)
+# Node.js 18+ and npm: any on PATH will do, else Debian's.
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
 if ((${#missing[@]})); then
     log "installing ${missing[*]}"
     sudo_cmd=()

@@ -32,6 +32,10 @@ scripts/prom-venv.sh >/dev/null
 step "build the JVM test peer (the seed's Spring Kafka stack)"
 scripts/java-peer.sh build
 
+step "install the STOMP test client (tests/stomp-client, npm ci)"
+# Exactly the lockfile's versions; --prefer-offline reuses npm's cache (~/.npm).
+(cd tests/stomp-client && npm ci --prefer-offline --no-audit --no-fund >&2)
+
 state=${TMPDIR:-/tmp}/kaftop-test.$$
 single_dir=$state/single
 cluster_dir=$state/cluster

@@ -13,6 +13,7 @@ pub mod metrics;
 mod monitor;
 mod params;
 mod probes;
+pub mod receipts;
 mod shutdown;
 
 use std::net::SocketAddr;
@@ -25,10 +26,6 @@ use tokio::sync::watch;
 use crate::config::Resolved;
 use crate::kafka::KafkaError;
 use crate::services::ServicesOptions;
-
-/// Per-client queue of the read-receipt sockets: a client this far behind is
-/// dropped (and counted) rather than slowing the services.
-const RECEIPT_QUEUE: usize = 256;
 
 /// How long requests in flight may take to finish once draining starts, beyond
 /// the request timeout.
@@ -58,27 +55,11 @@ pub struct ServeOptions {
     pub duration: Option<Duration>,
 }
 
-// stub until receipts land: replaced by `receipts.rs`.
-mod receipts {
-    pub(crate) struct ReceiptHub;
-    impl ReceiptHub {
-        pub(crate) fn new(_per_client_queue: usize) -> Self {
-            ReceiptHub
-        }
-        pub(crate) fn shutdown(&self) {}
-    }
-    pub(crate) fn router(_hub: std::sync::Arc<ReceiptHub>) -> axum::Router {
-        axum::Router::new()
-    }
-}
-
 /// The services' options: the configuration's, with the read-receipt hub told
 /// of every committed receipt.
 fn services_options(cfg: &Resolved, hub: &Arc<receipts::ReceiptHub>) -> ServicesOptions {
-    #[allow(unused_mut)] // stub until receipts/metrics land
     let mut opts = ServicesOptions::for_config(cfg);
-    // stub until receipts/metrics land: opts.receipt_sinks.push(hub.clone());
-    let _ = hub;
+    opts.receipt_sinks.push(hub.clone());
     opts
 }
 
@@ -86,7 +67,7 @@ fn services_options(cfg: &Resolved, hub: &Arc<receipts::ReceiptHub>) -> Services
 /// stdout is `listening on ADDR`, the address actually bound.
 pub async fn run(cfg: Resolved, opts: ServeOptions) -> Result<(), ServeError> {
     let cfg = Arc::new(cfg);
-    let hub = Arc::new(receipts::ReceiptHub::new(RECEIPT_QUEUE));
+    let hub = Arc::new(receipts::ReceiptHub::new(receipts::DEFAULT_CLIENT_QUEUE));
     let exporter = Arc::new(metrics::Exporter::new());
     let readiness = Arc::new(probes::Readiness::default());
     let draining = Arc::new(AtomicBool::new(false));

@@ -16,7 +16,7 @@
 //! |---|---|---|---|
 //! | notification | `notification-service-group` | created | outbox row + [`Notifier`]s (the TUI feed) |
 //! | analytics | `analytics-service-group` | created, read | daily stats by the event's own date |
-//! | read receipt | `read-receipt-service-group` | created, read | message index (from created); receipt to the sender (from read) |
+//! | read receipt | `read-receipt-service-group` | created, read | message index (from created); receipt to the sender (from read): the TUI feed + [`ReceiptSink`]s |
 //! | archive | `archive-service-group` | deleted | archive row, retention = deletedAt + 30 days; optional JSON-lines backup |
 //!
 //! The read-receipt service needs the sender of a read message, which only the created
@@ -80,6 +80,7 @@ use crate::kafka::KafkaError;
 
 pub use crate::retry::Backoff;
 pub use notification::{FeedNotifier, Notifier, PushNotification};
+pub use read_receipt::{ReadReceipt, ReceiptSink};
 pub use runtime::ServicesHandle;
 pub use service_name::{
     seed_group, service_from_id, service_groups, service_id, subscriptions, topic_namespace,
@@ -156,6 +157,8 @@ pub struct ServicesOptions {
     pub archive_backup: Option<PathBuf>,
     /// Notified after each stored notification, besides the built-in TUI feed.
     pub notifiers: Vec<Arc<dyn Notifier>>,
+    /// Given each delivered read receipt, besides the built-in TUI feed.
+    pub receipt_sinks: Vec<Arc<dyn ReceiptSink>>,
     /// How many recent notifications and receipts the snapshot keeps.
     pub feed_capacity: usize,
 }
@@ -174,6 +177,7 @@ impl fmt::Debug for ServicesOptions {
             .field("vip_user_ids", &self.vip_user_ids)
             .field("archive_backup", &self.archive_backup)
             .field("notifiers", &self.notifiers.len())
+            .field("receipt_sinks", &self.receipt_sinks.len())
             .finish_non_exhaustive()
     }
 }
@@ -197,6 +201,7 @@ impl ServicesOptions {
             vip_user_ids: cfg.services.vip_user_ids.iter().copied().collect(),
             archive_backup: None,
             notifiers: Vec::new(),
+            receipt_sinks: Vec::new(),
             feed_capacity: 100,
         }
     }

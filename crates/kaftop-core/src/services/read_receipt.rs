@@ -1,6 +1,7 @@
 //! The read-receipt service: on `message.read`, find the original message's sender in
 //! the message index and deliver `{messageId, senderId, readAt}` to the sender (the
-//! receipt log, and the live feed the TUI shows in place of the seed's WebSocket).
+//! receipt log, the live feed the TUI shows, and the [`ReceiptSink`]s: `kaftop serve`
+//! pushes receipts to the senders over WebSocket, as the seed does).
 //!
 //! The index is built by the same service from `message.created` (its group subscribes
 //! to both topics). A read can arrive before its message is indexed: the created event
@@ -27,6 +28,18 @@ pub struct ReadReceipt {
     pub receiver_id: i64,
     pub read_at: EventTime,
     pub vip: bool,
+}
+
+/// Where delivered receipts go besides the receipt log and the TUI feed (e.g. the
+/// WebSocket hub of `kaftop serve`). Called from the service's threads once the
+/// receipt is stored: by a consumer thread after its batch's transaction commits
+/// (before the offsets are committed, so a crash may repeat a call: at least once),
+/// and by the maintenance thread when it resolves a parked read late.
+///
+/// `deliver` runs on the consumer's thread: it must never block. A sink that cannot
+/// keep up drops (and counts) on its own side.
+pub trait ReceiptSink: Send + Sync {
+    fn deliver(&self, r: &ReadReceipt);
 }
 
 /// A parked read, as stored.

@@ -136,7 +136,8 @@ fn poll_batch(
     out
 }
 
-/// After the batch is stored: notifiers, the receipts feed, the archive backup.
+/// After the batch is stored: notifiers, the receipts feed and sinks, the archive
+/// backup.
 fn after_commit(shared: &Shared, s: ServiceName, outcome: BatchOutcome) {
     let c = shared.counters(s);
     for n in &outcome.notifications {
@@ -148,7 +149,7 @@ fn after_commit(shared: &Shared, s: ServiceName, outcome: BatchOutcome) {
         }
     }
     for r in outcome.receipts {
-        shared.receipts.push(r);
+        shared.deliver_receipt(r);
     }
     if !outcome.archived.is_empty() {
         if let Some(b) = lock(&shared.backup).as_mut() {

@@ -67,7 +67,7 @@ fn sweep_receipts(
     let resolved = store.resolve_indexed(&shared.opts.vip_user_ids, now)?;
     Counters::add(&c.processed, resolved.len() as u64);
     for r in resolved {
-        shared.receipts.push(r);
+        shared.deliver_receipt(r);
     }
     let window = TimeDelta::from_std(shared.opts.receipt_retry_window).unwrap_or(TimeDelta::MAX);
     let cutoff = now

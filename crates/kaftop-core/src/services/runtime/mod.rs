@@ -137,6 +137,14 @@ impl Shared {
         lock(&self.last_error).insert(s, msg);
     }
 
+    /// A stored receipt: to the TUI feed and every sink.
+    fn deliver_receipt(&self, r: ReadReceipt) {
+        for sink in &self.opts.receipt_sinks {
+            sink.deliver(&r);
+        }
+        self.receipts.push(r);
+    }
+
     fn topics(&self, s: ServiceName) -> Vec<String> {
         subscriptions(s)
             .iter()
