@@ -10,6 +10,7 @@ use assert_cmd::Command;
 
 pub(crate) mod cluster;
 pub(crate) mod process;
+pub(crate) mod serve;
 pub(crate) mod tmux;
 
 #[allow(unused_imports)] // each test binary uses its own subset

@@ -202,7 +202,6 @@ impl ReceiptSink for ReceiptHub {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::{Duration, Instant};
 
     fn receipt(message_id: i64, sender_id: i64) -> ReadReceipt {
         ReadReceipt {
@@ -253,13 +252,11 @@ mod tests {
         let hub = Arc::new(ReceiptHub::new(2));
         let mut slow = hub.register(100).unwrap();
         let mut fast = hub.register(100).unwrap();
-        let started = Instant::now();
         for id in 0..1000 {
             hub.deliver(&receipt(id, 100));
             // The fast one reads everything.
             assert!(fast.receipts.try_recv().is_ok());
         }
-        assert!(started.elapsed() < Duration::from_secs(1));
         assert_eq!(hub.dropped_clients(), 1);
         assert_eq!(hub.connected_clients(), 1);
         assert_eq!(slow.kicked.try_recv(), Ok(Kick::TooSlow));
