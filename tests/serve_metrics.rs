@@ -17,7 +17,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::cluster::{commit_offsets, create_topic, produce_counts};
-use common::{assert_success, bootstrap, kaftop, unique};
+use common::serve::Serve;
+use common::{assert_success, bootstrap, kaftop, unique, wait_for, write_config, TestTopics};
 use kaftop::config::{self, Overrides};
 use kaftop::kafka::poller::{PollerOptions, Refresher};
 use kaftop::metrics::engine::EngineConfig;
@@ -273,4 +274,56 @@ fn metrics_parse_and_lag_equals_kaftop_lag_json() {
         ),
         Some(total)
     );
+}
+
+/// `kaftop serve` end to end: a record published through its REST API shows up in
+/// its own `/metrics` as processed by the notification service, beside the cluster.
+#[test]
+fn kaftop_serve_exports_its_services_and_its_cluster() {
+    let python = python();
+    let dir = tempfile::tempdir().unwrap();
+    let topics = TestTopics::new("metrics-serve");
+    let config = write_config(dir.path(), &topics, 3);
+    kaftop()
+        .args(["--config", config.to_str().unwrap(), "topics", "ensure"])
+        .assert()
+        .success();
+    let serve = Serve::start(&config, &[]);
+    let addr: SocketAddr = serve.addr.parse().unwrap();
+    let out = Command::new("curl")
+        .args(["-sf", "-X", "POST"])
+        .arg(serve.url(
+            "/api/kafka-test/message-created?messageId=1&senderId=100&receiverId=200&content=HelloKafka",
+        ))
+        .output()
+        .unwrap();
+    assert_success(&out);
+
+    let notification = [("service", "notification")];
+    let samples = wait_for(
+        "the notification service's record in /metrics",
+        Duration::from_secs(90),
+        || {
+            let (_, _, body) = get(addr, "/metrics", None);
+            let samples = parse(&python, "prometheus", &body);
+            (value(&samples, "kaftop_service_processed_total", &notification) == Some(1.0))
+                .then_some(samples)
+        },
+    );
+    assert_eq!(
+        value(&samples, "kaftop_service_consumed_total", &notification),
+        Some(1.0)
+    );
+    assert_eq!(value(&samples, "kafka_cluster_up", &[]), Some(1.0));
+    let created = topics.created.as_str();
+    let log_end: f64 = (0..3)
+        .filter_map(|p| {
+            value(
+                &samples,
+                "kafka_partition_latest_offset",
+                &[("topic", created), ("partition", &p.to_string())],
+            )
+        })
+        .sum();
+    assert_eq!(log_end, 1.0);
 }
