@@ -346,7 +346,7 @@ fn poller_reports_an_outage_and_recovers() {
     opts.timeout = Duration::from_secs(2);
     let refresher = Refresher::new(&cfg, opts).unwrap();
     let (tx, rx) = mpsc::channel();
-    let handle = poller::spawn(refresher, move |s| tx.send(s).is_ok());
+    let handle = poller::spawn(refresher, move |s, _took| tx.send(s).is_ok());
     let wait = |what: &str, connected: bool| {
         let deadline = std::time::Instant::now() + Duration::from_secs(60);
         loop {

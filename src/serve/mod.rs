@@ -98,7 +98,7 @@ pub async fn run(cfg: Resolved, opts: ServeOptions) -> Result<(), ServeError> {
     );
     tracing::info!(%bound, profile = %cfg.profile, read_only = cfg.read_only, "serving");
 
-    let poller = monitor::Poller::spawn(&cfg, exporter.clone(), readiness.clone())?;
+    let poller = monitor::spawn_poller(&cfg, exporter.clone(), readiness.clone())?;
     let (stop_tx, stop_rx) = watch::channel(false);
     let starter = tokio::spawn(monitor::start_services(
         cfg.clone(),
@@ -109,6 +109,7 @@ pub async fn run(cfg: Resolved, opts: ServeOptions) -> Result<(), ServeError> {
     let reporter = tokio::spawn(monitor::report_services(
         exporter.clone(),
         readiness.clone(),
+        hub.clone(),
         stop_rx,
     ));
 

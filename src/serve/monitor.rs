@@ -3,18 +3,17 @@
 //! the cluster lets them, retried until then) and the once-a-second report of
 //! their counters.
 
-use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::Arc;
-use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tokio::sync::watch;
 
 use super::metrics::Exporter;
 use super::probes::Readiness;
+use super::receipts::ReceiptHub;
 use super::ServeError;
 use crate::config::Resolved;
-use crate::kafka::poller::{self, PollerOptions, Refresher};
+use crate::kafka::poller::{self, PollerHandle, PollerOptions, Refresher};
 use crate::metrics::engine::EngineConfig;
 use crate::metrics::MetricsEngine;
 use crate::retry::Backoff;
@@ -23,59 +22,26 @@ use crate::services::{self, ServicesOptions, ALL_SERVICES};
 /// How often the services' counters go to the exporter.
 const SERVICES_EVERY: Duration = Duration::from_secs(1);
 
-/// The poller's thread; [`Poller::stop`] ends it after the refresh in progress.
-pub(crate) struct Poller {
-    stop: mpsc::Sender<()>,
-    thread: JoinHandle<()>,
-}
-
-impl Poller {
-    /// Refreshes every poll interval (backing off while the cluster is
-    /// unreachable), feeding the exporter and the readiness.
-    pub(crate) fn spawn(
-        cfg: &Resolved,
-        exporter: Arc<Exporter>,
-        readiness: Arc<Readiness>,
-    ) -> Result<Poller, ServeError> {
-        let opts = PollerOptions::from_config(cfg, services::service_groups(cfg));
-        let interval = opts.interval;
-        let mut refresher = Refresher::new(cfg, opts)?;
-        let mut engine = MetricsEngine::new(
-            EngineConfig::for_interval(cfg.poll_interval),
-            cfg.lag.clone(),
-        );
-        let (stop, rx) = mpsc::channel();
-        let thread = std::thread::Builder::new()
-            .name("kaftop-serve-poller".into())
-            .spawn(move || {
-                let mut failures = 0u32;
-                loop {
-                    let started = Instant::now();
-                    let snap = refresher.refresh();
-                    let took = started.elapsed();
-                    failures = if snap.connected { 0 } else { failures + 1 };
-                    if !snap.connected {
-                        tracing::warn!(errors = ?snap.errors, failures, "refresh failed");
-                    }
-                    let metrics = engine.ingest(&snap);
-                    exporter.observe_cluster(&metrics, took, snap.connected);
-                    readiness.set_cluster(snap.connected);
-                    match rx.recv_timeout(poller::next_wait(interval, failures)) {
-                        Err(RecvTimeoutError::Timeout) => {}
-                        Ok(()) | Err(RecvTimeoutError::Disconnected) => return,
-                    }
-                }
-            })
-            .map_err(ServeError::Thread)?;
-        Ok(Poller { stop, thread })
-    }
-
-    pub(crate) fn stop(self) {
-        let _ = self.stop.send(());
-        if self.thread.join().is_err() {
-            tracing::error!("the poller thread panicked");
-        }
-    }
+/// Refreshes every poll interval on the poller's worker (backing off while the
+/// cluster is unreachable), feeding the exporter and the readiness. Stopping the
+/// handle ends it after the refresh in progress.
+pub(crate) fn spawn_poller(
+    cfg: &Resolved,
+    exporter: Arc<Exporter>,
+    readiness: Arc<Readiness>,
+) -> Result<PollerHandle, ServeError> {
+    let opts = PollerOptions::from_config(cfg, services::service_groups(cfg));
+    let refresher = Refresher::new(cfg, opts)?;
+    let mut engine = MetricsEngine::new(
+        EngineConfig::for_interval(cfg.poll_interval),
+        cfg.lag.clone(),
+    );
+    Ok(poller::spawn(refresher, move |snap, took| {
+        let metrics = engine.ingest(&snap);
+        exporter.observe_cluster(&metrics, took, snap.connected);
+        readiness.set_cluster(snap.connected);
+        true
+    }))
 }
 
 /// Starts the four services, retrying with backoff while the cluster or the
@@ -120,10 +86,12 @@ pub(crate) async fn start_services(
     }
 }
 
-/// Feeds the services' counters to the exporter once a second until `stop`.
+/// Feeds the services' counters and the read-receipt sockets to the exporter once
+/// a second until `stop`.
 pub(crate) async fn report_services(
     exporter: Arc<Exporter>,
     readiness: Arc<Readiness>,
+    hub: Arc<ReceiptHub>,
     mut stop: watch::Receiver<bool>,
 ) {
     let mut tick = tokio::time::interval(SERVICES_EVERY);
@@ -132,6 +100,7 @@ pub(crate) async fn report_services(
             _ = tick.tick() => {}
             _ = stop.changed() => return,
         }
+        exporter.observe_receipt_clients(hub.connected_clients(), hub.dropped_clients());
         let Some(handle) = readiness.services().cloned() else {
             continue;
         };

@@ -79,7 +79,7 @@ impl Io {
                     cfg.lag.clone(),
                 );
                 let tx = tx.clone();
-                Some(poller::spawn(refresher, move |snap| {
+                Some(poller::spawn(refresher, move |snap, _took| {
                     let metrics = engine.ingest(&snap);
                     tx.send(Event::Cluster(Box::new(metrics))).is_ok()
                 }))

@@ -119,11 +119,39 @@ impl PollerMetrics {
     }
 }
 
+/// The read-receipt sockets: who is connected, and how many were dropped for
+/// falling behind.
+struct ReceiptMetrics {
+    clients: Gauge,
+    dropped: Counter,
+}
+
+impl ReceiptMetrics {
+    fn new(r: &mut Registry) -> Self {
+        let m = ReceiptMetrics {
+            clients: Gauge::default(),
+            dropped: Counter::default(),
+        };
+        r.register(
+            "kaftop_receipt_clients",
+            "Read-receipt WebSocket clients connected",
+            m.clients.clone(),
+        );
+        r.register(
+            "kaftop_receipt_clients_dropped",
+            "Read-receipt WebSocket clients dropped because their queue was full",
+            m.dropped.clone(),
+        );
+        m
+    }
+}
+
 struct Inner {
     registry: Registry,
     cluster: ClusterFamilies,
     services: ServiceFamilies,
     poller: PollerMetrics,
+    receipts: ReceiptMetrics,
     /// The formats scrapers have asked for: encoded after every change.
     wanted: [bool; 2],
 }
@@ -157,6 +185,7 @@ impl Exporter {
     pub fn new() -> Self {
         let mut registry = Registry::default();
         let poller = PollerMetrics::new(&mut registry);
+        let receipts = ReceiptMetrics::new(&mut registry);
         let cluster = ClusterFamilies::default();
         cluster.register(&mut registry);
         let services = ServiceFamilies::default();
@@ -167,6 +196,7 @@ impl Exporter {
                 cluster,
                 services,
                 poller,
+                receipts,
                 wanted: [true, false],
             }),
             encoded: RwLock::new([None, None]),
@@ -201,6 +231,17 @@ impl Exporter {
     pub fn observe_services(&self, s: &ServicesSnapshot) {
         let inner = self.lock();
         inner.services.fill(s);
+        self.publish(&inner);
+    }
+
+    /// About once a second: the read-receipt sockets connected now, and the total
+    /// dropped so far (a running count the counter follows).
+    pub fn observe_receipt_clients(&self, connected: usize, dropped_total: u64) {
+        let inner = self.lock();
+        let r = &inner.receipts;
+        r.clients.set(i64::try_from(connected).unwrap_or(i64::MAX));
+        r.dropped
+            .inc_by(dropped_total.saturating_sub(r.dropped.get()));
         self.publish(&inner);
     }
 

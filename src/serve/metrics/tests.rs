@@ -376,6 +376,24 @@ fn services_counters_and_state() {
 }
 
 #[test]
+fn receipt_clients_connected_and_dropped() {
+    let e = Exporter::new();
+    e.observe_receipt_clients(3, 2);
+    e.observe_receipt_clients(1, 5);
+    // The same running total again adds nothing.
+    e.observe_receipt_clients(1, 5);
+    let t = text(&e);
+    assert_eq!(
+        samples(&t, "kaftop_receipt_clients"),
+        ["kaftop_receipt_clients 1"]
+    );
+    assert_eq!(
+        samples(&t, "kaftop_receipt_clients_dropped_total"),
+        ["kaftop_receipt_clients_dropped_total 5"]
+    );
+}
+
+#[test]
 fn encoded_once_per_change_in_either_format() {
     let (_, m) = cluster();
     let e = Exporter::new();

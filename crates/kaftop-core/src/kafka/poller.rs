@@ -428,22 +428,25 @@ pub fn next_wait(interval: Duration, consecutive_failures: u32) -> Duration {
     Backoff::new(interval, MAX_BACKOFF.max(interval)).delay(consecutive_failures - 1)
 }
 
-/// Runs `refresher` every interval on its own thread, passing each snapshot to
+/// Runs `refresher` every interval on its own thread (backing off while the
+/// cluster is unreachable), passing each snapshot and how long its refresh took to
 /// `sink`; stops when `sink` returns false or the handle is dropped.
 pub fn spawn(
     mut refresher: Refresher,
-    mut sink: impl FnMut(ClusterSnapshot) -> bool + Send + 'static,
+    mut sink: impl FnMut(ClusterSnapshot, Duration) -> bool + Send + 'static,
 ) -> PollerHandle {
     let interval = refresher.opts.interval;
     PollerHandle(Worker::spawn("kaftop-poller", move |rx| {
         let mut failures = 0u32;
         loop {
+            let started = Instant::now();
             let snap = refresher.refresh();
+            let took = started.elapsed();
             failures = if snap.connected { 0 } else { failures + 1 };
             if !snap.connected {
                 tracing::warn!(errors = ?snap.errors, failures, "refresh failed");
             }
-            if !sink(snap) {
+            if !sink(snap, took) {
                 return;
             }
             match rx.recv_timeout(next_wait(interval, failures)) {
