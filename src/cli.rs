@@ -33,6 +33,9 @@ pub struct Cli {
     /// Data directory (service store, logs), overriding the config.
     #[arg(long, global = true, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+    /// Refuse every change to the cluster (as a profile's `read_only = true`).
+    #[arg(long, global = true)]
+    pub read_only: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }

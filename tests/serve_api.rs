@@ -363,7 +363,7 @@ fn a_read_only_profile_refuses_publishing_with_403() {
         assert_eq!(code, 403, "{body}");
         assert_eq!(
             body,
-            "publishing is disabled: profile `test` is read-only (read_only = true)"
+            "read-only mode (profile `test` or --read-only): refusing to publish; nothing was changed"
         );
     }
 }

@@ -13,7 +13,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, TopicsCommand};
 use crate::config::{self, Overrides, Resolved};
 use crate::tui::keymap::Keymap;
 
@@ -57,6 +57,7 @@ fn run_command(cli: Cli, secrets: &mut Vec<String>) -> Result<ExitCode> {
         bootstrap_servers: cli.bootstrap_servers.clone(),
         properties: cli.properties.clone(),
         data_dir: cli.data_dir.clone(),
+        read_only: cli.read_only,
     };
     let Some(command) = cli.command else {
         // No subcommand: the interactive dashboard.
@@ -83,7 +84,26 @@ fn run_command(cli: Cli, secrets: &mut Vec<String>) -> Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
+    if let Some(action) = change_to_the_cluster(&command) {
+        cfg.check_writable(action)?;
+    }
     runtime.block_on(dispatch(command, cfg))
+}
+
+/// What `command` would change on the cluster, if anything: the one list that
+/// read-only mode checks. `serve` runs read-only as a monitor (no services, no
+/// publishing), so it is not here.
+fn change_to_the_cluster(command: &Command) -> Option<&'static str> {
+    match command {
+        Command::Publish(_) => Some("publish"),
+        Command::Bulk(_) => Some("run a bulk test (it publishes)"),
+        Command::Topics(t) => match t.command {
+            Some(TopicsCommand::Ensure { .. }) => Some("create topics"),
+            None => None,
+        },
+        Command::Consumers(_) => Some("run the services (they commit offsets)"),
+        _ => None,
+    }
 }
 
 async fn dispatch(command: Command, cfg: Resolved) -> Result<ExitCode> {

@@ -123,13 +123,10 @@ async fn guard(State(s): State<ApiState>, req: Request, next: Next) -> Response 
             return r;
         }
     }
-    if s.0.cfg.read_only {
+    if let Err(e) = s.0.cfg.check_writable("publish") {
         return Refusal {
             status: StatusCode::FORBIDDEN,
-            reason: format!(
-                "publishing is disabled: profile `{}` is read-only (read_only = true)",
-                s.0.cfg.profile
-            ),
+            reason: e.to_string(),
             json,
         }
         .into_response();

@@ -69,7 +69,12 @@ pub async fn run(cfg: Resolved, opts: ServeOptions) -> Result<(), ServeError> {
     let cfg = Arc::new(cfg);
     let hub = Arc::new(receipts::ReceiptHub::new(receipts::DEFAULT_CLIENT_QUEUE));
     let exporter = Arc::new(metrics::Exporter::new());
-    let readiness = Arc::new(probes::Readiness::default());
+    // Read-only: a monitor only. The services commit offsets, so they stay off.
+    let readiness = Arc::new(if cfg.read_only {
+        probes::Readiness::monitor_only()
+    } else {
+        probes::Readiness::default()
+    });
     let draining = Arc::new(AtomicBool::new(false));
     let state = api::ApiState::new((*cfg).clone(), draining.clone())?;
 
@@ -89,7 +94,11 @@ pub async fn run(cfg: Resolved, opts: ServeOptions) -> Result<(), ServeError> {
     eprintln!(
         "kaftop: serving http://{bound}/api/kafka-test/… (profile `{}`{}{}); stop with Ctrl-C",
         cfg.profile,
-        if cfg.read_only { ", read-only" } else { "" },
+        if cfg.read_only {
+            ", read-only: no services, no publishing"
+        } else {
+            ""
+        },
         if cfg.serve.token.is_some() {
             ", bearer token required"
         } else {
@@ -100,12 +109,14 @@ pub async fn run(cfg: Resolved, opts: ServeOptions) -> Result<(), ServeError> {
 
     let poller = monitor::spawn_poller(&cfg, exporter.clone(), readiness.clone())?;
     let (stop_tx, stop_rx) = watch::channel(false);
-    let starter = tokio::spawn(monitor::start_services(
-        cfg.clone(),
-        services_options(&cfg, &hub),
-        readiness.clone(),
-        stop_rx.clone(),
-    ));
+    let starter = (!cfg.read_only).then(|| {
+        tokio::spawn(monitor::start_services(
+            cfg.clone(),
+            services_options(&cfg, &hub),
+            readiness.clone(),
+            stop_rx.clone(),
+        ))
+    });
     let reporter = tokio::spawn(monitor::report_services(
         exporter.clone(),
         readiness.clone(),
@@ -140,7 +151,9 @@ pub async fn run(cfg: Resolved, opts: ServeOptions) -> Result<(), ServeError> {
 
     // The services stop last: requests in flight may still have needed them.
     let _ = stop_tx.send(true);
-    let _ = starter.await;
+    if let Some(starter) = starter {
+        let _ = starter.await;
+    }
     let _ = reporter.await;
     tokio::task::spawn_blocking(move || poller.stop())
         .await

@@ -14,6 +14,9 @@ use crate::services::ServicesHandle;
 /// What `/ready` reports on, filled in as the parts come up.
 #[derive(Default)]
 pub(crate) struct Readiness {
+    /// Read-only mode: the services (which commit offsets) are not started, and
+    /// readiness is the cluster's alone.
+    monitor_only: bool,
     /// The poller's last refresh reached the cluster.
     cluster: AtomicBool,
     /// Set once the services have started.
@@ -21,6 +24,14 @@ pub(crate) struct Readiness {
 }
 
 impl Readiness {
+    /// Readiness of a run that starts no services (read-only mode).
+    pub(crate) fn monitor_only() -> Self {
+        Readiness {
+            monitor_only: true,
+            ..Readiness::default()
+        }
+    }
+
     pub(crate) fn set_cluster(&self, connected: bool) {
         self.cluster.store(connected, Ordering::Relaxed);
     }
@@ -38,6 +49,9 @@ impl Readiness {
     fn not_ready(&self) -> Option<&'static str> {
         if !self.cluster.load(Ordering::Relaxed) {
             return Some("the cluster did not answer the last refresh");
+        }
+        if self.monitor_only {
+            return None;
         }
         match self.services.get() {
             None => Some("the services have not started"),

@@ -69,8 +69,8 @@ pub struct ProfileConfig {
     /// Overrides the top-level `data_dir` for this cluster.
     #[serde(default)]
     pub data_dir: Option<PathBuf>,
-    /// No publishing through kaftop on this cluster (`kaftop serve` answers its
-    /// publishing endpoints with 403).
+    /// Read-only mode: kaftop refuses every change to this cluster (publishing,
+    /// bulk tests, services that commit, creating topics, ...).
     #[serde(default)]
     pub read_only: bool,
 }

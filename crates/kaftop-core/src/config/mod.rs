@@ -24,7 +24,7 @@ pub use file::{
     parse_str, read_file, FileConfig, KeyList, LagConfig, ProfileConfig, SecurityConfig,
     ServicesConfig, TopicSpec, TopicsConfig,
 };
-pub use resolve::{resolve, Overrides, Resolved};
+pub use resolve::{resolve, Overrides, ReadOnly, Resolved};
 pub use secrets::{is_secret_property, Secret, Secretish};
 pub use serve::{parse_listen, ServeFileConfig, ServeSettings, DEFAULT_LISTEN};
 pub use validate::{validate_bootstrap, validate_topic_name};

@@ -27,6 +27,16 @@ pub struct Overrides {
     /// `-X key=value` librdkafka properties.
     pub properties: Vec<(String, String)>,
     pub data_dir: Option<PathBuf>,
+    /// `--read-only`: refuse every change to the cluster, whatever the profile says.
+    pub read_only: bool,
+}
+
+/// An action refused because kaftop runs read-only.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("read-only mode (profile `{profile}` or --read-only): refusing to {action}; nothing was changed")]
+pub struct ReadOnly {
+    pub action: String,
+    pub profile: String,
 }
 
 /// Everything the program needs, after lookup, validation and overrides.
@@ -47,7 +57,8 @@ pub struct Resolved {
     pub services: ServicesConfig,
     /// `[serve]`: the HTTP server of `kaftop serve`.
     pub serve: ServeSettings,
-    /// The profile forbids publishing through kaftop.
+    /// Read-only mode (the profile's `read_only = true`, or `--read-only`): every
+    /// change to the cluster is refused ([`Resolved::check_writable`]).
     pub read_only: bool,
     pub data_dir: PathBuf,
     /// Dashboard key overrides from `[keys]` (action → keys), as written; the
@@ -59,6 +70,19 @@ pub struct Resolved {
 }
 
 impl Resolved {
+    /// `Ok` unless read-only mode forbids `action` (a change to the cluster:
+    /// "publish", "create topics", "reset offsets", ...).
+    pub fn check_writable(&self, action: &str) -> Result<(), ReadOnly> {
+        if self.read_only {
+            Err(ReadOnly {
+                action: action.to_string(),
+                profile: self.profile.clone(),
+            })
+        } else {
+            Ok(())
+        }
+    }
+
     /// The topic that carries events of `kind`.
     pub fn topic_for(&self, kind: crate::events::EventKind) -> &str {
         use crate::events::EventKind;
@@ -137,7 +161,7 @@ pub fn resolve(
         topics,
         services: file.services.clone(),
         serve,
-        read_only: profile.is_some_and(|p| p.read_only),
+        read_only: read_only(profile, ov),
         data_dir: data_dir(file, profile, ov),
         keys: keys(file),
         property_origins: properties.origins,
@@ -386,6 +410,11 @@ fn keys(file: &FileConfig) -> BTreeMap<String, Vec<String>> {
         .iter()
         .map(|(action, list)| (action.clone(), list.keys()))
         .collect()
+}
+
+/// `--read-only`, or the profile's `read_only`.
+fn read_only(profile: Option<&ProfileConfig>, ov: &Overrides) -> bool {
+    ov.read_only || profile.is_some_and(|p| p.read_only)
 }
 
 /// `--data-dir`, else the profile's, else the file's, else the platform's.
