@@ -25,6 +25,7 @@ pub(crate) fn app(width: u16, height: u16) -> App {
         first_message_id: 1,
         max_records: 2000,
         tail_start: StartAt::LastN(100),
+        read_only: false,
     });
     app.update(Event::Resize(width, height));
     app

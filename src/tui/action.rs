@@ -138,6 +138,15 @@ impl Action {
         self.entry().keys
     }
 
+    /// True for the actions that change the cluster, which read-only mode refuses
+    /// (and the help marks as disabled).
+    pub fn changes_the_cluster(self) -> bool {
+        matches!(
+            self,
+            Action::Send | Action::SendFromField | Action::ToggleServices
+        )
+    }
+
     pub fn from_name(name: &str) -> Option<Action> {
         TABLE.iter().find(|e| e.name == name).map(|e| e.action)
     }

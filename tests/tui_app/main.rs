@@ -13,6 +13,7 @@ mod navigation;
 mod notices;
 mod outages;
 mod publish;
+mod read_only;
 mod redraws;
 mod tail;
 

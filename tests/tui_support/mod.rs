@@ -43,6 +43,7 @@ pub(crate) fn config() -> AppConfig {
         first_message_id: 1000,
         max_records: 2000,
         tail_start: StartAt::LastN(100),
+        read_only: false,
     }
 }
 

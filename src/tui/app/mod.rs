@@ -49,6 +49,9 @@ pub struct AppConfig {
     pub max_records: usize,
     /// Where a tail starts unless told otherwise.
     pub tail_start: StartAt,
+    /// Read-only mode: publishing, bulk tests and starting the services are
+    /// refused (and shown as disabled in the help).
+    pub read_only: bool,
 }
 
 impl AppConfig {
@@ -67,6 +70,7 @@ impl AppConfig {
             first_message_id: crate::events::fresh_message_id(now_ms).max(1),
             max_records: 2000,
             tail_start: StartAt::LastN(100),
+            read_only: cfg.read_only,
         }
     }
 }
@@ -122,6 +126,10 @@ impl App {
     /// Why no cluster data can be shown yet (see `Shared::unreachable_text`).
     pub fn unreachable_text(&self) -> Option<String> {
         self.shared.unreachable_text()
+    }
+
+    pub fn read_only(&self) -> bool {
+        self.shared.cfg.read_only
     }
 
     pub fn should_quit(&self) -> bool {

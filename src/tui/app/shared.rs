@@ -144,6 +144,19 @@ impl Shared {
     }
 
     /// An error about what the user typed or asked for.
+    /// In read-only mode: says that `action` is refused and returns true.
+    pub(crate) fn refuse_in_read_only(&mut self, action: &str) -> bool {
+        if !self.cfg.read_only {
+            return false;
+        }
+        let refusal = crate::config::ReadOnly {
+            action: action.to_string(),
+            profile: self.cfg.profile.clone(),
+        };
+        self.error(refusal.to_string());
+        true
+    }
+
     pub(crate) fn error(&mut self, text: impl Into<String>) {
         self.error_from(Source::Input, text);
     }

@@ -275,16 +275,16 @@ impl Keymap {
     }
 
     /// Help sections for a view: each scope of its chain with `(keys, description)`.
-    pub fn help(&self, scope: Scope) -> Vec<(Scope, Vec<(String, &'static str)>)> {
+    pub fn help(&self, scope: Scope) -> Vec<(Scope, Vec<(String, Action)>)> {
         scope.chain().iter().map(|s| (*s, self.rows(*s))).collect()
     }
 
-    /// The bindings of one scope (not its chain) as `(keys, description)`.
-    pub fn rows(&self, scope: Scope) -> Vec<(String, &'static str)> {
+    /// The bindings of one scope (not its chain) as `(keys, action)`.
+    pub fn rows(&self, scope: Scope) -> Vec<(String, Action)> {
         self.bindings
             .iter()
             .filter(|b| b.scope == scope)
-            .map(|b| (join_keys(&b.keys), b.action.description()))
+            .map(|b| (join_keys(&b.keys), b.action))
             .collect()
     }
 }
@@ -485,6 +485,6 @@ mod tests {
         assert!(h[0]
             .1
             .iter()
-            .any(|(k, d)| k == "p space" && d.starts_with("pause")));
+            .any(|(k, a)| k == "p space" && a.description().starts_with("pause")));
     }
 }

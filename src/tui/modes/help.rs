@@ -38,6 +38,7 @@ pub(super) fn draw(f: &mut Frame, area: Rect, app: &App, scroll: u16) {
         .flex(Flex::Center)
         .areas(popup);
     let km = app.keymap();
+    let read_only = app.read_only();
     let mut lines: Vec<Line> = Vec::new();
     let row = |keys: &str, desc: &str| {
         Line::from(vec![
@@ -45,12 +46,25 @@ pub(super) fn draw(f: &mut Frame, area: Rect, app: &App, scroll: u16) {
             Span::raw(desc.to_string()),
         ])
     };
+    let action_row = |keys: &String, a: &Action| {
+        if read_only && a.changes_the_cluster() {
+            Line::from(vec![
+                Span::styled(format!("  {}", text::pad(keys, 22)), theme::dim()),
+                Span::styled(
+                    format!("{} (disabled: read-only)", a.description()),
+                    theme::dim(),
+                ),
+            ])
+        } else {
+            row(keys, a.description())
+        }
+    };
     for (scope, rows) in km.help(view.scope()) {
         if rows.is_empty() {
             continue;
         }
         lines.push(Line::from(Span::styled(scope.title(), theme::header_row())));
-        lines.extend(rows.iter().map(|(keys, desc)| row(keys, desc)));
+        lines.extend(rows.iter().map(|(keys, a)| action_row(keys, a)));
         lines.push(Line::from(""));
     }
     // The modal scopes: text input (with the line editor's fixed keys), then
@@ -60,7 +74,7 @@ pub(super) fn draw(f: &mut Frame, area: Rect, app: &App, scroll: u16) {
         theme::header_row(),
     )));
     for scope in [Scope::Input, Scope::CommandLine, Scope::Form] {
-        lines.extend(km.rows(scope).iter().map(|(keys, desc)| row(keys, desc)));
+        lines.extend(km.rows(scope).iter().map(|(keys, a)| action_row(keys, a)));
     }
     for (k, d) in [
         ("ctrl-u ctrl-k ctrl-w", "delete to start / to end / word"),
@@ -77,7 +91,7 @@ pub(super) fn draw(f: &mut Frame, area: Rect, app: &App, scroll: u16) {
     lines.extend(
         km.rows(Scope::Help)
             .iter()
-            .map(|(keys, desc)| row(keys, desc)),
+            .map(|(keys, a)| action_row(keys, a)),
     );
     lines.push(Line::from(""));
     lines.push(Line::from(Span::styled(

@@ -73,6 +73,9 @@ impl ServicesPane {
     fn toggle(&mut self, shared: &mut Shared) -> Vec<Command> {
         match self.status {
             ServicesStatus::Stopped | ServicesStatus::Failed(_) => {
+                if shared.refuse_in_read_only("run the services (they commit offsets)") {
+                    return Vec::new();
+                }
                 self.status = ServicesStatus::Starting;
                 shared.info("starting the services");
                 vec![Command::StartServices]

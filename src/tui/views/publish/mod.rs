@@ -129,6 +129,13 @@ impl PublishState {
     /// Sends the current form, unless a field is invalid or its topic is missing.
     pub(crate) fn submit(&mut self, shared: &mut Shared) -> Vec<Command> {
         let kind = self.form().kind;
+        let action = match kind {
+            FormKind::Bulk => "run a bulk test (it publishes)",
+            _ => "publish",
+        };
+        if shared.refuse_in_read_only(action) {
+            return Vec::new();
+        }
         if kind == FormKind::Bulk && self.bulk_running() {
             let x = shared.key(Scope::Publish, Action::CancelBulk);
             shared.error(format!("a bulk test is running ({x} cancels it)"));
