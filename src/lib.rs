@@ -15,5 +15,6 @@ pub mod cli;
 pub mod commands;
 pub mod logging;
 pub mod serve;
+mod signals;
 pub mod text;
 pub mod tui;

@@ -9,7 +9,10 @@ mod common;
 use std::path::Path;
 
 use common::serve::Serve;
-use common::{assert_success, bootstrap, kafka_tool, kaftop, wait_for, write_config, TestTopics};
+use common::{
+    assert_success, bootstrap, ensured_service, kafka_tool, kaftop, wait_for, write_config,
+    TestTopics,
+};
 
 fn refusal(action: &str) -> String {
     format!(
@@ -28,6 +31,13 @@ fn refused(config: &Path, args: &[&str], line: &str) {
         .unwrap();
     assert!(!out.status.success(), "{args:?} succeeded");
     assert_eq!(String::from_utf8_lossy(&out.stderr), line, "{args:?}");
+}
+
+/// Turns the test profile (the config's last table) read-only.
+fn make_read_only(config: &Path) {
+    let mut text = std::fs::read_to_string(config).unwrap();
+    text.push_str("read_only = true\n");
+    std::fs::write(config, text).unwrap();
 }
 
 fn topic_list() -> String {
@@ -71,21 +81,9 @@ fn the_flag_refuses_creating_topics_and_creates_none() {
 
 #[test]
 fn a_read_only_profile_refuses_every_write_and_changes_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let topics = TestTopics::new("ro-profile");
-    let config = write_config(dir.path(), &topics, 1);
     // The topics exist (created while writable); then the profile turns read-only.
-    assert_success(
-        &kaftop()
-            .arg("--config")
-            .arg(&config)
-            .args(["topics", "ensure"])
-            .output()
-            .unwrap(),
-    );
-    let mut text = std::fs::read_to_string(&config).unwrap();
-    text.push_str("read_only = true\n");
-    std::fs::write(&config, text).unwrap();
+    let (_dir, topics, config) = ensured_service("ro-profile", 1);
+    make_read_only(&config);
 
     let publish = [
         "publish",
@@ -131,20 +129,8 @@ fn a_read_only_profile_refuses_every_write_and_changes_nothing() {
 
 #[test]
 fn serve_read_only_is_a_monitor_without_services() {
-    let dir = tempfile::tempdir().unwrap();
-    let topics = TestTopics::new("ro-serve");
-    let config = write_config(dir.path(), &topics, 1);
-    assert_success(
-        &kaftop()
-            .arg("--config")
-            .arg(&config)
-            .args(["topics", "ensure"])
-            .output()
-            .unwrap(),
-    );
-    let mut text = std::fs::read_to_string(&config).unwrap();
-    text.push_str("read_only = true\n");
-    std::fs::write(&config, text).unwrap();
+    let (_dir, topics, config) = ensured_service("ro-serve", 1);
+    make_read_only(&config);
 
     let serve = Serve::start(&config, &[]);
     // Ready without services: readiness is the cluster's alone.

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use common::cluster::{commit_offsets, create_topic, produce_counts};
 use common::serve::Serve;
-use common::{assert_success, bootstrap, kaftop, unique, wait_for, write_config, TestTopics};
+use common::{assert_success, bootstrap, ensured_service, kaftop, unique, wait_for};
 use kaftop::config::{self, Overrides};
 use kaftop::kafka::poller::{PollerOptions, Refresher};
 use kaftop::metrics::engine::EngineConfig;
@@ -281,13 +281,7 @@ fn metrics_parse_and_lag_equals_kaftop_lag_json() {
 #[test]
 fn kaftop_serve_exports_its_services_and_its_cluster() {
     let python = python();
-    let dir = tempfile::tempdir().unwrap();
-    let topics = TestTopics::new("metrics-serve");
-    let config = write_config(dir.path(), &topics, 3);
-    kaftop()
-        .args(["--config", config.to_str().unwrap(), "topics", "ensure"])
-        .assert()
-        .success();
+    let (_dir, topics, config) = ensured_service("metrics-serve", 3);
     let serve = Serve::start(&config, &[]);
     let addr: SocketAddr = serve.addr.parse().unwrap();
     let out = Command::new("curl")

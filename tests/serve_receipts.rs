@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::serve::Serve;
-use common::{kaftop, wait_for, write_config, TestTopics};
+use common::{ensured_service, kaftop, wait_for, write_config, TestTopics};
 use kaftop::config::{self, Overrides, Resolved};
 use kaftop::serve::receipts::{self, ReceiptHub};
 use kaftop::services::{self, ServiceName, ServicesHandle, ServicesOptions};
@@ -393,13 +393,7 @@ fn a_client_that_stops_reading_is_dropped_and_does_not_slow_the_service() {
 /// REST calls for its message, and the receipt on the socket.
 #[test]
 fn kaftop_serve_pushes_the_receipt_of_a_message_read_through_its_rest_api() {
-    let dir = tempfile::tempdir().unwrap();
-    let topics = TestTopics::new("receipts-serve");
-    let config = write_config(dir.path(), &topics, 3);
-    kaftop()
-        .args(["--config", config.to_str().unwrap(), "topics", "ensure"])
-        .assert()
-        .success();
+    let (_dir, _topics, config) = ensured_service("receipts-serve", 3);
     let serve = Serve::start(&config, &[]);
     let client = NodeClient::spawn(&["--url", &format!("ws://{}/ws", serve.addr), "--user", "100"]);
     assert_eq!(client.line("subscription"), "subscribed");

@@ -82,14 +82,7 @@ pub(super) async fn publish(cmd: PublishCommand, cfg: &Resolved) -> Result<ExitC
             "value": serde_json::from_str::<serde_json::Value>(&event.to_json())?,
         }))?;
     } else {
-        println!(
-            "Delivered {} event (messageId {}) to {} partition {} offset {}",
-            event.kind(),
-            event.message_id(),
-            delivered.topic,
-            delivered.partition,
-            delivered.offset
-        );
+        println!("{}", delivered.report(&event));
     }
     Ok(ExitCode::SUCCESS)
 }

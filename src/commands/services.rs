@@ -110,20 +110,9 @@ async fn wait_for_stop(
             }
         }
     };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
     tokio::select! {
         _ = tokio::signal::ctrl_c() => "SIGINT",
-        _ = term => "SIGTERM",
+        _ = crate::signals::sigterm() => "SIGTERM",
         _ = deadline => "duration",
         _ = dead => "failed",
     }

@@ -223,15 +223,7 @@ async fn publish_one(
         });
         return Json(body).into_response();
     }
-    format!(
-        "Delivered {} event (messageId {}) to {} partition {} offset {}",
-        event.kind(),
-        event.message_id(),
-        delivered.topic,
-        delivered.partition,
-        delivered.offset
-    )
-    .into_response()
+    delivered.report(&event).into_response()
 }
 
 /// 503 with the reason, secrets masked.

@@ -10,20 +10,9 @@ pub(crate) async fn requested(duration: Option<Duration>) -> &'static str {
             None => std::future::pending().await,
         }
     };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
     tokio::select! {
         _ = tokio::signal::ctrl_c() => "SIGINT",
-        _ = term => "SIGTERM",
+        _ = crate::signals::sigterm() => "SIGTERM",
         _ = deadline => "duration",
     }
 }

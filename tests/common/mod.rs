@@ -97,6 +97,25 @@ bootstrap_servers = "{b}"
     path
 }
 
+/// A test's message service ready to run: its own topics (created, with their
+/// `.dlq` topics, by `kaftop topics ensure`) and a config file for them in a
+/// temporary directory, which lives as long as the returned guard.
+pub(crate) fn ensured_service(
+    prefix: &str,
+    partitions: i32,
+) -> (tempfile::TempDir, TestTopics, PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let topics = TestTopics::new(prefix);
+    let config = write_config(dir.path(), &topics, partitions);
+    kaftop()
+        .arg("--config")
+        .arg(&config)
+        .args(["topics", "ensure"])
+        .assert()
+        .success();
+    (dir, topics, config)
+}
+
 /// The kaftop binary built for this test run.
 pub(crate) fn kaftop() -> Command {
     let mut c = Command::cargo_bin("kaftop").expect("kaftop binary");

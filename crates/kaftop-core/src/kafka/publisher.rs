@@ -46,6 +46,21 @@ pub struct Delivered {
     pub offset: i64,
 }
 
+impl Delivered {
+    /// The one-line report of `event` landing here, as `kaftop publish` and
+    /// `kaftop serve` print it.
+    pub fn report(&self, event: &MessageEvent) -> String {
+        format!(
+            "Delivered {} event (messageId {}) to {} partition {} offset {}",
+            event.kind(),
+            event.message_id(),
+            self.topic,
+            self.partition,
+            self.offset
+        )
+    }
+}
+
 pub struct Publisher {
     producer: FutureProducer<KaftopContext>,
     diagnosis: Diagnosis,
