@@ -418,6 +418,50 @@ mod tests {
     }
 
     #[test]
+    fn a_reset_needs_one_scope_and_exactly_one_target() {
+        let parse = |args: &[&str]| {
+            let mut all = vec!["kaftop", "groups", "reset-offsets", "--group", "g"];
+            all.extend_from_slice(args);
+            Cli::try_parse_from(all)
+        };
+        for bad in [
+            &["--to-earliest"][..],
+            &["--topic", "t"],
+            &["--topic", "t", "--all-topics", "--to-earliest"],
+            &["--topic", "t", "--to-earliest", "--to-latest"],
+            &["--topic", "t", "--to-offset", "1", "--shift-by", "1"],
+            &["--topic", "t:x", "--to-earliest"],
+            &["--topic", "t", "--to-datetime", "yesterday"],
+            &["--topic", "t", "--by-duration", "PT"],
+        ] {
+            assert!(parse(bad).is_err(), "{bad:?}");
+        }
+        let ok = parse(&[
+            "--topic",
+            "a:0,2",
+            "--topic",
+            "b",
+            "--shift-by",
+            "-3",
+            "--execute",
+        ])
+        .unwrap();
+        let Some(Command::Groups(GroupsCommand::ResetOffsets(r))) = ok.command else {
+            panic!()
+        };
+        assert_eq!(r.topics, ["a:0,2".parse().unwrap(), "b".parse().unwrap()]);
+        assert_eq!(
+            (r.shift_by, r.execute, r.all_topics),
+            (Some(-3), true, false)
+        );
+        let ok = parse(&["--all-topics", "--by-duration", "10m"]).unwrap();
+        let Some(Command::Groups(GroupsCommand::ResetOffsets(r))) = ok.command else {
+            panic!()
+        };
+        assert_eq!((r.by_duration, r.all_topics), (Some(600_000), true));
+    }
+
+    #[test]
     fn bad_values_fail_to_parse() {
         for args in [
             &["kaftop", "bulk", "--count", "0"][..],
