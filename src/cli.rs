@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::events::validation::{self, When};
 use crate::kafka::bulk::BulkType;
+use crate::kafka::offsets_reset::{self, TopicScope};
 use crate::services::{ServiceName, SERVICE_IDS};
 
 #[derive(Debug, Parser)]
@@ -56,6 +57,9 @@ pub enum Command {
     Lag(LagArgs),
     /// Print records of a topic (never joins a group, never commits).
     Tail(TailArgs),
+    /// Consumer-group operations: `reset-offsets`.
+    #[command(subcommand)]
+    Groups(GroupsCommand),
     /// Run the message service's reference consumers (notification, analytics, ...).
     Consumers(ConsumersArgs),
     /// Inspect the reference consumers' store.
@@ -119,6 +123,60 @@ pub struct LagArgs {
     pub members: bool,
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GroupsCommand {
+    /// Plan a reset of a group's committed offsets (a dry run) and, with
+    /// `--execute`, commit exactly that plan (as `kafka-consumer-groups --reset-offsets`).
+    ResetOffsets(ResetOffsetsArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("scope").required(true).args(["topics", "all_topics"])))]
+#[command(group(clap::ArgGroup::new("target").required(true).multiple(false).args([
+    "to_earliest", "to_latest", "to_current", "to_offset", "shift_by", "to_datetime", "by_duration",
+])))]
+pub struct ResetOffsetsArgs {
+    #[arg(long, short = 'g')]
+    pub group: String,
+    /// A topic, or some of its partitions: `TOPIC` or `TOPIC:P,P…` (repeatable).
+    #[arg(long = "topic", value_name = "TOPIC[:P,P…]", value_parser = parse_topic_scope)]
+    pub topics: Vec<TopicScope>,
+    /// Every partition the group has committed offsets for.
+    #[arg(long)]
+    pub all_topics: bool,
+    /// The log start offset.
+    #[arg(long)]
+    pub to_earliest: bool,
+    /// The log end offset.
+    #[arg(long)]
+    pub to_latest: bool,
+    /// The committed offset (the log end where there is none).
+    #[arg(long)]
+    pub to_current: bool,
+    /// This offset, clamped to the log start and end.
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
+    pub to_offset: Option<i64>,
+    /// The committed offset moved by N (negative: back), clamped to the log.
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
+    pub shift_by: Option<i64>,
+    /// The first record at or after this time: 2026-11-24T10:00:00[.sss][Z|±hh:mm]
+    /// (UTC without a zone).
+    #[arg(long, value_name = "TIME", value_parser = offsets_reset::parse_datetime)]
+    pub to_datetime: Option<i64>,
+    /// The first record at or after this long ago: PT10M, P1DT2H or 10m.
+    #[arg(long, value_name = "DURATION", value_parser = offsets_reset::parse_duration_back)]
+    pub by_duration: Option<i64>,
+    /// Commit the plan (default: only print it).
+    #[arg(long)]
+    pub execute: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_topic_scope(s: &str) -> Result<TopicScope, String> {
+    s.parse()
 }
 
 #[derive(Debug, Args)]
@@ -357,6 +415,50 @@ mod tests {
         assert_eq!(parse_property("a=b=c"), Ok(("a".into(), "b=c".into())));
         assert!(parse_property("novalue").is_err());
         assert!(parse_property("=x").is_err());
+    }
+
+    #[test]
+    fn a_reset_needs_one_scope_and_exactly_one_target() {
+        let parse = |args: &[&str]| {
+            let mut all = vec!["kaftop", "groups", "reset-offsets", "--group", "g"];
+            all.extend_from_slice(args);
+            Cli::try_parse_from(all)
+        };
+        for bad in [
+            &["--to-earliest"][..],
+            &["--topic", "t"],
+            &["--topic", "t", "--all-topics", "--to-earliest"],
+            &["--topic", "t", "--to-earliest", "--to-latest"],
+            &["--topic", "t", "--to-offset", "1", "--shift-by", "1"],
+            &["--topic", "t:x", "--to-earliest"],
+            &["--topic", "t", "--to-datetime", "yesterday"],
+            &["--topic", "t", "--by-duration", "PT"],
+        ] {
+            assert!(parse(bad).is_err(), "{bad:?}");
+        }
+        let ok = parse(&[
+            "--topic",
+            "a:0,2",
+            "--topic",
+            "b",
+            "--shift-by",
+            "-3",
+            "--execute",
+        ])
+        .unwrap();
+        let Some(Command::Groups(GroupsCommand::ResetOffsets(r))) = ok.command else {
+            panic!()
+        };
+        assert_eq!(r.topics, ["a:0,2".parse().unwrap(), "b".parse().unwrap()]);
+        assert_eq!(
+            (r.shift_by, r.execute, r.all_topics),
+            (Some(-3), true, false)
+        );
+        let ok = parse(&["--all-topics", "--by-duration", "10m"]).unwrap();
+        let Some(Command::Groups(GroupsCommand::ResetOffsets(r))) = ok.command else {
+            panic!()
+        };
+        assert_eq!((r.by_duration, r.all_topics), (Some(600_000), true));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 mod config_check;
 mod demo;
+mod groups;
 mod lag;
 mod publish;
 mod serve;
@@ -13,7 +14,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-use crate::cli::{Cli, Command, TopicsCommand};
+use crate::cli::{Cli, Command, GroupsCommand, TopicsCommand};
 use crate::config::{self, Overrides, Resolved};
 use crate::tui::keymap::Keymap;
 
@@ -102,6 +103,9 @@ fn change_to_the_cluster(command: &Command) -> Option<&'static str> {
             None => None,
         },
         Command::Consumers(_) => Some("run the services (they commit offsets)"),
+        Command::Groups(GroupsCommand::ResetOffsets(r)) if r.execute => {
+            Some("reset a group's offsets")
+        }
         _ => None,
     }
 }
@@ -116,6 +120,7 @@ async fn dispatch(command: Command, cfg: Resolved) -> Result<ExitCode> {
         Command::Topics(t) => topics::run(t, &cfg).await,
         Command::Lag(l) => lag::run(l, &cfg).await,
         Command::Tail(t) => tail::run(t, &cfg).await,
+        Command::Groups(g) => groups::run(g, &cfg).await,
         Command::Consumers(c) => services::consumers(c, cfg).await,
         Command::Services(s) => services::services(s, &cfg).await,
         Command::Serve(s) => serve::run(s, cfg).await,

@@ -1,0 +1,175 @@
+//! `kaftop groups reset-offsets`: the plan of a reset (a dry run by default) and,
+//! with `--execute`, committing exactly that plan. The planning is the core's
+//! [`offsets_reset`](crate::kafka::offsets_reset), which the TUI shares.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Result;
+use serde::Serialize;
+
+use crate::cli::{GroupsCommand, ResetOffsetsArgs};
+use crate::config::Resolved;
+use crate::kafka::admin::Admin;
+use crate::kafka::offsets_reset::{self, PlannedOffset, ResetPlan, ResetScope, ResetTarget};
+
+/// How long each admin call of a reset may take.
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+pub(super) async fn run(command: GroupsCommand, cfg: &Resolved) -> Result<ExitCode> {
+    match command {
+        GroupsCommand::ResetOffsets(args) => reset_offsets(args, cfg).await,
+    }
+}
+
+/// The JSON form of a plan.
+#[derive(Debug, Serialize)]
+struct PlanJson<'a> {
+    group: &'a str,
+    executed: bool,
+    partitions: Vec<RowJson<'a>>,
+    total_lag_change: i64,
+}
+
+#[derive(Debug, Serialize)]
+struct RowJson<'a> {
+    #[serde(flatten)]
+    offset: &'a PlannedOffset,
+    lag_change: Option<i64>,
+}
+
+async fn reset_offsets(args: ResetOffsetsArgs, cfg: &Resolved) -> Result<ExitCode> {
+    let target = target(&args)?;
+    let scope = if args.all_topics {
+        ResetScope::AllTopics
+    } else {
+        ResetScope::Topics(args.topics.clone())
+    };
+    let plan = tokio::task::block_in_place(|| -> Result<ResetPlan> {
+        let admin = Admin::from_resolved(cfg)?;
+        let plan = offsets_reset::prepare(
+            &admin,
+            &cfg.bootstrap_servers,
+            &args.group,
+            &scope,
+            target,
+            TIMEOUT,
+        )?;
+        if args.execute {
+            offsets_reset::execute(&admin, &plan, TIMEOUT)?;
+        }
+        Ok(plan)
+    })?;
+    if args.json {
+        super::print_json(&PlanJson {
+            group: &plan.group,
+            executed: args.execute,
+            partitions: plan
+                .partitions
+                .iter()
+                .map(|p| RowJson {
+                    offset: p,
+                    lag_change: p.lag_change(),
+                })
+                .collect(),
+            total_lag_change: plan.total_lag_change(),
+        })?;
+    } else {
+        print!("{}", plan_table(&plan));
+        if args.execute {
+            println!(
+                "Committed {} offset(s) of group {}.",
+                plan.partitions.len(),
+                plan.group
+            );
+        } else {
+            eprintln!("Dry run: nothing committed. Add --execute to commit this plan.");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The one target clap let through (the arguments form a required group of one).
+fn target(args: &ResetOffsetsArgs) -> Result<ResetTarget> {
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    Ok(if args.to_earliest {
+        ResetTarget::Earliest
+    } else if args.to_latest {
+        ResetTarget::Latest
+    } else if args.to_current {
+        ResetTarget::Current
+    } else if let Some(o) = args.to_offset {
+        ResetTarget::Offset(o)
+    } else if let Some(n) = args.shift_by {
+        ResetTarget::ShiftBy(n)
+    } else if let Some(ms) = args.to_datetime {
+        ResetTarget::Timestamp(ms)
+    } else if let Some(back) = args.by_duration {
+        ResetTarget::Timestamp(now_ms.saturating_sub(back).max(0))
+    } else {
+        anyhow::bail!("name one target: --to-earliest, --to-latest, --to-current, --to-offset, --shift-by, --to-datetime or --by-duration")
+    })
+}
+
+/// TOPIC PARTITION CURRENT-OFFSET NEW-OFFSET LAG-CHANGE, and the total.
+fn plan_table(plan: &ResetPlan) -> String {
+    let signed = |n: i64| {
+        if n > 0 {
+            format!("+{n}")
+        } else {
+            n.to_string()
+        }
+    };
+    let mut rows = vec![[
+        "TOPIC".to_string(),
+        "PARTITION".to_string(),
+        "CURRENT-OFFSET".to_string(),
+        "NEW-OFFSET".to_string(),
+        "LAG-CHANGE".to_string(),
+    ]];
+    for p in &plan.partitions {
+        rows.push([
+            p.topic.clone(),
+            p.partition.to_string(),
+            p.current_offset.map_or("-".to_string(), |c| c.to_string()),
+            p.new_offset.to_string(),
+            p.lag_change().map_or("-".to_string(), signed),
+        ]);
+    }
+    rows.push([
+        "TOTAL".to_string(),
+        String::new(),
+        String::new(),
+        String::new(),
+        signed(plan.total_lag_change()),
+    ]);
+    super::table(&rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plans_print_with_signed_lag_changes_and_a_total() {
+        let row = |partition, current_offset, new_offset| PlannedOffset {
+            topic: "orders".into(),
+            partition,
+            current_offset,
+            new_offset,
+            log_end_offset: 10,
+        };
+        let plan = ResetPlan {
+            group: "g".into(),
+            partitions: vec![row(0, Some(5), 2), row(1, None, 0), row(2, Some(3), 10)],
+        };
+        assert_eq!(
+            plan_table(&plan),
+            "TOPIC   PARTITION  CURRENT-OFFSET  NEW-OFFSET  LAG-CHANGE\n\
+             orders  0          5               2           +3\n\
+             orders  1          -               0           -\n\
+             orders  2          3               10          -7\n\
+             TOTAL                                          -4\n"
+        );
+    }
+}
