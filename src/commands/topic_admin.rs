@@ -81,7 +81,7 @@ pub(super) async fn run(command: TopicsCommand, cfg: &Resolved) -> Result<ExitCo
                 let plan = admin
                     .plan_config(&name, &ConfigChange { set, delete })
                     .await?;
-                admin.alter_config(&plan).await?;
+                admin.alter_config(&plan)?;
                 if json {
                     super::print_json(&plan)?;
                 } else {
@@ -206,7 +206,6 @@ mod tests {
                     after: None,
                 },
             ],
-            overrides: Default::default(),
         };
         assert_eq!(
             render_plan(&plan),

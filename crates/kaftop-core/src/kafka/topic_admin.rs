@@ -4,24 +4,22 @@
 //! ([`TopicAdmin::plan_partitions`], [`TopicAdmin::plan_config`]) that is shown, then
 //! carried out.
 //!
-//! rdkafka 0.39 wraps CreateTopics, DeleteTopics, CreatePartitions,
-//! DescribeConfigs and the legacy (whole-set) AlterConfigs, but not
-//! IncrementalAlterConfigs. A config change is therefore planned against the
-//! topic's current overrides (every config whose source is the topic) and the
-//! whole new set is written; a sensitive override, whose value the broker never
-//! sends, cannot be written back and makes the plan refuse.
-
-use std::collections::BTreeMap;
+//! rdkafka 0.39 wraps CreateTopics, DeleteTopics, CreatePartitions and
+//! DescribeConfigs; config changes go through kaftop's own IncrementalAlterConfigs
+//! ([`Admin::alter_topic_configs`]), which changes only the configs named and
+//! passes the broker's reason for a refusal through (rdkafka's whole-set
+//! AlterConfigs would also drop the topic's other overrides, and reports no
+//! per-topic error).
 
 use rdkafka::admin::{
-    AdminClient, AdminOptions, AlterConfig, ConfigSource, NewPartitions, NewTopic,
-    ResourceSpecifier, TopicReplication,
+    AdminClient, AdminOptions, ConfigSource, NewPartitions, NewTopic, ResourceSpecifier,
+    TopicReplication,
 };
 use rdkafka::metadata::Metadata;
 use rdkafka::types::RDKafkaErrorCode;
 use serde::Serialize;
 
-use super::admin::Admin;
+use super::admin::{Admin, AdminError};
 use super::client::{fetch_metadata, KafkaError, KaftopContext, METADATA_TIMEOUT};
 use super::topics::{admin_client, wait_until_led};
 use crate::config::Resolved;
@@ -49,13 +47,13 @@ pub enum TopicAdminError {
     UnknownConfig { topic: String, name: String },
     #[error("`{name}` is both set and deleted")]
     SetAndDeleted { name: String },
-    #[error("topic `{topic}` overrides the sensitive config `{name}`, whose value the broker does not send: kaftop cannot write the topic's configs back without losing it")]
-    SensitiveOverride { topic: String, name: String },
-    #[error("the broker refused to {action} `{topic}`: {code}")]
+    /// The broker's code, and its own message where the protocol carries one.
+    #[error("the broker refused to {action} `{topic}`: {reason}")]
     Refused {
         action: &'static str,
         topic: String,
-        code: RDKafkaErrorCode,
+        code: Option<RDKafkaErrorCode>,
+        reason: String,
     },
 }
 
@@ -146,26 +144,32 @@ pub struct ConfigEdit {
     pub after: Option<String>,
 }
 
-/// A config change checked against the topic: the edits, and the whole set of
-/// topic overrides that will be written.
+/// A config change checked against the topic: each config's value before and
+/// after.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ConfigPlan {
     pub topic: String,
     pub edits: Vec<ConfigEdit>,
-    pub overrides: BTreeMap<String, String>,
 }
 
 /// A connection for topic administration.
 pub struct TopicAdmin {
     cfg: Resolved,
     admin: AdminClient<KaftopContext>,
+    /// kaftop's own handle: metadata with diagnosis, IncrementalAlterConfigs.
+    probe: Admin,
 }
 
 impl TopicAdmin {
     pub fn new(cfg: &Resolved) -> Result<TopicAdmin, TopicAdminError> {
+        let probe = Admin::from_resolved(cfg).map_err(|e| KafkaError::Unreachable {
+            bootstrap: cfg.bootstrap_servers.clone(),
+            reason: e.to_string(),
+        })?;
         Ok(TopicAdmin {
             cfg: cfg.clone(),
             admin: admin_client(cfg)?,
+            probe,
         })
     }
 
@@ -178,16 +182,12 @@ impl TopicAdmin {
     /// The cluster's metadata, through kaftop's own admin handle, which names a
     /// refused password or an untrusted certificate. Blocks: off the async workers.
     fn metadata(&self) -> Result<Metadata, TopicAdminError> {
-        let cfg = &self.cfg;
+        let probe = &self.probe;
         Ok(tokio::task::block_in_place(|| {
-            let probe = Admin::from_resolved(cfg).map_err(|e| KafkaError::Unreachable {
-                bootstrap: cfg.bootstrap_servers.clone(),
-                reason: e.to_string(),
-            })?;
             fetch_metadata(
                 probe.client(),
                 probe.diagnosis(),
-                &cfg.bootstrap_servers,
+                &self.cfg.bootstrap_servers,
                 None,
                 &|| probe.serve_events(),
             )
@@ -238,7 +238,8 @@ impl TopicAdmin {
                     return Err(TopicAdminError::Refused {
                         action: "create topic",
                         topic,
-                        code,
+                        reason: code.to_string(),
+                        code: Some(code),
                     })
                 }
             }
@@ -269,7 +270,8 @@ impl TopicAdmin {
                     return Err(TopicAdminError::Refused {
                         action: "delete topic",
                         topic,
-                        code,
+                        reason: code.to_string(),
+                        code: Some(code),
                     })
                 }
             }
@@ -317,7 +319,8 @@ impl TopicAdmin {
                     code => TopicAdminError::Refused {
                         action: "add partitions to",
                         topic,
-                        code,
+                        reason: code.to_string(),
+                        code: Some(code),
                     },
                 });
             }
@@ -348,7 +351,8 @@ impl TopicAdmin {
             code => TopicAdminError::Refused {
                 action: "describe the configs of",
                 topic: topic.to_string(),
-                code,
+                reason: code.to_string(),
+                code: Some(code),
             },
         })?;
         let mut configs: Vec<TopicConfig> = resource
@@ -378,32 +382,33 @@ impl TopicAdmin {
         plan_config(topic, &current, change)
     }
 
-    /// Writes the plan's overrides as the topic's whole set of overrides.
-    pub async fn alter_config(&self, plan: &ConfigPlan) -> Result<(), TopicAdminError> {
-        let mut alter = AlterConfig::new(ResourceSpecifier::Topic(&plan.topic));
-        for (k, v) in &plan.overrides {
-            alter = alter.set(k, v);
-        }
-        let results = self
-            .admin
-            .alter_configs([&alter], &Self::opts())
-            .await
-            .map_err(KafkaError::client("altering topic configs"))?;
-        for r in results {
-            if let Err((_, code)) = r {
-                return Err(match code {
-                    RDKafkaErrorCode::UnknownTopicOrPartition => {
-                        TopicAdminError::UnknownTopic(plan.topic.clone())
-                    }
-                    code => TopicAdminError::Refused {
-                        action: "alter the configs of",
-                        topic: plan.topic.clone(),
-                        code,
-                    },
-                });
-            }
-        }
-        Ok(())
+    /// Changes the configs as planned (only those; the others stay).
+    pub fn alter_config(&self, plan: &ConfigPlan) -> Result<(), TopicAdminError> {
+        let changes: Vec<(String, Option<String>)> = plan
+            .edits
+            .iter()
+            .map(|e| (e.name.clone(), e.after.clone()))
+            .collect();
+        tokio::task::block_in_place(|| {
+            self.probe
+                .alter_topic_configs(&plan.topic, &changes, METADATA_TIMEOUT)
+        })
+        .map_err(|e| match e {
+            AdminError::Request {
+                code: Some(RDKafkaErrorCode::UnknownTopicOrPartition),
+                ..
+            } => TopicAdminError::UnknownTopic(plan.topic.clone()),
+            AdminError::Request { code, reason, .. } => TopicAdminError::Refused {
+                action: "alter the configs of",
+                topic: plan.topic.clone(),
+                code,
+                reason,
+            },
+            AdminError::Create(reason) => TopicAdminError::Kafka(KafkaError::Unreachable {
+                bootstrap: self.cfg.bootstrap_servers.clone(),
+                reason,
+            }),
+        })
     }
 }
 
@@ -429,41 +434,29 @@ pub fn plan_config(
     {
         return Err(TopicAdminError::SetAndDeleted { name: name.clone() });
     }
-    let mut overrides = BTreeMap::new();
-    for c in current.iter().filter(|c| c.source == Source::Topic) {
-        match &c.value {
-            Some(v) if !c.sensitive => {
-                overrides.insert(c.name.clone(), v.clone());
-            }
-            _ => {
-                return Err(TopicAdminError::SensitiveOverride {
-                    topic: topic.to_string(),
-                    name: c.name.clone(),
-                })
-            }
-        }
-    }
-    let mut edits = Vec::new();
-    for (k, v) in &change.set {
-        let before = overrides.insert(k.clone(), v.clone());
-        edits.push(ConfigEdit {
+    let own = |name: &str| {
+        current
+            .iter()
+            .find(|c| c.name == name && c.source == Source::Topic)
+            .and_then(|c| c.value.clone())
+    };
+    let mut edits: Vec<ConfigEdit> = change
+        .set
+        .iter()
+        .map(|(k, v)| ConfigEdit {
             name: k.clone(),
-            before,
+            before: own(k),
             after: Some(v.clone()),
-        });
-    }
-    for k in &change.delete {
-        let before = overrides.remove(k);
-        edits.push(ConfigEdit {
-            name: k.clone(),
-            before,
-            after: None,
-        });
-    }
+        })
+        .collect();
+    edits.extend(change.delete.iter().map(|k| ConfigEdit {
+        name: k.clone(),
+        before: own(k),
+        after: None,
+    }));
     Ok(ConfigPlan {
         topic: topic.to_string(),
         edits,
-        overrides,
     })
 }
 
@@ -491,19 +484,12 @@ mod tests {
     }
 
     #[test]
-    fn a_plan_keeps_the_other_overrides() {
+    fn a_plan_names_each_value_before_and_after() {
         let change = ConfigChange {
             set: vec![("segment.bytes".into(), "1048576".into())],
             delete: vec!["retention.ms".into()],
         };
         let plan = plan_config("t", &current(), &change).unwrap();
-        assert_eq!(
-            plan.overrides,
-            BTreeMap::from([
-                ("cleanup.policy".to_string(), "compact".to_string()),
-                ("segment.bytes".to_string(), "1048576".to_string()),
-            ])
-        );
         assert_eq!(
             plan.edits,
             vec![
@@ -522,7 +508,7 @@ mod tests {
     }
 
     #[test]
-    fn unknown_names_and_sensitive_overrides_refuse() {
+    fn unknown_and_contradictory_names_refuse() {
         let change = ConfigChange {
             set: vec![("retention.mss".into(), "1".into())],
             delete: vec![],
@@ -538,13 +524,5 @@ mod tests {
         };
         let e = plan_config("t", &current(), &both).unwrap_err();
         assert_eq!(e.to_string(), "`retention.ms` is both set and deleted");
-        let mut secret = current();
-        secret[0].sensitive = true;
-        secret[0].value = None;
-        let e = plan_config("t", &secret, &ConfigChange::default()).unwrap_err();
-        assert!(
-            matches!(e, TopicAdminError::SensitiveOverride { .. }),
-            "{e}"
-        );
     }
 }
