@@ -127,6 +127,8 @@ fn render_configs(configs: &[TopicConfig]) -> String {
     for c in configs {
         let value = match (&c.value, c.sensitive) {
             (_, true) => "(sensitive)".to_string(),
+            // An empty value (no throttled replicas, ...) still fills its cell.
+            (Some(v), false) if v.is_empty() => "\"\"".to_string(),
             (Some(v), false) => v.clone(),
             (None, false) => "-".to_string(),
         };
