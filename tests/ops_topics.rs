@@ -11,6 +11,7 @@ mod common;
 use std::collections::BTreeMap;
 
 use common::cluster::create_topic_with;
+use common::tmux::Tmux;
 use common::{assert_success, bootstrap, kafka_tool, kaftop, unique};
 
 /// `kaftop -b BOOTSTRAP [--read-only] topics ARGS...` without a config file.
@@ -452,4 +453,46 @@ fn read_only_refuses_every_change_and_describes() {
         "{}",
         stdout(&out)
     );
+}
+
+/// On a terminal (tmux), `delete` asks for the name: a wrong name deletes nothing,
+/// the right one deletes the topic.
+#[test]
+fn delete_on_a_terminal_needs_the_name_typed() {
+    let b = bootstrap();
+    let t = unique("ops-delete-tty");
+    create_topic_with(&b, &t, 1, 1, &[]);
+    let program = format!(
+        "env KAFTOP_CONFIG=/dev/null {} -b {b} topics delete {t}",
+        env!("CARGO_BIN_EXE_kaftop")
+    );
+    let prompt =
+        format!("Deleting topic `{t}` removes all its records. Type its name to confirm: ");
+
+    let tmux = Tmux::new();
+    tmux.start_program(&program, 250, 20);
+    tmux.wait_for_text("the prompt", prompt.trim_end());
+    tmux.text(&format!("{t}x"));
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for_text("the refusal", "kaftop-exit=");
+    assert!(
+        screen.contains(&format!(
+            "kaftop: error: the name typed is not `{t}`: nothing was deleted\nkaftop-exit=1"
+        )),
+        "{screen}"
+    );
+    assert!(listed().contains(&t));
+    drop(tmux);
+
+    let tmux = Tmux::new();
+    tmux.start_program(&program, 250, 20);
+    tmux.wait_for_text("the prompt", prompt.trim_end());
+    tmux.text(&t);
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for_text("the deletion", "kaftop-exit=");
+    assert!(
+        screen.contains(&format!("{prompt}{t}\ndeleted topic `{t}`\nkaftop-exit=0")),
+        "{screen}"
+    );
+    assert!(!listed().contains(&t));
 }
