@@ -50,7 +50,8 @@ pub enum Command {
     Publish(PublishCommand),
     /// Publish many events and report throughput and delivery latency.
     Bulk(BulkArgs),
-    /// Topics with partitions, replication, ISR, messages and msg/s; `ensure` creates them.
+    /// Topics with partitions, replication, ISR, messages and msg/s; `ensure` creates
+    /// the service's; create, delete, add-partitions and config administer one.
     Topics(TopicsArgs),
     /// Consumer-group lag per partition, as `kafka-consumer-groups --describe` shows it.
     Lag(LagArgs),
