@@ -51,7 +51,8 @@ pub enum Command {
     Publish(PublishCommand),
     /// Publish many events and report throughput and delivery latency.
     Bulk(BulkArgs),
-    /// Topics with partitions, replication, ISR, messages and msg/s; `ensure` creates them.
+    /// Topics with partitions, replication, ISR, messages and msg/s; `ensure` creates
+    /// the service's; create, delete, add-partitions and config administer one.
     Topics(TopicsArgs),
     /// Consumer-group lag per partition, as `kafka-consumer-groups --describe` shows it.
     Lag(LagArgs),
@@ -256,6 +257,48 @@ pub enum ConfigCommand {
 pub enum TopicsCommand {
     /// Create the event topics and their dead-letter topics if missing.
     Ensure {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Create a topic.
+    Create {
+        name: String,
+        #[arg(long, value_parser = clap::value_parser!(i32).range(1..))]
+        partitions: i32,
+        #[arg(long, value_parser = clap::value_parser!(i32).range(1..=i64::from(i16::MAX)))]
+        replication_factor: i32,
+        /// A topic config (repeatable): --set retention.ms=60000. (`--config` is
+        /// kaftop's config file.)
+        #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_property)]
+        configs: Vec<(String, String)>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete a topic and all its records (asks for its name again unless --yes).
+    Delete {
+        name: String,
+        /// Do not ask: delete right away.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Grow a topic to N partitions (keys then map to other partitions).
+    AddPartitions {
+        name: String,
+        /// The new partition count (more than the current one).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+        to: u32,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Describe a topic's configs (value, source, defaults marked), or change them.
+    Config {
+        name: String,
+        /// Set a config on the topic (repeatable): --set retention.ms=60000.
+        #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_property)]
+        set: Vec<(String, String)>,
+        /// Remove a topic's own value, back to the default (repeatable).
+        #[arg(long = "delete", value_name = "KEY")]
+        delete: Vec<String>,
         #[arg(long)]
         json: bool,
     },

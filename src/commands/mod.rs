@@ -8,6 +8,7 @@ mod publish;
 mod serve;
 mod services;
 mod tail;
+mod topic_admin;
 mod topics;
 
 use std::process::ExitCode;
@@ -98,9 +99,18 @@ fn change_to_the_cluster(command: &Command) -> Option<&'static str> {
     match command {
         Command::Publish(_) => Some("publish"),
         Command::Bulk(_) => Some("run a bulk test (it publishes)"),
-        Command::Topics(t) => match t.command {
+        Command::Topics(t) => match &t.command {
             Some(TopicsCommand::Ensure { .. }) => Some("create topics"),
-            None => None,
+            Some(TopicsCommand::Create { .. }) => Some("create a topic"),
+            Some(TopicsCommand::Delete { .. }) => Some("delete a topic"),
+            Some(TopicsCommand::AddPartitions { .. }) => Some("add partitions to a topic"),
+            // Without --set/--delete it only describes.
+            Some(TopicsCommand::Config { set, delete, .. })
+                if !set.is_empty() || !delete.is_empty() =>
+            {
+                Some("change a topic's configs")
+            }
+            Some(TopicsCommand::Config { .. }) | None => None,
         },
         Command::Consumers(_) => Some("run the services (they commit offsets)"),
         Command::Groups(GroupsCommand::ResetOffsets(r)) if r.execute => {

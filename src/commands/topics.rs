@@ -14,6 +14,7 @@ use crate::metrics::{MetricsEngine, PartitionProblem, TopicMetrics};
 pub(super) async fn run(args: TopicsArgs, cfg: &Resolved) -> Result<ExitCode> {
     match args.command {
         Some(TopicsCommand::Ensure { json }) => ensure_topics(json, cfg).await,
+        Some(admin) => super::topic_admin::run(admin, cfg).await,
         None => list_topics(&args, cfg).await,
     }
 }

@@ -10,6 +10,7 @@ pub mod publisher;
 pub mod record;
 pub mod sampler;
 pub mod snapshot;
+pub mod topic_admin;
 pub mod topics;
 
 pub use client::KafkaError;

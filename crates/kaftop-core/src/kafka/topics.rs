@@ -147,7 +147,7 @@ pub async fn ensure(cfg: &Resolved) -> Result<Vec<EnsureResult>, KafkaError> {
 /// partitions) shows in metadata with a leader for each partition. Kafka answers
 /// CreateTopics before every broker's metadata has the topic, and a producer asked
 /// right after would be told it does not exist.
-fn wait_until_led<C: rdkafka::client::ClientContext>(
+pub(crate) fn wait_until_led<C: rdkafka::client::ClientContext>(
     client: &rdkafka::client::Client<C>,
     topics: &[(&str, usize)],
 ) {

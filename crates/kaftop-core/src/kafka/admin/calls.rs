@@ -352,6 +352,33 @@ impl Admin {
     }
 }
 
+impl Admin {
+    /// IncrementalAlterConfigs of `topic`: sets `(name, Some(value))`, deletes
+    /// `(name, None)` back to the default; the topic's other configs stay. A
+    /// refusal by the broker is [`AdminError::Request`] with the broker's reason.
+    pub fn alter_topic_configs(
+        &self,
+        topic: &str,
+        changes: &[(String, Option<String>)],
+        timeout: Duration,
+    ) -> Result<(), AdminError> {
+        const OP: &str = "alter topic configs";
+        let topic_c = c_string(OP, "topic", topic)?;
+        let request = changes
+            .iter()
+            .map(|(k, v)| {
+                let v = v.as_deref().map(|v| c_string(OP, "config value", v));
+                Ok((c_string(OP, "config name", k)?, v.transpose()?))
+            })
+            .collect::<Result<Vec<_>, AdminError>>()?;
+        match ffi::incremental_alter_topic_configs(self.sending(), OP, &topic_c, &request, timeout)?
+        {
+            None => Ok(()),
+            Some((code, reason)) => Err(AdminError::request(OP, code, reason)),
+        }
+    }
+}
+
 /// `partitions` without duplicates, in their first order.
 fn unique_partitions(partitions: &[(String, i32)]) -> Vec<(&str, i32)> {
     let mut seen = HashSet::new();

@@ -27,7 +27,8 @@ use self::copy::{
     cstr, error_text, group_description, partition_entry, ptr_slice, single_group_partitions,
 };
 use self::guards::{
-    AdminOptions, AlterGroupOffsets, Event, ListGroupOffsets, Queue, TopicPartitionList,
+    AdminOptions, AlterGroupOffsets, ConfigResource, Event, ListGroupOffsets, Queue,
+    TopicPartitionList,
 };
 use super::types::{AdminError, GroupDescription, GroupListing, GroupState, GroupType, OffsetSpec};
 
@@ -311,6 +312,100 @@ pub(super) fn alter_consumer_group_offsets<C: ClientContext>(
         let arr = rd::rd_kafka_AlterConsumerGroupOffsets_result_groups(res, &mut n);
         single_group_partitions(op, ptr_slice(arr, n))
     }
+}
+
+/// IncrementalAlterConfigs of one topic: sets each `(name, Some(value))` and
+/// deletes (back to the default) each `(name, None)`, leaving its other configs
+/// alone. Returns the broker's refusal of the topic's change, if any.
+pub(super) fn incremental_alter_topic_configs<C: ClientContext>(
+    client: &Client<C>,
+    op: &'static str,
+    topic: &CStr,
+    changes: &[(CString, Option<CString>)],
+    timeout: Duration,
+) -> Result<Option<(RDKafkaErrorCode, String)>, AdminError> {
+    // SAFETY: `topic` is NUL-terminated; librdkafka copies the name; a non-null
+    // resource is ours to destroy (guard).
+    let resource = ConfigResource(unsafe {
+        rd::rd_kafka_ConfigResource_new(
+            rd::rd_kafka_ResourceType_t::RD_KAFKA_RESOURCE_TOPIC,
+            topic.as_ptr(),
+        )
+    });
+    if resource.0.is_null() {
+        return Err(alloc_failed(op));
+    }
+    for (name, value) in changes {
+        let (kind, value) = match value {
+            Some(v) => (
+                rd::rd_kafka_AlterConfigOpType_t::RD_KAFKA_ALTER_CONFIG_OP_TYPE_SET,
+                v.as_ptr(),
+            ),
+            None => (
+                rd::rd_kafka_AlterConfigOpType_t::RD_KAFKA_ALTER_CONFIG_OP_TYPE_DELETE,
+                ptr::null(),
+            ),
+        };
+        // SAFETY: `resource` is live; `name` and a non-null `value` are
+        // NUL-terminated and copied by librdkafka; a returned error is ours to
+        // destroy, which happens right after its text is copied.
+        let refused = unsafe {
+            let e = rd::rd_kafka_ConfigResource_add_incremental_config(
+                resource.0,
+                name.as_ptr(),
+                kind,
+                value,
+            );
+            let text = error_text(e);
+            if !e.is_null() {
+                rd::rd_kafka_error_destroy(e);
+            }
+            text
+        };
+        if let Some((code, text)) = refused {
+            return Err(AdminError::request(op, code, text));
+        }
+    }
+    let mut resources = [resource.0];
+    let ev = call(
+        client,
+        op,
+        rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_INCREMENTALALTERCONFIGS,
+        timeout,
+        |rk, opts, queue| {
+            // SAFETY: `resources` is a one-element array of a live resource (owned
+            // by `resource`); librdkafka copies it before returning.
+            unsafe {
+                rd::rd_kafka_IncrementalAlterConfigs(rk, resources.as_mut_ptr(), 1, opts, queue)
+            }
+        },
+    )?;
+    // SAFETY: `ev` is live; the result (NULL if another event type) is owned by it.
+    let res = unsafe { rd::rd_kafka_event_IncrementalAlterConfigs_result(ev.0) };
+    if res.is_null() {
+        return Err(unexpected_event(op, &ev));
+    }
+    let mut n = 0usize;
+    // SAFETY: `res` is non-null and owned by `ev`, which outlives this block; the
+    // array has `n` entries; each resource's error string lives as long as `ev`
+    // and is copied here.
+    let refused = unsafe {
+        let arr = rd::rd_kafka_IncrementalAlterConfigs_result_resources(res, &mut n);
+        let mut refused = None;
+        for &r in ptr_slice(arr, n) {
+            if r.is_null() {
+                continue;
+            }
+            let err = rd::rd_kafka_ConfigResource_error(r);
+            if err != RDKafkaRespErr::RD_KAFKA_RESP_ERR_NO_ERROR {
+                let code = RDKafkaErrorCode::from(err);
+                let text = cstr(rd::rd_kafka_ConfigResource_error_string(r));
+                refused = Some((code, text));
+            }
+        }
+        refused
+    };
+    Ok(refused)
 }
 
 /// The id of the cluster's controller from the handle's metadata cache (waiting

@@ -151,3 +151,14 @@ impl Drop for AlterGroupOffsets {
         }
     }
 }
+
+/// A config resource of an IncrementalAlterConfigs request; never NULL once built.
+pub(super) struct ConfigResource(pub(super) *mut rd::rd_kafka_ConfigResource_t);
+
+impl Drop for ConfigResource {
+    fn drop(&mut self) {
+        // SAFETY: non-null (checked where built), owned, dropped once; the request
+        // copied it.
+        unsafe { rd::rd_kafka_ConfigResource_destroy(self.0) }
+    }
+}
