@@ -2,6 +2,7 @@
 
 mod config_check;
 mod demo;
+mod dlq;
 mod lag;
 mod publish;
 mod serve;
@@ -13,7 +14,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-use crate::cli::{Cli, Command, TopicsCommand};
+use crate::cli::{Cli, Command, DlqCommand, TopicsCommand};
 use crate::config::{self, Overrides, Resolved};
 use crate::tui::keymap::Keymap;
 
@@ -102,6 +103,7 @@ fn change_to_the_cluster(command: &Command) -> Option<&'static str> {
             None => None,
         },
         Command::Consumers(_) => Some("run the services (they commit offsets)"),
+        Command::Dlq(DlqCommand::Redrive(r)) if r.execute => Some("redrive dead-lettered records"),
         _ => None,
     }
 }
@@ -119,6 +121,7 @@ async fn dispatch(command: Command, cfg: Resolved) -> Result<ExitCode> {
         Command::Consumers(c) => services::consumers(c, cfg).await,
         Command::Services(s) => services::services(s, &cfg).await,
         Command::Serve(s) => serve::run(s, cfg).await,
+        Command::Dlq(DlqCommand::Redrive(r)) => dlq::redrive(r, cfg).await,
     }
 }
 

@@ -61,7 +61,9 @@ fn client(context: &'static str) -> impl FnOnce(RdError) -> RedriveError {
 }
 
 /// A consumer in the DLQ's redrive group. It never joins the group (partitions
-/// are assigned) and never commits by itself; it reads only committed records.
+/// are assigned) and never commits by itself; it reads only committed records, and
+/// with `read_committed` librdkafka asks for stable offsets (waiting out a pending
+/// transactional commit of the group).
 fn group_consumer(
     cfg: &Resolved,
     group: &str,
@@ -71,7 +73,6 @@ fn group_consumer(
         .set("enable.auto.commit", "false")
         .set("enable.auto.offset.store", "false")
         .set("isolation.level", "read_committed")
-        .set("require.stable.offsets", "true")
         .set("fetch.message.max.bytes", "10485760");
     c.create_with_context(KaftopContext::default())
         .map_err(client("creating the DLQ consumer"))
@@ -139,17 +140,18 @@ fn read_state(
     Ok(state)
 }
 
-/// Every record from each partition's cursor up to its high watermark.
+/// Every record of each partition up to its high watermark.
 fn read_records(
     consumer: &BaseConsumer<KaftopContext>,
     topic: &str,
-    state: &RedriveState,
     marks: &[(i32, i64, i64)],
 ) -> Result<Vec<DlqRecord>, RedriveError> {
     let mut tpl = TopicPartitionList::new();
     let mut next: HashMap<i32, (i64, i64)> = HashMap::new();
-    for &(p, _, high) in marks {
-        let from = state.get(&p).map_or(0, |s| s.cursor);
+    for &(p, low, high) in marks {
+        // The whole log, so that records behind the cursor are still counted (as
+        // redriven) or listed (as never redrivable).
+        let from = low;
         if from < high {
             tpl.add_partition_offset(topic, p, Offset::Offset(from))
                 .map_err(client("assigning partitions"))?;
@@ -239,7 +241,7 @@ pub fn plan(cfg: &Resolved, dlq_topic: &str, sel: &Selection) -> Result<Plan, Re
     )?;
     let marks = watermarks(&consumer, dlq_topic)?;
     let before = read_state(&consumer, &group, dlq_topic, &marks)?;
-    let records = read_records(&consumer, dlq_topic, &before, &marks)?;
+    let records = read_records(&consumer, dlq_topic, &marks)?;
     let md = fetch_metadata(
         consumer.client(),
         &diagnosis,

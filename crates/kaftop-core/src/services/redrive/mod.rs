@@ -236,7 +236,7 @@ fn selected(sel: &Selection, r: &DlqRecord, origin: &Origin) -> bool {
         .any(|t| t.to_lowercase().contains(&needle))
 }
 
-/// The plan over the records read from each partition's cursor to `ends` (high
+/// The plan over the records read from each partition's start to `ends` (high
 /// watermarks), in offset order per partition. `partitions_of` gives a source
 /// topic's partition count, `None` when it does not exist.
 pub(crate) fn build_plan(
@@ -264,14 +264,19 @@ pub(crate) fn build_plan(
     for r in records {
         let state = before.get(&r.partition).unwrap_or(&empty);
         let done = |scanned: &mut std::collections::BTreeMap<i32, Vec<(i64, bool)>>, d| {
-            scanned.entry(r.partition).or_default().push((r.offset, d));
+            if r.offset >= state.cursor {
+                scanned.entry(r.partition).or_default().push((r.offset, d));
+            }
         };
-        if state.is_redriven(r.offset) {
+        let (origin, verdict) = classify(r);
+        // Below the cursor a record is either redriven or never redrivable: which,
+        // its headers say again.
+        let never = verdict.as_ref().is_err_and(NotRedrivable::is_permanent);
+        if state.is_redriven(r.offset) && !(r.offset < state.cursor && never) {
             plan.already_redriven += 1;
             done(&mut scanned, true);
             continue;
         }
-        let (origin, verdict) = classify(r);
         let verdict = verdict.and_then(|(t, p)| match partitions_of(&t) {
             Some(n) => Ok((t, (p < n).then_some(p))),
             None => Err(NotRedrivable::SourceTopicMissing),

@@ -89,6 +89,9 @@ pub(crate) fn advance(
     let mut cursor = before.cursor;
     let mut blocked = false;
     for &(offset, done) in scanned {
+        if offset < cursor {
+            continue;
+        }
         if done {
             cursor = offset + 1;
         } else {
