@@ -116,3 +116,30 @@ fn redriven_records_are_not_planned_again() {
     assert_eq!(plan.send[0].target_partition, None);
     assert_eq!(plan.after[&0].cursor, 7);
 }
+
+#[test]
+fn behind_the_cursor_a_record_is_redriven_or_never_redrivable() {
+    let mut truncated = dead(0, 1, "b", "archive");
+    truncated
+        .headers
+        .push((HEADER_TRUNCATED_FROM.into(), Some(b"600000".to_vec())));
+    let records = [
+        dead(0, 0, "a", "archive"),
+        truncated,
+        dead(0, 2, "c", "archive"),
+    ];
+    let plan = build_plan(
+        "orders.dlq",
+        state(2),
+        &[(0, 3)],
+        &records,
+        &Selection::default(),
+        &|_| Some(3),
+    );
+    assert_eq!(plan.already_redriven, 1);
+    assert_eq!(plan.not_redrivable.len(), 1);
+    assert_eq!(plan.not_redrivable[0].origin.dlq_offset, 1);
+    assert_eq!(plan.send.len(), 1);
+    assert_eq!(plan.send[0].origin.dlq_offset, 2);
+    assert_eq!(plan.after[&0].cursor, 3);
+}
