@@ -250,3 +250,50 @@ fn read_only_refuses_execute_and_sends_nothing_but_the_dry_run_works() {
     assert_eq!(plan["send"].as_array().unwrap().len(), POISON.len());
     assert_eq!(plan["already_redriven"], 0);
 }
+
+/// The core API a screen uses: a plan previewed, then executed; a plan made before
+/// another run committed is refused and sends nothing.
+#[test]
+fn a_plan_made_before_another_redrive_is_refused_as_stale() {
+    use kaftop::config::{self, Overrides};
+    use kaftop::services::redrive::{self, RedriveError, Selection};
+
+    let env = Env::with_dead_letters("dlq-stale");
+    let cfg = config::load(&Overrides {
+        config_file: Some(env.config.clone()),
+        ..Overrides::default()
+    })
+    .unwrap();
+    let archive = Selection {
+        service: Some("archive".into()),
+        ..Selection::default()
+    };
+    let old = redrive::plan(&cfg, &env.dlq, &archive).unwrap();
+    assert_eq!(old.send.len(), POISON.len());
+    let one = Selection {
+        limit: Some(1),
+        ..Selection::default()
+    };
+    let first = redrive::plan(&cfg, &env.dlq, &one).unwrap();
+    assert_eq!(redrive::execute(&cfg, &first, &mut |_| {}).unwrap(), 1);
+    let before = read_topic(&env.topics.deleted, true).len();
+    match redrive::execute(&cfg, &old, &mut |_| {}) {
+        Err(RedriveError::Stale(topic)) => assert_eq!(topic, env.dlq),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(read_topic(&env.topics.deleted, true).len(), before);
+    // Planned again, the rest goes.
+    let again = redrive::plan(&cfg, &env.dlq, &archive).unwrap();
+    assert_eq!(
+        (again.send.len(), again.already_redriven),
+        (POISON.len() - 1, 1)
+    );
+    assert_eq!(
+        redrive::execute(&cfg, &again, &mut |_| {}).unwrap(),
+        POISON.len() - 1
+    );
+    assert_eq!(
+        read_topic(&env.topics.deleted, true).len(),
+        before + POISON.len() - 1
+    );
+}
