@@ -71,6 +71,36 @@ pub enum Command {
     Serve(ServeArgs),
     /// The whole dashboard on an in-process Kafka with live traffic: no Kafka needed.
     Demo(DemoArgs),
+    /// Dead-letter topics: send their records back where they came from.
+    #[command(subcommand)]
+    Dlq(DlqCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DlqCommand {
+    /// Send dead-lettered records back to their source topic, each once (a dry run
+    /// unless --execute).
+    Redrive(RedriveArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RedriveArgs {
+    /// The dead-letter topic, e.g. `message.created.dlq`.
+    pub topic: String,
+    /// Only records whose key, value or error contains this text (ignoring case).
+    #[arg(long)]
+    pub filter: Option<String>,
+    /// Only records this service dead-lettered.
+    #[arg(long, value_parser = PossibleValuesParser::new(SERVICE_IDS))]
+    pub service: Option<String>,
+    /// Redrive at most this many records.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub limit: Option<u64>,
+    /// Send them (without it: only show what would go).
+    #[arg(long)]
+    pub execute: bool,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -2,6 +2,7 @@
 
 mod config_check;
 mod demo;
+mod dlq;
 mod groups;
 mod lag;
 mod publish;
@@ -15,7 +16,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-use crate::cli::{Cli, Command, GroupsCommand, TopicsCommand};
+use crate::cli::{Cli, Command, DlqCommand, GroupsCommand, TopicsCommand};
 use crate::config::{self, Overrides, Resolved};
 use crate::tui::keymap::Keymap;
 
@@ -116,6 +117,7 @@ fn change_to_the_cluster(command: &Command) -> Option<&'static str> {
         Command::Groups(GroupsCommand::ResetOffsets(r)) if r.execute => {
             Some("reset a group's offsets")
         }
+        Command::Dlq(DlqCommand::Redrive(r)) if r.execute => Some("redrive dead-lettered records"),
         _ => None,
     }
 }
@@ -134,6 +136,7 @@ async fn dispatch(command: Command, cfg: Resolved) -> Result<ExitCode> {
         Command::Consumers(c) => services::consumers(c, cfg).await,
         Command::Services(s) => services::services(s, &cfg).await,
         Command::Serve(s) => serve::run(s, cfg).await,
+        Command::Dlq(DlqCommand::Redrive(r)) => dlq::redrive(r, cfg).await,
     }
 }
 

@@ -63,6 +63,7 @@ pub mod archive;
 mod fixtures;
 pub mod notification;
 pub mod read_receipt;
+pub mod redrive;
 mod runtime;
 mod service_name;
 pub mod stats;
