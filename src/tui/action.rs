@@ -74,6 +74,9 @@ actions! {
     Filter          "filter"        "filter"      "filter"                      [List: "/"]
     // Topics and topic detail.
     TailTopic       "tail-topic"    "messages"    "tail the selected topic"     [Topics: "m", TopicDetail: "m"]
+    CreateTopic     "create-topic"  ""            "create a topic (dialog: preview, confirm)" [Topics: "C"]
+    // Group detail.
+    ResetOffsets    "reset-offsets" ""            "reset the group's offsets (dialog: preview, confirm)" [GroupDetail: "R"]
     // Messages.
     Pause           "pause"         "pause"       "pause / resume"              [Messages: "p" "space"]
     FromBeginning   "from-beginning" "from start" "restart from the beginning"  [Messages: "b"]
@@ -100,11 +103,17 @@ actions! {
     // Text input: the command line, filters, prompts and form fields. Their
     // keys cannot be plain characters, which are typed.
     Accept          "accept"        ""            "accept"                      [Input: "enter"]
-    Cancel          "cancel"        ""            "cancel (filter: clear)"      [Input: "esc"]
+    Cancel          "cancel"        ""            "cancel (filter: clear)"      [Input: "esc", Dialog: "esc"]
     Complete        "complete"      ""            "complete the command line"   [CommandLine: "tab"]
-    NextField       "next-field"    ""            "next field (form)"           [Form: "tab" "down"]
-    PrevField       "prev-field"    ""            "previous field (form)"       [Form: "shift-tab" "up"]
+    NextField       "next-field"    ""            "next field (form)"
+        [Form: "tab" "down", Dialog: "tab" "down"]
+    PrevField       "prev-field"    ""            "previous field (form)"
+        [Form: "shift-tab" "up", Dialog: "shift-tab" "up"]
     SendFromField   "send-from-field" ""          "send the form while editing a field" [Form: "ctrl-s"]
+    // Operation dialogs: accept the fields (preview), then, with the name typed,
+    // carry the change out.
+    Confirm         "confirm"       ""            "dialog: preview the plan; with the name typed, carry it out"
+        [Dialog: "enter"]
 }
 
 impl Action {
@@ -143,7 +152,7 @@ impl Action {
     pub fn changes_the_cluster(self) -> bool {
         matches!(
             self,
-            Action::Send | Action::SendFromField | Action::ToggleServices
+            Action::Send | Action::SendFromField | Action::ToggleServices | Action::Confirm
         )
     }
 
