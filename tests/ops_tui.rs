@@ -142,3 +142,75 @@ fn create_a_topic_through_the_dialog() {
     assert!(summary.contains("cleanup.policy=compact"), "{text}");
     tmux.keys(&["q"]);
 }
+
+/// The summary line of `kafka-topics --describe`, or `None` once it is gone.
+fn describe(b: &str, topic: &str) -> Option<String> {
+    let out = kafka_tool(
+        "kafka-topics",
+        &["--bootstrap-server", b, "--describe", "--topic", topic],
+    );
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    out.status
+        .success()
+        .then(|| text.lines().next().unwrap_or_default().to_string())
+}
+
+#[test]
+fn add_partitions_edit_a_config_and_delete_from_the_topic_view() {
+    let b = bootstrap();
+    let topic = unique("ops-tui-admin");
+    create_topic(&b, &topic, 2);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tmux = dashboard(dir.path());
+    tmux.keys(&[":"]);
+    tmux.text(&format!("topic {topic}"));
+    tmux.keys(&["Enter"]);
+    tmux.wait_for_text("the topic view", &format!("› {topic}"));
+
+    tmux.keys(&["P"]);
+    tmux.wait_for_text("the dialog", &format!("Add partitions to topic {topic}"));
+    tmux.text("4");
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for_text("the preview", "keyed records go to other partitions");
+    assert!(has_row(&screen, &[&topic, "2", "4"]), "{screen}");
+    tmux.text(&topic);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for_text(
+        "the notice",
+        &format!("topic `{topic}` now has 4 partitions"),
+    );
+    let summary = describe(&b, &topic).unwrap();
+    assert!(summary.contains("PartitionCount: 4"), "{summary}");
+
+    tmux.keys(&["E"]);
+    tmux.wait_for_text("the dialog", &format!("Edit the configs of topic {topic}"));
+    tmux.text("retention.ms=123456");
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for_text("the preview", &format!("type `{topic}` to confirm"));
+    assert!(
+        has_row(&screen, &["retention.ms", "(default)", "123456"]),
+        "{screen}"
+    );
+    tmux.text(&topic);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for_text(
+        "the notice",
+        &format!("changed 1 configs of topic `{topic}`"),
+    );
+    let summary = describe(&b, &topic).unwrap();
+    assert!(summary.contains("retention.ms=123456"), "{summary}");
+
+    tmux.keys(&["D"]);
+    tmux.wait_for_text("the dialog", &format!("Delete topic {topic}"));
+    tmux.keys(&["Enter"]);
+    tmux.wait_for_text("the preview", "cannot be undone");
+    tmux.text(&topic);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for_text("the notice", &format!("deleted topic `{topic}`"));
+    common::wait_for(
+        "the topic to be gone",
+        std::time::Duration::from_secs(30),
+        || describe(&b, &topic).is_none().then_some(()),
+    );
+    tmux.keys(&["q"]);
+}

@@ -75,6 +75,12 @@ actions! {
     // Topics and topic detail.
     TailTopic       "tail-topic"    "messages"    "tail the selected topic"     [Topics: "m", TopicDetail: "m"]
     CreateTopic     "create-topic"  ""            "create a topic (dialog: preview, confirm)" [Topics: "C"]
+    DeleteTopic     "delete-topic"  ""            "delete the topic (dialog: confirm with its name)"
+        [Topics: "D", TopicDetail: "D"]
+    AddPartitions   "add-partitions" ""           "add partitions to the topic (dialog: preview, confirm)"
+        [Topics: "P", TopicDetail: "P"]
+    EditConfig      "edit-config"   ""            "set / delete configs of the topic (dialog: preview, confirm)"
+        [Topics: "E", TopicDetail: "E"]
     // Group detail.
     ResetOffsets    "reset-offsets" ""            "reset the group's offsets (dialog: preview, confirm)" [GroupDetail: "R"]
     // Messages.

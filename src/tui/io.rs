@@ -163,7 +163,7 @@ impl Io {
             }
             Command::StartServices => self.start_services(),
             Command::PlanOp { id, request } => {
-                super::ops_io::plan(&self.cfg, &self.tx, id, request)
+                super::ops_io::plan(&self.cfg, &self.rt, &self.tx, id, request)
             }
             Command::ExecuteOp { id, plan } => {
                 super::ops_io::execute(&self.cfg, &self.rt, &self.tx, id, plan)

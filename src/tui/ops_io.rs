@@ -18,8 +18,14 @@ use super::modes::dialog::ops::{OpRequest, Planned};
 const TIMEOUT: Duration = Duration::from_secs(15);
 
 /// Plans `request` and reports the plan (nothing changes on the cluster).
-pub(crate) fn plan(cfg: &Resolved, tx: &Sender<Event>, id: u64, request: OpRequest) {
-    let (cfg, tx) = (cfg.clone(), tx.clone());
+pub(crate) fn plan(
+    cfg: &Resolved,
+    rt: &tokio::runtime::Handle,
+    tx: &Sender<Event>,
+    id: u64,
+    request: OpRequest,
+) {
+    let (cfg, rt, tx) = (cfg.clone(), rt.clone(), tx.clone());
     Job::spawn("kaftop-op-plan", move || {
         let result = match request {
             OpRequest::ResetOffsets {
@@ -43,6 +49,15 @@ pub(crate) fn plan(cfg: &Resolved, tx: &Sender<Event>, id: u64, request: OpReque
             // Creating has nothing to look up: the preview is the spec itself
             // (the broker checks the name and the replication factor).
             OpRequest::CreateTopic(spec) => Ok(Planned::CreateTopic(spec)),
+            OpRequest::DeleteTopic(topic) => Ok(Planned::DeleteTopic(topic)),
+            OpRequest::AddPartitions { topic, to } => TopicAdmin::new(&cfg)
+                .and_then(|admin| admin.plan_partitions(&topic, to))
+                .map(Planned::AddPartitions)
+                .map_err(|e| e.to_string()),
+            OpRequest::EditConfig { topic, change } => TopicAdmin::new(&cfg)
+                .and_then(|admin| rt.block_on(admin.plan_config(&topic, &change)))
+                .map(Planned::EditConfig)
+                .map_err(|e| e.to_string()),
         };
         let _ = tx.send(Event::OpPlanned { id, result });
     });
@@ -64,10 +79,18 @@ pub(crate) fn execute(
                 .and_then(|admin| {
                     offsets_reset::execute(&admin, plan, TIMEOUT).map_err(|e| e.to_string())
                 }),
-            Planned::CreateTopic(spec) => match TopicAdmin::new(&cfg) {
-                Ok(admin) => rt.block_on(admin.create(spec)).map_err(|e| e.to_string()),
-                Err(e) => Err(e.to_string()),
-            },
+            Planned::CreateTopic(spec) => TopicAdmin::new(&cfg)
+                .and_then(|admin| rt.block_on(admin.create(spec)))
+                .map_err(|e| e.to_string()),
+            Planned::DeleteTopic(topic) => TopicAdmin::new(&cfg)
+                .and_then(|admin| rt.block_on(admin.delete(topic)))
+                .map_err(|e| e.to_string()),
+            Planned::AddPartitions(plan) => TopicAdmin::new(&cfg)
+                .and_then(|admin| rt.block_on(admin.add_partitions(plan)))
+                .map_err(|e| e.to_string()),
+            Planned::EditConfig(plan) => TopicAdmin::new(&cfg)
+                .and_then(|admin| admin.alter_config(plan))
+                .map_err(|e| e.to_string()),
         };
         if let Err(e) = &result {
             tracing::warn!(error = %e, "an operation from a dialog failed");

@@ -4,7 +4,7 @@
 
 use crossterm::event::KeyCode;
 use kaftop::kafka::offsets_reset::{PlannedOffset, ResetPlan, ResetScope, ResetTarget};
-use kaftop::kafka::topic_admin::NewTopicSpec;
+use kaftop::kafka::topic_admin::{ConfigChange, NewTopicSpec, PartitionsPlan};
 use kaftop::tui::app::{Level, Mode, ViewId};
 use kaftop::tui::command::Command;
 use kaftop::tui::event::Event;
@@ -234,4 +234,103 @@ fn the_help_marks_the_dialogs_confirmation_disabled_in_read_only_mode() {
         ),
         "{screen}"
     );
+}
+
+/// Opens the topic detail of message.created and presses `key`.
+fn topic_dialog(app: &mut App, key: char) -> u64 {
+    command(app, "topic message.created");
+    assert_eq!(app.view(), ViewId::TopicDetail);
+    assert!(press(app, &[KeyCode::Char(key)]).is_empty());
+    dialog(app).0
+}
+
+#[test]
+fn delete_topic_has_no_fields_and_needs_the_name() {
+    let mut a = app();
+    let id = topic_dialog(&mut a, 'D');
+    // Tab with no fields is harmless.
+    press(&mut a, &[KeyCode::Tab, KeyCode::Char('x')]);
+    let cmds = press(&mut a, &[KeyCode::Enter]);
+    assert!(matches!(cmds.as_slice(),
+        [Command::PlanOp { request: OpRequest::DeleteTopic(t), .. }] if t == "message.created"));
+    a.update(Event::OpPlanned {
+        id,
+        result: Ok(Planned::DeleteTopic("message.created".into())),
+    });
+    assert!(render_app(&a, 120, 32).contains("cannot be undone"));
+    type_str(&mut a, "message.created");
+    let cmds = press(&mut a, &[KeyCode::Enter]);
+    assert!(matches!(cmds.as_slice(),
+        [Command::ExecuteOp { plan: Planned::DeleteTopic(t), .. }] if t == "message.created"));
+    a.update(Event::OpDone { id, result: Ok(()) });
+    assert_eq!(
+        notice(&a),
+        (Level::Info, "deleted topic `message.created`".into())
+    );
+}
+
+#[test]
+fn add_partitions_warns_that_keys_move() {
+    let mut a = app();
+    let id = topic_dialog(&mut a, 'P');
+    type_str(&mut a, "6");
+    let cmds = press(&mut a, &[KeyCode::Enter]);
+    assert!(matches!(cmds.as_slice(),
+        [Command::PlanOp { request: OpRequest::AddPartitions { topic, to: 6 }, .. }]
+            if topic == "message.created"));
+    a.update(Event::OpPlanned {
+        id,
+        result: Ok(Planned::AddPartitions(PartitionsPlan {
+            topic: "message.created".into(),
+            current: 3,
+            to: 6,
+        })),
+    });
+    let screen = render_app(&a, 160, 32);
+    assert!(
+        screen.contains("message.created  3           6"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("warning: keyed records go to other partitions"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn edit_config_plans_sets_and_deletes() {
+    let mut a = app();
+    topic_dialog(&mut a, 'E');
+    // Nothing to change: refused in the dialog.
+    assert!(press(&mut a, &[KeyCode::Enter]).is_empty());
+    assert!(render_app(&a, 120, 32).contains("nothing to change"));
+    type_str(&mut a, "retention.ms=1000");
+    press(&mut a, &[KeyCode::Tab]);
+    type_str(&mut a, "cleanup.policy");
+    let cmds = press(&mut a, &[KeyCode::Enter]);
+    let expected = ConfigChange {
+        set: vec![("retention.ms".into(), "1000".into())],
+        delete: vec!["cleanup.policy".into()],
+    };
+    assert!(matches!(cmds.as_slice(),
+        [Command::PlanOp { request: OpRequest::EditConfig { change, .. }, .. }] if *change == expected));
+}
+
+#[test]
+fn read_only_refuses_deleting_a_topic() {
+    let mut cfg = config();
+    cfg.read_only = true;
+    let mut a = App::new(cfg);
+    a.update(Event::Resize(120, 32));
+    a.update(Event::Cluster(Box::new(cluster())));
+    let id = topic_dialog(&mut a, 'D');
+    press(&mut a, &[KeyCode::Enter]);
+    a.update(Event::OpPlanned {
+        id,
+        result: Ok(Planned::DeleteTopic("message.created".into())),
+    });
+    type_str(&mut a, "message.created");
+    assert!(press(&mut a, &[KeyCode::Enter]).is_empty());
+    assert_eq!(notice(&a).0, Level::Error);
+    assert!(notice(&a).1.contains("refusing to delete a topic"));
 }

@@ -80,6 +80,9 @@ impl View for Topics {
             (Action::Open, Some(name)) => Outcome::go(Go::Topic(name)),
             (Action::TailTopic, Some(name)) => Outcome::go(Go::Messages(Some(name), None)),
             (Action::CreateTopic, _) => Outcome::mode(shared.dialog(Form::CreateTopic, None)),
+            (Action::DeleteTopic | Action::AddPartitions | Action::EditConfig, Some(topic)) => {
+                Outcome::mode(shared.dialog(Form::on_topic(action, topic), None))
+            }
             _ => Outcome::default(),
         }
     }

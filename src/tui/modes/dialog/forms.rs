@@ -4,7 +4,8 @@
 use super::ops::OpRequest;
 use crate::kafka::offsets_reset::{parse_datetime, parse_duration_back};
 use crate::kafka::offsets_reset::{ResetScope, ResetTarget, TopicScope};
-use crate::kafka::topic_admin::NewTopicSpec;
+use crate::kafka::topic_admin::{ConfigChange, NewTopicSpec};
+use crate::tui::action::Action;
 use crate::tui::app::line::LineInput;
 
 /// One field: a line typed, or one of some choices (left / right pick).
@@ -60,6 +61,9 @@ impl Field {
 pub enum Form {
     ResetOffsets { group: String },
     CreateTopic,
+    DeleteTopic { topic: String },
+    AddPartitions { topic: String },
+    EditConfig { topic: String },
 }
 
 const ALL_TOPICS: &str = "all topics";
@@ -68,10 +72,22 @@ const TARGETS: [&str; 6] = [
 ];
 
 impl Form {
+    /// The dialog of a topic's `action` (delete, add partitions, edit configs).
+    pub(crate) fn on_topic(action: Action, topic: String) -> Form {
+        match action {
+            Action::DeleteTopic => Form::DeleteTopic { topic },
+            Action::AddPartitions => Form::AddPartitions { topic },
+            _ => Form::EditConfig { topic },
+        }
+    }
+
     pub fn title(&self) -> String {
         match self {
             Form::ResetOffsets { group } => format!("Reset offsets of group {group}"),
             Form::CreateTopic => "Create topic".into(),
+            Form::DeleteTopic { topic } => format!("Delete topic {topic}"),
+            Form::AddPartitions { topic } => format!("Add partitions to topic {topic}"),
+            Form::EditConfig { topic } => format!("Edit the configs of topic {topic}"),
         }
     }
 
@@ -80,6 +96,9 @@ impl Form {
         match self {
             Form::ResetOffsets { .. } => "reset offsets",
             Form::CreateTopic => "create a topic",
+            Form::DeleteTopic { .. } => "delete a topic",
+            Form::AddPartitions { .. } => "add partitions",
+            Form::EditConfig { .. } => "change a topic's configs",
         }
     }
 
@@ -101,6 +120,12 @@ impl Form {
                 Field::text("replication factor", "1"),
                 Field::text("configs (k=v,k=v)", ""),
             ],
+            Form::DeleteTopic { .. } => Vec::new(),
+            Form::AddPartitions { .. } => vec![Field::text("partitions in all", "")],
+            Form::EditConfig { .. } => vec![
+                Field::text("set (k=v,k=v)", ""),
+                Field::text("delete (k,k)", ""),
+            ],
         }
     }
 
@@ -109,6 +134,9 @@ impl Form {
         match request {
             OpRequest::ResetOffsets { group, .. } => group.clone(),
             OpRequest::CreateTopic(spec) => spec.name.clone(),
+            OpRequest::DeleteTopic(topic)
+            | OpRequest::AddPartitions { topic, .. }
+            | OpRequest::EditConfig { topic, .. } => topic.clone(),
         }
     }
 
@@ -155,17 +183,7 @@ impl Form {
                         .filter(|n| *n >= 1)
                         .ok_or_else(|| format!("{what}: `{}` is not a number from 1", value(i)))
                 };
-                let configs = value(3)
-                    .split(',')
-                    .map(str::trim)
-                    .filter(|kv| !kv.is_empty())
-                    .map(|kv| match kv.split_once('=') {
-                        Some((k, v)) if !k.trim().is_empty() => {
-                            Ok((k.trim().to_string(), v.trim().to_string()))
-                        }
-                        _ => Err(format!("config `{kv}` is not k=v")),
-                    })
-                    .collect::<Result<Vec<_>, _>>()?;
+                let configs = pairs(value(3))?;
                 Ok(OpRequest::CreateTopic(NewTopicSpec {
                     name: name.to_string(),
                     partitions: count(1, "partitions")?,
@@ -173,6 +191,53 @@ impl Form {
                     configs,
                 }))
             }
+            Form::DeleteTopic { topic } => Ok(OpRequest::DeleteTopic(topic.clone())),
+            Form::AddPartitions { topic } => {
+                let to = value(0)
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|n| *n >= 1)
+                    .ok_or_else(|| format!("partitions: `{}` is not a number from 1", value(0)))?;
+                Ok(OpRequest::AddPartitions {
+                    topic: topic.clone(),
+                    to,
+                })
+            }
+            Form::EditConfig { topic } => {
+                let change = ConfigChange {
+                    set: pairs(value(0))?,
+                    delete: list(value(1)),
+                };
+                if change.set.is_empty() && change.delete.is_empty() {
+                    return Err("nothing to change: set k=v or delete k".into());
+                }
+                Ok(OpRequest::EditConfig {
+                    topic: topic.clone(),
+                    change,
+                })
+            }
         }
     }
+}
+
+/// `a, b` as a list (empty items dropped).
+fn list(text: &str) -> Vec<String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// `k=v, k=v` as pairs.
+fn pairs(text: &str) -> Result<Vec<(String, String)>, String> {
+    list(text)
+        .iter()
+        .map(|kv| match kv.split_once('=') {
+            Some((k, v)) if !k.trim().is_empty() => {
+                Ok((k.trim().to_string(), v.trim().to_string()))
+            }
+            _ => Err(format!("config `{kv}` is not k=v")),
+        })
+        .collect()
 }

@@ -122,8 +122,8 @@ pub(super) fn key(app: &mut App, key: KeyEvent, mut d: Dialog) -> Vec<Command> {
         Stage::Fields { focus } => {
             let n = d.fields.len();
             match action {
-                Some(Action::NextField) => *focus = (*focus + 1) % n,
-                Some(Action::PrevField) => *focus = (*focus + n - 1) % n,
+                Some(Action::NextField) if n > 0 => *focus = (*focus + 1) % n,
+                Some(Action::PrevField) if n > 0 => *focus = (*focus + n - 1) % n,
                 Some(Action::Confirm) => match d.form.request(&d.fields, app.shared.now_ms) {
                     Ok(req) => {
                         d.error = None;
@@ -137,7 +137,9 @@ pub(super) fn key(app: &mut App, key: KeyEvent, mut d: Dialog) -> Vec<Command> {
                     Err(e) => d.error = Some(e),
                 },
                 _ => {
-                    let field = &mut d.fields[*focus];
+                    let Some(field) = d.fields.get_mut(*focus) else {
+                        return reopen(app, d, cmds);
+                    };
                     if field.choices.is_some() {
                         match key.code {
                             KeyCode::Left => field.choose(-1),
@@ -181,6 +183,11 @@ pub(super) fn key(app: &mut App, key: KeyEvent, mut d: Dialog) -> Vec<Command> {
         },
         Stage::Executing { .. } => {}
     }
+    reopen(app, d, cmds)
+}
+
+/// Puts the dialog back as the mode (a key leaves it open).
+fn reopen(app: &mut App, d: Dialog, cmds: Vec<Command>) -> Vec<Command> {
     app.acted = true;
     app.mode = Mode::Dialog(Box::new(d));
     cmds

@@ -3,7 +3,7 @@
 //! calls the core, and the preview table is drawn from the plan.
 
 use crate::kafka::offsets_reset::{ResetPlan, ResetScope, ResetTarget};
-use crate::kafka::topic_admin::NewTopicSpec;
+use crate::kafka::topic_admin::{ConfigChange, ConfigPlan, NewTopicSpec, PartitionsPlan};
 
 /// An operation to plan (from the dialog's fields).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,6 +14,15 @@ pub enum OpRequest {
         target: ResetTarget,
     },
     CreateTopic(NewTopicSpec),
+    DeleteTopic(String),
+    AddPartitions {
+        topic: String,
+        to: usize,
+    },
+    EditConfig {
+        topic: String,
+        change: ConfigChange,
+    },
 }
 
 /// A planned operation: what the preview shows and what execution carries out.
@@ -21,6 +30,9 @@ pub enum OpRequest {
 pub enum Planned {
     ResetOffsets(ResetPlan),
     CreateTopic(NewTopicSpec),
+    DeleteTopic(String),
+    AddPartitions(PartitionsPlan),
+    EditConfig(ConfigPlan),
 }
 
 impl Planned {
@@ -29,6 +41,9 @@ impl Planned {
         match self {
             Planned::ResetOffsets(_) => &["TOPIC", "PARTITION", "CURRENT", "NEW", "LAG-CHANGE"],
             Planned::CreateTopic(_) => &["TOPIC", "PARTITIONS", "RF", "CONFIGS"],
+            Planned::DeleteTopic(_) => &["DELETE TOPIC"],
+            Planned::AddPartitions(_) => &["TOPIC", "PARTITIONS", "NEW"],
+            Planned::EditConfig(_) => &["CONFIG", "BEFORE", "AFTER"],
         }
     }
 
@@ -65,6 +80,19 @@ impl Planned {
                     },
                 ]]
             }
+            Planned::DeleteTopic(topic) => vec![vec![topic.clone()]],
+            Planned::AddPartitions(plan) => vec![vec![
+                plan.topic.clone(),
+                plan.current.to_string(),
+                plan.to.to_string(),
+            ]],
+            Planned::EditConfig(plan) => {
+                let shown = |v: &Option<String>| v.clone().unwrap_or_else(|| "(default)".into());
+                plan.edits
+                    .iter()
+                    .map(|e| vec![e.name.clone(), shown(&e.before), shown(&e.after)])
+                    .collect()
+            }
         }
     }
 
@@ -76,7 +104,15 @@ impl Planned {
                 plan.partitions.len(),
                 signed(plan.total_lag_change())
             )),
-            Planned::CreateTopic(_) => None,
+            Planned::DeleteTopic(_) => {
+                Some("the topic and all its records are deleted; this cannot be undone".into())
+            }
+            Planned::AddPartitions(_) => Some(
+                "warning: keyed records go to other partitions from now on (a key's partition \
+                 depends on the count), so a key's new records are no longer ordered after its old ones"
+                    .into(),
+            ),
+            Planned::CreateTopic(_) | Planned::EditConfig(_) => None,
         }
     }
 
@@ -92,6 +128,16 @@ impl Planned {
             Planned::CreateTopic(spec) => format!(
                 "created topic `{}` ({} partitions, replication factor {})",
                 spec.name, spec.partitions, spec.replication_factor
+            ),
+            Planned::DeleteTopic(topic) => format!("deleted topic `{topic}`"),
+            Planned::AddPartitions(plan) => format!(
+                "topic `{}` now has {} partitions (was {})",
+                plan.topic, plan.to, plan.current
+            ),
+            Planned::EditConfig(plan) => format!(
+                "changed {} configs of topic `{}`",
+                plan.edits.len(),
+                plan.topic
             ),
         }
     }
