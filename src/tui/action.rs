@@ -93,6 +93,8 @@ actions! {
     DetailDown      "detail-down"   ""            "scroll the detail pane down" [Messages: "J"]
     DetailUp        "detail-up"     ""            "scroll the detail pane up"   [Messages: "K"]
     Clear           "clear"         ""            "clear the records shown"     [Messages: "c"]
+    RedriveDlq      "redrive"       ""            "redrive this .dlq topic's records (dialog: preview, confirm)"
+        [Messages: "R"]
     // Publisher panel.
     Edit            "edit"          "edit"        "edit the field (choices: next option)" [Publish: "enter" "i"]
     Send            "send"          "send"        "send (nothing is sent while a field is invalid)"

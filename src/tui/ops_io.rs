@@ -9,10 +9,11 @@ use crate::config::Resolved;
 use crate::kafka::admin::Admin;
 use crate::kafka::offsets_reset;
 use crate::kafka::topic_admin::TopicAdmin;
+use crate::services::redrive::{self, Selection};
 use crate::worker::Job;
 
 use super::event::Event;
-use super::modes::dialog::ops::{OpRequest, Planned};
+use super::modes::dialog::ops::{OpRequest, Planned, Redrive};
 
 /// How long each admin call of an operation may take.
 const TIMEOUT: Duration = Duration::from_secs(15);
@@ -58,6 +59,16 @@ pub(crate) fn plan(
                 .and_then(|admin| rt.block_on(admin.plan_config(&topic, &change)))
                 .map(Planned::EditConfig)
                 .map_err(|e| e.to_string()),
+            OpRequest::Redrive { dlq, filter, limit } => {
+                let selection = Selection {
+                    filter,
+                    service: None,
+                    limit,
+                };
+                redrive::plan(&cfg, &dlq, &selection)
+                    .map(|p| Planned::Redrive(Redrive(std::sync::Arc::new(p))))
+                    .map_err(|e| e.to_string())
+            }
         };
         let _ = tx.send(Event::OpPlanned { id, result });
     });
@@ -90,6 +101,9 @@ pub(crate) fn execute(
                 .map_err(|e| e.to_string()),
             Planned::EditConfig(plan) => TopicAdmin::new(&cfg)
                 .and_then(|admin| admin.alter_config(plan))
+                .map_err(|e| e.to_string()),
+            Planned::Redrive(Redrive(plan)) => redrive::execute(&cfg, plan, &mut |_| {})
+                .map(drop)
                 .map_err(|e| e.to_string()),
         };
         if let Err(e) = &result {

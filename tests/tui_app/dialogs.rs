@@ -334,3 +334,53 @@ fn read_only_refuses_deleting_a_topic() {
     assert_eq!(notice(&a).0, Level::Error);
     assert!(notice(&a).1.contains("refusing to delete a topic"));
 }
+
+#[test]
+fn redrive_opens_on_a_dlq_topic_with_the_views_filter() {
+    let mut a = app();
+    command(&mut a, "messages message.created");
+    press(&mut a, &[KeyCode::Char('R')]);
+    assert_eq!(a.mode(), &Mode::Normal);
+    assert_eq!(
+        notice(&a),
+        (
+            Level::Info,
+            "redrive works on a dead-letter topic (NAME.dlq)".into()
+        )
+    );
+
+    // A dead-letter topic on the cluster (a copy of message.created, renamed).
+    let mut e = engine();
+    let mut m = Default::default();
+    for i in 0..STEPS {
+        let mut snap = snapshot(i);
+        let mut dlq = snap.topics[0].clone();
+        dlq.name = "message.created.dlq".into();
+        snap.topics.push(dlq);
+        m = e.ingest(&snap);
+    }
+    a.update(Event::Cluster(Box::new(m)));
+    command(&mut a, "messages message.created.dlq");
+    press(&mut a, &[KeyCode::Char('/')]);
+    type_str(&mut a, "boom");
+    press(&mut a, &[KeyCode::Enter]);
+    press(&mut a, &[KeyCode::Char('R')]);
+    let id = dialog(&a).0;
+    press(&mut a, &[KeyCode::Tab]);
+    type_str(&mut a, "5");
+    let cmds = press(&mut a, &[KeyCode::Enter]);
+    match cmds.as_slice() {
+        [Command::PlanOp {
+            id: sent,
+            request: OpRequest::Redrive { dlq, filter, limit },
+        }] => {
+            assert_eq!(*sent, id);
+            assert_eq!(dlq, "message.created.dlq");
+            assert_eq!(filter.as_deref(), Some("boom"));
+            assert_eq!(*limit, Some(5));
+        }
+        other => panic!("expected one plan command, got {other:?}"),
+    }
+    assert!(press(&mut a, &[KeyCode::Esc]).is_empty());
+    assert_eq!(a.mode(), &Mode::Normal);
+}

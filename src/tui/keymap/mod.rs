@@ -59,7 +59,7 @@ impl Scope {
             Scope::Input => "Text input (command line, filter, form fields)",
             Scope::CommandLine => "Command line",
             Scope::Form => "Form fields",
-            Scope::Dialog => "Dialogs (reset offsets, topic administration)",
+            Scope::Dialog => "Dialogs (reset offsets, topic administration, redrive)",
         }
     }
 

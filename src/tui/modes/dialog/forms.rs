@@ -64,6 +64,7 @@ pub enum Form {
     DeleteTopic { topic: String },
     AddPartitions { topic: String },
     EditConfig { topic: String },
+    Redrive { dlq: String },
 }
 
 const ALL_TOPICS: &str = "all topics";
@@ -88,6 +89,7 @@ impl Form {
             Form::DeleteTopic { topic } => format!("Delete topic {topic}"),
             Form::AddPartitions { topic } => format!("Add partitions to topic {topic}"),
             Form::EditConfig { topic } => format!("Edit the configs of topic {topic}"),
+            Form::Redrive { dlq } => format!("Redrive records of {dlq}"),
         }
     }
 
@@ -99,10 +101,12 @@ impl Form {
             Form::DeleteTopic { .. } => "delete a topic",
             Form::AddPartitions { .. } => "add partitions",
             Form::EditConfig { .. } => "change a topic's configs",
+            Form::Redrive { .. } => "redrive records",
         }
     }
 
-    /// The fields it starts with; `topic` is the one selected in the view.
+    /// The fields it starts with; `topic` is the one selected in the view (for
+    /// a redrive: the Messages view's filter).
     pub fn fields(&self, topic: Option<&str>) -> Vec<Field> {
         match self {
             Form::ResetOffsets { .. } => {
@@ -126,6 +130,10 @@ impl Form {
                 Field::text("set (k=v,k=v)", ""),
                 Field::text("delete (k,k)", ""),
             ],
+            Form::Redrive { .. } => vec![
+                Field::text("only records containing", topic.unwrap_or_default()),
+                Field::text("at most (empty: all)", ""),
+            ],
         }
     }
 
@@ -137,6 +145,7 @@ impl Form {
             OpRequest::DeleteTopic(topic)
             | OpRequest::AddPartitions { topic, .. }
             | OpRequest::EditConfig { topic, .. } => topic.clone(),
+            OpRequest::Redrive { dlq, .. } => dlq.clone(),
         }
     }
 
@@ -214,6 +223,22 @@ impl Form {
                 Ok(OpRequest::EditConfig {
                     topic: topic.clone(),
                     change,
+                })
+            }
+            Form::Redrive { dlq } => {
+                let limit = match value(1) {
+                    "" => None,
+                    n => Some(
+                        n.parse::<usize>()
+                            .ok()
+                            .filter(|n| *n >= 1)
+                            .ok_or_else(|| format!("at most: `{n}` is not a number from 1"))?,
+                    ),
+                };
+                Ok(OpRequest::Redrive {
+                    dlq: dlq.clone(),
+                    filter: Some(value(0).to_string()).filter(|f| !f.is_empty()),
+                    limit,
                 })
             }
         }

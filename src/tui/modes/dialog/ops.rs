@@ -2,8 +2,11 @@
 //! come back. Plain data: the app builds requests from its fields, the I/O side
 //! calls the core, and the preview table is drawn from the plan.
 
+use std::sync::Arc;
+
 use crate::kafka::offsets_reset::{ResetPlan, ResetScope, ResetTarget};
 use crate::kafka::topic_admin::{ConfigChange, ConfigPlan, NewTopicSpec, PartitionsPlan};
+use crate::services::redrive::{Origin, Plan as RedrivePlan};
 
 /// An operation to plan (from the dialog's fields).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +26,13 @@ pub enum OpRequest {
         topic: String,
         change: ConfigChange,
     },
+    /// Records of a DLQ back to where they came from (`filter`: those whose key,
+    /// value or error contains it; `limit`: at most this many).
+    Redrive {
+        dlq: String,
+        filter: Option<String>,
+        limit: Option<usize>,
+    },
 }
 
 /// A planned operation: what the preview shows and what execution carries out.
@@ -33,7 +43,31 @@ pub enum Planned {
     DeleteTopic(String),
     AddPartitions(PartitionsPlan),
     EditConfig(ConfigPlan),
+    Redrive(Redrive),
 }
+
+/// A redrive plan, compared by what it sends and leaves (the core's plan
+/// carries the redrive group's state besides).
+#[derive(Debug, Clone)]
+pub struct Redrive(pub Arc<RedrivePlan>);
+
+impl Redrive {
+    fn origins(&self) -> (&str, Vec<&Origin>, Vec<&Origin>) {
+        (
+            &self.0.dlq_topic,
+            self.0.send.iter().map(|r| &r.origin).collect(),
+            self.0.not_redrivable.iter().map(|r| &r.origin).collect(),
+        )
+    }
+}
+
+impl PartialEq for Redrive {
+    fn eq(&self, other: &Self) -> bool {
+        self.origins() == other.origins()
+    }
+}
+
+impl Eq for Redrive {}
 
 impl Planned {
     /// The preview table's header.
@@ -44,6 +78,13 @@ impl Planned {
             Planned::DeleteTopic(_) => &["DELETE TOPIC"],
             Planned::AddPartitions(_) => &["TOPIC", "PARTITIONS", "NEW"],
             Planned::EditConfig(_) => &["CONFIG", "BEFORE", "AFTER"],
+            Planned::Redrive(_) => &[
+                "DLQ-PARTITION",
+                "DLQ-OFFSET",
+                "TO-TOPIC",
+                "TO-PARTITION",
+                "NOTE",
+            ],
         }
     }
 
@@ -93,6 +134,27 @@ impl Planned {
                     .map(|e| vec![e.name.clone(), shown(&e.before), shown(&e.after)])
                     .collect()
             }
+            Planned::Redrive(Redrive(plan)) => {
+                let row = |o: &Origin, to: Option<i32>, note: String| {
+                    vec![
+                        o.dlq_partition.to_string(),
+                        o.dlq_offset.to_string(),
+                        o.source_topic.clone().unwrap_or_else(|| "-".into()),
+                        to.or(o.source_partition)
+                            .map_or("-".into(), |p| p.to_string()),
+                        note,
+                    ]
+                };
+                plan.send
+                    .iter()
+                    .map(|r| row(&r.origin, r.target_partition, "goes back".into()))
+                    .chain(
+                        plan.not_redrivable
+                            .iter()
+                            .map(|u| row(&u.origin, None, format!("stays: {}", u.reason))),
+                    )
+                    .collect()
+            }
         }
     }
 
@@ -112,6 +174,14 @@ impl Planned {
                  depends on the count), so a key's new records are no longer ordered after its old ones"
                     .into(),
             ),
+            Planned::Redrive(Redrive(plan)) => Some(format!(
+                "{} go back · {} cannot · {} redriven before · {} filtered out · {} over the limit",
+                plan.send.len(),
+                plan.not_redrivable.len(),
+                plan.already_redriven,
+                plan.filtered_out,
+                plan.over_limit
+            )),
             Planned::CreateTopic(_) | Planned::EditConfig(_) => None,
         }
     }
@@ -138,6 +208,11 @@ impl Planned {
                 "changed {} configs of topic `{}`",
                 plan.edits.len(),
                 plan.topic
+            ),
+            Planned::Redrive(Redrive(plan)) => format!(
+                "redrove {} records of `{}`",
+                plan.send.len(),
+                plan.dlq_topic
             ),
         }
     }
