@@ -1,7 +1,8 @@
 //! The operation dialogs end to end, as a person would: the real binary in tmux
 //! against the real test broker. A group's offsets reset through the group view's
-//! dialog, and a topic created through the topics view's dialog, each checked
-//! afterwards with Apache Kafka's own tool.
+//! dialog; a topic created, grown, reconfigured and deleted through the topic
+//! dialogs; a DLQ redriven from the Messages view. Each is checked afterwards with
+//! Apache Kafka's own tools.
 
 #![allow(clippy::unwrap_used)]
 
@@ -212,5 +213,90 @@ fn add_partitions_edit_a_config_and_delete_from_the_topic_view() {
         std::time::Duration::from_secs(30),
         || describe(&b, &topic).is_none().then_some(()),
     );
+    tmux.keys(&["q"]);
+}
+
+/// Sends one record with `headers` to `topic` and waits for it.
+fn produce_with_headers(b: &str, topic: &str, key: &str, headers: &[(&str, &str)]) {
+    use rdkafka::message::{Header, OwnedHeaders};
+    use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+    let producer: BaseProducer = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", b)
+        .create()
+        .unwrap();
+    let mut h = OwnedHeaders::new();
+    for (k, v) in headers {
+        h = h.insert(Header {
+            key: k,
+            value: Some(*v),
+        });
+    }
+    producer
+        .send(
+            BaseRecord::<_, _, ()>::to(topic)
+                .key(key)
+                .payload("dead")
+                .headers(h),
+        )
+        .unwrap();
+    producer.flush(std::time::Duration::from_secs(30)).unwrap();
+}
+
+#[test]
+fn redrive_a_dlq_from_the_messages_view() {
+    let b = bootstrap();
+    let source = unique("ops-tui-src");
+    let dlq = format!("{source}.dlq");
+    create_topic(&b, &source, 1);
+    create_topic(&b, &dlq, 1);
+    produce_with_headers(
+        &b,
+        &dlq,
+        "goes-back",
+        &[
+            ("kaftop.source.topic", &source),
+            ("kaftop.source.partition", "0"),
+            ("kaftop.source.offset", "0"),
+            ("kaftop.service", "archive"),
+        ],
+    );
+    produce_with_headers(&b, &dlq, "no-source", &[]);
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tmux = dashboard(dir.path());
+    tmux.keys(&[":"]);
+    tmux.text(&format!("messages {dlq} beginning"));
+    tmux.keys(&["Enter"]);
+    tmux.wait_for_text("the DLQ's records", "no-source");
+    tmux.keys(&["R"]);
+    tmux.wait_for_text("the dialog", &format!("Redrive records of {dlq}"));
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for_text("the preview", "1 go back · 1 cannot");
+    assert!(
+        has_row(&screen, &["0", "0", &source, "0", "goes", "back"]),
+        "{screen}"
+    );
+    tmux.text(&dlq);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for_text("the notice", &format!("redrove 1 records of `{dlq}`"));
+
+    let out = kafka_tool(
+        "kafka-console-consumer",
+        &[
+            "--bootstrap-server",
+            &b,
+            "--topic",
+            &source,
+            "--from-beginning",
+            "--max-messages",
+            "1",
+            "--timeout-ms",
+            "20000",
+            "--property",
+            "print.key=true",
+        ],
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(text.trim(), "goes-back\tdead", "{text}");
     tmux.keys(&["q"]);
 }
