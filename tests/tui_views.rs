@@ -53,6 +53,38 @@ fn group_detail_view() {
 }
 
 #[test]
+fn reset_offsets_dialog_with_its_preview() {
+    use kaftop::kafka::offsets_reset::{PlannedOffset, ResetPlan};
+    use kaftop::tui::modes::dialog::ops::Planned;
+    let mut a = app();
+    command(&mut a, "group notification-service-group");
+    a.update(key(KeyCode::Char('R')));
+    a.update(key(KeyCode::Enter));
+    let id = match a.mode() {
+        kaftop::tui::app::Mode::Dialog(d) => d.id,
+        other => panic!("no dialog: {other:?}"),
+    };
+    let row = |partition, current, new| PlannedOffset {
+        topic: "message.created".into(),
+        partition,
+        current_offset: Some(current),
+        new_offset: new,
+        log_end_offset: 120,
+    };
+    a.update(Event::OpPlanned {
+        id,
+        result: Ok(Planned::ResetOffsets(ResetPlan {
+            group: "notification-service-group".into(),
+            partitions: vec![row(0, 118, 0), row(1, 97, 0), row(2, 120, 0)],
+        })),
+    });
+    for c in "notification".chars() {
+        a.update(key(KeyCode::Char(c)));
+    }
+    insta::assert_snapshot!(screen(&a));
+}
+
+#[test]
 fn consumer_protocol_group_reconciling() {
     let mut a = bare_app();
     a.update(Event::Cluster(Box::new(reconciling_group_cluster())));

@@ -74,6 +74,15 @@ actions! {
     Filter          "filter"        "filter"      "filter"                      [List: "/"]
     // Topics and topic detail.
     TailTopic       "tail-topic"    "messages"    "tail the selected topic"     [Topics: "m", TopicDetail: "m"]
+    CreateTopic     "create-topic"  ""            "create a topic (dialog: preview, confirm)" [Topics: "C"]
+    DeleteTopic     "delete-topic"  ""            "delete the topic (dialog: confirm with its name)"
+        [Topics: "D", TopicDetail: "D"]
+    AddPartitions   "add-partitions" ""           "add partitions to the topic (dialog: preview, confirm)"
+        [Topics: "P", TopicDetail: "P"]
+    EditConfig      "edit-config"   ""            "set / delete configs of the topic (dialog: preview, confirm)"
+        [Topics: "E", TopicDetail: "E"]
+    // Group detail.
+    ResetOffsets    "reset-offsets" ""            "reset the group's offsets (dialog: preview, confirm)" [GroupDetail: "R"]
     // Messages.
     Pause           "pause"         "pause"       "pause / resume"              [Messages: "p" "space"]
     FromBeginning   "from-beginning" "from start" "restart from the beginning"  [Messages: "b"]
@@ -84,6 +93,8 @@ actions! {
     DetailDown      "detail-down"   ""            "scroll the detail pane down" [Messages: "J"]
     DetailUp        "detail-up"     ""            "scroll the detail pane up"   [Messages: "K"]
     Clear           "clear"         ""            "clear the records shown"     [Messages: "c"]
+    RedriveDlq      "redrive"       ""            "redrive this .dlq topic's records (dialog: preview, confirm)"
+        [Messages: "R"]
     // Publisher panel.
     Edit            "edit"          "edit"        "edit the field (choices: next option)" [Publish: "enter" "i"]
     Send            "send"          "send"        "send (nothing is sent while a field is invalid)"
@@ -100,11 +111,17 @@ actions! {
     // Text input: the command line, filters, prompts and form fields. Their
     // keys cannot be plain characters, which are typed.
     Accept          "accept"        ""            "accept"                      [Input: "enter"]
-    Cancel          "cancel"        ""            "cancel (filter: clear)"      [Input: "esc"]
+    Cancel          "cancel"        ""            "cancel (filter: clear)"      [Input: "esc", Dialog: "esc"]
     Complete        "complete"      ""            "complete the command line"   [CommandLine: "tab"]
-    NextField       "next-field"    ""            "next field (form)"           [Form: "tab" "down"]
-    PrevField       "prev-field"    ""            "previous field (form)"       [Form: "shift-tab" "up"]
+    NextField       "next-field"    ""            "next field (form)"
+        [Form: "tab" "down", Dialog: "tab" "down"]
+    PrevField       "prev-field"    ""            "previous field (form)"
+        [Form: "shift-tab" "up", Dialog: "shift-tab" "up"]
     SendFromField   "send-from-field" ""          "send the form while editing a field" [Form: "ctrl-s"]
+    // Operation dialogs: accept the fields (preview), then, with the name typed,
+    // carry the change out.
+    Confirm         "confirm"       ""            "dialog: preview the plan; with the name typed, carry it out"
+        [Dialog: "enter"]
 }
 
 impl Action {
@@ -143,7 +160,7 @@ impl Action {
     pub fn changes_the_cluster(self) -> bool {
         matches!(
             self,
-            Action::Send | Action::SendFromField | Action::ToggleServices
+            Action::Send | Action::SendFromField | Action::ToggleServices | Action::Confirm
         )
     }
 

@@ -4,6 +4,7 @@
 use crate::events::MessageEvent;
 use crate::kafka::bulk::BulkSpec;
 use crate::kafka::sampler::StartAt;
+use crate::tui::modes::dialog::ops::{OpRequest, Planned};
 
 #[derive(Debug, Clone)]
 pub enum Command {
@@ -37,4 +38,15 @@ pub enum Command {
     /// Run the four reference consumers in this process (they join their groups).
     StartServices,
     StopServices,
+    /// Plan an operation of dialog `id` (nothing changes); the plan comes back
+    /// as `Event::OpPlanned`.
+    PlanOp {
+        id: u64,
+        request: OpRequest,
+    },
+    /// Carry out a planned operation of dialog `id`; `Event::OpDone` reports.
+    ExecuteOp {
+        id: u64,
+        plan: Planned,
+    },
 }

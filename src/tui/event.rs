@@ -8,6 +8,7 @@ use crate::kafka::publisher::Delivered;
 use crate::kafka::sampler::SamplerEvent;
 use crate::metrics::ClusterMetrics;
 use crate::services::ServicesSnapshot;
+use crate::tui::modes::dialog::ops::Planned;
 
 #[derive(Debug, Clone)]
 pub enum Event {
@@ -42,6 +43,16 @@ pub enum Event {
     Services(Box<ServicesSnapshot>),
     /// The embedded services stopped; `Some` when they failed to start or died.
     ServicesStopped(Option<String>),
+    /// The plan of dialog `id`'s operation (or why there is none).
+    OpPlanned {
+        id: u64,
+        result: Result<Planned, String>,
+    },
+    /// Dialog `id`'s operation was carried out (or failed).
+    OpDone {
+        id: u64,
+        result: Result<(), String>,
+    },
     /// A signal (SIGTERM, SIGHUP) asked the program to stop.
     Quit,
     /// An I/O problem worth a status-bar line (cannot create a client, ...).

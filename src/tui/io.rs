@@ -162,6 +162,12 @@ impl Io {
                 }
             }
             Command::StartServices => self.start_services(),
+            Command::PlanOp { id, request } => {
+                super::ops_io::plan(&self.cfg, &self.rt, &self.tx, id, request)
+            }
+            Command::ExecuteOp { id, plan } => {
+                super::ops_io::execute(&self.cfg, &self.rt, &self.tx, id, plan)
+            }
             Command::StopServices => {
                 // The runner stops them and reports when done.
                 if let Some(r) = self.services.take() {

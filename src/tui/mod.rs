@@ -23,6 +23,7 @@ pub mod event;
 pub mod io;
 pub mod keymap;
 pub mod modes;
+mod ops_io;
 pub mod runtime;
 pub mod views;
 pub mod widgets;

@@ -8,6 +8,7 @@
 mod tui_support;
 
 mod command_line;
+mod dialogs;
 mod keymap;
 mod navigation;
 mod notices;

@@ -215,6 +215,22 @@ impl App {
                 shared.dirty |= self.view == ViewId::Services;
             }
             Event::ServicesStopped(reason) => views.services.on_stopped(reason, shared),
+            Event::OpPlanned { id, result } => {
+                if let Mode::Dialog(d) = &mut self.mode {
+                    d.on_planned(id, result);
+                    shared.dirty = true;
+                }
+            }
+            Event::OpDone { id, result } => {
+                if let Mode::Dialog(d) = &mut self.mode {
+                    shared.dirty = true;
+                    if let Some(done) = d.on_done(id, result) {
+                        self.mode = Mode::Normal;
+                        shared.info(done);
+                        return vec![Command::RefreshNow];
+                    }
+                }
+            }
             Event::Quit => self.quit = true,
             Event::IoError(e) => {
                 shared.error_from(Source::Io, e.clone());

@@ -6,6 +6,9 @@ use crate::events::EventTime;
 use crate::metrics::ClusterMetrics;
 use crate::tui::action::Action;
 use crate::tui::keymap::Scope;
+use crate::tui::modes::dialog::forms::Form;
+use crate::tui::modes::dialog::Dialog;
+use crate::tui::modes::Mode;
 
 use super::AppConfig;
 
@@ -61,6 +64,8 @@ pub(crate) struct Shared {
     pub(crate) notice: Option<Notice>,
     /// Counts notices, so a key knows whether it raised one.
     pub(crate) notices: u64,
+    /// Dialogs opened so far (each tags its commands with its number).
+    dialogs: u64,
     /// Why the dashboard cannot refresh at all (no client could be created).
     pub(crate) io_error: Option<String>,
     /// Something visible changed since the last frame.
@@ -87,6 +92,7 @@ impl Shared {
             size: (80, 24),
             notice: None,
             notices: 0,
+            dialogs: 0,
             io_error: None,
             dirty: true,
             cfg,
@@ -129,6 +135,12 @@ impl Shared {
     /// Rows a page key moves.
     pub(crate) fn page(&self) -> isize {
         (self.size.1 as isize - 8).max(1)
+    }
+
+    /// A new dialog for `form`, numbered; `topic` is the one selected, if any.
+    pub(crate) fn dialog(&mut self, form: Form, topic: Option<&str>) -> Mode {
+        self.dialogs += 1;
+        Mode::Dialog(Box::new(Dialog::new(form, topic, self.dialogs)))
     }
 
     // ---- notices ----

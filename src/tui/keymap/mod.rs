@@ -39,6 +39,8 @@ pub enum Scope {
     CommandLine,
     /// A field of the publisher's form being edited (and [`Scope::Input`]).
     Form,
+    /// An operation's dialog (its fields and confirmation are typed).
+    Dialog,
 }
 
 impl Scope {
@@ -57,6 +59,7 @@ impl Scope {
             Scope::Input => "Text input (command line, filter, form fields)",
             Scope::CommandLine => "Command line",
             Scope::Form => "Form fields",
+            Scope::Dialog => "Dialogs (reset offsets, topic administration, redrive)",
         }
     }
 
@@ -76,11 +79,12 @@ impl Scope {
             Scope::Input => &[Scope::Input],
             Scope::CommandLine => &[Scope::CommandLine, Scope::Input],
             Scope::Form => &[Scope::Form, Scope::Input],
+            Scope::Dialog => &[Scope::Dialog],
         }
     }
 
     /// The scopes keys are looked up from: a key may mean one thing in each.
-    const LEAVES: [Scope; 10] = [
+    const LEAVES: [Scope; 11] = [
         Scope::Topics,
         Scope::TopicDetail,
         Scope::Groups,
@@ -91,11 +95,15 @@ impl Scope {
         Scope::Help,
         Scope::CommandLine,
         Scope::Form,
+        Scope::Dialog,
     ];
 
     /// Scopes where plain characters are typed, so cannot be bound.
     fn is_text(self) -> bool {
-        matches!(self, Scope::Input | Scope::CommandLine | Scope::Form)
+        matches!(
+            self,
+            Scope::Input | Scope::CommandLine | Scope::Form | Scope::Dialog
+        )
     }
 }
 

@@ -84,6 +84,17 @@ pub(super) fn draw(f: &mut Frame, area: Rect, app: &App, scroll: u16) {
         lines.push(row(k, d));
     }
     lines.push(Line::from(""));
+    // The operation dialogs (their confirmation is disabled in read-only mode).
+    lines.push(Line::from(Span::styled(
+        Scope::Dialog.title(),
+        theme::header_row(),
+    )));
+    lines.extend(
+        km.rows(Scope::Dialog)
+            .iter()
+            .map(|(keys, a)| action_row(keys, a)),
+    );
+    lines.push(Line::from(""));
     lines.push(Line::from(Span::styled(
         Scope::Help.title(),
         theme::header_row(),

@@ -7,6 +7,7 @@
 //! `draw_status` or `draw_overlay`.
 
 pub mod command_line;
+pub mod dialog;
 mod edit;
 mod filter;
 mod help;
@@ -43,6 +44,8 @@ pub enum Mode {
     Prompt(Prompt, LineInput),
     /// Editing the selected field of the publisher's form.
     Edit,
+    /// An operation's dialog: fields, preview, typed confirmation.
+    Dialog(Box<dialog::Dialog>),
 }
 
 /// A key for `mode` (taken out of the app; a handler puts back the mode that
@@ -61,6 +64,7 @@ pub(crate) fn key(app: &mut App, mode: Mode, key: KeyEvent) -> Vec<Command> {
         }
         Mode::Prompt(p, line) => prompt::key(app, key, p, line),
         Mode::Edit => edit::key(app, key),
+        Mode::Dialog(d) => dialog::key(app, key, *d),
     }
 }
 
@@ -78,8 +82,10 @@ pub(crate) fn draw_status(f: &mut Frame, area: Rect, app: &App) -> bool {
 
 /// Draws what the mode shows over the whole screen.
 pub(crate) fn draw_overlay(f: &mut Frame, area: Rect, app: &App) {
-    if let Mode::Help { scroll } = app.mode() {
-        help::draw(f, area, app, *scroll);
+    match app.mode() {
+        Mode::Help { scroll } => help::draw(f, area, app, *scroll),
+        Mode::Dialog(d) => dialog::draw(f, area, d),
+        _ => {}
     }
 }
 

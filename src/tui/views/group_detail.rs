@@ -16,6 +16,7 @@ use crate::tui::action::Action;
 use crate::tui::app::shared::Shared;
 use crate::tui::app::{App, ListState};
 use crate::tui::keymap::Scope;
+use crate::tui::modes::dialog::forms::Form;
 use crate::tui::widgets::table::{self, right, Column};
 use crate::tui::widgets::{format, theme};
 
@@ -96,8 +97,17 @@ impl View for GroupDetail {
         self.list.set_filter(text);
     }
 
-    fn act(&mut self, _action: Action, _shared: &mut Shared) -> Outcome {
-        Outcome::default()
+    fn act(&mut self, action: Action, shared: &mut Shared) -> Outcome {
+        match (action, self.name.clone()) {
+            (Action::ResetOffsets, Some(group)) => {
+                let topic = self
+                    .visible(shared)
+                    .get(self.list.cursor.selected())
+                    .map(|r| r.topic.clone());
+                Outcome::mode(shared.dialog(Form::ResetOffsets { group }, topic.as_deref()))
+            }
+            _ => Outcome::default(),
+        }
     }
 
     fn draw(&self, f: &mut Frame, area: Rect, app: &App) {

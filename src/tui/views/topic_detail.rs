@@ -2,6 +2,7 @@
 //! replicas and ISR (under-replicated rows in red), a bar per partition, skew,
 //! the hot partition and leaders per broker.
 
+use crate::tui::modes::dialog::forms::Form;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row};
@@ -82,9 +83,12 @@ impl View for TopicDetail {
         self.cursor.move_by(delta, len);
     }
 
-    fn act(&mut self, action: Action, _shared: &mut Shared) -> Outcome {
+    fn act(&mut self, action: Action, shared: &mut Shared) -> Outcome {
         match (action, &self.name) {
             (Action::TailTopic, Some(name)) => Outcome::go(Go::Messages(Some(name.clone()), None)),
+            (Action::DeleteTopic | Action::AddPartitions | Action::EditConfig, Some(topic)) => {
+                Outcome::mode(shared.dialog(Form::on_topic(action, topic.clone()), None))
+            }
             _ => Outcome::default(),
         }
     }

@@ -1,6 +1,7 @@
 //! Topics: every topic with partitions, replication, messages, msg/s and a
 //! sparkline of the recent rate.
 
+use crate::tui::modes::dialog::forms::Form;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::widgets::{Cell, Row};
 use ratatui::Frame;
@@ -78,6 +79,10 @@ impl View for Topics {
         match (action, self.selected_name(shared)) {
             (Action::Open, Some(name)) => Outcome::go(Go::Topic(name)),
             (Action::TailTopic, Some(name)) => Outcome::go(Go::Messages(Some(name), None)),
+            (Action::CreateTopic, _) => Outcome::mode(shared.dialog(Form::CreateTopic, None)),
+            (Action::DeleteTopic | Action::AddPartitions | Action::EditConfig, Some(topic)) => {
+                Outcome::mode(shared.dialog(Form::on_topic(action, topic), None))
+            }
             _ => Outcome::default(),
         }
     }

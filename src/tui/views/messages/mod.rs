@@ -5,6 +5,7 @@
 mod draw;
 pub mod state;
 
+use crate::tui::modes::dialog::forms::Form;
 use ratatui::layout::Rect;
 use ratatui::Frame;
 
@@ -164,6 +165,13 @@ impl View for MessagesState {
             Action::DetailDown => self.detail_scroll = self.detail_scroll.saturating_add(3),
             Action::DetailUp => self.detail_scroll = self.detail_scroll.saturating_sub(3),
             Action::Clear => self.clear(),
+            Action::RedriveDlq => match self.topic.clone() {
+                Some(dlq) if dlq.ends_with(".dlq") => {
+                    let filter = View::filter(self).map(str::to_string);
+                    return Outcome::mode(shared.dialog(Form::Redrive { dlq }, filter.as_deref()));
+                }
+                _ => shared.info("redrive works on a dead-letter topic (NAME.dlq)"),
+            },
             _ => {}
         }
         Outcome::default()
