@@ -96,6 +96,9 @@ pub struct RedriveArgs {
     /// Redrive at most this many records.
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     pub limit: Option<u64>,
+    /// Only the dead-lettered record at this partition and offset of the DLQ.
+    #[arg(long, value_name = "PARTITION:OFFSET", value_parser = parse_record)]
+    pub record: Option<(i32, i64)>,
     /// Send them (without it: only show what would go).
     #[arg(long)]
     pub execute: bool,
@@ -436,6 +439,19 @@ pub fn parse_rate(s: &str) -> Result<f64, String> {
         Ok(r) if r.is_finite() && r >= MIN_RATE => Ok(r),
         _ => Err(format!(
             "`{s}` is not a rate such as 500 or 500/s (at least {MIN_RATE}/s)"
+        )),
+    }
+}
+
+/// `--record`: `PARTITION:OFFSET`, both at least 0.
+fn parse_record(s: &str) -> Result<(i32, i64), String> {
+    let (p, o) = s
+        .split_once(':')
+        .ok_or_else(|| format!("`{s}` is not PARTITION:OFFSET"))?;
+    match (p.trim().parse::<i32>(), o.trim().parse::<i64>()) {
+        (Ok(p), Ok(o)) if p >= 0 && o >= 0 => Ok((p, o)),
+        _ => Err(format!(
+            "`{s}` is not PARTITION:OFFSET (two integers from 0)"
         )),
     }
 }

@@ -28,6 +28,7 @@ pub(super) async fn redrive(args: RedriveArgs, cfg: Resolved) -> Result<ExitCode
         filter: args.filter.clone(),
         service: args.service.clone(),
         limit: args.limit.map(|l| usize::try_from(l).unwrap_or(usize::MAX)),
+        record: args.record,
     };
     let execute = args.execute;
     let topic = args.topic.clone();

@@ -59,11 +59,17 @@ pub(crate) fn plan(
                 .and_then(|admin| rt.block_on(admin.plan_config(&topic, &change)))
                 .map(Planned::EditConfig)
                 .map_err(|e| e.to_string()),
-            OpRequest::Redrive { dlq, filter, limit } => {
+            OpRequest::Redrive {
+                dlq,
+                filter,
+                limit,
+                record,
+            } => {
                 let selection = Selection {
                     filter,
                     service: None,
                     limit,
+                    record,
                 };
                 redrive::plan(&cfg, &dlq, &selection)
                     .map(|p| Planned::Redrive(Redrive(std::sync::Arc::new(p))))

@@ -349,17 +349,7 @@ fn redrive_opens_on_a_dlq_topic_with_the_views_filter() {
         )
     );
 
-    // A dead-letter topic on the cluster (a copy of message.created, renamed).
-    let mut e = engine();
-    let mut m = Default::default();
-    for i in 0..STEPS {
-        let mut snap = snapshot(i);
-        let mut dlq = snap.topics[0].clone();
-        dlq.name = "message.created.dlq".into();
-        snap.topics.push(dlq);
-        m = e.ingest(&snap);
-    }
-    a.update(Event::Cluster(Box::new(m)));
+    with_dlq_topic(&mut a);
     command(&mut a, "messages message.created.dlq");
     press(&mut a, &[KeyCode::Char('/')]);
     type_str(&mut a, "boom");
@@ -372,15 +362,65 @@ fn redrive_opens_on_a_dlq_topic_with_the_views_filter() {
     match cmds.as_slice() {
         [Command::PlanOp {
             id: sent,
-            request: OpRequest::Redrive { dlq, filter, limit },
+            request:
+                OpRequest::Redrive {
+                    dlq,
+                    filter,
+                    limit,
+                    record,
+                },
         }] => {
             assert_eq!(*sent, id);
             assert_eq!(dlq, "message.created.dlq");
             assert_eq!(filter.as_deref(), Some("boom"));
             assert_eq!(*limit, Some(5));
+            // No record shown, so none selected: all shown go.
+            assert_eq!(*record, None);
         }
         other => panic!("expected one plan command, got {other:?}"),
     }
     assert!(press(&mut a, &[KeyCode::Esc]).is_empty());
     assert_eq!(a.mode(), &Mode::Normal);
+}
+
+/// A dead-letter topic on the cluster (a copy of message.created, renamed).
+fn with_dlq_topic(a: &mut App) {
+    let mut e = engine();
+    let mut m = Default::default();
+    for i in 0..STEPS {
+        let mut snap = snapshot(i);
+        let mut dlq = snap.topics[0].clone();
+        dlq.name = "message.created.dlq".into();
+        snap.topics.push(dlq);
+        m = e.ingest(&snap);
+    }
+    a.update(Event::Cluster(Box::new(m)));
+}
+
+#[test]
+fn redrive_can_take_only_the_selected_record() {
+    let mut a = app();
+    with_dlq_topic(&mut a);
+    command(&mut a, "messages message.created.dlq");
+    feed_records(&mut a, records());
+    press(&mut a, &[KeyCode::Char('j')]);
+    let at = a
+        .messages()
+        .selected()
+        .map(|r| (r.partition, r.offset))
+        .expect("a selected record");
+    press(&mut a, &[KeyCode::Char('R')]);
+    // Filter, limit, then the choice: the selected record.
+    press(&mut a, &[KeyCode::Tab, KeyCode::Tab, KeyCode::Right]);
+    let cmds = press(&mut a, &[KeyCode::Enter]);
+    match cmds.as_slice() {
+        [Command::PlanOp {
+            request: OpRequest::Redrive { record, filter, .. },
+            ..
+        }] => {
+            assert_eq!(*record, Some(at));
+            assert_eq!(*filter, None);
+        }
+        other => panic!("expected one plan command, got {other:?}"),
+    }
 }

@@ -59,15 +59,30 @@ impl Field {
 /// Which operation a dialog prepares.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Form {
-    ResetOffsets { group: String },
+    ResetOffsets {
+        group: String,
+    },
     CreateTopic,
-    DeleteTopic { topic: String },
-    AddPartitions { topic: String },
-    EditConfig { topic: String },
-    Redrive { dlq: String },
+    DeleteTopic {
+        topic: String,
+    },
+    AddPartitions {
+        topic: String,
+    },
+    EditConfig {
+        topic: String,
+    },
+    Redrive {
+        dlq: String,
+        /// The record selected in the Messages view: (partition, offset).
+        selected: Option<(i32, i64)>,
+    },
 }
 
 const ALL_TOPICS: &str = "all topics";
+/// A redrive's choices when a record is selected.
+const ALL_SHOWN: &str = "all shown";
+const SELECTED_ONLY: &str = "the selected record";
 const TARGETS: [&str; 6] = [
     "earliest", "latest", "offset", "shift-by", "datetime", "duration",
 ];
@@ -89,7 +104,7 @@ impl Form {
             Form::DeleteTopic { topic } => format!("Delete topic {topic}"),
             Form::AddPartitions { topic } => format!("Add partitions to topic {topic}"),
             Form::EditConfig { topic } => format!("Edit the configs of topic {topic}"),
-            Form::Redrive { dlq } => format!("Redrive records of {dlq}"),
+            Form::Redrive { dlq, .. } => format!("Redrive records of {dlq}"),
         }
     }
 
@@ -130,10 +145,19 @@ impl Form {
                 Field::text("set (k=v,k=v)", ""),
                 Field::text("delete (k,k)", ""),
             ],
-            Form::Redrive { .. } => vec![
-                Field::text("only records containing", topic.unwrap_or_default()),
-                Field::text("at most (empty: all)", ""),
-            ],
+            Form::Redrive { selected, .. } => {
+                let mut fields = vec![
+                    Field::text("only records containing", topic.unwrap_or_default()),
+                    Field::text("at most (empty: all)", ""),
+                ];
+                if let Some((p, o)) = selected {
+                    fields.push(Field::choice(
+                        "records",
+                        vec![ALL_SHOWN.to_string(), format!("{SELECTED_ONLY} ({p}/{o})")],
+                    ));
+                }
+                fields
+            }
         }
     }
 
@@ -225,7 +249,8 @@ impl Form {
                     change,
                 })
             }
-            Form::Redrive { dlq } => {
+            Form::Redrive { dlq, selected } => {
+                let record = selected.filter(|_| value(2).starts_with(SELECTED_ONLY));
                 let limit = match value(1) {
                     "" => None,
                     n => Some(
@@ -239,6 +264,7 @@ impl Form {
                     dlq: dlq.clone(),
                     filter: Some(value(0).to_string()).filter(|f| !f.is_empty()),
                     limit,
+                    record,
                 })
             }
         }

@@ -32,6 +32,8 @@ pub enum OpRequest {
         dlq: String,
         filter: Option<String>,
         limit: Option<usize>,
+        /// Only the selected record: (partition, offset) in the DLQ.
+        record: Option<(i32, i64)>,
     },
 }
 

@@ -168,7 +168,9 @@ impl View for MessagesState {
             Action::RedriveDlq => match self.topic.clone() {
                 Some(dlq) if dlq.ends_with(".dlq") => {
                     let filter = View::filter(self).map(str::to_string);
-                    return Outcome::mode(shared.dialog(Form::Redrive { dlq }, filter.as_deref()));
+                    let selected = self.selected().map(|r| (r.partition, r.offset));
+                    let form = Form::Redrive { dlq, selected };
+                    return Outcome::mode(shared.dialog(form, filter.as_deref()));
                 }
                 _ => shared.info("redrive works on a dead-letter topic (NAME.dlq)"),
             },

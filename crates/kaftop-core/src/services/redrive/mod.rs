@@ -63,6 +63,8 @@ pub struct Selection {
     pub service: Option<String>,
     /// At most this many records are sent.
     pub limit: Option<usize>,
+    /// Only the DLQ record at this (partition, offset).
+    pub record: Option<(i32, i64)>,
 }
 
 /// A record read from the DLQ.
@@ -221,6 +223,9 @@ fn classify(r: &DlqRecord) -> (Origin, Result<(String, i32), NotRedrivable>) {
 }
 
 fn selected(sel: &Selection, r: &DlqRecord, origin: &Origin) -> bool {
+    if sel.record.is_some_and(|at| at != (r.partition, r.offset)) {
+        return false;
+    }
     if let Some(s) = &sel.service {
         if origin.service.as_deref() != Some(s.as_str()) {
             return false;

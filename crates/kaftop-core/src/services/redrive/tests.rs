@@ -143,3 +143,25 @@ fn behind_the_cursor_a_record_is_redriven_or_never_redrivable() {
     assert_eq!(plan.send[0].origin.dlq_offset, 2);
     assert_eq!(plan.after[&0].cursor, 3);
 }
+
+#[test]
+fn a_selected_record_is_the_only_one_planned() {
+    let records = [
+        dead(0, 0, "a", "archive"),
+        dead(0, 1, "b", "archive"),
+        dead(0, 2, "c", "archive"),
+    ];
+    let sel = Selection {
+        record: Some((0, 1)),
+        ..Selection::default()
+    };
+    let plan = build_plan("orders.dlq", state(0), &[(0, 3)], &records, &sel, &|t| {
+        (t == "orders").then_some(3)
+    });
+    let sent: Vec<(i32, i64)> = plan
+        .send
+        .iter()
+        .map(|r| (r.origin.dlq_partition, r.origin.dlq_offset))
+        .collect();
+    assert_eq!(sent, [(0, 1)]);
+}
