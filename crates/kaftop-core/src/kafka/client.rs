@@ -336,6 +336,17 @@ pub fn describe(e: &RdError) -> String {
     }
 }
 
+/// The partition ids of the topics in `md`, sorted.
+pub(crate) fn partition_ids(md: &Metadata) -> Vec<i32> {
+    let mut ids: Vec<i32> = md
+        .topics()
+        .iter()
+        .flat_map(|t| t.partitions().iter().map(|p| p.id()))
+        .collect();
+    ids.sort_unstable();
+    ids
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -26,6 +26,17 @@ pub struct Rendered {
     pub truncated: bool,
 }
 
+/// A record's headers as owned `(name, value)` pairs, in order.
+pub(crate) fn header_pairs<M: Message>(m: &M) -> Vec<(String, Option<Vec<u8>>)> {
+    m.headers()
+        .map(|h| {
+            h.iter()
+                .map(|x| (x.key.to_string(), x.value.map(<[u8]>::to_vec)))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Renders bytes, showing at most `max` of them.
 pub fn render(bytes: Option<&[u8]>, max: usize) -> Rendered {
     let Some(bytes) = bytes else {

@@ -169,12 +169,7 @@ pub fn open(
     let md = consumer
         .fetch_metadata(Some(topic), METADATA_TIMEOUT)
         .map_err(client_error("reading metadata"))?;
-    let mut partitions: Vec<i32> = md
-        .topics()
-        .iter()
-        .flat_map(|t| t.partitions().iter().map(|p| p.id()))
-        .collect();
-    partitions.sort_unstable();
+    let mut partitions = super::client::partition_ids(&md);
     if let Some(p) = partition {
         if !partitions.contains(&p) {
             return Err(SamplerError::NoPartition {

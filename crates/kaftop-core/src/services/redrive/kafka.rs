@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::error::KafkaError as RdError;
-use rdkafka::message::{Header, Headers, Message, OwnedHeaders};
+use rdkafka::message::{Header, Message, OwnedHeaders};
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::{Offset, TopicPartitionList};
@@ -15,10 +15,11 @@ use super::state::{PartitionState, RedriveState};
 use super::{build_plan, redrive_group, DlqRecord, Plan, Selection};
 use crate::config::Resolved;
 use crate::kafka::client::{
-    base_config, fetch_metadata, require_topics, serve_events, KafkaError, KaftopContext,
-    METADATA_TIMEOUT,
+    base_config, fetch_metadata, partition_ids, require_topics, serve_events, KafkaError,
+    KaftopContext, METADATA_TIMEOUT,
 };
 use crate::kafka::publisher::producer_config;
+use crate::kafka::record::header_pairs;
 
 /// How long a transaction step (init, offsets, commit) may take.
 const TXN_TIMEOUT: Duration = Duration::from_secs(60);
@@ -86,13 +87,7 @@ fn watermarks(
     let md = consumer
         .fetch_metadata(Some(topic), METADATA_TIMEOUT)
         .map_err(client("reading metadata"))?;
-    let mut partitions: Vec<i32> = md
-        .topics()
-        .iter()
-        .flat_map(|t| t.partitions().iter().map(|p| p.id()))
-        .collect();
-    partitions.sort_unstable();
-    partitions
+    partition_ids(&md)
         .into_iter()
         .map(|p| {
             let (low, high) = consumer
@@ -201,14 +196,7 @@ fn read_records(
             next.remove(&m.partition());
             continue;
         }
-        let headers = m
-            .headers()
-            .map(|h| {
-                h.iter()
-                    .map(|x| (x.key.to_string(), x.value.map(<[u8]>::to_vec)))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let headers = header_pairs(&m);
         out.push(DlqRecord {
             partition: m.partition(),
             offset: m.offset(),

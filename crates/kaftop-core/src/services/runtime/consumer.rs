@@ -9,12 +9,13 @@ use std::time::Duration;
 use rdkafka::client::ClientContext;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance};
 use rdkafka::error::KafkaError as RdError;
-use rdkafka::message::{Headers, Message};
+use rdkafka::message::Message;
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 
 use super::batch::BatchProcessor;
 use super::{lock, sleep_unless, Shared};
 use crate::kafka::client::base_config;
+use crate::kafka::record::header_pairs;
 use crate::services::stats::Counters;
 use crate::services::store::{BatchOutcome, Store, StoreError};
 use crate::services::{commit_offsets, service_id, Backoff, RawRecord, ServiceName};
@@ -93,14 +94,7 @@ fn consumer_config(shared: &Shared, s: ServiceName, idx: u32) -> ClientConfig {
 }
 
 fn raw_record<M: Message>(m: &M) -> RawRecord {
-    let headers = m
-        .headers()
-        .map(|h| {
-            h.iter()
-                .map(|x| (x.key.to_string(), x.value.map(<[u8]>::to_vec)))
-                .collect()
-        })
-        .unwrap_or_default();
+    let headers = header_pairs(m);
     RawRecord {
         topic: m.topic().to_string(),
         partition: m.partition(),
