@@ -3,7 +3,7 @@
 //! command line's commands. Its own keys scroll it or close it.
 
 use crossterm::event::KeyEvent;
-use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 use ratatui::Frame;
@@ -31,12 +31,7 @@ pub(super) fn key(app: &mut App, key: KeyEvent, scroll: u16) {
 
 pub(super) fn draw(f: &mut Frame, area: Rect, app: &App, scroll: u16) {
     let view = app.current();
-    let [popup] = Layout::horizontal([Constraint::Percentage(90)])
-        .flex(Flex::Center)
-        .areas(area);
-    let [popup] = Layout::vertical([Constraint::Percentage(90)])
-        .flex(Flex::Center)
-        .areas(popup);
+    let popup = super::overlay_area(area);
     let km = app.keymap();
     let read_only = app.read_only();
     let mut lines: Vec<Line> = Vec::new();

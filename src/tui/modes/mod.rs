@@ -14,7 +14,7 @@ mod help;
 mod prompt;
 
 use crossterm::event::KeyEvent;
-use ratatui::layout::{Position, Rect};
+use ratatui::layout::{Constraint, Flex, Layout, Position, Rect};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
@@ -87,6 +87,17 @@ pub(crate) fn draw_overlay(f: &mut Frame, area: Rect, app: &App) {
         Mode::Dialog(d) => dialog::draw(f, area, d),
         _ => {}
     }
+}
+
+/// Where an overlay (the help, a dialog) is drawn: 90 % of the screen, centred.
+pub(crate) fn overlay_area(area: Rect) -> Rect {
+    let [popup] = Layout::horizontal([Constraint::Percentage(90)])
+        .flex(Flex::Center)
+        .areas(area);
+    let [popup] = Layout::vertical([Constraint::Percentage(90)])
+        .flex(Flex::Center)
+        .areas(popup);
+    popup
 }
 
 /// A line editor in the status bar, with the terminal's cursor in it.

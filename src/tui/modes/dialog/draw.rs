@@ -1,7 +1,7 @@
 //! The dialog over the view: its fields, the error, the preview table and
 //! the confirmation line.
 
-use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 use ratatui::Frame;
@@ -14,12 +14,7 @@ use crate::tui::widgets::theme;
 const PREVIEW_ROWS: usize = 20;
 
 pub(crate) fn draw(f: &mut Frame, area: Rect, d: &Dialog) {
-    let [popup] = Layout::horizontal([Constraint::Percentage(90)])
-        .flex(Flex::Center)
-        .areas(area);
-    let [popup] = Layout::vertical([Constraint::Percentage(90)])
-        .flex(Flex::Center)
-        .areas(popup);
+    let popup = crate::tui::modes::overlay_area(area);
     let mut lines: Vec<Line> = Vec::new();
     let focus = match d.stage {
         Stage::Fields { focus } => Some(focus),
