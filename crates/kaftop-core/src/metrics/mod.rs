@@ -10,7 +10,8 @@ pub mod rate;
 pub mod status;
 
 pub use engine::{
-    ClusterMetrics, GroupMetrics, GroupPartitionRow, MetricsEngine, PartitionMetrics, TopicMetrics,
+    ClusterMetrics, DataLoss, GroupMetrics, GroupPartitionRow, MetricsEngine, PartitionMetrics,
+    Stuck, ThroughputPoint, TimeLag, TopicMetrics,
 };
 pub use health::PartitionProblem;
 pub use status::LagStatus;

@@ -114,6 +114,10 @@ impl MetricsEngine {
                 client_id: owner.map(|m| m.client_id.clone()),
                 consume_rate: rate,
                 time_lag_secs: lag.lag.and_then(|l| time_lag_secs(l, prate)),
+                time_lag: None,
+                stuck: None,
+                data_loss: None,
+                uncommitted_waiting: None,
                 status,
             });
         }
@@ -141,6 +145,11 @@ impl MetricsEngine {
             consume_rate: consume,
             produce_rate: produce,
             time_lag_secs: group_time_lag(&rows),
+            time_lag: None,
+            max_time_lag_secs: None,
+            stuck: 0,
+            data_loss: None,
+            uncommitted: 0,
             eta: eta(total_lag, consume, produce),
             status: rows.iter().map(|r| r.status).max().unwrap_or(LagStatus::Ok),
             threshold,

@@ -11,7 +11,10 @@ mod groups;
 mod output;
 mod topics;
 
-pub use output::{ClusterMetrics, GroupMetrics, GroupPartitionRow, PartitionMetrics, TopicMetrics};
+pub use output::{
+    ClusterMetrics, DataLoss, GroupMetrics, GroupPartitionRow, PartitionMetrics, Stuck,
+    ThroughputPoint, TimeLag, TopicMetrics,
+};
 
 use super::health::brokers_down;
 use super::history::Ring;
@@ -117,6 +120,7 @@ impl MetricsEngine {
             groups: Vec::new(),
             brokers_down: Vec::new(),
             errors: snap.errors.clone(),
+            throughput: Vec::new(),
         };
         if !snap.connected {
             return out;

@@ -22,6 +22,8 @@ pub struct ClusterMetrics {
     /// Brokers that hold replicas but are missing from the broker list (down).
     pub brokers_down: Vec<i32>,
     pub errors: Vec<String>,
+    /// Cluster-wide produce and consume rates of the last 10 minutes, oldest first.
+    pub throughput: Vec<ThroughputPoint>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -82,10 +84,22 @@ pub struct GroupMetrics {
     /// Produce rate of the partitions the group consumes.
     pub produce_rate: Option<f64>,
     pub time_lag_secs: Option<f64>,
+    /// The worst partition's time lag.
+    pub time_lag: Option<TimeLag>,
+    /// The configured time-lag threshold, if any.
+    pub max_time_lag_secs: Option<f64>,
+    /// Partitions whose committed offset is stuck.
+    pub stuck: usize,
+    /// Lost records summed if any, else the soonest forecast.
+    pub data_loss: Option<DataLoss>,
+    /// Partitions with records and no commit.
+    pub uncommitted: usize,
     pub eta: Eta,
     pub status: LagStatus,
     pub threshold: u64,
-    /// Total lag above the configured threshold.
+    /// Total lag above the configured threshold, time lag above its threshold, a
+    /// stuck partition, data loss (or its forecast), or a growing uncommitted
+    /// partition.
     pub alerting: bool,
     /// Recent total lag, oldest first.
     pub lag_history: Vec<u64>,
@@ -108,5 +122,50 @@ pub struct GroupPartitionRow {
     pub client_id: Option<String>,
     pub consume_rate: Option<f64>,
     pub time_lag_secs: Option<f64>,
+    pub time_lag: Option<TimeLag>,
+    pub stuck: Option<Stuck>,
+    pub data_loss: Option<DataLoss>,
+    /// Records in the partition when the group never committed to it.
+    pub uncommitted_waiting: Option<u64>,
     pub status: LagStatus,
+}
+
+/// How old the oldest unconsumed record of a partition (or group) is.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TimeLag {
+    pub secs: f64,
+    /// Read from the record at the committed offset; false: estimated from rates.
+    pub exact: bool,
+    /// Why the exact figure is missing (compacted away, transaction marker, deleted,
+    /// not read yet this refresh...). None when exact.
+    pub note: Option<String>,
+}
+
+/// A partition whose committed offset has not moved while its log end advanced and
+/// other partitions of the group moved.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Stuck {
+    /// The committed offset that has not moved: the record there is the likely culprit.
+    pub offset: i64,
+    /// Wall-clock ms since the epoch when it last moved (or was first seen there).
+    pub since_ms: i64,
+    pub for_secs: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum DataLoss {
+    /// The log start will pass the committed offset in about this many seconds.
+    Forecast { in_secs: f64 },
+    /// The committed offset is below the log start: these records were never consumed.
+    Lost { records: u64 },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ThroughputPoint {
+    pub at_ms: i64,
+    /// Messages produced per second, all non-internal topics.
+    pub produced: f64,
+    /// Offsets committed per second, all groups.
+    pub consumed: f64,
 }
