@@ -8,9 +8,11 @@ pub mod history;
 pub mod lag;
 pub mod rate;
 pub mod status;
+pub mod timeline;
 
 pub use engine::{
     ClusterMetrics, GroupMetrics, GroupPartitionRow, MetricsEngine, PartitionMetrics, TopicMetrics,
 };
 pub use health::PartitionProblem;
 pub use status::LagStatus;
+pub use timeline::{Severity, TimelineEvent, TimelineKind};

@@ -117,6 +117,7 @@ impl MetricsEngine {
             groups: Vec::new(),
             brokers_down: Vec::new(),
             errors: snap.errors.clone(),
+            timeline: Vec::new(),
         };
         if !snap.connected {
             return out;

@@ -9,6 +9,7 @@ use crate::metrics::distribution::Distribution;
 use crate::metrics::health::PartitionProblem;
 use crate::metrics::lag::Eta;
 use crate::metrics::status::LagStatus;
+use crate::metrics::timeline::TimelineEvent;
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ClusterMetrics {
@@ -22,6 +23,8 @@ pub struct ClusterMetrics {
     /// Brokers that hold replicas but are missing from the broker list (down).
     pub brokers_down: Vec<i32>,
     pub errors: Vec<String>,
+    /// What changed, the whole bounded log, oldest first.
+    pub timeline: Vec<TimelineEvent>,
 }
 
 #[derive(Debug, Clone, Serialize)]
