@@ -8,6 +8,7 @@ pub mod history;
 pub mod lag;
 pub mod rate;
 pub mod status;
+pub mod timeline;
 
 pub use engine::{
     ClusterMetrics, DataLoss, GroupMetrics, GroupPartitionRow, MetricsEngine, PartitionMetrics,
@@ -15,3 +16,4 @@ pub use engine::{
 };
 pub use health::PartitionProblem;
 pub use status::LagStatus;
+pub use timeline::{Severity, TimelineEvent, TimelineKind};

@@ -121,6 +121,7 @@ impl MetricsEngine {
             brokers_down: Vec::new(),
             errors: snap.errors.clone(),
             throughput: Vec::new(),
+            timeline: Vec::new(),
         };
         if !snap.connected {
             return out;

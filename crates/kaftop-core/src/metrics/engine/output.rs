@@ -9,6 +9,7 @@ use crate::metrics::distribution::Distribution;
 use crate::metrics::health::PartitionProblem;
 use crate::metrics::lag::Eta;
 use crate::metrics::status::LagStatus;
+use crate::metrics::timeline::TimelineEvent;
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ClusterMetrics {
@@ -24,6 +25,8 @@ pub struct ClusterMetrics {
     pub errors: Vec<String>,
     /// Cluster-wide produce and consume rates of the last 10 minutes, oldest first.
     pub throughput: Vec<ThroughputPoint>,
+    /// What changed, the whole bounded log, oldest first.
+    pub timeline: Vec<TimelineEvent>,
 }
 
 #[derive(Debug, Clone, Serialize)]
