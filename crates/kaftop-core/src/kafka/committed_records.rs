@@ -18,7 +18,7 @@ use rdkafka::message::Message;
 use rdkafka::statistics::Statistics;
 use rdkafka::{ClientContext, Offset, TopicPartitionList};
 
-use super::client::{base_config, log_client_error, Diagnosis};
+use super::client::{base_config, log_client_error, serve_events, Diagnosis};
 use super::snapshot::{CommittedRecord, RecordRead};
 use super::KafkaError;
 use crate::config::Resolved;
@@ -105,10 +105,12 @@ impl CommittedRecordReader {
             // The record there, whatever became of its transaction.
             .set("isolation.level", "read_uncommitted")
             .set("enable.partition.eof", "true")
-            // One record batch or so per partition, not megabytes of prefetch, and
-            // no refetch while a partition still holds what came.
+            // One record batch or so per partition, not megabytes of prefetch; no
+            // refetch while the consumer queue holds anything (librdkafka measures
+            // the queue all partitions share), and a quick retry once it is empty.
             .set("fetch.message.max.bytes", "16384")
             .set("queued.min.messages", "1")
+            .set("fetch.queue.backoff.ms", "5")
             .set("fetch.wait.max.ms", "50")
             .set("statistics.interval.ms", "100");
         let consumer: BaseConsumer<ReaderContext> = config
@@ -180,8 +182,8 @@ impl CommittedRecordReader {
     }
 
     /// Assigns `round` (one offset per partition) and reads until each partition
-    /// gave its first record or the deadline passed. Returns the outcomes worth
-    /// caching: a record, or a gap at the offset.
+    /// gave its first record or the deadline passed. Returns the outcomes
+    /// worth caching: a record, or a gap at the offset.
     fn read_round(&self, round: &[RecordKey], deadline: Instant) -> Vec<(RecordKey, RecordRead)> {
         let mut tpl = TopicPartitionList::new();
         for (t, p, o) in round {
@@ -189,6 +191,9 @@ impl CommittedRecordReader {
                 return Vec::new();
             }
         }
+        // Statistics and log events queued since the last read would hold the
+        // first fetch back (see `queued.min.messages`): serve them first.
+        serve_events(&self.consumer);
         if let Err(e) = self.consumer.assign(&tpl) {
             tracing::warn!("record reader: assigning {} partitions: {e}", round.len());
             return Vec::new();
@@ -243,10 +248,22 @@ impl CommittedRecordReader {
                 out.push(((topic, partition, wanted), read));
             }
         }
-        if let Err(e) = self.consumer.unassign() {
-            tracing::warn!("record reader: unassigning: {e}");
-        }
+        self.release();
         out
+    }
+}
+
+impl CommittedRecordReader {
+    /// Ends a round: resumes what was paused (librdkafka keeps a partition paused
+    /// across assignments, and the next round may want it again), then unassigns.
+    fn release(&self) {
+        let resumed = self
+            .consumer
+            .assignment()
+            .and_then(|all| self.consumer.resume(&all));
+        if let Err(e) = resumed.and_then(|_| self.consumer.unassign()) {
+            tracing::warn!("record reader: releasing partitions: {e}");
+        }
     }
 }
 
