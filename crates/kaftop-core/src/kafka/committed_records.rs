@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
 use rdkafka::error::KafkaError as RdError;
 use rdkafka::message::Message;
-use rdkafka::statistics::Statistics;
 use rdkafka::{ClientContext, Offset, TopicPartitionList};
+use serde::Deserialize;
 
 use super::client::{base_config, log_client_error, serve_events, Diagnosis};
 use super::snapshot::{CommittedRecord, RecordRead};
@@ -30,6 +30,10 @@ pub struct ReadLimits {
     pub max_partitions: usize,
     /// Wall-clock time per refresh.
     pub budget: Duration,
+    /// Count the Fetch requests sent ([`CommittedRecordReader::fetch_requests`]),
+    /// from librdkafka's statistics every 100 ms (for benchmarks: the statistics
+    /// of every partition cost time to produce and parse).
+    pub count_fetches: bool,
 }
 
 impl Default for ReadLimits {
@@ -37,6 +41,7 @@ impl Default for ReadLimits {
         ReadLimits {
             max_partitions: 5_000,
             budget: Duration::from_secs(1),
+            count_fetches: false,
         }
     }
 }
@@ -54,9 +59,24 @@ struct ReaderContext {
     fetches: Arc<Mutex<Option<u64>>>,
 }
 
+/// The part of librdkafka's statistics read here: requests sent per broker.
+#[derive(Deserialize)]
+struct RequestStats {
+    brokers: HashMap<String, BrokerRequests>,
+}
+
+#[derive(Deserialize)]
+struct BrokerRequests {
+    #[serde(default)]
+    req: HashMap<String, i64>,
+}
+
 impl ClientContext for ReaderContext {
-    fn stats(&self, statistics: Statistics) {
-        let sent: i64 = statistics
+    fn stats_raw(&self, statistics: &[u8]) {
+        let Ok(stats) = serde_json::from_slice::<RequestStats>(statistics) else {
+            return;
+        };
+        let sent: i64 = stats
             .brokers
             .values()
             .filter_map(|b| b.req.get("Fetch"))
@@ -111,8 +131,10 @@ impl CommittedRecordReader {
             .set("fetch.message.max.bytes", "16384")
             .set("queued.min.messages", "1")
             .set("fetch.queue.backoff.ms", "5")
-            .set("fetch.wait.max.ms", "50")
-            .set("statistics.interval.ms", "100");
+            .set("fetch.wait.max.ms", "50");
+        if limits.count_fetches {
+            config.set("statistics.interval.ms", "100");
+        }
         let consumer: BaseConsumer<ReaderContext> = config
             .create_with_context(ReaderContext::default())
             .map_err(|source| KafkaError::Client {
@@ -127,10 +149,11 @@ impl CommittedRecordReader {
     }
 
     /// Fetch requests this reader has sent, as librdkafka's latest statistics
-    /// (every 100 ms) count them; `None` before the first statistics.
+    /// (every 100 ms) count them; `None` before the first statistics, or when
+    /// [`ReadLimits::count_fetches`] is off.
     pub fn fetch_requests(&self) -> Option<u64> {
         // Statistics arrive through the consumer's queue, served by a poll.
-        let _ = self.consumer.poll(Duration::ZERO);
+        serve_events(&self.consumer);
         *self
             .consumer
             .context()
