@@ -20,6 +20,7 @@ use super::health::brokers_down;
 use super::history::Ring;
 use super::rate::CounterRate;
 use super::status::LagPoint;
+use super::timeline::Timeline;
 use crate::config::LagConfig;
 use crate::kafka::snapshot::ClusterSnapshot;
 
@@ -76,6 +77,7 @@ pub struct MetricsEngine {
     topics: HashMap<String, TopicState>,
     group_partitions: HashMap<(String, String, i32), GroupPartitionState>,
     groups: HashMap<String, GroupHistory>,
+    timeline: Timeline,
 }
 
 impl MetricsEngine {
@@ -88,6 +90,7 @@ impl MetricsEngine {
             topics: HashMap::new(),
             group_partitions: HashMap::new(),
             groups: HashMap::new(),
+            timeline: Timeline::default(),
         }
     }
 
@@ -108,8 +111,9 @@ impl MetricsEngine {
     }
 
     /// Folds in one refresh. A refresh that could not reach the cluster changes
-    /// no state; its metrics carry only the errors.
+    /// no state; its metrics carry only the errors and the timeline so far.
     pub fn ingest(&mut self, snap: &ClusterSnapshot) -> ClusterMetrics {
+        self.timeline.observe(snap);
         let mut out = ClusterMetrics {
             taken_at_ms: snap.taken_at_ms,
             connected: snap.connected,
@@ -121,7 +125,7 @@ impl MetricsEngine {
             brokers_down: Vec::new(),
             errors: snap.errors.clone(),
             throughput: Vec::new(),
-            timeline: Vec::new(),
+            timeline: self.timeline.to_vec(),
         };
         if !snap.connected {
             return out;
@@ -209,6 +213,7 @@ mod tests {
                         committed: c,
                     })
                     .collect(),
+                coordinator: None,
                 error: None,
             }],
             ..Default::default()
