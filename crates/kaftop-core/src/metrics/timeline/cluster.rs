@@ -52,21 +52,29 @@ pub(super) fn brokers(
     now
 }
 
+/// The controller, changed only when the one remembered is no longer a live
+/// broker: a KRaft broker names a random live broker as the controller in its
+/// metadata, so a different id alone is no change.
 pub(super) fn controller(
     prev: &Seen,
     snap: &ClusterSnapshot,
+    live: &BTreeMap<i32, String>,
     out: &mut Vec<TimelineEvent>,
 ) -> Option<i32> {
     let Some(now) = snap.controller else {
         return prev.controller;
     };
-    if let Some(before) = prev.controller.filter(|&b| b != now) {
-        let text = format!("controller {before} → {now}");
-        let mut e = event(snap, TimelineKind::ControllerChanged, Severity::Warn, text);
-        e.broker = Some(now);
-        out.push(e);
+    match prev.controller {
+        Some(before) if before != now && !live.contains_key(&before) => {
+            let text = format!("controller {before} → {now}");
+            let mut e = event(snap, TimelineKind::ControllerChanged, Severity::Warn, text);
+            e.broker = Some(now);
+            out.push(e);
+            Some(now)
+        }
+        Some(before) => Some(before),
+        None => Some(now),
     }
-    Some(now)
 }
 
 /// Topics created and deleted, and the changes of each partition.

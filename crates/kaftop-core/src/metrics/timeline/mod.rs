@@ -183,7 +183,7 @@ impl Timeline {
         };
         let mut found = Vec::new();
         let brokers = cluster::brokers(&prev, snap, &mut found);
-        let controller = cluster::controller(&prev, snap, &mut found);
+        let controller = cluster::controller(&prev, snap, &brokers, &mut found);
         let topics = cluster::topics(&prev, snap, &mut found);
         let groups = groups::groups(&prev, snap, &mut self.rebalances, &mut found);
         self.seen = Some(Seen {
