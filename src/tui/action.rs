@@ -56,6 +56,7 @@ actions! {
     ShowMessages    "view-messages" ""            "messages (live tail)"                        [Global: "3"]
     ShowPublish     "view-publish"  ""            "publisher panel"                             [Global: "4"]
     ShowServices    "view-services" ""            "embedded services"                           [Global: "5"]
+    ShowTimeline    "view-timeline" ""            "timeline: what changed in the cluster"       [Global: "6"]
     Refresh         "refresh"       ""            "refresh now"                                 [Global: "ctrl-r"]
     // Lists and tables (and the publisher's fields, and the help's lines).
     Up              "up"            ""            "up"
@@ -106,6 +107,8 @@ actions! {
     // Services.
     ToggleServices  "toggle-services" "start/stop"
         "start / stop the four reference consumers in this process"           [Services: "S"]
+    // Timeline.
+    WarningsOnly    "warnings-only" "warn+"       "timeline: only warnings and critical events (toggle)" [Timeline: "s"]
     // The help overlay.
     CloseHelp       "close-help"    ""            "close the help"              [Help: "esc" "enter" "q" "?"]
     // Text input: the command line, filters, prompts and form fields. Their

@@ -115,6 +115,7 @@ fn group(
                 committed: Some(c),
             })
             .collect(),
+        coordinator: None,
         error: None,
     }
 }

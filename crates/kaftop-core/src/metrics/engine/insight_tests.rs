@@ -48,6 +48,7 @@ fn snap(secs: u64, parts: &[(i64, i64)], committed: &[Option<i64>]) -> ClusterSn
                     })
                 })
                 .collect(),
+            coordinator: None,
             error: None,
         }],
         ..Default::default()
