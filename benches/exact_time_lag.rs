@@ -56,78 +56,107 @@ fn main() {
         ms(without)
     );
 
-    // Cold: a new reader each time, so every offset is read and every topic is
-    // new to its consumer.
-    let mut cold = Vec::new();
-    let mut cold_fetches = Vec::new();
-    for _ in 0..ROUNDS {
-        let mut r = refresher(&cfg, &group, Some(limits()));
-        warm_up_without_reading(&mut r);
-        let before = fetches(&r);
-        let t = Instant::now();
-        let snap = r.refresh();
-        cold.push(t.elapsed());
-        assert_eq!(exact(&snap), 1_000, "every record read");
-        cold_fetches.push(fetches(&r) - before);
-    }
+    // Fetch requests are counted on readers with librdkafka's statistics on, and
+    // times taken on readers without them (statistics of 1 000 partitions every
+    // 100 ms take CPU of their own).
+    let (cold_fetches, _) = cold(&cfg, &group, true);
+    let (_, mut cold_times) = cold(&cfg, &group, false);
     println!(
         "| exact, new reader (cold cache, topics new to it) | {:.0} ms | {requests} | {} | 1 000 |",
-        ms(mid(&mut cold)),
+        ms(mid(&mut cold_times)),
         fetch_cell(&cold_fetches)
     );
-
-    let mut r = refresher(&cfg, &group, Some(limits()));
-    warm_up(&mut r);
-    // Every offset moves before each refresh: nothing in the cache helps.
-    let mut all = Vec::new();
-    let mut all_fetches = Vec::new();
-    for round in 0..ROUNDS as i64 {
-        commit(&bootstrap, &group, &topics, |_| COMMITTED - 1 - round % 2);
-        let before = fetches(&r);
-        let t = Instant::now();
-        let snap = r.refresh();
-        all.push(t.elapsed());
-        assert_eq!(exact(&snap), 1_000);
-        all_fetches.push(fetches(&r) - before);
+    let counted = running(&cfg, &bootstrap, &group, &topics, None);
+    let timed = running(&cfg, &bootstrap, &group, &topics, Some(&mut plain));
+    let rows = [
+        ("exact, all 1 000 offsets moved (cold cache)", "1 000"),
+        ("exact, 100 offsets moved", "100"),
+        ("exact, warm cache (no offset moved)", "0"),
+    ];
+    for (i, (what, read)) in rows.iter().enumerate() {
+        let (mut times, _) = timed[i].clone();
+        println!(
+            "| {what} | {:.0} ms | {requests} | {} | {read} |",
+            ms(mid(&mut times)),
+            fetch_cell(&counted[i].1)
+        );
     }
+    let (mut again, _) = timed[3].clone();
     println!(
-        "| exact, all 1 000 offsets moved (cold cache) | {:.0} ms | {requests} | {} | 1 000 |",
-        ms(mid(&mut all)),
-        fetch_cell(&all_fetches)
-    );
-
-    // A tenth of the offsets move before each refresh.
-    let mut moved = Vec::new();
-    let mut moved_fetches = Vec::new();
-    for round in 0..ROUNDS as i64 {
-        commit(&bootstrap, &group, &topics[..1], |_| COMMITTED - round % 2);
-        let before = fetches(&r);
-        let t = Instant::now();
-        let snap = r.refresh();
-        moved.push(t.elapsed());
-        assert_eq!(exact(&snap), 1_000);
-        moved_fetches.push(fetches(&r) - before);
-    }
-    println!(
-        "| exact, 100 offsets moved | {:.0} ms | {requests} | {} | 100 |",
-        ms(mid(&mut moved)),
-        fetch_cell(&moved_fetches)
-    );
-
-    let before = fetches(&r);
-    let (warm, _) = median(&mut r, |snap| assert_eq!(exact(snap), 1_000));
-    let warm_fetches = fetches(&r) - before;
-    println!(
-        "| exact, warm cache (no offset moved) | {:.0} ms | {requests} | {warm_fetches} in {ROUNDS} refreshes | 0 |",
-        ms(warm)
+        "| without exact time lag, interleaved with the warm ones | {:.0} ms | {requests} | 0 | 0 |",
+        ms(mid(&mut again))
     );
 }
 
-/// The poller's limits, with a budget no refresh here reaches, counting fetches.
-fn limits() -> ReadLimits {
+/// A new reader per refresh: every offset read, every topic new to its consumer.
+/// Fetch requests per refresh (when `count`) and times.
+fn cold(cfg: &Resolved, group: &str, count: bool) -> (Vec<u64>, Vec<Duration>) {
+    let (mut sent, mut times) = (Vec::new(), Vec::new());
+    for _ in 0..ROUNDS {
+        let mut r = refresher(cfg, group, Some(limits(count)));
+        warm_up_without_reading(&mut r);
+        let before = fetches(&r, count);
+        let t = Instant::now();
+        let snap = r.refresh();
+        times.push(t.elapsed());
+        assert_eq!(exact(&snap), 1_000, "every record read");
+        sent.push(fetches(&r, count) - before);
+    }
+    (sent, times)
+}
+
+/// One running reader: refreshes with every offset moved, with a tenth moved, and
+/// with none moved — the last interleaved with `plain` when given, whose times come
+/// fourth. Per scenario: times and Fetch requests per refresh (counted when `plain`
+/// is `None`).
+fn running(
+    cfg: &Resolved,
+    bootstrap: &str,
+    group: &str,
+    topics: &[String],
+    mut plain: Option<&mut Refresher>,
+) -> Vec<(Vec<Duration>, Vec<u64>)> {
+    let count = plain.is_none();
+    let mut r = refresher(cfg, group, Some(limits(count)));
+    warm_up(&mut r);
+    let mut out = Vec::new();
+    for moved in [topics, &topics[..1]] {
+        let (mut times, mut sent) = (Vec::new(), Vec::new());
+        for round in 0..ROUNDS as i64 {
+            commit(bootstrap, group, moved, |_| COMMITTED - 1 - round % 2);
+            let before = fetches(&r, count);
+            let t = Instant::now();
+            let snap = r.refresh();
+            times.push(t.elapsed());
+            assert_eq!(exact(&snap), 1_000);
+            sent.push(fetches(&r, count) - before);
+        }
+        out.push((times, sent));
+    }
+    let (mut warm, mut without, mut sent) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..ROUNDS {
+        let before = fetches(&r, count);
+        let t = Instant::now();
+        let snap = r.refresh();
+        warm.push(t.elapsed());
+        assert_eq!(exact(&snap), 1_000);
+        sent.push(fetches(&r, count) - before);
+        if let Some(p) = plain.as_deref_mut() {
+            let t = Instant::now();
+            p.refresh();
+            without.push(t.elapsed());
+        }
+    }
+    out.push((warm, sent));
+    out.push((without, Vec::new()));
+    out
+}
+
+/// The poller's limits, with a budget no refresh here reaches.
+fn limits(count_fetches: bool) -> ReadLimits {
     ReadLimits {
         budget: Duration::from_secs(10),
-        count_fetches: true,
+        count_fetches,
         ..ReadLimits::default()
     }
 }
@@ -211,22 +240,28 @@ fn exact(snap: &ClusterSnapshot) -> usize {
 }
 
 /// Fetch requests the reader has sent, once librdkafka's statistics (every
-/// 100 ms) have caught up.
-fn fetches(r: &Refresher) -> u64 {
+/// 100 ms) have caught up; 0 when not counting.
+fn fetches(r: &Refresher, count: bool) -> u64 {
+    if !count {
+        return 0;
+    }
     std::thread::sleep(Duration::from_millis(350));
     r.record_reader()
         .and_then(|x| x.fetch_requests())
         .unwrap_or(0)
 }
 
+/// Fetch requests per refresh: the total over the refreshes measured, and the
+/// range per refresh (statistics come every 100 ms, so a request may be counted
+/// with the next refresh).
 fn fetch_cell(per_refresh: &[u64]) -> String {
+    let total: u64 = per_refresh.iter().sum();
     let min = per_refresh.iter().min().unwrap_or(&0);
     let max = per_refresh.iter().max().unwrap_or(&0);
-    if min == max {
-        format!("{min}")
-    } else {
-        format!("{min}–{max}")
-    }
+    format!(
+        "{total} in {} refreshes ({min}–{max} each)",
+        per_refresh.len()
+    )
 }
 
 /// `RECORDS` records on every partition, timestamps a second apart an hour ago.
