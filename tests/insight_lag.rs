@@ -379,3 +379,90 @@ fn delete_records_at_a_known_pace_forecasts_then_counts_the_loss() {
         "{text}"
     );
 }
+
+/// `kaftop serve` end to end, on its own clock: one partition of a group stands at
+/// its offset while the other advances; /metrics flags it stuck at that offset.
+#[test]
+fn kaftop_serve_flags_the_stuck_partition_in_metrics() {
+    let b = bootstrap();
+    let topic = unique("stuck-serve");
+    let g = unique("stuck-serve-group");
+    create_topic(&b, &topic, 2);
+    let t0 = an_hour_ago();
+    let batch: Vec<i64> = (0..5).map(|i| t0 + i * 1000).collect();
+    produce_at(&b, &topic, 0, &batch);
+    produce_at(&b, &topic, 1, &batch);
+    commit_offsets(&b, &g, &[(topic.as_str(), 0, 2), (topic.as_str(), 1, 5)]);
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("kaftop.toml");
+    // Service topics of their own, which do not exist: the services wait for them.
+    let absent = unique("absent");
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+default_profile = "test"
+data_dir = "{data}"
+[topics.created]
+name = "{absent}.created"
+[topics.read]
+name = "{absent}.read"
+[topics.deleted]
+name = "{absent}.deleted"
+[profiles.test]
+bootstrap_servers = "{b}"
+poll_interval = "300ms"
+[profiles.test.lag]
+stuck_after = "2s"
+groups = {{ "{g}" = 1000 }}
+"#,
+            data = dir.path().join("data").display(),
+        ),
+    )
+    .unwrap();
+    let serve = common::serve::Serve::start(&config, &[]);
+    let metrics = || {
+        let out = std::process::Command::new("curl")
+            .args(["-sf", &serve.url("/metrics")])
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let part = |p: i32| format!(r#"group="{g}",topic="{topic}",partition="{p}""#);
+    let sample = |text: &str, name: &str, labels: &str| -> Option<String> {
+        let head = format!("{name}{{{labels}}} ");
+        text.lines()
+            .find_map(|l| l.strip_prefix(&head).map(str::to_string))
+    };
+    common::wait_for("serve sees the group", Duration::from_secs(60), || {
+        sample(&metrics(), "kaftop_consumergroup_partition_stuck", &part(0))
+    });
+    // The consumer goes on with partition 1 and leaves partition 0 at offset 2.
+    produce_at(&b, &topic, 0, &batch);
+    produce_at(&b, &topic, 1, &batch);
+    commit_offsets(&b, &g, &[(topic.as_str(), 1, 10)]);
+    let text = common::wait_for("partition 0 stuck", Duration::from_secs(60), || {
+        let text = metrics();
+        (sample(&text, "kaftop_consumergroup_partition_stuck", &part(0)).as_deref() == Some("1"))
+            .then_some(text)
+    });
+    let one = |name: &str, labels: &str| sample(&text, name, labels);
+    assert_eq!(
+        one("kaftop_consumergroup_partition_stuck_offset", &part(0)).as_deref(),
+        Some("2")
+    );
+    assert_eq!(
+        one("kaftop_consumergroup_partition_stuck", &part(1)).as_deref(),
+        Some("0")
+    );
+    let group = format!(r#"group="{g}""#);
+    assert_eq!(
+        one("kaftop_consumergroup_stuck_partitions", &group).as_deref(),
+        Some("1")
+    );
+    assert_eq!(
+        one("kaftop_consumergroup_alerting", &group).as_deref(),
+        Some("1")
+    );
+}
