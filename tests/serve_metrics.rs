@@ -294,13 +294,29 @@ fn kaftop_serve_exports_its_services_and_its_cluster() {
     assert_success(&out);
 
     let notification = [("service", "notification")];
+    let created = topics.created.as_str();
+    let log_end = |samples: &[Sample]| -> f64 {
+        (0..3)
+            .filter_map(|p| {
+                value(
+                    samples,
+                    "kafka_partition_latest_offset",
+                    &[("topic", created), ("partition", &p.to_string())],
+                )
+            })
+            .sum()
+    };
+    // The services report every second and the poller refreshes on its own
+    // interval: wait until one scrape carries both the record's processing and
+    // the cluster's log end after it.
     let samples = wait_for(
-        "the notification service's record in /metrics",
+        "the notification service's record and the topic's log end in /metrics",
         Duration::from_secs(90),
         || {
             let (_, _, body) = get(addr, "/metrics", None);
             let samples = parse(&python, "prometheus", &body);
-            (value(&samples, "kaftop_service_processed_total", &notification) == Some(1.0))
+            (value(&samples, "kaftop_service_processed_total", &notification) == Some(1.0)
+                && log_end(&samples) == 1.0)
                 .then_some(samples)
         },
     );
@@ -309,15 +325,4 @@ fn kaftop_serve_exports_its_services_and_its_cluster() {
         Some(1.0)
     );
     assert_eq!(value(&samples, "kafka_cluster_up", &[]), Some(1.0));
-    let created = topics.created.as_str();
-    let log_end: f64 = (0..3)
-        .filter_map(|p| {
-            value(
-                &samples,
-                "kafka_partition_latest_offset",
-                &[("topic", created), ("partition", &p.to_string())],
-            )
-        })
-        .sum();
-    assert_eq!(log_end, 1.0);
 }
