@@ -8,7 +8,6 @@ use anyhow::{Context, Result};
 use crate::cli::{ConsumersArgs, ServicesCommand};
 use crate::config::Resolved;
 use crate::services::stats::{ServiceState, ServicesSnapshot};
-use crate::services::store::default_path;
 use crate::services::ServiceName;
 use crate::services::{self, service_id, Report, ServicesOptions, Store, ALL_SERVICES};
 
@@ -27,7 +26,7 @@ pub(super) async fn consumers(args: ConsumersArgs, cfg: Resolved) -> Result<Exit
     };
     which.sort();
     which.dedup();
-    let store = opts.store_path.clone();
+    let store = opts.store.clone();
     let handle = {
         let which = which.clone();
         tokio::task::spawn_blocking(move || services::start(&cfg, opts, &which))
@@ -41,9 +40,9 @@ pub(super) async fn consumers(args: ConsumersArgs, cfg: Resolved) -> Result<Exit
     eprintln!(
         "kaftop: consuming: {}; store {}; stop with Ctrl-C",
         names.join(", "),
-        store.display()
+        store
     );
-    tracing::info!(services = ?names, store = %store.display(), "consumers running");
+    tracing::info!(services = ?names, store = %store, "consumers running");
 
     let handle = std::sync::Arc::new(handle);
     let stopped_by = wait_for_stop(args.duration, &handle).await;
@@ -149,8 +148,8 @@ fn summary(snap: &ServicesSnapshot, which: &[ServiceName]) -> String {
 pub(super) async fn services(cmd: ServicesCommand, cfg: &Resolved) -> Result<ExitCode> {
     match cmd {
         ServicesCommand::Report { json } => {
-            let path = default_path(&cfg.data_dir);
-            let report = tokio::task::block_in_place(|| Store::open_existing(&path)?.report())?;
+            let report =
+                tokio::task::block_in_place(|| Store::connect_existing(&cfg.store)?.report())?;
             if json {
                 super::print_json(&report)?;
             } else {

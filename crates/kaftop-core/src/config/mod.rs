@@ -21,8 +21,8 @@ mod tests;
 mod validate;
 
 pub use file::{
-    parse_str, read_file, FileConfig, KeyList, LagConfig, ProfileConfig, SecurityConfig,
-    ServicesConfig, TopicSpec, TopicsConfig,
+    parse_str, read_file, FileConfig, KeyList, LagConfig, ProfileConfig, RetentionConfig,
+    SecurityConfig, ServicesConfig, TopicSpec, TopicsConfig,
 };
 pub use resolve::{resolve, Overrides, ReadOnly, Resolved};
 pub use secrets::{is_secret_property, Secret, Secretish};

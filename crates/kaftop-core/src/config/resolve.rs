@@ -17,6 +17,8 @@ use super::validate::{
     validate_topic_spec, FieldError,
 };
 use super::{ConfigError, DEFAULT_PROFILE};
+use crate::services::store::target::is_postgres_url;
+use crate::services::store::{PostgresTarget, StoreTarget};
 
 /// Overrides from the command line; each wins over the file.
 #[derive(Debug, Clone, Default)]
@@ -55,6 +57,10 @@ pub struct Resolved {
     pub lag: LagConfig,
     pub topics: TopicsConfig,
     pub services: ServicesConfig,
+    /// Where the services keep their effects (`services.store`; the password is
+    /// never part of it).
+    #[serde(serialize_with = "crate::services::store::serialize_target")]
+    pub store: StoreTarget,
     /// `[serve]`: the HTTP server of `kaftop serve`.
     pub serve: ServeSettings,
     /// Read-only mode (the profile's `read_only = true`, or `--read-only`): every
@@ -152,7 +158,11 @@ pub fn resolve(
         .resolve()
         .map_err(|e| at.invalid(&format!("serve.{}", e.field), e.reason))?;
 
+    let data_dir = data_dir(file, profile, ov);
+    let store =
+        store_target(&file.services, &data_dir).map_err(|e| at.invalid(e.field, e.reason))?;
     Ok(Resolved {
+        store,
         source: path.map(Path::to_path_buf),
         bootstrap_servers: bootstrap,
         poll_interval,
@@ -162,11 +172,47 @@ pub fn resolve(
         services: file.services.clone(),
         serve,
         read_only: read_only(profile, ov),
-        data_dir: data_dir(file, profile, ov),
+        data_dir,
         keys: keys(file),
         property_origins: properties.origins,
         profile: profile_name,
     })
+}
+
+/// `services.store` and `services.store_password_env`: SQLite in the data dir, or
+/// PostgreSQL with the password read from the environment now (so that `config
+/// check` reports a missing variable).
+fn store_target(s: &ServicesConfig, data_dir: &Path) -> Result<StoreTarget, FieldError> {
+    let url = match s.store.as_deref() {
+        None => {
+            if s.store_password_env.is_some() {
+                return Err(FieldError::new(
+                    "services.store_password_env",
+                    "is set but `services.store` is not a postgres:// URL",
+                ));
+            }
+            return Ok(StoreTarget::Sqlite(crate::services::store::default_path(
+                data_dir,
+            )));
+        }
+        Some(u) => u,
+    };
+    if !is_postgres_url(url) {
+        return Err(FieldError::new(
+            "services.store",
+            "must be a postgres://user@host:port/database URL (leave it out for SQLite in the data dir)",
+        ));
+    }
+    let password = secret_value(
+        &None,
+        &s.store_password_env,
+        "services.store",
+        "services.store_password_env",
+    )?
+    .map(|(_, p)| p);
+    PostgresTarget::new(url, password)
+        .map(StoreTarget::Postgres)
+        .map_err(|e| FieldError::new("services.store", e.to_string()))
 }
 
 /// Names the keys of errors: the file (or the built-in defaults) and, inside it,

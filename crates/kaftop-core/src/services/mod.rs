@@ -88,7 +88,7 @@ pub use service_name::{
     ServiceName, ALL_SERVICES, SERVICE_IDS,
 };
 pub use stats::{ServiceSnapshot, ServiceState, ServicesSnapshot, StoreFigures};
-pub use store::{Report, Store, StoreError};
+pub use store::{Report, Retention, Store, StoreError, StoreTarget};
 
 /// DLQ header: why the record could not be processed.
 pub const HEADER_ERROR: &str = "kaftop.error";
@@ -133,8 +133,8 @@ pub struct ServicesOptions {
     pub concurrency: u32,
     /// Prepended to the seed's group names (see the module docs).
     pub group_prefix: String,
-    /// The store; default `<data_dir>/services.db`.
-    pub store_path: PathBuf,
+    /// The store: `services.store`, by default `<data_dir>/services.db`.
+    pub store: StoreTarget,
     /// Records per poll batch (one SQLite transaction, one offset commit).
     pub batch_size: usize,
     /// How long one poll waits for the first record of a batch.
@@ -146,9 +146,9 @@ pub struct ServicesOptions {
     /// How long a read of a message not yet indexed keeps waiting for its created
     /// event before it is dead-lettered.
     pub receipt_retry_window: Duration,
-    /// How long dedupe records are kept.
-    pub dedupe_retention: Duration,
-    /// How often expired archive rows and old dedupe records are purged.
+    /// How long each table keeps its rows (`[services.retention]`).
+    pub retention: Retention,
+    /// How often the tables are purged.
     pub purge_interval: Duration,
     /// Records with a larger value are dead-lettered as oversized.
     pub max_record_bytes: usize,
@@ -169,10 +169,10 @@ impl fmt::Debug for ServicesOptions {
         f.debug_struct("ServicesOptions")
             .field("concurrency", &self.concurrency)
             .field("group_prefix", &self.group_prefix)
-            .field("store_path", &self.store_path)
+            .field("store", &self.store)
             .field("batch_size", &self.batch_size)
             .field("receipt_retry_window", &self.receipt_retry_window)
-            .field("dedupe_retention", &self.dedupe_retention)
+            .field("retention", &self.retention)
             .field("purge_interval", &self.purge_interval)
             .field("max_record_bytes", &self.max_record_bytes)
             .field("vip_user_ids", &self.vip_user_ids)
@@ -190,13 +190,13 @@ impl ServicesOptions {
         ServicesOptions {
             concurrency: cfg.services.concurrency.max(1),
             group_prefix: topic_namespace(cfg),
-            store_path: cfg.data_dir.join(STORE_FILE),
+            store: cfg.store.clone(),
             batch_size: 500,
             poll_timeout: Duration::from_millis(200),
             session_timeout: Duration::from_secs(10),
             max_poll_interval: Duration::from_secs(60),
             receipt_retry_window: Duration::from_secs(30),
-            dedupe_retention: Duration::from_secs(7 * 24 * 3600),
+            retention: cfg.services.retention.resolve(),
             purge_interval: Duration::from_secs(3600),
             max_record_bytes: 1024 * 1024,
             vip_user_ids: cfg.services.vip_user_ids.iter().copied().collect(),

@@ -208,7 +208,7 @@ fn run_consumer(
     stop: &AtomicBool,
     assigned: Assignment,
 ) -> Result<(), ConsumerError> {
-    let mut store = Store::open(&shared.opts.store_path)?;
+    let mut store = Store::connect(&shared.opts.store)?;
     let consumer: BaseConsumer<ServiceContext> = consumer_config(shared, s, idx)
         .create_with_context(ServiceContext {
             assigned: assigned.clone(),

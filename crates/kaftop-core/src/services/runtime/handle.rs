@@ -113,7 +113,7 @@ pub(in crate::services) fn start(
         }
     }
 
-    let reader = Store::open(&opts.store_path)?;
+    let reader = Store::connect(&opts.store)?;
     let backup =
         match &opts.archive_backup {
             Some(p) => Some(Backup::open(p).map_err(|e| {

@@ -21,7 +21,7 @@ const TICK: Duration = Duration::from_millis(250);
 
 /// The body of the maintenance thread.
 pub(super) fn maintenance(shared: Arc<Shared>, stop: Arc<AtomicBool>) {
-    let mut store = match Store::open(&shared.opts.store_path) {
+    let mut store = match Store::connect(&shared.opts.store) {
         Ok(s) => s,
         Err(e) => {
             shared.error(ServiceName::ReadReceipt, format!("maintenance: {e}"));
@@ -37,10 +37,10 @@ pub(super) fn maintenance(shared: Arc<Shared>, stop: Arc<AtomicBool>) {
         }
         let due = lock(&shared.next_purge).is_none_or(|t| now >= t);
         if due {
-            match store.purge(now, shared.opts.dedupe_retention) {
+            match store.purge(now, &shared.opts.retention) {
                 Ok(p) => {
-                    if p.archived > 0 || p.dedupe > 0 {
-                        tracing::info!(archived = p.archived, dedupe = p.dedupe, "purged");
+                    if p.total() > 0 {
+                        tracing::info!(purged = ?p, "purged");
                     }
                 }
                 Err(e) => shared.error(ServiceName::Archive, format!("purge: {e}")),
