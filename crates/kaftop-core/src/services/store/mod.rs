@@ -22,6 +22,7 @@
 
 mod batch;
 mod maintenance;
+mod push;
 mod report;
 pub mod schema;
 
@@ -32,6 +33,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, ErrorCode, Transaction, TransactionBehavior};
 
 pub use batch::{BatchOutcome, Item};
+pub use push::OutboxPush;
 pub use report::{Report, StoredCounters};
 pub use schema::SCHEMA_VERSION;
 
@@ -79,7 +81,42 @@ impl StoreError {
             _ => false,
         }
     }
+
+    /// The disk under the store is full (SQLITE_FULL, or ENOSPC creating it).
+    pub fn is_full(&self) -> bool {
+        match self {
+            StoreError::Sqlite {
+                error: rusqlite::Error::SqliteFailure(e, _),
+                ..
+            } => e.code == ErrorCode::DiskFull,
+            StoreError::Dir(_, e) => e.raw_os_error() == Some(ENOSPC),
+            _ => false,
+        }
+    }
+
+    /// The store cannot be written: read-only, an I/O error, or a file that cannot be
+    /// opened or created. Like a full disk, the fault is outside kaftop and clears
+    /// when the operator fixes it; the consumers stall and retry.
+    pub fn is_unwritable(&self) -> bool {
+        match self {
+            StoreError::Sqlite {
+                error: rusqlite::Error::SqliteFailure(e, _),
+                ..
+            } => matches!(
+                e.code,
+                ErrorCode::ReadOnly
+                    | ErrorCode::SystemIoFailure
+                    | ErrorCode::CannotOpen
+                    | ErrorCode::PermissionDenied
+            ),
+            StoreError::Dir(..) => true,
+            _ => false,
+        }
+    }
 }
+
+/// "No space left on device" (Linux, macOS and the BSDs agree on 28).
+const ENOSPC: i32 = 28;
 
 /// A connection to the store.
 pub struct Store {

@@ -99,6 +99,13 @@ const MIGRATIONS: &[&str] = &[
         key TEXT PRIMARY KEY,
         value TEXT NOT NULL
     );",
+    // 2: the outbox as the HTTP notifier's delivery queue (store/push.rs).
+    "ALTER TABLE notification_outbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE notification_outbox ADD COLUMN last_error TEXT;
+    ALTER TABLE notification_outbox ADD COLUMN next_attempt_ms INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE notification_outbox ADD COLUMN dead_at_ms INTEGER;
+    CREATE INDEX outbox_due ON notification_outbox (next_attempt_ms)
+        WHERE sent_at_ms IS NULL AND dead_at_ms IS NULL;",
 ];
 
 /// The schema version this kaftop writes.
