@@ -367,6 +367,7 @@ fn services_view_running() {
         pending: Some(0),
         processed_per_sec: 12.5,
         last_error: None,
+        stalled: None,
     };
     let snap = ServicesSnapshot {
         taken_at: at,

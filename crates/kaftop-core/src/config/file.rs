@@ -203,6 +203,13 @@ pub struct ServicesConfig {
     /// Consumers per service group in one process.
     #[serde(default = "default_concurrency")]
     pub concurrency: u32,
+    /// The zone the events' local times are written in (`local`, `UTC`, `+09:00`):
+    /// the Services view's "today".
+    #[serde(default)]
+    pub zone: Option<String>,
+    /// `[services.notifier]`: HTTP delivery of the pushes.
+    #[serde(default)]
+    pub notifier: super::notifier::NotifierConfig,
 }
 
 fn default_concurrency() -> u32 {
@@ -214,6 +221,8 @@ impl Default for ServicesConfig {
         ServicesConfig {
             vip_user_ids: Vec::new(),
             concurrency: default_concurrency(),
+            zone: None,
+            notifier: super::notifier::NotifierConfig::default(),
         }
     }
 }
