@@ -207,6 +207,13 @@ fn real_default(path: &[&str]) -> RealDefault {
         ["services", "concurrency"] => {
             RealDefault::Value(V::Integer(plain.services.concurrency.into()))
         }
+        ["services", "zone"] => RealDefault::Value(V::String(plain.zone.to_string())),
+        ["services", "notifier", "max_attempts"] => {
+            RealDefault::Value(V::Integer(plain.services.notifier.max_attempts.into()))
+        }
+        ["services", "notifier", "timeout"] => RealDefault::Value(V::String(
+            humantime::format_duration(plain.services.notifier.timeout).to_string(),
+        )),
         ["keys", action] => {
             use kaftop::tui::keymap::{Keymap, Scope};
             let action = kaftop::tui::action::Action::from_name(action).unwrap();
@@ -317,7 +324,7 @@ fn example_config_documents_the_real_defaults() {
         }
         checked += 1;
     }
-    assert_eq!(checked, 42, "settings checked");
+    assert_eq!(checked, 45, "settings checked");
 
     // The described defaults and the required keys, as kaftop resolves them.
     let plain = config::resolve(None, None, &Overrides::default()).unwrap();

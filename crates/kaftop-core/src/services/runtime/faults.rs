@@ -73,3 +73,61 @@ impl Shared {
         lock(&self.stalled).get(&s).cloned()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+    use crate::services::fixtures::{apply, created, now, raw};
+    use crate::services::store::{Item, Store};
+
+    #[test]
+    fn a_full_store_is_a_disk_full_fault_and_a_broken_one_is_not() {
+        let mut s = Store::in_memory().unwrap();
+        // No page beyond those in use: the next write fails as a full disk does.
+        s.with_connection(|c| {
+            let pages: i64 = c.query_row("PRAGMA page_count", [], |r| r.get(0))?;
+            c.pragma_update(None, "max_page_count", pages)
+        })
+        .unwrap();
+        let events: Vec<_> = (1..=200)
+            .map(|i| created(i, 1, 2, "2026-11-24T10:00:00"))
+            .collect();
+        let raw = raw("t", 0);
+        let items: Vec<Item<'_>> = events
+            .iter()
+            .map(|event| Item::Event {
+                event,
+                vip: false,
+                raw: &raw,
+            })
+            .collect();
+        let e = s
+            .apply_batch(ServiceName::Notification, &items, &HashSet::new(), 0, now())
+            .unwrap_err();
+        assert!(e.is_full(), "{e}");
+        assert_eq!(store_fault(&e), Some("disk full"));
+        // Room again: the same store takes the batch.
+        s.with_connection(|c| c.pragma_update(None, "max_page_count", 1_000_000))
+            .unwrap();
+        let o = apply(&mut s, ServiceName::Notification, &events, &HashSet::new());
+        assert_eq!(o.notifications.len(), 200);
+
+        let broken = Store::in_memory().unwrap();
+        broken
+            .with_connection(|c| c.execute_batch("DROP TABLE notification_outbox"))
+            .unwrap();
+        let e = broken.due_pushes(0, 1).unwrap_err();
+        assert_eq!(store_fault(&e), None, "{e}");
+    }
+
+    #[test]
+    fn panic_payloads() {
+        let p = std::panic::catch_unwind(|| panic!("plain")).unwrap_err();
+        assert_eq!(panic_message(p.as_ref()), "plain");
+        let n = 3;
+        let p = std::panic::catch_unwind(|| panic!("formatted {n}")).unwrap_err();
+        assert_eq!(panic_message(p.as_ref()), "formatted 3");
+    }
+}
