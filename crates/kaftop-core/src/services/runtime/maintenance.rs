@@ -14,18 +14,25 @@ use super::{lock, sleep_unless, Shared};
 use crate::services::read_receipt::PendingReceipt;
 use crate::services::stats::{Counters, RateWindow};
 use crate::services::store::Store;
-use crate::services::{ServiceName, ALL_SERVICES};
+use crate::services::{Backoff, ServiceName, ALL_SERVICES};
 
 /// The maintenance thread's tick.
 const TICK: Duration = Duration::from_millis(250);
 
 /// The body of the maintenance thread.
 pub(super) fn maintenance(shared: Arc<Shared>, stop: Arc<AtomicBool>) {
-    let mut store = match Store::open(&shared.opts.store_path) {
-        Ok(s) => s,
-        Err(e) => {
-            shared.error(ServiceName::ReadReceipt, format!("maintenance: {e}"));
-            return;
+    // A store that cannot be opened now (a full disk) may be openable later.
+    let mut backoff = Backoff::new(Duration::from_millis(500), Duration::from_secs(30));
+    let mut store = loop {
+        match Store::open(&shared.opts.store_path) {
+            Ok(s) => break s,
+            Err(e) => {
+                shared.error(ServiceName::ReadReceipt, format!("maintenance: {e}"));
+                sleep_unless(&stop, backoff.next_delay());
+                if stop.load(Ordering::Relaxed) {
+                    return;
+                }
+            }
         }
     };
     while !stop.load(Ordering::Relaxed) {
