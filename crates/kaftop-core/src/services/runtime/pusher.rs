@@ -2,12 +2,13 @@
 //! `[services.notifier]` has an endpoint): delivers the outbox's due pushes over
 //! HTTP and dead-letters the ones that run out of attempts.
 
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use super::dlq::{DeadLetter, DeadLetters};
-use super::faults::store_fault;
+use super::faults::{panic_message, store_fault};
 use super::{sleep_unless, Shared};
 use crate::config::NotifierSettings;
 use crate::events::EventKind;
@@ -42,7 +43,25 @@ pub(super) fn pusher(shared: Arc<Shared>, settings: NotifierSettings, stop: Arc<
                 }
             },
         };
-        match deliver_due(st, &http, &dead_letter) {
+        // A panic in one pass (the HTTP client is foreign code) is counted and
+        // reported like a consumer's; the next pass starts afresh.
+        let pass = catch_unwind(AssertUnwindSafe(|| deliver_due(st, &http, &dead_letter)));
+        let pass = match pass {
+            Ok(p) => p,
+            Err(payload) => {
+                Counters::add(&c.panics, 1);
+                shared.report_fault(
+                    S,
+                    format!(
+                        "notifier panicked: {}; restarting",
+                        panic_message(payload.as_ref())
+                    ),
+                );
+                sleep_unless(&stop, backoff.next_delay());
+                continue;
+            }
+        };
+        match pass {
             Ok(pass) => {
                 backoff.reset();
                 Counters::add(&c.pushes_sent, pass.sent);
