@@ -10,6 +10,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use super::batch::BatchError;
 use super::dlq::{DeadLetter, DeadLetters};
+use super::faults::batch_fault;
 use super::{lock, sleep_unless, Shared};
 use crate::services::read_receipt::PendingReceipt;
 use crate::services::stats::{Counters, RateWindow};
@@ -35,11 +36,25 @@ pub(super) fn maintenance(shared: Arc<Shared>, stop: Arc<AtomicBool>) {
             }
         }
     };
+    let mut sweep_stalled = false;
     while !stop.load(Ordering::Relaxed) {
         let now = Utc::now();
         if lock(&shared.running).contains(&ServiceName::ReadReceipt) {
-            if let Err(e) = sweep_receipts(&shared, &mut store, now, &stop) {
-                shared.error(ServiceName::ReadReceipt, e.to_string());
+            match sweep_receipts(&shared, &mut store, now, &stop) {
+                // The sweep that stalled wrote nothing, so its parked reads are still
+                // there: the next sweep that succeeds has written them.
+                Ok(()) if sweep_stalled => {
+                    sweep_stalled = false;
+                    shared.resume(ServiceName::ReadReceipt);
+                }
+                Ok(()) => {}
+                Err(e) => match batch_fault(&e) {
+                    Some(fault) => {
+                        sweep_stalled = true;
+                        shared.stall(ServiceName::ReadReceipt, fault, &e.to_string());
+                    }
+                    None => shared.error(ServiceName::ReadReceipt, e.to_string()),
+                },
             }
         }
         let due = lock(&shared.next_purge).is_none_or(|t| now >= t);

@@ -12,7 +12,7 @@ use super::faults::{panic_message, store_fault};
 use super::{sleep_unless, Shared};
 use crate::config::NotifierSettings;
 use crate::events::EventKind;
-use crate::services::notifier::{deliver_due, fcm, HttpNotifier};
+use crate::services::notifier::{deliver_due, fcm, HttpNotifier, Pass};
 use crate::services::stats::Counters;
 use crate::services::store::{OutboxPush, Store};
 use crate::services::{Backoff, RawRecord, ServiceName};
@@ -31,6 +31,7 @@ pub(super) fn pusher(shared: Arc<Shared>, settings: NotifierSettings, stop: Arc<
     let mut store: Option<Store> = None;
     let mut backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(5));
     let dead_letter = |p: &OutboxPush, reason: &str| dead_letter(&shared, p, reason, &stop);
+    let mut stalled = false;
     while !stop.load(Ordering::Relaxed) {
         let st = match store.as_mut() {
             Some(st) => st,
@@ -64,6 +65,12 @@ pub(super) fn pusher(shared: Arc<Shared>, settings: NotifierSettings, stop: Arc<
         match pass {
             Ok(pass) => {
                 backoff.reset();
+                // The pass that stalled left its push due: one that did something
+                // since has written to the store again.
+                if stalled && pass != Pass::default() {
+                    stalled = false;
+                    shared.resume(S);
+                }
                 Counters::add(&c.pushes_sent, pass.sent);
                 Counters::add(&c.push_failures, pass.failed);
                 Counters::add(&c.pushes_dead, pass.dead);
@@ -73,7 +80,10 @@ pub(super) fn pusher(shared: Arc<Shared>, settings: NotifierSettings, stop: Arc<
             }
             Err(e) => {
                 match store_fault(&e) {
-                    Some(fault) => shared.stall(S, fault, &format!("notifier: {e}")),
+                    Some(fault) => {
+                        stalled = true;
+                        shared.stall(S, fault, &format!("notifier: {e}"));
+                    }
                     None => shared.error(S, format!("notifier: {e}")),
                 }
                 sleep_unless(&stop, backoff.next_delay());
