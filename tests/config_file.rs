@@ -219,6 +219,13 @@ fn real_default(path: &[&str]) -> RealDefault {
         ["services", "concurrency"] => {
             RealDefault::Value(V::Integer(plain.services.concurrency.into()))
         }
+        ["services", "zone"] => RealDefault::Value(V::String(plain.zone.to_string())),
+        ["services", "notifier", "max_attempts"] => {
+            RealDefault::Value(V::Integer(plain.services.notifier.max_attempts.into()))
+        }
+        ["services", "notifier", "timeout"] => RealDefault::Value(V::String(
+            humantime::format_duration(plain.services.notifier.timeout).to_string(),
+        )),
         ["keys", action] => {
             use kaftop::tui::keymap::{Keymap, Scope};
             let action = kaftop::tui::action::Action::from_name(action).unwrap();
@@ -329,7 +336,7 @@ fn example_config_documents_the_real_defaults() {
         }
         checked += 1;
     }
-    assert_eq!(checked, 47, "settings checked");
+    assert_eq!(checked, 50, "settings checked");
 
     // The described defaults and the required keys, as kaftop resolves them.
     let plain = config::resolve(None, None, &Overrides::default()).unwrap();
@@ -538,9 +545,15 @@ fn services_store_url_takes_its_password_from_the_environment_only() {
     let out = check_file(&path, inline, &[]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
-    assert!(err.contains("key `services.store`: the URL holds a password"), "{err}");
+    assert!(
+        err.contains("key `services.store`: the URL holds a password"),
+        "{err}"
+    );
     assert!(!err.contains(":pw@"), "{err}");
     let out = check_file(&path, "[services]\nstore = \"mysql://x\"\n", &[]);
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("key `services.store`: must be a postgres://"), "{err}");
+    assert!(
+        err.contains("key `services.store`: must be a postgres://"),
+        "{err}"
+    );
 }

@@ -16,6 +16,7 @@ use crate::services::{self, service_id, Report, ServicesOptions, Store, ALL_SERV
 /// summary line per service.
 pub(super) async fn consumers(args: ConsumersArgs, cfg: Resolved) -> Result<ExitCode> {
     let mut opts = ServicesOptions::for_config(&cfg);
+    opts.faults_to_stderr = true;
     if let Some(n) = args.concurrency {
         opts.concurrency = n;
     }

@@ -214,6 +214,13 @@ pub struct ServicesConfig {
     /// How long each table keeps its rows.
     #[serde(default)]
     pub retention: RetentionConfig,
+    /// The zone the events' local times are written in (`local`, `UTC`, `+09:00`):
+    /// the Services view's "today".
+    #[serde(default)]
+    pub zone: Option<String>,
+    /// `[services.notifier]`: HTTP delivery of the pushes.
+    #[serde(default)]
+    pub notifier: super::notifier::NotifierConfig,
 }
 
 /// `[services.retention]`: per table, how long a row is kept after it was stored.
@@ -258,6 +265,8 @@ impl Default for ServicesConfig {
             store: None,
             store_password_env: None,
             retention: RetentionConfig::default(),
+            zone: None,
+            notifier: super::notifier::NotifierConfig::default(),
         }
     }
 }

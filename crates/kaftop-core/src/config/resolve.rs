@@ -63,6 +63,10 @@ pub struct Resolved {
     pub store: StoreTarget,
     /// `[serve]`: the HTTP server of `kaftop serve`.
     pub serve: ServeSettings,
+    /// `[services.notifier]` resolved (the token read): `None` without an endpoint.
+    pub notifier: Option<super::NotifierSettings>,
+    /// `services.zone` parsed.
+    pub zone: super::ServicesZone,
     /// Read-only mode (the profile's `read_only = true`, or `--read-only`): every
     /// change to the cluster is refused ([`Resolved::check_writable`]).
     pub read_only: bool,
@@ -118,6 +122,12 @@ impl Resolved {
                 Secretish::Plain(_) => None,
             })
             .chain(self.serve.token.as_ref().map(|t| t.expose()))
+            .chain(
+                self.notifier
+                    .as_ref()
+                    .and_then(|n| n.token.as_ref())
+                    .map(|t| t.expose()),
+            )
     }
 }
 
@@ -157,6 +167,13 @@ pub fn resolve(
         .serve
         .resolve()
         .map_err(|e| at.invalid(&format!("serve.{}", e.field), e.reason))?;
+    let notifier = file
+        .services
+        .notifier
+        .resolve()
+        .map_err(|e| at.invalid(&format!("services.notifier.{}", e.field), e.reason))?;
+    let zone = super::ServicesZone::parse(file.services.zone.as_deref())
+        .map_err(|e| at.invalid("services.zone", e))?;
 
     let data_dir = data_dir(file, profile, ov);
     let store =
@@ -171,6 +188,8 @@ pub fn resolve(
         topics,
         services: file.services.clone(),
         serve,
+        notifier,
+        zone,
         read_only: read_only(profile, ov),
         data_dir,
         keys: keys(file),

@@ -62,6 +62,7 @@ pub mod archive;
 #[cfg(test)]
 mod fixtures;
 pub mod notification;
+mod notifier;
 pub mod read_receipt;
 pub mod redrive;
 mod runtime;
@@ -162,7 +163,18 @@ pub struct ServicesOptions {
     pub receipt_sinks: Vec<Arc<dyn ReceiptSink>>,
     /// How many recent notifications and receipts the snapshot keeps.
     pub feed_capacity: usize,
+    /// Faults (a full or unwritable store, a panicking consumer) are also written to
+    /// stderr the moment they happen, not only to the log (which may sit on the same
+    /// full disk). Off for the dashboard, whose screen is the terminal.
+    pub faults_to_stderr: bool,
+    /// Tests only: called with each polled batch before it is processed (a test
+    /// injects a panic here).
+    #[doc(hidden)]
+    pub before_batch: Option<BatchHook>,
 }
+
+/// See [`ServicesOptions::before_batch`].
+pub type BatchHook = Arc<dyn Fn(ServiceName, &[RawRecord]) + Send + Sync>;
 
 impl fmt::Debug for ServicesOptions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -179,6 +191,7 @@ impl fmt::Debug for ServicesOptions {
             .field("archive_backup", &self.archive_backup)
             .field("notifiers", &self.notifiers.len())
             .field("receipt_sinks", &self.receipt_sinks.len())
+            .field("faults_to_stderr", &self.faults_to_stderr)
             .finish_non_exhaustive()
     }
 }
@@ -204,6 +217,8 @@ impl ServicesOptions {
             notifiers: Vec::new(),
             receipt_sinks: Vec::new(),
             feed_capacity: 100,
+            faults_to_stderr: false,
+            before_batch: None,
         }
     }
 

@@ -1,7 +1,8 @@
 //! The notification service: on `message.created`, the seed's push notification for the
 //! receiver, written to the outbox in the batch's transaction and then handed to the
-//! [`Notifier`]s (built in: the TUI feed; an FCM relay would be another notifier, or
-//! a process reading the outbox's unsent rows).
+//! [`Notifier`]s (built in: the TUI feed). Delivery to a device goes through the
+//! outbox, not a notifier: with `[services.notifier]` configured, the HTTP notifier
+//! (`services::notifier`) sends each unsent row, retries and dead-letters it.
 
 use std::sync::Arc;
 

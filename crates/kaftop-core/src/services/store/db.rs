@@ -126,6 +126,9 @@ pub(crate) enum Db {
         /// Prepared statements by their SQL (a statement lives as long as the
         /// connection).
         prepared: HashMap<String, postgres::Statement>,
+        /// To connect again when the server closed the session (a restart, a
+        /// failover): the next transaction after a lost connection reconnects.
+        target: super::PostgresTarget,
     },
 }
 
@@ -155,7 +158,15 @@ impl Db {
                 }
                 Ok(out)
             }
-            Db::Postgres { client, prepared } => {
+            Db::Postgres {
+                client,
+                prepared,
+                target,
+            } => {
+                if client.is_closed() {
+                    **client = target.connect()?;
+                    prepared.clear();
+                }
                 let tx = client.transaction()?;
                 let mut tx = Tx::Postgres { tx, prepared };
                 let out = f(&mut tx)?;

@@ -31,6 +31,7 @@ mod effects;
 mod maintenance;
 #[cfg(test)]
 mod on_both;
+mod push;
 mod report;
 pub mod schema;
 pub(crate) mod target;
@@ -47,6 +48,7 @@ use db::{Db, DbError, Tx};
 
 pub use batch::{BatchOutcome, Item};
 pub use maintenance::Retention;
+pub use push::OutboxPush;
 pub use report::{Report, StoredCounters};
 pub use schema::SCHEMA_VERSION;
 pub use target::{serialize_target, PostgresTarget, StoreTarget};
@@ -108,17 +110,54 @@ impl StoreError {
         }
     }
 
-    /// PostgreSQL's "insufficient resources" class (53xxx: disk full, out of memory,
-    /// too many connections).
-    pub fn is_postgres_out_of_resources(&self) -> bool {
-        matches!(self, StoreError::Postgres { error, .. }
-            if sqlstate(error).is_some_and(|c| c.starts_with("53")))
+    /// The disk under the store is full (SQLITE_FULL, or ENOSPC creating it).
+    pub fn is_full(&self) -> bool {
+        match self {
+            StoreError::Sqlite {
+                error: rusqlite::Error::SqliteFailure(e, _),
+                ..
+            } => e.code == ErrorCode::DiskFull,
+            StoreError::Dir(_, e) => e.raw_os_error() == Some(ENOSPC),
+            // disk_full
+            StoreError::Postgres { error, .. } => sqlstate(error) == Some("53100"),
+            _ => false,
+        }
+    }
+
+    /// The store cannot be written: read-only, an I/O error, or a file that cannot be
+    /// opened or created. Like a full disk, the fault is outside kaftop and clears
+    /// when the operator fixes it; the consumers stall and retry.
+    pub fn is_unwritable(&self) -> bool {
+        match self {
+            StoreError::Sqlite {
+                error: rusqlite::Error::SqliteFailure(e, _),
+                ..
+            } => matches!(
+                e.code,
+                ErrorCode::ReadOnly
+                    | ErrorCode::SystemIoFailure
+                    | ErrorCode::CannotOpen
+                    | ErrorCode::PermissionDenied
+            ),
+            StoreError::Dir(..) => true,
+            // Insufficient resources (53xxx: disk full, out of memory, too many
+            // connections), a read-only server (25006), or the server gone: the
+            // next transaction reconnects.
+            StoreError::Postgres { error, .. } => {
+                error.is_closed()
+                    || sqlstate(error).is_some_and(|c| c.starts_with("53") || c == "25006")
+            }
+            _ => false,
+        }
     }
 }
 
 fn sqlstate(e: &postgres::Error) -> Option<&str> {
     e.code().map(|c| c.code())
 }
+
+/// "No space left on device" (Linux, macOS and the BSDs agree on 28).
+const ENOSPC: i32 = 28;
 
 /// A connection to the store.
 pub struct Store {
@@ -155,6 +194,7 @@ impl Store {
                     db: RefCell::new(Db::Postgres {
                         client: Box::new(client),
                         prepared: HashMap::new(),
+                        target: pg.clone(),
                     }),
                     name,
                 };

@@ -232,3 +232,29 @@ fn two_instances_storing_a_read_and_its_message_at_once_deliver_one_receipt() {
     let c = r.services["read-receipt"];
     assert_eq!(c.processed, 2 * n as u64);
 }
+
+#[test]
+fn the_outbox_delivery_queue_works_on_both() {
+    for mut s in stores("push") {
+        let events: Vec<MessageEvent> = (1..=3)
+            .map(|i| created(i, 1, 2, "2026-11-24T10:00:00"))
+            .collect();
+        apply_at(&mut s, ServiceName::Notification, &events, 0);
+        let due = s.due_pushes(i64::MAX, 10).unwrap();
+        assert_eq!(
+            due.iter().map(|p| p.message_id).collect::<Vec<_>>(),
+            [1, 2, 3]
+        );
+        let (a, b, c) = (due[0].id, due[1].id, due[2].id);
+        s.push_sent(a, 10).unwrap();
+        assert_eq!(s.push_failed(b, "503", 1_000).unwrap(), 1);
+        assert_eq!(s.push_failed(b, "503", 2_000).unwrap(), 2);
+        s.push_dead(c, "400 bad token").unwrap();
+        assert!(s.due_pushes(1_999, 10).unwrap().is_empty());
+        let due = s.due_pushes(2_000, 10).unwrap();
+        assert_eq!(
+            due.iter().map(|p| (p.id, p.attempts)).collect::<Vec<_>>(),
+            [(b, 2)]
+        );
+    }
+}

@@ -113,6 +113,8 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE notification_outbox ADD COLUMN last_error TEXT;
     ALTER TABLE notification_outbox ADD COLUMN next_attempt_ms INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE notification_outbox ADD COLUMN dead_at_ms INTEGER;
+    CREATE INDEX outbox_due ON notification_outbox (next_attempt_ms)
+        WHERE sent_at_ms IS NULL AND dead_at_ms IS NULL;
     CREATE TABLE daily_created (
         date TEXT NOT NULL,
         message_id INTEGER NOT NULL,
@@ -203,6 +205,8 @@ const POSTGRES_MIGRATIONS: &[&str] = &[
     );
     CREATE UNIQUE INDEX outbox_by_message ON notification_outbox (message_id);
     CREATE INDEX outbox_by_age ON notification_outbox (created_at_ms);
+    CREATE INDEX outbox_due ON notification_outbox (next_attempt_ms)
+        WHERE sent_at_ms IS NULL AND dead_at_ms IS NULL;
     CREATE TABLE read_receipts (
         message_id BIGINT PRIMARY KEY,
         sender_id BIGINT NOT NULL,
