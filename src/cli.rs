@@ -268,7 +268,8 @@ pub struct ServeArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum ServicesCommand {
-    /// Totals from the services' store.
+    /// Totals from the services' store (every instance's, when they share one) and
+    /// which instance owns which partitions.
     Report {
         #[arg(long)]
         json: bool,

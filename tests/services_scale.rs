@@ -289,6 +289,46 @@ fn reset_to_earliest(env: &Env) {
     }
 }
 
+/// `services report` names two instances in every group, which between them own
+/// each partition of each subscribed topic exactly once.
+fn assert_two_owners(env: &Env) {
+    let groups = wait_for("two stable owners", Duration::from_secs(60), || {
+        let r = report(&env.config);
+        let groups = r["ownership"].as_array()?.clone();
+        let settled = groups.len() == ALL_SERVICES.len()
+            && groups.iter().all(|g| {
+                g["state"] == "Stable" && g["members"].as_array().is_some_and(|m| m.len() == 2)
+            });
+        settled.then_some(groups)
+    });
+    for g in groups {
+        let members = g["members"].as_array().unwrap();
+        let instances: BTreeSet<&str> = members
+            .iter()
+            .map(|m| m["instance"].as_str().unwrap())
+            .collect();
+        assert_eq!(instances.len(), 2, "{g:#}");
+        let mut owned: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+        for m in members {
+            for (topic, ps) in m["partitions"].as_object().unwrap() {
+                let ps = ps.as_array().unwrap().iter().map(|p| p.as_i64().unwrap());
+                owned.entry(topic.clone()).or_default().extend(ps);
+            }
+        }
+        let topics = match g["service"].as_str().unwrap() {
+            "notification" => vec![&env.topics.created],
+            "archive" => vec![&env.topics.deleted],
+            _ => vec![&env.topics.created, &env.topics.read],
+        };
+        assert_eq!(owned.len(), topics.len(), "{g:#}");
+        for t in topics {
+            let mut ps = owned[t.as_str()].clone();
+            ps.sort_unstable();
+            assert_eq!(ps, (0..PARTITIONS as i64).collect::<Vec<_>>(), "{g:#}");
+        }
+    }
+}
+
 fn assert_no_dead_letters(env: &Env) {
     for t in env.topics.all() {
         assert!(read_dlq(&format!("{t}.dlq"), 0).is_empty(), "{t}.dlq");
@@ -339,6 +379,7 @@ fn two_instances_on_postgres_killed_and_replayed_give_exact_effects() {
     let a = spawn(&env);
     let b = spawn(&env);
     let r = wait_until_consumed(&env, &w, "the replay");
+    assert_two_owners(&env);
     common::assert_success(&a.terminate());
     common::assert_success(&b.terminate());
     assert_eq!(effects_of(&r).unwrap(), expected(&w), "{r:#}");

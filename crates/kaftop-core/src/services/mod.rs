@@ -63,6 +63,7 @@ pub mod archive;
 mod fixtures;
 pub mod notification;
 mod notifier;
+pub mod ownership;
 pub mod read_receipt;
 pub mod redrive;
 mod runtime;

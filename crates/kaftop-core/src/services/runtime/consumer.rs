@@ -97,7 +97,11 @@ fn consumer_config(shared: &Shared, s: ServiceName, idx: u32) -> ClientConfig {
     // Rebalances complete after every member's next heartbeat: keep it short.
     let heartbeat = (session / 10).clamp(100, 3000);
     for (k, v) in [
-        ("client.id", format!("kaftop-{}-{idx}", service_id(s))),
+        // The process id tells two instances on one host apart (`services report`).
+        (
+            "client.id",
+            format!("kaftop-{}-{idx}-{}", service_id(s), std::process::id()),
+        ),
         // A new group starts at the beginning: the services see the topics' history.
         ("auto.offset.reset", "earliest".to_string()),
         ("session.timeout.ms", session.to_string()),
