@@ -21,6 +21,9 @@ pub(super) async fn consumers(args: ConsumersArgs, cfg: Resolved) -> Result<Exit
     if let Some(n) = args.concurrency {
         opts.concurrency = n;
     }
+    if let Some(n) = args.batch_size {
+        opts.batch_size = n as usize;
+    }
     let mut which: Vec<ServiceName> = if args.services.is_empty() {
         ALL_SERVICES.to_vec()
     } else {

@@ -114,6 +114,9 @@ pub const STORE_FILE: &str = "services.db";
 /// the command line and [`start`] all check.
 pub const CONCURRENCY: std::ops::RangeInclusive<u32> = 1..=64;
 
+/// Records per poll batch (`kaftop consumers --batch-size`).
+pub const BATCH_SIZE: std::ops::RangeInclusive<u32> = 1..=10_000;
+
 /// Checks a consumer count against [`CONCURRENCY`].
 pub fn check_concurrency(n: u32) -> Result<(), String> {
     if CONCURRENCY.contains(&n) {
