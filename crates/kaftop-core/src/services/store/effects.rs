@@ -318,18 +318,46 @@ pub(super) fn resolvable(tx: &mut Tx<'_>) -> Result<Vec<(i64, i64)>, DbError> {
     .collect()
 }
 
-/// Parked reads first seen before `cutoff_ms`: to be dead-lettered.
-pub(super) fn expired(tx: &mut Tx<'_>, cutoff_ms: i64) -> Result<Vec<PendingReceipt>, DbError> {
-    tx.rows(
-        &format!(
-            "SELECT {PENDING_COLUMNS} FROM pending_receipts WHERE first_seen_ms < $1
-             ORDER BY first_seen_ms LIMIT 1000"
-        ),
-        &[cutoff_ms.into()],
-    )?
-    .iter()
-    .map(pending_row)
-    .collect()
+/// Parked reads first seen before `cutoff_ms`, claimed for `lease_ms` by whoever
+/// asks: to be dead-lettered by this instance alone (another instance's sweep skips
+/// them until the claim lapses, e.g. when the DLQ could not be written).
+pub(super) fn claim_expired(
+    tx: &mut Tx<'_>,
+    cutoff_ms: i64,
+    now_ms: i64,
+    lease_ms: i64,
+) -> Result<Vec<PendingReceipt>, DbError> {
+    let candidates: Vec<PendingReceipt> = tx
+        .rows(
+            &format!(
+                "SELECT {PENDING_COLUMNS} FROM pending_receipts
+                 WHERE first_seen_ms < $1 AND (claimed_until_ms IS NULL OR claimed_until_ms <= $2)
+                 ORDER BY first_seen_ms LIMIT 1000"
+            ),
+            &[cutoff_ms.into(), now_ms.into()],
+        )?
+        .iter()
+        .map(pending_row)
+        .collect::<Result<_, _>>()?;
+    let mut claimed = Vec::with_capacity(candidates.len());
+    for p in candidates {
+        let n = tx.exec(
+            "UPDATE pending_receipts SET claimed_until_ms = $4
+             WHERE source_topic = $1 AND source_partition = $2 AND source_offset = $3
+               AND (claimed_until_ms IS NULL OR claimed_until_ms <= $5)",
+            &[
+                p.source.topic.as_str().into(),
+                p.source.partition.into(),
+                p.source.offset.into(),
+                now_ms.saturating_add(lease_ms).into(),
+                now_ms.into(),
+            ],
+        )?;
+        if n == 1 {
+            claimed.push(p);
+        }
+    }
+    Ok(claimed)
 }
 
 /// The receipt of one message, if delivered.

@@ -41,6 +41,10 @@ pub struct Retention {
 
 const DAY: u64 = 24 * 3600;
 
+/// How long an instance has to dead-letter the expired parked reads it claimed
+/// before another instance may take them over.
+const EXPIRY_CLAIM: Duration = Duration::from_secs(60);
+
 impl Default for Retention {
     fn default() -> Self {
         Retention {
@@ -83,12 +87,14 @@ fn purge_table(tx: &mut Tx<'_>, table: &str, column: &str, cutoff_ms: i64) -> Re
 }
 
 impl Store {
-    /// Parked reads first seen before `cutoff`, oldest first (at most 1000).
+    /// Parked reads first seen before `cutoff`, oldest first (at most 1000), each
+    /// claimed for [`EXPIRY_CLAIM`] so that one instance alone dead-letters it.
     pub(crate) fn expired_receipts(
         &self,
         cutoff: DateTime<Utc>,
     ) -> Result<Vec<PendingReceipt>, StoreError> {
-        self.tx(|tx| effects::expired(tx, ms(cutoff)))
+        let lease = EXPIRY_CLAIM.as_millis() as i64;
+        self.tx(|tx| effects::claim_expired(tx, ms(cutoff), ms(Utc::now()), lease))
     }
 
     /// Records that an expired parked read was dead-lettered (after the DLQ ack).

@@ -258,3 +258,28 @@ fn the_outbox_delivery_queue_works_on_both() {
         );
     }
 }
+
+#[test]
+fn an_expired_parked_read_is_claimed_by_one_instance_only() {
+    let Some(a) = postgres_store("claim") else {
+        eprintln!("skipped: KAFTOP_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    let mut a = a;
+    let b = reconnect(&a);
+    apply_at(
+        &mut a,
+        ServiceName::ReadReceipt,
+        &[read(7, 21, "2026-11-24T12:00:00")],
+        0,
+    );
+    let later = now() + chrono::TimeDelta::seconds(1);
+    let claimed = a.expired_receipts(later).unwrap();
+    assert_eq!(claimed.len(), 1);
+    // Claimed by A: neither B's sweep nor A's next one sees it again.
+    assert!(b.expired_receipts(later).unwrap().is_empty());
+    assert!(a.expired_receipts(later).unwrap().is_empty());
+    assert!(a.finish_expired(&claimed[0]).unwrap());
+    let r = a.report().unwrap();
+    assert_eq!((r.pending_receipts, r.dead_lettered["t"]), (0, 1));
+}

@@ -6,7 +6,8 @@
 //! table is an optimisation and a replay after it was purged changes nothing: one
 //! outbox row per messageId, one created and one read per (day, messageId) behind
 //! the daily counts, one receipt and one archive row per messageId. It also adds the
-//! notifier's delivery columns and the stored-at times that retention purges by.
+//! notifier's delivery columns, the stored-at times that retention purges by, and
+//! the claim on an expired parked read (one instance dead-letters it).
 
 use super::db::{DbError, Tx};
 use super::{Store, StoreError};
@@ -133,7 +134,8 @@ const MIGRATIONS: &[&str] = &[
     UPDATE daily_senders SET stored_at_ms = CAST(strftime('%s', 'now') AS INTEGER) * 1000;
     CREATE INDEX daily_senders_by_age ON daily_senders (stored_at_ms);
     CREATE INDEX message_index_by_age ON message_index (indexed_at_ms);
-    CREATE INDEX receipts_by_age ON read_receipts (delivered_at_ms);",
+    CREATE INDEX receipts_by_age ON read_receipts (delivered_at_ms);
+    ALTER TABLE pending_receipts ADD COLUMN claimed_until_ms INTEGER;",
 ];
 
 /// PostgreSQL's migrations: version 1 there is SQLite's version 2 (the same tables,
@@ -228,6 +230,7 @@ const POSTGRES_MIGRATIONS: &[&str] = &[
         record_value BYTEA,
         record_headers TEXT NOT NULL,
         first_seen_ms BIGINT NOT NULL,
+        claimed_until_ms BIGINT,
         PRIMARY KEY (source_topic, source_partition, source_offset)
     );
     CREATE INDEX pending_by_message ON pending_receipts (message_id);
