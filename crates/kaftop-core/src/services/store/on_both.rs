@@ -283,3 +283,25 @@ fn an_expired_parked_read_is_claimed_by_one_instance_only() {
     let r = a.report().unwrap();
     assert_eq!((r.pending_receipts, r.dead_lettered["t"]), (0, 1));
 }
+
+#[test]
+fn a_due_push_is_taken_by_one_instance_only() {
+    let Some(mut a) = postgres_store("pushclaim") else {
+        eprintln!("skipped: KAFTOP_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    let b = reconnect(&a);
+    let events: Vec<MessageEvent> = (1..=4)
+        .map(|i| created(i, 1, 2, "2026-11-24T10:00:00"))
+        .collect();
+    apply_at(&mut a, ServiceName::Notification, &events, 0);
+    let at = 1_000_000;
+    let first = a.due_pushes(at, 3).unwrap();
+    let second = b.due_pushes(at, 3).unwrap();
+    let ids = |v: &[OutboxPush]| v.iter().map(|p| p.message_id).collect::<Vec<_>>();
+    assert_eq!((ids(&first), ids(&second)), (vec![1, 2, 3], vec![4]));
+    // Nothing is due until the claims lapse; then the undelivered come back.
+    assert!(a.due_pushes(at + 29_999, 10).unwrap().is_empty());
+    a.push_sent(first[0].id, at).unwrap();
+    assert_eq!(ids(&b.due_pushes(at + 30_000, 10).unwrap()), vec![2, 3, 4]);
+}

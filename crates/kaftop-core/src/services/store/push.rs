@@ -1,8 +1,14 @@
 //! The outbox as a delivery queue for the HTTP notifier: which pushes are due, and
 //! what became of each attempt (sent, failed and retried later, or dead).
 
+use std::time::Duration;
+
 use super::db::{DbError, Row};
 use super::{Store, StoreError};
+
+/// How long a PostgreSQL instance has to deliver the pushes it took from the outbox
+/// before another instance may take them.
+const DELIVERY_CLAIM: Duration = Duration::from_secs(30);
 
 /// One outbox row waiting for delivery.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,18 +41,40 @@ fn push_row(r: &Row) -> Result<OutboxPush, DbError> {
 
 impl Store {
     /// Unsent, not dead pushes whose next attempt is due at `now_ms`, oldest first.
+    ///
+    /// On PostgreSQL, where several instances share the outbox, the rows returned
+    /// are claimed: their next attempt moves [`DELIVERY_CLAIM`] ahead (rows another
+    /// instance is claiming are skipped), so one instance delivers each push; if it
+    /// dies before recording the outcome, another takes the push after the claim.
     pub fn due_pushes(&self, now_ms: i64, limit: usize) -> Result<Vec<OutboxPush>, StoreError> {
+        let limit = limit.min(i64::MAX as usize) as i64;
         self.tx(|tx| {
-            tx.rows(
-                "SELECT id, message_id, user_id, title, body, type, vip, created_at_ms, attempts
-                 FROM notification_outbox
-                 WHERE sent_at_ms IS NULL AND dead_at_ms IS NULL AND next_attempt_ms <= $1
-                 ORDER BY id LIMIT $2",
-                &[now_ms.into(), (limit.min(i64::MAX as usize) as i64).into()],
-            )?
-            .iter()
-            .map(push_row)
-            .collect()
+            let rows = if tx.is_postgres() {
+                let claim = now_ms.saturating_add(DELIVERY_CLAIM.as_millis() as i64);
+                tx.rows(
+                    "UPDATE notification_outbox SET next_attempt_ms = $3
+                     WHERE id IN (
+                         SELECT id FROM notification_outbox
+                         WHERE sent_at_ms IS NULL AND dead_at_ms IS NULL AND next_attempt_ms <= $1
+                         ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)
+                     RETURNING id, message_id, user_id, title, body, type, vip, created_at_ms,
+                               attempts",
+                    &[now_ms.into(), limit.into(), claim.into()],
+                )?
+            } else {
+                tx.rows(
+                    "SELECT id, message_id, user_id, title, body, type, vip, created_at_ms,
+                            attempts
+                     FROM notification_outbox
+                     WHERE sent_at_ms IS NULL AND dead_at_ms IS NULL AND next_attempt_ms <= $1
+                     ORDER BY id LIMIT $2",
+                    &[now_ms.into(), limit.into()],
+                )?
+            };
+            let mut pushes: Vec<OutboxPush> =
+                rows.iter().map(push_row).collect::<Result<_, _>>()?;
+            pushes.sort_by_key(|p| p.id);
+            Ok(pushes)
         })
     }
 
