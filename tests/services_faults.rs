@@ -203,6 +203,7 @@ fn a_full_disk_stalls_loudly_commits_nothing_unstored_and_recovers() {
 
     // The disk fills up; then larger messages arrive (no batch of them fits).
     let filler = fill(&data);
+    let published = std::time::Instant::now();
     publish(&topics.created, 5..15, 200_000);
     // Seen on stderr within seconds: the process's stderr is read as it runs.
     let stalled = wait_for(
@@ -214,6 +215,10 @@ fn a_full_disk_stalls_loudly_commits_nothing_unstored_and_recovers() {
                 .then_some(text)
         },
     );
+    eprintln!(
+        "stderr said `stalled: disk full` {:?} after publishing began",
+        published.elapsed()
+    );
     assert!(!stalled.contains("resumed"), "{stalled}");
     // While stalled (a few retries later): nothing committed past what was stored.
     std::thread::sleep(Duration::from_secs(3));
@@ -221,6 +226,7 @@ fn a_full_disk_stalls_loudly_commits_nothing_unstored_and_recovers() {
 
     // Space returns: the service resumes by itself and catches up exactly.
     std::fs::remove_file(&filler).unwrap();
+    let freed = std::time::Instant::now();
     wait_for("resumed on stderr", Duration::from_secs(60), || {
         consumers
             .stderr_so_far()
@@ -230,6 +236,7 @@ fn a_full_disk_stalls_loudly_commits_nothing_unstored_and_recovers() {
     wait_for("everything committed", Duration::from_secs(60), || {
         (committed(&group, &topics.created) == 15).then_some(())
     });
+    eprintln!("caught up {:?} after space was freed", freed.elapsed());
     assert!(consumers.terminate(), "{}", consumers.stderr_so_far());
     let report = report_json(&config, &[]);
     assert_eq!(report["notifications"], json!(15), "{report:#}");

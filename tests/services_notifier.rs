@@ -1,7 +1,8 @@
 //! The HTTP push notifier against a local sink on the real test broker: the sink
 //! fails the first attempts of every push, so each is retried with its idempotency
 //! key and delivered exactly once; one push the sink never accepts is dead-lettered
-//! to the notification service's DLQ after `max_attempts`, with the reason.
+//! to the notification service's DLQ after `max_attempts`, and one it rejects (400)
+//! at once, each with the reason.
 
 #![allow(clippy::unwrap_used)]
 
@@ -29,8 +30,10 @@ const PARTITIONS: i32 = 2;
 /// Failed answers the sink gives each push before it accepts it.
 const FAILS_FIRST: u32 = 2;
 const MAX_ATTEMPTS: u32 = 4;
-/// The message whose push the sink never accepts.
+/// The message whose push the sink never accepts (503: worth retrying).
 const NEVER: i64 = 13;
+/// The message whose push the sink rejects as malformed (400: not worth retrying).
+const REJECTED: i64 = 17;
 const TOKEN: &str = "push-t0ken";
 
 /// What the sink saw, per idempotency key.
@@ -66,6 +69,9 @@ async fn send(
         *a += 1;
         *a
     };
+    if key == format!("kaftop-notification-{REJECTED}") {
+        return StatusCode::BAD_REQUEST;
+    }
     if key == format!("kaftop-notification-{NEVER}") || n <= FAILS_FIRST {
         return StatusCode::SERVICE_UNAVAILABLE;
     }
@@ -140,14 +146,14 @@ fn each_push_is_delivered_once_with_its_key_and_the_hopeless_one_dead_lettered()
     opts.session_timeout = Duration::from_secs(6);
     opts.poll_timeout = Duration::from_millis(100);
     let handle = services::start(&cfg, opts, &[ServiceName::Notification]).unwrap();
-    let good = ids.len() as u64 - 1;
+    let good = ids.len() as u64 - 2;
     let counters = wait_for("every push sent or dead", Duration::from_secs(90), || {
         let c = handle
             .stats()
             .service(ServiceName::Notification)
             .unwrap()
             .counters;
-        (c.pushes_sent == good && c.pushes_dead == 1).then_some(c)
+        (c.pushes_sent == good && c.pushes_dead == 2).then_some(c)
     });
     // Retried pushes are not sent again once delivered (a second pass finds none due).
     std::thread::sleep(Duration::from_secs(2));
@@ -160,13 +166,14 @@ fn each_push_is_delivered_once_with_its_key_and_the_hopeless_one_dead_lettered()
     let s = sink.lock().unwrap();
     assert_eq!(s.bad_auth, 0);
     let key = |id: i64| format!("kaftop-notification-{id}");
+    let deliverable = |id: &&i64| ![NEVER, REJECTED].contains(id);
     let expected: BTreeMap<String, u32> = ids
         .iter()
-        .filter(|&&id| id != NEVER)
+        .filter(deliverable)
         .map(|&id| (key(id), 1))
         .collect();
     assert_eq!(s.delivered, expected, "each delivered exactly once");
-    for &id in ids.iter().filter(|&&id| id != NEVER) {
+    for &id in ids.iter().filter(deliverable) {
         assert_eq!(s.attempts[&key(id)], FAILS_FIRST + 1, "{id}");
         assert_eq!(
             s.bodies[&key(id)],
@@ -179,20 +186,40 @@ fn each_push_is_delivered_once_with_its_key_and_the_hopeless_one_dead_lettered()
         );
     }
     assert_eq!(s.attempts[&key(NEVER)], MAX_ATTEMPTS);
+    // A rejected push is not retried.
+    assert_eq!(s.attempts[&key(REJECTED)], 1);
     drop(s);
 
-    // The dead push on the notification service's DLQ, with the reason.
-    let dlq = read_all(&format!("{}.dlq", topics.created), 1);
-    let (k, value, headers) = &dlq[0];
-    assert_eq!(k, &NEVER.to_string());
+    // The dead pushes on the notification service's DLQ, with their reasons.
+    let mut dead: Vec<[String; 4]> = read_all(&format!("{}.dlq", topics.created), 2)
+        .into_iter()
+        .map(|(k, value, headers)| {
+            let body: Value = serde_json::from_slice(&value).unwrap();
+            [
+                k,
+                body["message"]["topic"].as_str().unwrap().to_string(),
+                headers[HEADER_SERVICE].clone(),
+                headers[HEADER_ERROR].clone(),
+            ]
+        })
+        .collect();
+    dead.sort();
     assert_eq!(
-        serde_json::from_slice::<Value>(value).unwrap()["message"]["topic"],
-        json!(format!("user-{}", 100 + NEVER))
-    );
-    assert_eq!(headers[HEADER_SERVICE], "notification");
-    assert_eq!(
-        headers[HEADER_ERROR],
-        format!("HTTP 503 (after {MAX_ATTEMPTS} attempts)")
+        dead,
+        [
+            [
+                NEVER.to_string(),
+                format!("user-{}", 100 + NEVER),
+                "notification".to_string(),
+                format!("HTTP 503 (after {MAX_ATTEMPTS} attempts)"),
+            ],
+            [
+                REJECTED.to_string(),
+                format!("user-{}", 100 + REJECTED),
+                "notification".to_string(),
+                "HTTP 400: rejected by the endpoint".to_string(),
+            ],
+        ]
     );
 }
 

@@ -325,6 +325,7 @@ fn run_consumer(
         counters: c,
         stop,
         pause: &pause,
+        dead_unstored: Default::default(),
     };
     let mut backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(5));
     while !stop.load(Ordering::Relaxed) {

@@ -371,6 +371,28 @@ mod tests {
     }
 
     #[test]
+    fn today_is_the_date_in_the_services_zone() {
+        use crate::services::fixtures::{apply, created};
+        let east = ServicesZone::parse(Some("+14:00")).unwrap();
+        let west = ServicesZone::parse(Some("-12:00")).unwrap();
+        // 26 hours apart: never the same date.
+        let today_east = east.date(Utc::now());
+        let mut store = Store::in_memory().unwrap();
+        let at = format!("{today_east}T10:00:00");
+        let vips = std::collections::HashSet::new();
+        apply(
+            &mut store,
+            ServiceName::Analytics,
+            &[created(1, 1, 2, &at)],
+            &vips,
+        );
+        let figures = |zone| store_figures(&store, zone).unwrap().today;
+        assert_eq!(figures(east).messages, 1);
+        assert_eq!(figures(east).date, today_east.to_string());
+        assert_eq!(figures(west).messages, 0);
+    }
+
+    #[test]
     fn a_broken_store_is_reported_as_an_error_not_zeros() {
         let store = Store::in_memory().unwrap();
         store
