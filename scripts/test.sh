@@ -3,8 +3,9 @@
 #   formatting, clippy, unit tests, then the integration tests against Apache Kafka,
 #   which scripts/test-broker.sh resolves from Maven Central (once) and starts twice:
 #   a single node with PLAINTEXT, SASL/SCRAM and TLS listeners, and a 3-node cluster
-#   whose nodes the fault tests stop and start.
-# Both are stopped on exit, also when a step fails.
+#   whose nodes the fault tests stop and start; then a throwaway PostgreSQL
+#   (scripts/test-postgres.sh) for the services' shared store.
+# All are stopped on exit, also when a step fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,7 +40,9 @@ step "install the STOMP test client (tests/stomp-client, npm ci)"
 state=${TMPDIR:-/tmp}/kaftop-test.$$
 single_dir=$state/single
 cluster_dir=$state/cluster
+postgres_dir=$state/postgres
 cleanup() {
+    KAFTOP_POSTGRES_DIR=$postgres_dir scripts/test-postgres.sh stop || true
     KAFTOP_BROKER_DIR=$cluster_dir scripts/test-broker.sh stop || true
     KAFTOP_BROKER_DIR=$single_dir scripts/test-broker.sh stop || true
     rm -rf "$state"
@@ -82,6 +85,16 @@ export KAFTOP_TEST_CLUSTER_DIR=$cluster_dir
 KAFTOP_TEST_CLUSTER_BOOTSTRAP=$(value BOOTSTRAP "$cluster")
 export KAFTOP_TEST_CLUSTER_BOOTSTRAP
 echo "single node at $KAFTOP_TEST_BOOTSTRAP, cluster at $KAFTOP_TEST_CLUSTER_BOOTSTRAP" >&2
+
+step "start PostgreSQL (the services' shared store)"
+postgres=$(KAFTOP_POSTGRES_DIR=$postgres_dir scripts/test-postgres.sh start)
+KAFTOP_TEST_POSTGRES_URL=$(value POSTGRES_URL "$postgres")
+export KAFTOP_TEST_POSTGRES_URL
+KAFTOP_TEST_POSTGRES_PASSWORD=$(value POSTGRES_PASSWORD "$postgres")
+export KAFTOP_TEST_POSTGRES_PASSWORD
+
+step "the store's unit tests on PostgreSQL"
+cargo test --locked -p kaftop-core --lib services::store
 
 step "integration tests"
 cargo test --locked --test '*'

@@ -276,6 +276,10 @@ pub struct ConsumersArgs {
     /// Consumers per service group in this process (overrides the config).
     #[arg(long, value_parser = concurrency())]
     pub concurrency: Option<u32>,
+    /// Records per poll batch: one store transaction and one offset commit each
+    /// (default 500; 1 is the one-transaction-per-event baseline of the benchmarks).
+    #[arg(long, value_parser = batch_size())]
+    pub batch_size: Option<u32>,
     /// Stop after this long (default: until SIGINT/SIGTERM).
     #[arg(long, value_parser = parse_duration)]
     pub duration: Option<Duration>,
@@ -294,7 +298,8 @@ pub struct ServeArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum ServicesCommand {
-    /// Totals from the services' store.
+    /// Totals from the services' store (every instance's, when they share one) and
+    /// which instance owns which partitions.
     Report {
         #[arg(long)]
         json: bool,
@@ -485,6 +490,11 @@ fn parse_record(s: &str) -> Result<(i32, i64), String> {
 /// `--concurrency`: within the services' one limit.
 fn concurrency() -> impl TypedValueParser<Value = u32> {
     let range = crate::services::CONCURRENCY;
+    clap::value_parser!(u32).range(i64::from(*range.start())..=i64::from(*range.end()))
+}
+
+fn batch_size() -> impl TypedValueParser<Value = u32> {
+    let range = crate::services::BATCH_SIZE;
     clap::value_parser!(u32).range(i64::from(*range.start())..=i64::from(*range.end()))
 }
 

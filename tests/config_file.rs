@@ -213,9 +213,28 @@ fn real_default(path: &[&str]) -> RealDefault {
                 .map(|&id| V::Integer(id))
                 .collect(),
         )),
+        ["services", "retention", table] => {
+            let r = plain.services.retention.resolve();
+            let keep = match *table {
+                "message_index" => r.message_index,
+                "outbox" => r.outbox,
+                "receipts" => r.receipts,
+                "daily" => r.daily,
+                "dedupe" => r.dedupe,
+                other => panic!("no retention `{other}`"),
+            };
+            RealDefault::Value(V::String(humantime::format_duration(keep).to_string()))
+        }
         ["services", "concurrency"] => {
             RealDefault::Value(V::Integer(plain.services.concurrency.into()))
         }
+        ["services", "zone"] => RealDefault::Value(V::String(plain.zone.to_string())),
+        ["services", "notifier", "max_attempts"] => {
+            RealDefault::Value(V::Integer(plain.services.notifier.max_attempts.into()))
+        }
+        ["services", "notifier", "timeout"] => RealDefault::Value(V::String(
+            humantime::format_duration(plain.services.notifier.timeout).to_string(),
+        )),
         ["keys", action] => {
             use kaftop::tui::keymap::{Keymap, Scope};
             let action = kaftop::tui::action::Action::from_name(action).unwrap();
@@ -337,7 +356,7 @@ fn example_config_documents_the_real_defaults() {
         }
         checked += 1;
     }
-    assert_eq!(checked, 45, "settings checked");
+    assert_eq!(checked, 53, "settings checked");
 
     // The described defaults and the required keys, as kaftop resolves them.
     let plain = config::resolve(None, None, &Overrides::default()).unwrap();
@@ -509,6 +528,52 @@ fn serve_token_is_masked_and_required() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("key `serve.listen`: `localhost:8086` is not IP:PORT"),
+        "{err}"
+    );
+}
+
+#[test]
+fn services_store_url_takes_its_password_from_the_environment_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.toml");
+    let file = "[services]\nstore = \"postgres://kaftop@127.0.0.1:5432/kaftop\"\n\
+                store_password_env = \"KAFTOP_TEST_STORE_PW\"\n\
+                [services.retention]\ndedupe = \"1day\"\n";
+    let out = check_file(&path, file, &[("KAFTOP_TEST_STORE_PW", "st0re-pw")]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("st0re-pw"), "{text}");
+    assert!(
+        text.contains("store = \"postgres://kaftop@127.0.0.1:5432/kaftop\""),
+        "{text}"
+    );
+    assert!(text.contains("dedupe = \"1day\""), "{text}");
+
+    let out = check_file(&path, file, &[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            "key `services.store_password_env`: environment variable `KAFTOP_TEST_STORE_PW` is not set"
+        ),
+        "{err}"
+    );
+    let inline = "[services]\nstore = \"postgres://kaftop:pw@127.0.0.1:5432/kaftop\"\n";
+    let out = check_file(&path, inline, &[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("key `services.store`: the URL holds a password"),
+        "{err}"
+    );
+    assert!(!err.contains(":pw@"), "{err}");
+    let out = check_file(&path, "[services]\nstore = \"mysql://x\"\n", &[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("key `services.store`: must be a postgres://"),
         "{err}"
     );
 }

@@ -341,8 +341,8 @@ fn smallest_supported_size() {
     insta::assert_snapshot!(render_app(&a, 20, 6));
 }
 
-#[test]
-fn services_view_running() {
+/// Four running services with a notification, a receipt and today's figures.
+fn services_snapshot() -> kaftop::services::ServicesSnapshot {
     use kaftop::services::analytics::DailyStats;
     use kaftop::services::notification::{NotificationData, PushNotification};
     use kaftop::services::read_receipt::ReadReceipt;
@@ -367,8 +367,9 @@ fn services_view_running() {
         pending: Some(0),
         processed_per_sec: 12.5,
         last_error: None,
+        stalled: None,
     };
-    let snap = ServicesSnapshot {
+    ServicesSnapshot {
         taken_at: at,
         services: vec![
             service(
@@ -413,11 +414,48 @@ fn services_view_running() {
             last_purge: None,
         }),
         next_purge: None,
-    };
+    }
+}
+
+#[test]
+fn services_view_running() {
+    let mut a = app();
+    a.update(key(KeyCode::Char('5')));
+    a.update(Event::Services(Box::new(services_snapshot())));
+    insta::assert_snapshot!(screen(&a));
+}
+
+/// A service stalled by a full disk says so in its row and below the table, and a
+/// consumer's panic is counted there.
+#[test]
+fn services_view_stalled() {
+    let mut snap = services_snapshot();
+    let n = &mut snap.services[0];
+    n.stalled = Some("disk full".into());
+    n.counters.panics = 1;
     let mut a = app();
     a.update(key(KeyCode::Char('5')));
     a.update(Event::Services(Box::new(snap)));
-    insta::assert_snapshot!(screen(&a));
+    let text = screen(&a);
+    let row = text
+        .lines()
+        .find(|l| l.contains("notification-service-group"))
+        .unwrap();
+    assert!(row.contains(" stalled "), "{text}");
+    assert!(!row.contains("running"), "{text}");
+    assert!(
+        text.contains(" notification: stalled: disk full · retrying by itself"),
+        "{text}"
+    );
+    assert!(
+        text.contains(" notification: 1 consumer panic(s), restarted"),
+        "{text}"
+    );
+    let others = text
+        .lines()
+        .filter(|l| l.contains("-service-group") && l.contains("running"))
+        .count();
+    assert_eq!(others, 3, "{text}");
 }
 
 /// Only the rows that fit are built: 10 000 rows in a 12-line table build 9

@@ -7,8 +7,8 @@ use anyhow::{Context, Result};
 
 use crate::cli::{ConsumersArgs, ServicesCommand};
 use crate::config::Resolved;
+use crate::services::ownership::{ownership, GroupOwnership};
 use crate::services::stats::{ServiceState, ServicesSnapshot};
-use crate::services::store::default_path;
 use crate::services::ServiceName;
 use crate::services::{self, service_id, Report, ServicesOptions, Store, ALL_SERVICES};
 
@@ -17,8 +17,12 @@ use crate::services::{self, service_id, Report, ServicesOptions, Store, ALL_SERV
 /// summary line per service.
 pub(super) async fn consumers(args: ConsumersArgs, cfg: Resolved) -> Result<ExitCode> {
     let mut opts = ServicesOptions::for_config(&cfg);
+    opts.faults_to_stderr = true;
     if let Some(n) = args.concurrency {
         opts.concurrency = n;
+    }
+    if let Some(n) = args.batch_size {
+        opts.batch_size = n as usize;
     }
     let mut which: Vec<ServiceName> = if args.services.is_empty() {
         ALL_SERVICES.to_vec()
@@ -27,7 +31,7 @@ pub(super) async fn consumers(args: ConsumersArgs, cfg: Resolved) -> Result<Exit
     };
     which.sort();
     which.dedup();
-    let store = opts.store_path.clone();
+    let store = opts.store.clone();
     let handle = {
         let which = which.clone();
         tokio::task::spawn_blocking(move || services::start(&cfg, opts, &which))
@@ -41,9 +45,9 @@ pub(super) async fn consumers(args: ConsumersArgs, cfg: Resolved) -> Result<Exit
     eprintln!(
         "kaftop: consuming: {}; store {}; stop with Ctrl-C",
         names.join(", "),
-        store.display()
+        store
     );
-    tracing::info!(services = ?names, store = %store.display(), "consumers running");
+    tracing::info!(services = ?names, store = %store, "consumers running");
 
     let handle = std::sync::Arc::new(handle);
     let stopped_by = wait_for_stop(args.duration, &handle).await;
@@ -149,16 +153,72 @@ fn summary(snap: &ServicesSnapshot, which: &[ServiceName]) -> String {
 pub(super) async fn services(cmd: ServicesCommand, cfg: &Resolved) -> Result<ExitCode> {
     match cmd {
         ServicesCommand::Report { json } => {
-            let path = default_path(&cfg.data_dir);
-            let report = tokio::task::block_in_place(|| Store::open_existing(&path)?.report())?;
+            let report =
+                tokio::task::block_in_place(|| Store::connect_existing(&cfg.store)?.report())?;
+            // The owners come from the cluster; without it the totals still print.
+            let owners = tokio::task::block_in_place(|| ownership(cfg, OWNERSHIP_TIMEOUT))
+                .map_err(|e| e.to_string());
             if json {
-                super::print_json(&report)?;
+                super::print_json(&ReportWithOwners {
+                    report: &report,
+                    ownership: owners.as_ref().ok(),
+                    ownership_error: owners.as_ref().err(),
+                })?;
             } else {
                 print!("{}", render_report(&report));
+                match &owners {
+                    Ok(groups) => print!("\n{}", render_ownership(groups)),
+                    Err(e) => eprintln!("kaftop: which instance owns which partitions: {e}"),
+                }
             }
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// How long `services report` waits for the cluster to describe the groups.
+const OWNERSHIP_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// `services report --json`: the store's totals (every instance's) and the groups'
+/// partition owners.
+#[derive(serde::Serialize)]
+struct ReportWithOwners<'a> {
+    #[serde(flatten)]
+    report: &'a Report,
+    ownership: Option<&'a Vec<GroupOwnership>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ownership_error: Option<&'a String>,
+}
+
+/// SERVICE, INSTANCE, PARTITIONS (`topic:0,3`): one row per member; a group with
+/// no member says so.
+fn render_ownership(groups: &[GroupOwnership]) -> String {
+    let mut rows = vec![[
+        "SERVICE".to_string(),
+        "INSTANCE".into(),
+        "PARTITIONS".into(),
+    ]];
+    for g in groups {
+        if let Some(e) = &g.error {
+            rows.push([g.service.clone(), "?".into(), e.clone()]);
+            continue;
+        }
+        if g.members.is_empty() {
+            rows.push([g.service.clone(), "-".into(), format!("none ({})", g.state)]);
+        }
+        for m in &g.members {
+            let parts: Vec<String> = m
+                .partitions
+                .iter()
+                .map(|(t, ps)| {
+                    let ps: Vec<String> = ps.iter().map(i32::to_string).collect();
+                    format!("{t}:{}", ps.join(","))
+                })
+                .collect();
+            rows.push([g.service.clone(), m.instance.clone(), parts.join(" ")]);
+        }
+    }
+    super::table(&rows)
 }
 
 fn render_report(r: &Report) -> String {
@@ -240,6 +300,38 @@ mod tests {
              \n\
              DATE        MESSAGES  DISTINCT SENDERS  READS\n\
              2026-11-24  3         2                 2\n"
+        );
+    }
+
+    #[test]
+    fn ownership_table() {
+        use crate::services::ownership::MemberOwnership;
+        let member = |instance: &str, ps: Vec<i32>| MemberOwnership {
+            instance: instance.into(),
+            partitions: BTreeMap::from([("t.created".to_string(), ps)]),
+        };
+        let groups = vec![
+            GroupOwnership {
+                service: "notification".into(),
+                group: "g1".into(),
+                state: "Stable".into(),
+                members: vec![member("a@h", vec![0, 2]), member("b@h", vec![1])],
+                error: None,
+            },
+            GroupOwnership {
+                service: "archive".into(),
+                group: "g2".into(),
+                state: "Empty".into(),
+                members: vec![],
+                error: None,
+            },
+        ];
+        assert_eq!(
+            render_ownership(&groups),
+            "SERVICE       INSTANCE  PARTITIONS\n\
+             notification  a@h       t.created:0,2\n\
+             notification  b@h       t.created:1\n\
+             archive       -         none (Empty)\n"
         );
     }
 }

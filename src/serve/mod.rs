@@ -59,6 +59,7 @@ pub struct ServeOptions {
 /// of every committed receipt.
 fn services_options(cfg: &Resolved, hub: &Arc<receipts::ReceiptHub>) -> ServicesOptions {
     let mut opts = ServicesOptions::for_config(cfg);
+    opts.faults_to_stderr = true;
     opts.receipt_sinks.push(hub.clone());
     opts
 }

@@ -75,6 +75,14 @@ impl ChildGuard {
         self.output(status)
     }
 
+    /// Kills the process with SIGKILL (a crash: nothing flushed, nothing committed,
+    /// no group left) and returns what it printed.
+    pub(crate) fn kill(mut self) -> Output {
+        let _ = self.child().kill();
+        let status = self.child().wait().expect("wait after SIGKILL");
+        self.output(status)
+    }
+
     /// SIGTERM through the shell's builtin `kill` (no extra crate needed). Only sent
     /// while the process is not reaped, so its pid cannot have been reused.
     fn sigterm(&mut self) {

@@ -317,6 +317,7 @@ fn services_snapshot(consumed: u64) -> ServicesSnapshot {
         pending,
         processed_per_sec: 0.0,
         last_error: None,
+        stalled: None,
     };
     ServicesSnapshot {
         taken_at: chrono::DateTime::UNIX_EPOCH,
@@ -333,6 +334,7 @@ fn services_snapshot(consumed: u64) -> ServicesSnapshot {
                     retries: 3,
                     notify_failures: 0,
                     commit_failures: 0,
+                    ..CounterValues::default()
                 },
                 None,
             ),

@@ -181,6 +181,9 @@ fn draw(pane: &ServicesPane, f: &mut Frame, area: Rect, app: &App) {
             let s = &snap.services[i];
             let c = &s.counters;
             let state = match s.state {
+                ServiceState::Running if s.stalled.is_some() => {
+                    Cell::from("stalled").style(theme::danger())
+                }
                 ServiceState::Running => Cell::from("running").style(theme::ok()),
                 ServiceState::Stopped => Cell::from("stopped").style(theme::dim()),
             };
@@ -234,6 +237,27 @@ fn draw(pane: &ServicesPane, f: &mut Frame, area: Rect, app: &App) {
             "  ✓ message {} read at {} → sender {}",
             r.message_id, r.read_at, r.sender_id
         )));
+    }
+    for s in &snap.services {
+        if let Some(fault) = &s.stalled {
+            lines.push(Line::from(Span::styled(
+                format!(
+                    " {}: stalled: {fault} · retrying by itself",
+                    service_id(s.name)
+                ),
+                theme::danger(),
+            )));
+        }
+        if s.counters.panics > 0 {
+            lines.push(Line::from(Span::styled(
+                format!(
+                    " {}: {} consumer panic(s), restarted",
+                    service_id(s.name),
+                    s.counters.panics
+                ),
+                theme::danger(),
+            )));
+        }
     }
     for s in snap.services.iter().filter(|s| s.last_error.is_some()) {
         lines.push(Line::from(Span::styled(

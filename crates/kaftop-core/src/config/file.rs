@@ -228,6 +228,54 @@ pub struct ServicesConfig {
     /// Consumers per service group in one process.
     #[serde(default = "default_concurrency")]
     pub concurrency: u32,
+    /// Where the services keep their effects: unset for a SQLite file in the data
+    /// dir, or a `postgres://user@host:port/db` URL (without a password) shared by
+    /// every instance in the same groups.
+    #[serde(default)]
+    pub store: Option<String>,
+    /// The environment variable holding the PostgreSQL password.
+    #[serde(default)]
+    pub store_password_env: Option<String>,
+    /// How long each table keeps its rows.
+    #[serde(default)]
+    pub retention: RetentionConfig,
+    /// The zone the events' local times are written in (`local`, `UTC`, `+09:00`):
+    /// the Services view's "today".
+    #[serde(default)]
+    pub zone: Option<String>,
+    /// `[services.notifier]`: HTTP delivery of the pushes.
+    #[serde(default)]
+    pub notifier: super::notifier::NotifierConfig,
+}
+
+/// `[services.retention]`: per table, how long a row is kept after it was stored.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionConfig {
+    #[serde(default, with = "humantime_serde")]
+    pub message_index: Option<Duration>,
+    #[serde(default, with = "humantime_serde")]
+    pub outbox: Option<Duration>,
+    #[serde(default, with = "humantime_serde")]
+    pub receipts: Option<Duration>,
+    #[serde(default, with = "humantime_serde")]
+    pub daily: Option<Duration>,
+    #[serde(default, with = "humantime_serde")]
+    pub dedupe: Option<Duration>,
+}
+
+impl RetentionConfig {
+    /// The configured retention, defaults for what is not set.
+    pub fn resolve(&self) -> crate::services::store::Retention {
+        let d = crate::services::store::Retention::default();
+        crate::services::store::Retention {
+            message_index: self.message_index.unwrap_or(d.message_index),
+            outbox: self.outbox.unwrap_or(d.outbox),
+            receipts: self.receipts.unwrap_or(d.receipts),
+            daily: self.daily.unwrap_or(d.daily),
+            dedupe: self.dedupe.unwrap_or(d.dedupe),
+        }
+    }
 }
 
 fn default_concurrency() -> u32 {
@@ -239,6 +287,11 @@ impl Default for ServicesConfig {
         ServicesConfig {
             vip_user_ids: Vec::new(),
             concurrency: default_concurrency(),
+            store: None,
+            store_password_env: None,
+            retention: RetentionConfig::default(),
+            zone: None,
+            notifier: super::notifier::NotifierConfig::default(),
         }
     }
 }

@@ -13,21 +13,25 @@
 use std::path::PathBuf;
 
 mod file;
+mod notifier;
 mod resolve;
 mod secrets;
 mod serve;
 #[cfg(test)]
 mod tests;
 mod validate;
+mod zone;
 
 pub use file::{
-    parse_str, read_file, FileConfig, KeyList, LagConfig, ProfileConfig, SecurityConfig,
-    ServicesConfig, TopicSpec, TopicsConfig,
+    parse_str, read_file, FileConfig, KeyList, LagConfig, ProfileConfig, RetentionConfig,
+    SecurityConfig, ServicesConfig, TopicSpec, TopicsConfig,
 };
+pub use notifier::{NotifierConfig, NotifierSettings};
 pub use resolve::{resolve, Overrides, ReadOnly, Resolved};
 pub use secrets::{is_secret_property, Secret, Secretish};
 pub use serve::{parse_listen, ServeFileConfig, ServeSettings, DEFAULT_LISTEN};
 pub use validate::{validate_bootstrap, validate_topic_name};
+pub use zone::ServicesZone;
 
 /// Environment variable naming a config file (second in the lookup order).
 pub const CONFIG_ENV: &str = "KAFTOP_CONFIG";

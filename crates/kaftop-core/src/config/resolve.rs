@@ -17,6 +17,8 @@ use super::validate::{
     validate_topic_spec, FieldError,
 };
 use super::{ConfigError, DEFAULT_PROFILE};
+use crate::services::store::target::is_postgres_url;
+use crate::services::store::{PostgresTarget, StoreTarget};
 
 /// Overrides from the command line; each wins over the file.
 #[derive(Debug, Clone, Default)]
@@ -55,8 +57,16 @@ pub struct Resolved {
     pub lag: LagConfig,
     pub topics: TopicsConfig,
     pub services: ServicesConfig,
+    /// Where the services keep their effects (`services.store`; the password is
+    /// never part of it).
+    #[serde(serialize_with = "crate::services::store::serialize_target")]
+    pub store: StoreTarget,
     /// `[serve]`: the HTTP server of `kaftop serve`.
     pub serve: ServeSettings,
+    /// `[services.notifier]` resolved (the token read): `None` without an endpoint.
+    pub notifier: Option<super::NotifierSettings>,
+    /// `services.zone` parsed.
+    pub zone: super::ServicesZone,
     /// Read-only mode (the profile's `read_only = true`, or `--read-only`): every
     /// change to the cluster is refused ([`Resolved::check_writable`]).
     pub read_only: bool,
@@ -112,6 +122,12 @@ impl Resolved {
                 Secretish::Plain(_) => None,
             })
             .chain(self.serve.token.as_ref().map(|t| t.expose()))
+            .chain(
+                self.notifier
+                    .as_ref()
+                    .and_then(|n| n.token.as_ref())
+                    .map(|t| t.expose()),
+            )
     }
 }
 
@@ -151,8 +167,19 @@ pub fn resolve(
         .serve
         .resolve()
         .map_err(|e| at.invalid(&format!("serve.{}", e.field), e.reason))?;
+    let notifier = file
+        .services
+        .notifier
+        .resolve()
+        .map_err(|e| at.invalid(&format!("services.notifier.{}", e.field), e.reason))?;
+    let zone = super::ServicesZone::parse(file.services.zone.as_deref())
+        .map_err(|e| at.invalid("services.zone", e))?;
 
+    let data_dir = data_dir(file, profile, ov);
+    let store =
+        store_target(&file.services, &data_dir).map_err(|e| at.invalid(e.field, e.reason))?;
     Ok(Resolved {
+        store,
         source: path.map(Path::to_path_buf),
         bootstrap_servers: bootstrap,
         poll_interval,
@@ -161,12 +188,50 @@ pub fn resolve(
         topics,
         services: file.services.clone(),
         serve,
+        notifier,
+        zone,
         read_only: read_only(profile, ov),
-        data_dir: data_dir(file, profile, ov),
+        data_dir,
         keys: keys(file),
         property_origins: properties.origins,
         profile: profile_name,
     })
+}
+
+/// `services.store` and `services.store_password_env`: SQLite in the data dir, or
+/// PostgreSQL with the password read from the environment now (so that `config
+/// check` reports a missing variable).
+fn store_target(s: &ServicesConfig, data_dir: &Path) -> Result<StoreTarget, FieldError> {
+    let url = match s.store.as_deref() {
+        None => {
+            if s.store_password_env.is_some() {
+                return Err(FieldError::new(
+                    "services.store_password_env",
+                    "is set but `services.store` is not a postgres:// URL",
+                ));
+            }
+            return Ok(StoreTarget::Sqlite(crate::services::store::default_path(
+                data_dir,
+            )));
+        }
+        Some(u) => u,
+    };
+    if !is_postgres_url(url) {
+        return Err(FieldError::new(
+            "services.store",
+            "must be a postgres://user@host:port/database URL (leave it out for SQLite in the data dir)",
+        ));
+    }
+    let password = secret_value(
+        &None,
+        &s.store_password_env,
+        "services.store",
+        "services.store_password_env",
+    )?
+    .map(|(_, p)| p);
+    PostgresTarget::new(url, password)
+        .map(StoreTarget::Postgres)
+        .map_err(|e| FieldError::new("services.store", e.to_string()))
 }
 
 /// Names the keys of errors: the file (or the built-in defaults) and, inside it,

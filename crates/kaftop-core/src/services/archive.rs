@@ -9,7 +9,6 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use chrono::TimeDelta;
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde::Serialize;
 
 use crate::events::{EventTime, MessageDeletedEvent};
@@ -38,67 +37,6 @@ pub fn archived(e: &MessageDeletedEvent, vip: bool) -> ArchivedMessage {
         retention_until: EventTime(e.deleted_at.0 + TimeDelta::days(RETENTION_DAYS)),
         vip,
     }
-}
-
-/// Stores an archive row. Returns false when the message was archived already.
-pub(crate) fn insert(
-    tx: &Transaction<'_>,
-    a: &ArchivedMessage,
-    now_ms: i64,
-) -> rusqlite::Result<bool> {
-    let n = tx
-        .prepare_cached(
-            "INSERT OR IGNORE INTO archive
-                 (original_message_id, sender_id, receiver_id, deleted_at, retention_until,
-                  retention_until_ms, vip, archived_at_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        )?
-        .execute(params![
-            a.original_message_id,
-            a.sender_id,
-            a.receiver_id,
-            a.deleted_at.to_string(),
-            a.retention_until.to_string(),
-            a.retention_until.0.and_utc().timestamp_millis(),
-            a.vip,
-            now_ms
-        ])?;
-    Ok(n == 1)
-}
-
-/// Deletes rows whose retention ended at or before `now_ms`.
-pub(crate) fn purge(tx: &Transaction<'_>, now_ms: i64) -> rusqlite::Result<usize> {
-    tx.prepare_cached("DELETE FROM archive WHERE retention_until_ms <= ?1")?
-        .execute(params![now_ms])
-}
-
-pub(crate) fn count(conn: &Connection) -> rusqlite::Result<u64> {
-    conn.prepare_cached("SELECT COUNT(*) FROM archive")?
-        .query_row([], |r| r.get::<_, i64>(0))
-        .map(|n| n as u64)
-}
-
-pub(crate) fn get(conn: &Connection, message_id: i64) -> rusqlite::Result<Option<ArchivedMessage>> {
-    conn.prepare_cached(
-        "SELECT original_message_id, sender_id, receiver_id, deleted_at, retention_until, vip
-         FROM archive WHERE original_message_id = ?1",
-    )?
-    .query_row(params![message_id], |r| {
-        let t = |i: usize, s: String| {
-            EventTime::parse(&s).map_err(|e| {
-                rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e.into())
-            })
-        };
-        Ok(ArchivedMessage {
-            original_message_id: r.get(0)?,
-            sender_id: r.get(1)?,
-            receiver_id: r.get(2)?,
-            deleted_at: t(3, r.get(3)?)?,
-            retention_until: t(4, r.get(4)?)?,
-            vip: r.get(5)?,
-        })
-    })
-    .optional()
 }
 
 /// The JSON-lines backup: one archived message per line, appended after the batch's

@@ -62,6 +62,8 @@ pub mod archive;
 #[cfg(test)]
 mod fixtures;
 pub mod notification;
+mod notifier;
+pub mod ownership;
 pub mod read_receipt;
 pub mod redrive;
 mod runtime;
@@ -88,7 +90,7 @@ pub use service_name::{
     ServiceName, ALL_SERVICES, SERVICE_IDS,
 };
 pub use stats::{ServiceSnapshot, ServiceState, ServicesSnapshot, StoreFigures};
-pub use store::{Report, Store, StoreError};
+pub use store::{Report, Retention, Store, StoreError, StoreTarget};
 
 /// DLQ header: why the record could not be processed.
 pub const HEADER_ERROR: &str = "kaftop.error";
@@ -112,6 +114,9 @@ pub const STORE_FILE: &str = "services.db";
 /// the command line and [`start`] all check.
 pub const CONCURRENCY: std::ops::RangeInclusive<u32> = 1..=64;
 
+/// Records per poll batch (`kaftop consumers --batch-size`).
+pub const BATCH_SIZE: std::ops::RangeInclusive<u32> = 1..=10_000;
+
 /// Checks a consumer count against [`CONCURRENCY`].
 pub fn check_concurrency(n: u32) -> Result<(), String> {
     if CONCURRENCY.contains(&n) {
@@ -133,8 +138,8 @@ pub struct ServicesOptions {
     pub concurrency: u32,
     /// Prepended to the seed's group names (see the module docs).
     pub group_prefix: String,
-    /// The store; default `<data_dir>/services.db`.
-    pub store_path: PathBuf,
+    /// The store: `services.store`, by default `<data_dir>/services.db`.
+    pub store: StoreTarget,
     /// Records per poll batch (one SQLite transaction, one offset commit).
     pub batch_size: usize,
     /// How long one poll waits for the first record of a batch.
@@ -146,9 +151,9 @@ pub struct ServicesOptions {
     /// How long a read of a message not yet indexed keeps waiting for its created
     /// event before it is dead-lettered.
     pub receipt_retry_window: Duration,
-    /// How long dedupe records are kept.
-    pub dedupe_retention: Duration,
-    /// How often expired archive rows and old dedupe records are purged.
+    /// How long each table keeps its rows (`[services.retention]`).
+    pub retention: Retention,
+    /// How often the tables are purged.
     pub purge_interval: Duration,
     /// Records with a larger value are dead-lettered as oversized.
     pub max_record_bytes: usize,
@@ -162,23 +167,35 @@ pub struct ServicesOptions {
     pub receipt_sinks: Vec<Arc<dyn ReceiptSink>>,
     /// How many recent notifications and receipts the snapshot keeps.
     pub feed_capacity: usize,
+    /// Faults (a full or unwritable store, a panicking consumer) are also written to
+    /// stderr the moment they happen, not only to the log (which may sit on the same
+    /// full disk). Off for the dashboard, whose screen is the terminal.
+    pub faults_to_stderr: bool,
+    /// Tests only: called with each polled batch before it is processed (a test
+    /// injects a panic here).
+    #[doc(hidden)]
+    pub before_batch: Option<BatchHook>,
 }
+
+/// See [`ServicesOptions::before_batch`].
+pub type BatchHook = Arc<dyn Fn(ServiceName, &[RawRecord]) + Send + Sync>;
 
 impl fmt::Debug for ServicesOptions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ServicesOptions")
             .field("concurrency", &self.concurrency)
             .field("group_prefix", &self.group_prefix)
-            .field("store_path", &self.store_path)
+            .field("store", &self.store)
             .field("batch_size", &self.batch_size)
             .field("receipt_retry_window", &self.receipt_retry_window)
-            .field("dedupe_retention", &self.dedupe_retention)
+            .field("retention", &self.retention)
             .field("purge_interval", &self.purge_interval)
             .field("max_record_bytes", &self.max_record_bytes)
             .field("vip_user_ids", &self.vip_user_ids)
             .field("archive_backup", &self.archive_backup)
             .field("notifiers", &self.notifiers.len())
             .field("receipt_sinks", &self.receipt_sinks.len())
+            .field("faults_to_stderr", &self.faults_to_stderr)
             .finish_non_exhaustive()
     }
 }
@@ -190,13 +207,13 @@ impl ServicesOptions {
         ServicesOptions {
             concurrency: cfg.services.concurrency.max(1),
             group_prefix: topic_namespace(cfg),
-            store_path: cfg.data_dir.join(STORE_FILE),
+            store: cfg.store.clone(),
             batch_size: 500,
             poll_timeout: Duration::from_millis(200),
             session_timeout: Duration::from_secs(10),
             max_poll_interval: Duration::from_secs(60),
             receipt_retry_window: Duration::from_secs(30),
-            dedupe_retention: Duration::from_secs(7 * 24 * 3600),
+            retention: cfg.services.retention.resolve(),
             purge_interval: Duration::from_secs(3600),
             max_record_bytes: 1024 * 1024,
             vip_user_ids: cfg.services.vip_user_ids.iter().copied().collect(),
@@ -204,6 +221,8 @@ impl ServicesOptions {
             notifiers: Vec::new(),
             receipt_sinks: Vec::new(),
             feed_capacity: 100,
+            faults_to_stderr: false,
+            before_batch: None,
         }
     }
 

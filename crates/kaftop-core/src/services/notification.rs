@@ -1,12 +1,12 @@
 //! The notification service: on `message.created`, the seed's push notification for the
 //! receiver, written to the outbox in the batch's transaction and then handed to the
-//! [`Notifier`]s (built in: the TUI feed; an FCM relay would be another notifier, or
-//! a process reading the outbox's unsent rows).
+//! [`Notifier`]s (built in: the TUI feed). Delivery to a device goes through the
+//! outbox, not a notifier: with `[services.notifier]` configured, the HTTP notifier
+//! (`services::notifier`) sends each unsent row, retries and dead-letters it.
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Transaction};
 use serde::Serialize;
 
 use super::stats::Feed;
@@ -53,27 +53,6 @@ pub fn build(e: &MessageCreatedEvent, vip: bool, now: DateTime<Utc>) -> PushNoti
         vip,
         created_at: now,
     }
-}
-
-/// Writes a notification to the outbox (inside the batch's transaction).
-pub(crate) fn insert_outbox(tx: &Transaction<'_>, n: &PushNotification) -> rusqlite::Result<()> {
-    let data = serde_json::to_string(&n.data).unwrap_or_default();
-    tx.prepare_cached(
-        "INSERT INTO notification_outbox
-             (user_id, title, body, type, data, message_id, vip, created_at_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )?
-    .execute(params![
-        n.user_id,
-        n.title,
-        n.body,
-        n.kind,
-        data,
-        n.data.message_id,
-        n.vip,
-        n.created_at.timestamp_millis()
-    ])?;
-    Ok(())
 }
 
 /// Where notifications go once they are durably in the outbox. Called from the consumer

@@ -53,6 +53,14 @@ pub struct Counters {
     pub retries: AtomicU64,
     pub notify_failures: AtomicU64,
     pub commit_failures: AtomicU64,
+    /// Consumer threads that panicked (each was restarted).
+    pub panics: AtomicU64,
+    /// Consumers restarted after a panic or an error.
+    pub restarts: AtomicU64,
+    /// Pushes the HTTP notifier delivered, attempts that failed, pushes dead-lettered.
+    pub pushes_sent: AtomicU64,
+    pub push_failures: AtomicU64,
+    pub pushes_dead: AtomicU64,
 }
 
 /// A plain copy of [`Counters`].
@@ -65,6 +73,11 @@ pub struct CounterValues {
     pub retries: u64,
     pub notify_failures: u64,
     pub commit_failures: u64,
+    pub panics: u64,
+    pub restarts: u64,
+    pub pushes_sent: u64,
+    pub push_failures: u64,
+    pub pushes_dead: u64,
 }
 
 impl Counters {
@@ -78,6 +91,11 @@ impl Counters {
             retries: l(&self.retries),
             notify_failures: l(&self.notify_failures),
             commit_failures: l(&self.commit_failures),
+            panics: l(&self.panics),
+            restarts: l(&self.restarts),
+            pushes_sent: l(&self.pushes_sent),
+            push_failures: l(&self.push_failures),
+            pushes_dead: l(&self.pushes_dead),
         }
     }
 
@@ -118,6 +136,9 @@ pub struct ServiceSnapshot {
     pub processed_per_sec: f64,
     /// The last error a consumer reported (cleared by nothing; informational).
     pub last_error: Option<String>,
+    /// Why the service cannot make progress now ("disk full", "store unwritable"),
+    /// while it retries by itself; `None` when it is not stalled.
+    pub stalled: Option<String>,
 }
 
 /// Everything the TUI's Services view draws. Plain data: cheap to clone and send.
@@ -138,7 +159,7 @@ pub struct ServicesSnapshot {
 /// The figures a snapshot reads from the store.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct StoreFigures {
-    /// Analytics of today's (UTC) date.
+    /// Analytics of today's date in `services.zone`.
     pub today: DailyStats,
     /// Archived messages in the store.
     pub archived: u64,

@@ -3,6 +3,7 @@
 //! transaction (retrying a busy store), count. The consumer thread polls before and
 //! commits after; tests drive this with an in-memory store and a list for a DLQ.
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -55,6 +56,14 @@ pub(super) struct BatchProcessor<'a> {
     pub(super) stop: &'a AtomicBool,
     /// Waits between attempts at a busy store (a sleep that `stop` cuts short).
     pub(super) pause: &'a dyn Fn(Duration),
+    /// Poison records dead-lettered by this processor whose batch was not stored
+    /// yet (topic, partition, offset): a batch retried through a long stall (a full
+    /// disk) does not dead-letter them again on every attempt.
+    pub(super) dead_unstored: RefCell<HashSet<(String, i32, i64)>>,
+}
+
+fn at(raw: &RawRecord) -> (String, i32, i64) {
+    (raw.topic.clone(), raw.partition, raw.offset)
 }
 
 impl BatchProcessor<'_> {
@@ -74,7 +83,9 @@ impl BatchProcessor<'_> {
         let mut dead = Vec::new();
         for (raw, d) in batch.iter().zip(&decoded) {
             if let Err(error) = d {
-                if !store.already_dead_lettered(s, raw)? {
+                if !self.dead_unstored.borrow().contains(&at(raw))
+                    && !store.already_dead_lettered(s, raw)?
+                {
                     dead.push(DeadLetter {
                         source: raw,
                         error,
@@ -84,6 +95,9 @@ impl BatchProcessor<'_> {
             }
         }
         self.dlq.send(&dead, self.stop)?;
+        self.dead_unstored
+            .borrow_mut()
+            .extend(dead.iter().map(|d| at(d.source)));
 
         let items: Vec<Item<'_>> = batch
             .iter()
@@ -116,6 +130,8 @@ impl BatchProcessor<'_> {
             }
         };
 
+        // Stored: the store now knows what was dead-lettered.
+        self.dead_unstored.borrow_mut().clear();
         Counters::add(&c.consumed, outcome.consumed);
         Counters::add(&c.processed, outcome.processed);
         Counters::add(&c.dead_lettered, outcome.dead_lettered);
@@ -210,6 +226,7 @@ mod tests {
                 counters: &self.counters,
                 stop: &self.stop,
                 pause,
+                dead_unstored: RefCell::default(),
             }
         }
     }
@@ -473,5 +490,45 @@ mod tests {
         assert!(!e.is_busy());
         assert_eq!(rig.counters.values(), CounterValues::default());
         assert!(stored(&store).is_empty());
+    }
+
+    #[test]
+    fn a_batch_retried_through_a_full_store_dead_letters_its_poison_once() {
+        let rig = Rig::new();
+        let p = rig.processor(ServiceName::Notification, &no_pause);
+        let mut store = Store::in_memory().unwrap();
+        let max_pages = |store: &Store, pages: Option<i64>| {
+            store
+                .with_connection(|c| {
+                    let n = match pages {
+                        Some(n) => n,
+                        None => c.query_row("PRAGMA page_count", [], |r| r.get(0))?,
+                    };
+                    c.pragma_update(None, "max_page_count", n)
+                })
+                .unwrap()
+        };
+        // No page beyond those in use: the batch's outbox rows do not fit.
+        max_pages(&store, None);
+        let batch: Vec<RawRecord> = std::iter::once(record("created", 0, "not json"))
+            .chain((1..100).map(|o| created(o, o, 1)))
+            .collect();
+        for _ in 0..3 {
+            let e = p.process(&mut store, &batch).unwrap_err();
+            assert!(matches!(&e, BatchError::Store(se) if se.is_full()), "{e}");
+        }
+        max_pages(&store, Some(1_000_000));
+        p.process(&mut store, &batch).unwrap();
+        let sent: Vec<(String, i64)> = rig
+            .dlq
+            .sent
+            .borrow()
+            .iter()
+            .map(|(t, o, _)| (t.clone(), *o))
+            .collect();
+        assert_eq!(sent, [("created".to_string(), 0)]);
+        // Redelivered after it was stored: the store says it is dead-lettered already.
+        p.process(&mut store, &batch).unwrap();
+        assert_eq!(rig.dlq.sent.borrow().len(), 1);
     }
 }

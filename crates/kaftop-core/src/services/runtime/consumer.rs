@@ -2,9 +2,10 @@
 //! after-commit effects, commit the offsets; on failure rewind and back off.
 
 use std::collections::BTreeMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rdkafka::client::ClientContext;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance};
@@ -13,6 +14,7 @@ use rdkafka::message::Message;
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 
 use super::batch::BatchProcessor;
+use super::faults::{batch_fault, panic_message, store_fault};
 use super::{lock, sleep_unless, Shared};
 use crate::kafka::client::base_config;
 use crate::kafka::record::header_pairs;
@@ -29,7 +31,23 @@ enum ConsumerError {
     Create(RdError),
     #[error("subscribing to {topics:?}: {error}")]
     Subscribe { topics: Vec<String>, error: RdError },
+    #[error(
+        "cannot seek {topic} [{partition}] back to offset {offset} after a failed batch: {error}"
+    )]
+    Rewind {
+        topic: String,
+        partition: i32,
+        offset: i64,
+        error: RdError,
+    },
 }
+
+/// Attempts at seeking a partition back before the consumer is recreated instead
+/// (a new consumer starts at the committed offset, which is before the batch).
+const SEEK_ATTEMPTS: u32 = 5;
+
+/// A consumer that ran this long before failing starts its restart backoff afresh.
+const HEALTHY_RUN: Duration = Duration::from_secs(60);
 
 /// One consumer's group membership, written by its rebalance callback.
 #[derive(Default)]
@@ -79,7 +97,11 @@ fn consumer_config(shared: &Shared, s: ServiceName, idx: u32) -> ClientConfig {
     // Rebalances complete after every member's next heartbeat: keep it short.
     let heartbeat = (session / 10).clamp(100, 3000);
     for (k, v) in [
-        ("client.id", format!("kaftop-{}-{idx}", service_id(s))),
+        // The process id tells two instances on one host apart (`services report`).
+        (
+            "client.id",
+            format!("kaftop-{}-{idx}-{}", service_id(s), std::process::id()),
+        ),
         // A new group starts at the beginning: the services see the topics' history.
         ("auto.offset.reset", "earliest".to_string()),
         ("session.timeout.ms", session.to_string()),
@@ -167,8 +189,15 @@ fn commit(consumer: &BaseConsumer<ServiceContext>, batch: &[RawRecord]) -> Resul
     consumer.commit(&tpl, CommitMode::Sync)
 }
 
-/// Seeks each partition of a failed batch back to its first record.
-fn rewind(consumer: &BaseConsumer<ServiceContext>, batch: &[RawRecord]) {
+/// Seeks each partition of a failed batch back to its first record, retrying a
+/// failed seek. Skipping one would let the next batch's commit pass over records that
+/// were never stored, so a seek that keeps failing on a partition still assigned is
+/// an error: the consumer is then recreated without committing.
+fn rewind(
+    consumer: &BaseConsumer<ServiceContext>,
+    batch: &[RawRecord],
+    stop: &AtomicBool,
+) -> Result<(), ConsumerError> {
     let mut first: BTreeMap<(&str, i32), i64> = BTreeMap::new();
     for r in batch {
         first
@@ -177,15 +206,40 @@ fn rewind(consumer: &BaseConsumer<ServiceContext>, batch: &[RawRecord]) {
             .or_insert(r.offset);
     }
     for ((t, p), o) in first {
-        // Fails when the partition was revoked meanwhile: its new owner starts from
-        // the committed offset, which is before this batch.
-        if let Err(e) = consumer.seek(t, p, Offset::Offset(o), Duration::from_secs(5)) {
-            tracing::debug!(topic = t, partition = p, error = %e, "seek back failed");
+        let mut backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(2));
+        while let Err(error) = consumer.seek(t, p, Offset::Offset(o), Duration::from_secs(5)) {
+            // Revoked meanwhile: its new owner starts from the committed offset,
+            // which is before this batch.
+            if !still_assigned(consumer, t, p) || stop.load(Ordering::Relaxed) {
+                break;
+            }
+            if backoff.attempts() >= SEEK_ATTEMPTS {
+                return Err(ConsumerError::Rewind {
+                    topic: t.to_string(),
+                    partition: p,
+                    offset: o,
+                    error,
+                });
+            }
+            tracing::warn!(topic = t, partition = p, error = %error, "seek back failed; retrying");
+            sleep_unless(stop, backoff.next_delay());
         }
     }
+    Ok(())
 }
 
-/// The body of a consumer thread: counted alive while it runs.
+fn still_assigned(consumer: &BaseConsumer<ServiceContext>, topic: &str, partition: i32) -> bool {
+    consumer
+        .assignment()
+        .map(|a| a.find_partition(topic, partition).is_some())
+        // Not knowing is treated as assigned: retrying costs a little time, skipping
+        // could lose records.
+        .unwrap_or(true)
+}
+
+/// The body of a consumer thread: counted alive while it runs. A consumer that
+/// panics or fails (its store cannot be opened, a seek-back keeps failing) is
+/// reported and recreated after a backoff, until the thread is told to stop.
 pub(super) fn consumer_thread(
     shared: Arc<Shared>,
     s: ServiceName,
@@ -195,8 +249,46 @@ pub(super) fn consumer_thread(
 ) {
     let alive = shared.alive[&s].clone();
     alive.fetch_add(1, Ordering::SeqCst);
-    if let Err(e) = run_consumer(&shared, s, idx, &stop, assigned) {
-        shared.error(s, e.to_string());
+    let c = shared.counters(s);
+    let mut backoff = Backoff::new(Duration::from_millis(500), Duration::from_secs(30));
+    while !stop.load(Ordering::Relaxed) {
+        let started = Instant::now();
+        // The consumer is dropped while unwinding: it leaves its group without
+        // committing, so the batch in flight is polled again.
+        let run = catch_unwind(AssertUnwindSafe(|| {
+            run_consumer(&shared, s, idx, &stop, assigned.clone())
+        }));
+        lock(&assigned.parts).clear();
+        match run {
+            Ok(Ok(())) => break,
+            Ok(Err(e)) => {
+                let fault = match &e {
+                    ConsumerError::Store(se) => store_fault(se),
+                    _ => None,
+                };
+                match fault {
+                    Some(f) => shared.stall(s, f, &e.to_string()),
+                    None => shared.report_fault(s, format!("consumer {idx}: {e}; restarting")),
+                }
+            }
+            Err(payload) => {
+                Counters::add(&c.panics, 1);
+                shared.report_fault(
+                    s,
+                    format!(
+                        "consumer {idx} panicked: {}; restarting",
+                        panic_message(payload.as_ref())
+                    ),
+                );
+            }
+        }
+        if started.elapsed() >= HEALTHY_RUN {
+            backoff.reset();
+        }
+        sleep_unless(&stop, backoff.next_delay());
+        if !stop.load(Ordering::Relaxed) {
+            Counters::add(&c.restarts, 1);
+        }
     }
     alive.fetch_sub(1, Ordering::SeqCst);
 }
@@ -208,7 +300,7 @@ fn run_consumer(
     stop: &AtomicBool,
     assigned: Assignment,
 ) -> Result<(), ConsumerError> {
-    let mut store = Store::open(&shared.opts.store_path)?;
+    let mut store = Store::connect(&shared.opts.store)?;
     let consumer: BaseConsumer<ServiceContext> = consumer_config(shared, s, idx)
         .create_with_context(ServiceContext {
             assigned: assigned.clone(),
@@ -233,6 +325,7 @@ fn run_consumer(
         counters: c,
         stop,
         pause: &pause,
+        dead_unstored: Default::default(),
     };
     let mut backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(5));
     while !stop.load(Ordering::Relaxed) {
@@ -240,8 +333,12 @@ fn run_consumer(
         if batch.is_empty() {
             continue;
         }
+        if let Some(hook) = &shared.opts.before_batch {
+            hook(s, &batch);
+        }
         match processor.process(&mut store, &batch) {
             Ok(outcome) => {
+                shared.resume(s);
                 after_commit(shared, s, outcome);
                 backoff.reset();
                 if let Err(e) = commit(&consumer, &batch) {
@@ -258,8 +355,11 @@ fn run_consumer(
                     busy = e.is_busy(),
                     "rewinding a batch"
                 );
-                shared.error(s, format!("batch will be retried: {e}"));
-                rewind(&consumer, &batch);
+                match batch_fault(&e) {
+                    Some(fault) => shared.stall(s, fault, &e.to_string()),
+                    None => shared.error(s, format!("batch will be retried: {e}")),
+                }
+                rewind(&consumer, &batch, stop)?;
                 sleep_unless(stop, backoff.next_delay());
             }
         }

@@ -165,7 +165,7 @@ impl DlqProducer {
         if self
             .partitions
             .get(&topic)
-            .is_some_and(|&n| d.source.partition < n)
+            .is_some_and(|&n| (0..n).contains(&d.source.partition))
         {
             rec = rec.partition(d.source.partition);
         }

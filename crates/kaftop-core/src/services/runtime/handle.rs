@@ -11,8 +11,9 @@ use rdkafka::producer::Producer;
 use super::consumer::{consumer_thread, Assignment};
 use super::dlq::DlqProducer;
 use super::maintenance::{maintenance, sample_rates};
+use super::pusher::pusher;
 use super::{lock, Shared};
-use crate::config::Resolved;
+use crate::config::{Resolved, ServicesZone};
 use crate::events::{dlq_topic, DLQ_SUFFIX};
 use crate::kafka::client::{require_topics, KafkaError, METADATA_TIMEOUT};
 use crate::services::archive::Backup;
@@ -60,6 +61,9 @@ pub struct ServicesHandle {
     shared: Arc<Shared>,
     running: Mutex<BTreeMap<ServiceName, Running>>,
     maintenance: Mutex<Option<FlagWorker>>,
+    /// The HTTP notifier's thread, while the notification service runs with an
+    /// endpoint configured.
+    pusher: Mutex<Option<FlagWorker>>,
 }
 
 impl std::fmt::Debug for ServicesHandle {
@@ -113,7 +117,7 @@ pub(in crate::services) fn start(
         }
     }
 
-    let reader = Store::open(&opts.store_path)?;
+    let reader = Store::connect(&opts.store)?;
     let backup =
         match &opts.archive_backup {
             Some(p) => Some(Backup::open(p).map_err(|e| {
@@ -129,9 +133,10 @@ pub(in crate::services) fn start(
     Ok(handle)
 }
 
-/// The snapshot's figures from the store.
-fn store_figures(reader: &Store) -> Result<StoreFigures, StoreError> {
-    let today = Utc::now().date_naive().to_string();
+/// The snapshot's figures from the store; "today" in the zone the events are
+/// written in, as analytics files them.
+fn store_figures(reader: &Store, zone: ServicesZone) -> Result<StoreFigures, StoreError> {
+    let today = zone.date(Utc::now()).to_string();
     Ok(StoreFigures {
         today: reader.day(&today)?,
         archived: reader.archived_count()?,
@@ -146,6 +151,29 @@ impl ServicesHandle {
             shared: Arc::new(shared),
             running: Mutex::new(BTreeMap::new()),
             maintenance: Mutex::new(None),
+            pusher: Mutex::new(None),
+        }
+    }
+
+    /// Starts the HTTP notifier's thread when an endpoint is configured.
+    fn ensure_pusher(&self) -> Result<(), ServicesError> {
+        let Some(settings) = self.shared.cfg.notifier.clone() else {
+            return Ok(());
+        };
+        let mut slot = lock(&self.pusher);
+        if slot.is_none() {
+            let shared = self.shared.clone();
+            let worker =
+                FlagWorker::try_spawn("svc-notifier", move |stop| pusher(shared, settings, stop))
+                    .map_err(ServicesError::Thread)?;
+            *slot = Some(worker);
+        }
+        Ok(())
+    }
+
+    fn stop_pusher(&self) {
+        if let Some(worker) = lock(&self.pusher).take() {
+            worker.stop();
         }
     }
 
@@ -188,6 +216,9 @@ impl ServicesHandle {
         }
         running.insert(s, Running { members });
         lock(&self.shared.running).insert(s);
+        if s == ServiceName::Notification {
+            self.ensure_pusher()?;
+        }
         tracing::info!(service = service_id(s), "service started");
         Ok(())
     }
@@ -199,6 +230,9 @@ impl ServicesHandle {
         if let Some(r) = r {
             lock(&self.shared.running).remove(&s);
             r.stop();
+            if s == ServiceName::Notification {
+                self.stop_pusher();
+            }
             tracing::info!(service = service_id(s), "service stopped");
         }
     }
@@ -216,6 +250,7 @@ impl ServicesHandle {
         for (_, r) in all {
             r.stop();
         }
+        self.stop_pusher();
         if let Some(worker) = lock(&self.maintenance).take() {
             worker.stop();
         }
@@ -276,6 +311,7 @@ impl ServicesHandle {
                     },
                     processed_per_sec: rates.get(&s).map(RateWindow::rate).unwrap_or(0.0),
                     last_error: errors.get(&s).cloned(),
+                    stalled: sh.stalled(s),
                 }
             })
             .collect();
@@ -284,7 +320,7 @@ impl ServicesHandle {
             services,
             notifications: sh.notifications.snapshot(),
             receipts: sh.receipts.snapshot(),
-            store: store_figures(&reader).map_err(|e| e.to_string()),
+            store: store_figures(&reader, sh.cfg.zone).map_err(|e| e.to_string()),
             next_purge: *lock(&sh.next_purge),
         }
     }
@@ -332,6 +368,28 @@ mod tests {
         for s in &snap.services {
             assert_eq!((s.state, s.pending), (ServiceState::Stopped, Some(0)));
         }
+    }
+
+    #[test]
+    fn today_is_the_date_in_the_services_zone() {
+        use crate::services::fixtures::{apply, created};
+        let east = ServicesZone::parse(Some("+14:00")).unwrap();
+        let west = ServicesZone::parse(Some("-12:00")).unwrap();
+        // 26 hours apart: never the same date.
+        let today_east = east.date(Utc::now());
+        let mut store = Store::in_memory().unwrap();
+        let at = format!("{today_east}T10:00:00");
+        let vips = std::collections::HashSet::new();
+        apply(
+            &mut store,
+            ServiceName::Analytics,
+            &[created(1, 1, 2, &at)],
+            &vips,
+        );
+        let figures = |zone| store_figures(&store, zone).unwrap().today;
+        assert_eq!(figures(east).messages, 1);
+        assert_eq!(figures(east).date, today_east.to_string());
+        assert_eq!(figures(west).messages, 0);
     }
 
     #[test]

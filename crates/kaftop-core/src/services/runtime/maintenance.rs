@@ -10,37 +10,59 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use super::batch::BatchError;
 use super::dlq::{DeadLetter, DeadLetters};
+use super::faults::batch_fault;
 use super::{lock, sleep_unless, Shared};
 use crate::services::read_receipt::PendingReceipt;
 use crate::services::stats::{Counters, RateWindow};
 use crate::services::store::Store;
-use crate::services::{ServiceName, ALL_SERVICES};
+use crate::services::{Backoff, ServiceName, ALL_SERVICES};
 
 /// The maintenance thread's tick.
 const TICK: Duration = Duration::from_millis(250);
 
 /// The body of the maintenance thread.
 pub(super) fn maintenance(shared: Arc<Shared>, stop: Arc<AtomicBool>) {
-    let mut store = match Store::open(&shared.opts.store_path) {
-        Ok(s) => s,
-        Err(e) => {
-            shared.error(ServiceName::ReadReceipt, format!("maintenance: {e}"));
-            return;
+    // A store that cannot be opened now (a full disk) may be openable later.
+    let mut backoff = Backoff::new(Duration::from_millis(500), Duration::from_secs(30));
+    let mut store = loop {
+        match Store::connect(&shared.opts.store) {
+            Ok(s) => break s,
+            Err(e) => {
+                shared.error(ServiceName::ReadReceipt, format!("maintenance: {e}"));
+                sleep_unless(&stop, backoff.next_delay());
+                if stop.load(Ordering::Relaxed) {
+                    return;
+                }
+            }
         }
     };
+    let mut sweep_stalled = false;
     while !stop.load(Ordering::Relaxed) {
         let now = Utc::now();
         if lock(&shared.running).contains(&ServiceName::ReadReceipt) {
-            if let Err(e) = sweep_receipts(&shared, &mut store, now, &stop) {
-                shared.error(ServiceName::ReadReceipt, e.to_string());
+            match sweep_receipts(&shared, &mut store, now, &stop) {
+                // The sweep that stalled wrote nothing, so its parked reads are still
+                // there: the next sweep that succeeds has written them.
+                Ok(()) if sweep_stalled => {
+                    sweep_stalled = false;
+                    shared.resume(ServiceName::ReadReceipt);
+                }
+                Ok(()) => {}
+                Err(e) => match batch_fault(&e) {
+                    Some(fault) => {
+                        sweep_stalled = true;
+                        shared.stall(ServiceName::ReadReceipt, fault, &e.to_string());
+                    }
+                    None => shared.error(ServiceName::ReadReceipt, e.to_string()),
+                },
             }
         }
         let due = lock(&shared.next_purge).is_none_or(|t| now >= t);
         if due {
-            match store.purge(now, shared.opts.dedupe_retention) {
+            match store.purge(now, &shared.opts.retention) {
                 Ok(p) => {
-                    if p.archived > 0 || p.dedupe > 0 {
-                        tracing::info!(archived = p.archived, dedupe = p.dedupe, "purged");
+                    if p.total() > 0 {
+                        tracing::info!(purged = ?p, "purged");
                     }
                 }
                 Err(e) => shared.error(ServiceName::Archive, format!("purge: {e}")),

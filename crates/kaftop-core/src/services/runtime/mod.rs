@@ -24,8 +24,10 @@
 mod batch;
 mod consumer;
 mod dlq;
+mod faults;
 mod handle;
 mod maintenance;
+mod pusher;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -80,6 +82,8 @@ struct Shared {
     reader: Mutex<Store>,
     rates: Mutex<BTreeMap<ServiceName, RateWindow>>,
     last_error: Mutex<BTreeMap<ServiceName, String>>,
+    /// Services stalled by a fault outside kaftop, with its short name (`faults`).
+    stalled: Mutex<BTreeMap<ServiceName, String>>,
     running: Mutex<BTreeSet<ServiceName>>,
     next_purge: Mutex<Option<DateTime<Utc>>>,
     backup: Mutex<Option<Backup>>,
@@ -120,6 +124,7 @@ impl Shared {
             reader: Mutex::new(reader),
             rates: Mutex::new(BTreeMap::new()),
             last_error: Mutex::new(BTreeMap::new()),
+            stalled: Mutex::new(BTreeMap::new()),
             running: Mutex::new(BTreeSet::new()),
             next_purge: Mutex::new(None),
             backup: Mutex::new(backup),

@@ -4,16 +4,22 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension, Transaction};
 
+use super::db::{DbError, Tx};
+use super::effects;
 use super::report::StoredCounters;
 use super::{ms, Store, StoreError};
 use crate::events::{EventKind, MessageEvent};
-use crate::services::analytics;
 use crate::services::archive::{self, ArchivedMessage};
 use crate::services::notification::{self, PushNotification};
-use crate::services::read_receipt::{self, ReadReceipt};
+use crate::services::read_receipt::ReadReceipt;
 use crate::services::{priority_order, service_id, RawRecord, ServiceName};
+
+/// The PostgreSQL advisory lock that serializes the read-receipt service's writes
+/// across instances, as SQLite's write lock does within one file: a read and the
+/// created event it waits for, stored by two instances at once, can never miss each
+/// other (one parks, the other then sees the parked read).
+pub(super) const RECEIPTS_LOCK: i64 = 0x6b61_6674_7272;
 
 /// One record of a batch, as the runtime hands it to [`Store::apply_batch`].
 #[derive(Debug, Clone, Copy)]
@@ -53,13 +59,13 @@ impl Store {
         service: ServiceName,
         raw: &RawRecord,
     ) -> Result<bool, StoreError> {
-        self.wrap(|c| {
-            c.prepare_cached(
-                "SELECT 1 FROM dedupe WHERE service = ?1 AND kind = 'dlq' AND key = ?2",
-            )?
-            .query_row(params![service_id(service), poison_key(raw)], |_| Ok(()))
-            .optional()
-            .map(|o| o.is_some())
+        self.tx(|tx| {
+            Ok(tx
+                .row(
+                    "SELECT 1 FROM dedupe WHERE service = $1 AND kind = 'dlq' AND key = $2",
+                    &[service_id(service).into(), poison_key(raw).into()],
+                )?
+                .is_some())
         })
     }
 
@@ -74,7 +80,7 @@ impl Store {
         retries: u64,
         now: DateTime<Utc>,
     ) -> Result<BatchOutcome, StoreError> {
-        self.with_tx(|tx| apply_in(tx, service, items, vips, retries, now))
+        self.tx(|tx| apply_in(tx, service, items, vips, retries, now))
     }
 }
 
@@ -84,74 +90,82 @@ fn poison_key(raw: &RawRecord) -> String {
 
 /// Records `key` as seen; false when it was seen before (a duplicate).
 fn first_seen(
-    tx: &Transaction<'_>,
+    tx: &mut Tx<'_>,
     service: &str,
     kind: &str,
     key: &str,
     now_ms: i64,
-) -> rusqlite::Result<bool> {
-    let n = tx
-        .prepare_cached(
-            "INSERT OR IGNORE INTO dedupe (service, kind, key, seen_at_ms) VALUES (?1, ?2, ?3, ?4)",
-        )?
-        .execute(params![service, kind, key, now_ms])?;
+) -> Result<bool, DbError> {
+    let n = tx.exec(
+        "INSERT INTO dedupe (service, kind, key, seen_at_ms) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (service, kind, key) DO NOTHING",
+        &[service.into(), kind.into(), key.into(), now_ms.into()],
+    )?;
     Ok(n == 1)
 }
 
-pub(super) fn add_dead_letter(
-    tx: &Transaction<'_>,
-    service: &str,
-    topic: &str,
-) -> rusqlite::Result<()> {
-    tx.prepare_cached(
-        "INSERT INTO dead_letters (service, source_topic, count) VALUES (?1, ?2, 1)
-         ON CONFLICT (service, source_topic) DO UPDATE SET count = count + 1",
-    )?
-    .execute(params![service, topic])?;
+/// Takes the read-receipt lock for the rest of the transaction (PostgreSQL only:
+/// SQLite's transactions are serialized already).
+pub(super) fn lock_receipts(tx: &mut Tx<'_>) -> Result<(), DbError> {
+    if tx.is_postgres() {
+        tx.exec("SELECT pg_advisory_xact_lock($1)", &[RECEIPTS_LOCK.into()])?;
+    }
+    Ok(())
+}
+
+pub(super) fn add_dead_letter(tx: &mut Tx<'_>, service: &str, topic: &str) -> Result<(), DbError> {
+    tx.exec(
+        "INSERT INTO dead_letters (service, source_topic, count) VALUES ($1, $2, 1)
+         ON CONFLICT (service, source_topic) DO UPDATE SET count = dead_letters.count + 1",
+        &[service.into(), topic.into()],
+    )?;
     Ok(())
 }
 
 pub(super) fn add_counters(
-    tx: &Transaction<'_>,
+    tx: &mut Tx<'_>,
     service: &str,
     c: &StoredCounters,
-) -> rusqlite::Result<()> {
-    tx.prepare_cached(
+) -> Result<(), DbError> {
+    tx.exec(
         "INSERT INTO service_counters
              (service, consumed, processed, dead_lettered, dedupe_hits, retries)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (service) DO UPDATE SET
-             consumed = consumed + excluded.consumed,
-             processed = processed + excluded.processed,
-             dead_lettered = dead_lettered + excluded.dead_lettered,
-             dedupe_hits = dedupe_hits + excluded.dedupe_hits,
-             retries = retries + excluded.retries",
-    )?
-    .execute(params![
-        service,
-        c.consumed as i64,
-        c.processed as i64,
-        c.dead_lettered as i64,
-        c.dedupe_hits as i64,
-        c.retries as i64
-    ])?;
+             consumed = service_counters.consumed + excluded.consumed,
+             processed = service_counters.processed + excluded.processed,
+             dead_lettered = service_counters.dead_lettered + excluded.dead_lettered,
+             dedupe_hits = service_counters.dedupe_hits + excluded.dedupe_hits,
+             retries = service_counters.retries + excluded.retries",
+        &[
+            service.into(),
+            (c.consumed as i64).into(),
+            (c.processed as i64).into(),
+            (c.dead_lettered as i64).into(),
+            (c.dedupe_hits as i64).into(),
+            (c.retries as i64).into(),
+        ],
+    )?;
     Ok(())
 }
 
 fn apply_in(
-    tx: &Transaction<'_>,
+    tx: &mut Tx<'_>,
     service: ServiceName,
     items: &[Item<'_>],
     vips: &HashSet<i64>,
     retries: u64,
     now: DateTime<Utc>,
-) -> rusqlite::Result<BatchOutcome> {
+) -> Result<BatchOutcome, DbError> {
     let svc = service_id(service);
     let now_ms = ms(now);
     let mut out = BatchOutcome {
         consumed: items.len() as u64,
         ..BatchOutcome::default()
     };
+    if service == ServiceName::ReadReceipt {
+        lock_receipts(tx)?;
+    }
 
     // Poison records first: they are already in the DLQ.
     for item in items {
@@ -176,6 +190,7 @@ fn apply_in(
     for i in priority_order(service, &keys) {
         let (event, vip, raw) = events[i];
         let key = event.message_id().to_string();
+        // An optimisation: the effects below are idempotent by their own keys.
         if !first_seen(tx, svc, event.kind().as_str(), &key, now_ms)? {
             out.dedupe_hits += 1;
             continue;
@@ -199,7 +214,7 @@ fn apply_in(
 
 #[allow(clippy::too_many_arguments)]
 fn apply_event(
-    tx: &Transaction<'_>,
+    tx: &mut Tx<'_>,
     service: ServiceName,
     event: &MessageEvent,
     vip: bool,
@@ -207,26 +222,35 @@ fn apply_event(
     vips: &HashSet<i64>,
     now: DateTime<Utc>,
     out: &mut BatchOutcome,
-) -> rusqlite::Result<()> {
+) -> Result<(), DbError> {
     let now_ms = ms(now);
     match (service, event) {
         (ServiceName::Notification, MessageEvent::Created(e)) => {
             let n = notification::build(e, vip, now);
-            notification::insert_outbox(tx, &n)?;
-            out.notifications.push(n);
+            if effects::insert_outbox(tx, &n)? {
+                out.notifications.push(n);
+            }
         }
-        (ServiceName::Analytics, MessageEvent::Created(e)) => analytics::apply_created(tx, e)?,
-        (ServiceName::Analytics, MessageEvent::Read(e)) => analytics::apply_read(tx, e)?,
+        (ServiceName::Analytics, MessageEvent::Created(e)) => {
+            effects::apply_created(tx, e, now_ms)?
+        }
+        (ServiceName::Analytics, MessageEvent::Read(e)) => effects::apply_read(tx, e, now_ms)?,
         (ServiceName::ReadReceipt, MessageEvent::Created(e)) => {
-            read_receipt::index(tx, e, now_ms)?;
+            effects::index(tx, e, now_ms)?;
             let resolved =
-                read_receipt::resolve_pending_for(tx, e.message_id, e.sender_id, vips, now_ms)?;
+                effects::resolve_pending_for(tx, e.message_id, e.sender_id, vips, now_ms)?;
             out.resolved += resolved.len() as u64;
             out.processed += resolved.len() as u64;
             out.receipts.extend(resolved);
         }
         (ServiceName::ReadReceipt, MessageEvent::Read(e)) => {
-            match read_receipt::sender_of(tx, e.message_id)? {
+            // Delivered already (a replay after the dedupe record and the message's
+            // index row were purged): nothing to park or send.
+            if effects::has_receipt(tx, e.message_id)? {
+                out.processed += 1;
+                return Ok(());
+            }
+            match effects::sender_of(tx, e.message_id)? {
                 Some(sender_id) => {
                     let r = ReadReceipt {
                         message_id: e.message_id,
@@ -235,12 +259,12 @@ fn apply_event(
                         read_at: e.read_at,
                         vip: vip || vips.contains(&sender_id),
                     };
-                    if read_receipt::insert_receipt(tx, &r, now_ms)? {
+                    if effects::insert_receipt(tx, &r, now_ms)? {
                         out.receipts.push(r);
                     }
                 }
                 None => {
-                    read_receipt::park(tx, e, vip, raw, now_ms)?;
+                    effects::park(tx, e, vip, raw, now_ms)?;
                     out.parked += 1;
                     // Not processed yet: counted when resolved or expired.
                     return Ok(());
@@ -249,7 +273,7 @@ fn apply_event(
         }
         (ServiceName::Archive, MessageEvent::Deleted(e)) => {
             let a = archive::archived(e, vip);
-            if archive::insert(tx, &a, now_ms)? {
+            if effects::insert_archive(tx, &a, now_ms)? {
                 out.archived.push(a);
             }
         }

@@ -1,41 +1,108 @@
 //! Upkeep between batches: parked reads that expire (dead-lettered) or whose message
-//! was indexed late, and the purge of expired archive rows and old dedupe records.
+//! was indexed late, and retention: every table that grows with traffic is purged.
 
 use std::collections::HashSet;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use rusqlite::params;
 use serde::Serialize;
 
-use super::batch::{add_counters, add_dead_letter};
+use super::batch::{add_counters, add_dead_letter, lock_receipts};
+use super::db::{DbError, Tx};
+use super::effects;
 use super::report::StoredCounters;
 use super::{ms, Store, StoreError};
-use crate::services::archive;
-use crate::services::read_receipt::{self, PendingReceipt, ReadReceipt};
+use crate::services::read_receipt::{PendingReceipt, ReadReceipt};
 use crate::services::{service_id, ServiceName};
 
-/// What a purge removed.
+/// How long each table keeps a row after it was stored (`[services.retention]`).
+/// A replay of records older than a table's retention can apply their effect
+/// again, so each must outlast the topics' own retention; the archive keeps its
+/// rows for their `retention_until` instead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Retention {
+    /// `message_index`: what a read needs to find its message's sender.
+    #[serde(with = "humantime_serde")]
+    pub message_index: Duration,
+    /// `notification_outbox`.
+    #[serde(with = "humantime_serde")]
+    pub outbox: Duration,
+    /// `read_receipts`.
+    #[serde(with = "humantime_serde")]
+    pub receipts: Duration,
+    /// The rows behind the daily counts (`daily_created`, `daily_reads`,
+    /// `daily_senders`); the counts themselves are kept.
+    #[serde(with = "humantime_serde")]
+    pub daily: Duration,
+    /// `dedupe` (an optimisation: a short retention only costs work).
+    #[serde(with = "humantime_serde")]
+    pub dedupe: Duration,
+}
+
+const DAY: u64 = 24 * 3600;
+
+/// How long an instance has to dead-letter the expired parked reads it claimed
+/// before another instance may take them over.
+const EXPIRY_CLAIM: Duration = Duration::from_secs(60);
+
+impl Default for Retention {
+    fn default() -> Self {
+        Retention {
+            message_index: Duration::from_secs(30 * DAY),
+            outbox: Duration::from_secs(30 * DAY),
+            receipts: Duration::from_secs(30 * DAY),
+            daily: Duration::from_secs(30 * DAY),
+            dedupe: Duration::from_secs(7 * DAY),
+        }
+    }
+}
+
+/// What a purge removed, per table.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub(crate) struct PurgeReport {
     pub archived: u64,
     pub dedupe: u64,
+    pub message_index: u64,
+    pub outbox: u64,
+    pub receipts: u64,
+    pub daily: u64,
+}
+
+impl PurgeReport {
+    pub(crate) fn total(&self) -> u64 {
+        self.archived + self.dedupe + self.message_index + self.outbox + self.receipts + self.daily
+    }
+}
+
+fn cutoff(now: DateTime<Utc>, keep: Duration) -> i64 {
+    ms(now).saturating_sub(keep.as_millis().min(i64::MAX as u128) as i64)
+}
+
+/// Deletes the rows of `table` stored before `cutoff_ms`.
+fn purge_table(tx: &mut Tx<'_>, table: &str, column: &str, cutoff_ms: i64) -> Result<u64, DbError> {
+    tx.exec(
+        &format!("DELETE FROM {table} WHERE {column} < $1"),
+        &[cutoff_ms.into()],
+    )
 }
 
 impl Store {
-    /// Parked reads first seen before `cutoff`, oldest first (at most 1000).
+    /// Parked reads first seen before `cutoff`, oldest first (at most 1000), each
+    /// claimed for [`EXPIRY_CLAIM`] so that one instance alone dead-letters it.
     pub(crate) fn expired_receipts(
         &self,
         cutoff: DateTime<Utc>,
     ) -> Result<Vec<PendingReceipt>, StoreError> {
-        self.wrap(|c| read_receipt::expired(c, ms(cutoff)))
+        let lease = EXPIRY_CLAIM.as_millis() as i64;
+        self.tx(|tx| effects::claim_expired(tx, ms(cutoff), ms(Utc::now()), lease))
     }
 
     /// Records that an expired parked read was dead-lettered (after the DLQ ack).
     /// Returns false if it had been resolved or removed meanwhile.
     pub(crate) fn finish_expired(&mut self, p: &PendingReceipt) -> Result<bool, StoreError> {
-        self.with_tx(|tx| {
-            let removed = read_receipt::remove_expired(tx, p)?;
+        self.tx(|tx| {
+            lock_receipts(tx)?;
+            let removed = effects::delete_pending(tx, p)?;
             if removed {
                 let svc = service_id(ServiceName::ReadReceipt);
                 add_dead_letter(tx, svc, &p.source.topic)?;
@@ -56,14 +123,16 @@ impl Store {
         vips: &HashSet<i64>,
         now: DateTime<Utc>,
     ) -> Result<Vec<ReadReceipt>, StoreError> {
-        let todo = self.wrap(read_receipt::resolvable)?;
-        if todo.is_empty() {
+        // Looked at without the lock first: the sweep runs often and usually finds
+        // nothing.
+        if self.tx(effects::resolvable)?.is_empty() {
             return Ok(Vec::new());
         }
-        self.with_tx(|tx| {
+        self.tx(|tx| {
+            lock_receipts(tx)?;
             let mut out = Vec::new();
-            for (message_id, sender) in todo {
-                out.extend(read_receipt::resolve_pending_for(
+            for (message_id, sender) in effects::resolvable(tx)? {
+                out.extend(effects::resolve_pending_for(
                     tx,
                     message_id,
                     sender,
@@ -80,24 +149,55 @@ impl Store {
         })
     }
 
-    /// Deletes archive rows past their retention and dedupe records older than
-    /// `dedupe_retention`; records the time.
+    /// Deletes archive rows past their retention and every other table's rows past
+    /// the configured retention; records the time.
     pub(crate) fn purge(
         &mut self,
         now: DateTime<Utc>,
-        dedupe_retention: Duration,
+        keep: &Retention,
     ) -> Result<PurgeReport, StoreError> {
-        self.with_tx(|tx| {
-            let archived = archive::purge(tx, ms(now))? as u64;
-            let cutoff = ms(now) - dedupe_retention.as_millis().min(i64::MAX as u128) as i64;
-            let dedupe =
-                tx.execute("DELETE FROM dedupe WHERE seen_at_ms < ?1", params![cutoff])? as u64;
-            tx.execute(
-                "INSERT INTO meta (key, value) VALUES ('last_purge', ?1)
-                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                params![now.to_rfc3339()],
+        self.tx(|tx| {
+            let archived = tx.exec(
+                "DELETE FROM archive WHERE retention_until_ms <= $1",
+                &[ms(now).into()],
             )?;
-            Ok(PurgeReport { archived, dedupe })
+            let dedupe = purge_table(tx, "dedupe", "seen_at_ms", cutoff(now, keep.dedupe))?;
+            let message_index = purge_table(
+                tx,
+                "message_index",
+                "indexed_at_ms",
+                cutoff(now, keep.message_index),
+            )?;
+            let outbox = purge_table(
+                tx,
+                "notification_outbox",
+                "created_at_ms",
+                cutoff(now, keep.outbox),
+            )?;
+            let receipts = purge_table(
+                tx,
+                "read_receipts",
+                "delivered_at_ms",
+                cutoff(now, keep.receipts),
+            )?;
+            let daily_cut = cutoff(now, keep.daily);
+            let mut daily = 0;
+            for table in ["daily_created", "daily_reads", "daily_senders"] {
+                daily += purge_table(tx, table, "stored_at_ms", daily_cut)?;
+            }
+            tx.exec(
+                "INSERT INTO meta (key, value) VALUES ('last_purge', $1)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                &[now.to_rfc3339().into()],
+            )?;
+            Ok(PurgeReport {
+                archived,
+                dedupe,
+                message_index,
+                outbox,
+                receipts,
+                daily,
+            })
         })
     }
 }
@@ -161,7 +261,15 @@ mod tests {
         assert_eq!(s.archived_count().unwrap(), 3);
         let a = s.archived(1).unwrap().unwrap();
         assert_eq!(a.retention_until.to_string(), "2026-12-20T10:00:00");
-        let p = s.purge(now(), Duration::from_secs(7 * 86400)).unwrap();
+        let p = s
+            .purge(
+                now(),
+                &Retention {
+                    dedupe: Duration::from_secs(7 * 86400),
+                    ..Retention::default()
+                },
+            )
+            .unwrap();
         assert_eq!(p.archived, 2);
         assert_eq!(s.archived_count().unwrap(), 1);
         assert!(s.archived(2).unwrap().is_none());
@@ -178,7 +286,10 @@ mod tests {
         let p = s
             .purge(
                 now() + chrono::TimeDelta::days(6),
-                Duration::from_secs(7 * 86400),
+                &Retention {
+                    dedupe: Duration::from_secs(7 * 86400),
+                    ..Retention::default()
+                },
             )
             .unwrap();
         assert_eq!(p.dedupe, 0);
@@ -190,7 +301,10 @@ mod tests {
         let p = s
             .purge(
                 now() + chrono::TimeDelta::days(8),
-                Duration::from_secs(7 * 86400),
+                &Retention {
+                    dedupe: Duration::from_secs(7 * 86400),
+                    ..Retention::default()
+                },
             )
             .unwrap();
         assert_eq!(p.dedupe, 1);

@@ -4,14 +4,14 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use rusqlite::OptionalExtension;
 use serde::Serialize;
 
-use super::{Store, StoreError};
-use crate::services::analytics::{self, DailyStats};
-use crate::services::archive::{self, ArchivedMessage};
+use super::db::{DbError, Tx};
+use super::{effects, Store, StoreError};
+use crate::services::analytics::DailyStats;
+use crate::services::archive::ArchivedMessage;
 use crate::services::notification::{self, PushNotification};
-use crate::services::read_receipt::{self, ReadReceipt};
+use crate::services::read_receipt::ReadReceipt;
 
 /// All-time counters of one service, as stored.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -49,120 +49,129 @@ pub struct Report {
     pub last_purge: Option<DateTime<Utc>>,
 }
 
+fn counters_in(tx: &mut Tx<'_>) -> Result<BTreeMap<String, StoredCounters>, DbError> {
+    tx.rows(
+        "SELECT service, consumed, processed, dead_lettered, dedupe_hits, retries
+         FROM service_counters ORDER BY service",
+        &[],
+    )?
+    .iter()
+    .map(|r| {
+        Ok((
+            r[0].text()?,
+            StoredCounters {
+                consumed: r[1].int()? as u64,
+                processed: r[2].int()? as u64,
+                dead_lettered: r[3].int()? as u64,
+                dedupe_hits: r[4].int()? as u64,
+                retries: r[5].int()? as u64,
+            },
+        ))
+    })
+    .collect()
+}
+
+fn last_purge_in(tx: &mut Tx<'_>) -> Result<Option<DateTime<Utc>>, DbError> {
+    let v = tx.row("SELECT value FROM meta WHERE key = 'last_purge'", &[])?;
+    Ok(v.and_then(|r| r[0].opt_text().ok().flatten())
+        .and_then(|s| DateTime::parse_from_rfc3339(&s).ok())
+        .map(|t| t.with_timezone(&Utc)))
+}
+
+fn count(tx: &mut Tx<'_>, sql: &str) -> Result<u64, DbError> {
+    tx.count(sql, &[]).map(|n| n as u64)
+}
+
 impl Store {
     pub(crate) fn last_purge(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
-        let v: Option<String> = self.wrap(|c| {
-            c.query_row("SELECT value FROM meta WHERE key = 'last_purge'", [], |r| {
-                r.get(0)
-            })
-            .optional()
-        })?;
-        Ok(v.and_then(|s| DateTime::parse_from_rfc3339(&s).ok())
-            .map(|t| t.with_timezone(&Utc)))
+        self.tx(last_purge_in)
     }
 
     pub(crate) fn day(&self, date: &str) -> Result<DailyStats, StoreError> {
-        self.wrap(|c| analytics::day(c, date))
+        self.tx(|tx| effects::day(tx, date))
     }
 
+    #[cfg(test)]
     pub(crate) fn daily(&self) -> Result<Vec<DailyStats>, StoreError> {
-        self.wrap(analytics::all_days)
+        self.tx(effects::all_days)
     }
 
     pub(crate) fn archived_count(&self) -> Result<u64, StoreError> {
-        self.wrap(archive::count)
+        self.tx(|tx| count(tx, "SELECT COUNT(*) FROM archive"))
     }
 
     pub fn archived(&self, message_id: i64) -> Result<Option<ArchivedMessage>, StoreError> {
-        self.wrap(|c| archive::get(c, message_id))
+        self.tx(|tx| effects::archived(tx, message_id))
     }
 
     pub(crate) fn pending_receipts(&self) -> Result<u64, StoreError> {
-        self.wrap(read_receipt::pending_count)
+        self.tx(|tx| count(tx, "SELECT COUNT(*) FROM pending_receipts"))
     }
 
     pub fn receipt(&self, message_id: i64) -> Result<Option<ReadReceipt>, StoreError> {
-        self.wrap(|c| read_receipt::receipt_for(c, message_id))
+        self.tx(|tx| effects::receipt_for(tx, message_id))
     }
 
     /// The outbox, oldest first (tests and tools; a relay would page through it).
     pub fn outbox(&self) -> Result<Vec<PushNotification>, StoreError> {
-        self.wrap(|c| {
-            let mut st = c.prepare_cached(
+        self.tx(|tx| {
+            tx.rows(
                 "SELECT user_id, title, body, type, message_id, vip, created_at_ms
                  FROM notification_outbox ORDER BY id",
-            )?;
-            let rows = st.query_map([], |r| {
+                &[],
+            )?
+            .iter()
+            .map(|r| {
                 Ok(PushNotification {
-                    user_id: r.get(0)?,
-                    title: r.get(1)?,
-                    body: r.get(2)?,
-                    kind: r.get(3)?,
+                    user_id: r[0].int()?,
+                    title: r[1].text()?,
+                    body: r[2].text()?,
+                    kind: r[3].text()?,
                     data: notification::NotificationData {
-                        message_id: r.get(4)?,
+                        message_id: r[4].int()?,
                     },
-                    vip: r.get(5)?,
-                    created_at: DateTime::from_timestamp_millis(r.get(6)?).unwrap_or_default(),
+                    vip: r[5].bool()?,
+                    created_at: DateTime::from_timestamp_millis(r[6].int()?).unwrap_or_default(),
                 })
-            })?;
-            rows.collect()
+            })
+            .collect()
         })
     }
 
+    #[cfg(test)]
     pub(crate) fn counters(&self) -> Result<BTreeMap<String, StoredCounters>, StoreError> {
-        self.wrap(|c| {
-            let mut st = c.prepare_cached(
-                "SELECT service, consumed, processed, dead_lettered, dedupe_hits, retries
-                 FROM service_counters ORDER BY service",
-            )?;
-            let rows = st.query_map([], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    StoredCounters {
-                        consumed: r.get::<_, i64>(1)? as u64,
-                        processed: r.get::<_, i64>(2)? as u64,
-                        dead_lettered: r.get::<_, i64>(3)? as u64,
-                        dedupe_hits: r.get::<_, i64>(4)? as u64,
-                        retries: r.get::<_, i64>(5)? as u64,
-                    },
-                ))
-            })?;
-            rows.collect()
-        })
+        self.tx(counters_in)
     }
 
-    fn count(&self, sql: &str) -> Result<u64, StoreError> {
-        self.wrap(|c| c.query_row(sql, [], |r| r.get::<_, i64>(0)))
-            .map(|n| n as u64)
-    }
-
+    /// Every figure in one transaction (one consistent snapshot on PostgreSQL too).
     pub fn report(&self) -> Result<Report, StoreError> {
-        let mut dead_lettered = BTreeMap::new();
-        let mut by_service: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
-        let rows: Vec<(String, String, i64)> = self.wrap(|c| {
-            let mut st = c.prepare_cached(
+        let store = self.name.clone();
+        self.tx(|tx| {
+            let mut dead_lettered = BTreeMap::new();
+            let mut by_service: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
+            let rows = tx.rows(
                 "SELECT service, source_topic, count FROM dead_letters ORDER BY 1, 2",
+                &[],
             )?;
-            let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-            rows.collect()
-        })?;
-        for (svc, topic, n) in rows {
-            *dead_lettered.entry(topic.clone()).or_insert(0) += n as u64;
-            by_service.entry(svc).or_default().insert(topic, n as u64);
-        }
-        Ok(Report {
-            store: self.path.clone(),
-            notifications: self.count("SELECT COUNT(*) FROM notification_outbox")?,
-            vip_notifications: self.count("SELECT COUNT(*) FROM notification_outbox WHERE vip")?,
-            receipts: self.count("SELECT COUNT(*) FROM read_receipts")?,
-            pending_receipts: self.pending_receipts()?,
-            indexed_messages: self.count("SELECT COUNT(*) FROM message_index")?,
-            archived: self.archived_count()?,
-            dead_lettered,
-            dead_lettered_by_service: by_service,
-            daily: self.daily()?,
-            services: self.counters()?,
-            last_purge: self.last_purge()?,
+            for r in rows {
+                let (svc, topic, n) = (r[0].text()?, r[1].text()?, r[2].int()? as u64);
+                *dead_lettered.entry(topic.clone()).or_insert(0) += n;
+                by_service.entry(svc).or_default().insert(topic, n);
+            }
+            Ok(Report {
+                store,
+                notifications: count(tx, "SELECT COUNT(*) FROM notification_outbox")?,
+                vip_notifications: count(tx, "SELECT COUNT(*) FROM notification_outbox WHERE vip")?,
+                receipts: count(tx, "SELECT COUNT(*) FROM read_receipts")?,
+                pending_receipts: count(tx, "SELECT COUNT(*) FROM pending_receipts")?,
+                indexed_messages: count(tx, "SELECT COUNT(*) FROM message_index")?,
+                archived: count(tx, "SELECT COUNT(*) FROM archive")?,
+                dead_lettered,
+                dead_lettered_by_service: by_service,
+                daily: effects::all_days(tx)?,
+                services: counters_in(tx)?,
+                last_purge: last_purge_in(tx)?,
+            })
         })
     }
 }
