@@ -28,7 +28,7 @@ fn dashboard(dir: &Path) -> Tmux {
         shell_quote(&config)
     );
     tmux.start_program(&cmd, 160, 45);
-    tmux.wait_for_text("the topics view, connected", "● connected");
+    tmux.wait_for_text("the overview, connected", "● connected");
     tmux
 }
 

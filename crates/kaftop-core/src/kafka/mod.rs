@@ -5,6 +5,7 @@ pub mod admin;
 pub mod bulk;
 pub mod client;
 pub mod offsets_reset;
+pub mod peek;
 pub mod poller;
 pub mod publisher;
 pub mod record;
