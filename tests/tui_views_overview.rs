@@ -109,3 +109,50 @@ fn the_ticker_stops_when_the_overview_is_left() {
         "{cmds:?}"
     );
 }
+
+#[test]
+fn groups_view_with_time_lag_stuck_and_data_loss() {
+    let mut app = overview_app();
+    app.update(key(KeyCode::Char('2')));
+    insta::assert_snapshot!(render_app(&app, 160, 20));
+}
+
+#[test]
+fn group_detail_with_a_stuck_partition() {
+    let mut app = overview_app();
+    command(&mut app, "group read-receipt-service-group");
+    insta::assert_snapshot!(render_app(&app, 160, 24));
+}
+
+#[test]
+fn v_opens_the_record_at_the_stuck_committed_offset_in_messages() {
+    let mut app = overview_app();
+    command(&mut app, "group read-receipt-service-group");
+    // Partition 1 is the stuck one; its committed offset is the culprit.
+    let stuck = overview_cluster()
+        .groups
+        .iter()
+        .find(|g| g.group_id == "read-receipt-service-group")
+        .map(|g| g.rows[1].current_offset.unwrap())
+        .unwrap();
+    press(&mut app, &[KeyCode::Char('j')]);
+    let cmds = press(&mut app, &[KeyCode::Char('v')]);
+    assert_eq!(app.view(), ViewId::Messages);
+    assert!(
+        cmds.iter().any(|c| matches!(c,
+            Command::StartTail { topic, start: kaftop::kafka::sampler::StartAt::Offset(o), .. }
+                if topic == "message.read" && *o == stuck)),
+        "{cmds:?}"
+    );
+    // The tail delivers the partitions from that offset: the culprit is selected.
+    let mut culprit = record(1, stuck, Some(b"poison"), Some(b"{\"bad\":true}"));
+    culprit.topic = "message.read".into();
+    let mut other = record(0, stuck, None, Some(b"fine"));
+    other.topic = "message.read".into();
+    let mut later = record(1, stuck + 1, None, Some(b"later"));
+    later.topic = "message.read".into();
+    feed_records(&mut app, vec![other, culprit, later]);
+    let selected = app.messages().selected().unwrap();
+    assert_eq!((selected.partition, selected.offset), (1, stuck));
+    assert!(app.messages().detail);
+}

@@ -1,6 +1,8 @@
 //! One group's partitions as `kafka-consumer-groups --describe` shows them:
 //! TOPIC PARTITION CURRENT-OFFSET LOG-END-OFFSET LAG CONSUMER-ID HOST CLIENT-ID,
-//! with each partition's status; below them the members with what each owns
+//! with each partition's time lag (`~`: estimated), status, and what is wrong
+//! (stuck at an offset, data loss, never committed; `v` opens the record at
+//! the committed offset in Messages); below them the members with what each owns
 //! (and, in a consumer-protocol group, what each should own).
 
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -12,7 +14,9 @@ use super::{placeholder, view_block, Outcome, View, ViewId};
 use crate::kafka::admin::GroupType;
 use crate::kafka::snapshot::assignment_cell;
 use crate::metrics::{GroupMetrics, GroupPartitionRow};
+use crate::report::words;
 use crate::tui::action::Action;
+use crate::tui::app::nav::Go;
 use crate::tui::app::shared::Shared;
 use crate::tui::app::{App, ListState};
 use crate::tui::keymap::Scope;
@@ -59,6 +63,29 @@ impl GroupDetail {
     }
 }
 
+impl GroupDetail {
+    /// The record at the committed offset of the selected partition; when that
+    /// one has none, of the longest-stuck partition (the likely culprit).
+    fn committed_record(&self, shared: &Shared) -> Option<Go> {
+        let rows = self.visible(shared);
+        let selected = rows
+            .get(self.list.cursor.selected())
+            .filter(|r| r.current_offset.is_some());
+        let stuck = || {
+            rows.iter().filter(|r| r.stuck.is_some()).max_by(|a, b| {
+                let secs = |r: &GroupPartitionRow| r.stuck.as_ref().map_or(0.0, |s| s.for_secs);
+                secs(a).total_cmp(&secs(b))
+            })
+        };
+        let row = selected.or_else(stuck)?;
+        Some(Go::Record {
+            topic: row.topic.clone(),
+            partition: row.partition,
+            offset: row.current_offset?,
+        })
+    }
+}
+
 impl View for GroupDetail {
     fn title(&self) -> &'static str {
         "Group"
@@ -77,7 +104,7 @@ impl View for GroupDetail {
     }
 
     fn hints(&self) -> &'static [Action] {
-        &[Action::Filter, Action::Back]
+        &[Action::OpenCommitted, Action::Filter, Action::Back]
     }
 
     fn selected(&self) -> usize {
@@ -106,6 +133,13 @@ impl View for GroupDetail {
                     .map(|r| r.topic.clone());
                 Outcome::mode(shared.dialog(Form::ResetOffsets { group }, topic.as_deref()))
             }
+            (Action::OpenCommitted, Some(_)) => match self.committed_record(shared) {
+                Some(go) => Outcome::go(go),
+                None => {
+                    shared.info("no committed offset on this partition");
+                    Outcome::default()
+                }
+            },
             _ => Outcome::default(),
         }
     }
@@ -142,17 +176,23 @@ fn draw(view: &GroupDetail, f: &mut Frame, area: Rect, app: &App) {
         draw_members(f, members, g);
     }
     let rows = view.visible(&app.shared);
-    let columns = [
-        Column::left("TOPIC", Constraint::Fill(3)),
+    // Wide screens only; narrower, the summary above names the worst.
+    let notes = rest.width >= 150;
+    let mut columns = vec![
+        Column::left("TOPIC", Constraint::Fill(4)),
         Column::right("PARTITION", Constraint::Length(9)),
         Column::right("CURRENT-OFFSET", Constraint::Length(14)),
         Column::right("LOG-END-OFFSET", Constraint::Length(14)),
         Column::right("LAG", Constraint::Length(10)),
+        Column::right("TIME LAG", Constraint::Length(8)),
         Column::left("CONSUMER-ID", Constraint::Fill(3)),
         Column::left("HOST", Constraint::Length(15)),
-        Column::left("CLIENT-ID", Constraint::Fill(2)),
+        Column::left("CLIENT-ID", Constraint::Fill(1)),
         Column::left("STATUS", Constraint::Length(6)),
     ];
+    if notes {
+        columns.push(Column::left("STUCK / DATA LOSS", Constraint::Fill(5)));
+    }
     let block = view_block(
         format!("Group {} · {} partitions", g.group_id, g.rows.len()),
         &view.list.filter,
@@ -173,17 +213,22 @@ fn draw(view: &GroupDetail, f: &mut Frame, area: Rect, app: &App) {
                 (None, _) => "-".into(),
             };
             let dash = || "-".to_string();
-            Row::new(vec![
+            let mut cells = vec![
                 Cell::from(r.topic.clone()),
                 right(r.partition.to_string()),
                 right(format::opt_count(r.current_offset)),
                 right(format::opt_count(r.log_end_offset)),
                 right(lag),
+                right(words::time_lag(r.time_lag.as_ref(), r.time_lag_secs)),
                 Cell::from(r.consumer_id.clone().unwrap_or_else(dash)),
                 Cell::from(r.host.clone().unwrap_or_else(dash)),
                 Cell::from(r.client_id.clone().unwrap_or_else(dash)),
                 Cell::from(r.status.as_str()).style(theme::status(r.status)),
-            ])
+            ];
+            if notes {
+                cells.push(Cell::from(words::row_note(r)).style(theme::danger()));
+            }
+            Row::new(cells)
         },
     );
 }
@@ -215,19 +260,41 @@ fn draw_summary(f: &mut Frame, area: Rect, g: &GroupMetrics) {
                 lag_style,
             ),
         ]),
-        Line::from(format!(
-            " consuming {} msg/s · producing {} msg/s · time lag {} · ETA {}{}",
-            format::rate(g.consume_rate),
-            format::rate(g.produce_rate),
-            format::secs(g.time_lag_secs),
-            format::eta(g.eta),
-            g.error
-                .as_ref()
-                .map(|e| format!(" · error: {e}"))
-                .unwrap_or_default()
-        )),
+        Line::from(vec![
+            Span::raw(format!(
+                " consuming {} msg/s · producing {} msg/s · time lag {} · ETA {}{}",
+                format::rate(g.consume_rate),
+                format::rate(g.produce_rate),
+                time_lag_phrase(g),
+                format::eta(g.eta),
+                g.error
+                    .as_ref()
+                    .map(|e| format!(" · error: {e}"))
+                    .unwrap_or_default()
+            )),
+            Span::styled(
+                Some(words::group_note(g))
+                    .filter(|n| !n.is_empty())
+                    .map(|n| format!(" · {n}"))
+                    .unwrap_or_default(),
+                theme::danger(),
+            ),
+        ]),
     ];
     f.render_widget(Paragraph::new(lines), area);
+}
+
+/// `2m13s`, `~2m13s (estimate: not read yet)`, `2m13s (over 1m00s)`.
+fn time_lag_phrase(g: &GroupMetrics) -> String {
+    let mut out = words::time_lag(g.time_lag.as_ref(), g.time_lag_secs);
+    if let Some(note) = g.time_lag.as_ref().and_then(|t| t.note.as_deref()) {
+        out.push_str(&format!(" (estimate: {note})"));
+    }
+    let over = |max: &f64| g.time_lag.as_ref().is_some_and(|t| t.secs > *max);
+    if let Some(max) = g.max_time_lag_secs.filter(over) {
+        out.push_str(&format!(" (over {})", words::secs(max)));
+    }
+    out
 }
 
 /// Rows of the members pane: header and borders plus one per member, at most a

@@ -13,7 +13,6 @@ use ratatui::layout::Rect;
 use ratatui::Frame;
 
 use super::{Outcome, View};
-use crate::kafka::sampler::StartAt;
 use crate::metrics::{ClusterMetrics, GroupMetrics, TimelineEvent, TopicMetrics};
 use crate::report::rank;
 use crate::tui::action::Action;
@@ -98,10 +97,11 @@ impl Overview {
         let sel = self.cursor(self.focus).selected();
         if self.focus == Pane::Records {
             let r = self.ticker.newest_first().nth(sel)?;
-            return Some(Go::Messages(
-                Some(r.topic.clone()),
-                Some(StartAt::Offset(r.offset)),
-            ));
+            return Some(Go::Record {
+                topic: r.topic.clone(),
+                partition: r.partition,
+                offset: r.offset,
+            });
         }
         let rows = Rows::of(shared.cluster.as_ref()?);
         match self.focus {
