@@ -77,6 +77,7 @@ fn snapshot(step: u64) -> ClusterSnapshot {
         groups: vec![group("bench-a", 0), group("bench-b", TOPICS / 2)],
         errors: vec![],
         requests: 0,
+        committed_records: vec![],
     }
 }
 

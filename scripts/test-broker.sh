@@ -17,7 +17,8 @@
 #   scripts/test-broker.sh start-node N  # starts node N again and waits until it is back
 #   scripts/test-broker.sh tool NAME ARGS...
 #       runs Apache Kafka's own command-line tool: kafka-consumer-groups,
-#       kafka-topics, kafka-configs, kafka-console-consumer (ConsumerGroupCommand, ...)
+#       kafka-topics, kafka-configs, kafka-console-consumer, kafka-get-offsets,
+#       kafka-delete-records (ConsumerGroupCommand, ...)
 #   scripts/test-broker.sh classpath     # prints the broker's classpath (resolving it once)
 #
 # Environment:
@@ -640,7 +641,8 @@ cmd_tool() {
         kafka-configs) main=kafka.admin.ConfigCommand ;;
         kafka-console-consumer) main=org.apache.kafka.tools.consumer.ConsoleConsumer ;;
         kafka-get-offsets) main=org.apache.kafka.tools.GetOffsetShell ;;
-        *) die "unknown tool '$name' (kafka-consumer-groups, kafka-topics, kafka-configs, kafka-console-consumer, kafka-get-offsets)" ;;
+        kafka-delete-records) main=org.apache.kafka.tools.DeleteRecordsCommand ;;
+        *) die "unknown tool '$name' (kafka-consumer-groups, kafka-topics, kafka-configs, kafka-console-consumer, kafka-get-offsets, kafka-delete-records)" ;;
     esac
     exec java -Xmx256m -XX:TieredStopAtLevel=1 -Dlog4j2.configurationFile="$TOOLS_LOG4J" \
         -cp "$(classpath)" "$main" "$@"

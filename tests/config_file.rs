@@ -34,6 +34,15 @@ fn example_config_parses_and_resolves_every_profile() {
     assert_eq!(local.profile, "local");
     assert_eq!(local.bootstrap_servers, "127.0.0.1:9092");
     assert_eq!(local.lag_threshold("notification-service-group"), 100);
+    assert_eq!(
+        local.lag.max_time_lag_for("notification-service-group"),
+        Some(std::time::Duration::from_secs(300))
+    );
+    assert_eq!(
+        local.lag.max_time_lag_for("archive-service-group"),
+        Some(std::time::Duration::from_secs(600))
+    );
+    assert_eq!(local.lag.stuck_after, std::time::Duration::from_secs(60));
     assert_eq!(local.properties["client.id"].value(), "kaftop");
     assert_eq!(local.topics.read.replication_factor, 1);
 
@@ -251,6 +260,17 @@ fn real_default(path: &[&str]) -> RealDefault {
             assert!(plain.lag.groups.is_empty());
             RealDefault::Value(V::Table(Default::default()))
         }
+        ["profiles", _, "lag", "default_max_time_lag"] => {
+            assert!(plain.lag.default_max_time_lag.is_none());
+            RealDefault::Unset
+        }
+        ["profiles", _, "lag", "max_time_lag"] => {
+            assert!(plain.lag.max_time_lag.is_empty());
+            RealDefault::Value(V::Table(Default::default()))
+        }
+        ["profiles", _, "lag", "stuck_after"] => RealDefault::Value(V::String(
+            humantime::format_duration(plain.lag.stuck_after).to_string(),
+        )),
         ["profiles", _, "security", "protocol"] => RealDefault::Value(V::String(
             librdkafka_default("security.protocol").to_ascii_uppercase(),
         )),
@@ -317,7 +337,7 @@ fn example_config_documents_the_real_defaults() {
         }
         checked += 1;
     }
-    assert_eq!(checked, 42, "settings checked");
+    assert_eq!(checked, 45, "settings checked");
 
     // The described defaults and the required keys, as kaftop resolves them.
     let plain = config::resolve(None, None, &Overrides::default()).unwrap();

@@ -12,7 +12,8 @@ use crate::kafka::admin::{GroupState, GroupType};
 use crate::kafka::poller::{PollerOptions, Refresher};
 use crate::kafka::snapshot::assignment_cell;
 use crate::metrics::engine::{EngineConfig, GroupMetrics};
-use crate::metrics::{LagStatus, MetricsEngine};
+use crate::metrics::{DataLoss, GroupPartitionRow, LagStatus, MetricsEngine, Stuck, TimeLag};
+use crate::tui::widgets::format::secs;
 
 /// A JSON row: one partition of one group.
 #[derive(Debug, Serialize)]
@@ -28,6 +29,12 @@ struct LagRow<'a> {
     host: Option<&'a str>,
     client_id: Option<&'a str>,
     status: LagStatus,
+    /// Age of the oldest unconsumed record; `exact: false` marks an estimate.
+    time_lag: Option<&'a TimeLag>,
+    stuck: Option<&'a Stuck>,
+    data_loss: Option<&'a DataLoss>,
+    /// Records waiting in a partition the group never committed to.
+    uncommitted_waiting: Option<u64>,
     group_state: Option<String>,
     group_type: Option<GroupType>,
     alerting: bool,
@@ -146,6 +153,10 @@ fn json_rows(g: &GroupMetrics) -> impl Iterator<Item = LagRow<'_>> {
         host: r.host.as_deref(),
         client_id: r.client_id.as_deref(),
         status: r.status,
+        time_lag: r.time_lag.as_ref(),
+        stuck: r.stuck.as_ref(),
+        data_loss: r.data_loss.as_ref(),
+        uncommitted_waiting: r.uncommitted_waiting,
         group_state: g.state.map(|s| s.to_string()),
         group_type: g.group_type,
         alerting: g.alerting,
@@ -213,7 +224,7 @@ pub(super) fn render_table(groups: &[GroupMetrics]) -> String {
             None => "members unknown".into(),
         };
         out.push_str(&format!(
-            "\n{}: type {}, state {}, {members}, total lag {} (threshold {}){}, status {}\n",
+            "\n{}: type {}, state {}, {members}, total lag {} (threshold {}){}, status {}{}\n",
             g.group_id,
             opt(g.group_type),
             opt(g.state),
@@ -221,6 +232,7 @@ pub(super) fn render_table(groups: &[GroupMetrics]) -> String {
             g.threshold,
             if g.alerting { " ALERT" } else { "" },
             g.status,
+            group_insight(g),
         ));
         let mut rows: Vec<[String; 10]> = vec![HEAD.map(String::from)];
         for r in &g.rows {
@@ -242,8 +254,74 @@ pub(super) fn render_table(groups: &[GroupMetrics]) -> String {
             continue;
         }
         out.push_str(&super::table(&rows));
+        for r in &g.rows {
+            if let Some(note) = row_insight(r) {
+                out.push_str(&format!("  {}[{}] {note}\n", r.topic, r.partition));
+            }
+        }
     }
     out
+}
+
+/// A time lag as shown: `1m30s`, or `~1m30s` for an estimate.
+fn time_lag_cell(t: &TimeLag) -> String {
+    let mark = if t.exact { "" } else { "~" };
+    format!("{mark}{}", secs(Some(t.secs)))
+}
+
+fn data_loss_text(d: &DataLoss) -> String {
+    match d {
+        DataLoss::Forecast { in_secs } => format!("data loss in ~{}", secs(Some(*in_secs))),
+        DataLoss::Lost { records } => format!("{records} records lost"),
+    }
+}
+
+/// The group's time lag, stuck partitions, data loss and uncommitted partitions,
+/// appended to its header line.
+fn group_insight(g: &GroupMetrics) -> String {
+    let mut out = String::new();
+    if let Some(t) = &g.time_lag {
+        out.push_str(&format!(", time lag {}", time_lag_cell(t)));
+        if let Some(max) = g.max_time_lag_secs {
+            out.push_str(&format!(" (max {})", secs(Some(max))));
+        }
+    }
+    if g.stuck > 0 {
+        out.push_str(&format!(", {} stuck", g.stuck));
+    }
+    if let Some(d) = &g.data_loss {
+        out.push_str(&format!(", {}", data_loss_text(d)));
+    }
+    if g.uncommitted > 0 {
+        out.push_str(&format!(", {} uncommitted", g.uncommitted));
+    }
+    out
+}
+
+/// A line under the table for a partition that needs a word: stuck, losing data,
+/// never committed, or with an estimated time lag.
+fn row_insight(r: &GroupPartitionRow) -> Option<String> {
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(s) = &r.stuck {
+        parts.push(format!(
+            "stuck {} at offset {}",
+            secs(Some(s.for_secs)),
+            s.offset
+        ));
+    }
+    if let Some(d) = &r.data_loss {
+        parts.push(data_loss_text(d));
+    }
+    if let Some(n) = r.uncommitted_waiting.filter(|&n| n > 0) {
+        parts.push(format!("no commit, {n} records waiting"));
+    }
+    if let Some(t) = r.time_lag.as_ref().filter(|t| t.secs > 0.0) {
+        match &t.note {
+            Some(why) => parts.push(format!("time lag {} (estimate: {why})", time_lag_cell(t))),
+            None => parts.push(format!("time lag {}", time_lag_cell(t))),
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join(", "))
 }
 
 /// `--state`: one line per group.

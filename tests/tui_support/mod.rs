@@ -246,6 +246,7 @@ pub(crate) fn snapshot(i: u64) -> ClusterSnapshot {
         groups: vec![notification, analytics, receipts, archive, orders_group],
         errors: vec![],
         requests: 4,
+        committed_records: vec![],
     }
 }
 

@@ -13,6 +13,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 
+use super::insight::InsightFamilies;
 use crate::metrics::{ClusterMetrics, GroupMetrics, LagStatus, TopicMetrics};
 
 type IntGauge = Gauge<i64>;
@@ -101,6 +102,7 @@ pub(super) struct ClusterFamilies {
     topic_urp: Family<TopicLabels, IntGauge>,
     topic_under_min_isr: Family<TopicLabels, IntGauge>,
     topic_offline: Family<TopicLabels, IntGauge>,
+    insight: InsightFamilies,
 }
 
 impl ClusterFamilies {
@@ -137,7 +139,7 @@ impl ClusterFamilies {
         );
         r.register(
             "kafka_consumergroup_group_lag_seconds",
-            "Estimated time lag: the partition's lag over its produce rate",
+            "Time lag: the age of the record at the committed offset, or (when it cannot be read) the lag over the produce rate",
             self.group_lag_seconds.clone(),
         );
         r.register(
@@ -157,7 +159,7 @@ impl ClusterFamilies {
         );
         r.register(
             "kafka_consumergroup_group_max_lag_seconds",
-            "Largest estimated time lag of a group's partitions",
+            "Largest time lag of a group's partitions",
             self.group_max_lag_seconds.clone(),
         );
         r.register(
@@ -225,6 +227,7 @@ impl ClusterFamilies {
             "Partitions of a topic without a leader",
             self.topic_offline.clone(),
         );
+        self.insight.register(r);
     }
 
     fn clear(&self) {
@@ -250,6 +253,7 @@ impl ClusterFamilies {
         self.topic_urp.clear();
         self.topic_under_min_isr.clear();
         self.topic_offline.clear();
+        self.insight.clear();
     }
 
     /// Replaces every family's label sets with the refresh's.
@@ -374,6 +378,7 @@ impl ClusterFamilies {
         }
         self.group_over_threshold
             .get_or_create(&gl)
-            .set(i64::from(g.alerting));
+            .set(i64::from(g.total_lag > g.threshold));
+        self.insight.fill_group(g);
     }
 }

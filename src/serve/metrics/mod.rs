@@ -28,6 +28,7 @@ use crate::metrics::ClusterMetrics;
 use crate::services::ServicesSnapshot;
 
 mod cluster;
+mod insight;
 mod services;
 #[cfg(test)]
 mod tests;

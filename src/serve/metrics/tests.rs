@@ -91,6 +91,7 @@ fn snapshot(step: i64) -> ClusterSnapshot {
         groups: vec![billing, group("audit", vec![], &[(1, 45)])],
         errors: vec![],
         requests: 3,
+        committed_records: vec![],
     }
 }
 

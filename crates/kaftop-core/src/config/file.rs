@@ -106,10 +106,24 @@ pub struct LagConfig {
     /// Per-group thresholds: `"notification-service-group" = 500`.
     #[serde(default)]
     pub groups: BTreeMap<String, u64>,
+    /// Time lag over which a group is alerting, unless listed in `max_time_lag`.
+    #[serde(default, with = "humantime_serde")]
+    pub default_max_time_lag: Option<Duration>,
+    /// Per-group time-lag thresholds: `"notification-service-group" = "5m"`.
+    #[serde(default)]
+    pub max_time_lag: BTreeMap<String, humantime_serde::Serde<Duration>>,
+    /// How long a partition's committed offset may stand still, while its log grows
+    /// and the group's other partitions move, before it is STUCK.
+    #[serde(default = "default_stuck_after", with = "humantime_serde")]
+    pub stuck_after: Duration,
 }
 
 fn default_lag_threshold() -> u64 {
     1000
+}
+
+fn default_stuck_after() -> Duration {
+    Duration::from_secs(60)
 }
 
 impl Default for LagConfig {
@@ -117,6 +131,9 @@ impl Default for LagConfig {
         LagConfig {
             default_threshold: default_lag_threshold(),
             groups: BTreeMap::new(),
+            default_max_time_lag: None,
+            max_time_lag: BTreeMap::new(),
+            stuck_after: default_stuck_after(),
         }
     }
 }
@@ -127,6 +144,14 @@ impl LagConfig {
             .get(group)
             .copied()
             .unwrap_or(self.default_threshold)
+    }
+
+    /// The time lag over which `group` is alerting, if one is configured.
+    pub fn max_time_lag_for(&self, group: &str) -> Option<Duration> {
+        self.max_time_lag
+            .get(group)
+            .map(|d| **d)
+            .or(self.default_max_time_lag)
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod bulk;
 pub mod client;
+pub mod committed_records;
 pub mod offsets_reset;
 pub mod peek;
 pub mod poller;

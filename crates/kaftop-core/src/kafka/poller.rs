@@ -11,6 +11,7 @@ use rdkafka::metadata::{Metadata, MetadataTopic};
 
 use super::admin::types::{GroupDescription, GroupState, OffsetSpec};
 use super::admin::Admin;
+use super::committed_records::{CommittedRecordReader, ReadLimits, RecordKey};
 use super::snapshot::{
     BrokerInfo, ClusterSnapshot, GroupInfo, GroupOffset, PartitionInfo, TopicInfo,
 };
@@ -39,15 +40,20 @@ pub struct PollerOptions {
     /// for clusters that ignore the latter (librdkafka's mock). Also switched on by
     /// itself when the cluster cannot list groups.
     pub offsets_per_partition: bool,
+    /// Read the record at each lagging committed offset (exact time lag); `None`:
+    /// estimate time lag from rates only.
+    pub exact_time_lag: Option<ReadLimits>,
 }
 
 impl PollerOptions {
     /// Options for this config. `watch` names groups worth looking for even when
     /// the cluster cannot list groups (the embedded services' groups, from
-    /// `services::service_groups`); groups with configured thresholds are added.
+    /// `services::service_groups`); groups with configured thresholds (lag or time
+    /// lag) are added.
     pub fn from_config(cfg: &Resolved, watch: impl IntoIterator<Item = String>) -> Self {
         let mut known: BTreeSet<String> = watch.into_iter().collect();
         known.extend(cfg.lag.groups.keys().cloned());
+        known.extend(cfg.lag.max_time_lag.keys().cloned());
         PollerOptions {
             interval: cfg.poll_interval,
             timeout: Duration::from_secs(5),
@@ -56,6 +62,7 @@ impl PollerOptions {
             only_groups: None,
             describe_groups: true,
             offsets_per_partition: false,
+            exact_time_lag: Some(ReadLimits::default()),
         }
     }
 }
@@ -67,6 +74,9 @@ pub struct Refresher {
     bootstrap: String,
     started: Instant,
     min_isr: MinIsrReader,
+    /// Created with the refresher; `None` when off or when it could not be created
+    /// (time lag is then estimated).
+    records: Option<CommittedRecordReader>,
 }
 
 pub fn is_internal_topic(name: &str) -> bool {
@@ -79,17 +89,28 @@ impl Refresher {
             bootstrap: cfg.bootstrap_servers.clone(),
             reason: e.to_string(),
         })?;
+        let records = opts.exact_time_lag.and_then(|limits| {
+            CommittedRecordReader::new(cfg, limits)
+                .map_err(|e| tracing::warn!("exact time lag off: {e}"))
+                .ok()
+        });
         Ok(Refresher {
             admin,
             opts,
             bootstrap: cfg.bootstrap_servers.clone(),
             started: Instant::now(),
             min_isr: MinIsrReader::new(cfg),
+            records,
         })
     }
 
     pub fn admin(&self) -> &Admin {
         &self.admin
+    }
+
+    /// The committed-record reader, when exact time lag is on.
+    pub fn record_reader(&self) -> Option<&CommittedRecordReader> {
+        self.records.as_ref()
     }
 
     /// One refresh. Never fails: what went wrong is in `errors`.
@@ -131,6 +152,7 @@ impl Refresher {
         // negative one.
         snap.groups = self.groups(&snap.topics, &mut snap.errors);
         self.watermarks(&mut snap);
+        self.committed_records(&mut snap);
         snap.requests = self.admin.requests_sent() - requests_before + metadata_requests;
         snap
     }
@@ -225,6 +247,15 @@ impl Refresher {
                 Err(e) => snap.errors.push(format!("watermarks: {e}")),
             }
         }
+    }
+
+    /// The record at every lagging committed offset that is still in the log.
+    fn committed_records(&mut self, snap: &mut ClusterSnapshot) {
+        let Some(reader) = self.records.as_mut() else {
+            return;
+        };
+        let wanted = lagging_offsets(snap);
+        snap.committed_records = reader.read(&wanted).records;
     }
 
     fn groups(&mut self, topics: &[TopicInfo], errors: &mut Vec<String>) -> Vec<GroupInfo> {
@@ -358,6 +389,33 @@ pub fn topic_info(t: &MetadataTopic) -> TopicInfo {
             .error()
             .map(|e| format!("{:?}", rdkafka::types::RDKafkaErrorCode::from(e))),
     }
+}
+
+/// (topic, partition, committed offset) of every group's partition that has
+/// records to consume at its committed offset: lag, and not deleted yet.
+fn lagging_offsets(snap: &ClusterSnapshot) -> Vec<RecordKey> {
+    let bounds: HashMap<(&str, i32), &PartitionInfo> = snap
+        .topics
+        .iter()
+        .flat_map(|t| {
+            t.partitions
+                .iter()
+                .map(move |p| ((t.name.as_str(), p.id), p))
+        })
+        .collect();
+    let mut wanted: Vec<RecordKey> = snap
+        .groups
+        .iter()
+        .flat_map(|g| &g.offsets)
+        .filter_map(|o| {
+            let c = o.committed?;
+            let p = bounds.get(&(o.topic.as_str(), o.partition))?;
+            (c >= p.low? && c < p.high?).then(|| (o.topic.clone(), o.partition, c))
+        })
+        .collect();
+    wanted.sort();
+    wanted.dedup();
+    wanted
 }
 
 /// (topic, partition) of every partition of `topics`.

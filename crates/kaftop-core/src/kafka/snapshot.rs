@@ -23,6 +23,32 @@ pub struct ClusterSnapshot {
     pub errors: Vec<String>,
     /// Kafka requests this refresh made (admin calls and metadata requests).
     pub requests: u64,
+    /// The record at each lagging partition's committed offset (once per distinct
+    /// offset, whichever groups sit there), for exact time lag.
+    pub committed_records: Vec<CommittedRecord>,
+}
+
+/// What was read at a committed offset.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CommittedRecord {
+    pub topic: String,
+    pub partition: i32,
+    pub offset: i64,
+    pub read: RecordRead,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum RecordRead {
+    /// The record's timestamp, ms since the epoch.
+    Timestamp { ms: i64 },
+    /// No record could be read there; `reason` says why. `later_ms`: the timestamp
+    /// of the first record after the offset, when one was read (a lower bound of
+    /// the age).
+    Missing {
+        reason: String,
+        later_ms: Option<i64>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -1,6 +1,7 @@
 //! Pure functions over snapshot history: rates, lag, lag status, distribution and
 //! bounded history for sparklines. No I/O, no clock: time comes in with the data.
 
+pub mod data_loss;
 pub mod distribution;
 pub mod engine;
 pub mod health;
@@ -8,6 +9,8 @@ pub mod history;
 pub mod lag;
 pub mod rate;
 pub mod status;
+pub mod stuck;
+pub mod time_lag;
 pub mod timeline;
 
 pub use engine::{

@@ -4,27 +4,39 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::output::{GroupMetrics, GroupPartitionRow};
+use super::output::{GroupMetrics, GroupPartitionRow, TimeLag};
 use super::{GroupHistory, GroupPartitionState, MetricsEngine};
 use crate::kafka::admin::types::MemberDescription;
-use crate::kafka::snapshot::{GroupInfo, GroupOffset, PartitionInfo};
+use crate::kafka::snapshot::{GroupInfo, GroupOffset, PartitionInfo, RecordRead};
+use crate::metrics::data_loss::{data_loss, worst};
 use crate::metrics::lag::{eta, partition_lag, time_lag_secs};
 use crate::metrics::rate::{CounterRate, Sample};
 use crate::metrics::status::{partition_status, LagPoint, LagStatus};
+use crate::metrics::stuck::{stuck_partitions, Standstill};
+use crate::metrics::time_lag::{time_lag, AtCommitted};
 
 /// The snapshot's partitions by (topic, partition): looked up once per group row
 /// (10 000 rows × 10 000 partitions by linear search would be 10⁸ comparisons per
 /// refresh).
 pub(super) type PartitionIndex<'a> = HashMap<(&'a str, i32), &'a PartitionInfo>;
 
+/// The records read at committed offsets, by (topic, partition, offset).
+pub(super) type RecordIndex<'a> = HashMap<(&'a str, i32, i64), &'a RecordRead>;
+
+/// What every group of one refresh is folded against.
+pub(super) struct Refresh<'a> {
+    pub(super) partitions: &'a PartitionIndex<'a>,
+    pub(super) records: &'a RecordIndex<'a>,
+    /// Monotonic ms.
+    pub(super) now: u64,
+    /// Wall-clock ms since the epoch.
+    pub(super) wall_ms: i64,
+}
+
 impl MetricsEngine {
     /// One group's metrics at `now`.
-    pub(super) fn group_metrics(
-        &mut self,
-        g: &GroupInfo,
-        partitions: &PartitionIndex<'_>,
-        now: u64,
-    ) -> GroupMetrics {
+    pub(super) fn group_metrics(&mut self, g: &GroupInfo, at: &Refresh<'_>) -> GroupMetrics {
+        let (partitions, now) = (at.partitions, at.now);
         let generation = self.generation;
         let tau = self.tau();
         let owners: HashMap<(&str, i32), &MemberDescription> = g
@@ -50,6 +62,7 @@ impl MetricsEngine {
             })
             .collect();
         let mut rows = Vec::with_capacity(g.offsets.len() + uncommitted.len());
+        let mut standstills = Vec::with_capacity(rows.capacity());
         let (mut consume, mut produce): (Option<f64>, Option<f64>) = (None, None);
         for o in g.offsets.iter().chain(&uncommitted) {
             let part = partitions.get(&(o.topic.as_str(), o.partition));
@@ -64,13 +77,24 @@ impl MetricsEngine {
                     points: window,
                     last_committed: o.committed,
                     frozen_since_ms: now,
+                    frozen_since_wall_ms: at.wall_ms,
+                    log_end_then: log_end,
                     seen: generation,
                 });
             st.seen = generation;
             if st.last_committed != o.committed {
                 st.last_committed = o.committed;
                 st.frozen_since_ms = now;
+                st.frozen_since_wall_ms = at.wall_ms;
+                st.log_end_then = log_end;
             }
+            standstills.push(Standstill {
+                committed: o.committed,
+                since_ms: st.frozen_since_ms,
+                since_wall_ms: st.frozen_since_wall_ms,
+                log_end_then: st.log_end_then,
+                log_end_now: log_end,
+            });
             let rate = match o.committed {
                 Some(c) if c >= 0 => st.consume.observe(Sample {
                     at_ms: now,
@@ -91,10 +115,35 @@ impl MetricsEngine {
                 st.frozen_since_ms,
                 self.cfg.status_window.as_millis() as u64,
             );
-            let prate = self
-                .partitions
-                .get(&(o.topic.clone(), o.partition))
-                .and_then(|p| p.produce.value());
+            let pstate = self.partitions.get(&(o.topic.clone(), o.partition));
+            let prate = pstate.and_then(|p| p.produce.value());
+            let low = part.and_then(|p| p.low);
+            let loss = match (o.committed, low, lag.lag) {
+                (Some(c), Some(l), Some(n)) if c >= 0 => {
+                    data_loss(c, l, n, pstate.and_then(|p| p.log_start.rate(now, l)))
+                }
+                _ => None,
+            };
+            let at_committed = match (o.committed, low) {
+                (Some(c), Some(l)) if c < l => AtCommitted::Deleted,
+                (Some(c), _) => at
+                    .records
+                    .get(&(o.topic.as_str(), o.partition, c))
+                    .map_or(AtCommitted::Unread, |r| AtCommitted::Read(r)),
+                (None, _) => AtCommitted::Unread,
+            };
+            let estimate = lag.lag.and_then(|l| time_lag_secs(l, prate));
+            let tl = time_lag(lag.lag, estimate, at_committed, at.wall_ms);
+            // Records waiting where the group never committed: a warning, not "OK".
+            let waiting = match o.committed {
+                None => part.and_then(|p| p.messages()).map(|n| n as u64),
+                Some(_) => None,
+            };
+            let status = if waiting.is_some_and(|n| n > 0) {
+                status.max(LagStatus::Warn)
+            } else {
+                status
+            };
             if let Some(r) = rate {
                 *consume.get_or_insert(0.0) += r;
             }
@@ -113,14 +162,26 @@ impl MetricsEngine {
                 host: owner.map(|m| m.host.clone()),
                 client_id: owner.map(|m| m.client_id.clone()),
                 consume_rate: rate,
-                time_lag_secs: lag.lag.and_then(|l| time_lag_secs(l, prate)),
-                time_lag: None,
+                time_lag_secs: tl.as_ref().map(|t| t.secs).or(estimate),
+                time_lag: tl,
                 stuck: None,
-                data_loss: None,
-                uncommitted_waiting: None,
+                data_loss: loss,
+                uncommitted_waiting: waiting,
                 status,
             });
         }
+        let stuck_after = self.lag.stuck_after;
+        for (row, stuck) in rows
+            .iter_mut()
+            .zip(stuck_partitions(&standstills, now, stuck_after))
+        {
+            row.stuck = stuck;
+        }
+        // Uncommitted partitions whose log grew since first seen.
+        let uncommitted_growing = rows
+            .iter()
+            .zip(&standstills)
+            .any(|(r, s)| r.uncommitted_waiting.is_some() && s.log_end_now > s.log_end_then);
         rows.sort_by(|a, b| (&a.topic, a.partition).cmp(&(&b.topic, b.partition)));
         let total_lag: u64 = rows.iter().filter_map(|r| r.lag).sum();
         let ring = self.history_ring();
@@ -134,6 +195,25 @@ impl MetricsEngine {
         gs.seen = generation;
         gs.lags.push(total_lag);
         let threshold = self.lag.threshold_for(&g.group_id);
+        let max_time_lag_secs = self
+            .lag
+            .max_time_lag_for(&g.group_id)
+            .map(|d| d.as_secs_f64());
+        let time_lag_secs = group_time_lag(&rows);
+        let time_lag = time_lag_secs.and(worst_time_lag(&rows));
+        let stuck = rows.iter().filter(|r| r.stuck.is_some()).count();
+        let data_loss = worst(rows.iter().filter_map(|r| r.data_loss.as_ref()));
+        let uncommitted = rows
+            .iter()
+            .filter(|r| r.uncommitted_waiting.is_some_and(|n| n > 0))
+            .count();
+        let over_time =
+            matches!((&time_lag, max_time_lag_secs), (Some(t), Some(max)) if t.secs > max);
+        let alerting = total_lag > threshold
+            || over_time
+            || stuck > 0
+            || data_loss.is_some()
+            || uncommitted_growing;
         GroupMetrics {
             group_id: g.group_id.clone(),
             state: g.state,
@@ -144,21 +224,29 @@ impl MetricsEngine {
             max_lag: rows.iter().filter_map(|r| r.lag).max().unwrap_or(0),
             consume_rate: consume,
             produce_rate: produce,
-            time_lag_secs: group_time_lag(&rows),
-            time_lag: None,
-            max_time_lag_secs: None,
-            stuck: 0,
-            data_loss: None,
-            uncommitted: 0,
+            time_lag_secs,
+            time_lag,
+            max_time_lag_secs,
+            stuck,
+            data_loss,
+            uncommitted,
             eta: eta(total_lag, consume, produce),
             status: rows.iter().map(|r| r.status).max().unwrap_or(LagStatus::Ok),
             threshold,
-            alerting: total_lag > threshold,
+            alerting,
             lag_history: gs.lags.to_vec(),
             rows,
             error: g.error.clone(),
         }
     }
+}
+
+/// The time lag of the group's worst partition.
+fn worst_time_lag(rows: &[GroupPartitionRow]) -> Option<TimeLag> {
+    rows.iter()
+        .filter_map(|r| r.time_lag.as_ref())
+        .max_by(|a, b| a.secs.total_cmp(&b.secs))
+        .cloned()
 }
 
 /// The largest time lag of a group's partitions; unknown when a lagging partition's

@@ -16,6 +16,7 @@ pub use output::{
     ThroughputPoint, TimeLag, TopicMetrics,
 };
 
+use super::data_loss::LogStartHistory;
 use super::health::brokers_down;
 use super::history::Ring;
 use super::rate::CounterRate;
@@ -47,6 +48,7 @@ impl EngineConfig {
 
 struct PartitionState {
     produce: CounterRate,
+    log_start: LogStartHistory,
     seen: u64,
 }
 
@@ -60,6 +62,10 @@ struct GroupPartitionState {
     points: Ring<LagPoint>,
     last_committed: Option<i64>,
     frozen_since_ms: u64,
+    /// When the committed offset last moved, wall clock.
+    frozen_since_wall_ms: i64,
+    /// The log end when the committed offset last moved.
+    log_end_then: Option<i64>,
     seen: u64,
 }
 
@@ -76,18 +82,20 @@ pub struct MetricsEngine {
     topics: HashMap<String, TopicState>,
     group_partitions: HashMap<(String, String, i32), GroupPartitionState>,
     groups: HashMap<String, GroupHistory>,
+    throughput: Ring<ThroughputPoint>,
 }
 
 impl MetricsEngine {
     pub fn new(cfg: EngineConfig, lag: LagConfig) -> Self {
         MetricsEngine {
-            cfg,
             lag,
             generation: 0,
             partitions: HashMap::new(),
             topics: HashMap::new(),
             group_partitions: HashMap::new(),
             groups: HashMap::new(),
+            throughput: Ring::for_span(cfg.history_span, cfg.poll_interval),
+            cfg,
         }
     }
 
@@ -145,11 +153,23 @@ impl MetricsEngine {
                     .map(move |p| ((t.name.as_str(), p.id), p))
             })
             .collect();
+        let records: groups::RecordIndex<'_> = snap
+            .committed_records
+            .iter()
+            .map(|r| ((r.topic.as_str(), r.partition, r.offset), &r.read))
+            .collect();
+        let at = groups::Refresh {
+            partitions: &partitions,
+            records: &records,
+            now,
+            wall_ms: snap.taken_at_ms,
+        };
         out.groups = snap
             .groups
             .iter()
-            .map(|g| self.group_metrics(g, &partitions, now))
+            .map(|g| self.group_metrics(g, &at))
             .collect();
+        out.throughput = self.throughput_point(&out);
 
         // Forget what the cluster no longer has (deleted topics, gone groups).
         self.partitions.retain(|_, s| s.seen == generation);
@@ -159,6 +179,31 @@ impl MetricsEngine {
         out
     }
 }
+
+impl MetricsEngine {
+    /// Adds this refresh's cluster-wide rates to the throughput history (once any
+    /// rate is known) and returns the history.
+    fn throughput_point(&mut self, out: &ClusterMetrics) -> Vec<ThroughputPoint> {
+        let produced: Vec<f64> = out
+            .topics
+            .iter()
+            .filter(|t| !t.internal)
+            .filter_map(|t| t.rate)
+            .collect();
+        let consumed: Vec<f64> = out.groups.iter().filter_map(|g| g.consume_rate).collect();
+        if !produced.is_empty() || !consumed.is_empty() {
+            self.throughput.push(ThroughputPoint {
+                at_ms: out.taken_at_ms,
+                produced: produced.iter().sum(),
+                consumed: consumed.iter().sum(),
+            });
+        }
+        self.throughput.to_vec()
+    }
+}
+
+#[cfg(test)]
+mod insight_tests;
 
 #[cfg(test)]
 mod tests {

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use super::output::{PartitionMetrics, TopicMetrics};
 use super::{MetricsEngine, PartitionState, TopicState};
 use crate::kafka::snapshot::TopicInfo;
+use crate::metrics::data_loss::LogStartHistory;
 use crate::metrics::distribution::distribution;
 use crate::metrics::health::{offline_replicas, partition_problem, PartitionProblem};
 use crate::metrics::rate::{CounterRate, Sample};
@@ -20,6 +21,7 @@ impl MetricsEngine {
     ) -> TopicMetrics {
         let generation = self.generation;
         let tau = self.tau();
+        let span = self.cfg.history_span;
         let mut partitions = Vec::with_capacity(t.partitions.len());
         let mut topic_rate: Option<f64> = None;
         for p in &t.partitions {
@@ -28,9 +30,13 @@ impl MetricsEngine {
                 .entry((t.name.clone(), p.id))
                 .or_insert_with(|| PartitionState {
                     produce: CounterRate::new(tau),
+                    log_start: LogStartHistory::new(span),
                     seen: generation,
                 });
             st.seen = generation;
+            if let Some(low) = p.low {
+                st.log_start.observe(now, low);
+            }
             let rate = match p.high {
                 Some(h) => st.produce.observe(Sample {
                     at_ms: now,

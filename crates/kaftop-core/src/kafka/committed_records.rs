@@ -1,0 +1,308 @@
+//! The record at each lagging partition's committed offset: its timestamp is the age
+//! of the oldest unconsumed record, the exact time lag.
+//!
+//! One consumer that joins no group is assigned every wanted (partition, offset) at
+//! once, so librdkafka sends one Fetch per partition leader, and each partition is
+//! paused as soon as its first record arrives. Outcomes are cached by (topic,
+//! partition, offset): a refresh pays only for the committed offsets that moved. A
+//! refresh reads at most [`ReadLimits::max_partitions`] offsets within
+//! [`ReadLimits::budget`]; the rest are read by the next refreshes.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
+use rdkafka::error::KafkaError as RdError;
+use rdkafka::message::Message;
+use rdkafka::statistics::Statistics;
+use rdkafka::{ClientContext, Offset, TopicPartitionList};
+
+use super::client::{base_config, log_client_error, Diagnosis};
+use super::snapshot::{CommittedRecord, RecordRead};
+use super::KafkaError;
+use crate::config::Resolved;
+
+/// How much one refresh may spend on reading records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadLimits {
+    /// Offsets read (not answered from the cache) per refresh.
+    pub max_partitions: usize,
+    /// Wall-clock time per refresh.
+    pub budget: Duration,
+}
+
+impl Default for ReadLimits {
+    fn default() -> Self {
+        ReadLimits {
+            max_partitions: 5_000,
+            budget: Duration::from_secs(1),
+        }
+    }
+}
+
+/// A wanted record: (topic, partition, committed offset).
+pub type RecordKey = (String, i32, i64);
+
+/// Why a record was not read this refresh (not cached: the next refresh tries again).
+const NOT_READ: &str = "not read yet (bounded per refresh)";
+
+/// The reader's context: librdkafka's statistics give the Fetch requests sent.
+#[derive(Clone, Default)]
+struct ReaderContext {
+    diagnosis: Diagnosis,
+    fetches: Arc<Mutex<Option<u64>>>,
+}
+
+impl ClientContext for ReaderContext {
+    fn stats(&self, statistics: Statistics) {
+        let sent: i64 = statistics
+            .brokers
+            .values()
+            .filter_map(|b| b.req.get("Fetch"))
+            .sum();
+        *self.fetches.lock().unwrap_or_else(|p| p.into_inner()) = Some(sent.max(0) as u64);
+    }
+
+    fn error(&self, error: RdError, reason: &str) {
+        log_client_error(&self.diagnosis, &error, reason);
+    }
+}
+
+impl ConsumerContext for ReaderContext {}
+
+/// Reads records at committed offsets; owns its consumer and cache across refreshes.
+pub struct CommittedRecordReader {
+    consumer: BaseConsumer<ReaderContext>,
+    cache: HashMap<RecordKey, RecordRead>,
+    limits: ReadLimits,
+}
+
+/// What one [`CommittedRecordReader::read`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReadReport {
+    pub records: Vec<CommittedRecord>,
+    /// Offsets answered from the cache.
+    pub cached: usize,
+    /// Offsets fetched from the cluster.
+    pub fetched: usize,
+    /// Assignment rounds (one Fetch per leader each): a partition wanted at two
+    /// offsets (two groups) takes two.
+    pub rounds: usize,
+}
+
+impl CommittedRecordReader {
+    pub fn new(cfg: &Resolved, limits: ReadLimits) -> Result<Self, KafkaError> {
+        let mut config = base_config(cfg);
+        // librdkafka wants a group id even to assign; assign() never joins it, and
+        // nothing is ever committed.
+        config
+            .set("group.id", format!("kaftop-records-{}", std::process::id()))
+            .set("enable.auto.commit", "false")
+            .set("enable.auto.offset.store", "false")
+            // A deleted offset is an error to report, not a jump to the log start.
+            .set("auto.offset.reset", "error")
+            // The record there, whatever became of its transaction.
+            .set("isolation.level", "read_uncommitted")
+            .set("enable.partition.eof", "true")
+            // One record batch or so per partition, not megabytes of prefetch, and
+            // no refetch while a partition still holds what came.
+            .set("fetch.message.max.bytes", "16384")
+            .set("queued.min.messages", "1")
+            .set("fetch.wait.max.ms", "50")
+            .set("statistics.interval.ms", "100");
+        let consumer: BaseConsumer<ReaderContext> = config
+            .create_with_context(ReaderContext::default())
+            .map_err(|source| KafkaError::Client {
+                context: "creating the record reader",
+                source,
+            })?;
+        Ok(CommittedRecordReader {
+            consumer,
+            cache: HashMap::new(),
+            limits,
+        })
+    }
+
+    /// Fetch requests this reader has sent, as librdkafka's latest statistics
+    /// (every 100 ms) count them; `None` before the first statistics.
+    pub fn fetch_requests(&self) -> Option<u64> {
+        // Statistics arrive through the consumer's queue, served by a poll.
+        let _ = self.consumer.poll(Duration::ZERO);
+        *self
+            .consumer
+            .context()
+            .fetches
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The record at each wanted offset: from the cache, else read now. The cache
+    /// keeps only what was wanted this time, so it stays as large as the lag is wide.
+    pub fn read(&mut self, wanted: &[RecordKey]) -> ReadReport {
+        let wanted_set: HashSet<&RecordKey> = wanted.iter().collect();
+        self.cache.retain(|k, _| wanted_set.contains(k));
+        let mut report = ReadReport::default();
+        let mut misses: Vec<&RecordKey> = wanted_set
+            .iter()
+            .copied()
+            .filter(|k| !self.cache.contains_key(*k))
+            .collect();
+        misses.sort();
+        misses.truncate(self.limits.max_partitions);
+        report.cached = wanted_set.len() - misses.len();
+        report.fetched = misses.len();
+        let deadline = Instant::now() + self.limits.budget;
+        let mut left: Vec<RecordKey> = misses.into_iter().cloned().collect();
+        while !left.is_empty() && Instant::now() < deadline {
+            let (round, later) = one_per_partition(left);
+            left = later;
+            report.rounds += 1;
+            for (key, read) in self.read_round(&round, deadline) {
+                self.cache.insert(key, read);
+            }
+        }
+        let mut keys: Vec<&RecordKey> = wanted_set.into_iter().collect();
+        keys.sort();
+        report.records = keys
+            .into_iter()
+            .map(|k| CommittedRecord {
+                topic: k.0.clone(),
+                partition: k.1,
+                offset: k.2,
+                read: self.cache.get(k).cloned().unwrap_or(RecordRead::Missing {
+                    reason: NOT_READ.into(),
+                    later_ms: None,
+                }),
+            })
+            .collect();
+        report
+    }
+
+    /// Assigns `round` (one offset per partition) and reads until each partition
+    /// gave its first record or the deadline passed. Returns the outcomes worth
+    /// caching: a record, or a gap at the offset.
+    fn read_round(&self, round: &[RecordKey], deadline: Instant) -> Vec<(RecordKey, RecordRead)> {
+        let mut tpl = TopicPartitionList::new();
+        for (t, p, o) in round {
+            if tpl.add_partition_offset(t, *p, Offset::Offset(*o)).is_err() {
+                return Vec::new();
+            }
+        }
+        if let Err(e) = self.consumer.assign(&tpl) {
+            tracing::warn!("record reader: assigning {} partitions: {e}", round.len());
+            return Vec::new();
+        }
+        let mut pending: HashMap<(String, i32), i64> = round
+            .iter()
+            .map(|(t, p, o)| ((t.clone(), *p), *o))
+            .collect();
+        let mut out = Vec::with_capacity(round.len());
+        while !pending.is_empty() {
+            let now = Instant::now();
+            if now >= deadline {
+                break;
+            }
+            let Some(polled) = self.consumer.poll(deadline - now) else {
+                continue;
+            };
+            let done = match polled {
+                Ok(m) => {
+                    let key = (m.topic().to_string(), m.partition());
+                    pending.remove(&key).map(|wanted| {
+                        let ts = m.timestamp().to_millis();
+                        (key, wanted, outcome(wanted, m.offset(), ts))
+                    })
+                }
+                Err(RdError::PartitionEOF(p)) => {
+                    // The topic is not named: settle it only when unambiguous.
+                    let mut same = pending.keys().filter(|(_, q)| *q == p);
+                    match (same.next().cloned(), same.next()) {
+                        (Some(key), None) => pending.remove(&key).map(|wanted| {
+                            let read = RecordRead::Missing {
+                                reason: format!(
+                                    "no record at offset {wanted}: only transaction \
+                                     markers or aborted records up to the log end"
+                                ),
+                                later_ms: None,
+                            };
+                            (key, wanted, read)
+                        }),
+                        _ => None,
+                    }
+                }
+                Err(e) => {
+                    tracing::debug!("record reader: {e}");
+                    None
+                }
+            };
+            if let Some(((topic, partition), wanted, read)) = done {
+                let mut one = TopicPartitionList::new();
+                one.add_partition(&topic, partition);
+                let _ = self.consumer.pause(&one);
+                out.push(((topic, partition, wanted), read));
+            }
+        }
+        if let Err(e) = self.consumer.unassign() {
+            tracing::warn!("record reader: unassigning: {e}");
+        }
+        out
+    }
+}
+
+/// The outcome of reading from `wanted` when the first record that came is at
+/// `offset` with timestamp `ts` (`None`: the record has none).
+fn outcome(wanted: i64, offset: i64, ts: Option<i64>) -> RecordRead {
+    match ts {
+        Some(ms) if offset == wanted => RecordRead::Timestamp { ms },
+        None if offset == wanted => RecordRead::Missing {
+            reason: format!("the record at offset {wanted} has no timestamp"),
+            later_ms: None,
+        },
+        later_ms => RecordRead::Missing {
+            reason: format!(
+                "no record at offset {wanted} (compacted away or a transaction marker); \
+                 the next is at {offset}"
+            ),
+            later_ms,
+        },
+    }
+}
+
+/// Splits `keys` (sorted) into one offset per partition (the lowest) and the rest:
+/// a consumer is assigned a partition once.
+fn one_per_partition(keys: Vec<RecordKey>) -> (Vec<RecordKey>, Vec<RecordKey>) {
+    let mut seen: HashSet<(String, i32)> = HashSet::new();
+    keys.into_iter()
+        .partition(|(t, p, _)| seen.insert((t.clone(), *p)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_record_at_the_offset_or_why_not() {
+        assert_eq!(
+            outcome(7, 7, Some(1_000)),
+            RecordRead::Timestamp { ms: 1_000 }
+        );
+        let RecordRead::Missing { reason, later_ms } = outcome(7, 9, Some(2_000)) else {
+            panic!("a gap is not a record");
+        };
+        assert!(reason.contains("offset 7") && reason.contains("next is at 9"));
+        assert_eq!(later_ms, Some(2_000));
+        assert!(matches!(
+            outcome(7, 7, None),
+            RecordRead::Missing { later_ms: None, .. }
+        ));
+    }
+
+    #[test]
+    fn a_partition_wanted_twice_takes_two_rounds() {
+        let k = |t: &str, p, o| (t.to_string(), p, o);
+        let (first, rest) = one_per_partition(vec![k("a", 0, 5), k("a", 0, 9), k("a", 1, 3)]);
+        assert_eq!(first, vec![k("a", 0, 5), k("a", 1, 3)]);
+        assert_eq!(rest, vec![k("a", 0, 9)]);
+    }
+}
