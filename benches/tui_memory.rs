@@ -86,6 +86,7 @@ fn snapshot(i: u64) -> ClusterSnapshot {
                     committed: Some(900 + (p as i64 % 5) * i as i64),
                 })
                 .collect(),
+            coordinator: None,
             error: None,
         }],
         ..Default::default()

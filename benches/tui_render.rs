@@ -87,6 +87,7 @@ fn snapshot(i: u64) -> ClusterSnapshot {
                     committed: Some(9_000 + p as i64 + 40 * i as i64),
                 })
                 .collect(),
+            coordinator: None,
             error: None,
         }],
         ..Default::default()

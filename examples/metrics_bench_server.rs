@@ -58,6 +58,7 @@ fn snapshot(step: u64) -> ClusterSnapshot {
                 })
             })
             .collect(),
+        coordinator: None,
         error: None,
     };
     ClusterSnapshot {

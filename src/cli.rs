@@ -74,6 +74,32 @@ pub enum Command {
     /// Dead-letter topics: send their records back where they came from.
     #[command(subcommand)]
     Dlq(DlqCommand),
+    /// What changes in the cluster, one line per event as refreshes find it: members
+    /// joining and leaving, rebalances, brokers, leaders, ISR, topics (`--json`: JSON lines).
+    Events(EventsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EventsArgs {
+    /// Keep watching until interrupted, instead of for `--for`.
+    #[arg(short, long)]
+    pub follow: bool,
+    /// How long to watch without --follow: the first refresh is the baseline, the
+    /// ones after it until then show what changed.
+    #[arg(long = "for", value_name = "DURATION", value_parser = parse_duration,
+          default_value = "10s", conflicts_with = "follow")]
+    pub window: Duration,
+    /// Time between refreshes (default: the profile's poll_interval).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub interval: Option<Duration>,
+    /// Only events of this group (repeatable; with --topic: events of either).
+    #[arg(long = "group", short = 'g', value_name = "GROUP")]
+    pub groups: Vec<String>,
+    /// Only events of this topic (repeatable; with --group: events of either).
+    #[arg(long = "topic", short = 't', value_name = "TOPIC")]
+    pub topics: Vec<String>,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -3,6 +3,7 @@
 mod config_check;
 mod demo;
 mod dlq;
+mod events;
 mod groups;
 mod lag;
 mod publish;
@@ -137,6 +138,7 @@ async fn dispatch(command: Command, cfg: Resolved) -> Result<ExitCode> {
         Command::Services(s) => services::services(s, &cfg).await,
         Command::Serve(s) => serve::run(s, cfg).await,
         Command::Dlq(DlqCommand::Redrive(r)) => dlq::redrive(r, cfg).await,
+        Command::Events(e) => events::run(e, cfg).await,
     }
 }
 

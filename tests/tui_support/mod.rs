@@ -119,6 +119,7 @@ fn group(
                 committed: Some(c),
             })
             .collect(),
+        coordinator: None,
         error: None,
     }
 }

@@ -47,6 +47,7 @@ fn group(id: &str, members: Vec<MemberDescription>, offsets: &[(i32, i64)]) -> G
                 committed: Some(c),
             })
             .collect(),
+        coordinator: None,
         error: None,
     }
 }

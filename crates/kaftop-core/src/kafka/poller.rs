@@ -340,6 +340,7 @@ impl Refresher {
                 group_type: desc.map(|d| d.group_type),
                 members: desc.map(|d| d.members.clone()),
                 offsets,
+                coordinator: desc.and_then(|d| d.coordinator),
                 error: offsets_error.or(describe_error),
             });
         }

@@ -104,6 +104,8 @@ pub struct GroupInfo {
     pub members: Option<Vec<MemberDescription>>,
     /// Committed offsets, one per partition the group has committed to.
     pub offsets: Vec<GroupOffset>,
+    /// Broker id of the group's coordinator, when the description named it.
+    pub coordinator: Option<i32>,
     pub error: Option<String>,
 }
 

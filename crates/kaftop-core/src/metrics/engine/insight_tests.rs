@@ -36,6 +36,7 @@ fn snap(secs: u64, parts: &[(i64, i64)], committed: &[Option<i64>]) -> ClusterSn
             group_id: "g".into(),
             state: None,
             group_type: None,
+            coordinator: None,
             members: Some(Vec::new()),
             offsets: committed
                 .iter()

@@ -21,6 +21,7 @@ use super::health::brokers_down;
 use super::history::Ring;
 use super::rate::CounterRate;
 use super::status::LagPoint;
+use super::timeline::Timeline;
 use crate::config::LagConfig;
 use crate::kafka::snapshot::ClusterSnapshot;
 
@@ -83,6 +84,7 @@ pub struct MetricsEngine {
     group_partitions: HashMap<(String, String, i32), GroupPartitionState>,
     groups: HashMap<String, GroupHistory>,
     throughput: Ring<ThroughputPoint>,
+    timeline: Timeline,
 }
 
 impl MetricsEngine {
@@ -95,6 +97,7 @@ impl MetricsEngine {
             group_partitions: HashMap::new(),
             groups: HashMap::new(),
             throughput: Ring::for_span(cfg.history_span, cfg.poll_interval),
+            timeline: Timeline::default(),
             cfg,
         }
     }
@@ -116,8 +119,9 @@ impl MetricsEngine {
     }
 
     /// Folds in one refresh. A refresh that could not reach the cluster changes
-    /// no state; its metrics carry only the errors.
+    /// no state; its metrics carry only the errors and the timeline so far.
     pub fn ingest(&mut self, snap: &ClusterSnapshot) -> ClusterMetrics {
+        self.timeline.observe(snap);
         let mut out = ClusterMetrics {
             taken_at_ms: snap.taken_at_ms,
             connected: snap.connected,
@@ -129,7 +133,7 @@ impl MetricsEngine {
             brokers_down: Vec::new(),
             errors: snap.errors.clone(),
             throughput: Vec::new(),
-            timeline: Vec::new(),
+            timeline: self.timeline.to_vec(),
         };
         if !snap.connected {
             return out;
@@ -254,6 +258,7 @@ mod tests {
                         committed: c,
                     })
                     .collect(),
+                coordinator: None,
                 error: None,
             }],
             ..Default::default()

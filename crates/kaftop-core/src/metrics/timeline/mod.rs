@@ -1,9 +1,31 @@
 //! What changed in the cluster: a bounded, time-stamped log of events found by
-//! comparing each snapshot with the one before (members, assignments, group states,
-//! rebalances, brokers, controller, leaders, ISR, under-replication, topics,
-//! partitions, log-start jumps).
+//! comparing each snapshot with what the snapshots before it showed (members,
+//! assignments, group states, rebalances, coordinators, brokers, the controller,
+//! leaders, ISR, under-replication, topics, partitions, log-start jumps).
+//!
+//! The first snapshot is the baseline and yields no events. Whatever a refresh
+//! could not read (members of a group it could not describe, a topic whose
+//! metadata failed, a watermark) keeps its last known value, so that a failed read
+//! never shows as a change; a refresh that could not reach the cluster changes
+//! nothing.
+
+use std::collections::VecDeque;
 
 use serde::Serialize;
+
+use crate::kafka::snapshot::ClusterSnapshot;
+
+mod cluster;
+mod groups;
+mod seen;
+#[cfg(test)]
+mod tests;
+
+use groups::Rebalances;
+use seen::Seen;
+
+/// Events the engine keeps by default (the oldest are dropped first).
+pub const DEFAULT_CAPACITY: usize = 1_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -11,6 +33,16 @@ pub enum Severity {
     Info,
     Warn,
     Crit,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warn => "warn",
+            Severity::Crit => "crit",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -36,6 +68,56 @@ pub enum TimelineKind {
     LogStartJump,
 }
 
+impl TimelineKind {
+    /// Its name in `--json` (snake_case).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TimelineKind::MemberJoined => "member_joined",
+            TimelineKind::MemberLeft => "member_left",
+            TimelineKind::AssignmentChanged => "assignment_changed",
+            TimelineKind::GroupStateChanged => "group_state_changed",
+            TimelineKind::Rebalance => "rebalance",
+            TimelineKind::CoordinatorMoved => "coordinator_moved",
+            TimelineKind::BrokerDown => "broker_down",
+            TimelineKind::BrokerUp => "broker_up",
+            TimelineKind::ControllerChanged => "controller_changed",
+            TimelineKind::LeaderChanged => "leader_changed",
+            TimelineKind::IsrShrank => "isr_shrank",
+            TimelineKind::IsrExpanded => "isr_expanded",
+            TimelineKind::UrpBegan => "urp_began",
+            TimelineKind::UrpEnded => "urp_ended",
+            TimelineKind::TopicCreated => "topic_created",
+            TimelineKind::TopicDeleted => "topic_deleted",
+            TimelineKind::PartitionsAdded => "partitions_added",
+            TimelineKind::LogStartJump => "log_start_jump",
+        }
+    }
+
+    /// A few words for people ("ISR shrank").
+    pub fn label(self) -> &'static str {
+        match self {
+            TimelineKind::MemberJoined => "member joined",
+            TimelineKind::MemberLeft => "member left",
+            TimelineKind::AssignmentChanged => "assignment",
+            TimelineKind::GroupStateChanged => "group state",
+            TimelineKind::Rebalance => "rebalance",
+            TimelineKind::CoordinatorMoved => "coordinator moved",
+            TimelineKind::BrokerDown => "broker down",
+            TimelineKind::BrokerUp => "broker up",
+            TimelineKind::ControllerChanged => "controller",
+            TimelineKind::LeaderChanged => "leader changed",
+            TimelineKind::IsrShrank => "ISR shrank",
+            TimelineKind::IsrExpanded => "ISR expanded",
+            TimelineKind::UrpBegan => "URP began",
+            TimelineKind::UrpEnded => "URP ended",
+            TimelineKind::TopicCreated => "topic created",
+            TimelineKind::TopicDeleted => "topic deleted",
+            TimelineKind::PartitionsAdded => "partitions added",
+            TimelineKind::LogStartJump => "log start jump",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TimelineEvent {
     pub at_ms: i64,
@@ -47,4 +129,90 @@ pub struct TimelineEvent {
     pub broker: Option<i32>,
     /// One line for people: "member consumer-1 (/127.0.0.1) left", "4 rebalances in 10 min".
     pub text: String,
+}
+
+impl TimelineEvent {
+    /// What the event is about, for a column: `group`, `topic[3]`, `topic`,
+    /// `broker 2`, or "" for the cluster.
+    pub fn subject(&self) -> String {
+        match (&self.group, &self.topic, self.partition, self.broker) {
+            (Some(g), _, _, _) => g.clone(),
+            (None, Some(t), Some(p), _) => format!("{t}[{p}]"),
+            (None, Some(t), None, _) => t.clone(),
+            (None, None, _, Some(b)) => format!("broker {b}"),
+            (None, None, _, None) => String::new(),
+        }
+    }
+}
+
+/// The log and what it needs to find the next events.
+#[derive(Debug)]
+pub struct Timeline {
+    capacity: usize,
+    events: VecDeque<TimelineEvent>,
+    seen: Option<Seen>,
+    rebalances: Rebalances,
+}
+
+impl Default for Timeline {
+    fn default() -> Self {
+        Timeline::new(DEFAULT_CAPACITY)
+    }
+}
+
+impl Timeline {
+    /// A log that keeps the last `capacity` events (at least one).
+    pub fn new(capacity: usize) -> Self {
+        Timeline {
+            capacity: capacity.max(1),
+            events: VecDeque::new(),
+            seen: None,
+            rebalances: Rebalances::default(),
+        }
+    }
+
+    /// Folds in one refresh and returns the events it found (also appended to the
+    /// log). A refresh that could not reach the cluster finds nothing.
+    pub fn observe(&mut self, snap: &ClusterSnapshot) -> Vec<TimelineEvent> {
+        if !snap.connected {
+            return Vec::new();
+        }
+        let Some(prev) = self.seen.take() else {
+            self.seen = Some(Seen::baseline(snap));
+            return Vec::new();
+        };
+        let mut found = Vec::new();
+        let brokers = cluster::brokers(&prev, snap, &mut found);
+        let controller = cluster::controller(&prev, snap, &brokers, &mut found);
+        let topics = cluster::topics(&prev, snap, &mut found);
+        let groups = groups::groups(&prev, snap, &mut self.rebalances, &mut found);
+        self.seen = Some(Seen {
+            brokers,
+            controller,
+            topics,
+            groups,
+        });
+        for e in &found {
+            if self.events.len() == self.capacity {
+                self.events.pop_front();
+            }
+            self.events.push_back(e.clone());
+        }
+        found
+    }
+
+    /// The whole log, oldest first.
+    pub fn events(&self) -> impl ExactSizeIterator<Item = &TimelineEvent> + '_ {
+        self.events.iter()
+    }
+
+    /// The whole log, oldest first, as `ClusterMetrics::timeline` carries it.
+    pub fn to_vec(&self) -> Vec<TimelineEvent> {
+        self.events.iter().cloned().collect()
+    }
+
+    /// Rebalances of `group` seen in the last ten minutes before `now_ms`.
+    pub fn rebalances(&self, group: &str, now_ms: i64) -> usize {
+        self.rebalances.count(group, now_ms)
+    }
 }

@@ -1,0 +1,151 @@
+//! `kaftop events [--follow] [--for 10s] [--json]`: what changes in the cluster,
+//! printed as refreshes find it. The first refresh is the baseline; each one after
+//! it prints the events of the timeline (`metrics::timeline`) it found. Without
+//! `--follow` it stops after `--for` and says on stderr how many refreshes it made
+//! and events it printed; stdout carries only the events.
+
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+
+use crate::cli::EventsArgs;
+use crate::config::Resolved;
+use crate::kafka::poller::{next_wait, PollerOptions, Refresher};
+use crate::metrics::timeline::Timeline;
+use crate::metrics::TimelineEvent;
+
+pub(super) async fn run(args: EventsArgs, cfg: Resolved) -> Result<ExitCode> {
+    tokio::task::spawn_blocking(move || watch(&args, &cfg))
+        .await
+        .context("events aborted")?
+}
+
+fn watch(args: &EventsArgs, cfg: &Resolved) -> Result<ExitCode> {
+    let mut opts = PollerOptions::from_config(cfg, crate::services::service_groups(cfg));
+    if !args.groups.is_empty() && args.topics.is_empty() {
+        // Only these groups' events are wanted: describe only them.
+        opts.only_groups = Some(args.groups.clone());
+    }
+    let interval = args.interval.unwrap_or(cfg.poll_interval);
+    let mut refresher = Refresher::new(cfg, opts)?;
+    let started = Instant::now();
+    let first = refresher.refresh();
+    if !first.connected {
+        anyhow::bail!("{}", first.errors.join("; "));
+    }
+    for e in &first.errors {
+        eprintln!("kaftop: warning: {e}");
+    }
+    let mut timeline = Timeline::default();
+    timeline.observe(&first);
+    let (mut refreshes, mut printed, mut failures) = (1u64, 0u64, 0u32);
+    loop {
+        let wait = next_wait(interval, failures);
+        if !args.follow && started.elapsed() + wait > args.window {
+            break;
+        }
+        std::thread::sleep(wait);
+        let snap = refresher.refresh();
+        refreshes += 1;
+        match (snap.connected, failures) {
+            (false, 0) => eprintln!("kaftop: warning: {}", snap.errors.join("; ")),
+            (true, n) if n > 0 => eprintln!("kaftop: reconnected"),
+            _ => {}
+        }
+        failures = if snap.connected { 0 } else { failures + 1 };
+        for e in timeline.observe(&snap) {
+            if wanted(&e, &args.groups, &args.topics) {
+                if args.json {
+                    super::print_json(&e)?;
+                } else {
+                    println!("{}", line(&e));
+                }
+                printed += 1;
+            }
+        }
+    }
+    eprintln!(
+        "kaftop: watched {} ({refreshes} refreshes): {printed} event{}",
+        humantime::format_duration(round_to_ms(args.window)),
+        if printed == 1 { "" } else { "s" }
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn round_to_ms(d: Duration) -> Duration {
+    Duration::from_millis(d.as_millis() as u64)
+}
+
+/// Without filters, every event; with them, the events of those groups or topics.
+fn wanted(e: &TimelineEvent, groups: &[String], topics: &[String]) -> bool {
+    if groups.is_empty() && topics.is_empty() {
+        return true;
+    }
+    e.group.as_ref().is_some_and(|g| groups.contains(g))
+        || e.topic.as_ref().is_some_and(|t| topics.contains(t))
+}
+
+/// `2026-11-24T10:15:30Z  warn  ISR shrank      orders[3]  ISR 1,2,3 → 1,3 (2 out)`.
+fn line(e: &TimelineEvent) -> String {
+    let at = chrono::DateTime::from_timestamp_millis(e.at_ms)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .unwrap_or_else(|| "-".into());
+    let subject = e.subject();
+    let head = format!("{at}  {:<4}  {:<17}", e.severity.as_str(), e.kind.label());
+    if subject.is_empty() {
+        format!("{head}  {}", e.text)
+    } else {
+        format!("{head}  {subject}  {}", e.text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::{Severity, TimelineKind};
+
+    fn event(group: Option<&str>, topic: Option<&str>) -> TimelineEvent {
+        TimelineEvent {
+            at_ms: 1_795_515_330_000,
+            kind: TimelineKind::IsrShrank,
+            severity: Severity::Warn,
+            group: group.map(str::to_string),
+            topic: topic.map(str::to_string),
+            partition: topic.map(|_| 3),
+            broker: Some(2),
+            text: "ISR 1,2,3 → 1,3 (2 out)".into(),
+        }
+    }
+
+    #[test]
+    fn filters_keep_the_named_groups_or_topics() {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let (g, t, b) = (
+            event(Some("g"), None),
+            event(None, Some("t")),
+            event(None, None),
+        );
+        assert!([&g, &t, &b].iter().all(|e| wanted(e, &[], &[])));
+        assert!(wanted(&g, &s(&["g"]), &[]) && !wanted(&t, &s(&["g"]), &[]));
+        assert!(wanted(&t, &[], &s(&["t"])) && !wanted(&g, &[], &s(&["t"])));
+        assert!(wanted(&g, &s(&["g"]), &s(&["t"])) && wanted(&t, &s(&["g"]), &s(&["t"])));
+        assert!(!wanted(&b, &s(&["g"]), &s(&["t"])));
+    }
+
+    #[test]
+    fn a_line_for_people() {
+        assert_eq!(
+            line(&event(None, Some("orders"))),
+            "2026-11-24T10:15:30Z  warn  ISR shrank         orders[3]  ISR 1,2,3 → 1,3 (2 out)"
+        );
+        let mut e = event(None, None);
+        e.broker = None;
+        e.text = "controller 1 → 3".into();
+        e.kind = TimelineKind::ControllerChanged;
+        assert_eq!(
+            line(&e),
+            "2026-11-24T10:15:30Z  warn  controller         controller 1 → 3"
+        );
+    }
+}
