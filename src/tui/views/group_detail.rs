@@ -161,7 +161,12 @@ fn draw(view: &GroupDetail, f: &mut Frame, area: Rect, app: &App) {
         };
         return placeholder(f, area, view_block(format!("Group {name}"), ""), &text);
     };
-    let summary_h = if area.height >= 10 { 2 } else { 0 };
+    let why = why_line(g);
+    let summary_h = match (area.height >= 10, why.is_empty()) {
+        (false, _) => 0,
+        (true, true) => 2,
+        (true, false) => 3,
+    };
     let members_h = members_height(area.height, g.member_details.len());
     let [summary, rest, members] = Layout::vertical([
         Constraint::Length(summary_h),
@@ -170,7 +175,7 @@ fn draw(view: &GroupDetail, f: &mut Frame, area: Rect, app: &App) {
     ])
     .areas(area);
     if summary_h > 0 {
-        draw_summary(f, summary, g);
+        draw_summary(f, summary, g, why);
     }
     if members_h > 0 {
         draw_members(f, members, g);
@@ -233,7 +238,7 @@ fn draw(view: &GroupDetail, f: &mut Frame, area: Rect, app: &App) {
     );
 }
 
-fn draw_summary(f: &mut Frame, area: Rect, g: &GroupMetrics) {
+fn draw_summary(f: &mut Frame, area: Rect, g: &GroupMetrics, why: String) {
     let lag_style = if g.alerting {
         theme::danger()
     } else {
@@ -260,41 +265,43 @@ fn draw_summary(f: &mut Frame, area: Rect, g: &GroupMetrics) {
                 lag_style,
             ),
         ]),
-        Line::from(vec![
-            Span::raw(format!(
-                " consuming {} msg/s · producing {} msg/s · time lag {} · ETA {}{}",
-                format::rate(g.consume_rate),
-                format::rate(g.produce_rate),
-                time_lag_phrase(g),
-                format::eta(g.eta),
-                g.error
-                    .as_ref()
-                    .map(|e| format!(" · error: {e}"))
-                    .unwrap_or_default()
-            )),
-            Span::styled(
-                Some(words::group_note(g))
-                    .filter(|n| !n.is_empty())
-                    .map(|n| format!(" · {n}"))
-                    .unwrap_or_default(),
-                theme::danger(),
-            ),
-        ]),
+        Line::from(format!(
+            " consuming {} msg/s · producing {} msg/s · time lag {} · ETA {}{}",
+            format::rate(g.consume_rate),
+            format::rate(g.produce_rate),
+            words::time_lag(g.time_lag.as_ref(), g.time_lag_secs),
+            format::eta(g.eta),
+            g.error
+                .as_ref()
+                .map(|e| format!(" · error: {e}"))
+                .unwrap_or_default()
+        )),
+        Line::from(Span::styled(why, theme::danger())),
     ];
     f.render_widget(Paragraph::new(lines), area);
 }
 
-/// `2m13s`, `~2m13s (estimate: not read yet)`, `2m13s (over 1m00s)`.
-fn time_lag_phrase(g: &GroupMetrics) -> String {
-    let mut out = words::time_lag(g.time_lag.as_ref(), g.time_lag_secs);
-    if let Some(note) = g.time_lag.as_ref().and_then(|t| t.note.as_deref()) {
-        out.push_str(&format!(" (estimate: {note})"));
+/// What is wrong and why the time lag is only an estimate: a stuck partition,
+/// data loss, partitions never committed, the time-lag threshold passed
+/// ("" when nothing is).
+fn why_line(g: &GroupMetrics) -> String {
+    let mut parts = Vec::new();
+    let note = words::group_note(g);
+    if !note.is_empty() {
+        parts.push(note);
     }
-    let over = |max: &f64| g.time_lag.as_ref().is_some_and(|t| t.secs > *max);
-    if let Some(max) = g.max_time_lag_secs.filter(over) {
-        out.push_str(&format!(" (over {})", words::secs(max)));
+    if let Some(t) = &g.time_lag {
+        if let Some(max) = g.max_time_lag_secs.filter(|max| t.secs > *max) {
+            parts.push(format!("time lag over {}", words::secs(max)));
+        }
+        if let (false, Some(why)) = (t.exact, t.note.as_deref()) {
+            parts.push(format!("time lag estimated: {why}"));
+        }
     }
-    out
+    if parts.is_empty() {
+        return String::new();
+    }
+    format!(" {}", parts.join(" · "))
 }
 
 /// Rows of the members pane: header and borders plus one per member, at most a
