@@ -77,6 +77,26 @@ pub enum Command {
     /// What changes in the cluster, one line per event as refreshes find it: members
     /// joining and leaving, rebalances, brokers, leaders, ISR, topics (`--json`: JSON lines).
     Events(EventsArgs),
+    /// Write an incident snapshot: the cluster header, the alerts, each alerting
+    /// group's partitions with time lag and stuck partitions (and the record at
+    /// each stuck offset), the timeline and the topic rates, as Markdown and a
+    /// JSON twin. Prints the two paths.
+    Snapshot(SnapshotArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    /// The Markdown file (the JSON twin is written beside it, `.json`); default:
+    /// `<data dir>/incidents/kaftop-incident-<UTC time>.md`.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub out: Option<std::path::PathBuf>,
+    /// Watch this long before writing, so that rates, trends, stuck partitions
+    /// and forecasts have history (default: two refreshes, one interval apart).
+    #[arg(long = "for", value_name = "DURATION", value_parser = parse_duration)]
+    pub window: Option<Duration>,
+    /// Time between refreshes (default: the profile's poll_interval).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub interval: Option<Duration>,
 }
 
 #[derive(Debug, Args)]

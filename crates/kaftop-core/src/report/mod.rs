@@ -11,4 +11,7 @@ pub mod save;
 pub mod spark;
 pub mod words;
 
+#[cfg(test)]
+mod tests;
+
 pub use incident::{Incident, PeekedRecord};
