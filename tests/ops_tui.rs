@@ -29,6 +29,9 @@ fn dashboard(dir: &Path) -> Tmux {
     );
     tmux.start_program(&cmd, 160, 45);
     tmux.wait_for_text("the overview, connected", "● connected");
+    // From the overview (the start screen) to the Topics tab.
+    tmux.keys(&["1"]);
+    tmux.wait_for_text("the topics view", "Topics (");
     tmux
 }
 

@@ -15,6 +15,7 @@ use crate::kafka::admin::GroupType;
 use crate::kafka::snapshot::assignment_cell;
 use crate::metrics::{GroupMetrics, GroupPartitionRow};
 use crate::report::words;
+use crate::text;
 use crate::tui::action::Action;
 use crate::tui::app::nav::Go;
 use crate::tui::app::shared::Shared;
@@ -183,8 +184,15 @@ fn draw(view: &GroupDetail, f: &mut Frame, area: Rect, app: &App) {
     let rows = view.visible(&app.shared);
     // Wide screens only; narrower, the summary above names the worst.
     let notes = rest.width >= 150;
+    let longest = rows
+        .iter()
+        .map(|r| text::width(&r.topic))
+        .max()
+        .unwrap_or(0);
+    let topic_w = (longest as u16).clamp(5, (rest.width / 3).max(5));
     let mut columns = vec![
-        Column::left("TOPIC", Constraint::Fill(4)),
+        // Topic names in full (up to a point): they are what rows are told apart by.
+        Column::left("TOPIC", Constraint::Length(topic_w)),
         Column::right("PARTITION", Constraint::Length(9)),
         Column::right("CURRENT-OFFSET", Constraint::Length(14)),
         Column::right("LOG-END-OFFSET", Constraint::Length(14)),

@@ -68,7 +68,8 @@ fn header<'a>(cells: &[(&'a str, bool)]) -> Row<'a> {
 }
 
 /// Skew, hot partition and leader balance in a few characters:
-/// `hot p4 2.8×`, `skew 1.3`, `even`, then ` ldr 5:1` when leadership is uneven.
+/// `hot p4 2.8×`, `skew 1.3`, `even`, then ` L5:1` (most and fewest partitions
+/// led by a broker) when leadership is uneven.
 pub(crate) fn distribution_cue(t: &TopicMetrics, brokers: usize) -> (String, Style) {
     let d = &t.distribution;
     let mut warn = false;
@@ -90,7 +91,7 @@ pub(crate) fn distribution_cue(t: &TopicMetrics, brokers: usize) -> (String, Sty
     };
     if most > least + 1 {
         warn = true;
-        cue.push_str(&format!(" ldr {most}:{least}"));
+        cue.push_str(&format!(" L{most}:{least}"));
     }
     (cue, if warn { theme::warn() } else { theme::dim() })
 }
