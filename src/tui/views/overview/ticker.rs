@@ -38,12 +38,12 @@ impl Ticker {
         self.records.iter().rev()
     }
 
-    /// The busiest non-internal topics that have traffic.
-    pub fn busiest(c: &ClusterMetrics) -> Vec<String> {
+    /// The `n` busiest non-internal topics that have traffic.
+    pub fn busiest(c: &ClusterMetrics, n: usize) -> Vec<String> {
         rank::topics_by_rate(&c.topics)
             .into_iter()
             .filter(|t| t.rate.is_some_and(|r| r > 0.0))
-            .take(TOPICS)
+            .take(n)
             .map(|t| t.name.clone())
             .collect()
     }
@@ -56,7 +56,18 @@ impl Ticker {
         cluster: Option<&ClusterMetrics>,
     ) -> Option<Command> {
         let mut want = match cluster {
-            Some(c) if shown => Ticker::busiest(c),
+            // Rates wobble: the topics sampled stay while they are among the
+            // busiest few, so two close topics do not restart it every refresh.
+            Some(c) if shown && !self.topics.is_empty() => {
+                let now = Ticker::busiest(c, TOPICS);
+                let near = Ticker::busiest(c, 2 * TOPICS);
+                let kept = self.topics.iter().all(|t| near.contains(t));
+                if kept && now.len() == self.topics.len() {
+                    return None;
+                }
+                now
+            }
+            Some(c) if shown => Ticker::busiest(c, TOPICS),
             _ => Vec::new(),
         };
         want.sort();
@@ -94,5 +105,63 @@ impl Ticker {
         while self.records.len() > KEEP {
             self.records.pop_front();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::TopicMetrics;
+
+    fn cluster(rates: &[(&str, f64)]) -> ClusterMetrics {
+        let topic = |(name, rate): &(&str, f64)| TopicMetrics {
+            name: name.to_string(),
+            internal: false,
+            replication: 1,
+            messages: 0,
+            rate: Some(*rate),
+            rate_history: vec![],
+            under_replicated: 0,
+            under_min_isr: 0,
+            offline: 0,
+            min_insync_replicas: None,
+            distribution: crate::metrics::distribution::distribution(&[]),
+            partitions: vec![],
+            error: None,
+        };
+        ClusterMetrics {
+            topics: rates.iter().map(topic).collect(),
+            ..ClusterMetrics::default()
+        }
+    }
+
+    #[test]
+    fn follows_the_busiest_topics_without_churning() {
+        let mut t = Ticker::default();
+        let c = cluster(&[("a", 10.0), ("b", 9.0), ("c", 8.0), ("d", 1.0)]);
+        assert!(matches!(
+            t.steer(true, Some(&c)),
+            Some(Command::StartTicker { session: 1, .. })
+        ));
+        assert_eq!(t.topics, ["a", "b"]);
+        // c overtakes b by a little: b is still among the busiest few, kept.
+        let c2 = cluster(&[("a", 10.0), ("b", 8.0), ("c", 9.0), ("d", 1.0)]);
+        assert!(t.steer(true, Some(&c2)).is_none());
+        // b stops: c and a.
+        let c3 = cluster(&[("a", 10.0), ("b", 0.0), ("c", 9.0), ("d", 5.0), ("e", 4.0)]);
+        assert!(t.steer(true, Some(&c3)).is_some());
+        assert_eq!(t.topics, ["a", "c"]);
+        // Hidden: stopped; records of the old session are dropped.
+        assert!(matches!(
+            t.steer(false, Some(&c3)),
+            Some(Command::StopTicker)
+        ));
+        assert!(!t.on_sampler(
+            2,
+            SamplerEvent::Records {
+                records: vec![],
+                skipped: 0
+            }
+        ));
     }
 }
