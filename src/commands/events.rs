@@ -39,6 +39,19 @@ fn watch(args: &EventsArgs, cfg: &Resolved) -> Result<ExitCode> {
     }
     let mut timeline = Timeline::default();
     timeline.observe(&first);
+    let every = humantime::format_duration(round_to_ms(interval));
+    if args.follow {
+        eprintln!(
+            "kaftop: watching {} every {every} (ctrl-c stops)",
+            cfg.bootstrap_servers
+        );
+    } else {
+        eprintln!(
+            "kaftop: watching {} every {every} for {}",
+            cfg.bootstrap_servers,
+            humantime::format_duration(round_to_ms(args.window))
+        );
+    }
     let (mut refreshes, mut printed, mut failures) = (1u64, 0u64, 0u32);
     loop {
         let wait = next_wait(interval, failures);

@@ -57,6 +57,7 @@ actions! {
     ShowMessages    "view-messages" ""            "messages (live tail)"                        [Global: "3"]
     ShowPublish     "view-publish"  ""            "publisher panel"                             [Global: "4"]
     ShowServices    "view-services" ""            "embedded services"                           [Global: "5"]
+    ShowTimeline    "view-timeline" ""            "timeline: what changed in the cluster"       [Global: "6"]
     Refresh         "refresh"       ""            "refresh now"                                 [Global: "ctrl-r"]
     IncidentSnapshot "snapshot"     "snapshot"    "write an incident snapshot (Markdown and JSON) to the data dir" [Global: "W"]
     // Lists and tables (and the publisher's fields, and the help's lines).
@@ -113,6 +114,8 @@ actions! {
     // Services.
     ToggleServices  "toggle-services" "start/stop"
         "start / stop the four reference consumers in this process"           [Services: "S"]
+    // Timeline.
+    WarningsOnly    "warnings-only" "warn+"       "timeline: only warnings and critical events (toggle)" [Timeline: "s"]
     // The help overlay.
     CloseHelp       "close-help"    ""            "close the help"              [Help: "esc" "enter" "q" "?"]
     // Text input: the command line, filters, prompts and form fields. Their

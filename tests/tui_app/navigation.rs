@@ -49,8 +49,9 @@ fn tabs_number_keys_and_back() {
     assert!(matches!(&cmds[..], [Command::StopTicker]), "{cmds:?}");
     assert!(a.update(key(KeyCode::Char('1'))).is_empty());
     assert!(a.update(key(KeyCode::Char('3'))).is_empty());
-    // Tab from the last tab wraps around to the overview, key 0 shows it.
-    a.update(key(KeyCode::Char('5')));
+    // Tab from the last tab (the timeline) wraps around to the overview, key 0
+    // shows it.
+    a.update(key(KeyCode::Char('6')));
     a.update(key(KeyCode::Tab));
     assert_eq!(a.view(), ViewId::Overview);
     a.update(key(KeyCode::Char('1')));

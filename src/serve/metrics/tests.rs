@@ -419,7 +419,9 @@ fn encoded_once_per_change_in_either_format() {
 #[test]
 fn the_grafana_dashboard_names_only_exported_metrics() {
     let dashboard = include_str!("../../../dashboards/kaftop.json");
-    let (_, m) = cluster();
+    let (_, mut m) = cluster();
+    // Families without samples are not exported: give each one a sample.
+    with_insight(&mut m);
     let e = Exporter::new();
     e.observe_cluster(&m, Duration::from_millis(30), true);
     e.observe_services(&services_snapshot(1));
@@ -440,4 +442,89 @@ fn the_grafana_dashboard_names_only_exported_metrics() {
         let base = name.strip_suffix("_bucket").unwrap_or(name);
         assert!(exported.contains(&base), "{name} is not exported");
     }
+}
+
+/// Billing stuck on partition 0 at offset 120 with a data-loss forecast in 5 min;
+/// audit lost 7 records.
+fn with_insight(m: &mut ClusterMetrics) {
+    use crate::metrics::{DataLoss, Stuck, TimeLag};
+    let billing = m
+        .groups
+        .iter_mut()
+        .find(|g| g.group_id == "billing")
+        .unwrap();
+    billing.rows[0].stuck = Some(Stuck {
+        offset: 120,
+        since_ms: 1_795_515_300_000,
+        for_secs: 75.0,
+    });
+    billing.rows[0].time_lag = Some(TimeLag {
+        secs: 90.0,
+        exact: true,
+        note: None,
+    });
+    billing.rows[0].data_loss = Some(DataLoss::Forecast { in_secs: 300.0 });
+    billing.stuck = 1;
+    billing.data_loss = Some(DataLoss::Forecast { in_secs: 300.0 });
+    billing.alerting = true;
+    let audit = m.groups.iter_mut().find(|g| g.group_id == "audit").unwrap();
+    audit.rows[0].data_loss = Some(DataLoss::Lost { records: 7 });
+    audit.data_loss = Some(DataLoss::Lost { records: 7 });
+    audit.alerting = true;
+}
+
+#[test]
+fn stuck_partitions_and_data_loss_are_exported() {
+    let (_, mut m) = cluster();
+    with_insight(&mut m);
+    let e = Exporter::new();
+    e.observe_cluster(&m, Duration::from_millis(30), true);
+    let t = text(&e);
+    let b0 = r#"group="billing",topic="orders",partition="0""#;
+    let b1 = r#"group="billing",topic="orders",partition="1""#;
+    assert_eq!(
+        samples(&t, "kaftop_consumergroup_partition_stuck"),
+        [
+            r#"kaftop_consumergroup_partition_stuck{group="audit",topic="orders",partition="1"} 0"#
+                .to_string(),
+            format!("kaftop_consumergroup_partition_stuck{{{b0}}} 1"),
+            format!("kaftop_consumergroup_partition_stuck{{{b1}}} 0"),
+        ]
+    );
+    assert_eq!(
+        samples(&t, "kaftop_consumergroup_partition_stuck_offset"),
+        [format!(
+            "kaftop_consumergroup_partition_stuck_offset{{{b0}}} 120"
+        )]
+    );
+    assert_eq!(
+        samples(&t, "kaftop_consumergroup_partition_time_lag_exact"),
+        [
+            format!("kaftop_consumergroup_partition_time_lag_exact{{{b0}}} 1"),
+            format!("kaftop_consumergroup_partition_time_lag_exact{{{b1}}} 1"),
+        ]
+    );
+    assert_eq!(
+        samples(&t, "kaftop_consumergroup_data_loss_seconds"),
+        [r#"kaftop_consumergroup_data_loss_seconds{group="billing"} 300.0"#]
+    );
+    assert_eq!(
+        samples(&t, "kaftop_consumergroup_lost_records"),
+        [r#"kaftop_consumergroup_lost_records{group="audit"} 7"#]
+    );
+    assert_eq!(
+        samples(&t, "kaftop_consumergroup_alerting"),
+        [
+            r#"kaftop_consumergroup_alerting{group="audit"} 1"#,
+            r#"kaftop_consumergroup_alerting{group="billing"} 1"#,
+        ]
+    );
+    // Over the lag threshold is still only about the total lag.
+    assert_eq!(
+        samples(&t, "kaftop_consumergroup_over_threshold"),
+        [
+            r#"kaftop_consumergroup_over_threshold{group="audit"} 0"#,
+            r#"kaftop_consumergroup_over_threshold{group="billing"} 0"#,
+        ]
+    );
 }

@@ -32,6 +32,7 @@ pub enum Scope {
     Messages,
     Publish,
     Services,
+    Timeline,
     /// The `?` overlay.
     Help,
     /// Any line being typed: the command line, a filter, a prompt, a form field.
@@ -57,6 +58,7 @@ impl Scope {
             Scope::Messages => "Messages",
             Scope::Publish => "Publisher",
             Scope::Services => "Services",
+            Scope::Timeline => "Timeline",
             Scope::Help => "Help",
             Scope::Input => "Text input (command line, filter, form fields)",
             Scope::CommandLine => "Command line",
@@ -78,6 +80,7 @@ impl Scope {
             Scope::Messages => &[Scope::Messages, Scope::List, Scope::Global],
             Scope::Publish => &[Scope::Publish, Scope::Global],
             Scope::Services => &[Scope::Services, Scope::List, Scope::Global],
+            Scope::Timeline => &[Scope::Timeline, Scope::List, Scope::Global],
             Scope::Help => &[Scope::Help],
             Scope::Input => &[Scope::Input],
             Scope::CommandLine => &[Scope::CommandLine, Scope::Input],
@@ -87,7 +90,7 @@ impl Scope {
     }
 
     /// The scopes keys are looked up from: a key may mean one thing in each.
-    const LEAVES: [Scope; 12] = [
+    const LEAVES: [Scope; 13] = [
         Scope::Overview,
         Scope::Topics,
         Scope::TopicDetail,
@@ -96,6 +99,7 @@ impl Scope {
         Scope::Messages,
         Scope::Publish,
         Scope::Services,
+        Scope::Timeline,
         Scope::Help,
         Scope::CommandLine,
         Scope::Form,

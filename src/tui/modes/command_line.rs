@@ -24,19 +24,21 @@ pub enum LineCommand {
     Messages(Option<String>, Option<StartAt>),
     Publish(Option<FormKind>),
     Services,
+    /// The timeline, filtered to a group or topic (`None`: as it was).
+    Timeline(Option<String>),
     Refresh,
     Help,
     Quit,
 }
 
 /// Commands offered by completion and named in errors.
-pub const COMMANDS: [&str; 10] = [
-    "topics", "topic", "groups", "group", "messages", "publish", "services", "refresh", "help",
-    "quit",
+pub const COMMANDS: [&str; 11] = [
+    "topics", "topic", "groups", "group", "messages", "publish", "services", "timeline", "refresh",
+    "help", "quit",
 ];
 
 pub const USAGE: &str =
-    ":topics  :topic NAME  :groups  :group NAME  :messages TOPIC [beginning|end|offset N|since T|last N]  :publish [created|read|deleted|free|bulk]  :quit";
+    ":topics  :topic NAME  :groups  :group NAME  :messages TOPIC [beginning|end|offset N|since T|last N]  :publish [created|read|deleted|free|bulk]  :timeline [GROUP|TOPIC]  :quit";
 
 /// Parses a command line (without the `:`). `now_ms` resolves `since 10m`.
 pub fn parse(line: &str, now_ms: i64) -> Result<LineCommand, String> {
@@ -78,6 +80,11 @@ pub fn parse(line: &str, now_ms: i64) -> Result<LineCommand, String> {
             _ => return Err(":publish takes at most one form name".into()),
         }),
         "services" | "s" => none().map(|_| LineCommand::Services)?,
+        "timeline" | "events" | "e" => LineCommand::Timeline(match args {
+            [] => None,
+            [name] => Some(name.to_string()),
+            _ => return Err(":timeline takes at most one group or topic name".into()),
+        }),
         "refresh" | "r" => none().map(|_| LineCommand::Refresh)?,
         "help" | "h" | "?" => LineCommand::Help,
         "quit" | "q" | "q!" | "qa" | "exit" => LineCommand::Quit,
@@ -229,6 +236,12 @@ fn run(app: &mut App, cmd: LineCommand) -> Vec<Command> {
             cmds
         }
         LineCommand::Services => app.navigate(Go::View(ViewId::Services)),
+        LineCommand::Timeline(filter) => {
+            if let Some(f) = filter {
+                app.views.timeline.list.set_filter(&f);
+            }
+            app.navigate(Go::View(ViewId::Timeline))
+        }
         LineCommand::Refresh => app.refresh(),
         LineCommand::Help => {
             app.mode = Mode::Help { scroll: 0 };
@@ -272,6 +285,11 @@ mod tests {
             Ok(LineCommand::Publish(Some(FormKind::Bulk)))
         );
         assert_eq!(parse("q", 0), Ok(LineCommand::Quit));
+        assert_eq!(
+            parse("timeline orders", 0),
+            Ok(LineCommand::Timeline(Some("orders".into())))
+        );
+        assert_eq!(parse("events", 0), Ok(LineCommand::Timeline(None)));
     }
 
     #[test]

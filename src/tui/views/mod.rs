@@ -15,6 +15,7 @@ pub mod messages;
 pub mod overview;
 pub mod publish;
 pub mod services;
+pub mod timeline;
 pub mod topic_detail;
 pub mod topics;
 
@@ -44,18 +45,20 @@ pub enum ViewId {
     Messages,
     Publish,
     Services,
+    Timeline,
 }
 
 impl ViewId {
     /// The top-level views, in tab order, with the action that shows each
     /// (number keys 1..).
-    pub const TABS: [(ViewId, Action); 6] = [
+    pub const TABS: [(ViewId, Action); 7] = [
         (ViewId::Overview, Action::ShowOverview),
         (ViewId::Topics, Action::ShowTopics),
         (ViewId::Groups, Action::ShowGroups),
         (ViewId::Messages, Action::ShowMessages),
         (ViewId::Publish, Action::ShowPublish),
         (ViewId::Services, Action::ShowServices),
+        (ViewId::Timeline, Action::ShowTimeline),
     ];
 
     /// The tab `action` shows, if it shows one.
@@ -145,6 +148,7 @@ pub struct Views {
     pub(crate) messages: messages::MessagesState,
     pub(crate) publish: publish::PublishState,
     pub(crate) services: services::ServicesPane,
+    pub(crate) timeline: timeline::Timeline,
 }
 
 impl Views {
@@ -158,6 +162,7 @@ impl Views {
             messages: messages::MessagesState::new(cfg.max_records, cfg.tail_start.clone()),
             publish: publish::PublishState::for_config(cfg),
             services: Default::default(),
+            timeline: Default::default(),
         }
     }
 
@@ -171,6 +176,7 @@ impl Views {
             ViewId::Messages => &self.messages,
             ViewId::Publish => &self.publish,
             ViewId::Services => &self.services,
+            ViewId::Timeline => &self.timeline,
         }
     }
 
@@ -184,6 +190,7 @@ impl Views {
             ViewId::Messages => &mut self.messages,
             ViewId::Publish => &mut self.publish,
             ViewId::Services => &mut self.services,
+            ViewId::Timeline => &mut self.timeline,
         }
     }
 

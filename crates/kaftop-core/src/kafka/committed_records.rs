@@ -15,10 +15,10 @@ use std::time::{Duration, Instant};
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
 use rdkafka::error::KafkaError as RdError;
 use rdkafka::message::Message;
-use rdkafka::statistics::Statistics;
 use rdkafka::{ClientContext, Offset, TopicPartitionList};
+use serde::Deserialize;
 
-use super::client::{base_config, log_client_error, Diagnosis};
+use super::client::{base_config, log_client_error, serve_events, Diagnosis};
 use super::snapshot::{CommittedRecord, RecordRead};
 use super::KafkaError;
 use crate::config::Resolved;
@@ -30,6 +30,10 @@ pub struct ReadLimits {
     pub max_partitions: usize,
     /// Wall-clock time per refresh.
     pub budget: Duration,
+    /// Count the Fetch requests sent ([`CommittedRecordReader::fetch_requests`]),
+    /// from librdkafka's statistics every 100 ms (for benchmarks: the statistics
+    /// of every partition cost time to produce and parse).
+    pub count_fetches: bool,
 }
 
 impl Default for ReadLimits {
@@ -37,6 +41,7 @@ impl Default for ReadLimits {
         ReadLimits {
             max_partitions: 5_000,
             budget: Duration::from_secs(1),
+            count_fetches: false,
         }
     }
 }
@@ -54,9 +59,24 @@ struct ReaderContext {
     fetches: Arc<Mutex<Option<u64>>>,
 }
 
+/// The part of librdkafka's statistics read here: requests sent per broker.
+#[derive(Deserialize)]
+struct RequestStats {
+    brokers: HashMap<String, BrokerRequests>,
+}
+
+#[derive(Deserialize)]
+struct BrokerRequests {
+    #[serde(default)]
+    req: HashMap<String, i64>,
+}
+
 impl ClientContext for ReaderContext {
-    fn stats(&self, statistics: Statistics) {
-        let sent: i64 = statistics
+    fn stats_raw(&self, statistics: &[u8]) {
+        let Ok(stats) = serde_json::from_slice::<RequestStats>(statistics) else {
+            return;
+        };
+        let sent: i64 = stats
             .brokers
             .values()
             .filter_map(|b| b.req.get("Fetch"))
@@ -105,12 +125,16 @@ impl CommittedRecordReader {
             // The record there, whatever became of its transaction.
             .set("isolation.level", "read_uncommitted")
             .set("enable.partition.eof", "true")
-            // One record batch or so per partition, not megabytes of prefetch, and
-            // no refetch while a partition still holds what came.
+            // One record batch or so per partition, not megabytes of prefetch; no
+            // refetch while the consumer queue holds anything (librdkafka measures
+            // the queue all partitions share), and a quick retry once it is empty.
             .set("fetch.message.max.bytes", "16384")
             .set("queued.min.messages", "1")
-            .set("fetch.wait.max.ms", "50")
-            .set("statistics.interval.ms", "100");
+            .set("fetch.queue.backoff.ms", "5")
+            .set("fetch.wait.max.ms", "50");
+        if limits.count_fetches {
+            config.set("statistics.interval.ms", "100");
+        }
         let consumer: BaseConsumer<ReaderContext> = config
             .create_with_context(ReaderContext::default())
             .map_err(|source| KafkaError::Client {
@@ -125,10 +149,11 @@ impl CommittedRecordReader {
     }
 
     /// Fetch requests this reader has sent, as librdkafka's latest statistics
-    /// (every 100 ms) count them; `None` before the first statistics.
+    /// (every 100 ms) count them; `None` before the first statistics, or when
+    /// [`ReadLimits::count_fetches`] is off.
     pub fn fetch_requests(&self) -> Option<u64> {
         // Statistics arrive through the consumer's queue, served by a poll.
-        let _ = self.consumer.poll(Duration::ZERO);
+        serve_events(&self.consumer);
         *self
             .consumer
             .context()
@@ -180,8 +205,8 @@ impl CommittedRecordReader {
     }
 
     /// Assigns `round` (one offset per partition) and reads until each partition
-    /// gave its first record or the deadline passed. Returns the outcomes worth
-    /// caching: a record, or a gap at the offset.
+    /// gave its first record or the deadline passed. Returns the outcomes
+    /// worth caching: a record, or a gap at the offset.
     fn read_round(&self, round: &[RecordKey], deadline: Instant) -> Vec<(RecordKey, RecordRead)> {
         let mut tpl = TopicPartitionList::new();
         for (t, p, o) in round {
@@ -189,6 +214,9 @@ impl CommittedRecordReader {
                 return Vec::new();
             }
         }
+        // Statistics and log events queued since the last read would hold the
+        // first fetch back (see `queued.min.messages`): serve them first.
+        serve_events(&self.consumer);
         if let Err(e) = self.consumer.assign(&tpl) {
             tracing::warn!("record reader: assigning {} partitions: {e}", round.len());
             return Vec::new();
@@ -243,10 +271,22 @@ impl CommittedRecordReader {
                 out.push(((topic, partition, wanted), read));
             }
         }
-        if let Err(e) = self.consumer.unassign() {
-            tracing::warn!("record reader: unassigning: {e}");
-        }
+        self.release();
         out
+    }
+}
+
+impl CommittedRecordReader {
+    /// Ends a round: resumes what was paused (librdkafka keeps a partition paused
+    /// across assignments, and the next round may want it again), then unassigns.
+    fn release(&self) {
+        let resumed = self
+            .consumer
+            .assignment()
+            .and_then(|all| self.consumer.resume(&all));
+        if let Err(e) = resumed.and_then(|_| self.consumer.unassign()) {
+            tracing::warn!("record reader: releasing partitions: {e}");
+        }
     }
 }
 

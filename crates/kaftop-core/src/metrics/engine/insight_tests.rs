@@ -36,7 +36,6 @@ fn snap(secs: u64, parts: &[(i64, i64)], committed: &[Option<i64>]) -> ClusterSn
             group_id: "g".into(),
             state: None,
             group_type: None,
-            coordinator: None,
             members: Some(Vec::new()),
             offsets: committed
                 .iter()
@@ -49,6 +48,7 @@ fn snap(secs: u64, parts: &[(i64, i64)], committed: &[Option<i64>]) -> ClusterSn
                     })
                 })
                 .collect(),
+            coordinator: None,
             error: None,
         }],
         ..Default::default()

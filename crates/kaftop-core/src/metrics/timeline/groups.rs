@@ -73,8 +73,8 @@ fn rebalancing(state: Option<GroupState>) -> bool {
 }
 
 /// The events of every group of `snap`; returns what to remember of them. A group
-/// the snapshot lacks is forgotten; one it shows for the first time is compared
-/// with an empty group, so its members are seen joining.
+/// the snapshot lacks (or shows Dead) is forgotten; one it shows for the first
+/// time is compared with an empty group, so its members are seen joining.
 pub(super) fn groups(
     prev: &Seen,
     snap: &ClusterSnapshot,
@@ -113,7 +113,11 @@ pub(super) fn groups(
             };
             emit(TimelineKind::Rebalance, severity, None, text);
         }
-        now.insert(g.group_id.clone(), seen);
+        // Kafka describes a group it does not know as Dead: remembered as absent,
+        // so that a group forming under that name is seen forming.
+        if seen.state != Some(GroupState::Dead) {
+            now.insert(g.group_id.clone(), seen);
+        }
     }
     rebalances.retain(&now, snap.taken_at_ms);
     now

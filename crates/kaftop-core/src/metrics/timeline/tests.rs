@@ -384,6 +384,29 @@ fn a_new_group_is_seen_forming() {
 }
 
 #[test]
+fn a_dead_group_is_an_absent_one() {
+    let dead = |at| {
+        let mut s = snap(at);
+        let g = group_mut(&mut s);
+        g.state = Some(GroupState::Dead);
+        g.members = Some(vec![]);
+        s
+    };
+    let mut tl = Timeline::default();
+    tl.observe(&dead(0));
+    assert_eq!(tl.observe(&dead(1)), vec![]);
+    let found = tl.observe(&snap(2));
+    assert_eq!(
+        found.iter().map(|e| e.kind).collect::<Vec<_>>(),
+        vec![
+            TimelineKind::MemberJoined,
+            TimelineKind::MemberJoined,
+            TimelineKind::Rebalance
+        ]
+    );
+}
+
+#[test]
 fn what_a_refresh_could_not_read_is_no_change() {
     let mut tl = Timeline::default();
     tl.observe(&snap(0));

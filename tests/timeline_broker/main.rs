@@ -1,0 +1,75 @@
+//! The timeline on real Apache Kafka: members joining and leaving a classic group
+//! (each change one rebalance, counted), `kaftop events --json` seeing a member
+//! come and go, and, on the 3-node cluster, a node stopped and started again
+//! (broker down/up, leader changes, ISR shrink and expand, URP began and ended).
+//!
+//! Refreshes are taken by the test, between changes it waits for, so every
+//! refresh sees exactly one change. The expectations come from the consumers' own
+//! assignments, `kafka-consumer-groups` and the metadata of an independent client.
+
+#![allow(clippy::unwrap_used)]
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod command;
+mod groups;
+mod member;
+mod nodes;
+
+use std::time::Duration;
+
+use kaftop::config::{self, Overrides, Resolved};
+use kaftop::kafka::poller::{PollerOptions, Refresher};
+use kaftop::kafka::snapshot::ClusterSnapshot;
+use kaftop::metrics::engine::EngineConfig;
+use kaftop::metrics::{MetricsEngine, TimelineEvent};
+
+pub(crate) const DEADLINE: Duration = Duration::from_secs(90);
+
+fn resolved(bootstrap: &str) -> Resolved {
+    config::resolve(
+        None,
+        None,
+        &Overrides {
+            bootstrap_servers: Some(bootstrap.to_string()),
+            ..Default::default()
+        },
+    )
+    .unwrap()
+}
+
+/// The poller and the metrics engine, refreshed when the test says.
+pub(crate) struct Watch {
+    refresher: Refresher,
+    engine: MetricsEngine,
+    seen: usize,
+    last: Option<ClusterSnapshot>,
+}
+
+impl Watch {
+    pub(crate) fn new(bootstrap: &str) -> Self {
+        let cfg = resolved(bootstrap);
+        let opts = PollerOptions::from_config(&cfg, Vec::<String>::new());
+        Watch {
+            refresher: Refresher::new(&cfg, opts).unwrap(),
+            engine: MetricsEngine::new(
+                EngineConfig::for_interval(Duration::from_secs(1)),
+                cfg.lag.clone(),
+            ),
+            seen: 0,
+            last: None,
+        }
+    }
+
+    /// One refresh through the engine: the events it added to the timeline.
+    pub(crate) fn refresh(&mut self) -> Vec<TimelineEvent> {
+        let snap = self.refresher.refresh();
+        assert!(snap.connected, "{:?}", snap.errors);
+        let m = self.engine.ingest(&snap);
+        let new = m.timeline[self.seen..].to_vec();
+        self.seen = m.timeline.len();
+        self.last = Some(snap);
+        new
+    }
+}
