@@ -108,14 +108,14 @@ fn left_and_empty(seen: &[serde_json::Value]) -> bool {
 }
 
 /// `kaftop events` running, its output read line by line; killed on drop.
-struct EventsProcess {
+pub(crate) struct EventsProcess {
     child: Child,
-    stdout: Receiver<String>,
-    stderr: Receiver<String>,
+    pub(crate) stdout: Receiver<String>,
+    pub(crate) stderr: Receiver<String>,
 }
 
 impl EventsProcess {
-    fn spawn(cmd: &mut Command) -> Self {
+    pub(crate) fn spawn(cmd: &mut Command) -> Self {
         let mut child = cmd
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

@@ -49,8 +49,14 @@ pub(crate) struct Watch {
 
 impl Watch {
     pub(crate) fn new(bootstrap: &str) -> Self {
+        Watch::with_groups(bootstrap, None)
+    }
+
+    /// A watch of only these groups (`Some(vec![])`: no group at all).
+    pub(crate) fn with_groups(bootstrap: &str, only: Option<Vec<String>>) -> Self {
         let cfg = resolved(bootstrap);
-        let opts = PollerOptions::from_config(&cfg, Vec::<String>::new());
+        let mut opts = PollerOptions::from_config(&cfg, Vec::<String>::new());
+        opts.only_groups = only;
         Watch {
             refresher: Refresher::new(&cfg, opts).unwrap(),
             engine: MetricsEngine::new(

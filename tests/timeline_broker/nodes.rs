@@ -8,8 +8,11 @@ use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::metadata::Metadata;
 use rdkafka::ClientConfig;
 
+use crate::command::EventsProcess;
 use crate::common::cluster::create_topic_with;
-use crate::common::{unique, wait_for, Cluster};
+use crate::common::kaftop_process;
+use crate::common::{kafka_tool, unique, wait_for, Cluster};
+use crate::member::{wait_owned, Member};
 use crate::{Watch, DEADLINE};
 
 /// Node `n` is stopped while this lives; dropping it starts the node again.
@@ -116,20 +119,78 @@ fn snapshot_layout(snap: &ClusterSnapshot, topic: &str) -> Option<Layout> {
 
 /// Refreshes until a refresh saw what the independent client sees, before and
 /// after it (brokers answer metadata from their own copy, which may lag by a
-/// moment): the events of those refreshes, and that layout.
+/// moment), and `ready` holds for it: the events of those refreshes, and that
+/// layout.
 fn refresh_settled(
     w: &mut Watch,
     client: &BaseConsumer,
     topic: &str,
+    ready: impl Fn(&ClusterSnapshot) -> bool,
 ) -> (Vec<TimelineEvent>, Layout) {
     let mut events = Vec::new();
     let settled = wait_for("a refresh that sees the settled layout", DEADLINE, || {
         let before = layout(client, topic)?;
         events.extend(w.refresh());
-        let seen = snapshot_layout(w.last.as_ref()?, topic)?;
-        (seen == before && layout(client, topic)? == before).then_some(before)
+        let snap = w.last.as_ref()?;
+        let seen = snapshot_layout(snap, topic)?;
+        (seen == before && ready(snap) && layout(client, topic)? == before).then_some(before)
     });
     (events, settled)
+}
+
+/// The coordinator's id in `kafka-consumer-groups --describe --state`
+/// (`COORDINATOR (ID)`: `host:port (3)`).
+fn tool_coordinator(b: &str, group: &str) -> i32 {
+    let out = kafka_tool(
+        "kafka-consumer-groups",
+        &[
+            "--bootstrap-server",
+            b,
+            "--describe",
+            "--group",
+            group,
+            "--state",
+        ],
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines()
+        .filter(|l| l.split_whitespace().next() == Some(group))
+        .find_map(|l| {
+            let open = l.find('(')?;
+            let close = open + l[open..].find(')')?;
+            l[open + 1..close].parse().ok()
+        })
+        .unwrap_or_else(|| panic!("no coordinator for {group} in:\n{text}"))
+}
+
+/// Stops node `victim` (started again when the guard drops) and waits until the
+/// metadata no longer has it as a broker, leader or ISR member of `topic`.
+fn stop<'a>(c: &'a Cluster, client: &BaseConsumer, topic: &str, victim: i32) -> NodeDown<'a> {
+    let guard = NodeDown {
+        cluster: c,
+        node: victim as u32,
+    };
+    c.stop_node(victim as u32);
+    wait_for(
+        "the node out of the metadata and of every ISR",
+        DEADLINE,
+        || {
+            let (parts, brokers) = layout(client, topic)?;
+            let gone = !brokers.contains(&victim)
+                && parts
+                    .iter()
+                    .all(|(l, _, isr)| *l != victim && !isr.contains(&victim));
+            gone.then_some(())
+        },
+    );
+    guard
+}
+
+fn metadata_client(bootstrap: &str) -> BaseConsumer {
+    ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .create()
+        .unwrap()
 }
 
 #[test]
@@ -139,52 +200,28 @@ fn a_node_stopped_and_started_is_seen_in_the_timeline() {
     let c = crate::common::cluster();
     let topic = unique("tl-nodes");
     create_topic_with(&c.bootstrap, &topic, 6, 3, &[]);
-    let client: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", &c.bootstrap)
-        .create()
-        .unwrap();
+    let client = metadata_client(&c.bootstrap);
     let victim_addr = c.node(VICTIM as u32);
-    let mut w = Watch::new(&c.bootstrap);
-    let (_, healthy) = refresh_settled(&mut w, &client, &topic);
+    // No group: a group coordinated by the stopped node would abort the process
+    // (see the test below).
+    let mut w = Watch::with_groups(&c.bootstrap, Some(Vec::new()));
+    let (_, healthy) = refresh_settled(&mut w, &client, &topic, |_| true);
     assert_eq!(healthy.1, [1, 2, 3]);
+    // A new topic's leaders are spread over the nodes.
     let led_by_victim = healthy.0.iter().filter(|p| p.0 == VICTIM).count();
     assert!(led_by_victim > 0, "node {VICTIM} leads none of {healthy:?}");
 
-    let guard = NodeDown {
-        cluster: &c,
-        node: VICTIM as u32,
-    };
-    c.stop_node(VICTIM as u32);
-    wait_for(
-        "the node out of the metadata and of every ISR",
-        DEADLINE,
-        || {
-            let (parts, brokers) = layout(&client, &topic)?;
-            let gone = !brokers.contains(&VICTIM)
-                && parts
-                    .iter()
-                    .all(|(l, _, isr)| *l != VICTIM && !isr.contains(&VICTIM));
-            gone.then_some(())
-        },
-    );
-    let (events, down) = refresh_settled(&mut w, &client, &topic);
+    let guard = stop(&c, &client, &topic, VICTIM);
+    let (events, down) = refresh_settled(&mut w, &client, &topic, |_| true);
     assert_eq!(
         of_broker(&events, TimelineKind::BrokerDown),
         [(VICTIM, format!("broker {VICTIM} ({victim_addr}) down"))]
     );
     let want = expected(&topic, &healthy, &down);
-    assert_eq!(
-        want.iter()
-            .filter(|e| e.0 == TimelineKind::LeaderChanged)
-            .count(),
-        led_by_victim
-    );
-    assert_eq!(
-        want.iter()
-            .filter(|e| e.0 == TimelineKind::UrpBegan)
-            .count(),
-        6
-    );
+    let count = |kind| want.iter().filter(|e| e.0 == kind).count();
+    assert_eq!(count(TimelineKind::LeaderChanged), led_by_victim);
+    assert_eq!(count(TimelineKind::IsrShrank), 6);
+    assert_eq!(count(TimelineKind::UrpBegan), 6);
     assert_eq!(of_topic(&events, &topic), want);
 
     c.start_node(VICTIM as u32);
@@ -195,23 +232,69 @@ fn a_node_stopped_and_started_is_seen_in_the_timeline() {
             brokers.contains(&VICTIM) && parts.iter().all(|(_, r, isr)| isr.len() == r.len());
         back.then_some(())
     });
-    let (events, up) = refresh_settled(&mut w, &client, &topic);
+    let (events, up) = refresh_settled(&mut w, &client, &topic, |_| true);
     assert_eq!(
         of_broker(&events, TimelineKind::BrokerUp),
         [(VICTIM, format!("broker {VICTIM} ({victim_addr}) up"))]
     );
     let want = expected(&topic, &down, &up);
-    assert_eq!(
-        want.iter()
-            .filter(|e| e.0 == TimelineKind::UrpEnded)
-            .count(),
-        6
-    );
-    assert_eq!(
-        want.iter()
-            .filter(|e| e.0 == TimelineKind::IsrExpanded)
-            .count(),
-        6
-    );
+    let count = |kind| want.iter().filter(|e| e.0 == kind).count();
+    assert_eq!(count(TimelineKind::IsrExpanded), 6);
+    assert_eq!(count(TimelineKind::UrpEnded), 6);
     assert_eq!(of_topic(&events, &topic), want);
+}
+
+/// The node that coordinates a group stops: `kaftop events` reports the group's
+/// coordinator moving to the node `kafka-consumer-groups` names.
+///
+/// Ignored while it fails: librdkafka 2.12 frees a coordinator request of an
+/// admin handle too early when its broker goes away (confluentinc/librdkafka#5397).
+/// The long-running handle then no longer gets the group described (a fresh
+/// process does, at once), and aborts the process when it touches the request
+/// again (gdb: `rd_kafka_admin_coord_response_parse` →
+/// `rd_kafka_enq_once_del_source_return`), on a later refresh, the node's return
+/// or its own destruction. Run it with `--ignored` once librdkafka is fixed.
+#[test]
+#[ignore = "kaftop events aborts in librdkafka 2.12 (confluentinc/librdkafka#5397)"]
+fn a_stopped_coordinator_is_a_coordinator_moved_event() {
+    let _lock = Cluster::exclusive();
+    let c = crate::common::cluster();
+    let topic = unique("tl-coord");
+    create_topic_with(&c.bootstrap, &topic, 2, 3, &[]);
+    let client = metadata_client(&c.bootstrap);
+    let group = unique("tl-coord-group");
+    let member = Member::join(&c.bootstrap, &group, &unique("tl-coord-m"), &topic);
+    wait_owned(&[&member], &[&[0, 1]]);
+    let victim = tool_coordinator(&c.bootstrap, &group);
+    let mut cmd = kaftop_process();
+    cmd.args(["-b", &c.bootstrap, "events", "--json", "--follow"])
+        .args(["--interval", "500ms", "--group", &group]);
+    let events = EventsProcess::spawn(&mut cmd);
+    let first = events
+        .stderr
+        .recv_timeout(DEADLINE)
+        .expect("a line on stderr");
+    assert!(first.starts_with("kaftop: watching "), "{first}");
+
+    let guard = stop(&c, &client, &topic, victim);
+    let moved = wait_for("a coordinator_moved event", DEADLINE, || {
+        let line = events
+            .stdout
+            .recv_timeout(Duration::from_millis(100))
+            .ok()?;
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+        (v["kind"] == "coordinator_moved").then_some(v)
+    });
+    drop(events);
+    let now = tool_coordinator(&c.bootstrap, &group);
+    assert_ne!(now, victim);
+    assert_eq!(moved["group"], group.as_str());
+    assert_eq!(moved["broker"], now);
+    assert_eq!(moved["severity"], "warn");
+    assert_eq!(
+        moved["text"],
+        format!("coordinator broker {victim} → {now}")
+    );
+    member.leave();
+    drop(guard);
 }
