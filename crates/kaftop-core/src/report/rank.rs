@@ -2,7 +2,7 @@
 //! topics carry the traffic. The overview and the incident snapshot list them
 //! the same way.
 
-use std::cmp::{Ordering, Reverse};
+use std::cmp::Reverse;
 
 use crate::metrics::DataLoss;
 use crate::metrics::{GroupMetrics, LagStatus, TopicMetrics};
@@ -31,15 +31,23 @@ pub fn severity(g: &GroupMetrics) -> Severity {
     }
 }
 
-/// Records already lost first, then the soonest forecast loss, then no loss.
-fn loss_order(a: &Option<DataLoss>, b: &Option<DataLoss>) -> Ordering {
-    let key = |l: &Option<DataLoss>| match l {
-        Some(DataLoss::Lost { records }) => (0, -(*records as f64)),
-        Some(DataLoss::Forecast { in_secs }) => (1, *in_secs),
-        None => (2, 0.0),
-    };
-    let (ka, kb) = (key(a), key(b));
-    ka.0.cmp(&kb.0).then(ka.1.total_cmp(&kb.1))
+/// Records already lost first (the most first), then the soonest forecast
+/// loss, then no loss; as an orderable key.
+fn loss_key(l: &Option<DataLoss>) -> (u8, i64) {
+    match l {
+        Some(DataLoss::Lost { records }) => (0, -i64::try_from(*records).unwrap_or(i64::MAX)),
+        Some(DataLoss::Forecast { in_secs }) => (1, millis(*in_secs)),
+        None => (2, 0),
+    }
+}
+
+/// Seconds as orderable milliseconds.
+fn millis(secs: f64) -> i64 {
+    if secs.is_finite() {
+        (secs * 1000.0).round() as i64
+    } else {
+        i64::MAX
+    }
 }
 
 fn time_lag(g: &GroupMetrics) -> f64 {
@@ -50,17 +58,19 @@ fn time_lag(g: &GroupMetrics) -> f64 {
         .unwrap_or(0.0)
 }
 
-/// The worst first: severity, data loss, stuck partitions, time lag, lag; then by name.
+/// The worst first: severity, data loss, stuck partitions, time lag, lag; then
+/// by name. Each group's key is computed once (a frame ranks every group).
 pub fn groups_by_severity(groups: &[GroupMetrics]) -> Vec<&GroupMetrics> {
     let mut out: Vec<&GroupMetrics> = groups.iter().collect();
-    out.sort_by(|a, b| {
-        severity(b)
-            .cmp(&severity(a))
-            .then_with(|| loss_order(&a.data_loss, &b.data_loss))
-            .then_with(|| b.stuck.cmp(&a.stuck))
-            .then_with(|| time_lag(b).total_cmp(&time_lag(a)))
-            .then_with(|| b.total_lag.cmp(&a.total_lag))
-            .then_with(|| a.group_id.cmp(&b.group_id))
+    out.sort_by_cached_key(|g| {
+        (
+            Reverse(severity(g)),
+            loss_key(&g.data_loss),
+            Reverse(g.stuck),
+            Reverse(millis(time_lag(g))),
+            Reverse(g.total_lag),
+            g.group_id.clone(),
+        )
     });
     out
 }
