@@ -12,7 +12,7 @@
 use std::time::{Duration, Instant};
 
 use kaftop::config::{self, Overrides, Resolved};
-use kaftop::kafka::committed_records::ReadLimits;
+use kaftop::kafka::committed_records::{CommittedRecordReader, ReadLimits, RecordKey};
 use kaftop::kafka::poller::{PollerOptions, Refresher};
 use kaftop::kafka::snapshot::{ClusterSnapshot, RecordRead};
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
@@ -86,6 +86,55 @@ fn main() {
         "| without exact time lag, interleaved with the warm ones | {:.0} ms | {requests} | 0 | 0 |",
         ms(mid(&mut again))
     );
+    reader_alone(&cfg, &topics);
+}
+
+/// The read alone (`CommittedRecordReader::read`, no admin calls around it), on a
+/// reader without statistics: a first read, every offset moved, a tenth moved,
+/// none moved.
+fn reader_alone(cfg: &Resolved, topics: &[String]) {
+    let keys = |moved: usize, offset: i64| -> Vec<RecordKey> {
+        topics
+            .iter()
+            .enumerate()
+            .flat_map(|(i, t)| {
+                let o = if i < moved { offset } else { COMMITTED };
+                (0..PER_TOPIC).map(move |p| (t.clone(), p, o))
+            })
+            .collect()
+    };
+    let mut reader = CommittedRecordReader::new(cfg, limits(false)).unwrap();
+    let t = Instant::now();
+    let first = reader.read(&keys(0, COMMITTED));
+    let first_ms = ms(t.elapsed());
+    assert_eq!(first.fetched, 1_000);
+    let mut rows: Vec<(&str, Vec<Duration>)> = Vec::new();
+    for (what, moved) in [
+        ("all 1 000 offsets moved", TOPICS),
+        ("100 offsets moved", 1),
+        ("no offset moved", 0),
+    ] {
+        let mut times = Vec::new();
+        for round in 0..ROUNDS as i64 {
+            let wanted = keys(moved, COMMITTED - 1 - round % 2);
+            let t = Instant::now();
+            let report = reader.read(&wanted);
+            times.push(t.elapsed());
+            assert_eq!(report.fetched, moved * PER_TOPIC as usize);
+        }
+        rows.push((what, times));
+        // Back to the committed offsets, as the next case starts from them.
+        reader.read(&keys(0, COMMITTED));
+    }
+    println!();
+    println!("The read alone (median of {ROUNDS}):");
+    println!();
+    println!("| read | time |");
+    println!("|---|---:|");
+    println!("| first read of a new reader (1 000 offsets) | {first_ms:.0} ms |");
+    for (what, mut times) in rows {
+        println!("| {what} | {:.1} ms |", ms(mid(&mut times)));
+    }
 }
 
 /// A new reader per refresh: every offset read, every topic new to its consumer.

@@ -34,9 +34,15 @@ fn resolved(bootstrap: &str) -> Resolved {
     .unwrap()
 }
 
+/// A poller of `group` whose record reads have the whole request timeout (as `kaftop
+/// lag`'s), so that each refresh reads every record on a busy machine.
 fn refresher(cfg: &Resolved, group: &str) -> Refresher {
     let mut o = PollerOptions::from_config(cfg, Vec::new());
     o.only_groups = Some(vec![group.to_string()]);
+    o.exact_time_lag = Some(ReadLimits {
+        budget: o.timeout,
+        ..ReadLimits::default()
+    });
     Refresher::new(cfg, o).unwrap()
 }
 
@@ -235,7 +241,11 @@ fn the_reader_pays_only_for_offsets_that_moved() {
         produce_at(&b, &topic, p, &[t0, t0 + 1000, t0 + 2000]);
     }
     let cfg = resolved(&b);
-    let mut reader = CommittedRecordReader::new(&cfg, ReadLimits::default()).unwrap();
+    let limits = ReadLimits {
+        budget: Duration::from_secs(10),
+        ..ReadLimits::default()
+    };
+    let mut reader = CommittedRecordReader::new(&cfg, limits).unwrap();
     let key = |p: i32, o: i64| (topic.clone(), p, o);
     let first = reader.read(&[key(0, 0), key(1, 1), key(2, 2)]);
     assert_eq!((first.fetched, first.cached, first.rounds), (3, 0, 1));

@@ -70,6 +70,11 @@ pub(super) async fn run(args: LagArgs, cfg: &Resolved) -> Result<ExitCode> {
     if !args.groups.is_empty() {
         opts.only_groups = Some(args.groups.clone());
     }
+    // One refresh, read once: the records at the committed offsets may take the
+    // whole request timeout (a dashboard's poller reads on in its next refreshes).
+    if let Some(limits) = opts.exact_time_lag.as_mut() {
+        limits.budget = opts.timeout;
+    }
     let mut refresher = Refresher::new(cfg, opts)?;
     let snap = tokio::task::block_in_place(|| refresher.refresh());
     if !snap.connected {

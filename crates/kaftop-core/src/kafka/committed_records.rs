@@ -40,7 +40,7 @@ impl Default for ReadLimits {
     fn default() -> Self {
         ReadLimits {
             max_partitions: 5_000,
-            budget: Duration::from_secs(1),
+            budget: Duration::from_millis(300),
             count_fetches: false,
         }
     }
@@ -226,6 +226,9 @@ impl CommittedRecordReader {
             .map(|(t, p, o)| ((t.clone(), *p), *o))
             .collect();
         let mut out = Vec::with_capacity(round.len());
+        // Ends of log reached per partition id: librdkafka's end-of-partition event
+        // names no topic (see `settle_log_ends`).
+        let mut log_ends: HashMap<i32, usize> = HashMap::new();
         while !pending.is_empty() {
             let now = Instant::now();
             if now >= deadline {
@@ -234,37 +237,26 @@ impl CommittedRecordReader {
             let Some(polled) = self.consumer.poll(deadline - now) else {
                 continue;
             };
-            let done = match polled {
+            let (id, mut done) = match polled {
                 Ok(m) => {
                     let key = (m.topic().to_string(), m.partition());
-                    pending.remove(&key).map(|wanted| {
+                    let read = pending.remove(&key).map(|wanted| {
                         let ts = m.timestamp().to_millis();
                         (key, wanted, outcome(wanted, m.offset(), ts))
-                    })
+                    });
+                    (m.partition(), read.into_iter().collect::<Vec<_>>())
                 }
                 Err(RdError::PartitionEOF(p)) => {
-                    // The topic is not named: settle it only when unambiguous.
-                    let mut same = pending.keys().filter(|(_, q)| *q == p);
-                    match (same.next().cloned(), same.next()) {
-                        (Some(key), None) => pending.remove(&key).map(|wanted| {
-                            let read = RecordRead::Missing {
-                                reason: format!(
-                                    "no record at offset {wanted}: only transaction \
-                                     markers or aborted records up to the log end"
-                                ),
-                                later_ms: None,
-                            };
-                            (key, wanted, read)
-                        }),
-                        _ => None,
-                    }
+                    *log_ends.entry(p).or_default() += 1;
+                    (p, Vec::new())
                 }
                 Err(e) => {
                     tracing::debug!("record reader: {e}");
-                    None
+                    continue;
                 }
             };
-            if let Some(((topic, partition), wanted, read)) = done {
+            done.extend(settle_log_ends(id, &mut pending, &mut log_ends));
+            for ((topic, partition), wanted, read) in done {
                 let mut one = TopicPartitionList::new();
                 one.add_partition(&topic, partition);
                 let _ = self.consumer.pause(&one);
@@ -288,6 +280,40 @@ impl CommittedRecordReader {
             tracing::warn!("record reader: releasing partitions: {e}");
         }
     }
+}
+
+/// A partition read to its end without a record: its fetch held only transaction
+/// markers or aborted records.
+type Settled = ((String, i32), i64, RecordRead);
+
+/// Settles the pending partitions with id `id` once as many of them reached the end
+/// of their log as are still pending: the event names the partition id, not the
+/// topic, so with several topics pending at that id, which one ended is known only
+/// when the others have given a record. Paused partitions send no stale events.
+fn settle_log_ends(
+    id: i32,
+    pending: &mut HashMap<(String, i32), i64>,
+    log_ends: &mut HashMap<i32, usize>,
+) -> Vec<Settled> {
+    let ended = log_ends.get(&id).copied().unwrap_or(0);
+    let keys: Vec<(String, i32)> = pending.keys().filter(|(_, p)| *p == id).cloned().collect();
+    if ended == 0 || ended < keys.len() {
+        return Vec::new();
+    }
+    log_ends.insert(id, ended - keys.len());
+    keys.into_iter()
+        .filter_map(|key| {
+            let wanted = pending.remove(&key)?;
+            let read = RecordRead::Missing {
+                reason: format!(
+                    "no record at offset {wanted}: only transaction markers or aborted \
+                     records up to the log end"
+                ),
+                later_ms: None,
+            };
+            Some((key, wanted, read))
+        })
+        .collect()
 }
 
 /// The outcome of reading from `wanted` when the first record that came is at
@@ -336,6 +362,24 @@ mod tests {
             outcome(7, 7, None),
             RecordRead::Missing { later_ms: None, .. }
         ));
+    }
+
+    #[test]
+    fn log_ends_settle_once_the_partition_id_is_unambiguous() {
+        let mut pending: HashMap<(String, i32), i64> =
+            [(("a".to_string(), 0), 5), (("b".to_string(), 0), 7)].into();
+        let mut ends: HashMap<i32, usize> = [(0, 1)].into();
+        // a[0] or b[0] ended: which one is not known yet.
+        assert!(settle_log_ends(0, &mut pending, &mut ends).is_empty());
+        // a[0] gave its record: b[0] is the one that ended.
+        pending.remove(&("a".to_string(), 0));
+        let settled = settle_log_ends(0, &mut pending, &mut ends);
+        assert_eq!(settled.len(), 1);
+        assert_eq!(
+            (settled[0].0.clone(), settled[0].1),
+            (("b".to_string(), 0), 7)
+        );
+        assert!(pending.is_empty() && ends[&0] == 0);
     }
 
     #[test]
