@@ -9,7 +9,7 @@
 // The workspace denies unsafe code; this crate has none at all and says so.
 #![forbid(unsafe_code)]
 
-pub use kaftop_core::{config, demo, events, kafka, metrics, retry, services, worker};
+pub use kaftop_core::{config, demo, events, kafka, metrics, report, retry, services, worker};
 
 pub mod cli;
 pub mod commands;

@@ -38,6 +38,9 @@ fn demo_shows_throughput_and_every_service_group() {
         150,
         40,
     );
+    // From the overview (the start screen) to the Topics tab.
+    tmux.wait_for_text("the overview", "Throughput msg/s");
+    tmux.keys(&["1"]);
     let created_rate = tmux.wait("message.created throughput above zero", |s| {
         rate(s, "message.created").filter(|r| *r > 0.0)
     });
@@ -60,6 +63,9 @@ fn demo_shows_throughput_and_every_service_group() {
             .then_some(())
         });
         tmux.keys(&["Escape"]);
+        // Back on the groups before typing on: an Escape and a `:` sent at once
+        // read as Alt-`:`, and the group view takes the letters as keys (`v`).
+        tmux.wait_for_text("the groups view again", "Consumer groups (");
     }
 
     tmux.keys(&["q"]);

@@ -99,6 +99,9 @@ fn the_dashboard_group_view_equals_kafka_consumer_groups() {
             );
         }
         tmux.keys(&["Escape"]);
+        // Back on the overview before typing on: an Escape and a `:` sent at once
+        // read as Alt-`:`, and the group view would take the letters as keys.
+        tmux.wait_for_text("the overview again", "Throughput msg/s");
     }
     tmux.keys(&["q"]);
     tmux.wait_for_text("the program to exit with 0", "kaftop-exit=0");

@@ -28,7 +28,10 @@ fn dashboard(dir: &Path) -> Tmux {
         shell_quote(&config)
     );
     tmux.start_program(&cmd, 160, 45);
-    tmux.wait_for_text("the topics view, connected", "● connected");
+    tmux.wait_for_text("the overview, connected", "● connected");
+    // From the overview (the start screen) to the Topics tab.
+    tmux.keys(&["1"]);
+    tmux.wait_for_text("the topics view", "Topics (");
     tmux
 }
 

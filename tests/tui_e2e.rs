@@ -1,5 +1,5 @@
 //! End to end, as a person would: the real binary in tmux against the real test
-//! broker. Publish an event through the panel with keystrokes, see it in the
+//! broker. Go from the overview to the topics, publish an event through the panel with keystrokes, see it in the
 //! Messages view and in the topic's message count, quit, and find the terminal
 //! restored. Every wait polls the screen with a deadline.
 
@@ -49,8 +49,9 @@ fn publish_through_the_panel_then_see_it_in_messages_and_counts() {
     // The Topics view with the new topic, empty. A shared broker has many
     // topics: filter to this test's, as a person would.
     let created = topics.created.as_str();
-    tmux.wait_for_text("the topics view, connected", "● connected");
-    tmux.keys(&["/"]);
+    tmux.wait_for_text("the overview, connected", "● connected");
+    // From the overview (the start screen) to the Topics tab.
+    tmux.keys(&["1", "/"]);
     tmux.text(created);
     tmux.keys(&["Enter"]);
     let screen = tmux.wait("the test's topic in the topics view", |s| {

@@ -28,7 +28,9 @@ fn topics_view() {
 
 #[test]
 fn topics_waiting_for_the_first_refresh() {
-    insta::assert_snapshot!(screen(&bare_app()));
+    let mut a = bare_app();
+    a.update(key(KeyCode::Char('1')));
+    insta::assert_snapshot!(screen(&a));
 }
 
 #[test]
@@ -248,6 +250,7 @@ fn broker_unreachable_keeps_the_last_data() {
         errors: vec!["cannot reach the cluster at 127.0.0.1:9092: BrokerTransportFailure".into()],
         ..Default::default()
     })));
+    a.update(key(KeyCode::Char('1')));
     insta::assert_snapshot!(screen(&a));
 }
 
@@ -508,5 +511,6 @@ fn topics_unreachable_before_the_first_refresh() {
         ],
         ..Default::default()
     })));
+    a.update(key(KeyCode::Char('1')));
     insta::assert_snapshot!(screen(&a));
 }

@@ -9,6 +9,7 @@ mod lag;
 mod publish;
 mod serve;
 mod services;
+mod snapshot;
 mod tail;
 mod topic_admin;
 mod topics;
@@ -139,6 +140,7 @@ async fn dispatch(command: Command, cfg: Resolved) -> Result<ExitCode> {
         Command::Serve(s) => serve::run(s, cfg).await,
         Command::Dlq(DlqCommand::Redrive(r)) => dlq::redrive(r, cfg).await,
         Command::Events(e) => events::run(e, cfg).await,
+        Command::Snapshot(s) => snapshot::run(s, cfg).await,
     }
 }
 

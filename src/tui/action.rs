@@ -51,6 +51,7 @@ actions! {
     CommandLine     "command"       "command"     "command line (:topics, :group NAME, ...)"    [Global: ":"]
     NextView        "next-view"     "views"       "next view"                                   [Global: "tab"]
     PrevView        "prev-view"     ""            "previous view"                               [Global: "shift-tab"]
+    ShowOverview    "view-overview" ""            "overview (the start screen)"                 [Global: "0"]
     ShowTopics      "view-topics"   ""            "topics"                                      [Global: "1"]
     ShowGroups      "view-groups"   ""            "consumer groups"                             [Global: "2"]
     ShowMessages    "view-messages" ""            "messages (live tail)"                        [Global: "3"]
@@ -58,6 +59,7 @@ actions! {
     ShowServices    "view-services" ""            "embedded services"                           [Global: "5"]
     ShowTimeline    "view-timeline" ""            "timeline: what changed in the cluster"       [Global: "6"]
     Refresh         "refresh"       ""            "refresh now"                                 [Global: "ctrl-r"]
+    IncidentSnapshot "snapshot"     "snapshot"    "write an incident snapshot (Markdown and JSON) to the data dir" [Global: "W"]
     // Lists and tables (and the publisher's fields, and the help's lines).
     Up              "up"            ""            "up"
         [List: "k" "up", Publish: "k" "up", Help: "k" "up"]
@@ -73,6 +75,9 @@ actions! {
         [List: "G" "end", Publish: "G" "end"]
     Open            "open"          "open"        "open the selected row"       [List: "enter"]
     Filter          "filter"        "filter"      "filter"                      [List: "/"]
+    // Overview.
+    NextPane        "next-pane"     "pane"        "overview: next pane (groups, topics, events, records)" [Overview: "l" "right"]
+    PrevPane        "prev-pane"     ""            "overview: previous pane"     [Overview: "h" "left"]
     // Topics and topic detail.
     TailTopic       "tail-topic"    "messages"    "tail the selected topic"     [Topics: "m", TopicDetail: "m"]
     CreateTopic     "create-topic"  ""            "create a topic (dialog: preview, confirm)" [Topics: "C"]
@@ -84,6 +89,8 @@ actions! {
         [Topics: "E", TopicDetail: "E"]
     // Group detail.
     ResetOffsets    "reset-offsets" ""            "reset the group's offsets (dialog: preview, confirm)" [GroupDetail: "R"]
+    OpenCommitted   "open-committed" "record"     "the record at the committed offset of the selected partition (a stuck one first) in Messages"
+        [GroupDetail: "v"]
     // Messages.
     Pause           "pause"         "pause"       "pause / resume"              [Messages: "p" "space"]
     FromBeginning   "from-beginning" "from start" "restart from the beginning"  [Messages: "b"]

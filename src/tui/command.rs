@@ -18,6 +18,16 @@ pub enum Command {
     },
     PauseTail,
     ResumeTail,
+    /// Sample a few records a second from these topics for the overview's
+    /// ticker; they come back as `Event::Ticker` tagged with `session`.
+    StartTicker {
+        session: u64,
+        topics: Vec<String>,
+    },
+    StopTicker,
+    /// Write an incident snapshot of these metrics (reading the records at
+    /// their stuck offsets); `Event::IncidentWritten` says where.
+    WriteIncident(Box<crate::metrics::ClusterMetrics>),
     /// Publish one service event, keyed by its message id. The outcome comes back
     /// as `Event::Published` with the same `request`.
     PublishEvent {

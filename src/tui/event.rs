@@ -27,6 +27,13 @@ pub enum Event {
         session: u64,
         event: SamplerEvent,
     },
+    /// The overview's ticker of session `session`.
+    Ticker {
+        session: u64,
+        event: SamplerEvent,
+    },
+    /// An incident snapshot was written: the Markdown file and its JSON twin.
+    IncidentWritten(Result<(std::path::PathBuf, std::path::PathBuf), String>),
     /// A single publish finished.
     Published {
         request: u64,

@@ -10,11 +10,13 @@ use std::time::Duration;
 
 use crate::config::Resolved;
 use crate::kafka::bulk::{self, BulkProgress};
+use crate::kafka::peek;
 use crate::kafka::poller::{self, PollerHandle, PollerOptions, Refresher};
 use crate::kafka::publisher::Publisher;
-use crate::kafka::sampler::{self, SamplerHandle, SamplerOptions};
+use crate::kafka::sampler::{self, SamplerHandle, SamplerOptions, StartAt};
 use crate::metrics::engine::EngineConfig;
-use crate::metrics::MetricsEngine;
+use crate::metrics::{ClusterMetrics, MetricsEngine};
+use crate::report::{incident, save, Incident};
 use crate::services::{self, ServicesError, ServicesHandle, ServicesOptions, ALL_SERVICES};
 use crate::worker::{Job, Worker};
 
@@ -26,6 +28,12 @@ const BULK_PROGRESS_EVERY: Duration = Duration::from_millis(100);
 const SERVICES_EVERY: Duration = Duration::from_secs(1);
 /// How long quitting waits for the services to leave their groups.
 const SERVICES_SHUTDOWN: Duration = Duration::from_secs(15);
+/// The overview's ticker: a glance, so a few short records a second per topic.
+const TICKER: SamplerOptions = SamplerOptions {
+    max_value_bytes: 512,
+    max_per_sec: 2,
+    batch_interval: Duration::from_secs(1),
+};
 
 /// What the dashboard runs on besides its config: the poller's options and,
 /// for the demo, services that already run and that the Services view attaches to.
@@ -56,6 +64,8 @@ pub struct Io {
     rt: tokio::runtime::Handle,
     poller: Option<PollerHandle>,
     sampler: Option<SamplerHandle>,
+    /// The overview's ticker: one sampler per busiest topic.
+    ticker: Vec<SamplerHandle>,
     publisher: Option<Arc<Publisher>>,
     bulk: Option<Arc<BulkProgress>>,
     /// Reports the services' counters; told to stop, it stops them.
@@ -96,6 +106,7 @@ impl Io {
             rt,
             poller,
             sampler: None,
+            ticker: Vec::new(),
             publisher: None,
             bulk: None,
             services: None,
@@ -128,6 +139,26 @@ impl Io {
                     SamplerOptions::default(),
                     move |event| tx.send(Event::Sampler { session, event }).is_ok(),
                 ));
+            }
+            Command::StartTicker { session, topics } => {
+                self.stop_ticker();
+                for topic in topics {
+                    let tx = self.tx.clone();
+                    self.ticker.push(sampler::spawn(
+                        self.cfg.clone(),
+                        topic,
+                        StartAt::End,
+                        TICKER,
+                        move |event| tx.send(Event::Ticker { session, event }).is_ok(),
+                    ));
+                }
+            }
+            Command::StopTicker => self.stop_ticker(),
+            Command::WriteIncident(metrics) => {
+                let (cfg, tx) = (self.cfg.clone(), self.tx.clone());
+                Job::spawn("kaftop-incident", move || {
+                    let _ = tx.send(Event::IncidentWritten(write_incident(&cfg, &metrics)));
+                });
             }
             Command::PauseTail => {
                 if let Some(s) = &self.sampler {
@@ -182,6 +213,15 @@ impl Io {
             // Stopping joins the thread, which may be inside a metadata call:
             // never make the UI wait for it.
             Job::spawn("kaftop-tail-stop", move || old.stop());
+        }
+    }
+
+    fn stop_ticker(&mut self) {
+        let old = std::mem::take(&mut self.ticker);
+        if !old.is_empty() {
+            Job::spawn("kaftop-ticker-stop", move || {
+                old.into_iter().for_each(SamplerHandle::stop)
+            });
         }
     }
 
@@ -337,14 +377,28 @@ impl Io {
             p.cancel.store(true, Ordering::Relaxed);
         }
         let (sampler, poller) = (self.sampler.take(), self.poller.take());
+        let ticker = std::mem::take(&mut self.ticker);
         Job::spawn("kaftop-stop-clients", move || {
             drop(sampler);
+            drop(ticker);
             drop(poller);
         });
         if let Some(r) = self.services.take() {
             r.stop_within(SERVICES_SHUTDOWN);
         }
     }
+}
+
+/// Reads the records at the stuck offsets and writes the snapshot to the
+/// data dir.
+fn write_incident(
+    cfg: &Resolved,
+    metrics: &ClusterMetrics,
+) -> Result<(std::path::PathBuf, std::path::PathBuf), String> {
+    let records = peek::records_at(cfg, &incident::wanted_records(metrics));
+    let report = Incident::build(metrics, &records);
+    let path = save::default_path(&cfg.data_dir, metrics.taken_at_ms);
+    save::write(&report, &path).map_err(|e| format!("writing {}: {e}", path.display()))
 }
 
 /// Starts the services of an attached handle that are not running.

@@ -139,7 +139,8 @@ fn the_tui_survives_the_whole_cluster_restarting() {
     let tmux = Tmux::new();
     start_tui(&tmux, &config);
     tmux.wait_for_text("the dashboard", "● connected");
-    tmux.keys(&["/"]);
+    // From the overview (the start screen) to the Topics tab.
+    tmux.keys(&["1", "/"]);
     tmux.text(&topics.created);
     tmux.keys(&["Enter"]);
     tmux.wait_for_text("the test's topic", &topics.created);

@@ -35,14 +35,28 @@ fn tabs_number_keys_and_back() {
         ViewId::Messages,
         ViewId::Groups,
         ViewId::Topics,
+        // The start screen, where `app()` came from.
+        ViewId::Overview,
     ] {
         a.update(key(KeyCode::Esc));
         assert_eq!(a.view(), want);
     }
     a.update(key(KeyCode::Esc));
-    assert_eq!(a.view(), ViewId::Topics);
-    // Returning to Messages does not restart the tail.
+    assert_eq!(a.view(), ViewId::Overview);
+    // Returning to Messages does not restart the tail (the overview's ticker
+    // stops as it is left).
+    let cmds = a.update(key(KeyCode::Char('3')));
+    assert!(matches!(&cmds[..], [Command::StopTicker]), "{cmds:?}");
+    assert!(a.update(key(KeyCode::Char('1'))).is_empty());
     assert!(a.update(key(KeyCode::Char('3'))).is_empty());
+    // Tab from the last tab (the timeline) wraps around to the overview, key 0
+    // shows it.
+    a.update(key(KeyCode::Char('6')));
+    a.update(key(KeyCode::Tab));
+    assert_eq!(a.view(), ViewId::Overview);
+    a.update(key(KeyCode::Char('1')));
+    a.update(key(KeyCode::Char('0')));
+    assert_eq!(a.view(), ViewId::Overview);
 }
 
 #[test]

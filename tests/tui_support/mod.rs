@@ -3,6 +3,8 @@
 //! into ratatui's TestBackend.
 #![allow(dead_code)] // each test binary uses its own subset
 
+pub(crate) mod overview;
+
 use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -54,13 +56,15 @@ pub(crate) fn bare_app() -> App {
     app
 }
 
-/// An app that has seen the fixture cluster.
+/// An app that has seen the fixture cluster, on the Topics tab (key `1`; the
+/// start screen is the overview, where the tests of `tui_views_overview` stay).
 pub(crate) fn app() -> App {
     let mut app = bare_app();
     app.update(Event::Cluster(Box::new(cluster())));
     app.update(Event::Tick {
         now_ms: T0_MS + (STEPS * STEP_MS) as i64,
     });
+    app.update(key(KeyCode::Char('1')));
     app
 }
 

@@ -90,7 +90,7 @@ impl App {
     pub fn new(cfg: AppConfig) -> Self {
         App {
             views: Views::new(&cfg),
-            view: ViewId::Topics,
+            view: ViewId::Overview,
             history: Vec::new(),
             mode: Mode::Normal,
             acted: false,
@@ -140,6 +140,11 @@ impl App {
         &self.views.messages
     }
 
+    /// The overview's ticker (its session tags the records fed to it).
+    pub fn ticker(&self) -> &super::views::overview::Ticker {
+        &self.views.overview.ticker
+    }
+
     pub fn publish(&self) -> &PublishState {
         &self.views.publish
     }
@@ -177,6 +182,15 @@ impl App {
     // ---- update ----
 
     pub fn update(&mut self, event: Event) -> Vec<Command> {
+        let mut cmds = self.fold(event);
+        // The overview's ticker samples only while the overview is shown.
+        let shown = self.view == ViewId::Overview;
+        let ticker = &mut self.views.overview.ticker;
+        cmds.extend(ticker.steer(shown, self.shared.cluster.as_ref()));
+        cmds
+    }
+
+    fn fold(&mut self, event: Event) -> Vec<Command> {
         let shared = &mut self.shared;
         let views = &mut self.views;
         match event {
@@ -197,6 +211,11 @@ impl App {
                 views.messages.on_sampler(session, event, shared);
                 shared.dirty |= self.view == ViewId::Messages;
             }
+            Event::Ticker { session, event } => {
+                let news = views.overview.ticker.on_sampler(session, event);
+                shared.dirty |= news && self.view == ViewId::Overview;
+            }
+            Event::IncidentWritten(result) => shared.on_incident_written(result),
             Event::Published { request, result } => {
                 views.publish.on_published(request, result, shared);
             }
@@ -304,6 +323,7 @@ impl App {
             }
             Action::NextView | Action::PrevView => return self.next_tab(action),
             Action::Refresh => return self.refresh(),
+            Action::IncidentSnapshot => return self.shared.write_incident(),
             Action::Filter => {
                 match self.current().filter() {
                     Some(f) => self.mode = Mode::Filter(line::LineInput::new(f)),

@@ -19,6 +19,13 @@ pub(crate) enum Go {
     /// The Messages view, (re)starting the tail when the topic or start changes
     /// (`None`: the current or default topic, the configured start).
     Messages(Option<String>, Option<StartAt>),
+    /// One record in the Messages view: the tail starts at its offset, and the
+    /// record is selected with the detail pane open once it arrives.
+    Record {
+        topic: String,
+        partition: i32,
+        offset: i64,
+    },
 }
 
 impl App {
@@ -36,6 +43,20 @@ impl App {
             Go::Messages(topic, start) => {
                 self.go(ViewId::Messages);
                 return self.views.messages.open(topic, start, &mut self.shared);
+            }
+            Go::Record {
+                topic,
+                partition,
+                offset,
+            } => {
+                let messages = &mut self.views.messages;
+                messages.set_filter("");
+                messages.focus = Some((partition, offset));
+                let start = Some(StartAt::Offset(offset));
+                let cmds = self.navigate(Go::Messages(Some(topic), start));
+                // Already tailing from there: it may be on screen now.
+                self.views.messages.seek_focus();
+                return cmds;
             }
         }
         Vec::new()

@@ -99,6 +99,36 @@ impl Shared {
         }
     }
 
+    // ---- the incident snapshot ----
+
+    /// Asks for an incident snapshot of the last refresh.
+    pub(crate) fn write_incident(&mut self) -> Vec<crate::tui::command::Command> {
+        match self.cluster.clone() {
+            Some(c) => {
+                self.info("writing an incident snapshot …");
+                vec![crate::tui::command::Command::WriteIncident(Box::new(c))]
+            }
+            None => {
+                self.error("no cluster data yet: nothing to snapshot");
+                Vec::new()
+            }
+        }
+    }
+
+    pub(crate) fn on_incident_written(
+        &mut self,
+        result: Result<(std::path::PathBuf, std::path::PathBuf), String>,
+    ) {
+        match result {
+            Ok((md, json)) => self.info(format!(
+                "incident snapshot written to {} (and {})",
+                md.display(),
+                json.display()
+            )),
+            Err(e) => self.error(format!("incident snapshot: {e}")),
+        }
+    }
+
     // ---- what the cluster holds ----
 
     pub(crate) fn topic_names(&self) -> Option<Vec<String>> {

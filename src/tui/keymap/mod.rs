@@ -24,6 +24,7 @@ pub use combo::KeyCombo;
 pub enum Scope {
     Global,
     List,
+    Overview,
     Topics,
     TopicDetail,
     Groups,
@@ -49,6 +50,7 @@ impl Scope {
         match self {
             Scope::Global => "Everywhere",
             Scope::List => "Lists",
+            Scope::Overview => "Overview",
             Scope::Topics => "Topics",
             Scope::TopicDetail => "Topic detail",
             Scope::Groups => "Consumer groups",
@@ -70,6 +72,7 @@ impl Scope {
         match self {
             Scope::Global => &[Scope::Global],
             Scope::List => &[Scope::List, Scope::Global],
+            Scope::Overview => &[Scope::Overview, Scope::List, Scope::Global],
             Scope::Topics => &[Scope::Topics, Scope::List, Scope::Global],
             Scope::TopicDetail => &[Scope::TopicDetail, Scope::List, Scope::Global],
             Scope::Groups => &[Scope::Groups, Scope::List, Scope::Global],
@@ -87,7 +90,8 @@ impl Scope {
     }
 
     /// The scopes keys are looked up from: a key may mean one thing in each.
-    const LEAVES: [Scope; 12] = [
+    const LEAVES: [Scope; 13] = [
+        Scope::Overview,
         Scope::Topics,
         Scope::TopicDetail,
         Scope::Groups,

@@ -1,6 +1,8 @@
 //! One group's partitions as `kafka-consumer-groups --describe` shows them:
 //! TOPIC PARTITION CURRENT-OFFSET LOG-END-OFFSET LAG CONSUMER-ID HOST CLIENT-ID,
-//! with each partition's status; below them the members with what each owns
+//! with each partition's time lag (`~`: estimated), status, and what is wrong
+//! (stuck at an offset, data loss, never committed; `v` opens the record at
+//! the committed offset in Messages); below them the members with what each owns
 //! (and, in a consumer-protocol group, what each should own).
 
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -12,7 +14,10 @@ use super::{placeholder, view_block, Outcome, View, ViewId};
 use crate::kafka::admin::GroupType;
 use crate::kafka::snapshot::assignment_cell;
 use crate::metrics::{GroupMetrics, GroupPartitionRow};
+use crate::report::words;
+use crate::text;
 use crate::tui::action::Action;
+use crate::tui::app::nav::Go;
 use crate::tui::app::shared::Shared;
 use crate::tui::app::{App, ListState};
 use crate::tui::keymap::Scope;
@@ -59,6 +64,29 @@ impl GroupDetail {
     }
 }
 
+impl GroupDetail {
+    /// The record at the committed offset of the selected partition; when that
+    /// one has none, of the longest-stuck partition (the likely culprit).
+    fn committed_record(&self, shared: &Shared) -> Option<Go> {
+        let rows = self.visible(shared);
+        let selected = rows
+            .get(self.list.cursor.selected())
+            .filter(|r| r.current_offset.is_some());
+        let stuck = || {
+            rows.iter().filter(|r| r.stuck.is_some()).max_by(|a, b| {
+                let secs = |r: &GroupPartitionRow| r.stuck.as_ref().map_or(0.0, |s| s.for_secs);
+                secs(a).total_cmp(&secs(b))
+            })
+        };
+        let row = selected.or_else(stuck)?;
+        Some(Go::Record {
+            topic: row.topic.clone(),
+            partition: row.partition,
+            offset: row.current_offset?,
+        })
+    }
+}
+
 impl View for GroupDetail {
     fn title(&self) -> &'static str {
         "Group"
@@ -77,7 +105,7 @@ impl View for GroupDetail {
     }
 
     fn hints(&self) -> &'static [Action] {
-        &[Action::Filter, Action::Back]
+        &[Action::OpenCommitted, Action::Filter, Action::Back]
     }
 
     fn selected(&self) -> usize {
@@ -106,6 +134,13 @@ impl View for GroupDetail {
                     .map(|r| r.topic.clone());
                 Outcome::mode(shared.dialog(Form::ResetOffsets { group }, topic.as_deref()))
             }
+            (Action::OpenCommitted, Some(_)) => match self.committed_record(shared) {
+                Some(go) => Outcome::go(go),
+                None => {
+                    shared.info("no committed offset on this partition");
+                    Outcome::default()
+                }
+            },
             _ => Outcome::default(),
         }
     }
@@ -127,7 +162,12 @@ fn draw(view: &GroupDetail, f: &mut Frame, area: Rect, app: &App) {
         };
         return placeholder(f, area, view_block(format!("Group {name}"), ""), &text);
     };
-    let summary_h = if area.height >= 10 { 2 } else { 0 };
+    let why = why_line(g);
+    let summary_h = match (area.height >= 10, why.is_empty()) {
+        (false, _) => 0,
+        (true, true) => 2,
+        (true, false) => 3,
+    };
     let members_h = members_height(area.height, g.member_details.len());
     let [summary, rest, members] = Layout::vertical([
         Constraint::Length(summary_h),
@@ -136,23 +176,36 @@ fn draw(view: &GroupDetail, f: &mut Frame, area: Rect, app: &App) {
     ])
     .areas(area);
     if summary_h > 0 {
-        draw_summary(f, summary, g);
+        draw_summary(f, summary, g, why);
     }
     if members_h > 0 {
         draw_members(f, members, g);
     }
     let rows = view.visible(&app.shared);
-    let columns = [
-        Column::left("TOPIC", Constraint::Fill(3)),
+    // Wide screens only; narrower, the summary above names the worst.
+    let notes = rest.width >= 150;
+    let longest = rows
+        .iter()
+        .map(|r| text::width(&r.topic))
+        .max()
+        .unwrap_or(0);
+    let topic_w = (longest as u16).clamp(5, (rest.width / 3).max(5));
+    let mut columns = vec![
+        // Topic names in full (up to a point): they are what rows are told apart by.
+        Column::left("TOPIC", Constraint::Length(topic_w)),
         Column::right("PARTITION", Constraint::Length(9)),
         Column::right("CURRENT-OFFSET", Constraint::Length(14)),
         Column::right("LOG-END-OFFSET", Constraint::Length(14)),
         Column::right("LAG", Constraint::Length(10)),
+        Column::right("TIME LAG", Constraint::Length(8)),
         Column::left("CONSUMER-ID", Constraint::Fill(3)),
         Column::left("HOST", Constraint::Length(15)),
-        Column::left("CLIENT-ID", Constraint::Fill(2)),
+        Column::left("CLIENT-ID", Constraint::Fill(1)),
         Column::left("STATUS", Constraint::Length(6)),
     ];
+    if notes {
+        columns.push(Column::left("STUCK / DATA LOSS", Constraint::Fill(5)));
+    }
     let block = view_block(
         format!("Group {} · {} partitions", g.group_id, g.rows.len()),
         &view.list.filter,
@@ -173,22 +226,27 @@ fn draw(view: &GroupDetail, f: &mut Frame, area: Rect, app: &App) {
                 (None, _) => "-".into(),
             };
             let dash = || "-".to_string();
-            Row::new(vec![
+            let mut cells = vec![
                 Cell::from(r.topic.clone()),
                 right(r.partition.to_string()),
                 right(format::opt_count(r.current_offset)),
                 right(format::opt_count(r.log_end_offset)),
                 right(lag),
+                right(words::time_lag(r.time_lag.as_ref(), r.time_lag_secs)),
                 Cell::from(r.consumer_id.clone().unwrap_or_else(dash)),
                 Cell::from(r.host.clone().unwrap_or_else(dash)),
                 Cell::from(r.client_id.clone().unwrap_or_else(dash)),
                 Cell::from(r.status.as_str()).style(theme::status(r.status)),
-            ])
+            ];
+            if notes {
+                cells.push(Cell::from(words::row_note(r)).style(theme::danger()));
+            }
+            Row::new(cells)
         },
     );
 }
 
-fn draw_summary(f: &mut Frame, area: Rect, g: &GroupMetrics) {
+fn draw_summary(f: &mut Frame, area: Rect, g: &GroupMetrics, why: String) {
     let lag_style = if g.alerting {
         theme::danger()
     } else {
@@ -219,15 +277,39 @@ fn draw_summary(f: &mut Frame, area: Rect, g: &GroupMetrics) {
             " consuming {} msg/s · producing {} msg/s · time lag {} · ETA {}{}",
             format::rate(g.consume_rate),
             format::rate(g.produce_rate),
-            format::secs(g.time_lag_secs),
+            words::time_lag(g.time_lag.as_ref(), g.time_lag_secs),
             format::eta(g.eta),
             g.error
                 .as_ref()
                 .map(|e| format!(" · error: {e}"))
                 .unwrap_or_default()
         )),
+        Line::from(Span::styled(why, theme::danger())),
     ];
     f.render_widget(Paragraph::new(lines), area);
+}
+
+/// What is wrong and why the time lag is only an estimate: a stuck partition,
+/// data loss, partitions never committed, the time-lag threshold passed
+/// ("" when nothing is).
+fn why_line(g: &GroupMetrics) -> String {
+    let mut parts = Vec::new();
+    let note = words::group_note(g);
+    if !note.is_empty() {
+        parts.push(note);
+    }
+    if let Some(t) = &g.time_lag {
+        if let Some(max) = g.max_time_lag_secs.filter(|max| t.secs > *max) {
+            parts.push(format!("time lag over {}", words::secs(max)));
+        }
+        if let (false, Some(why)) = (t.exact, t.note.as_deref()) {
+            parts.push(format!("time lag estimated: {why}"));
+        }
+    }
+    if parts.is_empty() {
+        return String::new();
+    }
+    format!(" {}", parts.join(" · "))
 }
 
 /// Rows of the members pane: header and borders plus one per member, at most a

@@ -1,5 +1,7 @@
-//! Consumer groups: type (protocol), state, members, total lag with its trend, time lag, ETA and
-//! the lag status in colour; groups over their lag threshold are marked `!`.
+//! Consumer groups: type (protocol), state, members, total lag with its trend, time lag
+//! (`~`: estimated), ETA, the lag status in colour, and what is wrong (a stuck
+//! partition, data loss or its forecast, partitions never committed); alerting
+//! groups are marked `!`.
 
 use ratatui::layout::{Constraint, Rect};
 use ratatui::widgets::{Cell, Row};
@@ -7,6 +9,7 @@ use ratatui::Frame;
 
 use super::{placeholder, view_block, Outcome, View};
 use crate::metrics::{ClusterMetrics, GroupMetrics};
+use crate::report::words;
 use crate::tui::action::Action;
 use crate::tui::app::nav::Go;
 use crate::tui::app::shared::Shared;
@@ -16,6 +19,10 @@ use crate::tui::widgets::table::{self, right, Column};
 use crate::tui::widgets::{format, spark, theme};
 
 const FIXED: u16 = 20 + 9 + 8 + 14 + 9 + 15 + 7;
+/// Room kept for the notes (stuck, data loss) before the trend gets any, from
+/// this width on (narrower, the group view's summary says it).
+const NOTES: u16 = 30;
+const WITH_NOTES: u16 = 140;
 
 /// The groups list: its selection and filter.
 #[derive(Debug, Clone, Default)]
@@ -104,9 +111,11 @@ fn draw(view: &Groups, f: &mut Frame, area: Rect, app: &App) {
             "No consumer groups with committed offsets yet.",
         );
     }
-    let spare = area.width.saturating_sub(FIXED + 2 + 30);
+    // Wide screens get the notes column; the trend gets what is left.
+    let notes = if area.width >= WITH_NOTES { NOTES } else { 0 };
+    let spare = area.width.saturating_sub(FIXED + 2 + 30 + notes);
     let spark_w = spare.clamp(0, 24) as usize;
-    let columns = [
+    let mut columns = vec![
         Column::left("GROUP", Constraint::Min(16)),
         Column::left("STATE", Constraint::Length(19)),
         Column::left("TYPE", Constraint::Length(8)),
@@ -117,6 +126,9 @@ fn draw(view: &Groups, f: &mut Frame, area: Rect, app: &App) {
         Column::right("ETA", Constraint::Length(14)),
         Column::left("STATUS", Constraint::Length(6)),
     ];
+    if notes > 0 {
+        columns.push(Column::left("STUCK / DATA LOSS", Constraint::Min(notes)));
+    }
     table::draw(
         f,
         area,
@@ -136,17 +148,21 @@ fn draw(view: &Groups, f: &mut Frame, area: Rect, app: &App) {
                 (_, Some(s)) => Cell::from(s.as_str()),
                 (None, None) => Cell::from("-"),
             };
-            Row::new(vec![
+            let mut cells = vec![
                 Cell::from(g.group_id.clone()),
                 state,
                 Cell::from(g.group_type.map_or("-", |t| t.as_str())),
                 right(g.members.map_or_else(|| "-".into(), |m| m.to_string())),
                 lag,
                 Cell::from(spark::sparkline_u(&g.lag_history, spark_w)).style(theme::accent()),
-                right(format::secs(g.time_lag_secs)),
+                right(words::time_lag(g.time_lag.as_ref(), g.time_lag_secs)),
                 right(format::eta(g.eta)),
                 Cell::from(g.status.as_str()).style(theme::status(g.status)),
-            ])
+            ];
+            if notes > 0 {
+                cells.push(Cell::from(words::group_note(g)).style(theme::danger()));
+            }
+            Row::new(cells)
         },
     );
 }

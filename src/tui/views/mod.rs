@@ -12,6 +12,7 @@ mod chrome;
 pub mod group_detail;
 pub mod groups;
 pub mod messages;
+pub mod overview;
 pub mod publish;
 pub mod services;
 pub mod timeline;
@@ -36,6 +37,7 @@ use super::widgets::theme;
 /// Which view is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ViewId {
+    Overview,
     Topics,
     TopicDetail,
     Groups,
@@ -49,7 +51,8 @@ pub enum ViewId {
 impl ViewId {
     /// The top-level views, in tab order, with the action that shows each
     /// (number keys 1..).
-    pub const TABS: [(ViewId, Action); 6] = [
+    pub const TABS: [(ViewId, Action); 7] = [
+        (ViewId::Overview, Action::ShowOverview),
         (ViewId::Topics, Action::ShowTopics),
         (ViewId::Groups, Action::ShowGroups),
         (ViewId::Messages, Action::ShowMessages),
@@ -137,6 +140,7 @@ pub(crate) trait View {
 
 /// The state of every view: the registry.
 pub struct Views {
+    pub(crate) overview: overview::Overview,
     pub(crate) topics: topics::Topics,
     pub(crate) topic_detail: topic_detail::TopicDetail,
     pub(crate) groups: groups::Groups,
@@ -150,6 +154,7 @@ pub struct Views {
 impl Views {
     pub(crate) fn new(cfg: &AppConfig) -> Self {
         Views {
+            overview: Default::default(),
             topics: Default::default(),
             topic_detail: Default::default(),
             groups: Default::default(),
@@ -163,6 +168,7 @@ impl Views {
 
     pub(crate) fn get(&self, id: ViewId) -> &dyn View {
         match id {
+            ViewId::Overview => &self.overview,
             ViewId::Topics => &self.topics,
             ViewId::TopicDetail => &self.topic_detail,
             ViewId::Groups => &self.groups,
@@ -176,6 +182,7 @@ impl Views {
 
     pub(crate) fn get_mut(&mut self, id: ViewId) -> &mut dyn View {
         match id {
+            ViewId::Overview => &mut self.overview,
             ViewId::Topics => &mut self.topics,
             ViewId::TopicDetail => &mut self.topic_detail,
             ViewId::Groups => &mut self.groups,

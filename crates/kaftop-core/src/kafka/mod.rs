@@ -6,6 +6,7 @@ pub mod bulk;
 pub mod client;
 pub mod committed_records;
 pub mod offsets_reset;
+pub mod peek;
 pub mod poller;
 pub mod publisher;
 pub mod record;

@@ -32,6 +32,9 @@ pub struct MessagesState {
     pub detail: bool,
     pub detail_scroll: u16,
     pub cursor: ListCursor,
+    /// A record to select once it arrives (partition, offset): the record at a
+    /// committed offset, opened from a group or the overview.
+    pub focus: Option<(i32, i64)>,
     /// Records received this session (shown or evicted), and read but not sampled.
     pub received: u64,
     pub skipped: u64,
@@ -57,6 +60,7 @@ impl MessagesState {
             detail: true,
             detail_scroll: 0,
             cursor: ListCursor::default(),
+            focus: None,
             received: 0,
             skipped: 0,
             filter: String::new(),
@@ -120,6 +124,25 @@ impl MessagesState {
         }
         if following {
             self.cursor.bottom(self.matches.len());
+            self.detail_scroll = 0;
+        }
+        self.seek_focus();
+    }
+
+    /// Selects the focused record if it is here, with the detail pane open;
+    /// the cursor then stays on it as newer records arrive.
+    pub fn seek_focus(&mut self) {
+        let Some((partition, offset)) = self.focus else {
+            return;
+        };
+        let at = (0..self.matches.len()).find(|&i| {
+            self.get(i)
+                .is_some_and(|r| r.partition == partition && r.offset == offset)
+        });
+        if let Some(i) = at {
+            self.cursor.select(i);
+            self.focus = None;
+            self.detail = true;
             self.detail_scroll = 0;
         }
     }
@@ -219,6 +242,20 @@ mod tests {
         m.cursor.top();
         m.push(vec![rec(7, "x")], 0);
         assert_eq!(m.cursor.selected(), 0);
+    }
+
+    #[test]
+    fn a_focused_record_is_selected_when_it_arrives() {
+        let mut m = MessagesState::new(10, StartAt::End);
+        m.restart("t".into(), StartAt::Offset(3));
+        m.detail = false;
+        m.focus = Some((0, 3));
+        m.push(vec![rec(3, "culprit"), rec(4, "next")], 0);
+        assert_eq!(m.selected().map(|r| r.offset), Some(3));
+        assert!(m.detail && m.focus.is_none());
+        // It stays selected as newer records arrive.
+        m.push(vec![rec(5, "newer")], 0);
+        assert_eq!(m.selected().map(|r| r.offset), Some(3));
     }
 
     #[test]

@@ -1,0 +1,231 @@
+//! The overview's layout, its header and the throughput chart. Narrow screens
+//! (80×24) give each pane a few rows; wide ones (120 columns and more) give
+//! the chart, the topics and the groups the extra room.
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::symbols::Marker;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Paragraph};
+use ratatui::Frame;
+
+use super::{panes, Overview, Rows};
+use crate::metrics::ClusterMetrics;
+use crate::report::incident::Header;
+use crate::tui::app::App;
+use crate::tui::views::{placeholder, view_block};
+use crate::tui::widgets::{format, theme};
+
+/// Columns from which the panes sit side by side.
+const WIDE: u16 = 120;
+/// The chart's window, seconds back from the last refresh.
+const WINDOW_SECS: f64 = 600.0;
+
+pub(super) struct Areas {
+    pub header: Rect,
+    pub chart: Rect,
+    pub topics: Rect,
+    pub groups: Rect,
+    pub events: Rect,
+    pub records: Rect,
+}
+
+fn halves(area: Rect, left: u16) -> [Rect; 2] {
+    Layout::horizontal([Constraint::Percentage(left), Constraint::Fill(1)])
+        .spacing(1)
+        .areas(area)
+}
+
+pub(super) fn areas(area: Rect, header_h: u16) -> Areas {
+    if area.width >= WIDE {
+        let [header, top, groups, bottom] = Layout::vertical([
+            Constraint::Length(header_h),
+            Constraint::Percentage(36),
+            Constraint::Fill(1),
+            Constraint::Percentage(25),
+        ])
+        .areas(area);
+        let [chart, topics] = halves(top, 60);
+        let [events, records] = halves(bottom, 50);
+        Areas {
+            header,
+            chart,
+            topics,
+            groups,
+            events,
+            records,
+        }
+    } else {
+        let [header, top, groups, bottom] = Layout::vertical([
+            Constraint::Length(header_h),
+            Constraint::Percentage(36),
+            Constraint::Percentage(36),
+            Constraint::Fill(1),
+        ])
+        .areas(area);
+        let [chart, topics] = halves(top, 50);
+        let [events, records] = halves(bottom, 50);
+        Areas {
+            header,
+            chart,
+            topics,
+            groups,
+            events,
+            records,
+        }
+    }
+}
+
+pub(super) fn draw(view: &Overview, f: &mut Frame, area: Rect, app: &App) {
+    let shared = &app.shared;
+    let Some(c) = &shared.cluster else {
+        let text = shared.unreachable_text().unwrap_or_else(|| {
+            format!(
+                "Waiting for the first refresh from {} …",
+                shared.cfg.bootstrap
+            )
+        });
+        return placeholder(f, area, view_block("Overview".into(), ""), &text);
+    };
+    let header = header_lines(c, area.width);
+    let a = areas(area, header.len() as u16);
+    f.render_widget(Paragraph::new(header), a.header);
+    draw_chart(f, a.chart, c);
+    let rows = Rows::of(c);
+    let brokers = c.brokers.len() + c.brokers_down.len();
+    panes::topics(f, a.topics, view, &rows.topics, brokers);
+    panes::groups(f, a.groups, view, &rows.groups);
+    panes::events(f, a.events, view, &rows.events, shared.cfg.utc_offset_secs);
+    panes::records(f, a.records, view, shared.cfg.utc_offset_secs);
+}
+
+/// A count, red when not zero.
+fn counted<'a>(label: &'a str, n: usize) -> Vec<Span<'a>> {
+    let style = if n > 0 { theme::danger() } else { theme::ok() };
+    vec![Span::raw(label), Span::styled(n.to_string(), style)]
+}
+
+/// One line when it fits, else two.
+fn header_lines(c: &ClusterMetrics, width: u16) -> Vec<Line<'static>> {
+    let h = Header::of(c);
+    let sep = || Span::styled(" · ", theme::dim());
+    let brokers_style = if h.brokers_up < h.brokers_total {
+        theme::danger()
+    } else {
+        theme::ok()
+    };
+    let cluster = vec![
+        Span::styled(
+            format!(" {} ", h.cluster_id.clone().unwrap_or_else(|| "?".into())),
+            theme::title(),
+        ),
+        Span::raw(format!(
+            " controller {}",
+            h.controller.map_or_else(|| "?".into(), |id| id.to_string())
+        )),
+        sep(),
+        Span::raw("brokers "),
+        Span::styled(
+            format!("{}/{}", h.brokers_up, h.brokers_total),
+            brokers_style,
+        ),
+    ];
+    let mut health = Vec::new();
+    for (i, (label, n)) in [
+        ("URP ", h.under_replicated),
+        ("under-min-ISR ", h.under_min_isr),
+        ("offline ", h.offline),
+        ("alerts ", h.alerts),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        if i > 0 {
+            health.push(sep());
+        }
+        health.extend(counted(label, n));
+    }
+    let one: usize = cluster
+        .iter()
+        .chain(&health)
+        .map(|s| s.width())
+        .sum::<usize>()
+        + 3;
+    if one <= width as usize {
+        let mut spans = cluster;
+        spans.push(sep());
+        spans.extend(health);
+        vec![Line::from(spans)]
+    } else {
+        let mut second = vec![Span::raw(" ")];
+        second.extend(health);
+        vec![Line::from(cluster), Line::from(second)]
+    }
+}
+
+fn draw_chart(f: &mut Frame, area: Rect, c: &ClusterMetrics) {
+    let points = |pick: fn(&crate::metrics::ThroughputPoint) -> f64| -> Vec<(f64, f64)> {
+        c.throughput
+            .iter()
+            .map(|p| ((p.at_ms - c.taken_at_ms) as f64 / 1000.0, pick(p).max(0.0)))
+            .filter(|(x, _)| *x >= -WINDOW_SECS)
+            .collect()
+    };
+    let produced = points(|p| p.produced);
+    let consumed = points(|p| p.consumed);
+    let top = produced
+        .iter()
+        .chain(&consumed)
+        .map(|p| p.1)
+        .fold(0.0_f64, f64::max);
+    let y_max = if top > 0.0 { top * 1.1 } else { 1.0 };
+    let last = |v: &[(f64, f64)]| format::rate(v.last().map(|p| p.1));
+    let produce_style = Style::new().fg(ratatui::style::Color::Cyan);
+    let consume_style = Style::new().fg(ratatui::style::Color::Green);
+    // The title is the legend: each line's name in its colour, with its last value.
+    let (head, p, c) = if area.width >= 56 {
+        (" Throughput msg/s ", "produced", "consumed")
+    } else {
+        (" msg/s ", "in", "out")
+    };
+    let title = Line::from(vec![
+        Span::styled(head, theme::title()),
+        Span::styled(format!("{p} {} ", last(&produced)), produce_style),
+        Span::styled(format!("{c} {} ", last(&consumed)), consume_style),
+    ]);
+    let datasets = vec![
+        Dataset::default()
+            .name("produced")
+            .marker(Marker::Braille)
+            .graph_type(GraphType::Line)
+            .style(produce_style)
+            .data(&produced),
+        Dataset::default()
+            .name("consumed")
+            .marker(Marker::Braille)
+            .graph_type(GraphType::Line)
+            .style(consume_style)
+            .data(&consumed),
+    ];
+    let axis_style = theme::dim();
+    let chart = Chart::new(datasets)
+        .block(Block::new().borders(Borders::TOP).title(title))
+        .legend_position(None)
+        .x_axis(
+            Axis::default()
+                .style(axis_style)
+                .bounds([-WINDOW_SECS, 0.0])
+                .labels(["-10m", "-5m", "now"]),
+        )
+        .y_axis(
+            Axis::default()
+                .style(axis_style)
+                .bounds([0.0, y_max])
+                .labels([
+                    "0".to_string(),
+                    format::rate(Some(y_max / 2.0)),
+                    format::rate(Some(y_max)),
+                ]),
+        );
+    f.render_widget(chart, area);
+}

@@ -1,0 +1,337 @@
+//! The overview's lists: topics by rate, groups by severity, the latest
+//! events and the sampled records. Each is a pane with a one-line title; only
+//! the rows that fit are built, and the focused pane shows its selection.
+
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Row, Table, TableState};
+use ratatui::Frame;
+
+use super::{Overview, Pane};
+use crate::kafka::record::RecordView;
+use crate::metrics::lag::Eta;
+use crate::metrics::{GroupMetrics, Severity, TimelineEvent, TopicMetrics};
+use crate::report::rank;
+use crate::report::words;
+use crate::text;
+use crate::tui::widgets::table::right;
+use crate::tui::widgets::{format, spark, theme};
+
+/// Draws a pane: its title, an optional header row, and the rows that fit.
+#[allow(clippy::too_many_arguments)]
+fn pane<'a>(
+    f: &mut Frame,
+    area: Rect,
+    view: &Overview,
+    which: Pane,
+    title: String,
+    header: Option<Row<'a>>,
+    widths: &[Constraint],
+    len: usize,
+    mut row: impl FnMut(usize) -> Row<'a>,
+) {
+    let focused = view.focus == which;
+    let title_style = if focused {
+        theme::tab_active()
+    } else {
+        theme::title()
+    };
+    let block = Block::new()
+        .borders(Borders::TOP)
+        .border_style(Style::new().fg(ratatui::style::Color::DarkGray))
+        .title(Span::styled(format!(" {title} "), title_style));
+    let inner = block.inner(area);
+    let height = (inner.height as usize).saturating_sub(usize::from(header.is_some()));
+    let cursor = view.cursor(which);
+    let window = cursor.window(len, height);
+    let start = window.start;
+    let rows: Vec<Row> = window.map(&mut row).collect();
+    let mut table = Table::new(rows, widths.iter().copied()).block(block);
+    if let Some(h) = header {
+        table = table.header(h.style(theme::header_row()));
+    }
+    let mut state = TableState::default();
+    if focused && len > 0 {
+        table = table.row_highlight_style(theme::selected());
+        state.select(Some(cursor.selected().min(len - 1) - start));
+    }
+    f.render_stateful_widget(table, area, &mut state);
+}
+
+fn header<'a>(cells: &[(&'a str, bool)]) -> Row<'a> {
+    Row::new(
+        cells
+            .iter()
+            .map(|(t, r)| if *r { right(*t) } else { Cell::from(*t) }),
+    )
+}
+
+/// Skew, hot partition and leader balance in a few characters:
+/// `hot p4 2.8×`, `skew 1.3`, `even`, then ` L5:1` (most and fewest partitions
+/// led by a broker) when leadership is uneven.
+pub(crate) fn distribution_cue(t: &TopicMetrics, brokers: usize) -> (String, Style) {
+    let d = &t.distribution;
+    let mut warn = false;
+    let mut cue = match d.hot_partition {
+        Some(p) => {
+            warn = true;
+            format!("hot p{p} {:.1}×", d.skew)
+        }
+        None if d.skew >= 1.2 => format!("skew {:.1}", d.skew),
+        None => "even".into(),
+    };
+    let most = d.leaders_per_broker.values().copied().max().unwrap_or(0);
+    // A broker that leads nothing is missing from the map.
+    let leading = d.leaders_per_broker.len();
+    let least = if leading < brokers.min(t.partitions.len()) {
+        0
+    } else {
+        d.leaders_per_broker.values().copied().min().unwrap_or(0)
+    };
+    if most > least + 1 {
+        warn = true;
+        cue.push_str(&format!(" L{most}:{least}"));
+    }
+    (cue, if warn { theme::warn() } else { theme::dim() })
+}
+
+pub(super) fn topics(
+    f: &mut Frame,
+    area: Rect,
+    view: &Overview,
+    topics: &[&TopicMetrics],
+    brokers: usize,
+) {
+    let narrow = area.width < 60;
+    let spark_w = if narrow {
+        6
+    } else {
+        (area.width / 4).clamp(8, 30)
+    };
+    let widths = [
+        Constraint::Fill(1),
+        Constraint::Length(6),
+        Constraint::Length(spark_w),
+        Constraint::Length(if narrow { 11 } else { 18 }),
+    ];
+    let head = header(&[
+        ("TOPIC", false),
+        ("MSG/S", true),
+        ("RATE", false),
+        ("SPREAD", false),
+    ]);
+    pane(
+        f,
+        area,
+        view,
+        Pane::Topics,
+        format!("Topics by rate ({})", topics.len()),
+        Some(head),
+        &widths,
+        topics.len(),
+        |i| {
+            let t = topics[i];
+            let (cue, style) = distribution_cue(t, brokers);
+            Row::new(vec![
+                Cell::from(t.name.clone()),
+                right(format::rate(t.rate)),
+                Cell::from(spark::sparkline(&t.rate_history, spark_w as usize))
+                    .style(theme::accent()),
+                Cell::from(cue).style(style),
+            ])
+        },
+    );
+}
+
+pub(super) fn groups(f: &mut Frame, area: Rect, view: &Overview, groups: &[&GroupMetrics]) {
+    let wide = area.width >= 90;
+    let spark_w = if wide { 12 } else { 0 };
+    let longest = groups
+        .iter()
+        .map(|g| text::width(&g.group_id))
+        .max()
+        .unwrap_or(0);
+    let name_w = (longest as u16).clamp(14, if wide { 30 } else { 16 });
+    let widths = [
+        Constraint::Length(name_w),
+        Constraint::Length(6),
+        Constraint::Length(9),
+        Constraint::Length(spark_w),
+        Constraint::Length(8),
+        Constraint::Length(if wide { 14 } else { 9 }),
+        Constraint::Fill(2),
+    ];
+    let head = header(&[
+        ("GROUP", false),
+        ("STATUS", false),
+        ("LAG", true),
+        (if wide { "LAG TREND" } else { "" }, false),
+        ("TIME LAG", true),
+        ("ETA", true),
+        ("STUCK / DATA LOSS", false),
+    ]);
+    let title = if wide {
+        format!(
+            "Consumer groups, worst first ({}) · ~ time lag estimated",
+            groups.len()
+        )
+    } else {
+        format!("Groups, worst first ({})", groups.len())
+    };
+    pane(
+        f,
+        area,
+        view,
+        Pane::Groups,
+        title,
+        Some(head),
+        &widths,
+        groups.len(),
+        |i| {
+            let g = groups[i];
+            let status = Cell::from(g.status.as_str()).style(theme::status(g.status));
+            let lag = if g.alerting {
+                right(format!("!{}", format::count_u(g.total_lag))).style(theme::danger())
+            } else {
+                right(format::count_u(g.total_lag))
+            };
+            let note = words::group_note(g);
+            let note_style = match rank::severity(g) {
+                rank::Severity::Critical => theme::danger(),
+                _ => theme::warn(),
+            };
+            Row::new(vec![
+                Cell::from(g.group_id.clone()),
+                status,
+                lag,
+                Cell::from(spark::sparkline_u(&g.lag_history, spark_w as usize))
+                    .style(theme::accent()),
+                right(words::time_lag(g.time_lag.as_ref(), g.time_lag_secs)),
+                right(if wide {
+                    format::eta(g.eta)
+                } else {
+                    short_eta(g.eta)
+                }),
+                Cell::from(note).style(note_style),
+            ])
+        },
+    );
+}
+
+/// The ETA in at most 9 characters, for narrow screens.
+fn short_eta(e: Eta) -> String {
+    match e {
+        Eta::NotConsuming => "stopped".into(),
+        Eta::FallingBehind => "behind".into(),
+        other => format::eta(other),
+    }
+}
+
+fn severity_mark(s: Severity) -> Span<'static> {
+    match s {
+        Severity::Crit => Span::styled("✗", theme::danger()),
+        Severity::Warn => Span::styled("▲", theme::warn()),
+        Severity::Info => Span::styled("·", theme::dim()),
+    }
+}
+
+pub(super) fn events(
+    f: &mut Frame,
+    area: Rect,
+    view: &Overview,
+    events: &[&TimelineEvent],
+    utc_offset: i32,
+) {
+    let widths = [
+        Constraint::Length(8),
+        Constraint::Length(1),
+        Constraint::Fill(1),
+    ];
+    let title = format!("Latest events ({})", events.len());
+    pane(
+        f,
+        area,
+        view,
+        Pane::Events,
+        title,
+        None,
+        &widths,
+        events.len(),
+        |i| {
+            let e = events[i];
+            Row::new(vec![
+                Cell::from(format::clock(e.at_ms, utc_offset)).style(theme::dim()),
+                Cell::from(Line::from(severity_mark(e.severity))),
+                Cell::from(e.text.clone()),
+            ])
+        },
+    );
+    if events.is_empty() {
+        empty(f, area, "No changes seen yet.");
+    }
+}
+
+pub(super) fn records(f: &mut Frame, area: Rect, view: &Overview, utc_offset: i32) {
+    let t = &view.ticker;
+    let recent: Vec<_> = t.newest_first().collect();
+    let place = |r: &RecordView| format!("{}/{}@{}", r.topic, r.partition, r.offset);
+    let longest = recent
+        .iter()
+        .map(|r| text::width(&place(r)))
+        .max()
+        .unwrap_or(0);
+    let widths = [
+        Constraint::Length(8),
+        Constraint::Length((longest as u16).clamp(8, (area.width / 3).max(8))),
+        Constraint::Fill(1),
+    ];
+    let title = if t.topics.is_empty() {
+        "Records".to_string()
+    } else {
+        format!("Records from {}", t.topics.join(", "))
+    };
+    pane(
+        f,
+        area,
+        view,
+        Pane::Records,
+        title,
+        None,
+        &widths,
+        t.len(),
+        |i| match recent.get(i) {
+            Some(r) => Row::new(vec![
+                Cell::from(format::clock(r.timestamp_ms.unwrap_or(0), utc_offset))
+                    .style(theme::dim()),
+                Cell::from(place(r)).style(theme::accent()),
+                Cell::from(text::one_line(&r.value.text, 200)),
+            ]),
+            None => Row::new(Vec::<Cell>::new()),
+        },
+    );
+    if t.is_empty() {
+        let text = if t.topics.is_empty() {
+            "No traffic to sample."
+        } else {
+            "Waiting for records …"
+        };
+        empty(f, area, text);
+    }
+}
+
+/// A dim line under an empty pane's title.
+fn empty(f: &mut Frame, area: Rect, text: &str) {
+    if area.height < 2 {
+        return;
+    }
+    let line = Rect {
+        y: area.y + 1,
+        height: 1,
+        ..area
+    };
+    f.render_widget(
+        ratatui::widgets::Paragraph::new(Span::styled(format!(" {text}"), theme::dim())),
+        line,
+    );
+}
