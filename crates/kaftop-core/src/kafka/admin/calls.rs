@@ -187,9 +187,11 @@ impl Admin {
     }
 
     /// Describes `groups` (members, assignments, state). A group that cannot be
-    /// described has `error` set; duplicates are described once. One call for
-    /// the groups never seen, one per coordinator for the others, and, for a group
-    /// whose coordinator moved, one per live broker until one answers for it.
+    /// described has `error` set; duplicates are described once. One call per
+    /// known coordinator; a group never seen, or whose coordinator stopped
+    /// answering, is asked at every live broker in turn until one answers for it
+    /// (one call per broker for all such groups). Never librdkafka's coordinator
+    /// lookup: see `coordinators`.
     pub fn describe_groups(
         &self,
         groups: &[&str],
@@ -204,51 +206,60 @@ impl Admin {
         if unique.is_empty() {
             return Ok(Vec::new());
         }
+        let live = self.live_brokers(timeout)?;
         let mut by_broker: Vec<(i32, Vec<&str>)> = Vec::new();
-        let mut lookup = Vec::new();
-        let mut lost = Vec::new();
+        let mut unplaced = Vec::new();
         for g in &unique {
             match self.coordinators.route(g) {
-                Route::Lookup => lookup.push(*g),
-                Route::Lost => lost.push(*g),
-                Route::At(id) => match by_broker.iter_mut().find(|(b, _)| *b == id) {
-                    Some((_, list)) => list.push(*g),
-                    None => by_broker.push((id, vec![*g])),
-                },
+                Route::At(id) if live.contains(&id) => {
+                    match by_broker.iter_mut().find(|(b, _)| *b == id) {
+                        Some((_, list)) => list.push(*g),
+                        None => by_broker.push((id, vec![*g])),
+                    }
+                }
+                _ => unplaced.push(*g),
             }
         }
         let mut found: HashMap<String, GroupDescription> = HashMap::new();
-        if !lookup.is_empty() {
-            for (d, _) in self.describe_at(None, &lookup, timeout)? {
-                found.insert(d.group_id.clone(), d);
+        let mut last_error = None;
+        let asks = by_broker.into_iter().map(|(id, list)| (id, Some(list)));
+        let probes = live.iter().map(|id| (*id, None));
+        for (id, list) in asks.chain(probes) {
+            // A known coordinator's groups, then whatever is still unplaced.
+            let list = match list {
+                Some(list) => list,
+                None if unplaced.is_empty() => break,
+                None => unplaced.clone(),
+            };
+            match self.describe_at(Some(id), &list, timeout) {
+                Ok(described) => {
+                    for (d, code) in described {
+                        let g = list.iter().find(|g| **g == d.group_id).copied();
+                        match (not_here(code), g) {
+                            (true, Some(g)) if !unplaced.contains(&g) => unplaced.push(g),
+                            (false, _) => unplaced.retain(|u| *u != d.group_id),
+                            _ => {}
+                        }
+                        found.insert(d.group_id.clone(), d);
+                    }
+                }
+                Err(e) if not_here(e.code()) => {
+                    list.iter().for_each(|g| {
+                        if !unplaced.contains(g) {
+                            unplaced.push(g)
+                        }
+                    });
+                    last_error = Some(e);
+                }
+                Err(e) => return Err(e),
             }
         }
-        if !by_broker.is_empty() || !lost.is_empty() {
-            let live = self.live_brokers(timeout)?;
-            for (id, list) in by_broker {
-                if !live.contains(&id) {
-                    list.iter().for_each(|g| self.coordinators.lost(g));
-                    lost.extend(list);
-                    continue;
-                }
-                for (d, code) in self.describe_at(Some(id), &list, timeout)? {
-                    if not_here(code) {
-                        self.coordinators.lost(&d.group_id);
-                        lost.extend(list.iter().find(|g| **g == d.group_id));
-                    }
-                    found.insert(d.group_id.clone(), d);
-                }
-            }
-            for id in live {
-                if lost.is_empty() {
-                    break;
-                }
-                for (d, code) in self.describe_at(Some(id), &lost, timeout)? {
-                    if !not_here(code) {
-                        lost.retain(|g| *g != d.group_id);
-                    }
-                    found.insert(d.group_id.clone(), d);
-                }
+        for g in &unplaced {
+            self.coordinators.lost(g);
+        }
+        if found.is_empty() {
+            if let Some(e) = last_error {
+                return Err(e);
             }
         }
         Ok(unique.iter().filter_map(|g| found.remove(*g)).collect())

@@ -10,10 +10,12 @@
 //! librdkafka#5397). A request sent to an explicit broker
 //! (`rd_kafka_AdminOptions_set_broker`) never enters that lookup.
 //!
-//! So: a group seen for the first time is looked up by librdkafka (its cache has
-//! no entry yet); from then on it is asked at the broker that answered, and when
-//! that broker is gone or answers "not the coordinator", at every live broker
-//! until one answers for it.
+//! So `Admin::describe_groups` asks a group at the broker that answered for it
+//! last, and a group never seen, or whose broker left the metadata or answers
+//! "not the coordinator", at every live broker in turn until one answers for it.
+//! Committed offsets go to the broker the description found; only a group never
+//! described (e.g. with descriptions off for librdkafka's mock cluster) still
+//! goes through librdkafka's lookup.
 //!
 //! [`Admin`]: super::Admin
 
@@ -25,12 +27,13 @@ use rdkafka::types::RDKafkaErrorCode;
 /// How to reach a group's coordinator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Route {
-    /// Never seen: librdkafka's coordinator lookup.
+    /// Never seen: describing it looks for it; committed offsets use
+    /// librdkafka's coordinator lookup (its cache has no entry for the group yet).
     Lookup,
     /// The broker that answered last.
     At(i32),
-    /// Its coordinator stopped answering and no broker answered for it since:
-    /// ask the live brokers, never librdkafka's lookup (its cache is stale).
+    /// Its coordinator stopped answering, or no broker answered for it: ask the
+    /// live brokers, never librdkafka's lookup (its cache may be stale).
     Lost,
 }
 
