@@ -128,6 +128,11 @@ impl EventsProcess {
             child,
         }
     }
+
+    /// Whether the process has not exited (nor been killed) yet.
+    pub(crate) fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
 }
 
 impl Drop for EventsProcess {

@@ -12,7 +12,7 @@ use crate::command::EventsProcess;
 use crate::common::cluster::create_topic_with;
 use crate::common::kaftop_process;
 use crate::common::{kafka_tool, unique, wait_for, Cluster};
-use crate::member::{wait_owned, Member};
+use crate::member::{member_text, tool_host, wait_owned, Member};
 use crate::{Watch, DEADLINE};
 
 /// Node `n` is stopped while this lives; dropping it starts the node again.
@@ -245,17 +245,16 @@ fn a_node_stopped_and_started_is_seen_in_the_timeline() {
 }
 
 /// The node that coordinates a group stops: `kaftop events` reports the group's
-/// coordinator moving to the node `kafka-consumer-groups` names.
+/// coordinator moving to the node `kafka-consumer-groups` names, and keeps
+/// describing the group after the node is back (a member joining then is seen).
 ///
-/// Ignored while it fails: librdkafka 2.12 frees a coordinator request of an
-/// admin handle too early when its broker goes away (confluentinc/librdkafka#5397).
-/// The long-running handle then no longer gets the group described (a fresh
-/// process does, at once), and aborts the process when it touches the request
-/// again (gdb: `rd_kafka_admin_coord_response_parse` →
-/// `rd_kafka_enq_once_del_source_return`), on a later refresh, the node's return
-/// or its own destruction. Run it with `--ignored` once librdkafka is fixed.
+/// Guards kaftop's workaround for librdkafka 2.12 (confluentinc/librdkafka#5397):
+/// librdkafka's coordinator lookup keeps the stopped node cached, so a
+/// long-running handle stopped getting the group described, then aborted
+/// (`rd_kafka_admin_coord_response_parse` → `rd_kafka_enq_once_del_source_return`)
+/// on a later refresh, the node's return or its own destruction. kaftop now asks
+/// a known group's coordinator directly (`kafka::admin::coordinators`).
 #[test]
-#[ignore = "kaftop events aborts in librdkafka 2.12 (confluentinc/librdkafka#5397)"]
 fn a_stopped_coordinator_is_a_coordinator_moved_event() {
     let _lock = Cluster::exclusive();
     let c = crate::common::cluster();
@@ -269,23 +268,25 @@ fn a_stopped_coordinator_is_a_coordinator_moved_event() {
     let mut cmd = kaftop_process();
     cmd.args(["-b", &c.bootstrap, "events", "--json", "--follow"])
         .args(["--interval", "500ms", "--group", &group]);
-    let events = EventsProcess::spawn(&mut cmd);
+    let mut events = EventsProcess::spawn(&mut cmd);
     let first = events
         .stderr
         .recv_timeout(DEADLINE)
         .expect("a line on stderr");
     assert!(first.starts_with("kaftop: watching "), "{first}");
+    let next_event = |events: &EventsProcess, kind: &str, text: Option<&str>| {
+        wait_for(&format!("a {kind} event"), DEADLINE, || {
+            let line = events
+                .stdout
+                .recv_timeout(Duration::from_millis(100))
+                .ok()?;
+            let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+            (v["kind"] == kind && text.is_none_or(|t| v["text"] == t)).then_some(v)
+        })
+    };
 
     let guard = stop(&c, &client, &topic, victim);
-    let moved = wait_for("a coordinator_moved event", DEADLINE, || {
-        let line = events
-            .stdout
-            .recv_timeout(Duration::from_millis(100))
-            .ok()?;
-        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
-        (v["kind"] == "coordinator_moved").then_some(v)
-    });
-    drop(events);
+    let moved = next_event(&events, "coordinator_moved", None);
     let now = tool_coordinator(&c.bootstrap, &group);
     assert_ne!(now, victim);
     assert_eq!(moved["group"], group.as_str());
@@ -295,6 +296,21 @@ fn a_stopped_coordinator_is_a_coordinator_moved_event() {
         moved["text"],
         format!("coordinator broker {victim} → {now}")
     );
-    member.leave();
+
+    // The node comes back; the same process still describes the group.
     drop(guard);
+    wait_for("the node back in the metadata", DEADLINE, || {
+        layout(&client, &topic)?.1.contains(&victim).then_some(())
+    });
+    let second = Member::join(&c.bootstrap, &group, &unique("tl-coord-m2"), &topic);
+    wait_for("a partition owned by each member", DEADLINE, || {
+        (member.owned().len() == 1 && second.owned().len() == 1).then_some(())
+    });
+    let host = tool_host(&c.bootstrap, &group, &second.client_id);
+    let joined = member_text(&second, &host, "joined");
+    next_event(&events, "member_joined", Some(&joined));
+    assert!(events.is_running(), "kaftop events exited");
+    drop(events);
+    second.leave();
+    member.leave();
 }

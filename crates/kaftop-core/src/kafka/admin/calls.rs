@@ -13,6 +13,7 @@ use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::ClientConfig;
 
+use super::coordinators::{not_here, Coordinators, Route};
 use super::ffi;
 use super::types::{
     AdminError, CommittedOffset, GroupDescription, GroupList, GroupListing, GroupState, GroupType,
@@ -33,9 +34,14 @@ const ADMIN_GROUP_ID: &str = "kaftop-admin";
 /// re-query its coordinator, and on a handle without one that dereferences NULL and
 /// kills the process. A real cluster answers NotCoordinator whenever a group's
 /// coordinator moves (a broker stopped, `__consumer_offsets` still loading).
+///
+/// Group requests go straight to the broker that answered for the group last
+/// (see `coordinators`): librdkafka's own coordinator lookup stalls, and then
+/// aborts the process, once a coordinator it cached has stopped.
 pub struct Admin {
     client: BaseConsumer<KaftopContext>,
     calls: AtomicU64,
+    coordinators: Coordinators,
 }
 
 impl fmt::Debug for Admin {
@@ -62,6 +68,7 @@ impl Admin {
         Ok(Admin {
             client,
             calls: AtomicU64::new(0),
+            coordinators: Coordinators::default(),
         })
     }
 
@@ -179,14 +186,17 @@ impl Admin {
         }
     }
 
-    /// Describes `groups` (members, assignments, state) in one call. A group that
-    /// cannot be described has `error` set; duplicates are described once.
+    /// Describes `groups` (members, assignments, state). A group that cannot be
+    /// described has `error` set; duplicates are described once. One call per
+    /// known coordinator; a group never seen, or whose coordinator stopped
+    /// answering, is asked at every live broker in turn until one answers for it
+    /// (one call per broker for all such groups). Never librdkafka's coordinator
+    /// lookup: see `coordinators`.
     pub fn describe_groups(
         &self,
         groups: &[&str],
         timeout: Duration,
     ) -> Result<Vec<GroupDescription>, AdminError> {
-        const OP: &str = "describe consumer groups";
         let mut unique: Vec<&str> = Vec::with_capacity(groups.len());
         for g in groups {
             if !unique.contains(g) {
@@ -196,11 +206,101 @@ impl Admin {
         if unique.is_empty() {
             return Ok(Vec::new());
         }
-        let names = unique
+        let live = self.live_brokers(timeout)?;
+        let mut by_broker: Vec<(i32, Vec<&str>)> = Vec::new();
+        let mut unplaced = Vec::new();
+        for g in &unique {
+            match self.coordinators.route(g) {
+                Route::At(id) if live.contains(&id) => {
+                    match by_broker.iter_mut().find(|(b, _)| *b == id) {
+                        Some((_, list)) => list.push(*g),
+                        None => by_broker.push((id, vec![*g])),
+                    }
+                }
+                _ => unplaced.push(*g),
+            }
+        }
+        let mut found: HashMap<String, GroupDescription> = HashMap::new();
+        let mut last_error = None;
+        let asks = by_broker.into_iter().map(|(id, list)| (id, Some(list)));
+        let probes = live.iter().map(|id| (*id, None));
+        for (id, list) in asks.chain(probes) {
+            // A known coordinator's groups, then whatever is still unplaced.
+            let list = match list {
+                Some(list) => list,
+                None if unplaced.is_empty() => break,
+                None => unplaced.clone(),
+            };
+            match self.describe_at(Some(id), &list, timeout) {
+                Ok(described) => {
+                    for (d, code) in described {
+                        let g = list.iter().find(|g| **g == d.group_id).copied();
+                        match (not_here(code), g) {
+                            (true, Some(g)) if !unplaced.contains(&g) => unplaced.push(g),
+                            (false, _) => unplaced.retain(|u| *u != d.group_id),
+                            _ => {}
+                        }
+                        found.insert(d.group_id.clone(), d);
+                    }
+                }
+                Err(e) if not_here(e.code()) => {
+                    list.iter().for_each(|g| {
+                        if !unplaced.contains(g) {
+                            unplaced.push(g)
+                        }
+                    });
+                    last_error = Some(e);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        for g in &unplaced {
+            self.coordinators.lost(g);
+        }
+        if found.is_empty() {
+            if let Some(e) = last_error {
+                return Err(e);
+            }
+        }
+        Ok(unique.iter().filter_map(|g| found.remove(*g)).collect())
+    }
+
+    /// One DescribeConsumerGroups call at `broker` (or at each group's coordinator
+    /// as librdkafka looks it up); remembers where each group answered.
+    fn describe_at(
+        &self,
+        broker: Option<i32>,
+        groups: &[&str],
+        timeout: Duration,
+    ) -> Result<Vec<(GroupDescription, Option<RDKafkaErrorCode>)>, AdminError> {
+        const OP: &str = "describe consumer groups";
+        let names = groups
             .iter()
             .map(|g| c_string(OP, "group id", g))
             .collect::<Result<Vec<_>, _>>()?;
-        ffi::describe_consumer_groups(self.sending(), OP, &names, timeout)
+        let described = ffi::describe_consumer_groups(self.sending(), OP, &names, broker, timeout)?;
+        for (d, code) in &described {
+            if code.is_none() {
+                if let Some(id) = d.coordinator.or(broker) {
+                    self.coordinators.found(&d.group_id, id);
+                }
+            }
+        }
+        Ok(described)
+    }
+
+    /// The ids of the brokers the cluster's metadata lists now (a request for the
+    /// brokers and `__consumer_offsets` only). Not counted as an admin call.
+    fn live_brokers(&self, timeout: Duration) -> Result<Vec<i32>, AdminError> {
+        let md = self
+            .client()
+            .fetch_metadata(Some("__consumer_offsets"), timeout)
+            .map_err(|e| AdminError::Request {
+                op: "list brokers",
+                code: e.rdkafka_error_code(),
+                reason: e.to_string(),
+            })?;
+        Ok(md.brokers().iter().map(|b| b.id()).collect())
     }
 
     /// The offsets `group` has committed, for every partition it has any for,
@@ -242,13 +342,33 @@ impl Admin {
         let partitions = partitions
             .map(|parts| c_partitions(OP, unique_partitions(parts)))
             .transpose()?;
+        let broker = match self.coordinators.route(group) {
+            Route::Lookup => None,
+            Route::At(id) => Some(id),
+            Route::Lost => {
+                return Err(AdminError::Request {
+                    op: OP,
+                    code: Some(RDKafkaErrorCode::NotCoordinator),
+                    reason: format!(
+                        "the coordinator of {group} stopped answering and no broker has \
+                         answered for it since; describing the group looks for it"
+                    ),
+                })
+            }
+        };
         let parts = ffi::list_consumer_group_offsets(
             self.sending(),
             OP,
             &group_c,
             partitions.as_deref(),
+            broker,
             timeout,
-        )?;
+        )
+        .inspect_err(|e| {
+            if broker.is_some() && not_here(e.code()) {
+                self.coordinators.lost(group);
+            }
+        })?;
         let mut out: Vec<CommittedOffset> = parts
             .into_iter()
             .map(|p| CommittedOffset {

@@ -78,6 +78,7 @@ pub(super) fn list_consumer_groups<C: ClientContext>(
         op,
         rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS,
         timeout,
+        None,
         |rk, opts, queue| {
             // SAFETY: `call` passes the live handle, options and queue, which its
             // guards keep alive across this call; librdkafka copies what it keeps.
@@ -121,19 +122,22 @@ pub(super) fn list_consumer_groups<C: ClientContext>(
     Ok(ListedGroups { groups, errors })
 }
 
-/// DescribeConsumerGroups of `groups` (not empty, no duplicates).
+/// DescribeConsumerGroups of `groups` (not empty, no duplicates), each with the
+/// code of its error; at `broker` when given, else at each group's coordinator.
 pub(super) fn describe_consumer_groups<C: ClientContext>(
     client: &Client<C>,
     op: &'static str,
     groups: &[CString],
+    broker: Option<i32>,
     timeout: Duration,
-) -> Result<Vec<GroupDescription>, AdminError> {
+) -> Result<Vec<(GroupDescription, Option<RDKafkaErrorCode>)>, AdminError> {
     let mut ptrs: Vec<*const c_char> = groups.iter().map(|c| c.as_ptr()).collect();
     let ev = call(
         client,
         op,
         rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS,
         timeout,
+        broker,
         |rk, opts, queue| {
             // SAFETY: `ptrs` holds `ptrs.len()` pointers to NUL-terminated strings
             // owned by `groups`, alive across the call; librdkafka copies the names.
@@ -156,7 +160,8 @@ pub(super) fn describe_consumer_groups<C: ClientContext>(
         let arr = rd::rd_kafka_DescribeConsumerGroups_result_groups(res, &mut n);
         for &d in ptr_slice(arr, n) {
             if !d.is_null() {
-                out.push(group_description(d));
+                let code = error_text(rd::rd_kafka_ConsumerGroupDescription_error(d));
+                out.push((group_description(d), code.map(|(c, _)| c)));
             }
         }
     }
@@ -164,12 +169,14 @@ pub(super) fn describe_consumer_groups<C: ClientContext>(
 }
 
 /// ListConsumerGroupOffsets of one group, for `partitions` (no duplicates) or,
-/// with `None`, for every partition the group has offsets for.
+/// with `None`, for every partition the group has offsets for; at `broker` when
+/// given, else at the group's coordinator.
 pub(super) fn list_consumer_group_offsets<C: ClientContext>(
     client: &Client<C>,
     op: &'static str,
     group: &CStr,
     partitions: Option<&[(CString, i32)]>,
+    broker: Option<i32>,
     timeout: Duration,
 ) -> Result<Vec<PartitionEntry>, AdminError> {
     let list = match partitions {
@@ -197,6 +204,7 @@ pub(super) fn list_consumer_group_offsets<C: ClientContext>(
         op,
         rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS,
         timeout,
+        broker,
         |rk, opts, queue| {
             // SAFETY: `reqs` is a one-element array of a live object (owned by
             // `req`); librdkafka copies it before returning.
@@ -235,6 +243,7 @@ pub(super) fn list_offsets<C: ClientContext>(
         op,
         rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_LISTOFFSETS,
         timeout,
+        None,
         |rk, opts, queue| {
             // SAFETY: `list` is a live list owned by its guard; librdkafka copies
             // it before returning.
@@ -295,6 +304,7 @@ pub(super) fn alter_consumer_group_offsets<C: ClientContext>(
         op,
         rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS,
         timeout,
+        None,
         |rk, opts, queue| {
             // SAFETY: `reqs` is a one-element array of a live object (owned by
             // `req`); librdkafka copies it before returning.
@@ -372,6 +382,7 @@ pub(super) fn incremental_alter_topic_configs<C: ClientContext>(
         op,
         rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_INCREMENTALALTERCONFIGS,
         timeout,
+        None,
         |rk, opts, queue| {
             // SAFETY: `resources` is a one-element array of a live resource (owned
             // by `resource`); librdkafka copies it before returning.
@@ -445,6 +456,7 @@ fn call<C: ClientContext>(
     op: &'static str,
     api: rd::rd_kafka_admin_op_t,
     timeout: Duration,
+    broker: Option<i32>,
     start: impl FnOnce(
         *mut rd::rd_kafka_t,
         *const rd::rd_kafka_AdminOptions_t,
@@ -458,7 +470,7 @@ fn call<C: ClientContext>(
     if queue.0.is_null() {
         return Err(alloc_failed(op));
     }
-    let opts = AdminOptions::new(op, rk, api, timeout)?;
+    let opts = AdminOptions::new(op, rk, api, timeout, broker)?;
     start(rk, opts.0, queue.0);
     drop(opts); // the request holds its own copy
 

@@ -19,6 +19,7 @@
 //!   all of kaftop's `unsafe` code.
 
 mod calls;
+mod coordinators;
 mod ffi;
 pub mod types;
 

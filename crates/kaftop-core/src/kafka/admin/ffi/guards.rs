@@ -47,6 +47,7 @@ impl AdminOptions {
         rk: *mut rd::rd_kafka_t,
         api: rd::rd_kafka_admin_op_t,
         timeout: Duration,
+        broker: Option<i32>,
     ) -> Result<Self, AdminError> {
         // SAFETY: `rk` is the caller's live handle; a non-null result is ours to
         // destroy (guard).
@@ -56,17 +57,29 @@ impl AdminOptions {
         }
         let opts = AdminOptions(opts);
         let ms = timeout.as_millis().clamp(1, MAX_REQUEST_TIMEOUT_MS) as i32;
+        opts.set(op, |errstr, len| {
+            // SAFETY: `opts` is live; `errstr` is writable for `len` bytes.
+            unsafe { rd::rd_kafka_AdminOptions_set_request_timeout(opts.0, ms, errstr, len) }
+        })?;
+        if let Some(id) = broker {
+            // Straight to this broker, past librdkafka's coordinator lookup (see
+            // `Admin`'s coordinators).
+            opts.set(op, |errstr, len| {
+                // SAFETY: as above.
+                unsafe { rd::rd_kafka_AdminOptions_set_broker(opts.0, id, errstr, len) }
+            })?;
+        }
+        Ok(opts)
+    }
+
+    /// Runs one setter with an error buffer; its refusal becomes the error.
+    fn set(
+        &self,
+        op: &'static str,
+        setter: impl FnOnce(*mut c_char, usize) -> RDKafkaRespErr,
+    ) -> Result<(), AdminError> {
         let mut errstr = [0 as c_char; 256];
-        // SAFETY: `opts` is live; `errstr` is writable for its full length, which
-        // is the size passed.
-        let err = unsafe {
-            rd::rd_kafka_AdminOptions_set_request_timeout(
-                opts.0,
-                ms,
-                errstr.as_mut_ptr(),
-                errstr.len(),
-            )
-        };
+        let err = setter(errstr.as_mut_ptr(), errstr.len());
         if err != RDKafkaRespErr::RD_KAFKA_RESP_ERR_NO_ERROR {
             // SAFETY: librdkafka NUL-terminates what it writes; the buffer was
             // zeroed, so it is NUL-terminated either way.
@@ -75,7 +88,7 @@ impl AdminOptions {
                 .into_owned();
             return Err(AdminError::request(op, RDKafkaErrorCode::from(err), text));
         }
-        Ok(opts)
+        Ok(())
     }
 }
 
