@@ -37,42 +37,30 @@ fn halves(area: Rect, left: u16) -> [Rect; 2] {
 }
 
 pub(super) fn areas(area: Rect, header_h: u16) -> Areas {
-    if area.width >= WIDE {
-        let [header, top, groups, bottom] = Layout::vertical([
-            Constraint::Length(header_h),
-            Constraint::Percentage(36),
-            Constraint::Fill(1),
-            Constraint::Percentage(25),
-        ])
-        .areas(area);
-        let [chart, topics] = halves(top, 60);
-        let [events, records] = halves(bottom, 50);
-        Areas {
-            header,
-            chart,
-            topics,
-            groups,
-            events,
-            records,
-        }
+    // Wide: the groups take what is left and the chart the larger half of its row.
+    // Narrow: every pane keeps a few rows and the events and records what is left.
+    let wide = area.width >= WIDE;
+    let (groups_h, bottom_h, chart_pct) = if wide {
+        (Constraint::Fill(1), Constraint::Percentage(25), 60)
     } else {
-        let [header, top, groups, bottom] = Layout::vertical([
-            Constraint::Length(header_h),
-            Constraint::Percentage(36),
-            Constraint::Percentage(36),
-            Constraint::Fill(1),
-        ])
-        .areas(area);
-        let [chart, topics] = halves(top, 50);
-        let [events, records] = halves(bottom, 50);
-        Areas {
-            header,
-            chart,
-            topics,
-            groups,
-            events,
-            records,
-        }
+        (Constraint::Percentage(36), Constraint::Fill(1), 50)
+    };
+    let [header, top, groups, bottom] = Layout::vertical([
+        Constraint::Length(header_h),
+        Constraint::Percentage(36),
+        groups_h,
+        bottom_h,
+    ])
+    .areas(area);
+    let [chart, topics] = halves(top, chart_pct);
+    let [events, records] = halves(bottom, 50);
+    Areas {
+        header,
+        chart,
+        topics,
+        groups,
+        events,
+        records,
     }
 }
 
