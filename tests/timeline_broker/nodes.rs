@@ -248,7 +248,7 @@ fn a_node_stopped_and_started_is_seen_in_the_timeline() {
 /// coordinator moving to the node `kafka-consumer-groups` names, and keeps
 /// describing the group after the node is back (a member joining then is seen).
 ///
-/// Guards kaftop's workaround for librdkafka 2.12 (confluentinc/librdkafka#5397):
+/// Guards kaftop's workaround for a librdkafka 2.12 defect:
 /// librdkafka's coordinator lookup keeps the stopped node cached, so a
 /// long-running handle stopped getting the group described, then aborted
 /// (`rd_kafka_admin_coord_response_parse` → `rd_kafka_enq_once_del_source_return`)

@@ -6,8 +6,8 @@
 //! lookup for that group then waits for a broker state change that may never
 //! come, so the group is no longer described; and once the admin request has
 //! timed out, the lookup finishing later frees the request's state twice and
-//! aborts the process (`rd_kafka_enq_once_del_source_return`, confluentinc/
-//! librdkafka#5397). A request sent to an explicit broker
+//! aborts the process (an assertion in `rd_kafka_enq_once_del_source_return`).
+//! A request sent to an explicit broker
 //! (`rd_kafka_AdminOptions_set_broker`) never enters that lookup.
 //!
 //! So `Admin::describe_groups` asks a group at the broker that answered for it
