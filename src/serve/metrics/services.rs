@@ -25,6 +25,12 @@ pub(super) struct ServiceFamilies {
     retries: Family<ServiceLabels, Counter>,
     notify_failures: Family<ServiceLabels, Counter>,
     commit_failures: Family<ServiceLabels, Counter>,
+    panics: Family<ServiceLabels, Counter>,
+    restarts: Family<ServiceLabels, Counter>,
+    pushes_sent: Family<ServiceLabels, Counter>,
+    push_failures: Family<ServiceLabels, Counter>,
+    pushes_dead: Family<ServiceLabels, Counter>,
+    stalled: Family<ServiceLabels, Gauge>,
     running: Family<ServiceLabels, Gauge>,
     consumers: Family<ServiceLabels, Gauge>,
     assigned: Family<ServiceLabels, Gauge>,
@@ -69,6 +75,31 @@ impl ServiceFamilies {
                 "Offset commits that failed",
                 &self.commit_failures,
             ),
+            (
+                "kaftop_service_panics",
+                "Panics caught in the service's consumer threads",
+                &self.panics,
+            ),
+            (
+                "kaftop_service_restarts",
+                "Consumers recreated after a panic or a failed seek-back",
+                &self.restarts,
+            ),
+            (
+                "kaftop_service_pushes_sent",
+                "Pushes the notifier delivered to its HTTP endpoint",
+                &self.pushes_sent,
+            ),
+            (
+                "kaftop_service_push_failures",
+                "Push attempts that failed and will be retried",
+                &self.push_failures,
+            ),
+            (
+                "kaftop_service_pushes_dead_lettered",
+                "Pushes dead-lettered after their last attempt",
+                &self.pushes_dead,
+            ),
         ];
         for (name, help, family) in counters {
             r.register(name, help, family.clone());
@@ -78,6 +109,11 @@ impl ServiceFamilies {
                 "kaftop_service_running",
                 "1 while the service's consumers run",
                 &self.running,
+            ),
+            (
+                "kaftop_service_stalled",
+                "1 while the service waits for its store (disk full, unwritable)",
+                &self.stalled,
             ),
             (
                 "kaftop_service_consumers",
@@ -110,11 +146,17 @@ impl ServiceFamilies {
             &self.retries,
             &self.notify_failures,
             &self.commit_failures,
+            &self.panics,
+            &self.restarts,
+            &self.pushes_sent,
+            &self.push_failures,
+            &self.pushes_dead,
         ] {
             f.clear();
         }
         for f in [
             &self.running,
+            &self.stalled,
             &self.consumers,
             &self.assigned,
             &self.pending,
@@ -135,6 +177,11 @@ impl ServiceFamilies {
                 (&self.retries, c.retries),
                 (&self.notify_failures, c.notify_failures),
                 (&self.commit_failures, c.commit_failures),
+                (&self.panics, c.panics),
+                (&self.restarts, c.restarts),
+                (&self.pushes_sent, c.pushes_sent),
+                (&self.push_failures, c.push_failures),
+                (&self.pushes_dead, c.pushes_dead),
             ] {
                 family.get_or_create(&l).inc_by(v);
             }
@@ -142,6 +189,9 @@ impl ServiceFamilies {
             self.running
                 .get_or_create(&l)
                 .set(i64::from(svc.state == ServiceState::Running));
+            self.stalled
+                .get_or_create(&l)
+                .set(i64::from(svc.stalled.is_some()));
             self.consumers.get_or_create(&l).set(int(svc.consumers));
             self.assigned.get_or_create(&l).set(int(svc.assigned.len()));
             if let Some(p) = svc.pending {

@@ -317,7 +317,8 @@ fn services_snapshot(consumed: u64) -> ServicesSnapshot {
         pending,
         processed_per_sec: 0.0,
         last_error: None,
-        stalled: None,
+        // The stopped read-receipt service stands for one waiting for its store.
+        stalled: (state == ServiceState::Stopped).then(|| "disk full".to_string()),
     };
     ServicesSnapshot {
         taken_at: chrono::DateTime::UNIX_EPOCH,
@@ -334,7 +335,11 @@ fn services_snapshot(consumed: u64) -> ServicesSnapshot {
                     retries: 3,
                     notify_failures: 0,
                     commit_failures: 0,
-                    ..CounterValues::default()
+                    panics: 1,
+                    restarts: 1,
+                    pushes_sent: 7,
+                    push_failures: 2,
+                    pushes_dead: 1,
                 },
                 None,
             ),
@@ -369,6 +374,13 @@ fn services_counters_and_state() {
         format!("kaftop_service_retries_total{{{N}}} 3"),
         format!("kaftop_service_running{{{N}}} 1"),
         format!("kaftop_service_running{{{R}}} 0"),
+        format!("kaftop_service_panics_total{{{N}}} 1"),
+        format!("kaftop_service_restarts_total{{{N}}} 1"),
+        format!("kaftop_service_pushes_sent_total{{{N}}} 7"),
+        format!("kaftop_service_push_failures_total{{{N}}} 2"),
+        format!("kaftop_service_pushes_dead_lettered_total{{{N}}} 1"),
+        format!("kaftop_service_stalled{{{N}}} 0"),
+        format!("kaftop_service_stalled{{{R}}} 1"),
         format!("kaftop_service_consumers{{{N}}} 2"),
         format!("kaftop_service_assigned_partitions{{{N}}} 2"),
         format!("kaftop_service_pending_receipts{{{R}}} 4"),
