@@ -118,16 +118,27 @@ fn members_joining_and_leaving_are_events_and_each_change_one_rebalance() {
             ),
         ]
     );
-    let tool = kafka_tool(
-        "kafka-consumer-groups",
-        &[
-            "--bootstrap-server",
-            &b,
-            "--describe",
-            "--group",
-            &group,
-            "--state",
-        ],
+    // The oracle: Kafka's own tool (run again only if the tool itself failed, as a
+    // JVM on a loaded machine can time out).
+    let state = wait_for(
+        "kafka-consumer-groups to describe the group",
+        Duration::from_secs(60),
+        || {
+            let tool = kafka_tool(
+                "kafka-consumer-groups",
+                &[
+                    "--bootstrap-server",
+                    &b,
+                    "--describe",
+                    "--group",
+                    &group,
+                    "--state",
+                ],
+            );
+            tool.status
+                .success()
+                .then(|| String::from_utf8_lossy(&tool.stdout).into_owned())
+        },
     );
-    assert!(String::from_utf8_lossy(&tool.stdout).contains("Empty"));
+    assert!(state.contains("Empty"), "{state}");
 }
