@@ -11,10 +11,10 @@
 
 use std::time::{Duration, Instant};
 
-use kaftop::config::{self, Overrides, Resolved};
-use kaftop::kafka::committed_records::{CommittedRecordReader, ReadLimits, RecordKey};
-use kaftop::kafka::poller::{PollerOptions, Refresher};
-use kaftop::kafka::snapshot::{ClusterSnapshot, RecordRead};
+use kaftop_core::config::{self, Overrides, Resolved};
+use kaftop_core::kafka::committed_records::{CommittedRecordReader, ReadLimits, RecordKey};
+use kaftop_core::kafka::poller::{PollerOptions, Refresher};
+use kaftop_core::kafka::snapshot::{ClusterSnapshot, RecordRead};
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};

@@ -17,20 +17,20 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
-use kaftop::config::LagConfig;
-use kaftop::kafka::admin::{GroupState, GroupType};
-use kaftop::kafka::record::{render, RecordView};
-use kaftop::kafka::sampler::SamplerEvent;
-use kaftop::kafka::snapshot::{
-    BrokerInfo, ClusterSnapshot, GroupInfo, GroupOffset, PartitionInfo, TopicInfo,
-};
-use kaftop::metrics::engine::EngineConfig;
-use kaftop::metrics::{
-    ClusterMetrics, MetricsEngine, Severity, ThroughputPoint, TimelineEvent, TimelineKind,
-};
 use kaftop::tui::command::Command;
 use kaftop::tui::event::Event;
 use kaftop::tui::{views, App};
+use kaftop_core::config::LagConfig;
+use kaftop_core::kafka::admin::{GroupState, GroupType};
+use kaftop_core::kafka::record::{render, RecordView};
+use kaftop_core::kafka::sampler::SamplerEvent;
+use kaftop_core::kafka::snapshot::{
+    BrokerInfo, ClusterSnapshot, GroupInfo, GroupOffset, PartitionInfo, TopicInfo,
+};
+use kaftop_core::metrics::engine::EngineConfig;
+use kaftop_core::metrics::{
+    ClusterMetrics, MetricsEngine, Severity, ThroughputPoint, TimelineEvent, TimelineKind,
+};
 
 const TOPICS: i32 = 100;
 const PARTITIONS: i32 = 100;

@@ -17,8 +17,8 @@ use std::time::{Duration, Instant};
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::{ClientConfig, TopicPartitionList};
 
-use kaftop::config::{self, Overrides};
-use kaftop::kafka::poller::{PollerOptions, Refresher};
+use kaftop_core::config::{self, Overrides};
+use kaftop_core::kafka::poller::{PollerOptions, Refresher};
 
 #[path = "support/cluster.rs"]
 mod cluster;
@@ -81,7 +81,7 @@ fn batched_refresh(bootstrap: &str, topic: &str, groups: &[String]) -> (Duration
         },
     )
     .expect("config");
-    let mut opts = PollerOptions::from_config(&cfg, kaftop::services::service_groups(&cfg));
+    let mut opts = PollerOptions::from_config(&cfg, kaftop_core::services::service_groups(&cfg));
     opts.only_groups = Some(groups.to_vec());
     opts.timeout = TIMEOUT;
     let mut r = Refresher::new(&cfg, opts).expect("refresher");

@@ -17,8 +17,8 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use kaftop::config::{self, Overrides};
-use kaftop::kafka::poller::{PollerOptions, Refresher};
+use kaftop_core::config::{self, Overrides};
+use kaftop_core::kafka::poller::{PollerOptions, Refresher};
 
 #[path = "support/cluster.rs"]
 mod cluster;
@@ -102,7 +102,7 @@ fn refresh(bootstrap: &str, partitions: usize, groups: usize) -> (Duration, u64)
         },
     )
     .expect("config");
-    let mut opts = PollerOptions::from_config(&cfg, kaftop::services::service_groups(&cfg));
+    let mut opts = PollerOptions::from_config(&cfg, kaftop_core::services::service_groups(&cfg));
     opts.timeout = TIMEOUT;
     let mut r = Refresher::new(&cfg, opts).expect("refresher");
     // Warm up as a running dashboard is: new partitions answer NotLeaderForPartition

@@ -24,12 +24,12 @@ use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use kaftop::events::{
+use kaftop_core::events::{
     EventTime, MessageCreatedEvent, MessageDeletedEvent, MessageEvent, MessageReadEvent,
 };
-use kaftop::services::store::{Item, Store};
-use kaftop::services::ServiceName;
-use kaftop::services::{is_vip, service_id, RawRecord, ALL_SERVICES};
+use kaftop_core::services::store::{Item, Store};
+use kaftop_core::services::ServiceName;
+use kaftop_core::services::{is_vip, service_id, RawRecord, ALL_SERVICES};
 
 const BATCH: usize = 500;
 
@@ -128,7 +128,7 @@ fn run(s: ServiceName, events: &[(MessageEvent, RawRecord)], batch: usize, sync:
 /// Publishes `n` created events and times the services consuming them, with
 /// `batch` records per transaction; events/s per service (from start to all stored).
 fn end_to_end(bootstrap: &str, n: usize, batch: usize) -> Vec<(ServiceName, f64)> {
-    use kaftop::config::{self, Overrides};
+    use kaftop_core::config::{self, Overrides};
     use rdkafka::producer::{FutureProducer, FutureRecord};
 
     let dir = tempfile::tempdir().unwrap();
@@ -151,9 +151,12 @@ fn end_to_end(bootstrap: &str, n: usize, batch: usize) -> Vec<(ServiceName, f64)
         .build()
         .unwrap();
     rt.block_on(async {
-        for r in kaftop::kafka::topics::ensure(&cfg).await.unwrap() {
+        for r in kaftop_core::kafka::topics::ensure(&cfg).await.unwrap() {
             assert!(
-                !matches!(r.outcome, kaftop::kafka::topics::Outcome::Failed { .. }),
+                !matches!(
+                    r.outcome,
+                    kaftop_core::kafka::topics::Outcome::Failed { .. }
+                ),
                 "{r:?}"
             );
         }
@@ -192,7 +195,7 @@ fn end_to_end(bootstrap: &str, n: usize, batch: usize) -> Vec<(ServiceName, f64)
     let which: Vec<ServiceName> = match std::env::var("KAFTOP_BENCH_SERVICES") {
         Ok(list) => list
             .split(',')
-            .map(|s| kaftop::services::service_from_id(s.trim()).expect("a service name"))
+            .map(|s| kaftop_core::services::service_from_id(s.trim()).expect("a service name"))
             .collect(),
         Err(_) => vec![
             ServiceName::Notification,
@@ -200,11 +203,11 @@ fn end_to_end(bootstrap: &str, n: usize, batch: usize) -> Vec<(ServiceName, f64)
             ServiceName::ReadReceipt,
         ],
     };
-    let mut opts = kaftop::services::ServicesOptions::for_config(&cfg);
+    let mut opts = kaftop_core::services::ServicesOptions::for_config(&cfg);
     opts.batch_size = batch;
     opts.session_timeout = Duration::from_secs(6);
     let start = Instant::now();
-    let handle = kaftop::services::start(&cfg, opts, &which).unwrap();
+    let handle = kaftop_core::services::start(&cfg, opts, &which).unwrap();
     let mut done: Vec<(ServiceName, f64)> = Vec::new();
     while done.len() < which.len() {
         assert!(

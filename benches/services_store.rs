@@ -20,8 +20,8 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use kaftop::config::{self, Overrides};
-use kaftop::services::{service_id, ServiceName, Store};
+use kaftop_core::config::{self, Overrides};
+use kaftop_core::services::{service_id, ServiceName, Store};
 
 const PARTITIONS: i32 = 6;
 const PASSWORD_ENV: &str = "KAFTOP_TEST_POSTGRES_PASSWORD";

@@ -15,15 +15,15 @@ use std::time::{Duration, Instant};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
-use kaftop::config::LagConfig;
-use kaftop::kafka::admin::{GroupState, GroupType, MemberDescription};
-use kaftop::kafka::snapshot::{
-    BrokerInfo, ClusterSnapshot, GroupInfo, GroupOffset, PartitionInfo, TopicInfo,
-};
-use kaftop::metrics::engine::EngineConfig;
-use kaftop::metrics::MetricsEngine;
 use kaftop::tui::event::Event;
 use kaftop::tui::{views, App};
+use kaftop_core::config::LagConfig;
+use kaftop_core::kafka::admin::{GroupState, GroupType, MemberDescription};
+use kaftop_core::kafka::snapshot::{
+    BrokerInfo, ClusterSnapshot, GroupInfo, GroupOffset, PartitionInfo, TopicInfo,
+};
+use kaftop_core::metrics::engine::EngineConfig;
+use kaftop_core::metrics::MetricsEngine;
 
 const PARTITIONS: i32 = 1_000;
 const INTERVAL_MS: u64 = 2_000;

@@ -18,15 +18,15 @@ use ratatui::layout::Constraint;
 use ratatui::widgets::{Block, Row, Table, TableState};
 use ratatui::Terminal;
 
-use kaftop::config::LagConfig;
-use kaftop::kafka::admin::{GroupState, GroupType, MemberDescription};
-use kaftop::kafka::snapshot::{
-    BrokerInfo, ClusterSnapshot, GroupInfo, GroupOffset, PartitionInfo, TopicInfo,
-};
-use kaftop::metrics::engine::EngineConfig;
-use kaftop::metrics::{ClusterMetrics, MetricsEngine};
 use kaftop::tui::event::Event;
 use kaftop::tui::{views, App};
+use kaftop_core::config::LagConfig;
+use kaftop_core::kafka::admin::{GroupState, GroupType, MemberDescription};
+use kaftop_core::kafka::snapshot::{
+    BrokerInfo, ClusterSnapshot, GroupInfo, GroupOffset, PartitionInfo, TopicInfo,
+};
+use kaftop_core::metrics::engine::EngineConfig;
+use kaftop_core::metrics::{ClusterMetrics, MetricsEngine};
 
 const ROWS: i32 = 10_000;
 const W: u16 = 200;

@@ -12,14 +12,14 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use kaftop::config::LagConfig;
-use kaftop::kafka::admin::{GroupState, GroupType};
-use kaftop::kafka::snapshot::{
+use kaftop::serve::metrics::{router, Exporter};
+use kaftop_core::config::LagConfig;
+use kaftop_core::kafka::admin::{GroupState, GroupType};
+use kaftop_core::kafka::snapshot::{
     BrokerInfo, ClusterSnapshot, GroupInfo, GroupOffset, PartitionInfo, TopicInfo,
 };
-use kaftop::metrics::engine::EngineConfig;
-use kaftop::metrics::MetricsEngine;
-use kaftop::serve::metrics::{router, Exporter};
+use kaftop_core::metrics::engine::EngineConfig;
+use kaftop_core::metrics::MetricsEngine;
 
 const TOPICS: usize = 20;
 const PARTITIONS: i32 = 500;

@@ -7,10 +7,10 @@ use std::time::Duration;
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
 
-use crate::events::validation::{self, When};
-use crate::kafka::bulk::BulkType;
-use crate::kafka::offsets_reset::{self, TopicScope};
-use crate::services::{ServiceName, SERVICE_IDS};
+use kaftop_core::events::validation::{self, When};
+use kaftop_core::kafka::bulk::BulkType;
+use kaftop_core::kafka::offsets_reset::{self, TopicScope};
+use kaftop_core::services::{ServiceName, SERVICE_IDS};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -309,7 +309,7 @@ pub struct ConsumersArgs {
 pub struct ServeArgs {
     /// Address to listen on, IP:PORT (default: `[serve] listen`, else
     /// 127.0.0.1:8086); port 0 picks a free one. The bound address is printed.
-    #[arg(long, value_name = "IP:PORT", value_parser = crate::config::parse_listen)]
+    #[arg(long, value_name = "IP:PORT", value_parser = kaftop_core::config::parse_listen)]
     pub listen: Option<std::net::SocketAddr>,
     /// Stop (and drain) after this long (default: until SIGINT/SIGTERM).
     #[arg(long, value_parser = parse_duration)]
@@ -509,12 +509,12 @@ fn parse_record(s: &str) -> Result<(i32, i64), String> {
 
 /// `--concurrency`: within the services' one limit.
 fn concurrency() -> impl TypedValueParser<Value = u32> {
-    let range = crate::services::CONCURRENCY;
+    let range = kaftop_core::services::CONCURRENCY;
     clap::value_parser!(u32).range(i64::from(*range.start())..=i64::from(*range.end()))
 }
 
 fn batch_size() -> impl TypedValueParser<Value = u32> {
-    let range = crate::services::BATCH_SIZE;
+    let range = kaftop_core::services::BATCH_SIZE;
     clap::value_parser!(u32).range(i64::from(*range.start())..=i64::from(*range.end()))
 }
 

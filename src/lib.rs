@@ -2,14 +2,12 @@
 //!
 //! This crate is the face: the command line (`cli`), the headless subcommands
 //! (`commands`) and the dashboard (`tui`). Everything below the screen lives in
-//! `kaftop-core`, re-exported here under the same module names so that a path like
-//! `kaftop::kafka::poller` reads the same from either side. `main.rs` only parses
-//! the command line and calls [`commands::run`].
+//! `kaftop-core`, which this crate names by its own path (`kaftop_core::kafka::…`)
+//! so that every import shows which side of the boundary it crosses. `main.rs` only
+//! parses the command line and calls [`commands::run`].
 
 // The workspace denies unsafe code; this crate has none at all and says so.
 #![forbid(unsafe_code)]
-
-pub use kaftop_core::{config, demo, events, kafka, metrics, report, retry, services, worker};
 
 pub mod cli;
 pub mod commands;

@@ -9,7 +9,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{bootstrap, cluster};
-use kaftop::kafka::admin::{Admin, CommittedOffset, OffsetSpec};
+use kaftop_core::kafka::admin::{Admin, CommittedOffset, OffsetSpec};
 use rdkafka::ClientConfig;
 
 const TIMEOUT: Duration = Duration::from_secs(10);

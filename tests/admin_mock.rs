@@ -9,7 +9,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::cluster;
-use kaftop::kafka::admin::{Admin, AdminError, CommittedOffset, OffsetSpec, PartitionOffset};
+use kaftop_core::kafka::admin::{Admin, AdminError, CommittedOffset, OffsetSpec, PartitionOffset};
 use rdkafka::mocking::MockCluster;
 use rdkafka::types::{RDKafkaApiKey, RDKafkaErrorCode, RDKafkaRespErr};
 use rdkafka::ClientConfig;

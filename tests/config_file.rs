@@ -7,7 +7,7 @@ mod common;
 use std::path::Path;
 
 use common::kaftop;
-use kaftop::config::{self, Overrides};
+use kaftop_core::config::{self, Overrides};
 
 fn example() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/config.example.toml"))
@@ -174,7 +174,7 @@ enum RealDefault {
 /// for a profile without properties.
 fn librdkafka_default(key: &str) -> String {
     let plain = config::resolve(None, None, &Overrides::default()).unwrap();
-    kaftop::kafka::client::base_config(&plain)
+    kaftop_core::kafka::client::base_config(&plain)
         .create_native_config()
         .unwrap()
         .get(key)
@@ -184,7 +184,7 @@ fn librdkafka_default(key: &str) -> String {
 fn real_default(path: &[&str]) -> RealDefault {
     use toml::Value as V;
     let plain = config::resolve(None, None, &Overrides::default()).unwrap();
-    let topics = kaftop::config::TopicsConfig::default();
+    let topics = kaftop_core::config::TopicsConfig::default();
     let topic_field = |table: &str, field: &str| {
         let spec = match table {
             "created" => &topics.created,

@@ -526,9 +526,10 @@ fn consumer_protocol_group_equals_kafka_consumer_groups() {
     // The first member still owns every partition: the rows say so, as the tool's.
     assert_rows_equal_the_tool(&b, &group);
     // ListGroups names the state too (librdkafka reports it as unknown).
-    let admin =
-        kaftop::kafka::admin::Admin::new(ClientConfig::new().set("bootstrap.servers", b.as_str()))
-            .expect("admin");
+    let admin = kaftop_core::kafka::admin::Admin::new(
+        ClientConfig::new().set("bootstrap.servers", b.as_str()),
+    )
+    .expect("admin");
     let list = admin.list_groups(Duration::from_secs(10)).expect("list");
     let listed = list
         .groups

@@ -19,14 +19,14 @@ use rdkafka::ClientConfig;
 
 use common::cluster::create_topic;
 use common::{assert_success, bootstrap, kafka_tool, kaftop, unique, wait_for, TestTopics};
-use kaftop::config::{self, Overrides, Resolved};
-use kaftop::kafka::sampler::{PartitionStart, SamplerEvent, StartAt};
 use kaftop::tui::app::{Source, ViewId};
 use kaftop::tui::command::Command;
 use kaftop::tui::event::Event;
 use kaftop::tui::io::{Io, IoOptions};
 use kaftop::tui::keymap::Keymap;
 use kaftop::tui::{App, AppConfig};
+use kaftop_core::config::{self, Overrides, Resolved};
+use kaftop_core::kafka::sampler::{PartitionStart, SamplerEvent, StartAt};
 
 /// 2020-01-01T00:00:00Z: old enough for any broker's timestamp checks.
 const T0: i64 = 1_577_836_800_000;

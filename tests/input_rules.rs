@@ -11,10 +11,10 @@ use std::error::Error as _;
 use clap::Parser;
 use crossterm::event::KeyCode;
 use kaftop::cli::{Cli, Command as CliCommand, PublishCommand};
-use kaftop::events::{EventTime, MessageCreatedEvent, MessageEvent};
 use kaftop::tui::command::Command;
 use kaftop::tui::views::publish::{build, Form, FormKind, Request};
 use kaftop::tui::App;
+use kaftop_core::events::{EventTime, MessageCreatedEvent, MessageEvent};
 use serde_json::{json, Value};
 use tui_support::*;
 

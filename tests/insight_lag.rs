@@ -12,12 +12,12 @@ use std::time::Duration;
 
 use common::cluster::{commit_offsets, create_topic};
 use common::{assert_success, bootstrap, kafka_tool, kaftop, unique};
-use kaftop::config::{self, LagConfig, Overrides, Resolved};
-use kaftop::kafka::committed_records::{CommittedRecordReader, ReadLimits};
-use kaftop::kafka::poller::{PollerOptions, Refresher};
-use kaftop::kafka::snapshot::{ClusterSnapshot, RecordRead};
-use kaftop::metrics::engine::EngineConfig;
-use kaftop::metrics::{ClusterMetrics, DataLoss, GroupMetrics, MetricsEngine, Stuck, TimeLag};
+use kaftop_core::config::{self, LagConfig, Overrides, Resolved};
+use kaftop_core::kafka::committed_records::{CommittedRecordReader, ReadLimits};
+use kaftop_core::kafka::poller::{PollerOptions, Refresher};
+use kaftop_core::kafka::snapshot::{ClusterSnapshot, RecordRead};
+use kaftop_core::metrics::engine::EngineConfig;
+use kaftop_core::metrics::{ClusterMetrics, DataLoss, GroupMetrics, MetricsEngine, Stuck, TimeLag};
 use rdkafka::consumer::Consumer;
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 use rdkafka::ClientConfig;

@@ -11,12 +11,12 @@ use std::time::Duration;
 
 use common::cluster::{commit_offsets, create_topic, produce_counts};
 use common::{bootstrap, kaftop, unique};
-use kaftop::config::{self, Overrides};
-use kaftop::kafka::poller::{self, PollerOptions, Refresher};
-use kaftop::metrics::engine::EngineConfig;
-use kaftop::metrics::MetricsEngine;
+use kaftop_core::config::{self, Overrides};
+use kaftop_core::kafka::poller::{self, PollerOptions, Refresher};
+use kaftop_core::metrics::engine::EngineConfig;
+use kaftop_core::metrics::MetricsEngine;
 
-fn resolved(bootstrap: &str) -> kaftop::config::Resolved {
+fn resolved(bootstrap: &str) -> kaftop_core::config::Resolved {
     config::resolve(
         None,
         None,
@@ -28,8 +28,8 @@ fn resolved(bootstrap: &str) -> kaftop::config::Resolved {
     .unwrap()
 }
 
-fn options(cfg: &kaftop::config::Resolved, groups: &[&str]) -> PollerOptions {
-    let mut o = PollerOptions::from_config(cfg, kaftop::services::service_groups(cfg));
+fn options(cfg: &kaftop_core::config::Resolved, groups: &[&str]) -> PollerOptions {
+    let mut o = PollerOptions::from_config(cfg, kaftop_core::services::service_groups(cfg));
     o.known_groups = groups.iter().map(|g| g.to_string()).collect();
     o.interval = Duration::from_millis(300);
     o

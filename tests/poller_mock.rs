@@ -9,10 +9,10 @@ mod common;
 use std::time::Duration;
 
 use common::cluster::{commit_offsets, produce_counts};
-use kaftop::config::{self, Overrides};
-use kaftop::kafka::poller::{PollerOptions, Refresher};
-use kaftop::metrics::engine::EngineConfig;
-use kaftop::metrics::MetricsEngine;
+use kaftop_core::config::{self, Overrides};
+use kaftop_core::kafka::poller::{PollerOptions, Refresher};
+use kaftop_core::metrics::engine::EngineConfig;
+use kaftop_core::metrics::MetricsEngine;
 use rdkafka::mocking::MockCluster;
 use rdkafka::types::{RDKafkaApiKey, RDKafkaRespErr};
 
@@ -26,7 +26,7 @@ fn refresher(bootstrap: &str, groups: &[&str]) -> Refresher {
         },
     )
     .unwrap();
-    let mut opts = PollerOptions::from_config(&cfg, kaftop::services::service_groups(&cfg));
+    let mut opts = PollerOptions::from_config(&cfg, kaftop_core::services::service_groups(&cfg));
     opts.known_groups = groups.iter().map(|g| g.to_string()).collect();
     opts.timeout = Duration::from_secs(2);
     Refresher::new(&cfg, opts).unwrap()

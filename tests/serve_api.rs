@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 
 use common::serve::Serve;
 use common::{kafka_tool, kaftop, wait_for, write_config, TestTopics};
-use kaftop::config::{self, Overrides};
-use kaftop::services::{ServiceName, ServicesOptions};
+use kaftop_core::config::{self, Overrides};
+use kaftop_core::services::{ServiceName, ServicesOptions};
 
 const PARTITIONS: i32 = 3;
 
@@ -118,7 +118,7 @@ fn assert_seed_event(
     }
     let t = v[time].as_str().unwrap();
     assert!(
-        kaftop::events::EventTime::parse(t).is_ok(),
+        kaftop_core::events::EventTime::parse(t).is_ok(),
         "{time} `{t}` is not ISO-8601"
     );
 }

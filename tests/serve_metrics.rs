@@ -19,11 +19,11 @@ use std::time::{Duration, Instant};
 use common::cluster::{commit_offsets, create_topic, produce_counts};
 use common::serve::Serve;
 use common::{assert_success, bootstrap, ensured_service, kaftop, unique, wait_for};
-use kaftop::config::{self, Overrides};
-use kaftop::kafka::poller::{PollerOptions, Refresher};
-use kaftop::metrics::engine::EngineConfig;
-use kaftop::metrics::MetricsEngine;
 use kaftop::serve::metrics::{router, Exporter};
+use kaftop_core::config::{self, Overrides};
+use kaftop_core::kafka::poller::{PollerOptions, Refresher};
+use kaftop_core::metrics::engine::EngineConfig;
+use kaftop_core::metrics::MetricsEngine;
 use serde_json::Value;
 
 const VENV_SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/prom-venv.sh");
@@ -144,7 +144,7 @@ fn metrics_parse_and_lag_equals_kaftop_lag_json() {
         },
     )
     .unwrap();
-    let mut opts = PollerOptions::from_config(&cfg, kaftop::services::service_groups(&cfg));
+    let mut opts = PollerOptions::from_config(&cfg, kaftop_core::services::service_groups(&cfg));
     opts.known_groups.push(group.clone());
     let mut refresher = Refresher::new(&cfg, opts).unwrap();
     let mut engine = MetricsEngine::new(

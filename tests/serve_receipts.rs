@@ -21,9 +21,9 @@ use std::time::{Duration, Instant};
 
 use common::serve::Serve;
 use common::{ensured_service, kaftop, wait_for, write_config, TestTopics};
-use kaftop::config::{self, Overrides, Resolved};
 use kaftop::serve::receipts::{self, ReceiptHub};
-use kaftop::services::{self, ServiceName, ServicesHandle, ServicesOptions};
+use kaftop_core::config::{self, Overrides, Resolved};
+use kaftop_core::services::{self, ServiceName, ServicesHandle, ServicesOptions};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::ClientConfig;
 use serde_json::json;

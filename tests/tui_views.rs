@@ -7,10 +7,10 @@
 mod tui_support;
 
 use crossterm::event::KeyCode;
-use kaftop::kafka::bulk::{BulkReport, LatencySummary};
-use kaftop::kafka::publisher::Delivered;
 use kaftop::tui::event::Event;
 use kaftop::tui::App;
+use kaftop_core::kafka::bulk::{BulkReport, LatencySummary};
+use kaftop_core::kafka::publisher::Delivered;
 use ratatui::style::Color;
 use tui_support::*;
 
@@ -56,8 +56,8 @@ fn group_detail_view() {
 
 #[test]
 fn reset_offsets_dialog_with_its_preview() {
-    use kaftop::kafka::offsets_reset::{PlannedOffset, ResetPlan};
     use kaftop::tui::modes::dialog::ops::Planned;
+    use kaftop_core::kafka::offsets_reset::{PlannedOffset, ResetPlan};
     let mut a = app();
     command(&mut a, "group notification-service-group");
     a.update(key(KeyCode::Char('R')));
@@ -244,12 +244,16 @@ fn command_line_and_error_in_the_status_bar() {
 #[test]
 fn broker_unreachable_keeps_the_last_data() {
     let mut a = app();
-    a.update(Event::Cluster(Box::new(kaftop::metrics::ClusterMetrics {
-        taken_at_ms: T0_MS + 60_000,
-        connected: false,
-        errors: vec!["cannot reach the cluster at 127.0.0.1:9092: BrokerTransportFailure".into()],
-        ..Default::default()
-    })));
+    a.update(Event::Cluster(Box::new(
+        kaftop_core::metrics::ClusterMetrics {
+            taken_at_ms: T0_MS + 60_000,
+            connected: false,
+            errors: vec![
+                "cannot reach the cluster at 127.0.0.1:9092: BrokerTransportFailure".into(),
+            ],
+            ..Default::default()
+        },
+    )));
     a.update(key(KeyCode::Char('1')));
     insta::assert_snapshot!(screen(&a));
 }
@@ -345,13 +349,13 @@ fn smallest_supported_size() {
 }
 
 /// Four running services with a notification, a receipt and today's figures.
-fn services_snapshot() -> kaftop::services::ServicesSnapshot {
-    use kaftop::services::analytics::DailyStats;
-    use kaftop::services::notification::{NotificationData, PushNotification};
-    use kaftop::services::read_receipt::ReadReceipt;
-    use kaftop::services::stats::CounterValues;
-    use kaftop::services::ServiceName;
-    use kaftop::services::{ServiceSnapshot, ServiceState, ServicesSnapshot, StoreFigures};
+fn services_snapshot() -> kaftop_core::services::ServicesSnapshot {
+    use kaftop_core::services::analytics::DailyStats;
+    use kaftop_core::services::notification::{NotificationData, PushNotification};
+    use kaftop_core::services::read_receipt::ReadReceipt;
+    use kaftop_core::services::stats::CounterValues;
+    use kaftop_core::services::ServiceName;
+    use kaftop_core::services::{ServiceSnapshot, ServiceState, ServicesSnapshot, StoreFigures};
 
     let at = chrono::DateTime::from_timestamp_millis(T0_MS).unwrap();
     let service = |name, group: &str, consumed, processed| ServiceSnapshot {
@@ -403,7 +407,7 @@ fn services_snapshot() -> kaftop::services::ServicesSnapshot {
             message_id: 1000,
             sender_id: 100,
             receiver_id: 200,
-            read_at: kaftop::events::EventTime::parse("2026-11-24T10:16:00").unwrap(),
+            read_at: kaftop_core::events::EventTime::parse("2026-11-24T10:16:00").unwrap(),
             vip: false,
         }],
         store: Ok(StoreFigures {
@@ -503,7 +507,7 @@ fn tables_build_only_visible_rows() {
 #[test]
 fn topics_unreachable_before_the_first_refresh() {
     let mut a = bare_app();
-    a.update(Event::Cluster(Box::new(kaftop::metrics::ClusterMetrics {
+    a.update(Event::Cluster(Box::new(kaftop_core::metrics::ClusterMetrics {
         taken_at_ms: T0_MS + 5_000,
         connected: false,
         errors: vec![

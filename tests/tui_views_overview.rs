@@ -7,11 +7,11 @@
 mod tui_support;
 
 use crossterm::event::KeyCode;
-use kaftop::kafka::sampler::SamplerEvent;
 use kaftop::tui::app::ViewId;
 use kaftop::tui::command::Command;
 use kaftop::tui::event::Event;
 use kaftop::tui::App;
+use kaftop_core::kafka::sampler::SamplerEvent;
 use tui_support::overview::{overview_cluster, ticker_records};
 use tui_support::*;
 
@@ -88,7 +88,7 @@ fn enter_on_an_event_opens_its_group_and_on_a_record_its_topic() {
     // The newest record, from its offset.
     assert!(
         cmds.iter().any(|c| matches!(c,
-            Command::StartTail { topic, start: kaftop::kafka::sampler::StartAt::Offset(2303), .. }
+            Command::StartTail { topic, start: kaftop_core::kafka::sampler::StartAt::Offset(2303), .. }
                 if topic == "message.created")),
         "{cmds:?}"
     );
@@ -140,7 +140,7 @@ fn v_opens_the_record_at_the_stuck_committed_offset_in_messages() {
     assert_eq!(app.view(), ViewId::Messages);
     assert!(
         cmds.iter().any(|c| matches!(c,
-            Command::StartTail { topic, start: kaftop::kafka::sampler::StartAt::Offset(o), .. }
+            Command::StartTail { topic, start: kaftop_core::kafka::sampler::StartAt::Offset(o), .. }
                 if topic == "message.read" && *o == stuck)),
         "{cmds:?}"
     );

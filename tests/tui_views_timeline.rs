@@ -8,11 +8,11 @@
 mod tui_support;
 
 use crossterm::event::KeyCode;
-use kaftop::kafka::snapshot::ClusterSnapshot;
-use kaftop::metrics::ClusterMetrics;
 use kaftop::tui::event::Event;
 use kaftop::tui::views::ViewId;
 use kaftop::tui::App;
+use kaftop_core::kafka::snapshot::ClusterSnapshot;
+use kaftop_core::metrics::ClusterMetrics;
 use tui_support::*;
 
 const W: u16 = 120;

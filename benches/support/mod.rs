@@ -3,11 +3,11 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use kaftop::kafka::sampler::StartAt;
 use kaftop::tui::event::Event;
 use kaftop::tui::keymap::Keymap;
 use kaftop::tui::views::publish::EventTopics;
 use kaftop::tui::{App, AppConfig};
+use kaftop_core::kafka::sampler::StartAt;
 
 /// An app sized `width`×`height` with the default keymap and a fixed clock.
 pub(crate) fn app(width: u16, height: u16) -> App {

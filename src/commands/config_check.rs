@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use crate::cli::ConfigCommand;
-use crate::config::Overrides;
+use kaftop_core::config::Overrides;
 
 pub(super) fn run(
     cmd: ConfigCommand,

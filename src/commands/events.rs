@@ -10,10 +10,10 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 
 use crate::cli::EventsArgs;
-use crate::config::Resolved;
-use crate::kafka::poller::{next_wait, PollerOptions, Refresher};
-use crate::metrics::timeline::Timeline;
-use crate::metrics::TimelineEvent;
+use kaftop_core::config::Resolved;
+use kaftop_core::kafka::poller::{next_wait, PollerOptions, Refresher};
+use kaftop_core::metrics::timeline::Timeline;
+use kaftop_core::metrics::TimelineEvent;
 
 pub(super) async fn run(args: EventsArgs, cfg: Resolved) -> Result<ExitCode> {
     tokio::task::spawn_blocking(move || watch(&args, &cfg))
@@ -22,7 +22,7 @@ pub(super) async fn run(args: EventsArgs, cfg: Resolved) -> Result<ExitCode> {
 }
 
 fn watch(args: &EventsArgs, cfg: &Resolved) -> Result<ExitCode> {
-    let mut opts = PollerOptions::from_config(cfg, crate::services::service_groups(cfg));
+    let mut opts = PollerOptions::from_config(cfg, kaftop_core::services::service_groups(cfg));
     if !args.groups.is_empty() && args.topics.is_empty() {
         // Only these groups' events are wanted: describe only them.
         opts.only_groups = Some(args.groups.clone());
@@ -116,7 +116,7 @@ fn line(e: &TimelineEvent) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::{Severity, TimelineKind};
+    use kaftop_core::metrics::{Severity, TimelineKind};
 
     fn event(group: Option<&str>, topic: Option<&str>) -> TimelineEvent {
         TimelineEvent {

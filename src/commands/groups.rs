@@ -1,6 +1,6 @@
 //! `kaftop groups reset-offsets`: the plan of a reset (a dry run by default) and,
 //! with `--execute`, committing exactly that plan. The planning is the core's
-//! [`offsets_reset`](crate::kafka::offsets_reset), which the TUI shares.
+//! [`offsets_reset`](kaftop_core::kafka::offsets_reset), which the TUI shares.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -9,9 +9,9 @@ use anyhow::Result;
 use serde::Serialize;
 
 use crate::cli::{GroupsCommand, ResetOffsetsArgs};
-use crate::config::Resolved;
-use crate::kafka::admin::Admin;
-use crate::kafka::offsets_reset::{self, PlannedOffset, ResetPlan, ResetScope, ResetTarget};
+use kaftop_core::config::Resolved;
+use kaftop_core::kafka::admin::Admin;
+use kaftop_core::kafka::offsets_reset::{self, PlannedOffset, ResetPlan, ResetScope, ResetTarget};
 
 /// How long each admin call of a reset may take.
 const TIMEOUT: Duration = Duration::from_secs(30);

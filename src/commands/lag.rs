@@ -7,13 +7,13 @@ use anyhow::Result;
 use serde::Serialize;
 
 use crate::cli::LagArgs;
-use crate::config::Resolved;
-use crate::kafka::admin::{GroupState, GroupType};
-use crate::kafka::poller::{PollerOptions, Refresher};
-use crate::kafka::snapshot::assignment_cell;
-use crate::metrics::engine::{EngineConfig, GroupMetrics};
-use crate::metrics::{DataLoss, GroupPartitionRow, LagStatus, MetricsEngine, Stuck, TimeLag};
 use crate::tui::widgets::format::secs;
+use kaftop_core::config::Resolved;
+use kaftop_core::kafka::admin::{GroupState, GroupType};
+use kaftop_core::kafka::poller::{PollerOptions, Refresher};
+use kaftop_core::kafka::snapshot::assignment_cell;
+use kaftop_core::metrics::engine::{EngineConfig, GroupMetrics};
+use kaftop_core::metrics::{DataLoss, GroupPartitionRow, LagStatus, MetricsEngine, Stuck, TimeLag};
 
 /// A JSON row: one partition of one group.
 #[derive(Debug, Serialize)]
@@ -66,7 +66,7 @@ struct MemberRow<'a> {
 }
 
 pub(super) async fn run(args: LagArgs, cfg: &Resolved) -> Result<ExitCode> {
-    let mut opts = PollerOptions::from_config(cfg, crate::services::service_groups(cfg));
+    let mut opts = PollerOptions::from_config(cfg, kaftop_core::services::service_groups(cfg));
     if !args.groups.is_empty() {
         opts.only_groups = Some(args.groups.clone());
     }
@@ -397,8 +397,8 @@ pub(super) fn render_members(groups: &[GroupMetrics]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kafka::admin::MemberDescription;
-    use crate::metrics::lag::Eta;
+    use kaftop_core::kafka::admin::MemberDescription;
+    use kaftop_core::metrics::lag::Eta;
 
     fn group(id: &str, state: GroupState, members: Vec<MemberDescription>) -> GroupMetrics {
         GroupMetrics {

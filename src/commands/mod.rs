@@ -19,8 +19,8 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use crate::cli::{Cli, Command, DlqCommand, GroupsCommand, TopicsCommand};
-use crate::config::{self, Overrides, Resolved};
 use crate::tui::keymap::Keymap;
+use kaftop_core::config::{self, Overrides, Resolved};
 
 /// Runs the parsed command line. No secret value (a secret-looking `-X` property, a
 /// password from the profile) appears in the error it returns.
@@ -38,7 +38,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 /// chain of causes.
 fn redact(e: anyhow::Error, secrets: &[String]) -> anyhow::Error {
     let text = format!("{e:#}");
-    let masked = crate::kafka::client::mask_secrets(&text, secrets.iter().map(String::as_str));
+    let masked =
+        kaftop_core::kafka::client::mask_secrets(&text, secrets.iter().map(String::as_str));
     if masked == text {
         return e;
     }
@@ -50,7 +51,7 @@ fn redact(e: anyhow::Error, secrets: &[String]) -> anyhow::Error {
 fn load_checked(overrides: &Overrides, secrets: &mut Vec<String>) -> Result<(Resolved, Keymap)> {
     let cfg = config::load(overrides)?;
     secrets.extend(cfg.secret_values().map(str::to_string));
-    crate::kafka::client::validate(&cfg)?;
+    kaftop_core::kafka::client::validate(&cfg)?;
     let keymap = crate::tui::keymap::from_config(&cfg)?;
     Ok((cfg, keymap))
 }
@@ -204,8 +205,8 @@ fn table<const N: usize>(rows: &[[String; N]]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kafka::KafkaError;
-    use crate::services::{ServicesError, Store};
+    use kaftop_core::kafka::KafkaError;
+    use kaftop_core::services::{ServicesError, Store};
     use rdkafka::error::KafkaError as RdError;
     use rdkafka::types::RDKafkaErrorCode;
 

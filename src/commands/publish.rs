@@ -6,13 +6,13 @@ use std::sync::Arc;
 use anyhow::{bail, Context, Result};
 
 use crate::cli::{BulkArgs, PublishCommand};
-use crate::config::Resolved;
-use crate::events::{
+use kaftop_core::config::Resolved;
+use kaftop_core::events::{
     fresh_message_id, validation, EventTime, MessageCreatedEvent, MessageDeletedEvent,
     MessageEvent, MessageReadEvent,
 };
-use crate::kafka::bulk::{self, BulkProgress, BulkSpec};
-use crate::kafka::publisher::Publisher;
+use kaftop_core::kafka::bulk::{self, BulkProgress, BulkSpec};
+use kaftop_core::kafka::publisher::Publisher;
 
 pub(super) async fn publish(cmd: PublishCommand, cfg: &Resolved) -> Result<ExitCode> {
     let now = EventTime::now();

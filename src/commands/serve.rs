@@ -5,8 +5,8 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use crate::cli::ServeArgs;
-use crate::config::Resolved;
 use crate::serve::{self, ServeOptions};
+use kaftop_core::config::Resolved;
 
 pub(super) async fn run(args: ServeArgs, cfg: Resolved) -> Result<ExitCode> {
     let opts = ServeOptions {

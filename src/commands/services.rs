@@ -6,11 +6,11 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 
 use crate::cli::{ConsumersArgs, ServicesCommand};
-use crate::config::Resolved;
-use crate::services::ownership::{ownership, GroupOwnership};
-use crate::services::stats::{ServiceState, ServicesSnapshot};
-use crate::services::ServiceName;
-use crate::services::{self, service_id, Report, ServicesOptions, Store, ALL_SERVICES};
+use kaftop_core::config::Resolved;
+use kaftop_core::services::ownership::{ownership, GroupOwnership};
+use kaftop_core::services::stats::{ServiceState, ServicesSnapshot};
+use kaftop_core::services::ServiceName;
+use kaftop_core::services::{self, service_id, Report, ServicesOptions, Store, ALL_SERVICES};
 
 /// Runs the reference consumers headless until SIGINT/SIGTERM or `--duration`, then
 /// stops them gracefully (finish the batch, commit, leave the group) and prints one
@@ -266,7 +266,7 @@ fn render_report(r: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::services::analytics::DailyStats;
+    use kaftop_core::services::analytics::DailyStats;
     use std::collections::BTreeMap;
 
     #[test]
@@ -305,7 +305,7 @@ mod tests {
 
     #[test]
     fn ownership_table() {
-        use crate::services::ownership::MemberOwnership;
+        use kaftop_core::services::ownership::MemberOwnership;
         let member = |instance: &str, ps: Vec<i32>| MemberOwnership {
             instance: instance.into(),
             partitions: BTreeMap::from([("t.created".to_string(), ps)]),

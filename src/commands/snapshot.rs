@@ -10,12 +10,12 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 
 use crate::cli::SnapshotArgs;
-use crate::config::Resolved;
-use crate::kafka::peek;
-use crate::kafka::poller::{next_wait, PollerOptions, Refresher};
-use crate::metrics::engine::EngineConfig;
-use crate::metrics::{ClusterMetrics, MetricsEngine};
-use crate::report::{incident, save, Incident};
+use kaftop_core::config::Resolved;
+use kaftop_core::kafka::peek;
+use kaftop_core::kafka::poller::{next_wait, PollerOptions, Refresher};
+use kaftop_core::metrics::engine::EngineConfig;
+use kaftop_core::metrics::{ClusterMetrics, MetricsEngine};
+use kaftop_core::report::{incident, save, Incident};
 
 pub(super) async fn run(args: SnapshotArgs, cfg: Resolved) -> Result<ExitCode> {
     tokio::task::spawn_blocking(move || write(&args, &cfg))
@@ -44,7 +44,7 @@ fn write(args: &SnapshotArgs, cfg: &Resolved) -> Result<ExitCode> {
 /// Refreshes until the window is over (at least twice), folding each refresh
 /// into the metrics engine; the last metrics.
 fn watch(args: &SnapshotArgs, cfg: &Resolved) -> Result<ClusterMetrics> {
-    let opts = PollerOptions::from_config(cfg, crate::services::service_groups(cfg));
+    let opts = PollerOptions::from_config(cfg, kaftop_core::services::service_groups(cfg));
     let interval = args.interval.unwrap_or(cfg.poll_interval);
     let window = args.window.unwrap_or(interval);
     let mut refresher = Refresher::new(cfg, opts)?;

@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 
 use crate::cli::TailArgs;
-use crate::config::Resolved;
-use crate::kafka::record::{Encoding, RecordView};
-use crate::kafka::sampler::{self, StartAt};
+use kaftop_core::config::Resolved;
+use kaftop_core::kafka::record::{Encoding, RecordView};
+use kaftop_core::kafka::sampler::{self, StartAt};
 
 /// Records shown when neither `-n` nor `--follow` is given.
 const DEFAULT_COUNT: u64 = 10;

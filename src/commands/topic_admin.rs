@@ -7,8 +7,10 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use crate::cli::TopicsCommand;
-use crate::config::Resolved;
-use crate::kafka::topic_admin::{ConfigChange, ConfigPlan, NewTopicSpec, TopicAdmin, TopicConfig};
+use kaftop_core::config::Resolved;
+use kaftop_core::kafka::topic_admin::{
+    ConfigChange, ConfigPlan, NewTopicSpec, TopicAdmin, TopicConfig,
+};
 
 pub(super) async fn run(command: TopicsCommand, cfg: &Resolved) -> Result<ExitCode> {
     let admin = TopicAdmin::new(cfg)?;
@@ -154,7 +156,7 @@ fn render_plan(plan: &ConfigPlan) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kafka::topic_admin::{ConfigEdit, Source};
+    use kaftop_core::kafka::topic_admin::{ConfigEdit, Source};
 
     #[test]
     fn the_name_typed_must_match() {

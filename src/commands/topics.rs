@@ -5,11 +5,11 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use crate::cli::{TopicsArgs, TopicsCommand};
-use crate::config::Resolved;
-use crate::kafka::poller::{PollerOptions, Refresher};
-use crate::kafka::topics::{ensure, Outcome};
-use crate::metrics::engine::EngineConfig;
-use crate::metrics::{MetricsEngine, PartitionProblem, TopicMetrics};
+use kaftop_core::config::Resolved;
+use kaftop_core::kafka::poller::{PollerOptions, Refresher};
+use kaftop_core::kafka::topics::{ensure, Outcome};
+use kaftop_core::metrics::engine::EngineConfig;
+use kaftop_core::metrics::{MetricsEngine, PartitionProblem, TopicMetrics};
 
 pub(super) async fn run(args: TopicsArgs, cfg: &Resolved) -> Result<ExitCode> {
     match args.command {
@@ -21,7 +21,7 @@ pub(super) async fn run(args: TopicsArgs, cfg: &Resolved) -> Result<ExitCode> {
 
 /// Two refreshes `--interval` apart; msg/s is the high-watermark growth between them.
 async fn list_topics(args: &TopicsArgs, cfg: &Resolved) -> Result<ExitCode> {
-    let mut opts = PollerOptions::from_config(cfg, crate::services::service_groups(cfg));
+    let mut opts = PollerOptions::from_config(cfg, kaftop_core::services::service_groups(cfg));
     opts.include_internal = args.all;
     opts.only_groups = Some(Vec::new()); // topics only: skip the group calls
     let mut refresher = Refresher::new(cfg, opts)?;
@@ -194,12 +194,12 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::config::LagConfig;
-    use crate::kafka::snapshot::{BrokerInfo, ClusterSnapshot, PartitionInfo, TopicInfo};
+    use kaftop_core::config::LagConfig;
+    use kaftop_core::kafka::snapshot::{BrokerInfo, ClusterSnapshot, PartitionInfo, TopicInfo};
 
     /// Broker 3 of three is down: partition 0 moved its leader and lost a replica,
     /// partition 1 is under min ISR, partition 2 is offline, partition 3 is fine.
-    fn metrics() -> crate::metrics::ClusterMetrics {
+    fn metrics() -> kaftop_core::metrics::ClusterMetrics {
         let p = |id, leader, replicas: &[i32], isr: &[i32]| PartitionInfo {
             id,
             leader,

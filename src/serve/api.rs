@@ -22,11 +22,11 @@ use axum::routing::post;
 use axum::{Json, Router};
 
 use super::params::Params;
-use crate::config::{Resolved, Secret, Secretish};
-use crate::events::{fresh_message_id, validation, EventTime, MessageEvent};
-use crate::kafka::bulk::{self, BulkProgress, BulkSpec, BulkType};
-use crate::kafka::publisher::Publisher;
-use crate::kafka::KafkaError;
+use kaftop_core::config::{Resolved, Secret, Secretish};
+use kaftop_core::events::{fresh_message_id, validation, EventTime, MessageEvent};
+use kaftop_core::kafka::bulk::{self, BulkProgress, BulkSpec, BulkType};
+use kaftop_core::kafka::publisher::Publisher;
+use kaftop_core::kafka::KafkaError;
 
 /// Extra wait past librdkafka's own message timeout before a request gives up on
 /// a delivery report.
@@ -228,7 +228,7 @@ async fn publish_one(
 
 /// 503 with the reason, secrets masked.
 fn unavailable(s: &ApiState, reason: &str, json: bool) -> Response {
-    let reason = crate::kafka::client::mask_secrets(reason, s.0.cfg.secret_values());
+    let reason = kaftop_core::kafka::client::mask_secrets(reason, s.0.cfg.secret_values());
     tracing::warn!(%reason, "publish refused");
     Refusal {
         status: StatusCode::SERVICE_UNAVAILABLE,

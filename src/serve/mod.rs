@@ -23,9 +23,9 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use crate::config::Resolved;
-use crate::kafka::KafkaError;
-use crate::services::ServicesOptions;
+use kaftop_core::config::Resolved;
+use kaftop_core::kafka::KafkaError;
+use kaftop_core::services::ServicesOptions;
 
 /// How long requests in flight may take to finish once draining starts, beyond
 /// the request timeout.

@@ -12,12 +12,12 @@ use super::metrics::Exporter;
 use super::probes::Readiness;
 use super::receipts::ReceiptHub;
 use super::ServeError;
-use crate::config::Resolved;
-use crate::kafka::poller::{self, PollerHandle, PollerOptions, Refresher};
-use crate::metrics::engine::EngineConfig;
-use crate::metrics::MetricsEngine;
-use crate::retry::Backoff;
-use crate::services::{self, ServicesOptions, ALL_SERVICES};
+use kaftop_core::config::Resolved;
+use kaftop_core::kafka::poller::{self, PollerHandle, PollerOptions, Refresher};
+use kaftop_core::metrics::engine::EngineConfig;
+use kaftop_core::metrics::MetricsEngine;
+use kaftop_core::retry::Backoff;
+use kaftop_core::services::{self, ServicesOptions, ALL_SERVICES};
 
 /// How often the services' counters go to the exporter.
 const SERVICES_EVERY: Duration = Duration::from_secs(1);

@@ -1,8 +1,8 @@
 //! The seed's query parameters, read with the rules every front end of kaftop
 //! uses (`events::validation`): each refusal names the parameter and the reason.
 
-use crate::events::validation::{self, FieldError};
-use crate::events::{
+use kaftop_core::events::validation::{self, FieldError};
+use kaftop_core::events::{
     EventTime, MessageCreatedEvent, MessageDeletedEvent, MessageEvent, MessageReadEvent,
 };
 

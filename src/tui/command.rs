@@ -1,10 +1,10 @@
 //! Requests from `App::update` to the I/O side. The app never performs I/O: it
 //! returns these, and `io::Io` carries them out and reports back with events.
 
-use crate::events::MessageEvent;
-use crate::kafka::bulk::BulkSpec;
-use crate::kafka::sampler::StartAt;
 use crate::tui::modes::dialog::ops::{OpRequest, Planned};
+use kaftop_core::events::MessageEvent;
+use kaftop_core::kafka::bulk::BulkSpec;
+use kaftop_core::kafka::sampler::StartAt;
 
 #[derive(Debug, Clone)]
 pub enum Command {
@@ -27,7 +27,7 @@ pub enum Command {
     StopTicker,
     /// Write an incident snapshot of these metrics (reading the records at
     /// their stuck offsets); `Event::IncidentWritten` says where.
-    WriteIncident(Box<crate::metrics::ClusterMetrics>),
+    WriteIncident(Box<kaftop_core::metrics::ClusterMetrics>),
     /// Publish one service event, keyed by its message id. The outcome comes back
     /// as `Event::Published` with the same `request`.
     PublishEvent {

@@ -3,12 +3,12 @@
 
 use crossterm::event::KeyEvent;
 
-use crate::kafka::bulk::BulkReport;
-use crate::kafka::publisher::Delivered;
-use crate::kafka::sampler::SamplerEvent;
-use crate::metrics::ClusterMetrics;
-use crate::services::ServicesSnapshot;
 use crate::tui::modes::dialog::ops::Planned;
+use kaftop_core::kafka::bulk::BulkReport;
+use kaftop_core::kafka::publisher::Delivered;
+use kaftop_core::kafka::sampler::SamplerEvent;
+use kaftop_core::metrics::ClusterMetrics;
+use kaftop_core::services::ServicesSnapshot;
 
 #[derive(Debug, Clone)]
 pub enum Event {

@@ -8,17 +8,17 @@ use std::sync::mpsc::{RecvTimeoutError, Sender};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::config::Resolved;
-use crate::kafka::bulk::{self, BulkProgress};
-use crate::kafka::peek;
-use crate::kafka::poller::{self, PollerHandle, PollerOptions, Refresher};
-use crate::kafka::publisher::Publisher;
-use crate::kafka::sampler::{self, SamplerHandle, SamplerOptions, StartAt};
-use crate::metrics::engine::EngineConfig;
-use crate::metrics::{ClusterMetrics, MetricsEngine};
-use crate::report::{incident, save, Incident};
-use crate::services::{self, ServicesError, ServicesHandle, ServicesOptions, ALL_SERVICES};
-use crate::worker::{Job, Worker};
+use kaftop_core::config::Resolved;
+use kaftop_core::kafka::bulk::{self, BulkProgress};
+use kaftop_core::kafka::peek;
+use kaftop_core::kafka::poller::{self, PollerHandle, PollerOptions, Refresher};
+use kaftop_core::kafka::publisher::Publisher;
+use kaftop_core::kafka::sampler::{self, SamplerHandle, SamplerOptions, StartAt};
+use kaftop_core::metrics::engine::EngineConfig;
+use kaftop_core::metrics::{ClusterMetrics, MetricsEngine};
+use kaftop_core::report::{incident, save, Incident};
+use kaftop_core::services::{self, ServicesError, ServicesHandle, ServicesOptions, ALL_SERVICES};
+use kaftop_core::worker::{Job, Worker};
 
 use super::command::Command;
 use super::event::Event;
@@ -48,7 +48,7 @@ pub struct IoOptions {
 impl IoOptions {
     pub fn for_config(cfg: &Resolved) -> Self {
         IoOptions {
-            poller: PollerOptions::from_config(cfg, crate::services::service_groups(cfg)),
+            poller: PollerOptions::from_config(cfg, kaftop_core::services::service_groups(cfg)),
             services: None,
             quit_after: None,
         }

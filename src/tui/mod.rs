@@ -10,7 +10,7 @@
 //!   shared; each view ([`views`]) and each modal mode ([`modes`]) holds its
 //!   own state, keys and drawing.
 //! - [`io::Io`] carries out commands on its own threads, all of them
-//!   [`crate::worker`] `Worker`s or `Job`s (poller, tail, bulk test, services
+//!   [`kaftop_core::worker`] `Worker`s or `Job`s (poller, tail, bulk test, services
 //!   runner), and on the tokio runtime (publishes); it reports back over the
 //!   event channel and never touches the app's state.
 //! - [`views::draw`] renders the state; [`runtime`] redraws only after a change,

@@ -5,12 +5,12 @@
 use std::sync::mpsc::Sender;
 use std::time::Duration;
 
-use crate::config::Resolved;
-use crate::kafka::admin::Admin;
-use crate::kafka::offsets_reset;
-use crate::kafka::topic_admin::TopicAdmin;
-use crate::services::redrive::{self, Selection};
-use crate::worker::Job;
+use kaftop_core::config::Resolved;
+use kaftop_core::kafka::admin::Admin;
+use kaftop_core::kafka::offsets_reset;
+use kaftop_core::kafka::topic_admin::TopicAdmin;
+use kaftop_core::services::redrive::{self, Selection};
+use kaftop_core::worker::Job;
 
 use super::event::Event;
 use super::modes::dialog::ops::{OpRequest, Planned, Redrive};

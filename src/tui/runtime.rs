@@ -17,8 +17,8 @@ use super::event::Event;
 use super::io::{Io, IoOptions};
 use super::keymap::Keymap;
 use super::views;
-use crate::config::Resolved;
-use crate::worker::Job;
+use kaftop_core::config::Resolved;
+use kaftop_core::worker::Job;
 
 /// Shortest time between two frames (~30 fps).
 pub const FRAME: Duration = Duration::from_millis(33);

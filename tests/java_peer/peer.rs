@@ -82,7 +82,7 @@ pub(crate) fn java_consume(topic: &str, kind: &str, count: usize, jackson: &str)
 
 /// A kaftop timestamp as the peer prints a `LocalDateTime`: nanoseconds, 9 digits.
 pub(crate) fn nanos(kaftop_time: &str) -> String {
-    let t = kaftop::events::EventTime::parse(kaftop_time)
+    let t = kaftop_core::events::EventTime::parse(kaftop_time)
         .unwrap_or_else(|e| panic!("{kaftop_time}: {e}"));
     t.0.format("%Y-%m-%dT%H:%M:%S%.9f").to_string()
 }

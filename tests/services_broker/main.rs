@@ -21,8 +21,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use common::{kaftop, write_config, TestTopics};
-use kaftop::config::{self, Overrides, Resolved};
-use kaftop::services::ServicesOptions;
+use kaftop_core::config::{self, Overrides, Resolved};
+use kaftop_core::services::ServicesOptions;
 
 const PARTITIONS: i32 = 3;
 const D1: &str = "2026-11-24";

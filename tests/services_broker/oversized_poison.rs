@@ -1,6 +1,6 @@
 //! A poison record too big to copy whole into its dead-letter record.
 
-use kaftop::services::{self, ServiceName};
+use kaftop_core::services::{self, ServiceName};
 
 use crate::effects::read_dlq;
 use crate::producer::{deleted, rec, Producer};

@@ -1,6 +1,6 @@
 //! Members joining and leaving a classic group, each change one rebalance.
 
-use kaftop::metrics::{Severity, TimelineEvent, TimelineKind};
+use kaftop_core::metrics::{Severity, TimelineEvent, TimelineKind};
 
 use crate::common::cluster::create_topic;
 use crate::common::{bootstrap, kafka_tool, unique, wait_for};

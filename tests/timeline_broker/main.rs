@@ -19,11 +19,11 @@ mod nodes;
 
 use std::time::Duration;
 
-use kaftop::config::{self, Overrides, Resolved};
-use kaftop::kafka::poller::{PollerOptions, Refresher};
-use kaftop::kafka::snapshot::ClusterSnapshot;
-use kaftop::metrics::engine::EngineConfig;
-use kaftop::metrics::{MetricsEngine, TimelineEvent};
+use kaftop_core::config::{self, Overrides, Resolved};
+use kaftop_core::kafka::poller::{PollerOptions, Refresher};
+use kaftop_core::kafka::snapshot::ClusterSnapshot;
+use kaftop_core::metrics::engine::EngineConfig;
+use kaftop_core::metrics::{MetricsEngine, TimelineEvent};
 
 pub(crate) const DEADLINE: Duration = Duration::from_secs(90);
 

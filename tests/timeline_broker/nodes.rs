@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-use kaftop::kafka::snapshot::ClusterSnapshot;
-use kaftop::metrics::{TimelineEvent, TimelineKind};
+use kaftop_core::kafka::snapshot::ClusterSnapshot;
+use kaftop_core::metrics::{TimelineEvent, TimelineKind};
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::metadata::Metadata;
 use rdkafka::ClientConfig;

@@ -2,10 +2,10 @@
 //! line.
 
 use crossterm::event::KeyCode;
-use kaftop::kafka::sampler::StartAt;
 use kaftop::tui::app::{Level, Mode, ViewId};
 use kaftop::tui::command::Command;
 use kaftop::tui::views::publish::FormKind;
+use kaftop_core::kafka::sampler::StartAt;
 
 use crate::notice;
 use crate::tui_support::*;

@@ -3,14 +3,14 @@
 //! once, Esc cancels with no command, and read-only mode refuses to execute.
 
 use crossterm::event::KeyCode;
-use kaftop::kafka::offsets_reset::{PlannedOffset, ResetPlan, ResetScope, ResetTarget};
-use kaftop::kafka::topic_admin::{ConfigChange, NewTopicSpec, PartitionsPlan};
 use kaftop::tui::app::{Level, Mode, ViewId};
 use kaftop::tui::command::Command;
 use kaftop::tui::event::Event;
 use kaftop::tui::modes::dialog::ops::{OpRequest, Planned};
 use kaftop::tui::modes::dialog::Stage;
 use kaftop::tui::App;
+use kaftop_core::kafka::offsets_reset::{PlannedOffset, ResetPlan, ResetScope, ResetTarget};
+use kaftop_core::kafka::topic_admin::{ConfigChange, NewTopicSpec, PartitionsPlan};
 
 use crate::notice;
 use crate::tui_support::*;

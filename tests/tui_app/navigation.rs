@@ -2,10 +2,10 @@
 //! Esc walks back through, drilling down, and paging through a long list.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use kaftop::kafka::sampler::StartAt;
 use kaftop::tui::app::ViewId;
 use kaftop::tui::command::Command;
 use kaftop::tui::event::Event;
+use kaftop_core::kafka::sampler::StartAt;
 
 use crate::tui_support::*;
 

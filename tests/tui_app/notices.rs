@@ -2,10 +2,10 @@
 //! an error.
 
 use crossterm::event::KeyCode;
-use kaftop::kafka::sampler::SamplerEvent;
 use kaftop::tui::app::{Level, ViewId};
 use kaftop::tui::command::Command;
 use kaftop::tui::event::Event;
+use kaftop_core::kafka::sampler::SamplerEvent;
 
 use crate::notice;
 use crate::tui_support::*;

@@ -10,12 +10,16 @@ use crate::tui_support::*;
 #[test]
 fn an_outage_keeps_the_last_data_and_recovers() {
     let mut a = app();
-    a.update(Event::Cluster(Box::new(kaftop::metrics::ClusterMetrics {
-        taken_at_ms: T0_MS + 30_000,
-        connected: false,
-        errors: vec!["cannot reach the cluster at 127.0.0.1:9092: BrokerTransportFailure".into()],
-        ..Default::default()
-    })));
+    a.update(Event::Cluster(Box::new(
+        kaftop_core::metrics::ClusterMetrics {
+            taken_at_ms: T0_MS + 30_000,
+            connected: false,
+            errors: vec![
+                "cannot reach the cluster at 127.0.0.1:9092: BrokerTransportFailure".into(),
+            ],
+            ..Default::default()
+        },
+    )));
     assert_eq!(a.cluster().map(|c| c.topics.len()), Some(4));
     assert_eq!(notice(&a).0, Level::Error);
     a.update(Event::Cluster(Box::new(cluster())));
@@ -28,7 +32,7 @@ fn an_unreachable_cluster_says_so_before_any_data() {
     let waiting = "Waiting for the first refresh from 127.0.0.1:9092 …";
     assert_eq!(a.unreachable_text(), None);
     assert!(render_app(&a, 120, 32).contains(waiting));
-    a.update(Event::Cluster(Box::new(kaftop::metrics::ClusterMetrics {
+    a.update(Event::Cluster(Box::new(kaftop_core::metrics::ClusterMetrics {
         taken_at_ms: T0_MS + 5_000,
         connected: false,
         errors: vec![

@@ -4,13 +4,13 @@
 use std::collections::BTreeMap;
 
 use crossterm::event::KeyCode;
-use kaftop::events::{EventTime, MessageEvent};
-use kaftop::kafka::bulk::{BulkReport, BulkType, LatencySummary};
-use kaftop::kafka::publisher::Delivered;
 use kaftop::tui::app::{Level, Mode, ViewId};
 use kaftop::tui::command::Command;
 use kaftop::tui::event::Event;
 use kaftop::tui::views::publish::FormKind;
+use kaftop_core::events::{EventTime, MessageEvent};
+use kaftop_core::kafka::bulk::{BulkReport, BulkType, LatencySummary};
+use kaftop_core::kafka::publisher::Delivered;
 
 use crate::tui_support::*;
 use crate::{field, notice};

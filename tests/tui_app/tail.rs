@@ -1,10 +1,10 @@
 //! The live tail's controls: pause, resume, where it starts, stale sessions.
 
 use crossterm::event::KeyCode;
-use kaftop::kafka::sampler::{SamplerEvent, StartAt};
 use kaftop::tui::app::Level;
 use kaftop::tui::command::Command;
 use kaftop::tui::event::Event;
+use kaftop_core::kafka::sampler::{SamplerEvent, StartAt};
 
 use crate::notice;
 use crate::tui_support::*;

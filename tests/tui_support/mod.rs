@@ -11,19 +11,19 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
-use kaftop::config::LagConfig;
-use kaftop::kafka::admin::{GroupState, GroupType, MemberDescription};
-use kaftop::kafka::record::{render, RecordView};
-use kaftop::kafka::sampler::{PartitionStart, SamplerEvent, StartAt};
-use kaftop::kafka::snapshot::{
-    BrokerInfo, ClusterSnapshot, GroupInfo, GroupOffset, PartitionInfo, TopicInfo,
-};
-use kaftop::metrics::engine::EngineConfig;
-use kaftop::metrics::{ClusterMetrics, MetricsEngine};
 use kaftop::tui::event::Event;
 use kaftop::tui::keymap::Keymap;
 use kaftop::tui::views::publish::EventTopics;
 use kaftop::tui::{views, App, AppConfig};
+use kaftop_core::config::LagConfig;
+use kaftop_core::kafka::admin::{GroupState, GroupType, MemberDescription};
+use kaftop_core::kafka::record::{render, RecordView};
+use kaftop_core::kafka::sampler::{PartitionStart, SamplerEvent, StartAt};
+use kaftop_core::kafka::snapshot::{
+    BrokerInfo, ClusterSnapshot, GroupInfo, GroupOffset, PartitionInfo, TopicInfo,
+};
+use kaftop_core::metrics::engine::EngineConfig;
+use kaftop_core::metrics::{ClusterMetrics, MetricsEngine};
 
 /// 2026-11-24T10:15:30Z.
 pub(crate) const T0_MS: i64 = 1_795_515_330_000;

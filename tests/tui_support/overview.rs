@@ -4,8 +4,8 @@
 //! partition never committed), so the snapshots do not depend on how the
 //! engine derives them.
 
-use kaftop::kafka::record::render;
-use kaftop::metrics::{
+use kaftop_core::kafka::record::render;
+use kaftop_core::metrics::{
     ClusterMetrics, DataLoss, Severity, Stuck, ThroughputPoint, TimeLag, TimelineEvent,
     TimelineKind,
 };
@@ -140,7 +140,7 @@ pub(crate) fn overview_cluster() -> ClusterMetrics {
 }
 
 /// Records the ticker sampled from the busiest topic, oldest first.
-pub(crate) fn ticker_records() -> Vec<kaftop::kafka::record::RecordView> {
+pub(crate) fn ticker_records() -> Vec<kaftop_core::kafka::record::RecordView> {
     (0..4)
         .map(|i| {
             let mut r = record(

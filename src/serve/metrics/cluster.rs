@@ -14,7 +14,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 
 use super::insight::InsightFamilies;
-use crate::metrics::{ClusterMetrics, GroupMetrics, LagStatus, TopicMetrics};
+use kaftop_core::metrics::{ClusterMetrics, GroupMetrics, LagStatus, TopicMetrics};
 
 type IntGauge = Gauge<i64>;
 type FloatGauge = Gauge<f64, AtomicU64>;

@@ -9,7 +9,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 
-use crate::metrics::{DataLoss, GroupMetrics};
+use kaftop_core::metrics::{DataLoss, GroupMetrics};
 
 type IntGauge = Gauge<i64>;
 type FloatGauge = Gauge<f64, AtomicU64>;

@@ -24,8 +24,8 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
 
-use crate::metrics::ClusterMetrics;
-use crate::services::ServicesSnapshot;
+use kaftop_core::metrics::ClusterMetrics;
+use kaftop_core::services::ServicesSnapshot;
 
 mod cluster;
 mod insight;

@@ -4,15 +4,17 @@
 use std::time::Duration;
 
 use super::*;
-use crate::config::LagConfig;
-use crate::kafka::admin::{GroupState, GroupType, MemberDescription};
-use crate::kafka::snapshot::{
+use kaftop_core::config::LagConfig;
+use kaftop_core::kafka::admin::{GroupState, GroupType, MemberDescription};
+use kaftop_core::kafka::snapshot::{
     BrokerInfo, ClusterSnapshot, GroupInfo, GroupOffset, PartitionInfo, TopicInfo,
 };
-use crate::metrics::engine::EngineConfig;
-use crate::metrics::MetricsEngine;
-use crate::services::stats::CounterValues;
-use crate::services::{ServiceName, ServiceSnapshot, ServiceState, ServicesSnapshot, StoreFigures};
+use kaftop_core::metrics::engine::EngineConfig;
+use kaftop_core::metrics::MetricsEngine;
+use kaftop_core::services::stats::CounterValues;
+use kaftop_core::services::{
+    ServiceName, ServiceSnapshot, ServiceState, ServicesSnapshot, StoreFigures,
+};
 
 fn partition(
     id: i32,
@@ -461,7 +463,7 @@ fn the_grafana_dashboard_names_only_exported_metrics() {
 /// Billing stuck on partition 0 at offset 120 with a data-loss forecast in 5 min;
 /// audit lost 7 records.
 fn with_insight(m: &mut ClusterMetrics) {
-    use crate::metrics::{DataLoss, Stuck, TimeLag};
+    use kaftop_core::metrics::{DataLoss, Stuck, TimeLag};
     let billing = m
         .groups
         .iter_mut()

@@ -11,8 +11,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use serde::Serialize;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::events::EventTime;
-use crate::services::{ReadReceipt, ReceiptSink};
+use kaftop_core::events::EventTime;
+use kaftop_core::services::{ReadReceipt, ReceiptSink};
 
 /// A receipt as the seed's clients receive it: its `ReadReceipt` DTO, serialized
 /// by Jackson (camelCase; `readAt` a `LocalDateTime`, as the read event carried it).

@@ -15,9 +15,9 @@ pub(crate) mod shared;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use crate::config::Resolved;
-use crate::kafka::sampler::StartAt;
-use crate::metrics::ClusterMetrics;
+use kaftop_core::config::Resolved;
+use kaftop_core::kafka::sampler::StartAt;
+use kaftop_core::metrics::ClusterMetrics;
 
 use super::action::Action;
 use super::command::Command;
@@ -67,7 +67,7 @@ impl AppConfig {
             keymap,
             utc_offset_secs,
             now_ms,
-            first_message_id: crate::events::fresh_message_id(now_ms).max(1),
+            first_message_id: kaftop_core::events::fresh_message_id(now_ms).max(1),
             max_records: 2000,
             tail_start: StartAt::LastN(100),
             read_only: cfg.read_only,

@@ -1,9 +1,9 @@
 //! Moving between views: tabs, drill-downs, the history `Esc` walks back.
 
-use crate::kafka::sampler::StartAt;
 use crate::tui::action::Action;
 use crate::tui::command::Command;
 use crate::tui::views::{Outcome, ViewId};
+use kaftop_core::kafka::sampler::StartAt;
 
 use super::App;
 

@@ -2,13 +2,13 @@
 //! last cluster refresh, the clock, the screen size and the status-bar notice.
 //! Views get it as `&Shared` / `&mut Shared`, never the whole [`App`](super::App).
 
-use crate::events::EventTime;
-use crate::metrics::ClusterMetrics;
 use crate::tui::action::Action;
 use crate::tui::keymap::Scope;
 use crate::tui::modes::dialog::forms::Form;
 use crate::tui::modes::dialog::Dialog;
 use crate::tui::modes::Mode;
+use kaftop_core::events::EventTime;
+use kaftop_core::metrics::ClusterMetrics;
 
 use super::AppConfig;
 
@@ -191,7 +191,7 @@ impl Shared {
         if !self.cfg.read_only {
             return false;
         }
-        let refusal = crate::config::ReadOnly {
+        let refusal = kaftop_core::config::ReadOnly {
             action: action.to_string(),
             profile: self.cfg.profile.clone(),
         };

@@ -16,8 +16,8 @@ use std::collections::BTreeMap;
 use crossterm::event::KeyEvent;
 
 use super::action::{Action, TABLE};
-use crate::config::{ConfigError, Resolved};
 pub use combo::KeyCombo;
+use kaftop_core::config::{ConfigError, Resolved};
 
 /// Where a binding applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -332,11 +332,11 @@ mod tests {
     use crossterm::event::{KeyCode, KeyModifiers};
 
     fn from_config_str(text: &str) -> Result<Keymap, ConfigError> {
-        let f = crate::config::parse_str(text, "test.toml")?;
-        let cfg = crate::config::resolve(
+        let f = kaftop_core::config::parse_str(text, "test.toml")?;
+        let cfg = kaftop_core::config::resolve(
             Some(&f),
             Some(std::path::Path::new("test.toml")),
-            &crate::config::Overrides::default(),
+            &kaftop_core::config::Overrides::default(),
         )?;
         from_config(&cfg)
     }
@@ -347,13 +347,17 @@ mod tests {
 
     #[test]
     fn key_overrides_are_validated() {
-        let f = crate::config::parse_str(
+        let f = kaftop_core::config::parse_str(
             "[keys]\nquit = [\"q\", \"ctrl-q\"]\npause = \"space\"\n",
             "test.toml",
         )
         .unwrap();
-        let r =
-            crate::config::resolve(Some(&f), None, &crate::config::Overrides::default()).unwrap();
+        let r = kaftop_core::config::resolve(
+            Some(&f),
+            None,
+            &kaftop_core::config::Overrides::default(),
+        )
+        .unwrap();
         assert_eq!(r.keys["quit"], vec!["q".to_string(), "ctrl-q".to_string()]);
         assert_eq!(r.keys["pause"], vec!["space".to_string()]);
         assert!(from_config(&r).is_ok());

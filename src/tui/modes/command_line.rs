@@ -4,7 +4,6 @@
 use crossterm::event::{KeyCode, KeyEvent};
 
 use super::Mode;
-use crate::kafka::sampler::{parse_since, StartAt};
 use crate::tui::action::Action;
 use crate::tui::app::line::LineInput;
 use crate::tui::app::nav::Go;
@@ -13,6 +12,7 @@ use crate::tui::command::Command;
 use crate::tui::keymap::Scope;
 use crate::tui::views::publish::FormKind;
 use crate::tui::views::ViewId;
+use kaftop_core::kafka::sampler::{parse_since, StartAt};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LineCommand {

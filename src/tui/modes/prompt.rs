@@ -3,12 +3,12 @@
 use crossterm::event::KeyEvent;
 
 use super::{Mode, Prompt};
-use crate::kafka::sampler::StartAt;
 use crate::tui::action::Action;
 use crate::tui::app::line::LineInput;
 use crate::tui::app::App;
 use crate::tui::command::Command;
 use crate::tui::keymap::Scope;
+use kaftop_core::kafka::sampler::StartAt;
 
 /// The question, shown before the answer.
 pub(super) fn text(prompt: Prompt) -> &'static str {
@@ -33,7 +33,7 @@ pub(super) fn key(
                     .parse::<i64>()
                     .map(StartAt::Offset)
                     .map_err(|_| format!("`{text}` is not an offset (negative: from the end)")),
-                Prompt::Time => crate::kafka::sampler::parse_since(&text, app.shared.now_ms)
+                Prompt::Time => kaftop_core::kafka::sampler::parse_since(&text, app.shared.now_ms)
                     .map(StartAt::since)
                     .ok_or_else(|| {
                         format!("`{text}` is neither a duration (10m) nor a time (2026-11-24T10:15:30Z)")

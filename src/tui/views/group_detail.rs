@@ -11,10 +11,6 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table};
 use ratatui::Frame;
 
 use super::{placeholder, view_block, Outcome, View, ViewId};
-use crate::kafka::admin::GroupType;
-use crate::kafka::snapshot::assignment_cell;
-use crate::metrics::{GroupMetrics, GroupPartitionRow};
-use crate::report::words;
 use crate::text;
 use crate::tui::action::Action;
 use crate::tui::app::nav::Go;
@@ -24,6 +20,10 @@ use crate::tui::keymap::Scope;
 use crate::tui::modes::dialog::forms::Form;
 use crate::tui::widgets::table::{self, right, Column};
 use crate::tui::widgets::{format, theme};
+use kaftop_core::kafka::admin::GroupType;
+use kaftop_core::kafka::snapshot::assignment_cell;
+use kaftop_core::metrics::{GroupMetrics, GroupPartitionRow};
+use kaftop_core::report::words;
 
 /// One group's partitions, with their selection and filter.
 #[derive(Debug, Clone, Default)]

@@ -8,8 +8,6 @@ use ratatui::widgets::{Cell, Row};
 use ratatui::Frame;
 
 use super::{placeholder, view_block, Outcome, View};
-use crate::metrics::{ClusterMetrics, GroupMetrics};
-use crate::report::words;
 use crate::tui::action::Action;
 use crate::tui::app::nav::Go;
 use crate::tui::app::shared::Shared;
@@ -17,6 +15,8 @@ use crate::tui::app::{App, ListState};
 use crate::tui::keymap::Scope;
 use crate::tui::widgets::table::{self, right, Column};
 use crate::tui::widgets::{format, spark, theme};
+use kaftop_core::metrics::{ClusterMetrics, GroupMetrics};
+use kaftop_core::report::words;
 
 const FIXED: u16 = 20 + 9 + 8 + 14 + 9 + 15 + 7;
 /// Room kept for the notes (stuck, data loss) before the trend gets any, from

@@ -7,7 +7,6 @@ use ratatui::widgets::{Cell, Paragraph, Row};
 use ratatui::Frame;
 
 use super::{placeholder, view_block, Outcome, View};
-use crate::services::{service_id, ServiceState, ServicesSnapshot};
 use crate::text;
 use crate::tui::action::Action;
 use crate::tui::app::cursor::ListCursor;
@@ -17,6 +16,7 @@ use crate::tui::command::Command;
 use crate::tui::keymap::Scope;
 use crate::tui::widgets::table::{self, right, Column};
 use crate::tui::widgets::{format, theme};
+use kaftop_core::services::{service_id, ServiceState, ServicesSnapshot};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ServicesStatus {

@@ -9,7 +9,6 @@ use ratatui::widgets::{Cell, Row};
 use ratatui::Frame;
 
 use super::{placeholder, view_block, Outcome, View};
-use crate::metrics::{ClusterMetrics, Severity, TimelineEvent};
 use crate::tui::action::Action;
 use crate::tui::app::nav::Go;
 use crate::tui::app::shared::Shared;
@@ -17,6 +16,7 @@ use crate::tui::app::{App, ListState};
 use crate::tui::keymap::Scope;
 use crate::tui::widgets::table::{self, Column};
 use crate::tui::widgets::{format, theme};
+use kaftop_core::metrics::{ClusterMetrics, Severity, TimelineEvent};
 
 /// The timeline list: its selection, filter and severity floor.
 #[derive(Debug, Clone, Default)]

@@ -9,7 +9,6 @@ use ratatui::widgets::{Cell, Paragraph, Row};
 use ratatui::Frame;
 
 use super::{placeholder, view_block, Outcome, View, ViewId};
-use crate::metrics::TopicMetrics;
 use crate::tui::action::Action;
 use crate::tui::app::cursor::ListCursor;
 use crate::tui::app::nav::Go;
@@ -18,6 +17,7 @@ use crate::tui::app::App;
 use crate::tui::keymap::Scope;
 use crate::tui::widgets::table::{self, right, Column};
 use crate::tui::widgets::{format, spark, theme};
+use kaftop_core::metrics::TopicMetrics;
 
 fn ids(v: &[i32]) -> String {
     v.iter()

@@ -7,7 +7,6 @@ use ratatui::widgets::{Cell, Row};
 use ratatui::Frame;
 
 use super::{placeholder, view_block, Outcome, View};
-use crate::metrics::{ClusterMetrics, TopicMetrics};
 use crate::tui::action::Action;
 use crate::tui::app::nav::Go;
 use crate::tui::app::shared::Shared;
@@ -15,6 +14,7 @@ use crate::tui::app::{App, ListState};
 use crate::tui::keymap::Scope;
 use crate::tui::widgets::table::{self, right, Column};
 use crate::tui::widgets::{format, spark, theme};
+use kaftop_core::metrics::{ClusterMetrics, TopicMetrics};
 
 /// Fixed columns take this much; the name and the sparkline share the rest.
 const FIXED: u16 = 6 + 5 + 14 + 9 + 4 + 6;

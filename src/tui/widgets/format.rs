@@ -1,6 +1,6 @@
 //! Numbers, rates, durations and clocks as the tables show them.
 
-use crate::metrics::lag::Eta;
+use kaftop_core::metrics::lag::Eta;
 
 /// `1234567` → `1,234,567`.
 pub fn count(n: i64) -> String {

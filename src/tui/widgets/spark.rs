@@ -3,7 +3,7 @@
 const EIGHTHS: [char; 8] = [' ', '▏', '▎', '▍', '▌', '▋', '▊', '▉'];
 
 // The sparklines are the core's, so the incident snapshot draws the same ones.
-pub use crate::report::spark::{sparkline, sparkline_u};
+pub use kaftop_core::report::spark::{sparkline, sparkline_u};
 
 /// A horizontal bar `value / max` of `width` characters, in eighths.
 pub fn bar(value: f64, max: f64, width: usize) -> String {

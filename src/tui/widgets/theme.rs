@@ -2,7 +2,7 @@
 
 use ratatui::style::{Color, Modifier, Style};
 
-use crate::metrics::LagStatus;
+use kaftop_core::metrics::LagStatus;
 
 pub fn title() -> Style {
     Style::new().add_modifier(Modifier::BOLD)

@@ -2,11 +2,11 @@
 //! become an [`OpRequest`] (or say what is wrong with them).
 
 use super::ops::OpRequest;
-use crate::kafka::offsets_reset::{parse_datetime, parse_duration_back};
-use crate::kafka::offsets_reset::{ResetScope, ResetTarget, TopicScope};
-use crate::kafka::topic_admin::{ConfigChange, NewTopicSpec};
 use crate::tui::action::Action;
 use crate::tui::app::line::LineInput;
+use kaftop_core::kafka::offsets_reset::{parse_datetime, parse_duration_back};
+use kaftop_core::kafka::offsets_reset::{ResetScope, ResetTarget, TopicScope};
+use kaftop_core::kafka::topic_admin::{ConfigChange, NewTopicSpec};
 
 /// One field: a line typed, or one of some choices (left / right pick).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,7 +8,6 @@ use ratatui::widgets::{Block, Cell, Paragraph, Row};
 use ratatui::Frame;
 
 use super::state::{MessagesState, TailStatus};
-use crate::kafka::record::{Encoding, RecordView};
 use crate::text;
 use crate::tui::action::Action;
 use crate::tui::app::App;
@@ -16,6 +15,7 @@ use crate::tui::keymap::Scope;
 use crate::tui::views::{placeholder, view_block};
 use crate::tui::widgets::table::{self, right, Column};
 use crate::tui::widgets::{format, theme};
+use kaftop_core::kafka::record::{Encoding, RecordView};
 
 pub(super) fn draw(m: &MessagesState, f: &mut Frame, area: Rect, app: &App) {
     let Some(topic) = &m.topic else {

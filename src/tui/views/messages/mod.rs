@@ -10,7 +10,6 @@ use ratatui::layout::Rect;
 use ratatui::Frame;
 
 use super::{Outcome, View};
-use crate::kafka::sampler::{SamplerEvent, StartAt};
 use crate::tui::action::Action;
 use crate::tui::app::line::LineInput;
 use crate::tui::app::nav::Go;
@@ -18,6 +17,7 @@ use crate::tui::app::shared::Shared;
 use crate::tui::app::{App, Mode, Prompt, Source};
 use crate::tui::command::Command;
 use crate::tui::keymap::Scope;
+use kaftop_core::kafka::sampler::{SamplerEvent, StartAt};
 pub use state::{MessagesState, TailStatus};
 
 fn no_topic(shared: &Shared) -> String {

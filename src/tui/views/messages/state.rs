@@ -3,8 +3,8 @@
 
 use std::collections::VecDeque;
 
-use crate::kafka::record::RecordView;
-use crate::kafka::sampler::{PartitionStart, StartAt};
+use kaftop_core::kafka::record::RecordView;
+use kaftop_core::kafka::sampler::{PartitionStart, StartAt};
 
 use crate::tui::app::cursor::ListCursor;
 
@@ -201,7 +201,7 @@ impl MessagesState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kafka::record::render;
+    use kaftop_core::kafka::record::render;
 
     fn rec(offset: i64, value: &str) -> RecordView {
         RecordView {

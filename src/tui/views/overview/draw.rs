@@ -10,11 +10,11 @@ use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Paragrap
 use ratatui::Frame;
 
 use super::{panes, Overview, Rows};
-use crate::metrics::ClusterMetrics;
-use crate::report::incident::Header;
 use crate::tui::app::App;
 use crate::tui::views::{placeholder, view_block};
 use crate::tui::widgets::{format, theme};
+use kaftop_core::metrics::ClusterMetrics;
+use kaftop_core::report::incident::Header;
 
 /// Columns from which the panes sit side by side.
 const WIDE: u16 = 120;
@@ -152,7 +152,7 @@ fn header_lines(c: &ClusterMetrics, width: u16) -> Vec<Line<'static>> {
 }
 
 fn draw_chart(f: &mut Frame, area: Rect, c: &ClusterMetrics) {
-    let points = |pick: fn(&crate::metrics::ThroughputPoint) -> f64| -> Vec<(f64, f64)> {
+    let points = |pick: fn(&kaftop_core::metrics::ThroughputPoint) -> f64| -> Vec<(f64, f64)> {
         c.throughput
             .iter()
             .map(|p| ((p.at_ms - c.taken_at_ms) as f64 / 1000.0, pick(p).max(0.0)))

@@ -13,14 +13,14 @@ use ratatui::layout::Rect;
 use ratatui::Frame;
 
 use super::{Outcome, View};
-use crate::metrics::{ClusterMetrics, GroupMetrics, TimelineEvent, TopicMetrics};
-use crate::report::rank;
 use crate::tui::action::Action;
 use crate::tui::app::cursor::ListCursor;
 use crate::tui::app::nav::Go;
 use crate::tui::app::shared::Shared;
 use crate::tui::app::App;
 use crate::tui::keymap::Scope;
+use kaftop_core::metrics::{ClusterMetrics, GroupMetrics, TimelineEvent, TopicMetrics};
+use kaftop_core::report::rank;
 pub use ticker::Ticker;
 
 /// The panes that have rows, in focus order.

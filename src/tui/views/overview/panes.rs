@@ -9,14 +9,14 @@ use ratatui::widgets::{Block, Borders, Cell, Row, Table, TableState};
 use ratatui::Frame;
 
 use super::{Overview, Pane};
-use crate::kafka::record::RecordView;
-use crate::metrics::lag::Eta;
-use crate::metrics::{GroupMetrics, Severity, TimelineEvent, TopicMetrics};
-use crate::report::rank;
-use crate::report::words;
 use crate::text;
 use crate::tui::widgets::table::right;
 use crate::tui::widgets::{format, spark, theme};
+use kaftop_core::kafka::record::RecordView;
+use kaftop_core::metrics::lag::Eta;
+use kaftop_core::metrics::{GroupMetrics, Severity, TimelineEvent, TopicMetrics};
+use kaftop_core::report::rank;
+use kaftop_core::report::words;
 
 /// Draws a pane: its title, an optional header row, and the rows that fit.
 #[allow(clippy::too_many_arguments)]

@@ -5,11 +5,11 @@
 
 use std::collections::VecDeque;
 
-use crate::kafka::record::RecordView;
-use crate::kafka::sampler::SamplerEvent;
-use crate::metrics::ClusterMetrics;
-use crate::report::rank;
 use crate::tui::command::Command;
+use kaftop_core::kafka::record::RecordView;
+use kaftop_core::kafka::sampler::SamplerEvent;
+use kaftop_core::metrics::ClusterMetrics;
+use kaftop_core::report::rank;
 
 /// Topics sampled at once.
 pub(crate) const TOPICS: usize = 2;
@@ -111,7 +111,7 @@ impl Ticker {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::TopicMetrics;
+    use kaftop_core::metrics::TopicMetrics;
 
     fn cluster(rates: &[(&str, f64)]) -> ClusterMetrics {
         let topic = |(name, rate): &(&str, f64)| TopicMetrics {
@@ -125,7 +125,7 @@ mod tests {
             under_min_isr: 0,
             offline: 0,
             min_insync_replicas: None,
-            distribution: crate::metrics::distribution::distribution(&[]),
+            distribution: kaftop_core::metrics::distribution::distribution(&[]),
             partitions: vec![],
             error: None,
         };

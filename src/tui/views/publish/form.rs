@@ -3,13 +3,13 @@
 //! with an invalid field produces no command.
 
 use crate::cli::parse_rate;
-use crate::config::validate_topic_name;
-use crate::events::{
+use crate::tui::command::Command;
+use kaftop_core::config::validate_topic_name;
+use kaftop_core::events::{
     validation, EventKind, EventTime, MessageCreatedEvent, MessageDeletedEvent, MessageEvent,
     MessageReadEvent,
 };
-use crate::kafka::bulk::{BulkSpec, BulkType};
-use crate::tui::command::Command;
+use kaftop_core::kafka::bulk::{BulkSpec, BulkType};
 
 use crate::tui::app::line::LineInput;
 

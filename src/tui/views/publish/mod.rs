@@ -10,14 +10,14 @@ use ratatui::layout::Rect;
 use ratatui::Frame;
 
 use super::{Outcome, View};
-use crate::kafka::bulk::{BulkReport, BulkSpec};
-use crate::kafka::publisher::Delivered;
 use crate::tui::action::Action;
 use crate::tui::app::shared::{event_time, Shared};
 use crate::tui::app::{App, AppConfig, Mode, Source};
 use crate::tui::command::Command;
 use crate::tui::keymap::Scope;
 pub use form::{build, check, Defaults, EventTopics, Field, FieldKind, Form, FormKind, Request};
+use kaftop_core::kafka::bulk::{BulkReport, BulkSpec};
+use kaftop_core::kafka::publisher::Delivered;
 
 /// A bulk test in progress or finished.
 #[derive(Debug, Clone)]
