@@ -81,7 +81,7 @@ fn batched_refresh(bootstrap: &str, topic: &str, groups: &[String]) -> (Duration
         },
     )
     .expect("config");
-    let mut opts = PollerOptions::from_config(&cfg, kaftop_core::services::service_groups(&cfg));
+    let mut opts = PollerOptions::from_config(&cfg, kaftop_services::service_groups(&cfg));
     opts.only_groups = Some(groups.to_vec());
     opts.timeout = TIMEOUT;
     let mut r = Refresher::new(&cfg, opts).expect("refresher");

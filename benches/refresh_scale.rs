@@ -102,7 +102,7 @@ fn refresh(bootstrap: &str, partitions: usize, groups: usize) -> (Duration, u64)
         },
     )
     .expect("config");
-    let mut opts = PollerOptions::from_config(&cfg, kaftop_core::services::service_groups(&cfg));
+    let mut opts = PollerOptions::from_config(&cfg, kaftop_services::service_groups(&cfg));
     opts.timeout = TIMEOUT;
     let mut r = Refresher::new(&cfg, opts).expect("refresher");
     // Warm up as a running dashboard is: new partitions answer NotLeaderForPartition

@@ -27,9 +27,9 @@ use chrono::Utc;
 use kaftop_core::events::{
     EventTime, MessageCreatedEvent, MessageDeletedEvent, MessageEvent, MessageReadEvent,
 };
-use kaftop_core::services::store::{Item, Store};
-use kaftop_core::services::ServiceName;
-use kaftop_core::services::{is_vip, service_id, RawRecord, ALL_SERVICES};
+use kaftop_services::store::{Item, Store};
+use kaftop_services::ServiceName;
+use kaftop_services::{is_vip, service_id, RawRecord, ALL_SERVICES};
 
 const BATCH: usize = 500;
 
@@ -195,7 +195,7 @@ fn end_to_end(bootstrap: &str, n: usize, batch: usize) -> Vec<(ServiceName, f64)
     let which: Vec<ServiceName> = match std::env::var("KAFTOP_BENCH_SERVICES") {
         Ok(list) => list
             .split(',')
-            .map(|s| kaftop_core::services::service_from_id(s.trim()).expect("a service name"))
+            .map(|s| kaftop_services::service_from_id(s.trim()).expect("a service name"))
             .collect(),
         Err(_) => vec![
             ServiceName::Notification,
@@ -203,11 +203,11 @@ fn end_to_end(bootstrap: &str, n: usize, batch: usize) -> Vec<(ServiceName, f64)
             ServiceName::ReadReceipt,
         ],
     };
-    let mut opts = kaftop_core::services::ServicesOptions::for_config(&cfg);
+    let mut opts = kaftop_services::ServicesOptions::for_config(&cfg);
     opts.batch_size = batch;
     opts.session_timeout = Duration::from_secs(6);
     let start = Instant::now();
-    let handle = kaftop_core::services::start(&cfg, opts, &which).unwrap();
+    let handle = kaftop_services::start(&cfg, opts, &which).unwrap();
     let mut done: Vec<(ServiceName, f64)> = Vec::new();
     while done.len() < which.len() {
         assert!(

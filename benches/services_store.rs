@@ -21,7 +21,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use kaftop_core::config::{self, Overrides};
-use kaftop_core::services::{service_id, ServiceName, Store};
+use kaftop_services::store::StoreTarget;
+use kaftop_services::{service_id, ServiceName, Store};
 
 const PARTITIONS: i32 = 6;
 const PASSWORD_ENV: &str = "KAFTOP_TEST_POSTGRES_PASSWORD";
@@ -114,7 +115,7 @@ fn run(config: &Path, n: usize, instances: usize, batch: usize) -> f64 {
             "run took too long"
         );
         std::thread::sleep(Duration::from_millis(50));
-        let Ok(store) = Store::connect_existing(&cfg.store) else {
+        let Ok(store) = Store::connect_existing(&StoreTarget::from(&cfg.store)) else {
             continue;
         };
         let Ok(r) = store.report() else { continue };

@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use kaftop_core::events::validation::{self, When};
 use kaftop_core::kafka::bulk::BulkType;
 use kaftop_core::kafka::offsets_reset::{self, TopicScope};
-use kaftop_core::services::{ServiceName, SERVICE_IDS};
+use kaftop_services::{ServiceName, SERVICE_IDS};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -509,12 +509,12 @@ fn parse_record(s: &str) -> Result<(i32, i64), String> {
 
 /// `--concurrency`: within the services' one limit.
 fn concurrency() -> impl TypedValueParser<Value = u32> {
-    let range = kaftop_core::services::CONCURRENCY;
+    let range = kaftop_services::CONCURRENCY;
     clap::value_parser!(u32).range(i64::from(*range.start())..=i64::from(*range.end()))
 }
 
 fn batch_size() -> impl TypedValueParser<Value = u32> {
-    let range = kaftop_core::services::BATCH_SIZE;
+    let range = kaftop_services::BATCH_SIZE;
     clap::value_parser!(u32).range(i64::from(*range.start())..=i64::from(*range.end()))
 }
 

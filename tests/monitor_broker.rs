@@ -29,7 +29,7 @@ fn resolved(bootstrap: &str) -> kaftop_core::config::Resolved {
 }
 
 fn options(cfg: &kaftop_core::config::Resolved, groups: &[&str]) -> PollerOptions {
-    let mut o = PollerOptions::from_config(cfg, kaftop_core::services::service_groups(cfg));
+    let mut o = PollerOptions::from_config(cfg, kaftop_services::service_groups(cfg));
     o.known_groups = groups.iter().map(|g| g.to_string()).collect();
     o.interval = Duration::from_millis(300);
     o

@@ -26,7 +26,7 @@ fn refresher(bootstrap: &str, groups: &[&str]) -> Refresher {
         },
     )
     .unwrap();
-    let mut opts = PollerOptions::from_config(&cfg, kaftop_core::services::service_groups(&cfg));
+    let mut opts = PollerOptions::from_config(&cfg, kaftop_services::service_groups(&cfg));
     opts.known_groups = groups.iter().map(|g| g.to_string()).collect();
     opts.timeout = Duration::from_secs(2);
     Refresher::new(&cfg, opts).unwrap()

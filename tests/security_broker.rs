@@ -291,7 +291,7 @@ fn every_command_works(config: &Path, topics: &TestTopics, password: (&str, &str
     let cfg = resolve_in_process(config, password.1);
     let mut refresher = Refresher::new(
         &cfg,
-        PollerOptions::from_config(&cfg, kaftop_core::services::service_groups(&cfg)),
+        PollerOptions::from_config(&cfg, kaftop_services::service_groups(&cfg)),
     )
     .unwrap();
     let snap = refresher.refresh();
@@ -394,7 +394,7 @@ fn a_wrong_password_is_a_one_line_authentication_error() {
     let cfg = resolve_in_process(&config, wrong);
     let snap = Refresher::new(
         &cfg,
-        PollerOptions::from_config(&cfg, kaftop_core::services::service_groups(&cfg)),
+        PollerOptions::from_config(&cfg, kaftop_services::service_groups(&cfg)),
     )
     .unwrap()
     .refresh();
@@ -459,7 +459,7 @@ fn an_untrusted_certificate_is_a_one_line_tls_error() {
     .unwrap();
     let snap = Refresher::new(
         &cfg,
-        PollerOptions::from_config(&cfg, kaftop_core::services::service_groups(&cfg)),
+        PollerOptions::from_config(&cfg, kaftop_services::service_groups(&cfg)),
     )
     .unwrap()
     .refresh();

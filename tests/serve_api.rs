@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use common::serve::Serve;
 use common::{kafka_tool, kaftop, wait_for, write_config, TestTopics};
 use kaftop_core::config::{self, Overrides};
-use kaftop_core::services::{ServiceName, ServicesOptions};
+use kaftop_services::{ServiceName, ServicesOptions};
 
 const PARTITIONS: i32 = 3;
 

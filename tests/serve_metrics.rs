@@ -144,7 +144,7 @@ fn metrics_parse_and_lag_equals_kaftop_lag_json() {
         },
     )
     .unwrap();
-    let mut opts = PollerOptions::from_config(&cfg, kaftop_core::services::service_groups(&cfg));
+    let mut opts = PollerOptions::from_config(&cfg, kaftop_services::service_groups(&cfg));
     opts.known_groups.push(group.clone());
     let mut refresher = Refresher::new(&cfg, opts).unwrap();
     let mut engine = MetricsEngine::new(

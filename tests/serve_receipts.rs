@@ -23,7 +23,7 @@ use common::serve::Serve;
 use common::{ensured_service, kaftop, wait_for, write_config, TestTopics};
 use kaftop::serve::receipts::{self, ReceiptHub};
 use kaftop_core::config::{self, Overrides, Resolved};
-use kaftop_core::services::{self, ServiceName, ServicesHandle, ServicesOptions};
+use kaftop_services::{self as services, ServiceName, ServicesHandle, ServicesOptions};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::ClientConfig;
 use serde_json::json;

@@ -18,7 +18,7 @@ use std::time::Duration;
 use common::process::kaftop_process;
 use common::{bootstrap, kafka_tool, report_json, wait_for, write_config, TestTopics};
 use kaftop_core::config::{self, Overrides, Resolved};
-use kaftop_core::services::{self, ServiceName, ServicesOptions};
+use kaftop_services::{self as services, ServiceName, ServicesOptions};
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 use rdkafka::ClientConfig;
 use serde_json::json;

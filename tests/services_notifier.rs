@@ -19,7 +19,9 @@ use axum::routing::post;
 use axum::{Json, Router};
 use common::{bootstrap, unique, wait_for, write_config, TestTopics};
 use kaftop_core::config::{self, Overrides};
-use kaftop_core::services::{self, ServiceName, ServicesOptions, HEADER_ERROR, HEADER_SERVICE};
+use kaftop_services::{
+    self as services, ServiceName, ServicesOptions, HEADER_ERROR, HEADER_SERVICE,
+};
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::{Headers, Message};
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};

@@ -27,7 +27,7 @@ use std::time::Duration;
 use common::{kafka_tool, kaftop, wait_for, write_config, TestTopics};
 use effects::{committed_total, read_dlq};
 use kaftop_core::config::{self, Overrides};
-use kaftop_core::services::{ServiceName, ServicesOptions, ALL_SERVICES};
+use kaftop_services::{ServiceName, ServicesOptions, ALL_SERVICES};
 use producer::{created, deleted, read, Producer, Rec};
 
 /// Partitions of each topic: two instances share them.

@@ -349,13 +349,13 @@ fn smallest_supported_size() {
 }
 
 /// Four running services with a notification, a receipt and today's figures.
-fn services_snapshot() -> kaftop_core::services::ServicesSnapshot {
-    use kaftop_core::services::analytics::DailyStats;
-    use kaftop_core::services::notification::{NotificationData, PushNotification};
-    use kaftop_core::services::read_receipt::ReadReceipt;
-    use kaftop_core::services::stats::CounterValues;
-    use kaftop_core::services::ServiceName;
-    use kaftop_core::services::{ServiceSnapshot, ServiceState, ServicesSnapshot, StoreFigures};
+fn services_snapshot() -> kaftop_services::ServicesSnapshot {
+    use kaftop_services::analytics::DailyStats;
+    use kaftop_services::notification::{NotificationData, PushNotification};
+    use kaftop_services::read_receipt::ReadReceipt;
+    use kaftop_services::stats::CounterValues;
+    use kaftop_services::ServiceName;
+    use kaftop_services::{ServiceSnapshot, ServiceState, ServicesSnapshot, StoreFigures};
 
     let at = chrono::DateTime::from_timestamp_millis(T0_MS).unwrap();
     let service = |name, group: &str, consumed, processed| ServiceSnapshot {

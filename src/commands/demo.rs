@@ -8,7 +8,7 @@ use anyhow::Result;
 
 use crate::cli::DemoArgs;
 use crate::tui::io::IoOptions;
-use kaftop_core::demo::{Demo, DemoOptions};
+use kaftop_services::demo::{Demo, DemoOptions};
 
 /// How long the services get to catch up after the traffic stops.
 const DRAIN: Duration = Duration::from_secs(30);

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::cli::RedriveArgs;
 use kaftop_core::config::Resolved;
-use kaftop_core::services::redrive::{self, Plan, Progress, Selection};
+use kaftop_services::redrive::{self, Plan, Progress, Selection};
 
 /// Set only by the integration tests: after the records are delivered and before
 /// the transaction commits, say so on stderr and wait to be killed, so a test can

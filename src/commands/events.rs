@@ -22,7 +22,7 @@ pub(super) async fn run(args: EventsArgs, cfg: Resolved) -> Result<ExitCode> {
 }
 
 fn watch(args: &EventsArgs, cfg: &Resolved) -> Result<ExitCode> {
-    let mut opts = PollerOptions::from_config(cfg, kaftop_core::services::service_groups(cfg));
+    let mut opts = PollerOptions::from_config(cfg, kaftop_services::service_groups(cfg));
     if !args.groups.is_empty() && args.topics.is_empty() {
         // Only these groups' events are wanted: describe only them.
         opts.only_groups = Some(args.groups.clone());

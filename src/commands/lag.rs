@@ -66,7 +66,7 @@ struct MemberRow<'a> {
 }
 
 pub(super) async fn run(args: LagArgs, cfg: &Resolved) -> Result<ExitCode> {
-    let mut opts = PollerOptions::from_config(cfg, kaftop_core::services::service_groups(cfg));
+    let mut opts = PollerOptions::from_config(cfg, kaftop_services::service_groups(cfg));
     if !args.groups.is_empty() {
         opts.only_groups = Some(args.groups.clone());
     }

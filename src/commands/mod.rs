@@ -47,10 +47,13 @@ fn redact(e: anyhow::Error, secrets: &[String]) -> anyhow::Error {
 }
 
 /// Loads the configuration and checks what the core leaves to this side: the
-/// librdkafka properties (without connecting) and the dashboard's `[keys]`.
+/// services' store URL (its full syntax), the librdkafka properties (without
+/// connecting) and the dashboard's `[keys]`.
 fn load_checked(overrides: &Overrides, secrets: &mut Vec<String>) -> Result<(Resolved, Keymap)> {
     let cfg = config::load(overrides)?;
     secrets.extend(cfg.secret_values().map(str::to_string));
+    kaftop_services::store::check_settings(&cfg.store)
+        .map_err(|e| cfg.invalid("services.store", e.to_string()))?;
     kaftop_core::kafka::client::validate(&cfg)?;
     let keymap = crate::tui::keymap::from_config(&cfg)?;
     Ok((cfg, keymap))
@@ -206,7 +209,7 @@ fn table<const N: usize>(rows: &[[String; N]]) -> String {
 mod tests {
     use super::*;
     use kaftop_core::kafka::KafkaError;
-    use kaftop_core::services::{ServicesError, Store};
+    use kaftop_services::{ServicesError, Store};
     use rdkafka::error::KafkaError as RdError;
     use rdkafka::types::RDKafkaErrorCode;
 

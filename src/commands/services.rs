@@ -7,10 +7,11 @@ use anyhow::{Context, Result};
 
 use crate::cli::{ConsumersArgs, ServicesCommand};
 use kaftop_core::config::Resolved;
-use kaftop_core::services::ownership::{ownership, GroupOwnership};
-use kaftop_core::services::stats::{ServiceState, ServicesSnapshot};
-use kaftop_core::services::ServiceName;
-use kaftop_core::services::{self, service_id, Report, ServicesOptions, Store, ALL_SERVICES};
+use kaftop_services::ownership::{ownership, GroupOwnership};
+use kaftop_services::stats::{ServiceState, ServicesSnapshot};
+use kaftop_services::store::StoreTarget;
+use kaftop_services::ServiceName;
+use kaftop_services::{self as services, service_id, Report, ServicesOptions, Store, ALL_SERVICES};
 
 /// Runs the reference consumers headless until SIGINT/SIGTERM or `--duration`, then
 /// stops them gracefully (finish the batch, commit, leave the group) and prints one
@@ -153,8 +154,9 @@ fn summary(snap: &ServicesSnapshot, which: &[ServiceName]) -> String {
 pub(super) async fn services(cmd: ServicesCommand, cfg: &Resolved) -> Result<ExitCode> {
     match cmd {
         ServicesCommand::Report { json } => {
-            let report =
-                tokio::task::block_in_place(|| Store::connect_existing(&cfg.store)?.report())?;
+            let report = tokio::task::block_in_place(|| {
+                Store::connect_existing(&StoreTarget::from(&cfg.store))?.report()
+            })?;
             // The owners come from the cluster; without it the totals still print.
             let owners = tokio::task::block_in_place(|| ownership(cfg, OWNERSHIP_TIMEOUT))
                 .map_err(|e| e.to_string());
@@ -266,7 +268,7 @@ fn render_report(r: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kaftop_core::services::analytics::DailyStats;
+    use kaftop_services::analytics::DailyStats;
     use std::collections::BTreeMap;
 
     #[test]
@@ -305,7 +307,7 @@ mod tests {
 
     #[test]
     fn ownership_table() {
-        use kaftop_core::services::ownership::MemberOwnership;
+        use kaftop_services::ownership::MemberOwnership;
         let member = |instance: &str, ps: Vec<i32>| MemberOwnership {
             instance: instance.into(),
             partitions: BTreeMap::from([("t.created".to_string(), ps)]),

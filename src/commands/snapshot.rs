@@ -44,7 +44,7 @@ fn write(args: &SnapshotArgs, cfg: &Resolved) -> Result<ExitCode> {
 /// Refreshes until the window is over (at least twice), folding each refresh
 /// into the metrics engine; the last metrics.
 fn watch(args: &SnapshotArgs, cfg: &Resolved) -> Result<ClusterMetrics> {
-    let opts = PollerOptions::from_config(cfg, kaftop_core::services::service_groups(cfg));
+    let opts = PollerOptions::from_config(cfg, kaftop_services::service_groups(cfg));
     let interval = args.interval.unwrap_or(cfg.poll_interval);
     let window = args.window.unwrap_or(interval);
     let mut refresher = Refresher::new(cfg, opts)?;

@@ -21,7 +21,7 @@ pub(super) async fn run(args: TopicsArgs, cfg: &Resolved) -> Result<ExitCode> {
 
 /// Two refreshes `--interval` apart; msg/s is the high-watermark growth between them.
 async fn list_topics(args: &TopicsArgs, cfg: &Resolved) -> Result<ExitCode> {
-    let mut opts = PollerOptions::from_config(cfg, kaftop_core::services::service_groups(cfg));
+    let mut opts = PollerOptions::from_config(cfg, kaftop_services::service_groups(cfg));
     opts.include_internal = args.all;
     opts.only_groups = Some(Vec::new()); // topics only: skip the group calls
     let mut refresher = Refresher::new(cfg, opts)?;

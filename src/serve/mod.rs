@@ -25,7 +25,7 @@ use tokio::sync::watch;
 
 use kaftop_core::config::Resolved;
 use kaftop_core::kafka::KafkaError;
-use kaftop_core::services::ServicesOptions;
+use kaftop_services::ServicesOptions;
 
 /// How long requests in flight may take to finish once draining starts, beyond
 /// the request timeout.

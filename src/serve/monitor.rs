@@ -17,7 +17,7 @@ use kaftop_core::kafka::poller::{self, PollerHandle, PollerOptions, Refresher};
 use kaftop_core::metrics::engine::EngineConfig;
 use kaftop_core::metrics::MetricsEngine;
 use kaftop_core::retry::Backoff;
-use kaftop_core::services::{self, ServicesOptions, ALL_SERVICES};
+use kaftop_services::{self as services, ServicesOptions, ALL_SERVICES};
 
 /// How often the services' counters go to the exporter.
 const SERVICES_EVERY: Duration = Duration::from_secs(1);

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use axum::Router;
 
-use kaftop_core::services::ServicesHandle;
+use kaftop_services::ServicesHandle;
 
 /// What `/ready` reports on, filled in as the parts come up.
 #[derive(Default)]

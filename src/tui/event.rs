@@ -8,7 +8,7 @@ use kaftop_core::kafka::bulk::BulkReport;
 use kaftop_core::kafka::publisher::Delivered;
 use kaftop_core::kafka::sampler::SamplerEvent;
 use kaftop_core::metrics::ClusterMetrics;
-use kaftop_core::services::ServicesSnapshot;
+use kaftop_services::ServicesSnapshot;
 
 #[derive(Debug, Clone)]
 pub enum Event {

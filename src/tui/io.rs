@@ -17,8 +17,10 @@ use kaftop_core::kafka::sampler::{self, SamplerHandle, SamplerOptions, StartAt};
 use kaftop_core::metrics::engine::EngineConfig;
 use kaftop_core::metrics::{ClusterMetrics, MetricsEngine};
 use kaftop_core::report::{incident, save, Incident};
-use kaftop_core::services::{self, ServicesError, ServicesHandle, ServicesOptions, ALL_SERVICES};
 use kaftop_core::worker::{Job, Worker};
+use kaftop_services::{
+    self as services, ServicesError, ServicesHandle, ServicesOptions, ALL_SERVICES,
+};
 
 use super::command::Command;
 use super::event::Event;
@@ -48,7 +50,7 @@ pub struct IoOptions {
 impl IoOptions {
     pub fn for_config(cfg: &Resolved) -> Self {
         IoOptions {
-            poller: PollerOptions::from_config(cfg, kaftop_core::services::service_groups(cfg)),
+            poller: PollerOptions::from_config(cfg, kaftop_services::service_groups(cfg)),
             services: None,
             quit_after: None,
         }

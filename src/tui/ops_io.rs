@@ -9,8 +9,8 @@ use kaftop_core::config::Resolved;
 use kaftop_core::kafka::admin::Admin;
 use kaftop_core::kafka::offsets_reset;
 use kaftop_core::kafka::topic_admin::TopicAdmin;
-use kaftop_core::services::redrive::{self, Selection};
 use kaftop_core::worker::Job;
+use kaftop_services::redrive::{self, Selection};
 
 use super::event::Event;
 use super::modes::dialog::ops::{OpRequest, Planned, Redrive};

@@ -120,8 +120,7 @@ fn events_the_java_peer_produces_are_processed_exactly() {
     assert_eq!(report["daily"], Value::Array(expected_daily));
 
     // Each effect carries the peer's fields exactly (Hangul, quotes, emoji, nanos).
-    let store =
-        kaftop_core::services::Store::open_existing(&env.dir.join("data/services.db")).unwrap();
+    let store = kaftop_services::Store::open_existing(&env.dir.join("data/services.db")).unwrap();
     let by_id = |lines: &[Value]| -> BTreeMap<i64, Value> {
         lines
             .iter()

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 
-use kaftop_core::services::redrive::HEADER_REDRIVEN_FROM;
+use kaftop_services::redrive::HEADER_REDRIVEN_FROM;
 use serde_json::Value;
 
 use common::{assert_success, kaftop, kaftop_process};
@@ -256,7 +256,7 @@ fn read_only_refuses_execute_and_sends_nothing_but_the_dry_run_works() {
 #[test]
 fn a_plan_made_before_another_redrive_is_refused_as_stale() {
     use kaftop_core::config::{self, Overrides};
-    use kaftop_core::services::redrive::{self, RedriveError, Selection};
+    use kaftop_services::redrive::{self, RedriveError, Selection};
 
     let env = Env::with_dead_letters("dlq-stale");
     let cfg = config::load(&Overrides {

@@ -60,7 +60,7 @@ impl Env {
                 )
             })
             .collect();
-        let big = vec![b'x'; kaftop_core::services::DLQ_MAX_VALUE + 100];
+        let big = vec![b'x'; kaftop_services::DLQ_MAX_VALUE + 100];
         recs.push(("big".into(), big, Vec::new()));
         let sent = produce(&producer, &topics.deleted, &recs);
         let poison = POISON.iter().map(|k| k.to_string()).zip(sent).collect();

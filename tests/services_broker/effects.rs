@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use kaftop_core::services::store::Report;
+use kaftop_services::store::Report;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::{Headers, Message};
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
@@ -102,7 +102,7 @@ pub(crate) fn committed_total(group: &str, topic: &str) -> i64 {
         .sum()
 }
 
-pub(crate) fn counters(r: &Report, s: &str) -> kaftop_core::services::store::StoredCounters {
+pub(crate) fn counters(r: &Report, s: &str) -> kaftop_services::store::StoredCounters {
     r.services.get(s).copied().unwrap_or_default()
 }
 

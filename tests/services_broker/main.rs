@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use common::{kaftop, write_config, TestTopics};
 use kaftop_core::config::{self, Overrides, Resolved};
-use kaftop_core::services::ServicesOptions;
+use kaftop_services::ServicesOptions;
 
 const PARTITIONS: i32 = 3;
 const D1: &str = "2026-11-24";

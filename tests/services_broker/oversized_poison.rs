@@ -1,6 +1,6 @@
 //! A poison record too big to copy whole into its dead-letter record.
 
-use kaftop_core::services::{self, ServiceName};
+use kaftop_services::{self as services, ServiceName};
 
 use crate::effects::read_dlq;
 use crate::producer::{deleted, rec, Producer};

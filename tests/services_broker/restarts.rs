@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use kaftop_core::services::{self, ServiceName, ServiceState};
+use kaftop_services::{self as services, ServiceName, ServiceState};
 
 use crate::common::wait_for;
 use crate::effects::{assert_conservation, committed_total, counters, day};

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use kaftop_core::services::{self, ServiceName, ServiceState};
+use kaftop_services::{self as services, ServiceName, ServiceState};
 use serde_json::json;
 
 use crate::common::wait_for;
@@ -149,8 +149,7 @@ fn scripted_workload_has_exact_effects() {
     );
 
     // --- receipts go to the original sender -----------------------------------------
-    let store =
-        kaftop_core::services::Store::open_existing(&env.dir.join("data/services.db")).unwrap();
+    let store = kaftop_services::Store::open_existing(&env.dir.join("data/services.db")).unwrap();
     let receipt = |id| {
         let r = store.receipt(id).unwrap().expect("receipt");
         (r.sender_id, r.receiver_id, r.read_at.to_string(), r.vip)

@@ -1,17 +1,18 @@
-//! kaftop's core: everything that is not a screen or a command line. Kafka access
-//! (`kafka`), pure metrics over snapshots (`metrics`), the seed's event schemas
-//! (`events`), configuration (`config`), the embedded reference consumers
-//! (`services`) and the self-contained demo (`demo`).
+//! kaftop's core: everything that is neither a screen, a command line nor the
+//! message service's backend. Kafka access (`kafka`), pure metrics over snapshots
+//! (`metrics`), the seed's event schemas (`events`), configuration (`config`),
+//! incident reports (`report`), and the threads and backoff they share (`worker`,
+//! `retry`).
 //!
-//! This crate does not depend on ratatui, crossterm or clap; the `kaftop` crate
-//! (CLI, headless commands, TUI) sits on top of it. See ARCHITECTURE.md.
+//! This crate does not depend on ratatui, crossterm or clap, nor on the embedded
+//! services' store and HTTP clients: the `kaftop-services` crate (the services and
+//! the demo) and the `kaftop` crate (CLI, headless commands, TUI) sit on top of it.
+//! See ARCHITECTURE.md.
 
 pub mod config;
-pub mod demo;
 pub mod events;
 pub mod kafka;
 pub mod metrics;
 pub mod report;
 pub mod retry;
-pub mod services;
 pub mod worker;

@@ -25,7 +25,7 @@ use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
 
 use kaftop_core::metrics::ClusterMetrics;
-use kaftop_core::services::ServicesSnapshot;
+use kaftop_services::ServicesSnapshot;
 
 mod cluster;
 mod insight;

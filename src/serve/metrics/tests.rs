@@ -11,10 +11,8 @@ use kaftop_core::kafka::snapshot::{
 };
 use kaftop_core::metrics::engine::EngineConfig;
 use kaftop_core::metrics::MetricsEngine;
-use kaftop_core::services::stats::CounterValues;
-use kaftop_core::services::{
-    ServiceName, ServiceSnapshot, ServiceState, ServicesSnapshot, StoreFigures,
-};
+use kaftop_services::stats::CounterValues;
+use kaftop_services::{ServiceName, ServiceSnapshot, ServiceState, ServicesSnapshot, StoreFigures};
 
 fn partition(
     id: i32,

@@ -12,7 +12,7 @@ use serde::Serialize;
 use tokio::sync::{mpsc, oneshot};
 
 use kaftop_core::events::EventTime;
-use kaftop_core::services::{ReadReceipt, ReceiptSink};
+use kaftop_services::{ReadReceipt, ReceiptSink};
 
 /// A receipt as the seed's clients receive it: its `ReadReceipt` DTO, serialized
 /// by Jackson (camelCase; `readAt` a `LocalDateTime`, as the read event carried it).

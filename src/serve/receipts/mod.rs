@@ -13,7 +13,7 @@
 //!   text message, for tools that do not speak STOMP.
 //!
 //! The files: `hub` (which sockets want which user's receipts; the services'
-//! [`ReceiptSink`](kaftop_core::services::ReceiptSink)), `codec` (STOMP frames),
+//! [`ReceiptSink`](kaftop_services::ReceiptSink)), `codec` (STOMP frames),
 //! `stomp` and `json` (one connection of each kind).
 
 mod codec;

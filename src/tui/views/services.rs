@@ -16,7 +16,7 @@ use crate::tui::command::Command;
 use crate::tui::keymap::Scope;
 use crate::tui::widgets::table::{self, right, Column};
 use crate::tui::widgets::{format, theme};
-use kaftop_core::services::{service_id, ServiceState, ServicesSnapshot};
+use kaftop_services::{service_id, ServiceState, ServicesSnapshot};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ServicesStatus {

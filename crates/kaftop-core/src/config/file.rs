@@ -266,9 +266,9 @@ pub struct RetentionConfig {
 
 impl RetentionConfig {
     /// The configured retention, defaults for what is not set.
-    pub fn resolve(&self) -> crate::services::store::Retention {
-        let d = crate::services::store::Retention::default();
-        crate::services::store::Retention {
+    pub fn resolve(&self) -> super::Retention {
+        let d = super::Retention::default();
+        super::Retention {
             message_index: self.message_index.unwrap_or(d.message_index),
             outbox: self.outbox.unwrap_or(d.outbox),
             receipts: self.receipts.unwrap_or(d.receipts),

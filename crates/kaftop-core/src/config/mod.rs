@@ -8,6 +8,7 @@
 //! - `secrets`: secret values, which properties hold one, masking;
 //! - `resolve`: the chosen profile with the overrides applied;
 //! - `serve`: `[serve]`, the HTTP server of `kaftop serve`;
+//! - `store`: the services' store, retention and concurrency, as plain settings;
 //! - `validate`: the checks config owns (bootstrap, topics, security names).
 
 use std::path::PathBuf;
@@ -17,6 +18,7 @@ mod notifier;
 mod resolve;
 mod secrets;
 mod serve;
+mod store;
 #[cfg(test)]
 mod tests;
 mod validate;
@@ -30,6 +32,10 @@ pub use notifier::{NotifierConfig, NotifierSettings};
 pub use resolve::{resolve, Overrides, ReadOnly, Resolved};
 pub use secrets::{is_secret_property, Secret, Secretish};
 pub use serve::{parse_listen, ServeFileConfig, ServeSettings, DEFAULT_LISTEN};
+pub use store::{
+    check_concurrency, default_store_path, is_postgres_url, PostgresSettings, Retention,
+    StoreSettings, StoreUrlError, CONCURRENCY, STORE_FILE,
+};
 pub use validate::{validate_bootstrap, validate_topic_name};
 pub use zone::ServicesZone;
 

@@ -12,13 +12,12 @@ use super::file::{
 };
 use super::secrets::{is_secret_property, mask_properties, secret_value, Secretish};
 use super::serve::ServeSettings;
+use super::store::{check_concurrency, store_settings, StoreSettings};
 use super::validate::{
     validate_bootstrap, validate_poll_interval, validate_protocol, validate_sasl_mechanism,
     validate_topic_spec, FieldError,
 };
 use super::{ConfigError, DEFAULT_PROFILE};
-use crate::services::store::target::is_postgres_url;
-use crate::services::store::{PostgresTarget, StoreTarget};
 
 /// Overrides from the command line; each wins over the file.
 #[derive(Debug, Clone, Default)]
@@ -59,8 +58,7 @@ pub struct Resolved {
     pub services: ServicesConfig,
     /// Where the services keep their effects (`services.store`; the password is
     /// never part of it).
-    #[serde(serialize_with = "crate::services::store::serialize_target")]
-    pub store: StoreTarget,
+    pub store: StoreSettings,
     /// `[serve]`: the HTTP server of `kaftop serve`.
     pub serve: ServeSettings,
     /// `[services.notifier]` resolved (the token read): `None` without an endpoint.
@@ -108,6 +106,12 @@ impl Resolved {
         self.lag.threshold_for(group)
     }
 
+    /// An error about `key` of where this configuration came from, for the checks
+    /// made after resolving (the store URL's full syntax, in the services crate).
+    pub fn invalid(&self, key: &str, reason: impl Into<String>) -> ConfigError {
+        invalid(&file_name(self.source.as_deref()), key, reason)
+    }
+
     /// Where property `key` was set, for an error message.
     pub fn property_origin(&self, key: &str) -> Option<String> {
         self.property_origins.get(key).cloned()
@@ -137,9 +141,7 @@ pub fn resolve(
     path: Option<&Path>,
     ov: &Overrides,
 ) -> Result<Resolved, ConfigError> {
-    let fname = path
-        .map(|p| p.display().to_string())
-        .unwrap_or_else(|| "(built-in defaults)".to_string());
+    let fname = file_name(path);
     let empty = FileConfig::empty();
     let file = file.unwrap_or(&empty);
     let (profile_name, profile) = select_profile(file, ov, &fname)?;
@@ -161,7 +163,7 @@ pub fn resolve(
     }
     properties.add_overrides(&ov.properties);
     let topics = topics(file, profile, &at)?;
-    crate::services::check_concurrency(file.services.concurrency)
+    check_concurrency(file.services.concurrency)
         .map_err(|e| at.invalid("services.concurrency", e))?;
     let serve = file
         .serve
@@ -177,7 +179,7 @@ pub fn resolve(
 
     let data_dir = data_dir(file, profile, ov);
     let store =
-        store_target(&file.services, &data_dir).map_err(|e| at.invalid(e.field, e.reason))?;
+        store_settings(&file.services, &data_dir).map_err(|e| at.invalid(e.field, e.reason))?;
     Ok(Resolved {
         store,
         source: path.map(Path::to_path_buf),
@@ -198,40 +200,10 @@ pub fn resolve(
     })
 }
 
-/// `services.store` and `services.store_password_env`: SQLite in the data dir, or
-/// PostgreSQL with the password read from the environment now (so that `config
-/// check` reports a missing variable).
-fn store_target(s: &ServicesConfig, data_dir: &Path) -> Result<StoreTarget, FieldError> {
-    let url = match s.store.as_deref() {
-        None => {
-            if s.store_password_env.is_some() {
-                return Err(FieldError::new(
-                    "services.store_password_env",
-                    "is set but `services.store` is not a postgres:// URL",
-                ));
-            }
-            return Ok(StoreTarget::Sqlite(crate::services::store::default_path(
-                data_dir,
-            )));
-        }
-        Some(u) => u,
-    };
-    if !is_postgres_url(url) {
-        return Err(FieldError::new(
-            "services.store",
-            "must be a postgres://user@host:port/database URL (leave it out for SQLite in the data dir)",
-        ));
-    }
-    let password = secret_value(
-        &None,
-        &s.store_password_env,
-        "services.store",
-        "services.store_password_env",
-    )?
-    .map(|(_, p)| p);
-    PostgresTarget::new(url, password)
-        .map(StoreTarget::Postgres)
-        .map_err(|e| FieldError::new("services.store", e.to_string()))
+/// How errors name the configuration's file.
+fn file_name(path: Option<&Path>) -> String {
+    path.map(|p| p.display().to_string())
+        .unwrap_or_else(|| "(built-in defaults)".to_string())
 }
 
 /// Names the keys of errors: the file (or the built-in defaults) and, inside it,

@@ -17,8 +17,7 @@ const MASK: &str = "********";
 pub struct Secret(String);
 
 impl Secret {
-    #[cfg(test)]
-    pub(crate) fn new(value: impl Into<String>) -> Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
         Secret(value.into())
     }
 

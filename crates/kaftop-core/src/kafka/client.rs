@@ -337,7 +337,7 @@ pub fn describe(e: &RdError) -> String {
 }
 
 /// The partition ids of the topics in `md`, sorted.
-pub(crate) fn partition_ids(md: &Metadata) -> Vec<i32> {
+pub fn partition_ids(md: &Metadata) -> Vec<i32> {
     let mut ids: Vec<i32> = md
         .topics()
         .iter()

@@ -27,7 +27,7 @@ pub struct Rendered {
 }
 
 /// A record's headers as owned `(name, value)` pairs, in order.
-pub(crate) fn header_pairs<M: Message>(m: &M) -> Vec<(String, Option<Vec<u8>>)> {
+pub fn header_pairs<M: Message>(m: &M) -> Vec<(String, Option<Vec<u8>>)> {
     m.headers()
         .map(|h| {
             h.iter()

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use kaftop_core::kafka::offsets_reset::{ResetPlan, ResetScope, ResetTarget};
 use kaftop_core::kafka::topic_admin::{ConfigChange, ConfigPlan, NewTopicSpec, PartitionsPlan};
-use kaftop_core::services::redrive::{Origin, Plan as RedrivePlan};
+use kaftop_services::redrive::{Origin, Plan as RedrivePlan};
 
 /// An operation to plan (from the dialog's fields).
 #[derive(Debug, Clone, PartialEq, Eq)]
