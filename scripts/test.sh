@@ -94,7 +94,7 @@ KAFTOP_TEST_POSTGRES_PASSWORD=$(value POSTGRES_PASSWORD "$postgres")
 export KAFTOP_TEST_POSTGRES_PASSWORD
 
 step "the store's unit tests on PostgreSQL"
-cargo test --locked -p kaftop-core --lib services::store
+cargo test --locked -p kaftop-services --lib store::
 
 step "integration tests"
 cargo test --locked --test '*'

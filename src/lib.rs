@@ -2,8 +2,10 @@
 //!
 //! This crate is the face: the command line (`cli`), the headless subcommands
 //! (`commands`) and the dashboard (`tui`). Everything below the screen lives in
-//! `kaftop-core`, which this crate names by its own path (`kaftop_core::kafka::…`)
-//! so that every import shows which side of the boundary it crosses. `main.rs` only
+//! `kaftop-core`, and the embedded services and the demo in `kaftop-services`; this
+//! crate names both by their own paths (`kaftop_core::kafka::…`,
+//! `kaftop_services::store::…`) so that every import shows which boundary it
+//! crosses. `main.rs` only
 //! parses the command line and calls [`commands::run`].
 
 // The workspace denies unsafe code; this crate has none at all and says so.

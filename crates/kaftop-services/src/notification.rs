@@ -2,7 +2,7 @@
 //! receiver, written to the outbox in the batch's transaction and then handed to the
 //! [`Notifier`]s (built in: the TUI feed). Delivery to a device goes through the
 //! outbox, not a notifier: with `[services.notifier]` configured, the HTTP notifier
-//! (`services::notifier`) sends each unsent row, retries and dead-letters it.
+//! (`notifier`) sends each unsent row, retries and dead-letters it.
 
 use std::sync::Arc;
 

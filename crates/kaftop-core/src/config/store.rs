@@ -103,9 +103,10 @@ impl PostgresSettings {
         // As the client reads it: the user info is everything before the first `@`.
         let (user_info, rest) = rest.split_once('@').unwrap_or(("", rest));
         let params = rest.split_once('?').map_or("", |(_, p)| p);
-        let password_param = params
-            .split('&')
-            .any(|kv| kv.split_once('=').is_some_and(|(k, _)| k == "password"));
+        let password_param = params.split('&').any(|kv| {
+            kv.split_once('=')
+                .is_some_and(|(k, _)| percent_decoded(k) == b"password")
+        });
         if user_info.contains(':') || password_param {
             return Err(StoreUrlError::PasswordInUrl);
         }
@@ -122,6 +123,29 @@ impl PostgresSettings {
     pub fn password(&self) -> Option<&Secret> {
         self.password.as_ref()
     }
+}
+
+/// `%XX` escapes decoded, as the client decodes a parameter's name.
+fn percent_decoded(s: &str) -> Vec<u8> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = b
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok());
+        match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+            Some(byte) if b[i] == b'%' => {
+                out.push(byte);
+                i += 3;
+            }
+            _ => {
+                out.push(b[i]);
+                i += 1;
+            }
+        }
+    }
+    out
 }
 
 /// True for the values of `services.store` that name PostgreSQL.
@@ -214,6 +238,7 @@ mod tests {
             "postgres://u:pw@127.0.0.1:5/db",
             "postgresql://u:@h/db",
             "postgres://u@h/db?sslmode=disable&password=pw",
+            "postgres://u@h/db?pass%77ord=pw",
         ] {
             assert_eq!(
                 PostgresSettings::new(url, None),
