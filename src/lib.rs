@@ -11,6 +11,7 @@
 
 pub mod cli;
 pub mod commands;
+mod errors;
 pub mod logging;
 pub mod serve;
 mod signals;

@@ -474,7 +474,7 @@ fn diagnose<C: rdkafka::client::ClientContext>(
     for e in errors {
         tracing::warn!(error = %e, "bulk: cannot read min.insync.replicas");
     }
-    crate::metrics::health::write_problems(&brokers, &infos)
+    super::health::write_problems(&brokers, &infos)
 }
 
 #[cfg(test)]
