@@ -13,6 +13,7 @@
 
 pub mod cli;
 pub mod commands;
+mod errors;
 pub mod logging;
 pub mod serve;
 mod signals;

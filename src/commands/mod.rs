@@ -148,33 +148,10 @@ async fn dispatch(command: Command, cfg: Resolved) -> Result<ExitCode> {
     }
 }
 
-/// An error and its causes on one line, each cause once: a cause whose text the
-/// line already holds is left out (rdkafka's and thiserror's messages often embed
-/// their source, and contexts repeat the error they wrap), and a cause that
-/// repeats the whole line so far replaces it.
+/// An error and its causes on one line, each cause once
+/// ([`chain_line`](crate::errors::chain_line)).
 pub fn error_line(err: &anyhow::Error) -> String {
-    chain_line(err.chain())
-}
-
-/// [`error_line`] over any chain of errors, outermost first.
-pub fn chain_line<'a>(
-    chain: impl IntoIterator<Item = &'a (dyn std::error::Error + 'static)>,
-) -> String {
-    let mut line = String::new();
-    for cause in chain {
-        let text = cause.to_string();
-        let text = text.trim();
-        if text.is_empty() || line.contains(text) {
-            continue;
-        }
-        if text.contains(line.as_str()) {
-            line = text.to_string();
-        } else {
-            line.push_str(": ");
-            line.push_str(text);
-        }
-    }
-    line
+    crate::errors::chain_line(err.chain())
 }
 
 /// Prints a value as one line of JSON.

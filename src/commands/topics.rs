@@ -6,10 +6,11 @@ use anyhow::Result;
 
 use crate::cli::{TopicsArgs, TopicsCommand};
 use kaftop_core::config::Resolved;
+use kaftop_core::kafka::health::PartitionProblem;
 use kaftop_core::kafka::poller::{PollerOptions, Refresher};
 use kaftop_core::kafka::topics::{ensure, Outcome};
 use kaftop_core::metrics::engine::EngineConfig;
-use kaftop_core::metrics::{MetricsEngine, PartitionProblem, TopicMetrics};
+use kaftop_core::metrics::{MetricsEngine, TopicMetrics};
 
 pub(super) async fn run(args: TopicsArgs, cfg: &Resolved) -> Result<ExitCode> {
     match args.command {

@@ -22,6 +22,7 @@ use axum::routing::post;
 use axum::{Json, Router};
 
 use super::params::Params;
+use crate::errors::error_line;
 use kaftop_core::config::{Resolved, Secret, Secretish};
 use kaftop_core::events::{fresh_message_id, validation, EventTime, MessageEvent};
 use kaftop_core::kafka::bulk::{self, BulkProgress, BulkSpec, BulkType};
@@ -197,7 +198,7 @@ async fn publish_one(
     .await;
     let delivered = match sent {
         Ok(Ok(d)) => d,
-        Ok(Err(e)) => return unavailable(&s, &format!("not delivered: {}", line(&e)), json),
+        Ok(Err(e)) => return unavailable(&s, &format!("not delivered: {}", error_line(&e)), json),
         Err(_) => {
             let why = format!(
                 "no delivery report within {}",
@@ -236,11 +237,6 @@ fn unavailable(s: &ApiState, reason: &str, json: bool) -> Response {
         json,
     }
     .into_response()
-}
-
-/// An error and its causes on one line.
-fn line(e: &(dyn std::error::Error + 'static)) -> String {
-    crate::commands::chain_line(std::iter::successors(Some(e), |e| e.source()))
 }
 
 /// `bulk-test?count=N`: created events with fresh message ids, as fast as the
@@ -292,7 +288,9 @@ async fn bulk_test(State(s): State<ApiState>, headers: HeaderMap, q: QueryParams
     watcher.abort();
     let report = match report {
         Ok(Ok(r)) => r,
-        Ok(Err(e)) => return unavailable(&s, &format!("bulk test failed: {}", line(&e)), json),
+        Ok(Err(e)) => {
+            return unavailable(&s, &format!("bulk test failed: {}", error_line(&e)), json)
+        }
         Err(e) => return unavailable(&s, &format!("bulk test failed: {e}"), json),
     };
     tracing::info!(summary = %report.summary_line(), "bulk test over HTTP");

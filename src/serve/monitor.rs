@@ -66,10 +66,7 @@ pub(crate) async fn start_services(
                 return;
             }
             Ok(Err(e)) => {
-                let line = crate::commands::chain_line(std::iter::successors(
-                    Some(&e as &(dyn std::error::Error + 'static)),
-                    |e| e.source(),
-                ));
+                let line = crate::errors::error_line(&e);
                 tracing::warn!(error = %line, attempt, "cannot start the services yet");
                 if attempt == 0 {
                     eprintln!("kaftop: services not started yet: {line} (retrying)");

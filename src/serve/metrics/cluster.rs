@@ -107,6 +107,14 @@ pub(super) struct ClusterFamilies {
 
 impl ClusterFamilies {
     pub(super) fn register(&self, r: &mut Registry) {
+        self.register_cluster(r);
+        self.register_groups(r);
+        self.register_topics(r);
+        self.insight.register(r);
+    }
+
+    /// The cluster and its brokers.
+    fn register_cluster(&self, r: &mut Registry) {
         r.register(
             "kafka_cluster_up",
             "Whether the last refresh reached the cluster (1) or not (0)",
@@ -127,6 +135,10 @@ impl ClusterFamilies {
             "Under-replicated partitions this broker leads",
             self.broker_urp.clone(),
         );
+    }
+
+    /// Consumer groups and their partitions.
+    fn register_groups(&self, r: &mut Registry) {
         r.register(
             "kafka_consumergroup_group_offset",
             "Committed offset of a group's partition",
@@ -182,6 +194,10 @@ impl ClusterFamilies {
             "1 when a group's total lag is above its configured threshold",
             self.group_over_threshold.clone(),
         );
+    }
+
+    /// Topics and their partitions.
+    fn register_topics(&self, r: &mut Registry) {
         r.register(
             "kafka_partition_latest_offset",
             "Log end offset (high watermark) of a partition",
@@ -227,7 +243,6 @@ impl ClusterFamilies {
             "Partitions of a topic without a leader",
             self.topic_offline.clone(),
         );
-        self.insight.register(r);
     }
 
     fn clear(&self) {

@@ -300,16 +300,45 @@ pub fn run(
     progress: Arc<BulkProgress>,
 ) -> Result<BulkReport, KafkaError> {
     let start = Instant::now();
+    let producer = bulk_producer(cfg, spec, progress.clone(), start)?;
+    let needed: Vec<&str> = match spec.kind {
+        BulkType::Mixed => EventKind::ALL.iter().map(|&k| cfg.topic_for(k)).collect(),
+        other => vec![cfg.topic_for(other.event_at(0).0)],
+    };
+    require_topics(
+        producer.client(),
+        &producer.context().diagnosis,
+        &cfg.bootstrap_servers,
+        &needed,
+        &|| {},
+    )?;
+    let run_start = Instant::now();
+    queue_all(cfg, spec, &progress, &producer, start, run_start)?;
+    // Every queued record ends delivered or failed within message.timeout.ms (plus a
+    // request in flight); what is still unreported after that is counted, not lost.
+    if let Err(e) = producer.flush(flush_timeout(cfg)) {
+        tracing::warn!(error = %e, "bulk: deliveries still pending after the flush timeout");
+    }
+    let elapsed = run_start.elapsed();
+    Ok(report(cfg, spec, &progress, &producer, &needed, elapsed))
+}
+
+/// The producer, tuned for throughput, with a tally of its delivery reports.
+fn bulk_producer(
+    cfg: &Resolved,
+    spec: &BulkSpec,
+    progress: Arc<BulkProgress>,
+    start: Instant,
+) -> Result<ThreadedProducer<DeliveryTally>, KafkaError> {
     let tally = DeliveryTally {
         start,
-        progress: progress.clone(),
+        progress,
         tallies: Mutex::new(Tallies {
             latencies_us: Vec::with_capacity(spec.count.min(50_000_000) as usize),
             ..Tallies::default()
         }),
         diagnosis: Diagnosis::default(),
     };
-    let diagnosis = tally.diagnosis.clone();
     let mut config = producer_config(cfg);
     // Fuller batches, fewer produce requests: throughput over single-record latency.
     // Measured on the test broker: linger 10 ms → ~40k events/s and 2.1 CPU-s per
@@ -319,26 +348,23 @@ pub fn run(
             config.set(k, v);
         }
     }
-    let producer: ThreadedProducer<DeliveryTally> = config
+    config
         .create_with_context(tally)
-        .map_err(KafkaError::client("creating producer"))?;
+        .map_err(KafkaError::client("creating producer"))
+}
 
-    let topics = |k: EventKind| cfg.topic_for(k);
-    let needed: Vec<&str> = match spec.kind {
-        BulkType::Mixed => EventKind::ALL.iter().map(|&k| topics(k)).collect(),
-        other => vec![topics(other.event_at(0).0)],
-    };
-    require_topics(
-        producer.client(),
-        &diagnosis,
-        &cfg.bootstrap_servers,
-        &needed,
-        &|| {},
-    )?;
-
+/// Queues the spec's records, at its rate if it has one, until all are queued or
+/// the run is cancelled.
+fn queue_all(
+    cfg: &Resolved,
+    spec: &BulkSpec,
+    progress: &BulkProgress,
+    producer: &ThreadedProducer<DeliveryTally>,
+    start: Instant,
+    run_start: Instant,
+) -> Result<(), KafkaError> {
     let mut scratch = EventScratch::new();
     let mut key = itoa::Buffer::new();
-    let run_start = Instant::now();
     let mut now = EventTime::now();
     let mut now_refreshed = Instant::now();
     for i in 0..spec.count {
@@ -346,16 +372,7 @@ pub fn run(
             break;
         }
         if let Some(rate) = spec.rate {
-            // Sleep in short slices so a cancel is seen at any rate.
-            let offset = Duration::try_from_secs_f64(i as f64 / rate).unwrap_or(Duration::MAX);
-            let due = run_start.checked_add(offset);
-            while let Some(wait) = due.map(|d| d.saturating_duration_since(Instant::now())) {
-                if wait.is_zero() || progress.cancel.load(Ordering::Relaxed) {
-                    break;
-                }
-                std::thread::sleep(wait.min(Duration::from_millis(100)));
-            }
-            if progress.cancel.load(Ordering::Relaxed) {
+            if !wait_for_turn(i, rate, run_start, progress) {
                 break;
             }
         }
@@ -369,11 +386,11 @@ pub fn run(
         let value = scratch.encode(kind, id, now);
         let key = key.format(id);
         let queued_at_us = start.elapsed().as_micros() as usize;
-        let record = BaseRecord::with_opaque_to(topics(kind), queued_at_us)
+        let record = BaseRecord::with_opaque_to(cfg.topic_for(kind), queued_at_us)
             .key(key)
             .payload(value);
         match queue_waiting(
-            &producer,
+            producer,
             record,
             Duration::from_micros(200),
             &progress.cancel,
@@ -389,13 +406,33 @@ pub fn run(
         }
         progress.queued.fetch_add(1, Ordering::Relaxed);
     }
-    // Every queued record ends delivered or failed within message.timeout.ms (plus a
-    // request in flight); what is still unreported after that is counted, not lost.
-    if let Err(e) = producer.flush(flush_timeout(cfg)) {
-        tracing::warn!(error = %e, "bulk: deliveries still pending after the flush timeout");
-    }
-    let elapsed = run_start.elapsed();
+    Ok(())
+}
 
+/// Sleeps until record `i` is due at `rate` per second, in short slices so a
+/// cancel is seen at any rate. False when the run was cancelled.
+fn wait_for_turn(i: u64, rate: f64, run_start: Instant, progress: &BulkProgress) -> bool {
+    let offset = Duration::try_from_secs_f64(i as f64 / rate).unwrap_or(Duration::MAX);
+    let due = run_start.checked_add(offset);
+    while let Some(wait) = due.map(|d| d.saturating_duration_since(Instant::now())) {
+        if wait.is_zero() || progress.cancel.load(Ordering::Relaxed) {
+            break;
+        }
+        std::thread::sleep(wait.min(Duration::from_millis(100)));
+    }
+    !progress.cancel.load(Ordering::Relaxed)
+}
+
+/// The run's outcome from the tallies, with the cluster's word on why records
+/// failed when some did.
+fn report(
+    cfg: &Resolved,
+    spec: &BulkSpec,
+    progress: &BulkProgress,
+    producer: &ThreadedProducer<DeliveryTally>,
+    needed: &[&str],
+    elapsed: Duration,
+) -> BulkReport {
     let mut tallies = std::mem::take(
         &mut *producer
             .context()
@@ -410,12 +447,12 @@ pub fn run(
         .load(Ordering::Relaxed)
         .saturating_sub(delivered + failed);
     let cause = if failed + unconfirmed > 0 {
-        diagnose(cfg, producer.client(), &needed)
+        diagnose(cfg, producer.client(), needed)
     } else {
         Vec::new()
     };
     let secs = elapsed.as_secs_f64();
-    Ok(BulkReport {
+    BulkReport {
         requested: spec.count,
         delivered,
         failed,
@@ -430,7 +467,7 @@ pub fn run(
             0.0
         },
         latency_ms: latency_summary(&mut tallies.latencies_us),
-    })
+    }
 }
 
 /// How long to wait for the last delivery reports: the producer's message timeout
@@ -474,7 +511,7 @@ fn diagnose<C: rdkafka::client::ClientContext>(
     for e in errors {
         tracing::warn!(error = %e, "bulk: cannot read min.insync.replicas");
     }
-    crate::metrics::health::write_problems(&brokers, &infos)
+    super::health::write_problems(&brokers, &infos)
 }
 
 #[cfg(test)]

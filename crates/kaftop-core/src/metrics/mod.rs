@@ -4,7 +4,6 @@
 pub mod data_loss;
 pub mod distribution;
 pub mod engine;
-pub mod health;
 pub mod history;
 pub mod lag;
 pub mod rate;
@@ -17,6 +16,5 @@ pub use engine::{
     ClusterMetrics, DataLoss, GroupMetrics, GroupPartitionRow, MetricsEngine, PartitionMetrics,
     Stuck, ThroughputPoint, TimeLag, TopicMetrics,
 };
-pub use health::PartitionProblem;
 pub use status::LagStatus;
 pub use timeline::{Severity, TimelineEvent, TimelineKind};

@@ -17,12 +17,12 @@ pub use output::{
 };
 
 use super::data_loss::LogStartHistory;
-use super::health::brokers_down;
 use super::history::Ring;
 use super::rate::CounterRate;
 use super::status::LagPoint;
 use super::timeline::Timeline;
 use crate::config::LagConfig;
+use crate::kafka::health::brokers_down;
 use crate::kafka::snapshot::ClusterSnapshot;
 
 #[derive(Debug, Clone)]

@@ -4,9 +4,9 @@
 use serde::Serialize;
 
 use crate::kafka::admin::types::{GroupState, GroupType, MemberDescription};
+use crate::kafka::health::PartitionProblem;
 use crate::kafka::snapshot::BrokerInfo;
 use crate::metrics::distribution::Distribution;
-use crate::metrics::health::PartitionProblem;
 use crate::metrics::lag::Eta;
 use crate::metrics::status::LagStatus;
 use crate::metrics::timeline::TimelineEvent;

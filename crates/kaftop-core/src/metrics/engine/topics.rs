@@ -5,10 +5,10 @@ use std::collections::BTreeSet;
 
 use super::output::{PartitionMetrics, TopicMetrics};
 use super::{MetricsEngine, PartitionState, TopicState};
+use crate::kafka::health::{offline_replicas, partition_problem, PartitionProblem};
 use crate::kafka::snapshot::TopicInfo;
 use crate::metrics::data_loss::LogStartHistory;
 use crate::metrics::distribution::distribution;
-use crate::metrics::health::{offline_replicas, partition_problem, PartitionProblem};
 use crate::metrics::rate::{CounterRate, Sample};
 
 impl MetricsEngine {

@@ -2,12 +2,16 @@
 //! has lost, and per partition whether it is offline (no leader), below
 //! `min.insync.replicas` (producers with `acks=all` fail) or merely
 //! under-replicated (ISR smaller than the replica set).
+//!
+//! Read from metadata alone, so it sits with the snapshot types: the metrics
+//! engine judges every partition with it, and the bulk test says why its writes
+//! failed.
 
 use std::collections::BTreeSet;
 
 use serde::Serialize;
 
-use crate::kafka::snapshot::{BrokerInfo, TopicInfo};
+use super::snapshot::{BrokerInfo, TopicInfo};
 
 /// The worst thing wrong with a partition, worst first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
