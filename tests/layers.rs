@@ -66,9 +66,6 @@ const CRATES: &[CrateLayers] = &[
         path: "kaftop_core",
         dir: "crates/kaftop-core/src",
         layers: Some(&[
-            // Leaving for kaftop-services: the demo runs the services.
-            &["demo"],
-            &["services"],
             // The refresh: reads the cluster, runs the metrics engine.
             &["monitor"],
             // What on-call reads: the incident snapshot, the severity order.
@@ -98,11 +95,6 @@ struct Known {
 
 const KNOWN: &[Known] = &[
     Known {
-        from: "kaftop_core::config",
-        to: "kaftop_core::services",
-        why: "the store's settings: config gets a plain settings type of its own",
-    },
-    Known {
         from: "kaftop::tui::views::publish",
         to: "kaftop::cli",
         why: "`parse_rate`: moving below both",
@@ -125,11 +117,6 @@ const KNOWN: &[Known] = &[
         why: "action and keymap need each other (`Scope` and `Action` move to one place); \
               `App` holds the views and modes, which read `App` (the view contract takes \
               it apart); widgets use `app::cursor` (moving to the widgets)",
-    },
-    Known {
-        from: "kaftop_core::services",
-        to: "kaftop_core::services",
-        why: "leaving for kaftop-services, whose modules are not layered",
     },
     Known {
         from: "kaftop_core::config",
