@@ -119,16 +119,6 @@ const KNOWN: &[Known] = &[
               it apart); widgets use `app::cursor` (moving to the widgets)",
     },
     Known {
-        from: "kaftop_core::config",
-        to: "kaftop_core::config",
-        why: "file, validate, secrets, serve and notifier: the model and its checks",
-    },
-    Known {
-        from: "kaftop_core::kafka",
-        to: "kaftop_core::kafka",
-        why: "kafka::client describes `admin` errors; admin's calls use the client",
-    },
-    Known {
         from: "kaftop_core::report",
         to: "kaftop_core::report",
         why: "incident renders itself with markdown, which reads incident's types",

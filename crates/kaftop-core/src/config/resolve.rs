@@ -8,14 +8,14 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::file::{
-    FileConfig, LagConfig, ProfileConfig, SecurityConfig, ServicesConfig, TopicsConfig,
+    FileConfig, LagConfig, ProfileConfig, SecurityConfig, ServicesConfig, TopicSpec, TopicsConfig,
 };
 use super::secrets::{is_secret_property, mask_properties, secret_value, Secretish};
 use super::serve::ServeSettings;
 use super::store::{check_concurrency, store_settings, StoreSettings};
 use super::validate::{
     validate_bootstrap, validate_poll_interval, validate_protocol, validate_sasl_mechanism,
-    validate_topic_spec, FieldError,
+    validate_topic_name, FieldError,
 };
 use super::{ConfigError, DEFAULT_PROFILE};
 
@@ -467,4 +467,16 @@ fn platform_data_dir() -> PathBuf {
     directories::ProjectDirs::from("", "", "kaftop")
         .map(|d| d.data_dir().to_path_buf())
         .unwrap_or_else(|| PathBuf::from(".kaftop"))
+}
+
+/// A topic the services create: a valid name, at least one partition and replica.
+fn validate_topic_spec(spec: &TopicSpec) -> Result<(), FieldError> {
+    validate_topic_name(&spec.name).map_err(|r| FieldError::new("name", r))?;
+    if spec.partitions < 1 {
+        return Err(FieldError::new("partitions", "must be at least 1"));
+    }
+    if spec.replication_factor < 1 {
+        return Err(FieldError::new("replication_factor", "must be at least 1"));
+    }
+    Ok(())
 }

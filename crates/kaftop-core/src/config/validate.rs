@@ -4,8 +4,6 @@
 
 use std::time::Duration;
 
-use super::file::TopicSpec;
-
 /// A field of a table that failed a check, with the reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct FieldError {
@@ -76,18 +74,6 @@ pub fn validate_topic_name(name: &str) -> Result<(), String> {
         return Err(format!(
             "`{name}` contains `{c}`; only letters, digits, `.`, `_` and `-` are allowed"
         ));
-    }
-    Ok(())
-}
-
-/// A topic the services create: a valid name, at least one partition and replica.
-pub(super) fn validate_topic_spec(spec: &TopicSpec) -> Result<(), FieldError> {
-    validate_topic_name(&spec.name).map_err(|r| FieldError::new("name", r))?;
-    if spec.partitions < 1 {
-        return Err(FieldError::new("partitions", "must be at least 1"));
-    }
-    if spec.replication_factor < 1 {
-        return Err(FieldError::new("replication_factor", "must be at least 1"));
     }
     Ok(())
 }

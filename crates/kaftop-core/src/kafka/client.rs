@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use rdkafka::client::{Client, ClientContext};
 use rdkafka::config::{ClientConfig, RDKafkaLogLevel};
-use rdkafka::consumer::{BaseConsumer, ConsumerContext};
+use rdkafka::consumer::ConsumerContext;
 use rdkafka::error::KafkaError as RdError;
 use rdkafka::metadata::Metadata;
 use rdkafka::types::{RDKafkaErrorCode, RDKafkaType};
@@ -243,19 +243,6 @@ impl ClientContext for KaftopContext {
 
 impl ConsumerContext for KaftopContext {}
 
-/// Serves the events queued for a consumer-type handle (librdkafka's log lines and
-/// errors; a consumer only sees them when polled), so that its context records a
-/// failed authentication or handshake. Only for a handle with no assignment, whose
-/// poll cannot return a record.
-pub fn serve_events<C: ConsumerContext>(consumer: &BaseConsumer<C>) {
-    // A poll serves one event and says `None` after a log line as after an empty
-    // queue, so count what is waiting. Bounded: a chatty broker cannot keep us here.
-    let waiting = super::admin::pending_events(consumer).min(10_000);
-    for _ in 0..waiting {
-        let _ = consumer.poll(Duration::ZERO);
-    }
-}
-
 /// What a context's `error` callback does: records a security failure, then logs.
 pub fn log_client_error(diagnosis: &Diagnosis, error: &RdError, reason: &str) {
     diagnosis.record(error, reason);
@@ -268,7 +255,7 @@ const METADATA_ATTEMPT: Duration = Duration::from_secs(1);
 /// Fetches metadata of `topic` (or of the whole cluster) within
 /// [`METADATA_TIMEOUT`], in short attempts, so that a refused password or an
 /// untrusted certificate ends the wait as soon as librdkafka reports it. `serve`
-/// passes queued events to the client's context (see [`serve_events`]; a no-op for
+/// passes queued events to the client's context (see [`serve_events`](super::admin::serve_events); a no-op for
 /// producers, whose events a background thread serves).
 pub fn fetch_metadata<C: ClientContext>(
     client: &Client<C>,

@@ -18,7 +18,8 @@ use rdkafka::message::Message;
 use rdkafka::{ClientContext, Offset, TopicPartitionList};
 use serde::Deserialize;
 
-use super::client::{base_config, log_client_error, serve_events, Diagnosis};
+use super::admin::serve_events;
+use super::client::{base_config, log_client_error, Diagnosis};
 use super::snapshot::{CommittedRecord, RecordRead};
 use super::KafkaError;
 use crate::config::Resolved;

@@ -9,10 +9,9 @@ use std::time::{Duration, Instant};
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::{Offset, TopicPartitionList};
 
-use super::admin::{Admin, AdminError, OffsetSpec};
+use super::admin::{serve_events, Admin, AdminError, OffsetSpec};
 use super::client::{
-    base_config, describe, require_topics, serve_events, KafkaError, KaftopContext,
-    METADATA_TIMEOUT,
+    base_config, describe, require_topics, KafkaError, KaftopContext, METADATA_TIMEOUT,
 };
 use super::record::RecordView;
 use crate::config::Resolved;

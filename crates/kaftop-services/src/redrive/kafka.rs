@@ -14,9 +14,10 @@ use rdkafka::{Offset, TopicPartitionList};
 use super::state::{PartitionState, RedriveState};
 use super::{build_plan, redrive_group, DlqRecord, Plan, Selection};
 use kaftop_core::config::Resolved;
+use kaftop_core::kafka::admin::serve_events;
 use kaftop_core::kafka::client::{
-    base_config, fetch_metadata, partition_ids, require_topics, serve_events, KafkaError,
-    KaftopContext, METADATA_TIMEOUT,
+    base_config, fetch_metadata, partition_ids, require_topics, KafkaError, KaftopContext,
+    METADATA_TIMEOUT,
 };
 use kaftop_core::kafka::publisher::producer_config;
 use kaftop_core::kafka::record::header_pairs;

@@ -89,7 +89,7 @@ impl Admin {
 
     /// Passes librdkafka's queued log lines and errors to the log and the diagnosis.
     pub fn serve_events(&self) {
-        crate::kafka::client::serve_events(&self.client);
+        super::serve_events(&self.client);
     }
 
     /// The error for a request to `bootstrap` that failed with `e`: a refused

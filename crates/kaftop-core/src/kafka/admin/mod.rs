@@ -18,14 +18,31 @@
 //! - `ffi`: the librdkafka requests, the RAII guards over librdkafka objects and
 //!   all of kaftop's `unsafe` code.
 
+use std::time::Duration;
+
+use rdkafka::consumer::{BaseConsumer, ConsumerContext};
+
 mod calls;
 mod coordinators;
 mod ffi;
 pub mod types;
 
 pub use calls::Admin;
-pub(crate) use ffi::pending_events;
+use ffi::pending_events;
 pub use types::{
     AdminError, CommittedOffset, GroupDescription, GroupList, GroupListing, GroupState, GroupType,
     MemberDescription, OffsetSpec, PartitionOffset, PartitionOutcome,
 };
+
+/// Serves the events queued for a consumer-type handle (librdkafka's log lines and
+/// errors; a consumer only sees them when polled), so that its context records a
+/// failed authentication or handshake. Only for a handle with no assignment, whose
+/// poll cannot return a record.
+pub fn serve_events<C: ConsumerContext>(consumer: &BaseConsumer<C>) {
+    // A poll serves one event and says `None` after a log line as after an empty
+    // queue, so count what is waiting. Bounded: a chatty broker cannot keep us here.
+    let waiting = pending_events(consumer).min(10_000);
+    for _ in 0..waiting {
+        let _ = consumer.poll(Duration::ZERO);
+    }
+}
