@@ -12,8 +12,8 @@ mod output;
 mod topics;
 
 pub use output::{
-    ClusterMetrics, DataLoss, GroupMetrics, GroupPartitionRow, PartitionMetrics, Stuck,
-    ThroughputPoint, TimeLag, TopicMetrics,
+    ClusterMetrics, GroupMetrics, GroupPartitionRow, PartitionMetrics, ThroughputPoint,
+    TopicMetrics,
 };
 
 use super::data_loss::LogStartHistory;
