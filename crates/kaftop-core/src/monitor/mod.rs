@@ -188,3 +188,62 @@ impl Monitor {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{self, Overrides};
+
+    /// A monitor of a cluster that is not there (nothing listens on port 1).
+    fn unreachable(interval: Duration) -> Monitor {
+        let ov = Overrides {
+            bootstrap_servers: Some("127.0.0.1:1".into()),
+            ..Default::default()
+        };
+        let cfg = config::resolve(None, None, &ov).unwrap();
+        let mut opts = MonitorOptions::from_config(&cfg, Vec::new());
+        opts.interval = interval;
+        opts.read.timeout = Duration::from_millis(100);
+        opts.read.exact_time_lag = None;
+        Monitor::new(&cfg, opts).unwrap()
+    }
+
+    #[test]
+    fn one_interval_sets_the_wait_and_the_engine() {
+        let ov = Overrides::default();
+        let cfg = config::resolve(None, None, &ov).unwrap();
+        let mut opts = MonitorOptions::from_config(&cfg, Vec::new());
+        assert_eq!(opts.interval, cfg.poll_interval);
+        opts.interval = Duration::from_secs(3);
+        let engine = opts.engine_config();
+        assert_eq!(engine.poll_interval, Duration::from_secs(3));
+        assert_eq!(engine.status_window, Duration::from_secs(30));
+    }
+
+    #[test]
+    fn failures_back_off_and_a_watch_fails_on_an_unreachable_cluster() {
+        let mut m = unreachable(Duration::from_millis(10));
+        let r = m.once();
+        assert!(!r.metrics.connected && !r.metrics.errors.is_empty());
+        assert_eq!((r.seq, r.failures), (1, 1));
+        // The read stopped at its first step, timed.
+        assert_eq!(
+            r.steps.iter().map(|s| s.step).collect::<Vec<_>>(),
+            [Step::Metadata]
+        );
+        assert_eq!(m.next_wait(), Duration::from_millis(10));
+        let r = m.once();
+        assert_eq!((r.seq, r.failures), (2, 2));
+        assert_eq!(m.next_wait(), Duration::from_millis(20));
+
+        let mut calls = 0;
+        let err = m
+            .watch(Window::span(Duration::from_secs(60)), |_| {
+                calls += 1;
+                Ok::<_, MonitorError>(())
+            })
+            .unwrap_err();
+        assert!(err.to_string().contains("127.0.0.1:1"), "{err}");
+        assert_eq!(calls, 0);
+    }
+}
