@@ -101,17 +101,6 @@ const KNOWN: &[Known] = &[
     },
     // Circles one level down.
     Known {
-        from: "kaftop_core::metrics",
-        to: "kaftop_core::metrics::engine",
-        why: "stuck, time_lag and data_loss take their result types from the engine, \
-              which calls them: the types move next to the functions that make them",
-    },
-    Known {
-        from: "kaftop_core::metrics::engine",
-        to: "kaftop_core::metrics",
-        why: "the other half of the circle above",
-    },
-    Known {
         from: "kaftop::tui",
         to: "kaftop::tui",
         why: "action and keymap need each other (`Scope` and `Action` move to one place); \

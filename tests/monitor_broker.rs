@@ -12,9 +12,10 @@ use std::time::Duration;
 use common::cluster::{commit_offsets, create_topic, produce_counts};
 use common::{bootstrap, kaftop, unique};
 use kaftop_core::config::{self, Overrides};
-use kaftop_core::kafka::poller::{self, PollerOptions, Refresher};
+use kaftop_core::kafka::poller::{PollerOptions, Refresher};
 use kaftop_core::metrics::engine::EngineConfig;
 use kaftop_core::metrics::MetricsEngine;
+use kaftop_core::monitor::{Monitor, MonitorOptions};
 
 fn resolved(bootstrap: &str) -> kaftop_core::config::Resolved {
     config::resolve(
@@ -31,7 +32,6 @@ fn resolved(bootstrap: &str) -> kaftop_core::config::Resolved {
 fn options(cfg: &kaftop_core::config::Resolved, groups: &[&str]) -> PollerOptions {
     let mut o = PollerOptions::from_config(cfg, kaftop_services::service_groups(cfg));
     o.known_groups = groups.iter().map(|g| g.to_string()).collect();
-    o.interval = Duration::from_millis(300);
     o
 }
 
@@ -344,9 +344,14 @@ fn poller_reports_an_outage_and_recovers() {
     let cfg = resolved(&addr);
     let mut opts = options(&cfg, &[]);
     opts.timeout = Duration::from_secs(2);
-    let refresher = Refresher::new(&cfg, opts).unwrap();
+    let monitor = MonitorOptions {
+        interval: Duration::from_millis(300),
+        read: opts,
+        lag: cfg.lag.clone(),
+    };
+    let monitor = Monitor::new(&cfg, monitor).unwrap();
     let (tx, rx) = mpsc::channel();
-    let handle = poller::spawn(refresher, move |s, _took| tx.send(s).is_ok());
+    let handle = monitor.spawn(move |r| tx.send(r.snapshot).is_ok());
     let wait = |what: &str, connected: bool| {
         let deadline = std::time::Instant::now() + Duration::from_secs(60);
         loop {

@@ -152,3 +152,54 @@ fn brokers_down_then_up() {
     });
     assert_eq!(back.topic("t").unwrap().partitions.len(), 2);
 }
+
+#[test]
+fn the_monitor_times_each_step_of_a_refresh() {
+    use kaftop_core::monitor::{Monitor, MonitorOptions, Step, Window};
+
+    let mock = MockCluster::new(1).unwrap();
+    mock.create_topic("orders", 2, 1).unwrap();
+    let b = mock.bootstrap_servers();
+    produce_counts(&b, "orders", &[3, 4]);
+    commit_offsets(&b, "billing", &[("orders", 0, 1), ("orders", 1, 4)]);
+    let cfg = config::resolve(
+        None,
+        None,
+        &Overrides {
+            bootstrap_servers: Some(b.clone()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let mut opts = MonitorOptions::from_config(&cfg, ["billing".to_string()]);
+    opts.interval = Duration::from_millis(200);
+    opts.read.timeout = Duration::from_secs(2);
+    let mut monitor = Monitor::new(&cfg, opts).unwrap();
+    let mut seen = Vec::new();
+    let last = monitor
+        .watch(Window::refreshes(2), |r| {
+            seen.push(r.seq);
+            Ok::<_, kaftop_core::monitor::MonitorError>(())
+        })
+        .unwrap();
+    assert_eq!(seen, [1, 2]);
+    assert!(last.metrics.connected, "{:?}", last.metrics.errors);
+    assert_eq!(last.metrics.groups[0].total_lag, 2);
+    // Every step ran, in order (a list the mock refuses is timed too), and
+    // together they are the refresh.
+    let steps: Vec<Step> = last.steps.iter().map(|s| s.step).collect();
+    assert_eq!(
+        steps,
+        [
+            Step::Metadata,
+            Step::TopicConfigs,
+            Step::GroupList,
+            Step::GroupDescriptions,
+            Step::CommittedOffsets,
+            Step::Watermarks,
+            Step::CommittedRecords,
+        ]
+    );
+    let sum: Duration = last.steps.iter().map(|s| s.took).sum();
+    assert!(sum <= last.took, "{sum:?} > {:?}", last.took);
+}

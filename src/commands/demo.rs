@@ -57,7 +57,7 @@ fn interactive(opts: DemoOptions, duration: Option<Duration>) -> Result<ExitCode
         .build()?;
     let demo = Demo::start(opts)?;
     let io = IoOptions {
-        poller: demo.poller_options(),
+        monitor: demo.monitor_options(),
         services: Some(demo.services().clone()),
         // A bounded demo (scripts, recordings) ends as `q` would.
         quit_after: duration,

@@ -5,15 +5,14 @@
 //! and events it printed; stdout carries only the events.
 
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 
 use crate::cli::EventsArgs;
 use kaftop_core::config::Resolved;
-use kaftop_core::kafka::poller::{next_wait, PollerOptions, Refresher};
-use kaftop_core::metrics::timeline::Timeline;
 use kaftop_core::metrics::TimelineEvent;
+use kaftop_core::monitor::{Monitor, MonitorOptions, Refresh, Window};
 
 pub(super) async fn run(args: EventsArgs, cfg: Resolved) -> Result<ExitCode> {
     tokio::task::spawn_blocking(move || watch(&args, &cfg))
@@ -22,24 +21,62 @@ pub(super) async fn run(args: EventsArgs, cfg: Resolved) -> Result<ExitCode> {
 }
 
 fn watch(args: &EventsArgs, cfg: &Resolved) -> Result<ExitCode> {
-    let mut opts = PollerOptions::from_config(cfg, kaftop_services::service_groups(cfg));
+    let mut opts = MonitorOptions::from_config(cfg, kaftop_services::service_groups(cfg));
     if !args.groups.is_empty() && args.topics.is_empty() {
         // Only these groups' events are wanted: describe only them.
-        opts.only_groups = Some(args.groups.clone());
+        opts.read.only_groups = Some(args.groups.clone());
     }
-    let interval = args.interval.unwrap_or(cfg.poll_interval);
-    let mut refresher = Refresher::new(cfg, opts)?;
-    let started = Instant::now();
-    let first = refresher.refresh();
-    if !first.connected {
-        anyhow::bail!("{}", first.errors.join("; "));
+    if let Some(interval) = args.interval {
+        opts.interval = interval;
     }
-    for e in &first.errors {
-        eprintln!("kaftop: warning: {e}");
-    }
-    let mut timeline = Timeline::default();
-    timeline.observe(&first);
-    let every = humantime::format_duration(round_to_ms(interval));
+    let window = if args.follow {
+        Window::until_stopped()
+    } else {
+        Window::span(args.window)
+    };
+    let every = humantime::format_duration(round_to_ms(opts.interval));
+    let mut monitor = Monitor::new(cfg, opts)?;
+    let (mut refreshes, mut printed, mut down) = (0u64, 0u64, false);
+    monitor.watch(window, |r: &Refresh| -> Result<()> {
+        refreshes = r.seq;
+        if r.seq == 1 {
+            // The baseline, which later refreshes are compared with.
+            for e in &r.metrics.errors {
+                eprintln!("kaftop: warning: {e}");
+            }
+            watching(args, cfg, &every);
+            return Ok(());
+        }
+        match (r.metrics.connected, down) {
+            (false, false) => eprintln!("kaftop: warning: {}", r.metrics.errors.join("; ")),
+            (true, true) => eprintln!("kaftop: reconnected"),
+            _ => {}
+        }
+        down = !r.metrics.connected;
+        for e in r
+            .events
+            .iter()
+            .filter(|e| wanted(e, &args.groups, &args.topics))
+        {
+            if args.json {
+                super::print_json(e)?;
+            } else {
+                println!("{}", line(e));
+            }
+            printed += 1;
+        }
+        Ok(())
+    })?;
+    eprintln!(
+        "kaftop: watched {} ({refreshes} refreshes): {printed} event{}",
+        humantime::format_duration(round_to_ms(args.window)),
+        if printed == 1 { "" } else { "s" }
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Says on stderr what is watched, how often and for how long.
+fn watching(args: &EventsArgs, cfg: &Resolved, every: &humantime::FormattedDuration) {
     if args.follow {
         eprintln!(
             "kaftop: watching {} every {every} (ctrl-c stops)",
@@ -52,38 +89,6 @@ fn watch(args: &EventsArgs, cfg: &Resolved) -> Result<ExitCode> {
             humantime::format_duration(round_to_ms(args.window))
         );
     }
-    let (mut refreshes, mut printed, mut failures) = (1u64, 0u64, 0u32);
-    loop {
-        let wait = next_wait(interval, failures);
-        if !args.follow && started.elapsed() + wait > args.window {
-            break;
-        }
-        std::thread::sleep(wait);
-        let snap = refresher.refresh();
-        refreshes += 1;
-        match (snap.connected, failures) {
-            (false, 0) => eprintln!("kaftop: warning: {}", snap.errors.join("; ")),
-            (true, n) if n > 0 => eprintln!("kaftop: reconnected"),
-            _ => {}
-        }
-        failures = if snap.connected { 0 } else { failures + 1 };
-        for e in timeline.observe(&snap) {
-            if wanted(&e, &args.groups, &args.topics) {
-                if args.json {
-                    super::print_json(&e)?;
-                } else {
-                    println!("{}", line(&e));
-                }
-                printed += 1;
-            }
-        }
-    }
-    eprintln!(
-        "kaftop: watched {} ({refreshes} refreshes): {printed} event{}",
-        humantime::format_duration(round_to_ms(args.window)),
-        if printed == 1 { "" } else { "s" }
-    );
-    Ok(ExitCode::SUCCESS)
 }
 
 fn round_to_ms(d: Duration) -> Duration {

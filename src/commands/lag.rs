@@ -10,10 +10,10 @@ use crate::cli::LagArgs;
 use crate::tui::widgets::format::secs;
 use kaftop_core::config::Resolved;
 use kaftop_core::kafka::admin::{GroupState, GroupType};
-use kaftop_core::kafka::poller::{PollerOptions, Refresher};
 use kaftop_core::kafka::snapshot::assignment_cell;
-use kaftop_core::metrics::engine::{EngineConfig, GroupMetrics};
-use kaftop_core::metrics::{DataLoss, GroupPartitionRow, LagStatus, MetricsEngine, Stuck, TimeLag};
+use kaftop_core::metrics::engine::GroupMetrics;
+use kaftop_core::metrics::{DataLoss, GroupPartitionRow, LagStatus, Stuck, TimeLag};
+use kaftop_core::monitor::{Monitor, MonitorOptions};
 
 /// A JSON row: one partition of one group.
 #[derive(Debug, Serialize)]
@@ -66,25 +66,20 @@ struct MemberRow<'a> {
 }
 
 pub(super) async fn run(args: LagArgs, cfg: &Resolved) -> Result<ExitCode> {
-    let mut opts = PollerOptions::from_config(cfg, kaftop_services::service_groups(cfg));
+    let mut opts = MonitorOptions::from_config(cfg, kaftop_services::service_groups(cfg));
     if !args.groups.is_empty() {
-        opts.only_groups = Some(args.groups.clone());
+        opts.read.only_groups = Some(args.groups.clone());
     }
     // One refresh, read once: the records at the committed offsets may take the
-    // whole request timeout (a dashboard's poller reads on in its next refreshes).
-    if let Some(limits) = opts.exact_time_lag.as_mut() {
-        limits.budget = opts.timeout;
+    // whole request timeout (a dashboard's monitor reads on in its next refreshes).
+    if let Some(limits) = opts.read.exact_time_lag.as_mut() {
+        limits.budget = opts.read.timeout;
     }
-    let mut refresher = Refresher::new(cfg, opts)?;
-    let snap = tokio::task::block_in_place(|| refresher.refresh());
-    if !snap.connected {
-        anyhow::bail!("{}", snap.errors.join("; "));
+    let mut monitor = Monitor::new(cfg, opts)?;
+    let metrics = tokio::task::block_in_place(|| monitor.once()).metrics;
+    if !metrics.connected {
+        anyhow::bail!("{}", metrics.errors.join("; "));
     }
-    let mut engine = MetricsEngine::new(
-        EngineConfig::for_interval(cfg.poll_interval),
-        cfg.lag.clone(),
-    );
-    let metrics = engine.ingest(&snap);
     for e in &metrics.errors {
         eprintln!("kaftop: warning: {e}");
     }

@@ -5,16 +5,14 @@
 //! carries the two paths, one a line.
 
 use std::process::ExitCode;
-use std::time::Instant;
 
 use anyhow::{Context, Result};
 
 use crate::cli::SnapshotArgs;
 use kaftop_core::config::Resolved;
 use kaftop_core::kafka::peek;
-use kaftop_core::kafka::poller::{next_wait, PollerOptions, Refresher};
-use kaftop_core::metrics::engine::EngineConfig;
-use kaftop_core::metrics::{ClusterMetrics, MetricsEngine};
+use kaftop_core::metrics::ClusterMetrics;
+use kaftop_core::monitor::{Monitor, MonitorError, MonitorOptions, Window};
 use kaftop_core::report::{incident, save, Incident};
 
 pub(super) async fn run(args: SnapshotArgs, cfg: Resolved) -> Result<ExitCode> {
@@ -41,31 +39,21 @@ fn write(args: &SnapshotArgs, cfg: &Resolved) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Refreshes until the window is over (at least twice), folding each refresh
-/// into the metrics engine; the last metrics.
+/// Refreshes until the window is over (at least twice); the metrics of the last
+/// refresh that reached the cluster.
 fn watch(args: &SnapshotArgs, cfg: &Resolved) -> Result<ClusterMetrics> {
-    let opts = PollerOptions::from_config(cfg, kaftop_services::service_groups(cfg));
-    let interval = args.interval.unwrap_or(cfg.poll_interval);
-    let window = args.window.unwrap_or(interval);
-    let mut refresher = Refresher::new(cfg, opts)?;
-    let mut engine = MetricsEngine::new(EngineConfig::for_interval(interval), cfg.lag.clone());
-    let started = Instant::now();
-    let first = refresher.refresh();
-    if !first.connected {
-        anyhow::bail!("{}", first.errors.join("; "));
+    let mut opts = MonitorOptions::from_config(cfg, kaftop_services::service_groups(cfg));
+    if let Some(interval) = args.interval {
+        opts.interval = interval;
     }
-    let mut metrics = engine.ingest(&first);
-    let mut failures = 0u32;
-    loop {
-        let wait = next_wait(interval, failures);
-        std::thread::sleep(wait);
-        let snap = refresher.refresh();
-        failures = if snap.connected { 0 } else { failures + 1 };
-        if snap.connected {
-            metrics = engine.ingest(&snap);
+    let window = Window::span(args.window.unwrap_or(opts.interval)).at_least(2);
+    let mut monitor = Monitor::new(cfg, opts)?;
+    let mut metrics = ClusterMetrics::default();
+    monitor.watch(window, |r| {
+        if r.metrics.connected {
+            metrics = r.metrics.clone();
         }
-        if started.elapsed() + next_wait(interval, failures) > window {
-            return Ok(metrics);
-        }
-    }
+        Ok::<_, MonitorError>(())
+    })?;
+    Ok(metrics)
 }

@@ -7,10 +7,9 @@ use anyhow::Result;
 use crate::cli::{TopicsArgs, TopicsCommand};
 use kaftop_core::config::Resolved;
 use kaftop_core::kafka::health::PartitionProblem;
-use kaftop_core::kafka::poller::{PollerOptions, Refresher};
 use kaftop_core::kafka::topics::{ensure, Outcome};
-use kaftop_core::metrics::engine::EngineConfig;
-use kaftop_core::metrics::{MetricsEngine, TopicMetrics};
+use kaftop_core::metrics::TopicMetrics;
+use kaftop_core::monitor::{Monitor, MonitorError, MonitorOptions, Window};
 
 pub(super) async fn run(args: TopicsArgs, cfg: &Resolved) -> Result<ExitCode> {
     match args.command {
@@ -22,22 +21,18 @@ pub(super) async fn run(args: TopicsArgs, cfg: &Resolved) -> Result<ExitCode> {
 
 /// Two refreshes `--interval` apart; msg/s is the high-watermark growth between them.
 async fn list_topics(args: &TopicsArgs, cfg: &Resolved) -> Result<ExitCode> {
-    let mut opts = PollerOptions::from_config(cfg, kaftop_services::service_groups(cfg));
-    opts.include_internal = args.all;
-    opts.only_groups = Some(Vec::new()); // topics only: skip the group calls
-    let mut refresher = Refresher::new(cfg, opts)?;
-    let mut engine = MetricsEngine::new(EngineConfig::for_interval(args.interval), cfg.lag.clone());
-    let first = tokio::task::block_in_place(|| refresher.refresh());
-    if !first.connected {
-        anyhow::bail!("{}", first.errors.join("; "));
+    let mut opts = MonitorOptions::from_config(cfg, kaftop_services::service_groups(cfg));
+    opts.interval = args.interval;
+    opts.read.include_internal = args.all;
+    opts.read.only_groups = Some(Vec::new()); // topics only: skip the group calls
+    let mut monitor = Monitor::new(cfg, opts)?;
+    let last = tokio::task::block_in_place(|| {
+        monitor.watch(Window::refreshes(2), |_| Ok::<_, MonitorError>(()))
+    })?;
+    let metrics = last.metrics;
+    if !metrics.connected {
+        anyhow::bail!("{}", metrics.errors.join("; "));
     }
-    engine.ingest(&first);
-    tokio::time::sleep(args.interval).await;
-    let second = tokio::task::block_in_place(|| refresher.refresh());
-    if !second.connected {
-        anyhow::bail!("{}", second.errors.join("; "));
-    }
-    let metrics = engine.ingest(&second);
     for e in &metrics.errors {
         eprintln!("kaftop: warning: {e}");
     }
@@ -197,6 +192,8 @@ mod tests {
     use super::*;
     use kaftop_core::config::LagConfig;
     use kaftop_core::kafka::snapshot::{BrokerInfo, ClusterSnapshot, PartitionInfo, TopicInfo};
+    use kaftop_core::metrics::engine::EngineConfig;
+    use kaftop_core::metrics::MetricsEngine;
 
     /// Broker 3 of three is down: partition 0 moved its leader and lost a replica,
     /// partition 1 is under min ISR, partition 2 is offline, partition 3 is fine.

@@ -1,5 +1,5 @@
-//! The background parts of `kaftop serve`: the poller (cluster refreshes folded by
-//! the metrics engine, as the dashboard does), the services (started as soon as
+//! The background parts of `kaftop serve`: the monitor (cluster refreshes folded
+//! into metrics, as the dashboard has them), the services (started as soon as
 //! the cluster lets them, retried until then) and the once-a-second report of
 //! their counters.
 
@@ -13,33 +13,27 @@ use super::probes::Readiness;
 use super::receipts::ReceiptHub;
 use super::ServeError;
 use kaftop_core::config::Resolved;
-use kaftop_core::kafka::poller::{self, PollerHandle, PollerOptions, Refresher};
-use kaftop_core::metrics::engine::EngineConfig;
-use kaftop_core::metrics::MetricsEngine;
+use kaftop_core::monitor::{Monitor, MonitorHandle, MonitorOptions};
 use kaftop_core::retry::Backoff;
 use kaftop_services::{self as services, ServicesOptions, ALL_SERVICES};
 
 /// How often the services' counters go to the exporter.
 const SERVICES_EVERY: Duration = Duration::from_secs(1);
 
-/// Refreshes every poll interval on the poller's worker (backing off while the
+/// Refreshes every poll interval on the monitor's thread (backing off while the
 /// cluster is unreachable), feeding the exporter and the readiness. Stopping the
 /// handle ends it after the refresh in progress.
 pub(crate) fn spawn_poller(
     cfg: &Resolved,
     exporter: Arc<Exporter>,
     readiness: Arc<Readiness>,
-) -> Result<PollerHandle, ServeError> {
-    let opts = PollerOptions::from_config(cfg, services::service_groups(cfg));
-    let refresher = Refresher::new(cfg, opts)?;
-    let mut engine = MetricsEngine::new(
-        EngineConfig::for_interval(cfg.poll_interval),
-        cfg.lag.clone(),
-    );
-    Ok(poller::spawn(refresher, move |snap, took| {
-        let metrics = engine.ingest(&snap);
-        exporter.observe_cluster(&metrics, took, snap.connected);
-        readiness.set_cluster(snap.connected);
+) -> Result<MonitorHandle, ServeError> {
+    let opts = MonitorOptions::from_config(cfg, services::service_groups(cfg));
+    let monitor = Monitor::new(cfg, opts)?;
+    Ok(monitor.spawn(move |refresh| {
+        let connected = refresh.metrics.connected;
+        exporter.observe_cluster(&refresh.metrics, refresh.took, connected);
+        readiness.set_cluster(connected);
         true
     }))
 }

@@ -11,11 +11,10 @@ use std::time::Duration;
 use kaftop_core::config::Resolved;
 use kaftop_core::kafka::bulk::{self, BulkProgress};
 use kaftop_core::kafka::peek;
-use kaftop_core::kafka::poller::{self, PollerHandle, PollerOptions, Refresher};
 use kaftop_core::kafka::publisher::Publisher;
 use kaftop_core::kafka::sampler::{self, SamplerHandle, SamplerOptions, StartAt};
-use kaftop_core::metrics::engine::EngineConfig;
-use kaftop_core::metrics::{ClusterMetrics, MetricsEngine};
+use kaftop_core::metrics::ClusterMetrics;
+use kaftop_core::monitor::{Monitor, MonitorHandle, MonitorOptions};
 use kaftop_core::report::{incident, save, Incident};
 use kaftop_core::worker::{Job, Worker};
 use kaftop_services::{
@@ -37,11 +36,11 @@ const TICKER: SamplerOptions = SamplerOptions {
     batch_interval: Duration::from_secs(1),
 };
 
-/// What the dashboard runs on besides its config: the poller's options and,
+/// What the dashboard runs on besides its config: the monitor's options and,
 /// for the demo, services that already run and that the Services view attaches to.
 #[derive(Clone)]
 pub struct IoOptions {
-    pub poller: PollerOptions,
+    pub monitor: MonitorOptions,
     pub services: Option<Arc<ServicesHandle>>,
     /// Quit by itself after this long (a bounded demo run).
     pub quit_after: Option<Duration>,
@@ -50,7 +49,7 @@ pub struct IoOptions {
 impl IoOptions {
     pub fn for_config(cfg: &Resolved) -> Self {
         IoOptions {
-            poller: PollerOptions::from_config(cfg, kaftop_services::service_groups(cfg)),
+            monitor: MonitorOptions::from_config(cfg, kaftop_services::service_groups(cfg)),
             services: None,
             quit_after: None,
         }
@@ -64,7 +63,7 @@ pub struct Io {
     attached_services: Option<Arc<ServicesHandle>>,
     tx: Sender<Event>,
     rt: tokio::runtime::Handle,
-    poller: Option<PollerHandle>,
+    poller: Option<MonitorHandle>,
     sampler: Option<SamplerHandle>,
     /// The overview's ticker: one sampler per busiest topic.
     ticker: Vec<SamplerHandle>,
@@ -75,25 +74,20 @@ pub struct Io {
 }
 
 impl Io {
-    /// Starts the poller: cluster metrics arrive as `Event::Cluster`.
+    /// Starts the monitor: cluster metrics arrive as `Event::Cluster`.
     pub fn start(
         cfg: Resolved,
         opts: IoOptions,
         tx: Sender<Event>,
         rt: tokio::runtime::Handle,
     ) -> Io {
-        let poller = match Refresher::new(&cfg, opts.poller) {
-            Ok(refresher) => {
-                // The engine folds snapshots here, on the poller thread: the app
-                // receives finished metrics and stays a plain state machine.
-                let mut engine = MetricsEngine::new(
-                    EngineConfig::for_interval(cfg.poll_interval),
-                    cfg.lag.clone(),
-                );
+        let poller = match Monitor::new(&cfg, opts.monitor) {
+            Ok(monitor) => {
+                // The monitor folds snapshots on its own thread: the app receives
+                // finished metrics and stays a plain state machine.
                 let tx = tx.clone();
-                Some(poller::spawn(refresher, move |snap, _took| {
-                    let metrics = engine.ingest(&snap);
-                    tx.send(Event::Cluster(Box::new(metrics))).is_ok()
+                Some(monitor.spawn(move |refresh| {
+                    tx.send(Event::Cluster(Box::new(refresh.metrics))).is_ok()
                 }))
             }
             Err(e) => {

@@ -13,6 +13,7 @@ pub mod config;
 pub mod events;
 pub mod kafka;
 pub mod metrics;
+pub mod monitor;
 pub mod report;
 pub mod retry;
 pub mod worker;

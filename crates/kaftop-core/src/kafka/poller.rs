@@ -1,10 +1,9 @@
-//! The poller: every interval, one [`ClusterSnapshot`] built from batched admin
-//! calls, handed to a callback. It runs on its own thread because librdkafka's
-//! metadata and admin calls block. Failures become part of the snapshot; the loop
-//! backs off while the cluster is unreachable and recovers by itself.
+//! One refresh of the cluster: a [`ClusterSnapshot`] built from batched admin
+//! calls, in named steps, each timed. Failures become part of the snapshot. The
+//! calls block (librdkafka), so `crate::monitor` runs refreshes on a thread of
+//! their own, every interval.
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::mpsc::RecvTimeoutError;
 use std::time::{Duration, Instant};
 
 use rdkafka::metadata::{Metadata, MetadataTopic};
@@ -18,12 +17,10 @@ use super::snapshot::{
 use super::topics::MinIsrReader;
 use super::KafkaError;
 use crate::config::Resolved;
-use crate::retry::Backoff;
-use crate::worker::{Control, Worker};
 
+/// What one refresh reads, and how.
 #[derive(Debug, Clone)]
 pub struct PollerOptions {
-    pub interval: Duration,
     /// Timeout of each request of a refresh.
     pub timeout: Duration,
     /// Show `__consumer_offsets` and other internal topics.
@@ -55,7 +52,6 @@ impl PollerOptions {
         known.extend(cfg.lag.groups.keys().cloned());
         known.extend(cfg.lag.max_time_lag.keys().cloned());
         PollerOptions {
-            interval: cfg.poll_interval,
             timeout: Duration::from_secs(5),
             include_internal: false,
             known_groups: known.into_iter().collect(),
@@ -64,6 +60,84 @@ impl PollerOptions {
             offsets_per_partition: false,
             exact_time_lag: Some(ReadLimits::default()),
         }
+    }
+}
+
+/// The steps of a refresh, in the order they run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    /// Brokers, topics and partitions, the cluster id and the controller.
+    Metadata,
+    /// `min.insync.replicas` of the topics with partitions out of sync.
+    TopicConfigs,
+    GroupList,
+    GroupDescriptions,
+    CommittedOffsets,
+    /// Low and high watermarks of every partition.
+    Watermarks,
+    /// The record at each lagging committed offset (exact time lag).
+    CommittedRecords,
+}
+
+impl Step {
+    pub const ALL: [Step; 7] = [
+        Step::Metadata,
+        Step::TopicConfigs,
+        Step::GroupList,
+        Step::GroupDescriptions,
+        Step::CommittedOffsets,
+        Step::Watermarks,
+        Step::CommittedRecords,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Step::Metadata => "metadata",
+            Step::TopicConfigs => "topic_configs",
+            Step::GroupList => "group_list",
+            Step::GroupDescriptions => "group_descriptions",
+            Step::CommittedOffsets => "committed_offsets",
+            Step::Watermarks => "watermarks",
+            Step::CommittedRecords => "committed_records",
+        }
+    }
+}
+
+/// How long one step of a refresh took. A step a refresh skips (no groups, a
+/// cluster that could not be reached) has no timing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct StepTiming {
+    pub step: Step,
+    pub took: Duration,
+}
+
+/// Times consecutive steps: each lap is the time since the previous one.
+struct Laps {
+    at: Instant,
+    done: Vec<StepTiming>,
+}
+
+impl Laps {
+    fn start() -> Self {
+        Laps {
+            at: Instant::now(),
+            done: Vec::with_capacity(Step::ALL.len()),
+        }
+    }
+
+    fn lap(&mut self, step: Step) {
+        let now = Instant::now();
+        self.done.push(StepTiming {
+            step,
+            took: now - self.at,
+        });
+        self.at = now;
+    }
+
+    /// Restarts the clock without recording (time between steps that belongs to none).
+    fn skip(&mut self) {
+        self.at = Instant::now();
     }
 }
 
@@ -115,6 +189,12 @@ impl Refresher {
 
     /// One refresh. Never fails: what went wrong is in `errors`.
     pub fn refresh(&mut self) -> ClusterSnapshot {
+        self.refresh_timed().0
+    }
+
+    /// One refresh, with how long each of its steps took, in the order they ran.
+    pub fn refresh_timed(&mut self) -> (ClusterSnapshot, Vec<StepTiming>) {
+        let mut laps = Laps::start();
         let requests_before = self.admin.requests_sent();
         let mut snap = ClusterSnapshot {
             taken_at_ms: chrono::Utc::now().timestamp_millis(),
@@ -134,7 +214,8 @@ impl Refresher {
                 let err = self.admin.connect_error(&self.bootstrap, &e);
                 snap.errors.push(err.to_string());
                 snap.requests = 1;
-                return snap;
+                laps.lap(Step::Metadata);
+                return (snap, laps.done);
             }
         };
         let mut metadata_requests = 1;
@@ -144,17 +225,23 @@ impl Refresher {
         snap.controller = self.admin.controller_id(timeout);
         metadata_requests += 2;
         snap.topics = self.topics(&md, &mut snap.errors);
+        laps.lap(Step::Metadata);
         let (requests, errors) = self.min_isr.fill(&mut snap.topics, self.opts.timeout);
         metadata_requests += requests;
         snap.errors.extend(errors);
+        laps.lap(Step::TopicConfigs);
         // Committed offsets before log ends, as kafka-consumer-groups reads them: a
         // commit landing in between then shows as a little more lag, not as a
         // negative one.
-        snap.groups = self.groups(&snap.topics, &mut snap.errors);
+        snap.groups = self.groups(&snap.topics, &mut snap.errors, &mut laps);
         self.watermarks(&mut snap);
-        self.committed_records(&mut snap);
+        laps.lap(Step::Watermarks);
+        if self.records.is_some() {
+            self.committed_records(&mut snap);
+            laps.lap(Step::CommittedRecords);
+        }
         snap.requests = self.admin.requests_sent() - requests_before + metadata_requests;
-        snap
+        (snap, laps.done)
     }
 
     /// Group descriptions; empty (members unknown) when the cluster could not
@@ -258,7 +345,12 @@ impl Refresher {
         snap.committed_records = reader.read(&wanted).records;
     }
 
-    fn groups(&mut self, topics: &[TopicInfo], errors: &mut Vec<String>) -> Vec<GroupInfo> {
+    fn groups(
+        &mut self,
+        topics: &[TopicInfo],
+        errors: &mut Vec<String>,
+        laps: &mut Laps,
+    ) -> Vec<GroupInfo> {
         let timeout = self.opts.timeout;
         // A cluster that cannot list groups (librdkafka's mock) may not answer the
         // "all partitions" offset fetch either: ask for every partition instead.
@@ -283,6 +375,9 @@ impl Refresher {
                 }
             },
         };
+        if self.opts.only_groups.is_none() {
+            laps.lap(Step::GroupList);
+        }
         if names.is_empty() {
             return Vec::new();
         }
@@ -292,7 +387,11 @@ impl Refresher {
             Vec::new()
         };
         let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        laps.skip();
         let descriptions = self.describe(&refs, errors);
+        if self.opts.describe_groups {
+            laps.lap(Step::GroupDescriptions);
+        }
         let listed_only_if_active = self.opts.only_groups.is_none();
         let mut groups = Vec::with_capacity(names.len());
         // One OffsetFetch per group (librdkafka takes one group per call): issued
@@ -305,6 +404,7 @@ impl Refresher {
                 admin.committed_offsets(name, timeout)
             }
         });
+        laps.lap(Step::CommittedOffsets);
         for (name, fetched) in names.into_iter().zip(all_fetched) {
             let describe_error = descriptions
                 .iter()
@@ -452,89 +552,9 @@ fn parallel_map<T: Sync, R: Send>(
     })
 }
 
-/// Messages to the poller thread.
-pub enum PollerControl {
-    Stop,
-    RefreshNow,
-}
-
-impl Control for PollerControl {
-    const STOP: Self = PollerControl::Stop;
-}
-
-/// A running poller; dropping it stops the thread.
-pub struct PollerHandle(Worker<PollerControl>);
-
-impl PollerHandle {
-    /// Asks for a refresh now instead of at the next tick.
-    pub fn refresh_now(&self) {
-        self.0.send(PollerControl::RefreshNow);
-    }
-
-    pub fn stop(self) {
-        self.0.stop();
-    }
-}
-
-/// Longest wait between attempts while the cluster is unreachable.
-pub const MAX_BACKOFF: Duration = Duration::from_secs(30);
-
-/// Next wait: the interval while healthy, doubling per consecutive failure.
-pub fn next_wait(interval: Duration, consecutive_failures: u32) -> Duration {
-    if consecutive_failures == 0 {
-        return interval;
-    }
-    Backoff::new(interval, MAX_BACKOFF.max(interval)).delay(consecutive_failures - 1)
-}
-
-/// Runs `refresher` every interval on its own thread (backing off while the
-/// cluster is unreachable), passing each snapshot and how long its refresh took to
-/// `sink`; stops when `sink` returns false or the handle is dropped.
-pub fn spawn(
-    mut refresher: Refresher,
-    mut sink: impl FnMut(ClusterSnapshot, Duration) -> bool + Send + 'static,
-) -> PollerHandle {
-    let interval = refresher.opts.interval;
-    PollerHandle(Worker::spawn("kaftop-poller", move |rx| {
-        let mut failures = 0u32;
-        loop {
-            let started = Instant::now();
-            let snap = refresher.refresh();
-            let took = started.elapsed();
-            failures = if snap.connected { 0 } else { failures + 1 };
-            if !snap.connected {
-                tracing::warn!(errors = ?snap.errors, failures, "refresh failed");
-            }
-            if !sink(snap, took) {
-                return;
-            }
-            match rx.recv_timeout(next_wait(interval, failures)) {
-                Ok(PollerControl::Stop) | Err(RecvTimeoutError::Disconnected) => return,
-                Ok(PollerControl::RefreshNow) | Err(RecvTimeoutError::Timeout) => {}
-            }
-        }
-    }))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn backoff_doubles_and_caps() {
-        let i = Duration::from_secs(2);
-        assert_eq!(next_wait(i, 0), i);
-        assert_eq!(next_wait(i, 1), i);
-        assert_eq!(next_wait(i, 2), Duration::from_secs(4));
-        assert_eq!(next_wait(i, 4), Duration::from_secs(16));
-        assert_eq!(next_wait(i, 5), MAX_BACKOFF);
-        assert_eq!(next_wait(i, 1000), MAX_BACKOFF);
-        // An interval longer than the cap is never shortened.
-        assert_eq!(
-            next_wait(Duration::from_secs(60), 3),
-            Duration::from_secs(60)
-        );
-    }
 
     #[test]
     fn parallel_map_keeps_order() {

@@ -5,7 +5,16 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use super::engine::DataLoss;
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum DataLoss {
+    /// The log start will pass the committed offset in about this many seconds.
+    Forecast { in_secs: f64 },
+    /// The committed offset is below the log start: these records were never consumed.
+    Lost { records: u64 },
+}
 
 /// A partition's log-start offsets over the last `span`: at most 11 samples, one per
 /// tenth of the span, so memory does not grow with the poll rate.

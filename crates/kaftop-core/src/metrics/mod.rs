@@ -12,9 +12,12 @@ pub mod stuck;
 pub mod time_lag;
 pub mod timeline;
 
+pub use data_loss::DataLoss;
 pub use engine::{
-    ClusterMetrics, DataLoss, GroupMetrics, GroupPartitionRow, MetricsEngine, PartitionMetrics,
-    Stuck, ThroughputPoint, TimeLag, TopicMetrics,
+    ClusterMetrics, GroupMetrics, GroupPartitionRow, MetricsEngine, PartitionMetrics,
+    ThroughputPoint, TopicMetrics,
 };
 pub use status::LagStatus;
+pub use stuck::Stuck;
+pub use time_lag::TimeLag;
 pub use timeline::{Severity, TimelineEvent, TimelineKind};

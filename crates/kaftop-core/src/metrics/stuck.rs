@@ -4,7 +4,18 @@
 
 use std::time::Duration;
 
-use super::engine::Stuck;
+use serde::Serialize;
+
+/// A partition whose committed offset has not moved while its log end advanced and
+/// other partitions of the group moved.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Stuck {
+    /// The committed offset that has not moved: the record there is the likely culprit.
+    pub offset: i64,
+    /// Wall-clock ms since the epoch when it last moved (or was first seen there).
+    pub since_ms: i64,
+    pub for_secs: f64,
+}
 
 /// Where a group's partition has stood since its committed offset last moved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,8 +1,19 @@
 //! Time lag: exact from the record at the committed offset when it was read, else
 //! the estimate from rates, marked as one and saying why.
 
-use super::engine::TimeLag;
 use crate::kafka::snapshot::RecordRead;
+use serde::Serialize;
+
+/// How old the oldest unconsumed record of a partition (or group) is.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TimeLag {
+    pub secs: f64,
+    /// Read from the record at the committed offset; false: estimated from rates.
+    pub exact: bool,
+    /// Why the exact figure is missing (compacted away, transaction marker, deleted,
+    /// not read yet this refresh...). None when exact.
+    pub note: Option<String>,
+}
 
 /// What is known of a lagging partition's committed offset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -23,9 +23,7 @@ use crate::ServiceName;
 use crate::{self as services, ServicesHandle, ServicesOptions};
 use kaftop_core::config::{self, Overrides, Resolved};
 use kaftop_core::events::{dlq_topic, EventKind};
-use kaftop_core::kafka::poller::{PollerOptions, Refresher};
-use kaftop_core::metrics::engine::EngineConfig;
-use kaftop_core::metrics::MetricsEngine;
+use kaftop_core::monitor::{Monitor, MonitorOptions};
 use kaftop_core::worker::Worker;
 use traffic::{Traffic, TrafficOptions, TrafficTotals};
 
@@ -147,11 +145,12 @@ impl Demo {
         &self.services
     }
 
-    /// Poller options for the mock cluster: the demo's own groups (the mock cannot
+    /// Monitor options for the mock cluster: the demo's own groups (the mock cannot
     /// list or describe groups, so members show as unknown), offsets asked per
     /// partition (the mock ignores the "all partitions" form).
-    pub fn poller_options(&self) -> PollerOptions {
-        let mut o = PollerOptions::from_config(&self.cfg, services::service_groups(&self.cfg));
+    pub fn monitor_options(&self) -> MonitorOptions {
+        let mut m = MonitorOptions::from_config(&self.cfg, services::service_groups(&self.cfg));
+        let o = &mut m.read;
         o.only_groups = Some(
             services::ALL_SERVICES
                 .iter()
@@ -160,7 +159,7 @@ impl Demo {
         );
         o.describe_groups = false;
         o.offsets_per_partition = true;
-        o
+        m
     }
 
     /// Stops the traffic, lets the services drain, and accounts for every event.
@@ -181,14 +180,14 @@ impl Demo {
                 poison: [0; 3],
                 failed: 0,
             });
-        let mut refresher = Refresher::new(&self.cfg, self.poller_options())?;
+        let mut monitor = Monitor::new(&self.cfg, self.monitor_options())?;
         let deadline = Instant::now() + drain_deadline;
         // Drained: every group's committed offsets reached the log end, and every
         // service consumed every record of its topics that retention left it. (The
         // mock keeps a few MB per partition: a service paused under heavy traffic
         // finds its oldest records gone, as it would on a real cluster.)
         let (lags, expired, snapshot, drained) = loop {
-            let (lags, expired) = group_lags(&mut refresher, &self.cfg);
+            let (lags, expired) = group_lags(&mut monitor, &self.cfg);
             let snapshot = self.services.stats();
             let consumed_all = snapshot.services.iter().all(|s| {
                 s.counters.consumed + on_topics_of(s.name, &expired) >= expected(s.name, &totals)
@@ -309,8 +308,9 @@ fn on_topics_of(service: ServiceName, per_kind: &[u64; 3]) -> u64 {
 /// `None` unless every partition of the group's topics has a known committed
 /// offset and log end (a partition never committed to, or a watermark that could
 /// not be read, is not "no lag").
-fn group_lags(refresher: &mut Refresher, cfg: &Resolved) -> (Vec<GroupLag>, [u64; 3]) {
-    let snap = refresher.refresh();
+fn group_lags(monitor: &mut Monitor, cfg: &Resolved) -> (Vec<GroupLag>, [u64; 3]) {
+    let refresh = monitor.once();
+    let snap = &refresh.snapshot;
     let expired = EventKind::ALL.map(|k| {
         snap.topic(cfg.topic_for(k))
             .map(|t| {
@@ -322,11 +322,7 @@ fn group_lags(refresher: &mut Refresher, cfg: &Resolved) -> (Vec<GroupLag>, [u64
             })
             .unwrap_or(0)
     });
-    let mut engine = MetricsEngine::new(
-        EngineConfig::for_interval(cfg.poll_interval),
-        cfg.lag.clone(),
-    );
-    let m = engine.ingest(&snap);
+    let m = &refresh.metrics;
     let lags = m
         .groups
         .iter()

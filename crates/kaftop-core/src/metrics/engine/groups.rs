@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::output::{GroupMetrics, GroupPartitionRow, TimeLag};
+use super::output::{GroupMetrics, GroupPartitionRow};
 use super::{GroupHistory, GroupPartitionState, MetricsEngine};
 use crate::kafka::admin::types::MemberDescription;
 use crate::kafka::snapshot::{GroupInfo, GroupOffset, PartitionInfo, RecordRead};
@@ -13,7 +13,7 @@ use crate::metrics::lag::{eta, partition_lag, time_lag_secs};
 use crate::metrics::rate::{CounterRate, Sample};
 use crate::metrics::status::{partition_status, LagPoint, LagStatus};
 use crate::metrics::stuck::{stuck_partitions, Standstill};
-use crate::metrics::time_lag::{time_lag, AtCommitted};
+use crate::metrics::time_lag::{time_lag, AtCommitted, TimeLag};
 
 /// The snapshot's partitions by (topic, partition): looked up once per group row
 /// (10 000 rows × 10 000 partitions by linear search would be 10⁸ comparisons per
@@ -33,147 +33,68 @@ pub(super) struct Refresh<'a> {
     pub(super) wall_ms: i64,
 }
 
+/// One partition row of a group, with what the group's totals need of it.
+struct RowOut {
+    row: GroupPartitionRow,
+    standstill: Standstill,
+    /// The partition's produce rate.
+    produce_rate: Option<f64>,
+}
+
+/// The members by the partitions they own.
+fn owners(g: &GroupInfo) -> HashMap<(&str, i32), &MemberDescription> {
+    g.members
+        .iter()
+        .flatten()
+        .flat_map(|m| m.assignment.iter().map(move |(t, p)| ((t.as_str(), *p), m)))
+        .collect()
+}
+
+/// As kafka-consumer-groups does, an assigned partition without a committed
+/// offset is a row too (CURRENT-OFFSET and LAG unknown).
+fn assigned_without_commit(
+    g: &GroupInfo,
+    owners: &HashMap<(&str, i32), &MemberDescription>,
+) -> Vec<GroupOffset> {
+    let committed: HashSet<(&str, i32)> = g
+        .offsets
+        .iter()
+        .map(|o| (o.topic.as_str(), o.partition))
+        .collect();
+    owners
+        .keys()
+        .filter(|k| !committed.contains(*k))
+        .map(|&(topic, partition)| GroupOffset {
+            topic: topic.to_string(),
+            partition,
+            committed: None,
+        })
+        .collect()
+}
+
 impl MetricsEngine {
     /// One group's metrics at `now`.
     pub(super) fn group_metrics(&mut self, g: &GroupInfo, at: &Refresh<'_>) -> GroupMetrics {
-        let (partitions, now) = (at.partitions, at.now);
-        let generation = self.generation;
-        let tau = self.tau();
-        let owners: HashMap<(&str, i32), &MemberDescription> = g
-            .members
-            .iter()
-            .flatten()
-            .flat_map(|m| m.assignment.iter().map(move |(t, p)| ((t.as_str(), *p), m)))
-            .collect();
-        // As kafka-consumer-groups does, an assigned partition without a
-        // committed offset is a row too (CURRENT-OFFSET and LAG unknown).
-        let committed: HashSet<(&str, i32)> = g
-            .offsets
-            .iter()
-            .map(|o| (o.topic.as_str(), o.partition))
-            .collect();
-        let uncommitted: Vec<GroupOffset> = owners
-            .keys()
-            .filter(|k| !committed.contains(*k))
-            .map(|&(topic, partition)| GroupOffset {
-                topic: topic.to_string(),
-                partition,
-                committed: None,
-            })
-            .collect();
+        let owners = owners(g);
+        let uncommitted = assigned_without_commit(g, &owners);
         let mut rows = Vec::with_capacity(g.offsets.len() + uncommitted.len());
         let mut standstills = Vec::with_capacity(rows.capacity());
         let (mut consume, mut produce): (Option<f64>, Option<f64>) = (None, None);
         for o in g.offsets.iter().chain(&uncommitted) {
-            let part = partitions.get(&(o.topic.as_str(), o.partition));
-            let log_end = part.and_then(|p| p.high);
-            let lag = partition_lag(o.committed, log_end);
-            let window = self.window_ring();
-            let st = self
-                .group_partitions
-                .entry((g.group_id.clone(), o.topic.clone(), o.partition))
-                .or_insert_with(|| GroupPartitionState {
-                    consume: CounterRate::new(tau),
-                    points: window,
-                    last_committed: o.committed,
-                    frozen_since_ms: now,
-                    frozen_since_wall_ms: at.wall_ms,
-                    log_end_then: log_end,
-                    seen: generation,
-                });
-            st.seen = generation;
-            if st.last_committed != o.committed {
-                st.last_committed = o.committed;
-                st.frozen_since_ms = now;
-                st.frozen_since_wall_ms = at.wall_ms;
-                st.log_end_then = log_end;
-            }
-            standstills.push(Standstill {
-                committed: o.committed,
-                since_ms: st.frozen_since_ms,
-                since_wall_ms: st.frozen_since_wall_ms,
-                log_end_then: st.log_end_then,
-                log_end_now: log_end,
-            });
-            let rate = match o.committed {
-                Some(c) if c >= 0 => st.consume.observe(Sample {
-                    at_ms: now,
-                    value: c,
-                }),
-                _ => st.consume.value(),
-            };
-            if st.points.last().is_none_or(|p| p.at_ms < now) {
-                st.points.push(LagPoint {
-                    at_ms: now,
-                    committed: o.committed,
-                    lag: lag.lag,
-                });
-            }
-            let points: Vec<LagPoint> = st.points.to_vec();
-            let status = partition_status(
-                &points,
-                st.frozen_since_ms,
-                self.cfg.status_window.as_millis() as u64,
-            );
-            let pstate = self.partitions.get(&(o.topic.clone(), o.partition));
-            let prate = pstate.and_then(|p| p.produce.value());
-            let low = part.and_then(|p| p.low);
-            let loss = match (o.committed, low, lag.lag) {
-                (Some(c), Some(l), Some(n)) if c >= 0 => {
-                    data_loss(c, l, n, pstate.and_then(|p| p.log_start.rate(now, l)))
-                }
-                _ => None,
-            };
-            let at_committed = match (o.committed, low) {
-                (Some(c), Some(l)) if c < l => AtCommitted::Deleted,
-                (Some(c), _) => at
-                    .records
-                    .get(&(o.topic.as_str(), o.partition, c))
-                    .map_or(AtCommitted::Unread, |r| AtCommitted::Read(r)),
-                (None, _) => AtCommitted::Unread,
-            };
-            let estimate = lag.lag.and_then(|l| time_lag_secs(l, prate));
-            let tl = time_lag(lag.lag, estimate, at_committed, at.wall_ms);
-            // Records waiting where the group never committed: a warning, not "OK".
-            let waiting = match o.committed {
-                None => part.and_then(|p| p.messages()).map(|n| n as u64),
-                Some(_) => None,
-            };
-            let status = if waiting.is_some_and(|n| n > 0) {
-                status.max(LagStatus::Warn)
-            } else {
-                status
-            };
-            if let Some(r) = rate {
+            let owner = owners.get(&(o.topic.as_str(), o.partition)).copied();
+            let out = self.partition_row(&g.group_id, o, owner, at);
+            if let Some(r) = out.row.consume_rate {
                 *consume.get_or_insert(0.0) += r;
             }
-            if let Some(r) = prate {
+            if let Some(r) = out.produce_rate {
                 *produce.get_or_insert(0.0) += r;
             }
-            let owner = owners.get(&(o.topic.as_str(), o.partition));
-            rows.push(GroupPartitionRow {
-                topic: o.topic.clone(),
-                partition: o.partition,
-                current_offset: o.committed,
-                log_end_offset: log_end,
-                lag: lag.lag,
-                raw_lag: lag.raw,
-                consumer_id: owner.map(|m| m.member_id.clone()),
-                host: owner.map(|m| m.host.clone()),
-                client_id: owner.map(|m| m.client_id.clone()),
-                consume_rate: rate,
-                time_lag_secs: tl.as_ref().map(|t| t.secs).or(estimate),
-                time_lag: tl,
-                stuck: None,
-                data_loss: loss,
-                uncommitted_waiting: waiting,
-                status,
-            });
+            rows.push(out.row);
+            standstills.push(out.standstill);
         }
-        let stuck_after = self.lag.stuck_after;
-        for (row, stuck) in rows
-            .iter_mut()
-            .zip(stuck_partitions(&standstills, now, stuck_after))
+        for (row, stuck) in
+            rows.iter_mut()
+                .zip(stuck_partitions(&standstills, at.now, self.lag.stuck_after))
         {
             row.stuck = stuck;
         }
@@ -183,6 +104,144 @@ impl MetricsEngine {
             .zip(&standstills)
             .any(|(r, s)| r.uncommitted_waiting.is_some() && s.log_end_now > s.log_end_then);
         rows.sort_by(|a, b| (&a.topic, a.partition).cmp(&(&b.topic, b.partition)));
+        self.group_totals(g, rows, (consume, produce), uncommitted_growing)
+    }
+
+    /// Folds one committed offset (or an assigned partition without one) of group
+    /// `group` into its state and derives the row.
+    fn partition_row(
+        &mut self,
+        group: &str,
+        o: &GroupOffset,
+        owner: Option<&MemberDescription>,
+        at: &Refresh<'_>,
+    ) -> RowOut {
+        let now = at.now;
+        let part = at.partitions.get(&(o.topic.as_str(), o.partition));
+        let log_end = part.and_then(|p| p.high);
+        let lag = partition_lag(o.committed, log_end);
+        let (rate, status, standstill) = self.track(group, o, log_end, lag.lag, at);
+        let pstate = self.partitions.get(&(o.topic.clone(), o.partition));
+        let prate = pstate.and_then(|p| p.produce.value());
+        let low = part.and_then(|p| p.low);
+        let loss = match (o.committed, low, lag.lag) {
+            (Some(c), Some(l), Some(n)) if c >= 0 => {
+                data_loss(c, l, n, pstate.and_then(|p| p.log_start.rate(now, l)))
+            }
+            _ => None,
+        };
+        let at_committed = match (o.committed, low) {
+            (Some(c), Some(l)) if c < l => AtCommitted::Deleted,
+            (Some(c), _) => at
+                .records
+                .get(&(o.topic.as_str(), o.partition, c))
+                .map_or(AtCommitted::Unread, |r| AtCommitted::Read(r)),
+            (None, _) => AtCommitted::Unread,
+        };
+        let estimate = lag.lag.and_then(|l| time_lag_secs(l, prate));
+        let tl = time_lag(lag.lag, estimate, at_committed, at.wall_ms);
+        // Records waiting where the group never committed: a warning, not "OK".
+        let waiting = match o.committed {
+            None => part.and_then(|p| p.messages()).map(|n| n as u64),
+            Some(_) => None,
+        };
+        let status = if waiting.is_some_and(|n| n > 0) {
+            status.max(LagStatus::Warn)
+        } else {
+            status
+        };
+        let row = GroupPartitionRow {
+            topic: o.topic.clone(),
+            partition: o.partition,
+            current_offset: o.committed,
+            log_end_offset: log_end,
+            lag: lag.lag,
+            raw_lag: lag.raw,
+            consumer_id: owner.map(|m| m.member_id.clone()),
+            host: owner.map(|m| m.host.clone()),
+            client_id: owner.map(|m| m.client_id.clone()),
+            consume_rate: rate,
+            time_lag_secs: tl.as_ref().map(|t| t.secs).or(estimate),
+            time_lag: tl,
+            stuck: None,
+            data_loss: loss,
+            uncommitted_waiting: waiting,
+            status,
+        };
+        RowOut {
+            row,
+            standstill,
+            produce_rate: prate,
+        }
+    }
+
+    /// Updates the state of one of a group's partitions: its consume rate, its
+    /// lag points and where its committed offset has stood since it last moved.
+    fn track(
+        &mut self,
+        group: &str,
+        o: &GroupOffset,
+        log_end: Option<i64>,
+        lag: Option<u64>,
+        at: &Refresh<'_>,
+    ) -> (Option<f64>, LagStatus, Standstill) {
+        let (now, generation, tau) = (at.now, self.generation, self.tau());
+        let window = self.window_ring();
+        let status_window_ms = self.cfg.status_window.as_millis() as u64;
+        let st = self
+            .group_partitions
+            .entry((group.to_string(), o.topic.clone(), o.partition))
+            .or_insert_with(|| GroupPartitionState {
+                consume: CounterRate::new(tau),
+                points: window,
+                last_committed: o.committed,
+                frozen_since_ms: now,
+                frozen_since_wall_ms: at.wall_ms,
+                log_end_then: log_end,
+                seen: generation,
+            });
+        st.seen = generation;
+        if st.last_committed != o.committed {
+            st.last_committed = o.committed;
+            st.frozen_since_ms = now;
+            st.frozen_since_wall_ms = at.wall_ms;
+            st.log_end_then = log_end;
+        }
+        let standstill = Standstill {
+            committed: o.committed,
+            since_ms: st.frozen_since_ms,
+            since_wall_ms: st.frozen_since_wall_ms,
+            log_end_then: st.log_end_then,
+            log_end_now: log_end,
+        };
+        let rate = match o.committed {
+            Some(c) if c >= 0 => st.consume.observe(Sample {
+                at_ms: now,
+                value: c,
+            }),
+            _ => st.consume.value(),
+        };
+        if st.points.last().is_none_or(|p| p.at_ms < now) {
+            st.points.push(LagPoint {
+                at_ms: now,
+                committed: o.committed,
+                lag,
+            });
+        }
+        let points: Vec<LagPoint> = st.points.to_vec();
+        let status = partition_status(&points, st.frozen_since_ms, status_window_ms);
+        (rate, status, standstill)
+    }
+
+    /// The group's totals over its sorted rows, and its lag history.
+    fn group_totals(
+        &mut self,
+        g: &GroupInfo,
+        rows: Vec<GroupPartitionRow>,
+        (consume, produce): (Option<f64>, Option<f64>),
+        uncommitted_growing: bool,
+    ) -> GroupMetrics {
+        let generation = self.generation;
         let total_lag: u64 = rows.iter().filter_map(|r| r.lag).sum();
         let ring = self.history_ring();
         let gs = self
@@ -194,6 +253,7 @@ impl MetricsEngine {
             });
         gs.seen = generation;
         gs.lags.push(total_lag);
+        let lag_history = gs.lags.to_vec();
         let threshold = self.lag.threshold_for(&g.group_id);
         let max_time_lag_secs = self
             .lag
@@ -234,7 +294,7 @@ impl MetricsEngine {
             status: rows.iter().map(|r| r.status).max().unwrap_or(LagStatus::Ok),
             threshold,
             alerting,
-            lag_history: gs.lags.to_vec(),
+            lag_history,
             rows,
             error: g.error.clone(),
         }

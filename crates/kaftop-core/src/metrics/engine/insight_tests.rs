@@ -8,6 +8,7 @@ use crate::kafka::snapshot::{
     CommittedRecord, GroupInfo, GroupOffset, PartitionInfo, RecordRead, TopicInfo,
 };
 use crate::metrics::status::LagStatus;
+use crate::metrics::{DataLoss, Stuck, TimeLag};
 
 /// Topic `t` with partitions of (low, high), group `g` committed at `committed`.
 fn snap(secs: u64, parts: &[(i64, i64)], committed: &[Option<i64>]) -> ClusterSnapshot {

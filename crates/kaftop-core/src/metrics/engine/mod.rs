@@ -12,15 +12,15 @@ mod output;
 mod topics;
 
 pub use output::{
-    ClusterMetrics, DataLoss, GroupMetrics, GroupPartitionRow, PartitionMetrics, Stuck,
-    ThroughputPoint, TimeLag, TopicMetrics,
+    ClusterMetrics, GroupMetrics, GroupPartitionRow, PartitionMetrics, ThroughputPoint,
+    TopicMetrics,
 };
 
 use super::data_loss::LogStartHistory;
 use super::history::Ring;
 use super::rate::CounterRate;
 use super::status::LagPoint;
-use super::timeline::Timeline;
+use super::timeline::{Timeline, TimelineEvent};
 use crate::config::LagConfig;
 use crate::kafka::health::brokers_down;
 use crate::kafka::snapshot::ClusterSnapshot;
@@ -121,7 +121,19 @@ impl MetricsEngine {
     /// Folds in one refresh. A refresh that could not reach the cluster changes
     /// no state; its metrics carry only the errors and the timeline so far.
     pub fn ingest(&mut self, snap: &ClusterSnapshot) -> ClusterMetrics {
-        self.timeline.observe(snap);
+        self.ingest_with_events(snap).0
+    }
+
+    /// [`Self::ingest`], and the timeline events this refresh found.
+    pub fn ingest_with_events(
+        &mut self,
+        snap: &ClusterSnapshot,
+    ) -> (ClusterMetrics, Vec<TimelineEvent>) {
+        let found = self.timeline.observe(snap);
+        (self.fold(snap), found)
+    }
+
+    fn fold(&mut self, snap: &ClusterSnapshot) -> ClusterMetrics {
         let mut out = ClusterMetrics {
             taken_at_ms: snap.taken_at_ms,
             connected: snap.connected,

@@ -6,9 +6,12 @@ use serde::Serialize;
 use crate::kafka::admin::types::{GroupState, GroupType, MemberDescription};
 use crate::kafka::health::PartitionProblem;
 use crate::kafka::snapshot::BrokerInfo;
+use crate::metrics::data_loss::DataLoss;
 use crate::metrics::distribution::Distribution;
 use crate::metrics::lag::Eta;
 use crate::metrics::status::LagStatus;
+use crate::metrics::stuck::Stuck;
+use crate::metrics::time_lag::TimeLag;
 use crate::metrics::timeline::TimelineEvent;
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -131,37 +134,6 @@ pub struct GroupPartitionRow {
     /// Records in the partition when the group never committed to it.
     pub uncommitted_waiting: Option<u64>,
     pub status: LagStatus,
-}
-
-/// How old the oldest unconsumed record of a partition (or group) is.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct TimeLag {
-    pub secs: f64,
-    /// Read from the record at the committed offset; false: estimated from rates.
-    pub exact: bool,
-    /// Why the exact figure is missing (compacted away, transaction marker, deleted,
-    /// not read yet this refresh...). None when exact.
-    pub note: Option<String>,
-}
-
-/// A partition whose committed offset has not moved while its log end advanced and
-/// other partitions of the group moved.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Stuck {
-    /// The committed offset that has not moved: the record there is the likely culprit.
-    pub offset: i64,
-    /// Wall-clock ms since the epoch when it last moved (or was first seen there).
-    pub since_ms: i64,
-    pub for_secs: f64,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum DataLoss {
-    /// The log start will pass the committed offset in about this many seconds.
-    Forecast { in_secs: f64 },
-    /// The committed offset is below the log start: these records were never consumed.
-    Lost { records: u64 },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]

@@ -1,0 +1,127 @@
+//! The monitor on a thread of its own, for subscribers (the dashboard, `kaftop
+//! serve`): a refresh every interval, each handed to a sink.
+
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::Instant;
+
+use super::{Focus, Monitor, Refresh};
+use crate::worker::{Control, Worker};
+
+/// Messages to the monitor's thread.
+enum MonitorControl {
+    Stop,
+    RefreshNow,
+    Focus(Focus),
+}
+
+impl Control for MonitorControl {
+    const STOP: Self = MonitorControl::Stop;
+}
+
+/// A running monitor; dropping it stops the thread.
+pub struct MonitorHandle(Worker<MonitorControl>);
+
+impl MonitorHandle {
+    /// Asks for a refresh now instead of at the next tick.
+    pub fn refresh_now(&self) {
+        self.0.send(MonitorControl::RefreshNow);
+    }
+
+    /// Tells the monitor what is on screen, for the refreshes after this one.
+    pub fn focus(&self, focus: Focus) {
+        self.0.send(MonitorControl::Focus(focus));
+    }
+
+    pub fn stop(self) {
+        self.0.stop();
+    }
+}
+
+/// What ends a wait between refreshes.
+#[derive(Debug, PartialEq, Eq)]
+enum Next {
+    Refresh,
+    Stop,
+}
+
+impl Monitor {
+    /// Runs the monitor on its own thread: a refresh every interval (backing off
+    /// while the cluster is unreachable), each handed to `sink`. Stops when `sink`
+    /// returns false or the handle is dropped.
+    pub fn spawn(
+        mut self,
+        mut sink: impl FnMut(Refresh) -> bool + Send + 'static,
+    ) -> MonitorHandle {
+        MonitorHandle(Worker::spawn("kaftop-poller", move |rx| loop {
+            let refresh = self.once();
+            if !refresh.metrics.connected {
+                tracing::warn!(errors = ?refresh.metrics.errors, failures = refresh.failures, "refresh failed");
+            }
+            let wait = self.next_wait();
+            if !sink(refresh) {
+                return;
+            }
+            if wait_between(&rx, Instant::now() + wait, |f| self.set_focus(f)) == Next::Stop {
+                return;
+            }
+        }))
+    }
+}
+
+/// Waits until `until` or a control message that ends the wait; a new focus is
+/// taken on the way without cutting the wait short.
+fn wait_between(
+    rx: &Receiver<MonitorControl>,
+    until: Instant,
+    mut on_focus: impl FnMut(Focus),
+) -> Next {
+    loop {
+        let left = until.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(MonitorControl::Stop) | Err(RecvTimeoutError::Disconnected) => return Next::Stop,
+            Ok(MonitorControl::RefreshNow) | Err(RecvTimeoutError::Timeout) => {
+                return Next::Refresh
+            }
+            Ok(MonitorControl::Focus(f)) => on_focus(f),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn a_wait_ends_at_its_time_or_when_told() {
+        let (tx, rx) = mpsc::channel();
+        let soon = || Instant::now() + Duration::from_millis(20);
+        assert_eq!(wait_between(&rx, soon(), |_| {}), Next::Refresh);
+        tx.send(MonitorControl::RefreshNow).unwrap();
+        let far = Instant::now() + Duration::from_secs(60);
+        assert_eq!(wait_between(&rx, far, |_| {}), Next::Refresh);
+        tx.send(MonitorControl::Stop).unwrap();
+        assert_eq!(wait_between(&rx, far, |_| {}), Next::Stop);
+    }
+
+    #[test]
+    fn a_new_focus_is_taken_without_ending_the_wait() {
+        let (tx, rx) = mpsc::channel();
+        let focus = Focus {
+            groups: ["g".to_string()].into(),
+            ..Focus::default()
+        };
+        tx.send(MonitorControl::Focus(focus.clone())).unwrap();
+        let mut seen = Vec::new();
+        let started = Instant::now();
+        let next = wait_between(&rx, started + Duration::from_millis(50), |f| seen.push(f));
+        assert_eq!(next, Next::Refresh);
+        assert!(started.elapsed() >= Duration::from_millis(50));
+        assert_eq!(seen, vec![focus]);
+        drop(tx);
+        let far = Instant::now() + Duration::from_secs(60);
+        assert_eq!(wait_between(&rx, far, |_| {}), Next::Stop);
+    }
+}
