@@ -14,5 +14,4 @@ pub mod commands;
 pub mod logging;
 pub mod serve;
 mod signals;
-pub mod text;
 pub mod tui;

@@ -21,6 +21,7 @@ use anyhow::Result;
 use crate::cli::{Cli, Command, DlqCommand, GroupsCommand, TopicsCommand};
 use crate::tui::keymap::Keymap;
 use kaftop_core::config::{self, Overrides, Resolved};
+use kaftop_core::present;
 
 /// Runs the parsed command line. No secret value (a secret-looking `-X` property, a
 /// password from the profile) appears in the error it returns.
@@ -186,7 +187,7 @@ fn table<const N: usize>(rows: &[[String; N]]) -> String {
     let mut widths = [0usize; N];
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(crate::text::width(cell));
+            *w = (*w).max(present::text::width(cell));
         }
     }
     let mut out = String::new();
@@ -194,7 +195,7 @@ fn table<const N: usize>(rows: &[[String; N]]) -> String {
         let line: Vec<String> = row
             .iter()
             .zip(widths)
-            .map(|(cell, w)| crate::text::pad(cell, w))
+            .map(|(cell, w)| present::text::pad(cell, w))
             .collect();
         out.push_str(line.join("  ").trim_end());
         out.push('\n');

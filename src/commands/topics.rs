@@ -10,6 +10,7 @@ use kaftop_core::kafka::poller::{PollerOptions, Refresher};
 use kaftop_core::kafka::topics::{ensure, Outcome};
 use kaftop_core::metrics::engine::EngineConfig;
 use kaftop_core::metrics::{MetricsEngine, PartitionProblem, TopicMetrics};
+use kaftop_core::present;
 
 pub(super) async fn run(args: TopicsArgs, cfg: &Resolved) -> Result<ExitCode> {
     match args.command {
@@ -88,10 +89,8 @@ pub(super) fn render_table(topics: &[TopicMetrics]) -> String {
             t.partitions.len().to_string(),
             t.replication.to_string(),
             isr,
-            t.messages.to_string(),
-            t.rate
-                .map(|r| format!("{r:.1}"))
-                .unwrap_or_else(|| "-".into()),
+            present::count(t.messages),
+            present::rate(t.rate),
         ]);
     }
     super::table(&rows)

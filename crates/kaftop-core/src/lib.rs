@@ -11,6 +11,7 @@ pub mod demo;
 pub mod events;
 pub mod kafka;
 pub mod metrics;
+pub mod present;
 pub mod report;
 pub mod retry;
 pub mod services;
