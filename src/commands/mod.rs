@@ -10,6 +10,8 @@ mod publish;
 mod serve;
 mod services;
 mod snapshot;
+#[cfg(test)]
+mod surfaces;
 mod tail;
 mod topic_admin;
 mod topics;
