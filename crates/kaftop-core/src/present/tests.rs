@@ -47,4 +47,13 @@ fn durations_and_times() {
     assert_eq!(timestamp(None, 0), "-");
     assert_eq!(utc(1_795_515_330_000), "2026-11-24 10:15:30 UTC");
     assert_eq!(utc_clock(1_795_515_330_000), "10:15:30");
+    assert_eq!(
+        rfc3339(Some(1_795_515_330_123), true),
+        "2026-11-24T10:15:30.123Z"
+    );
+    assert_eq!(
+        rfc3339(Some(1_795_515_330_123), false),
+        "2026-11-24T10:15:30Z"
+    );
+    assert_eq!(rfc3339(None, true), "-");
 }

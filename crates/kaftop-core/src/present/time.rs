@@ -1,5 +1,6 @@
 //! Moments: a time of day and a full timestamp, local (the dashboard, with the
-//! configured offset) or UTC (the incident snapshot, read in other time zones).
+//! configured offset), UTC (the incident snapshot, read in other time zones) or
+//! RFC 3339 (lines and JSON that scripts and log tools read).
 
 fn local(ms: i64, utc_offset_secs: i32) -> Option<chrono::NaiveDateTime> {
     let t = chrono::DateTime::from_timestamp_millis(ms)?;
@@ -32,4 +33,16 @@ pub fn utc(ms: i64) -> String {
 pub fn utc_clock(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
         .map_or_else(|| ms.to_string(), |t| t.format("%H:%M:%S").to_string())
+}
+
+/// RFC 3339 in UTC, to the second (`2026-11-24T10:15:30Z`) or the millisecond
+/// (`2026-11-24T10:15:30.123Z`); `-` when unknown.
+pub fn rfc3339(ms: Option<i64>, millis: bool) -> String {
+    let digits = if millis {
+        chrono::SecondsFormat::Millis
+    } else {
+        chrono::SecondsFormat::Secs
+    };
+    ms.and_then(chrono::DateTime::from_timestamp_millis)
+        .map_or_else(|| "-".into(), |t| t.to_rfc3339_opts(digits, true))
 }
