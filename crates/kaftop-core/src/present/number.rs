@@ -16,6 +16,15 @@ pub fn count(n: i64) -> String {
     out
 }
 
+/// A change of an amount, signed: `+1,500`, `-20`, `0`.
+pub fn change(n: i64) -> String {
+    if n > 0 {
+        format!("+{}", count(n))
+    } else {
+        count(n)
+    }
+}
+
 pub fn count_u(n: u64) -> String {
     count(i64::try_from(n).unwrap_or(i64::MAX))
 }

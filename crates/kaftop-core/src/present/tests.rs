@@ -25,6 +25,9 @@ fn offsets_lag_and_sizes() {
     assert_eq!(lag_digits(Some(1800), Some(1800)), "1800");
     assert_eq!(lag_digits(Some(0), Some(-1500)), "0 (-1500)");
     assert_eq!(bytes(10_014), "10014 bytes");
+    assert_eq!(change(1500), "+1,500");
+    assert_eq!(change(-20), "-20");
+    assert_eq!(change(0), "0");
 }
 
 #[test]
