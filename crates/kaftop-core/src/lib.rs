@@ -1,6 +1,7 @@
 //! kaftop's core: everything that is not a screen or a command line. Kafka access
 //! (`kafka`), pure metrics over snapshots (`metrics`), the seed's event schemas
-//! (`events`), configuration (`config`), the embedded reference consumers
+//! (`events`), configuration (`config`), how a number reads on every surface
+//! (`present`), the embedded reference consumers
 //! (`services`) and the self-contained demo (`demo`).
 //!
 //! This crate does not depend on ratatui, crossterm or clap; the `kaftop` crate

@@ -2,9 +2,11 @@
 //! incident snapshot. One function per kind, so the same value prints the same
 //! way everywhere:
 //!
-//! - counts (lag, messages, records): `1,234`;
+//! - counts (lag, messages, records): `1,234`; a change of one: `+1,500`;
 //! - offsets (positions, not amounts): plain digits, as Kafka's tools print them
-//!   and as `--to-offset` takes them: `1234`;
+//!   and as `--to-offset` takes them: `1234`. `kaftop lag`'s partition table
+//!   copies `kafka-consumer-groups --describe`, so its lag is plain too
+//!   ([`lag_digits`]);
 //! - rates per second: `3.25`, `812.4`, `12.3k`, `1.20M`;
 //! - sizes: `10014 bytes`, exact, as the input rules state their limits;
 //! - durations: `42s`, `3m05s`, `2h03m`, `3d02h`; a forecast in whole minutes,
