@@ -17,5 +17,4 @@ mod errors;
 pub mod logging;
 pub mod serve;
 mod signals;
-pub mod text;
 pub mod tui;

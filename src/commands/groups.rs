@@ -12,6 +12,7 @@ use crate::cli::{GroupsCommand, ResetOffsetsArgs};
 use kaftop_core::config::Resolved;
 use kaftop_core::kafka::admin::Admin;
 use kaftop_core::kafka::offsets_reset::{self, PlannedOffset, ResetPlan, ResetScope, ResetTarget};
+use kaftop_core::present;
 
 /// How long each admin call of a reset may take.
 const TIMEOUT: Duration = Duration::from_secs(30);
@@ -113,13 +114,6 @@ fn target(args: &ResetOffsetsArgs) -> Result<ResetTarget> {
 
 /// TOPIC PARTITION CURRENT-OFFSET NEW-OFFSET LAG-CHANGE, and the total.
 fn plan_table(plan: &ResetPlan) -> String {
-    let signed = |n: i64| {
-        if n > 0 {
-            format!("+{n}")
-        } else {
-            n.to_string()
-        }
-    };
     let mut rows = vec![[
         "TOPIC".to_string(),
         "PARTITION".to_string(),
@@ -131,9 +125,9 @@ fn plan_table(plan: &ResetPlan) -> String {
         rows.push([
             p.topic.clone(),
             p.partition.to_string(),
-            p.current_offset.map_or("-".to_string(), |c| c.to_string()),
+            present::offset(p.current_offset),
             p.new_offset.to_string(),
-            p.lag_change().map_or("-".to_string(), signed),
+            p.lag_change().map_or("-".to_string(), present::change),
         ]);
     }
     rows.push([
@@ -141,7 +135,7 @@ fn plan_table(plan: &ResetPlan) -> String {
         String::new(),
         String::new(),
         String::new(),
-        signed(plan.total_lag_change()),
+        present::change(plan.total_lag_change()),
     ]);
     super::table(&rows)
 }

@@ -7,13 +7,13 @@ use anyhow::Result;
 use serde::Serialize;
 
 use crate::cli::LagArgs;
-use crate::tui::widgets::format::secs;
 use kaftop_core::config::Resolved;
 use kaftop_core::kafka::admin::{GroupState, GroupType};
-use kaftop_core::kafka::snapshot::assignment_cell;
 use kaftop_core::metrics::engine::GroupMetrics;
 use kaftop_core::metrics::{DataLoss, GroupPartitionRow, LagStatus, Stuck, TimeLag};
 use kaftop_core::monitor::{Monitor, MonitorOptions};
+use kaftop_core::present;
+use kaftop_core::report::words;
 
 /// A JSON row: one partition of one group.
 #[derive(Debug, Serialize)]
@@ -190,15 +190,6 @@ fn opt<T: ToString>(v: Option<T>) -> String {
     v.map(|v| v.to_string()).unwrap_or_else(|| "-".into())
 }
 
-/// Lag as `kafka-consumer-groups` prints it, with a negative raw value kept visible.
-fn lag_cell(lag: Option<u64>, raw: Option<i64>) -> String {
-    match (lag, raw) {
-        (Some(l), Some(r)) if r < 0 => format!("{l} ({r})"),
-        (Some(l), _) => l.to_string(),
-        _ => "-".into(),
-    }
-}
-
 /// The human table: a header line per group, then its partitions.
 pub(super) fn render_table(groups: &[GroupMetrics]) -> String {
     const HEAD: [&str; 10] = [
@@ -228,8 +219,8 @@ pub(super) fn render_table(groups: &[GroupMetrics]) -> String {
             g.group_id,
             opt(g.group_type),
             opt(g.state),
-            g.total_lag,
-            g.threshold,
+            present::count_u(g.total_lag),
+            present::count_u(g.threshold),
             if g.alerting { " ALERT" } else { "" },
             g.status,
             group_insight(g),
@@ -240,9 +231,9 @@ pub(super) fn render_table(groups: &[GroupMetrics]) -> String {
                 g.group_id.clone(),
                 r.topic.clone(),
                 r.partition.to_string(),
-                opt(r.current_offset),
-                opt(r.log_end_offset),
-                lag_cell(r.lag, r.raw_lag),
+                present::offset(r.current_offset),
+                present::offset(r.log_end_offset),
+                present::lag_digits(r.lag, r.raw_lag),
                 opt(r.consumer_id.clone()),
                 opt(r.host.clone()),
                 opt(r.client_id.clone()),
@@ -263,34 +254,24 @@ pub(super) fn render_table(groups: &[GroupMetrics]) -> String {
     out
 }
 
-/// A time lag as shown: `1m30s`, or `~1m30s` for an estimate.
-fn time_lag_cell(t: &TimeLag) -> String {
-    let mark = if t.exact { "" } else { "~" };
-    format!("{mark}{}", secs(Some(t.secs)))
-}
-
-fn data_loss_text(d: &DataLoss) -> String {
-    match d {
-        DataLoss::Forecast { in_secs } => format!("data loss in ~{}", secs(Some(*in_secs))),
-        DataLoss::Lost { records } => format!("{records} records lost"),
-    }
-}
-
 /// The group's time lag, stuck partitions, data loss and uncommitted partitions,
 /// appended to its header line.
 fn group_insight(g: &GroupMetrics) -> String {
     let mut out = String::new();
     if let Some(t) = &g.time_lag {
-        out.push_str(&format!(", time lag {}", time_lag_cell(t)));
+        out.push_str(&format!(
+            ", time lag {}",
+            present::time_lag(t.secs, t.exact)
+        ));
         if let Some(max) = g.max_time_lag_secs {
-            out.push_str(&format!(" (max {})", secs(Some(max))));
+            out.push_str(&format!(" (max {})", present::secs(max)));
         }
     }
     if g.stuck > 0 {
         out.push_str(&format!(", {} stuck", g.stuck));
     }
     if let Some(d) = &g.data_loss {
-        out.push_str(&format!(", {}", data_loss_text(d)));
+        out.push_str(&format!(", {}", words::loss(d)));
     }
     if g.uncommitted > 0 {
         out.push_str(&format!(", {} uncommitted", g.uncommitted));
@@ -303,22 +284,24 @@ fn group_insight(g: &GroupMetrics) -> String {
 fn row_insight(r: &GroupPartitionRow) -> Option<String> {
     let mut parts: Vec<String> = Vec::new();
     if let Some(s) = &r.stuck {
-        parts.push(format!(
-            "stuck {} at offset {}",
-            secs(Some(s.for_secs)),
-            s.offset
-        ));
+        parts.push(words::stuck(s));
     }
     if let Some(d) = &r.data_loss {
-        parts.push(data_loss_text(d));
+        parts.push(words::loss(d));
     }
     if let Some(n) = r.uncommitted_waiting.filter(|&n| n > 0) {
-        parts.push(format!("no commit, {n} records waiting"));
+        parts.push(format!(
+            "no commit, {} records waiting",
+            present::count_u(n)
+        ));
     }
     if let Some(t) = r.time_lag.as_ref().filter(|t| t.secs > 0.0) {
         match &t.note {
-            Some(why) => parts.push(format!("time lag {} (estimate: {why})", time_lag_cell(t))),
-            None => parts.push(format!("time lag {}", time_lag_cell(t))),
+            Some(why) => parts.push(format!(
+                "time lag {} (estimate: {why})",
+                present::time_lag(t.secs, t.exact)
+            )),
+            None => parts.push(format!("time lag {}", present::time_lag(t.secs, t.exact))),
         }
     }
     (!parts.is_empty()).then(|| parts.join(", "))
@@ -373,10 +356,10 @@ pub(super) fn render_members(groups: &[GroupMetrics]) -> String {
                 m.host.clone(),
                 m.client_id.clone(),
                 m.assignment.len().to_string(),
-                assignment_cell(&m.assignment),
+                present::assignment(&m.assignment),
                 m.target_assignment
                     .as_deref()
-                    .map_or_else(|| "-".into(), assignment_cell),
+                    .map_or_else(|| "-".into(), present::assignment),
             ]);
         }
     }

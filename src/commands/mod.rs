@@ -10,6 +10,8 @@ mod publish;
 mod serve;
 mod services;
 mod snapshot;
+#[cfg(test)]
+mod surfaces;
 mod tail;
 mod topic_admin;
 mod topics;
@@ -21,6 +23,7 @@ use anyhow::Result;
 use crate::cli::{Cli, Command, DlqCommand, GroupsCommand, TopicsCommand};
 use crate::tui::keymap::Keymap;
 use kaftop_core::config::{self, Overrides, Resolved};
+use kaftop_core::present;
 
 /// Runs the parsed command line. No secret value (a secret-looking `-X` property, a
 /// password from the profile) appears in the error it returns.
@@ -166,7 +169,7 @@ fn table<const N: usize>(rows: &[[String; N]]) -> String {
     let mut widths = [0usize; N];
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(crate::text::width(cell));
+            *w = (*w).max(present::text::width(cell));
         }
     }
     let mut out = String::new();
@@ -174,7 +177,7 @@ fn table<const N: usize>(rows: &[[String; N]]) -> String {
         let line: Vec<String> = row
             .iter()
             .zip(widths)
-            .map(|(cell, w)| crate::text::pad(cell, w))
+            .map(|(cell, w)| present::text::pad(cell, w))
             .collect();
         out.push_str(line.join("  ").trim_end());
         out.push('\n');

@@ -7,6 +7,7 @@ use anyhow::{Context, Result};
 
 use crate::cli::{ConsumersArgs, ServicesCommand};
 use kaftop_core::config::Resolved;
+use kaftop_core::present;
 use kaftop_services::ownership::{ownership, GroupOwnership};
 use kaftop_services::stats::{ServiceState, ServicesSnapshot};
 use kaftop_services::store::StoreTarget;
@@ -139,12 +140,12 @@ fn summary(snap: &ServicesSnapshot, which: &[ServiceName]) -> String {
         let c = &s.counters;
         rows.push([
             service_id(s.name).to_string(),
-            c.consumed.to_string(),
-            c.processed.to_string(),
-            c.dead_lettered.to_string(),
-            c.dedupe_hits.to_string(),
-            c.retries.to_string(),
-            s.pending.map_or_else(|| "?".into(), |n| n.to_string()),
+            present::count_u(c.consumed),
+            present::count_u(c.processed),
+            present::count_u(c.dead_lettered),
+            present::count_u(c.dedupe_hits),
+            present::count_u(c.retries),
+            s.pending.map_or_else(|| "?".into(), present::count_u),
             s.group.clone(),
         ]);
     }
@@ -229,7 +230,7 @@ fn render_report(r: &Report) -> String {
     } else {
         r.dead_lettered
             .iter()
-            .map(|(t, n)| format!("{t} {n}"))
+            .map(|(t, n)| format!("{t} {}", present::count_u(*n)))
             .collect::<Vec<_>>()
             .join(", ")
     };
@@ -237,13 +238,21 @@ fn render_report(r: &Report) -> String {
         ["store".to_string(), r.store.clone()],
         [
             "notifications".into(),
-            format!("{} ({} VIP)", r.notifications, r.vip_notifications),
+            format!(
+                "{} ({} VIP)",
+                present::count_u(r.notifications),
+                present::count_u(r.vip_notifications)
+            ),
         ],
         [
             "receipts".into(),
-            format!("{} ({} pending)", r.receipts, r.pending_receipts),
+            format!(
+                "{} ({} pending)",
+                present::count_u(r.receipts),
+                present::count_u(r.pending_receipts)
+            ),
         ],
-        ["archived".into(), r.archived.to_string()],
+        ["archived".into(), present::count_u(r.archived)],
         ["dead-lettered".into(), dead],
     ]);
     out.push('\n');
@@ -256,9 +265,9 @@ fn render_report(r: &Report) -> String {
     for d in &r.daily {
         days.push([
             d.date.clone(),
-            d.messages.to_string(),
-            d.distinct_senders.to_string(),
-            d.reads.to_string(),
+            present::count_u(d.messages),
+            present::count_u(d.distinct_senders),
+            present::count_u(d.reads),
         ]);
     }
     out.push_str(&super::table(&days));

@@ -11,6 +11,7 @@ use crate::cli::TailArgs;
 use kaftop_core::config::Resolved;
 use kaftop_core::kafka::record::{Encoding, RecordView};
 use kaftop_core::kafka::sampler::{self, StartAt};
+use kaftop_core::present;
 
 /// Records shown when neither `-n` nor `--follow` is given.
 const DEFAULT_COUNT: u64 = 10;
@@ -141,12 +142,15 @@ pub(super) fn render_record(v: &RecordView) -> String {
         s.push_str(&format!("headers: {}\n", hs.join(", ")));
     }
     if v.value.encoding == Encoding::Binary {
-        s.push_str(&format!("(binary, {} bytes)\n", v.value.size));
+        s.push_str(&format!("(binary, {})\n", present::bytes(v.value.size)));
     }
     s.push_str(&v.value.text);
     s.push('\n');
     if v.value.truncated {
-        s.push_str(&format!("… (truncated: {} bytes in all)\n", v.value.size));
+        s.push_str(&format!(
+            "… (truncated: {} in all)\n",
+            present::bytes(v.value.size)
+        ));
     }
     s.push('\n');
     s

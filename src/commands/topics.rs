@@ -10,6 +10,7 @@ use kaftop_core::kafka::health::PartitionProblem;
 use kaftop_core::kafka::topics::{ensure, Outcome};
 use kaftop_core::metrics::TopicMetrics;
 use kaftop_core::monitor::{Monitor, MonitorError, MonitorOptions, Window};
+use kaftop_core::present;
 
 pub(super) async fn run(args: TopicsArgs, cfg: &Resolved) -> Result<ExitCode> {
     match args.command {
@@ -84,10 +85,8 @@ pub(super) fn render_table(topics: &[TopicMetrics]) -> String {
             t.partitions.len().to_string(),
             t.replication.to_string(),
             isr,
-            t.messages.to_string(),
-            t.rate
-                .map(|r| format!("{r:.1}"))
-                .unwrap_or_else(|| "-".into()),
+            present::count(t.messages),
+            present::rate(t.rate),
         ]);
     }
     super::table(&rows)

@@ -294,7 +294,7 @@ impl Shared {
         if let (None, Some(at)) = (&self.io_error, self.last_attempt_ms) {
             text.push_str(&format!(
                 "\nLast attempt {}; retrying.",
-                crate::tui::widgets::format::clock(at, self.cfg.utc_offset_secs)
+                kaftop_core::present::clock(at, self.cfg.utc_offset_secs)
             ));
         }
         Some(text)

@@ -10,11 +10,11 @@ use ratatui::Frame;
 
 use super::command_line::USAGE;
 use super::Mode;
-use crate::text;
 use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::keymap::Scope;
 use crate::tui::widgets::theme;
+use kaftop_core::present::text;
 
 pub(super) fn key(app: &mut App, key: KeyEvent, scroll: u16) {
     let scroll = match app.keymap().action(Scope::Help, &key) {

@@ -18,10 +18,10 @@ use ratatui::layout::{Constraint, Flex, Layout, Position, Rect};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use crate::text;
 use crate::tui::app::line::LineInput;
 use crate::tui::app::App;
 use crate::tui::command::Command;
+use kaftop_core::present::text;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Prompt {

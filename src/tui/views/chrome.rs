@@ -7,10 +7,10 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use super::ViewId;
-use crate::text;
 use crate::tui::action::Action;
 use crate::tui::app::{App, Level};
-use crate::tui::widgets::{format, theme};
+use crate::tui::widgets::theme;
+use kaftop_core::present::{self, text};
 
 pub(super) fn draw_header(f: &mut Frame, area: Rect, app: &App) {
     let sep = || Span::styled(" · ", theme::dim());
@@ -54,7 +54,7 @@ pub(super) fn draw_header(f: &mut Frame, area: Rect, app: &App) {
         spans.push(sep());
         spans.push(Span::raw(format!(
             "refreshed {}",
-            format::clock(c.taken_at_ms, app.shared.cfg.utc_offset_secs)
+            present::clock(c.taken_at_ms, app.shared.cfg.utc_offset_secs)
         )));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);

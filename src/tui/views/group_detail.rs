@@ -11,7 +11,6 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table};
 use ratatui::Frame;
 
 use super::{placeholder, view_block, Outcome, View, ViewId};
-use crate::text;
 use crate::tui::action::Action;
 use crate::tui::app::nav::Go;
 use crate::tui::app::shared::Shared;
@@ -19,10 +18,10 @@ use crate::tui::app::{App, ListState};
 use crate::tui::keymap::Scope;
 use crate::tui::modes::dialog::forms::Form;
 use crate::tui::widgets::table::{self, right, Column};
-use crate::tui::widgets::{format, theme};
+use crate::tui::widgets::theme;
 use kaftop_core::kafka::admin::GroupType;
-use kaftop_core::kafka::snapshot::assignment_cell;
 use kaftop_core::metrics::{GroupMetrics, GroupPartitionRow};
+use kaftop_core::present::{self, text};
 use kaftop_core::report::words;
 
 /// One group's partitions, with their selection and filter.
@@ -219,19 +218,13 @@ fn draw(view: &GroupDetail, f: &mut Frame, area: Rect, app: &App) {
         &view.list.cursor,
         |i| {
             let r = rows[i];
-            // Offsets read at different moments can overtake: show the raw value too.
-            let lag = match (r.lag, r.raw_lag) {
-                (Some(l), Some(raw)) if raw < 0 => format!("{l} ({raw})"),
-                (Some(l), _) => format::count_u(l),
-                (None, _) => "-".into(),
-            };
             let dash = || "-".to_string();
             let mut cells = vec![
                 Cell::from(r.topic.clone()),
                 right(r.partition.to_string()),
-                right(format::opt_count(r.current_offset)),
-                right(format::opt_count(r.log_end_offset)),
-                right(lag),
+                right(present::offset(r.current_offset)),
+                right(present::offset(r.log_end_offset)),
+                right(present::lag(r.lag, r.raw_lag)),
                 right(words::time_lag(r.time_lag.as_ref(), r.time_lag_secs)),
                 Cell::from(r.consumer_id.clone().unwrap_or_else(dash)),
                 Cell::from(r.host.clone().unwrap_or_else(dash)),
@@ -266,8 +259,8 @@ fn draw_summary(f: &mut Frame, area: Rect, g: &GroupMetrics, why: String) {
             Span::styled(
                 format!(
                     "{} (threshold {}{})",
-                    format::count_u(g.total_lag),
-                    format::count_u(g.threshold),
+                    present::count_u(g.total_lag),
+                    present::count_u(g.threshold),
                     if g.alerting { ", ALERT" } else { "" }
                 ),
                 lag_style,
@@ -275,10 +268,10 @@ fn draw_summary(f: &mut Frame, area: Rect, g: &GroupMetrics, why: String) {
         ]),
         Line::from(format!(
             " consuming {} msg/s · producing {} msg/s · time lag {} · ETA {}{}",
-            format::rate(g.consume_rate),
-            format::rate(g.produce_rate),
+            present::rate(g.consume_rate),
+            present::rate(g.produce_rate),
             words::time_lag(g.time_lag.as_ref(), g.time_lag_secs),
-            format::eta(g.eta),
+            words::eta(g.eta),
             g.error
                 .as_ref()
                 .map(|e| format!(" · error: {e}"))
@@ -300,7 +293,7 @@ fn why_line(g: &GroupMetrics) -> String {
     }
     if let Some(t) = &g.time_lag {
         if let Some(max) = g.max_time_lag_secs.filter(|max| t.secs > *max) {
-            parts.push(format!("time lag over {}", words::secs(max)));
+            parts.push(format!("time lag over {}", present::secs(max)));
         }
         if let (false, Some(why)) = (t.exact, t.note.as_deref()) {
             parts.push(format!("time lag estimated: {why}"));
@@ -354,13 +347,13 @@ fn draw_members(f: &mut Frame, area: Rect, g: &GroupMetrics) {
             Cell::from(m.host.clone()),
             Cell::from(m.client_id.clone()),
             right(m.assignment.len().to_string()),
-            Cell::from(assignment_cell(&m.assignment)),
+            Cell::from(present::assignment(&m.assignment)),
         ];
         if consumer {
             let target = m
                 .target_assignment
                 .as_deref()
-                .map_or_else(|| "-".into(), assignment_cell);
+                .map_or_else(|| "-".into(), present::assignment);
             // A member still converging on its target is what keeps the group
             // Reconciling.
             let style = if m.is_reconciling() {

@@ -14,8 +14,9 @@ use crate::tui::app::shared::Shared;
 use crate::tui::app::{App, ListState};
 use crate::tui::keymap::Scope;
 use crate::tui::widgets::table::{self, right, Column};
-use crate::tui::widgets::{format, spark, theme};
+use crate::tui::widgets::theme;
 use kaftop_core::metrics::{ClusterMetrics, GroupMetrics};
+use kaftop_core::present::{self, spark};
 use kaftop_core::report::words;
 
 const FIXED: u16 = 20 + 9 + 8 + 14 + 9 + 15 + 7;
@@ -139,9 +140,9 @@ fn draw(view: &Groups, f: &mut Frame, area: Rect, app: &App) {
         |i| {
             let g = groups[i];
             let lag = if g.alerting {
-                right(format!("! {}", format::count_u(g.total_lag))).style(theme::danger())
+                right(format!("! {}", present::count_u(g.total_lag))).style(theme::danger())
             } else {
-                right(format::count_u(g.total_lag))
+                right(present::count_u(g.total_lag))
             };
             let state = match (&g.error, g.state) {
                 (Some(_), None) => Cell::from("error").style(theme::danger()),
@@ -156,7 +157,7 @@ fn draw(view: &Groups, f: &mut Frame, area: Rect, app: &App) {
                 lag,
                 Cell::from(spark::sparkline_u(&g.lag_history, spark_w)).style(theme::accent()),
                 right(words::time_lag(g.time_lag.as_ref(), g.time_lag_secs)),
-                right(format::eta(g.eta)),
+                right(words::eta(g.eta)),
                 Cell::from(g.status.as_str()).style(theme::status(g.status)),
             ];
             if notes > 0 {

@@ -7,7 +7,6 @@ use ratatui::widgets::{Cell, Paragraph, Row};
 use ratatui::Frame;
 
 use super::{placeholder, view_block, Outcome, View};
-use crate::text;
 use crate::tui::action::Action;
 use crate::tui::app::cursor::ListCursor;
 use crate::tui::app::shared::Shared;
@@ -15,7 +14,8 @@ use crate::tui::app::{App, Source};
 use crate::tui::command::Command;
 use crate::tui::keymap::Scope;
 use crate::tui::widgets::table::{self, right, Column};
-use crate::tui::widgets::{format, theme};
+use crate::tui::widgets::theme;
+use kaftop_core::present::{self, text};
 use kaftop_services::{service_id, ServiceState, ServicesSnapshot};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -191,12 +191,12 @@ fn draw(pane: &ServicesPane, f: &mut Frame, area: Rect, app: &App) {
                 Cell::from(service_id(s.name)),
                 Cell::from(s.group.clone()),
                 state,
-                right(format::count_u(c.consumed)),
-                right(format::count_u(c.processed)),
-                right(format::count_u(c.dead_lettered)),
-                right(format::count_u(c.dedupe_hits)),
-                right(s.pending.map_or_else(|| "?".into(), format::count_u)),
-                right(format::rate(Some(s.processed_per_sec))),
+                right(present::count_u(c.consumed)),
+                right(present::count_u(c.processed)),
+                right(present::count_u(c.dead_lettered)),
+                right(present::count_u(c.dedupe_hits)),
+                right(s.pending.map_or_else(|| "?".into(), present::count_u)),
+                right(present::rate(Some(s.processed_per_sec))),
             ])
         },
     );
@@ -205,10 +205,10 @@ fn draw(pane: &ServicesPane, f: &mut Frame, area: Rect, app: &App) {
             Span::styled(" today ", theme::header_row()),
             Span::raw(format!(
                 "{} created · {} senders · {} read · {} archived",
-                format::count_u(figures.today.messages),
-                format::count_u(figures.today.distinct_senders),
-                format::count_u(figures.today.reads),
-                format::count_u(figures.archived)
+                present::count_u(figures.today.messages),
+                present::count_u(figures.today.distinct_senders),
+                present::count_u(figures.today.reads),
+                present::count_u(figures.archived)
             )),
         ]),
         Err(e) => Line::from(vec![

@@ -15,8 +15,9 @@ use crate::tui::app::shared::Shared;
 use crate::tui::app::{App, ListState};
 use crate::tui::keymap::Scope;
 use crate::tui::widgets::table::{self, Column};
-use crate::tui::widgets::{format, theme};
+use crate::tui::widgets::theme;
 use kaftop_core::metrics::{ClusterMetrics, Severity, TimelineEvent};
+use kaftop_core::present;
 
 /// The timeline list: its selection, filter and severity floor.
 #[derive(Debug, Clone, Default)]
@@ -143,7 +144,7 @@ fn draw(view: &Timeline, f: &mut Frame, area: Rect, app: &App) {
     }
     let subject_w = events
         .iter()
-        .map(|e| crate::text::width(&e.subject()))
+        .map(|e| kaftop_core::present::text::width(&e.subject()))
         .max()
         .unwrap_or(0)
         .clamp(7, 36) as u16;
@@ -165,7 +166,7 @@ fn draw(view: &Timeline, f: &mut Frame, area: Rect, app: &App) {
         |i| {
             let e = events[i];
             Row::new(vec![
-                Cell::from(format::clock(e.at_ms, offset)),
+                Cell::from(present::clock(e.at_ms, offset)),
                 Cell::from(e.severity.as_str()).style(severity_style(e.severity)),
                 Cell::from(e.kind.label()),
                 Cell::from(e.subject()),

@@ -16,8 +16,9 @@ use crate::tui::app::shared::Shared;
 use crate::tui::app::App;
 use crate::tui::keymap::Scope;
 use crate::tui::widgets::table::{self, right, Column};
-use crate::tui::widgets::{format, spark, theme};
+use crate::tui::widgets::theme;
 use kaftop_core::metrics::TopicMetrics;
+use kaftop_core::present::{self, spark};
 
 fn ids(v: &[i32]) -> String {
     v.iter()
@@ -162,9 +163,9 @@ fn draw(view: &TopicDetail, f: &mut Frame, area: Rect, app: &App) {
                 }),
                 Cell::from(ids(&p.replicas)),
                 Cell::from(ids(&p.isr)),
-                right(format::opt_count(p.messages)),
-                right(format::rate(p.rate)),
-                right(format::opt_count(p.high)),
+                right(present::opt_count(p.messages)),
+                right(present::rate(p.rate)),
+                right(present::offset(p.high)),
                 Cell::from(bar).style(bar_style),
             ]);
             if p.under_replicated || p.error.is_some() {
@@ -208,8 +209,8 @@ fn draw_summary(f: &mut Frame, area: Rect, t: &TopicMetrics) {
             Span::styled(format!(" {} ", t.name), theme::title()),
             Span::raw(format!(
                 " {} messages · {} msg/s · replication {} · ",
-                format::count(t.messages),
-                format::rate(t.rate),
+                present::count(t.messages),
+                present::rate(t.rate),
                 t.replication
             )),
             urp,

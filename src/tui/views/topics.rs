@@ -13,8 +13,9 @@ use crate::tui::app::shared::Shared;
 use crate::tui::app::{App, ListState};
 use crate::tui::keymap::Scope;
 use crate::tui::widgets::table::{self, right, Column};
-use crate::tui::widgets::{format, spark, theme};
+use crate::tui::widgets::theme;
 use kaftop_core::metrics::{ClusterMetrics, TopicMetrics};
+use kaftop_core::present::{self, spark};
 
 /// Fixed columns take this much; the name and the sparkline share the rest.
 const FIXED: u16 = 6 + 5 + 14 + 9 + 4 + 6;
@@ -134,8 +135,8 @@ fn draw(view: &Topics, f: &mut Frame, area: Rect, app: &App) {
                 Cell::from(t.name.clone()),
                 right(t.partitions.len().to_string()),
                 right(t.replication.to_string()),
-                right(format::count(t.messages)),
-                right(format::rate(t.rate)),
+                right(present::count(t.messages)),
+                right(present::rate(t.rate)),
                 urp,
                 Cell::from(spark::sparkline(&t.rate_history, spark_w)).style(theme::accent()),
             ])

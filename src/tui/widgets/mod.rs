@@ -1,8 +1,5 @@
-//! Small drawing helpers shared by the views: number and time formatting, text
-//! sparklines and bars for table cells, a table that renders only visible rows,
-//! and the colour theme.
+//! Small drawing helpers shared by the views: a table that renders only visible
+//! rows, and the colour theme. How a number looks is `kaftop_core::present`'s.
 
-pub mod format;
-pub mod spark;
 pub mod table;
 pub mod theme;

@@ -156,10 +156,7 @@ impl RecordView {
 
     /// RFC 3339 form of the timestamp, or `-`.
     pub fn timestamp_text(&self) -> String {
-        self.timestamp_ms
-            .and_then(chrono::DateTime::from_timestamp_millis)
-            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
-            .unwrap_or_else(|| "-".into())
+        crate::present::rfc3339(self.timestamp_ms, true)
     }
 
     /// The record as a JSON object for scripts: JSON values embedded as JSON.

@@ -15,6 +15,7 @@ use crate::kafka::record::RecordView;
 use crate::metrics::TimelineEvent;
 use crate::metrics::{ClusterMetrics, GroupMetrics, GroupPartitionRow, LagStatus};
 use crate::metrics::{DataLoss, Stuck, TimeLag};
+use crate::present::{self, spark};
 
 /// Characters of a record's key or value kept in the report.
 pub const VALUE_CHARS: usize = 300;
@@ -206,7 +207,7 @@ impl Incident {
                     rate: t.rate,
                     messages: t.messages,
                     partitions: t.partitions.len(),
-                    rate_sparkline: super::spark::sparkline(&t.rate_history, SPARK),
+                    rate_sparkline: spark::sparkline(&t.rate_history, SPARK),
                 })
                 .collect(),
         }
@@ -225,24 +226,12 @@ fn group(g: &GroupMetrics, records: &[RecordView]) -> IncidentGroup {
         status: g.status,
         total_lag: g.total_lag,
         time_lag: g.time_lag.clone(),
-        eta: eta_text(g),
+        eta: words::eta(g.eta),
         data_loss: g.data_loss.clone(),
         stuck: g.stuck,
         uncommitted: g.uncommitted,
-        lag_sparkline: super::spark::sparkline_u(&g.lag_history, SPARK),
+        lag_sparkline: spark::sparkline_u(&g.lag_history, SPARK),
         partitions: g.rows.iter().map(|r| partition(r, records)).collect(),
-    }
-}
-
-fn eta_text(g: &GroupMetrics) -> String {
-    use crate::metrics::lag::Eta;
-    match g.eta {
-        Eta::CaughtUp => "caught up".into(),
-        Eta::In(s) => super::words::secs(s),
-        Eta::Steady => "steady".into(),
-        Eta::NotConsuming => "not consuming".into(),
-        Eta::FallingBehind => "falling behind".into(),
-        Eta::Unknown => "-".into(),
     }
 }
 
@@ -299,7 +288,7 @@ fn group_alerts(g: &IncidentGroup) -> Vec<String> {
             "{}: {} · lag {}",
             g.group_id,
             g.status.as_str(),
-            g.total_lag
+            present::count_u(g.total_lag)
         ));
     }
     out

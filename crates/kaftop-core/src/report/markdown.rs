@@ -6,27 +6,11 @@ use std::fmt::Write as _;
 use super::incident::{Incident, IncidentGroup, IncidentPartition, PeekedRecord};
 use super::words;
 use crate::metrics::TimeLag;
-
-/// `2026-11-24 10:15:30 UTC`.
-fn utc(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms).map_or_else(
-        || ms.to_string(),
-        |t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
-    )
-}
-
-fn clock(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map_or_else(|| ms.to_string(), |t| t.format("%H:%M:%S").to_string())
-}
+use crate::present;
 
 /// A table cell: one line, no column separator.
 fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace(['\n', '\r'], " ")
-}
-
-fn opt<T: ToString>(v: Option<T>) -> String {
-    v.map_or_else(|| "-".into(), |v| v.to_string())
 }
 
 pub(super) fn render(r: &Incident) -> String {
@@ -36,13 +20,13 @@ pub(super) fn render(r: &Incident) -> String {
     let _ = writeln!(
         out,
         "# kaftop incident snapshot: cluster {cluster}, {}\n",
-        utc(r.taken_at_ms)
+        present::utc(r.taken_at_ms)
     );
     let _ = writeln!(
         out,
         "controller {} · brokers {}/{} up · under-replicated {} · under-min-ISR {} · \
          offline {} · alerting groups {}\n",
-        opt(h.controller),
+        h.controller.map_or_else(|| "-".into(), |c| c.to_string()),
         h.brokers_up,
         h.brokers_total,
         h.under_replicated,
@@ -70,7 +54,7 @@ pub(super) fn render(r: &Incident) -> String {
     }
     for e in &r.timeline {
         let sev = format!("{:?}", e.severity).to_lowercase();
-        let _ = writeln!(out, "- {} [{sev}] {}", clock(e.at_ms), e.text);
+        let _ = writeln!(out, "- {} [{sev}] {}", present::utc_clock(e.at_ms), e.text);
     }
     out.push_str("\n## Topics by rate\n\n");
     out.push_str("| TOPIC | PARTITIONS | MSG/S | MESSAGES | RATE, LAST 10 MIN |\n");
@@ -81,8 +65,8 @@ pub(super) fn render(r: &Incident) -> String {
             "| {} | {} | {} | {} | `{}` |",
             cell(&t.name),
             t.partitions,
-            t.rate.map_or_else(|| "-".into(), |r| format!("{r:.1}")),
-            t.messages,
+            present::rate(t.rate),
+            present::count(t.messages),
             t.rate_sparkline
         );
     }
@@ -93,7 +77,7 @@ fn group(out: &mut String, g: &IncidentGroup) {
     let _ = writeln!(out, "### {} ({})\n", g.group_id, g.status.as_str());
     let mut facts = vec![
         format!("state {}", g.state.as_deref().unwrap_or("unknown")),
-        format!("lag {}", g.total_lag),
+        format!("lag {}", present::count_u(g.total_lag)),
         format!("time lag {}", time_lag(g.time_lag.as_ref())),
         format!("ETA {}", g.eta),
     ];
@@ -118,9 +102,9 @@ fn group(out: &mut String, g: &IncidentGroup) {
             "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             cell(&p.topic),
             p.partition,
-            opt(p.current_offset),
-            opt(p.log_end_offset),
-            opt(p.lag),
+            present::offset(p.current_offset),
+            present::offset(p.log_end_offset),
+            p.lag.map_or_else(|| "-".into(), present::count_u),
             time_lag(p.time_lag.as_ref()),
             p.status.as_str(),
             cell(&note(p)),
@@ -142,7 +126,10 @@ fn note(p: &IncidentPartition) -> String {
         parts.push(words::loss(l));
     }
     if let Some(n) = p.uncommitted_waiting {
-        parts.push(format!("no commit, {n} records waiting"));
+        parts.push(format!(
+            "no commit, {} records waiting",
+            present::count_u(n)
+        ));
     }
     parts.join("; ")
 }
@@ -172,7 +159,7 @@ fn record(out: &mut String, r: &PeekedRecord) {
     let _ = writeln!(
         out,
         "- timestamp: {}",
-        r.timestamp_ms.map_or_else(|| "-".into(), utc)
+        r.timestamp_ms.map_or_else(|| "-".into(), present::utc)
     );
     let _ = writeln!(out, "- key: `{}`", r.key.replace('`', "'"));
     if !r.header_names.is_empty() {
@@ -180,8 +167,8 @@ fn record(out: &mut String, r: &PeekedRecord) {
     }
     let _ = writeln!(
         out,
-        "- value ({} bytes{}):\n",
-        r.value_bytes,
+        "- value ({}{}):\n",
+        present::bytes(r.value_bytes),
         if r.truncated { ", truncated" } else { "" }
     );
     // A fence longer than any run of backticks in the value.

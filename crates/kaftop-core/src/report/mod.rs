@@ -8,7 +8,6 @@ pub mod incident;
 mod markdown;
 pub mod rank;
 pub mod save;
-pub mod spark;
 pub mod words;
 
 #[cfg(test)]

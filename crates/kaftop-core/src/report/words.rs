@@ -1,48 +1,45 @@
-//! The words for time lag, stuck partitions and data loss, the same on the
-//! dashboard and in the incident snapshot.
+//! The words for time lag, catch-up, stuck partitions and data loss, the same
+//! on the dashboard, in `kaftop lag` and in the incident snapshot. Their numbers
+//! are [`present`]'s.
 
+use crate::metrics::lag::Eta;
 use crate::metrics::{DataLoss, GroupMetrics, GroupPartitionRow, Stuck, TimeLag};
-
-/// Seconds as `42s`, `3m05s`, `2h03m`, `3d02h`.
-pub fn secs(s: f64) -> String {
-    if !s.is_finite() || s < 0.0 {
-        return "-".into();
-    }
-    let s = s.round() as u64;
-    match s {
-        0..=59 => format!("{s}s"),
-        60..=3599 => format!("{}m{:02}s", s / 60, s % 60),
-        3600..=86_399 => format!("{}h{:02}m", s / 3600, s % 3600 / 60),
-        _ => format!("{}d{:02}h", s / 86_400, s % 86_400 / 3600),
-    }
-}
-
-/// A forecast in whole minutes, at least 1: `12 min`.
-pub fn minutes(s: f64) -> String {
-    format!("{} min", (s / 60.0).ceil().max(1.0) as u64)
-}
+use crate::present;
 
 /// Exact: `3m05s`; estimated from rates: `~3m05s`. `fallback` is the older
 /// estimate, used when no [`TimeLag`] was computed.
 pub fn time_lag(t: Option<&TimeLag>, fallback: Option<f64>) -> String {
     match (t, fallback) {
-        (Some(t), _) if t.exact => secs(t.secs),
-        (Some(t), _) => format!("~{}", secs(t.secs)),
-        (None, Some(s)) if s.is_finite() => format!("~{}", secs(s)),
+        (Some(t), _) => present::time_lag(t.secs, t.exact),
+        (None, Some(s)) if s.is_finite() => present::time_lag(s, false),
         (None, _) => "-".into(),
+    }
+}
+
+/// When the group catches up: `caught up`, `3m05s`, `falling behind`.
+pub fn eta(e: Eta) -> String {
+    match e {
+        Eta::CaughtUp => "caught up".into(),
+        Eta::In(s) => present::secs(s),
+        Eta::Steady => "steady".into(),
+        Eta::NotConsuming => "not consuming".into(),
+        Eta::FallingBehind => "falling behind".into(),
+        Eta::Unknown => "-".into(),
     }
 }
 
 /// `stuck 2m13s at offset 42`.
 pub fn stuck(s: &Stuck) -> String {
-    format!("stuck {} at offset {}", secs(s.for_secs), s.offset)
+    format!("stuck {} at offset {}", present::secs(s.for_secs), s.offset)
 }
 
 /// `data loss in ~12 min`, `340 records lost`.
 pub fn loss(l: &DataLoss) -> String {
     match l {
-        DataLoss::Forecast { in_secs } => format!("data loss in ~{}", minutes(*in_secs)),
-        DataLoss::Lost { records } => format!("{records} records lost"),
+        DataLoss::Forecast { in_secs } => {
+            format!("data loss in ~{}", present::minutes(*in_secs))
+        }
+        DataLoss::Lost { records } => format!("{} records lost", present::count_u(*records)),
     }
 }
 
@@ -56,7 +53,7 @@ pub fn row_note(r: &GroupPartitionRow) -> String {
         parts.push(loss(l));
     }
     if let Some(n) = r.uncommitted_waiting {
-        parts.push(format!("no commit, {n} waiting"));
+        parts.push(format!("no commit, {} waiting", present::count_u(n)));
     }
     parts.join("; ")
 }
@@ -83,7 +80,11 @@ pub fn group_note(g: &GroupMetrics) -> String {
     }
     if g.uncommitted > 0 {
         let waiting: u64 = g.rows.iter().filter_map(|r| r.uncommitted_waiting).sum();
-        parts.push(format!("{} uncommitted, {waiting} waiting", g.uncommitted));
+        parts.push(format!(
+            "{} uncommitted, {} waiting",
+            g.uncommitted,
+            present::count_u(waiting)
+        ));
     }
     parts.join("; ")
 }
@@ -94,9 +95,6 @@ mod tests {
 
     #[test]
     fn wording() {
-        assert_eq!(secs(133.0), "2m13s");
-        assert_eq!(minutes(30.0), "1 min");
-        assert_eq!(minutes(601.0), "11 min");
         let exact = TimeLag {
             secs: 65.0,
             exact: true,
@@ -121,5 +119,6 @@ mod tests {
             "data loss in ~12 min"
         );
         assert_eq!(loss(&DataLoss::Lost { records: 340 }), "340 records lost");
+        assert_eq!(eta(Eta::In(42.0)), "42s");
     }
 }

@@ -7,8 +7,8 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 use ratatui::Frame;
 
 use super::{Dialog, Stage};
-use crate::text;
 use crate::tui::widgets::theme;
+use kaftop_core::present::text;
 
 /// Rows of the preview shown at most.
 const PREVIEW_ROWS: usize = 20;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use kaftop_core::kafka::offsets_reset::{ResetPlan, ResetScope, ResetTarget};
 use kaftop_core::kafka::topic_admin::{ConfigChange, ConfigPlan, NewTopicSpec, PartitionsPlan};
+use kaftop_core::present;
 use kaftop_services::redrive::{Origin, Plan as RedrivePlan};
 
 /// An operation to plan (from the dialog's fields).
@@ -102,7 +103,7 @@ impl Planned {
                         p.partition.to_string(),
                         p.current_offset.map_or("-".into(), |o| o.to_string()),
                         p.new_offset.to_string(),
-                        p.lag_change().map_or("-".into(), signed),
+                        p.lag_change().map_or("-".into(), present::change),
                     ]
                 })
                 .collect(),
@@ -166,7 +167,7 @@ impl Planned {
             Planned::ResetOffsets(plan) => Some(format!(
                 "{} partitions · total lag change {}",
                 plan.partitions.len(),
-                signed(plan.total_lag_change())
+                present::change(plan.total_lag_change())
             )),
             Planned::DeleteTopic(_) => {
                 Some("the topic and all its records are deleted; this cannot be undone".into())
@@ -195,7 +196,7 @@ impl Planned {
                 "reset the offsets of group `{}` on {} partitions (lag change {})",
                 plan.group,
                 plan.partitions.len(),
-                signed(plan.total_lag_change())
+                present::change(plan.total_lag_change())
             ),
             Planned::CreateTopic(spec) => format!(
                 "created topic `{}` ({} partitions, replication factor {})",
@@ -217,13 +218,5 @@ impl Planned {
                 plan.dlq_topic
             ),
         }
-    }
-}
-
-fn signed(n: i64) -> String {
-    if n > 0 {
-        format!("+{n}")
-    } else {
-        n.to_string()
     }
 }

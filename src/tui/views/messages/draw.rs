@@ -8,14 +8,14 @@ use ratatui::widgets::{Block, Cell, Paragraph, Row};
 use ratatui::Frame;
 
 use super::state::{MessagesState, TailStatus};
-use crate::text;
 use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::keymap::Scope;
 use crate::tui::views::{placeholder, view_block};
 use crate::tui::widgets::table::{self, right, Column};
-use crate::tui::widgets::{format, theme};
+use crate::tui::widgets::theme;
 use kaftop_core::kafka::record::{Encoding, RecordView};
+use kaftop_core::present::{self, text};
 
 pub(super) fn draw(m: &MessagesState, f: &mut Frame, area: Rect, app: &App) {
     let Some(topic) = &m.topic else {
@@ -70,7 +70,7 @@ pub(super) fn draw(m: &MessagesState, f: &mut Frame, area: Rect, app: &App) {
             Row::new(vec![
                 right(r.partition.to_string()),
                 right(r.offset.to_string()),
-                Cell::from(format::timestamp(
+                Cell::from(present::timestamp(
                     r.timestamp_ms,
                     app.shared.cfg.utc_offset_secs,
                 )),
@@ -95,8 +95,8 @@ fn key_cell(r: &RecordView) -> Cell<'static> {
 fn value_preview(r: &RecordView, width: usize) -> String {
     match r.value.encoding {
         Encoding::Binary => format!(
-            "(binary, {} bytes) {}",
-            r.value.size,
+            "(binary, {}) {}",
+            present::bytes(r.value.size),
             text::one_line(&r.value.text, width)
         ),
         _ => text::one_line(&r.value.text, width),
@@ -120,12 +120,12 @@ fn draw_info(m: &MessagesState, f: &mut Frame, area: Rect) {
         Span::raw(format!(
             " · {}{partitions} · received {}",
             m.start.describe(),
-            format::count_u(m.received)
+            present::count_u(m.received)
         )),
     ];
     if m.skipped > 0 {
         spans.push(Span::styled(
-            format!(" · sampled: {} skipped", format::count_u(m.skipped)),
+            format!(" · sampled: {} skipped", present::count_u(m.skipped)),
             theme::warn(),
         ));
     }
@@ -159,7 +159,7 @@ fn draw_detail(m: &MessagesState, f: &mut Frame, area: Rect, app: &App) {
             label("  timestamp "),
             Span::raw(format!(
                 "{} ({})",
-                format::timestamp(r.timestamp_ms, app.shared.cfg.utc_offset_secs),
+                present::timestamp(r.timestamp_ms, app.shared.cfg.utc_offset_secs),
                 r.timestamp_text()
             )),
         ]),
@@ -194,7 +194,7 @@ fn draw_detail(m: &MessagesState, f: &mut Frame, area: Rect, app: &App) {
         Encoding::Binary => "binary (hex)",
         Encoding::Null => "null",
     };
-    let mut value_label = format!("value · {kind} · {} bytes", r.value.size);
+    let mut value_label = format!("value · {kind} · {}", present::bytes(r.value.size));
     if r.value.truncated {
         value_label.push_str(" · truncated");
     }
@@ -204,7 +204,7 @@ fn draw_detail(m: &MessagesState, f: &mut Frame, area: Rect, app: &App) {
     }
     if r.value.truncated {
         lines.push(Line::from(Span::styled(
-            format!("… (truncated: {} bytes in all)", r.value.size),
+            format!("… (truncated: {} in all)", present::bytes(r.value.size)),
             theme::dim(),
         )));
     }

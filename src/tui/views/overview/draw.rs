@@ -12,8 +12,9 @@ use ratatui::Frame;
 use super::{panes, Overview, Rows};
 use crate::tui::app::App;
 use crate::tui::views::{placeholder, view_block};
-use crate::tui::widgets::{format, theme};
+use crate::tui::widgets::theme;
 use kaftop_core::metrics::ClusterMetrics;
+use kaftop_core::present;
 use kaftop_core::report::incident::Header;
 
 /// Columns from which the panes sit side by side.
@@ -167,7 +168,7 @@ fn draw_chart(f: &mut Frame, area: Rect, c: &ClusterMetrics) {
         .map(|p| p.1)
         .fold(0.0_f64, f64::max);
     let y_max = if top > 0.0 { top * 1.1 } else { 1.0 };
-    let last = |v: &[(f64, f64)]| format::rate(v.last().map(|p| p.1));
+    let last = |v: &[(f64, f64)]| present::rate(v.last().map(|p| p.1));
     let produce_style = Style::new().fg(ratatui::style::Color::Cyan);
     let consume_style = Style::new().fg(ratatui::style::Color::Green);
     // The title is the legend: each line's name in its colour, with its last value.
@@ -211,8 +212,8 @@ fn draw_chart(f: &mut Frame, area: Rect, c: &ClusterMetrics) {
                 .bounds([0.0, y_max])
                 .labels([
                     "0".to_string(),
-                    format::rate(Some(y_max / 2.0)),
-                    format::rate(Some(y_max)),
+                    present::rate(Some(y_max / 2.0)),
+                    present::rate(Some(y_max)),
                 ]),
         );
     f.render_widget(chart, area);

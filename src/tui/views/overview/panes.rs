@@ -9,12 +9,12 @@ use ratatui::widgets::{Block, Borders, Cell, Row, Table, TableState};
 use ratatui::Frame;
 
 use super::{Overview, Pane};
-use crate::text;
 use crate::tui::widgets::table::right;
-use crate::tui::widgets::{format, spark, theme};
+use crate::tui::widgets::theme;
 use kaftop_core::kafka::record::RecordView;
 use kaftop_core::metrics::lag::Eta;
 use kaftop_core::metrics::{GroupMetrics, Severity, TimelineEvent, TopicMetrics};
+use kaftop_core::present::{self, spark, text};
 use kaftop_core::report::rank;
 use kaftop_core::report::words;
 
@@ -135,7 +135,7 @@ pub(super) fn topics(
             let (cue, style) = distribution_cue(t, brokers);
             Row::new(vec![
                 Cell::from(t.name.clone()),
-                right(format::rate(t.rate)),
+                right(present::rate(t.rate)),
                 Cell::from(spark::sparkline(&t.rate_history, spark_w as usize))
                     .style(theme::accent()),
                 Cell::from(cue).style(style),
@@ -192,9 +192,9 @@ pub(super) fn groups(f: &mut Frame, area: Rect, view: &Overview, groups: &[&Grou
             let g = groups[i];
             let status = Cell::from(g.status.as_str()).style(theme::status(g.status));
             let lag = if g.alerting {
-                right(format!("!{}", format::count_u(g.total_lag))).style(theme::danger())
+                right(format!("!{}", present::count_u(g.total_lag))).style(theme::danger())
             } else {
-                right(format::count_u(g.total_lag))
+                right(present::count_u(g.total_lag))
             };
             let note = words::group_note(g);
             let note_style = match rank::severity(g) {
@@ -209,7 +209,7 @@ pub(super) fn groups(f: &mut Frame, area: Rect, view: &Overview, groups: &[&Grou
                     .style(theme::accent()),
                 right(words::time_lag(g.time_lag.as_ref(), g.time_lag_secs)),
                 right(if wide {
-                    format::eta(g.eta)
+                    words::eta(g.eta)
                 } else {
                     short_eta(g.eta)
                 }),
@@ -224,7 +224,7 @@ fn short_eta(e: Eta) -> String {
     match e {
         Eta::NotConsuming => "stopped".into(),
         Eta::FallingBehind => "behind".into(),
-        other => format::eta(other),
+        other => words::eta(other),
     }
 }
 
@@ -261,7 +261,7 @@ pub(super) fn events(
         |i| {
             let e = events[i];
             Row::new(vec![
-                Cell::from(format::clock(e.at_ms, utc_offset)).style(theme::dim()),
+                Cell::from(present::clock(e.at_ms, utc_offset)).style(theme::dim()),
                 Cell::from(Line::from(severity_mark(e.severity))),
                 Cell::from(e.text.clone()),
             ])
@@ -302,7 +302,7 @@ pub(super) fn records(f: &mut Frame, area: Rect, view: &Overview, utc_offset: i3
         t.len(),
         |i| match recent.get(i) {
             Some(r) => Row::new(vec![
-                Cell::from(format::clock(r.timestamp_ms.unwrap_or(0), utc_offset))
+                Cell::from(present::clock(r.timestamp_ms.unwrap_or(0), utc_offset))
                     .style(theme::dim()),
                 Cell::from(place(r)).style(theme::accent()),
                 Cell::from(text::one_line(&r.value.text, 200)),

@@ -9,12 +9,12 @@ use ratatui::Frame;
 
 use super::form::{FieldKind, FormKind};
 use super::PublishState;
-use crate::text;
 use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::keymap::Scope;
 use crate::tui::views::{view_block, View};
-use crate::tui::widgets::{format, theme};
+use crate::tui::widgets::theme;
+use kaftop_core::present::{self, text};
 
 const LABEL_W: usize = 12;
 
@@ -139,10 +139,10 @@ fn draw_result(p: &PublishState, f: &mut Frame, area: Rect) {
             Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
         let label = format!(
             "{} / {} delivered{}{}",
-            format::count_u(b.delivered),
-            format::count_u(b.spec.count),
+            present::count_u(b.delivered),
+            present::count_u(b.spec.count),
             if b.failed > 0 {
-                format!(", {} failed", format::count_u(b.failed))
+                format!(", {} failed", present::count_u(b.failed))
             } else {
                 String::new()
             },
@@ -167,7 +167,7 @@ fn draw_result(p: &PublishState, f: &mut Frame, area: Rect) {
         let text: Vec<Line> = match &b.outcome {
             None => vec![Line::from(format!(
                 "running: {} queued …",
-                format::count_u(b.queued)
+                present::count_u(b.queued)
             ))],
             Some(Ok(r)) => {
                 let mut v = vec![

@@ -174,7 +174,10 @@ impl PublishState {
                 self.next_id = self
                     .next_id
                     .saturating_add(i64::try_from(spec.count).unwrap_or(i64::MAX));
-                shared.info(format!("bulk test: sending {} events", spec.count));
+                shared.info(format!(
+                    "bulk test: sending {} events",
+                    kaftop_core::present::count_u(spec.count)
+                ));
                 self.bulk = Some(BulkRun {
                     spec: spec.clone(),
                     queued: 0,

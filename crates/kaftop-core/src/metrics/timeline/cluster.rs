@@ -243,7 +243,8 @@ fn partition(
     }
     if let (Some(from), Some(to)) = (before.low, now.low) {
         if to > from {
-            let text = format!("log start {from} → {to}: {} records removed", to - from);
+            let removed = crate::present::count(to - from);
+            let text = format!("log start {from} → {to}: {removed} records removed");
             emit(TimelineKind::LogStartJump, Severity::Info, None, text);
         }
     }

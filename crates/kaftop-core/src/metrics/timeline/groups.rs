@@ -12,7 +12,8 @@ use super::cluster::event;
 use super::seen::{GroupSeen, MemberSeen, Seen};
 use super::{Severity, TimelineEvent, TimelineKind};
 use crate::kafka::admin::types::GroupState;
-use crate::kafka::snapshot::{assignment_cell, ClusterSnapshot};
+use crate::kafka::snapshot::ClusterSnapshot;
+use crate::present::assignment;
 
 /// How far back the rebalance count reaches.
 pub(super) const REBALANCE_WINDOW_MS: i64 = 10 * 60 * 1000;
@@ -196,7 +197,7 @@ fn assignment_text(old: &MemberSeen, new: &MemberSeen) -> String {
     format!(
         "member {}: {} → {}",
         new.who(),
-        assignment_cell(&old.assignment),
-        assignment_cell(&new.assignment)
+        assignment(&old.assignment),
+        assignment(&new.assignment)
     )
 }

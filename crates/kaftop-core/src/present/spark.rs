@@ -1,4 +1,5 @@
-//! Text sparklines: one character per sample, for a table cell or a Markdown line.
+//! Text sparklines and bars: one character per sample (or per eighth of a
+//! bar), so they fit a table cell, scroll with its rows and paste into Markdown.
 
 const LEVELS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 
@@ -33,9 +34,32 @@ pub fn sparkline(values: &[f64], width: usize) -> String {
     out
 }
 
+/// [`sparkline`] of counts.
 pub fn sparkline_u(values: &[u64], width: usize) -> String {
     let v: Vec<f64> = values.iter().map(|&x| x as f64).collect();
     sparkline(&v, width)
+}
+
+const EIGHTHS: [char; 8] = [' ', '▏', '▎', '▍', '▌', '▋', '▊', '▉'];
+
+/// A horizontal bar `value / max` of `width` characters, in eighths.
+pub fn bar(value: f64, max: f64, width: usize) -> String {
+    if width == 0 {
+        return String::new();
+    }
+    let frac = if max > 0.0 && value.is_finite() {
+        (value / max).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let eighths = (frac * width as f64 * 8.0).round() as usize;
+    let mut out = "█".repeat(eighths / 8);
+    if eighths % 8 > 0 {
+        out.push(EIGHTHS[eighths % 8]);
+    }
+    let used = out.chars().count();
+    out.push_str(&" ".repeat(width.saturating_sub(used)));
+    out
 }
 
 #[cfg(test)]
@@ -55,5 +79,14 @@ mod tests {
         assert_eq!(sparkline(&[], 2), "  ");
         assert_eq!(sparkline(&[1.0], 0), "");
         assert_eq!(sparkline_u(&[0, 10], 2), "▁█");
+    }
+
+    #[test]
+    fn bars() {
+        assert_eq!(bar(10.0, 10.0, 4), "████");
+        assert_eq!(bar(5.0, 10.0, 4), "██  ");
+        assert_eq!(bar(1.0, 16.0, 2), "▏ ");
+        assert_eq!(bar(0.0, 0.0, 3), "   ");
+        assert_eq!(bar(50.0, 10.0, 2), "██");
     }
 }
