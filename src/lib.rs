@@ -12,6 +12,7 @@
 pub mod cli;
 pub mod commands;
 pub mod logging;
+pub mod parse;
 pub mod serve;
 mod signals;
 pub mod text;

@@ -60,7 +60,7 @@ fn command_line_completion_and_cancel() {
     a.update(key(KeyCode::Tab));
     assert_eq!(
         a.mode(),
-        &Mode::Command(kaftop::tui::app::line::LineInput::new(
+        &Mode::Command(kaftop::tui::widgets::line::LineInput::new(
             "group archive-service-group "
         ))
     );

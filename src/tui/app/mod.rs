@@ -8,8 +8,6 @@
 //! and drawing are in its module under [`crate::tui::views`], every mode's in
 //! [`crate::tui::modes`].
 
-pub mod cursor;
-pub mod line;
 pub(crate) mod nav;
 pub(crate) mod shared;
 
@@ -29,7 +27,7 @@ use super::views::messages::MessagesState;
 use super::views::publish::{EventTopics, PublishState};
 pub use super::views::ViewId;
 use super::views::{View, Views};
-pub use cursor::ListState;
+use super::widgets::line;
 pub use shared::{Level, Notice, Source};
 
 /// What the app needs to know from outside, fixed at start.

@@ -5,13 +5,13 @@ use crossterm::event::{KeyCode, KeyEvent};
 
 use super::Mode;
 use crate::tui::action::Action;
-use crate::tui::app::line::LineInput;
+use crate::tui::action::Scope;
 use crate::tui::app::nav::Go;
 use crate::tui::app::App;
 use crate::tui::command::Command;
-use crate::tui::keymap::Scope;
 use crate::tui::views::publish::FormKind;
 use crate::tui::views::ViewId;
+use crate::tui::widgets::line::LineInput;
 use kaftop_core::kafka::sampler::{parse_since, StartAt};
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,11 +6,11 @@ use crossterm::event::KeyEvent;
 
 use super::Mode;
 use crate::tui::action::Action;
-use crate::tui::app::line::Edit;
+use crate::tui::action::Scope;
 use crate::tui::app::App;
 use crate::tui::command::Command;
-use crate::tui::keymap::Scope;
 use crate::tui::views::publish::{check, FieldKind};
+use crate::tui::widgets::line::Edit;
 
 pub(super) fn key(app: &mut App, key: KeyEvent) -> Vec<Command> {
     let action = app.keymap().action(Scope::Form, &key);

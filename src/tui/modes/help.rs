@@ -12,8 +12,8 @@ use super::command_line::USAGE;
 use super::Mode;
 use crate::text;
 use crate::tui::action::Action;
+use crate::tui::action::Scope;
 use crate::tui::app::App;
-use crate::tui::keymap::Scope;
 use crate::tui::widgets::theme;
 
 pub(super) fn key(app: &mut App, key: KeyEvent, scroll: u16) {

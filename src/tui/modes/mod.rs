@@ -19,9 +19,9 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use crate::text;
-use crate::tui::app::line::LineInput;
 use crate::tui::app::App;
 use crate::tui::command::Command;
+use crate::tui::widgets::line::LineInput;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Prompt {

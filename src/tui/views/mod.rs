@@ -26,11 +26,11 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use super::action::Action;
+use super::action::Scope;
 use super::app::nav::Go;
 use super::app::shared::Shared;
 use super::app::{App, AppConfig, Mode};
 use super::command::Command;
-use super::keymap::Scope;
 use super::modes;
 use super::widgets::theme;
 

@@ -10,10 +10,11 @@ use ratatui::Frame;
 
 use super::{placeholder, view_block, Outcome, View};
 use crate::tui::action::Action;
+use crate::tui::action::Scope;
 use crate::tui::app::nav::Go;
 use crate::tui::app::shared::Shared;
-use crate::tui::app::{App, ListState};
-use crate::tui::keymap::Scope;
+use crate::tui::app::App;
+use crate::tui::widgets::list::ListState;
 use crate::tui::widgets::table::{self, Column};
 use crate::tui::widgets::{format, theme};
 use kaftop_core::metrics::{ClusterMetrics, Severity, TimelineEvent};

@@ -10,11 +10,11 @@ use ratatui::Frame;
 
 use super::{placeholder, view_block, Outcome, View, ViewId};
 use crate::tui::action::Action;
-use crate::tui::app::cursor::ListCursor;
+use crate::tui::action::Scope;
 use crate::tui::app::nav::Go;
 use crate::tui::app::shared::Shared;
 use crate::tui::app::App;
-use crate::tui::keymap::Scope;
+use crate::tui::widgets::cursor::ListCursor;
 use crate::tui::widgets::table::{self, right, Column};
 use crate::tui::widgets::{format, spark, theme};
 use kaftop_core::metrics::TopicMetrics;

@@ -11,12 +11,12 @@ use ratatui::Frame;
 
 use super::{Outcome, View};
 use crate::tui::action::Action;
-use crate::tui::app::line::LineInput;
+use crate::tui::action::Scope;
 use crate::tui::app::nav::Go;
 use crate::tui::app::shared::Shared;
 use crate::tui::app::{App, Mode, Prompt, Source};
 use crate::tui::command::Command;
-use crate::tui::keymap::Scope;
+use crate::tui::widgets::line::LineInput;
 use kaftop_core::kafka::sampler::{SamplerEvent, StartAt};
 pub use state::{MessagesState, TailStatus};
 

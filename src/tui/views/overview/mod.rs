@@ -14,11 +14,11 @@ use ratatui::Frame;
 
 use super::{Outcome, View};
 use crate::tui::action::Action;
-use crate::tui::app::cursor::ListCursor;
+use crate::tui::action::Scope;
 use crate::tui::app::nav::Go;
 use crate::tui::app::shared::Shared;
 use crate::tui::app::App;
-use crate::tui::keymap::Scope;
+use crate::tui::widgets::cursor::ListCursor;
 use kaftop_core::metrics::{ClusterMetrics, GroupMetrics, TimelineEvent, TopicMetrics};
 use kaftop_core::report::rank;
 pub use ticker::Ticker;

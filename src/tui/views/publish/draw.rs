@@ -11,8 +11,8 @@ use super::form::{FieldKind, FormKind};
 use super::PublishState;
 use crate::text;
 use crate::tui::action::Action;
+use crate::tui::action::Scope;
 use crate::tui::app::App;
-use crate::tui::keymap::Scope;
 use crate::tui::views::{view_block, View};
 use crate::tui::widgets::{format, theme};
 

@@ -2,7 +2,7 @@
 //! free-form record and the bulk test. Fields validate as they are typed; a form
 //! with an invalid field produces no command.
 
-use crate::cli::parse_rate;
+use crate::parse::parse_rate;
 use crate::tui::command::Command;
 use kaftop_core::config::validate_topic_name;
 use kaftop_core::events::{
@@ -11,7 +11,7 @@ use kaftop_core::events::{
 };
 use kaftop_core::kafka::bulk::{BulkSpec, BulkType};
 
-use crate::tui::app::line::LineInput;
+use crate::tui::widgets::line::LineInput;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FormKind {

@@ -11,10 +11,10 @@ use ratatui::Frame;
 
 use super::{Outcome, View};
 use crate::tui::action::Action;
+use crate::tui::action::Scope;
 use crate::tui::app::shared::{event_time, Shared};
 use crate::tui::app::{App, AppConfig, Mode, Source};
 use crate::tui::command::Command;
-use crate::tui::keymap::Scope;
 pub use form::{build, check, Defaults, EventTopics, Field, FieldKind, Form, FormKind, Request};
 use kaftop_core::kafka::bulk::{BulkReport, BulkSpec};
 use kaftop_core::kafka::publisher::Delivered;
