@@ -23,8 +23,7 @@ use super::event::Event;
 use super::keymap::Keymap;
 use super::modes;
 pub use super::modes::{Mode, Prompt};
-use super::views::messages::MessagesState;
-use super::views::publish::{EventTopics, PublishState};
+use super::views::publish::EventTopics;
 pub use super::views::ViewId;
 use super::views::{View, Views};
 use super::widgets::line;
@@ -134,17 +133,9 @@ impl App {
         self.quit
     }
 
-    pub fn messages(&self) -> &MessagesState {
-        &self.views.messages
-    }
-
-    /// The overview's ticker (its session tags the records fed to it).
-    pub fn ticker(&self) -> &super::views::overview::Ticker {
-        &self.views.overview.ticker
-    }
-
-    pub fn publish(&self) -> &PublishState {
-        &self.views.publish
+    /// The views' states (tests read them).
+    pub fn views(&self) -> &Views {
+        &self.views
     }
 
     pub fn cluster(&self) -> Option<&ClusterMetrics> {
@@ -157,14 +148,6 @@ impl App {
 
     pub fn config(&self) -> &AppConfig {
         &self.shared.cfg
-    }
-
-    pub fn topic_name(&self) -> Option<&str> {
-        self.views.topic_detail.name.as_deref()
-    }
-
-    pub fn group_name(&self) -> Option<&str> {
-        self.views.group_detail.name.as_deref()
     }
 
     /// The selected row of the current view (its index in the filtered list).
@@ -181,16 +164,12 @@ impl App {
 
     pub fn update(&mut self, event: Event) -> Vec<Command> {
         let mut cmds = self.fold(event);
-        // The overview's ticker samples only while the overview is shown.
-        let shown = self.view == ViewId::Overview;
-        let ticker = &mut self.views.overview.ticker;
-        cmds.extend(ticker.steer(shown, self.shared.cluster.as_ref()));
+        cmds.extend(self.views.steer(self.view, &self.shared));
         cmds
     }
 
     fn fold(&mut self, event: Event) -> Vec<Command> {
         let shared = &mut self.shared;
-        let views = &mut self.views;
         match event {
             Event::Key(key) => {
                 shared.dirty = true;
@@ -205,33 +184,7 @@ impl App {
                 shared.expire_notice();
             }
             Event::Cluster(m) => shared.on_cluster(*m),
-            Event::Sampler { session, event } => {
-                views.messages.on_sampler(session, event, shared);
-                shared.dirty |= self.view == ViewId::Messages;
-            }
-            Event::Ticker { session, event } => {
-                let news = views.overview.ticker.on_sampler(session, event);
-                shared.dirty |= news && self.view == ViewId::Overview;
-            }
             Event::IncidentWritten(result) => shared.on_incident_written(result),
-            Event::Published { request, result } => {
-                views.publish.on_published(request, result, shared);
-            }
-            Event::BulkProgress {
-                queued,
-                delivered,
-                failed,
-            } => {
-                if views.publish.on_bulk_progress(queued, delivered, failed) {
-                    shared.dirty |= self.view == ViewId::Publish;
-                }
-            }
-            Event::BulkDone(result) => views.publish.on_bulk_done(result, shared),
-            Event::Services(snap) => {
-                views.services.on_snapshot(*snap, shared);
-                shared.dirty |= self.view == ViewId::Services;
-            }
-            Event::ServicesStopped(reason) => views.services.on_stopped(reason, shared),
             Event::OpPlanned { id, result } => {
                 if let Mode::Dialog(d) = &mut self.mode {
                     d.on_planned(id, result);
@@ -253,6 +206,12 @@ impl App {
                 shared.error_from(Source::Io, e.clone());
                 shared.io_error = Some(e);
                 shared.dirty = true;
+            }
+            // The rest is what the views asked for: each takes its own.
+            other => {
+                if let Some(e) = self.views.route(other, self.view, shared) {
+                    tracing::debug!("no view takes {e:?}");
+                }
             }
         }
         Vec::new()

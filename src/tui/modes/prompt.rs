@@ -42,7 +42,7 @@ pub(super) fn key(
             match start {
                 Ok(s) => {
                     app.acted = true;
-                    app.restart_tail(s)
+                    app.restart_at(s)
                 }
                 Err(e) => {
                     app.shared.error(e);

@@ -11,8 +11,9 @@ use crate::text;
 use crate::tui::action::Action;
 use crate::tui::action::Scope;
 use crate::tui::app::shared::Shared;
-use crate::tui::app::{App, Source};
+use crate::tui::app::Source;
 use crate::tui::command::Command;
+use crate::tui::event::Event;
 use crate::tui::widgets::cursor::ListCursor;
 use crate::tui::widgets::table::{self, right, Column};
 use crate::tui::widgets::{format, theme};
@@ -119,14 +120,27 @@ impl View for ServicesPane {
         }
     }
 
-    fn draw(&self, f: &mut Frame, area: Rect, app: &App) {
-        draw(self, f, area, app);
+    fn on_io(&mut self, event: Event, shown: bool, shared: &mut Shared) -> Option<Event> {
+        match event {
+            Event::Services(snap) => {
+                self.on_snapshot(*snap, shared);
+                shared.dirty |= shown;
+            }
+            Event::ServicesStopped(reason) => self.on_stopped(reason, shared),
+            other => return Some(other),
+        }
+        None
+    }
+
+    fn draw(&self, f: &mut Frame, area: Rect, shared: &Shared) {
+        draw(self, f, area, shared);
     }
 }
 
-fn draw(pane: &ServicesPane, f: &mut Frame, area: Rect, app: &App) {
-    let key = app
-        .keymap()
+fn draw(pane: &ServicesPane, f: &mut Frame, area: Rect, shared: &Shared) {
+    let key = shared
+        .cfg
+        .keymap
         .keys_for(pane.scope(), Action::ToggleServices)
         .unwrap_or_default();
     let status = match &pane.status {
