@@ -173,6 +173,18 @@ fn draw(pane: &ServicesPane, f: &mut Frame, area: Rect, shared: &Shared) {
     };
     let [table_area, feed] =
         Layout::vertical([Constraint::Length(7), Constraint::Min(0)]).areas(rest);
+    draw_table(f, table_area, block, pane, snap);
+    f.render_widget(Paragraph::new(feed_lines(snap)), feed);
+}
+
+/// One row per service: its group, state and counters.
+fn draw_table(
+    f: &mut Frame,
+    area: Rect,
+    block: ratatui::widgets::Block<'_>,
+    pane: &ServicesPane,
+    snap: &ServicesSnapshot,
+) {
     let columns = [
         Column::left("SERVICE", Constraint::Length(13)),
         Column::left("GROUP", Constraint::Min(20)),
@@ -186,7 +198,7 @@ fn draw(pane: &ServicesPane, f: &mut Frame, area: Rect, shared: &Shared) {
     ];
     table::draw(
         f,
-        table_area,
+        area,
         block,
         &columns,
         snap.services.len(),
@@ -214,6 +226,11 @@ fn draw(pane: &ServicesPane, f: &mut Frame, area: Rect, shared: &Shared) {
             ])
         },
     );
+}
+
+/// Under the table: the store's figures, the latest notifications and read
+/// receipts, and what is wrong with a service.
+fn feed_lines(snap: &ServicesSnapshot) -> Vec<Line<'static>> {
     let mut lines = vec![match &snap.store {
         Ok(figures) => Line::from(vec![
             Span::styled(" today ", theme::header_row()),
@@ -283,5 +300,5 @@ fn draw(pane: &ServicesPane, f: &mut Frame, area: Rect, shared: &Shared) {
             theme::danger(),
         )));
     }
-    f.render_widget(Paragraph::new(lines), feed);
+    lines
 }
