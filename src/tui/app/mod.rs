@@ -14,6 +14,7 @@ pub(crate) mod shared;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use kaftop_core::config::Resolved;
+use kaftop_core::events::EventKind;
 use kaftop_core::kafka::sampler::StartAt;
 use kaftop_core::metrics::ClusterMetrics;
 
@@ -23,7 +24,6 @@ use super::event::Event;
 use super::keymap::Keymap;
 use super::modes;
 pub use super::modes::{Mode, Prompt};
-use super::views::publish::EventTopics;
 pub use super::views::ViewId;
 use super::views::{View, Views};
 use super::widgets::line;
@@ -72,6 +72,24 @@ impl AppConfig {
     }
 }
 
+/// The seed's three event topics (the publisher's targets, the default tail).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventTopics {
+    pub created: String,
+    pub read: String,
+    pub deleted: String,
+}
+
+impl EventTopics {
+    pub fn for_kind(&self, kind: EventKind) -> &str {
+        match kind {
+            EventKind::Created => &self.created,
+            EventKind::Read => &self.read,
+            EventKind::Deleted => &self.deleted,
+        }
+    }
+}
+
 pub struct App {
     pub(crate) shared: shared::Shared,
     pub(crate) views: Views,
@@ -87,7 +105,7 @@ impl App {
     pub fn new(cfg: AppConfig) -> Self {
         App {
             views: Views::new(&cfg),
-            view: ViewId::Overview,
+            view: ViewId::START,
             history: Vec::new(),
             mode: Mode::Normal,
             acted: false,

@@ -53,6 +53,9 @@ pub enum ViewId {
 }
 
 impl ViewId {
+    /// The view shown at start.
+    pub(crate) const START: ViewId = ViewId::Overview;
+
     /// The top-level views, in tab order, with the action that shows each
     /// (number keys 1..).
     pub const TABS: [(ViewId, Action); 7] = [
