@@ -15,6 +15,7 @@ pub mod cli;
 pub mod commands;
 mod errors;
 pub mod logging;
+pub mod parse;
 pub mod serve;
 mod signals;
 pub mod tui;

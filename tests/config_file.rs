@@ -236,7 +236,8 @@ fn real_default(path: &[&str]) -> RealDefault {
             humantime::format_duration(plain.services.notifier.timeout).to_string(),
         )),
         ["keys", action] => {
-            use kaftop::tui::keymap::{Keymap, Scope};
+            use kaftop::tui::action::Scope;
+            use kaftop::tui::keymap::Keymap;
             let action = kaftop::tui::action::Action::from_name(action).unwrap();
             let keys = [
                 Scope::Global,

@@ -371,14 +371,14 @@ fn messages_view_from_a_time_starts_at_the_right_offsets() {
     d.enter();
     assert_eq!(d.app.view(), ViewId::Messages);
     d.until("the first tail to show all ten records", |a| {
-        a.messages().len() == 10
+        a.views().messages().len() == 10
     });
     d.keys("t2020-01-01T00:00:04.500Z");
     d.enter();
-    let session = d.app.messages().session;
-    assert_eq!(d.app.messages().start, StartAt::Timestamp(since_ms));
+    let session = d.app.views().messages().session;
+    assert_eq!(d.app.views().messages().start, StartAt::Timestamp(since_ms));
     d.until("the records from the time", |a| {
-        a.messages().len() == want.len()
+        a.views().messages().len() == want.len()
     });
 
     // The sampler started each partition at Kafka's answer for that time.
@@ -399,8 +399,14 @@ fn messages_view_from_a_time_starts_at_the_right_offsets() {
         oracle
     );
     assert_eq!(oracle, BTreeMap::from([(0, 3), (1, 2)]));
-    let mut shown: Vec<(i32, i64)> = (0..d.app.messages().len())
-        .filter_map(|i| d.app.messages().get(i).map(|r| (r.partition, r.offset)))
+    let mut shown: Vec<(i32, i64)> = (0..d.app.views().messages().len())
+        .filter_map(|i| {
+            d.app
+                .views()
+                .messages()
+                .get(i)
+                .map(|r| (r.partition, r.offset))
+        })
         .collect();
     shown.sort_unstable();
     assert_eq!(shown, want);
@@ -408,9 +414,9 @@ fn messages_view_from_a_time_starts_at_the_right_offsets() {
     // A time before 1970 is the beginning: every record again.
     d.keys("t1000-01-01T00:00:00Z");
     d.enter();
-    assert_eq!(d.app.messages().start, StartAt::Beginning);
+    assert_eq!(d.app.views().messages().start, StartAt::Beginning);
     d.until("every record from the beginning", |a| {
-        a.messages().len() == 10
+        a.views().messages().len() == 10
     });
 }
 

@@ -124,7 +124,13 @@ fn tui_typed(field: &str, text: &str) -> Verdict {
     for (name, _, valid) in FIELDS {
         set_field(&mut a, name, if name == field { text } else { valid });
     }
-    let f = a.publish().form().fields.iter().find(|f| f.name == field);
+    let f = a
+        .views()
+        .publish()
+        .form()
+        .fields
+        .iter()
+        .find(|f| f.name == field);
     if let Some(err) = f.and_then(|f| f.error.clone()) {
         return Err(err);
     }

@@ -469,7 +469,7 @@ fn services_view_stalled() {
 /// (12 minus two borders and the header), wherever the selection is.
 #[test]
 fn tables_build_only_visible_rows() {
-    use kaftop::tui::app::cursor::ListCursor;
+    use kaftop::tui::widgets::cursor::ListCursor;
     use kaftop::tui::widgets::table::{self, Column};
     use ratatui::layout::Constraint;
     use ratatui::widgets::{Block, Row};

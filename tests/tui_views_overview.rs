@@ -66,12 +66,12 @@ fn enter_opens_the_worst_group_then_the_busiest_topic() {
     app.update(key(KeyCode::Enter));
     assert_eq!(app.view(), ViewId::GroupDetail);
     // The data already lost ranks first.
-    assert_eq!(app.group_name(), Some("orders-audit"));
+    assert_eq!(app.views().group_name(), Some("orders-audit"));
     app.update(key(KeyCode::Esc));
     assert_eq!(app.view(), ViewId::Overview);
     press(&mut app, &[KeyCode::Char('l'), KeyCode::Enter]);
     assert_eq!(app.view(), ViewId::TopicDetail);
-    assert_eq!(app.topic_name(), Some("message.created"));
+    assert_eq!(app.views().topic_name(), Some("message.created"));
 }
 
 #[test]
@@ -80,7 +80,7 @@ fn enter_on_an_event_opens_its_group_and_on_a_record_its_topic() {
     press(&mut app, &[KeyCode::Char('l'), KeyCode::Char('l')]);
     // Newest first: the rebalance of the analytics group.
     app.update(key(KeyCode::Enter));
-    assert_eq!(app.group_name(), Some("analytics-service-group"));
+    assert_eq!(app.views().group_name(), Some("analytics-service-group"));
     app.update(key(KeyCode::Esc));
     app.update(key(KeyCode::Char('l')));
     let cmds = app.update(key(KeyCode::Enter));
@@ -152,7 +152,7 @@ fn v_opens_the_record_at_the_stuck_committed_offset_in_messages() {
     let mut later = record(1, stuck + 1, None, Some(b"later"));
     later.topic = "message.read".into();
     feed_records(&mut app, vec![other, culprit, later]);
-    let selected = app.messages().selected().unwrap();
+    let selected = app.views().messages().selected().unwrap();
     assert_eq!((selected.partition, selected.offset), (1, stuck));
-    assert!(app.messages().detail);
+    assert!(app.views().messages().detail);
 }

@@ -79,7 +79,7 @@ fn timeline_filtered_by_a_group_and_by_warnings() {
     press(&mut a, &[KeyCode::Char('s')]);
     press(&mut a, &[KeyCode::Enter]);
     assert_eq!(a.view(), ViewId::GroupDetail);
-    assert_eq!(a.group_name(), Some("notification-service-group"));
+    assert_eq!(a.views().group_name(), Some("notification-service-group"));
 }
 
 #[test]
@@ -98,5 +98,5 @@ fn timeline_filtered_by_a_topic_from_the_command_line() {
     );
     press(&mut a, &[KeyCode::Enter]);
     assert_eq!(a.view(), ViewId::TopicDetail);
-    assert_eq!(a.topic_name(), Some("orders"));
+    assert_eq!(a.views().topic_name(), Some("orders"));
 }

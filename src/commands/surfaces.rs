@@ -255,7 +255,7 @@ fn every_surface_prints_a_value_the_same_way() {
     assert_shows("the dashboard", &screens, &values);
     assert_shows("the dashboard", &screens, &[&messages, &rate]);
 
-    let report = Incident::build(&c, &[]).markdown();
+    let report = kaftop_core::report::markdown::render(&Incident::build(&c, &[]));
     assert_shows("the incident snapshot", &report, &values[..1]);
     assert_shows("the incident snapshot", &report, &values[2..]);
     assert_shows("the incident snapshot", &report, &[&messages, &rate]);

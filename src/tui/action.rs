@@ -6,8 +6,105 @@
 //!
 //! Modal scopes (the help overlay, text input, the command line, form fields)
 //! are rows like the others: remapping `down` also scrolls the help.
+//!
+//! [`Scope`], where a binding applies, is here too: the table names it, and
+//! the keymap reads both.
 
-use super::keymap::Scope;
+/// Where a binding applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Scope {
+    Global,
+    List,
+    Overview,
+    Topics,
+    TopicDetail,
+    Groups,
+    GroupDetail,
+    Messages,
+    Publish,
+    Services,
+    Timeline,
+    /// The `?` overlay.
+    Help,
+    /// Any line being typed: the command line, a filter, a prompt, a form field.
+    Input,
+    /// The `:` command line (and [`Scope::Input`]).
+    CommandLine,
+    /// A field of the publisher's form being edited (and [`Scope::Input`]).
+    Form,
+    /// An operation's dialog (its fields and confirmation are typed).
+    Dialog,
+}
+
+impl Scope {
+    pub fn title(self) -> &'static str {
+        match self {
+            Scope::Global => "Everywhere",
+            Scope::List => "Lists",
+            Scope::Overview => "Overview",
+            Scope::Topics => "Topics",
+            Scope::TopicDetail => "Topic detail",
+            Scope::Groups => "Consumer groups",
+            Scope::GroupDetail => "Group detail",
+            Scope::Messages => "Messages",
+            Scope::Publish => "Publisher",
+            Scope::Services => "Services",
+            Scope::Timeline => "Timeline",
+            Scope::Help => "Help",
+            Scope::Input => "Text input (command line, filter, form fields)",
+            Scope::CommandLine => "Command line",
+            Scope::Form => "Form fields",
+            Scope::Dialog => "Dialogs (reset offsets, topic administration, redrive)",
+        }
+    }
+
+    /// The scopes a key is looked up in, most specific first.
+    pub fn chain(self) -> &'static [Scope] {
+        match self {
+            Scope::Global => &[Scope::Global],
+            Scope::List => &[Scope::List, Scope::Global],
+            Scope::Overview => &[Scope::Overview, Scope::List, Scope::Global],
+            Scope::Topics => &[Scope::Topics, Scope::List, Scope::Global],
+            Scope::TopicDetail => &[Scope::TopicDetail, Scope::List, Scope::Global],
+            Scope::Groups => &[Scope::Groups, Scope::List, Scope::Global],
+            Scope::GroupDetail => &[Scope::GroupDetail, Scope::List, Scope::Global],
+            Scope::Messages => &[Scope::Messages, Scope::List, Scope::Global],
+            Scope::Publish => &[Scope::Publish, Scope::Global],
+            Scope::Services => &[Scope::Services, Scope::List, Scope::Global],
+            Scope::Timeline => &[Scope::Timeline, Scope::List, Scope::Global],
+            Scope::Help => &[Scope::Help],
+            Scope::Input => &[Scope::Input],
+            Scope::CommandLine => &[Scope::CommandLine, Scope::Input],
+            Scope::Form => &[Scope::Form, Scope::Input],
+            Scope::Dialog => &[Scope::Dialog],
+        }
+    }
+
+    /// The scopes keys are looked up from: a key may mean one thing in each.
+    pub(crate) const LEAVES: [Scope; 13] = [
+        Scope::Overview,
+        Scope::Topics,
+        Scope::TopicDetail,
+        Scope::Groups,
+        Scope::GroupDetail,
+        Scope::Messages,
+        Scope::Publish,
+        Scope::Services,
+        Scope::Timeline,
+        Scope::Help,
+        Scope::CommandLine,
+        Scope::Form,
+        Scope::Dialog,
+    ];
+
+    /// Scopes where plain characters are typed, so cannot be bound.
+    pub(crate) fn is_text(self) -> bool {
+        matches!(
+            self,
+            Scope::Input | Scope::CommandLine | Scope::Form | Scope::Dialog
+        )
+    }
+}
 
 /// One row of the table.
 #[derive(Debug)]

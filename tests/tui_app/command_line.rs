@@ -15,12 +15,12 @@ fn command_line_commands() {
     let mut a = app();
     command(&mut a, "topic orders");
     assert_eq!(
-        (a.view(), a.topic_name()),
+        (a.view(), a.views().topic_name()),
         (ViewId::TopicDetail, Some("orders"))
     );
     command(&mut a, "group archive-service-group");
     assert_eq!(
-        (a.view(), a.group_name()),
+        (a.view(), a.views().group_name()),
         (ViewId::GroupDetail, Some("archive-service-group"))
     );
     command(&mut a, "groups");
@@ -44,7 +44,7 @@ fn command_line_commands() {
     );
     command(&mut a, "publish deleted");
     assert_eq!(a.view(), ViewId::Publish);
-    assert_eq!(a.publish().form().kind, FormKind::Deleted);
+    assert_eq!(a.views().publish().form().kind, FormKind::Deleted);
     command(&mut a, "refresh");
     assert!(!a.should_quit());
     command(&mut a, "quit");
@@ -60,12 +60,12 @@ fn command_line_completion_and_cancel() {
     a.update(key(KeyCode::Tab));
     assert_eq!(
         a.mode(),
-        &Mode::Command(kaftop::tui::app::line::LineInput::new(
+        &Mode::Command(kaftop::tui::widgets::line::LineInput::new(
             "group archive-service-group "
         ))
     );
     a.update(key(KeyCode::Enter));
-    assert_eq!(a.group_name(), Some("archive-service-group"));
+    assert_eq!(a.views().group_name(), Some("archive-service-group"));
     // Esc leaves the command line without running it.
     type_str(&mut a, ":quit");
     a.update(key(KeyCode::Esc));
@@ -79,27 +79,27 @@ fn filters_narrow_lists_and_esc_clears() {
     type_str(&mut a, "/ORD");
     a.update(key(KeyCode::Enter));
     a.update(key(KeyCode::Enter));
-    assert_eq!(a.topic_name(), Some("orders"));
+    assert_eq!(a.views().topic_name(), Some("orders"));
     a.update(key(KeyCode::Esc));
     // First Esc clears the filter, the next one would go back.
     a.update(key(KeyCode::Esc));
     assert_eq!(a.view(), ViewId::Topics);
     press(&mut a, &[KeyCode::Enter]);
-    assert_eq!(a.topic_name(), Some("message.created"));
+    assert_eq!(a.views().topic_name(), Some("message.created"));
 
     // Messages: the filter matches key or value, case-insensitively.
     command(&mut a, "messages message.created");
     feed_records(&mut a, records());
-    assert_eq!(a.messages().len(), 9);
+    assert_eq!(a.views().messages().len(), 9);
     type_str(&mut a, "/VIP");
-    assert_eq!(a.messages().len(), 1, "filters while typing");
+    assert_eq!(a.views().messages().len(), 1, "filters while typing");
     a.update(key(KeyCode::Enter));
-    assert_eq!(a.messages().selected().map(|r| r.offset), Some(5));
+    assert_eq!(a.views().messages().selected().map(|r| r.offset), Some(5));
     type_str(&mut a, "/");
     a.update(ctrl('u'));
     type_str(&mut a, "plain text");
     a.update(key(KeyCode::Enter));
-    assert_eq!(a.messages().selected().map(|r| r.offset), Some(6));
+    assert_eq!(a.views().messages().selected().map(|r| r.offset), Some(6));
     a.update(key(KeyCode::Esc));
-    assert_eq!(a.messages().len(), 9);
+    assert_eq!(a.views().messages().len(), 9);
 }

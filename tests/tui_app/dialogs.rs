@@ -405,6 +405,7 @@ fn redrive_can_take_only_the_selected_record() {
     feed_records(&mut a, records());
     press(&mut a, &[KeyCode::Char('j')]);
     let at = a
+        .views()
         .messages()
         .selected()
         .map(|r| (r.partition, r.offset))

@@ -29,6 +29,7 @@ fn notice(app: &App) -> (Level, String) {
 
 fn field(app: &App, form: FormKind, name: &str) -> (String, Option<String>) {
     let f = app
+        .views()
         .publish()
         .forms
         .iter()

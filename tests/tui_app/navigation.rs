@@ -64,7 +64,7 @@ fn enter_drills_down_and_esc_returns() {
     let mut a = app();
     press(&mut a, &[KeyCode::Char('j'), KeyCode::Enter]);
     assert_eq!(a.view(), ViewId::TopicDetail);
-    assert_eq!(a.topic_name(), Some("message.deleted"));
+    assert_eq!(a.views().topic_name(), Some("message.deleted"));
     a.update(key(KeyCode::Esc));
     assert_eq!((a.view(), a.selected_row()), (ViewId::Topics, 1));
     press(
@@ -72,7 +72,7 @@ fn enter_drills_down_and_esc_returns() {
         &[KeyCode::Char('2'), KeyCode::Char('G'), KeyCode::Enter],
     );
     assert_eq!(a.view(), ViewId::GroupDetail);
-    assert_eq!(a.group_name(), Some("orders-audit"));
+    assert_eq!(a.views().group_name(), Some("orders-audit"));
     // `m` on a topic opens its messages.
     press(&mut a, &[KeyCode::Char('1'), KeyCode::Char('G')]);
     let cmds = press(&mut a, &[KeyCode::Char('m')]);

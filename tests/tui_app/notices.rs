@@ -65,7 +65,7 @@ fn a_later_success_clears_an_old_error() {
     // A tail that failed to start: moving about does not hide it, a tail that
     // starts does.
     command(&mut a, "messages message.created");
-    let session = a.messages().session;
+    let session = a.views().messages().session;
     a.update(Event::Sampler {
         session,
         event: SamplerEvent::Error("cannot reach the cluster".into()),

@@ -80,7 +80,7 @@ fn send_delivery_and_next_ids() {
         }),
     });
     let line = "Delivered MessageCreated (messageId 1000) to message.created partition 1 offset 5";
-    assert_eq!(a.publish().last, Some(Ok(line.to_string())));
+    assert_eq!(a.views().publish().last, Some(Ok(line.to_string())));
     assert_eq!(notice(&a), (Level::Info, line.into()));
     // Read and deleted now refer to the created message.
     assert_eq!(field(&a, FormKind::Read, "messageId").0, "1000");
@@ -97,7 +97,7 @@ fn send_delivery_and_next_ids() {
         result: Err("delivery failed: Message timed out".into()),
     });
     assert_eq!(
-        a.publish().last,
+        a.views().publish().last,
         Some(Err(
             "Delivery failed: delivery failed: Message timed out".into()
         ))
@@ -186,7 +186,10 @@ fn bulk_test_progress_cancel_and_report() {
         delivered: 250,
         failed: 0,
     });
-    assert_eq!(a.publish().bulk.as_ref().map(|b| b.delivered), Some(250));
+    assert_eq!(
+        a.views().publish().bulk.as_ref().map(|b| b.delivered),
+        Some(250)
+    );
     let cmds = press(&mut a, &[KeyCode::Char('x')]);
     assert!(matches!(&cmds[..], [Command::CancelBulk]), "{cmds:?}");
     let report = BulkReport {
@@ -203,9 +206,9 @@ fn bulk_test_progress_cancel_and_report() {
     };
     a.update(Event::BulkDone(Ok(report.clone())));
     assert_eq!(notice(&a), (Level::Info, report.summary_line()));
-    assert!(!a.publish().bulk_running());
+    assert!(!a.views().publish().bulk_running());
     // The next created message id comes after the bulk run's ids.
-    assert_eq!(a.publish().next_id, 1500);
+    assert_eq!(a.views().publish().next_id, 1500);
 }
 
 #[test]

@@ -20,7 +20,7 @@ fn tail_controls() {
         &press(&mut a, &[KeyCode::Char('p')])[..],
         [Command::PauseTail]
     ));
-    assert!(a.messages().paused);
+    assert!(a.views().messages().paused);
     assert!(matches!(
         &press(&mut a, &[KeyCode::Char(' ')])[..],
         [Command::ResumeTail]
@@ -43,9 +43,9 @@ fn tail_controls() {
             skipped: 0,
         },
     });
-    assert_eq!(a.messages().len(), 0);
+    assert_eq!(a.views().messages().len(), 0);
     feed_records(&mut a, records());
-    assert_eq!(a.messages().len(), 9);
+    assert_eq!(a.views().messages().len(), 9);
 
     type_str(&mut a, "o-5");
     let cmds = a.update(key(KeyCode::Enter));
@@ -70,7 +70,7 @@ fn tail_controls() {
     assert!(a.update(key(KeyCode::Enter)).is_empty());
     assert_eq!(notice(&a).0, Level::Error);
     // A tail that cannot start says why.
-    let session = a.messages().session;
+    let session = a.views().messages().session;
     a.update(Event::Sampler {
         session,
         event: SamplerEvent::Error("topic `x` does not exist".into()),

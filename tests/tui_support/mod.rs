@@ -392,7 +392,7 @@ pub(crate) fn records() -> Vec<RecordView> {
 
 /// Feeds records as the sampler would, for the app's current tail session.
 pub(crate) fn feed_records(app: &mut App, records: Vec<RecordView>) {
-    let session = app.messages().session;
+    let session = app.views().messages().session;
     app.update(Event::Sampler {
         session,
         event: SamplerEvent::Started(vec![
@@ -444,6 +444,7 @@ pub(crate) fn press(app: &mut App, codes: &[KeyCode]) -> Vec<kaftop::tui::comman
 /// Selects the publish form's field `name` and replaces its text by typing.
 pub(crate) fn set_field(app: &mut App, name: &str, text: &str) {
     let at = app
+        .views()
         .publish()
         .form()
         .fields

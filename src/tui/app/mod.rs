@@ -8,14 +8,13 @@
 //! and drawing are in its module under [`crate::tui::views`], every mode's in
 //! [`crate::tui::modes`].
 
-pub mod cursor;
-pub mod line;
 pub(crate) mod nav;
 pub(crate) mod shared;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use kaftop_core::config::Resolved;
+use kaftop_core::events::EventKind;
 use kaftop_core::kafka::sampler::StartAt;
 use kaftop_core::metrics::ClusterMetrics;
 
@@ -25,11 +24,9 @@ use super::event::Event;
 use super::keymap::Keymap;
 use super::modes;
 pub use super::modes::{Mode, Prompt};
-use super::views::messages::MessagesState;
-use super::views::publish::{EventTopics, PublishState};
 pub use super::views::ViewId;
 use super::views::{View, Views};
-pub use cursor::ListState;
+use super::widgets::line;
 pub use shared::{Level, Notice, Source};
 
 /// What the app needs to know from outside, fixed at start.
@@ -75,6 +72,24 @@ impl AppConfig {
     }
 }
 
+/// The seed's three event topics (the publisher's targets, the default tail).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventTopics {
+    pub created: String,
+    pub read: String,
+    pub deleted: String,
+}
+
+impl EventTopics {
+    pub fn for_kind(&self, kind: EventKind) -> &str {
+        match kind {
+            EventKind::Created => &self.created,
+            EventKind::Read => &self.read,
+            EventKind::Deleted => &self.deleted,
+        }
+    }
+}
+
 pub struct App {
     pub(crate) shared: shared::Shared,
     pub(crate) views: Views,
@@ -90,7 +105,7 @@ impl App {
     pub fn new(cfg: AppConfig) -> Self {
         App {
             views: Views::new(&cfg),
-            view: ViewId::Overview,
+            view: ViewId::START,
             history: Vec::new(),
             mode: Mode::Normal,
             acted: false,
@@ -136,17 +151,9 @@ impl App {
         self.quit
     }
 
-    pub fn messages(&self) -> &MessagesState {
-        &self.views.messages
-    }
-
-    /// The overview's ticker (its session tags the records fed to it).
-    pub fn ticker(&self) -> &super::views::overview::Ticker {
-        &self.views.overview.ticker
-    }
-
-    pub fn publish(&self) -> &PublishState {
-        &self.views.publish
+    /// The views' states (tests read them).
+    pub fn views(&self) -> &Views {
+        &self.views
     }
 
     pub fn cluster(&self) -> Option<&ClusterMetrics> {
@@ -159,14 +166,6 @@ impl App {
 
     pub fn config(&self) -> &AppConfig {
         &self.shared.cfg
-    }
-
-    pub fn topic_name(&self) -> Option<&str> {
-        self.views.topic_detail.name.as_deref()
-    }
-
-    pub fn group_name(&self) -> Option<&str> {
-        self.views.group_detail.name.as_deref()
     }
 
     /// The selected row of the current view (its index in the filtered list).
@@ -183,16 +182,12 @@ impl App {
 
     pub fn update(&mut self, event: Event) -> Vec<Command> {
         let mut cmds = self.fold(event);
-        // The overview's ticker samples only while the overview is shown.
-        let shown = self.view == ViewId::Overview;
-        let ticker = &mut self.views.overview.ticker;
-        cmds.extend(ticker.steer(shown, self.shared.cluster.as_ref()));
+        cmds.extend(self.views.steer(self.view, &self.shared));
         cmds
     }
 
     fn fold(&mut self, event: Event) -> Vec<Command> {
         let shared = &mut self.shared;
-        let views = &mut self.views;
         match event {
             Event::Key(key) => {
                 shared.dirty = true;
@@ -207,33 +202,7 @@ impl App {
                 shared.expire_notice();
             }
             Event::Cluster(m) => shared.on_cluster(*m),
-            Event::Sampler { session, event } => {
-                views.messages.on_sampler(session, event, shared);
-                shared.dirty |= self.view == ViewId::Messages;
-            }
-            Event::Ticker { session, event } => {
-                let news = views.overview.ticker.on_sampler(session, event);
-                shared.dirty |= news && self.view == ViewId::Overview;
-            }
             Event::IncidentWritten(result) => shared.on_incident_written(result),
-            Event::Published { request, result } => {
-                views.publish.on_published(request, result, shared);
-            }
-            Event::BulkProgress {
-                queued,
-                delivered,
-                failed,
-            } => {
-                if views.publish.on_bulk_progress(queued, delivered, failed) {
-                    shared.dirty |= self.view == ViewId::Publish;
-                }
-            }
-            Event::BulkDone(result) => views.publish.on_bulk_done(result, shared),
-            Event::Services(snap) => {
-                views.services.on_snapshot(*snap, shared);
-                shared.dirty |= self.view == ViewId::Services;
-            }
-            Event::ServicesStopped(reason) => views.services.on_stopped(reason, shared),
             Event::OpPlanned { id, result } => {
                 if let Mode::Dialog(d) = &mut self.mode {
                     d.on_planned(id, result);
@@ -255,6 +224,12 @@ impl App {
                 shared.error_from(Source::Io, e.clone());
                 shared.io_error = Some(e);
                 shared.dirty = true;
+            }
+            // The rest is what the views asked for: each takes its own.
+            other => {
+                if let Some(e) = self.views.route(other, self.view, shared) {
+                    tracing::debug!("no view takes {e:?}");
+                }
             }
         }
         Vec::new()

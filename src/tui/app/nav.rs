@@ -2,7 +2,7 @@
 
 use crate::tui::action::Action;
 use crate::tui::command::Command;
-use crate::tui::views::{Outcome, ViewId};
+use crate::tui::views::{Go, Outcome, ViewId};
 use kaftop_core::kafka::sampler::StartAt;
 
 use super::App;
@@ -10,56 +10,12 @@ use super::App;
 /// Views remembered for `Esc`.
 const HISTORY: usize = 32;
 
-/// Where to go: a view, or one that needs to be told what to show.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Go {
-    View(ViewId),
-    Topic(String),
-    Group(String),
-    /// The Messages view, (re)starting the tail when the topic or start changes
-    /// (`None`: the current or default topic, the configured start).
-    Messages(Option<String>, Option<StartAt>),
-    /// One record in the Messages view: the tail starts at its offset, and the
-    /// record is selected with the detail pane open once it arrives.
-    Record {
-        topic: String,
-        partition: i32,
-        offset: i64,
-    },
-}
-
 impl App {
+    /// Shows the view `go` names, which then shows what it names.
     pub(crate) fn navigate(&mut self, go: Go) -> Vec<Command> {
-        match go {
-            Go::View(view) => self.go(view),
-            Go::Topic(name) => {
-                self.views.topic_detail.open(name);
-                self.go(ViewId::TopicDetail);
-            }
-            Go::Group(name) => {
-                self.views.group_detail.open(name);
-                self.go(ViewId::GroupDetail);
-            }
-            Go::Messages(topic, start) => {
-                self.go(ViewId::Messages);
-                return self.views.messages.open(topic, start, &mut self.shared);
-            }
-            Go::Record {
-                topic,
-                partition,
-                offset,
-            } => {
-                let messages = &mut self.views.messages;
-                messages.set_filter("");
-                messages.focus = Some((partition, offset));
-                let start = Some(StartAt::Offset(offset));
-                let cmds = self.navigate(Go::Messages(Some(topic), start));
-                // Already tailing from there: it may be on screen now.
-                self.views.messages.seek_focus();
-                return cmds;
-            }
-        }
-        Vec::new()
+        let view = go.view();
+        self.go(view);
+        self.views.get_mut(view).show(go, &mut self.shared)
     }
 
     /// Carries out what a view asked for.
@@ -85,11 +41,8 @@ impl App {
         }
     }
 
-    /// A tab by its key; Messages (re)starts its tail.
+    /// A tab by its key (Messages (re)starts its tail: see its `show`).
     pub(crate) fn show_tab(&mut self, view: ViewId) -> Vec<Command> {
-        if view == ViewId::Messages {
-            return self.navigate(Go::Messages(None, None));
-        }
         self.navigate(Go::View(view))
     }
 
@@ -120,9 +73,12 @@ impl App {
         self.views.get_mut(self.view).set_filter(text);
     }
 
-    /// Restarts the tail of the Messages view at `start`.
-    pub(crate) fn restart_tail(&mut self, start: StartAt) -> Vec<Command> {
-        let out = self.views.messages.restart_at(start, &mut self.shared);
+    /// A prompt's answer: where the current view's stream restarts.
+    pub(crate) fn restart_at(&mut self, start: StartAt) -> Vec<Command> {
+        let out = self
+            .views
+            .get_mut(self.view)
+            .restart_at(start, &mut self.shared);
         self.follow(out)
     }
 }

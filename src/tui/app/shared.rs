@@ -3,7 +3,7 @@
 //! Views get it as `&Shared` / `&mut Shared`, never the whole [`App`](super::App).
 
 use crate::tui::action::Action;
-use crate::tui::keymap::Scope;
+use crate::tui::action::Scope;
 use crate::tui::modes::dialog::forms::Form;
 use crate::tui::modes::dialog::Dialog;
 use crate::tui::modes::Mode;

@@ -5,13 +5,12 @@ use crossterm::event::{KeyCode, KeyEvent};
 
 use super::Mode;
 use crate::tui::action::Action;
-use crate::tui::app::line::LineInput;
-use crate::tui::app::nav::Go;
+use crate::tui::action::Scope;
 use crate::tui::app::App;
 use crate::tui::command::Command;
-use crate::tui::keymap::Scope;
 use crate::tui::views::publish::FormKind;
-use crate::tui::views::ViewId;
+use crate::tui::views::{Go, ViewId};
+use crate::tui::widgets::line::LineInput;
 use kaftop_core::kafka::sampler::{parse_since, StartAt};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -229,18 +228,15 @@ fn run(app: &mut App, cmd: LineCommand) -> Vec<Command> {
         }
         LineCommand::Messages(topic, start) => app.navigate(Go::Messages(topic, start)),
         LineCommand::Publish(form) => {
-            let cmds = app.navigate(Go::View(ViewId::Publish));
-            if let Some(k) = form {
-                app.views.publish.select(k);
-            }
-            cmds
+            app.navigate(form.map_or(Go::View(ViewId::Publish), Go::Form))
         }
         LineCommand::Services => app.navigate(Go::View(ViewId::Services)),
         LineCommand::Timeline(filter) => {
+            let cmds = app.navigate(Go::View(ViewId::Timeline));
             if let Some(f) = filter {
-                app.views.timeline.list.set_filter(&f);
+                app.set_filter(&f);
             }
-            app.navigate(Go::View(ViewId::Timeline))
+            cmds
         }
         LineCommand::Refresh => app.refresh(),
         LineCommand::Help => {

@@ -5,9 +5,9 @@ use crossterm::event::KeyEvent;
 
 use super::Mode;
 use crate::tui::action::Action;
-use crate::tui::app::line::{Edit, LineInput};
+use crate::tui::action::Scope;
 use crate::tui::app::App;
-use crate::tui::keymap::Scope;
+use crate::tui::widgets::line::{Edit, LineInput};
 
 pub(super) fn key(app: &mut App, key: KeyEvent, mut line: LineInput) {
     match app.keymap().action(Scope::Input, &key) {

@@ -11,8 +11,8 @@ use ratatui::Frame;
 use super::command_line::USAGE;
 use super::Mode;
 use crate::tui::action::Action;
+use crate::tui::action::Scope;
 use crate::tui::app::App;
-use crate::tui::keymap::Scope;
 use crate::tui::widgets::theme;
 use kaftop_core::present::text;
 

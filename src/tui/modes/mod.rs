@@ -18,9 +18,9 @@ use ratatui::layout::{Constraint, Flex, Layout, Position, Rect};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use crate::tui::app::line::LineInput;
 use crate::tui::app::App;
 use crate::tui::command::Command;
+use crate::tui::widgets::line::LineInput;
 use kaftop_core::present::text;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,10 +4,10 @@ use crossterm::event::KeyEvent;
 
 use super::{Mode, Prompt};
 use crate::tui::action::Action;
-use crate::tui::app::line::LineInput;
+use crate::tui::action::Scope;
 use crate::tui::app::App;
 use crate::tui::command::Command;
-use crate::tui::keymap::Scope;
+use crate::tui::widgets::line::LineInput;
 use kaftop_core::kafka::sampler::StartAt;
 
 /// The question, shown before the answer.
@@ -42,7 +42,7 @@ pub(super) fn key(
             match start {
                 Ok(s) => {
                     app.acted = true;
-                    app.restart_tail(s)
+                    app.restart_at(s)
                 }
                 Err(e) => {
                     app.shared.error(e);

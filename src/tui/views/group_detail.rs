@@ -10,13 +10,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
 use ratatui::Frame;
 
-use super::{placeholder, view_block, Outcome, View, ViewId};
+use super::{placeholder, view_block, Go, Outcome, View, ViewId};
 use crate::tui::action::Action;
-use crate::tui::app::nav::Go;
+use crate::tui::action::Scope;
 use crate::tui::app::shared::Shared;
-use crate::tui::app::{App, ListState};
-use crate::tui::keymap::Scope;
+use crate::tui::command::Command;
 use crate::tui::modes::dialog::forms::Form;
+use crate::tui::widgets::list::ListState;
 use crate::tui::widgets::table::{self, right, Column};
 use crate::tui::widgets::theme;
 use kaftop_core::kafka::admin::GroupType;
@@ -107,21 +107,23 @@ impl View for GroupDetail {
         &[Action::OpenCommitted, Action::Filter, Action::Back]
     }
 
-    fn selected(&self) -> usize {
-        self.list.cursor.selected()
+    fn list(&self) -> Option<&ListState> {
+        Some(&self.list)
     }
 
-    fn move_by(&mut self, delta: isize, shared: &Shared) {
-        let len = self.visible(shared).len();
-        self.list.cursor.move_by(delta, len);
+    fn list_mut(&mut self) -> Option<&mut ListState> {
+        Some(&mut self.list)
     }
 
-    fn filter(&self) -> Option<&str> {
-        Some(&self.list.filter)
+    fn rows(&self, shared: &Shared) -> usize {
+        self.visible(shared).len()
     }
 
-    fn set_filter(&mut self, text: &str) {
-        self.list.set_filter(text);
+    fn show(&mut self, go: Go, _shared: &mut Shared) -> Vec<Command> {
+        if let Go::Group(name) = go {
+            self.open(name);
+        }
+        Vec::new()
     }
 
     fn act(&mut self, action: Action, shared: &mut Shared) -> Outcome {
@@ -144,16 +146,16 @@ impl View for GroupDetail {
         }
     }
 
-    fn draw(&self, f: &mut Frame, area: Rect, app: &App) {
-        draw(self, f, area, app);
+    fn draw(&self, f: &mut Frame, area: Rect, shared: &Shared) {
+        draw(self, f, area, shared);
     }
 }
 
-fn draw(view: &GroupDetail, f: &mut Frame, area: Rect, app: &App) {
+fn draw(view: &GroupDetail, f: &mut Frame, area: Rect, shared: &Shared) {
     let name = view.name.clone().unwrap_or_default();
-    let Some(g) = view.current(&app.shared) else {
-        let text = if app.shared.cluster.is_none() {
-            app.shared
+    let Some(g) = view.current(shared) else {
+        let text = if shared.cluster.is_none() {
+            shared
                 .unreachable_text()
                 .unwrap_or_else(|| "Waiting for the first refresh …".into())
         } else {
@@ -180,7 +182,7 @@ fn draw(view: &GroupDetail, f: &mut Frame, area: Rect, app: &App) {
     if members_h > 0 {
         draw_members(f, members, g);
     }
-    let rows = view.visible(&app.shared);
+    let rows = view.visible(shared);
     // Wide screens only; narrower, the summary above names the worst.
     let notes = rest.width >= 150;
     let longest = rows

@@ -7,12 +7,11 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::widgets::{Cell, Row};
 use ratatui::Frame;
 
-use super::{placeholder, view_block, Outcome, View};
+use super::{placeholder, view_block, Go, Outcome, View};
 use crate::tui::action::Action;
-use crate::tui::app::nav::Go;
+use crate::tui::action::Scope;
 use crate::tui::app::shared::Shared;
-use crate::tui::app::{App, ListState};
-use crate::tui::keymap::Scope;
+use crate::tui::widgets::list::ListState;
 use crate::tui::widgets::table::{self, right, Column};
 use crate::tui::widgets::theme;
 use kaftop_core::metrics::{ClusterMetrics, GroupMetrics};
@@ -58,21 +57,16 @@ impl View for Groups {
         &[Action::Open, Action::Filter]
     }
 
-    fn selected(&self) -> usize {
-        self.list.cursor.selected()
+    fn list(&self) -> Option<&ListState> {
+        Some(&self.list)
     }
 
-    fn move_by(&mut self, delta: isize, shared: &Shared) {
-        let len = self.visible(shared.cluster.as_ref()).len();
-        self.list.cursor.move_by(delta, len);
+    fn list_mut(&mut self) -> Option<&mut ListState> {
+        Some(&mut self.list)
     }
 
-    fn filter(&self) -> Option<&str> {
-        Some(&self.list.filter)
-    }
-
-    fn set_filter(&mut self, text: &str) {
-        self.list.set_filter(text);
+    fn rows(&self, shared: &Shared) -> usize {
+        self.visible(shared.cluster.as_ref()).len()
     }
 
     fn act(&mut self, action: Action, shared: &mut Shared) -> Outcome {
@@ -86,20 +80,19 @@ impl View for Groups {
         }
     }
 
-    fn draw(&self, f: &mut Frame, area: Rect, app: &App) {
-        draw(self, f, area, app);
+    fn draw(&self, f: &mut Frame, area: Rect, shared: &Shared) {
+        draw(self, f, area, shared);
     }
 }
 
-fn draw(view: &Groups, f: &mut Frame, area: Rect, app: &App) {
-    let groups = view.visible(app.shared.cluster.as_ref());
+fn draw(view: &Groups, f: &mut Frame, area: Rect, shared: &Shared) {
+    let groups = view.visible(shared.cluster.as_ref());
     let block = view_block(
         format!("Consumer groups ({})", groups.len()),
         &view.list.filter,
     );
-    let Some(cluster) = &app.shared.cluster else {
-        let text = app
-            .shared
+    let Some(cluster) = &shared.cluster else {
+        let text = shared
             .unreachable_text()
             .unwrap_or_else(|| "Waiting for the first refresh …".into());
         return placeholder(f, area, block, &text);

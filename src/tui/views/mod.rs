@@ -4,9 +4,10 @@
 //! current one (see `chrome`).
 //!
 //! Adding a view: write `views/NAME.rs` with a state struct that implements
-//! `View`, then register it here: a [`ViewId`] variant, a field of [`Views`]
-//! and an arm in `Views::get` / `Views::get_mut` (and in [`ViewId::TABS`]
-//! if it is a tab). Its keys go in the action table ([`super::action::TABLE`]).
+//! `View` (its I/O reports arrive through `View::on_io`), then register it
+//! here: a [`ViewId`] variant, a field of [`Views`] and its arm in
+//! `Views::get` / `get_mut` / `all_mut` (and in [`ViewId::TABS`] if it is a
+//! tab). Its keys go in the action table ([`super::action::TABLE`]).
 
 mod chrome;
 pub mod group_detail;
@@ -25,14 +26,17 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use super::action::Action;
-use super::app::nav::Go;
+use crossterm::event::KeyEvent;
+
+use super::action::{Action, Scope};
 use super::app::shared::Shared;
 use super::app::{App, AppConfig, Mode};
 use super::command::Command;
-use super::keymap::Scope;
+use super::event::Event;
 use super::modes;
+use super::widgets::list::ListState;
 use super::widgets::theme;
+use kaftop_core::kafka::sampler::StartAt;
 
 /// Which view is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -49,6 +53,9 @@ pub enum ViewId {
 }
 
 impl ViewId {
+    /// The view shown at start.
+    pub(crate) const START: ViewId = ViewId::Overview;
+
     /// The top-level views, in tab order, with the action that shows each
     /// (number keys 1..).
     pub const TABS: [(ViewId, Action); 7] = [
@@ -67,6 +74,39 @@ impl ViewId {
             .iter()
             .find(|(_, a)| *a == action)
             .map(|(v, _)| *v)
+    }
+}
+
+/// Where to go: a view, or one that needs to be told what to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Go {
+    View(ViewId),
+    Topic(String),
+    Group(String),
+    /// The Messages view, (re)starting the tail when the topic or start changes
+    /// (`None`: the current or default topic, the configured start).
+    Messages(Option<String>, Option<StartAt>),
+    /// One record in the Messages view: the tail starts at its offset, and the
+    /// record is selected with the detail pane open once it arrives.
+    Record {
+        topic: String,
+        partition: i32,
+        offset: i64,
+    },
+    /// The publisher with one of its forms.
+    Form(publish::FormKind),
+}
+
+impl Go {
+    /// The view that shows it.
+    pub(crate) fn view(&self) -> ViewId {
+        match self {
+            Go::View(v) => *v,
+            Go::Topic(_) => ViewId::TopicDetail,
+            Go::Group(_) => ViewId::GroupDetail,
+            Go::Messages(..) | Go::Record { .. } => ViewId::Messages,
+            Go::Form(_) => ViewId::Publish,
+        }
     }
 }
 
@@ -103,8 +143,9 @@ impl Outcome {
     }
 }
 
-/// Everything a view does: its identity, its rows and filter, its actions and
-/// its drawing. `Shared` is what all views see (config, cluster, notices).
+/// Everything a view does: its identity, its rows and filter, its actions, the
+/// I/O reports it owns and its drawing. `Shared` is what all views see (config,
+/// cluster, notices); the app names no view and reaches them only through this.
 pub(crate) trait View {
     /// The tab title.
     fn title(&self) -> &'static str;
@@ -120,22 +161,70 @@ pub(crate) trait View {
     }
     /// The actions the status bar hints at, between help/command and views/quit.
     fn hints(&self) -> &'static [Action];
-    /// The selected row (its index in the filtered list).
-    fn selected(&self) -> usize;
-    /// Moves the selection by `delta` rows.
-    fn move_by(&mut self, delta: isize, shared: &Shared);
-    /// The filter, for views that have one.
-    fn filter(&self) -> Option<&str> {
+    /// The filtered list this view is, if it is one: the selection, the moves
+    /// and the filter below then come from it.
+    fn list(&self) -> Option<&ListState> {
         None
     }
-    fn set_filter(&mut self, _text: &str) {}
+    fn list_mut(&mut self) -> Option<&mut ListState> {
+        None
+    }
+    /// How many rows the list shows now (after its filter).
+    fn rows(&self, _shared: &Shared) -> usize {
+        0
+    }
+    /// The selected row (its index in the filtered list).
+    fn selected(&self) -> usize {
+        self.list().map_or(0, |l| l.cursor.selected())
+    }
+    /// Moves the selection by `delta` rows.
+    fn move_by(&mut self, delta: isize, shared: &Shared) {
+        let len = self.rows(shared);
+        if let Some(l) = self.list_mut() {
+            l.move_by(delta, len);
+        }
+    }
+    /// The filter, for views that have one.
+    fn filter(&self) -> Option<&str> {
+        self.list().map(|l| l.filter.as_str())
+    }
+    fn set_filter(&mut self, text: &str) {
+        if let Some(l) = self.list_mut() {
+            l.set_filter(text);
+        }
+    }
     /// Called when the view is shown after another one.
     fn on_enter(&mut self, _shared: &Shared) {}
+    /// Shows what `go` names (a topic, a group, a tail; see [`Go::view`]),
+    /// after the view was entered.
+    fn show(&mut self, _go: Go, _shared: &mut Shared) -> Vec<Command> {
+        Vec::new()
+    }
     /// An action of the view's own scope (the list moves and filter are done
     /// through the methods above).
     fn act(&mut self, action: Action, shared: &mut Shared) -> Outcome;
+    /// A key while the view edits in place ([`Mode::Edit`]): whether editing
+    /// goes on, and the commands.
+    fn edit(&mut self, _key: KeyEvent, _shared: &mut Shared) -> (bool, Vec<Command>) {
+        (false, Vec::new())
+    }
+    /// The answer to a prompt the view asked ([`Mode::Prompt`]): where its
+    /// stream restarts.
+    fn restart_at(&mut self, _start: StartAt, _shared: &mut Shared) -> Outcome {
+        Outcome::default()
+    }
+    /// An I/O report: the view that owns it takes it (`None`), the others hand
+    /// it back. `shown`: the view is on screen (a change there needs a redraw).
+    fn on_io(&mut self, event: Event, _shown: bool, _shared: &mut Shared) -> Option<Event> {
+        Some(event)
+    }
+    /// After every event: what the view asks of the I/O side by itself (the
+    /// overview's ticker samples only while it is shown).
+    fn steer(&mut self, _shown: bool, _shared: &Shared) -> Vec<Command> {
+        Vec::new()
+    }
     /// Draws the body of the screen.
-    fn draw(&self, f: &mut Frame, area: Rect, app: &App);
+    fn draw(&self, f: &mut Frame, area: Rect, shared: &Shared);
 }
 
 /// The state of every view: the registry.
@@ -194,9 +283,73 @@ impl Views {
         }
     }
 
+    /// Every view, with its id.
+    fn all_mut(&mut self) -> [(ViewId, &mut dyn View); 9] {
+        [
+            (ViewId::Overview, &mut self.overview),
+            (ViewId::Topics, &mut self.topics),
+            (ViewId::TopicDetail, &mut self.topic_detail),
+            (ViewId::Groups, &mut self.groups),
+            (ViewId::GroupDetail, &mut self.group_detail),
+            (ViewId::Messages, &mut self.messages),
+            (ViewId::Publish, &mut self.publish),
+            (ViewId::Services, &mut self.services),
+            (ViewId::Timeline, &mut self.timeline),
+        ]
+    }
+
     /// The tab `id` belongs to.
     pub(crate) fn tab(&self, id: ViewId) -> ViewId {
         self.get(id).parent().unwrap_or(id)
+    }
+
+    /// Hands an I/O report to the view that owns it (`shown`: the view on
+    /// screen); `Some` when none does.
+    pub(crate) fn route(
+        &mut self,
+        event: Event,
+        shown: ViewId,
+        shared: &mut Shared,
+    ) -> Option<Event> {
+        let mut event = event;
+        for (id, view) in self.all_mut() {
+            event = view.on_io(event, id == shown, shared)?;
+        }
+        Some(event)
+    }
+
+    /// Every view's own requests after an event (see [`View::steer`]).
+    pub(crate) fn steer(&mut self, shown: ViewId, shared: &Shared) -> Vec<Command> {
+        let mut cmds = Vec::new();
+        for (id, view) in self.all_mut() {
+            cmds.extend(view.steer(id == shown, shared));
+        }
+        cmds
+    }
+
+    // ---- what tests read ----
+
+    pub fn messages(&self) -> &messages::MessagesState {
+        &self.messages
+    }
+
+    /// The overview's ticker (its session tags the records fed to it).
+    pub fn ticker(&self) -> &overview::Ticker {
+        &self.overview.ticker
+    }
+
+    pub fn publish(&self) -> &publish::PublishState {
+        &self.publish
+    }
+
+    /// The topic the topic detail shows.
+    pub fn topic_name(&self) -> Option<&str> {
+        self.topic_detail.name.as_deref()
+    }
+
+    /// The group the group detail shows.
+    pub fn group_name(&self) -> Option<&str> {
+        self.group_detail.name.as_deref()
     }
 }
 
@@ -221,7 +374,7 @@ pub fn draw(f: &mut Frame, app: &App) {
         chrome::draw_header(f, header, app);
         chrome::draw_tabs(f, tabs, app);
     }
-    app.current().draw(f, body, app);
+    app.current().draw(f, body, &app.shared);
     if status > 0 && !modes::draw_status(f, bottom, app) {
         chrome::draw_status(f, bottom, app);
     }

@@ -8,11 +8,12 @@ use ratatui::Frame;
 
 use super::{placeholder, view_block, Outcome, View};
 use crate::tui::action::Action;
-use crate::tui::app::cursor::ListCursor;
+use crate::tui::action::Scope;
 use crate::tui::app::shared::Shared;
-use crate::tui::app::{App, Source};
+use crate::tui::app::Source;
 use crate::tui::command::Command;
-use crate::tui::keymap::Scope;
+use crate::tui::event::Event;
+use crate::tui::widgets::cursor::ListCursor;
 use crate::tui::widgets::table::{self, right, Column};
 use crate::tui::widgets::theme;
 use kaftop_core::present::{self, text};
@@ -119,14 +120,27 @@ impl View for ServicesPane {
         }
     }
 
-    fn draw(&self, f: &mut Frame, area: Rect, app: &App) {
-        draw(self, f, area, app);
+    fn on_io(&mut self, event: Event, shown: bool, shared: &mut Shared) -> Option<Event> {
+        match event {
+            Event::Services(snap) => {
+                self.on_snapshot(*snap, shared);
+                shared.dirty |= shown;
+            }
+            Event::ServicesStopped(reason) => self.on_stopped(reason, shared),
+            other => return Some(other),
+        }
+        None
+    }
+
+    fn draw(&self, f: &mut Frame, area: Rect, shared: &Shared) {
+        draw(self, f, area, shared);
     }
 }
 
-fn draw(pane: &ServicesPane, f: &mut Frame, area: Rect, app: &App) {
-    let key = app
-        .keymap()
+fn draw(pane: &ServicesPane, f: &mut Frame, area: Rect, shared: &Shared) {
+    let key = shared
+        .cfg
+        .keymap
         .keys_for(pane.scope(), Action::ToggleServices)
         .unwrap_or_default();
     let status = match &pane.status {
@@ -159,6 +173,18 @@ fn draw(pane: &ServicesPane, f: &mut Frame, area: Rect, app: &App) {
     };
     let [table_area, feed] =
         Layout::vertical([Constraint::Length(7), Constraint::Min(0)]).areas(rest);
+    draw_table(f, table_area, block, pane, snap);
+    f.render_widget(Paragraph::new(feed_lines(snap)), feed);
+}
+
+/// One row per service: its group, state and counters.
+fn draw_table(
+    f: &mut Frame,
+    area: Rect,
+    block: ratatui::widgets::Block<'_>,
+    pane: &ServicesPane,
+    snap: &ServicesSnapshot,
+) {
     let columns = [
         Column::left("SERVICE", Constraint::Length(13)),
         Column::left("GROUP", Constraint::Min(20)),
@@ -172,7 +198,7 @@ fn draw(pane: &ServicesPane, f: &mut Frame, area: Rect, app: &App) {
     ];
     table::draw(
         f,
-        table_area,
+        area,
         block,
         &columns,
         snap.services.len(),
@@ -200,6 +226,11 @@ fn draw(pane: &ServicesPane, f: &mut Frame, area: Rect, app: &App) {
             ])
         },
     );
+}
+
+/// Under the table: the store's figures, the latest notifications and read
+/// receipts, and what is wrong with a service.
+fn feed_lines(snap: &ServicesSnapshot) -> Vec<Line<'static>> {
     let mut lines = vec![match &snap.store {
         Ok(figures) => Line::from(vec![
             Span::styled(" today ", theme::header_row()),
@@ -269,5 +300,5 @@ fn draw(pane: &ServicesPane, f: &mut Frame, area: Rect, app: &App) {
             theme::danger(),
         )));
     }
-    f.render_widget(Paragraph::new(lines), feed);
+    lines
 }

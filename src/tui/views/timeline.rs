@@ -8,12 +8,11 @@ use ratatui::style::Style;
 use ratatui::widgets::{Cell, Row};
 use ratatui::Frame;
 
-use super::{placeholder, view_block, Outcome, View};
+use super::{placeholder, view_block, Go, Outcome, View};
 use crate::tui::action::Action;
-use crate::tui::app::nav::Go;
+use crate::tui::action::Scope;
 use crate::tui::app::shared::Shared;
-use crate::tui::app::{App, ListState};
-use crate::tui::keymap::Scope;
+use crate::tui::widgets::list::ListState;
 use crate::tui::widgets::table::{self, Column};
 use crate::tui::widgets::theme;
 use kaftop_core::metrics::{ClusterMetrics, Severity, TimelineEvent};
@@ -68,21 +67,16 @@ impl View for Timeline {
         &[Action::Open, Action::Filter, Action::WarningsOnly]
     }
 
-    fn selected(&self) -> usize {
-        self.list.cursor.selected()
+    fn list(&self) -> Option<&ListState> {
+        Some(&self.list)
     }
 
-    fn move_by(&mut self, delta: isize, shared: &Shared) {
-        let len = self.visible(shared.cluster.as_ref()).len();
-        self.list.cursor.move_by(delta, len);
+    fn list_mut(&mut self) -> Option<&mut ListState> {
+        Some(&mut self.list)
     }
 
-    fn filter(&self) -> Option<&str> {
-        Some(&self.list.filter)
-    }
-
-    fn set_filter(&mut self, text: &str) {
-        self.list.set_filter(text);
+    fn rows(&self, shared: &Shared) -> usize {
+        self.visible(shared.cluster.as_ref()).len()
     }
 
     fn act(&mut self, action: Action, shared: &mut Shared) -> Outcome {
@@ -102,8 +96,8 @@ impl View for Timeline {
         }
     }
 
-    fn draw(&self, f: &mut Frame, area: Rect, app: &App) {
-        draw(self, f, area, app);
+    fn draw(&self, f: &mut Frame, area: Rect, shared: &Shared) {
+        draw(self, f, area, shared);
     }
 }
 
@@ -115,8 +109,7 @@ fn severity_style(s: Severity) -> Style {
     }
 }
 
-fn draw(view: &Timeline, f: &mut Frame, area: Rect, app: &App) {
-    let shared = &app.shared;
+fn draw(view: &Timeline, f: &mut Frame, area: Rect, shared: &Shared) {
     let events = view.visible(shared.cluster.as_ref());
     let floor = if view.warnings_only {
         ", warnings only"

@@ -8,13 +8,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row};
 use ratatui::Frame;
 
-use super::{placeholder, view_block, Outcome, View, ViewId};
+use super::{placeholder, view_block, Go, Outcome, View, ViewId};
 use crate::tui::action::Action;
-use crate::tui::app::cursor::ListCursor;
-use crate::tui::app::nav::Go;
+use crate::tui::action::Scope;
 use crate::tui::app::shared::Shared;
-use crate::tui::app::App;
-use crate::tui::keymap::Scope;
+use crate::tui::command::Command;
+use crate::tui::widgets::cursor::ListCursor;
 use crate::tui::widgets::table::{self, right, Column};
 use crate::tui::widgets::theme;
 use kaftop_core::metrics::TopicMetrics;
@@ -84,6 +83,13 @@ impl View for TopicDetail {
         self.cursor.move_by(delta, len);
     }
 
+    fn show(&mut self, go: Go, _shared: &mut Shared) -> Vec<Command> {
+        if let Go::Topic(name) = go {
+            self.open(name);
+        }
+        Vec::new()
+    }
+
     fn act(&mut self, action: Action, shared: &mut Shared) -> Outcome {
         match (action, &self.name) {
             (Action::TailTopic, Some(name)) => Outcome::go(Go::Messages(Some(name.clone()), None)),
@@ -94,16 +100,16 @@ impl View for TopicDetail {
         }
     }
 
-    fn draw(&self, f: &mut Frame, area: Rect, app: &App) {
-        draw(self, f, area, app);
+    fn draw(&self, f: &mut Frame, area: Rect, shared: &Shared) {
+        draw(self, f, area, shared);
     }
 }
 
-fn draw(view: &TopicDetail, f: &mut Frame, area: Rect, app: &App) {
+fn draw(view: &TopicDetail, f: &mut Frame, area: Rect, shared: &Shared) {
     let name = view.name.clone().unwrap_or_default();
-    let Some(t) = view.current(&app.shared) else {
-        let text = if app.shared.cluster.is_none() {
-            app.shared
+    let Some(t) = view.current(shared) else {
+        let text = if shared.cluster.is_none() {
+            shared
                 .unreachable_text()
                 .unwrap_or_else(|| "Waiting for the first refresh …".into())
         } else {

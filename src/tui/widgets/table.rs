@@ -7,7 +7,7 @@ use ratatui::widgets::{Block, Cell, Row, Table, TableState};
 use ratatui::Frame;
 
 use super::theme;
-use crate::tui::app::cursor::ListCursor;
+use crate::tui::widgets::cursor::ListCursor;
 
 pub struct Column {
     pub title: &'static str,

@@ -212,11 +212,6 @@ impl Incident {
                 .collect(),
         }
     }
-
-    /// The report for people.
-    pub fn markdown(&self) -> String {
-        super::markdown::render(self)
-    }
 }
 
 fn group(g: &GroupMetrics, records: &[RecordView]) -> IncidentGroup {

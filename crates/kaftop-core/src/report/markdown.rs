@@ -13,7 +13,8 @@ fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace(['\n', '\r'], " ")
 }
 
-pub(super) fn render(r: &Incident) -> String {
+/// The report for people.
+pub fn render(r: &Incident) -> String {
     let mut out = String::new();
     let h = &r.header;
     let cluster = h.cluster_id.as_deref().unwrap_or("?");

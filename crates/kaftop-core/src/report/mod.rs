@@ -5,7 +5,7 @@
 //! no I/O but [`save`], which writes the files.
 
 pub mod incident;
-mod markdown;
+pub mod markdown;
 pub mod rank;
 pub mod save;
 pub mod words;

@@ -28,7 +28,7 @@ pub fn write(incident: &Incident, markdown: &Path) -> std::io::Result<(PathBuf, 
         std::fs::create_dir_all(dir)?;
     }
     let json = json_path(markdown);
-    std::fs::write(markdown, incident.markdown())?;
+    std::fs::write(markdown, super::markdown::render(incident))?;
     let text = serde_json::to_string_pretty(incident).map_err(std::io::Error::other)?;
     std::fs::write(&json, text + "\n")?;
     Ok((markdown.to_path_buf(), json))

@@ -117,7 +117,7 @@ fn the_stuck_record_is_asked_for_and_reported() {
     assert_eq!(record.value.chars().count(), incident::VALUE_CHARS + 1);
     assert!(record.truncated);
 
-    let md = report.markdown();
+    let md = super::markdown::render(&report);
     for fact in [
         "# kaftop incident snapshot: cluster prod-eu, 2026-11-24 10:15:30 UTC",
         "controller 2 · brokers 0/1 up",
@@ -140,7 +140,7 @@ fn the_stuck_record_is_asked_for_and_reported() {
 
 #[test]
 fn a_stuck_record_that_could_not_be_read_says_so() {
-    let md = Incident::build(&cluster(), &[]).markdown();
+    let md = super::markdown::render(&Incident::build(&cluster(), &[]));
     assert!(
         md.contains("Not read (deleted, compacted away or unreachable)."),
         "{md}"

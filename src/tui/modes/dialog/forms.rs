@@ -3,7 +3,7 @@
 
 use super::ops::OpRequest;
 use crate::tui::action::Action;
-use crate::tui::app::line::LineInput;
+use crate::tui::widgets::line::LineInput;
 use kaftop_core::kafka::offsets_reset::{parse_datetime, parse_duration_back};
 use kaftop_core::kafka::offsets_reset::{ResetScope, ResetTarget, TopicScope};
 use kaftop_core::kafka::topic_admin::{ConfigChange, NewTopicSpec};

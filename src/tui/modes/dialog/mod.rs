@@ -19,10 +19,10 @@ use self::forms::{Field, Form};
 use self::ops::{OpRequest, Planned};
 use super::Mode;
 use crate::tui::action::Action;
-use crate::tui::app::line::LineInput;
+use crate::tui::action::Scope;
 use crate::tui::app::App;
 use crate::tui::command::Command;
-use crate::tui::keymap::Scope;
+use crate::tui::widgets::line::LineInput;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Stage {

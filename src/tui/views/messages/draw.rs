@@ -9,18 +9,18 @@ use ratatui::Frame;
 
 use super::state::{MessagesState, TailStatus};
 use crate::tui::action::Action;
-use crate::tui::app::App;
-use crate::tui::keymap::Scope;
+use crate::tui::action::Scope;
+use crate::tui::app::shared::Shared;
 use crate::tui::views::{placeholder, view_block};
 use crate::tui::widgets::table::{self, right, Column};
 use crate::tui::widgets::theme;
 use kaftop_core::kafka::record::{Encoding, RecordView};
 use kaftop_core::present::{self, text};
 
-pub(super) fn draw(m: &MessagesState, f: &mut Frame, area: Rect, app: &App) {
+pub(super) fn draw(m: &MessagesState, f: &mut Frame, area: Rect, shared: &Shared) {
     let Some(topic) = &m.topic else {
         let block = view_block("Messages".into(), "");
-        let key = app.shared.key(Scope::Topics, Action::TailTopic);
+        let key = shared.key(Scope::Topics, Action::TailTopic);
         return placeholder(
             f,
             area,
@@ -45,7 +45,7 @@ pub(super) fn draw(m: &MessagesState, f: &mut Frame, area: Rect, app: &App) {
     }
     if m.is_empty() {
         let text = if m.filter().is_empty() {
-            let key = app.shared.key(Scope::Messages, Action::FromBeginning);
+            let key = shared.key(Scope::Messages, Action::FromBeginning);
             format!("No records yet: waiting for new ones ({key}: from the beginning).")
         } else {
             format!(
@@ -72,7 +72,7 @@ pub(super) fn draw(m: &MessagesState, f: &mut Frame, area: Rect, app: &App) {
                 right(r.offset.to_string()),
                 Cell::from(present::timestamp(
                     r.timestamp_ms,
-                    app.shared.cfg.utc_offset_secs,
+                    shared.cfg.utc_offset_secs,
                 )),
                 key_cell(r),
                 Cell::from(value_preview(r, value_w.max(1))),
@@ -80,7 +80,7 @@ pub(super) fn draw(m: &MessagesState, f: &mut Frame, area: Rect, app: &App) {
         });
     }
     if detail {
-        draw_detail(m, f, pane, app);
+        draw_detail(m, f, pane, shared);
     }
 }
 
@@ -142,7 +142,7 @@ fn draw_info(m: &MessagesState, f: &mut Frame, area: Rect) {
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-fn draw_detail(m: &MessagesState, f: &mut Frame, area: Rect, app: &App) {
+fn draw_detail(m: &MessagesState, f: &mut Frame, area: Rect, shared: &Shared) {
     let block = Block::bordered()
         .title(Span::styled(" Record ", theme::title()))
         .border_style(theme::dim());
@@ -159,7 +159,7 @@ fn draw_detail(m: &MessagesState, f: &mut Frame, area: Rect, app: &App) {
             label("  timestamp "),
             Span::raw(format!(
                 "{} ({})",
-                present::timestamp(r.timestamp_ms, app.shared.cfg.utc_offset_secs),
+                present::timestamp(r.timestamp_ms, shared.cfg.utc_offset_secs),
                 r.timestamp_text()
             )),
         ]),

@@ -9,14 +9,14 @@ use crate::tui::modes::dialog::forms::Form;
 use ratatui::layout::Rect;
 use ratatui::Frame;
 
-use super::{Outcome, View};
+use super::{Go, Outcome, View};
 use crate::tui::action::Action;
-use crate::tui::app::line::LineInput;
-use crate::tui::app::nav::Go;
+use crate::tui::action::Scope;
 use crate::tui::app::shared::Shared;
-use crate::tui::app::{App, Mode, Prompt, Source};
+use crate::tui::app::{Mode, Prompt, Source};
 use crate::tui::command::Command;
-use crate::tui::keymap::Scope;
+use crate::tui::event::Event;
+use crate::tui::widgets::line::LineInput;
 use kaftop_core::kafka::sampler::{SamplerEvent, StartAt};
 pub use state::{MessagesState, TailStatus};
 
@@ -154,6 +154,41 @@ impl View for MessagesState {
         MessagesState::set_filter(self, text);
     }
 
+    fn show(&mut self, go: Go, shared: &mut Shared) -> Vec<Command> {
+        match go {
+            Go::Messages(topic, start) => self.open(topic, start, shared),
+            Go::Record {
+                topic,
+                partition,
+                offset,
+            } => {
+                MessagesState::set_filter(self, "");
+                self.focus = Some((partition, offset));
+                let cmds = self.open(Some(topic), Some(StartAt::Offset(offset)), shared);
+                // Already tailing from there: it may be on screen now.
+                self.seek_focus();
+                cmds
+            }
+            // The tab: the current or default topic.
+            _ => self.open(None, None, shared),
+        }
+    }
+
+    fn restart_at(&mut self, start: StartAt, shared: &mut Shared) -> Outcome {
+        MessagesState::restart_at(self, start, shared)
+    }
+
+    fn on_io(&mut self, event: Event, shown: bool, shared: &mut Shared) -> Option<Event> {
+        match event {
+            Event::Sampler { session, event } => {
+                self.on_sampler(session, event, shared);
+                shared.dirty |= shown;
+                None
+            }
+            other => Some(other),
+        }
+    }
+
     fn act(&mut self, action: Action, shared: &mut Shared) -> Outcome {
         match action {
             Action::Open | Action::ToggleDetail => self.detail = !self.detail,
@@ -179,7 +214,7 @@ impl View for MessagesState {
         Outcome::default()
     }
 
-    fn draw(&self, f: &mut Frame, area: Rect, app: &App) {
-        draw::draw(self, f, area, app);
+    fn draw(&self, f: &mut Frame, area: Rect, shared: &Shared) {
+        draw::draw(self, f, area, shared);
     }
 }

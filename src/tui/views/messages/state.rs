@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use kaftop_core::kafka::record::RecordView;
 use kaftop_core::kafka::sampler::{PartitionStart, StartAt};
 
-use crate::tui::app::cursor::ListCursor;
+use crate::tui::widgets::cursor::ListCursor;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TailStatus {

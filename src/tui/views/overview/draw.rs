@@ -10,7 +10,7 @@ use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Paragrap
 use ratatui::Frame;
 
 use super::{panes, Overview, Rows};
-use crate::tui::app::App;
+use crate::tui::app::shared::Shared;
 use crate::tui::views::{placeholder, view_block};
 use crate::tui::widgets::theme;
 use kaftop_core::metrics::ClusterMetrics;
@@ -65,8 +65,7 @@ pub(super) fn areas(area: Rect, header_h: u16) -> Areas {
     }
 }
 
-pub(super) fn draw(view: &Overview, f: &mut Frame, area: Rect, app: &App) {
-    let shared = &app.shared;
+pub(super) fn draw(view: &Overview, f: &mut Frame, area: Rect, shared: &Shared) {
     let Some(c) = &shared.cluster else {
         let text = shared.unreachable_text().unwrap_or_else(|| {
             format!(

@@ -12,13 +12,13 @@ pub(crate) mod ticker;
 use ratatui::layout::Rect;
 use ratatui::Frame;
 
-use super::{Outcome, View};
+use super::{Go, Outcome, View};
 use crate::tui::action::Action;
-use crate::tui::app::cursor::ListCursor;
-use crate::tui::app::nav::Go;
+use crate::tui::action::Scope;
 use crate::tui::app::shared::Shared;
-use crate::tui::app::App;
-use crate::tui::keymap::Scope;
+use crate::tui::command::Command;
+use crate::tui::event::Event;
+use crate::tui::widgets::cursor::ListCursor;
 use kaftop_core::metrics::{ClusterMetrics, GroupMetrics, TimelineEvent, TopicMetrics};
 use kaftop_core::report::rank;
 pub use ticker::Ticker;
@@ -142,6 +142,25 @@ impl View for Overview {
         self.cursors[self.focus.index()].move_by(delta, len);
     }
 
+    fn on_io(&mut self, event: Event, shown: bool, shared: &mut Shared) -> Option<Event> {
+        match event {
+            Event::Ticker { session, event } => {
+                let news = self.ticker.on_sampler(session, event);
+                shared.dirty |= news && shown;
+                None
+            }
+            other => Some(other),
+        }
+    }
+
+    /// The ticker samples only while the overview is shown.
+    fn steer(&mut self, shown: bool, shared: &Shared) -> Vec<Command> {
+        self.ticker
+            .steer(shown, shared.cluster.as_ref())
+            .into_iter()
+            .collect()
+    }
+
     fn act(&mut self, action: Action, shared: &mut Shared) -> Outcome {
         match action {
             Action::NextPane => self.focus_by(1),
@@ -156,7 +175,7 @@ impl View for Overview {
         Outcome::default()
     }
 
-    fn draw(&self, f: &mut Frame, area: Rect, app: &App) {
-        draw::draw(self, f, area, app);
+    fn draw(&self, f: &mut Frame, area: Rect, shared: &Shared) {
+        draw::draw(self, f, area, shared);
     }
 }

@@ -10,15 +10,15 @@ use ratatui::Frame;
 use super::form::{FieldKind, FormKind};
 use super::PublishState;
 use crate::tui::action::Action;
-use crate::tui::app::App;
-use crate::tui::keymap::Scope;
+use crate::tui::action::Scope;
+use crate::tui::app::shared::Shared;
 use crate::tui::views::{view_block, View};
 use crate::tui::widgets::theme;
 use kaftop_core::present::{self, text};
 
 const LABEL_W: usize = 12;
 
-pub(super) fn draw(p: &PublishState, f: &mut Frame, area: Rect, app: &App) {
+pub(super) fn draw(p: &PublishState, f: &mut Frame, area: Rect, shared: &Shared) {
     let form = p.form();
     let result_h: u16 = if form.kind == FormKind::Bulk { 6 } else { 3 };
     let result_h = if area.height >= 12 { result_h } else { 0 };
@@ -41,9 +41,9 @@ pub(super) fn draw(p: &PublishState, f: &mut Frame, area: Rect, app: &App) {
     f.render_widget(Paragraph::new(Line::from(spans)), tabs);
 
     let target = match form.kind {
-        FormKind::Created => format!("→ {}", app.shared.cfg.topics.created),
-        FormKind::Read => format!("→ {}", app.shared.cfg.topics.read),
-        FormKind::Deleted => format!("→ {}", app.shared.cfg.topics.deleted),
+        FormKind::Created => format!("→ {}", shared.cfg.topics.created),
+        FormKind::Read => format!("→ {}", shared.cfg.topics.read),
+        FormKind::Deleted => format!("→ {}", shared.cfg.topics.deleted),
         FormKind::Free => "→ any topic".into(),
         FormKind::Bulk => "→ the event topics".into(),
     };
@@ -94,7 +94,7 @@ pub(super) fn draw(p: &PublishState, f: &mut Frame, area: Rect, app: &App) {
     }
     if inner.height as usize > lines.len() + 1 {
         lines.push(Line::from(""));
-        let km = app.keymap();
+        let km = &shared.cfg.keymap;
         let scope = p.scope();
         let key = |a| km.keys_for(scope, a).unwrap_or_default();
         let field_key = |a| km.first_key(Scope::Form, a).unwrap_or_default();

@@ -2,16 +2,16 @@
 //! free-form record and the bulk test. Fields validate as they are typed; a form
 //! with an invalid field produces no command.
 
-use crate::cli::parse_rate;
+use crate::parse::parse_rate;
+pub use crate::tui::app::EventTopics;
 use crate::tui::command::Command;
 use kaftop_core::config::validate_topic_name;
 use kaftop_core::events::{
-    validation, EventKind, EventTime, MessageCreatedEvent, MessageDeletedEvent, MessageEvent,
-    MessageReadEvent,
+    validation, EventTime, MessageCreatedEvent, MessageDeletedEvent, MessageEvent, MessageReadEvent,
 };
 use kaftop_core::kafka::bulk::{BulkSpec, BulkType};
 
-use crate::tui::app::line::LineInput;
+use crate::tui::widgets::line::LineInput;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FormKind {
@@ -275,24 +275,6 @@ pub fn parse_headers(text: &str) -> Result<Vec<(String, String)>, String> {
             _ => Err(format!("`{p}` is not key=value")),
         })
         .collect()
-}
-
-/// Which event topics the panel publishes to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EventTopics {
-    pub created: String,
-    pub read: String,
-    pub deleted: String,
-}
-
-impl EventTopics {
-    pub fn for_kind(&self, kind: EventKind) -> &str {
-        match kind {
-            EventKind::Created => &self.created,
-            EventKind::Read => &self.read,
-            EventKind::Deleted => &self.deleted,
-        }
-    }
 }
 
 /// What a valid form asks for, before it gets a request id.

@@ -4,17 +4,20 @@
 //! a delivery report.
 
 mod draw;
+mod edit;
 pub mod form;
 
+use crossterm::event::KeyEvent;
 use ratatui::layout::Rect;
 use ratatui::Frame;
 
-use super::{Outcome, View};
+use super::{Go, Outcome, View};
 use crate::tui::action::Action;
+use crate::tui::action::Scope;
 use crate::tui::app::shared::{event_time, Shared};
-use crate::tui::app::{App, AppConfig, Mode, Source};
+use crate::tui::app::{AppConfig, Mode, Source};
 use crate::tui::command::Command;
-use crate::tui::keymap::Scope;
+use crate::tui::event::Event;
 pub use form::{build, check, Defaults, EventTopics, Field, FieldKind, Form, FormKind, Request};
 use kaftop_core::kafka::bulk::{BulkReport, BulkSpec};
 use kaftop_core::kafka::publisher::Delivered;
@@ -318,6 +321,35 @@ impl View for PublishState {
         self.refresh_all(shared);
     }
 
+    fn show(&mut self, go: Go, _shared: &mut Shared) -> Vec<Command> {
+        if let Go::Form(kind) = go {
+            self.select(kind);
+        }
+        Vec::new()
+    }
+
+    fn edit(&mut self, key: KeyEvent, shared: &mut Shared) -> (bool, Vec<Command>) {
+        self.edit_key(key, shared)
+    }
+
+    fn on_io(&mut self, event: Event, shown: bool, shared: &mut Shared) -> Option<Event> {
+        match event {
+            Event::Published { request, result } => self.on_published(request, result, shared),
+            Event::BulkProgress {
+                queued,
+                delivered,
+                failed,
+            } => {
+                if self.on_bulk_progress(queued, delivered, failed) {
+                    shared.dirty |= shown;
+                }
+            }
+            Event::BulkDone(result) => self.on_bulk_done(result, shared),
+            other => return Some(other),
+        }
+        None
+    }
+
     fn act(&mut self, action: Action, shared: &mut Shared) -> Outcome {
         match action {
             Action::NextForm | Action::PrevForm => {
@@ -348,7 +380,7 @@ impl View for PublishState {
         Outcome::default()
     }
 
-    fn draw(&self, f: &mut Frame, area: Rect, app: &App) {
-        draw::draw(self, f, area, app);
+    fn draw(&self, f: &mut Frame, area: Rect, shared: &Shared) {
+        draw::draw(self, f, area, shared);
     }
 }

@@ -97,18 +97,3 @@ mod tests {
         assert_eq!(c.window(5, 0), 0..0);
     }
 }
-
-/// A list view's selection and filter.
-#[derive(Debug, Clone, Default)]
-pub struct ListState {
-    pub cursor: ListCursor,
-    pub filter: String,
-}
-
-impl ListState {
-    /// A new filter shows its matches from the first one.
-    pub fn set_filter(&mut self, text: &str) {
-        self.filter = text.to_string();
-        self.cursor.top();
-    }
-}
