@@ -19,7 +19,7 @@ use ratatui::Terminal;
 
 use kaftop::tui::command::Command;
 use kaftop::tui::event::Event;
-use kaftop::tui::{views, App};
+use kaftop::tui::App;
 use kaftop_core::config::LagConfig;
 use kaftop_core::kafka::admin::{GroupState, GroupType};
 use kaftop_core::kafka::record::{render, RecordView};
@@ -179,7 +179,7 @@ fn render_overview(c: &mut Criterion) {
         let app = app(&m, w, h);
         let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
         group.bench_function(format!("frame_{w}x{h}_10k_partitions_1k_groups"), |b| {
-            b.iter(|| term.draw(|f| views::draw(f, &app)).unwrap().area)
+            b.iter(|| term.draw(|f| kaftop::tui::app::draw(f, &app)).unwrap().area)
         });
     }
     group.finish();

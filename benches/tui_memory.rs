@@ -16,7 +16,7 @@ use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
 use kaftop::tui::event::Event;
-use kaftop::tui::{views, App};
+use kaftop::tui::App;
 use kaftop_core::config::LagConfig;
 use kaftop_core::kafka::admin::{GroupState, GroupType, MemberDescription};
 use kaftop_core::kafka::snapshot::{
@@ -126,7 +126,7 @@ fn main() {
         for i in from..to {
             let m = engine.ingest(&snapshot(i));
             app.update(Event::Cluster(Box::new(m)));
-            term.draw(|f| views::draw(f, app)).expect("draw");
+            term.draw(|f| kaftop::tui::app::draw(f, app)).expect("draw");
         }
         let per = t.elapsed() / (to - from) as u32;
         let (rss, hwm) = rss_kib();

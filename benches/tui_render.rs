@@ -19,7 +19,7 @@ use ratatui::widgets::{Block, Row, Table, TableState};
 use ratatui::Terminal;
 
 use kaftop::tui::event::Event;
-use kaftop::tui::{views, App};
+use kaftop::tui::App;
 use kaftop_core::config::LagConfig;
 use kaftop_core::kafka::admin::{GroupState, GroupType, MemberDescription};
 use kaftop_core::kafka::snapshot::{
@@ -124,12 +124,20 @@ fn render(c: &mut Criterion) {
     let group_app = app(&m, "group big-group");
     let mut term = Terminal::new(TestBackend::new(W, H)).unwrap();
     group.bench_function("group_detail_10k_rows", |b| {
-        b.iter(|| term.draw(|f| views::draw(f, &group_app)).unwrap().area)
+        b.iter(|| {
+            term.draw(|f| kaftop::tui::app::draw(f, &group_app))
+                .unwrap()
+                .area
+        })
     });
 
     let topic_app = app(&m, "topic big");
     group.bench_function("topic_detail_10k_partitions", |b| {
-        b.iter(|| term.draw(|f| views::draw(f, &topic_app)).unwrap().area)
+        b.iter(|| {
+            term.draw(|f| kaftop::tui::app::draw(f, &topic_app))
+                .unwrap()
+                .area
+        })
     });
 
     // The same 10 000 rows as a plain ratatui Table that is given every row:

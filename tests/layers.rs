@@ -10,8 +10,10 @@
 //!    module may import from its own module and from lower layers; modules that
 //!    share a layer are peers and do not import each other. Every top-level
 //!    module must be in the table, so a new one gets a place on purpose.
-//! 2. No circles one level down: inside a top-level module, its submodules
-//!    (`metrics::engine`, `metrics::stuck`) do not import each other in a circle.
+//! 2. One level down, the same for the top-level modules [`SUBLAYERS`] lists
+//!    (the dashboard, `tui`): their submodules are ordered in layers. Inside
+//!    any other top-level module, its submodules (`metrics::engine`,
+//!    `metrics::stuck`) do not import each other in a circle.
 //!
 //! `#[cfg(test)]` code is checked too: a test that needs a module from above
 //! belongs in the integration tests, which sit above every crate.
@@ -83,6 +85,40 @@ const CRATES: &[CrateLayers] = &[
     },
 ];
 
+/// Top-level modules whose submodules are layered too, top first; the rule is
+/// the crate table's. Every submodule of a listed module must be in its table.
+struct SubLayers {
+    /// The crate's path name, as in [`CrateLayers::path`].
+    krate: &'static str,
+    /// The top-level module.
+    module: &'static str,
+    layers: &'static [&'static [&'static str]],
+}
+
+const SUBLAYERS: &[SubLayers] = &[SubLayers {
+    krate: "kaftop",
+    module: "tui",
+    layers: &[
+        // The event loop.
+        &["runtime"],
+        // Folds events into state (and draws it); carries out commands.
+        &["app", "io"],
+        // Modal key handling; a mode reaches the app through `modes::Host`.
+        &["modes"],
+        // Each view's state, keys and drawing; it asks for a mode by a `Modal`.
+        &["views"],
+        // What the views share: config, cluster, clock, notices.
+        &["shared"],
+        // Requests to and reports from the I/O side.
+        &["command", "event"],
+        // The operations a dialog plans and carries out; the keymap.
+        &["ops", "keymap"],
+        // The action table.
+        &["action"],
+        &["widgets"],
+    ],
+}];
+
 /// Known violations, each with the change that removes it. `from` and `to` are
 /// module paths (`kaftop::tui::views::publish`); an import matches when its file's
 /// module starts with `from` and what it names starts with `to`. An entry that
@@ -93,16 +129,7 @@ struct Known {
     why: &'static str,
 }
 
-const KNOWN: &[Known] = &[
-    // Circles one level down.
-    Known {
-        from: "kaftop::tui",
-        to: "kaftop::tui",
-        why: "action and keymap need each other (`Scope` and `Action` move to one place); \
-              `App` holds the views and modes, which read `App` (the view contract takes \
-              it apart); widgets use `app::cursor` (moving to the widgets)",
-    },
-];
+const KNOWN: &[Known] = &[];
 
 /// One import that breaks a rule, with the modules it joins.
 struct Violation {
@@ -200,25 +227,23 @@ fn check_crate(root: &Path, krate: &CrateLayers, dir: &Path) -> Vec<Violation> {
     let mut out = Vec::new();
     let tops = top_modules(dir);
     if let Some(layers) = krate.layers {
-        for m in &tops {
-            if layer_of(layers, m).is_none() {
-                out.push(Violation {
-                    at: format!("{}/{m}", krate.dir),
-                    text: format!(
-                        "is a module of {} the layer table does not list",
-                        krate.name
-                    ),
-                    from: format!("{}::{m}", krate.path),
-                    to: String::new(),
-                });
-            }
-        }
+        out.extend(unlisted(krate.dir, krate.name, krate.path, &tops, layers));
+    }
+    for sub in SUBLAYERS.iter().filter(|s| s.krate == krate.path) {
+        let at = format!("{}/{}", krate.dir, sub.module);
+        let name = format!("{}::{}", krate.name, sub.module);
+        let path = format!("{}::{}", krate.path, sub.module);
+        let subs = sub_modules(&dir.join(sub.module));
+        out.extend(unlisted(&at, &name, &path, &subs, sub.layers));
     }
     let mut edges: BTreeMap<(String, String), String> = BTreeMap::new();
     for f in &files {
         for r in &f.refs {
             let at = format!("{}:{}", f.rel, r.line);
             if let Some(v) = check_ref(krate, &tops, &f.module, r, &at) {
+                out.push(v);
+            }
+            if let Some(v) = check_sub_ref(dir, krate, &f.module, r, &at) {
                 out.push(v);
             }
             if let Some(edge) = sub_edge(dir, &f.module, krate.path, r) {
@@ -228,6 +253,27 @@ fn check_crate(root: &Path, krate: &CrateLayers, dir: &Path) -> Vec<Violation> {
     }
     out.extend(circles(krate.path, &edges));
     out
+}
+
+/// The modules of `modules` a layer table does not list: `at` is their
+/// directory, `name` and `path` what holds them (`kaftop`, `kaftop::tui`).
+fn unlisted(
+    at: &str,
+    name: &str,
+    path: &str,
+    modules: &BTreeSet<String>,
+    layers: &[&[&str]],
+) -> Vec<Violation> {
+    modules
+        .iter()
+        .filter(|m| layer_of(layers, m).is_none())
+        .map(|m| Violation {
+            at: format!("{at}/{m}"),
+            text: format!("is a module of {name} the layer table does not list"),
+            from: format!("{path}::{m}"),
+            to: String::new(),
+        })
+        .collect()
 }
 
 /// Every `.rs` file under `dir`, sorted.
@@ -296,15 +342,35 @@ fn crate_index(path: &str) -> Option<usize> {
     CRATES.iter().position(|k| k.path == path)
 }
 
-/// "kaftop layer 3: tui, serve"
-fn describe(krate: &CrateLayers, layer: usize) -> String {
-    let layers = krate.layers.unwrap_or_default();
-    format!(
-        "{} layer {}: {}",
-        krate.name,
-        layer + 1,
-        layers[layer].join(", ")
-    )
+/// "kaftop layer 3: tui, serve"; `name` is a crate or a top-level module
+/// (`kaftop::tui`).
+fn describe(name: &str, layers: &[&[&str]], layer: usize) -> String {
+    format!("{name} layer {}: {}", layer + 1, layers[layer].join(", "))
+}
+
+/// The rule an import from module `from` (`label` in the message) of
+/// `name`'s layer table of what `to` names (`path`) breaks, if any.
+fn order(
+    name: &str,
+    layers: &[&[&str]],
+    (from, label): (&str, &str),
+    to: &str,
+    path: &str,
+) -> Option<String> {
+    let (lf, lt) = (layer_of(layers, from)?, layer_of(layers, to)?);
+    let what = format!("imports {path} ({})", describe(name, layers, lt));
+    if lt < lf {
+        Some(format!(
+            "{what} from {label} ({})",
+            describe(name, layers, lf)
+        ))
+    } else if lt == lf {
+        Some(format!(
+            "{what} from its peer {label}: peers in one layer do not import each other"
+        ))
+    } else {
+        None
+    }
 }
 
 /// The rule one path breaks, if any.
@@ -338,20 +404,38 @@ fn check_ref(
     if there != here || from == to || !tops.contains(to) {
         return None;
     }
-    let (lf, lt) = (layer_of(layers, from)?, layer_of(layers, to)?);
-    let what = format!("imports {} ({})", r.path.join("::"), describe(krate, lt));
-    if lt < lf {
-        Some(violation(format!(
-            "{what} from {from} ({})",
-            describe(krate, lf)
-        )))
-    } else if lt == lf {
-        Some(violation(format!(
-            "{what} from its peer {from}: peers in one layer do not import each other"
-        )))
-    } else {
-        None
+    order(krate.name, layers, (from, from), to, &r.path.join("::")).map(violation)
+}
+
+/// The rule one path breaks one level down, inside a top-level module that
+/// [`SUBLAYERS`] lists: `tui::modes` naming `tui::app`.
+fn check_sub_ref(
+    dir: &Path,
+    krate: &CrateLayers,
+    module: &[String],
+    r: &scan::Ref,
+    at: &str,
+) -> Option<Violation> {
+    let sub = SUBLAYERS
+        .iter()
+        .find(|s| s.krate == krate.path && module.first().is_some_and(|m| m == s.module))?;
+    let (from, to) = (module.get(1)?, r.path.get(1)?);
+    if r.krate != krate.path
+        || r.path[0] != sub.module
+        || from == to
+        || !sub_modules(&dir.join(sub.module)).contains(to)
+    {
+        return None;
     }
+    let name = format!("{}::{}", krate.name, sub.module);
+    let label = format!("{}::{from}", sub.module);
+    let text = order(&name, sub.layers, (from, &label), to, &r.path.join("::"))?;
+    Some(Violation {
+        at: at.to_string(),
+        text,
+        from: format!("{}::{}", krate.path, module.join("::")),
+        to: format!("{}::{}", r.krate, r.path.join("::")),
+    })
 }
 
 /// `(metrics::engine, metrics::stuck)` when a file in `metrics::engine` names
@@ -361,7 +445,11 @@ fn sub_edge(dir: &Path, module: &[String], krate: &str, r: &scan::Ref) -> Option
         return None;
     }
     let (top, from, to) = (&module[0], &module[1], &r.path[1]);
-    if r.path[0] != *top || from == to || !sub_modules(&dir.join(top)).contains(to) {
+    // A layered module's circles are layer violations already.
+    let layered = SUBLAYERS
+        .iter()
+        .any(|s| s.krate == krate && s.module == top);
+    if layered || r.path[0] != *top || from == to || !sub_modules(&dir.join(top)).contains(to) {
         return None;
     }
     Some((

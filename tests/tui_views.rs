@@ -56,7 +56,7 @@ fn group_detail_view() {
 
 #[test]
 fn reset_offsets_dialog_with_its_preview() {
-    use kaftop::tui::modes::dialog::ops::Planned;
+    use kaftop::tui::ops::Planned;
     use kaftop_core::kafka::offsets_reset::{PlannedOffset, ResetPlan};
     let mut a = app();
     command(&mut a, "group notification-service-group");
@@ -264,7 +264,7 @@ fn highlights_are_coloured() {
     let mut a = app();
     command(&mut a, "topic message.created");
     let mut t = terminal(W, H);
-    t.draw(|f| kaftop::tui::views::draw(f, &a)).unwrap();
+    t.draw(|f| kaftop::tui::app::draw(f, &a)).unwrap();
     let buf = t.backend().buffer().clone();
     let row_of = |prefix: &str| {
         (0..H)
@@ -281,7 +281,7 @@ fn highlights_are_coloured() {
     assert_ne!(buf[(4, in_sync)].fg, Color::Red, "in-sync row");
 
     a.update(key(KeyCode::Char('2')));
-    t.draw(|f| kaftop::tui::views::draw(f, &a)).unwrap();
+    t.draw(|f| kaftop::tui::app::draw(f, &a)).unwrap();
     let buf = t.backend().buffer().clone();
     let colour_of = |word: &str| -> Color {
         for y in 0..H {

@@ -12,7 +12,7 @@ use crate::serve::metrics::{Exporter, Format};
 use crate::tui::event::Event;
 use crate::tui::keymap::Keymap;
 use crate::tui::views::publish::EventTopics;
-use crate::tui::{views, App, AppConfig};
+use crate::tui::{app, App, AppConfig};
 use kaftop_core::kafka::admin::{GroupState, GroupType};
 use kaftop_core::kafka::sampler::StartAt;
 use kaftop_core::metrics::distribution::distribution;
@@ -150,7 +150,7 @@ fn app_config() -> AppConfig {
 
 fn screen(app: &App) -> String {
     let mut t = Terminal::new(TestBackend::new(200, 30)).expect("test terminal");
-    t.draw(|f| views::draw(f, app)).expect("draw");
+    t.draw(|f| app::draw(f, app)).expect("draw");
     let buf = t.backend().buffer();
     let mut out = String::new();
     for y in 0..buf.area.height {

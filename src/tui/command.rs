@@ -1,7 +1,7 @@
 //! Requests from `App::update` to the I/O side. The app never performs I/O: it
 //! returns these, and `io::Io` carries them out and reports back with events.
 
-use crate::tui::modes::dialog::ops::{OpRequest, Planned};
+use crate::tui::ops::{OpRequest, Planned};
 use kaftop_core::events::MessageEvent;
 use kaftop_core::kafka::bulk::BulkSpec;
 use kaftop_core::kafka::sampler::StartAt;

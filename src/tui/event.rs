@@ -3,7 +3,7 @@
 
 use crossterm::event::KeyEvent;
 
-use crate::tui::modes::dialog::ops::Planned;
+use crate::tui::ops::Planned;
 use kaftop_core::kafka::bulk::BulkReport;
 use kaftop_core::kafka::publisher::Delivered;
 use kaftop_core::kafka::sampler::SamplerEvent;

@@ -12,11 +12,10 @@ use anyhow::{bail, Context, Result};
 use crossterm::event::{self as term, KeyEventKind};
 use ratatui::DefaultTerminal;
 
-use super::app::{App, AppConfig};
+use super::app::{self, App, AppConfig};
 use super::event::Event;
 use super::io::{Io, IoOptions};
 use super::keymap::Keymap;
-use super::views;
 use kaftop_core::config::Resolved;
 use kaftop_core::worker::Job;
 
@@ -115,7 +114,7 @@ fn event_loop(
         let now = Instant::now();
         if pending && last_draw.is_none_or(|t| now >= t + FRAME) {
             terminal
-                .draw(|f| views::draw(f, app))
+                .draw(|f| app::draw(f, app))
                 .context("drawing the screen")?;
             last_draw = Some(now);
             pending = false;

@@ -14,7 +14,7 @@ use ratatui::Terminal;
 use kaftop::tui::event::Event;
 use kaftop::tui::keymap::Keymap;
 use kaftop::tui::views::publish::EventTopics;
-use kaftop::tui::{views, App, AppConfig};
+use kaftop::tui::{App, AppConfig};
 use kaftop_core::config::LagConfig;
 use kaftop_core::kafka::admin::{GroupState, GroupType, MemberDescription};
 use kaftop_core::kafka::record::{render, RecordView};
@@ -474,7 +474,7 @@ pub(crate) fn terminal(w: u16, h: u16) -> Terminal<TestBackend> {
 /// The screen as text, one line per row, trailing spaces trimmed.
 pub(crate) fn render_app(app: &App, w: u16, h: u16) -> String {
     let mut t = terminal(w, h);
-    t.draw(|f| views::draw(f, app)).expect("draw");
+    t.draw(|f| kaftop::tui::app::draw(f, app)).expect("draw");
     buffer_text(t.backend().buffer())
 }
 

@@ -3,19 +3,18 @@
 //! carry out. It performs no I/O and reads no clock (time arrives in events),
 //! so tests drive it with synthetic events and check state and commands.
 //!
-//! `App` holds only what is shared (`shared::Shared`: config, cluster,
-//! notices), the navigation and the modal [`Mode`]; every view's state, keys
-//! and drawing are in its module under [`crate::tui::views`], every mode's in
-//! [`crate::tui::modes`].
+//! `App` holds only what is shared ([`Shared`]: config, cluster, notices), the
+//! view registry, the navigation and the modal [`Mode`]; every view's state,
+//! keys and drawing are in its module under [`crate::tui::views`], every mode's
+//! in [`crate::tui::modes`] (which reach the app through [`modes::Host`]).
+//! [`draw`] lays out the screen.
 
+mod draw;
+mod host;
 pub(crate) mod nav;
-pub(crate) mod shared;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use kaftop_core::config::Resolved;
-use kaftop_core::events::EventKind;
-use kaftop_core::kafka::sampler::StartAt;
 use kaftop_core::metrics::ClusterMetrics;
 
 use super::action::Action;
@@ -23,79 +22,22 @@ use super::command::Command;
 use super::event::Event;
 use super::keymap::Keymap;
 use super::modes;
-pub use super::modes::{Mode, Prompt};
-pub use super::views::ViewId;
+pub use super::modes::Mode;
+use super::shared::Shared;
+pub use super::shared::{AppConfig, EventTopics, Level, Notice, Source};
+pub use super::views::{Prompt, ViewId};
 use super::views::{View, Views};
 use super::widgets::line;
-pub use shared::{Level, Notice, Source};
-
-/// What the app needs to know from outside, fixed at start.
-#[derive(Debug, Clone)]
-pub struct AppConfig {
-    pub profile: String,
-    pub bootstrap: String,
-    pub topics: EventTopics,
-    pub keymap: Keymap,
-    /// Offset of local time from UTC, for clocks shown on screen.
-    pub utc_offset_secs: i32,
-    /// The wall clock at start (ms since the epoch).
-    pub now_ms: i64,
-    /// The message id the created form starts with.
-    pub first_message_id: i64,
-    /// Records the Messages view keeps.
-    pub max_records: usize,
-    /// Where a tail starts unless told otherwise.
-    pub tail_start: StartAt,
-    /// Read-only mode: publishing, bulk tests and starting the services are
-    /// refused (and shown as disabled in the help).
-    pub read_only: bool,
-}
-
-impl AppConfig {
-    pub fn new(cfg: &Resolved, keymap: Keymap, now_ms: i64, utc_offset_secs: i32) -> Self {
-        AppConfig {
-            profile: cfg.profile.clone(),
-            bootstrap: cfg.bootstrap_servers.clone(),
-            topics: EventTopics {
-                created: cfg.topics.created.name.clone(),
-                read: cfg.topics.read.name.clone(),
-                deleted: cfg.topics.deleted.name.clone(),
-            },
-            keymap,
-            utc_offset_secs,
-            now_ms,
-            first_message_id: kaftop_core::events::fresh_message_id(now_ms).max(1),
-            max_records: 2000,
-            tail_start: StartAt::LastN(100),
-            read_only: cfg.read_only,
-        }
-    }
-}
-
-/// The seed's three event topics (the publisher's targets, the default tail).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EventTopics {
-    pub created: String,
-    pub read: String,
-    pub deleted: String,
-}
-
-impl EventTopics {
-    pub fn for_kind(&self, kind: EventKind) -> &str {
-        match kind {
-            EventKind::Created => &self.created,
-            EventKind::Read => &self.read,
-            EventKind::Deleted => &self.deleted,
-        }
-    }
-}
+pub use draw::draw;
 
 pub struct App {
-    pub(crate) shared: shared::Shared,
+    pub(crate) shared: Shared,
     pub(crate) views: Views,
     pub(crate) view: ViewId,
     history: Vec<ViewId>,
     pub(crate) mode: Mode,
+    /// Dialogs opened so far (each tags its commands with its number).
+    dialogs: u64,
     /// Set by a key that did something (an action, a command, a prompt).
     pub(crate) acted: bool,
     pub(crate) quit: bool,
@@ -108,9 +50,10 @@ impl App {
             view: ViewId::START,
             history: Vec::new(),
             mode: Mode::Normal,
+            dialogs: 0,
             acted: false,
             quit: false,
-            shared: shared::Shared::new(cfg),
+            shared: Shared::new(cfg),
         }
     }
 

@@ -2,6 +2,7 @@
 
 use crate::tui::action::Action;
 use crate::tui::command::Command;
+use crate::tui::modes;
 use crate::tui::views::{Go, Outcome, ViewId};
 use kaftop_core::kafka::sampler::StartAt;
 
@@ -21,8 +22,8 @@ impl App {
     /// Carries out what a view asked for.
     pub(crate) fn follow(&mut self, out: Outcome) -> Vec<Command> {
         let mut cmds = out.commands;
-        if let Some(mode) = out.mode {
-            self.mode = mode;
+        if let Some(modal) = out.modal {
+            self.mode = modes::open(modal, &mut self.dialogs);
         }
         if let Some(go) = out.go {
             cmds.extend(self.navigate(go));

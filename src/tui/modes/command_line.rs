@@ -6,8 +6,8 @@ use crossterm::event::{KeyCode, KeyEvent};
 use super::Mode;
 use crate::tui::action::Action;
 use crate::tui::action::Scope;
-use crate::tui::app::App;
 use crate::tui::command::Command;
+use crate::tui::modes::Host;
 use crate::tui::views::publish::FormKind;
 use crate::tui::views::{Go, ViewId};
 use crate::tui::widgets::line::LineInput;
@@ -168,48 +168,48 @@ fn common_prefix(words: &[&str]) -> String {
     first[..end].to_string()
 }
 
-pub(super) fn key(app: &mut App, key: KeyEvent, mut line: LineInput) -> Vec<Command> {
+pub(super) fn key(app: &mut impl Host, key: KeyEvent, mut line: LineInput) -> Vec<Command> {
     // Backspace on an empty line closes it, as in vim.
     if key.code == KeyCode::Backspace && line.text().is_empty() {
         return Vec::new();
     }
     match app.keymap().action(Scope::CommandLine, &key) {
         Some(Action::Cancel) => Vec::new(),
-        Some(Action::Accept) => match parse(line.text(), app.shared.now_ms) {
+        Some(Action::Accept) => match parse(line.text(), app.shared().now_ms) {
             Ok(cmd) => {
-                app.acted = true;
+                app.acted();
                 run(app, cmd)
             }
             Err(e) => {
-                app.shared.error(e);
+                app.shared().error(e);
                 Vec::new()
             }
         },
         Some(Action::Complete) => {
-            let topics = app.shared.topic_names().unwrap_or_default();
-            let groups = app.shared.group_names().unwrap_or_default();
+            let topics = app.shared().topic_names().unwrap_or_default();
+            let groups = app.shared().group_names().unwrap_or_default();
             let t: Vec<&str> = topics.iter().map(String::as_str).collect();
             let g: Vec<&str> = groups.iter().map(String::as_str).collect();
             if let Some(done) = complete(line.text(), &t, &g) {
                 line.set(done);
             }
-            app.mode = Mode::Command(line);
+            app.set_mode(Mode::Command(line));
             Vec::new()
         }
         _ => {
             line.handle(&key);
-            app.mode = Mode::Command(line);
+            app.set_mode(Mode::Command(line));
             Vec::new()
         }
     }
 }
 
-fn run(app: &mut App, cmd: LineCommand) -> Vec<Command> {
+fn run(app: &mut impl Host, cmd: LineCommand) -> Vec<Command> {
     match cmd {
         LineCommand::Topics => app.navigate(Go::View(ViewId::Topics)),
         LineCommand::Topic(name) => {
-            if app.shared.has_topic(&name) == Some(false) {
-                app.shared.error(format!("no topic `{name}`"));
+            if app.shared().has_topic(&name) == Some(false) {
+                app.shared().error(format!("no topic `{name}`"));
                 Vec::new()
             } else {
                 app.navigate(Go::Topic(name))
@@ -217,8 +217,8 @@ fn run(app: &mut App, cmd: LineCommand) -> Vec<Command> {
         }
         LineCommand::Groups => app.navigate(Go::View(ViewId::Groups)),
         LineCommand::Group(name) => {
-            if app.shared.has_group(&name) == Some(false) {
-                app.shared.error(format!(
+            if app.shared().has_group(&name) == Some(false) {
+                app.shared().error(format!(
                     "no consumer group `{name}` (with committed offsets)"
                 ));
                 Vec::new()
@@ -240,11 +240,11 @@ fn run(app: &mut App, cmd: LineCommand) -> Vec<Command> {
         }
         LineCommand::Refresh => app.refresh(),
         LineCommand::Help => {
-            app.mode = Mode::Help { scroll: 0 };
+            app.set_mode(Mode::Help { scroll: 0 });
             Vec::new()
         }
         LineCommand::Quit => {
-            app.quit = true;
+            app.quit();
             Vec::new()
         }
     }

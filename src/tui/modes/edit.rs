@@ -3,13 +3,11 @@
 
 use crossterm::event::KeyEvent;
 
-use super::Mode;
-use crate::tui::app::App;
+use super::{Host, Mode};
 use crate::tui::command::Command;
 
-pub(super) fn key(app: &mut App, key: KeyEvent) -> Vec<Command> {
-    let view = app.views.get_mut(app.view);
-    let (editing, cmds) = view.edit(key, &mut app.shared);
-    app.mode = if editing { Mode::Edit } else { Mode::Normal };
+pub(super) fn key(app: &mut impl Host, key: KeyEvent) -> Vec<Command> {
+    let (editing, cmds) = app.view_edit(key);
+    app.set_mode(if editing { Mode::Edit } else { Mode::Normal });
     cmds
 }

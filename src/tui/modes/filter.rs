@@ -6,10 +6,10 @@ use crossterm::event::KeyEvent;
 use super::Mode;
 use crate::tui::action::Action;
 use crate::tui::action::Scope;
-use crate::tui::app::App;
+use crate::tui::modes::Host;
 use crate::tui::widgets::line::{Edit, LineInput};
 
-pub(super) fn key(app: &mut App, key: KeyEvent, mut line: LineInput) {
+pub(super) fn key(app: &mut impl Host, key: KeyEvent, mut line: LineInput) {
     match app.keymap().action(Scope::Input, &key) {
         Some(Action::Accept) => {}
         Some(Action::Cancel) => app.set_filter(""),
@@ -17,7 +17,7 @@ pub(super) fn key(app: &mut App, key: KeyEvent, mut line: LineInput) {
             if line.handle(&key) == Edit::Changed {
                 app.set_filter(line.text());
             }
-            app.mode = Mode::Filter(line);
+            app.set_mode(Mode::Filter(line));
         }
     }
 }

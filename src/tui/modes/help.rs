@@ -12,11 +12,14 @@ use super::command_line::USAGE;
 use super::Mode;
 use crate::tui::action::Action;
 use crate::tui::action::Scope;
-use crate::tui::app::App;
+use crate::tui::keymap::Keymap;
+use crate::tui::modes::Host;
+use crate::tui::shared::Shared;
+use crate::tui::views::View;
 use crate::tui::widgets::theme;
 use kaftop_core::present::text;
 
-pub(super) fn key(app: &mut App, key: KeyEvent, scroll: u16) {
+pub(super) fn key(app: &mut impl Host, key: KeyEvent, scroll: u16) {
     let scroll = match app.keymap().action(Scope::Help, &key) {
         Some(Action::CloseHelp) => return,
         Some(Action::Down) => scroll.saturating_add(1),
@@ -26,14 +29,13 @@ pub(super) fn key(app: &mut App, key: KeyEvent, scroll: u16) {
         Some(Action::Top) => 0,
         _ => scroll,
     };
-    app.mode = Mode::Help { scroll };
+    app.set_mode(Mode::Help { scroll });
 }
 
-pub(super) fn draw(f: &mut Frame, area: Rect, app: &App, scroll: u16) {
-    let view = app.current();
+pub(super) fn draw(f: &mut Frame, area: Rect, shared: &Shared, view: &dyn View, scroll: u16) {
     let popup = super::overlay_area(area);
-    let km = app.keymap();
-    let read_only = app.read_only();
+    let km = &shared.cfg.keymap;
+    let read_only = shared.cfg.read_only;
     let mut lines: Vec<Line> = Vec::new();
     let row = |keys: &str, desc: &str| {
         Line::from(vec![
@@ -109,7 +111,7 @@ pub(super) fn draw(f: &mut Frame, area: Rect, app: &App, scroll: u16) {
     }
     let block = Block::bordered()
         .title(Span::styled(
-            format!(" Help · {} · {} ", view.title(), title_keys(app)),
+            format!(" Help · {} · {} ", view.title(), title_keys(km)),
             theme::title(),
         ))
         .border_style(theme::accent());
@@ -124,8 +126,7 @@ pub(super) fn draw(f: &mut Frame, area: Rect, app: &App, scroll: u16) {
 }
 
 /// `esc closes, j/k scroll`, with the keys the keymap has.
-fn title_keys(app: &App) -> String {
-    let km = app.keymap();
+fn title_keys(km: &Keymap) -> String {
     let key = |a| km.first_key(Scope::Help, a).unwrap_or_default();
     format!(
         "{} closes, {}/{} scroll",

@@ -2,6 +2,10 @@
 //! mode is a module with its key handling and what it draws (a line in the
 //! status bar, or an overlay); [`Mode`] is the one dispatch over them.
 //!
+//! The modes sit below the app and name no `App`: what a mode may do to the
+//! dashboard is the [`Host`] trait, which the app implements. A view asks for
+//! a mode with a [`Modal`]; [`open`] turns it into one.
+//!
 //! Adding a mode: a variant of [`Mode`] carrying its state, a module with
 //! `key` (and `draw` if it shows something), and an arm in `key`,
 //! `draw_status` or `draw_overlay`.
@@ -18,15 +22,37 @@ use ratatui::layout::{Constraint, Flex, Layout, Position, Rect};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use crate::tui::app::App;
 use crate::tui::command::Command;
+use crate::tui::keymap::Keymap;
+use crate::tui::shared::Shared;
+use crate::tui::views::{Go, Modal, Prompt, View};
 use crate::tui::widgets::line::LineInput;
+use kaftop_core::kafka::sampler::StartAt;
 use kaftop_core::present::text;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Prompt {
-    Offset,
-    Time,
+/// What a mode may do to the dashboard (the app implements it).
+pub(crate) trait Host {
+    /// What every view sees: config, cluster, clock, notices.
+    fn shared(&mut self) -> &mut Shared;
+    fn keymap(&self) -> &Keymap;
+    /// Hands the keys to `mode` (a key handler that does not call it leaves
+    /// `Mode::Normal`).
+    fn set_mode(&mut self, mode: Mode);
+    /// The key did something (it clears the error of an earlier one).
+    fn acted(&mut self);
+    fn quit(&mut self);
+    /// A key for the current view, through the keymap.
+    fn view_key(&mut self, key: KeyEvent) -> Vec<Command>;
+    /// A key for the current view while it edits in place: whether editing
+    /// goes on, and the commands.
+    fn view_edit(&mut self, key: KeyEvent) -> (bool, Vec<Command>);
+    /// Shows what `go` names.
+    fn navigate(&mut self, go: Go) -> Vec<Command>;
+    fn refresh(&mut self) -> Vec<Command>;
+    /// The current view's filter.
+    fn set_filter(&mut self, text: &str);
+    /// A prompt's answer: where the current view's stream restarts.
+    fn restart_at(&mut self, start: StartAt) -> Vec<Command>;
 }
 
 /// Who gets the keys.
@@ -48,9 +74,26 @@ pub enum Mode {
     Dialog(Box<dialog::Dialog>),
 }
 
+/// The mode a view asked for; `dialogs` counts the dialogs opened so far (each
+/// tags its commands with its number).
+pub(crate) fn open(modal: Modal, dialogs: &mut u64) -> Mode {
+    match modal {
+        Modal::Prompt(p) => Mode::Prompt(p, LineInput::default()),
+        Modal::Edit => Mode::Edit,
+        Modal::Dialog { form, topic } => {
+            *dialogs += 1;
+            Mode::Dialog(Box::new(dialog::Dialog::new(
+                form,
+                topic.as_deref(),
+                *dialogs,
+            )))
+        }
+    }
+}
+
 /// A key for `mode` (taken out of the app; a handler puts back the mode that
 /// follows, or leaves `Normal`).
-pub(crate) fn key(app: &mut App, mode: Mode, key: KeyEvent) -> Vec<Command> {
+pub(crate) fn key(app: &mut impl Host, mode: Mode, key: KeyEvent) -> Vec<Command> {
     match mode {
         Mode::Normal => app.view_key(key),
         Mode::Help { scroll } => {
@@ -69,8 +112,8 @@ pub(crate) fn key(app: &mut App, mode: Mode, key: KeyEvent) -> Vec<Command> {
 }
 
 /// Draws the status bar when the mode owns it; false when it does not.
-pub(crate) fn draw_status(f: &mut Frame, area: Rect, app: &App) -> bool {
-    let (prefix, line) = match app.mode() {
+pub(crate) fn draw_status(f: &mut Frame, area: Rect, mode: &Mode) -> bool {
+    let (prefix, line) = match mode {
         Mode::Command(line) => (":", line),
         Mode::Filter(line) => ("/", line),
         Mode::Prompt(p, line) => (prompt::text(*p), line),
@@ -80,10 +123,16 @@ pub(crate) fn draw_status(f: &mut Frame, area: Rect, app: &App) -> bool {
     true
 }
 
-/// Draws what the mode shows over the whole screen.
-pub(crate) fn draw_overlay(f: &mut Frame, area: Rect, app: &App) {
-    match app.mode() {
-        Mode::Help { scroll } => help::draw(f, area, app, *scroll),
+/// Draws what the mode shows over the whole screen (`view`: the current one).
+pub(crate) fn draw_overlay(
+    f: &mut Frame,
+    area: Rect,
+    mode: &Mode,
+    shared: &Shared,
+    view: &dyn View,
+) {
+    match mode {
+        Mode::Help { scroll } => help::draw(f, area, shared, view, *scroll),
         Mode::Dialog(d) => dialog::draw(f, area, d),
         _ => {}
     }

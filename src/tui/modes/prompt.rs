@@ -2,11 +2,12 @@
 
 use crossterm::event::KeyEvent;
 
-use super::{Mode, Prompt};
+use super::Mode;
 use crate::tui::action::Action;
 use crate::tui::action::Scope;
-use crate::tui::app::App;
 use crate::tui::command::Command;
+use crate::tui::modes::Host;
+use crate::tui::views::Prompt;
 use crate::tui::widgets::line::LineInput;
 use kaftop_core::kafka::sampler::StartAt;
 
@@ -19,7 +20,7 @@ pub(super) fn text(prompt: Prompt) -> &'static str {
 }
 
 pub(super) fn key(
-    app: &mut App,
+    app: &mut impl Host,
     key: KeyEvent,
     prompt: Prompt,
     mut line: LineInput,
@@ -33,26 +34,30 @@ pub(super) fn key(
                     .parse::<i64>()
                     .map(StartAt::Offset)
                     .map_err(|_| format!("`{text}` is not an offset (negative: from the end)")),
-                Prompt::Time => kaftop_core::kafka::sampler::parse_since(&text, app.shared.now_ms)
-                    .map(StartAt::since)
-                    .ok_or_else(|| {
-                        format!("`{text}` is neither a duration (10m) nor a time (2026-11-24T10:15:30Z)")
-                    }),
+                Prompt::Time => {
+                    kaftop_core::kafka::sampler::parse_since(&text, app.shared().now_ms)
+                        .map(StartAt::since)
+                        .ok_or_else(|| {
+                            format!(
+                        "`{text}` is neither a duration (10m) nor a time (2026-11-24T10:15:30Z)"
+                    )
+                        })
+                }
             };
             match start {
                 Ok(s) => {
-                    app.acted = true;
+                    app.acted();
                     app.restart_at(s)
                 }
                 Err(e) => {
-                    app.shared.error(e);
+                    app.shared().error(e);
                     Vec::new()
                 }
             }
         }
         _ => {
             line.handle(&key);
-            app.mode = Mode::Prompt(prompt, line);
+            app.set_mode(Mode::Prompt(prompt, line));
             Vec::new()
         }
     }

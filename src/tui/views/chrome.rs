@@ -1,26 +1,27 @@
 //! The frame around the current view: a header (cluster, connection, last
 //! refresh), the tabs, and the status bar (a notice, or hints of the keys).
+//! The app lays the screen out and calls these (`app::draw`).
 
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use super::ViewId;
+use super::{View, ViewId, Views};
 use crate::tui::action::Action;
-use crate::tui::app::{App, Level};
+use crate::tui::shared::{Level, Shared};
 use crate::tui::widgets::theme;
 use kaftop_core::present::{self, text};
 
-pub(super) fn draw_header(f: &mut Frame, area: Rect, app: &App) {
+pub(crate) fn draw_header(f: &mut Frame, area: Rect, shared: &Shared) {
     let sep = || Span::styled(" · ", theme::dim());
     let mut spans = vec![
         Span::styled(" kaftop ", theme::tab_active()),
         Span::raw(" "),
-        Span::styled(app.shared.cfg.profile.clone(), theme::title()),
+        Span::styled(shared.cfg.profile.clone(), theme::title()),
         sep(),
     ];
-    match &app.shared.cluster {
+    match &shared.cluster {
         Some(c) => {
             spans.push(Span::raw(format!(
                 "cluster {}",
@@ -42,19 +43,19 @@ pub(super) fn draw_header(f: &mut Frame, area: Rect, app: &App) {
                 spans.push(Span::styled(brokers_down(&c.brokers_down), theme::danger()));
             }
         }
-        None => spans.push(Span::raw(app.shared.cfg.bootstrap.clone())),
+        None => spans.push(Span::raw(shared.cfg.bootstrap.clone())),
     }
     spans.push(sep());
-    spans.push(match app.shared.connected {
+    spans.push(match shared.connected {
         None => Span::styled("… connecting", theme::warn()),
         Some(true) => Span::styled("● connected", theme::ok()),
         Some(false) => Span::styled("✗ unreachable", theme::danger()),
     });
-    if let Some(c) = &app.shared.cluster {
+    if let Some(c) = &shared.cluster {
         spans.push(sep());
         spans.push(Span::raw(format!(
             "refreshed {}",
-            present::clock(c.taken_at_ms, app.shared.cfg.utc_offset_secs)
+            present::clock(c.taken_at_ms, shared.cfg.utc_offset_secs)
         )));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
@@ -67,27 +68,30 @@ fn brokers_down(ids: &[i32]) -> String {
     format!("✗ broker{s} {list} down")
 }
 
-pub(super) fn draw_tabs(f: &mut Frame, area: Rect, app: &App) {
-    let km = app.keymap();
-    let scope = app.current().scope();
+/// The tabs, `shown`'s own highlighted.
+pub(crate) fn draw_tabs(f: &mut Frame, area: Rect, shared: &Shared, views: &Views, shown: ViewId) {
+    let km = &shared.cfg.keymap;
+    let current = views.get(shown);
+    let scope = current.scope();
     let mut spans = Vec::new();
     for (view, action) in &ViewId::TABS {
         let key = km.first_key(scope, *action).unwrap_or_default();
-        let text = format!(" {key} {} ", app.views.get(*view).title());
-        spans.push(if *view == app.views.tab(app.view) {
+        let text = format!(" {key} {} ", views.get(*view).title());
+        spans.push(if *view == views.tab(shown) {
             Span::styled(text, theme::tab_active())
         } else {
             Span::raw(text)
         });
     }
-    if let Some(c) = app.current().crumb() {
+    if let Some(c) = current.crumb() {
         spans.push(Span::styled(format!(" › {c}"), theme::title()));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-pub(super) fn draw_status(f: &mut Frame, area: Rect, app: &App) {
-    if let Some(n) = &app.shared.notice {
+/// The notice, or hints of `view`'s keys.
+pub(crate) fn draw_status(f: &mut Frame, area: Rect, shared: &Shared, view: &dyn View) {
+    if let Some(n) = &shared.notice {
         let style = match n.level {
             Level::Info => theme::info(),
             Level::Error => theme::error(),
@@ -102,8 +106,7 @@ pub(super) fn draw_status(f: &mut Frame, area: Rect, app: &App) {
         );
         return;
     }
-    let km = app.keymap();
-    let view = app.current();
+    let km = &shared.cfg.keymap;
     let scope = view.scope();
     let mut hints: Vec<Action> = vec![Action::Help, Action::CommandLine];
     hints.extend(view.hints());

@@ -13,9 +13,9 @@ use ratatui::Frame;
 use super::{placeholder, view_block, Go, Outcome, View, ViewId};
 use crate::tui::action::Action;
 use crate::tui::action::Scope;
-use crate::tui::app::shared::Shared;
 use crate::tui::command::Command;
-use crate::tui::modes::dialog::forms::Form;
+use crate::tui::ops::forms::Form;
+use crate::tui::shared::Shared;
 use crate::tui::widgets::list::ListState;
 use crate::tui::widgets::table::{self, right, Column};
 use crate::tui::widgets::theme;
@@ -133,7 +133,7 @@ impl View for GroupDetail {
                     .visible(shared)
                     .get(self.list.cursor.selected())
                     .map(|r| r.topic.clone());
-                Outcome::mode(shared.dialog(Form::ResetOffsets { group }, topic.as_deref()))
+                Outcome::dialog(Form::ResetOffsets { group }, topic.as_deref())
             }
             (Action::OpenCommitted, Some(_)) => match self.committed_record(shared) {
                 Some(go) => Outcome::go(go),

@@ -10,7 +10,7 @@ use ratatui::Frame;
 use super::{placeholder, view_block, Go, Outcome, View};
 use crate::tui::action::Action;
 use crate::tui::action::Scope;
-use crate::tui::app::shared::Shared;
+use crate::tui::shared::Shared;
 use crate::tui::widgets::list::ListState;
 use crate::tui::widgets::table::{self, right, Column};
 use crate::tui::widgets::theme;

@@ -1,7 +1,8 @@
 //! The views: each one a module that owns its state, what its keys do and how
 //! it is drawn, behind the `View` trait. This file is the one place that
-//! lists them ([`ViewId`] and [`Views`]); [`draw`] renders the frame around the
-//! current one (see `chrome`).
+//! lists them ([`ViewId`] and [`Views`]); `chrome` draws the frame around the
+//! current one. A view names no mode: it asks for one with a [`Modal`], which
+//! the app opens.
 //!
 //! Adding a view: write `views/NAME.rs` with a state struct that implements
 //! `View` (its I/O reports arrive through `View::on_io`), then register it
@@ -9,7 +10,7 @@
 //! `Views::get` / `get_mut` / `all_mut` (and in [`ViewId::TABS`] if it is a
 //! tab). Its keys go in the action table ([`super::action::TABLE`]).
 
-mod chrome;
+pub(crate) mod chrome;
 pub mod group_detail;
 pub mod groups;
 pub mod messages;
@@ -20,7 +21,7 @@ pub mod timeline;
 pub mod topic_detail;
 pub mod topics;
 
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
@@ -29,11 +30,10 @@ use ratatui::Frame;
 use crossterm::event::KeyEvent;
 
 use super::action::{Action, Scope};
-use super::app::shared::Shared;
-use super::app::{App, AppConfig, Mode};
 use super::command::Command;
 use super::event::Event;
-use super::modes;
+use super::ops::forms::Form;
+use super::shared::{AppConfig, Shared};
 use super::widgets::list::ListState;
 use super::widgets::theme;
 use kaftop_core::kafka::sampler::StartAt;
@@ -110,14 +110,32 @@ impl Go {
     }
 }
 
+/// A question in the status bar a view asks (where its stream restarts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prompt {
+    Offset,
+    Time,
+}
+
+/// The modal mode a view hands the keys to; the app opens it (`modes::open`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Modal {
+    /// A prompt, answered through [`View::restart_at`].
+    Prompt(Prompt),
+    /// Editing in place, key by key through [`View::edit`].
+    Edit,
+    /// An operation's dialog for `form`; `topic` is the one selected, if any.
+    Dialog { form: Form, topic: Option<String> },
+}
+
 /// What a view did with an action, beyond changing its own state.
 #[derive(Default)]
 pub(crate) struct Outcome {
     pub commands: Vec<Command>,
     /// Show another view (or this one differently).
     pub go: Option<Go>,
-    /// Hand the keys to a modal mode (a prompt, the form editor).
-    pub mode: Option<Mode>,
+    /// Hand the keys to a modal mode (a prompt, the form editor, a dialog).
+    pub modal: Option<Modal>,
 }
 
 impl Outcome {
@@ -135,11 +153,19 @@ impl Outcome {
         }
     }
 
-    pub(crate) fn mode(mode: Mode) -> Self {
+    pub(crate) fn modal(modal: Modal) -> Self {
         Outcome {
-            mode: Some(mode),
+            modal: Some(modal),
             ..Outcome::default()
         }
+    }
+
+    /// The dialog for `form` (`topic`: the one selected, if any).
+    pub(crate) fn dialog(form: Form, topic: Option<&str>) -> Self {
+        Outcome::modal(Modal::Dialog {
+            form,
+            topic: topic.map(str::to_string),
+        })
     }
 }
 
@@ -203,12 +229,12 @@ pub(crate) trait View {
     /// An action of the view's own scope (the list moves and filter are done
     /// through the methods above).
     fn act(&mut self, action: Action, shared: &mut Shared) -> Outcome;
-    /// A key while the view edits in place ([`Mode::Edit`]): whether editing
+    /// A key while the view edits in place ([`Modal::Edit`]): whether editing
     /// goes on, and the commands.
     fn edit(&mut self, _key: KeyEvent, _shared: &mut Shared) -> (bool, Vec<Command>) {
         (false, Vec::new())
     }
-    /// The answer to a prompt the view asked ([`Mode::Prompt`]): where its
+    /// The answer to a prompt the view asked ([`Modal::Prompt`]): where its
     /// stream restarts.
     fn restart_at(&mut self, _start: StartAt, _shared: &mut Shared) -> Outcome {
         Outcome::default()
@@ -351,34 +377,6 @@ impl Views {
     pub fn group_name(&self) -> Option<&str> {
         self.group_detail.name.as_deref()
     }
-}
-
-/// Draws the whole screen.
-pub fn draw(f: &mut Frame, app: &App) {
-    let area = f.area();
-    if area.width == 0 || area.height == 0 {
-        return;
-    }
-    // Header and tabs only when there is room for a body under them.
-    let chrome = if area.height >= 6 { 2 } else { 0 };
-    let status = u16::from(area.height >= 2);
-    let [top, body, bottom] = Layout::vertical([
-        Constraint::Length(chrome),
-        Constraint::Min(0),
-        Constraint::Length(status),
-    ])
-    .areas(area);
-    if chrome > 0 {
-        let [header, tabs] =
-            Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(top);
-        chrome::draw_header(f, header, app);
-        chrome::draw_tabs(f, tabs, app);
-    }
-    app.current().draw(f, body, &app.shared);
-    if status > 0 && !modes::draw_status(f, bottom, app) {
-        chrome::draw_status(f, bottom, app);
-    }
-    modes::draw_overlay(f, area, app);
 }
 
 /// A one-line message in the middle of an empty view.

@@ -2,7 +2,7 @@
 //! replicas and ISR (under-replicated rows in red), a bar per partition, skew,
 //! the hot partition and leaders per broker.
 
-use crate::tui::modes::dialog::forms::Form;
+use crate::tui::ops::forms::Form;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row};
@@ -11,8 +11,8 @@ use ratatui::Frame;
 use super::{placeholder, view_block, Go, Outcome, View, ViewId};
 use crate::tui::action::Action;
 use crate::tui::action::Scope;
-use crate::tui::app::shared::Shared;
 use crate::tui::command::Command;
+use crate::tui::shared::Shared;
 use crate::tui::widgets::cursor::ListCursor;
 use crate::tui::widgets::table::{self, right, Column};
 use crate::tui::widgets::theme;
@@ -90,11 +90,11 @@ impl View for TopicDetail {
         Vec::new()
     }
 
-    fn act(&mut self, action: Action, shared: &mut Shared) -> Outcome {
+    fn act(&mut self, action: Action, _shared: &mut Shared) -> Outcome {
         match (action, &self.name) {
             (Action::TailTopic, Some(name)) => Outcome::go(Go::Messages(Some(name.clone()), None)),
             (Action::DeleteTopic | Action::AddPartitions | Action::EditConfig, Some(topic)) => {
-                Outcome::mode(shared.dialog(Form::on_topic(action, topic.clone()), None))
+                Outcome::dialog(Form::on_topic(action, topic.clone()), None)
             }
             _ => Outcome::default(),
         }

@@ -1,7 +1,7 @@
 //! Topics: every topic with partitions, replication, messages, msg/s and a
 //! sparkline of the recent rate.
 
-use crate::tui::modes::dialog::forms::Form;
+use crate::tui::ops::forms::Form;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::widgets::{Cell, Row};
 use ratatui::Frame;
@@ -9,7 +9,7 @@ use ratatui::Frame;
 use super::{placeholder, view_block, Go, Outcome, View};
 use crate::tui::action::Action;
 use crate::tui::action::Scope;
-use crate::tui::app::shared::Shared;
+use crate::tui::shared::Shared;
 use crate::tui::widgets::list::ListState;
 use crate::tui::widgets::table::{self, right, Column};
 use crate::tui::widgets::theme;
@@ -74,9 +74,9 @@ impl View for Topics {
         match (action, self.selected_name(shared)) {
             (Action::Open, Some(name)) => Outcome::go(Go::Topic(name)),
             (Action::TailTopic, Some(name)) => Outcome::go(Go::Messages(Some(name), None)),
-            (Action::CreateTopic, _) => Outcome::mode(shared.dialog(Form::CreateTopic, None)),
+            (Action::CreateTopic, _) => Outcome::dialog(Form::CreateTopic, None),
             (Action::DeleteTopic | Action::AddPartitions | Action::EditConfig, Some(topic)) => {
-                Outcome::mode(shared.dialog(Form::on_topic(action, topic), None))
+                Outcome::dialog(Form::on_topic(action, topic), None)
             }
             _ => Outcome::default(),
         }

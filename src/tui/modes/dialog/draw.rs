@@ -69,7 +69,7 @@ fn hint(s: &str) -> Line<'static> {
 }
 
 /// The plan as a table of padded columns.
-fn preview(lines: &mut Vec<Line>, plan: &super::ops::Planned) {
+fn preview(lines: &mut Vec<Line>, plan: &crate::tui::ops::Planned) {
     let header: Vec<String> = plan.header().iter().map(|h| h.to_string()).collect();
     let rows = plan.rows();
     let widths: Vec<usize> = (0..header.len())

@@ -8,20 +8,18 @@
 //! `Command::ExecuteOp`) → `Event::OpDone` closes it with a notice.
 
 mod draw;
-pub mod forms;
-pub mod ops;
 
 pub(crate) use draw::draw;
 
 use crossterm::event::{KeyCode, KeyEvent};
 
-use self::forms::{Field, Form};
-use self::ops::{OpRequest, Planned};
 use super::Mode;
 use crate::tui::action::Action;
 use crate::tui::action::Scope;
-use crate::tui::app::App;
 use crate::tui::command::Command;
+use crate::tui::modes::Host;
+use crate::tui::ops::forms::{Field, Form};
+use crate::tui::ops::{OpRequest, Planned};
 use crate::tui::widgets::line::LineInput;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,11 +108,11 @@ impl Dialog {
 }
 
 /// A key for the dialog.
-pub(super) fn key(app: &mut App, key: KeyEvent, mut d: Dialog) -> Vec<Command> {
+pub(super) fn key(app: &mut impl Host, key: KeyEvent, mut d: Dialog) -> Vec<Command> {
     let action = app.keymap().action(Scope::Dialog, &key);
     if action == Some(Action::Cancel) {
-        app.acted = true;
-        app.shared.info("cancelled");
+        app.acted();
+        app.shared().info("cancelled");
         return Vec::new();
     }
     let mut cmds = Vec::new();
@@ -124,7 +122,7 @@ pub(super) fn key(app: &mut App, key: KeyEvent, mut d: Dialog) -> Vec<Command> {
             match action {
                 Some(Action::NextField) if n > 0 => *focus = (*focus + 1) % n,
                 Some(Action::PrevField) if n > 0 => *focus = (*focus + n - 1) % n,
-                Some(Action::Confirm) => match d.form.request(&d.fields, app.shared.now_ms) {
+                Some(Action::Confirm) => match d.form.request(&d.fields, app.shared().now_ms) {
                     Ok(req) => {
                         d.error = None;
                         d.request = Some(req.clone());
@@ -162,10 +160,10 @@ pub(super) fn key(app: &mut App, key: KeyEvent, mut d: Dialog) -> Vec<Command> {
                     .unwrap_or_default();
                 if typed.text() != expected {
                     d.error = Some(format!("type `{expected}` exactly to confirm"));
-                } else if app.shared.refuse_in_read_only(d.form.verb()) {
+                } else if app.shared().refuse_in_read_only(d.form.verb()) {
                     d.error = Some(format!(
                         "read-only profile `{}`: nothing is changed",
-                        app.shared.cfg.profile
+                        app.shared().cfg.profile
                     ));
                 } else {
                     d.error = None;
@@ -187,8 +185,8 @@ pub(super) fn key(app: &mut App, key: KeyEvent, mut d: Dialog) -> Vec<Command> {
 }
 
 /// Puts the dialog back as the mode (a key leaves it open).
-fn reopen(app: &mut App, d: Dialog, cmds: Vec<Command>) -> Vec<Command> {
-    app.acted = true;
-    app.mode = Mode::Dialog(Box::new(d));
+fn reopen(app: &mut impl Host, d: Dialog, cmds: Vec<Command>) -> Vec<Command> {
+    app.acted();
+    app.set_mode(Mode::Dialog(Box::new(d)));
     cmds
 }

@@ -10,7 +10,7 @@ use ratatui::Frame;
 use super::state::{MessagesState, TailStatus};
 use crate::tui::action::Action;
 use crate::tui::action::Scope;
-use crate::tui::app::shared::Shared;
+use crate::tui::shared::Shared;
 use crate::tui::views::{placeholder, view_block};
 use crate::tui::widgets::table::{self, right, Column};
 use crate::tui::widgets::theme;

@@ -5,18 +5,17 @@
 mod draw;
 pub mod state;
 
-use crate::tui::modes::dialog::forms::Form;
+use crate::tui::ops::forms::Form;
 use ratatui::layout::Rect;
 use ratatui::Frame;
 
-use super::{Go, Outcome, View};
+use super::{Go, Modal, Outcome, Prompt, View};
 use crate::tui::action::Action;
 use crate::tui::action::Scope;
-use crate::tui::app::shared::Shared;
-use crate::tui::app::{Mode, Prompt, Source};
 use crate::tui::command::Command;
 use crate::tui::event::Event;
-use crate::tui::widgets::line::LineInput;
+use crate::tui::shared::Shared;
+use crate::tui::shared::Source;
 use kaftop_core::kafka::sampler::{SamplerEvent, StartAt};
 pub use state::{MessagesState, TailStatus};
 
@@ -115,7 +114,7 @@ impl MessagesState {
             shared.error(no_topic(shared));
             return Outcome::default();
         }
-        Outcome::mode(Mode::Prompt(prompt, LineInput::default()))
+        Outcome::modal(Modal::Prompt(prompt))
     }
 }
 
@@ -205,7 +204,7 @@ impl View for MessagesState {
                     let filter = View::filter(self).map(str::to_string);
                     let selected = self.selected().map(|r| (r.partition, r.offset));
                     let form = Form::Redrive { dlq, selected };
-                    return Outcome::mode(shared.dialog(form, filter.as_deref()));
+                    return Outcome::dialog(form, filter.as_deref());
                 }
                 _ => shared.info("redrive works on a dead-letter topic (NAME.dlq)"),
             },

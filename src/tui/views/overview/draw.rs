@@ -10,7 +10,7 @@ use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Paragrap
 use ratatui::Frame;
 
 use super::{panes, Overview, Rows};
-use crate::tui::app::shared::Shared;
+use crate::tui::shared::Shared;
 use crate::tui::views::{placeholder, view_block};
 use crate::tui::widgets::theme;
 use kaftop_core::metrics::ClusterMetrics;

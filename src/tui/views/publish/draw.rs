@@ -11,7 +11,7 @@ use super::form::{FieldKind, FormKind};
 use super::PublishState;
 use crate::tui::action::Action;
 use crate::tui::action::Scope;
-use crate::tui::app::shared::Shared;
+use crate::tui::shared::Shared;
 use crate::tui::views::{view_block, View};
 use crate::tui::widgets::theme;
 use kaftop_core::present::{self, text};

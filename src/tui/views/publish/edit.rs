@@ -6,8 +6,8 @@ use crossterm::event::KeyEvent;
 
 use super::{check, FieldKind, PublishState};
 use crate::tui::action::{Action, Scope};
-use crate::tui::app::shared::Shared;
 use crate::tui::command::Command;
+use crate::tui::shared::Shared;
 use crate::tui::widgets::line::Edit;
 
 impl PublishState {

@@ -3,8 +3,8 @@
 //! with an invalid field produces no command.
 
 use crate::parse::parse_rate;
-pub use crate::tui::app::EventTopics;
 use crate::tui::command::Command;
+pub use crate::tui::shared::EventTopics;
 use kaftop_core::config::validate_topic_name;
 use kaftop_core::events::{
     validation, EventTime, MessageCreatedEvent, MessageDeletedEvent, MessageEvent, MessageReadEvent,

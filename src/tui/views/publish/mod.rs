@@ -11,13 +11,13 @@ use crossterm::event::KeyEvent;
 use ratatui::layout::Rect;
 use ratatui::Frame;
 
-use super::{Go, Outcome, View};
+use super::{Go, Modal, Outcome, View};
 use crate::tui::action::Action;
 use crate::tui::action::Scope;
-use crate::tui::app::shared::{event_time, Shared};
-use crate::tui::app::{AppConfig, Mode, Source};
 use crate::tui::command::Command;
 use crate::tui::event::Event;
+use crate::tui::shared::{event_time, Shared};
+use crate::tui::shared::{AppConfig, Source};
 pub use form::{build, check, Defaults, EventTopics, Field, FieldKind, Form, FormKind, Request};
 use kaftop_core::kafka::bulk::{BulkReport, BulkSpec};
 use kaftop_core::kafka::publisher::Delivered;
@@ -360,7 +360,7 @@ impl View for PublishState {
             // A choice cycles to its next option; other fields are typed into.
             Action::Edit if !self.form_mut().cycle_choice() => {
                 self.editing = true;
-                return Outcome::mode(Mode::Edit);
+                return Outcome::modal(Modal::Edit);
             }
             Action::Send => return Outcome::commands(self.submit(shared)),
             Action::ResetForm => {

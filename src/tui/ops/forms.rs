@@ -1,7 +1,7 @@
 //! The dialogs' fields: what each operation asks for, and how its answers
 //! become an [`OpRequest`] (or say what is wrong with them).
 
-use super::ops::OpRequest;
+use super::OpRequest;
 use crate::tui::action::Action;
 use crate::tui::widgets::line::LineInput;
 use kaftop_core::kafka::offsets_reset::{parse_datetime, parse_duration_back};

@@ -1,6 +1,9 @@
 //! What a dialog asks the I/O side to plan and carry out, and the plans that
-//! come back. Plain data: the app builds requests from its fields, the I/O side
-//! calls the core, and the preview table is drawn from the plan.
+//! come back. Plain data: the dialog builds requests from its fields ([`forms`],
+//! the form a view opens), the I/O side calls the core (`io::ops`), and the
+//! preview table is drawn from the plan.
+
+pub mod forms;
 
 use std::sync::Arc;
 

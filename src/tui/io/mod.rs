@@ -3,6 +3,8 @@
 //! dashboard uses; it never sees the app's state. Its threads are all
 //! [`Worker`]s (steered) or [`Job`]s (one-shot).
 
+mod ops;
+
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::{RecvTimeoutError, Sender};
 use std::sync::Arc;
@@ -21,8 +23,8 @@ use kaftop_services::{
     self as services, ServicesError, ServicesHandle, ServicesOptions, ALL_SERVICES,
 };
 
-use super::command::Command;
-use super::event::Event;
+use crate::tui::command::Command;
+use crate::tui::event::Event;
 
 /// How often the bulk gauge and the services view are updated while active.
 const BULK_PROGRESS_EVERY: Duration = Duration::from_millis(100);
@@ -190,10 +192,10 @@ impl Io {
             }
             Command::StartServices => self.start_services(),
             Command::PlanOp { id, request } => {
-                super::ops_io::plan(&self.cfg, &self.rt, &self.tx, id, request)
+                ops::plan(&self.cfg, &self.rt, &self.tx, id, request)
             }
             Command::ExecuteOp { id, plan } => {
-                super::ops_io::execute(&self.cfg, &self.rt, &self.tx, id, plan)
+                ops::execute(&self.cfg, &self.rt, &self.tx, id, plan)
             }
             Command::StopServices => {
                 // The runner stops them and reports when done.

@@ -12,8 +12,8 @@ use kaftop_core::kafka::topic_admin::TopicAdmin;
 use kaftop_core::worker::Job;
 use kaftop_services::redrive::{self, Selection};
 
-use super::event::Event;
-use super::modes::dialog::ops::{OpRequest, Planned, Redrive};
+use crate::tui::event::Event;
+use crate::tui::ops::{OpRequest, Planned, Redrive};
 
 /// How long each admin call of an operation may take.
 const TIMEOUT: Duration = Duration::from_secs(15);

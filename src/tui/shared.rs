@@ -1,16 +1,77 @@
 //! What every view may read or write besides its own state: the config, the
 //! last cluster refresh, the clock, the screen size and the status-bar notice.
-//! Views get it as `&Shared` / `&mut Shared`, never the whole [`App`](super::App).
+//! Views and modes get it as `&Shared` / `&mut Shared`, never the whole
+//! [`App`](crate::tui::app::App), which holds it.
 
 use crate::tui::action::Action;
 use crate::tui::action::Scope;
-use crate::tui::modes::dialog::forms::Form;
-use crate::tui::modes::dialog::Dialog;
-use crate::tui::modes::Mode;
-use kaftop_core::events::EventTime;
+use crate::tui::command::Command;
+use crate::tui::keymap::Keymap;
+use kaftop_core::config::Resolved;
+use kaftop_core::events::{EventKind, EventTime};
+use kaftop_core::kafka::sampler::StartAt;
 use kaftop_core::metrics::ClusterMetrics;
 
-use super::AppConfig;
+/// What the app needs to know from outside, fixed at start.
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    pub profile: String,
+    pub bootstrap: String,
+    pub topics: EventTopics,
+    pub keymap: Keymap,
+    /// Offset of local time from UTC, for clocks shown on screen.
+    pub utc_offset_secs: i32,
+    /// The wall clock at start (ms since the epoch).
+    pub now_ms: i64,
+    /// The message id the created form starts with.
+    pub first_message_id: i64,
+    /// Records the Messages view keeps.
+    pub max_records: usize,
+    /// Where a tail starts unless told otherwise.
+    pub tail_start: StartAt,
+    /// Read-only mode: publishing, bulk tests and starting the services are
+    /// refused (and shown as disabled in the help).
+    pub read_only: bool,
+}
+
+impl AppConfig {
+    pub fn new(cfg: &Resolved, keymap: Keymap, now_ms: i64, utc_offset_secs: i32) -> Self {
+        AppConfig {
+            profile: cfg.profile.clone(),
+            bootstrap: cfg.bootstrap_servers.clone(),
+            topics: EventTopics {
+                created: cfg.topics.created.name.clone(),
+                read: cfg.topics.read.name.clone(),
+                deleted: cfg.topics.deleted.name.clone(),
+            },
+            keymap,
+            utc_offset_secs,
+            now_ms,
+            first_message_id: kaftop_core::events::fresh_message_id(now_ms).max(1),
+            max_records: 2000,
+            tail_start: StartAt::LastN(100),
+            read_only: cfg.read_only,
+        }
+    }
+}
+
+/// The seed's three event topics (the publisher's targets, the default tail).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventTopics {
+    pub created: String,
+    pub read: String,
+    pub deleted: String,
+}
+
+impl EventTopics {
+    pub fn for_kind(&self, kind: EventKind) -> &str {
+        match kind {
+            EventKind::Created => &self.created,
+            EventKind::Read => &self.read,
+            EventKind::Deleted => &self.deleted,
+        }
+    }
+}
 
 /// How long a notice stays in the status bar.
 const INFO_TTL_MS: i64 = 8_000;
@@ -64,8 +125,6 @@ pub(crate) struct Shared {
     pub(crate) notice: Option<Notice>,
     /// Counts notices, so a key knows whether it raised one.
     pub(crate) notices: u64,
-    /// Dialogs opened so far (each tags its commands with its number).
-    dialogs: u64,
     /// Why the dashboard cannot refresh at all (no client could be created).
     pub(crate) io_error: Option<String>,
     /// Something visible changed since the last frame.
@@ -92,7 +151,6 @@ impl Shared {
             size: (80, 24),
             notice: None,
             notices: 0,
-            dialogs: 0,
             io_error: None,
             dirty: true,
             cfg,
@@ -102,11 +160,11 @@ impl Shared {
     // ---- the incident snapshot ----
 
     /// Asks for an incident snapshot of the last refresh.
-    pub(crate) fn write_incident(&mut self) -> Vec<crate::tui::command::Command> {
+    pub(crate) fn write_incident(&mut self) -> Vec<Command> {
         match self.cluster.clone() {
             Some(c) => {
                 self.info("writing an incident snapshot …");
-                vec![crate::tui::command::Command::WriteIncident(Box::new(c))]
+                vec![Command::WriteIncident(Box::new(c))]
             }
             None => {
                 self.error("no cluster data yet: nothing to snapshot");
@@ -165,12 +223,6 @@ impl Shared {
     /// Rows a page key moves.
     pub(crate) fn page(&self) -> isize {
         (self.size.1 as isize - 8).max(1)
-    }
-
-    /// A new dialog for `form`, numbered; `topic` is the one selected, if any.
-    pub(crate) fn dialog(&mut self, form: Form, topic: Option<&str>) -> Mode {
-        self.dialogs += 1;
-        Mode::Dialog(Box::new(Dialog::new(form, topic, self.dialogs)))
     }
 
     // ---- notices ----
