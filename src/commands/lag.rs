@@ -397,6 +397,8 @@ mod tests {
             uncommitted: 0,
             eta: Eta::Steady,
             status: LagStatus::Ok,
+            status_reason: None,
+            history: kaftop_core::metrics::History::default(),
             threshold: 1000,
             alerting: false,
             lag_history: Vec::new(),

@@ -18,8 +18,8 @@ use kaftop_core::kafka::sampler::StartAt;
 use kaftop_core::metrics::distribution::distribution;
 use kaftop_core::metrics::lag::Eta;
 use kaftop_core::metrics::{
-    ClusterMetrics, DataLoss, GroupMetrics, GroupPartitionRow, LagStatus, PartitionMetrics, Stuck,
-    TimeLag, TopicMetrics,
+    ClusterMetrics, DataLoss, GroupMetrics, GroupPartitionRow, History, LagStatus,
+    PartitionMetrics, StatusReason, Stuck, TimeLag, TopicMetrics,
 };
 use kaftop_core::present;
 use kaftop_core::report::Incident;
@@ -45,6 +45,7 @@ fn row(partition: i32, committed: i64, end: i64) -> GroupPartitionRow {
         data_loss: None,
         uncommitted_waiting: None,
         status: LagStatus::Ok,
+        status_reason: None,
     }
 }
 
@@ -85,6 +86,8 @@ fn cluster() -> ClusterMetrics {
         uncommitted: 0,
         eta: Eta::In(185.0),
         status: LagStatus::Stall,
+        status_reason: Some(StatusReason::Frozen),
+        history: History::default(),
         threshold: 1000,
         alerting: true,
         lag_history: vec![1000, 2000, 3700],
