@@ -132,7 +132,7 @@ fn cluster() -> ClusterMetrics {
     }
 }
 
-fn app_config() -> AppConfig {
+pub(super) fn app_config() -> AppConfig {
     AppConfig {
         profile: "test".into(),
         bootstrap: "127.0.0.1:9092".into(),
@@ -165,7 +165,7 @@ fn screen(app: &App) -> String {
     out
 }
 
-fn keys(app: &mut App, s: &str) {
+pub(super) fn keys(app: &mut App, s: &str) {
     for c in s.chars() {
         app.update(Event::Key(KeyEvent::new(
             KeyCode::Char(c),
