@@ -105,7 +105,7 @@ fn wanted(e: &TimelineEvent, groups: &[String], topics: &[String]) -> bool {
 }
 
 /// `2026-11-24T10:15:30Z  warn  ISR shrank      orders[3]  ISR 1,2,3 → 1,3 (2 out)`.
-fn line(e: &TimelineEvent) -> String {
+pub(super) fn line(e: &TimelineEvent) -> String {
     let at = kaftop_core::present::rfc3339(Some(e.at_ms), false);
     let subject = e.subject();
     let head = format!("{at}  {:<4}  {:<17}", e.severity.as_str(), e.kind.label());

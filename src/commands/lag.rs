@@ -10,14 +10,15 @@ use crate::cli::LagArgs;
 use kaftop_core::config::Resolved;
 use kaftop_core::kafka::admin::{GroupState, GroupType};
 use kaftop_core::metrics::engine::GroupMetrics;
-use kaftop_core::metrics::{DataLoss, GroupPartitionRow, LagStatus, Stuck, TimeLag};
+use kaftop_core::metrics::{DataLoss, GroupPartitionRow, History, LagStatus, StatusReason};
+use kaftop_core::metrics::{Stuck, TimeLag};
 use kaftop_core::monitor::{Monitor, MonitorOptions};
 use kaftop_core::present;
 use kaftop_core::report::words;
 
 /// A JSON row: one partition of one group.
 #[derive(Debug, Serialize)]
-struct LagRow<'a> {
+pub(super) struct LagRow<'a> {
     group: &'a str,
     topic: &'a str,
     partition: i32,
@@ -29,6 +30,12 @@ struct LagRow<'a> {
     host: Option<&'a str>,
     client_id: Option<&'a str>,
     status: LagStatus,
+    status_reason: Option<StatusReason>,
+    /// The group's verdict (its worst partition's), as every surface shows it.
+    group_status: LagStatus,
+    group_status_reason: Option<StatusReason>,
+    /// What the verdict rests on: `reads: 1` is one read, no history.
+    history: History,
     /// Age of the oldest unconsumed record; `exact: false` marks an estimate.
     time_lag: Option<&'a TimeLag>,
     stuck: Option<&'a Stuck>,
@@ -140,7 +147,7 @@ fn check_exist(groups: &[GroupMetrics]) -> Result<()> {
     }
 }
 
-fn json_rows(g: &GroupMetrics) -> impl Iterator<Item = LagRow<'_>> {
+pub(super) fn json_rows(g: &GroupMetrics) -> impl Iterator<Item = LagRow<'_>> {
     g.rows.iter().map(move |r| LagRow {
         group: &g.group_id,
         topic: &r.topic,
@@ -153,6 +160,10 @@ fn json_rows(g: &GroupMetrics) -> impl Iterator<Item = LagRow<'_>> {
         host: r.host.as_deref(),
         client_id: r.client_id.as_deref(),
         status: r.status,
+        status_reason: r.status_reason,
+        group_status: g.status,
+        group_status_reason: g.status_reason,
+        history: g.history,
         time_lag: r.time_lag.as_ref(),
         stuck: r.stuck.as_ref(),
         data_loss: r.data_loss.as_ref(),
@@ -222,7 +233,7 @@ pub(super) fn render_table(groups: &[GroupMetrics]) -> String {
             present::count_u(g.total_lag),
             present::count_u(g.threshold),
             if g.alerting { " ALERT" } else { "" },
-            g.status,
+            words::verdict(g),
             group_insight(g),
         ));
         let mut rows: Vec<[String; 10]> = vec![HEAD.map(String::from)];
@@ -397,6 +408,8 @@ mod tests {
             uncommitted: 0,
             eta: Eta::Steady,
             status: LagStatus::Ok,
+            status_reason: None,
+            history: kaftop_core::metrics::History::default(),
             threshold: 1000,
             alerting: false,
             lag_history: Vec::new(),

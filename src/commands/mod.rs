@@ -15,6 +15,8 @@ mod surfaces;
 mod tail;
 mod topic_admin;
 mod topics;
+#[cfg(test)]
+mod verdicts;
 
 use std::process::ExitCode;
 

@@ -18,8 +18,8 @@ use kaftop_core::kafka::sampler::StartAt;
 use kaftop_core::metrics::distribution::distribution;
 use kaftop_core::metrics::lag::Eta;
 use kaftop_core::metrics::{
-    ClusterMetrics, DataLoss, GroupMetrics, GroupPartitionRow, LagStatus, PartitionMetrics, Stuck,
-    TimeLag, TopicMetrics,
+    ClusterMetrics, DataLoss, GroupMetrics, GroupPartitionRow, History, LagStatus,
+    PartitionMetrics, StatusReason, Stuck, TimeLag, TopicMetrics,
 };
 use kaftop_core::present;
 use kaftop_core::report::Incident;
@@ -45,6 +45,7 @@ fn row(partition: i32, committed: i64, end: i64) -> GroupPartitionRow {
         data_loss: None,
         uncommitted_waiting: None,
         status: LagStatus::Ok,
+        status_reason: None,
     }
 }
 
@@ -85,6 +86,8 @@ fn cluster() -> ClusterMetrics {
         uncommitted: 0,
         eta: Eta::In(185.0),
         status: LagStatus::Stall,
+        status_reason: Some(StatusReason::Frozen),
+        history: History::default(),
         threshold: 1000,
         alerting: true,
         lag_history: vec![1000, 2000, 3700],
@@ -129,7 +132,7 @@ fn cluster() -> ClusterMetrics {
     }
 }
 
-fn app_config() -> AppConfig {
+pub(super) fn app_config() -> AppConfig {
     AppConfig {
         profile: "test".into(),
         bootstrap: "127.0.0.1:9092".into(),
@@ -162,7 +165,7 @@ fn screen(app: &App) -> String {
     out
 }
 
-fn keys(app: &mut App, s: &str) {
+pub(super) fn keys(app: &mut App, s: &str) {
     for c in s.chars() {
         app.update(Event::Key(KeyEvent::new(
             KeyCode::Char(c),

@@ -20,7 +20,7 @@ use crate::tui::widgets::list::ListState;
 use crate::tui::widgets::table::{self, right, Column};
 use crate::tui::widgets::theme;
 use kaftop_core::kafka::admin::GroupType;
-use kaftop_core::metrics::{GroupMetrics, GroupPartitionRow};
+use kaftop_core::metrics::{GroupMetrics, GroupPartitionRow, StatusReason};
 use kaftop_core::present::{self, text};
 use kaftop_core::report::words;
 
@@ -284,11 +284,22 @@ fn draw_summary(f: &mut Frame, area: Rect, g: &GroupMetrics, why: String) {
     f.render_widget(Paragraph::new(lines), area);
 }
 
-/// What is wrong and why the time lag is only an estimate: a stuck partition,
+/// What is wrong and why the time lag is only an estimate: why the status is
+/// not OK, a stuck partition,
 /// data loss, partitions never committed, the time-lag threshold passed
 /// ("" when nothing is).
 fn why_line(g: &GroupMetrics) -> String {
-    let mut parts = Vec::new();
+    // Why the status is not OK, unless the group's note below says it.
+    let mut parts: Vec<String> = g
+        .status_reason
+        .filter(|r| match r {
+            StatusReason::NeverCommitted => false,
+            StatusReason::Frozen => g.stuck == 0,
+            _ => true,
+        })
+        .map(|r| r.words().into())
+        .into_iter()
+        .collect();
     let note = words::group_note(g);
     if !note.is_empty() {
         parts.push(note);

@@ -17,7 +17,7 @@ pub use engine::{
     ClusterMetrics, GroupMetrics, GroupPartitionRow, MetricsEngine, PartitionMetrics,
     ThroughputPoint, TopicMetrics,
 };
-pub use status::LagStatus;
+pub use status::{History, LagStatus, StatusReason, Verdict};
 pub use stuck::Stuck;
 pub use time_lag::TimeLag;
 pub use timeline::{Severity, TimelineEvent, TimelineKind};

@@ -39,6 +39,87 @@ impl fmt::Display for LagStatus {
     }
 }
 
+/// Why a status is not plain OK, in words every surface shares (`report::words`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StatusReason {
+    /// No member to consume, lag behind the log end, and the committed offset
+    /// has not moved while watched: one read shows it.
+    NoMembers,
+    /// The committed offset stood still while lag > 0 (STALL, then STOP).
+    Frozen,
+    /// Lag grew at every step across the window.
+    Growing,
+    /// The committed offset moved backwards.
+    Rewound,
+    /// Records in a partition the group never committed to.
+    NeverCommitted,
+}
+
+impl StatusReason {
+    /// A few words for people.
+    pub fn words(self) -> &'static str {
+        match self {
+            StatusReason::NoMembers => "no members, lag behind the log end",
+            StatusReason::Frozen => "committed offset not moving, lag behind the log end",
+            StatusReason::Growing => "lag growing",
+            StatusReason::Rewound => "committed offset moved back",
+            StatusReason::NeverCommitted => "records waiting, never committed",
+        }
+    }
+}
+
+/// A status and why: what every surface shows for a partition or a group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Verdict {
+    pub status: LagStatus,
+    /// `None` for OK.
+    pub reason: Option<StatusReason>,
+}
+
+impl Verdict {
+    pub const OK: Verdict = Verdict {
+        status: LagStatus::Ok,
+        reason: None,
+    };
+
+    fn new(status: LagStatus, reason: StatusReason) -> Self {
+        Verdict {
+            status,
+            reason: Some(reason),
+        }
+    }
+
+    /// The worse of the two (the first on a tie).
+    pub fn worst(self, other: Verdict) -> Verdict {
+        if other.status > self.status {
+            other
+        } else {
+            self
+        }
+    }
+}
+
+/// How much history a group's verdict rests on. STALL and STOP from a frozen
+/// offset, WARN from growing lag, rates, stuck partitions and forecasts need
+/// more than one read; no members with lag does not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct History {
+    /// Refreshes that saw the group.
+    pub reads: u64,
+    /// From the first of them to this one, ms.
+    pub span_ms: u64,
+    /// The status window, ms.
+    pub window_ms: u64,
+}
+
+impl History {
+    /// Shorter than the status window: a frozen offset cannot be called STOP yet.
+    pub fn short(&self) -> bool {
+        self.span_ms < self.window_ms
+    }
+}
+
 /// One refresh's view of a group's partition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LagPoint {
@@ -48,10 +129,16 @@ pub struct LagPoint {
 }
 
 /// Evaluates the points of the last window (oldest first). `frozen_since_ms` is
-/// when the committed offset last changed (it may lie before the window).
-pub fn partition_status(points: &[LagPoint], frozen_since_ms: u64, window_ms: u64) -> LagStatus {
+/// when the committed offset last changed (it may lie before the window);
+/// `members`: the group's, `None` when the cluster could not tell.
+pub fn partition_status(
+    points: &[LagPoint],
+    frozen_since_ms: u64,
+    window_ms: u64,
+    members: Option<usize>,
+) -> Verdict {
     let Some(last) = points.last() else {
-        return LagStatus::Ok;
+        return Verdict::OK;
     };
     let rewound = points
         .windows(2)
@@ -60,28 +147,35 @@ pub fn partition_status(points: &[LagPoint], frozen_since_ms: u64, window_ms: u6
             _ => false,
         });
     if rewound {
-        return LagStatus::Rewind;
+        return Verdict::new(LagStatus::Rewind, StatusReason::Rewound);
     }
     let lag = last.lag.unwrap_or(0);
     if lag == 0 {
-        return LagStatus::Ok;
+        return Verdict::OK;
+    }
+    // Nobody to consume and nothing consumed while watched: stopped, whatever
+    // the history's length (a consumer that commits without joining the group
+    // moves its offset, and is judged by the rules below).
+    let unmoved = points.iter().all(|p| p.committed == last.committed);
+    if members == Some(0) && last.committed.is_some() && unmoved {
+        return Verdict::new(LagStatus::Stop, StatusReason::NoMembers);
     }
     let frozen_for = last.at_ms.saturating_sub(frozen_since_ms);
     if last.committed.is_some() || points.len() > 1 {
         if frozen_for >= window_ms {
-            return LagStatus::Stop;
+            return Verdict::new(LagStatus::Stop, StatusReason::Frozen);
         }
         if frozen_for >= window_ms / 2 && points.len() >= 3 {
-            return LagStatus::Stall;
+            return Verdict::new(LagStatus::Stall, StatusReason::Frozen);
         }
     }
     let lags: Vec<u64> = points.iter().filter_map(|p| p.lag).collect();
     let growing =
         lags.len() >= 3 && lags.windows(2).all(|w| w[1] >= w[0]) && lags.last() > lags.first();
     if growing {
-        LagStatus::Warn
+        Verdict::new(LagStatus::Warn, StatusReason::Growing)
     } else {
-        LagStatus::Ok
+        Verdict::OK
     }
 }
 
@@ -101,40 +195,70 @@ mod tests {
 
     const W: u64 = 10_000;
 
+    /// The status of a partition of a group with one member.
+    fn status(points: &[LagPoint], frozen_since_ms: u64) -> LagStatus {
+        partition_status(points, frozen_since_ms, W, Some(1)).status
+    }
+
     #[test]
     fn caught_up_is_ok() {
         let p = pts(&[(0, 10, 0), (2000, 10, 0), (4000, 10, 0), (30_000, 10, 0)]);
-        assert_eq!(partition_status(&p, 0, W), LagStatus::Ok);
-        assert_eq!(partition_status(&[], 0, W), LagStatus::Ok);
+        assert_eq!(status(&p, 0), LagStatus::Ok);
+        assert_eq!(status(&[], 0), LagStatus::Ok);
     }
 
     #[test]
     fn progressing_with_steady_lag_is_ok() {
         let p = pts(&[(0, 10, 5), (2000, 20, 5), (4000, 30, 6), (6000, 40, 5)]);
-        assert_eq!(partition_status(&p, 6000, W), LagStatus::Ok);
+        assert_eq!(status(&p, 6000), LagStatus::Ok);
     }
 
     #[test]
     fn growing_lag_warns() {
         let p = pts(&[(0, 10, 5), (2000, 20, 8), (4000, 30, 8), (6000, 40, 12)]);
-        assert_eq!(partition_status(&p, 6000, W), LagStatus::Warn);
+        assert_eq!(status(&p, 6000), LagStatus::Warn);
     }
 
     #[test]
     fn frozen_offset_stalls_then_stops() {
         let p = pts(&[(0, 10, 5), (2000, 10, 6), (5000, 10, 7)]);
-        assert_eq!(partition_status(&p, 0, W), LagStatus::Stall);
+        assert_eq!(status(&p, 0), LagStatus::Stall);
         let p = pts(&[(6000, 10, 5), (8000, 10, 5), (10_500, 10, 5)]);
-        assert_eq!(partition_status(&p, 0, W), LagStatus::Stop);
+        assert_eq!(status(&p, 0), LagStatus::Stop);
         // Frozen, but too short to say.
         let p = pts(&[(0, 10, 5), (2000, 10, 5), (4000, 10, 5)]);
-        assert_eq!(partition_status(&p, 0, W), LagStatus::Ok);
+        assert_eq!(status(&p, 0), LagStatus::Ok);
     }
 
     #[test]
     fn backwards_offset_is_rewind() {
         let p = pts(&[(0, 100, 0), (2000, 40, 60), (4000, 50, 50)]);
-        assert_eq!(partition_status(&p, 2000, W), LagStatus::Rewind);
+        assert_eq!(status(&p, 2000), LagStatus::Rewind);
+    }
+
+    #[test]
+    fn no_members_and_lag_is_stop_from_one_read() {
+        let one = pts(&[(0, 10, 5)]);
+        assert_eq!(
+            partition_status(&one, 0, W, Some(0)),
+            Verdict::new(LagStatus::Stop, StatusReason::NoMembers)
+        );
+        // Caught up, or members unknown: no verdict from one read.
+        assert_eq!(
+            partition_status(&pts(&[(0, 10, 0)]), 0, W, Some(0)),
+            Verdict::OK
+        );
+        assert_eq!(partition_status(&one, 0, W, None), Verdict::OK);
+        // A consumer that commits without joining: its offset moves, so the
+        // usual rules judge it.
+        let moving = pts(&[(0, 10, 5), (2000, 20, 5), (4000, 30, 5)]);
+        assert_eq!(partition_status(&moving, 4000, W, Some(0)), Verdict::OK);
+        // An offset reset while the group was empty is still a rewind.
+        let reset = pts(&[(0, 100, 0), (2000, 40, 60)]);
+        assert_eq!(
+            partition_status(&reset, 2000, W, Some(0)).status,
+            LagStatus::Rewind
+        );
     }
 
     #[test]

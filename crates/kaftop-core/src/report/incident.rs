@@ -12,8 +12,9 @@ use serde::Serialize;
 use super::rank::{self, Severity};
 use super::words;
 use crate::kafka::record::RecordView;
+use crate::metrics::StatusReason;
 use crate::metrics::TimelineEvent;
-use crate::metrics::{ClusterMetrics, GroupMetrics, GroupPartitionRow, LagStatus};
+use crate::metrics::{ClusterMetrics, GroupMetrics, GroupPartitionRow, History, LagStatus};
 use crate::metrics::{DataLoss, Stuck, TimeLag};
 use crate::present::{self, spark};
 
@@ -74,6 +75,9 @@ pub struct IncidentGroup {
     pub group_id: String,
     pub state: Option<String>,
     pub status: LagStatus,
+    pub status_reason: Option<StatusReason>,
+    /// How much history the status rests on.
+    pub history: History,
     pub total_lag: u64,
     pub time_lag: Option<TimeLag>,
     pub eta: String,
@@ -95,6 +99,7 @@ pub struct IncidentPartition {
     pub lag: Option<u64>,
     pub time_lag: Option<TimeLag>,
     pub status: LagStatus,
+    pub status_reason: Option<StatusReason>,
     pub stuck: Option<Stuck>,
     pub data_loss: Option<DataLoss>,
     pub uncommitted_waiting: Option<u64>,
@@ -219,6 +224,8 @@ fn group(g: &GroupMetrics, records: &[RecordView]) -> IncidentGroup {
         group_id: g.group_id.clone(),
         state: g.state.map(|s| s.as_str().to_string()),
         status: g.status,
+        status_reason: g.status_reason,
+        history: g.history,
         total_lag: g.total_lag,
         time_lag: g.time_lag.clone(),
         eta: words::eta(g.eta),
@@ -245,6 +252,7 @@ fn partition(r: &GroupPartitionRow, records: &[RecordView]) -> IncidentPartition
         lag: r.lag,
         time_lag: r.time_lag.clone(),
         status: r.status,
+        status_reason: r.status_reason,
         stuck: r.stuck.clone(),
         data_loss: r.data_loss.clone(),
         uncommitted_waiting: r.uncommitted_waiting,
@@ -253,22 +261,19 @@ fn partition(r: &GroupPartitionRow, records: &[RecordView]) -> IncidentPartition
     }
 }
 
-/// One line per problem of a group.
+/// One line per problem of a group; its status when nothing more precise.
 fn group_alerts(g: &IncidentGroup) -> Vec<String> {
-    let mut out: Vec<String> = g
-        .partitions
-        .iter()
-        .filter_map(|p| {
-            let s = p.stuck.as_ref()?;
-            Some(format!(
-                "{}: {}-{} {}",
-                g.group_id,
-                p.topic,
-                p.partition,
-                words::stuck(s)
-            ))
-        })
-        .collect();
+    let mut out: Vec<String> = Vec::new();
+    out.extend(g.partitions.iter().filter_map(|p| {
+        let s = p.stuck.as_ref()?;
+        Some(format!(
+            "{}: {}-{} {}",
+            g.group_id,
+            p.topic,
+            p.partition,
+            words::stuck(s)
+        ))
+    }));
     if let Some(l) = &g.data_loss {
         out.push(format!("{}: {}", g.group_id, words::loss(l)));
     }
@@ -282,7 +287,7 @@ fn group_alerts(g: &IncidentGroup) -> Vec<String> {
         out.push(format!(
             "{}: {} · lag {}",
             g.group_id,
-            g.status.as_str(),
+            words::verdict_of(g.status, g.status_reason, &g.history),
             present::count_u(g.total_lag)
         ));
     }

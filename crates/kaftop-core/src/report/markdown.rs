@@ -76,12 +76,17 @@ pub fn render(r: &Incident) -> String {
 
 fn group(out: &mut String, g: &IncidentGroup) {
     let _ = writeln!(out, "### {} ({})\n", g.group_id, g.status.as_str());
-    let mut facts = vec![
+    let mut facts: Vec<String> = g
+        .status_reason
+        .map(|r| r.words().to_string())
+        .into_iter()
+        .collect();
+    facts.extend([
         format!("state {}", g.state.as_deref().unwrap_or("unknown")),
         format!("lag {}", present::count_u(g.total_lag)),
         format!("time lag {}", time_lag(g.time_lag.as_ref())),
         format!("ETA {}", g.eta),
-    ];
+    ]);
     if g.stuck > 0 {
         facts.push(format!("{} stuck partitions", g.stuck));
     }
@@ -91,6 +96,7 @@ fn group(out: &mut String, g: &IncidentGroup) {
     if g.uncommitted > 0 {
         facts.push(format!("{} partitions never committed", g.uncommitted));
     }
+    facts.extend(words::history(&g.history));
     let _ = writeln!(out, "{}\n", facts.join(" · "));
     let _ = writeln!(out, "Lag, last 10 minutes: `{}`\n", g.lag_sparkline);
     out.push_str(

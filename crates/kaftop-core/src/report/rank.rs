@@ -113,6 +113,8 @@ pub(crate) mod tests {
             uncommitted: 0,
             eta: Eta::CaughtUp,
             status: LagStatus::Ok,
+            status_reason: None,
+            history: crate::metrics::History::default(),
             threshold: 0,
             alerting: false,
             lag_history: vec![],

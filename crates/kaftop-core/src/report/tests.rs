@@ -30,6 +30,7 @@ fn row(partition: i32, committed: i64, end: i64) -> GroupPartitionRow {
         data_loss: None,
         uncommitted_waiting: None,
         status: LagStatus::Ok,
+        status_reason: None,
     }
 }
 

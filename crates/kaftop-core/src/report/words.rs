@@ -3,7 +3,8 @@
 //! are [`present`]'s.
 
 use crate::metrics::lag::Eta;
-use crate::metrics::{DataLoss, GroupMetrics, GroupPartitionRow, Stuck, TimeLag};
+use crate::metrics::{DataLoss, GroupMetrics, GroupPartitionRow, History, LagStatus};
+use crate::metrics::{StatusReason, Stuck, TimeLag};
 use crate::present;
 
 /// Exact: `3m05s`; estimated from rates: `~3m05s`. `fallback` is the older
@@ -13,6 +14,50 @@ pub fn time_lag(t: Option<&TimeLag>, fallback: Option<f64>) -> String {
         (Some(t), _) => present::time_lag(t.secs, t.exact),
         (None, Some(s)) if s.is_finite() => present::time_lag(s, false),
         (None, _) => "-".into(),
+    }
+}
+
+/// What a verdict could not see: `no history: one read`, or a history shorter
+/// than the status window; `None` when the window is full (or no engine counted).
+pub fn history(h: &History) -> Option<String> {
+    if h.reads == 0 {
+        None
+    } else if h.reads == 1 {
+        Some("no history: one read".into())
+    } else if h.short() {
+        Some(format!(
+            "short history: {} reads in {} of {}",
+            h.reads,
+            present::secs(h.span_ms as f64 / 1000.0),
+            present::secs(h.window_ms as f64 / 1000.0)
+        ))
+    } else {
+        None
+    }
+}
+
+/// A status with its reason: `STOP (no members, lag behind the log end)`.
+pub fn status(s: LagStatus, why: Option<StatusReason>) -> String {
+    match why {
+        Some(why) => format!("{s} ({})", why.words()),
+        None => s.to_string(),
+    }
+}
+
+/// A group's status, its reason and what its history could not show:
+/// `OK (no history: one read)`, `STOP (no members, lag behind the log end)`.
+pub fn verdict(g: &GroupMetrics) -> String {
+    verdict_of(g.status, g.status_reason, &g.history)
+}
+
+/// [`verdict`] from its parts.
+pub fn verdict_of(s: LagStatus, why: Option<StatusReason>, h: &History) -> String {
+    let mut notes: Vec<String> = why.map(|r| r.words().to_string()).into_iter().collect();
+    notes.extend(history(h));
+    if notes.is_empty() {
+        s.to_string()
+    } else {
+        format!("{s} ({})", notes.join("; "))
     }
 }
 
@@ -120,5 +165,31 @@ mod tests {
         );
         assert_eq!(loss(&DataLoss::Lost { records: 340 }), "340 records lost");
         assert_eq!(eta(Eta::In(42.0)), "42s");
+        let one = History {
+            reads: 1,
+            span_ms: 0,
+            window_ms: 50_000,
+        };
+        assert_eq!(history(&one).as_deref(), Some("no history: one read"));
+        let two = History {
+            reads: 2,
+            span_ms: 5_000,
+            ..one
+        };
+        assert_eq!(
+            history(&two).as_deref(),
+            Some("short history: 2 reads in 5s of 50s")
+        );
+        let full = History {
+            reads: 11,
+            span_ms: 50_000,
+            ..one
+        };
+        assert_eq!(history(&full), None);
+        assert_eq!(history(&History::default()), None);
+        assert_eq!(
+            status(LagStatus::Stop, Some(StatusReason::NoMembers)),
+            "STOP (no members, lag behind the log end)"
+        );
     }
 }

@@ -11,7 +11,9 @@ use crate::kafka::snapshot::{GroupInfo, GroupOffset, PartitionInfo, RecordRead};
 use crate::metrics::data_loss::{data_loss, worst};
 use crate::metrics::lag::{eta, partition_lag, time_lag_secs};
 use crate::metrics::rate::{CounterRate, Sample};
-use crate::metrics::status::{partition_status, LagPoint, LagStatus};
+use crate::metrics::status::{
+    partition_status, History, LagPoint, LagStatus, StatusReason, Verdict,
+};
 use crate::metrics::stuck::{stuck_partitions, Standstill};
 use crate::metrics::time_lag::{time_lag, AtCommitted, TimeLag};
 
@@ -82,7 +84,7 @@ impl MetricsEngine {
         let (mut consume, mut produce): (Option<f64>, Option<f64>) = (None, None);
         for o in g.offsets.iter().chain(&uncommitted) {
             let owner = owners.get(&(o.topic.as_str(), o.partition)).copied();
-            let out = self.partition_row(&g.group_id, o, owner, at);
+            let out = self.partition_row(g, o, owner, at);
             if let Some(r) = out.row.consume_rate {
                 *consume.get_or_insert(0.0) += r;
             }
@@ -104,14 +106,14 @@ impl MetricsEngine {
             .zip(&standstills)
             .any(|(r, s)| r.uncommitted_waiting.is_some() && s.log_end_now > s.log_end_then);
         rows.sort_by(|a, b| (&a.topic, a.partition).cmp(&(&b.topic, b.partition)));
-        self.group_totals(g, rows, (consume, produce), uncommitted_growing)
+        self.group_totals(g, rows, (consume, produce), uncommitted_growing, at.now)
     }
 
     /// Folds one committed offset (or an assigned partition without one) of group
-    /// `group` into its state and derives the row.
+    /// `g` into its state and derives the row.
     fn partition_row(
         &mut self,
-        group: &str,
+        g: &GroupInfo,
         o: &GroupOffset,
         owner: Option<&MemberDescription>,
         at: &Refresh<'_>,
@@ -120,7 +122,7 @@ impl MetricsEngine {
         let part = at.partitions.get(&(o.topic.as_str(), o.partition));
         let log_end = part.and_then(|p| p.high);
         let lag = partition_lag(o.committed, log_end);
-        let (rate, status, standstill) = self.track(group, o, log_end, lag.lag, at);
+        let (rate, verdict, standstill) = self.track(g, o, log_end, lag.lag, at);
         let pstate = self.partitions.get(&(o.topic.clone(), o.partition));
         let prate = pstate.and_then(|p| p.produce.value());
         let low = part.and_then(|p| p.low);
@@ -145,10 +147,13 @@ impl MetricsEngine {
             None => part.and_then(|p| p.messages()).map(|n| n as u64),
             Some(_) => None,
         };
-        let status = if waiting.is_some_and(|n| n > 0) {
-            status.max(LagStatus::Warn)
+        let verdict = if waiting.is_some_and(|n| n > 0) {
+            verdict.worst(Verdict {
+                status: LagStatus::Warn,
+                reason: Some(StatusReason::NeverCommitted),
+            })
         } else {
-            status
+            verdict
         };
         let row = GroupPartitionRow {
             topic: o.topic.clone(),
@@ -166,7 +171,8 @@ impl MetricsEngine {
             stuck: None,
             data_loss: loss,
             uncommitted_waiting: waiting,
-            status,
+            status: verdict.status,
+            status_reason: verdict.reason,
         };
         RowOut {
             row,
@@ -179,18 +185,18 @@ impl MetricsEngine {
     /// lag points and where its committed offset has stood since it last moved.
     fn track(
         &mut self,
-        group: &str,
+        g: &GroupInfo,
         o: &GroupOffset,
         log_end: Option<i64>,
         lag: Option<u64>,
         at: &Refresh<'_>,
-    ) -> (Option<f64>, LagStatus, Standstill) {
+    ) -> (Option<f64>, Verdict, Standstill) {
         let (now, generation, tau) = (at.now, self.generation, self.tau());
         let window = self.window_ring();
         let status_window_ms = self.cfg.status_window.as_millis() as u64;
         let st = self
             .group_partitions
-            .entry((group.to_string(), o.topic.clone(), o.partition))
+            .entry((g.group_id.clone(), o.topic.clone(), o.partition))
             .or_insert_with(|| GroupPartitionState {
                 consume: CounterRate::new(tau),
                 points: window,
@@ -229,8 +235,9 @@ impl MetricsEngine {
             });
         }
         let points: Vec<LagPoint> = st.points.to_vec();
-        let status = partition_status(&points, st.frozen_since_ms, status_window_ms);
-        (rate, status, standstill)
+        let members = g.members.as_ref().map(Vec::len);
+        let verdict = partition_status(&points, st.frozen_since_ms, status_window_ms, members);
+        (rate, verdict, standstill)
     }
 
     /// The group's totals over its sorted rows, and its lag history.
@@ -240,8 +247,10 @@ impl MetricsEngine {
         rows: Vec<GroupPartitionRow>,
         (consume, produce): (Option<f64>, Option<f64>),
         uncommitted_growing: bool,
+        now: u64,
     ) -> GroupMetrics {
         let generation = self.generation;
+        let window_ms = self.cfg.status_window.as_millis() as u64;
         let total_lag: u64 = rows.iter().filter_map(|r| r.lag).sum();
         let ring = self.history_ring();
         let gs = self
@@ -250,9 +259,25 @@ impl MetricsEngine {
             .or_insert_with(|| GroupHistory {
                 lags: ring,
                 seen: generation,
+                first_seen_ms: now,
+                reads: 0,
+                status: None,
             });
         gs.seen = generation;
+        gs.reads += 1;
         gs.lags.push(total_lag);
+        let history = History {
+            reads: gs.reads,
+            span_ms: now.saturating_sub(gs.first_seen_ms),
+            window_ms,
+        };
+        let verdict = rows
+            .iter()
+            .map(|r| Verdict {
+                status: r.status,
+                reason: r.status_reason,
+            })
+            .fold(Verdict::OK, Verdict::worst);
         let lag_history = gs.lags.to_vec();
         let threshold = self.lag.threshold_for(&g.group_id);
         let max_time_lag_secs = self
@@ -291,7 +316,9 @@ impl MetricsEngine {
             data_loss,
             uncommitted,
             eta: eta(total_lag, consume, produce),
-            status: rows.iter().map(|r| r.status).max().unwrap_or(LagStatus::Ok),
+            status: verdict.status,
+            status_reason: verdict.reason,
+            history,
             threshold,
             alerting,
             lag_history,

@@ -19,8 +19,8 @@ pub use output::{
 use super::data_loss::LogStartHistory;
 use super::history::Ring;
 use super::rate::CounterRate;
-use super::status::LagPoint;
-use super::timeline::{Timeline, TimelineEvent};
+use super::status::{LagPoint, LagStatus};
+use super::timeline::{Severity, Timeline, TimelineEvent, TimelineKind};
 use crate::config::LagConfig;
 use crate::kafka::health::brokers_down;
 use crate::kafka::snapshot::ClusterSnapshot;
@@ -73,6 +73,11 @@ struct GroupPartitionState {
 struct GroupHistory {
     lags: Ring<u64>,
     seen: u64,
+    /// When first seen, monotonic ms, and the refreshes that saw it since.
+    first_seen_ms: u64,
+    reads: u64,
+    /// The status of the refresh before, for the timeline.
+    status: Option<LagStatus>,
 }
 
 pub struct MetricsEngine {
@@ -129,8 +134,47 @@ impl MetricsEngine {
         &mut self,
         snap: &ClusterSnapshot,
     ) -> (ClusterMetrics, Vec<TimelineEvent>) {
-        let found = self.timeline.observe(snap);
-        (self.fold(snap), found)
+        let mut found = self.timeline.observe(snap);
+        let mut out = self.fold(snap);
+        let changed = self.status_changes(&out);
+        if !changed.is_empty() {
+            self.timeline.record(&changed);
+            out.timeline = self.timeline.to_vec();
+            found.extend(changed);
+        }
+        (out, found)
+    }
+
+    /// The groups whose status differs from the refresh before (a group seen
+    /// for the first time has no change).
+    fn status_changes(&mut self, out: &ClusterMetrics) -> Vec<TimelineEvent> {
+        let mut found = Vec::new();
+        for g in &out.groups {
+            let Some(h) = self.groups.get_mut(&g.group_id) else {
+                continue;
+            };
+            match h.status.replace(g.status) {
+                Some(was) if was != g.status => found.push(TimelineEvent {
+                    at_ms: out.taken_at_ms,
+                    kind: TimelineKind::StatusChanged,
+                    severity: match g.status {
+                        LagStatus::Ok => Severity::Info,
+                        LagStatus::Warn | LagStatus::Stall => Severity::Warn,
+                        LagStatus::Stop | LagStatus::Rewind => Severity::Crit,
+                    },
+                    group: Some(g.group_id.clone()),
+                    topic: None,
+                    partition: None,
+                    broker: None,
+                    text: match g.status_reason {
+                        Some(why) => format!("status {was} → {}: {}", g.status, why.words()),
+                        None => format!("status {was} → {}", g.status),
+                    },
+                }),
+                _ => {}
+            }
+        }
+        found
     }
 
     fn fold(&mut self, snap: &ClusterSnapshot) -> ClusterMetrics {

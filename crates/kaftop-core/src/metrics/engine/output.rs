@@ -9,7 +9,7 @@ use crate::kafka::snapshot::BrokerInfo;
 use crate::metrics::data_loss::DataLoss;
 use crate::metrics::distribution::Distribution;
 use crate::metrics::lag::Eta;
-use crate::metrics::status::LagStatus;
+use crate::metrics::status::{History, LagStatus, StatusReason};
 use crate::metrics::stuck::Stuck;
 use crate::metrics::time_lag::TimeLag;
 use crate::metrics::timeline::TimelineEvent;
@@ -101,7 +101,11 @@ pub struct GroupMetrics {
     /// Partitions with records and no commit.
     pub uncommitted: usize,
     pub eta: Eta,
+    /// The worst partition's status, with its reason.
     pub status: LagStatus,
+    pub status_reason: Option<StatusReason>,
+    /// How much history the status rests on.
+    pub history: History,
     pub threshold: u64,
     /// Total lag above the configured threshold, time lag above its threshold, a
     /// stuck partition, data loss (or its forecast), or a growing uncommitted
@@ -134,6 +138,7 @@ pub struct GroupPartitionRow {
     /// Records in the partition when the group never committed to it.
     pub uncommitted_waiting: Option<u64>,
     pub status: LagStatus,
+    pub status_reason: Option<StatusReason>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]

@@ -66,6 +66,8 @@ pub enum TimelineKind {
     TopicDeleted,
     PartitionsAdded,
     LogStartJump,
+    /// A group's lag status changed (found by the metrics engine).
+    StatusChanged,
 }
 
 impl TimelineKind {
@@ -90,6 +92,7 @@ impl TimelineKind {
             TimelineKind::TopicDeleted => "topic_deleted",
             TimelineKind::PartitionsAdded => "partitions_added",
             TimelineKind::LogStartJump => "log_start_jump",
+            TimelineKind::StatusChanged => "status_changed",
         }
     }
 
@@ -114,6 +117,7 @@ impl TimelineKind {
             TimelineKind::TopicDeleted => "topic deleted",
             TimelineKind::PartitionsAdded => "partitions added",
             TimelineKind::LogStartJump => "log start jump",
+            TimelineKind::StatusChanged => "status",
         }
     }
 }
@@ -192,13 +196,18 @@ impl Timeline {
             topics,
             groups,
         });
-        for e in &found {
+        self.record(&found);
+        found
+    }
+
+    /// Appends events found elsewhere (the engine's status changes) to the log.
+    pub(crate) fn record(&mut self, found: &[TimelineEvent]) {
+        for e in found {
             if self.events.len() == self.capacity {
                 self.events.pop_front();
             }
             self.events.push_back(e.clone());
         }
-        found
     }
 
     /// The whole log, oldest first.
