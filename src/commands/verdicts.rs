@@ -14,7 +14,7 @@ use ratatui::Terminal;
 use super::surfaces::{app_config, keys};
 use crate::serve::metrics::{Exporter, Format};
 use crate::tui::event::Event;
-use crate::tui::{views, App};
+use crate::tui::{app, App};
 use kaftop_core::config::LagConfig;
 use kaftop_core::kafka::admin::{GroupState, GroupType, MemberDescription};
 use kaftop_core::kafka::snapshot::{
@@ -189,7 +189,7 @@ fn dashboard(m: &ClusterMetrics) -> Verdicts {
     app.update(Event::Cluster(Box::new(m.clone())));
     keys(&mut app, "2");
     let mut t = Terminal::new(TestBackend::new(200, 30)).expect("test terminal");
-    t.draw(|f| views::draw(f, &app)).expect("draw");
+    t.draw(|f| app::draw(f, &app)).expect("draw");
     let buf = t.backend().buffer();
     let lines: Vec<String> = (0..buf.area.height)
         .map(|y| (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect())
