@@ -402,7 +402,7 @@ pub enum PublishCommand {
         #[arg(long, allow_hyphen_values = true, value_parser = validation::id)]
         receiver_id: i64,
         /// Not blank; at most 100000 bytes.
-        #[arg(long, allow_hyphen_values = true, value_parser = validation::content)]
+        #[arg(long, allow_hyphen_values = true, value_parser = masked::ContentParser)]
         content: String,
         /// ISO-8601 or `now` (the default).
         #[arg(long, value_parser = validation::time)]
@@ -518,6 +518,9 @@ fn bulk_type() -> impl TypedValueParser<Value = BulkType> {
         .map(|&(name, _, help)| PossibleValue::new(name).help(help));
     PossibleValuesParser::new(choices).try_map(|s| s.parse::<BulkType>())
 }
+
+mod masked;
+pub use masked::parse;
 
 #[cfg(test)]
 mod tests;

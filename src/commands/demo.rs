@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use anyhow::Result;
 
+use super::out::{note, out};
+
 use crate::cli::DemoArgs;
 use crate::tui::io::IoOptions;
 use kaftop_services::demo::{Demo, DemoOptions};
@@ -31,17 +33,17 @@ pub(super) fn run(args: DemoArgs, data_dir: Option<PathBuf>) -> Result<ExitCode>
     // One pause of the slow service within the run, so the summary shows it drained.
     opts.slowdown_cycle = duration;
     let demo = Demo::start(opts)?;
-    eprintln!(
+    note(format_args!(
         "demo: mock cluster at {} with 3 brokers; traffic for {}",
         demo.cfg.bootstrap_servers,
         humantime::format_duration(duration)
-    );
+    ));
     std::thread::sleep(duration);
     let summary = demo.finish(DRAIN)?;
     if args.json {
         super::print_json(&summary)?;
     } else {
-        print!("{}", summary.render());
+        out(summary.render())?;
     }
     Ok(if summary.all_accounted() {
         ExitCode::SUCCESS

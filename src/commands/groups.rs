@@ -6,6 +6,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Result;
+
+use super::out::{note, out, outln};
 use serde::Serialize;
 
 use crate::cli::{GroupsCommand, ResetOffsetsArgs};
@@ -76,15 +78,17 @@ async fn reset_offsets(args: ResetOffsetsArgs, cfg: &Resolved) -> Result<ExitCod
             total_lag_change: plan.total_lag_change(),
         })?;
     } else {
-        print!("{}", plan_table(&plan));
+        out(plan_table(&plan))?;
         if args.execute {
-            println!(
+            outln(format_args!(
                 "Committed {} offset(s) of group {}.",
                 plan.partitions.len(),
                 plan.group
-            );
+            ))?;
         } else {
-            eprintln!("Dry run: nothing committed. Add --execute to commit this plan.");
+            note(format_args!(
+                "Dry run: nothing committed. Add --execute to commit this plan."
+            ));
         }
     }
     Ok(ExitCode::SUCCESS)

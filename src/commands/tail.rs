@@ -1,11 +1,12 @@
 //! `kaftop tail TOPIC`: print records. Assigns partitions directly: it never joins
 //! a consumer group and never commits offsets, so it cannot disturb consumers.
 
-use std::io::Write;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
+
+use super::out::{note, out, outln};
 
 use crate::cli::TailArgs;
 use kaftop_core::config::Resolved;
@@ -88,7 +89,6 @@ fn tail(args: TailArgs, cfg: &Resolved) -> Result<ExitCode> {
     let done = |progress: &[(i32, i64, i64)]| progress.iter().all(|&(_, next, end)| next >= end);
     let mut printed = 0u64;
     let mut last_record = Instant::now();
-    let stdout = std::io::stdout();
     while printed < count && (args.follow || !done(&progress)) {
         let Some(result) = consumer.poll(Duration::from_millis(200)) else {
             if !args.follow && last_record.elapsed() > IDLE_LIMIT {
@@ -102,7 +102,7 @@ fn tail(args: TailArgs, cfg: &Resolved) -> Result<ExitCode> {
         let msg = match result {
             Ok(m) => m,
             Err(e) => {
-                eprintln!("kaftop: warning: {e}");
+                note(format_args!("kaftop: warning: {e}"));
                 continue;
             }
         };
@@ -111,13 +111,11 @@ fn tail(args: TailArgs, cfg: &Resolved) -> Result<ExitCode> {
         if let Some(entry) = progress.iter_mut().find(|e| e.0 == view.partition) {
             entry.1 = view.offset + 1;
         }
-        let mut out = stdout.lock();
         if args.json {
-            writeln!(out, "{}", view.to_json())?;
+            outln(view.to_json())?;
         } else {
-            write!(out, "{}", render_record(&view))?;
+            out(render_record(&view))?;
         }
-        out.flush()?;
         printed += 1;
     }
     Ok(ExitCode::SUCCESS)
