@@ -43,10 +43,12 @@ pub fn validate_bootstrap(s: &str) -> Result<(), String> {
         let part = part.trim();
         // `user:password@host:port`: never echoed, not even in this error.
         if part.contains('@') {
-            return Err("holds credentials (`user:password@`): give them in the profile's \
+            return Err(
+                "holds credentials (`user:password@`): give them in the profile's \
                         [security] table (sasl_username, sasl_password_env), never in \
                         the address"
-                .into());
+                    .into(),
+            );
         }
         let part = part
             .strip_prefix("PLAINTEXT://")
