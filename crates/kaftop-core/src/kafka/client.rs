@@ -25,14 +25,37 @@ pub enum KafkaError {
     /// A librdkafka property librdkafka refuses. Never carries the value.
     #[error("{origin}: {reason}")]
     Property { origin: String, reason: String },
-    #[error("topic `{0}` does not exist (create it with `kaftop topics ensure`)")]
-    MissingTopic(String),
+    #[error("topic `{topic}` does not exist (create it with {})", create_hint(topic, *.ensure_creates))]
+    MissingTopic {
+        topic: String,
+        /// Whether `kaftop topics ensure` creates it (an event topic or its DLQ).
+        ensure_creates: bool,
+    },
     #[error("{context}: {source}")]
     Client {
         context: &'static str,
         #[source]
         source: RdError,
     },
+}
+
+/// The command that creates a missing topic: `topics ensure` only for the
+/// topics it creates.
+fn create_hint(topic: &str, ensure_creates: bool) -> String {
+    if ensure_creates {
+        "`kaftop topics ensure`".to_string()
+    } else {
+        format!("`kaftop topics create {topic} --partitions N --replication-factor N`")
+    }
+}
+
+/// Whether `kaftop topics ensure` creates `topic`: the event topics of the
+/// profile and their dead-letter topics.
+pub fn ensure_creates(cfg: &Resolved, topic: &str) -> bool {
+    cfg.topics
+        .all()
+        .iter()
+        .any(|t| t.name == topic || crate::events::dlq_topic(&t.name) == topic)
 }
 
 impl KafkaError {
@@ -294,10 +317,11 @@ pub fn fetch_metadata<C: ClientContext>(
 pub fn require_topics<C: ClientContext>(
     client: &Client<C>,
     diagnosis: &Diagnosis,
-    bootstrap: &str,
+    cfg: &Resolved,
     topics: &[&str],
     serve: &dyn Fn(),
 ) -> Result<(), KafkaError> {
+    let bootstrap = cfg.bootstrap_servers.as_str();
     if topics.is_empty() {
         fetch_metadata(client, diagnosis, bootstrap, None, serve)?;
         return Ok(());
@@ -309,7 +333,10 @@ pub fn require_topics<C: ClientContext>(
             .iter()
             .any(|t| t.name() == *topic && t.error().is_none() && !t.partitions().is_empty());
         if !present {
-            return Err(KafkaError::MissingTopic(topic.to_string()));
+            return Err(KafkaError::MissingTopic {
+                topic: topic.to_string(),
+                ensure_creates: ensure_creates(cfg, topic),
+            });
         }
     }
     Ok(())
@@ -337,6 +364,29 @@ pub fn partition_ids(md: &Metadata) -> Vec<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_hint_for_a_missing_topic_is_a_command_that_creates_it() {
+        let cfg = crate::config::resolve(None, None, &Default::default()).unwrap();
+        let missing = |topic: &str| {
+            KafkaError::MissingTopic {
+                topic: topic.into(),
+                ensure_creates: ensure_creates(&cfg, topic),
+            }
+            .to_string()
+        };
+        for ensured in ["message.created", "message.read.dlq", "message.deleted"] {
+            assert_eq!(
+                missing(ensured),
+                format!("topic `{ensured}` does not exist (create it with `kaftop topics ensure`)")
+            );
+        }
+        assert_eq!(
+            missing("orders"),
+            "topic `orders` does not exist (create it with \
+             `kaftop topics create orders --partitions N --replication-factor N`)"
+        );
+    }
 
     #[test]
     fn redacts_whole_words_only() {

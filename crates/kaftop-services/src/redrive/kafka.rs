@@ -221,13 +221,9 @@ pub fn plan(cfg: &Resolved, dlq_topic: &str, sel: &Selection) -> Result<Plan, Re
     let group = redrive_group(dlq_topic);
     let consumer = group_consumer(cfg, &group)?;
     let diagnosis = consumer.context().diagnosis.clone();
-    require_topics(
-        consumer.client(),
-        &diagnosis,
-        &cfg.bootstrap_servers,
-        &[dlq_topic],
-        &|| serve_events(&consumer),
-    )?;
+    require_topics(consumer.client(), &diagnosis, cfg, &[dlq_topic], &|| {
+        serve_events(&consumer)
+    })?;
     let marks = watermarks(&consumer, dlq_topic)?;
     let before = read_state(&consumer, &group, dlq_topic, &marks)?;
     let records = read_records(&consumer, dlq_topic, &marks)?;
