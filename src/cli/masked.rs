@@ -11,6 +11,10 @@ use clap::{CommandFactory, Parser};
 use super::Cli;
 use kaftop_core::config::is_secret_property;
 use kaftop_core::events::validation;
+use kaftop_core::present;
+
+/// A `--content` longer than this is not echoed in an error.
+const ECHOED_CONTENT_BYTES: usize = 80;
 
 /// What an error shows instead of a secret.
 const MASK: &str = "********";
@@ -32,8 +36,8 @@ pub(super) fn shown_error(e: clap::Error, args: &[OsString]) -> clap::Error {
         return Cli::command().error(
             ErrorKind::InvalidValue,
             format!(
-                "-X takes KEY=VALUE as one argument: `-X {key}=…` (the value after \
-                 `{key}` is a secret and is not shown)"
+                "`{key}` is not KEY=VALUE: -X takes both in one argument, `-X {key}=…` \
+                 (the argument after `{key}` may be its secret: it is not shown)"
             ),
         );
     }
@@ -71,9 +75,15 @@ impl clap::builder::TypedValueParser for ContentParser {
                 .error(ErrorKind::InvalidUtf8, format!("{name} is not UTF-8")));
         };
         validation::content(text).map_err(|e| {
+            // clap's own words, but a long value is described, not echoed.
+            let shown = if text.len() <= ECHOED_CONTENT_BYTES {
+                format!("'{text}'")
+            } else {
+                format!("of {} (not shown)", present::bytes(text.len()))
+            };
             cmd.clone().error(
                 ErrorKind::ValueValidation,
-                format!("invalid value for {name}: {e}"),
+                format!("invalid value {shown} for '{name}': {e}"),
             )
         })
     }

@@ -18,6 +18,9 @@ use crate::config::Resolved;
 pub enum KafkaError {
     #[error("cannot reach the cluster at {bootstrap}: {reason}")]
     Unreachable { bootstrap: String, reason: String },
+    /// No bootstrap host resolves: a typo or DNS, not a broker that is down.
+    #[error("cannot resolve the host of {bootstrap}: {detail}")]
+    Unresolvable { bootstrap: String, detail: String },
     #[error("authentication failed at {bootstrap}: {detail}")]
     Authentication { bootstrap: String, detail: String },
     #[error("TLS handshake with {bootstrap} failed: {detail}")]
@@ -182,6 +185,8 @@ pub struct Diagnosis(Arc<Mutex<Option<SecurityIssue>>>);
 pub enum SecurityIssue {
     Authentication(String),
     Tls(String),
+    /// A bootstrap host's name does not resolve.
+    Resolve(String),
 }
 
 impl Diagnosis {
@@ -195,6 +200,7 @@ impl Diagnosis {
                 | RDKafkaErrorCode::IllegalSASLState,
             ) => SecurityIssue::Authentication(tidy_reason(reason)),
             Some(RDKafkaErrorCode::SSL) => SecurityIssue::Tls(tidy_reason(reason)),
+            Some(RDKafkaErrorCode::Resolve) => SecurityIssue::Resolve(tidy_reason(reason)),
             _ => return,
         };
         *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(issue);
@@ -223,6 +229,7 @@ impl Diagnosis {
                 KafkaError::Authentication { bootstrap, detail }
             }
             Some(SecurityIssue::Tls(detail)) => KafkaError::Tls { bootstrap, detail },
+            Some(SecurityIssue::Resolve(detail)) => KafkaError::Unresolvable { bootstrap, detail },
             None => KafkaError::Unreachable { bootstrap, reason },
         }
     }
@@ -233,7 +240,8 @@ impl Diagnosis {
 fn tidy_reason(reason: &str) -> String {
     let mut r = reason.trim();
     if let Some((head, tail)) = r.split_once(": ") {
-        if head.contains("://") && !head.contains(' ') {
+        // `sasl_ssl://host:port/id` or, in plaintext, `host:port/id`.
+        if (head.contains("://") || head.contains('/')) && !head.contains(' ') {
             r = tail;
         }
     }
@@ -456,5 +464,21 @@ mod tests {
         );
         d.clear();
         assert!(d.get().is_none());
+    }
+
+    #[test]
+    fn an_unresolvable_host_is_not_a_closed_port() {
+        let d = Diagnosis::default();
+        let transport = RdError::MetadataFetch(RDKafkaErrorCode::BrokerTransportFailure);
+        d.record(
+            &RdError::Global(RDKafkaErrorCode::Resolve),
+            "nohost.invalid:9092/bootstrap: Failed to resolve 'nohost.invalid:9092': Name or service not known (after 1ms in state CONNECT)",
+        );
+        assert_eq!(
+            d.connect_error("nohost.invalid:9092", &transport)
+                .to_string(),
+            "cannot resolve the host of nohost.invalid:9092: Failed to resolve \
+             'nohost.invalid:9092': Name or service not known"
+        );
     }
 }
