@@ -10,9 +10,10 @@ use super::out::{note, out, outln};
 
 use crate::cli::TailArgs;
 use kaftop_core::config::Resolved;
-use kaftop_core::kafka::record::{Encoding, RecordView};
+use kaftop_core::kafka::record::{self, Encoding, RecordView};
 use kaftop_core::kafka::sampler::{self, StartAt};
 use kaftop_core::present;
+use rdkafka::Message as _;
 
 /// Records shown when neither `-n` nor `--follow` is given.
 const DEFAULT_COUNT: u64 = 10;
@@ -107,14 +108,16 @@ fn tail(args: TailArgs, cfg: &Resolved) -> Result<ExitCode> {
             }
         };
         last_record = Instant::now();
-        let view = RecordView::from_message(&msg, args.max_value_bytes);
-        if let Some(entry) = progress.iter_mut().find(|e| e.0 == view.partition) {
-            entry.1 = view.offset + 1;
+        if let Some(entry) = progress.iter_mut().find(|e| e.0 == msg.partition()) {
+            entry.1 = msg.offset() + 1;
         }
         if args.json {
-            outln(view.to_json())?;
+            outln(record::json_form(&msg, args.max_value_bytes))?;
         } else {
-            out(render_record(&view))?;
+            out(render_record(&RecordView::from_message(
+                &msg,
+                args.max_value_bytes,
+            )))?;
         }
         printed += 1;
     }
