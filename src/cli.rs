@@ -157,10 +157,12 @@ pub struct DemoArgs {
     /// Run without the TUI and print a summary at the end.
     #[arg(long)]
     pub headless: bool,
-    /// Stop after this long (headless default: 30s; with the TUI: until you quit).
+    /// Traffic for this long, then the summary once the services caught up
+    /// (headless default: 30s; with the TUI: until you quit).
     #[arg(long, value_parser = parse_duration)]
     pub duration: Option<Duration>,
-    /// Mean created events per second (reads and deletes follow).
+    /// Mean created events per second (reads and deletes follow); at most 5000,
+    /// what the demo keeps up with on one machine.
     #[arg(long, default_value_t = 50.0, value_parser = parse_rate)]
     pub rate: f64,
     /// Partitions of each topic.
