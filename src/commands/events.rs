@@ -43,9 +43,7 @@ fn watch(args: &EventsArgs, cfg: &Resolved) -> Result<ExitCode> {
         refreshes = r.seq;
         if r.seq == 1 {
             // The baseline, which later refreshes are compared with.
-            for e in &r.metrics.errors {
-                note(format_args!("kaftop: warning: {e}"));
-            }
+            super::out::warnings(&r.metrics.errors);
             watching(args, cfg, &every);
             return Ok(());
         }

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-use super::out::{note, out};
+use super::out::out;
 use serde::Serialize;
 
 use crate::cli::LagArgs;
@@ -82,9 +82,7 @@ pub(super) async fn run(args: LagArgs, cfg: &Resolved) -> Result<ExitCode> {
     if !metrics.connected {
         anyhow::bail!("{}", metrics.errors.join("; "));
     }
-    for e in &metrics.errors {
-        note(format_args!("kaftop: warning: {e}"));
-    }
+    super::out::warnings(&metrics.errors);
     // Only named groups can be missing: a listed group exists.
     if !args.groups.is_empty() {
         check_exist(&metrics.groups)?;

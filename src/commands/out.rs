@@ -30,6 +30,24 @@ pub(crate) fn note(text: impl Display) {
     let _ = writeln!(io::stderr().lock(), "{text}");
 }
 
+/// Each distinct warning once, in the order first seen: a read that fails the
+/// same way for several partitions or leaders (`NotLeaderForPartition` right
+/// after a topic is created) is one warning.
+pub(crate) fn warnings(errors: &[String]) {
+    for e in distinct(errors) {
+        note(format_args!("kaftop: warning: {e}"));
+    }
+}
+
+fn distinct(errors: &[String]) -> Vec<&str> {
+    let mut seen = std::collections::HashSet::new();
+    errors
+        .iter()
+        .map(String::as_str)
+        .filter(|e| seen.insert(*e))
+        .collect()
+}
+
 /// Whether the command ended because stdout's reader went away.
 pub(crate) fn reader_left(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {
@@ -41,6 +59,20 @@ pub(crate) fn reader_left(e: &anyhow::Error) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_warning_is_said_once() {
+        let e = |s: &str| s.to_string();
+        let errors = [
+            e("watermarks: NotLeaderForPartition"),
+            e("b"),
+            e("watermarks: NotLeaderForPartition"),
+        ];
+        assert_eq!(
+            distinct(&errors),
+            ["watermarks: NotLeaderForPartition", "b"]
+        );
+    }
 
     #[test]
     fn only_a_closed_stdout_is_the_reader_leaving() {

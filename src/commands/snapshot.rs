@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 
-use super::out::{note, outln};
+use super::out::outln;
 
 use crate::cli::SnapshotArgs;
 use kaftop_core::config::Resolved;
@@ -25,9 +25,7 @@ pub(super) async fn run(args: SnapshotArgs, cfg: Resolved) -> Result<ExitCode> {
 
 fn write(args: &SnapshotArgs, cfg: &Resolved) -> Result<ExitCode> {
     let metrics = watch(args, cfg)?;
-    for e in &metrics.errors {
-        note(format_args!("kaftop: warning: {e}"));
-    }
+    super::out::warnings(&metrics.errors);
     let records = peek::records_at(cfg, &incident::wanted_records(&metrics));
     let report = Incident::build(&metrics, &records);
     let path = args

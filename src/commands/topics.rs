@@ -36,9 +36,7 @@ async fn list_topics(args: &TopicsArgs, cfg: &Resolved) -> Result<ExitCode> {
     if !metrics.connected {
         anyhow::bail!("{}", metrics.errors.join("; "));
     }
-    for e in &metrics.errors {
-        note(format_args!("kaftop: warning: {e}"));
-    }
+    super::out::warnings(&metrics.errors);
     if args.json {
         super::print_json(&metrics.topics)?;
     } else {
