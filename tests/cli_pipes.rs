@@ -14,6 +14,7 @@ use common::{bootstrap, unique};
 /// The subcommands that print, on a topic with records and a group behind it.
 fn printing_commands(topic: &str, group: &str, dir: &str) -> Vec<Vec<String>> {
     let snapshot = format!("{dir}/incident.md");
+    let dlq = format!("{topic}.dlq");
     let cases: Vec<Vec<&str>> = vec![
         vec!["topics", "--interval", "100ms"],
         vec!["topics", "--interval", "100ms", "--partitions"],
@@ -46,6 +47,8 @@ fn printing_commands(topic: &str, group: &str, dir: &str) -> Vec<Vec<String>> {
         ],
         vec!["config", "check"],
         vec!["services", "report"],
+        vec!["dlq", "redrive", &dlq],
+        vec!["dlq", "redrive", &dlq, "--json"],
     ];
     cases
         .into_iter()
@@ -69,6 +72,7 @@ fn every_printing_command_exits_quietly_when_its_reader_left() {
     let topic = unique("pipes");
     let group = unique("pipes-group");
     create_topic(&bootstrap(), &topic, 3);
+    create_topic(&bootstrap(), &format!("{topic}.dlq"), 1);
     produce_counts(&bootstrap(), &topic, &[40, 40, 40]);
     commit_offsets(
         &bootstrap(),
