@@ -157,10 +157,12 @@ pub struct DemoArgs {
     /// Run without the TUI and print a summary at the end.
     #[arg(long)]
     pub headless: bool,
-    /// Stop after this long (headless default: 30s; with the TUI: until you quit).
+    /// Traffic for this long, then the summary once the services caught up
+    /// (headless default: 30s; with the TUI: until you quit).
     #[arg(long, value_parser = parse_duration)]
     pub duration: Option<Duration>,
-    /// Mean created events per second (reads and deletes follow).
+    /// Mean created events per second (reads and deletes follow); at most 5000,
+    /// what the demo keeps up with on one machine.
     #[arg(long, default_value_t = 50.0, value_parser = parse_rate)]
     pub rate: f64,
     /// Partitions of each topic.
@@ -402,7 +404,7 @@ pub enum PublishCommand {
         #[arg(long, allow_hyphen_values = true, value_parser = validation::id)]
         receiver_id: i64,
         /// Not blank; at most 100000 bytes.
-        #[arg(long, allow_hyphen_values = true, value_parser = validation::content)]
+        #[arg(long, allow_hyphen_values = true, value_parser = masked::ContentParser)]
         content: String,
         /// ISO-8601 or `now` (the default).
         #[arg(long, value_parser = validation::time)]
@@ -518,6 +520,9 @@ fn bulk_type() -> impl TypedValueParser<Value = BulkType> {
         .map(|&(name, _, help)| PossibleValue::new(name).help(help));
     PossibleValuesParser::new(choices).try_map(|s| s.parse::<BulkType>())
 }
+
+mod masked;
+pub use masked::parse;
 
 #[cfg(test)]
 mod tests;

@@ -1,14 +1,15 @@
+use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
-    let cli = kaftop::cli::Cli::parse();
+    let cli = kaftop::cli::parse();
     match kaftop::commands::run(cli) {
         Ok(code) => code,
         Err(e) => {
             // One line: the error and its causes, each once.
-            eprintln!("kaftop: error: {}", kaftop::commands::error_line(&e));
+            // A closed stderr leaves nowhere to tell: no panic over it.
+            let line = kaftop::commands::error_line(&e);
+            let _ = writeln!(std::io::stderr(), "kaftop: error: {line}");
             ExitCode::FAILURE
         }
     }

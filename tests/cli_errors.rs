@@ -119,3 +119,26 @@ fn unreachable_broker_is_a_one_line_error() {
         assert!(out.stdout.is_empty());
     }
 }
+
+#[test]
+fn an_unresolvable_host_is_told_apart_from_a_closed_port() {
+    // `.invalid` never resolves (RFC 2606).
+    for args in [
+        &["-b", "nohost.invalid:9092", "lag"][..],
+        &["-b", "nohost.invalid:9092", "tail", "message.created"],
+        &["-b", "nohost.invalid:9092", "topics", "ensure"],
+    ] {
+        let out = kaftop()
+            .args(args)
+            .env("KAFTOP_CONFIG", "/dev/null")
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            stderr.starts_with("kaftop: error: cannot resolve the host of nohost.invalid:9092"),
+            "{args:?}: {stderr}"
+        );
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    }
+}

@@ -82,3 +82,28 @@ fn headless_demo_accounts_for_every_event() {
     }
     assert_eq!(s["lags"].as_array().unwrap().len(), 4);
 }
+
+#[test]
+fn a_rate_beyond_the_demo_is_capped_and_every_event_still_accounted_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = kaftop()
+        .args([
+            "demo",
+            "--headless",
+            "--duration",
+            "3s",
+            "--rate",
+            "1000000",
+            "--json",
+        ])
+        .arg("--data-dir")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("capped at 5,000/s"), "{stderr}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let s: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(s["drained"], true, "{s}");
+}

@@ -4,6 +4,8 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
+use super::out::{out, outln};
+
 use crate::cli::ConfigCommand;
 use kaftop_core::config::Overrides;
 
@@ -25,8 +27,11 @@ pub(super) fn run(
             .as_ref()
             .map(|p| p.display().to_string())
             .unwrap_or_else(|| "built-in defaults (no config file found)".into());
-        println!("# OK: {source}, profile `{}`", resolved.profile);
-        print!("{}", toml::to_string_pretty(&resolved)?);
+        outln(format_args!(
+            "# OK: {source}, profile `{}`",
+            resolved.profile
+        ))?;
+        out(toml::to_string_pretty(&resolved)?)?;
     }
     Ok(ExitCode::SUCCESS)
 }

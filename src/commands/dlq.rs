@@ -3,6 +3,8 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
+
+use super::out::{note, out};
 use serde::Serialize;
 
 use crate::cli::RedriveArgs;
@@ -40,7 +42,9 @@ pub(super) async fn redrive(args: RedriveArgs, cfg: Resolved) -> Result<ExitCode
         let stall = std::env::var_os(STALL_BEFORE_COMMIT).is_some();
         let n = redrive::execute(&cfg, &plan, &mut |p| match p {
             Progress::Delivered { records } if stall => {
-                eprintln!("kaftop: {records} records delivered, not committed");
+                note(format_args!(
+                    "kaftop: {records} records delivered, not committed"
+                ));
                 loop {
                     std::thread::park();
                 }
@@ -57,7 +61,7 @@ pub(super) async fn redrive(args: RedriveArgs, cfg: Resolved) -> Result<ExitCode
             plan: &plan,
         })?;
     } else {
-        print!("{}", render(&plan, execute, redriven));
+        out(render(&plan, execute, redriven))?;
     }
     Ok(ExitCode::SUCCESS)
 }

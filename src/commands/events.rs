@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 
+use super::out::{note, outln};
+
 use crate::cli::EventsArgs;
 use kaftop_core::config::Resolved;
 use kaftop_core::metrics::TimelineEvent;
@@ -41,15 +43,16 @@ fn watch(args: &EventsArgs, cfg: &Resolved) -> Result<ExitCode> {
         refreshes = r.seq;
         if r.seq == 1 {
             // The baseline, which later refreshes are compared with.
-            for e in &r.metrics.errors {
-                eprintln!("kaftop: warning: {e}");
-            }
+            super::out::warnings(&r.metrics.errors);
             watching(args, cfg, &every);
             return Ok(());
         }
         match (r.metrics.connected, down) {
-            (false, false) => eprintln!("kaftop: warning: {}", r.metrics.errors.join("; ")),
-            (true, true) => eprintln!("kaftop: reconnected"),
+            (false, false) => note(format_args!(
+                "kaftop: warning: {}",
+                r.metrics.errors.join("; ")
+            )),
+            (true, true) => note(format_args!("kaftop: reconnected")),
             _ => {}
         }
         down = !r.metrics.connected;
@@ -61,33 +64,33 @@ fn watch(args: &EventsArgs, cfg: &Resolved) -> Result<ExitCode> {
             if args.json {
                 super::print_json(e)?;
             } else {
-                println!("{}", line(e));
+                outln(line(e))?;
             }
             printed += 1;
         }
         Ok(())
     })?;
-    eprintln!(
+    note(format_args!(
         "kaftop: watched {} ({refreshes} refreshes): {printed} event{}",
         humantime::format_duration(round_to_ms(args.window)),
         if printed == 1 { "" } else { "s" }
-    );
+    ));
     Ok(ExitCode::SUCCESS)
 }
 
 /// Says on stderr what is watched, how often and for how long.
 fn watching(args: &EventsArgs, cfg: &Resolved, every: &humantime::FormattedDuration) {
     if args.follow {
-        eprintln!(
+        note(format_args!(
             "kaftop: watching {} every {every} (ctrl-c stops)",
             cfg.bootstrap_servers
-        );
+        ));
     } else {
-        eprintln!(
+        note(format_args!(
             "kaftop: watching {} every {every} for {}",
             cfg.bootstrap_servers,
             humantime::format_duration(round_to_ms(args.window))
-        );
+        ));
     }
 }
 

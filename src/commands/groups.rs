@@ -6,6 +6,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Result;
+
+use super::out::{note, out, outln};
 use serde::Serialize;
 
 use crate::cli::{GroupsCommand, ResetOffsetsArgs};
@@ -76,15 +78,17 @@ async fn reset_offsets(args: ResetOffsetsArgs, cfg: &Resolved) -> Result<ExitCod
             total_lag_change: plan.total_lag_change(),
         })?;
     } else {
-        print!("{}", plan_table(&plan));
+        out(plan_table(&plan))?;
         if args.execute {
-            println!(
+            outln(format_args!(
                 "Committed {} offset(s) of group {}.",
                 plan.partitions.len(),
                 plan.group
-            );
+            ))?;
         } else {
-            eprintln!("Dry run: nothing committed. Add --execute to commit this plan.");
+            note(format_args!(
+                "Dry run: nothing committed. Add --execute to commit this plan."
+            ));
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -104,9 +108,9 @@ fn target(args: &ResetOffsetsArgs) -> Result<ResetTarget> {
     } else if let Some(n) = args.shift_by {
         ResetTarget::ShiftBy(n)
     } else if let Some(ms) = args.to_datetime {
-        ResetTarget::Timestamp(ms)
+        ResetTarget::at_time(ms)
     } else if let Some(back) = args.by_duration {
-        ResetTarget::Timestamp(now_ms.saturating_sub(back).max(0))
+        ResetTarget::at_time(now_ms.saturating_sub(back))
     } else {
         anyhow::bail!("name one target: --to-earliest, --to-latest, --to-current, --to-offset, --shift-by, --to-datetime or --by-duration")
     })
@@ -164,6 +168,42 @@ mod tests {
              orders  1          -               0           -\n\
              orders  2          3               10          -7\n\
              TOTAL                                          -4\n"
+        );
+    }
+
+    fn reset_args(target: &[&str]) -> ResetOffsetsArgs {
+        use clap::Parser;
+        let mut argv = vec![
+            "kaftop",
+            "groups",
+            "reset-offsets",
+            "-g",
+            "g",
+            "--all-topics",
+        ];
+        argv.extend_from_slice(target);
+        match crate::cli::Cli::parse_from(argv).command {
+            Some(crate::cli::Command::Groups(GroupsCommand::ResetOffsets(r))) => r,
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn a_time_before_the_epoch_is_the_earliest_offset() {
+        for t in [
+            &["--to-datetime", "1900-01-01T00:00:00"][..],
+            &["--to-datetime", "1970-01-01T00:00:00Z"],
+            &["--by-duration", "P365000D"],
+        ] {
+            assert_eq!(
+                target(&reset_args(t)).unwrap(),
+                ResetTarget::Earliest,
+                "{t:?}"
+            );
+        }
+        assert_eq!(
+            target(&reset_args(&["--to-datetime", "1970-01-01T00:00:01Z"])).unwrap(),
+            ResetTarget::Timestamp(1000)
         );
     }
 }

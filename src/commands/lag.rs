@@ -4,6 +4,8 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
+
+use super::out::out;
 use serde::Serialize;
 
 use crate::cli::LagArgs;
@@ -87,9 +89,7 @@ pub(super) async fn run(args: LagArgs, cfg: &Resolved) -> Result<ExitCode> {
     if !metrics.connected {
         anyhow::bail!("{}", metrics.errors.join("; "));
     }
-    for e in &metrics.errors {
-        eprintln!("kaftop: warning: {e}");
-    }
+    super::out::warnings(&metrics.errors);
     // Only named groups can be missing: a listed group exists.
     if !args.groups.is_empty() {
         check_exist(&metrics.groups)?;
@@ -101,9 +101,9 @@ pub(super) async fn run(args: LagArgs, cfg: &Resolved) -> Result<ExitCode> {
             super::print_json(&groups.iter().flat_map(member_rows).collect::<Vec<_>>())?
         }
         (true, _, _) => super::print_json(&groups.iter().flat_map(json_rows).collect::<Vec<_>>())?,
-        (false, true, _) => print!("{}", render_states(groups)),
-        (false, _, true) => print!("{}", render_members(groups)),
-        (false, _, _) => print!("{}", render_table(groups)),
+        (false, true, _) => out(render_states(groups))?,
+        (false, _, true) => out(render_members(groups))?,
+        (false, _, _) => out(render_table(groups))?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -6,6 +6,7 @@ mod dlq;
 mod events;
 mod groups;
 mod lag;
+mod out;
 mod publish;
 mod serve;
 mod services;
@@ -36,7 +37,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         .filter(|(k, _)| config::is_secret_property(k))
         .map(|(_, v)| v.clone())
         .collect();
-    run_command(cli, &mut secrets).map_err(|e| redact(e, &secrets))
+    match run_command(cli, &mut secrets) {
+        // The reader of stdout left (`| head -1`): nothing more to say, as `cat`.
+        Err(e) if out::reader_left(&e) => Ok(ExitCode::SUCCESS),
+        r => r.map_err(|e| redact(e, &secrets)),
+    }
 }
 
 /// The error with every secret value masked. Errors without a secret keep their
@@ -161,7 +166,7 @@ pub fn error_line(err: &anyhow::Error) -> String {
 
 /// Prints a value as one line of JSON.
 fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
-    println!("{}", serde_json::to_string(v)?);
+    out::outln(serde_json::to_string(v)?)?;
     Ok(())
 }
 

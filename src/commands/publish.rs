@@ -5,6 +5,8 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
 
+use super::out::{note, outln};
+
 use crate::cli::{BulkArgs, PublishCommand};
 use kaftop_core::config::Resolved;
 use kaftop_core::events::{
@@ -82,7 +84,7 @@ pub(super) async fn publish(cmd: PublishCommand, cfg: &Resolved) -> Result<ExitC
             "value": serde_json::from_str::<serde_json::Value>(&event.to_json())?,
         }))?;
     } else {
-        println!("{}", delivered.report(&event));
+        outln(delivered.report(&event))?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -107,18 +109,18 @@ pub(super) async fn bulk(args: BulkArgs, cfg: Resolved) -> Result<ExitCode> {
     if args.json {
         super::print_json(&report)?;
     } else {
-        println!("{}", report.summary_line());
-        println!("{}", report.latency_line());
+        outln(report.summary_line())?;
+        outln(report.latency_line())?;
         for line in report.failure_lines() {
-            println!("{line}");
+            outln(format_args!("{line}"))?;
         }
     }
     if report.failed + report.unconfirmed > 0 {
-        eprintln!(
+        note(format_args!(
             "kaftop: error: {} of {} events were not delivered",
             report.failed + report.unconfirmed,
             report.requested
-        );
+        ));
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)

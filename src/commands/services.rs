@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 
+use super::out::{note, out};
+
 use crate::cli::{ConsumersArgs, ServicesCommand};
 use kaftop_core::config::Resolved;
 use kaftop_core::present;
@@ -44,11 +46,11 @@ pub(super) async fn consumers(args: ConsumersArgs, cfg: Resolved) -> Result<Exit
         .iter()
         .map(|s| format!("{} ({})", service_id(*s), handle.group(*s)))
         .collect();
-    eprintln!(
+    note(format_args!(
         "kaftop: consuming: {}; store {}; stop with Ctrl-C",
         names.join(", "),
         store
-    );
+    ));
     tracing::info!(services = ?names, store = %store, "consumers running");
 
     let handle = std::sync::Arc::new(handle);
@@ -60,9 +62,9 @@ pub(super) async fn consumers(args: ConsumersArgs, cfg: Resolved) -> Result<Exit
     })
     .await
     .context("stopping the services")?;
-    print!("{}", summary(&snap, &which));
+    out(summary(&snap, &which))?;
     if let Err(e) = &snap.store {
-        eprintln!("kaftop: cannot read the services store: {e}");
+        note(format_args!("kaftop: cannot read the services store: {e}"));
     }
     let failed: Vec<String> = snap
         .services
@@ -168,10 +170,12 @@ pub(super) async fn services(cmd: ServicesCommand, cfg: &Resolved) -> Result<Exi
                     ownership_error: owners.as_ref().err(),
                 })?;
             } else {
-                print!("{}", render_report(&report));
+                out(render_report(&report))?;
                 match &owners {
-                    Ok(groups) => print!("\n{}", render_ownership(groups)),
-                    Err(e) => eprintln!("kaftop: which instance owns which partitions: {e}"),
+                    Ok(groups) => out(format_args!("\n{}", render_ownership(groups)))?,
+                    Err(e) => note(format_args!(
+                        "kaftop: which instance owns which partitions: {e}"
+                    )),
                 }
             }
             Ok(ExitCode::SUCCESS)

@@ -8,6 +8,8 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 
+use super::out::outln;
+
 use crate::cli::SnapshotArgs;
 use kaftop_core::config::Resolved;
 use kaftop_core::kafka::peek;
@@ -23,9 +25,7 @@ pub(super) async fn run(args: SnapshotArgs, cfg: Resolved) -> Result<ExitCode> {
 
 fn write(args: &SnapshotArgs, cfg: &Resolved) -> Result<ExitCode> {
     let metrics = watch(args, cfg)?;
-    for e in &metrics.errors {
-        eprintln!("kaftop: warning: {e}");
-    }
+    super::out::warnings(&metrics.errors);
     let records = peek::records_at(cfg, &incident::wanted_records(&metrics));
     let report = Incident::build(&metrics, &records);
     let path = args
@@ -34,8 +34,8 @@ fn write(args: &SnapshotArgs, cfg: &Resolved) -> Result<ExitCode> {
         .unwrap_or_else(|| save::default_path(&cfg.data_dir, metrics.taken_at_ms));
     let (md, json) =
         save::write(&report, &path).with_context(|| format!("writing {}", path.display()))?;
-    println!("{}", md.display());
-    println!("{}", json.display());
+    outln(md.display())?;
+    outln(json.display())?;
     Ok(ExitCode::SUCCESS)
 }
 

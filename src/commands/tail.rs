@@ -1,17 +1,19 @@
 //! `kaftop tail TOPIC`: print records. Assigns partitions directly: it never joins
 //! a consumer group and never commits offsets, so it cannot disturb consumers.
 
-use std::io::Write;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
+use super::out::{note, out, outln};
+
 use crate::cli::TailArgs;
 use kaftop_core::config::Resolved;
-use kaftop_core::kafka::record::{Encoding, RecordView};
+use kaftop_core::kafka::record::{self, Encoding, RecordView};
 use kaftop_core::kafka::sampler::{self, StartAt};
 use kaftop_core::present;
+use rdkafka::Message as _;
 
 /// Records shown when neither `-n` nor `--follow` is given.
 const DEFAULT_COUNT: u64 = 10;
@@ -88,7 +90,6 @@ fn tail(args: TailArgs, cfg: &Resolved) -> Result<ExitCode> {
     let done = |progress: &[(i32, i64, i64)]| progress.iter().all(|&(_, next, end)| next >= end);
     let mut printed = 0u64;
     let mut last_record = Instant::now();
-    let stdout = std::io::stdout();
     while printed < count && (args.follow || !done(&progress)) {
         let Some(result) = consumer.poll(Duration::from_millis(200)) else {
             if !args.follow && last_record.elapsed() > IDLE_LIMIT {
@@ -102,22 +103,22 @@ fn tail(args: TailArgs, cfg: &Resolved) -> Result<ExitCode> {
         let msg = match result {
             Ok(m) => m,
             Err(e) => {
-                eprintln!("kaftop: warning: {e}");
+                note(format_args!("kaftop: warning: {e}"));
                 continue;
             }
         };
         last_record = Instant::now();
-        let view = RecordView::from_message(&msg, args.max_value_bytes);
-        if let Some(entry) = progress.iter_mut().find(|e| e.0 == view.partition) {
-            entry.1 = view.offset + 1;
+        if let Some(entry) = progress.iter_mut().find(|e| e.0 == msg.partition()) {
+            entry.1 = msg.offset() + 1;
         }
-        let mut out = stdout.lock();
         if args.json {
-            writeln!(out, "{}", view.to_json())?;
+            outln(record::json_form(&msg, args.max_value_bytes))?;
         } else {
-            write!(out, "{}", render_record(&view))?;
+            out(render_record(&RecordView::from_message(
+                &msg,
+                args.max_value_bytes,
+            )))?;
         }
-        out.flush()?;
         printed += 1;
     }
     Ok(ExitCode::SUCCESS)

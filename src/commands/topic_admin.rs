@@ -6,6 +6,8 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
+use super::out::{note, out, outln};
+
 use crate::cli::TopicsCommand;
 use kaftop_core::config::Resolved;
 use kaftop_core::kafka::topic_admin::{
@@ -33,12 +35,12 @@ pub(super) async fn run(command: TopicsCommand, cfg: &Resolved) -> Result<ExitCo
             if json {
                 super::print_json(&spec)?;
             } else {
-                println!(
+                outln(format_args!(
                     "created topic `{}` ({} partitions, replication factor {})",
                     spec.name, spec.partitions, spec.replication_factor
-                );
+                ))?;
                 for (k, v) in &spec.configs {
-                    println!("  {k}={v}");
+                    outln(format_args!("  {k}={v}"))?;
                 }
             }
         }
@@ -47,23 +49,23 @@ pub(super) async fn run(command: TopicsCommand, cfg: &Resolved) -> Result<ExitCo
                 confirm_delete(&name)?;
             }
             admin.delete(&name).await?;
-            println!("deleted topic `{name}`");
+            outln(format_args!("deleted topic `{name}`"))?;
         }
         TopicsCommand::AddPartitions { name, to, json } => {
             let plan = admin.plan_partitions(&name, to as usize)?;
-            eprintln!(
+            note(format_args!(
                 "kaftop: warning: keyed records of `{name}` will go to other partitions from now on \
                  (a key's partition depends on the partition count): a key's new records are no \
                  longer ordered after its old ones"
-            );
+            ));
             admin.add_partitions(&plan).await?;
             if json {
                 super::print_json(&plan)?;
             } else {
-                println!(
+                outln(format_args!(
                     "topic `{}`: {} -> {} partitions",
                     plan.topic, plan.current, plan.to
-                );
+                ))?;
             }
         }
         TopicsCommand::Config {
@@ -77,7 +79,7 @@ pub(super) async fn run(command: TopicsCommand, cfg: &Resolved) -> Result<ExitCo
                 if json {
                     super::print_json(&configs)?;
                 } else {
-                    print!("{}", render_configs(&configs));
+                    out(render_configs(&configs))?;
                 }
             } else {
                 let plan = admin
@@ -87,7 +89,7 @@ pub(super) async fn run(command: TopicsCommand, cfg: &Resolved) -> Result<ExitCo
                 if json {
                     super::print_json(&plan)?;
                 } else {
-                    print!("{}", render_plan(&plan));
+                    out(render_plan(&plan))?;
                 }
             }
         }

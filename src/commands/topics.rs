@@ -4,6 +4,8 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
+use super::out::{note, out, outln};
+
 use crate::cli::{TopicsArgs, TopicsCommand};
 use kaftop_core::config::Resolved;
 use kaftop_core::kafka::health::PartitionProblem;
@@ -34,17 +36,15 @@ async fn list_topics(args: &TopicsArgs, cfg: &Resolved) -> Result<ExitCode> {
     if !metrics.connected {
         anyhow::bail!("{}", metrics.errors.join("; "));
     }
-    for e in &metrics.errors {
-        eprintln!("kaftop: warning: {e}");
-    }
+    super::out::warnings(&metrics.errors);
     if args.json {
         super::print_json(&metrics.topics)?;
     } else {
-        print!("{}", render_table(&metrics.topics));
-        print!(
+        out(render_table(&metrics.topics))?;
+        out(format_args!(
             "{}",
             render_partitions(&metrics.topics, &metrics.brokers_down, args.partitions)
-        );
+        ))?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -166,19 +166,24 @@ async fn ensure_topics(json: bool, cfg: &Resolved) -> Result<ExitCode> {
     } else {
         for r in &results {
             match &r.outcome {
-                Outcome::Created => println!(
+                Outcome::Created => outln(format_args!(
                     "created  {} ({} partitions, replication factor {})",
                     r.topic, r.partitions, r.replication_factor
-                ),
-                Outcome::Exists { partitions } => {
-                    println!("exists   {} ({partitions} partitions)", r.topic)
+                ))?,
+                Outcome::Exists { partitions } => outln(format_args!(
+                    "exists   {} ({partitions} partitions)",
+                    r.topic
+                ))?,
+                Outcome::Failed { reason } => {
+                    outln(format_args!("FAILED   {}: {reason}", r.topic))?
                 }
-                Outcome::Failed { reason } => println!("FAILED   {}: {reason}", r.topic),
             }
         }
     }
     if failed > 0 {
-        eprintln!("kaftop: error: {failed} topic(s) could not be created");
+        note(format_args!(
+            "kaftop: error: {failed} topic(s) could not be created"
+        ));
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)

@@ -195,8 +195,8 @@ impl Form {
                     "latest" => ResetTarget::Latest,
                     "offset" => ResetTarget::Offset(number("offset")?),
                     "shift-by" => ResetTarget::ShiftBy(number("shift")?),
-                    "datetime" => ResetTarget::Timestamp(parse_datetime(arg)?),
-                    _ => ResetTarget::Timestamp(now_ms - parse_duration_back(arg)?),
+                    "datetime" => ResetTarget::at_time(parse_datetime(arg)?),
+                    _ => ResetTarget::at_time(now_ms.saturating_sub(parse_duration_back(arg)?)),
                 };
                 Ok(OpRequest::ResetOffsets {
                     group: group.clone(),

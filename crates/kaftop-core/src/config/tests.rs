@@ -300,3 +300,24 @@ fn profile_topics_replace_shared_topics() {
     assert_eq!(r.topics.created.replication_factor, 3);
     assert_eq!(r.topics.read.name, "message.read");
 }
+
+#[test]
+fn credentials_in_the_bootstrap_address_are_refused_unechoed() {
+    for (text, ov) in [
+        (
+            "[profiles.default]\nbootstrap_servers = \"admin:S3cretPw@kafka:9092\"\n",
+            Overrides::default(),
+        ),
+        (
+            "",
+            Overrides {
+                bootstrap_servers: Some("h:1,SASL_SSL://admin:S3cretPw@kafka:9092".into()),
+                ..Default::default()
+            },
+        ),
+    ] {
+        let e = err_string(resolve_str(text, &ov));
+        assert!(e.contains("holds credentials"), "{e}");
+        assert!(!e.contains("S3cretPw") && !e.contains("admin"), "{e}");
+    }
+}

@@ -41,6 +41,15 @@ pub fn validate_bootstrap(s: &str) -> Result<(), String> {
     }
     for part in s.split(',') {
         let part = part.trim();
+        // `user:password@host:port`: never echoed, not even in this error.
+        if part.contains('@') {
+            return Err(
+                "holds credentials (`user:password@`): give them in the profile's \
+                        [security] table (sasl_username, sasl_password_env), never in \
+                        the address"
+                    .into(),
+            );
+        }
         let part = part
             .strip_prefix("PLAINTEXT://")
             .or_else(|| part.strip_prefix("SSL://"))

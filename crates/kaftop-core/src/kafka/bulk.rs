@@ -308,7 +308,7 @@ pub fn run(
     require_topics(
         producer.client(),
         &producer.context().diagnosis,
-        &cfg.bootstrap_servers,
+        cfg,
         &needed,
         &|| {},
     )?;

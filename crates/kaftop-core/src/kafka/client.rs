@@ -18,6 +18,9 @@ use crate::config::Resolved;
 pub enum KafkaError {
     #[error("cannot reach the cluster at {bootstrap}: {reason}")]
     Unreachable { bootstrap: String, reason: String },
+    /// No bootstrap host resolves: a typo or DNS, not a broker that is down.
+    #[error("cannot resolve the host of {bootstrap}: {detail}")]
+    Unresolvable { bootstrap: String, detail: String },
     #[error("authentication failed at {bootstrap}: {detail}")]
     Authentication { bootstrap: String, detail: String },
     #[error("TLS handshake with {bootstrap} failed: {detail}")]
@@ -25,14 +28,37 @@ pub enum KafkaError {
     /// A librdkafka property librdkafka refuses. Never carries the value.
     #[error("{origin}: {reason}")]
     Property { origin: String, reason: String },
-    #[error("topic `{0}` does not exist (create it with `kaftop topics ensure`)")]
-    MissingTopic(String),
+    #[error("topic `{topic}` does not exist (create it with {})", create_hint(topic, *.ensure_creates))]
+    MissingTopic {
+        topic: String,
+        /// Whether `kaftop topics ensure` creates it (an event topic or its DLQ).
+        ensure_creates: bool,
+    },
     #[error("{context}: {source}")]
     Client {
         context: &'static str,
         #[source]
         source: RdError,
     },
+}
+
+/// The command that creates a missing topic: `topics ensure` only for the
+/// topics it creates.
+fn create_hint(topic: &str, ensure_creates: bool) -> String {
+    if ensure_creates {
+        "`kaftop topics ensure`".to_string()
+    } else {
+        format!("`kaftop topics create {topic} --partitions N --replication-factor N`")
+    }
+}
+
+/// Whether `kaftop topics ensure` creates `topic`: the event topics of the
+/// profile and their dead-letter topics.
+pub fn ensure_creates(cfg: &Resolved, topic: &str) -> bool {
+    cfg.topics
+        .all()
+        .iter()
+        .any(|t| t.name == topic || crate::events::dlq_topic(&t.name) == topic)
 }
 
 impl KafkaError {
@@ -159,6 +185,8 @@ pub struct Diagnosis(Arc<Mutex<Option<SecurityIssue>>>);
 pub enum SecurityIssue {
     Authentication(String),
     Tls(String),
+    /// A bootstrap host's name does not resolve.
+    Resolve(String),
 }
 
 impl Diagnosis {
@@ -172,6 +200,7 @@ impl Diagnosis {
                 | RDKafkaErrorCode::IllegalSASLState,
             ) => SecurityIssue::Authentication(tidy_reason(reason)),
             Some(RDKafkaErrorCode::SSL) => SecurityIssue::Tls(tidy_reason(reason)),
+            Some(RDKafkaErrorCode::Resolve) => SecurityIssue::Resolve(tidy_reason(reason)),
             _ => return,
         };
         *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(issue);
@@ -200,6 +229,7 @@ impl Diagnosis {
                 KafkaError::Authentication { bootstrap, detail }
             }
             Some(SecurityIssue::Tls(detail)) => KafkaError::Tls { bootstrap, detail },
+            Some(SecurityIssue::Resolve(detail)) => KafkaError::Unresolvable { bootstrap, detail },
             None => KafkaError::Unreachable { bootstrap, reason },
         }
     }
@@ -210,7 +240,8 @@ impl Diagnosis {
 fn tidy_reason(reason: &str) -> String {
     let mut r = reason.trim();
     if let Some((head, tail)) = r.split_once(": ") {
-        if head.contains("://") && !head.contains(' ') {
+        // `sasl_ssl://host:port/id` or, in plaintext, `host:port/id`.
+        if (head.contains("://") || head.contains('/')) && !head.contains(' ') {
             r = tail;
         }
     }
@@ -294,10 +325,11 @@ pub fn fetch_metadata<C: ClientContext>(
 pub fn require_topics<C: ClientContext>(
     client: &Client<C>,
     diagnosis: &Diagnosis,
-    bootstrap: &str,
+    cfg: &Resolved,
     topics: &[&str],
     serve: &dyn Fn(),
 ) -> Result<(), KafkaError> {
+    let bootstrap = cfg.bootstrap_servers.as_str();
     if topics.is_empty() {
         fetch_metadata(client, diagnosis, bootstrap, None, serve)?;
         return Ok(());
@@ -309,7 +341,10 @@ pub fn require_topics<C: ClientContext>(
             .iter()
             .any(|t| t.name() == *topic && t.error().is_none() && !t.partitions().is_empty());
         if !present {
-            return Err(KafkaError::MissingTopic(topic.to_string()));
+            return Err(KafkaError::MissingTopic {
+                topic: topic.to_string(),
+                ensure_creates: ensure_creates(cfg, topic),
+            });
         }
     }
     Ok(())
@@ -337,6 +372,29 @@ pub fn partition_ids(md: &Metadata) -> Vec<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_hint_for_a_missing_topic_is_a_command_that_creates_it() {
+        let cfg = crate::config::resolve(None, None, &Default::default()).unwrap();
+        let missing = |topic: &str| {
+            KafkaError::MissingTopic {
+                topic: topic.into(),
+                ensure_creates: ensure_creates(&cfg, topic),
+            }
+            .to_string()
+        };
+        for ensured in ["message.created", "message.read.dlq", "message.deleted"] {
+            assert_eq!(
+                missing(ensured),
+                format!("topic `{ensured}` does not exist (create it with `kaftop topics ensure`)")
+            );
+        }
+        assert_eq!(
+            missing("orders"),
+            "topic `orders` does not exist (create it with \
+             `kaftop topics create orders --partitions N --replication-factor N`)"
+        );
+    }
 
     #[test]
     fn redacts_whole_words_only() {
@@ -406,5 +464,21 @@ mod tests {
         );
         d.clear();
         assert!(d.get().is_none());
+    }
+
+    #[test]
+    fn an_unresolvable_host_is_not_a_closed_port() {
+        let d = Diagnosis::default();
+        let transport = RdError::MetadataFetch(RDKafkaErrorCode::BrokerTransportFailure);
+        d.record(
+            &RdError::Global(RDKafkaErrorCode::Resolve),
+            "nohost.invalid:9092/bootstrap: Failed to resolve 'nohost.invalid:9092': Name or service not known (after 1ms in state CONNECT)",
+        );
+        assert_eq!(
+            d.connect_error("nohost.invalid:9092", &transport)
+                .to_string(),
+            "cannot resolve the host of nohost.invalid:9092: Failed to resolve \
+             'nohost.invalid:9092': Name or service not known"
+        );
     }
 }

@@ -64,7 +64,7 @@ impl Delivered {
 pub struct Publisher {
     producer: FutureProducer<KaftopContext>,
     diagnosis: Diagnosis,
-    bootstrap: String,
+    cfg: Resolved,
 }
 
 impl Publisher {
@@ -76,7 +76,7 @@ impl Publisher {
         Ok(Publisher {
             producer,
             diagnosis,
-            bootstrap: cfg.bootstrap_servers.clone(),
+            cfg: cfg.clone(),
         })
     }
 
@@ -85,7 +85,7 @@ impl Publisher {
         require_topics(
             self.producer.client(),
             &self.diagnosis,
-            &self.bootstrap,
+            &self.cfg,
             &[topic],
             &|| {},
         )
@@ -131,9 +131,9 @@ impl Publisher {
                 offset: d.offset,
             }),
             // A refused password or certificate is the cause of a timed-out delivery.
-            Err((source, _)) if self.diagnosis.get().is_some() => {
-                Err(self.diagnosis.connect_error(&self.bootstrap, &source))
-            }
+            Err((source, _)) if self.diagnosis.get().is_some() => Err(self
+                .diagnosis
+                .connect_error(&self.cfg.bootstrap_servers, &source)),
             Err((source, _)) => Err(KafkaError::Client {
                 context: "delivery failed",
                 source,

@@ -1,5 +1,6 @@
-//! How a record is shown: JSON pretty-printed, text escaped, binary as hex, huge
-//! values truncated with their size. Shared by `kaftop tail` and the TUI.
+//! How a record is shown: to a person, JSON pretty-printed, text escaped, binary
+//! as hex, huge values truncated with their size (`kaftop tail` and the TUI); to
+//! a script, lossless JSON ([`json_form`], `kaftop tail --json`).
 
 use std::fmt::Write as _;
 
@@ -159,35 +160,6 @@ impl RecordView {
         crate::present::rfc3339(self.timestamp_ms, true)
     }
 
-    /// The record as a JSON object for scripts: JSON values embedded as JSON.
-    pub fn to_json(&self) -> serde_json::Value {
-        let value = match self.value.encoding {
-            Encoding::Json => {
-                serde_json::from_str(&self.value.text).unwrap_or(serde_json::Value::Null)
-            }
-            Encoding::Null => serde_json::Value::Null,
-            _ => serde_json::Value::String(self.value.text.clone()),
-        };
-        let headers: serde_json::Map<String, serde_json::Value> = self
-            .headers
-            .iter()
-            .map(|(k, v)| (k.clone(), serde_json::Value::String(v.text.clone())))
-            .collect();
-        serde_json::json!({
-            "topic": self.topic,
-            "partition": self.partition,
-            "offset": self.offset,
-            "timestamp_ms": self.timestamp_ms,
-            "timestamp": self.timestamp_text(),
-            "key": if self.key.encoding == Encoding::Null { serde_json::Value::Null } else { self.key.text.clone().into() },
-            "headers": headers,
-            "value": value,
-            "value_encoding": self.value.encoding,
-            "value_size": self.value.size,
-            "truncated": self.value.truncated,
-        })
-    }
-
     /// Does `needle` (lowercase) occur in the key or value? For the TUI's filter.
     pub fn matches(&self, needle_lower: &str) -> bool {
         self.key.text.to_lowercase().contains(needle_lower)
@@ -195,9 +167,171 @@ impl RecordView {
     }
 }
 
+/// A record as one JSON object for scripts, lossless: UTF-8 text as a JSON
+/// string (standard escapes), other bytes as base64, each with its `encoding`
+/// (`null`, `text`, `base64`, or `json` for a value that is a JSON object or
+/// array, embedded as JSON when that reproduces its bytes). Headers keep their
+/// order and repeats. Only the value is cut, at `max_value` bytes (`truncated`).
+pub fn json_form<M: Message>(m: &M, max_value: usize) -> serde_json::Value {
+    let (key, key_encoding) = json_bytes(m.key(), false);
+    let payload = m.payload();
+    let size = payload.map_or(0, <[u8]>::len);
+    let shown = payload.map(|p| cut(p, max_value));
+    let truncated = shown.is_some_and(|s| s.len() < size);
+    let (value, value_encoding) = json_bytes(shown, !truncated);
+    let headers: Vec<serde_json::Value> = header_pairs(m)
+        .iter()
+        .map(|(name, v)| {
+            let (value, encoding) = json_bytes(v.as_deref(), false);
+            serde_json::json!({ "name": name, "value": value, "encoding": encoding })
+        })
+        .collect();
+    let timestamp_ms = m.timestamp().to_millis();
+    serde_json::json!({
+        "topic": m.topic(),
+        "partition": m.partition(),
+        "offset": m.offset(),
+        "timestamp_ms": timestamp_ms,
+        "timestamp": crate::present::rfc3339(timestamp_ms, true),
+        "key": key,
+        "key_encoding": key_encoding,
+        "headers": headers,
+        "value": value,
+        "value_encoding": value_encoding,
+        "value_size": size,
+        "truncated": truncated,
+    })
+}
+
+/// The first `max` bytes, not splitting a UTF-8 character of text.
+fn cut(bytes: &[u8], max: usize) -> &[u8] {
+    if bytes.len() <= max {
+        return bytes;
+    }
+    let shown = &bytes[..max];
+    match std::str::from_utf8(shown) {
+        Err(e) if e.error_len().is_none() => &shown[..e.valid_up_to()],
+        _ => shown,
+    }
+}
+
+/// Bytes as a JSON value and its encoding. A JSON object or array is embedded
+/// (when `embed_json`) only if writing it back gives the same bytes.
+fn json_bytes(bytes: Option<&[u8]>, embed_json: bool) -> (serde_json::Value, &'static str) {
+    use base64::Engine as _;
+    let Some(bytes) = bytes else {
+        return (serde_json::Value::Null, "null");
+    };
+    if embed_json {
+        if let Ok(v) = serde_json::from_slice::<serde_json::Value>(bytes) {
+            let same = serde_json::to_vec(&v).is_ok_and(|b| b == bytes);
+            if same && (v.is_object() || v.is_array()) {
+                return (v, "json");
+            }
+        }
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(text) => (text.into(), "text"),
+        Err(_) => (
+            base64::engine::general_purpose::STANDARD
+                .encode(bytes)
+                .into(),
+            "base64",
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn message(key: Option<&[u8]>, value: Option<&[u8]>) -> rdkafka::message::OwnedMessage {
+        use rdkafka::message::{Header, OwnedHeaders, OwnedMessage};
+        let headers = OwnedHeaders::new()
+            .insert(Header {
+                key: "trace",
+                value: Some("t\x1b1"),
+            })
+            .insert(Header {
+                key: "bin",
+                value: Some(&[0xffu8, 0x00][..]),
+            })
+            .insert(Header {
+                key: "trace",
+                value: None::<&[u8]>,
+            });
+        OwnedMessage::new(
+            value.map(<[u8]>::to_vec),
+            key.map(<[u8]>::to_vec),
+            "t".into(),
+            rdkafka::Timestamp::CreateTime(1000),
+            0,
+            7,
+            Some(headers),
+        )
+    }
+
+    #[test]
+    fn the_json_form_is_lossless() {
+        use base64::Engine as _;
+        let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+        let key = [0xffu8, 0xfe, 0x00, 0x41];
+        let value: Vec<u8> = (0..=255u8).collect();
+        let j = json_form(&message(Some(&key), Some(&value)), 4096);
+        assert_eq!(
+            (&j["key"], &j["key_encoding"]),
+            (&b64(&key).into(), &"base64".into())
+        );
+        assert_eq!(j["value"], b64(&value).as_str());
+        assert_eq!(j["value_encoding"], "base64");
+        assert_eq!(j["value_size"], 256);
+        assert_eq!(
+            j["headers"],
+            serde_json::json!([
+                {"name": "trace", "value": "t\u{1b}1", "encoding": "text"},
+                {"name": "bin", "value": b64(&[0xff, 0x00]), "encoding": "base64"},
+                {"name": "trace", "value": null, "encoding": "null"},
+            ])
+        );
+        // Control characters in text: JSON's own escapes, decoded back exactly.
+        let text = "a\x1b[31m\r\n\u{202e}한";
+        let j = json_form(&message(Some(b"k"), Some(text.as_bytes())), 4096);
+        let line = j.to_string();
+        assert!(line.contains(r"a\u001b[31m\r\n"), "{line}");
+        let back: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(
+            (back["value"].as_str(), back["key"].as_str()),
+            (Some(text), Some("k"))
+        );
+        assert_eq!(back["value_encoding"], "text");
+        // A JSON value is embedded when that gives back its bytes, else text.
+        let event = br#"{"messageId":1,"createdAt":[2026,11,24]}"#;
+        let j = json_form(&message(None, Some(event)), 4096);
+        assert_eq!(
+            (
+                j["value"]["messageId"].as_i64(),
+                j["value_encoding"].as_str()
+            ),
+            (Some(1), Some("json"))
+        );
+        assert_eq!(j["key"], serde_json::Value::Null);
+        let spaced = br#"{ "a": 1.50 }"#;
+        let j = json_form(&message(None, Some(spaced)), 4096);
+        assert_eq!(
+            (j["value"].as_str(), j["value_encoding"].as_str()),
+            (Some(r#"{ "a": 1.50 }"#), Some("text"))
+        );
+    }
+
+    #[test]
+    fn the_json_form_cuts_only_the_value_and_says_so() {
+        let j = json_form(&message(Some(b"k"), Some("가나다".as_bytes())), 4);
+        assert_eq!(
+            (j["value"].as_str(), j["value_size"].as_u64()),
+            (Some("가"), Some(9))
+        );
+        assert_eq!(j["truncated"], true);
+    }
 
     #[test]
     fn json_is_pretty_printed() {

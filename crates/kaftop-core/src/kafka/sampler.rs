@@ -161,7 +161,7 @@ pub fn open(
     require_topics(
         consumer.client(),
         &consumer.context().diagnosis,
-        &cfg.bootstrap_servers,
+        cfg,
         &[topic],
         &|| serve_events(&consumer),
     )?;

@@ -27,6 +27,13 @@ use kaftop_core::monitor::{Monitor, MonitorOptions};
 use kaftop_core::worker::Worker;
 use traffic::{Traffic, TrafficOptions, TrafficTotals};
 
+/// The most created events per second the demo runs: its producer, the mock
+/// cluster and the four services share the machine, and above this (measured on
+/// 2 cores, debug build: 5 000/s for 3 s is all accounted for within seconds;
+/// 1 000 000/s produced ~50 000/s, left 300 000 events unconsumed after a 30 s
+/// drain and grew to 250 MB) the services cannot keep up.
+pub const MAX_RATE: f64 = 5_000.0;
+
 /// The service that pauses to show lag building up and recovering.
 pub const SLOW_SERVICE: ServiceName = ServiceName::Analytics;
 

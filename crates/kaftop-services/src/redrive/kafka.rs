@@ -14,6 +14,7 @@ use rdkafka::{Offset, TopicPartitionList};
 use super::state::{PartitionState, RedriveState};
 use super::{build_plan, redrive_group, DlqRecord, Plan, Selection};
 use kaftop_core::config::Resolved;
+use kaftop_core::events::DLQ_SUFFIX;
 use kaftop_core::kafka::admin::serve_events;
 use kaftop_core::kafka::client::{
     base_config, fetch_metadata, partition_ids, require_topics, KafkaError, KaftopContext,
@@ -52,6 +53,13 @@ pub enum RedriveError {
         at: i64,
         end: i64,
     },
+    /// Redriving reads the whole topic and sends each record to the topic its
+    /// headers name: only a dead-letter topic has such records.
+    #[error(
+        "`{0}` is not a dead-letter topic (a DLQ's name ends in `{DLQ_SUFFIX}`); \
+         its dead letters are in `{0}{DLQ_SUFFIX}`"
+    )]
+    NotDeadLetter(String),
     #[error("the consumer has no group metadata for {0}")]
     NoGroupMetadata(String),
     #[error("another redrive of {0} committed since this plan was made: plan again")]
@@ -218,16 +226,15 @@ fn read_records(
 /// Reads `dlq_topic` from its redrive group's cursors and says what a redrive with
 /// `sel` would send and what it cannot. Changes nothing. Blocking.
 pub fn plan(cfg: &Resolved, dlq_topic: &str, sel: &Selection) -> Result<Plan, RedriveError> {
+    if !dlq_topic.ends_with(DLQ_SUFFIX) {
+        return Err(RedriveError::NotDeadLetter(dlq_topic.to_string()));
+    }
     let group = redrive_group(dlq_topic);
     let consumer = group_consumer(cfg, &group)?;
     let diagnosis = consumer.context().diagnosis.clone();
-    require_topics(
-        consumer.client(),
-        &diagnosis,
-        &cfg.bootstrap_servers,
-        &[dlq_topic],
-        &|| serve_events(&consumer),
-    )?;
+    require_topics(consumer.client(), &diagnosis, cfg, &[dlq_topic], &|| {
+        serve_events(&consumer)
+    })?;
     let marks = watermarks(&consumer, dlq_topic)?;
     let before = read_state(&consumer, &group, dlq_topic, &marks)?;
     let records = read_records(&consumer, dlq_topic, &marks)?;

@@ -165,3 +165,19 @@ fn a_selected_record_is_the_only_one_planned() {
         .collect();
     assert_eq!(sent, [(0, 1)]);
 }
+
+#[test]
+fn only_a_dead_letter_topic_is_redriven() {
+    // Nothing listens here: a refusal must come before any connection.
+    let ov = kaftop_core::config::Overrides {
+        bootstrap_servers: Some("127.0.0.1:1".into()),
+        ..Default::default()
+    };
+    let cfg = kaftop_core::config::resolve(None, None, &ov).unwrap();
+    let e = plan(&cfg, "message.created", &Selection::default()).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "`message.created` is not a dead-letter topic (a DLQ's name ends in `.dlq`); \
+         its dead letters are in `message.created.dlq`"
+    );
+}

@@ -99,7 +99,7 @@ pub(crate) fn start(
     require_topics(
         dlq.producer.client(),
         &dlq.producer.context().diagnosis,
-        &cfg.bootstrap_servers,
+        cfg,
         &refs,
         &|| {},
     )?;

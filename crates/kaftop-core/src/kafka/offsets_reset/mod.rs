@@ -33,6 +33,16 @@ pub enum ResetTarget {
 }
 
 impl ResetTarget {
+    /// The first record at or after `ms`; at or before the epoch, the log start
+    /// (as `tail --since` reads it): the broker refuses a negative timestamp.
+    pub fn at_time(ms: i64) -> ResetTarget {
+        if ms <= 0 {
+            ResetTarget::Earliest
+        } else {
+            ResetTarget::Timestamp(ms)
+        }
+    }
+
     /// Whether planning needs the offsets for a timestamp.
     pub fn timestamp(self) -> Option<i64> {
         match self {
