@@ -68,24 +68,25 @@ impl clap::builder::TypedValueParser for ContentParser {
         arg: Option<&clap::Arg>,
         value: &OsStr,
     ) -> Result<String, clap::Error> {
-        let name = arg.map_or("--content".to_string(), ToString::to_string);
         let Some(text) = value.to_str() else {
+            let name = arg.map_or("--content".to_string(), ToString::to_string);
             return Err(cmd
                 .clone()
                 .error(ErrorKind::InvalidUtf8, format!("{name} is not UTF-8")));
         };
-        validation::content(text).map_err(|e| {
-            // clap's own words, but a long value is described, not echoed.
-            let shown = if text.len() <= ECHOED_CONTENT_BYTES {
-                format!("'{text}'")
-            } else {
-                format!("of {} (not shown)", present::bytes(text.len()))
-            };
-            cmd.clone().error(
-                ErrorKind::ValueValidation,
-                format!("invalid value {shown} for '{name}': {e}"),
-            )
-        })
+        let reason = match validation::content(text) {
+            Ok(content) => return Ok(content),
+            Err(reason) => reason,
+        };
+        // clap's own error (its words, and the reason as its source), about a
+        // stand-in for a value too long to echo.
+        let shown = if text.len() <= ECHOED_CONTENT_BYTES {
+            value.to_os_string()
+        } else {
+            OsString::from(format!("{} not shown", present::bytes(text.len())))
+        };
+        let refuse = move |_: &str| -> Result<String, String> { Err(reason.to_string()) };
+        refuse.parse_ref(cmd, arg, &shown)
     }
 }
 
