@@ -32,7 +32,10 @@ pub(crate) fn draw_header(f: &mut Frame, area: Rect, shared: &Shared) {
             let first = c
                 .brokers
                 .first()
-                .map(|b| format!(" ({}:{}{})", b.host, b.port, if n > 1 { ", …" } else { "" }))
+                .map(|b| {
+                    let more = if n > 1 { ", …" } else { "" };
+                    format!(" ({}:{}{more})", text::visible(&b.host), b.port)
+                })
                 .unwrap_or_default();
             spans.push(Span::raw(format!(
                 "{n} broker{}{first}",

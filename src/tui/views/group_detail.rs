@@ -159,9 +159,13 @@ fn draw(view: &GroupDetail, f: &mut Frame, area: Rect, shared: &Shared) {
                 .unreachable_text()
                 .unwrap_or_else(|| "Waiting for the first refresh …".into())
         } else {
-            format!("Group `{name}` has no committed offsets on the cluster.")
+            format!(
+                "Group `{}` has no committed offsets on the cluster.",
+                text::visible(&name)
+            )
         };
-        return placeholder(f, area, view_block(format!("Group {name}"), ""), &text);
+        let title = format!("Group {}", text::visible(&name));
+        return placeholder(f, area, view_block(title, ""), &text);
     };
     let why = why_line(g);
     let summary_h = match (area.height >= 10, why.is_empty()) {
@@ -187,7 +191,7 @@ fn draw(view: &GroupDetail, f: &mut Frame, area: Rect, shared: &Shared) {
     let notes = rest.width >= 150;
     let longest = rows
         .iter()
-        .map(|r| text::width(&r.topic))
+        .map(|r| text::width(&text::visible(&r.topic)))
         .max()
         .unwrap_or(0);
     let topic_w = (longest as u16).clamp(5, (rest.width / 3).max(5));
@@ -208,7 +212,11 @@ fn draw(view: &GroupDetail, f: &mut Frame, area: Rect, shared: &Shared) {
         columns.push(Column::left("STUCK / DATA LOSS", Constraint::Fill(5)));
     }
     let block = view_block(
-        format!("Group {} · {} partitions", g.group_id, g.rows.len()),
+        format!(
+            "Group {} · {} partitions",
+            text::visible(&g.group_id),
+            g.rows.len()
+        ),
         &view.list.filter,
     );
     table::draw(
@@ -222,15 +230,15 @@ fn draw(view: &GroupDetail, f: &mut Frame, area: Rect, shared: &Shared) {
             let r = rows[i];
             let dash = || "-".to_string();
             let mut cells = vec![
-                Cell::from(r.topic.clone()),
+                Cell::from(text::visible(&r.topic).into_owned()),
                 right(r.partition.to_string()),
                 right(present::offset(r.current_offset)),
                 right(present::offset(r.log_end_offset)),
                 right(present::lag(r.lag, r.raw_lag)),
                 right(words::time_lag(r.time_lag.as_ref(), r.time_lag_secs)),
-                Cell::from(r.consumer_id.clone().unwrap_or_else(dash)),
-                Cell::from(r.host.clone().unwrap_or_else(dash)),
-                Cell::from(r.client_id.clone().unwrap_or_else(dash)),
+                Cell::from(r.consumer_id.as_deref().map_or_else(dash, as_seen)),
+                Cell::from(r.host.as_deref().map_or_else(dash, as_seen)),
+                Cell::from(r.client_id.as_deref().map_or_else(dash, as_seen)),
                 Cell::from(r.status.as_str()).style(theme::status(r.status)),
             ];
             if notes {
@@ -249,7 +257,7 @@ fn draw_summary(f: &mut Frame, area: Rect, g: &GroupMetrics, why: String) {
     };
     let lines = vec![
         Line::from(vec![
-            Span::styled(format!(" {} ", g.group_id), theme::title()),
+            Span::styled(format!(" {} ", text::visible(&g.group_id)), theme::title()),
             Span::raw(format!(
                 " {} · {} · {} members · ",
                 g.state.map_or("unknown", |s| s.as_str()),
@@ -345,9 +353,9 @@ fn draw_members(f: &mut Frame, area: Rect, g: &GroupMetrics) {
     }
     let rows = g.member_details.iter().take(shown).map(|m| {
         let mut cells = vec![
-            Cell::from(m.member_id.clone()),
-            Cell::from(m.host.clone()),
-            Cell::from(m.client_id.clone()),
+            Cell::from(as_seen(&m.member_id)),
+            Cell::from(as_seen(&m.host)),
+            Cell::from(as_seen(&m.client_id)),
             right(m.assignment.len().to_string()),
             Cell::from(present::assignment(&m.assignment)),
         ];
@@ -371,4 +379,9 @@ fn draw_members(f: &mut Frame, area: Rect, g: &GroupMetrics) {
         .header(Row::new(header).style(theme::header_row()))
         .block(view_block(title, ""));
     f.render_widget(table, area);
+}
+
+/// Cluster text as shown (see `text::visible`).
+fn as_seen(s: &str) -> String {
+    text::visible(s).into_owned()
 }

@@ -15,7 +15,7 @@ use crate::tui::widgets::list::ListState;
 use crate::tui::widgets::table::{self, right, Column};
 use crate::tui::widgets::theme;
 use kaftop_core::metrics::{ClusterMetrics, GroupMetrics};
-use kaftop_core::present::{self, spark};
+use kaftop_core::present::{self, spark, text};
 use kaftop_core::report::words;
 
 const FIXED: u16 = 20 + 9 + 8 + 14 + 9 + 15 + 7;
@@ -143,7 +143,7 @@ fn draw(view: &Groups, f: &mut Frame, area: Rect, shared: &Shared) {
                 (None, None) => Cell::from("-"),
             };
             let mut cells = vec![
-                Cell::from(g.group_id.clone()),
+                Cell::from(text::visible(&g.group_id).into_owned()),
                 state,
                 Cell::from(g.group_type.map_or("-", |t| t.as_str())),
                 right(g.members.map_or_else(|| "-".into(), |m| m.to_string())),

@@ -215,7 +215,7 @@ fn draw_table(
             };
             Row::new(vec![
                 Cell::from(service_id(s.name)),
-                Cell::from(s.group.clone()),
+                Cell::from(text::visible(&s.group).into_owned()),
                 state,
                 right(present::count_u(c.consumed)),
                 right(present::count_u(c.processed)),

@@ -17,7 +17,7 @@ use crate::tui::widgets::cursor::ListCursor;
 use crate::tui::widgets::table::{self, right, Column};
 use crate::tui::widgets::theme;
 use kaftop_core::metrics::TopicMetrics;
-use kaftop_core::present::{self, spark};
+use kaftop_core::present::{self, spark, text};
 
 fn ids(v: &[i32]) -> String {
     v.iter()
@@ -142,7 +142,11 @@ fn draw(view: &TopicDetail, f: &mut Frame, area: Rect, shared: &Shared) {
         Column::left("DISTRIBUTION", Constraint::Length(bar_w as u16)),
     ];
     let block = view_block(
-        format!("Topic {} · {} partitions", t.name, t.partitions.len()),
+        format!(
+            "Topic {} · {} partitions",
+            text::visible(&t.name),
+            t.partitions.len()
+        ),
         "",
     );
     table::draw(
@@ -212,7 +216,7 @@ fn draw_summary(f: &mut Frame, area: Rect, t: &TopicMetrics) {
         .join("  ");
     let lines = vec![
         Line::from(vec![
-            Span::styled(format!(" {} ", t.name), theme::title()),
+            Span::styled(format!(" {} ", text::visible(&t.name)), theme::title()),
             Span::raw(format!(
                 " {} messages · {} msg/s · replication {} · ",
                 present::count(t.messages),

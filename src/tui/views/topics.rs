@@ -14,7 +14,7 @@ use crate::tui::widgets::list::ListState;
 use crate::tui::widgets::table::{self, right, Column};
 use crate::tui::widgets::theme;
 use kaftop_core::metrics::{ClusterMetrics, TopicMetrics};
-use kaftop_core::present::{self, spark};
+use kaftop_core::present::{self, spark, text};
 
 /// Fixed columns take this much; the name and the sparkline share the rest.
 const FIXED: u16 = 6 + 5 + 14 + 9 + 4 + 6;
@@ -125,7 +125,7 @@ fn draw(view: &Topics, f: &mut Frame, area: Rect, shared: &Shared) {
                 right("0")
             };
             Row::new(vec![
-                Cell::from(t.name.clone()),
+                Cell::from(text::visible(&t.name).into_owned()),
                 right(t.partitions.len().to_string()),
                 right(t.replication.to_string()),
                 right(present::count(t.messages)),

@@ -14,11 +14,11 @@ use crate::tui::shared::Shared;
 use crate::tui::views::{placeholder, view_block};
 use crate::tui::widgets::table::{self, right, Column};
 use crate::tui::widgets::theme;
-use kaftop_core::kafka::record::{Encoding, RecordView};
+use kaftop_core::kafka::record::{Encoding, RecordView, Rendered};
 use kaftop_core::present::{self, text};
 
 pub(super) fn draw(m: &MessagesState, f: &mut Frame, area: Rect, shared: &Shared) {
-    let Some(topic) = &m.topic else {
+    let Some(topic) = m.topic.as_deref().map(text::visible) else {
         let block = view_block("Messages".into(), "");
         let key = shared.key(Scope::Topics, Action::TailTopic);
         return placeholder(
@@ -168,7 +168,7 @@ fn draw_detail(m: &MessagesState, f: &mut Frame, area: Rect, shared: &Shared) {
             if r.key.encoding == Encoding::Null {
                 Span::styled("none", theme::dim())
             } else {
-                Span::raw(r.key.text.clone())
+                Span::raw(inline(&r.key))
             },
         ]),
     ];
@@ -181,7 +181,7 @@ fn draw_detail(m: &MessagesState, f: &mut Frame, area: Rect, shared: &Shared) {
         let hs: Vec<String> = r
             .headers
             .iter()
-            .map(|(k, v)| format!("{k}={}", v.text))
+            .map(|(k, v)| format!("{}={}", text::visible(k), inline(v)))
             .collect();
         lines.push(Line::from(vec![
             label("headers "),
@@ -218,4 +218,13 @@ fn draw_detail(m: &MessagesState, f: &mut Frame, area: Rect, shared: &Shared) {
 
 fn label_owned(s: String) -> Span<'static> {
     Span::styled(s, theme::header_row())
+}
+
+/// A key or header value on one line: text with its hidden characters written
+/// out, bytes as one row of hex.
+fn inline(r: &Rendered) -> String {
+    match r.encoding {
+        Encoding::Binary => r.text.replace('\n', " "),
+        _ => text::visible(&r.text).into_owned(),
+    }
 }
