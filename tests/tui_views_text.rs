@@ -89,3 +89,48 @@ fn at_80x24_the_overview_keeps_a_topic_and_its_dlq_apart() {
     assert!(screen.contains("messag…ed.dlq "), "{screen}");
     assert!(screen.contains("archive-service… "), "{screen}");
 }
+
+/// Whole columns go before words are cut: every header and cell shown at
+/// 80×24 is whole.
+#[test]
+fn groups_at_80x24_drop_columns_instead_of_cutting_words() {
+    let mut a = app();
+    a.update(key(KeyCode::Char('2')));
+    let screen = render_app(&a, 80, 24);
+    let header = screen.lines().nth(3).unwrap();
+    let words: Vec<&str> = header.trim_matches('│').split_whitespace().collect();
+    assert_eq!(
+        words,
+        ["GROUP", "MEMBERS", "LAG", "TIME", "LAG", "ETA", "STATUS"],
+        "{screen}"
+    );
+    assert!(screen.contains(" falling behind "), "{screen}");
+    assert!(screen.contains(" not consuming "), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn services_at_80x24_drop_columns_instead_of_cutting_words() {
+    let mut a = app();
+    a.update(key(KeyCode::Char('5')));
+    a.update(Event::Services(Box::new(services_snapshot())));
+    let screen = render_app(&a, 80, 24);
+    let header = screen.lines().nth(4).unwrap();
+    let words: Vec<&str> = header.trim_matches('│').split_whitespace().collect();
+    assert_eq!(
+        words,
+        [
+            "SERVICE",
+            "STATE",
+            "CONSUMED",
+            "PROCESSED",
+            "DLQ",
+            "DUPES",
+            "PENDING",
+            "MSG/S"
+        ],
+        "{screen}"
+    );
+    assert_eq!(screen.matches("  running  ").count(), 4, "{screen}");
+    insta::assert_snapshot!(screen);
+}

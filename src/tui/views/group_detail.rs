@@ -199,13 +199,13 @@ fn draw(view: &GroupDetail, f: &mut Frame, area: Rect, shared: &Shared) {
         // Topic names in full (up to a point): they are what rows are told apart by.
         Column::left("TOPIC", Constraint::Length(topic_w)),
         Column::right("PARTITION", Constraint::Length(9)),
-        Column::right("CURRENT-OFFSET", Constraint::Length(14)),
-        Column::right("LOG-END-OFFSET", Constraint::Length(14)),
+        Column::right("CURRENT-OFFSET", Constraint::Length(14)).drop_first(3),
+        Column::right("LOG-END-OFFSET", Constraint::Length(14)).drop_first(2),
         Column::right("LAG", Constraint::Length(10)),
-        Column::right("TIME LAG", Constraint::Length(8)),
-        Column::left("CONSUMER-ID", Constraint::Fill(3)),
-        Column::left("HOST", Constraint::Length(15)),
-        Column::left("CLIENT-ID", Constraint::Fill(1)),
+        Column::right("TIME LAG", Constraint::Length(8)).drop_first(1),
+        Column::left("CONSUMER-ID", Constraint::Fill(3)).drop_first(4),
+        Column::left("HOST", Constraint::Length(15)).drop_first(6),
+        Column::left("CLIENT-ID", Constraint::Min(9)).drop_first(5),
         Column::left("STATUS", Constraint::Length(6)),
     ];
     if notes {
@@ -226,7 +226,7 @@ fn draw(view: &GroupDetail, f: &mut Frame, area: Rect, shared: &Shared) {
         &columns,
         rows.len(),
         &view.list.cursor,
-        |i| {
+        |i, _| {
             let r = rows[i];
             let dash = || "-".to_string();
             let mut cells = vec![
@@ -244,7 +244,7 @@ fn draw(view: &GroupDetail, f: &mut Frame, area: Rect, shared: &Shared) {
             if notes {
                 cells.push(Cell::from(words::row_note(r)).style(theme::danger()));
             }
-            Row::new(cells)
+            cells
         },
     );
 }

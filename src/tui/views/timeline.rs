@@ -5,7 +5,7 @@
 
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
-use ratatui::widgets::{Cell, Row};
+use ratatui::widgets::Cell;
 use ratatui::Frame;
 
 use super::{placeholder, view_block, Go, Outcome, View};
@@ -156,15 +156,15 @@ fn draw(view: &Timeline, f: &mut Frame, area: Rect, shared: &Shared) {
         &columns,
         events.len(),
         &view.list.cursor,
-        |i| {
+        |i, _| {
             let e = events[i];
-            Row::new(vec![
+            vec![
                 Cell::from(present::clock(e.at_ms, offset)),
                 Cell::from(e.severity.as_str()).style(severity_style(e.severity)),
                 Cell::from(e.kind.label()),
                 Cell::from(text::visible(&e.subject()).into_owned()),
                 Cell::from(text::visible(&e.text).into_owned()),
-            ])
+            ]
         },
     );
 }

@@ -5,7 +5,7 @@
 use crate::tui::ops::forms::Form;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row};
+use ratatui::widgets::{Cell, Paragraph};
 use ratatui::Frame;
 
 use super::{placeholder, view_block, Go, Outcome, View, ViewId};
@@ -14,7 +14,7 @@ use crate::tui::action::Scope;
 use crate::tui::command::Command;
 use crate::tui::shared::Shared;
 use crate::tui::widgets::cursor::ListCursor;
-use crate::tui::widgets::table::{self, right, Column};
+use crate::tui::widgets::table::{self, right, Cells, Column};
 use crate::tui::widgets::theme;
 use kaftop_core::metrics::TopicMetrics;
 use kaftop_core::present::{self, spark, text};
@@ -156,7 +156,7 @@ fn draw(view: &TopicDetail, f: &mut Frame, area: Rect, shared: &Shared) {
         &columns,
         t.partitions.len(),
         &view.cursor,
-        |i| {
+        |i, _| {
             let p = &t.partitions[i];
             let bar = spark::bar(p.messages.unwrap_or(0) as f64, max, bar_w);
             let bar_style = if hot == Some(p.id) {
@@ -164,7 +164,7 @@ fn draw(view: &TopicDetail, f: &mut Frame, area: Rect, shared: &Shared) {
             } else {
                 theme::accent()
             };
-            let row = Row::new(vec![
+            let row = Cells::from(vec![
                 right(p.id.to_string()),
                 right(if p.leader < 0 {
                     "none".to_string()

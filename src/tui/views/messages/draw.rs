@@ -4,7 +4,7 @@
 
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Paragraph, Row};
+use ratatui::widgets::{Block, Cell, Paragraph};
 use ratatui::Frame;
 
 use super::state::{MessagesState, TailStatus};
@@ -63,11 +63,11 @@ pub(super) fn draw(m: &MessagesState, f: &mut Frame, area: Rect, shared: &Shared
             Column::left("VALUE", Constraint::Min(10)),
         ];
         let value_w = list.width.saturating_sub(3 + 9 + 23 + 16 + 6) as usize;
-        table::draw(f, list, block, &columns, m.len(), &m.cursor, |i| {
+        table::draw(f, list, block, &columns, m.len(), &m.cursor, |i, _| {
             let Some(r) = m.get(i) else {
-                return Row::new(Vec::<Cell>::new());
+                return Vec::new();
             };
-            Row::new(vec![
+            vec![
                 right(r.partition.to_string()),
                 right(r.offset.to_string()),
                 Cell::from(present::timestamp(
@@ -76,7 +76,7 @@ pub(super) fn draw(m: &MessagesState, f: &mut Frame, area: Rect, shared: &Shared
                 )),
                 key_cell(r),
                 Cell::from(value_preview(r, value_w.max(1))),
-            ])
+            ]
         });
     }
     if detail {
