@@ -134,3 +134,25 @@ fn services_at_80x24_drop_columns_instead_of_cutting_words() {
     assert_eq!(screen.matches("  running  ").count(), 4, "{screen}");
     insta::assert_snapshot!(screen);
 }
+
+/// The `W` notice at 80 columns keeps the snapshot's file name: a long line
+/// is cut in the middle, not at the end.
+#[test]
+fn the_snapshot_notice_keeps_the_file_name_at_80_columns() {
+    let mut a = app();
+    let dir = std::path::Path::new("/home/oncall/.local/share/kaftop/incidents");
+    let md = dir.join("kaftop-incident-20261124T101552Z.md");
+    a.update(Event::IncidentWritten(Ok((
+        md.clone(),
+        md.with_extension("json"),
+    ))));
+    let screen = render_app(&a, 80, 24);
+    let status = screen.lines().last().unwrap();
+    assert!(status.starts_with("incident snapshot written"), "{status}");
+    assert!(
+        status
+            .trim_end()
+            .ends_with("kaftop-incident-20261124T101552Z.md (and .json)"),
+        "{status}"
+    );
+}

@@ -99,7 +99,10 @@ pub(crate) fn draw_status(f: &mut Frame, area: Rect, shared: &Shared, view: &dyn
             Level::Info => theme::info(),
             Level::Error => theme::error(),
         };
-        let shown = text::one_line(&n.text, area.width as usize);
+        // Cut in the middle: the end (a file's name, an error's cause) is
+        // what the line is for.
+        let whole = text::one_line(&n.text, n.text.len());
+        let shown = text::cut_keeping_end(&whole, area.width as usize);
         f.render_widget(
             Paragraph::new(Line::from(Span::styled(
                 text::pad(&shown, area.width as usize),

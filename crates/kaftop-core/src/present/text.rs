@@ -95,6 +95,20 @@ pub fn truncate(s: &str, max: usize) -> String {
 /// place): names that share a beginning (`orders`, `orders.dlq`,
 /// `orders-retry-5`) stay told apart by their end.
 pub fn cut_middle(s: &str, max: usize) -> String {
+    // The end is what differs most often: it gets the larger half.
+    cut_inside(s, max, max.saturating_sub(1) / 2)
+}
+
+/// `s` cut to at most `max` columns keeping a third from its beginning and
+/// the rest from its end: a notice keeps what it is about and a path its
+/// file's name.
+pub fn cut_keeping_end(s: &str, max: usize) -> String {
+    cut_inside(s, max, max.saturating_sub(1) / 3)
+}
+
+/// `s` cut to `max` columns: up to `head_w` of its beginning, `…`, and as much
+/// of its end as fits.
+fn cut_inside(s: &str, max: usize, head_w: usize) -> String {
     if width(s) <= max {
         return s.to_string();
     }
@@ -102,9 +116,6 @@ pub fn cut_middle(s: &str, max: usize) -> String {
         return truncate(s, max);
     }
     let budget = max - 1;
-    // The end is what differs most often: it gets the larger half.
-    let tail_w = budget.div_ceil(2);
-    let head_w = budget - tail_w;
     let mut head = String::new();
     let mut used = 0;
     for c in s.chars() {
@@ -337,6 +348,17 @@ mod tests {
         );
         let empty: [&str; 0] = [];
         assert!(cut_apart(&empty, 5).is_empty());
+    }
+
+    #[test]
+    fn cut_keeping_end_keeps_a_third_of_the_beginning() {
+        let notice = "incident snapshot written to /home/oncall/.local/share/kaftop/incidents/incident-20261124T101552Z.md";
+        let cut = cut_keeping_end(notice, 60);
+        assert_eq!(width(&cut), 60);
+        assert_eq!(
+            cut,
+            "incident snapshot w…p/incidents/incident-20261124T101552Z.md"
+        );
     }
 
     #[test]
