@@ -110,7 +110,9 @@ pub(crate) fn draw_status(f: &mut Frame, area: Rect, shared: &Shared, view: &dyn
         };
         // Cut in the middle: the end (a file's name, an error's cause) is
         // what the line is for.
+        // A notice may quote the cluster (an error, a name): shown, not obeyed.
         let whole = text::one_line(&n.text, n.text.len());
+        let whole = text::visible(&whole);
         let shown = text::cut_keeping_end(&whole, area.width as usize);
         f.render_widget(
             Paragraph::new(Line::from(Span::styled(

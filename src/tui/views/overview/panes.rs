@@ -287,9 +287,12 @@ pub(super) fn records(f: &mut Frame, area: Rect, view: &Overview, utc_offset: i3
         .map(|r| text::width(&place(r)))
         .max()
         .unwrap_or(0);
+    let place_w = (longest as u16).clamp(8, (area.width / 3).max(8));
+    let places: Vec<String> = recent.iter().map(|r| place(r)).collect();
+    let places = text::cut_apart(&places, place_w.into());
     let widths = [
         Constraint::Length(8),
-        Constraint::Length((longest as u16).clamp(8, (area.width / 3).max(8))),
+        Constraint::Length(place_w),
         Constraint::Fill(1),
     ];
     let title = if t.topics.is_empty() {
@@ -310,7 +313,7 @@ pub(super) fn records(f: &mut Frame, area: Rect, view: &Overview, utc_offset: i3
             Some(r) => Row::new(vec![
                 Cell::from(present::clock(r.timestamp_ms.unwrap_or(0), utc_offset))
                     .style(theme::dim()),
-                Cell::from(place(r)).style(theme::accent()),
+                Cell::from(places[i].clone()).style(theme::accent()),
                 Cell::from(text::one_line(&r.value.text, 200)),
             ]),
             None => Row::new(Vec::<Cell>::new()),
