@@ -52,7 +52,10 @@ pub fn run_with(
     let (tx, rx) = mpsc::channel();
     // Installs a panic hook that restores the terminal before the message prints.
     let mut terminal = ratatui::try_init().context("cannot set up the terminal")?;
-    bracketed_paste(true).context("cannot turn bracketed paste on")?;
+    if let Err(e) = bracketed_paste(true) {
+        ratatui::restore();
+        return Err(e).context("cannot turn bracketed paste on");
+    }
     spawn_input(tx.clone());
     spawn_signals(&rt, tx.clone());
     if let Some(after) = opts.quit_after {
