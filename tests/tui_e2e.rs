@@ -135,6 +135,43 @@ fn ctrl_c_quits_and_restores_the_terminal() {
     assert_eq!(tmux.pane("#{alternate_on}"), "0", "terminal restored");
 }
 
+/// A paste is text for the field being edited, never keys: two pasted lines
+/// in the content field are refused with a notice, nothing is sent, the form
+/// stays; one pasted line goes in whole.
+#[test]
+fn a_paste_into_a_publish_field_is_never_run_as_keys() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let topics = TestTopics::new("tui-e2e-paste");
+    let config = write_config(dir.path(), &topics, 1);
+    let tmux = Tmux::new();
+    let cmd = format!(
+        "env -u KAFTOP_CONFIG {} --config {}",
+        shell_quote(Path::new(env!("CARGO_BIN_EXE_kaftop"))),
+        shell_quote(&config)
+    );
+    tmux.start_program(&cmd, 120, 30);
+    tmux.wait_for_text("the dashboard", "● connected");
+    tmux.keys(&[":"]);
+    tmux.text("publish");
+    tmux.keys(&["Enter"]);
+    let form = format!("MessageCreated → {}", topics.created);
+    tmux.wait_for_text("the created form", &form);
+    tmux.keys(&["j", "j", "j", "Enter", "C-u"]);
+    tmux.paste("first line\nsecond line");
+    let screen = tmux.wait_for_text("the refusal", "the paste has 2 lines, nothing pasted");
+    assert!(screen.contains(&form), "{screen}");
+    assert!(!screen.contains("Delivered"), "{screen}");
+    let one = unique("pasted");
+    tmux.paste(&format!("{one}\n"));
+    tmux.wait_for_text("the pasted line in the field", &one);
+    // Still editing: a typed key goes into the field, not to the form.
+    tmux.text("s");
+    tmux.wait_for_text("the typed key in the field", &format!("{one}s"));
+    assert!(!tmux.screen().contains("Delivered"));
+    tmux.keys(&["C-c"]);
+    tmux.wait_for_text("the program to exit with 0", "kaftop-exit=0");
+}
+
 /// Without a terminal the dashboard refuses to start, saying why.
 #[test]
 fn without_a_terminal_it_says_so() {

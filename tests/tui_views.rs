@@ -348,82 +348,6 @@ fn smallest_supported_size() {
     insta::assert_snapshot!(render_app(&a, 20, 6));
 }
 
-/// Four running services with a notification, a receipt and today's figures.
-fn services_snapshot() -> kaftop_services::ServicesSnapshot {
-    use kaftop_services::analytics::DailyStats;
-    use kaftop_services::notification::{NotificationData, PushNotification};
-    use kaftop_services::read_receipt::ReadReceipt;
-    use kaftop_services::stats::CounterValues;
-    use kaftop_services::ServiceName;
-    use kaftop_services::{ServiceSnapshot, ServiceState, ServicesSnapshot, StoreFigures};
-
-    let at = chrono::DateTime::from_timestamp_millis(T0_MS).unwrap();
-    let service = |name, group: &str, consumed, processed| ServiceSnapshot {
-        name,
-        group: group.into(),
-        topics: vec!["message.created".into()],
-        state: ServiceState::Running,
-        consumers: 1,
-        assigned: vec![("message.created".into(), 0)],
-        counters: CounterValues {
-            consumed,
-            processed,
-            dead_lettered: consumed - processed,
-            ..Default::default()
-        },
-        pending: Some(0),
-        processed_per_sec: 12.5,
-        last_error: None,
-        stalled: None,
-    };
-    ServicesSnapshot {
-        taken_at: at,
-        services: vec![
-            service(
-                ServiceName::Notification,
-                "notification-service-group",
-                120,
-                118,
-            ),
-            service(ServiceName::Analytics, "analytics-service-group", 200, 200),
-            service(
-                ServiceName::ReadReceipt,
-                "read-receipt-service-group",
-                80,
-                80,
-            ),
-            service(ServiceName::Archive, "archive-service-group", 5, 5),
-        ],
-        notifications: vec![PushNotification {
-            user_id: 200,
-            title: "새 메시지 도착".into(),
-            body: "HelloKafka".into(),
-            kind: "MESSAGE".into(),
-            data: NotificationData { message_id: 1000 },
-            vip: false,
-            created_at: at,
-        }],
-        receipts: vec![ReadReceipt {
-            message_id: 1000,
-            sender_id: 100,
-            receiver_id: 200,
-            read_at: kaftop_core::events::EventTime::parse("2026-11-24T10:16:00").unwrap(),
-            vip: false,
-        }],
-        store: Ok(StoreFigures {
-            today: DailyStats {
-                date: "2026-11-24".into(),
-                messages: 120,
-                distinct_senders: 17,
-                reads: 80,
-            },
-            archived: 5,
-            last_purge: None,
-        }),
-        next_purge: None,
-    }
-}
-
 #[test]
 fn services_view_running() {
     let mut a = app();
@@ -472,7 +396,7 @@ fn tables_build_only_visible_rows() {
     use kaftop::tui::widgets::cursor::ListCursor;
     use kaftop::tui::widgets::table::{self, Column};
     use ratatui::layout::Constraint;
-    use ratatui::widgets::{Block, Row};
+    use ratatui::widgets::{Block, Cell};
 
     let mut cursor = ListCursor::default();
     for selected in [0, 5_000, 9_999] {
@@ -487,9 +411,9 @@ fn tables_build_only_visible_rows() {
                 &[Column::right("N", Constraint::Length(6))],
                 10_000,
                 &cursor,
-                |i| {
+                |i, _| {
                     built.push(i);
-                    Row::new(vec![i.to_string()])
+                    vec![Cell::from(i.to_string())]
                 },
             )
         })

@@ -156,3 +156,35 @@ fn v_opens_the_record_at_the_stuck_committed_offset_in_messages() {
     assert_eq!((selected.partition, selected.offset), (1, stuck));
     assert!(app.views().messages().detail);
 }
+
+/// Every broker dead after data: the overview keeps the last figures but says
+/// they are the last read, not what the cluster is now.
+#[test]
+fn with_every_broker_dead_the_figures_are_shown_stale() {
+    let mut a = overview_app();
+    a.update(Event::Cluster(Box::new(
+        kaftop_core::metrics::ClusterMetrics {
+            taken_at_ms: T0_MS + 90_000,
+            connected: false,
+            errors: vec![
+                "cannot reach the cluster at 127.0.0.1:9092: BrokerTransportFailure".into(),
+            ],
+            ..Default::default()
+        },
+    )));
+    let screen = render_app(&a, 160, 48);
+    let lines: Vec<&str> = screen.lines().collect();
+    assert!(
+        lines[0].contains("✗ unreachable · stale: last read 10:15:52"),
+        "{screen}"
+    );
+    assert!(
+        lines[2].starts_with(" STALE  kafka-test-cluster"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("Throughput msg/s, last read produced"),
+        "{screen}"
+    );
+    insta::assert_snapshot!(screen);
+}

@@ -173,14 +173,19 @@ fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
 /// Left-aligned columns separated by two spaces; the first row is the header.
 /// Widths are terminal columns, so wide characters (Hangul) keep columns aligned.
 fn table<const N: usize>(rows: &[[String; N]]) -> String {
+    // Cells quote the cluster (names, ids, hosts): shown, never obeyed.
+    let rows: Vec<[std::borrow::Cow<str>; N]> = rows
+        .iter()
+        .map(|r| std::array::from_fn(|i| present::text::visible(&r[i])))
+        .collect();
     let mut widths = [0usize; N];
-    for row in rows {
+    for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(present::text::width(cell));
+            *w = (*w).max(present::text::width(cell.as_ref()));
         }
     }
     let mut out = String::new();
-    for row in rows {
+    for row in &rows {
         let line: Vec<String> = row
             .iter()
             .zip(widths)
@@ -210,6 +215,18 @@ mod tests {
         assert_eq!(
             table(&rows),
             "TOPIC        MESSAGES\n주문         12\norders-결제  3\n"
+        );
+    }
+
+    #[test]
+    fn table_cells_show_hidden_characters() {
+        let rows = [
+            ["GROUP".to_string(), "LAG".to_string()],
+            ["bill\u{202e}ing\x1b[2J".to_string(), "3".to_string()],
+        ];
+        assert_eq!(
+            table(&rows),
+            "GROUP                     LAG\nbill\\u{202e}ing\\u{1b}[2J  3\n"
         );
     }
 

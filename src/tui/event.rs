@@ -13,6 +13,9 @@ use kaftop_services::ServicesSnapshot;
 #[derive(Debug, Clone)]
 pub enum Event {
     Key(KeyEvent),
+    /// Text pasted into the terminal (bracketed paste): it goes into the field
+    /// being edited, whole, and is never read as keys.
+    Paste(String),
     /// The terminal's new size (columns, rows).
     Resize(u16, u16),
     /// About once a second: the wall clock (ms since the epoch). Expires notices

@@ -52,6 +52,10 @@ pub fn run_with(
     let (tx, rx) = mpsc::channel();
     // Installs a panic hook that restores the terminal before the message prints.
     let mut terminal = ratatui::try_init().context("cannot set up the terminal")?;
+    if let Err(e) = bracketed_paste(true) {
+        ratatui::restore();
+        return Err(e).context("cannot turn bracketed paste on");
+    }
     spawn_input(tx.clone());
     spawn_signals(&rt, tx.clone());
     if let Some(after) = opts.quit_after {
@@ -66,12 +70,31 @@ pub fn run_with(
     app.update(Event::Resize(size.width, size.height));
 
     let result = event_loop(&mut terminal, &mut app, &rx, &mut io);
+    let _ = bracketed_paste(false);
     ratatui::restore();
     if io.services_running() {
         eprintln!("kaftop: stopping the embedded services (finishing their batches) …");
     }
     io.shutdown();
     result
+}
+
+/// Bracketed paste: a paste arrives as one `Event::Paste`, never as keys (a
+/// pasted newline would otherwise be Enter, a pasted `s` a send). Turned off
+/// again on exit and by the panic hook, before ratatui's hook restores the rest.
+fn bracketed_paste(on: bool) -> std::io::Result<()> {
+    use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
+    let mut out = std::io::stdout();
+    if !on {
+        return crossterm::execute!(out, DisableBracketedPaste);
+    }
+    crossterm::execute!(out, EnableBracketedPaste)?;
+    let restore = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = crossterm::execute!(std::io::stdout(), DisableBracketedPaste);
+        restore(info);
+    }));
+    Ok(())
 }
 
 fn event_loop(
@@ -135,6 +158,7 @@ fn spawn_input(tx: Sender<Event>) {
         let ev = match term::read() {
             Ok(term::Event::Key(k)) if k.kind != KeyEventKind::Release => Event::Key(k),
             Ok(term::Event::Resize(w, h)) => Event::Resize(w, h),
+            Ok(term::Event::Paste(text)) => Event::Paste(text),
             Ok(_) => continue,
             Err(e) => Event::IoError(format!("reading the terminal: {e}")),
         };

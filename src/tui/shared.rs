@@ -178,11 +178,17 @@ impl Shared {
         result: Result<(std::path::PathBuf, std::path::PathBuf), String>,
     ) {
         match result {
-            Ok((md, json)) => self.info(format!(
-                "incident snapshot written to {} (and {})",
-                md.display(),
-                json.display()
-            )),
+            Ok((md, json)) => {
+                let twin = if json == md.with_extension("json") {
+                    ".json".to_string()
+                } else {
+                    json.display().to_string()
+                };
+                self.info(format!(
+                    "incident snapshot written to {} (and {twin})",
+                    md.display()
+                ))
+            }
             Err(e) => self.error(format!("incident snapshot: {e}")),
         }
     }

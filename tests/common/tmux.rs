@@ -71,6 +71,15 @@ impl Tmux {
         );
     }
 
+    /// Pastes `text` as a terminal would: bracketed when the program asked for
+    /// it (tmux's `paste-buffer -p`), line feeds sent as carriage returns.
+    pub(crate) fn paste(&self, text: &str) {
+        let set = self.run(&["set-buffer", "-b", "e2e-paste", "--", text]);
+        assert!(set.status.success(), "set-buffer: {set:?}");
+        let paste = self.run(&["paste-buffer", "-p", "-d", "-b", "e2e-paste", "-t", "e2e"]);
+        assert!(paste.status.success(), "paste-buffer: {paste:?}");
+    }
+
     pub(crate) fn screen(&self) -> String {
         String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "e2e"]).stdout).into_owned()
     }

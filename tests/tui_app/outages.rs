@@ -76,3 +76,20 @@ fn a_client_that_cannot_be_created_is_shown_instead_of_waiting() {
     );
     assert!(render_app(&a, 120, 32).contains("Cannot refresh: No such configuration property"));
 }
+
+/// A refused password is not a dead network: the header says which.
+#[test]
+fn a_sasl_failure_says_authentication_failed_in_the_header() {
+    let mut a = bare_app();
+    a.update(Event::Cluster(Box::new(kaftop_core::metrics::ClusterMetrics {
+        taken_at_ms: T0_MS + 5_000,
+        connected: false,
+        errors: vec![
+            "authentication failed at 127.0.0.1:9094: SASL authentication error: Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512".into(),
+        ],
+        ..Default::default()
+    })));
+    let header = render_app(&a, 200, 32).lines().next().unwrap().to_string();
+    assert!(header.contains("✗ authentication failed"), "{header}");
+    assert!(!header.contains("unreachable"), "{header}");
+}

@@ -499,3 +499,79 @@ pub(crate) fn buffer_text(buf: &ratatui::buffer::Buffer) -> String {
     }
     out
 }
+
+/// Four running services with a notification, a receipt and today's figures.
+pub(crate) fn services_snapshot() -> kaftop_services::ServicesSnapshot {
+    use kaftop_services::analytics::DailyStats;
+    use kaftop_services::notification::{NotificationData, PushNotification};
+    use kaftop_services::read_receipt::ReadReceipt;
+    use kaftop_services::stats::CounterValues;
+    use kaftop_services::ServiceName;
+    use kaftop_services::{ServiceSnapshot, ServiceState, ServicesSnapshot, StoreFigures};
+
+    let at = chrono::DateTime::from_timestamp_millis(T0_MS).unwrap();
+    let service = |name, group: &str, consumed, processed| ServiceSnapshot {
+        name,
+        group: group.into(),
+        topics: vec!["message.created".into()],
+        state: ServiceState::Running,
+        consumers: 1,
+        assigned: vec![("message.created".into(), 0)],
+        counters: CounterValues {
+            consumed,
+            processed,
+            dead_lettered: consumed - processed,
+            ..Default::default()
+        },
+        pending: Some(0),
+        processed_per_sec: 12.5,
+        last_error: None,
+        stalled: None,
+    };
+    ServicesSnapshot {
+        taken_at: at,
+        services: vec![
+            service(
+                ServiceName::Notification,
+                "notification-service-group",
+                120,
+                118,
+            ),
+            service(ServiceName::Analytics, "analytics-service-group", 200, 200),
+            service(
+                ServiceName::ReadReceipt,
+                "read-receipt-service-group",
+                80,
+                80,
+            ),
+            service(ServiceName::Archive, "archive-service-group", 5, 5),
+        ],
+        notifications: vec![PushNotification {
+            user_id: 200,
+            title: "새 메시지 도착".into(),
+            body: "HelloKafka".into(),
+            kind: "MESSAGE".into(),
+            data: NotificationData { message_id: 1000 },
+            vip: false,
+            created_at: at,
+        }],
+        receipts: vec![ReadReceipt {
+            message_id: 1000,
+            sender_id: 100,
+            receiver_id: 200,
+            read_at: kaftop_core::events::EventTime::parse("2026-11-24T10:16:00").unwrap(),
+            vip: false,
+        }],
+        store: Ok(StoreFigures {
+            today: DailyStats {
+                date: "2026-11-24".into(),
+                messages: 120,
+                distinct_senders: 17,
+                reads: 80,
+            },
+            archived: 5,
+            last_purge: None,
+        }),
+        next_purge: None,
+    }
+}

@@ -39,6 +39,10 @@ impl Host for App {
         self.views.get_mut(self.view).edit(key, &mut self.shared)
     }
 
+    fn view_paste(&mut self, text: &str) {
+        self.views.get_mut(self.view).paste(text, &mut self.shared)
+    }
+
     fn navigate(&mut self, go: Go) -> Vec<Command> {
         App::navigate(self, go)
     }

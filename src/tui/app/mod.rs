@@ -136,6 +136,11 @@ impl App {
                 shared.dirty = true;
                 return self.on_key(key);
             }
+            Event::Paste(text) => {
+                shared.dirty = true;
+                let mode = std::mem::replace(&mut self.mode, Mode::Normal);
+                modes::paste(self, mode, &text);
+            }
             Event::Resize(w, h) => {
                 shared.size = (w, h);
                 shared.dirty = true;

@@ -26,7 +26,7 @@ use crate::tui::command::Command;
 use crate::tui::keymap::Keymap;
 use crate::tui::shared::Shared;
 use crate::tui::views::{Go, Modal, Prompt, View};
-use crate::tui::widgets::line::LineInput;
+use crate::tui::widgets::line::{Breaks, LineInput};
 use kaftop_core::kafka::sampler::StartAt;
 use kaftop_core::present::text;
 
@@ -46,6 +46,8 @@ pub(crate) trait Host {
     /// A key for the current view while it edits in place: whether editing
     /// goes on, and the commands.
     fn view_edit(&mut self, key: KeyEvent) -> (bool, Vec<Command>);
+    /// A paste for the current view while it edits in place.
+    fn view_paste(&mut self, text: &str);
     /// Shows what `go` names.
     fn navigate(&mut self, go: Go) -> Vec<Command>;
     fn refresh(&mut self) -> Vec<Command>;
@@ -108,6 +110,34 @@ pub(crate) fn key(app: &mut impl Host, mode: Mode, key: KeyEvent) -> Vec<Command
         Mode::Prompt(p, line) => prompt::key(app, key, p, line),
         Mode::Edit => edit::key(app, key),
         Mode::Dialog(d) => dialog::key(app, key, *d),
+    }
+}
+
+/// A paste for `mode` (taken out of the app, put back unchanged): into the
+/// line being edited, whole; outside a field it is ignored with a notice.
+pub(crate) fn paste(app: &mut impl Host, mut mode: Mode, text: &str) {
+    let result = match &mut mode {
+        Mode::Command(line) | Mode::Prompt(_, line) => line.paste(text, Breaks::Refuse),
+        Mode::Filter(line) => {
+            let pasted = line.paste(text, Breaks::Refuse);
+            if pasted.is_ok() {
+                app.set_filter(line.text());
+            }
+            pasted
+        }
+        Mode::Edit => {
+            app.view_paste(text);
+            Ok(())
+        }
+        Mode::Dialog(d) => d.paste(text),
+        Mode::Normal | Mode::Help { .. } => {
+            Err("paste ignored: no field is being edited (a paste is never read as keys)".into())
+        }
+    };
+    app.set_mode(mode);
+    match result {
+        Ok(()) => app.acted(),
+        Err(e) => app.shared().error(e),
     }
 }
 

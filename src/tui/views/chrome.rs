@@ -11,6 +11,7 @@ use super::{View, ViewId, Views};
 use crate::tui::action::Action;
 use crate::tui::shared::{Level, Shared};
 use crate::tui::widgets::theme;
+use kaftop_core::kafka::client::NoCluster;
 use kaftop_core::present::{self, text};
 
 pub(crate) fn draw_header(f: &mut Frame, area: Rect, shared: &Shared) {
@@ -32,7 +33,10 @@ pub(crate) fn draw_header(f: &mut Frame, area: Rect, shared: &Shared) {
             let first = c
                 .brokers
                 .first()
-                .map(|b| format!(" ({}:{}{})", b.host, b.port, if n > 1 { ", …" } else { "" }))
+                .map(|b| {
+                    let more = if n > 1 { ", …" } else { "" };
+                    format!(" ({}:{}{more})", text::visible(&b.host), b.port)
+                })
                 .unwrap_or_default();
             spans.push(Span::raw(format!(
                 "{n} broker{}{first}",
@@ -49,14 +53,22 @@ pub(crate) fn draw_header(f: &mut Frame, area: Rect, shared: &Shared) {
     spans.push(match shared.connected {
         None => Span::styled("… connecting", theme::warn()),
         Some(true) => Span::styled("● connected", theme::ok()),
-        Some(false) => Span::styled("✗ unreachable", theme::danger()),
+        Some(false) => {
+            let why = shared
+                .cluster_errors
+                .first()
+                .map_or(NoCluster::Unreachable, |e| NoCluster::of_line(e));
+            Span::styled(format!("✗ {}", why.as_str()), theme::danger())
+        }
     });
     if let Some(c) = &shared.cluster {
         spans.push(sep());
-        spans.push(Span::raw(format!(
-            "refreshed {}",
-            present::clock(c.taken_at_ms, shared.cfg.utc_offset_secs)
-        )));
+        let at = present::clock(c.taken_at_ms, shared.cfg.utc_offset_secs);
+        spans.push(if shared.connected == Some(false) {
+            Span::styled(format!("stale: last read {at}"), theme::warn())
+        } else {
+            Span::raw(format!("refreshed {at}"))
+        });
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
@@ -96,7 +108,12 @@ pub(crate) fn draw_status(f: &mut Frame, area: Rect, shared: &Shared, view: &dyn
             Level::Info => theme::info(),
             Level::Error => theme::error(),
         };
-        let shown = text::one_line(&n.text, area.width as usize);
+        // Cut in the middle: the end (a file's name, an error's cause) is
+        // what the line is for.
+        // A notice may quote the cluster (an error, a name): shown, not obeyed.
+        let whole = text::one_line(&n.text, n.text.len());
+        let whole = text::visible(&whole);
+        let shown = text::cut_keeping_end(&whole, area.width as usize);
         f.render_widget(
             Paragraph::new(Line::from(Span::styled(
                 text::pad(&shown, area.width as usize),

@@ -159,9 +159,13 @@ fn draw(view: &GroupDetail, f: &mut Frame, area: Rect, shared: &Shared) {
                 .unreachable_text()
                 .unwrap_or_else(|| "Waiting for the first refresh …".into())
         } else {
-            format!("Group `{name}` has no committed offsets on the cluster.")
+            format!(
+                "Group `{}` has no committed offsets on the cluster.",
+                text::visible(&name)
+            )
         };
-        return placeholder(f, area, view_block(format!("Group {name}"), ""), &text);
+        let title = format!("Group {}", text::visible(&name));
+        return placeholder(f, area, view_block(title, ""), &text);
     };
     let why = why_line(g);
     let summary_h = match (area.height >= 10, why.is_empty()) {
@@ -187,7 +191,7 @@ fn draw(view: &GroupDetail, f: &mut Frame, area: Rect, shared: &Shared) {
     let notes = rest.width >= 150;
     let longest = rows
         .iter()
-        .map(|r| text::width(&r.topic))
+        .map(|r| text::width(&text::visible(&r.topic)))
         .max()
         .unwrap_or(0);
     let topic_w = (longest as u16).clamp(5, (rest.width / 3).max(5));
@@ -195,20 +199,24 @@ fn draw(view: &GroupDetail, f: &mut Frame, area: Rect, shared: &Shared) {
         // Topic names in full (up to a point): they are what rows are told apart by.
         Column::left("TOPIC", Constraint::Length(topic_w)),
         Column::right("PARTITION", Constraint::Length(9)),
-        Column::right("CURRENT-OFFSET", Constraint::Length(14)),
-        Column::right("LOG-END-OFFSET", Constraint::Length(14)),
+        Column::right("CURRENT-OFFSET", Constraint::Length(14)).drop_first(3),
+        Column::right("LOG-END-OFFSET", Constraint::Length(14)).drop_first(2),
         Column::right("LAG", Constraint::Length(10)),
-        Column::right("TIME LAG", Constraint::Length(8)),
-        Column::left("CONSUMER-ID", Constraint::Fill(3)),
-        Column::left("HOST", Constraint::Length(15)),
-        Column::left("CLIENT-ID", Constraint::Fill(1)),
+        Column::right("TIME LAG", Constraint::Length(8)).drop_first(1),
+        Column::left("CONSUMER-ID", Constraint::Fill(3)).drop_first(4),
+        Column::left("HOST", Constraint::Length(15)).drop_first(6),
+        Column::left("CLIENT-ID", Constraint::Min(9)).drop_first(5),
         Column::left("STATUS", Constraint::Length(6)),
     ];
     if notes {
         columns.push(Column::left("STUCK / DATA LOSS", Constraint::Fill(5)));
     }
     let block = view_block(
-        format!("Group {} · {} partitions", g.group_id, g.rows.len()),
+        format!(
+            "Group {} · {} partitions",
+            text::visible(&g.group_id),
+            g.rows.len()
+        ),
         &view.list.filter,
     );
     table::draw(
@@ -218,25 +226,25 @@ fn draw(view: &GroupDetail, f: &mut Frame, area: Rect, shared: &Shared) {
         &columns,
         rows.len(),
         &view.list.cursor,
-        |i| {
+        |i, _| {
             let r = rows[i];
             let dash = || "-".to_string();
             let mut cells = vec![
-                Cell::from(r.topic.clone()),
+                Cell::from(text::visible(&r.topic).into_owned()),
                 right(r.partition.to_string()),
                 right(present::offset(r.current_offset)),
                 right(present::offset(r.log_end_offset)),
                 right(present::lag(r.lag, r.raw_lag)),
                 right(words::time_lag(r.time_lag.as_ref(), r.time_lag_secs)),
-                Cell::from(r.consumer_id.clone().unwrap_or_else(dash)),
-                Cell::from(r.host.clone().unwrap_or_else(dash)),
-                Cell::from(r.client_id.clone().unwrap_or_else(dash)),
+                Cell::from(r.consumer_id.as_deref().map_or_else(dash, as_seen)),
+                Cell::from(r.host.as_deref().map_or_else(dash, as_seen)),
+                Cell::from(r.client_id.as_deref().map_or_else(dash, as_seen)),
                 Cell::from(r.status.as_str()).style(theme::status(r.status)),
             ];
             if notes {
                 cells.push(Cell::from(words::row_note(r)).style(theme::danger()));
             }
-            Row::new(cells)
+            cells
         },
     );
 }
@@ -249,7 +257,7 @@ fn draw_summary(f: &mut Frame, area: Rect, g: &GroupMetrics, why: String) {
     };
     let lines = vec![
         Line::from(vec![
-            Span::styled(format!(" {} ", g.group_id), theme::title()),
+            Span::styled(format!(" {} ", text::visible(&g.group_id)), theme::title()),
             Span::raw(format!(
                 " {} · {} · {} members · ",
                 g.state.map_or("unknown", |s| s.as_str()),
@@ -356,9 +364,9 @@ fn draw_members(f: &mut Frame, area: Rect, g: &GroupMetrics) {
     }
     let rows = g.member_details.iter().take(shown).map(|m| {
         let mut cells = vec![
-            Cell::from(m.member_id.clone()),
-            Cell::from(m.host.clone()),
-            Cell::from(m.client_id.clone()),
+            Cell::from(as_seen(&m.member_id)),
+            Cell::from(as_seen(&m.host)),
+            Cell::from(as_seen(&m.client_id)),
             right(m.assignment.len().to_string()),
             Cell::from(present::assignment(&m.assignment)),
         ];
@@ -382,4 +390,9 @@ fn draw_members(f: &mut Frame, area: Rect, g: &GroupMetrics) {
         .header(Row::new(header).style(theme::header_row()))
         .block(view_block(title, ""));
     f.render_widget(table, area);
+}
+
+/// Cluster text as shown (see `text::visible`).
+fn as_seen(s: &str) -> String {
+    text::visible(s).into_owned()
 }

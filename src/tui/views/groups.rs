@@ -4,7 +4,7 @@
 //! groups are marked `!`.
 
 use ratatui::layout::{Constraint, Rect};
-use ratatui::widgets::{Cell, Row};
+use ratatui::widgets::Cell;
 use ratatui::Frame;
 
 use super::{placeholder, view_block, Go, Outcome, View};
@@ -15,7 +15,7 @@ use crate::tui::widgets::list::ListState;
 use crate::tui::widgets::table::{self, right, Column};
 use crate::tui::widgets::theme;
 use kaftop_core::metrics::{ClusterMetrics, GroupMetrics};
-use kaftop_core::present::{self, spark};
+use kaftop_core::present::{self, spark, text};
 use kaftop_core::report::words;
 
 const FIXED: u16 = 20 + 9 + 8 + 14 + 9 + 15 + 7;
@@ -108,21 +108,29 @@ fn draw(view: &Groups, f: &mut Frame, area: Rect, shared: &Shared) {
     // Wide screens get the notes column; the trend gets what is left.
     let notes = if area.width >= WITH_NOTES { NOTES } else { 0 };
     let spare = area.width.saturating_sub(FIXED + 2 + 30 + notes);
-    let spark_w = spare.clamp(0, 24) as usize;
+    let spark_w = if spare >= 5 {
+        spare.min(24) as usize
+    } else {
+        0
+    };
+    let trend = if spark_w >= 9 { "LAG TREND" } else { "TREND" };
     let mut columns = vec![
         Column::left("GROUP", Constraint::Min(16)),
-        Column::left("STATE", Constraint::Length(19)),
-        Column::left("TYPE", Constraint::Length(8)),
-        Column::right("MEMBERS", Constraint::Length(7)),
+        Column::left("STATE", Constraint::Length(19)).drop_first(4),
+        Column::left("TYPE", Constraint::Length(8)).drop_first(5),
+        Column::right("MEMBERS", Constraint::Length(7)).drop_first(2),
         Column::right("LAG", Constraint::Length(13)),
-        Column::left("LAG TREND", Constraint::Length(spark_w as u16)),
-        Column::right("TIME LAG", Constraint::Length(8)),
-        Column::right("ETA", Constraint::Length(14)),
+        Column::left(trend, Constraint::Length(spark_w as u16)).drop_first(6),
+        Column::right("TIME LAG", Constraint::Length(8)).drop_first(1),
+        Column::right("ETA", Constraint::Length(14)).drop_first(3),
         Column::left("STATUS", Constraint::Length(6)),
     ];
     if notes > 0 {
         columns.push(Column::left("STUCK / DATA LOSS", Constraint::Min(notes)));
     }
+    let fit = table::fit(&columns, area.width.saturating_sub(2));
+    let names: Vec<_> = groups.iter().map(|g| text::visible(&g.group_id)).collect();
+    let names = text::cut_apart(&names, fit.width(0));
     table::draw(
         f,
         area,
@@ -130,8 +138,9 @@ fn draw(view: &Groups, f: &mut Frame, area: Rect, shared: &Shared) {
         &columns,
         groups.len(),
         &view.list.cursor,
-        |i| {
+        |i, _| {
             let g = groups[i];
+            let name = names[i].clone();
             let lag = if g.alerting {
                 right(format!("! {}", present::count_u(g.total_lag))).style(theme::danger())
             } else {
@@ -143,7 +152,7 @@ fn draw(view: &Groups, f: &mut Frame, area: Rect, shared: &Shared) {
                 (None, None) => Cell::from("-"),
             };
             let mut cells = vec![
-                Cell::from(g.group_id.clone()),
+                Cell::from(name),
                 state,
                 Cell::from(g.group_type.map_or("-", |t| t.as_str())),
                 right(g.members.map_or_else(|| "-".into(), |m| m.to_string())),
@@ -156,7 +165,7 @@ fn draw(view: &Groups, f: &mut Frame, area: Rect, shared: &Shared) {
             if notes > 0 {
                 cells.push(Cell::from(words::group_note(g)).style(theme::danger()));
             }
-            Row::new(cells)
+            cells
         },
     );
 }

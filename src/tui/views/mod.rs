@@ -234,6 +234,8 @@ pub(crate) trait View {
     fn edit(&mut self, _key: KeyEvent, _shared: &mut Shared) -> (bool, Vec<Command>) {
         (false, Vec::new())
     }
+    /// A paste while the view edits in place ([`Modal::Edit`]).
+    fn paste(&mut self, _text: &str, _shared: &mut Shared) {}
     /// The answer to a prompt the view asked ([`Modal::Prompt`]): where its
     /// stream restarts.
     fn restart_at(&mut self, _start: StartAt, _shared: &mut Shared) -> Outcome {

@@ -3,7 +3,7 @@
 
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row};
+use ratatui::widgets::{Cell, Paragraph};
 use ratatui::Frame;
 
 use super::{placeholder, view_block, Outcome, View};
@@ -187,14 +187,15 @@ fn draw_table(
 ) {
     let columns = [
         Column::left("SERVICE", Constraint::Length(13)),
-        Column::left("GROUP", Constraint::Min(20)),
+        // The service names its group: the first to go on a narrow screen.
+        Column::left("GROUP", Constraint::Min(20)).drop_first(5),
         Column::left("STATE", Constraint::Length(8)),
-        Column::right("CONSUMED", Constraint::Length(10)),
+        Column::right("CONSUMED", Constraint::Length(10)).drop_first(1),
         Column::right("PROCESSED", Constraint::Length(10)),
         Column::right("DLQ", Constraint::Length(6)),
-        Column::right("DUPES", Constraint::Length(6)),
-        Column::right("PENDING", Constraint::Length(7)),
-        Column::right("MSG/S", Constraint::Length(7)),
+        Column::right("DUPES", Constraint::Length(6)).drop_first(4),
+        Column::right("PENDING", Constraint::Length(7)).drop_first(2),
+        Column::right("MSG/S", Constraint::Length(7)).drop_first(3),
     ];
     table::draw(
         f,
@@ -203,7 +204,7 @@ fn draw_table(
         &columns,
         snap.services.len(),
         &pane.cursor,
-        |i| {
+        |i, _| {
             let s = &snap.services[i];
             let c = &s.counters;
             let state = match s.state {
@@ -213,9 +214,9 @@ fn draw_table(
                 ServiceState::Running => Cell::from("running").style(theme::ok()),
                 ServiceState::Stopped => Cell::from("stopped").style(theme::dim()),
             };
-            Row::new(vec![
+            vec![
                 Cell::from(service_id(s.name)),
-                Cell::from(s.group.clone()),
+                Cell::from(text::visible(&s.group).into_owned()),
                 state,
                 right(present::count_u(c.consumed)),
                 right(present::count_u(c.processed)),
@@ -223,7 +224,7 @@ fn draw_table(
                 right(present::count_u(c.dedupe_hits)),
                 right(s.pending.map_or_else(|| "?".into(), present::count_u)),
                 right(present::rate(Some(s.processed_per_sec))),
-            ])
+            ]
         },
     );
 }

@@ -5,7 +5,7 @@
 
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
-use ratatui::widgets::{Cell, Row};
+use ratatui::widgets::Cell;
 use ratatui::Frame;
 
 use super::{placeholder, view_block, Go, Outcome, View};
@@ -16,7 +16,7 @@ use crate::tui::widgets::list::ListState;
 use crate::tui::widgets::table::{self, Column};
 use crate::tui::widgets::theme;
 use kaftop_core::metrics::{ClusterMetrics, Severity, TimelineEvent};
-use kaftop_core::present;
+use kaftop_core::present::{self, text};
 
 /// The timeline list: its selection, filter and severity floor.
 #[derive(Debug, Clone, Default)]
@@ -137,7 +137,7 @@ fn draw(view: &Timeline, f: &mut Frame, area: Rect, shared: &Shared) {
     }
     let subject_w = events
         .iter()
-        .map(|e| kaftop_core::present::text::width(&e.subject()))
+        .map(|e| text::width(&text::visible(&e.subject())))
         .max()
         .unwrap_or(0)
         .clamp(7, 36) as u16;
@@ -156,15 +156,15 @@ fn draw(view: &Timeline, f: &mut Frame, area: Rect, shared: &Shared) {
         &columns,
         events.len(),
         &view.list.cursor,
-        |i| {
+        |i, _| {
             let e = events[i];
-            Row::new(vec![
+            vec![
                 Cell::from(present::clock(e.at_ms, offset)),
                 Cell::from(e.severity.as_str()).style(severity_style(e.severity)),
                 Cell::from(e.kind.label()),
-                Cell::from(e.subject()),
-                Cell::from(e.text.clone()),
-            ])
+                Cell::from(text::visible(&e.subject()).into_owned()),
+                Cell::from(text::visible(&e.text).into_owned()),
+            ]
         },
     );
 }

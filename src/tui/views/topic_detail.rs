@@ -5,7 +5,7 @@
 use crate::tui::ops::forms::Form;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row};
+use ratatui::widgets::{Cell, Paragraph};
 use ratatui::Frame;
 
 use super::{placeholder, view_block, Go, Outcome, View, ViewId};
@@ -14,10 +14,10 @@ use crate::tui::action::Scope;
 use crate::tui::command::Command;
 use crate::tui::shared::Shared;
 use crate::tui::widgets::cursor::ListCursor;
-use crate::tui::widgets::table::{self, right, Column};
+use crate::tui::widgets::table::{self, right, Cells, Column};
 use crate::tui::widgets::theme;
 use kaftop_core::metrics::TopicMetrics;
-use kaftop_core::present::{self, spark};
+use kaftop_core::present::{self, spark, text};
 
 fn ids(v: &[i32]) -> String {
     v.iter()
@@ -142,7 +142,11 @@ fn draw(view: &TopicDetail, f: &mut Frame, area: Rect, shared: &Shared) {
         Column::left("DISTRIBUTION", Constraint::Length(bar_w as u16)),
     ];
     let block = view_block(
-        format!("Topic {} · {} partitions", t.name, t.partitions.len()),
+        format!(
+            "Topic {} · {} partitions",
+            text::visible(&t.name),
+            t.partitions.len()
+        ),
         "",
     );
     table::draw(
@@ -152,7 +156,7 @@ fn draw(view: &TopicDetail, f: &mut Frame, area: Rect, shared: &Shared) {
         &columns,
         t.partitions.len(),
         &view.cursor,
-        |i| {
+        |i, _| {
             let p = &t.partitions[i];
             let bar = spark::bar(p.messages.unwrap_or(0) as f64, max, bar_w);
             let bar_style = if hot == Some(p.id) {
@@ -160,7 +164,7 @@ fn draw(view: &TopicDetail, f: &mut Frame, area: Rect, shared: &Shared) {
             } else {
                 theme::accent()
             };
-            let row = Row::new(vec![
+            let row = Cells::from(vec![
                 right(p.id.to_string()),
                 right(if p.leader < 0 {
                     "none".to_string()
@@ -212,7 +216,7 @@ fn draw_summary(f: &mut Frame, area: Rect, t: &TopicMetrics) {
         .join("  ");
     let lines = vec![
         Line::from(vec![
-            Span::styled(format!(" {} ", t.name), theme::title()),
+            Span::styled(format!(" {} ", text::visible(&t.name)), theme::title()),
             Span::raw(format!(
                 " {} messages · {} msg/s · replication {} · ",
                 present::count(t.messages),

@@ -3,7 +3,7 @@
 
 use crate::tui::ops::forms::Form;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::widgets::{Cell, Row};
+use ratatui::widgets::Cell;
 use ratatui::Frame;
 
 use super::{placeholder, view_block, Go, Outcome, View};
@@ -14,7 +14,7 @@ use crate::tui::widgets::list::ListState;
 use crate::tui::widgets::table::{self, right, Column};
 use crate::tui::widgets::theme;
 use kaftop_core::metrics::{ClusterMetrics, TopicMetrics};
-use kaftop_core::present::{self, spark};
+use kaftop_core::present::{self, spark, text};
 
 /// Fixed columns take this much; the name and the sparkline share the rest.
 const FIXED: u16 = 6 + 5 + 14 + 9 + 4 + 6;
@@ -103,13 +103,16 @@ fn draw(view: &Topics, f: &mut Frame, area: Rect, shared: &Shared) {
     let spark_w = (spare / 2).clamp(0, 30) as usize;
     let columns = [
         Column::left("TOPIC", Constraint::Min(10)),
-        Column::right("PARTS", Constraint::Length(5)),
-        Column::right("REPL", Constraint::Length(4)),
-        Column::right("MESSAGES", Constraint::Length(13)),
-        Column::right("MSG/S", Constraint::Length(8)),
-        Column::right("URP", Constraint::Length(3)),
-        Column::left("RATE, LAST 10 MIN", Constraint::Length(spark_w as u16)),
+        Column::right("PARTS", Constraint::Length(5)).drop_first(4),
+        Column::right("REPL", Constraint::Length(4)).drop_first(5),
+        Column::right("MESSAGES", Constraint::Length(13)).drop_first(1),
+        Column::right("MSG/S", Constraint::Length(8)).drop_first(2),
+        Column::right("URP", Constraint::Length(3)).drop_first(3),
+        Column::left("RATE, LAST 10 MIN", Constraint::Length(spark_w as u16)).drop_first(6),
     ];
+    let fit = table::fit(&columns, area.width.saturating_sub(2));
+    let names: Vec<_> = topics.iter().map(|t| text::visible(&t.name)).collect();
+    let names = text::cut_apart(&names, fit.width(0));
     table::draw(
         f,
         area,
@@ -117,22 +120,22 @@ fn draw(view: &Topics, f: &mut Frame, area: Rect, shared: &Shared) {
         &columns,
         topics.len(),
         &view.list.cursor,
-        |i| {
+        |i, _| {
             let t = topics[i];
             let urp = if t.under_replicated > 0 {
                 right(t.under_replicated.to_string()).style(theme::danger())
             } else {
                 right("0")
             };
-            Row::new(vec![
-                Cell::from(t.name.clone()),
+            vec![
+                Cell::from(names[i].clone()),
                 right(t.partitions.len().to_string()),
                 right(t.replication.to_string()),
                 right(present::count(t.messages)),
                 right(present::rate(t.rate)),
                 urp,
                 Cell::from(spark::sparkline(&t.rate_history, spark_w)).style(theme::accent()),
-            ])
+            ]
         },
     );
 }

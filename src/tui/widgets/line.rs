@@ -11,6 +11,17 @@ pub struct LineInput {
     cursor: usize,
 }
 
+/// What a one-line field does with the line breaks of a paste (one at the end,
+/// copied with a line, is always dropped).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Breaks {
+    /// Refuse the paste: the lines would run together into another value.
+    Refuse,
+    /// Fold each break (and tab) into a space: where whitespace is only
+    /// a separator (JSON).
+    Fold,
+}
+
 /// What a key did to the line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Edit {
@@ -50,6 +61,37 @@ impl LineInput {
         let at = self.byte_at(self.cursor);
         self.text.insert(at, c);
         self.cursor += 1;
+    }
+
+    /// Inserts a paste at the cursor, whole, or nothing with the reason: a
+    /// paste is text, never keys, and a one-line field holds no control
+    /// characters.
+    pub fn paste(&mut self, text: &str, breaks: Breaks) -> Result<(), String> {
+        let text = text.replace("\r\n", "\n");
+        let text = text.trim_end_matches(['\n', '\r']);
+        let mut clean = String::with_capacity(text.len());
+        for c in text.chars() {
+            match c {
+                '\n' | '\r' | '\t' if breaks == Breaks::Fold => clean.push(' '),
+                '\n' | '\r' => {
+                    let lines = text.split(['\n', '\r']).count();
+                    return Err(format!(
+                        "a one-line field: the paste has {lines} lines, nothing pasted"
+                    ));
+                }
+                c if c.is_control() => {
+                    return Err(format!(
+                        "the paste holds a control character (U+{:04X}), nothing pasted",
+                        c as u32
+                    ));
+                }
+                c => clean.push(c),
+            }
+        }
+        let at = self.byte_at(self.cursor);
+        self.text.insert_str(at, &clean);
+        self.cursor += clean.chars().count();
+        Ok(())
     }
 
     pub fn handle(&mut self, key: &KeyEvent) -> Edit {
@@ -191,6 +233,26 @@ mod tests {
         l.handle(&ctrl('u'));
         assert_eq!((l.text(), l.cursor()), ("", 0));
         assert_eq!(l.handle(&k(KeyCode::Enter)), Edit::Ignored);
+    }
+
+    #[test]
+    fn a_paste_goes_in_whole_or_not_at_all() {
+        let mut l = LineInput::new("ab");
+        l.handle(&k(KeyCode::Left));
+        assert_eq!(l.paste("새 x\n", Breaks::Refuse), Ok(()));
+        assert_eq!((l.text(), l.cursor()), ("a새 xb", 4));
+        assert_eq!(
+            l.paste("first line\nsecond line", Breaks::Refuse),
+            Err("a one-line field: the paste has 2 lines, nothing pasted".into())
+        );
+        assert_eq!(
+            l.paste("x\u{1b}[2J", Breaks::Fold),
+            Err("the paste holds a control character (U+001B), nothing pasted".into())
+        );
+        assert_eq!(l.text(), "a새 xb");
+        let mut j = LineInput::default();
+        assert_eq!(j.paste("{\r\n\t\"a\": 1\n}\r\n", Breaks::Fold), Ok(()));
+        assert_eq!(j.text(), "{  \"a\": 1 }");
     }
 
     #[test]

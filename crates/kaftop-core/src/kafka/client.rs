@@ -67,6 +67,40 @@ impl KafkaError {
     }
 }
 
+/// Why a refresh reached no cluster, in a few words for a status header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoCluster {
+    Unreachable,
+    Unresolvable,
+    Authentication,
+    Tls,
+}
+
+impl NoCluster {
+    /// Read back from the line a [`KafkaError`] printed: a snapshot carries its
+    /// errors as lines.
+    pub fn of_line(line: &str) -> NoCluster {
+        if line.starts_with("authentication failed at ") {
+            NoCluster::Authentication
+        } else if line.starts_with("TLS handshake with ") {
+            NoCluster::Tls
+        } else if line.starts_with("cannot resolve the host of ") {
+            NoCluster::Unresolvable
+        } else {
+            NoCluster::Unreachable
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoCluster::Unreachable => "unreachable",
+            NoCluster::Unresolvable => "host not found",
+            NoCluster::Authentication => "authentication failed",
+            NoCluster::Tls => "TLS handshake failed",
+        }
+    }
+}
+
 /// How long a metadata request may take before the cluster counts as unreachable.
 pub const METADATA_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -480,5 +514,45 @@ mod tests {
             "cannot resolve the host of nohost.invalid:9092: Failed to resolve \
              'nohost.invalid:9092': Name or service not known"
         );
+    }
+
+    #[test]
+    fn the_line_of_each_connect_error_names_why() {
+        let b = || "h:1".to_string();
+        let d = || "bad".to_string();
+        let cases = [
+            (
+                KafkaError::Authentication {
+                    bootstrap: b(),
+                    detail: d(),
+                },
+                NoCluster::Authentication,
+            ),
+            (
+                KafkaError::Tls {
+                    bootstrap: b(),
+                    detail: d(),
+                },
+                NoCluster::Tls,
+            ),
+            (
+                KafkaError::Unreachable {
+                    bootstrap: b(),
+                    reason: d(),
+                },
+                NoCluster::Unreachable,
+            ),
+            (
+                KafkaError::Unresolvable {
+                    bootstrap: b(),
+                    detail: d(),
+                },
+                NoCluster::Unresolvable,
+            ),
+        ];
+        for (e, why) in cases {
+            assert_eq!(NoCluster::of_line(&e.to_string()), why, "{e}");
+        }
+        assert_eq!(NoCluster::Authentication.as_str(), "authentication failed");
     }
 }

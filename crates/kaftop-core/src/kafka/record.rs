@@ -7,6 +7,8 @@ use std::fmt::Write as _;
 use rdkafka::message::{BorrowedMessage, Headers, Message};
 use serde::Serialize;
 
+use crate::present::text;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Encoding {
@@ -55,7 +57,8 @@ pub fn render(bytes: Option<&[u8]>, max: usize) -> Rendered {
             if v.is_object() || v.is_array() {
                 return Rendered {
                     encoding: Encoding::Json,
-                    text: serde_json::to_string_pretty(&v).unwrap_or_default(),
+                    // serde_json writes a bidi override in a string as is.
+                    text: escape(&serde_json::to_string_pretty(&v).unwrap_or_default()),
                     size: bytes.len(),
                     truncated,
                 };
@@ -94,20 +97,10 @@ fn looks_textual(s: &str) -> bool {
     control * 10 <= s.chars().count()
 }
 
-/// Escapes control characters so a record can never drive the terminal.
+/// Escapes hidden characters (controls, bidirectional overrides, zero-width
+/// ones) so a record can never drive the terminal or hide what it holds.
 pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '\n' | '\t' => out.push(c),
-            '\r' => out.push_str("\\r"),
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{{{:x}}}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out
+    text::visible_lines(s).into_owned()
 }
 
 pub fn hex(bytes: &[u8]) -> String {
@@ -348,6 +341,17 @@ mod tests {
         assert_eq!(r.text, "plain\\u{1b}[31mred\\r\n한글");
         // A bare JSON scalar is shown as text.
         assert_eq!(render(Some(b"42"), 10).encoding, Encoding::Text);
+    }
+
+    #[test]
+    fn bidi_overrides_and_zero_width_characters_are_written_out() {
+        let r = render(Some("pay\u{202e}gpj.exe\u{200b}".as_bytes()), 4096);
+        assert_eq!(r.encoding, Encoding::Text);
+        assert_eq!(r.text, "pay\\u{202e}gpj.exe\\u{200b}");
+        let r = render(Some("{\"content\":\"a\u{2067}b\"}".as_bytes()), 4096);
+        assert_eq!(r.encoding, Encoding::Json);
+        assert!(r.text.contains("a\\u{2067}b"), "{}", r.text);
+        assert_eq!(escape("k\u{feff}ey"), "k\\u{feff}ey");
     }
 
     #[test]

@@ -20,7 +20,7 @@ use crate::tui::command::Command;
 use crate::tui::modes::Host;
 use crate::tui::ops::forms::{Field, Form};
 use crate::tui::ops::{OpRequest, Planned};
-use crate::tui::widgets::line::LineInput;
+use crate::tui::widgets::line::{Breaks, LineInput};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Stage {
@@ -62,6 +62,20 @@ impl Dialog {
     /// What must be typed to confirm.
     pub fn confirmation(&self) -> Option<String> {
         self.request.as_ref().map(|r| self.form.confirmation(r))
+    }
+
+    /// A paste into the focused field or the confirmation; nowhere else.
+    pub(crate) fn paste(&mut self, text: &str) -> Result<(), String> {
+        match &mut self.stage {
+            Stage::Fields { focus } => match self.fields.get_mut(*focus) {
+                Some(f) if f.choices.is_none() => f.input.paste(text, Breaks::Refuse),
+                _ => Err("paste ignored: this field is a choice".into()),
+            },
+            Stage::Confirm { typed, .. } => typed.paste(text, Breaks::Refuse),
+            Stage::Planning | Stage::Executing { .. } => {
+                Err("paste ignored: no field is being edited".into())
+            }
+        }
     }
 
     /// The plan (or the error) for request `id` arrived.

@@ -4,7 +4,7 @@
 
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Paragraph, Row};
+use ratatui::widgets::{Block, Cell, Paragraph};
 use ratatui::Frame;
 
 use super::state::{MessagesState, TailStatus};
@@ -14,11 +14,11 @@ use crate::tui::shared::Shared;
 use crate::tui::views::{placeholder, view_block};
 use crate::tui::widgets::table::{self, right, Column};
 use crate::tui::widgets::theme;
-use kaftop_core::kafka::record::{Encoding, RecordView};
+use kaftop_core::kafka::record::{Encoding, RecordView, Rendered};
 use kaftop_core::present::{self, text};
 
 pub(super) fn draw(m: &MessagesState, f: &mut Frame, area: Rect, shared: &Shared) {
-    let Some(topic) = &m.topic else {
+    let Some(topic) = m.topic.as_deref().map(text::visible) else {
         let block = view_block("Messages".into(), "");
         let key = shared.key(Scope::Topics, Action::TailTopic);
         return placeholder(
@@ -63,11 +63,11 @@ pub(super) fn draw(m: &MessagesState, f: &mut Frame, area: Rect, shared: &Shared
             Column::left("VALUE", Constraint::Min(10)),
         ];
         let value_w = list.width.saturating_sub(3 + 9 + 23 + 16 + 6) as usize;
-        table::draw(f, list, block, &columns, m.len(), &m.cursor, |i| {
+        table::draw(f, list, block, &columns, m.len(), &m.cursor, |i, _| {
             let Some(r) = m.get(i) else {
-                return Row::new(Vec::<Cell>::new());
+                return Vec::new();
             };
-            Row::new(vec![
+            vec![
                 right(r.partition.to_string()),
                 right(r.offset.to_string()),
                 Cell::from(present::timestamp(
@@ -76,7 +76,7 @@ pub(super) fn draw(m: &MessagesState, f: &mut Frame, area: Rect, shared: &Shared
                 )),
                 key_cell(r),
                 Cell::from(value_preview(r, value_w.max(1))),
-            ])
+            ]
         });
     }
     if detail {
@@ -168,7 +168,7 @@ fn draw_detail(m: &MessagesState, f: &mut Frame, area: Rect, shared: &Shared) {
             if r.key.encoding == Encoding::Null {
                 Span::styled("none", theme::dim())
             } else {
-                Span::raw(r.key.text.clone())
+                Span::raw(inline(&r.key))
             },
         ]),
     ];
@@ -181,7 +181,7 @@ fn draw_detail(m: &MessagesState, f: &mut Frame, area: Rect, shared: &Shared) {
         let hs: Vec<String> = r
             .headers
             .iter()
-            .map(|(k, v)| format!("{k}={}", v.text))
+            .map(|(k, v)| format!("{}={}", text::visible(k), inline(v)))
             .collect();
         lines.push(Line::from(vec![
             label("headers "),
@@ -218,4 +218,13 @@ fn draw_detail(m: &MessagesState, f: &mut Frame, area: Rect, shared: &Shared) {
 
 fn label_owned(s: String) -> Span<'static> {
     Span::styled(s, theme::header_row())
+}
+
+/// A key or header value on one line: text with its hidden characters written
+/// out, bytes as one row of hex.
+fn inline(r: &Rendered) -> String {
+    match r.encoding {
+        Encoding::Binary => r.text.replace('\n', " "),
+        _ => text::visible(&r.text).into_owned(),
+    }
 }

@@ -75,10 +75,12 @@ pub(super) fn draw(view: &Overview, f: &mut Frame, area: Rect, shared: &Shared) 
         });
         return placeholder(f, area, view_block("Overview".into(), ""), &text);
     };
-    let header = header_lines(c, area.width);
+    // The last refresh reached no cluster: these figures are the last read.
+    let stale = shared.connected == Some(false);
+    let header = header_lines(c, area.width, stale);
     let a = areas(area, header.len() as u16);
     f.render_widget(Paragraph::new(header), a.header);
-    draw_chart(f, a.chart, c);
+    draw_chart(f, a.chart, c, stale);
     let rows = Rows::of(c);
     let brokers = c.brokers.len() + c.brokers_down.len();
     panes::topics(f, a.topics, view, &rows.topics, brokers);
@@ -87,22 +89,31 @@ pub(super) fn draw(view: &Overview, f: &mut Frame, area: Rect, shared: &Shared) 
     panes::records(f, a.records, view, shared.cfg.utc_offset_secs);
 }
 
-/// A count, red when not zero.
-fn counted<'a>(label: &'a str, n: usize) -> Vec<Span<'a>> {
-    let style = if n > 0 { theme::danger() } else { theme::ok() };
+/// A count, red when not zero; dim when `stale`.
+fn counted<'a>(label: &'a str, n: usize, stale: bool) -> Vec<Span<'a>> {
+    let style = match (stale, n > 0) {
+        (true, _) => theme::dim(),
+        (false, true) => theme::danger(),
+        (false, false) => theme::ok(),
+    };
     vec![Span::raw(label), Span::styled(n.to_string(), style)]
 }
 
-/// One line when it fits, else two.
-fn header_lines(c: &ClusterMetrics, width: u16) -> Vec<Line<'static>> {
+/// One line when it fits, else two. `stale`: the figures are the last read,
+/// said first and dimmed.
+fn header_lines(c: &ClusterMetrics, width: u16, stale: bool) -> Vec<Line<'static>> {
     let h = Header::of(c);
     let sep = || Span::styled(" · ", theme::dim());
-    let brokers_style = if h.brokers_up < h.brokers_total {
-        theme::danger()
-    } else {
-        theme::ok()
+    let brokers_style = match (stale, h.brokers_up < h.brokers_total) {
+        (true, _) => theme::dim(),
+        (false, true) => theme::danger(),
+        (false, false) => theme::ok(),
     };
-    let cluster = vec![
+    let mut cluster = Vec::new();
+    if stale {
+        cluster.push(Span::styled(" STALE ", theme::danger()));
+    }
+    cluster.extend([
         Span::styled(
             format!(" {} ", h.cluster_id.clone().unwrap_or_else(|| "?".into())),
             theme::title(),
@@ -117,7 +128,7 @@ fn header_lines(c: &ClusterMetrics, width: u16) -> Vec<Line<'static>> {
             format!("{}/{}", h.brokers_up, h.brokers_total),
             brokers_style,
         ),
-    ];
+    ]);
     let mut health = Vec::new();
     for (i, (label, n)) in [
         ("URP ", h.under_replicated),
@@ -131,7 +142,7 @@ fn header_lines(c: &ClusterMetrics, width: u16) -> Vec<Line<'static>> {
         if i > 0 {
             health.push(sep());
         }
-        health.extend(counted(label, n));
+        health.extend(counted(label, n, stale));
     }
     let one: usize = cluster
         .iter()
@@ -151,7 +162,7 @@ fn header_lines(c: &ClusterMetrics, width: u16) -> Vec<Line<'static>> {
     }
 }
 
-fn draw_chart(f: &mut Frame, area: Rect, c: &ClusterMetrics) {
+fn draw_chart(f: &mut Frame, area: Rect, c: &ClusterMetrics, stale: bool) {
     let points = |pick: fn(&kaftop_core::metrics::ThroughputPoint) -> f64| -> Vec<(f64, f64)> {
         c.throughput
             .iter()
@@ -171,10 +182,11 @@ fn draw_chart(f: &mut Frame, area: Rect, c: &ClusterMetrics) {
     let produce_style = Style::new().fg(ratatui::style::Color::Cyan);
     let consume_style = Style::new().fg(ratatui::style::Color::Green);
     // The title is the legend: each line's name in its colour, with its last value.
-    let (head, p, c) = if area.width >= 56 {
-        (" Throughput msg/s ", "produced", "consumed")
-    } else {
-        (" msg/s ", "in", "out")
+    let (head, p, c) = match (area.width >= 56, stale) {
+        (true, false) => (" Throughput msg/s ", "produced", "consumed"),
+        (true, true) => (" Throughput msg/s, last read ", "produced", "consumed"),
+        (false, false) => (" msg/s ", "in", "out"),
+        (false, true) => (" msg/s, last ", "in", "out"),
     };
     let title = Line::from(vec![
         Span::styled(head, theme::title()),

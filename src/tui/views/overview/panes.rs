@@ -109,11 +109,16 @@ pub(super) fn topics(
     } else {
         (area.width / 4).clamp(8, 30)
     };
+    let spread_w = if narrow { 11 } else { 18 };
+    // What the name's column gets: the rest, less the spaces between columns.
+    let name_w = area.width.saturating_sub(6 + spark_w + spread_w + 3) as usize;
+    let names: Vec<_> = topics.iter().map(|t| text::visible(&t.name)).collect();
+    let names = text::cut_apart(&names, name_w);
     let widths = [
         Constraint::Fill(1),
         Constraint::Length(6),
         Constraint::Length(spark_w),
-        Constraint::Length(if narrow { 11 } else { 18 }),
+        Constraint::Length(spread_w),
     ];
     let head = header(&[
         ("TOPIC", false),
@@ -134,7 +139,7 @@ pub(super) fn topics(
             let t = topics[i];
             let (cue, style) = distribution_cue(t, brokers);
             Row::new(vec![
-                Cell::from(t.name.clone()),
+                Cell::from(names[i].clone()),
                 right(present::rate(t.rate)),
                 Cell::from(spark::sparkline(&t.rate_history, spark_w as usize))
                     .style(theme::accent()),
@@ -147,12 +152,10 @@ pub(super) fn topics(
 pub(super) fn groups(f: &mut Frame, area: Rect, view: &Overview, groups: &[&GroupMetrics]) {
     let wide = area.width >= 90;
     let spark_w = if wide { 12 } else { 0 };
-    let longest = groups
-        .iter()
-        .map(|g| text::width(&g.group_id))
-        .max()
-        .unwrap_or(0);
+    let names: Vec<_> = groups.iter().map(|g| text::visible(&g.group_id)).collect();
+    let longest = names.iter().map(|n| text::width(n)).max().unwrap_or(0);
     let name_w = (longest as u16).clamp(14, if wide { 30 } else { 16 });
+    let names = text::cut_apart(&names, name_w.into());
     let widths = [
         Constraint::Length(name_w),
         Constraint::Length(6),
@@ -202,7 +205,7 @@ pub(super) fn groups(f: &mut Frame, area: Rect, view: &Overview, groups: &[&Grou
                 _ => theme::warn(),
             };
             Row::new(vec![
-                Cell::from(g.group_id.clone()),
+                Cell::from(names[i].clone()),
                 status,
                 lag,
                 Cell::from(spark::sparkline_u(&g.lag_history, spark_w as usize))
@@ -263,7 +266,7 @@ pub(super) fn events(
             Row::new(vec![
                 Cell::from(present::clock(e.at_ms, utc_offset)).style(theme::dim()),
                 Cell::from(Line::from(severity_mark(e.severity))),
-                Cell::from(e.text.clone()),
+                Cell::from(text::visible(&e.text).into_owned()),
             ])
         },
     );
@@ -275,21 +278,27 @@ pub(super) fn events(
 pub(super) fn records(f: &mut Frame, area: Rect, view: &Overview, utc_offset: i32) {
     let t = &view.ticker;
     let recent: Vec<_> = t.newest_first().collect();
-    let place = |r: &RecordView| format!("{}/{}@{}", r.topic, r.partition, r.offset);
+    let place = |r: &RecordView| {
+        let topic = text::visible(&r.topic);
+        format!("{topic}/{}@{}", r.partition, r.offset)
+    };
     let longest = recent
         .iter()
         .map(|r| text::width(&place(r)))
         .max()
         .unwrap_or(0);
+    let place_w = (longest as u16).clamp(8, (area.width / 3).max(8));
+    let places: Vec<String> = recent.iter().map(|r| place(r)).collect();
+    let places = text::cut_apart(&places, place_w.into());
     let widths = [
         Constraint::Length(8),
-        Constraint::Length((longest as u16).clamp(8, (area.width / 3).max(8))),
+        Constraint::Length(place_w),
         Constraint::Fill(1),
     ];
     let title = if t.topics.is_empty() {
         "Records".to_string()
     } else {
-        format!("Records from {}", t.topics.join(", "))
+        format!("Records from {}", text::visible(&t.topics.join(", ")))
     };
     pane(
         f,
@@ -304,7 +313,7 @@ pub(super) fn records(f: &mut Frame, area: Rect, view: &Overview, utc_offset: i3
             Some(r) => Row::new(vec![
                 Cell::from(present::clock(r.timestamp_ms.unwrap_or(0), utc_offset))
                     .style(theme::dim()),
-                Cell::from(place(r)).style(theme::accent()),
+                Cell::from(places[i].clone()).style(theme::accent()),
                 Cell::from(text::one_line(&r.value.text, 200)),
             ]),
             None => Row::new(Vec::<Cell>::new()),

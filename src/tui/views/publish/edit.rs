@@ -8,9 +8,34 @@ use super::{check, FieldKind, PublishState};
 use crate::tui::action::{Action, Scope};
 use crate::tui::command::Command;
 use crate::tui::shared::Shared;
-use crate::tui::widgets::line::Edit;
+use crate::tui::widgets::line::{Breaks, Edit};
 
 impl PublishState {
+    /// A paste into the field being edited: JSON folds its line breaks into
+    /// spaces (the same document), every other field refuses them.
+    pub(super) fn paste_into_field(&mut self, text: &str, shared: &mut Shared) {
+        let topics = shared.topic_names();
+        let form = self.form_mut();
+        let Some(f) = form.fields.get_mut(form.cursor) else {
+            return;
+        };
+        let breaks = match f.kind {
+            FieldKind::Json => Breaks::Fold,
+            FieldKind::Choice(_) => {
+                shared.error(format!("paste ignored: {} is a choice", f.name));
+                return;
+            }
+            _ => Breaks::Refuse,
+        };
+        match f.input.paste(text, breaks) {
+            Ok(()) => {
+                f.touched = true;
+                f.error = check(f.kind, f.input.text(), topics.as_deref()).err();
+            }
+            Err(e) => shared.error(format!("{}: {e}", f.name)),
+        }
+    }
+
     /// A key while a field is edited: whether editing goes on, and commands.
     pub(super) fn edit_key(&mut self, key: KeyEvent, shared: &mut Shared) -> (bool, Vec<Command>) {
         let action = shared.cfg.keymap.action(Scope::Form, &key);

@@ -332,6 +332,10 @@ impl View for PublishState {
         self.edit_key(key, shared)
     }
 
+    fn paste(&mut self, text: &str, shared: &mut Shared) {
+        self.paste_into_field(text, shared);
+    }
+
     fn on_io(&mut self, event: Event, shown: bool, shared: &mut Shared) -> Option<Event> {
         match event {
             Event::Published { request, result } => self.on_published(request, result, shared),
