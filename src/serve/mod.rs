@@ -9,6 +9,7 @@
 //! finish their batches, commit and leave their groups.
 
 pub(crate) mod api;
+mod listener;
 pub mod metrics;
 mod monitor;
 mod params;
@@ -44,7 +45,13 @@ pub enum ServeError {
     Thread(std::io::Error),
     #[error(transparent)]
     Kafka(#[from] KafkaError),
+    #[error(transparent)]
+    Tls(#[from] listener::TlsError),
+    #[error(transparent)]
+    Access(#[from] receipts::AccessError),
 }
+
+pub use listener::TlsError;
 
 /// How this run listens and for how long.
 #[derive(Debug, Clone, Copy)]
@@ -78,9 +85,20 @@ pub async fn run(cfg: Resolved, opts: ServeOptions) -> Result<(), ServeError> {
     });
     let draining = Arc::new(AtomicBool::new(false));
     let state = api::ApiState::new((*cfg).clone(), draining.clone())?;
+    let sockets = cfg.serve.max_websocket_clients;
+    let access = Arc::new(match &cfg.serve.jwt {
+        Some(key) => receipts::Access::with_jwt(sockets, key)?,
+        None => receipts::Access::loopback(sockets),
+    });
+    let tls = cfg
+        .serve
+        .tls
+        .as_ref()
+        .map(listener::tls_acceptor)
+        .transpose()?;
 
     let app = api::router(state)
-        .merge(receipts::router(hub.clone()))
+        .merge(receipts::router(hub.clone(), access.clone()))
         .merge(metrics::router(exporter.clone()))
         .merge(probes::router(readiness.clone()));
 
@@ -92,8 +110,9 @@ pub async fn run(cfg: Resolved, opts: ServeOptions) -> Result<(), ServeError> {
         })?;
     let bound = listener.local_addr().map_err(ServeError::Http)?;
     println!("listening on {bound}");
+    let scheme = if tls.is_some() { "https" } else { "http" };
     eprintln!(
-        "kaftop: serving http://{bound}/api/kafka-test/… (profile `{}`{}{}); stop with Ctrl-C",
+        "kaftop: serving {scheme}://{bound}/api/kafka-test/… (profile `{}`{}{}); stop with Ctrl-C",
         cfg.profile,
         if cfg.read_only {
             ", read-only: no services, no publishing"
@@ -106,6 +125,11 @@ pub async fn run(cfg: Resolved, opts: ServeOptions) -> Result<(), ServeError> {
             ""
         },
     );
+    if tls.is_none() && !bound.ip().is_loopback() {
+        eprintln!(
+            "kaftop: warning: listening beyond loopback without TLS: set `tls_cert` and `tls_key` in [serve]"
+        );
+    }
     tracing::info!(%bound, profile = %cfg.profile, read_only = cfg.read_only, "serving");
 
     let poller = monitor::spawn_poller(&cfg, exporter.clone(), readiness.clone())?;
@@ -118,10 +142,15 @@ pub async fn run(cfg: Resolved, opts: ServeOptions) -> Result<(), ServeError> {
             stop_rx.clone(),
         ))
     });
+    let connections = Arc::new(listener::ConnectionStats::default());
     let reporter = tokio::spawn(monitor::report_services(
         exporter.clone(),
         readiness.clone(),
         hub.clone(),
+        monitor::Guards {
+            connections: connections.clone(),
+            access,
+        },
         stop_rx,
     ));
 
@@ -137,10 +166,20 @@ pub async fn run(cfg: Resolved, opts: ServeOptions) -> Result<(), ServeError> {
             let _ = drain_tx.send(true);
         }
     };
-    let server = axum::serve(listener, app).with_graceful_shutdown(stop_requested);
+    tokio::spawn(stop_requested);
+    let server = listener::Server {
+        app,
+        tls,
+        limits: listener::Limits {
+            header_read_timeout: cfg.serve.header_read_timeout,
+            max_connections: cfg.serve.max_connections,
+        },
+        stats: connections,
+    };
+    let server = listener::serve(listener, server, drain_rx.clone());
     let drain_limit = cfg.serve.request_timeout + DRAIN_GRACE;
     let served = tokio::select! {
-        r = server => r.map_err(ServeError::Http),
+        () = server => Ok(()),
         () = async {
             let _ = drain_rx.wait_for(|d| *d).await;
             tokio::time::sleep(drain_limit).await;
