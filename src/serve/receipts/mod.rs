@@ -129,6 +129,7 @@ async fn stomp_upgrade(
 struct JsonParams {
     user_id: Option<i64>,
     /// A JWT, for clients (browsers) that cannot set headers on a WebSocket.
+    #[serde(rename = "access_token")]
     access_token: Option<String>,
 }
 
