@@ -113,16 +113,25 @@ async fn a_stomp_client_proves_its_user_with_a_jwt_and_gets_only_its_receipts() 
     hub.deliver(&receipt(2, 100));
     let message = next_frame(&mut ws).await;
     assert!(message.starts_with("MESSAGE\n"), "{message}");
-    assert!(message.contains(r#""messageId":2,"senderId":100"#), "{message}");
+    assert!(
+        message.contains(r#""messageId":2,"senderId":100"#),
+        "{message}"
+    );
 }
 
 #[tokio::test]
 async fn a_stomp_connect_without_a_valid_jwt_is_refused() {
     let (addr, hub) = serve(with_jwt()).await;
     let cases = [
-        ("CONNECT\naccept-version:1.2\nlogin:100\n\n\0".to_string(), "must carry a JWT"),
         (
-            format!("CONNECT\naccept-version:1.2\npasscode:{}\n\n\0", jwt("wrong", "100")),
+            "CONNECT\naccept-version:1.2\nlogin:100\n\n\0".to_string(),
+            "must carry a JWT",
+        ),
+        (
+            format!(
+                "CONNECT\naccept-version:1.2\npasscode:{}\n\n\0",
+                jwt("wrong", "100")
+            ),
             "the token is not valid",
         ),
         (
@@ -208,5 +217,8 @@ async fn a_frame_that_ends_before_its_headers_is_answered_at_once() {
     let reply = next_frame(&mut ws).await;
     assert!(reply.starts_with("ERROR\n"), "{reply}");
     // Not the 10 s "no CONNECT frame in time" of a frame waited for.
-    assert!(reply.contains("the frame ended (NUL octet) before"), "{reply}");
+    assert!(
+        reply.contains("the frame ended (NUL octet) before"),
+        "{reply}"
+    );
 }

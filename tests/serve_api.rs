@@ -332,7 +332,12 @@ fn a_form_body_carries_content_up_to_the_seeds_limit() {
     let form = |file: &Path| {
         let out = Command::new("curl")
             .args(["-s", "-w", "\n%{http_code}", "--max-time", "60"])
-            .args(["--data-urlencode", "senderId=100", "--data-urlencode", "receiverId=200"])
+            .args([
+                "--data-urlencode",
+                "senderId=100",
+                "--data-urlencode",
+                "receiverId=200",
+            ])
             .arg("--data-urlencode")
             .arg(format!("content@{}", file.display()))
             .arg(serve.url("/api/kafka-test/message-created?messageId=1"))
@@ -344,7 +349,10 @@ fn a_form_body_carries_content_up_to_the_seeds_limit() {
     };
     let (code, body) = form(&file);
     assert_eq!(code, 200, "{body}");
-    assert!(body.starts_with("Delivered created event (messageId 1)"), "{body}");
+    assert!(
+        body.starts_with("Delivered created event (messageId 1)"),
+        "{body}"
+    );
     // Read back whole by Kafka's own consumer (kaftop's tail shortens long values).
     let bootstrap = common::bootstrap();
     let out = kafka_tool(
