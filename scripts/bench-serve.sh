@@ -11,6 +11,10 @@
 #   /api/kafka-test/message-created with a unique messageId per request
 #   (scripts/bench/message-created.lua) with 64 connections (CONNECTIONS) for
 #   DURATION; then compares the topic's growth with the 2xx answers.
+# memory: the same server and load (DURATION, default 40s: about 260 000 events),
+#   the server's resident memory sampled every 2 s (VmRSS, VmHWM) and printed with
+#   the events the services consumed. BOOTSTRAP=host:port uses a running broker
+#   instead of starting one; KAFTOP_FLAGS adds flags (e.g. `-X key=value`).
 # wrk comes from Debian's package; installed if missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -86,33 +90,75 @@ metrics)
         run_wrk "$c" scripts/bench/scrape.lua "http://$addr/metrics"
     done
     ;;
-message-created)
+message-created | memory)
     cargo build --locked --release >&2
-    broker_dir=${KAFTOP_BROKER_DIR:-$tmp/broker}
-    bootstrap=$(KAFTOP_BROKER_DIR=$broker_dir scripts/test-broker.sh start | sed -n 's/^BOOTSTRAP=//p' | tail -n 1)
+    kaftop=${CARGO_TARGET_DIR:-target}/release/kaftop
+    if [[ -n ${BOOTSTRAP:-} ]]; then
+        bootstrap=$BOOTSTRAP
+    else
+        broker_dir=${KAFTOP_BROKER_DIR:-$tmp/broker}
+        bootstrap=$(KAFTOP_BROKER_DIR=$broker_dir scripts/test-broker.sh start | sed -n 's/^BOOTSTRAP=//p' | tail -n 1)
+    fi
+    # Topics of this run only (a running broker may hold others).
+    prefix=bench-$$-$(date +%s)
     cat >"$tmp/kaftop.toml" <<TOML
 default_profile = "bench"
 data_dir = "$tmp/data"
+[topics.created]
+name = "$prefix.message.created"
+[topics.read]
+name = "$prefix.message.read"
+[topics.deleted]
+name = "$prefix.message.deleted"
 [profiles.bench]
 bootstrap_servers = "$bootstrap"
 TOML
     # The test broker creates no topic by itself.
-    target/release/kaftop --config "$tmp/kaftop.toml" topics ensure >&2
+    "$kaftop" --config "$tmp/kaftop.toml" topics ensure >&2
     # `kaftop serve` prints `listening on ADDR` as its first line.
-    start_server "$tmp/serve.out" target/release/kaftop --config "$tmp/kaftop.toml" serve --listen 127.0.0.1:0
+    # shellcheck disable=SC2086
+    start_server "$tmp/serve.out" "$kaftop" --config "$tmp/kaftop.toml" ${KAFTOP_FLAGS:-} serve --listen 127.0.0.1:0
+    serve_pid=${pids[-1]}
     curl -sf -X POST "http://$addr/api/kafka-test/message-created?messageId=1&senderId=100&receiverId=200&content=HelloKafka" >&2
     echo >&2
+    if [[ $mode == memory ]]; then
+        DURATION=${DURATION_MEMORY:-40s}
+        rss() { awk -v k="$1:" '$1 == k { print int($2 / 1024) }' "/proc/$serve_pid/status"; }
+        log "before the load: VmRSS $(rss VmRSS) MB"
+        (while kill -0 "$serve_pid" 2>/dev/null; do echo "$(date +%s) $(rss VmRSS)"; sleep 2; done) >"$tmp/rss" &
+        pids+=($!)
+        run_wrk "${CONNECTIONS:-64}" scripts/bench/message-created.lua "http://$addr" >"$tmp/wrk"
+        # The services catch up with what was published, then memory settles.
+        for _ in $(seq 1 60); do
+            lag=$("$kaftop" --config "$tmp/kaftop.toml" lag --json 2>/dev/null |
+                PREFIX=$prefix python3 -c 'import json, os, sys; print(sum(max(r["lag"] or 0, 0) for r in json.load(sys.stdin) if r["topic"].startswith(os.environ["PREFIX"])))' 2>/dev/null || echo "?")
+            [[ $lag == 0 ]] && break
+            sleep 2
+        done
+        sleep 10
+        echo "| events | VmRSS before MB | VmRSS after load MB | VmRSS settled MB | VmHWM MB |"
+        echo "|---:|---:|---:|---:|---:|"
+        events=$(awk -F'|' '{ gsub(/ /, "", $3); print $3 }' "$tmp/wrk")
+        printf '| %s | %s | %s | %s | %s |\n' "$events" "$(head -n 1 "$tmp/rss" | cut -d' ' -f2)" \
+            "$(sort -k2 -n "$tmp/rss" | tail -n 1 | cut -d' ' -f2)" "$(rss VmRSS)" "$(rss VmHWM)"
+        log "samples (unix time, VmRSS MB) in $tmp/rss:"
+        tr '\n' ' ' <"$tmp/rss" >&2
+        echo >&2
+        trap - EXIT
+        cleanup
+        exit 0
+    fi
     echo "| connections | requests | requests/s | p50 ms | p99 ms | max ms | errors |"
     echo "|---:|---:|---:|---:|---:|---:|---:|"
     for c in ${CONNECTIONS:-64}; do
         run_wrk "$c" scripts/bench/message-created.lua "http://$addr"
     done
     log "records on message.created (every 2xx answer is a delivered record):"
-    target/release/kaftop --config "$tmp/kaftop.toml" topics --json |
-        python3 -c 'import json, sys; print(sum(t["messages"] for t in json.load(sys.stdin) if t["name"] == "message.created"))' >&2
+    "$kaftop" --config "$tmp/kaftop.toml" topics --json |
+        python3 -c 'import json, sys; print(sum(t["messages"] for t in json.load(sys.stdin) if t["name"].endswith("message.created")))' >&2
     ;;
 *)
-    echo "usage: $0 metrics|message-created" >&2
+    echo "usage: $0 metrics|message-created|memory" >&2
     exit 2
     ;;
 esac

@@ -36,6 +36,46 @@ pub(crate) struct Limits {
     pub(crate) max_connections: usize,
 }
 
+/// File descriptors kept for all that is not a client: Kafka's sockets (one per
+/// broker and client), the store, the log file, the listener.
+const RESERVED_FILES: u64 = 128;
+
+/// The connection caps fitted to the open-file limit, with what was lowered: the
+/// soft limit is first raised to the hard one, then `max_connections` (and, if
+/// need be, `max_websocket_clients`) lowered so that accepting never fails for
+/// want of a file descriptor.
+pub(crate) fn fit_to_open_files(
+    connections: usize,
+    sockets: usize,
+) -> (usize, usize, Option<String>) {
+    use rustix::process::{getrlimit, setrlimit, Resource};
+    let mut limit = getrlimit(Resource::Nofile);
+    if limit.current < limit.maximum {
+        let raised = rustix::process::Rlimit {
+            current: limit.maximum,
+            maximum: limit.maximum,
+        };
+        if setrlimit(Resource::Nofile, raised).is_ok() {
+            limit = getrlimit(Resource::Nofile);
+        }
+    }
+    let Some(files) = limit.current else {
+        return (connections, sockets, None);
+    };
+    let room = usize::try_from(files.saturating_sub(RESERVED_FILES)).unwrap_or(usize::MAX);
+    if connections + sockets <= room {
+        return (connections, sockets, None);
+    }
+    // Half the room each at least, or what was asked if less.
+    let sockets_fit = sockets.min(room / 2).max(1);
+    let connections_fit = room.saturating_sub(sockets_fit).max(1);
+    let why = format!(
+        "the open-file limit is {files}: max_connections {connections} → {connections_fit}, \
+         max_websocket_clients {sockets} → {sockets_fit}"
+    );
+    (connections_fit, sockets_fit, Some(why))
+}
+
 /// Connections open now and refused since the start, for `/metrics`.
 #[derive(Debug, Default)]
 pub(crate) struct ConnectionStats {

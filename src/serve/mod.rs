@@ -85,7 +85,12 @@ pub async fn run(cfg: Resolved, opts: ServeOptions) -> Result<(), ServeError> {
     });
     let draining = Arc::new(AtomicBool::new(false));
     let state = api::ApiState::new((*cfg).clone(), draining.clone())?;
-    let sockets = cfg.serve.max_websocket_clients;
+    let (max_connections, sockets, lowered) =
+        listener::fit_to_open_files(cfg.serve.max_connections, cfg.serve.max_websocket_clients);
+    if let Some(why) = lowered {
+        eprintln!("kaftop: {why}");
+        tracing::warn!("{why}");
+    }
     let access = Arc::new(match &cfg.serve.jwt {
         Some(key) => receipts::Access::with_jwt(sockets, key)?,
         None => receipts::Access::loopback(sockets),
@@ -172,7 +177,7 @@ pub async fn run(cfg: Resolved, opts: ServeOptions) -> Result<(), ServeError> {
         tls,
         limits: listener::Limits {
             header_read_timeout: cfg.serve.header_read_timeout,
-            max_connections: cfg.serve.max_connections,
+            max_connections,
         },
         stats: connections,
     };
