@@ -14,7 +14,8 @@
 # memory: the same server and load (DURATION, default 40s: about 260 000 events),
 #   the server's resident memory sampled every 2 s (VmRSS, VmHWM) and printed with
 #   the events the services consumed. BOOTSTRAP=host:port uses a running broker
-#   instead of starting one; KAFTOP_FLAGS adds flags (e.g. `-X key=value`).
+#   instead of starting one; KAFTOP_FLAGS adds flags (e.g. `-X key=value`);
+#   KAFTOP_BIN names a kaftop binary to run instead of building one.
 # wrk comes from Debian's package; installed if missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -91,8 +92,9 @@ metrics)
     done
     ;;
 message-created | memory)
-    cargo build --locked --release >&2
-    kaftop=${CARGO_TARGET_DIR:-target}/release/kaftop
+    # KAFTOP_BIN: a kaftop already built (else the release build).
+    kaftop=${KAFTOP_BIN:-${CARGO_TARGET_DIR:-target}/release/kaftop}
+    [[ -n ${KAFTOP_BIN:-} ]] || cargo build --locked --release >&2
     if [[ -n ${BOOTSTRAP:-} ]]; then
         bootstrap=$BOOTSTRAP
     else
