@@ -222,3 +222,75 @@ async fn a_frame_that_ends_before_its_headers_is_answered_at_once() {
         "{reply}"
     );
 }
+
+#[tokio::test]
+async fn an_rs256_public_key_verifies_tokens_and_refuses_other_algorithms() {
+    let dir = tempfile::tempdir().unwrap();
+    let (private, public) = (dir.path().join("jwt.pem"), dir.path().join("jwt.pub.pem"));
+    let openssl = |args: &[&std::ffi::OsStr]| {
+        let out = std::process::Command::new("openssl")
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    openssl(&[
+        "genpkey".as_ref(),
+        "-algorithm".as_ref(),
+        "RSA".as_ref(),
+        "-out".as_ref(),
+        private.as_os_str(),
+    ]);
+    openssl(&[
+        "pkey".as_ref(),
+        "-in".as_ref(),
+        private.as_os_str(),
+        "-pubout".as_ref(),
+        "-out".as_ref(),
+        public.as_os_str(),
+    ]);
+    let access = Access::with_jwt(
+        16,
+        &JwtKey::Rs256 {
+            public_key: public.clone(),
+        },
+    )
+    .unwrap();
+    let (addr, _hub) = serve(access).await;
+    let claims = serde_json::json!({ "sub": "42", "exp": chrono::Utc::now().timestamp() + 600 });
+    let pem = std::fs::read(&private).unwrap();
+    let rs256 = encode(
+        &Header::new(jsonwebtoken::Algorithm::RS256),
+        &claims,
+        &EncodingKey::from_rsa_pem(&pem).unwrap(),
+    )
+    .unwrap();
+    let mut ws = stomp(addr).await;
+    send(
+        &mut ws,
+        &format!("CONNECT\naccept-version:1.2\npasscode:{rs256}\n\n\0"),
+    )
+    .await;
+    let reply = next_frame(&mut ws).await;
+    assert!(reply.contains("\nuser-name:42\n"), "{reply}");
+    // An HS256 token keyed with the public key's text is not an RS256 token.
+    let public_text = std::fs::read(&public).unwrap();
+    let forged = encode(
+        &Header::default(),
+        &claims,
+        &EncodingKey::from_secret(&public_text),
+    )
+    .unwrap();
+    let mut ws = stomp(addr).await;
+    send(
+        &mut ws,
+        &format!("CONNECT\naccept-version:1.2\npasscode:{forged}\n\n\0"),
+    )
+    .await;
+    let reply = next_frame(&mut ws).await;
+    assert!(reply.starts_with("ERROR\n"), "{reply}");
+}
