@@ -71,20 +71,15 @@ fn services_options(cfg: &Resolved, hub: &Arc<receipts::ReceiptHub>) -> Services
     opts
 }
 
-/// Runs until SIGINT, SIGTERM or the duration, then drains. The first line on
-/// stdout is `listening on ADDR`, the address actually bound.
-pub async fn run(cfg: Resolved, opts: ServeOptions) -> Result<(), ServeError> {
-    let cfg = Arc::new(cfg);
-    let hub = Arc::new(receipts::ReceiptHub::new(receipts::DEFAULT_CLIENT_QUEUE));
-    let exporter = Arc::new(metrics::Exporter::new());
-    // Read-only: a monitor only. The services commit offsets, so they stay off.
-    let readiness = Arc::new(if cfg.read_only {
-        probes::Readiness::monitor_only()
-    } else {
-        probes::Readiness::default()
-    });
-    let draining = Arc::new(AtomicBool::new(false));
-    let state = api::ApiState::new((*cfg).clone(), draining.clone())?;
+/// What the server protects itself with: its connection cap (fitted to the
+/// open-file limit), the read-receipt sockets' gate, TLS.
+struct Protection {
+    max_connections: usize,
+    access: Arc<receipts::Access>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+}
+
+fn protection(cfg: &Resolved) -> Result<Protection, ServeError> {
     let (max_connections, sockets, lowered) =
         listener::fit_to_open_files(cfg.serve.max_connections, cfg.serve.max_websocket_clients);
     if let Some(why) = lowered {
@@ -101,21 +96,17 @@ pub async fn run(cfg: Resolved, opts: ServeOptions) -> Result<(), ServeError> {
         .as_ref()
         .map(listener::tls_acceptor)
         .transpose()?;
+    Ok(Protection {
+        max_connections,
+        access,
+        tls,
+    })
+}
 
-    let app = api::router(state)
-        .merge(receipts::router(hub.clone(), access.clone()))
-        .merge(metrics::router(exporter.clone()))
-        .merge(probes::router(readiness.clone()));
-
-    let listener = tokio::net::TcpListener::bind(opts.listen)
-        .await
-        .map_err(|source| ServeError::Bind {
-            addr: opts.listen,
-            source,
-        })?;
-    let bound = listener.local_addr().map_err(ServeError::Http)?;
+/// `listening on ADDR` on stdout, then what is served, for a person, on stderr.
+fn announce(cfg: &Resolved, bound: SocketAddr, tls: bool) {
     println!("listening on {bound}");
-    let scheme = if tls.is_some() { "https" } else { "http" };
+    let scheme = if tls { "https" } else { "http" };
     eprintln!(
         "kaftop: serving {scheme}://{bound}/api/kafka-test/… (profile `{}`{}{}); stop with Ctrl-C",
         cfg.profile,
@@ -130,12 +121,47 @@ pub async fn run(cfg: Resolved, opts: ServeOptions) -> Result<(), ServeError> {
             ""
         },
     );
-    if tls.is_none() && !bound.ip().is_loopback() {
+    if !tls && !bound.ip().is_loopback() {
         eprintln!(
             "kaftop: warning: listening beyond loopback without TLS: set `tls_cert` and `tls_key` in [serve]"
         );
     }
     tracing::info!(%bound, profile = %cfg.profile, read_only = cfg.read_only, "serving");
+}
+
+/// Runs until SIGINT, SIGTERM or the duration, then drains. The first line on
+/// stdout is `listening on ADDR`, the address actually bound.
+pub async fn run(cfg: Resolved, opts: ServeOptions) -> Result<(), ServeError> {
+    let cfg = Arc::new(cfg);
+    let hub = Arc::new(receipts::ReceiptHub::new(receipts::DEFAULT_CLIENT_QUEUE));
+    let exporter = Arc::new(metrics::Exporter::new());
+    // Read-only: a monitor only. The services commit offsets, so they stay off.
+    let readiness = Arc::new(if cfg.read_only {
+        probes::Readiness::monitor_only()
+    } else {
+        probes::Readiness::default()
+    });
+    let draining = Arc::new(AtomicBool::new(false));
+    let state = api::ApiState::new((*cfg).clone(), draining.clone())?;
+    let Protection {
+        max_connections,
+        access,
+        tls,
+    } = protection(&cfg)?;
+
+    let app = api::router(state)
+        .merge(receipts::router(hub.clone(), access.clone()))
+        .merge(metrics::router(exporter.clone()))
+        .merge(probes::router(readiness.clone()));
+
+    let listener = tokio::net::TcpListener::bind(opts.listen)
+        .await
+        .map_err(|source| ServeError::Bind {
+            addr: opts.listen,
+            source,
+        })?;
+    let bound = listener.local_addr().map_err(ServeError::Http)?;
+    announce(&cfg, bound, tls.is_some());
 
     let poller = monitor::spawn_poller(&cfg, exporter.clone(), readiness.clone())?;
     let (stop_tx, stop_rx) = watch::channel(false);
