@@ -11,6 +11,11 @@
 #   /api/kafka-test/message-created with a unique messageId per request
 #   (scripts/bench/message-created.lua) with 64 connections (CONNECTIONS) for
 #   DURATION; then compares the topic's growth with the 2xx answers.
+# memory: COUNT (default 260 000) created events published first, then the same
+#   server started on that backlog; its resident memory (VmHWM, VmRSS, anonymous)
+#   once the services have consumed it all. BOOTSTRAP=host:port uses a running broker
+#   instead of starting one; KAFTOP_FLAGS adds flags (e.g. `-X key=value`);
+#   KAFTOP_BIN names a kaftop binary to run instead of building one.
 # wrk comes from Debian's package; installed if missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -86,20 +91,64 @@ metrics)
         run_wrk "$c" scripts/bench/scrape.lua "http://$addr/metrics"
     done
     ;;
-message-created)
-    cargo build --locked --release >&2
-    broker_dir=${KAFTOP_BROKER_DIR:-$tmp/broker}
-    bootstrap=$(KAFTOP_BROKER_DIR=$broker_dir scripts/test-broker.sh start | sed -n 's/^BOOTSTRAP=//p' | tail -n 1)
+message-created | memory)
+    # KAFTOP_BIN: a kaftop already built (else the release build).
+    kaftop=${KAFTOP_BIN:-${CARGO_TARGET_DIR:-target}/release/kaftop}
+    [[ -n ${KAFTOP_BIN:-} ]] || cargo build --locked --release >&2
+    if [[ -n ${BOOTSTRAP:-} ]]; then
+        bootstrap=$BOOTSTRAP
+    else
+        broker_dir=${KAFTOP_BROKER_DIR:-$tmp/broker}
+        bootstrap=$(KAFTOP_BROKER_DIR=$broker_dir scripts/test-broker.sh start | sed -n 's/^BOOTSTRAP=//p' | tail -n 1)
+    fi
+    # Topics of this run only (a running broker may hold others).
+    prefix=bench-$$-$(date +%s)
     cat >"$tmp/kaftop.toml" <<TOML
 default_profile = "bench"
 data_dir = "$tmp/data"
+[topics.created]
+name = "$prefix.message.created"
+partitions = 3
+[topics.read]
+name = "$prefix.message.read"
+[topics.deleted]
+name = "$prefix.message.deleted"
 [profiles.bench]
 bootstrap_servers = "$bootstrap"
 TOML
     # The test broker creates no topic by itself.
-    target/release/kaftop --config "$tmp/kaftop.toml" topics ensure >&2
+    "$kaftop" --config "$tmp/kaftop.toml" topics ensure >&2
+    if [[ $mode == memory ]]; then
+        # A backlog the services meet at start, as after an outage.
+        "$kaftop" --config "$tmp/kaftop.toml" bulk --count "${COUNT:-260000}" --type created >&2
+    fi
     # `kaftop serve` prints `listening on ADDR` as its first line.
-    start_server "$tmp/serve.out" target/release/kaftop --config "$tmp/kaftop.toml" serve --listen 127.0.0.1:0
+    # shellcheck disable=SC2086
+    start_server "$tmp/serve.out" "$kaftop" --config "$tmp/kaftop.toml" ${KAFTOP_FLAGS:-} serve --listen 127.0.0.1:0
+    serve_pid=${pids[-1]}
+    if [[ $mode == memory ]]; then
+        mb() { awk -v k="$1:" '$1 == k { print int($2 / 1024) }' "/proc/$serve_pid/status"; }
+        started=$(date +%s)
+        # Until the services have consumed the backlog (lag 0 on this run's topics).
+        for _ in $(seq 1 300); do
+            lag=$("$kaftop" --config "$tmp/kaftop.toml" lag --json 2>/dev/null |
+                PREFIX=$prefix python3 -c '
+import json, os, sys
+rows = [r for r in json.load(sys.stdin) if r["topic"] == os.environ["PREFIX"] + ".message.created"]
+# Three services read the created topic: until each has committed, it is not caught up.
+groups = {r["group"] for r in rows if r["current_offset"] is not None}
+print(sum(max(r["lag"] or 0, 0) for r in rows) if len(groups) >= 3 else "?")' 2>/dev/null || echo "?")
+            log "$(($(date +%s) - started)) s: lag $lag, VmRSS $(mb VmRSS) MB (anonymous $(mb RssAnon) MB)"
+            [[ $lag == 0 ]] && break
+            sleep 5
+        done
+        took=$(($(date +%s) - started))
+        sleep 5
+        echo "| events | caught up after s | VmHWM MB | VmRSS after MB | anonymous after MB |"
+        echo "|---:|---:|---:|---:|---:|"
+        echo "| ${COUNT:-260000} | $took | $(mb VmHWM) | $(mb VmRSS) | $(mb RssAnon) |"
+        exit 0
+    fi
     curl -sf -X POST "http://$addr/api/kafka-test/message-created?messageId=1&senderId=100&receiverId=200&content=HelloKafka" >&2
     echo >&2
     echo "| connections | requests | requests/s | p50 ms | p99 ms | max ms | errors |"
@@ -108,11 +157,11 @@ TOML
         run_wrk "$c" scripts/bench/message-created.lua "http://$addr"
     done
     log "records on message.created (every 2xx answer is a delivered record):"
-    target/release/kaftop --config "$tmp/kaftop.toml" topics --json |
-        python3 -c 'import json, sys; print(sum(t["messages"] for t in json.load(sys.stdin) if t["name"] == "message.created"))' >&2
+    "$kaftop" --config "$tmp/kaftop.toml" topics --json |
+        python3 -c 'import json, sys; print(sum(t["messages"] for t in json.load(sys.stdin) if t["name"].endswith("message.created")))' >&2
     ;;
 *)
-    echo "usage: $0 metrics|message-created" >&2
+    echo "usage: $0 metrics|message-created|memory" >&2
     exit 2
     ;;
 esac

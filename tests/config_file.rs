@@ -264,6 +264,15 @@ fn real_default(path: &[&str]) -> RealDefault {
             assert!(plain.serve.token.is_none());
             RealDefault::Unset
         }
+        ["serve", "header_read_timeout"] => RealDefault::Value(V::String(
+            humantime::format_duration(plain.serve.header_read_timeout).to_string(),
+        )),
+        ["serve", "max_connections"] => {
+            RealDefault::Value(V::Integer(plain.serve.max_connections.try_into().unwrap()))
+        }
+        ["serve", "max_websocket_clients"] => RealDefault::Value(V::Integer(
+            plain.serve.max_websocket_clients.try_into().unwrap(),
+        )),
         ["profiles", _, "read_only"] => RealDefault::Value(V::Boolean(plain.read_only)),
         ["profiles", _, "bootstrap_servers"] => RealDefault::Required,
         ["profiles", _, "poll_interval"] => RealDefault::Value(V::String(
@@ -357,7 +366,7 @@ fn example_config_documents_the_real_defaults() {
         }
         checked += 1;
     }
-    assert_eq!(checked, 53, "settings checked");
+    assert_eq!(checked, 56, "settings checked");
 
     // The described defaults and the required keys, as kaftop resolves them.
     let plain = config::resolve(None, None, &Overrides::default()).unwrap();

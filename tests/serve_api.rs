@@ -317,6 +317,69 @@ fn bad_parameters_get_400_with_the_reason() {
     assert!(records(&e.config, &e.topics.created, 10).is_empty());
 }
 
+/// Spring's `@RequestParam` reads a form body as well as the query string: the
+/// seed's 100 000 bytes of content fit in a form, where a URL cannot hold them.
+#[test]
+fn a_form_body_carries_content_up_to_the_seeds_limit() {
+    let e = env("serve-form", "", true, &[]);
+    let serve = Serve::start(&e.config, &[]);
+    let dir = tempfile::tempdir().unwrap();
+    // 33 333 Hangul syllables (three bytes each) and one ASCII byte: 100 000 bytes.
+    let content = format!("{}a", "가".repeat(33_333));
+    assert_eq!(content.len(), 100_000);
+    let file = dir.path().join("content.txt");
+    std::fs::write(&file, &content).unwrap();
+    let form = |file: &Path| {
+        let out = Command::new("curl")
+            .args(["-s", "-w", "\n%{http_code}", "--max-time", "60"])
+            .args([
+                "--data-urlencode",
+                "senderId=100",
+                "--data-urlencode",
+                "receiverId=200",
+            ])
+            .arg("--data-urlencode")
+            .arg(format!("content@{}", file.display()))
+            .arg(serve.url("/api/kafka-test/message-created?messageId=1"))
+            .output()
+            .unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        let (body, code) = text.rsplit_once('\n').unwrap();
+        (code.parse::<u16>().unwrap(), body.to_string())
+    };
+    let (code, body) = form(&file);
+    assert_eq!(code, 200, "{body}");
+    assert!(
+        body.starts_with("Delivered created event (messageId 1)"),
+        "{body}"
+    );
+    // Read back whole by Kafka's own consumer (kaftop's tail shortens long values).
+    let bootstrap = common::bootstrap();
+    let out = kafka_tool(
+        "kafka-console-consumer",
+        &[
+            "--bootstrap-server",
+            &bootstrap,
+            "--topic",
+            &e.topics.created,
+            "--from-beginning",
+            "--max-messages",
+            "1",
+        ],
+    );
+    let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let stored = value["content"].as_str().unwrap_or_default();
+    assert!(stored == content, "{} bytes stored", stored.len());
+    // One byte more is refused by the content rule, with its reason.
+    std::fs::write(&file, format!("{content}b")).unwrap();
+    let (code, body) = form(&file);
+    assert_eq!(code, 400, "{body}");
+    assert!(body.starts_with("content: "), "{body}");
+    // A body past the server's limit is refused before it is read whole.
+    std::fs::write(&file, "가".repeat(40_000)).unwrap();
+    assert_eq!(form(&file).0, 413);
+}
+
 #[test]
 fn a_configured_token_is_required_by_the_publishing_endpoints() {
     let token = [("KAFTOP_TEST_SERVE_TOKEN", "s3cret-t0ken")];

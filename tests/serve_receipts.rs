@@ -91,8 +91,10 @@ fn server(prefix: &str, queue: usize, send_buffer: Option<u32>) -> Server {
         socket.listen(128).unwrap()
     });
     let addr = listener.local_addr().unwrap();
-    let router = receipts::router(hub.clone());
-    rt.spawn(async move { axum::serve(listener, router).await });
+    let router = receipts::router(hub.clone(), Arc::new(receipts::Access::loopback(100)));
+    // The endpoints serve loopback peers only: they need to know the peer.
+    let service = router.into_make_service_with_connect_info::<SocketAddr>();
+    rt.spawn(async move { axum::serve(listener, service).await });
     Server {
         _dir: dir,
         topics,

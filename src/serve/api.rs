@@ -4,22 +4,26 @@
 //! after delivery with where it landed; `POST /api/kafka-test/bulk-test?count=N`
 //! answers the seed's `Sent N events in X ms (Y events/sec)`.
 //!
+//! Parameters come from the query string or, as Spring's `@RequestParam` takes
+//! them, from an `application/x-www-form-urlencoded` body (up to [`MAX_BODY`]
+//! bytes, room for the 100 000 bytes of content encoded).
+//!
 //! Answers are one line of text, or JSON when the request accepts
 //! `application/json`. 400: a parameter missing or malformed; 401: the configured
-//! bearer token missing or wrong; 403: the profile is read-only; 503: the cluster
-//! did not take the record within `[serve] request_timeout`.
+//! bearer token missing or wrong; 403: the profile is read-only; 413: a body over
+//! [`MAX_BODY`]; 503: the cluster did not take the record within
+//! `[serve] request_timeout`.
 
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use axum::{Json, Router};
+use axum::{Form, Json, Router};
 
 use super::params::Params;
 use crate::errors::error_line;
@@ -32,6 +36,10 @@ use kaftop_core::kafka::KafkaError;
 /// Extra wait past librdkafka's own message timeout before a request gives up on
 /// a delivery report.
 const REPORT_GRACE: Duration = Duration::from_secs(2);
+
+/// Largest request body: a form whose content is the 100 000 bytes the seed
+/// allows, each byte percent-encoded (three bytes), and the other fields.
+pub(crate) const MAX_BODY: usize = 320 * 1024;
 
 /// What the publishing endpoints need, shared by every request.
 #[derive(Clone)]
@@ -79,6 +87,7 @@ pub(crate) fn router(state: ApiState) -> Router {
         .route("/api/kafka-test/message-deleted", post(deleted))
         .route("/api/kafka-test/bulk-test", post(bulk_test))
         .route_layer(middleware::from_fn_with_state(state.clone(), guard))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(state)
 }
 
@@ -149,38 +158,47 @@ fn bearer_matches(headers: &HeaderMap, token: &Secret) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-type QueryParams = Result<Query<Vec<(String, String)>>, QueryRejection>;
-
-fn params(q: QueryParams, json: bool) -> Result<Params, Refusal> {
-    q.map(|Query(v)| Params(v)).map_err(|e| Refusal {
-        status: StatusCode::BAD_REQUEST,
-        reason: e.body_text(),
+/// The query string's parameters, then a form body's (a parameter in both is
+/// given twice, which [`Params`] refuses).
+async fn params(req: Request, json: bool) -> Result<Params, Refusal> {
+    let refusal = |status, reason| Refusal {
+        status,
+        reason,
         json,
-    })
+    };
+    let Query(mut pairs) = Query::<Vec<(String, String)>>::try_from_uri(req.uri())
+        .map_err(|e| refusal(StatusCode::BAD_REQUEST, e.body_text()))?;
+    let form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if form {
+        let Form(body) = Form::<Vec<(String, String)>>::from_request(req, &())
+            .await
+            .map_err(|e| refusal(e.status(), e.body_text()))?;
+        pairs.extend(body);
+    }
+    Ok(Params(pairs))
 }
 
-async fn created(s: State<ApiState>, h: HeaderMap, q: QueryParams) -> Response {
-    publish_one(s, h, q, Params::created).await
+async fn created(s: State<ApiState>, req: Request) -> Response {
+    publish_one(s, req, Params::created).await
 }
 
-async fn read(s: State<ApiState>, h: HeaderMap, q: QueryParams) -> Response {
-    publish_one(s, h, q, Params::read).await
+async fn read(s: State<ApiState>, req: Request) -> Response {
+    publish_one(s, req, Params::read).await
 }
 
-async fn deleted(s: State<ApiState>, h: HeaderMap, q: QueryParams) -> Response {
-    publish_one(s, h, q, Params::deleted).await
+async fn deleted(s: State<ApiState>, req: Request) -> Response {
+    publish_one(s, req, Params::deleted).await
 }
 
 type EventOf = fn(&Params, EventTime) -> Result<MessageEvent, super::params::ParamError>;
 
-async fn publish_one(
-    State(s): State<ApiState>,
-    headers: HeaderMap,
-    q: QueryParams,
-    event_of: EventOf,
-) -> Response {
-    let json = wants_json(&headers);
-    let event = match params(q, json).and_then(|p| {
+async fn publish_one(State(s): State<ApiState>, req: Request, event_of: EventOf) -> Response {
+    let json = wants_json(req.headers());
+    let event = match params(req, json).await.and_then(|p| {
         event_of(&p, EventTime::now()).map_err(|e| Refusal {
             status: StatusCode::BAD_REQUEST,
             reason: e.to_string(),
@@ -241,9 +259,9 @@ fn unavailable(s: &ApiState, reason: &str, json: bool) -> Response {
 
 /// `bulk-test?count=N`: created events with fresh message ids, as fast as the
 /// cluster takes them; answers the seed's sentence once every one is delivered.
-async fn bulk_test(State(s): State<ApiState>, headers: HeaderMap, q: QueryParams) -> Response {
-    let json = wants_json(&headers);
-    let count = match params(q, json).and_then(|p| {
+async fn bulk_test(State(s): State<ApiState>, req: Request) -> Response {
+    let json = wants_json(req.headers());
+    let count = match params(req, json).await.and_then(|p| {
         p.bulk_count().map_err(|e| Refusal {
             status: StatusCode::BAD_REQUEST,
             reason: e.to_string(),

@@ -9,6 +9,7 @@
 //! finish their batches, commit and leave their groups.
 
 pub(crate) mod api;
+mod listener;
 pub mod metrics;
 mod monitor;
 mod params;
@@ -44,7 +45,13 @@ pub enum ServeError {
     Thread(std::io::Error),
     #[error(transparent)]
     Kafka(#[from] KafkaError),
+    #[error(transparent)]
+    Tls(#[from] listener::TlsError),
+    #[error(transparent)]
+    Access(#[from] receipts::AccessError),
 }
+
+pub use listener::TlsError;
 
 /// How this run listens and for how long.
 #[derive(Debug, Clone, Copy)]
@@ -64,6 +71,64 @@ fn services_options(cfg: &Resolved, hub: &Arc<receipts::ReceiptHub>) -> Services
     opts
 }
 
+/// What the server protects itself with: its connection cap (fitted to the
+/// open-file limit), the read-receipt sockets' gate, TLS.
+struct Protection {
+    max_connections: usize,
+    access: Arc<receipts::Access>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+}
+
+fn protection(cfg: &Resolved) -> Result<Protection, ServeError> {
+    let (max_connections, sockets, lowered) =
+        listener::fit_to_open_files(cfg.serve.max_connections, cfg.serve.max_websocket_clients);
+    if let Some(why) = lowered {
+        eprintln!("kaftop: {why}");
+        tracing::warn!("{why}");
+    }
+    let access = Arc::new(match &cfg.serve.jwt {
+        Some(key) => receipts::Access::with_jwt(sockets, key)?,
+        None => receipts::Access::loopback(sockets),
+    });
+    let tls = cfg
+        .serve
+        .tls
+        .as_ref()
+        .map(listener::tls_acceptor)
+        .transpose()?;
+    Ok(Protection {
+        max_connections,
+        access,
+        tls,
+    })
+}
+
+/// `listening on ADDR` on stdout, then what is served, for a person, on stderr.
+fn announce(cfg: &Resolved, bound: SocketAddr, tls: bool) {
+    println!("listening on {bound}");
+    let scheme = if tls { "https" } else { "http" };
+    eprintln!(
+        "kaftop: serving {scheme}://{bound}/api/kafka-test/… (profile `{}`{}{}); stop with Ctrl-C",
+        cfg.profile,
+        if cfg.read_only {
+            ", read-only: no services, no publishing"
+        } else {
+            ""
+        },
+        if cfg.serve.token.is_some() {
+            ", bearer token required"
+        } else {
+            ""
+        },
+    );
+    if !tls && !bound.ip().is_loopback() {
+        eprintln!(
+            "kaftop: warning: listening beyond loopback without TLS: set `tls_cert` and `tls_key` in [serve]"
+        );
+    }
+    tracing::info!(%bound, profile = %cfg.profile, read_only = cfg.read_only, "serving");
+}
+
 /// Runs until SIGINT, SIGTERM or the duration, then drains. The first line on
 /// stdout is `listening on ADDR`, the address actually bound.
 pub async fn run(cfg: Resolved, opts: ServeOptions) -> Result<(), ServeError> {
@@ -78,9 +143,14 @@ pub async fn run(cfg: Resolved, opts: ServeOptions) -> Result<(), ServeError> {
     });
     let draining = Arc::new(AtomicBool::new(false));
     let state = api::ApiState::new((*cfg).clone(), draining.clone())?;
+    let Protection {
+        max_connections,
+        access,
+        tls,
+    } = protection(&cfg)?;
 
     let app = api::router(state)
-        .merge(receipts::router(hub.clone()))
+        .merge(receipts::router(hub.clone(), access.clone()))
         .merge(metrics::router(exporter.clone()))
         .merge(probes::router(readiness.clone()));
 
@@ -91,22 +161,7 @@ pub async fn run(cfg: Resolved, opts: ServeOptions) -> Result<(), ServeError> {
             source,
         })?;
     let bound = listener.local_addr().map_err(ServeError::Http)?;
-    println!("listening on {bound}");
-    eprintln!(
-        "kaftop: serving http://{bound}/api/kafka-test/… (profile `{}`{}{}); stop with Ctrl-C",
-        cfg.profile,
-        if cfg.read_only {
-            ", read-only: no services, no publishing"
-        } else {
-            ""
-        },
-        if cfg.serve.token.is_some() {
-            ", bearer token required"
-        } else {
-            ""
-        },
-    );
-    tracing::info!(%bound, profile = %cfg.profile, read_only = cfg.read_only, "serving");
+    announce(&cfg, bound, tls.is_some());
 
     let poller = monitor::spawn_poller(&cfg, exporter.clone(), readiness.clone())?;
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -118,10 +173,15 @@ pub async fn run(cfg: Resolved, opts: ServeOptions) -> Result<(), ServeError> {
             stop_rx.clone(),
         ))
     });
+    let connections = Arc::new(listener::ConnectionStats::default());
     let reporter = tokio::spawn(monitor::report_services(
         exporter.clone(),
         readiness.clone(),
         hub.clone(),
+        monitor::Guards {
+            connections: connections.clone(),
+            access,
+        },
         stop_rx,
     ));
 
@@ -137,10 +197,20 @@ pub async fn run(cfg: Resolved, opts: ServeOptions) -> Result<(), ServeError> {
             let _ = drain_tx.send(true);
         }
     };
-    let server = axum::serve(listener, app).with_graceful_shutdown(stop_requested);
+    tokio::spawn(stop_requested);
+    let server = listener::Server {
+        app,
+        tls,
+        limits: listener::Limits {
+            header_read_timeout: cfg.serve.header_read_timeout,
+            max_connections,
+        },
+        stats: connections,
+    };
+    let server = listener::serve(listener, server, drain_rx.clone());
     let drain_limit = cfg.serve.request_timeout + DRAIN_GRACE;
     let served = tokio::select! {
-        r = server => r.map_err(ServeError::Http),
+        () = server => Ok(()),
         () = async {
             let _ = drain_rx.wait_for(|d| *d).await;
             tokio::time::sleep(drain_limit).await;

@@ -77,12 +77,19 @@ pub(crate) async fn start_services(
     }
 }
 
+/// What the server's self-protection counts.
+pub(crate) struct Guards {
+    pub(crate) connections: Arc<super::listener::ConnectionStats>,
+    pub(crate) access: Arc<super::receipts::Access>,
+}
+
 /// Feeds the services' counters and the read-receipt sockets to the exporter once
 /// a second until `stop`.
 pub(crate) async fn report_services(
     exporter: Arc<Exporter>,
     readiness: Arc<Readiness>,
     hub: Arc<ReceiptHub>,
+    guards: Guards,
     mut stop: watch::Receiver<bool>,
 ) {
     let mut tick = tokio::time::interval(SERVICES_EVERY);
@@ -92,6 +99,11 @@ pub(crate) async fn report_services(
             _ = stop.changed() => return,
         }
         exporter.observe_receipt_clients(hub.connected_clients(), hub.dropped_clients());
+        exporter.observe_connections(
+            guards.connections.open(),
+            guards.connections.refused(),
+            guards.access.refused(),
+        );
         let Some(handle) = readiness.services().cloned() else {
             continue;
         };

@@ -19,7 +19,21 @@ pub(crate) struct Serve {
 
 impl Serve {
     pub(crate) fn start(config: &Path, env: &[(&str, &str)]) -> Serve {
-        let mut child = kaftop_process()
+        Serve::start_command(kaftop_process(), config, env)
+    }
+
+    /// [`Serve::start`] with an open-file limit of `files` (soft and hard).
+    #[allow(dead_code)]
+    pub(crate) fn start_with_open_files(config: &Path, files: u64) -> Serve {
+        let mut cmd = Command::new("prlimit");
+        cmd.arg(format!("--nofile={files}:{files}"))
+            .arg(kaftop_process().get_program())
+            .env_remove("KAFTOP_CONFIG");
+        Serve::start_command(cmd, config, &[])
+    }
+
+    fn start_command(mut cmd: Command, config: &Path, env: &[(&str, &str)]) -> Serve {
+        let mut child = cmd
             .arg("--config")
             .arg(config)
             .args(["serve", "--listen", "127.0.0.1:0"])

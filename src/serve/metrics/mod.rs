@@ -28,6 +28,7 @@ use kaftop_core::metrics::ClusterMetrics;
 use kaftop_services::ServicesSnapshot;
 
 mod cluster;
+mod connections;
 mod insight;
 mod services;
 #[cfg(test)]
@@ -153,6 +154,7 @@ struct Inner {
     services: ServiceFamilies,
     poller: PollerMetrics,
     receipts: ReceiptMetrics,
+    connections: connections::ConnectionMetrics,
     /// The formats scrapers have asked for: encoded after every change.
     wanted: [bool; 2],
 }
@@ -187,6 +189,7 @@ impl Exporter {
         let mut registry = Registry::default();
         let poller = PollerMetrics::new(&mut registry);
         let receipts = ReceiptMetrics::new(&mut registry);
+        let connections = connections::ConnectionMetrics::new(&mut registry);
         let cluster = ClusterFamilies::default();
         cluster.register(&mut registry);
         let services = ServiceFamilies::default();
@@ -198,6 +201,7 @@ impl Exporter {
                 services,
                 poller,
                 receipts,
+                connections,
                 wanted: [true, false],
             }),
             encoded: RwLock::new([None, None]),
@@ -243,6 +247,19 @@ impl Exporter {
         r.clients.set(i64::try_from(connected).unwrap_or(i64::MAX));
         r.dropped
             .inc_by(dropped_total.saturating_sub(r.dropped.get()));
+        self.publish(&inner);
+    }
+
+    /// About once a second: HTTP connections open now, and the running totals of
+    /// connections and read-receipt sockets refused for their caps.
+    pub fn observe_connections(&self, open: u64, refused_total: u64, sockets_refused_total: u64) {
+        let inner = self.lock();
+        let c = &inner.connections;
+        c.open.set(i64::try_from(open).unwrap_or(i64::MAX));
+        c.refused
+            .inc_by(refused_total.saturating_sub(c.refused.get()));
+        c.receipt_clients_refused
+            .inc_by(sockets_refused_total.saturating_sub(c.receipt_clients_refused.get()));
         self.publish(&inner);
     }
 

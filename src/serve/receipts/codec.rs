@@ -44,6 +44,8 @@ pub(crate) enum FrameError {
     BadContentLength(String),
     #[error("the body of {0} is not followed by a NUL octet")]
     NoNul(String),
+    #[error("the frame ended (NUL octet) before the blank line that ends its headers")]
+    CutShort,
 }
 
 impl Frame {
@@ -190,10 +192,21 @@ fn line(buf: &[u8], at: usize) -> Option<(&[u8], usize)> {
     Some((text.strip_suffix(b"\r").unwrap_or(text), end + 1))
 }
 
+/// [`line`] in the command and headers, where a NUL octet ends the frame too
+/// early: that frame can never be completed, so it is refused now rather than
+/// when the client's time runs out.
+fn head_line(buf: &[u8], at: usize) -> Result<Option<(&[u8], usize)>, FrameError> {
+    match line(buf, at) {
+        Some((text, _)) if text.contains(&0) => Err(FrameError::CutShort),
+        None if buf[at..].contains(&0) => Err(FrameError::CutShort),
+        found => Ok(found),
+    }
+}
+
 /// Parses a frame at the start of `buf`: the frame and how many bytes it took, or
 /// `None` when it is incomplete.
 fn parse_one(buf: &[u8]) -> Result<Option<(Frame, usize)>, FrameError> {
-    let Some((command, mut at)) = line(buf, 0) else {
+    let Some((command, mut at)) = head_line(buf, 0)? else {
         return Ok(None);
     };
     let command = std::str::from_utf8(command).map_err(|_| FrameError::NotUtf8)?;
@@ -203,7 +216,7 @@ fn parse_one(buf: &[u8]) -> Result<Option<(Frame, usize)>, FrameError> {
     let escaped = escapes_headers(command);
     let mut headers = Vec::new();
     loop {
-        let Some((text, next)) = line(buf, at) else {
+        let Some((text, next)) = head_line(buf, at)? else {
             return Ok(None);
         };
         at = next;
@@ -354,6 +367,20 @@ mod tests {
         }
         many.extend_from_slice(b"\n\0");
         assert_eq!(decode_all(&many), Err(TooManyHeaders));
+    }
+
+    #[test]
+    fn a_frame_cut_short_by_its_nul_is_refused_at_once() {
+        for bytes in [
+            &b"CONNECT\0"[..],
+            b"CONNECT\nlogin:1\0",
+            b"CONNECT\nlogin:1\naccept-version:1.2\0\n",
+            b"SEND\nk:v\0\n\n",
+        ] {
+            assert_eq!(decode_all(bytes), Err(FrameError::CutShort), "{bytes:?}");
+        }
+        // A NUL in the body is the end of the frame, as always.
+        assert_eq!(decode_all(b"SEND\nk:v\n\nbody\0").unwrap().len(), 1);
     }
 
     #[test]

@@ -12,6 +12,7 @@ use tokio::time::Instant;
 use axum::extract::ws::{close_code, CloseFrame, Message, WebSocket};
 use tokio::sync::mpsc;
 
+use super::access::Access;
 use super::codec::{Decoder, Frame};
 use super::heartbeat::{self, HeartBeat};
 use super::hub::{Kick, ReceiptHub};
@@ -68,9 +69,18 @@ struct Subscription {
     acks: bool,
 }
 
-pub(super) async fn connection(mut socket: WebSocket, hub: Arc<ReceiptHub>) {
+pub(super) async fn connection(
+    mut socket: WebSocket,
+    hub: Arc<ReceiptHub>,
+    access: Arc<Access>,
+    upgrade_token: Option<String>,
+) {
     let mut decoder = Decoder::default();
-    let connected = tokio::time::timeout(CONNECT_TIMEOUT, connect(&mut socket, &mut decoder));
+    let who = Who {
+        access: &access,
+        upgrade_token: upgrade_token.as_deref(),
+    };
+    let connected = tokio::time::timeout(CONNECT_TIMEOUT, connect(&mut socket, &mut decoder, who));
     let end = match connected.await {
         Err(_) => End::Error(ProtocolError::new("no CONNECT frame in time", None)),
         Ok(Err(end)) => end,
@@ -102,8 +112,20 @@ pub(super) async fn connection(mut socket: WebSocket, hub: Arc<ReceiptHub>) {
     farewell(socket, end).await;
 }
 
+/// How a CONNECT proves its user.
+#[derive(Clone, Copy)]
+struct Who<'a> {
+    access: &'a Access,
+    /// The upgrade request's `Authorization` header.
+    upgrade_token: Option<&'a str>,
+}
+
 /// Waits for CONNECT (or STOMP): the user it names and the heart-beats agreed.
-async fn connect(socket: &mut WebSocket, decoder: &mut Decoder) -> Result<(i64, HeartBeat), End> {
+async fn connect(
+    socket: &mut WebSocket,
+    decoder: &mut Decoder,
+    who: Who<'_>,
+) -> Result<(i64, HeartBeat), End> {
     let frame = loop {
         if let Some(f) = next_frame(socket, decoder).await? {
             break f;
@@ -122,22 +144,66 @@ async fn connect(socket: &mut WebSocket, decoder: &mut Decoder) -> Result<(i64, 
             Some(&frame),
         )));
     }
-    let id = frame.header("login").or_else(|| frame.header("user-id"));
-    let Some(id) = id else {
-        return Err(End::Error(ProtocolError::new(
-            "CONNECT must name the user: a `login` (or `user-id`) header with the user id",
-            Some(&frame),
-        )));
+    let named = frame.header("login").or_else(|| frame.header("user-id"));
+    let user = if who.access.requires_jwt() {
+        jwt_user(&frame, who, named)?
+    } else {
+        named_user(&frame, named)?
     };
-    let user = id.trim().parse::<i64>().map_err(|_| {
-        End::Error(ProtocolError::new(
-            format!("the user id must be an integer, not {id:?}"),
-            Some(&frame),
-        ))
-    })?;
     let hb = HeartBeat::negotiate(frame.header("heart-beat"))
         .map_err(|e| End::Error(ProtocolError::new(e, Some(&frame))))?;
     Ok((user, hb))
+}
+
+/// The user a JWT proves: from `passcode`, an `Authorization` header on CONNECT
+/// or on the upgrade request. A `login` given too must name the same user.
+fn jwt_user(frame: &Frame, who: Who<'_>, named: Option<&str>) -> Result<i64, End> {
+    let refuse = |why: String| End::Error(ProtocolError::new(why, Some(frame)));
+    let token = frame
+        .header("passcode")
+        .or_else(|| frame.header("Authorization"))
+        .or_else(|| frame.header("authorization"))
+        .or(who.upgrade_token)
+        .ok_or_else(|| {
+            refuse(
+                "CONNECT must carry a JWT: its `passcode` or `Authorization: Bearer <jwt>` header"
+                    .into(),
+            )
+        })?;
+    let user = who.access.user_of(token).map_err(refuse)?;
+    match named.map(|n| n.trim().parse::<i64>()) {
+        Some(Ok(n)) if n == user => Ok(user),
+        None => Ok(user),
+        Some(_) => Err(refuse(
+            "the login is not the token's subject: a client receives only its own receipts".into(),
+        )),
+    }
+}
+
+/// The user a `login` (or `user-id`) header names, on loopback without JWTs.
+fn named_user(frame: &Frame, named: Option<&str>) -> Result<i64, End> {
+    let Some(id) = named else {
+        return Err(End::Error(ProtocolError::new(
+            "CONNECT must name the user: a `login` (or `user-id`) header with the user id",
+            Some(frame),
+        )));
+    };
+    let user = match id.trim().parse::<i64>() {
+        Ok(user) if user > 0 => user,
+        Ok(_) => {
+            return Err(End::Error(ProtocolError::new(
+                format!("the user id must be greater than 0, not {id:?}"),
+                Some(frame),
+            )))
+        }
+        Err(_) => {
+            return Err(End::Error(ProtocolError::new(
+                format!("the user id must be an integer, not {id:?}"),
+                Some(frame),
+            )))
+        }
+    };
+    Ok(user)
 }
 
 /// Reads until a whole frame is decoded; `Ok(None)` when a message held none yet.

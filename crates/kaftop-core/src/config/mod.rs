@@ -31,7 +31,7 @@ pub use file::{
 pub use notifier::{NotifierConfig, NotifierSettings};
 pub use resolve::{resolve, Overrides, ReadOnly, Resolved};
 pub use secrets::{is_secret_property, Secret, Secretish};
-pub use serve::{parse_listen, ServeFileConfig, ServeSettings, DEFAULT_LISTEN};
+pub use serve::{parse_listen, JwtKey, ServeFileConfig, ServeSettings, TlsFiles, DEFAULT_LISTEN};
 pub use store::{
     check_concurrency, default_store_path, is_postgres_url, PostgresSettings, Retention,
     StoreSettings, StoreUrlError, CONCURRENCY, STORE_FILE,

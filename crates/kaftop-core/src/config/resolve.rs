@@ -126,6 +126,10 @@ impl Resolved {
                 Secretish::Plain(_) => None,
             })
             .chain(self.serve.token.as_ref().map(|t| t.expose()))
+            .chain(match &self.serve.jwt {
+                Some(super::serve::JwtKey::Hs256 { secret, .. }) => Some(secret.expose()),
+                _ => None,
+            })
             .chain(
                 self.notifier
                     .as_ref()

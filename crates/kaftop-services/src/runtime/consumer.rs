@@ -107,6 +107,11 @@ fn consumer_config(shared: &Shared, s: ServiceName, idx: u32) -> ClientConfig {
         ("session.timeout.ms", session.to_string()),
         ("heartbeat.interval.ms", heartbeat.to_string()),
         ("max.poll.interval.ms", poll.to_string()),
+        // librdkafka prefetches up to 100 000 records per partition and 64 MB per
+        // consumer: with the seed's small events behind a backlog that held about
+        // 100 MB per process. A batch is 500 records; 10 000 keep the next ready.
+        ("queued.min.messages", "10000".to_string()),
+        ("queued.max.messages.kbytes", "16384".to_string()),
     ] {
         if !shared.cfg.properties.contains_key(k) {
             c.set(k, v);
