@@ -12,6 +12,8 @@ pub(crate) mod api;
 pub mod metrics;
 mod monitor;
 mod params;
+#[cfg(test)]
+mod params_props;
 mod probes;
 pub mod receipts;
 mod shutdown;

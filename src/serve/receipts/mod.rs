@@ -17,6 +17,8 @@
 //! `stomp` and `json` (one connection of each kind).
 
 mod codec;
+#[cfg(test)]
+mod codec_props;
 mod heartbeat;
 mod hub;
 mod json;
