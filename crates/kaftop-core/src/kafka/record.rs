@@ -54,7 +54,9 @@ pub fn render(bytes: Option<&[u8]>, max: usize) -> Rendered {
             if v.is_object() || v.is_array() {
                 return Rendered {
                     encoding: Encoding::Json,
-                    text: serde_json::to_string_pretty(&v).unwrap_or_default(),
+                    text: escape_json_controls(
+                        &serde_json::to_string_pretty(&v).unwrap_or_default(),
+                    ),
                     size: bytes.len(),
                     truncated,
                 };
@@ -93,17 +95,38 @@ fn looks_textual(s: &str) -> bool {
     control * 10 <= s.chars().count()
 }
 
-/// Escapes control characters so a record can never drive the terminal.
+/// Escapes control characters so a record can never drive the terminal. A
+/// backslash is doubled, so that text which spells an escape (`\u{1b}`) is not
+/// shown as the control character itself.
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
             '\n' | '\t' => out.push(c),
+            '\\' => out.push_str("\\\\"),
             '\r' => out.push_str("\\r"),
             c if c.is_control() => {
                 let _ = write!(out, "\\u{{{:x}}}", c as u32);
             }
             c => out.push(c),
+        }
+    }
+    out
+}
+
+/// JSON escapes only controls below U+0020: DEL and C1 (U+0080-U+009F, CSI
+/// among them) would reach the terminal raw. Outside strings pretty JSON has
+/// no controls but its line breaks, so `\u00XX` keeps it the same JSON.
+fn escape_json_controls(json: &str) -> String {
+    if !json.chars().any(|c| c.is_control() && c != '\n') {
+        return json.to_string();
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if c.is_control() && c != '\n' {
+            let _ = write!(out, "\\u{:04x}", c as u32);
+        } else {
+            out.push(c);
         }
     }
     out
