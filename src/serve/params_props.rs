@@ -167,7 +167,13 @@ proptest! {
 
     /// An id is accepted exactly when it is a positive 64-bit integer.
     #[test]
-    fn ids_are_positive_64_bit_integers(n in any::<i128>().prop_map(|n| n >> (n as u8 % 64))) {
+    fn ids_are_positive_64_bit_integers(n in prop_oneof![
+        -2i128..=2,
+        Just(i128::from(i64::MAX)),
+        Just(i128::from(i64::MAX) + 1),
+        Just(i128::from(i64::MIN)),
+        any::<i128>().prop_map(|n| n >> (n as u8 % 128)),
+    ]) {
         let q = Params(vec![
             ("messageId".into(), n.to_string()),
             ("receiverId".into(), "1".into()),
