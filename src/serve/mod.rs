@@ -13,6 +13,8 @@ mod listener;
 pub mod metrics;
 mod monitor;
 mod params;
+#[cfg(test)]
+mod params_props;
 mod probes;
 pub mod receipts;
 mod shutdown;

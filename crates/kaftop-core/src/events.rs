@@ -6,6 +6,8 @@
 //! with an offset (converted to UTC), and Jackson's array form
 //! (`[2026,11,24,10,15,30,123000000]`, written when `WRITE_DATES_AS_TIMESTAMPS` is on).
 
+#[cfg(test)]
+mod props;
 pub mod validation;
 
 use std::fmt;

@@ -18,6 +18,8 @@
 
 mod access;
 mod codec;
+#[cfg(test)]
+mod codec_props;
 mod heartbeat;
 mod hub;
 mod json;

@@ -15,6 +15,8 @@ use std::path::PathBuf;
 
 mod file;
 mod notifier;
+#[cfg(test)]
+mod props;
 mod resolve;
 mod secrets;
 mod serve;

@@ -11,6 +11,8 @@ pub mod peek;
 pub mod poller;
 pub mod publisher;
 pub mod record;
+#[cfg(test)]
+mod record_props;
 pub mod sampler;
 pub mod snapshot;
 pub mod topic_admin;

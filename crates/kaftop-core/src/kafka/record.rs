@@ -57,8 +57,9 @@ pub fn render(bytes: Option<&[u8]>, max: usize) -> Rendered {
             if v.is_object() || v.is_array() {
                 return Rendered {
                     encoding: Encoding::Json,
-                    // serde_json writes a bidi override in a string as is.
-                    text: escape(&serde_json::to_string_pretty(&v).unwrap_or_default()),
+                    text: escape_json_controls(
+                        &serde_json::to_string_pretty(&v).unwrap_or_default(),
+                    ),
                     size: bytes.len(),
                     truncated,
                 };
@@ -97,10 +98,48 @@ fn looks_textual(s: &str) -> bool {
     control * 10 <= s.chars().count()
 }
 
-/// Escapes hidden characters (controls, bidirectional overrides, zero-width
-/// ones) so a record can never drive the terminal or hide what it holds.
+/// Writes out what a person could not see or what would drive the terminal:
+/// control characters, bidirectional overrides, zero-width and other hidden
+/// characters ([`text::is_hidden`]), keeping line feeds and tabs. A backslash is
+/// doubled, so that text which spells an escape (`\u{1b}`) is never shown as the
+/// character itself, and what is shown reads back to the text exactly.
 pub fn escape(s: &str) -> String {
-    text::visible_lines(s).into_owned()
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\n' | '\t' => out.push(c),
+            '\\' => out.push_str("\\\\"),
+            '\r' => out.push_str("\\r"),
+            c if text::is_hidden(c) => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// JSON escapes only controls below U+0020: DEL, C1 (U+0080-U+009F, CSI among
+/// them), bidirectional overrides and other hidden characters would reach the
+/// terminal as they are. Outside strings pretty JSON has none of them but its
+/// line breaks, so `\uXXXX` (a surrogate pair above U+FFFF) keeps it the same
+/// JSON.
+fn escape_json_controls(json: &str) -> String {
+    let hidden = |c: char| text::is_hidden(c) && c != '\n';
+    if !json.chars().any(hidden) {
+        return json.to_string();
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if hidden(c) {
+            for unit in c.encode_utf16(&mut [0; 2]) {
+                let _ = write!(out, "\\u{unit:04x}");
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 pub fn hex(bytes: &[u8]) -> String {
@@ -350,7 +389,8 @@ mod tests {
         assert_eq!(r.text, "pay\\u{202e}gpj.exe\\u{200b}");
         let r = render(Some("{\"content\":\"a\u{2067}b\"}".as_bytes()), 4096);
         assert_eq!(r.encoding, Encoding::Json);
-        assert!(r.text.contains("a\\u{2067}b"), "{}", r.text);
+        // Inside JSON, as JSON writes it: the document reads back the same.
+        assert!(r.text.contains("a\\u2067b"), "{}", r.text);
         assert_eq!(escape("k\u{feff}ey"), "k\\u{feff}ey");
     }
 
