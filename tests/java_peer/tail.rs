@@ -21,7 +21,11 @@ fn tail_shows_the_java_peers_records_with_their_type_header() {
     for (r, s) in recs.iter().zip(&sent) {
         assert_eq!(r["offset"], s["offset"]);
         assert_eq!(r["key"], s["key"]);
-        assert_eq!(r["headers"], json!({"__TypeId__": CREATED_CLASS}));
+        // Headers in order, each with its encoding (`tail --json` is lossless).
+        assert_eq!(
+            r["headers"],
+            json!([{"name": "__TypeId__", "value": CREATED_CLASS, "encoding": "text"}])
+        );
         assert_eq!(r["value_encoding"], "json");
         assert_eq!(r["value"]["content"], s["content"]);
         assert_eq!(r["value"]["messageId"], s["messageId"]);

@@ -256,8 +256,7 @@ fn json_bytes(bytes: Option<&[u8]>, embed_json: bool) -> (serde_json::Value, &'s
     };
     if embed_json {
         if let Ok(v) = serde_json::from_slice::<serde_json::Value>(bytes) {
-            let same = serde_json::to_vec(&v).is_ok_and(|b| b == bytes);
-            if same && (v.is_object() || v.is_array()) {
+            if (v.is_object() || v.is_array()) && writes_back(&v, bytes) {
                 return (v, "json");
             }
         }
@@ -273,9 +272,56 @@ fn json_bytes(bytes: Option<&[u8]>, embed_json: bool) -> (serde_json::Value, &'s
     }
 }
 
+/// Whether writing `v` back gives `bytes` exactly, as serde_json writes it or as
+/// Jackson (the seed's Spring producers) does: the same, but characters beyond
+/// U+FFFF as an escaped surrogate pair (`\uD83D\uDE80`).
+fn writes_back(v: &serde_json::Value, bytes: &[u8]) -> bool {
+    use serde::Serialize as _;
+    if serde_json::to_vec(v).is_ok_and(|b| b == bytes) {
+        return true;
+    }
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, JacksonFormatter);
+    v.serialize(&mut ser).is_ok() && out == bytes
+}
+
+/// serde_json's compact form with supplementary characters escaped as Jackson
+/// escapes them.
+struct JacksonFormatter;
+
+impl serde_json::ser::Formatter for JacksonFormatter {
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        for c in fragment.chars() {
+            if c.len_utf16() == 2 {
+                for unit in c.encode_utf16(&mut [0; 2]) {
+                    write!(writer, "\\u{unit:04X}")?;
+                }
+            } else {
+                writer.write_all(c.encode_utf8(&mut [0; 4]).as_bytes())?;
+            }
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn jackson_s_escaped_supplementary_characters_are_embedded_as_json() {
+        let jackson = br#"{"content":"hi \uD83D\uDE80","id":1}"#;
+        let (v, encoding) = json_bytes(Some(jackson), true);
+        assert_eq!(encoding, "json");
+        assert_eq!(v["content"], "hi \u{1f680}");
+        // Not byte for byte in either form (a space): kept as text, losslessly.
+        let spaced = br#"{"content": "hi"}"#;
+        assert_eq!(json_bytes(Some(spaced), true).1, "text");
+    }
 
     fn message(key: Option<&[u8]>, value: Option<&[u8]>) -> rdkafka::message::OwnedMessage {
         use rdkafka::message::{Header, OwnedHeaders, OwnedMessage};
