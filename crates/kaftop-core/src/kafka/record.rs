@@ -98,25 +98,10 @@ fn looks_textual(s: &str) -> bool {
     control * 10 <= s.chars().count()
 }
 
-/// Writes out what a person could not see or what would drive the terminal:
-/// control characters, bidirectional overrides, zero-width and other hidden
-/// characters ([`text::is_hidden`]), keeping line feeds and tabs. A backslash is
-/// doubled, so that text which spells an escape (`\u{1b}`) is never shown as the
-/// character itself, and what is shown reads back to the text exactly.
+/// A record's text as shown: hidden characters written out, line feeds and tabs
+/// kept, backslashes doubled ([`text::visible_lines`]).
 pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '\n' | '\t' => out.push(c),
-            '\\' => out.push_str("\\\\"),
-            '\r' => out.push_str("\\r"),
-            c if text::is_hidden(c) => {
-                let _ = write!(out, "\\u{{{:x}}}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out
+    text::visible_lines(s).into_owned()
 }
 
 /// JSON escapes only controls below U+0020: DEL, C1 (U+0080-U+009F, CSI among

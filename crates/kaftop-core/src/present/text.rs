@@ -33,20 +33,23 @@ pub fn visible(s: &str) -> Cow<'_, str> {
     escape_hidden(s, false)
 }
 
-/// [`visible`] that keeps line feeds and tabs (a record's value shown on
-/// several lines).
+/// [`visible`] for a record's text, shown on several lines: line feeds and tabs
+/// are kept, and a backslash is doubled, so that text which spells an escape
+/// (`\u{1b}`) is never taken for the character itself and what is shown reads
+/// back to the text exactly.
 pub fn visible_lines(s: &str) -> Cow<'_, str> {
     escape_hidden(s, true)
 }
 
 fn escape_hidden(s: &str, lines: bool) -> Cow<'_, str> {
     let keep = |c: char| !is_hidden(c) || (lines && matches!(c, '\n' | '\t'));
-    if s.chars().all(keep) {
+    if s.chars().all(|c| keep(c) && !(lines && c == '\\')) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
         match c {
+            '\\' if lines => out.push_str("\\\\"),
             c if keep(c) => out.push(c),
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
