@@ -9,6 +9,7 @@ pub mod health;
 pub mod offsets_reset;
 pub mod peek;
 pub mod poller;
+pub mod progress;
 pub mod publisher;
 pub mod record;
 #[cfg(test)]
