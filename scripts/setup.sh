@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing kaftop needs on a fresh Debian machine with a
-# Rust toolchain: C build tools and OpenSSL headers for the bundled librdkafka,
+# Rust toolchain: C build tools, OpenSSL and libcurl headers for the bundled librdkafka
+# (libcurl: OAUTHBEARER's OIDC token fetch),
 # tmux for the terminal end-to-end tests, a JDK 17+ and Maven for Apache Kafka
 # (scripts/test-broker.sh) and the JVM test peer, openssl for the TLS test
 # certificates, curl for the `kaftop serve` tests (the seed's curl lines run
@@ -12,7 +13,7 @@ set -euo pipefail
 log() { printf 'setup: %s\n' "$*" >&2; }
 
 missing=()
-for pkg in build-essential pkg-config libssl-dev python3 python3-venv tmux openssl curl postgresql; do
+for pkg in build-essential pkg-config libssl-dev libcurl4-openssl-dev python3 python3-venv tmux openssl curl postgresql; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 # A JDK and Maven may come from outside Debian (an SDK manager); any on PATH will do.

@@ -4,13 +4,18 @@
 # start does not touch the network).
 #
 #   scripts/test-broker.sh start [--nodes 1|3] [--security LIST]
-#       LIST is a comma list of sasl-scram and tls (default: none). Every node always
-#       has a PLAINTEXT listener, which the cluster uses internally; sasl-scram adds a
-#       SASL_PLAINTEXT listener (SCRAM-SHA-512, a user created at format time), tls an
-#       SSL listener with a CA and broker certificate made with openssl for this run.
+#       LIST is a comma list of sasl-scram, tls and oauthbearer (default: none). Every
+#       node always has a PLAINTEXT listener, which the cluster uses internally;
+#       sasl-scram adds a SASL_PLAINTEXT listener (SCRAM-SHA-512, a user created at
+#       format time), tls an SSL listener with a CA and broker certificate made with
+#       openssl for this run (client certificates are requested, not required; a
+#       client certificate with a passphrase-protected key is made too), oauthbearer a
+#       SASL_PLAINTEXT listener named OAUTH taking OAUTHBEARER with Kafka's unsecured
+#       JWT validator (tokens are not signed: for tests only).
 #       Prints KEY=VALUE lines on stdout, BOOTSTRAP=127.0.0.1:PORT always last:
 #         CLUSTER_DIR, NODES, NODE_n=host:port, SASL_BOOTSTRAP, SASL_MECHANISM,
-#         SASL_USER, SASL_PASSWORD, TLS_BOOTSTRAP, TLS_CA (path of the CA's PEM).
+#         SASL_USER, SASL_PASSWORD, TLS_BOOTSTRAP, TLS_CA (path of the CA's PEM),
+#         TLS_CLIENT_CERT, TLS_CLIENT_KEY, TLS_CLIENT_KEY_PASSWORD, OAUTH_BOOTSTRAP.
 #   scripts/test-broker.sh status        # the same lines (exit 0) or "not running" (exit 1)
 #   scripts/test-broker.sh stop          # stops the nodes this directory started (idempotent)
 #   scripts/test-broker.sh stop-node N   # stops node N (graceful), keeping its data
@@ -262,11 +267,17 @@ print_lines() {
     if [[ $SECURITY == *tls* ]]; then
         printf 'TLS_BOOTSTRAP=%s\n' "$(bootstrap_of TLS)"
         printf 'TLS_CA=%s\n' "$STATE_DIR/tls/ca.pem"
+        printf 'TLS_CLIENT_CERT=%s\n' "$STATE_DIR/tls/client.pem"
+        printf 'TLS_CLIENT_KEY=%s\n' "$STATE_DIR/tls/client.key"
+        printf 'TLS_CLIENT_KEY_PASSWORD=%s\n' "$SCRAM_PASSWORD"
+    fi
+    if [[ $SECURITY == *oauthbearer* ]]; then
+        printf 'OAUTH_BOOTSTRAP=%s\n' "$(bootstrap_of OAUTH)"
     fi
     printf 'BOOTSTRAP=%s\n' "$(bootstrap_of PLAIN)"
 }
 
-# port_of KIND N: the port of node N's listener KIND (PLAIN, CTRL, SASL, TLS).
+# port_of KIND N: the port of node N's listener KIND (PLAIN, CTRL, SASL, TLS, OAUTH).
 port_of() {
     local var=PORT_${1}_$2
     printf '%s' "${!var}"
@@ -297,6 +308,13 @@ make_tls() {
             -days 2 -extfile san.ext -out broker.pem 2>/dev/null
         # Kafka's PEM key store: the PKCS#8 key followed by the certificate chain.
         cat broker.key broker.pem ca.pem >keystore.pem
+        # A client certificate whose key is encrypted (the run's throwaway password).
+        openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -aes256 \
+            -pass "pass:$SCRAM_PASSWORD" -out client.key 2>/dev/null
+        openssl req -new -key client.key -passin "pass:$SCRAM_PASSWORD" \
+            -subj "/CN=kaftop-client" -out client.csr 2>/dev/null
+        openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
+            -days 2 -out client.pem 2>/dev/null
     ) || die "openssl could not make the test certificates"
 }
 
@@ -346,6 +364,11 @@ write_node_config() {
         advertised+=",SSL://127.0.0.1:$(port_of TLS "$n")"
         map+=",SSL:SSL"
     fi
+    if [[ $SECURITY == *oauthbearer* ]]; then
+        listeners+=",OAUTH://127.0.0.1:$(port_of OAUTH "$n")"
+        advertised+=",OAUTH://127.0.0.1:$(port_of OAUTH "$n")"
+        map+=",OAUTH:SASL_PLAINTEXT"
+    fi
     local rf=$NODES min_isr=1
     ((NODES >= 3)) && min_isr=2
     {
@@ -394,7 +417,16 @@ EOF
             cat <<EOF
 ssl.keystore.type=PEM
 ssl.keystore.location=$STATE_DIR/tls/keystore.pem
-ssl.client.auth=none
+ssl.truststore.type=PEM
+ssl.truststore.location=$STATE_DIR/tls/ca.pem
+ssl.client.auth=requested
+EOF
+        fi
+        if [[ $SECURITY == *oauthbearer* ]]; then
+            cat <<EOF
+listener.name.oauth.sasl.enabled.mechanisms=OAUTHBEARER
+listener.name.oauth.oauthbearer.sasl.jaas.config=org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredLoginStringClaim_sub="broker";
+listener.name.oauth.oauthbearer.sasl.server.callback.handler.class=org.apache.kafka.common.security.oauthbearer.internals.unsecured.OAuthBearerUnsecuredValidatorCallbackHandler
 EOF
         fi
     } >"$dir/server.properties"
@@ -487,8 +519,8 @@ cmd_start() {
     [[ $nodes =~ ^[1-9]$ ]] || die "--nodes must be 1 to 9, not '$nodes'"
     local s
     for s in ${security//,/ }; do
-        [[ $s == sasl-scram || $s == tls || $s == plaintext ]] ||
-            die "--security takes sasl-scram, tls or both (comma separated), not '$s'"
+        [[ $s == sasl-scram || $s == tls || $s == oauthbearer || $s == plaintext ]] ||
+            die "--security takes sasl-scram, tls, oauthbearer (comma separated), not '$s'"
     done
 
     if cluster_running; then
@@ -514,7 +546,7 @@ cmd_start() {
         kafka.tools.StorageTool random-uuid | tail -n 1) || die "StorageTool random-uuid failed"
     [[ -n $CLUSTER_ID ]] || die "StorageTool random-uuid printed nothing"
     SCRAM_PASSWORD=$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
-    local per_node=4 ports n
+    local per_node=5 ports n
     mapfile -t ports < <(free_ports $((nodes * per_node)))
     ((${#ports[@]} == nodes * per_node)) || die "could not find $((nodes * per_node)) free loopback ports"
     {
@@ -528,6 +560,7 @@ cmd_start() {
             printf 'PORT_PLAIN_%s=%s\nPORT_CTRL_%s=%s\nPORT_SASL_%s=%s\nPORT_TLS_%s=%s\n' \
                 "$n" "$plain" "$n" "${ports[$((i + 1))]}" "$n" "${ports[$((i + 2))]}" \
                 "$n" "${ports[$((i + 3))]}"
+            printf 'PORT_OAUTH_%s=%s\n' "$n" "${ports[$((i + 4))]}"
         done
     } >"$ENV_FILE"
     load_env
@@ -663,7 +696,7 @@ case ${1:-} in
         ;;
     classpath) classpath ;;
     *)
-        echo "usage: $0 start [--nodes N] [--security sasl-scram,tls] | stop | status | stop-node N | start-node N | tool NAME ARGS... | classpath" >&2
+        echo "usage: $0 start [--nodes N] [--security sasl-scram,tls,oauthbearer] | stop | status | stop-node N | start-node N | tool NAME ARGS... | classpath" >&2
         exit 2
         ;;
 esac

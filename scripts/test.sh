@@ -62,8 +62,8 @@ value() {
     printf '%s\n' "$v"
 }
 
-step "start Apache Kafka: one node (PLAINTEXT, SASL/SCRAM, TLS)"
-single=$(KAFTOP_BROKER_DIR=$single_dir scripts/test-broker.sh start --security sasl-scram,tls)
+step "start Apache Kafka: one node (PLAINTEXT, SASL/SCRAM, TLS, OAUTHBEARER)"
+single=$(KAFTOP_BROKER_DIR=$single_dir scripts/test-broker.sh start --security sasl-scram,tls,oauthbearer)
 KAFTOP_TEST_BOOTSTRAP=$(value BOOTSTRAP "$single")
 export KAFTOP_TEST_BOOTSTRAP
 KAFTOP_TEST_SASL_BOOTSTRAP=$(value SASL_BOOTSTRAP "$single")
@@ -78,6 +78,9 @@ KAFTOP_TEST_TLS_BOOTSTRAP=$(value TLS_BOOTSTRAP "$single")
 export KAFTOP_TEST_TLS_BOOTSTRAP
 KAFTOP_TEST_TLS_CA=$(value TLS_CA "$single")
 export KAFTOP_TEST_TLS_CA
+for v in TLS_CLIENT_CERT TLS_CLIENT_KEY TLS_CLIENT_KEY_PASSWORD OAUTH_BOOTSTRAP; do
+    declare -x "KAFTOP_TEST_$v=$(value "$v" "$single")"
+done
 
 step "start Apache Kafka: a 3-node cluster"
 cluster=$(KAFTOP_BROKER_DIR=$cluster_dir scripts/test-broker.sh start --nodes 3)

@@ -37,6 +37,9 @@ pub struct Cli {
     /// Refuse every change to the cluster (as a profile's `read_only = true`).
     #[arg(long, global = true)]
     pub read_only: bool,
+    /// Every profile of the config at once (`lag`; each cluster read on its own).
+    #[arg(long, global = true, conflicts_with_all = ["profile", "bootstrap_servers"])]
+    pub all_profiles: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -56,6 +59,9 @@ pub enum Command {
     Topics(TopicsArgs),
     /// Consumer-group lag per partition, as `kafka-consumer-groups --describe` shows it.
     Lag(LagArgs),
+    /// Every profile's cluster at a glance: reachable, brokers, URP, offline
+    /// partitions, alerting groups and the worst, produced msg/s.
+    Clusters(ClustersArgs),
     /// Print records of a topic (never joins a group, never commits).
     Tail(TailArgs),
     /// Consumer-group operations: `reset-offsets`.
@@ -185,6 +191,12 @@ pub struct TopicsArgs {
     /// List every partition (leader, replicas, ISR), not only those needing attention.
     #[arg(long)]
     pub partitions: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ClustersArgs {
     #[arg(long)]
     pub json: bool,
 }

@@ -7,11 +7,12 @@ use anyhow::Result;
 
 use super::out::out;
 use serde::Serialize;
+use serde_json::Value;
 
 use crate::cli::LagArgs;
 use kaftop_core::config::Resolved;
 use kaftop_core::kafka::admin::{GroupState, GroupType};
-use kaftop_core::metrics::engine::GroupMetrics;
+use kaftop_core::metrics::engine::{ClusterMetrics, GroupMetrics};
 use kaftop_core::metrics::{DataLoss, GroupPartitionRow, History, LagStatus, StatusReason};
 use kaftop_core::metrics::{Stuck, TimeLag};
 use kaftop_core::monitor::{Monitor, MonitorOptions};
@@ -75,6 +76,19 @@ struct MemberRow<'a> {
 }
 
 pub(super) async fn run(args: LagArgs, cfg: &Resolved) -> Result<ExitCode> {
+    let metrics = tokio::task::block_in_place(|| read(&args, cfg))?;
+    super::out::warnings(&metrics.errors);
+    if args.json {
+        super::print_json(&json_values(&args, &metrics.groups)?)?;
+    } else {
+        out(render(&args, &metrics.groups))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One refresh of `cfg`'s cluster with what `args` asks for (blocks); an error when
+/// the cluster cannot be reached or a named group does not exist.
+pub(super) fn read(args: &LagArgs, cfg: &Resolved) -> Result<ClusterMetrics> {
     let mut opts = MonitorOptions::from_config(cfg, kaftop_services::service_groups(cfg));
     if !args.groups.is_empty() {
         opts.read.only_groups = Some(args.groups.clone());
@@ -85,27 +99,50 @@ pub(super) async fn run(args: LagArgs, cfg: &Resolved) -> Result<ExitCode> {
         limits.budget = opts.read.timeout;
     }
     let mut monitor = Monitor::new(cfg, opts)?;
-    let metrics = tokio::task::block_in_place(|| monitor.once()).metrics;
+    let metrics = monitor.once().metrics;
     if !metrics.connected {
         anyhow::bail!("{}", metrics.errors.join("; "));
     }
-    super::out::warnings(&metrics.errors);
     // Only named groups can be missing: a listed group exists.
     if !args.groups.is_empty() {
         check_exist(&metrics.groups)?;
     }
-    let groups = &metrics.groups;
-    match (args.json, args.state, args.members) {
-        (true, true, _) => super::print_json(&groups.iter().map(state_row).collect::<Vec<_>>())?,
-        (true, _, true) => {
-            super::print_json(&groups.iter().flat_map(member_rows).collect::<Vec<_>>())?
-        }
-        (true, _, _) => super::print_json(&groups.iter().flat_map(json_rows).collect::<Vec<_>>())?,
-        (false, true, _) => out(render_states(groups))?,
-        (false, _, true) => out(render_members(groups))?,
-        (false, _, _) => out(render_table(groups))?,
+    Ok(metrics)
+}
+
+/// The `--json` rows `args` asks for: partitions, `--state` or `--members`.
+pub(super) fn json_values(args: &LagArgs, groups: &[GroupMetrics]) -> Result<Vec<Value>> {
+    let rows: Result<Vec<Value>, serde_json::Error> = if args.state {
+        groups
+            .iter()
+            .map(state_row)
+            .map(serde_json::to_value)
+            .collect()
+    } else if args.members {
+        groups
+            .iter()
+            .flat_map(member_rows)
+            .map(serde_json::to_value)
+            .collect()
+    } else {
+        groups
+            .iter()
+            .flat_map(json_rows)
+            .map(serde_json::to_value)
+            .collect()
+    };
+    Ok(rows?)
+}
+
+/// The human table `args` asks for.
+pub(super) fn render(args: &LagArgs, groups: &[GroupMetrics]) -> String {
+    if args.state {
+        render_states(groups)
+    } else if args.members {
+        render_members(groups)
+    } else {
+        render_table(groups)
     }
-    Ok(ExitCode::SUCCESS)
 }
 
 /// Kafka describes a group it does not know as Dead, without members; with no

@@ -1,5 +1,6 @@
 //! The subcommands: each resolves what it needs and prints a human table or JSON.
 
+mod clusters;
 mod config_check;
 mod demo;
 mod dlq;
@@ -80,6 +81,12 @@ fn run_command(cli: Cli, secrets: &mut Vec<String>) -> Result<ExitCode> {
     };
     let Some(command) = cli.command else {
         // No subcommand: the interactive dashboard.
+        if cli.all_profiles {
+            anyhow::bail!(
+                "--all-profiles needs a command: `kaftop lag --all-profiles` (the \
+                 dashboard's clusters screen is not built yet)"
+            );
+        }
         let (cfg, keymap) = load_checked(&overrides, secrets)?;
         let _log = crate::logging::init(&cfg.data_dir);
         tracing::info!(profile = %cfg.profile, bootstrap = %cfg.bootstrap_servers, "dashboard");
@@ -97,6 +104,9 @@ fn run_command(cli: Cli, secrets: &mut Vec<String>) -> Result<ExitCode> {
         // The demo brings its own cluster: no config file is needed or read.
         return demo::run(d, overrides.data_dir);
     }
+    if cli.all_profiles || matches!(command, Command::Clusters(_)) {
+        return all_profiles(command, &overrides, secrets);
+    }
     let (cfg, _keymap) = load_checked(&overrides, secrets)?;
     let _log = crate::logging::init(&cfg.data_dir);
     tracing::info!(profile = %cfg.profile, bootstrap = %cfg.bootstrap_servers, "starting");
@@ -107,6 +117,35 @@ fn run_command(cli: Cli, secrets: &mut Vec<String>) -> Result<ExitCode> {
         cfg.check_writable(action)?;
     }
     runtime.block_on(dispatch(command, cfg))
+}
+
+/// `--all-profiles` with `command`: each profile loaded and checked as `--profile
+/// NAME` would be, then every cluster at once.
+fn all_profiles(
+    command: Command,
+    overrides: &Overrides,
+    secrets: &mut Vec<String>,
+) -> Result<ExitCode> {
+    if !matches!(command, Command::Lag(_) | Command::Clusters(_)) {
+        anyhow::bail!("--all-profiles works with `lag` and `clusters`, not this command");
+    }
+    let mut cfgs = Vec::new();
+    for cfg in config::load_all(overrides)? {
+        let ov = Overrides {
+            profile: Some(cfg.profile.clone()),
+            ..overrides.clone()
+        };
+        cfgs.push(load_checked(&ov, secrets)?.0);
+    }
+    if let Some(first) = cfgs.first() {
+        let _log = crate::logging::init(&first.data_dir);
+        tracing::info!(profiles = cfgs.len(), "starting, every profile");
+    }
+    match command {
+        Command::Lag(args) => clusters::lag(&args, &cfgs),
+        Command::Clusters(args) => clusters::summary(&args, &cfgs),
+        _ => Ok(ExitCode::FAILURE),
+    }
 }
 
 /// What `command` would change on the cluster, if anything: the one list that
@@ -147,6 +186,8 @@ async fn dispatch(command: Command, cfg: Resolved) -> Result<ExitCode> {
         Command::Bulk(b) => publish::bulk(b, cfg).await,
         Command::Topics(t) => topics::run(t, &cfg).await,
         Command::Lag(l) => lag::run(l, &cfg).await,
+        // Every profile: run before one is loaded (`all_profiles`).
+        Command::Clusters(_) => Ok(ExitCode::FAILURE),
         Command::Tail(t) => tail::run(t, &cfg).await,
         Command::Groups(g) => groups::run(g, &cfg).await,
         Command::Consumers(c) => services::consumers(c, cfg).await,

@@ -172,7 +172,7 @@ fn required_env(name: &str, what: &str) -> String {
     }
 }
 
-/// Set by `scripts/test.sh` from `scripts/test-broker.sh start --security sasl-scram,tls`.
+/// Set by `scripts/test.sh` from `scripts/test-broker.sh start --security sasl-scram,tls,...`.
 pub(crate) fn sasl() -> Sasl {
     let what = "the test broker's SASL/SCRAM listener";
     Sasl {
@@ -183,7 +183,7 @@ pub(crate) fn sasl() -> Sasl {
     }
 }
 
-/// Set by `scripts/test.sh` from `scripts/test-broker.sh start --security sasl-scram,tls`.
+/// Set by `scripts/test.sh` from `scripts/test-broker.sh start --security sasl-scram,tls,...`.
 pub(crate) fn tls() -> Tls {
     let what = "the test broker's TLS listener";
     Tls {

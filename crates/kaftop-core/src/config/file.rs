@@ -95,6 +95,8 @@ pub struct SecurityConfig {
     pub ssl_key_password: Option<String>,
     /// Name of the environment variable holding the SSL key password.
     pub ssl_key_password_env: Option<String>,
+    /// `[security.oauthbearer]`: where an OAUTHBEARER token comes from.
+    pub oauthbearer: Option<super::oauth::OauthBearerConfig>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -15,6 +15,7 @@ use std::path::PathBuf;
 
 mod file;
 mod notifier;
+mod oauth;
 #[cfg(test)]
 mod props;
 mod resolve;
@@ -31,6 +32,7 @@ pub use file::{
     SecurityConfig, ServicesConfig, TopicSpec, TopicsConfig,
 };
 pub use notifier::{NotifierConfig, NotifierSettings};
+pub use oauth::OauthBearerConfig;
 pub use resolve::{resolve, Overrides, ReadOnly, Resolved};
 pub use secrets::{is_secret_property, Secret, Secretish};
 pub use serve::{parse_listen, JwtKey, ServeFileConfig, ServeSettings, TlsFiles, DEFAULT_LISTEN};
@@ -64,6 +66,35 @@ pub enum ConfigError {
 
 /// Finds, reads, validates and resolves the configuration.
 pub fn load(ov: &Overrides) -> Result<Resolved, ConfigError> {
+    let (path, file) = find(ov)?;
+    resolve(file.as_ref(), path.as_deref(), ov)
+}
+
+/// Every profile of the configuration, each resolved as `--profile NAME` would
+/// (`--all-profiles`), in name order; without profiles, the built-in one.
+pub fn load_all(ov: &Overrides) -> Result<Vec<Resolved>, ConfigError> {
+    let (path, file) = find(ov)?;
+    let names: Vec<String> = file
+        .as_ref()
+        .map(|f| f.profiles.keys().cloned().collect())
+        .unwrap_or_default();
+    if names.is_empty() {
+        return Ok(vec![resolve(file.as_ref(), path.as_deref(), ov)?]);
+    }
+    names
+        .into_iter()
+        .map(|name| {
+            let ov = Overrides {
+                profile: Some(name),
+                ..ov.clone()
+            };
+            resolve(file.as_ref(), path.as_deref(), &ov)
+        })
+        .collect()
+}
+
+/// The file the lookup order finds, read and parsed (`None`: built-in defaults).
+fn find(ov: &Overrides) -> Result<(Option<PathBuf>, Option<FileConfig>), ConfigError> {
     let path = ov
         .config_file
         .clone()
@@ -73,7 +104,7 @@ pub fn load(ov: &Overrides) -> Result<Resolved, ConfigError> {
         Some(p) => Some(read_file(p)?),
         None => None,
     };
-    resolve(file.as_ref(), path.as_deref(), ov)
+    Ok((path, file))
 }
 
 /// `<platform config dir>/config.toml` (e.g. `~/.config/kaftop/config.toml`).

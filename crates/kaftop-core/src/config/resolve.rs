@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::file::{
     FileConfig, LagConfig, ProfileConfig, SecurityConfig, ServicesConfig, TopicSpec, TopicsConfig,
 };
+use super::oauth::oauthbearer_properties;
 use super::secrets::{is_secret_property, mask_properties, secret_value, Secretish};
 use super::serve::ServeSettings;
 use super::store::{check_concurrency, store_settings, StoreSettings};
@@ -166,6 +167,7 @@ pub fn resolve(
         properties.add_profile_properties(&p.properties, &at)?;
     }
     properties.add_overrides(&ov.properties);
+    properties.check_oauthbearer(&at)?;
     let topics = topics(file, profile, &at)?;
     check_concurrency(file.services.concurrency)
         .map_err(|e| at.invalid("services.concurrency", e))?;
@@ -348,6 +350,47 @@ impl Properties {
         Ok(())
     }
 
+    /// OAUTHBEARER needs a token source and a SASL protocol: without them librdkafka
+    /// fails at connect time, or never authenticates.
+    fn check_oauthbearer(&self, at: &KeyNames) -> Result<(), ConfigError> {
+        let value = |k: &str| self.values.get(k).map(Secretish::value);
+        if value("sasl.mechanism") != Some(OAUTHBEARER) {
+            return Ok(());
+        }
+        let origin = self
+            .property_key("sasl.mechanism", at)
+            .unwrap_or_else(|| at.profile_key("security.sasl_mechanism"));
+        let has_source = self.values.keys().any(|k| {
+            k.starts_with("sasl.oauthbearer.") || k == "enable.sasl.oauthbearer.unsecure.jwt"
+        });
+        if !has_source {
+            return Err(at.invalid(
+                &origin,
+                "OAUTHBEARER needs a token source: a [security.oauthbearer] table \
+                 (method = \"oidc\" with token_endpoint_url, client_id and \
+                 client_secret_env)",
+            ));
+        }
+        match value("security.protocol") {
+            Some("SASL_SSL" | "SASL_PLAINTEXT") => Ok(()),
+            _ => Err(at.invalid(
+                &origin,
+                "OAUTHBEARER needs protocol = \"SASL_SSL\" (or \"SASL_PLAINTEXT\"): \
+                 without it no SASL sign-in happens",
+            )),
+        }
+    }
+
+    /// The key (or `-X` flag) that set property `prop`, without the file's name.
+    fn property_key(&self, prop: &str, at: &KeyNames) -> Option<String> {
+        let origin = self.origins.get(prop)?;
+        let key = origin
+            .strip_prefix(&format!("{}: key `", at.file))
+            .and_then(|k| k.strip_suffix('`'))
+            .unwrap_or(origin);
+        Some(key.to_string())
+    }
+
     fn add_overrides(&mut self, properties: &[(String, String)]) {
         for (k, v) in properties {
             self.origins.insert(k.clone(), format!("-X {k}"));
@@ -360,6 +403,9 @@ impl Properties {
 /// librdkafka properties from the `[security]` table: property → (the table's
 /// field that set it, value).
 type SecurityProperties = BTreeMap<String, (&'static str, Secretish)>;
+
+/// The SASL mechanism `[security.oauthbearer]` is for.
+const OAUTHBEARER: &str = "OAUTHBEARER";
 
 /// Translates the `[security]` table into librdkafka properties.
 fn security_properties(s: &SecurityConfig) -> Result<SecurityProperties, FieldError> {
@@ -378,6 +424,25 @@ fn security_properties(s: &SecurityConfig) -> Result<SecurityProperties, FieldEr
             "sasl_mechanism",
             Secretish::Plain(m.clone()),
         );
+    }
+    if let Some(o) = &s.oauthbearer {
+        match s.sasl_mechanism.as_deref() {
+            Some(OAUTHBEARER) => {}
+            Some(m) => {
+                return Err(FieldError::new(
+                    "oauthbearer",
+                    format!("is for sasl_mechanism = \"{OAUTHBEARER}\", not `{m}`"),
+                ))
+            }
+            None => put(
+                "sasl.mechanism",
+                "oauthbearer",
+                Secretish::Plain(OAUTHBEARER.into()),
+            ),
+        }
+        for (prop, field, v) in oauthbearer_properties(o)? {
+            put(prop, field, v);
+        }
     }
     if let Some(u) = &s.sasl_username {
         put(

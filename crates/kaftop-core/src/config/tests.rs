@@ -321,3 +321,125 @@ fn credentials_in_the_bootstrap_address_are_refused_unechoed() {
         assert!(!e.contains("S3cretPw") && !e.contains("admin"), "{e}");
     }
 }
+
+#[test]
+fn oauthbearer_oidc_becomes_librdkafka_properties_with_the_secret_masked() {
+    std::env::set_var("KAFTOP_TEST_OIDC_SECRET", "oidc-s3cr3t");
+    let text = r#"
+        [profiles.default]
+        bootstrap_servers = "h:9093"
+        [profiles.default.security]
+        protocol = "SASL_SSL"
+        [profiles.default.security.oauthbearer]
+        method = "oidc"
+        token_endpoint_url = "https://idp.example.com/oauth2/token"
+        client_id = "kaftop"
+        client_secret_env = "KAFTOP_TEST_OIDC_SECRET"
+        scope = "kafka"
+        extensions = "logicalCluster=lkc-1,identityPoolId=pool-1"
+    "#;
+    let r = resolve_str(text, &Overrides::default()).unwrap();
+    let p = |k: &str| r.properties[k].value().to_string();
+    assert_eq!(p("sasl.mechanism"), "OAUTHBEARER");
+    assert_eq!(p("sasl.oauthbearer.method"), "oidc");
+    assert_eq!(
+        p("sasl.oauthbearer.token.endpoint.url"),
+        "https://idp.example.com/oauth2/token"
+    );
+    assert_eq!(p("sasl.oauthbearer.client.id"), "kaftop");
+    assert_eq!(p("sasl.oauthbearer.client.secret"), "oidc-s3cr3t");
+    assert_eq!(p("sasl.oauthbearer.scope"), "kafka");
+    assert_eq!(
+        p("sasl.oauthbearer.extensions"),
+        "logicalCluster=lkc-1,identityPoolId=pool-1"
+    );
+    assert!(r.secret_values().any(|s| s == "oidc-s3cr3t"));
+    let shown = format!("{} {r:?}", serde_json::to_string(&r).unwrap());
+    assert!(!shown.contains("oidc-s3cr3t"), "{shown}");
+}
+
+#[test]
+fn oauthbearer_unsecured_jwt_is_named_test_only() {
+    let text = r#"
+        [profiles.default]
+        bootstrap_servers = "h:9093"
+        [profiles.default.security]
+        protocol = "SASL_PLAINTEXT"
+        sasl_mechanism = "OAUTHBEARER"
+        oauthbearer = { method = "unsecured-jwt-test-only", principal = "alice" }
+    "#;
+    let r = resolve_str(text, &Overrides::default()).unwrap();
+    assert_eq!(
+        r.properties["enable.sasl.oauthbearer.unsecure.jwt"].value(),
+        "true"
+    );
+    assert_eq!(
+        r.properties["sasl.oauthbearer.config"].value(),
+        "principal=alice"
+    );
+    assert!(!r.properties.contains_key("sasl.oauthbearer.method"));
+}
+
+#[test]
+fn oauthbearer_mistakes_name_the_key() {
+    let base = "[profiles.default]\nbootstrap_servers = \"h:1\"\n[profiles.default.security]\n";
+    for (table, key, why) in [
+        (
+            "protocol = \"SASL_SSL\"\noauthbearer = { method = \"saml\" }",
+            "security.oauthbearer.method",
+            "`saml` is not one of oidc",
+        ),
+        (
+            "protocol = \"SASL_SSL\"\noauthbearer = { method = \"oidc\", client_id = \"c\", client_secret_env = \"X\" }",
+            "security.oauthbearer.token_endpoint_url",
+            "is needed",
+        ),
+        (
+            "protocol = \"SASL_SSL\"\noauthbearer = { method = \"oidc\", token_endpoint_url = \"ftp://idp/x\", client_id = \"c\", client_secret_env = \"X\" }",
+            "security.oauthbearer.token_endpoint_url",
+            "not an http:// or https:// URL",
+        ),
+        (
+            "protocol = \"SASL_SSL\"\noauthbearer = { method = \"oidc\", token_endpoint_url = \"https://u:pw@idp/x\", client_id = \"c\", client_secret_env = \"X\" }",
+            "security.oauthbearer.token_endpoint_url",
+            "holds credentials",
+        ),
+        (
+            "protocol = \"SASL_SSL\"\noauthbearer = { method = \"oidc\", token_endpoint_url = \"https://idp/x\", client_id = \"c\" }",
+            "security.oauthbearer.client_secret_env",
+            "is needed by method `oidc`",
+        ),
+        (
+            "protocol = \"SASL_SSL\"\noauthbearer = { method = \"oidc\", token_endpoint_url = \"https://idp/x\", client_id = \"c\", client_secret_env = \"KAFTOP_TEST_UNSET_OIDC\" }",
+            "security.oauthbearer.client_secret_env",
+            "`KAFTOP_TEST_UNSET_OIDC` is not set",
+        ),
+        (
+            "protocol = \"SASL_SSL\"\noauthbearer = { method = \"unsecured-jwt-test-only\", principal = \"p\", client_id = \"c\" }",
+            "security.oauthbearer.client_id",
+            "belongs to method `oidc`",
+        ),
+        (
+            "protocol = \"SASL_SSL\"\nsasl_mechanism = \"PLAIN\"\noauthbearer = { method = \"unsecured-jwt-test-only\", principal = \"p\" }",
+            "security.oauthbearer",
+            "is for sasl_mechanism = \"OAUTHBEARER\"",
+        ),
+        (
+            "protocol = \"SASL_SSL\"\nsasl_mechanism = \"OAUTHBEARER\"",
+            "security.sasl_mechanism",
+            "needs a token source",
+        ),
+        (
+            "oauthbearer = { method = \"unsecured-jwt-test-only\", principal = \"p\" }",
+            "security.oauthbearer",
+            "needs protocol = \"SASL_SSL\"",
+        ),
+    ] {
+        let e = err_string(resolve_str(&format!("{base}{table}\n"), &Overrides::default()));
+        assert!(
+            e.contains(&format!("profiles.default.{key}")) && e.contains(why),
+            "{table}: {e}"
+        );
+        assert!(!e.contains("pw@"), "{e}");
+    }
+}

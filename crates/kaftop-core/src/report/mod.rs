@@ -4,6 +4,7 @@
 //! stuck offsets → a Markdown report and its JSON twin). Pure: no clock, and
 //! no I/O but [`save`], which writes the files.
 
+pub mod clusters;
 pub mod incident;
 pub mod markdown;
 pub mod rank;
