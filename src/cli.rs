@@ -38,7 +38,7 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub read_only: bool,
     /// Every profile of the config at once (`lag`; each cluster read on its own).
-    #[arg(long, global = true, conflicts_with_all = ["profile", "bootstrap_servers"])]
+    #[arg(long, global = true)]
     pub all_profiles: bool,
     #[command(subcommand)]
     pub command: Option<Command>,

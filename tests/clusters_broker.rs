@@ -120,14 +120,13 @@ fn lag_reads_every_profile_and_names_the_one_that_is_down() {
 #[test]
 fn clusters_shows_each_cluster_at_a_glance_and_the_one_that_is_down() {
     let _all_nodes_up = common::Cluster::exclusive();
+    let (single, cluster) = (common::bootstrap(), common::cluster().bootstrap);
+    // A topic on each: a cluster without one has no produce rate to measure.
+    group_on(&single, &unique("clusters-g"), &unique("clusters-t"));
+    group_on(&cluster, &unique("clusters-g"), &unique("clusters-t"));
     let dir = tempfile::tempdir().unwrap();
     let down = format!("127.0.0.1:{}", closed_port());
-    let config = write_config(
-        dir.path(),
-        &common::bootstrap(),
-        &common::cluster().bootstrap,
-        &down,
-    );
+    let config = write_config(dir.path(), &single, &cluster, &down);
     let out = kaftop()
         .arg("--config")
         .arg(&config)

@@ -129,6 +129,13 @@ fn all_profiles(
     if !matches!(command, Command::Lag(_) | Command::Clusters(_)) {
         anyhow::bail!("--all-profiles works with `lag` and `clusters`, not this command");
     }
+    // Clap does not check a global flag's conflicts across the subcommand.
+    if overrides.profile.is_some() || overrides.bootstrap_servers.is_some() {
+        anyhow::bail!(
+            "--all-profiles (and `clusters`) reads every profile: not with --profile or \
+             --bootstrap-servers"
+        );
+    }
     let mut cfgs = Vec::new();
     for cfg in config::load_all(overrides)? {
         let ov = Overrides {
