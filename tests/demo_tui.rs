@@ -1,6 +1,7 @@
 //! `kaftop demo` as a new user meets it: in tmux, no broker anywhere. The
-//! dashboard shows live throughput and the four service groups, and `:group NAME`
-//! opens each group's per-partition table.
+//! dashboard shows live throughput and the four service groups (state and members
+//! as the demo's consumers report them), and `:group NAME` opens each group's
+//! per-partition table.
 
 #![allow(clippy::unwrap_used)]
 
@@ -50,6 +51,22 @@ fn demo_shows_throughput_and_every_service_group() {
     tmux.wait("the four service groups", |s| {
         GROUPS.iter().all(|g| s.contains(g)).then_some(())
     });
+    // The mock describes no group: the demo's own consumers report state and
+    // members (one consumer each), and the header says so.
+    tmux.wait("each group Stable with one member", |s| {
+        GROUPS
+            .iter()
+            .all(|g| {
+                s.lines().any(|l| {
+                    let cells: Vec<&str> = l.trim_matches('│').split_whitespace().collect();
+                    cells.first() == Some(g)
+                        && cells.get(1) == Some(&"Stable")
+                        && cells.get(3) == Some(&"1")
+                })
+            })
+            .then_some(())
+    });
+    tmux.wait_for_text("the header's source", "reported by the demo's consumers");
 
     for group in GROUPS {
         tmux.text(&format!(":group {group}"));

@@ -26,6 +26,7 @@ pub(crate) fn app(width: u16, height: u16) -> App {
         max_records: 2000,
         tail_start: StartAt::LastN(100),
         read_only: false,
+        groups_reported_by: None,
     });
     app.update(Event::Resize(width, height));
     app

@@ -148,6 +148,7 @@ pub(super) fn app_config() -> AppConfig {
         max_records: 100,
         tail_start: StartAt::LastN(100),
         read_only: false,
+        groups_reported_by: None,
     }
 }
 

@@ -41,12 +41,13 @@ pub fn run_with(
         bail!("the dashboard needs a terminal; for scripts use a subcommand (see `kaftop --help`)");
     }
     let now = chrono::Local::now();
-    let app_cfg = AppConfig::new(
+    let mut app_cfg = AppConfig::new(
         &cfg,
         keymap,
         now.timestamp_millis(),
         now.offset().local_minus_utc(),
     );
+    app_cfg.groups_reported_by = opts.monitor.read.described_by.as_ref().map(|r| r.label());
     let mut app = App::new(app_cfg);
 
     let (tx, rx) = mpsc::channel();

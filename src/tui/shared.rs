@@ -32,6 +32,9 @@ pub struct AppConfig {
     /// Read-only mode: publishing, bulk tests and starting the services are
     /// refused (and shown as disabled in the help).
     pub read_only: bool,
+    /// Who describes the groups when the cluster does not (the demo's consumers):
+    /// said in the groups view's header.
+    pub groups_reported_by: Option<&'static str>,
 }
 
 impl AppConfig {
@@ -51,6 +54,7 @@ impl AppConfig {
             max_records: 2000,
             tail_start: StartAt::LastN(100),
             read_only: cfg.read_only,
+            groups_reported_by: None,
         }
     }
 }

@@ -87,10 +87,11 @@ impl View for Groups {
 
 fn draw(view: &Groups, f: &mut Frame, area: Rect, shared: &Shared) {
     let groups = view.visible(shared.cluster.as_ref());
-    let block = view_block(
-        format!("Consumer groups ({})", groups.len()),
-        &view.list.filter,
-    );
+    let title = match shared.cfg.groups_reported_by {
+        Some(by) => format!("Consumer groups ({}), {by}", groups.len()),
+        None => format!("Consumer groups ({})", groups.len()),
+    };
+    let block = view_block(title, &view.list.filter);
     let Some(cluster) = &shared.cluster else {
         let text = shared
             .unreachable_text()

@@ -23,6 +23,7 @@ use crate::ServiceName;
 use crate::{self as services, ServicesHandle, ServicesOptions};
 use kaftop_core::config::{self, Overrides, Resolved};
 use kaftop_core::events::{dlq_topic, EventKind};
+use kaftop_core::kafka::poller::GroupReporter;
 use kaftop_core::monitor::{Monitor, MonitorOptions};
 use kaftop_core::worker::Worker;
 use traffic::{Traffic, TrafficOptions, TrafficTotals};
@@ -153,7 +154,7 @@ impl Demo {
     }
 
     /// Monitor options for the mock cluster: the demo's own groups (the mock cannot
-    /// list or describe groups, so members show as unknown), offsets asked per
+    /// list or describe groups), described by the demo's consumers, offsets asked per
     /// partition (the mock ignores the "all partitions" form).
     pub fn monitor_options(&self) -> MonitorOptions {
         let mut m = MonitorOptions::from_config(&self.cfg, services::service_groups(&self.cfg));
@@ -164,7 +165,12 @@ impl Demo {
                 .map(|&s| self.services.group(s))
                 .collect(),
         );
-        o.describe_groups = false;
+        // The mock describes no groups: the demo's own consumers report theirs.
+        let services = Arc::clone(&self.services);
+        o.described_by = Some(GroupReporter::new(
+            "reported by the demo's consumers",
+            move |groups| services.group_descriptions(groups),
+        ));
         o.offsets_per_partition = true;
         m
     }

@@ -54,6 +54,17 @@ const HEALTHY_RUN: Duration = Duration::from_secs(60);
 pub(super) struct Membership {
     /// The partitions assigned now.
     pub(super) parts: Mutex<Vec<(String, i32)>>,
+    /// The consumer's `client.id`.
+    pub(super) client_id: String,
+}
+
+/// The `client.id` of consumer `idx` of service `s`, unless the config sets one.
+pub(super) fn client_id(shared: &Shared, s: ServiceName, idx: u32) -> String {
+    match shared.cfg.properties.get("client.id") {
+        Some(v) => v.value().to_string(),
+        // The process id tells two instances on one host apart (`services report`).
+        None => format!("kaftop-{}-{idx}-{}", service_id(s), std::process::id()),
+    }
 }
 
 pub(super) type Assignment = Arc<Membership>;
@@ -97,11 +108,7 @@ fn consumer_config(shared: &Shared, s: ServiceName, idx: u32) -> ClientConfig {
     // Rebalances complete after every member's next heartbeat: keep it short.
     let heartbeat = (session / 10).clamp(100, 3000);
     for (k, v) in [
-        // The process id tells two instances on one host apart (`services report`).
-        (
-            "client.id",
-            format!("kaftop-{}-{idx}-{}", service_id(s), std::process::id()),
-        ),
+        ("client.id", client_id(shared, s, idx)),
         // A new group starts at the beginning: the services see the topics' history.
         ("auto.offset.reset", "earliest".to_string()),
         ("session.timeout.ms", session.to_string()),

@@ -22,6 +22,7 @@ use crate::{
 };
 use kaftop_core::config::{Resolved, ServicesZone};
 use kaftop_core::events::{dlq_topic, DLQ_SUFFIX};
+use kaftop_core::kafka::admin::{GroupDescription, GroupState, GroupType, MemberDescription};
 use kaftop_core::kafka::client::{require_topics, KafkaError, METADATA_TIMEOUT};
 use kaftop_core::worker::FlagWorker;
 
@@ -199,7 +200,10 @@ impl ServicesHandle {
         }
         let mut members = Vec::new();
         for idx in 0..self.shared.opts.concurrency {
-            let membership: Assignment = Arc::default();
+            let membership: Assignment = Arc::new(super::consumer::Membership {
+                client_id: super::consumer::client_id(&self.shared, s, idx),
+                ..Default::default()
+            });
             let (shared, m2) = (self.shared.clone(), membership.clone());
             let name = format!("svc-{}-{idx}", service_id(s));
             let spawned =
@@ -264,6 +268,42 @@ impl ServicesHandle {
     /// Group name of a service, as this handle's consumers join it.
     pub fn group(&self, s: ServiceName) -> String {
         self.shared.opts.group(s)
+    }
+
+    /// The service groups among `groups` as their running consumers know them (for a
+    /// cluster that answers no DescribeGroups: the demo's mock): each consumer a
+    /// member under its client id, with the partitions its rebalance callback was
+    /// given. Stable once a member owns partitions, Empty without members.
+    pub fn group_descriptions(&self, groups: &[&str]) -> Vec<GroupDescription> {
+        let running = lock(&self.running);
+        ALL_SERVICES
+            .into_iter()
+            .map(|s| (s, self.shared.opts.group(s)))
+            .filter(|(_, g)| groups.contains(&g.as_str()))
+            .map(|(s, group_id)| {
+                let members: Vec<MemberDescription> = running
+                    .get(&s)
+                    .map(|r| r.members.iter().map(|m| member(&m.membership)).collect())
+                    .unwrap_or_default();
+                let state = if members.is_empty() {
+                    GroupState::Empty
+                } else if members.iter().any(|m| !m.assignment.is_empty()) {
+                    GroupState::Stable
+                } else {
+                    GroupState::PreparingRebalance
+                };
+                GroupDescription {
+                    group_id,
+                    state,
+                    group_type: GroupType::Classic,
+                    is_simple: false,
+                    partition_assignor: String::new(),
+                    coordinator: None,
+                    members,
+                    error: None,
+                }
+            })
+            .collect()
     }
 
     /// The services' state now. Reads a few rows from the store (milliseconds): call it
@@ -337,6 +377,20 @@ impl ServicesHandle {
 impl Drop for ServicesHandle {
     fn drop(&mut self) {
         self.stop_all();
+    }
+}
+
+/// A consumer as a group member: its client id stands for the member id, which
+/// the coordinator assigns and librdkafka does not hand out.
+fn member(m: &super::consumer::Membership) -> MemberDescription {
+    let mut assignment = lock(&m.parts).clone();
+    assignment.sort();
+    MemberDescription {
+        member_id: m.client_id.clone(),
+        client_id: m.client_id.clone(),
+        host: "in-process".into(),
+        assignment,
+        target_assignment: None,
     }
 }
 
