@@ -351,13 +351,16 @@ fn group_lags(monitor: &mut Monitor, cfg: &Resolved) -> (Vec<GroupLag>, [u64; 3]
                         return false;
                     };
                     t.partitions.iter().all(|p| {
+                        // A partition a member owns but never committed to has a
+                        // row without lag: complete while it holds no record.
+                        let never_held = p.high.is_some() && p.high == p.low;
                         match g
                             .rows
                             .iter()
                             .find(|r| r.topic == t.name && r.partition == p.id)
                         {
-                            Some(r) => r.lag.is_some(),
-                            None => p.high.is_some() && p.high == p.low,
+                            Some(r) => r.lag.is_some() || never_held,
+                            None => never_held,
                         }
                     })
                 });
