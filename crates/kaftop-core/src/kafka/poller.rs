@@ -40,6 +40,9 @@ pub struct PollerOptions {
     /// Read the record at each lagging committed offset (exact time lag); `None`:
     /// estimate time lag from rates only.
     pub exact_time_lag: Option<ReadLimits>,
+    /// Where the running refresh reports how far it has got (the dashboard's
+    /// "reading N of M groups").
+    pub progress: Option<std::sync::Arc<super::progress::ReadProgress>>,
 }
 
 impl PollerOptions {
@@ -59,6 +62,7 @@ impl PollerOptions {
             describe_groups: true,
             offsets_per_partition: false,
             exact_time_lag: Some(ReadLimits::default()),
+            progress: None,
         }
     }
 }
