@@ -530,3 +530,62 @@ fn events_serialize_as_json() {
     );
     assert_eq!(found[0].kind.as_str(), "broker_down");
 }
+
+#[test]
+fn a_broker_down_at_scale_is_not_pushed_out_by_its_partitions_churn() {
+    use TimelineKind::*;
+    // 40 topics of 50 partitions: broker 2 leaves every ISR, its 680 leaderships
+    // move to 3. Unfolded that is 4 681 events, over the 1 000 the log keeps.
+    let big = |at_s: i64| {
+        let mut s = snap(at_s);
+        s.topics = (0..40).map(|i| topic(&format!("t{i:02}"), 50)).collect();
+        s
+    };
+    let mut down = big(2);
+    down.brokers.retain(|b| b.id != 2);
+    for t in &mut down.topics {
+        for p in &mut t.partitions {
+            p.isr = vec![1, 3];
+            if p.leader == 2 {
+                p.leader = 3;
+            }
+        }
+    }
+    let mut tl = Timeline::default();
+    tl.observe(&big(0));
+    let found = tl.observe(&down);
+    let kinds: Vec<TimelineKind> = found.iter().map(|e| e.kind).collect();
+    assert_eq!(kinds, [BrokerDown, IsrShrank, UrpBegan, LeaderChanged]);
+    assert!(tl.events().any(|e| e.kind == BrokerDown));
+    let shrank = &found[1];
+    assert_eq!(
+        shrank.text,
+        "ISR shrank on 2,000 partitions of 40 topics (t00[0]: ISR 1,2,3 → 1,3 (2 out), …)"
+    );
+    assert_eq!(
+        (shrank.subject(), shrank.broker),
+        ("broker 2".to_string(), Some(2))
+    );
+    assert_eq!(shrank.severity, Severity::Warn);
+    let moved = &found[3];
+    assert!(
+        moved
+            .text
+            .starts_with("leader changed on 680 partitions of 40 topics"),
+        "{}",
+        moved.text
+    );
+    assert_eq!(moved.broker, Some(3));
+
+    // Churn on a few partitions of one topic stays per partition.
+    let mut few = big(4);
+    for p in &mut few.topics[0].partitions[..fold::FOLD_ABOVE] {
+        p.isr = vec![1, 2];
+    }
+    let found = tl.observe(&big(3));
+    assert!(!found.is_empty());
+    let found = tl.observe(&few);
+    let shrank: Vec<_> = found.iter().filter(|e| e.kind == IsrShrank).collect();
+    assert_eq!(shrank.len(), fold::FOLD_ABOVE);
+    assert!(shrank.iter().all(|e| e.partition.is_some()));
+}
