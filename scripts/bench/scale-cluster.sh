@@ -14,14 +14,13 @@
 # per partition).
 #   KAFTOP_BROKER_DIR   default /work/brokers/bench
 #   KAFTOP_BENCH_VENV   the Python virtualenv with confluent-kafka
-#                       (default ~/.cache/kaftop/bench-venv; created on first use)
+#                       (scripts/bench-venv.sh; created on first use)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export KAFTOP_BROKER_DIR=${KAFTOP_BROKER_DIR:-/work/brokers/bench}
 export KAFTOP_BROKER_HEAP=${KAFTOP_BROKER_HEAP:-2g}
 # 13 000 partitions per node take a while to load after a restart.
 export KAFTOP_BROKER_TIMEOUT=${KAFTOP_BROKER_TIMEOUT:-300}
-venv=${KAFTOP_BENCH_VENV:-$HOME/.cache/kaftop/bench-venv}
 
 case ${1:-} in
     10k-1k) topics=100 groups=1000 per_group=10 ;;
@@ -37,14 +36,11 @@ esac
 if (($(ulimit -n) < 20000)); then
     ulimit -n 20000 2>/dev/null || echo "scale-cluster: warning: ulimit -n is $(ulimit -n)" >&2
 fi
-if ! "$venv/bin/python" -c 'import confluent_kafka' 2>/dev/null; then
-    python3 -m venv "$venv" >&2
-    "$venv/bin/pip" install -q --disable-pip-version-check confluent-kafka==2.12.1 >&2
-fi
+python=$(scripts/bench-venv.sh)
 
 started=$SECONDS
 bootstrap=$(scripts/test-broker.sh start --nodes 3 | sed -n 's/^BOOTSTRAP=//p' | tail -n 1)
-"$venv/bin/python" scripts/bench/scale_setup.py "$bootstrap" "$topics" "$groups" "$per_group" >&2
+"$python" scripts/bench/scale_setup.py "$bootstrap" "$topics" "$groups" "$per_group" >&2
 printf 'PRESET=%s\nTOPICS=%s\nGROUPS=%s\nPER_GROUP=%s\nBOOTSTRAP=%s\n' \
     "$1" "$topics" "$groups" "$per_group" "$bootstrap" | tee "$KAFTOP_BROKER_DIR/scale.env"
 echo "scale-cluster: $1 ready in $((SECONDS - started)) s" >&2
