@@ -41,7 +41,7 @@ tool() { scripts/test-broker.sh tool "$@"; }
 k() { KAFTOP_CONFIG=/dev/null "$kaftop" -b "$BOOTSTRAP" --read-only --data-dir "$work/data" "$@"; }
 
 cargo build --release --locked --bin kaftop >&2
-log "$PRESET: $TOPICS topics x 100 partitions, $GROUPS groups on $PER_GROUP partitions each"
+log "$PRESET: $TOPIC_COUNT topics x 100 partitions, $GROUP_COUNT groups on $PER_GROUP partitions each"
 
 # 1. The tool, cold. Its JVM start apart: `--version` loads the same classes' JVM.
 t=$(now)
@@ -64,7 +64,9 @@ compare=$(python3 scripts/bench/compare_lag.py "$work/tool.txt" "$work/kaftop.js
 log "kaftop lag --json: ${lag_s}s; rows: $compare"
 
 # 3. kaftop serve: warm refreshes, /metrics.
-k serve --listen 127.0.0.1:0 >"$work/serve.out" 2>"$work/serve.err" &
+# Started directly (not through `k`): $! must be kaftop's own pid, for its RSS.
+KAFTOP_CONFIG=/dev/null "$kaftop" -b "$BOOTSTRAP" --read-only --data-dir "$work/data" \
+    serve --listen 127.0.0.1:0 >"$work/serve.out" 2>"$work/serve.err" &
 serve_pid=$!
 addr=
 for _ in $(seq 1 300); do

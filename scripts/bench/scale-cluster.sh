@@ -41,6 +41,6 @@ python=$(scripts/bench-venv.sh)
 started=$SECONDS
 bootstrap=$(scripts/test-broker.sh start --nodes 3 | sed -n 's/^BOOTSTRAP=//p' | tail -n 1)
 "$python" scripts/bench/scale_setup.py "$bootstrap" "$topics" "$groups" "$per_group" >&2
-printf 'PRESET=%s\nTOPICS=%s\nGROUPS=%s\nPER_GROUP=%s\nBOOTSTRAP=%s\n' \
+printf 'PRESET=%s\nTOPIC_COUNT=%s\nGROUP_COUNT=%s\nPER_GROUP=%s\nBOOTSTRAP=%s\n' \
     "$1" "$topics" "$groups" "$per_group" "$bootstrap" | tee "$KAFTOP_BROKER_DIR/scale.env"
 echo "scale-cluster: $1 ready in $((SECONDS - started)) s" >&2
