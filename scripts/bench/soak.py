@@ -20,6 +20,7 @@ import csv
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -266,6 +267,7 @@ def main():
         serve.proc.terminate()
         serve.proc.wait(30)
         rss_file.close()
+        shutil.rmtree(os.path.join(work, "data"), ignore_errors=True)
     errors_left = int(problems or 0) + (0 if "● connected" in header else 1)
     growth = None
     if warm is not None:

@@ -1,18 +1,19 @@
-//! One refresh's partition churn folded into one event per kind: at 40 000
-//! partitions a broker that restarts shrinks and grows thousands of ISRs in one
-//! refresh, which would push everything else (the broker going down itself) out
-//! of the bounded log.
+//! Partition churn at scale. A broker that restarts under 40 000 partitions
+//! shrinks and grows thousands of ISRs in one refresh: one topic's churn of one
+//! kind in one refresh becomes one event, and when the log is full partition
+//! churn goes first, so the broker going down is never pushed out by its own
+//! consequences.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, VecDeque};
 
 use super::{TimelineEvent, TimelineKind};
 use crate::present;
 
-/// More partition events of one kind than this in one refresh are folded.
+/// More partition events of one kind in one topic in one refresh are folded.
 pub(super) const FOLD_ABOVE: usize = 10;
 
-/// Kinds that are about one partition.
-fn is_partition_churn(kind: TimelineKind) -> bool {
+/// Kinds that are about partitions.
+pub(super) fn is_partition_churn(kind: TimelineKind) -> bool {
     use TimelineKind::*;
     matches!(
         kind,
@@ -20,30 +21,28 @@ fn is_partition_churn(kind: TimelineKind) -> bool {
     )
 }
 
-/// Replaces, for each churn kind with more than [`FOLD_ABOVE`] partition events
-/// in `found`, those events by one at the place of the first: "ISR shrank on
-/// 2,000 partitions of 40 topics (t[0]: ISR 1,2,3 → 1,3 (2 out), …)", with the
-/// highest severity among them, and the topic or broker when all share it.
+/// Replaces, for each topic and churn kind with more than [`FOLD_ABOVE`]
+/// partition events in `found`, those events by one at the place of the first:
+/// "ISR shrank on 100 partitions (t[0]: ISR 1,2,3 → 1,3 (2 out), …)", with the
+/// highest severity among them, and the broker when all share it.
 pub(super) fn fold_churn(found: &mut Vec<TimelineEvent>) {
-    let kinds: BTreeSet<&'static str> = found
+    let keys: BTreeSet<(&'static str, String)> = found
         .iter()
         .filter(|e| is_partition_churn(e.kind) && e.partition.is_some())
-        .map(|e| e.kind.as_str())
+        .filter_map(|e| Some((e.kind.as_str(), e.topic.clone()?)))
         .collect();
-    for kind in kinds {
-        let of_kind = |e: &TimelineEvent| e.kind.as_str() == kind && e.partition.is_some();
-        let n = found.iter().filter(|e| of_kind(e)).count();
+    for (kind, topic) in keys {
+        let of_key = |e: &TimelineEvent| {
+            e.kind.as_str() == kind && e.partition.is_some() && e.topic.as_deref() == Some(&topic)
+        };
+        let folded: Vec<&TimelineEvent> = found.iter().filter(|e| of_key(e)).collect();
+        let n = folded.len();
         if n <= FOLD_ABOVE {
             continue;
         }
-        let Some(first) = found.iter().position(of_kind) else {
-            continue;
-        };
-        let folded: Vec<&TimelineEvent> = found.iter().filter(|e| of_kind(e)).collect();
-        let topics: BTreeSet<&str> = folded.iter().filter_map(|e| e.topic.as_deref()).collect();
-        let brokers: BTreeSet<Option<i32>> = folded.iter().map(|e| e.broker).collect();
         let one = folded[0];
-        let mut e = TimelineEvent {
+        let brokers: BTreeSet<Option<i32>> = folded.iter().map(|e| e.broker).collect();
+        let e = TimelineEvent {
             at_ms: one.at_ms,
             kind: one.kind,
             severity: folded
@@ -52,22 +51,35 @@ pub(super) fn fold_churn(found: &mut Vec<TimelineEvent>) {
                 .max()
                 .unwrap_or(one.severity),
             group: None,
-            topic: (topics.len() == 1).then(|| one.topic.clone()).flatten(),
+            topic: one.topic.clone(),
             partition: None,
             broker: (brokers.len() == 1).then_some(one.broker).flatten(),
-            text: String::new(),
+            text: format!(
+                "{} on {} partitions ({}: {}, …)",
+                one.kind.label(),
+                present::count_u(n as u64),
+                one.subject(),
+                one.text
+            ),
         };
-        let s = if topics.len() == 1 { "" } else { "s" };
-        e.text = format!(
-            "{} on {} partitions of {} topic{s} ({}: {}, …)",
-            one.kind.label(),
-            present::count_u(n as u64),
-            present::count_u(topics.len() as u64),
-            one.subject(),
-            one.text
-        );
+        let Some(first) = found.iter().position(of_key) else {
+            continue;
+        };
         // Nothing before the first folded event is folded: it keeps its place.
-        found.retain(|x| !of_kind(x));
+        found.retain(|x| !of_key(x));
         found.insert(first, e);
+    }
+}
+
+/// Makes room in a full log: the oldest partition churn event goes, or, when
+/// there is none, the oldest event.
+pub(super) fn evict(events: &mut VecDeque<TimelineEvent>) {
+    match events.iter().position(|e| is_partition_churn(e.kind)) {
+        Some(i) => {
+            events.remove(i);
+        }
+        None => {
+            events.pop_front();
+        }
     }
 }

@@ -206,7 +206,7 @@ impl Timeline {
     pub(crate) fn record(&mut self, found: &[TimelineEvent]) {
         for e in found {
             if self.events.len() == self.capacity {
-                self.events.pop_front();
+                fold::evict(&mut self.events);
             }
             self.events.push_back(e.clone());
         }
