@@ -30,6 +30,9 @@ cargo test --locked --test '*' --no-run
 step "the Prometheus client's parsers for the /metrics tests (Python venv)"
 scripts/prom-venv.sh >/dev/null
 
+step "confluent-kafka for the churn soak (Python venv, tests/soak_churn.rs)"
+scripts/bench-venv.sh >/dev/null
+
 step "build the JVM test peer (the seed's Spring Kafka stack)"
 scripts/java-peer.sh build
 

@@ -32,6 +32,7 @@ pub(crate) fn spawn_poller(
     let monitor = Monitor::new(cfg, opts)?;
     Ok(monitor.spawn(move |refresh| {
         let connected = refresh.metrics.connected;
+        exporter.observe_read(&refresh.steps, refresh.snapshot.requests, refresh.pace.wait);
         exporter.observe_cluster(&refresh.metrics, refresh.took, connected);
         readiness.set_cluster(connected);
         true

@@ -5,9 +5,11 @@ use crossterm::event::KeyEvent;
 
 use crate::tui::ops::Planned;
 use kaftop_core::kafka::bulk::BulkReport;
+use kaftop_core::kafka::progress::ProgressNow;
 use kaftop_core::kafka::publisher::Delivered;
 use kaftop_core::kafka::sampler::SamplerEvent;
 use kaftop_core::metrics::ClusterMetrics;
+use kaftop_core::monitor::Pace;
 use kaftop_services::ServicesSnapshot;
 
 #[derive(Debug, Clone)]
@@ -25,6 +27,10 @@ pub enum Event {
     },
     /// One refresh of the cluster, folded through the metrics engine.
     Cluster(Box<ClusterMetrics>),
+    /// How that refresh was paced (sent just before its `Cluster`).
+    Pace(Pace),
+    /// How far the running refresh has got.
+    Reading(ProgressNow),
     /// The live tail of session `session` (stale sessions are ignored).
     Sampler {
         session: u64,

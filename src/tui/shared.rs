@@ -9,8 +9,10 @@ use crate::tui::command::Command;
 use crate::tui::keymap::Keymap;
 use kaftop_core::config::Resolved;
 use kaftop_core::events::{EventKind, EventTime};
+use kaftop_core::kafka::progress::ProgressNow;
 use kaftop_core::kafka::sampler::StartAt;
 use kaftop_core::metrics::ClusterMetrics;
+use kaftop_core::monitor::Pace;
 
 /// What the app needs to know from outside, fixed at start.
 #[derive(Debug, Clone)]
@@ -131,6 +133,10 @@ pub(crate) struct Shared {
     pub(crate) notices: u64,
     /// Why the dashboard cannot refresh at all (no client could be created).
     pub(crate) io_error: Option<String>,
+    /// How the last refresh was paced (a refresh slower than the interval).
+    pub(crate) pace: Option<Pace>,
+    /// How far the running refresh has got.
+    pub(crate) reading: Option<ProgressNow>,
     /// Something visible changed since the last frame.
     pub(crate) dirty: bool,
 }
@@ -156,6 +162,8 @@ impl Shared {
             notice: None,
             notices: 0,
             io_error: None,
+            pace: None,
+            reading: None,
             dirty: true,
             cfg,
         }

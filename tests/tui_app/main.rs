@@ -13,6 +13,7 @@ mod keymap;
 mod navigation;
 mod notices;
 mod outages;
+mod pacing;
 mod paste;
 mod publish;
 mod read_only;

@@ -18,13 +18,15 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use prometheus_client::encoding::{prometheus_text, text};
+use prometheus_client::encoding::{prometheus_text, text, EncodeLabelSet};
 use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
 
 use kaftop_core::metrics::ClusterMetrics;
+use kaftop_core::monitor::StepTiming;
 use kaftop_services::ServicesSnapshot;
 
 mod cluster;
@@ -80,6 +82,14 @@ struct PollerMetrics {
     errors: Counter,
     last_refresh: Gauge<f64, std::sync::atomic::AtomicU64>,
     problems: Gauge,
+    steps: Family<StepLabel, Gauge<f64, std::sync::atomic::AtomicU64>>,
+    requests: Gauge,
+    wait: Gauge<f64, std::sync::atomic::AtomicU64>,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StepLabel {
+    step: &'static str,
 }
 
 impl PollerMetrics {
@@ -91,6 +101,9 @@ impl PollerMetrics {
             errors: Counter::default(),
             last_refresh: Gauge::default(),
             problems: Gauge::default(),
+            steps: Family::default(),
+            requests: Gauge::default(),
+            wait: Gauge::default(),
         };
         r.register(
             "kaftop_refresh_duration_seconds",
@@ -116,6 +129,21 @@ impl PollerMetrics {
             "kaftop_refresh_problems",
             "Non-fatal problems the last refresh reported (unreachable broker, denied call, ...)",
             m.problems.clone(),
+        );
+        r.register(
+            "kaftop_refresh_step_seconds",
+            "How long each step of the last refresh took",
+            m.steps.clone(),
+        );
+        r.register(
+            "kaftop_refresh_requests",
+            "Requests the last refresh sent to the cluster",
+            m.requests.clone(),
+        );
+        r.register(
+            "kaftop_refresh_wait_seconds",
+            "The wait after the last refresh: the interval, stretched when a refresh outlasts it",
+            m.wait.clone(),
         );
         m
     }
@@ -230,6 +258,23 @@ impl Exporter {
         p.problems.set(m.errors.len() as i64);
         inner.cluster.fill(m);
         self.publish(&inner);
+    }
+
+    /// After every poller refresh, before [`Exporter::observe_cluster`]: its steps'
+    /// times, its requests and the wait after it.
+    pub fn observe_read(&self, steps: &[StepTiming], requests: u64, wait: Duration) {
+        let inner = self.lock();
+        let p = &inner.poller;
+        p.steps.clear();
+        for s in steps {
+            p.steps
+                .get_or_create(&StepLabel {
+                    step: s.step.name(),
+                })
+                .set(s.took.as_secs_f64());
+        }
+        p.requests.set(i64::try_from(requests).unwrap_or(i64::MAX));
+        p.wait.set(wait.as_secs_f64());
     }
 
     /// About once a second: the services' counters.

@@ -542,3 +542,44 @@ fn stuck_partitions_and_data_loss_are_exported() {
         ]
     );
 }
+
+#[test]
+fn the_last_refresh_steps_requests_and_wait_are_exported() {
+    use kaftop_core::monitor::{Step, StepTiming};
+    let (_, m) = cluster();
+    let e = Exporter::new();
+    let steps = [
+        StepTiming {
+            step: Step::Metadata,
+            took: Duration::from_millis(250),
+        },
+        StepTiming {
+            step: Step::Watermarks,
+            took: Duration::from_millis(1_500),
+        },
+    ];
+    e.observe_read(&steps, 42, Duration::from_secs(15));
+    e.observe_cluster(&m, Duration::from_millis(1_750), true);
+    let t = text(&e);
+    assert!(
+        t.lines()
+            .any(|l| l == r#"kaftop_refresh_step_seconds{step="metadata"} 0.25"#),
+        "{t}"
+    );
+    assert!(
+        t.lines()
+            .any(|l| l == r#"kaftop_refresh_step_seconds{step="watermarks"} 1.5"#),
+        "{t}"
+    );
+    assert!(t.lines().any(|l| l == "kaftop_refresh_requests 42"), "{t}");
+    assert!(
+        t.lines().any(|l| l == "kaftop_refresh_wait_seconds 15.0"),
+        "{t}"
+    );
+    // A refresh that stopped early: only its own steps are left.
+    e.observe_read(&steps[..1], 1, Duration::from_secs(5));
+    e.observe_cluster(&m, Duration::from_millis(250), true);
+    let t = text(&e);
+    assert!(!t.contains(r#"step="watermarks""#), "{t}");
+    assert!(t.lines().any(|l| l == "kaftop_refresh_requests 1"), "{t}");
+}

@@ -150,6 +150,15 @@ impl App {
                 shared.expire_notice();
             }
             Event::Cluster(m) => shared.on_cluster(*m),
+            Event::Pace(p) => {
+                shared.dirty |= shared.pace.is_some_and(|old| old.is_behind()) || p.is_behind();
+                shared.pace = Some(p);
+            }
+            Event::Reading(p) => {
+                // Shown in the header only until the first refresh arrives.
+                shared.dirty |= shared.cluster.is_none();
+                shared.reading = Some(p);
+            }
             Event::IncidentWritten(result) => shared.on_incident_written(result),
             Event::OpPlanned { id, result } => {
                 if let Mode::Dialog(d) = &mut self.mode {

@@ -13,6 +13,7 @@ use std::time::Duration;
 use kaftop_core::config::Resolved;
 use kaftop_core::kafka::bulk::{self, BulkProgress};
 use kaftop_core::kafka::peek;
+use kaftop_core::kafka::progress::ReadProgress;
 use kaftop_core::kafka::publisher::Publisher;
 use kaftop_core::kafka::sampler::{self, SamplerHandle, SamplerOptions, StartAt};
 use kaftop_core::metrics::ClusterMetrics;
@@ -37,6 +38,30 @@ const TICKER: SamplerOptions = SamplerOptions {
     max_per_sec: 2,
     batch_interval: Duration::from_secs(1),
 };
+
+/// How often the progress of a running refresh is looked at.
+const READING_EVERY: Duration = Duration::from_millis(100);
+
+/// Sends `Event::Reading` whenever the running refresh's progress changed, so the
+/// header can say "reading N of M groups" while a long refresh runs.
+fn watch_progress(progress: Arc<ReadProgress>, tx: Sender<Event>) -> Worker<()> {
+    Worker::spawn("kaftop-reading", move |rx| {
+        let mut last = None;
+        loop {
+            let now = progress.now();
+            if last != Some(now) {
+                last = Some(now);
+                if tx.send(Event::Reading(now)).is_err() {
+                    return;
+                }
+            }
+            match rx.recv_timeout(READING_EVERY) {
+                Err(RecvTimeoutError::Timeout) => {}
+                _ => return,
+            }
+        }
+    })
+}
 
 /// What the dashboard runs on besides its config: the monitor's options and,
 /// for the demo, services that already run and that the Services view attaches to.
@@ -66,6 +91,8 @@ pub struct Io {
     tx: Sender<Event>,
     rt: tokio::runtime::Handle,
     poller: Option<MonitorHandle>,
+    /// Reports how far the running refresh has got; held to be stopped on drop.
+    _reading: Worker<()>,
     sampler: Option<SamplerHandle>,
     /// The overview's ticker: one sampler per busiest topic.
     ticker: Vec<SamplerHandle>,
@@ -83,13 +110,17 @@ impl Io {
         tx: Sender<Event>,
         rt: tokio::runtime::Handle,
     ) -> Io {
-        let poller = match Monitor::new(&cfg, opts.monitor) {
+        let progress = ReadProgress::shared();
+        let mut monitor_opts = opts.monitor;
+        monitor_opts.read.progress = Some(Arc::clone(&progress));
+        let poller = match Monitor::new(&cfg, monitor_opts) {
             Ok(monitor) => {
                 // The monitor folds snapshots on its own thread: the app receives
                 // finished metrics and stays a plain state machine.
                 let tx = tx.clone();
                 Some(monitor.spawn(move |refresh| {
-                    tx.send(Event::Cluster(Box::new(refresh.metrics))).is_ok()
+                    tx.send(Event::Pace(refresh.pace)).is_ok()
+                        && tx.send(Event::Cluster(Box::new(refresh.metrics))).is_ok()
                 }))
             }
             Err(e) => {
@@ -97,12 +128,14 @@ impl Io {
                 None
             }
         };
+        let reading = watch_progress(progress, tx.clone());
         let mut io = Io {
             cfg,
             attached_services: opts.services,
             tx,
             rt,
             poller,
+            _reading: reading,
             sampler: None,
             ticker: Vec::new(),
             publisher: None,

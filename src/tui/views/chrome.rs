@@ -12,6 +12,7 @@ use crate::tui::action::Action;
 use crate::tui::shared::{Level, Shared};
 use crate::tui::widgets::theme;
 use kaftop_core::kafka::client::NoCluster;
+use kaftop_core::kafka::progress::ProgressNow;
 use kaftop_core::present::{self, text};
 
 pub(crate) fn draw_header(f: &mut Frame, area: Rect, shared: &Shared) {
@@ -51,7 +52,7 @@ pub(crate) fn draw_header(f: &mut Frame, area: Rect, shared: &Shared) {
     }
     spans.push(sep());
     spans.push(match shared.connected {
-        None => Span::styled("… connecting", theme::warn()),
+        None => Span::styled(reading(shared.reading), theme::warn()),
         Some(true) => Span::styled("● connected", theme::ok()),
         Some(false) => {
             let why = shared
@@ -69,8 +70,29 @@ pub(crate) fn draw_header(f: &mut Frame, area: Rect, shared: &Shared) {
         } else {
             Span::raw(format!("refreshed {at}"))
         });
+        if let Some(behind) = shared.pace.and_then(|p| p.behind()) {
+            spans.push(sep());
+            spans.push(Span::styled(behind, theme::warn()));
+        }
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// Before the first refresh: "reading 400 of 2,000 groups" once the refresh
+/// knows how many groups there are, "reading metadata" before, "… connecting"
+/// until it starts.
+fn reading(p: Option<ProgressNow>) -> String {
+    match p {
+        Some(p) if p.groups_total > 0 => format!(
+            "… reading {} of {} groups",
+            present::count_u(p.groups_done as u64),
+            present::count_u(p.groups_total as u64)
+        ),
+        Some(ProgressNow {
+            step: Some(step), ..
+        }) => format!("… reading {}", step.name().replace('_', " ")),
+        _ => "… connecting".into(),
+    }
 }
 
 /// "✗ broker 3 down", "✗ brokers 2,3 down".

@@ -44,6 +44,9 @@ pub struct PollerOptions {
     /// Who describes the groups instead of the cluster (the demo's own consumers,
     /// on a mock cluster that answers no DescribeGroups).
     pub described_by: Option<GroupReporter>,
+    /// Where the running refresh reports how far it has got (the dashboard's
+    /// "reading N of M groups").
+    pub progress: Option<std::sync::Arc<super::progress::ReadProgress>>,
 }
 
 /// Describes groups from what the caller knows: the groups named, as the cluster
@@ -97,6 +100,7 @@ impl PollerOptions {
             offsets_per_partition: false,
             exact_time_lag: Some(ReadLimits::default()),
             described_by: None,
+            progress: None,
         }
     }
 }

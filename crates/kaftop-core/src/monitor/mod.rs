@@ -26,7 +26,7 @@ mod pacing;
 mod run;
 
 pub use crate::kafka::poller::{Step, StepTiming};
-pub use pacing::{next_wait, Window, MAX_BACKOFF};
+pub use pacing::{next_wait, stretched, Pace, Window, MAX_BACKOFF};
 pub use run::MonitorHandle;
 
 /// Everything a monitor is built from, besides the resolved config.
@@ -81,6 +81,8 @@ pub struct Refresh {
     pub seq: u64,
     /// Consecutive refreshes that could not reach the cluster, this one included.
     pub failures: u32,
+    /// The interval, this refresh's time and the wait before the next one.
+    pub pace: Pace,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -98,6 +100,8 @@ pub struct Monitor {
     focus: Focus,
     seq: u64,
     failures: u32,
+    /// How long the last refresh took (stretches the wait after it).
+    last_took: Duration,
 }
 
 impl Monitor {
@@ -110,6 +114,7 @@ impl Monitor {
             focus: Focus::default(),
             seq: 0,
             failures: 0,
+            last_took: Duration::ZERO,
         })
     }
 
@@ -144,6 +149,15 @@ impl Monitor {
         } else {
             self.failures + 1
         };
+        self.last_took = took;
+        let pace = Pace {
+            interval: self.interval,
+            took,
+            wait: self.next_wait(),
+        };
+        if pace.is_behind() {
+            tracing::info!(took = ?took, wait = ?pace.wait, "refresh slower than the interval");
+        }
         Refresh {
             snapshot,
             metrics,
@@ -153,12 +167,13 @@ impl Monitor {
             fold,
             seq: self.seq,
             failures: self.failures,
+            pace,
         }
     }
 
     /// The wait before the next refresh.
     pub fn next_wait(&self) -> Duration {
-        next_wait(self.interval, self.failures)
+        next_wait(self.interval, self.failures, self.last_took)
     }
 
     /// Refreshes for `window`, waiting the interval between refreshes (backing

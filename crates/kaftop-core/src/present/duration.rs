@@ -14,6 +14,23 @@ pub fn secs(s: f64) -> String {
     }
 }
 
+/// A duration measured to a tenth of a second under a minute (`0.8s`, `14.3s`,
+/// `5s` when whole), else as [`secs`].
+pub fn tenths(s: f64) -> String {
+    if !s.is_finite() || s < 0.0 {
+        return "-".into();
+    }
+    let t = (s * 10.0).round() / 10.0;
+    if t >= 60.0 {
+        return secs(s);
+    }
+    if t.fract() == 0.0 {
+        format!("{}s", t as u64)
+    } else {
+        format!("{t:.1}s")
+    }
+}
+
 /// A forecast in whole minutes, at least 1: `12 min`. Rounded up: a forecast
 /// never promises more time than it has.
 pub fn minutes(s: f64) -> String {

@@ -9,8 +9,8 @@
 //!   ([`lag_digits`]);
 //! - rates per second: `3.25`, `812.4`, `12.3k`, `1.20M`;
 //! - sizes: `10014 bytes`, exact, as the input rules state their limits;
-//! - durations: `42s`, `3m05s`, `2h03m`, `3d02h`; a forecast in whole minutes,
-//!   `12 min`; an estimate marked `~`;
+//! - durations: `42s`, `3m05s`, `2h03m`, `3d02h`; measured ones to a tenth
+//!   (`14.3s`); a forecast in whole minutes, `12 min`; an estimate marked `~`;
 //! - times of day and timestamps, sparklines and bars ([`spark`]), text cut and
 //!   padded by terminal columns ([`text`]), assignments (`t:0,2;u:1`).
 //!
@@ -24,7 +24,7 @@ pub mod text;
 mod time;
 
 pub use assignment::assignment;
-pub use duration::{minutes, secs, time_lag};
+pub use duration::{minutes, secs, tenths, time_lag};
 pub use number::{bytes, change, count, count_u, lag, lag_digits, offset, opt_count, rate};
 pub use time::{clock, rfc3339, timestamp, utc, utc_clock};
 

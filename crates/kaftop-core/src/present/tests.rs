@@ -39,6 +39,11 @@ fn durations_and_times() {
     assert_eq!(secs(3.0 * 86_400.0 + 7200.0), "3d02h");
     assert_eq!(secs(f64::INFINITY), "-");
     assert_eq!(secs(-1.0), "-");
+    assert_eq!(tenths(14.26), "14.3s");
+    assert_eq!(tenths(0.84), "0.8s");
+    assert_eq!(tenths(5.0), "5s");
+    assert_eq!(tenths(59.97), "1m00s");
+    assert_eq!(tenths(-1.0), "-");
     assert_eq!(minutes(30.0), "1 min");
     assert_eq!(minutes(601.0), "11 min");
     assert_eq!(minutes(700.0), "12 min");

@@ -16,6 +16,7 @@ use serde::Serialize;
 use crate::kafka::snapshot::ClusterSnapshot;
 
 mod cluster;
+mod fold;
 mod groups;
 mod seen;
 #[cfg(test)]
@@ -189,6 +190,7 @@ impl Timeline {
         let brokers = cluster::brokers(&prev, snap, &mut found);
         let controller = cluster::controller(&prev, snap, &brokers, &mut found);
         let topics = cluster::topics(&prev, snap, &mut found);
+        fold::fold_churn(&mut found);
         let groups = groups::groups(&prev, snap, &mut self.rebalances, &mut found);
         self.seen = Some(Seen {
             brokers,
@@ -204,7 +206,7 @@ impl Timeline {
     pub(crate) fn record(&mut self, found: &[TimelineEvent]) {
         for e in found {
             if self.events.len() == self.capacity {
-                self.events.pop_front();
+                fold::evict(&mut self.events);
             }
             self.events.push_back(e.clone());
         }

@@ -530,3 +530,64 @@ fn events_serialize_as_json() {
     );
     assert_eq!(found[0].kind.as_str(), "broker_down");
 }
+
+#[test]
+fn a_broker_down_at_scale_is_not_pushed_out_by_its_partitions_churn() {
+    use TimelineKind::*;
+    // 40 topics of 50 partitions: broker 2 leaves every ISR, its 680 leaderships
+    // move to 3. Unfolded that is 4 681 events in one refresh.
+    let big = |at_s: i64| {
+        let mut s = snap(at_s);
+        s.topics = (0..40).map(|i| topic(&format!("t{i:02}"), 50)).collect();
+        s
+    };
+    let mut down = big(2);
+    down.brokers.retain(|b| b.id != 2);
+    for t in &mut down.topics {
+        for p in &mut t.partitions {
+            p.isr = vec![1, 3];
+            if p.leader == 2 {
+                p.leader = 3;
+            }
+        }
+    }
+    // A log smaller than one refresh's folded churn (3 events × 40 topics).
+    let mut tl = Timeline::new(50);
+    tl.observe(&big(0));
+    let found = tl.observe(&down);
+    assert_eq!(found.len(), 1 + 3 * 40);
+    assert_eq!(found[0].kind, BrokerDown);
+    let t00: Vec<_> = found.iter().filter(|e| e.subject() == "t00").collect();
+    assert_eq!(
+        t00.iter().map(|e| e.text.as_str()).collect::<Vec<_>>(),
+        [
+            "ISR shrank on 50 partitions (t00[0]: ISR 1,2,3 → 1,3 (2 out), …)",
+            "URP began on 50 partitions (t00[0]: under-replicated: 2 of 3 replicas in sync, …)",
+            "leader changed on 17 partitions (t00[1]: leader 2 → 3, …)",
+        ]
+    );
+    assert_eq!((t00[0].broker, t00[0].severity), (Some(2), Severity::Warn));
+    assert_eq!(t00[2].broker, Some(3));
+    // The log is full of churn, and the broker's own event is still in it.
+    assert_eq!(tl.events().len(), 50);
+    assert!(tl.events().any(|e| e.kind == BrokerDown));
+    // Back: broker 2 up stays too, beside the newest churn.
+    let found = tl.observe(&big(4));
+    assert_eq!(found[0].kind, BrokerUp);
+    let kinds: Vec<_> = tl.events().map(|e| e.kind).collect();
+    assert!(
+        kinds.contains(&BrokerDown) && kinds.contains(&BrokerUp),
+        "{kinds:?}"
+    );
+    assert_eq!(kinds.last(), Some(&LeaderChanged));
+
+    // Churn on a few partitions of one topic stays per partition.
+    let mut few = big(6);
+    for p in &mut few.topics[0].partitions[..fold::FOLD_ABOVE] {
+        p.isr = vec![1, 2];
+    }
+    let found = tl.observe(&few);
+    let shrank: Vec<_> = found.iter().filter(|e| e.kind == IsrShrank).collect();
+    assert_eq!(shrank.len(), fold::FOLD_ABOVE);
+    assert!(shrank.iter().all(|e| e.partition.is_some()));
+}

@@ -1,0 +1,67 @@
+//! Where the dashboard's memory goes at issue 20's largest preset (40 000
+//! partitions, 2 000 groups on 20 partitions each, plus one group on all 40 000):
+//! the process's RSS after each stage of 10 minutes of refreshes every 5 s (120),
+//! folded through the metrics engine into the app and drawn each time, as the
+//! running dashboard does. Prints one line per stage.
+//!
+//!     cargo bench --bench scale_memory
+
+#![allow(clippy::unwrap_used)]
+
+#[path = "support/scale.rs"]
+mod scale;
+mod support;
+
+use std::time::Duration;
+
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+
+use kaftop::tui::event::Event;
+use kaftop_core::config::LagConfig;
+use kaftop_core::metrics::engine::EngineConfig;
+use kaftop_core::metrics::MetricsEngine;
+
+const REFRESHES: u64 = 120;
+
+fn rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let kb: f64 = status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap();
+    kb / 1024.0
+}
+
+fn main() {
+    let base = rss_mb();
+    println!("start: {base:.1} MB");
+    let snap = scale::snapshot(0);
+    let with_snapshot = rss_mb();
+    println!("one snapshot: +{:.1} MB", with_snapshot - base);
+    drop(snap);
+    let mut engine = MetricsEngine::new(
+        EngineConfig::for_interval(Duration::from_secs(5)),
+        LagConfig::default(),
+    );
+    let mut app = support::app(200, 50);
+    let mut term = Terminal::new(TestBackend::new(200, 50)).unwrap();
+    support::run_command(&mut app, "groups");
+    let mut after_first = 0.0;
+    for i in 0..REFRESHES {
+        let m = engine.ingest(&scale::snapshot(i));
+        app.update(Event::Cluster(Box::new(m)));
+        term.draw(|f| kaftop::tui::app::draw(f, &app)).unwrap();
+        if i == 0 {
+            after_first = rss_mb();
+            println!("after the first refresh (engine + app): {after_first:.1} MB");
+        }
+    }
+    let end = rss_mb();
+    println!(
+        "after {REFRESHES} refreshes (10 min at 5 s): {end:.1} MB (+{:.1} MB of history)",
+        end - after_first
+    );
+}
