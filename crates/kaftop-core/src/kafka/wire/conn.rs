@@ -233,9 +233,12 @@ impl Conn {
         let answer = self.call(&hs, hs_version)?;
         if answer.error_code != 0 {
             let enabled: Vec<&str> = answer.mechanisms.iter().map(|m| m.as_str()).collect();
+            // As librdkafka words it.
             return Err(WireError::Authentication(format!(
-                "SASL handshake failed: broker does not enable {mech} (enabled: {})",
-                enabled.join(", ")
+                "SASL {mech} mechanism handshake failed: Broker: {}: \
+                 broker's supported mechanisms: {}",
+                code_name(answer.error_code),
+                enabled.join(",")
             )));
         }
         match sasl.mechanism {

@@ -21,6 +21,8 @@ use kafka_protocol::protocol::Request;
 
 mod conn;
 mod error;
+pub mod groups;
+pub mod reads;
 mod scram;
 mod security;
 
