@@ -13,7 +13,7 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use kafka_protocol::messages::offset_commit_request::{
     OffsetCommitRequestPartition, OffsetCommitRequestTopic,
@@ -39,6 +39,7 @@ type Rows = BTreeMap<(String, String, i32), (String, String, String)>;
 
 struct Fixture {
     bootstrap: String,
+    topic_count: usize,
     prefix: String,
     topics: Vec<String>,
     groups: Vec<String>,
@@ -64,22 +65,25 @@ fn resolved(bootstrap: &str) -> config::Resolved {
     config::resolve(None, None, &overrides).unwrap()
 }
 
-/// Group `g` commits on 10 partitions of one topic, offset `g % 3` behind
-/// records written `p % 4 + 1` times.
-fn commits(g: usize) -> (usize, Vec<(i32, i64)>) {
-    let topic = g % TOPICS;
-    let first = (g / TOPICS) as i32 * PER_GROUP;
+/// Group `g` commits on 10 partitions of one of `topics` topics, offset `g % 3`
+/// behind records written `p % 4 + 1` times.
+fn commits(g: usize, topics: usize) -> (usize, Vec<(i32, i64)>) {
+    let topic = g % topics;
+    let first = ((g / topics) as i32 * PER_GROUP) % PARTITIONS;
     let offsets = (first..first + PER_GROUP)
         .map(|p| (p, (i64::from(p % 4) + 1 - (g % 3) as i64).max(0)))
         .collect();
     (topic, offsets)
 }
 
-fn setup() -> Fixture {
-    let bootstrap = common::bootstrap();
+fn setup(bootstrap: String, topic_count: usize, group_count: usize) -> Fixture {
     let prefix = common::unique("scale");
-    let topics: Vec<String> = (0..TOPICS).map(|i| format!("{prefix}-t{i:02}")).collect();
-    let groups: Vec<String> = (0..GROUPS).map(|i| format!("{prefix}-g{i:03}")).collect();
+    let topics: Vec<String> = (0..topic_count)
+        .map(|i| format!("{prefix}-t{i:03}"))
+        .collect();
+    let groups: Vec<String> = (0..group_count)
+        .map(|i| format!("{prefix}-g{i:04}"))
+        .collect();
     let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
         .set("bootstrap.servers", &bootstrap)
         .create()
@@ -90,6 +94,7 @@ fn setup() -> Fixture {
         .unwrap();
     let fixture = Fixture {
         bootstrap: bootstrap.clone(),
+        topic_count,
         prefix,
         topics: topics.clone(),
         groups: groups.clone(),
@@ -133,7 +138,7 @@ fn commit_all(f: &Fixture) {
     wire.metadata().unwrap();
     let coordinators = wire.coordinators(&f.groups);
     for (g, name) in f.groups.iter().enumerate() {
-        let (topic, offsets) = commits(g);
+        let (topic, offsets) = commits(g, f.topic_count);
         let at = *coordinators[name].as_ref().unwrap();
         let (_, answer) = wire
             .send(Node::Broker(at), 2, |_| {
@@ -190,17 +195,25 @@ fn tool_rows(f: &Fixture) -> Rows {
 
 /// The rows of `kaftop lag --json` for our groups, as the tool prints them.
 fn kaftop_rows(f: &Fixture) -> Rows {
+    kaftop_rows_timed(f).0
+}
+
+/// [`kaftop_rows`] and how long the command took.
+fn kaftop_rows_timed(f: &Fixture) -> (Rows, Duration) {
+    let started = Instant::now();
     let out = common::kaftop()
         .args(["-b", &f.bootstrap, "lag", "--json"])
         .output()
         .unwrap();
+    let took = started.elapsed();
     common::assert_success(&out);
     let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let text = |v: &serde_json::Value| match v.as_i64() {
         Some(n) => n.to_string(),
         None => "-".to_string(),
     };
-    rows.as_array()
+    let rows = rows
+        .as_array()
         .unwrap()
         .iter()
         .filter(|r| r["group"].as_str().unwrap().starts_with(&f.prefix))
@@ -218,12 +231,13 @@ fn kaftop_rows(f: &Fixture) -> Rows {
                 ),
             )
         })
-        .collect()
+        .collect();
+    (rows, took)
 }
 
 #[test]
 fn every_row_equals_kafkas_tool_and_a_warm_refresh_sends_a_fixed_number_of_requests() {
-    let f = setup();
+    let f = setup(common::bootstrap(), TOPICS, GROUPS);
     let ours = kaftop_rows(&f);
     let tool = tool_rows(&f);
     assert_eq!(ours.len(), GROUPS * PER_GROUP as usize);
@@ -275,4 +289,87 @@ fn every_row_equals_kafkas_tool_and_a_warm_refresh_sends_a_fixed_number_of_reque
         + coordinators(false).union(&coordinators(true)).count()
         + 2 * leaders.len();
     assert_eq!(warm.requests, expected as u64, "{:?}", warm.errors);
+}
+
+/// Not a CI test: the figures of the protocol client against librdkafka at
+/// SCALE_PARTITIONS (default 10 000) / SCALE_GROUPS (default 1 000) on
+/// SCALE_BOOTSTRAP (default the test node). Run with
+/// `cargo test --test scale_rows -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn measure_both_read_paths() {
+    let env = |k: &str, d: usize| std::env::var(k).map_or(d, |v| v.parse().unwrap());
+    let partitions = env("SCALE_PARTITIONS", 10_000);
+    let group_count = env("SCALE_GROUPS", 1_000);
+    let bootstrap = std::env::var("SCALE_BOOTSTRAP").unwrap_or_else(|_| common::bootstrap());
+    let f = setup(bootstrap, partitions / PARTITIONS as usize, group_count);
+    let cfg = resolved(&f.bootstrap);
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let median = |mut v: Vec<Duration>| {
+        v.sort();
+        v[v.len() / 2]
+    };
+    println!(
+        "{partitions} partitions, {group_count} groups at {}",
+        f.bootstrap
+    );
+    for wire in [false, true] {
+        let mut opts = PollerOptions::from_config(&cfg, []);
+        opts.exact_time_lag = None;
+        opts.protocol_client = wire;
+        let started = Instant::now();
+        let mut r = Refresher::new(&cfg, opts).unwrap();
+        let cold = r.refresh();
+        let cold_took = started.elapsed();
+        assert_eq!(r.reads_on_wire(), wire);
+        let mut warm = Vec::new();
+        let mut requests = 0;
+        for _ in 0..3 {
+            let t = Instant::now();
+            let s = r.refresh();
+            warm.push(t.elapsed());
+            requests = s.requests;
+            let ours = s
+                .groups
+                .iter()
+                .filter(|g| g.group_id.starts_with(&f.prefix));
+            assert_eq!(ours.count(), group_count, "{:?}", s.errors);
+        }
+        println!(
+            "{}: cold refresh {:.0} ms ({} requests), warm refresh median {:.0} ms ({requests} requests)",
+            if wire { "protocol client" } else { "librdkafka" },
+            ms(cold_took),
+            cold.requests,
+            ms(median(warm)),
+        );
+    }
+    let wire = WireClient::new(&cfg, Duration::from_secs(30)).unwrap();
+    let admin = kaftop_core::kafka::admin::Admin::from_resolved(&cfg).unwrap();
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for _ in 0..5 {
+        let t = Instant::now();
+        wire.metadata().unwrap();
+        a.push(t.elapsed());
+        let t = Instant::now();
+        admin
+            .client()
+            .fetch_metadata(None, Duration::from_secs(30))
+            .unwrap();
+        b.push(t.elapsed());
+    }
+    println!(
+        "metadata of every topic, median of 5: protocol client {:.0} ms, librdkafka {:.0} ms",
+        ms(median(a)),
+        ms(median(b))
+    );
+    let (rows, took) = kaftop_rows_timed(&f);
+    let t = Instant::now();
+    let tool = tool_rows(&f);
+    let tool_took = t.elapsed();
+    println!(
+        "cold `kaftop lag --json` {:.0} ms; kafka-consumer-groups --describe --all-groups {:.0} ms",
+        ms(took),
+        ms(tool_took)
+    );
+    assert_eq!(rows, tool);
 }

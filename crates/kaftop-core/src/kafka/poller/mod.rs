@@ -47,6 +47,10 @@ pub struct PollerOptions {
     pub exact_time_lag: Option<ReadLimits>,
     /// Where the running refresh has got, for a screen to show while it runs.
     pub progress: Option<Arc<ReadProgress>>,
+    /// Read through the protocol client (`kafka::wire`) where the profile and
+    /// the cluster allow it; `false`: always through librdkafka (benchmarks
+    /// compare the two).
+    pub protocol_client: bool,
 }
 
 impl PollerOptions {
@@ -67,6 +71,7 @@ impl PollerOptions {
             offsets_per_partition: false,
             exact_time_lag: Some(ReadLimits::default()),
             progress: None,
+            protocol_client: true,
         }
     }
 }
@@ -209,7 +214,7 @@ impl Refresher {
         });
         // The mock-cluster options (no DescribeGroups, offsets per partition) stay
         // on librdkafka.
-        let wire = (opts.describe_groups && !opts.offsets_per_partition)
+        let wire = (opts.protocol_client && opts.describe_groups && !opts.offsets_per_partition)
             .then(|| WireClient::new(cfg, opts.timeout))
             .and_then(|w| {
                 w.map_err(|e| tracing::info!("refresh reads through librdkafka: {e}"))

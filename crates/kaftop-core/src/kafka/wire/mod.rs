@@ -54,6 +54,7 @@ pub struct WireClient {
     addresses: Mutex<HashMap<i32, String>>,
     conns: Mutex<HashMap<Node, Slot>>,
     requests: AtomicU64,
+    setup: AtomicU64,
 }
 
 impl std::fmt::Debug for WireClient {
@@ -88,13 +89,20 @@ impl WireClient {
             addresses: Mutex::new(HashMap::new()),
             conns: Mutex::new(HashMap::new()),
             requests: AtomicU64::new(0),
+            setup: AtomicU64::new(0),
         })
     }
 
-    /// Requests sent so far, every one: connection setup (ApiVersions, SASL)
-    /// included, a request sent again on a new connection counted twice.
+    /// Requests [`WireClient::send`] sent so far, every one: a request sent again
+    /// on a new connection counts twice. Connection setup is counted apart.
     pub fn requests_sent(&self) -> u64 {
         self.requests.load(Ordering::Relaxed)
+    }
+
+    /// Requests that set up connections so far (ApiVersions, SaslHandshake,
+    /// SaslAuthenticate), which a warm client does not send.
+    pub fn setup_requests_sent(&self) -> u64 {
+        self.setup.load(Ordering::Relaxed)
     }
 
     /// The brokers as the last metadata names them. A broker gone or moved
@@ -139,7 +147,7 @@ impl WireClient {
         for addr in addrs {
             let mut sent = 0;
             let opened = Conn::open(&addr, &self.security, self.timeout, &mut sent);
-            self.requests.fetch_add(sent, Ordering::Relaxed);
+            self.setup.fetch_add(sent, Ordering::Relaxed);
             match opened {
                 Ok(c) => return Ok(c),
                 // A refused password or an untrusted certificate is the answer.
