@@ -103,15 +103,21 @@ fn setup(bootstrap: String, topic_count: usize, group_count: usize) -> Fixture {
     };
     let new: Vec<NewTopic> = topics
         .iter()
-        .map(|t| NewTopic::new(t, PARTITIONS, TopicReplication::Fixed(1)))
+        // One replica: a cluster whose min.insync.replicas is higher refuses it.
+        .map(|t| {
+            NewTopic::new(t, PARTITIONS, TopicReplication::Fixed(1)).set("min.insync.replicas", "1")
+        })
         .collect();
     let opts = AdminOptions::new().operation_timeout(Some(Duration::from_secs(60)));
-    for r in fixture
-        .rt
-        .block_on(fixture.admin.create_topics(&new, &opts))
-        .unwrap()
-    {
-        r.unwrap();
+    // KRaft refuses one operation of more than 10 000 records (PolicyViolation).
+    for batch in new.chunks(20) {
+        for r in fixture
+            .rt
+            .block_on(fixture.admin.create_topics(batch, &opts))
+            .unwrap()
+        {
+            r.unwrap();
+        }
     }
     let producer: BaseProducer = ClientConfig::new()
         .set("bootstrap.servers", &bootstrap)
@@ -127,7 +133,7 @@ fn setup(bootstrap: String, topic_count: usize, group_count: usize) -> Fixture {
             }
         }
     }
-    producer.flush(Duration::from_secs(60)).unwrap();
+    producer.flush(Duration::from_secs(300)).unwrap();
     commit_all(&fixture);
     fixture
 }
@@ -140,31 +146,40 @@ fn commit_all(f: &Fixture) {
     for (g, name) in f.groups.iter().enumerate() {
         let (topic, offsets) = commits(g, f.topic_count);
         let at = *coordinators[name].as_ref().unwrap();
-        let (_, answer) = wire
-            .send(Node::Broker(at), 2, |_| {
-                let mut t = OffsetCommitRequestTopic::default();
-                t.name = StrBytes::from_string(f.topics[topic].clone()).into();
-                t.partitions = offsets
-                    .iter()
-                    .map(|&(p, o)| {
-                        let mut c = OffsetCommitRequestPartition::default();
-                        c.partition_index = p;
-                        c.committed_offset = o;
-                        c
-                    })
-                    .collect();
-                let mut r = OffsetCommitRequest::default();
-                r.group_id = StrBytes::from_string(name.clone()).into();
-                r.generation_id_or_member_epoch = -1;
-                r.topics = vec![t];
-                r
-            })
-            .unwrap();
-        for t in answer.topics {
-            for p in t.partitions {
-                assert_eq!(p.error_code, 0, "committing {name}");
-            }
-        }
+        // A new topic reaches every broker's metadata a little later.
+        common::wait_for("the commit accepted", Duration::from_secs(60), || {
+            let (_, answer) = wire
+                .send(Node::Broker(at), 2, |_| {
+                    let mut t = OffsetCommitRequestTopic::default();
+                    t.name = StrBytes::from_string(f.topics[topic].clone()).into();
+                    t.partitions = offsets
+                        .iter()
+                        .map(|&(p, o)| {
+                            let mut c = OffsetCommitRequestPartition::default();
+                            c.partition_index = p;
+                            c.committed_offset = o;
+                            c
+                        })
+                        .collect();
+                    let mut r = OffsetCommitRequest::default();
+                    r.group_id = StrBytes::from_string(name.clone()).into();
+                    r.generation_id_or_member_epoch = -1;
+                    r.topics = vec![t];
+                    r
+                })
+                .unwrap();
+            let codes: Vec<i16> = answer
+                .topics
+                .iter()
+                .flat_map(|t| t.partitions.iter().map(|p| p.error_code))
+                .collect();
+            // 3: UNKNOWN_TOPIC_OR_PARTITION, not there yet.
+            assert!(
+                codes.iter().all(|c| *c == 0 || *c == 3),
+                "{name}: {codes:?}"
+            );
+            codes.iter().all(|c| *c == 0).then_some(())
+        });
     }
 }
 
