@@ -21,7 +21,8 @@ pub struct ClusterSnapshot {
     /// Non-fatal problems of this refresh, one line each (unreachable broker,
     /// unsupported API and what was used instead, authorization errors...).
     pub errors: Vec<String>,
-    /// Kafka requests this refresh made (admin calls and metadata requests).
+    /// Kafka requests this refresh made (admin calls and metadata requests;
+    /// through the protocol client every request, connection setup aside).
     pub requests: u64,
     /// The record at each lagging partition's committed offset (once per distinct
     /// offset, whichever groups sit there), for exact time lag.

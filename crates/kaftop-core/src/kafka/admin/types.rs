@@ -97,6 +97,22 @@ impl GroupState {
         }
     }
 
+    /// The state Kafka names `name` in a ListGroups or describe answer.
+    pub fn from_name(name: &str) -> GroupState {
+        [
+            GroupState::PreparingRebalance,
+            GroupState::CompletingRebalance,
+            GroupState::Stable,
+            GroupState::Dead,
+            GroupState::Empty,
+            GroupState::Assigning,
+            GroupState::Reconciling,
+        ]
+        .into_iter()
+        .find(|s| s.as_str().eq_ignore_ascii_case(name))
+        .unwrap_or(GroupState::Unknown)
+    }
+
     /// Kafka's name of the state, as `kafka-consumer-groups` prints it.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -133,6 +149,15 @@ impl GroupType {
         match code {
             1 => GroupType::Consumer,
             2 => GroupType::Classic,
+            _ => GroupType::Unknown,
+        }
+    }
+
+    /// The type ListGroups v5 names (`consumer`, `classic`); others Unknown.
+    pub fn from_name(name: &str) -> GroupType {
+        match name.to_ascii_lowercase().as_str() {
+            "consumer" => GroupType::Consumer,
+            "classic" => GroupType::Classic,
             _ => GroupType::Unknown,
         }
     }

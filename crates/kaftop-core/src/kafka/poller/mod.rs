@@ -7,17 +7,21 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rdkafka::metadata::{Metadata, MetadataTopic};
-
-use super::admin::types::{GroupDescription, GroupState, OffsetSpec};
+use super::admin::types::{CommittedOffset, GroupDescription, GroupState, OffsetSpec};
 use super::admin::Admin;
-use super::committed_records::{CommittedRecordReader, ReadLimits, RecordKey};
-use super::snapshot::{
-    BrokerInfo, ClusterSnapshot, GroupInfo, GroupOffset, PartitionInfo, TopicInfo,
-};
+use super::committed_records::{CommittedRecordReader, ReadLimits};
+use super::progress::ReadProgress;
+use super::snapshot::{ClusterSnapshot, GroupInfo, GroupOffset, TopicInfo};
 use super::topics::MinIsrReader;
+use super::wire::WireClient;
+
+mod parts;
+mod wire_read;
+
 use super::KafkaError;
 use crate::config::Resolved;
+pub use parts::{broker_infos, topic_info};
+use parts::{every_partition, keep_topics, lagging_offsets, parallel_map, OFFSET_FETCH_WORKERS};
 
 /// What one refresh reads, and how.
 #[derive(Debug, Clone)]
@@ -44,9 +48,13 @@ pub struct PollerOptions {
     /// Who describes the groups instead of the cluster (the demo's own consumers,
     /// on a mock cluster that answers no DescribeGroups).
     pub described_by: Option<GroupReporter>,
-    /// Where the running refresh reports how far it has got (the dashboard's
-    /// "reading N of M groups").
-    pub progress: Option<std::sync::Arc<super::progress::ReadProgress>>,
+    /// Where the running refresh has got, for a screen to show while it runs
+    /// (the dashboard's "reading N of M groups").
+    pub progress: Option<Arc<ReadProgress>>,
+    /// Read through the protocol client (`kafka::wire`) where the profile and
+    /// the cluster allow it; `false`: always through librdkafka (benchmarks
+    /// compare the two).
+    pub protocol_client: bool,
 }
 
 /// Describes groups from what the caller knows: the groups named, as the cluster
@@ -101,6 +109,7 @@ impl PollerOptions {
             exact_time_lag: Some(ReadLimits::default()),
             described_by: None,
             progress: None,
+            protocol_client: true,
         }
     }
 }
@@ -158,13 +167,28 @@ pub struct StepTiming {
 struct Laps {
     at: Instant,
     done: Vec<StepTiming>,
+    progress: Option<Arc<ReadProgress>>,
 }
 
 impl Laps {
-    fn start() -> Self {
+    fn start(progress: Option<Arc<ReadProgress>>) -> Self {
         Laps {
             at: Instant::now(),
             done: Vec::with_capacity(Step::ALL.len()),
+            progress,
+        }
+    }
+
+    /// A step starts (for whoever watches the progress).
+    fn begin(&self, step: Step) {
+        if let Some(p) = &self.progress {
+            p.begin(step);
+        }
+    }
+
+    fn groups(&self, total: usize) {
+        if let Some(p) = &self.progress {
+            p.groups(total);
         }
     }
 
@@ -181,11 +205,27 @@ impl Laps {
     fn skip(&mut self) {
         self.at = Instant::now();
     }
+
+    fn finish(self) -> Vec<StepTiming> {
+        if let Some(p) = &self.progress {
+            p.finish();
+        }
+        self.done
+    }
 }
 
-/// Builds snapshots. Owns the admin client, so a refresh reuses connections.
+/// Builds snapshots. Owns its clients, so a refresh reuses connections.
+///
+/// The reads a refresh repeats go through the protocol client (`kafka::wire`:
+/// batched per coordinator and per leader) when the profile and the cluster
+/// allow it; through librdkafka's admin calls otherwise (a profile with GSSAPI
+/// or OAUTHBEARER, librdkafka's mock cluster, which lists no groups).
 pub struct Refresher {
     admin: Admin,
+    /// `None`: the refresh reads through librdkafka.
+    wire: Option<WireClient>,
+    /// The cluster was asked whether it speaks every request the wire path sends.
+    wire_checked: bool,
     opts: PollerOptions,
     bootstrap: String,
     started: Instant,
@@ -210,8 +250,18 @@ impl Refresher {
                 .map_err(|e| tracing::warn!("exact time lag off: {e}"))
                 .ok()
         });
+        // The mock-cluster options (no DescribeGroups, offsets per partition) stay
+        // on librdkafka.
+        let wire = (opts.protocol_client && opts.describe_groups && !opts.offsets_per_partition)
+            .then(|| WireClient::new(cfg, opts.timeout))
+            .and_then(|w| {
+                w.map_err(|e| tracing::info!("refresh reads through librdkafka: {e}"))
+                    .ok()
+            });
         Ok(Refresher {
             admin,
+            wire,
+            wire_checked: false,
             opts,
             bootstrap: cfg.bootstrap_servers.clone(),
             started: Instant::now(),
@@ -234,15 +284,33 @@ impl Refresher {
         self.refresh_timed().0
     }
 
+    /// Whether refreshes read through the protocol client (`kafka::wire`) rather
+    /// than librdkafka; known after the first refresh.
+    pub fn reads_on_wire(&self) -> bool {
+        self.wire.is_some()
+    }
+
     /// One refresh, with how long each of its steps took, in the order they ran.
     pub fn refresh_timed(&mut self) -> (ClusterSnapshot, Vec<StepTiming>) {
-        let mut laps = Laps::start();
-        let requests_before = self.admin.requests_sent();
+        let mut laps = Laps::start(self.opts.progress.clone());
         let mut snap = ClusterSnapshot {
             taken_at_ms: chrono::Utc::now().timestamp_millis(),
             mono_ms: self.started.elapsed().as_millis() as u64,
             ..Default::default()
         };
+        if self.wire_usable(&mut snap) {
+            self.refresh_wire(&mut snap, &mut laps);
+        } else if !snap.errors.is_empty() {
+            laps.lap(Step::Metadata);
+        } else {
+            self.refresh_librdkafka(&mut snap, &mut laps);
+        }
+        (snap, laps.finish())
+    }
+
+    fn refresh_librdkafka(&mut self, snap: &mut ClusterSnapshot, laps: &mut Laps) {
+        laps.begin(Step::Metadata);
+        let requests_before = self.admin.requests_sent();
         let timeout = self.opts.timeout;
         self.admin.serve_events();
         let md = match self.admin.client().fetch_metadata(None, timeout) {
@@ -257,7 +325,7 @@ impl Refresher {
                 snap.errors.push(err.to_string());
                 snap.requests = 1;
                 laps.lap(Step::Metadata);
-                return (snap, laps.done);
+                return;
             }
         };
         let mut metadata_requests = 1;
@@ -266,24 +334,36 @@ impl Refresher {
         snap.cluster_id = self.admin.client().fetch_cluster_id(timeout);
         snap.controller = self.admin.controller_id(timeout);
         metadata_requests += 2;
-        snap.topics = self.topics(&md, &mut snap.errors);
+        let topics = md.topics().iter().map(topic_info).collect();
+        snap.topics = keep_topics(topics, self.opts.include_internal, &mut snap.errors);
         laps.lap(Step::Metadata);
-        let (requests, errors) = self.min_isr.fill(&mut snap.topics, self.opts.timeout);
-        metadata_requests += requests;
-        snap.errors.extend(errors);
-        laps.lap(Step::TopicConfigs);
+        metadata_requests += self.topic_configs(snap, laps);
         // Committed offsets before log ends, as kafka-consumer-groups reads them: a
         // commit landing in between then shows as a little more lag, not as a
         // negative one.
-        snap.groups = self.groups(&snap.topics, &mut snap.errors, &mut laps);
-        self.watermarks(&mut snap);
+        snap.groups = self.groups(&snap.topics, &mut snap.errors, laps);
+        laps.begin(Step::Watermarks);
+        self.watermarks(snap);
         laps.lap(Step::Watermarks);
+        self.finish_records(snap, laps);
+        snap.requests = self.admin.requests_sent() - requests_before + metadata_requests;
+    }
+
+    /// `min.insync.replicas` of the topics out of sync; the requests it took.
+    fn topic_configs(&mut self, snap: &mut ClusterSnapshot, laps: &mut Laps) -> u64 {
+        laps.begin(Step::TopicConfigs);
+        let (requests, errors) = self.min_isr.fill(&mut snap.topics, self.opts.timeout);
+        snap.errors.extend(errors);
+        laps.lap(Step::TopicConfigs);
+        requests
+    }
+
+    fn finish_records(&mut self, snap: &mut ClusterSnapshot, laps: &mut Laps) {
         if self.records.is_some() {
-            self.committed_records(&mut snap);
+            laps.begin(Step::CommittedRecords);
+            self.committed_records(snap);
             laps.lap(Step::CommittedRecords);
         }
-        snap.requests = self.admin.requests_sent() - requests_before + metadata_requests;
-        (snap, laps.done)
     }
 
     /// Group descriptions; empty (members unknown) when the cluster could not
@@ -316,22 +396,6 @@ impl Refresher {
         errors.push(format!(
             "describing groups failed ({reason}); members unknown until the next refresh"
         ));
-    }
-
-    fn topics(&self, md: &Metadata, errors: &mut Vec<String>) -> Vec<TopicInfo> {
-        let mut topics: Vec<TopicInfo> = md
-            .topics()
-            .iter()
-            .filter(|t| self.opts.include_internal || !is_internal_topic(t.name()))
-            .map(topic_info)
-            .collect();
-        topics.sort_by(|a, b| a.name.cmp(&b.name));
-        for t in &topics {
-            if let Some(e) = &t.error {
-                errors.push(format!("topic {}: {e}", t.name));
-            }
-        }
-        topics
     }
 
     /// Low and high watermarks of every partition: two batched ListOffsets calls
@@ -400,23 +464,18 @@ impl Refresher {
         // A cluster that cannot list groups (librdkafka's mock) may not answer the
         // "all partitions" offset fetch either: ask for every partition instead.
         let mut ask_every_partition = self.opts.offsets_per_partition;
+        laps.begin(Step::GroupList);
         let names: Vec<String> = match &self.opts.only_groups {
             Some(only) => only.clone(),
             None => match self.admin.list_groups(timeout) {
                 Ok(list) => {
                     errors.extend(list.errors.iter().map(|e| format!("listing groups: {e}")));
-                    let mut names: BTreeSet<String> =
-                        list.groups.into_iter().map(|g| g.group_id).collect();
-                    // Known groups the list lacks still show when they have offsets.
-                    names.extend(self.opts.known_groups.iter().cloned());
-                    names.into_iter().collect()
+                    let names = list.groups.into_iter().map(|g| g.group_id);
+                    self.with_known(names)
                 }
                 Err(e) => {
-                    errors.push(format!(
-                        "listing groups is not supported here ({e}); showing known groups"
-                    ));
                     ask_every_partition = true;
-                    self.opts.known_groups.clone()
+                    self.listing_failed(&e.to_string(), errors)
                 }
             },
         };
@@ -426,6 +485,7 @@ impl Refresher {
         if names.is_empty() {
             return Vec::new();
         }
+        laps.groups(names.len());
         let all_partitions = if ask_every_partition {
             every_partition(topics)
         } else {
@@ -433,31 +493,64 @@ impl Refresher {
         };
         let refs: Vec<&str> = names.iter().map(String::as_str).collect();
         laps.skip();
+        laps.begin(Step::GroupDescriptions);
         let descriptions = self.describe(&refs, errors);
         if self.opts.describe_groups {
             laps.lap(Step::GroupDescriptions);
         }
-        let listed_only_if_active = self.opts.only_groups.is_none();
-        let mut groups = Vec::with_capacity(names.len());
+        laps.begin(Step::CommittedOffsets);
         // One OffsetFetch per group (librdkafka takes one group per call): issued
         // concurrently so a refresh costs about one round trip, not one per group.
         let admin = &self.admin;
+        let progress = self.opts.progress.as_deref();
         let all_fetched = parallel_map(&names, OFFSET_FETCH_WORKERS, |name| {
-            if ask_every_partition {
+            let fetched = if ask_every_partition {
                 admin.committed_offsets_for(name, &all_partitions, timeout)
             } else {
                 admin.committed_offsets(name, timeout)
+            };
+            if let Some(p) = progress {
+                p.groups_read(1);
             }
+            fetched.map_err(|e| e.to_string())
         });
         laps.lap(Step::CommittedOffsets);
+        self.assemble(names, &descriptions, all_fetched, ask_every_partition)
+    }
+
+    /// The listed groups and the known ones (which show when they have offsets).
+    fn with_known(&self, listed: impl IntoIterator<Item = String>) -> Vec<String> {
+        let mut names: BTreeSet<String> = listed.into_iter().collect();
+        names.extend(self.opts.known_groups.iter().cloned());
+        names.into_iter().collect()
+    }
+
+    /// The groups to read when listing failed: the known ones.
+    fn listing_failed(&self, reason: &str, errors: &mut Vec<String>) -> Vec<String> {
+        errors.push(format!(
+            "listing groups is not supported here ({reason}); showing known groups"
+        ));
+        self.opts.known_groups.clone()
+    }
+
+    /// Each group of `names` from its description and its committed offsets.
+    fn assemble(
+        &self,
+        names: Vec<String>,
+        descriptions: &[GroupDescription],
+        all_fetched: Vec<Result<Vec<CommittedOffset>, String>>,
+        ask_every_partition: bool,
+    ) -> Vec<GroupInfo> {
+        let listed_only_if_active = self.opts.only_groups.is_none();
+        let by_name: HashMap<&str, &GroupDescription> = descriptions
+            .iter()
+            .map(|d| (d.group_id.as_str(), d))
+            .collect();
+        let mut groups = Vec::with_capacity(names.len());
         for (name, fetched) in names.into_iter().zip(all_fetched) {
-            let describe_error = descriptions
-                .iter()
-                .find(|d| d.group_id == name)
-                .and_then(|d| d.error.clone());
-            let desc = descriptions
-                .iter()
-                .find(|d| d.group_id == name && d.error.is_none());
+            let described = by_name.get(name.as_str()).copied();
+            let describe_error = described.and_then(|d| d.error.clone());
+            let desc = described.filter(|d| d.error.is_none());
             let (offsets, offsets_error) = match fetched {
                 Ok(list) => (
                     list.into_iter()
@@ -471,7 +564,7 @@ impl Refresher {
                         .collect::<Vec<_>>(),
                     None,
                 ),
-                Err(e) => (Vec::new(), Some(e.to_string())),
+                Err(e) => (Vec::new(), Some(e)),
             };
             let exists = desc.is_some_and(|d| d.state != GroupState::Dead) || !offsets.is_empty();
             let is_known_only = self.opts.known_groups.contains(&name);
@@ -490,130 +583,5 @@ impl Refresher {
             });
         }
         groups
-    }
-}
-
-/// The brokers of a metadata response, by id.
-pub fn broker_infos(md: &Metadata) -> Vec<BrokerInfo> {
-    let mut brokers: Vec<BrokerInfo> = md
-        .brokers()
-        .iter()
-        .map(|b| BrokerInfo {
-            id: b.id(),
-            host: b.host().to_string(),
-            port: b.port(),
-        })
-        .collect();
-    brokers.sort_by_key(|b| b.id);
-    brokers
-}
-
-/// One topic of a metadata response, partitions by id (watermarks not read).
-pub fn topic_info(t: &MetadataTopic) -> TopicInfo {
-    let mut partitions: Vec<PartitionInfo> = t
-        .partitions()
-        .iter()
-        .map(|p| PartitionInfo {
-            id: p.id(),
-            leader: p.leader(),
-            replicas: p.replicas().to_vec(),
-            isr: p.isr().to_vec(),
-            low: None,
-            high: None,
-            error: p
-                .error()
-                .map(|e| format!("{:?}", rdkafka::types::RDKafkaErrorCode::from(e))),
-        })
-        .collect();
-    partitions.sort_by_key(|p| p.id);
-    TopicInfo {
-        name: t.name().to_string(),
-        internal: is_internal_topic(t.name()),
-        partitions,
-        min_insync_replicas: None,
-        error: t
-            .error()
-            .map(|e| format!("{:?}", rdkafka::types::RDKafkaErrorCode::from(e))),
-    }
-}
-
-/// (topic, partition, committed offset) of every group's partition that has
-/// records to consume at its committed offset: lag, and not deleted yet.
-fn lagging_offsets(snap: &ClusterSnapshot) -> Vec<RecordKey> {
-    let bounds: HashMap<(&str, i32), &PartitionInfo> = snap
-        .topics
-        .iter()
-        .flat_map(|t| {
-            t.partitions
-                .iter()
-                .map(move |p| ((t.name.as_str(), p.id), p))
-        })
-        .collect();
-    let mut wanted: Vec<RecordKey> = snap
-        .groups
-        .iter()
-        .flat_map(|g| &g.offsets)
-        .filter_map(|o| {
-            let c = o.committed?;
-            let p = bounds.get(&(o.topic.as_str(), o.partition))?;
-            (c >= p.low? && c < p.high?).then(|| (o.topic.clone(), o.partition, c))
-        })
-        .collect();
-    wanted.sort();
-    wanted.dedup();
-    wanted
-}
-
-/// (topic, partition) of every partition of `topics`.
-fn every_partition(topics: &[TopicInfo]) -> Vec<(String, i32)> {
-    topics
-        .iter()
-        .flat_map(|t| t.partitions.iter().map(|p| (t.name.clone(), p.id)))
-        .collect()
-}
-
-/// Concurrent committed-offset fetches per refresh.
-const OFFSET_FETCH_WORKERS: usize = 8;
-
-/// `f` over `items` on up to `workers` scoped threads; results in input order.
-fn parallel_map<T: Sync, R: Send>(
-    items: &[T],
-    workers: usize,
-    f: impl Fn(&T) -> R + Sync,
-) -> Vec<R> {
-    if items.len() <= 1 || workers <= 1 {
-        return items.iter().map(&f).collect();
-    }
-    let per_worker = items.len().div_ceil(workers);
-    std::thread::scope(|s| {
-        let handles: Vec<_> = items
-            .chunks(per_worker)
-            .map(|chunk| s.spawn(|| chunk.iter().map(&f).collect::<Vec<R>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect()
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parallel_map_keeps_order() {
-        let items: Vec<u32> = (0..37).collect();
-        let out = parallel_map(&items, 8, |x| x * 2);
-        assert_eq!(out, items.iter().map(|x| x * 2).collect::<Vec<_>>());
-        assert_eq!(parallel_map(&[5u32], 8, |x| x + 1), vec![6]);
-        assert!(parallel_map(&[] as &[u32], 8, |x| *x).is_empty());
-    }
-
-    #[test]
-    fn internal_topics() {
-        assert!(is_internal_topic("__consumer_offsets"));
-        assert!(is_internal_topic("_confluent-metrics"));
-        assert!(!is_internal_topic("message.created"));
     }
 }

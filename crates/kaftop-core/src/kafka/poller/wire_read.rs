@@ -1,0 +1,189 @@
+//! A refresh through the protocol client (`kafka::wire`): the same snapshot as
+//! the librdkafka path, in requests that do not grow with groups — one
+//! Metadata, ListGroups per broker, one FindCoordinator, DescribeGroups /
+//! ConsumerGroupDescribe and OffsetFetch per coordinator, ListOffsets per leader
+//! and kind.
+
+use kafka_protocol::messages::ApiKey;
+
+use super::{keep_topics, Laps, Refresher, Step};
+use crate::kafka::admin::types::{GroupDescription, GroupType, OffsetSpec};
+use crate::kafka::snapshot::ClusterSnapshot;
+use crate::kafka::wire::{Node, WireClient};
+
+/// The requests (and least versions) a refresh on the wire path sends.
+const NEEDED: [(ApiKey, i16); 6] = [
+    (ApiKey::Metadata, 1),
+    (ApiKey::ListGroups, 0),
+    (ApiKey::FindCoordinator, 0),
+    (ApiKey::DescribeGroups, 0),
+    (ApiKey::OffsetFetch, 2),
+    (ApiKey::ListOffsets, 1),
+];
+
+impl Refresher {
+    /// Whether this refresh reads through the protocol client. The first time,
+    /// asks a bootstrap broker which requests it knows: a cluster that lacks one
+    /// (librdkafka's mock lists no groups) stays on librdkafka from then on. A
+    /// cluster that cannot be reached leaves its error in `snap`.
+    pub(super) fn wire_usable(&mut self, snap: &mut ClusterSnapshot) -> bool {
+        let Some(wire) = &self.wire else {
+            return false;
+        };
+        if self.wire_checked {
+            return true;
+        }
+        let before = wire.requests_sent();
+        let mut missing = None;
+        for (key, min) in NEEDED {
+            match wire.knows(Node::Any, key, min) {
+                Ok(true) => {}
+                Ok(false) => {
+                    missing = Some(format!("{key:?} v{min}+"));
+                    break;
+                }
+                Err(e) => {
+                    snap.errors
+                        .push(e.connect_error(&self.bootstrap).to_string());
+                    snap.requests = wire.requests_sent() - before;
+                    return false;
+                }
+            }
+        }
+        self.wire_checked = true;
+        match missing {
+            None => {
+                tracing::info!("refresh reads through the protocol client");
+                true
+            }
+            Some(api) => {
+                tracing::info!("refresh reads through librdkafka: the cluster lacks {api}");
+                self.wire = None;
+                false
+            }
+        }
+    }
+
+    pub(super) fn refresh_wire(&mut self, snap: &mut ClusterSnapshot, laps: &mut Laps) {
+        let Some(wire) = self.wire.take() else {
+            return;
+        };
+        let before = wire.requests_sent();
+        let mut other = 0;
+        laps.begin(Step::Metadata);
+        match wire.metadata() {
+            Ok(md) => {
+                snap.connected = true;
+                snap.brokers = md.brokers;
+                snap.cluster_id = md.cluster_id;
+                snap.controller = md.controller;
+                snap.topics = keep_topics(md.topics, self.opts.include_internal, &mut snap.errors);
+                laps.lap(Step::Metadata);
+                other += self.topic_configs(snap, laps);
+                self.groups_on_wire(&wire, snap, laps);
+                laps.begin(Step::Watermarks);
+                watermarks(&wire, snap);
+                laps.lap(Step::Watermarks);
+                self.finish_records(snap, laps);
+            }
+            Err(e) => {
+                snap.errors
+                    .push(e.connect_error(&self.bootstrap).to_string());
+                laps.lap(Step::Metadata);
+            }
+        }
+        snap.requests = wire.requests_sent() - before + other;
+        self.wire = Some(wire);
+    }
+
+    fn groups_on_wire(&self, wire: &WireClient, snap: &mut ClusterSnapshot, laps: &mut Laps) {
+        laps.begin(Step::GroupList);
+        let named: Vec<(String, GroupType)> = match &self.opts.only_groups {
+            Some(only) => only
+                .iter()
+                .map(|g| (g.clone(), GroupType::Unknown))
+                .collect(),
+            None => {
+                let listed = wire.list_groups(&["consumer", "classic"]);
+                laps.lap(Step::GroupList);
+                match listed {
+                    Ok(list) => {
+                        let errors = list.errors.iter().map(|e| format!("listing groups: {e}"));
+                        snap.errors.extend(errors);
+                        let names = list.groups.iter().map(|g| g.group_id.clone());
+                        self.with_known(names)
+                            .into_iter()
+                            .map(|g| {
+                                let t = list
+                                    .groups
+                                    .binary_search_by(|l| l.group_id.as_str().cmp(&g))
+                                    .map_or(GroupType::Unknown, |i| list.groups[i].group_type);
+                                (g, t)
+                            })
+                            .collect()
+                    }
+                    Err(e) => self
+                        .listing_failed(&e.to_string(), &mut snap.errors)
+                        .into_iter()
+                        .map(|g| (g, GroupType::Unknown))
+                        .collect(),
+                }
+            }
+        };
+        if named.is_empty() {
+            return;
+        }
+        laps.groups(named.len());
+        laps.begin(Step::GroupDescriptions);
+        let names: Vec<String> = named.iter().map(|(g, _)| g.clone()).collect();
+        let coordinators = wire.coordinators(&names);
+        let descriptions = wire.describe_groups(&named, &coordinators);
+        if !descriptions.is_empty() && descriptions.iter().all(|d| d.error.is_some()) {
+            let reason = descriptions.first().and_then(|d| d.error.clone());
+            self.describe_failed(&reason.unwrap_or_default(), &mut snap.errors);
+        }
+        laps.lap(Step::GroupDescriptions);
+        laps.begin(Step::CommittedOffsets);
+        let progress = self.opts.progress.clone();
+        let read = move |n: usize| {
+            if let Some(p) = &progress {
+                p.groups_read(n);
+            }
+        };
+        let mut fetched = wire.committed_offsets(&names, &coordinators, &read);
+        laps.lap(Step::CommittedOffsets);
+        let all_fetched = names
+            .iter()
+            .map(|g| {
+                fetched
+                    .remove(g)
+                    .unwrap_or_else(|| Err("no answer for this group".to_string()))
+            })
+            .collect();
+        let descriptions: Vec<GroupDescription> = descriptions;
+        snap.groups = self.assemble(names, &descriptions, all_fetched, false);
+    }
+}
+
+/// Low and high watermarks of every partition: one ListOffsets per leader and
+/// kind, leaders in parallel.
+fn watermarks(wire: &WireClient, snap: &mut ClusterSnapshot) {
+    for spec in [OffsetSpec::Earliest, OffsetSpec::Latest] {
+        let mut first_error = None;
+        for (ti, pi, offset) in wire.list_offsets(&snap.topics, spec) {
+            let t = &mut snap.topics[ti];
+            let p = &mut t.partitions[pi];
+            match offset {
+                Ok(v) if spec == OffsetSpec::Earliest => p.low = Some(v),
+                Ok(v) => p.high = Some(v),
+                Err(e) => {
+                    first_error.get_or_insert_with(|| format!("{}[{}]: {e}", t.name, p.id));
+                    p.error = Some(e);
+                }
+            }
+        }
+        if let Some(e) = first_error {
+            snap.errors.push(format!("watermarks: {e}"));
+        }
+    }
+}
