@@ -52,7 +52,7 @@ const CRATES: &[CrateLayers] = &[
             // The two long-running faces; neither knows the other.
             &["tui", "serve"],
             // Small shared modules.
-            &["errors", "logging", "parse", "signals"],
+            &["errors", "logging", "parse", "registry", "signals"],
         ]),
     },
     CrateLayers {

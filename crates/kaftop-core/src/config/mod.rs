@@ -17,6 +17,7 @@ mod file;
 mod notifier;
 #[cfg(test)]
 mod props;
+mod registry;
 mod resolve;
 mod secrets;
 mod serve;
@@ -31,6 +32,9 @@ pub use file::{
     SecurityConfig, ServicesConfig, TopicSpec, TopicsConfig,
 };
 pub use notifier::{NotifierConfig, NotifierSettings};
+pub use registry::{
+    LocalSchemaFile, RegistryAuth, RegistryConfig, RegistrySettings, TopicSchemaFiles,
+};
 pub use resolve::{resolve, Overrides, ReadOnly, Resolved};
 pub use secrets::{is_secret_property, Secret, Secretish};
 pub use serve::{parse_listen, JwtKey, ServeFileConfig, ServeSettings, TlsFiles, DEFAULT_LISTEN};

@@ -44,23 +44,33 @@ impl AvroSchema {
         })
     }
 
-    pub(super) fn decode(&self, mut body: &[u8]) -> Result<Json, SchemaError> {
+    pub(super) fn decode(&self, body: &[u8]) -> Result<Json, SchemaError> {
         let corrupt = |e: apache_avro::Error| SchemaError::Corrupt(e.to_string());
+        let mut reader = EofReader {
+            rest: body,
+            hit_end: false,
+        };
         let value = if self.schemata.is_empty() {
-            apache_avro::from_avro_datum(&self.schema, &mut body, None).map_err(corrupt)?
+            apache_avro::from_avro_datum(&self.schema, &mut reader, None).map_err(corrupt)?
         } else {
             apache_avro::from_avro_datum_schemata(
                 &self.schema,
                 self.schemata.iter().collect(),
-                &mut body,
+                &mut reader,
                 None,
             )
             .map_err(corrupt)?
         };
-        if !body.is_empty() {
+        // apache-avro reads some values cut short as null rather than failing.
+        if reader.hit_end {
+            return Err(SchemaError::Corrupt(
+                "truncated: the Avro record ends early".into(),
+            ));
+        }
+        if !reader.rest.is_empty() {
             return Err(SchemaError::Corrupt(format!(
                 "{} bytes after the Avro record",
-                body.len()
+                reader.rest.len()
             )));
         }
         Ok(self.to_json(value, &self.schema))
@@ -160,6 +170,21 @@ impl AvroSchema {
                 "millis": u32::from(d.millis()),
             }),
         }
+    }
+}
+
+/// A byte slice reader that remembers being asked for bytes past its end.
+struct EofReader<'a> {
+    rest: &'a [u8],
+    hit_end: bool,
+}
+
+impl std::io::Read for EofReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if buf.len() > self.rest.len() {
+            self.hit_end = true;
+        }
+        self.rest.read(buf)
     }
 }
 

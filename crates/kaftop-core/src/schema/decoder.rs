@@ -90,6 +90,30 @@ enum Parsed {
 struct Compiled {
     parsed: Parsed,
     info: SchemaInfo,
+    subjects: Vec<(String, i32)>,
+}
+
+impl Compiled {
+    /// The schema's description for a record of `topic`: of the subjects sharing
+    /// the id, the topic's own (`TOPIC-value`, `TOPIC-key`) first.
+    fn info_for(&self, topic: &str, is_key: bool, message: Option<String>) -> SchemaInfo {
+        let own = format!("{topic}-{}", if is_key { "key" } else { "value" });
+        let pick = self
+            .subjects
+            .iter()
+            .filter(|(s, _)| *s == own)
+            .max_by_key(|(_, v)| *v)
+            .or_else(|| self.subjects.iter().max_by_key(|(_, v)| *v));
+        let mut info = SchemaInfo {
+            message,
+            ..self.info.clone()
+        };
+        if let Some((subject, version)) = pick {
+            info.subject = Some(subject.clone());
+            info.version = Some(*version);
+        }
+        info
+    }
 }
 
 #[derive(Default)]
@@ -134,7 +158,13 @@ impl Decoder {
                     file: Some(schema.file.clone()),
                 };
                 let compiled = parse(schema.kind, &schema.text, &[], &[])
-                    .map(|parsed| Arc::new(Compiled { parsed, info }))
+                    .map(|parsed| {
+                        Arc::new(Compiled {
+                            parsed,
+                            info,
+                            subjects: Vec::new(),
+                        })
+                    })
                     .map_err(|e| format!("{}: {e}", schema.file));
                 (at, compiled)
             })
@@ -171,10 +201,7 @@ impl Decoder {
         match decode_body(&compiled, framed.body, true) {
             Ok((json, message)) => Decoded::Value {
                 json,
-                schema: SchemaInfo {
-                    message,
-                    ..compiled.info.clone()
-                },
+                schema: compiled.info_for(topic, is_key, message),
             },
             Err(e) => Decoded::Failed(format!("schema id {}: {e}", framed.id)),
         }
@@ -263,6 +290,7 @@ fn compile(source: &dyn SchemaSource, r: &RegisteredSchema) -> Result<Compiled, 
             message: None,
             file: None,
         },
+        subjects: r.subjects.clone(),
     })
 }
 

@@ -4,7 +4,7 @@
 //! HTTP requests.
 
 mod avro;
-mod decoder;
+pub mod decoder;
 mod json;
 mod protobuf;
 pub mod wire;
@@ -63,6 +63,9 @@ pub struct RegisteredSchema {
     /// Known when the schema was asked for by subject, or the registry said.
     pub subject: Option<String>,
     pub version: Option<i32>,
+    /// Every (subject, version) registered with this id, when the registry said:
+    /// a registry may share one id between subjects with the same schema.
+    pub subjects: Vec<(String, i32)>,
 }
 
 /// Where schemas come from: a registry speaking the Confluent REST API.

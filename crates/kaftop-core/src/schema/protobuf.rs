@@ -25,10 +25,32 @@ struct Sources(HashMap<String, String>);
 impl FileResolver for Sources {
     fn open_file(&self, name: &str) -> Result<File, protox::Error> {
         match self.0.get(name) {
-            Some(source) => File::from_source(name, source),
+            Some(source) => match descriptor(source) {
+                Some(bytes) => {
+                    let mut file = protox::file::File::decode_file_descriptor_proto(&bytes[..])
+                        .map_err(|_| protox::Error::file_not_found(name))?;
+                    // Found under the name it was asked by.
+                    let mut proto = file.file_descriptor_proto().clone();
+                    proto.name = Some(name.to_string());
+                    file = File::from_file_descriptor_proto(proto);
+                    Ok(file)
+                }
+                None => File::from_source(name, source),
+            },
             None => Err(protox::Error::file_not_found(name)),
         }
     }
+}
+
+/// A schema registered as a base64 `FileDescriptorProto` (as Confluent's Python
+/// serializer registers it) rather than `.proto` text.
+fn descriptor(text: &str) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    let t = text.trim();
+    if t.is_empty() || t.contains(|c: char| c.is_whitespace() || c == ';') {
+        return None;
+    }
+    base64::engine::general_purpose::STANDARD.decode(t).ok()
 }
 
 impl ProtoSchema {
