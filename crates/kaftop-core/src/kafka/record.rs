@@ -561,6 +561,49 @@ mod tests {
     }
 
     #[test]
+    fn decoded_values_keep_their_schema_and_raw_bytes() {
+        use crate::schema::SchemaKind;
+        let info = SchemaInfo {
+            kind: SchemaKind::Avro,
+            id: Some(3),
+            subject: Some("orders-value".into()),
+            version: Some(2),
+            message: None,
+            file: None,
+        };
+        let bytes = [0u8, 0, 0, 0, 3, 14];
+        let r = render_decoded(
+            Some(&bytes),
+            4096,
+            Decoded::Value {
+                json: serde_json::json!({"id": 7}),
+                schema: info.clone(),
+            },
+        );
+        assert_eq!(
+            (r.encoding, r.text.as_str()),
+            (Encoding::Json, "{\n  \"id\": 7\n}")
+        );
+        let note = r.schema.unwrap();
+        assert_eq!(note.schema, Some(info));
+        assert_eq!(note.raw_hex, "00 00 00 00 03 0e");
+        assert_eq!(
+            SchemaInfo::describe(note.schema.as_ref().unwrap()),
+            "Avro · subject orders-value v2 · id 3"
+        );
+        let failed = render_decoded(
+            Some(&bytes),
+            4096,
+            Decoded::Failed("schema id 3: gone".into()),
+        );
+        assert_eq!(failed.encoding, Encoding::Binary);
+        assert_eq!(
+            failed.schema.unwrap().error.as_deref(),
+            Some("schema id 3: gone")
+        );
+    }
+
+    #[test]
     fn null_value() {
         let r = render(None, 10);
         assert_eq!((r.encoding, r.text.as_str()), (Encoding::Null, "null"));
