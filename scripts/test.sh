@@ -32,6 +32,8 @@ scripts/prom-venv.sh >/dev/null
 
 step "confluent-kafka for the churn soak (Python venv, tests/soak_churn.rs)"
 scripts/bench-venv.sh >/dev/null
+step "Confluent's Python serializers for the schema tests (Python venv)"
+scripts/schema-venv.sh >/dev/null
 
 step "build the JVM test peer (the seed's Spring Kafka stack)"
 scripts/java-peer.sh build
@@ -44,7 +46,9 @@ state=${TMPDIR:-/tmp}/kaftop-test.$$
 single_dir=$state/single
 cluster_dir=$state/cluster
 postgres_dir=$state/postgres
+registry_dir=$state/registry
 cleanup() {
+    KAFTOP_REGISTRY_DIR=$registry_dir scripts/test-registry.sh stop || true
     KAFTOP_POSTGRES_DIR=$postgres_dir scripts/test-postgres.sh stop || true
     KAFTOP_BROKER_DIR=$cluster_dir scripts/test-broker.sh stop || true
     KAFTOP_BROKER_DIR=$single_dir scripts/test-broker.sh stop || true
@@ -98,6 +102,11 @@ KAFTOP_TEST_POSTGRES_URL=$(value POSTGRES_URL "$postgres")
 export KAFTOP_TEST_POSTGRES_URL
 KAFTOP_TEST_POSTGRES_PASSWORD=$(value POSTGRES_PASSWORD "$postgres")
 export KAFTOP_TEST_POSTGRES_PASSWORD
+
+step "start the schema registry (Apicurio, Confluent-compatible API)"
+registry=$(KAFTOP_REGISTRY_DIR=$registry_dir scripts/test-registry.sh start)
+KAFTOP_TEST_REGISTRY_URL=$(value URL "$registry")
+export KAFTOP_TEST_REGISTRY_URL
 
 step "the store's unit tests on PostgreSQL"
 cargo test --locked -p kaftop-services --lib store::

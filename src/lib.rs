@@ -16,6 +16,7 @@ pub mod commands;
 mod errors;
 pub mod logging;
 pub mod parse;
+mod registry;
 pub mod serve;
 mod signals;
 pub mod tui;

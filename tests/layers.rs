@@ -52,7 +52,7 @@ const CRATES: &[CrateLayers] = &[
             // The two long-running faces; neither knows the other.
             &["tui", "serve"],
             // Small shared modules.
-            &["errors", "logging", "parse", "signals"],
+            &["errors", "logging", "parse", "registry", "signals"],
         ]),
     },
     CrateLayers {
@@ -77,6 +77,8 @@ const CRATES: &[CrateLayers] = &[
             // Everything that talks to Kafka; its snapshots are plain data.
             &["kafka"],
             &["config"],
+            // Records in the schema registry's wire format, decoded to JSON.
+            &["schema"],
             // The seed's event schemas.
             &["events"],
             // How a value is written, the one thread kind, the one backoff.

@@ -10,7 +10,7 @@ use super::out::{note, out, outln};
 
 use crate::cli::TailArgs;
 use kaftop_core::config::Resolved;
-use kaftop_core::kafka::record::{self, Encoding, RecordView};
+use kaftop_core::kafka::record::{self, Encoding, RecordView, SchemaNote};
 use kaftop_core::kafka::sampler::{self, StartAt};
 use kaftop_core::present;
 use rdkafka::Message as _;
@@ -73,6 +73,7 @@ fn tail(args: TailArgs, cfg: &Resolved) -> Result<ExitCode> {
         .as_deref()
         .map(|s| parse_since(s, chrono::Utc::now().timestamp_millis()))
         .transpose()?;
+    let decoder = crate::registry::decoder(cfg)?;
     let reader = sampler::open(
         cfg,
         &args.topic,
@@ -112,11 +113,16 @@ fn tail(args: TailArgs, cfg: &Resolved) -> Result<ExitCode> {
             entry.1 = msg.offset() + 1;
         }
         if args.json {
-            outln(record::json_form(&msg, args.max_value_bytes))?;
-        } else {
-            out(render_record(&RecordView::from_message(
+            outln(record::json_form_with(
                 &msg,
                 args.max_value_bytes,
+                decoder.as_deref(),
+            ))?;
+        } else {
+            out(render_record(&RecordView::from_message_with(
+                &msg,
+                args.max_value_bytes,
+                decoder.as_deref(),
             )))?;
         }
         printed += 1;
@@ -141,6 +147,21 @@ pub(super) fn render_record(v: &RecordView) -> String {
             .map(|(k, h)| format!("{k}={}", h.text))
             .collect();
         s.push_str(&format!("headers: {}\n", hs.join(", ")));
+    }
+    for (what, r) in [("key", &v.key), ("value", &v.value)] {
+        match r.schema.as_deref() {
+            Some(SchemaNote {
+                schema: Some(info), ..
+            }) => s.push_str(&format!("{what} schema: {}\n", info.describe())),
+            Some(SchemaNote {
+                error: Some(reason),
+                ..
+            }) => s.push_str(&format!(
+                "{what} not decoded: {}\n",
+                present::text::visible_lines(reason)
+            )),
+            _ => {}
+        }
     }
     if v.value.encoding == Encoding::Binary {
         s.push_str(&format!("(binary, {})\n", present::bytes(v.value.size)));

@@ -1,7 +1,7 @@
 //! kaftop's core: everything that is neither a screen, a command line nor the
 //! message service's backend. Kafka access (`kafka`), pure metrics over snapshots
 //! (`metrics`), the one refresh loop that feeds them (`monitor`), the seed's event
-//! schemas (`events`), configuration (`config`), incident reports (`report`), how a
+//! schemas (`events`), records in a schema registry's wire format (`schema`), configuration (`config`), incident reports (`report`), how a
 //! number reads on every surface (`present`), and the threads and backoff they
 //! share (`worker`, `retry`).
 //!
@@ -18,4 +18,5 @@ pub mod monitor;
 pub mod present;
 pub mod report;
 pub mod retry;
+pub mod schema;
 pub mod worker;

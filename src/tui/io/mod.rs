@@ -37,6 +37,7 @@ const TICKER: SamplerOptions = SamplerOptions {
     max_value_bytes: 512,
     max_per_sec: 2,
     batch_interval: Duration::from_secs(1),
+    decoder: None,
 };
 
 /// How often the progress of a running refresh is looked at.
@@ -100,6 +101,8 @@ pub struct Io {
     bulk: Option<Arc<BulkProgress>>,
     /// Reports the services' counters; told to stop, it stops them.
     services: Option<Worker<()>>,
+    /// The profile's schema registry and local schema files, for records shown.
+    decoder: Option<Arc<kaftop_core::schema::Decoder>>,
 }
 
 impl Io {
@@ -129,7 +132,12 @@ impl Io {
             }
         };
         let reading = watch_progress(progress, tx.clone());
+        let decoder = crate::registry::decoder(&cfg).unwrap_or_else(|e| {
+            tracing::warn!("schema registry: {e:#}");
+            None
+        });
         let mut io = Io {
+            decoder,
             cfg,
             attached_services: opts.services,
             tx,
@@ -167,7 +175,10 @@ impl Io {
                     self.cfg.clone(),
                     topic,
                     start,
-                    SamplerOptions::default(),
+                    SamplerOptions {
+                        decoder: self.decoder.clone(),
+                        ..SamplerOptions::default()
+                    },
                     move |event| tx.send(Event::Sampler { session, event }).is_ok(),
                 ));
             }
@@ -179,7 +190,10 @@ impl Io {
                         self.cfg.clone(),
                         topic,
                         StartAt::End,
-                        TICKER,
+                        SamplerOptions {
+                            decoder: self.decoder.clone(),
+                            ..TICKER
+                        },
                         move |event| tx.send(Event::Ticker { session, event }).is_ok(),
                     ));
                 }

@@ -73,6 +73,9 @@ pub struct ProfileConfig {
     /// bulk tests, services that commit, creating topics, ...).
     #[serde(default)]
     pub read_only: bool,
+    /// The schema registry and local schema files that decode records.
+    #[serde(default)]
+    pub registry: super::registry::RegistryConfig,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]

@@ -18,6 +18,7 @@ mod notifier;
 mod oauth;
 #[cfg(test)]
 mod props;
+mod registry;
 mod resolve;
 mod secrets;
 mod serve;
@@ -33,6 +34,9 @@ pub use file::{
 };
 pub use notifier::{NotifierConfig, NotifierSettings};
 pub use oauth::OauthBearerConfig;
+pub use registry::{
+    LocalSchemaFile, RegistryAuth, RegistryConfig, RegistrySettings, TopicSchemaFiles,
+};
 pub use resolve::{resolve, Overrides, ReadOnly, Resolved};
 pub use secrets::{is_secret_property, Secret, Secretish};
 pub use serve::{parse_listen, JwtKey, ServeFileConfig, ServeSettings, TlsFiles, DEFAULT_LISTEN};

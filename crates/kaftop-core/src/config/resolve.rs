@@ -64,6 +64,8 @@ pub struct Resolved {
     pub serve: ServeSettings,
     /// `[services.notifier]` resolved (the token read): `None` without an endpoint.
     pub notifier: Option<super::NotifierSettings>,
+    /// The profile's `[registry]` resolved (secrets read): `None` without one.
+    pub registry: Option<super::RegistrySettings>,
     /// `services.zone` parsed.
     pub zone: super::ServicesZone,
     /// Read-only mode (the profile's `read_only = true`, or `--read-only`): every
@@ -137,6 +139,12 @@ impl Resolved {
                     .and_then(|n| n.token.as_ref())
                     .map(|t| t.expose()),
             )
+            .chain(
+                self.registry
+                    .as_ref()
+                    .and_then(|r| r.secret())
+                    .map(|t| t.expose()),
+            )
     }
 }
 
@@ -180,6 +188,13 @@ pub fn resolve(
         .notifier
         .resolve()
         .map_err(|e| at.invalid(&format!("services.notifier.{}", e.field), e.reason))?;
+    let registry = match profile {
+        Some(p) => p
+            .registry
+            .resolve()
+            .map_err(|e| at.invalid(&at.profile_key(&format!("registry.{}", e.field)), e.reason))?,
+        None => None,
+    };
     let zone = super::ServicesZone::parse(file.services.zone.as_deref())
         .map_err(|e| at.invalid("services.zone", e))?;
 
@@ -197,6 +212,7 @@ pub fn resolve(
         services: file.services.clone(),
         serve,
         notifier,
+        registry,
         zone,
         read_only: read_only(profile, ov),
         data_dir,

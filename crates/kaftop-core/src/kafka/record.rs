@@ -8,6 +8,8 @@ use rdkafka::message::{BorrowedMessage, Headers, Message};
 use serde::Serialize;
 
 use crate::present::text;
+use crate::schema::decoder::SchemaInfo;
+use crate::schema::{Decoded, Decoder};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -27,6 +29,65 @@ pub struct Rendered {
     /// Size of the original bytes.
     pub size: usize,
     pub truncated: bool,
+    /// Set when a schema decoded the bytes, or should have and could not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schema: Option<Box<SchemaNote>>,
+}
+
+/// What a schema made of a key or value: the schema that decoded it (the text is
+/// then its JSON), or why it could not (the text is then the bytes as they are);
+/// the raw bytes as hex either way, for the raw toggle.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SchemaNote {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schema: Option<SchemaInfo>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub raw_hex: String,
+}
+
+/// Renders bytes, decoded with `decoder` when it knows their schema.
+pub fn render_decoded(bytes: Option<&[u8]>, max: usize, decoded: Decoded) -> Rendered {
+    let raw = |bytes: &[u8]| hex(&bytes[..bytes.len().min(max)]);
+    match (decoded, bytes) {
+        (Decoded::Value { json, schema }, Some(b)) => {
+            let pretty =
+                escape_json_controls(&serde_json::to_string_pretty(&json).unwrap_or_default());
+            let shown = cut_text(&pretty, max.max(4096));
+            Rendered {
+                encoding: Encoding::Json,
+                truncated: shown.len() < pretty.len(),
+                text: shown.to_string(),
+                size: b.len(),
+                schema: Some(Box::new(SchemaNote {
+                    schema: Some(schema),
+                    error: None,
+                    raw_hex: raw(b),
+                })),
+            }
+        }
+        (Decoded::Failed(reason), Some(b)) => Rendered {
+            schema: Some(Box::new(SchemaNote {
+                schema: None,
+                error: Some(reason),
+                raw_hex: raw(b),
+            })),
+            ..render(Some(b), max)
+        },
+        _ => render(bytes, max),
+    }
+}
+
+/// At most `max` bytes of `s`, on a character boundary.
+fn cut_text(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
 }
 
 /// A record's headers as owned `(name, value)` pairs, in order.
@@ -48,6 +109,7 @@ pub fn render(bytes: Option<&[u8]>, max: usize) -> Rendered {
             text: "null".into(),
             size: 0,
             truncated: false,
+            schema: None,
         };
     };
     let truncated = bytes.len() > max;
@@ -62,6 +124,7 @@ pub fn render(bytes: Option<&[u8]>, max: usize) -> Rendered {
                     ),
                     size: bytes.len(),
                     truncated,
+                    schema: None,
                 };
             }
         }
@@ -80,12 +143,14 @@ pub fn render(bytes: Option<&[u8]>, max: usize) -> Rendered {
             text: escape(s),
             size: bytes.len(),
             truncated,
+            schema: None,
         },
         _ => Rendered {
             encoding: Encoding::Binary,
             text: hex(shown),
             size: bytes.len(),
             truncated,
+            schema: None,
         },
     }
 }
@@ -153,6 +218,27 @@ pub struct RecordView {
 
 impl RecordView {
     pub fn from_message(m: &BorrowedMessage<'_>, max_value: usize) -> Self {
+        Self::from_message_with(m, max_value, None)
+    }
+
+    /// As [`RecordView::from_message`], the key and value decoded with `decoder`
+    /// where it knows their schema.
+    pub fn from_message_with<M: Message>(
+        m: &M,
+        max_value: usize,
+        decoder: Option<&Decoder>,
+    ) -> Self {
+        let (key, value) = match decoder {
+            Some(d) => (
+                render_decoded(m.key(), 1024, d.decode(m.topic(), m.key(), true)),
+                render_decoded(
+                    m.payload(),
+                    max_value,
+                    d.decode(m.topic(), m.payload(), false),
+                ),
+            ),
+            None => (render(m.key(), 1024), render(m.payload(), max_value)),
+        };
         let headers = m
             .headers()
             .map(|hs| {
@@ -166,9 +252,9 @@ impl RecordView {
             partition: m.partition(),
             offset: m.offset(),
             timestamp_ms: m.timestamp().to_millis(),
-            key: render(m.key(), 1024),
+            key,
             headers,
-            value: render(m.payload(), max_value),
+            value,
         }
     }
 
@@ -218,6 +304,33 @@ pub fn json_form<M: Message>(m: &M, max_value: usize) -> serde_json::Value {
         "value_size": size,
         "truncated": truncated,
     })
+}
+
+/// [`json_form`] with what `decoder` made of the key and value beside the bytes:
+/// `key_decoded`/`value_decoded` (JSON) with `key_schema`/`value_schema`, or
+/// `key_decode_error`/`value_decode_error`. The bytes stay, so nothing is lost.
+pub fn json_form_with<M: Message>(
+    m: &M,
+    max_value: usize,
+    decoder: Option<&Decoder>,
+) -> serde_json::Value {
+    let mut out = json_form(m, max_value);
+    let Some(decoder) = decoder else {
+        return out;
+    };
+    for (name, bytes, is_key) in [("key", m.key(), true), ("value", m.payload(), false)] {
+        match decoder.decode(m.topic(), bytes, is_key) {
+            Decoded::Plain => {}
+            Decoded::Value { json, schema } => {
+                out[format!("{name}_decoded")] = json;
+                out[format!("{name}_schema")] = serde_json::to_value(schema).unwrap_or_default();
+            }
+            Decoded::Failed(reason) => {
+                out[format!("{name}_decode_error")] = reason.into();
+            }
+        }
+    }
+    out
 }
 
 /// The first `max` bytes, not splitting a UTF-8 character of text.
@@ -445,6 +558,49 @@ mod tests {
         // Cutting inside a multi-byte character still yields text.
         let r = render(Some("가나다".as_bytes()), 4);
         assert_eq!((r.encoding, r.text.as_str()), (Encoding::Text, "가"));
+    }
+
+    #[test]
+    fn decoded_values_keep_their_schema_and_raw_bytes() {
+        use crate::schema::SchemaKind;
+        let info = SchemaInfo {
+            kind: SchemaKind::Avro,
+            id: Some(3),
+            subject: Some("orders-value".into()),
+            version: Some(2),
+            message: None,
+            file: None,
+        };
+        let bytes = [0u8, 0, 0, 0, 3, 14];
+        let r = render_decoded(
+            Some(&bytes),
+            4096,
+            Decoded::Value {
+                json: serde_json::json!({"id": 7}),
+                schema: info.clone(),
+            },
+        );
+        assert_eq!(
+            (r.encoding, r.text.as_str()),
+            (Encoding::Json, "{\n  \"id\": 7\n}")
+        );
+        let note = r.schema.unwrap();
+        assert_eq!(note.schema, Some(info));
+        assert_eq!(note.raw_hex, "00 00 00 00 03 0e");
+        assert_eq!(
+            SchemaInfo::describe(note.schema.as_ref().unwrap()),
+            "Avro · subject orders-value v2 · id 3"
+        );
+        let failed = render_decoded(
+            Some(&bytes),
+            4096,
+            Decoded::Failed("schema id 3: gone".into()),
+        );
+        assert_eq!(failed.encoding, Encoding::Binary);
+        assert_eq!(
+            failed.schema.unwrap().error.as_deref(),
+            Some("schema id 3: gone")
+        );
     }
 
     #[test]

@@ -285,6 +285,8 @@ pub struct SamplerOptions {
     pub max_per_sec: u32,
     /// Records are sent in batches at most this often.
     pub batch_interval: Duration,
+    /// Decodes records in the schema registry's wire format (none: shown as bytes).
+    pub decoder: Option<std::sync::Arc<crate::schema::Decoder>>,
 }
 
 impl Default for SamplerOptions {
@@ -293,6 +295,7 @@ impl Default for SamplerOptions {
             max_value_bytes: 4096,
             max_per_sec: 500,
             batch_interval: Duration::from_millis(100),
+            decoder: None,
         }
     }
 }
@@ -408,7 +411,11 @@ fn run(
                 }
                 if sent_in_window < opts.max_per_sec {
                     sent_in_window += 1;
-                    batch.push(RecordView::from_message(&msg, opts.max_value_bytes));
+                    batch.push(RecordView::from_message_with(
+                        &msg,
+                        opts.max_value_bytes,
+                        opts.decoder.as_deref(),
+                    ));
                 } else {
                     skipped += 1;
                 }

@@ -14,7 +14,7 @@ use crate::tui::shared::Shared;
 use crate::tui::views::{placeholder, view_block};
 use crate::tui::widgets::table::{self, right, Column};
 use crate::tui::widgets::theme;
-use kaftop_core::kafka::record::{Encoding, RecordView, Rendered};
+use kaftop_core::kafka::record::{Encoding, RecordView, Rendered, SchemaNote};
 use kaftop_core::present::{self, text};
 
 pub(super) fn draw(m: &MessagesState, f: &mut Frame, area: Rect, shared: &Shared) {
@@ -187,6 +187,32 @@ fn draw_detail(m: &MessagesState, f: &mut Frame, area: Rect, shared: &Shared) {
             label("headers "),
             Span::raw(hs.join(", ")),
         ]));
+    }
+    for (what, rendered) in [("key", &r.key), ("value", &r.value)] {
+        match rendered.schema.as_deref() {
+            Some(SchemaNote {
+                schema: Some(info), ..
+            }) => lines.push(Line::from(vec![
+                label(if what == "key" {
+                    "key schema "
+                } else {
+                    "schema "
+                }),
+                Span::raw(text::visible(&info.describe()).into_owned()),
+            ])),
+            Some(SchemaNote {
+                error: Some(reason),
+                ..
+            }) => lines.push(Line::from(vec![
+                label(if what == "key" {
+                    "key not decoded "
+                } else {
+                    "not decoded "
+                }),
+                Span::styled(text::visible(reason).into_owned(), theme::warn()),
+            ])),
+            _ => {}
+        }
     }
     let kind = match r.value.encoding {
         Encoding::Json => "JSON",
