@@ -37,7 +37,7 @@ pub struct Cli {
     /// Refuse every change to the cluster (as a profile's `read_only = true`).
     #[arg(long, global = true)]
     pub read_only: bool,
-    /// Every profile of the config at once (`lag`; each cluster read on its own).
+    /// Every profile of the config at once (`lag`, `serve`; each cluster read on its own).
     #[arg(long, global = true)]
     pub all_profiles: bool,
     #[command(subcommand)]

@@ -326,3 +326,67 @@ fn kaftop_serve_exports_its_services_and_its_cluster() {
     );
     assert_eq!(value(&samples, "kafka_cluster_up", &[]), Some(1.0));
 }
+
+/// A loopback port nothing listens on.
+fn closed_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+/// `kaftop serve --all-profiles` with the test broker and a port nothing listens
+/// on: each cluster's families carry its `cluster` label, the official parser
+/// accepts the merged text, and the unreachable one reports itself down. Costs a
+/// few seconds (one refresh of each).
+#[test]
+fn serve_all_profiles_labels_every_cluster() {
+    let python = python();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("kaftop.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"data_dir = "{data}"
+[profiles.real]
+bootstrap_servers = "{real}"
+read_only = true
+[profiles.down]
+bootstrap_servers = "127.0.0.1:{down}"
+read_only = true
+properties = {{ "socket.connection.setup.timeout.ms" = "2000" }}
+"#,
+            data = dir.path().join("data").display(),
+            real = bootstrap(),
+            down = closed_port(),
+        ),
+    )
+    .unwrap();
+    let serve = Serve::start_all_profiles(&config);
+    let addr: SocketAddr = serve.addr.parse().unwrap();
+    let up = |s: &[Sample], c: &str| value(s, "kafka_cluster_up", &[("cluster", c)]);
+    let samples = wait_for(
+        "both clusters' kafka_cluster_up in /metrics",
+        Duration::from_secs(60),
+        || {
+            let (_, _, body) = get(addr, "/metrics", None);
+            let samples = parse(&python, "prometheus", &body);
+            (up(&samples, "real") == Some(1.0) && up(&samples, "down").is_some()).then_some(samples)
+        },
+    );
+    assert_eq!(up(&samples, "down"), Some(0.0));
+    assert!(value(&samples, "kafka_cluster_brokers", &[("cluster", "real")]).unwrap() >= 1.0);
+    let unlabelled: Vec<&str> = samples
+        .iter()
+        .filter(|s| s.name.starts_with("kafka_") && !s.labels.contains_key("cluster"))
+        .map(|s| s.name.as_str())
+        .collect();
+    assert!(
+        unlabelled.is_empty(),
+        "without a cluster label: {unlabelled:?}"
+    );
+    let (_, _, open) = get(addr, "/metrics", Some("application/openmetrics-text"));
+    let om = parse(&python, "openmetrics", &open);
+    assert_eq!(
+        value(&om, "kafka_cluster_up", &[("cluster", "down")]),
+        Some(0.0)
+    );
+}

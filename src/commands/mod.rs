@@ -126,8 +126,11 @@ fn all_profiles(
     overrides: &Overrides,
     secrets: &mut Vec<String>,
 ) -> Result<ExitCode> {
-    if !matches!(command, Command::Lag(_) | Command::Clusters(_)) {
-        anyhow::bail!("--all-profiles works with `lag` and `clusters`, not this command");
+    if !matches!(
+        command,
+        Command::Lag(_) | Command::Clusters(_) | Command::Serve(_)
+    ) {
+        anyhow::bail!("--all-profiles works with `lag`, `clusters` and `serve`, not this command");
     }
     // Clap does not check a global flag's conflicts across the subcommand.
     if overrides.profile.is_some() || overrides.bootstrap_servers.is_some() {
@@ -151,6 +154,18 @@ fn all_profiles(
     match command {
         Command::Lag(args) => clusters::lag(&args, &cfgs),
         Command::Clusters(args) => clusters::summary(&args, &cfgs),
+        Command::Serve(args) => {
+            // The first profile's cluster is served (API, services); every
+            // profile's is monitored on /metrics.
+            let mut cfgs = cfgs.into_iter();
+            let Some(first) = cfgs.next() else {
+                return Ok(ExitCode::FAILURE);
+            };
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(serve::run(args, first, cfgs.collect()))
+        }
         _ => Ok(ExitCode::FAILURE),
     }
 }
@@ -199,7 +214,7 @@ async fn dispatch(command: Command, cfg: Resolved) -> Result<ExitCode> {
         Command::Groups(g) => groups::run(g, &cfg).await,
         Command::Consumers(c) => services::consumers(c, cfg).await,
         Command::Services(s) => services::services(s, &cfg).await,
-        Command::Serve(s) => serve::run(s, cfg).await,
+        Command::Serve(s) => serve::run(s, cfg, Vec::new()).await,
         Command::Dlq(DlqCommand::Redrive(r)) => dlq::redrive(r, cfg).await,
         Command::Events(e) => events::run(e, cfg).await,
         Command::Snapshot(s) => snapshot::run(s, cfg).await,

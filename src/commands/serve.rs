@@ -8,11 +8,12 @@ use crate::cli::ServeArgs;
 use crate::serve::{self, ServeOptions};
 use kaftop_core::config::Resolved;
 
-pub(super) async fn run(args: ServeArgs, cfg: Resolved) -> Result<ExitCode> {
+/// `others`: more profiles' clusters, only monitored (`--all-profiles`).
+pub(super) async fn run(args: ServeArgs, cfg: Resolved, others: Vec<Resolved>) -> Result<ExitCode> {
     let opts = ServeOptions {
         listen: args.listen.unwrap_or(cfg.serve.listen),
         duration: args.duration,
     };
-    serve::run(cfg, opts).await?;
+    serve::run(cfg, others, opts).await?;
     Ok(ExitCode::SUCCESS)
 }

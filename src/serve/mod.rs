@@ -132,11 +132,21 @@ fn announce(cfg: &Resolved, bound: SocketAddr, tls: bool) {
 }
 
 /// Runs until SIGINT, SIGTERM or the duration, then drains. The first line on
-/// stdout is `listening on ADDR`, the address actually bound.
-pub async fn run(cfg: Resolved, opts: ServeOptions) -> Result<(), ServeError> {
+/// stdout is `listening on ADDR`, the address actually bound. `others` are more
+/// clusters only monitored (`--all-profiles`): with any, every cluster's
+/// families on `/metrics` carry a `cluster` label.
+pub async fn run(
+    cfg: Resolved,
+    others: Vec<Resolved>,
+    opts: ServeOptions,
+) -> Result<(), ServeError> {
     let cfg = Arc::new(cfg);
     let hub = Arc::new(receipts::ReceiptHub::new(receipts::DEFAULT_CLIENT_QUEUE));
-    let exporter = Arc::new(metrics::Exporter::new());
+    let names: Vec<String> = std::iter::once(&*cfg)
+        .chain(&others)
+        .map(|c| c.profile.clone())
+        .collect();
+    let exporter = Arc::new(metrics::Exporter::for_clusters(&names));
     // Read-only: a monitor only. The services commit offsets, so they stay off.
     let readiness = Arc::new(if cfg.read_only {
         probes::Readiness::monitor_only()
@@ -165,7 +175,15 @@ pub async fn run(cfg: Resolved, opts: ServeOptions) -> Result<(), ServeError> {
     let bound = listener.local_addr().map_err(ServeError::Http)?;
     announce(&cfg, bound, tls.is_some());
 
-    let poller = monitor::spawn_poller(&cfg, exporter.clone(), readiness.clone())?;
+    let mut pollers = vec![monitor::spawn_poller(
+        &cfg,
+        0,
+        exporter.clone(),
+        Some(readiness.clone()),
+    )?];
+    for (i, other) in others.iter().enumerate() {
+        pollers.push(monitor::spawn_poller(other, i + 1, exporter.clone(), None)?);
+    }
     let (stop_tx, stop_rx) = watch::channel(false);
     let starter = (!cfg.read_only).then(|| {
         tokio::spawn(monitor::start_services(
@@ -228,7 +246,7 @@ pub async fn run(cfg: Resolved, opts: ServeOptions) -> Result<(), ServeError> {
         let _ = starter.await;
     }
     let _ = reporter.await;
-    tokio::task::spawn_blocking(move || poller.stop())
+    tokio::task::spawn_blocking(move || pollers.into_iter().for_each(|p| p.stop()))
         .await
         .map_err(|e| ServeError::Thread(std::io::Error::other(e)))?;
     if let Some(handle) = readiness.services().cloned() {

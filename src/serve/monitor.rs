@@ -22,19 +22,28 @@ const SERVICES_EVERY: Duration = Duration::from_secs(1);
 
 /// Refreshes every poll interval on the monitor's thread (backing off while the
 /// cluster is unreachable), feeding the exporter and the readiness. Stopping the
-/// handle ends it after the refresh in progress.
+/// handle ends it after the refresh in progress. `index` is the cluster's in the
+/// exporter; only the served cluster's poller has the `readiness`.
 pub(crate) fn spawn_poller(
     cfg: &Resolved,
+    index: usize,
     exporter: Arc<Exporter>,
-    readiness: Arc<Readiness>,
+    readiness: Option<Arc<Readiness>>,
 ) -> Result<MonitorHandle, ServeError> {
     let opts = MonitorOptions::from_config(cfg, services::service_groups(cfg));
     let monitor = Monitor::new(cfg, opts)?;
     Ok(monitor.spawn(move |refresh| {
         let connected = refresh.metrics.connected;
-        exporter.observe_read(&refresh.steps, refresh.snapshot.requests, refresh.pace.wait);
-        exporter.observe_cluster(&refresh.metrics, refresh.took, connected);
-        readiness.set_cluster(connected);
+        exporter.observe_read_of(
+            index,
+            &refresh.steps,
+            refresh.snapshot.requests,
+            refresh.pace.wait,
+        );
+        exporter.observe_cluster_of(index, &refresh.metrics, refresh.took, connected);
+        if let Some(r) = &readiness {
+            r.set_cluster(connected);
+        }
         true
     }))
 }

@@ -22,6 +22,14 @@ impl Serve {
         Serve::start_command(kaftop_process(), config, env)
     }
 
+    /// [`Serve::start`] with `--all-profiles`: every profile's cluster on /metrics.
+    #[allow(dead_code)]
+    pub(crate) fn start_all_profiles(config: &Path) -> Serve {
+        let mut cmd = kaftop_process();
+        cmd.arg("--all-profiles");
+        Serve::start_command(cmd, config, &[])
+    }
+
     /// [`Serve::start`] with an open-file limit of `files` (soft and hard).
     #[allow(dead_code)]
     pub(crate) fn start_with_open_files(config: &Path, files: u64) -> Serve {

@@ -32,6 +32,7 @@ use kaftop_services::ServicesSnapshot;
 mod cluster;
 mod connections;
 mod insight;
+mod labelled;
 mod services;
 #[cfg(test)]
 mod tests;
@@ -176,11 +177,18 @@ impl ReceiptMetrics {
     }
 }
 
+/// One cluster's families. With one cluster they are in the exporter's registry
+/// (`registry` is `None`); with several each has its own, labelled on encoding.
+struct ClusterPart {
+    labelled: Option<(String, Registry)>,
+    families: ClusterFamilies,
+    poller: PollerMetrics,
+}
+
 struct Inner {
     registry: Registry,
-    cluster: ClusterFamilies,
+    clusters: Vec<ClusterPart>,
     services: ServiceFamilies,
-    poller: PollerMetrics,
     receipts: ReceiptMetrics,
     connections: connections::ConnectionMetrics,
     /// The formats scrapers have asked for: encoded after every change.
@@ -189,13 +197,28 @@ struct Inner {
 
 impl Inner {
     fn encode(&self, format: Format) -> Result<Bytes, EncodeError> {
-        let mut out = String::with_capacity(1 << 16);
-        match format {
-            Format::Prometheus => prometheus_text::encode(&mut out, &self.registry)?,
-            Format::OpenMetrics => text::encode(&mut out, &self.registry)?,
+        let own = encode_registry(&self.registry, format)?;
+        let mut parts = Vec::new();
+        for c in &self.clusters {
+            if let Some((name, registry)) = &c.labelled {
+                parts.push((name.as_str(), encode_registry(registry, format)?));
+            }
         }
-        Ok(Bytes::from(out))
+        if parts.is_empty() {
+            return Ok(Bytes::from(own));
+        }
+        let eof = format == Format::OpenMetrics;
+        Ok(Bytes::from(labelled::merge(&parts, &own, eof)))
     }
+}
+
+fn encode_registry(registry: &Registry, format: Format) -> Result<String, EncodeError> {
+    let mut out = String::with_capacity(1 << 16);
+    match format {
+        Format::Prometheus => prometheus_text::encode(&mut out, registry)?,
+        Format::OpenMetrics => text::encode(&mut out, registry)?,
+    }
+    Ok(out)
 }
 
 /// The families `/metrics` serves, filled by the poller and the services.
@@ -213,21 +236,49 @@ impl Default for Exporter {
 }
 
 impl Exporter {
+    /// One cluster's exporter: no `cluster` label.
     pub fn new() -> Self {
+        Self::for_clusters(&[])
+    }
+
+    /// With two or more `clusters` (profile names, in the order the poller
+    /// indices of [`observe_cluster_of`](Self::observe_cluster_of) follow) every
+    /// cluster and refresh family carries a `cluster` label; otherwise one
+    /// unlabelled cluster, as [`new`](Self::new).
+    pub fn for_clusters(clusters: &[String]) -> Self {
         let mut registry = Registry::default();
-        let poller = PollerMetrics::new(&mut registry);
+        let mut parts = Vec::new();
+        if clusters.len() < 2 {
+            parts.push(ClusterPart {
+                poller: PollerMetrics::new(&mut registry),
+                families: ClusterFamilies::default(),
+                labelled: None,
+            });
+        } else {
+            for name in clusters {
+                let mut own = Registry::default();
+                let poller = PollerMetrics::new(&mut own);
+                let families = ClusterFamilies::default();
+                families.register(&mut own);
+                parts.push(ClusterPart {
+                    labelled: Some((name.clone(), own)),
+                    families,
+                    poller,
+                });
+            }
+        }
         let receipts = ReceiptMetrics::new(&mut registry);
         let connections = connections::ConnectionMetrics::new(&mut registry);
-        let cluster = ClusterFamilies::default();
-        cluster.register(&mut registry);
+        if let Some(p) = parts.first().filter(|p| p.labelled.is_none()) {
+            p.families.register(&mut registry);
+        }
         let services = ServiceFamilies::default();
         services.register(&mut registry);
         Exporter {
             inner: Mutex::new(Inner {
                 registry,
-                cluster,
+                clusters: parts,
                 services,
-                poller,
                 receipts,
                 connections,
                 wanted: [true, false],
@@ -245,8 +296,17 @@ impl Exporter {
     /// After every poller refresh: the engine's output, how long the refresh took,
     /// and whether it failed.
     pub fn observe_cluster(&self, m: &ClusterMetrics, took: Duration, ok: bool) {
+        self.observe_cluster_of(0, m, took, ok);
+    }
+
+    /// [`observe_cluster`](Self::observe_cluster) for the `index`th cluster of
+    /// [`for_clusters`](Self::for_clusters).
+    pub fn observe_cluster_of(&self, index: usize, m: &ClusterMetrics, took: Duration, ok: bool) {
         let inner = self.lock();
-        let p = &inner.poller;
+        let Some(part) = inner.clusters.get(index) else {
+            return;
+        };
+        let p = &part.poller;
         p.duration.observe(took.as_secs_f64());
         p.refreshes.inc();
         if !ok {
@@ -256,15 +316,30 @@ impl Exporter {
             p.last_refresh.set(m.taken_at_ms as f64 / 1000.0);
         }
         p.problems.set(m.errors.len() as i64);
-        inner.cluster.fill(m);
+        part.families.fill(m);
         self.publish(&inner);
     }
 
     /// After every poller refresh, before [`Exporter::observe_cluster`]: its steps'
     /// times, its requests and the wait after it.
     pub fn observe_read(&self, steps: &[StepTiming], requests: u64, wait: Duration) {
+        self.observe_read_of(0, steps, requests, wait);
+    }
+
+    /// [`observe_read`](Self::observe_read) for the `index`th cluster of
+    /// [`for_clusters`](Self::for_clusters).
+    pub fn observe_read_of(
+        &self,
+        index: usize,
+        steps: &[StepTiming],
+        requests: u64,
+        wait: Duration,
+    ) {
         let inner = self.lock();
-        let p = &inner.poller;
+        let Some(part) = inner.clusters.get(index) else {
+            return;
+        };
+        let p = &part.poller;
         p.steps.clear();
         for s in steps {
             p.steps
