@@ -422,6 +422,7 @@ impl Refresher {
                             topic: o.topic,
                             partition: o.partition,
                             committed: o.offset,
+                            share_lag: None,
                         })
                         .collect::<Vec<_>>(),
                     None,
@@ -442,6 +443,7 @@ impl Refresher {
                 offsets,
                 coordinator: desc.and_then(|d| d.coordinator),
                 error: offsets_error.or(describe_error),
+                detail: None,
             });
         }
         groups

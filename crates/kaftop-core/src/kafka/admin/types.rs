@@ -58,6 +58,8 @@ pub enum GroupState {
     Empty,
     Assigning,
     Reconciling,
+    /// A Streams group whose topology's internal topics are missing (KIP-1071).
+    NotReady,
 }
 
 impl GroupState {
@@ -108,7 +110,29 @@ impl GroupState {
             GroupState::Empty => "Empty",
             GroupState::Assigning => "Assigning",
             GroupState::Reconciling => "Reconciling",
+            GroupState::NotReady => "NotReady",
         }
+    }
+
+    /// The state Kafka names in a describe answer (ShareGroupDescribe,
+    /// StreamsGroupDescribe, ListGroups), case as Kafka's tools print it or lower
+    /// case as the coordinator sends it; anything else is Unknown.
+    pub fn from_name(name: &str) -> GroupState {
+        const ALL: [GroupState; 9] = [
+            GroupState::PreparingRebalance,
+            GroupState::CompletingRebalance,
+            GroupState::Stable,
+            GroupState::Dead,
+            GroupState::Empty,
+            GroupState::Assigning,
+            GroupState::Reconciling,
+            GroupState::NotReady,
+            GroupState::Unknown,
+        ];
+        let flat: String = name.chars().filter(|c| *c != '_').collect();
+        ALL.into_iter()
+            .find(|s| s.as_str().eq_ignore_ascii_case(&flat))
+            .unwrap_or(GroupState::Unknown)
     }
 }
 
@@ -118,13 +142,17 @@ impl fmt::Display for GroupState {
     }
 }
 
-/// The rebalance protocol a group uses: `Classic` (JoinGroup/SyncGroup) or
-/// `Consumer` (KIP-848, `group.protocol=consumer`), named as Kafka names them.
+/// The kind of group, named as Kafka names them: `Classic` (JoinGroup/SyncGroup,
+/// consumers or any other protocol type such as Kafka Connect's), `Consumer`
+/// (KIP-848, `group.protocol=consumer`), `Share` (KIP-932 share groups) and
+/// `Streams` (KIP-1071, `group.protocol=streams`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 pub enum GroupType {
     Unknown,
     Consumer,
     Classic,
+    Share,
+    Streams,
 }
 
 impl GroupType {
@@ -142,7 +170,29 @@ impl GroupType {
             GroupType::Unknown => "Unknown",
             GroupType::Consumer => "Consumer",
             GroupType::Classic => "Classic",
+            GroupType::Share => "Share",
+            GroupType::Streams => "Streams",
         }
+    }
+
+    /// The type a ListGroups (v5+) answer names, in any case; anything else is
+    /// Unknown.
+    pub fn from_name(name: &str) -> GroupType {
+        [
+            GroupType::Consumer,
+            GroupType::Classic,
+            GroupType::Share,
+            GroupType::Streams,
+        ]
+        .into_iter()
+        .find(|t| t.as_str().eq_ignore_ascii_case(name))
+        .unwrap_or(GroupType::Unknown)
+    }
+
+    /// Share and Streams groups: described by their own requests, never by
+    /// librdkafka's DescribeConsumerGroups.
+    pub fn is_typed(self) -> bool {
+        matches!(self, GroupType::Share | GroupType::Streams)
     }
 }
 

@@ -70,6 +70,7 @@ fn assigned_without_commit(
             topic: topic.to_string(),
             partition,
             committed: None,
+            share_lag: None,
         })
         .collect()
 }
