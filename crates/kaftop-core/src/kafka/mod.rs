@@ -19,5 +19,6 @@ pub mod sampler;
 pub mod snapshot;
 pub mod topic_admin;
 pub mod topics;
+pub mod wire;
 
 pub use client::KafkaError;
