@@ -652,7 +652,7 @@ cmd_tool() {
     case $name in
         kafka-consumer-groups) main=org.apache.kafka.tools.consumer.group.ConsumerGroupCommand ;;
         kafka-topics) main=org.apache.kafka.tools.TopicCommand ;;
-        kafka-configs) main=kafka.admin.ConfigCommand ;;
+        kafka-configs) main=org.apache.kafka.tools.ConfigCommand ;;
         kafka-console-consumer) main=org.apache.kafka.tools.consumer.ConsoleConsumer ;;
         kafka-get-offsets) main=org.apache.kafka.tools.GetOffsetShell ;;
         kafka-delete-records) main=org.apache.kafka.tools.DeleteRecordsCommand ;;

@@ -4,6 +4,8 @@
 
 use serde::Serialize;
 
+pub mod messages;
+
 /// What a share or Streams group adds to its [`GroupInfo`](super::snapshot::GroupInfo).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -88,7 +90,7 @@ impl Tasks {
     /// `ACTIVE: 0:[0,1]; 1:[0];` as `kafka-streams-groups --members` prints a
     /// member's assignment (empty kinds left out, STANDBY and WARMUP after ACTIVE).
     pub fn tool_text(&self) -> String {
-        let mut out = String::new();
+        let mut out: Vec<String> = Vec::new();
         for (name, tasks) in [
             ("ACTIVE", &self.active),
             ("STANDBY", &self.standby),
@@ -97,11 +99,9 @@ impl Tasks {
             if tasks.is_empty() {
                 continue;
             }
-            out.push_str(name);
-            out.push(':');
-            out.push_str(&by_subtopology(tasks));
+            out.push(format!("{name}:{}", by_subtopology(tasks)));
         }
-        out
+        out.join(" ")
     }
 
     pub fn is_empty(&self) -> bool {
