@@ -11,6 +11,7 @@ use rdkafka::metadata::{Metadata, MetadataTopic};
 use super::admin::types::{GroupDescription, GroupState, OffsetSpec};
 use super::admin::Admin;
 use super::committed_records::{CommittedRecordReader, ReadLimits, RecordKey};
+use super::group_types::{merge, TypedGroups};
 use super::snapshot::{
     BrokerInfo, ClusterSnapshot, GroupInfo, GroupOffset, PartitionInfo, TopicInfo,
 };
@@ -151,6 +152,9 @@ pub struct Refresher {
     /// Created with the refresher; `None` when off or when it could not be created
     /// (time lag is then estimated).
     records: Option<CommittedRecordReader>,
+    /// Share and Streams groups over the wire protocol; `None` when the profile
+    /// needs what only librdkafka speaks (they are then not shown).
+    typed: Option<TypedGroups>,
 }
 
 pub fn is_internal_topic(name: &str) -> bool {
@@ -168,7 +172,11 @@ impl Refresher {
                 .map_err(|e| tracing::warn!("exact time lag off: {e}"))
                 .ok()
         });
+        let typed = TypedGroups::new(cfg, opts.timeout)
+            .map_err(|e| tracing::warn!("share and Streams groups off: {e}"))
+            .ok();
         Ok(Refresher {
+            typed,
             admin,
             opts,
             bootstrap: cfg.bootstrap_servers.clone(),
@@ -195,7 +203,7 @@ impl Refresher {
     /// One refresh, with how long each of its steps took, in the order they ran.
     pub fn refresh_timed(&mut self) -> (ClusterSnapshot, Vec<StepTiming>) {
         let mut laps = Laps::start();
-        let requests_before = self.admin.requests_sent();
+        let requests_before = self.admin.requests_sent() + self.typed_requests();
         let mut snap = ClusterSnapshot {
             taken_at_ms: chrono::Utc::now().timestamp_millis(),
             mono_ms: self.started.elapsed().as_millis() as u64,
@@ -233,15 +241,28 @@ impl Refresher {
         // Committed offsets before log ends, as kafka-consumer-groups reads them: a
         // commit landing in between then shows as a little more lag, not as a
         // negative one.
+        let brokers = snap.brokers.clone();
         snap.groups = self.groups(&snap.topics, &mut snap.errors, &mut laps);
+        if let Some(typed) = &self.typed {
+            // Share and Streams groups, which librdkafka lists not.
+            let read = typed.read(&brokers, self.opts.only_groups.as_deref());
+            snap.errors.extend(read.errors.iter().cloned());
+            let offsets = |g: &str| self.admin.committed_offsets(g, timeout);
+            merge(read, offsets, self.opts.include_internal, &mut snap.groups);
+        }
         self.watermarks(&mut snap);
         laps.lap(Step::Watermarks);
         if self.records.is_some() {
             self.committed_records(&mut snap);
             laps.lap(Step::CommittedRecords);
         }
-        snap.requests = self.admin.requests_sent() - requests_before + metadata_requests;
+        snap.requests = self.admin.requests_sent() + self.typed_requests() - requests_before
+            + metadata_requests;
         (snap, laps.done)
+    }
+
+    fn typed_requests(&self) -> u64 {
+        self.typed.as_ref().map_or(0, TypedGroups::requests_sent)
     }
 
     /// Group descriptions; empty (members unknown) when the cluster could not
@@ -530,10 +551,10 @@ fn every_partition(topics: &[TopicInfo]) -> Vec<(String, i32)> {
 }
 
 /// Concurrent committed-offset fetches per refresh.
-const OFFSET_FETCH_WORKERS: usize = 8;
+pub(crate) const OFFSET_FETCH_WORKERS: usize = 8;
 
 /// `f` over `items` on up to `workers` scoped threads; results in input order.
-fn parallel_map<T: Sync, R: Send>(
+pub(crate) fn parallel_map<T: Sync, R: Send>(
     items: &[T],
     workers: usize,
     f: impl Fn(&T) -> R + Sync,

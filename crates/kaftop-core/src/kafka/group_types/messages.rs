@@ -364,6 +364,12 @@ pub struct SubtopologyWire {
     pub repartition_source_topics: Vec<String>,
 }
 
+/// Tasks as (subtopology id, partitions).
+pub type TaskIds = Vec<(String, Vec<i32>)>;
+
+/// Active, standby and warm-up tasks.
+pub type Assignment = [TaskIds; 3];
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StreamsMemberWire {
     pub member_id: String,
@@ -373,8 +379,8 @@ pub struct StreamsMemberWire {
     pub topology_epoch: i32,
     pub process_id: String,
     /// (active, standby, warm-up): (subtopology id, partitions).
-    pub assignment: [Vec<(String, Vec<i32>)>; 3],
-    pub target_assignment: [Vec<(String, Vec<i32>)>; 3],
+    pub assignment: Assignment,
+    pub target_assignment: Assignment,
     pub is_classic: bool,
 }
 
@@ -428,7 +434,7 @@ fn subtopology<B: ByteBuf>(buf: &mut B) -> Result<SubtopologyWire> {
     })
 }
 
-fn task_ids<B: ByteBuf>(buf: &mut B) -> Result<Vec<(String, Vec<i32>)>> {
+fn task_ids<B: ByteBuf>(buf: &mut B) -> Result<TaskIds> {
     list(buf, |buf| {
         let sub = string(buf)?;
         let parts = list(buf, int32)?;
@@ -437,7 +443,7 @@ fn task_ids<B: ByteBuf>(buf: &mut B) -> Result<Vec<(String, Vec<i32>)>> {
     })
 }
 
-fn assignment<B: ByteBuf>(buf: &mut B) -> Result<[Vec<(String, Vec<i32>)>; 3]> {
+fn assignment<B: ByteBuf>(buf: &mut B) -> Result<Assignment> {
     let active = task_ids(buf)?;
     let standby = task_ids(buf)?;
     let warmup = task_ids(buf)?;

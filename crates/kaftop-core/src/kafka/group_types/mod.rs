@@ -5,6 +5,9 @@
 use serde::Serialize;
 
 pub mod messages;
+mod reads;
+
+pub use reads::{merge, TypedGroups, TypedRead, NOT_SUPPORTED};
 
 /// What a share or Streams group adds to its [`GroupInfo`](super::snapshot::GroupInfo).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
