@@ -72,6 +72,9 @@ impl TypedGroups {
                 .map(|b| (b.id, format!("{}:{}", b.host, b.port))),
         );
         let mut out = TypedRead::default();
+        if only.is_some_and(|o| o.is_empty()) {
+            return out;
+        }
         let listed = match self.list() {
             Ok(l) => l,
             Err(WireError::Unsupported { .. }) => {
