@@ -74,10 +74,12 @@ fn snapshot(i: u64) -> ClusterSnapshot {
                         partition: p,
                         // Some groups keep up, some fall behind.
                         committed: Some(9_000 + (g % 7) as i64 * 100 * i as i64),
+                        share_lag: None,
                     })
                     .collect(),
                 coordinator: Some(1),
                 error: None,
+                detail: None,
             }
         })
         .collect();

@@ -84,10 +84,12 @@ fn snapshot(i: u64) -> ClusterSnapshot {
                     topic: "big".into(),
                     partition: p,
                     committed: Some(900 + (p as i64 % 5) * i as i64),
+                    share_lag: None,
                 })
                 .collect(),
             coordinator: None,
             error: None,
+            detail: None,
         }],
         ..Default::default()
     }

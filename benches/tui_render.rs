@@ -85,10 +85,12 @@ fn snapshot(i: u64) -> ClusterSnapshot {
                     topic: "big".into(),
                     partition: p,
                     committed: Some(9_000 + p as i64 + 40 * i as i64),
+                    share_lag: None,
                 })
                 .collect(),
             coordinator: None,
             error: None,
+            detail: None,
         }],
         ..Default::default()
     }

@@ -55,11 +55,13 @@ fn snapshot(step: u64) -> ClusterSnapshot {
                     topic: topic(t),
                     partition: p,
                     committed: Some(1_000_000 + (step * 45) as i64),
+                    share_lag: None,
                 })
             })
             .collect(),
         coordinator: None,
         error: None,
+        detail: None,
     };
     ClusterSnapshot {
         taken_at_ms: 1_795_515_330_000 + (step * STEP_MS) as i64,

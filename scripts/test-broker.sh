@@ -22,6 +22,7 @@
 #   scripts/test-broker.sh start-node N  # starts node N again and waits until it is back
 #   scripts/test-broker.sh tool NAME ARGS...
 #       runs Apache Kafka's own command-line tool: kafka-consumer-groups,
+#       kafka-share-groups, kafka-streams-groups, kafka-groups, kafka-features,
 #       kafka-topics, kafka-configs, kafka-console-consumer, kafka-get-offsets,
 #       kafka-delete-records (ConsumerGroupCommand, ...)
 #   scripts/test-broker.sh classpath     # prints the broker's classpath (resolving it once)
@@ -38,7 +39,7 @@
 # All chatter goes to stderr; stdout carries only the KEY=VALUE lines.
 set -euo pipefail
 
-KAFKA_VERSION=4.1.1
+KAFKA_VERSION=${KAFTOP_KAFKA_VERSION:-4.4.0}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 POM=$ROOT/scripts/kafka/pom.xml
 TOOLS_LOG4J=$ROOT/scripts/kafka/tools-log4j2.properties
@@ -399,6 +400,19 @@ group.consumer.min.heartbeat.interval.ms=500
 group.consumer.heartbeat.interval.ms=1000
 group.consumer.min.session.timeout.ms=3000
 group.consumer.session.timeout.ms=10000
+# Share groups (KIP-932) and Streams groups (KIP-1071) are on by default since Kafka 4.2
+# (share.version and streams.version are finalized at format time); the same shorter
+# heartbeats and session expiry as consumer groups, so a stopped member leaves in seconds.
+group.share.min.heartbeat.interval.ms=500
+group.share.heartbeat.interval.ms=1000
+group.share.min.session.timeout.ms=3000
+group.share.session.timeout.ms=10000
+group.streams.min.heartbeat.interval.ms=500
+group.streams.heartbeat.interval.ms=1000
+group.streams.min.session.timeout.ms=3000
+group.streams.session.timeout.ms=10000
+group.streams.initial.rebalance.delay.ms=0
+share.coordinator.state.topic.num.partitions=3
 # Leaders stay where the tests see them after a node comes back (no preferred-leader
 # election in the middle of a comparison with kafka-topics).
 auto.leader.rebalance.enable=false
@@ -671,11 +685,15 @@ cmd_tool() {
     case $name in
         kafka-consumer-groups) main=org.apache.kafka.tools.consumer.group.ConsumerGroupCommand ;;
         kafka-topics) main=org.apache.kafka.tools.TopicCommand ;;
-        kafka-configs) main=kafka.admin.ConfigCommand ;;
+        kafka-configs) main=org.apache.kafka.tools.ConfigCommand ;;
         kafka-console-consumer) main=org.apache.kafka.tools.consumer.ConsoleConsumer ;;
         kafka-get-offsets) main=org.apache.kafka.tools.GetOffsetShell ;;
         kafka-delete-records) main=org.apache.kafka.tools.DeleteRecordsCommand ;;
-        *) die "unknown tool '$name' (kafka-consumer-groups, kafka-topics, kafka-configs, kafka-console-consumer, kafka-get-offsets, kafka-delete-records)" ;;
+        kafka-share-groups) main=org.apache.kafka.tools.consumer.group.ShareGroupCommand ;;
+        kafka-streams-groups) main=org.apache.kafka.tools.streams.StreamsGroupCommand ;;
+        kafka-groups) main=org.apache.kafka.tools.GroupsCommand ;;
+        kafka-features) main=org.apache.kafka.tools.FeatureCommand ;;
+        *) die "unknown tool '$name' (kafka-consumer-groups, kafka-share-groups, kafka-streams-groups, kafka-groups, kafka-features, kafka-topics, kafka-configs, kafka-console-consumer, kafka-get-offsets, kafka-delete-records)" ;;
     esac
     exec java -Xmx256m -XX:TieredStopAtLevel=1 -Dlog4j2.configurationFile="$TOOLS_LOG4J" \
         -cp "$(classpath)" "$main" "$@"

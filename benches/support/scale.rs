@@ -24,6 +24,7 @@ fn offsets(first: i32, n: i32, i: u64) -> Vec<GroupOffset> {
             topic: topic_name(k / PER_TOPIC),
             partition: k % PER_TOPIC,
             committed: Some(900 + 5 * i as i64),
+            share_lag: None,
         })
         .collect()
 }
@@ -37,6 +38,7 @@ fn group(name: String, offsets: Vec<GroupOffset>) -> GroupInfo {
         offsets,
         coordinator: Some(1),
         error: None,
+        detail: None,
     }
 }
 

@@ -56,9 +56,11 @@ fn group(id: &str, partition: i32, committed: i64, members: Vec<MemberDescriptio
             topic: TOPIC.into(),
             partition,
             committed: Some(committed),
+            share_lag: None,
         }],
         coordinator: Some(1),
         error: None,
+        detail: None,
     }
 }
 

@@ -118,10 +118,12 @@ fn group(
                 topic: t.into(),
                 partition: p,
                 committed: Some(c),
+                share_lag: None,
             })
             .collect(),
         coordinator: None,
         error: None,
+        detail: None,
     }
 }
 

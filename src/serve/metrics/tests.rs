@@ -45,10 +45,12 @@ fn group(id: &str, members: Vec<MemberDescription>, offsets: &[(i32, i64)]) -> G
                 topic: "orders".into(),
                 partition,
                 committed: Some(c),
+                share_lag: None,
             })
             .collect(),
         coordinator: None,
         error: None,
+        detail: None,
     }
 }
 

@@ -336,7 +336,8 @@ fn members_height(area_h: u16, members: usize) -> u16 {
 }
 
 fn draw_members(f: &mut Frame, area: Rect, g: &GroupMetrics) {
-    let consumer = g.group_type == Some(GroupType::Consumer);
+    // Groups with a target assignment: consumer-protocol and Streams groups.
+    let consumer = matches!(g.group_type, Some(GroupType::Consumer | GroupType::Streams));
     let shown = area.height.saturating_sub(3) as usize;
     let more = g.member_details.len().saturating_sub(shown);
     let title = if more > 0 {

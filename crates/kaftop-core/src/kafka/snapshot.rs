@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use super::admin::types::{GroupState, GroupType, MemberDescription};
+use super::group_types::TypedDetail;
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ClusterSnapshot {
@@ -108,14 +109,21 @@ pub struct GroupInfo {
     /// Broker id of the group's coordinator, when the description named it.
     pub coordinator: Option<i32>,
     pub error: Option<String>,
+    /// Share and Streams groups: what their own describe requests add.
+    pub detail: Option<TypedDetail>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct GroupOffset {
     pub topic: String,
     pub partition: i32,
-    /// `None`: no committed offset for this partition.
+    /// `None`: no committed offset for this partition. A share group's
+    /// share-partition start offset.
     pub committed: Option<i64>,
+    /// A share-partition's lag as the broker counts it (KIP-1226), used instead
+    /// of log end − start offset: records acknowledged past the start offset do
+    /// not count.
+    pub share_lag: Option<i64>,
 }
 
 impl ClusterSnapshot {

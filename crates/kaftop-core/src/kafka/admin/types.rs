@@ -58,6 +58,8 @@ pub enum GroupState {
     Empty,
     Assigning,
     Reconciling,
+    /// A Streams group whose topology's internal topics are missing (KIP-1071).
+    NotReady,
 }
 
 impl GroupState {
@@ -97,22 +99,6 @@ impl GroupState {
         }
     }
 
-    /// The state Kafka names `name` in a ListGroups or describe answer.
-    pub fn from_name(name: &str) -> GroupState {
-        [
-            GroupState::PreparingRebalance,
-            GroupState::CompletingRebalance,
-            GroupState::Stable,
-            GroupState::Dead,
-            GroupState::Empty,
-            GroupState::Assigning,
-            GroupState::Reconciling,
-        ]
-        .into_iter()
-        .find(|s| s.as_str().eq_ignore_ascii_case(name))
-        .unwrap_or(GroupState::Unknown)
-    }
-
     /// Kafka's name of the state, as `kafka-consumer-groups` prints it.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -124,7 +110,29 @@ impl GroupState {
             GroupState::Empty => "Empty",
             GroupState::Assigning => "Assigning",
             GroupState::Reconciling => "Reconciling",
+            GroupState::NotReady => "NotReady",
         }
+    }
+
+    /// The state Kafka names in a describe answer (ShareGroupDescribe,
+    /// StreamsGroupDescribe, ListGroups), case as Kafka's tools print it or lower
+    /// case as the coordinator sends it; anything else is Unknown.
+    pub fn from_name(name: &str) -> GroupState {
+        const ALL: [GroupState; 9] = [
+            GroupState::PreparingRebalance,
+            GroupState::CompletingRebalance,
+            GroupState::Stable,
+            GroupState::Dead,
+            GroupState::Empty,
+            GroupState::Assigning,
+            GroupState::Reconciling,
+            GroupState::NotReady,
+            GroupState::Unknown,
+        ];
+        let flat: String = name.chars().filter(|c| *c != '_').collect();
+        ALL.into_iter()
+            .find(|s| s.as_str().eq_ignore_ascii_case(&flat))
+            .unwrap_or(GroupState::Unknown)
     }
 }
 
@@ -134,13 +142,17 @@ impl fmt::Display for GroupState {
     }
 }
 
-/// The rebalance protocol a group uses: `Classic` (JoinGroup/SyncGroup) or
-/// `Consumer` (KIP-848, `group.protocol=consumer`), named as Kafka names them.
+/// The kind of group, named as Kafka names them: `Classic` (JoinGroup/SyncGroup,
+/// consumers or any other protocol type such as Kafka Connect's), `Consumer`
+/// (KIP-848, `group.protocol=consumer`), `Share` (KIP-932 share groups) and
+/// `Streams` (KIP-1071, `group.protocol=streams`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 pub enum GroupType {
     Unknown,
     Consumer,
     Classic,
+    Share,
+    Streams,
 }
 
 impl GroupType {
@@ -153,21 +165,34 @@ impl GroupType {
         }
     }
 
-    /// The type ListGroups v5 names (`consumer`, `classic`); others Unknown.
-    pub fn from_name(name: &str) -> GroupType {
-        match name.to_ascii_lowercase().as_str() {
-            "consumer" => GroupType::Consumer,
-            "classic" => GroupType::Classic,
-            _ => GroupType::Unknown,
-        }
-    }
-
     pub fn as_str(self) -> &'static str {
         match self {
             GroupType::Unknown => "Unknown",
             GroupType::Consumer => "Consumer",
             GroupType::Classic => "Classic",
+            GroupType::Share => "Share",
+            GroupType::Streams => "Streams",
         }
+    }
+
+    /// The type a ListGroups (v5+) answer names, in any case; anything else is
+    /// Unknown.
+    pub fn from_name(name: &str) -> GroupType {
+        [
+            GroupType::Consumer,
+            GroupType::Classic,
+            GroupType::Share,
+            GroupType::Streams,
+        ]
+        .into_iter()
+        .find(|t| t.as_str().eq_ignore_ascii_case(name))
+        .unwrap_or(GroupType::Unknown)
+    }
+
+    /// Share and Streams groups: described by their own requests, never by
+    /// librdkafka's DescribeConsumerGroups.
+    pub fn is_typed(self) -> bool {
+        matches!(self, GroupType::Share | GroupType::Streams)
     }
 }
 

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use super::admin::types::{CommittedOffset, GroupDescription, GroupState, OffsetSpec};
 use super::admin::Admin;
 use super::committed_records::{CommittedRecordReader, ReadLimits};
+use super::group_types::{merge, TypedGroups};
 use super::progress::ReadProgress;
 use super::snapshot::{ClusterSnapshot, GroupInfo, GroupOffset, TopicInfo};
 use super::topics::MinIsrReader;
@@ -21,7 +22,8 @@ mod wire_read;
 use super::KafkaError;
 use crate::config::Resolved;
 pub use parts::{broker_infos, topic_info};
-use parts::{every_partition, keep_topics, lagging_offsets, parallel_map, OFFSET_FETCH_WORKERS};
+pub(crate) use parts::{parallel_map, OFFSET_FETCH_WORKERS};
+use parts::{every_partition, keep_topics, lagging_offsets};
 
 /// What one refresh reads, and how.
 #[derive(Debug, Clone)]
@@ -233,6 +235,9 @@ pub struct Refresher {
     /// Created with the refresher; `None` when off or when it could not be created
     /// (time lag is then estimated).
     records: Option<CommittedRecordReader>,
+    /// Share and Streams groups over the wire protocol; `None` when the profile
+    /// needs what only librdkafka speaks (they are then not shown).
+    typed: Option<TypedGroups>,
 }
 
 pub fn is_internal_topic(name: &str) -> bool {
@@ -251,14 +256,22 @@ impl Refresher {
                 .ok()
         });
         // The mock-cluster options (no DescribeGroups, offsets per partition) stay
-        // on librdkafka.
-        let wire = (opts.protocol_client && opts.describe_groups && !opts.offsets_per_partition)
+        // on librdkafka, and have no share or Streams groups.
+        let protocol = opts.protocol_client && opts.describe_groups && !opts.offsets_per_partition;
+        let wire = protocol
             .then(|| WireClient::new(cfg, opts.timeout))
             .and_then(|w| {
                 w.map_err(|e| tracing::info!("refresh reads through librdkafka: {e}"))
                     .ok()
             });
+        let typed = protocol
+            .then(|| TypedGroups::new(cfg, opts.timeout))
+            .and_then(|t| {
+                t.map_err(|e| tracing::warn!("share and Streams groups off: {e}"))
+                    .ok()
+            });
         Ok(Refresher {
+            typed,
             admin,
             wire,
             wire_checked: false,
@@ -305,7 +318,25 @@ impl Refresher {
         } else {
             self.refresh_librdkafka(&mut snap, &mut laps);
         }
+        if snap.connected {
+            self.typed_groups(&mut snap);
+        }
         (snap, laps.finish())
+    }
+
+    /// Share and Streams groups, which librdkafka does not list, added to the
+    /// snapshot's groups (their requests counted).
+    fn typed_groups(&self, snap: &mut ClusterSnapshot) {
+        let Some(typed) = &self.typed else {
+            return;
+        };
+        let before = self.admin.requests_sent() + typed.requests_sent();
+        let read = typed.read(&snap.brokers, self.opts.only_groups.as_deref());
+        snap.errors.extend(read.errors.iter().cloned());
+        let timeout = self.opts.timeout;
+        let offsets = |g: &str| self.admin.committed_offsets(g, timeout);
+        merge(read, offsets, self.opts.include_internal, &mut snap.groups);
+        snap.requests += self.admin.requests_sent() + typed.requests_sent() - before;
     }
 
     fn refresh_librdkafka(&mut self, snap: &mut ClusterSnapshot, laps: &mut Laps) {
@@ -560,6 +591,7 @@ impl Refresher {
                             topic: o.topic,
                             partition: o.partition,
                             committed: o.offset,
+                            share_lag: None,
                         })
                         .collect::<Vec<_>>(),
                     None,
@@ -580,6 +612,7 @@ impl Refresher {
                 offsets,
                 coordinator: desc.and_then(|d| d.coordinator),
                 error: offsets_error.or(describe_error),
+                detail: None,
             });
         }
         groups

@@ -110,10 +110,10 @@ pub(super) fn every_partition(topics: &[TopicInfo]) -> Vec<(String, i32)> {
 }
 
 /// Concurrent committed-offset fetches per refresh.
-pub(super) const OFFSET_FETCH_WORKERS: usize = 8;
+pub(crate) const OFFSET_FETCH_WORKERS: usize = 8;
 
 /// `f` over `items` on up to `workers` scoped threads; results in input order.
-pub(super) fn parallel_map<T: Sync, R: Send>(
+pub(crate) fn parallel_map<T: Sync, R: Send>(
     items: &[T],
     workers: usize,
     f: impl Fn(&T) -> R + Sync,

@@ -9,7 +9,7 @@ use super::{GroupHistory, GroupPartitionState, MetricsEngine};
 use crate::kafka::admin::types::MemberDescription;
 use crate::kafka::snapshot::{GroupInfo, GroupOffset, PartitionInfo, RecordRead};
 use crate::metrics::data_loss::{data_loss, worst};
-use crate::metrics::lag::{eta, partition_lag, time_lag_secs};
+use crate::metrics::lag::{eta, partition_lag, time_lag_secs, PartitionLag};
 use crate::metrics::rate::{CounterRate, Sample};
 use crate::metrics::status::{
     partition_status, History, LagPoint, LagStatus, StatusReason, Verdict,
@@ -70,6 +70,7 @@ fn assigned_without_commit(
             topic: topic.to_string(),
             partition,
             committed: None,
+            share_lag: None,
         })
         .collect()
 }
@@ -121,7 +122,15 @@ impl MetricsEngine {
         let now = at.now;
         let part = at.partitions.get(&(o.topic.as_str(), o.partition));
         let log_end = part.and_then(|p| p.high);
-        let lag = partition_lag(o.committed, log_end);
+        // A share-partition's lag is the broker's (KIP-1226): records acknowledged
+        // past the start offset do not count.
+        let lag = match o.share_lag {
+            Some(l) => PartitionLag {
+                lag: Some(l.max(0) as u64),
+                raw: Some(l),
+            },
+            None => partition_lag(o.committed, log_end),
+        };
         let (rate, verdict, standstill) = self.track(g, o, log_end, lag.lag, at);
         let pstate = self.partitions.get(&(o.topic.clone(), o.partition));
         let prate = pstate.and_then(|p| p.produce.value());

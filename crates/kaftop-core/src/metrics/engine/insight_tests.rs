@@ -46,11 +46,13 @@ fn snap(secs: u64, parts: &[(i64, i64)], committed: &[Option<i64>]) -> ClusterSn
                         topic: "t".into(),
                         partition: i as i32,
                         committed: Some(c),
+                        share_lag: None,
                     })
                 })
                 .collect(),
             coordinator: None,
             error: None,
+            detail: None,
         }],
         ..Default::default()
     }

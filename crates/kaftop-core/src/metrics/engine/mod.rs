@@ -312,10 +312,12 @@ mod tests {
                         topic: "t".into(),
                         partition: i as i32,
                         committed: c,
+                        share_lag: None,
                     })
                     .collect(),
                 coordinator: None,
                 error: None,
+                detail: None,
             }],
             ..Default::default()
         }

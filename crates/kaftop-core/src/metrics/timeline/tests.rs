@@ -64,6 +64,7 @@ fn snap(at_s: i64) -> ClusterSnapshot {
             offsets: Vec::new(),
             coordinator: Some(1),
             error: None,
+            detail: None,
         }],
         ..Default::default()
     }

@@ -64,6 +64,9 @@ import org.springframework.kafka.support.serializer.JsonSerializer;
  *     deserializer refused.
  * </pre>
  *
+ * share-consume: a share group member, see SharePeer; streams: a Kafka Streams
+ * application in a Streams group, see StreamsPeer.
+ *
  * Times print as uuuu-MM-dd'T'HH:mm:ss.SSSSSSSSS, exact to the nanosecond. Exit codes:
  * 0 done, 2 usage, 3 timed out or a send failed.
  */
@@ -82,6 +85,8 @@ public final class Peer {
         switch (args[0]) {
             case "produce" -> code = produce(opts);
             case "consume" -> code = consume(opts);
+            case "share-consume" -> code = SharePeer.run(opts);
+            case "streams" -> code = StreamsPeer.run(opts);
             default -> {
                 usage("unknown subcommand " + args[0]);
                 code = 2;
@@ -94,6 +99,7 @@ public final class Peer {
     static void usage(String why) {
         System.err.println("java-peer: " + why);
         System.err.println("usage: produce|consume --bootstrap B --topic T --type created|read|deleted --count N ...");
+        System.err.println("       share-consume ... (SharePeer.java), streams ... (StreamsPeer.java)");
         System.exit(2);
     }
 

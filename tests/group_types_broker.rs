@@ -1,0 +1,385 @@
+//! Share groups (KIP-932) and Streams groups (KIP-1071) on the real broker, with
+//! Apache Kafka's own `kafka-share-groups` and `kafka-streams-groups` as the
+//! oracles, and the Java peer's `KafkaShareConsumer` and Kafka Streams
+//! application as their members. `kaftop lag` (--json, --state, --members) gives
+//! the tools' rows. Costs about a minute (two JVM peers, a dozen tool runs).
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::time::Duration;
+
+use common::cluster::{create_topic, produce_counts};
+use common::{bootstrap, kafka_tool, kaftop, unique, wait_for};
+use serde_json::Value;
+
+const SETTLE: Duration = Duration::from_secs(90);
+
+/// A Java peer kept running: its stdin held open (closing it stops the peer).
+struct Peer {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    lines: std::sync::mpsc::Receiver<String>,
+}
+
+impl Peer {
+    fn start(args: &[&str]) -> Peer {
+        let mut child = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/java-peer.sh"))
+            .arg("run")
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("run scripts/java-peer.sh");
+        let stdin = child.stdin.take();
+        let out = child.stdout.take().unwrap();
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for l in BufReader::new(out).lines().map_while(Result::ok) {
+                let _ = tx.send(l);
+            }
+        });
+        Peer {
+            child,
+            stdin,
+            lines,
+        }
+    }
+
+    /// Waits for a stdout line containing `what`; returns the lines before it.
+    fn wait_line(&self, what: &str) -> Vec<String> {
+        let mut seen = Vec::new();
+        loop {
+            let l = self
+                .lines
+                .recv_timeout(SETTLE)
+                .unwrap_or_else(|_| panic!("peer never printed {what}; saw {seen:?}"));
+            if l.contains(what) {
+                return seen;
+            }
+            seen.push(l);
+        }
+    }
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        drop(self.stdin.take());
+        let _ = self.child.wait();
+    }
+}
+
+fn tool(name: &str, args: &[&str]) -> String {
+    let out = kafka_tool(name, args);
+    common::assert_success(&out);
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The tool's rows for `group`, split on whitespace.
+fn rows(text: &str, group: &str) -> Vec<Vec<String>> {
+    let mut rows: Vec<Vec<String>> = text
+        .lines()
+        .filter(|l| l.split_whitespace().next() == Some(group))
+        .map(|l| l.split_whitespace().map(String::from).collect())
+        .collect();
+    rows.sort();
+    rows
+}
+
+fn kaftop_json(b: &str, group: &str, view: Option<&str>) -> Vec<Value> {
+    let mut args = vec!["-b", b, "lag", "--group", group, "--json"];
+    args.extend(view);
+    let out = kaftop().args(&args).output().unwrap();
+    common::assert_success(&out);
+    serde_json::from_slice::<Value>(&out.stdout)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+fn s(v: &Value) -> String {
+    match v {
+        Value::Null => "-".into(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// `kafka-share-groups --describe --offsets --verbose`: (TOPIC, PARTITION, START-OFFSET, LAG).
+fn share_tool_offsets(b: &str, group: &str) -> Vec<[String; 4]> {
+    let text = tool(
+        "kafka-share-groups",
+        &[
+            "--bootstrap-server",
+            b,
+            "--describe",
+            "--group",
+            group,
+            "--offsets",
+            "--verbose",
+        ],
+    );
+    let mut out: Vec<[String; 4]> = rows(&text, group)
+        .into_iter()
+        .map(|r| [r[1].clone(), r[2].clone(), r[4].clone(), r[5].clone()])
+        .collect();
+    out.sort();
+    out
+}
+
+fn share_kaftop_offsets(b: &str, group: &str) -> Vec<[String; 4]> {
+    let mut out: Vec<[String; 4]> = kaftop_json(b, group, None)
+        .iter()
+        .map(|r| {
+            [
+                s(&r["topic"]),
+                s(&r["partition"]),
+                s(&r["current_offset"]),
+                s(&r["raw_lag"]),
+            ]
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn share_group_equals_kafka_share_groups() {
+    let b = bootstrap();
+    let topic = unique("share");
+    let group = unique("share-g");
+    create_topic(&b, &topic, 2);
+    produce_counts(&b, &topic, &[12, 8]);
+    let peer = Peer::start(&[
+        "share-consume",
+        "--bootstrap",
+        &b,
+        "--topic",
+        &topic,
+        "--group",
+        &group,
+        "--client-id",
+        "share-peer",
+        "--accept",
+        "6",
+        "--release",
+        "3",
+        "--reject",
+        "2",
+    ]);
+    let acked = peer.wait_line("\"done\"");
+    assert_eq!(acked.len(), 11, "{acked:?}");
+
+    // The share-partition state is written by the share coordinator after the
+    // acknowledgements: wait until kaftop and the tool agree, then check what
+    // they agree on is the peer's work.
+    let rows = wait_for(
+        "kaftop's share rows to equal kafka-share-groups'",
+        SETTLE,
+        || {
+            let tool = share_tool_offsets(&b, &group);
+            let ours = share_kaftop_offsets(&b, &group);
+            (tool == ours && tool.len() == 2 && tool.iter().any(|r| r[2] != "-")).then_some(tool)
+        },
+    );
+    // Records released or never delivered still count; a share-partition nothing
+    // was fetched from is not initialised ("-" in both).
+    let lag: i64 = rows.iter().filter_map(|r| r[3].parse::<i64>().ok()).sum();
+    assert!(lag > 0 && lag < 20, "{rows:?}");
+
+    // --state: type, state, members.
+    let text = tool(
+        "kafka-share-groups",
+        &[
+            "--bootstrap-server",
+            &b,
+            "--describe",
+            "--group",
+            &group,
+            "--state",
+        ],
+    );
+    let t = &rows_of(&text, &group)[0];
+    let ours = kaftop_json(&b, &group, Some("--state"));
+    assert_eq!(ours.len(), 1);
+    assert_eq!(s(&ours[0]["group_type"]), "Share");
+    assert_eq!(s(&ours[0]["state"]), t[t.len() - 2]);
+    assert_eq!(s(&ours[0]["members"]), t[t.len() - 1]);
+    assert_eq!(s(&ours[0]["state"]), "Stable");
+
+    // --members: member id, host, client id, #partitions, assignment.
+    let text = tool(
+        "kafka-share-groups",
+        &[
+            "--bootstrap-server",
+            &b,
+            "--describe",
+            "--group",
+            &group,
+            "--members",
+        ],
+    );
+    let t = &rows_of(&text, &group)[0];
+    let ours = kaftop_json(&b, &group, Some("--members"));
+    assert_eq!(ours.len(), 1);
+    let m = &ours[0];
+    assert_eq!(s(&m["consumer_id"]), t[1]);
+    assert_eq!(s(&m["host"]), t[2]);
+    assert_eq!(s(&m["client_id"]), "share-peer");
+    assert_eq!(s(&m["client_id"]), t[3]);
+    assert_eq!(s(&m["partitions"]), t[4]);
+
+    // The text table names the type.
+    let out = kaftop()
+        .args(["-b", &b, "lag", "--group", &group])
+        .output()
+        .unwrap();
+    common::assert_success(&out);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("type Share, state Stable, 1 members"),
+        "{text}"
+    );
+    drop(peer);
+}
+
+fn rows_of(text: &str, group: &str) -> Vec<Vec<String>> {
+    let r = rows(text, group);
+    assert!(!r.is_empty(), "no row for {group} in {text}");
+    r
+}
+
+/// `kafka-streams-groups --describe --offsets --verbose`: (TOPIC, PARTITION, CURRENT-OFFSET,
+/// LOG-END-OFFSET, OFFSET-LAG).
+fn streams_tool_offsets(b: &str, group: &str) -> Vec<[String; 5]> {
+    let text = tool(
+        "kafka-streams-groups",
+        &[
+            "--bootstrap-server",
+            b,
+            "--describe",
+            "--group",
+            group,
+            "--offsets",
+            "--verbose",
+        ],
+    );
+    let mut out: Vec<[String; 5]> = rows(&text, group)
+        .into_iter()
+        .map(|r| {
+            [
+                r[1].clone(),
+                r[2].clone(),
+                r[3].clone(),
+                r[5].clone(),
+                r[6].clone(),
+            ]
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn streams_kaftop_offsets(b: &str, group: &str) -> Vec<[String; 5]> {
+    let mut out: Vec<[String; 5]> = kaftop_json(b, group, None)
+        .iter()
+        .map(|r| {
+            [
+                s(&r["topic"]),
+                s(&r["partition"]),
+                s(&r["current_offset"]),
+                s(&r["log_end_offset"]),
+                s(&r["lag"]),
+            ]
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn streams_group_equals_kafka_streams_groups() {
+    let b = bootstrap();
+    let app = unique("streams-app");
+    let (in1, in2, out) = (unique("st-in1"), unique("st-in2"), unique("st-out"));
+    for t in [&in1, &in2, &out] {
+        create_topic(&b, t, 2);
+    }
+    produce_counts(&b, &in1, &[3, 2]);
+    produce_counts(&b, &in2, &[1, 4]);
+    let args = [
+        "streams",
+        "--bootstrap",
+        &b,
+        "--app-id",
+        &app,
+        "--input",
+        &in1,
+        "--input2",
+        &in2,
+        "--output",
+        &out,
+    ];
+    let first = Peer::start(&args);
+    first.wait_line("RUNNING");
+    // Processed and committed: every input partition at its end, as both say.
+    let rows = wait_for(
+        "kaftop's Streams rows to equal kafka-streams-groups'",
+        SETTLE,
+        || {
+            let tool = streams_tool_offsets(&b, &app);
+            let ours = streams_kaftop_offsets(&b, &app);
+            (tool == ours && tool.len() == 4 && tool.iter().all(|r| r[4] == "0")).then_some(tool)
+        },
+    );
+    assert!(rows.iter().any(|r| r[2] == "4"), "{rows:?}");
+
+    let state = kaftop_json(&b, &app, Some("--state"));
+    assert_eq!(s(&state[0]["group_type"]), "Streams");
+    let text = tool(
+        "kafka-streams-groups",
+        &[
+            "--bootstrap-server",
+            &b,
+            "--describe",
+            "--group",
+            &app,
+            "--state",
+        ],
+    );
+    let t = &rows_of(&text, &app)[0];
+    assert_eq!(s(&state[0]["state"]), t[t.len() - 2]);
+    assert_eq!(s(&state[0]["members"]), t[t.len() - 1]);
+
+    // A second instance: the four tasks are shared out; kaftop's members own the
+    // source partitions of their active tasks, two each.
+    let second = Peer::start(&args);
+    second.wait_line("RUNNING");
+    let members = wait_for("two members with two tasks each", SETTLE, || {
+        let m = kaftop_json(&b, &app, Some("--members"));
+        (m.len() == 2 && m.iter().all(|m| m["partitions"] == 2)).then_some(m)
+    });
+    let text = tool(
+        "kafka-streams-groups",
+        &[
+            "--bootstrap-server",
+            &b,
+            "--describe",
+            "--group",
+            &app,
+            "--members",
+        ],
+    );
+    let tool_members: Vec<String> = rows_of(&text, &app).iter().map(|r| r[1].clone()).collect();
+    let mut ours: Vec<String> = members.iter().map(|m| s(&m["consumer_id"])).collect();
+    let mut theirs = tool_members;
+    ours.sort();
+    theirs.sort();
+    assert_eq!(ours, theirs);
+    drop(second);
+    drop(first);
+}
