@@ -17,13 +17,15 @@ use super::topics::MinIsrReader;
 use super::wire::WireClient;
 
 mod parts;
+mod reporter;
+pub use reporter::GroupReporter;
 mod wire_read;
 
 use super::KafkaError;
 use crate::config::Resolved;
 pub use parts::{broker_infos, topic_info};
-pub(crate) use parts::{parallel_map, OFFSET_FETCH_WORKERS};
 use parts::{every_partition, keep_topics, lagging_offsets};
+pub(crate) use parts::{parallel_map, OFFSET_FETCH_WORKERS};
 
 /// What one refresh reads, and how.
 #[derive(Debug, Clone)]
@@ -57,39 +59,6 @@ pub struct PollerOptions {
     /// the cluster allow it; `false`: always through librdkafka (benchmarks
     /// compare the two).
     pub protocol_client: bool,
-}
-
-/// Describes groups from what the caller knows: the groups named, as the cluster
-/// would describe them. Its label says who, wherever the groups are shown.
-#[derive(Clone)]
-pub struct GroupReporter {
-    label: &'static str,
-    describe: Arc<DescribeFn>,
-}
-
-type DescribeFn = dyn Fn(&[&str]) -> Vec<GroupDescription> + Send + Sync;
-
-impl GroupReporter {
-    pub fn new(
-        label: &'static str,
-        describe: impl Fn(&[&str]) -> Vec<GroupDescription> + Send + Sync + 'static,
-    ) -> Self {
-        GroupReporter {
-            label,
-            describe: Arc::new(describe),
-        }
-    }
-
-    /// Who describes the groups ("reported by the demo's consumers").
-    pub fn label(&self) -> &'static str {
-        self.label
-    }
-}
-
-impl std::fmt::Debug for GroupReporter {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "GroupReporter({:?})", self.label)
-    }
 }
 
 impl PollerOptions {
@@ -401,7 +370,7 @@ impl Refresher {
     /// describe any group.
     fn describe(&self, groups: &[&str], errors: &mut Vec<String>) -> Vec<GroupDescription> {
         if let Some(reporter) = &self.opts.described_by {
-            return (reporter.describe)(groups);
+            return reporter.describe(groups);
         }
         if !self.opts.describe_groups {
             return Vec::new();

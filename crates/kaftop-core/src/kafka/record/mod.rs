@@ -2,13 +2,15 @@
 //! as hex, huge values truncated with their size (`kaftop tail` and the TUI); to
 //! a script, lossless JSON ([`json_form`], `kaftop tail --json`).
 
+mod decoded;
+pub use decoded::{render_decoded, SchemaNote};
+
 use std::fmt::Write as _;
 
 use rdkafka::message::{BorrowedMessage, Headers, Message};
 use serde::Serialize;
 
 use crate::present::text;
-use crate::schema::decoder::SchemaInfo;
 use crate::schema::{Decoded, Decoder};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -32,62 +34,6 @@ pub struct Rendered {
     /// Set when a schema decoded the bytes, or should have and could not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub schema: Option<Box<SchemaNote>>,
-}
-
-/// What a schema made of a key or value: the schema that decoded it (the text is
-/// then its JSON), or why it could not (the text is then the bytes as they are);
-/// the raw bytes as hex either way, for the raw toggle.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct SchemaNote {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub schema: Option<SchemaInfo>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-    pub raw_hex: String,
-}
-
-/// Renders bytes, decoded with `decoder` when it knows their schema.
-pub fn render_decoded(bytes: Option<&[u8]>, max: usize, decoded: Decoded) -> Rendered {
-    let raw = |bytes: &[u8]| hex(&bytes[..bytes.len().min(max)]);
-    match (decoded, bytes) {
-        (Decoded::Value { json, schema }, Some(b)) => {
-            let pretty =
-                escape_json_controls(&serde_json::to_string_pretty(&json).unwrap_or_default());
-            let shown = cut_text(&pretty, max.max(4096));
-            Rendered {
-                encoding: Encoding::Json,
-                truncated: shown.len() < pretty.len(),
-                text: shown.to_string(),
-                size: b.len(),
-                schema: Some(Box::new(SchemaNote {
-                    schema: Some(schema),
-                    error: None,
-                    raw_hex: raw(b),
-                })),
-            }
-        }
-        (Decoded::Failed(reason), Some(b)) => Rendered {
-            schema: Some(Box::new(SchemaNote {
-                schema: None,
-                error: Some(reason),
-                raw_hex: raw(b),
-            })),
-            ..render(Some(b), max)
-        },
-        _ => render(bytes, max),
-    }
-}
-
-/// At most `max` bytes of `s`, on a character boundary.
-fn cut_text(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
 }
 
 /// A record's headers as owned `(name, value)` pairs, in order.
@@ -409,6 +355,7 @@ impl serde_json::ser::Formatter for JacksonFormatter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::schema::decoder::SchemaInfo;
 
     #[test]
     fn jackson_s_escaped_supplementary_characters_are_embedded_as_json() {
