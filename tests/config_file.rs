@@ -256,6 +256,7 @@ fn real_default(path: &[&str]) -> RealDefault {
                 Err(_) => V::Array(keys),
             })
         }
+        ["theme", "name"] => RealDefault::Value(V::String("dark".into())),
         ["serve", "listen"] => RealDefault::Value(V::String(plain.serve.listen.to_string())),
         ["serve", "request_timeout"] => RealDefault::Value(V::String(
             humantime::format_duration(plain.serve.request_timeout).to_string(),

@@ -26,6 +26,7 @@ pub(crate) fn app(width: u16, height: u16) -> App {
         max_records: 2000,
         tail_start: StartAt::LastN(100),
         read_only: false,
+        poll_interval: std::time::Duration::from_secs(2),
     });
     app.update(Event::Resize(width, height));
     app

@@ -148,6 +148,7 @@ pub(super) fn app_config() -> AppConfig {
         max_records: 100,
         tail_start: StartAt::LastN(100),
         read_only: false,
+        poll_interval: std::time::Duration::from_secs(2),
     }
 }
 

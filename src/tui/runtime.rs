@@ -48,6 +48,11 @@ pub fn run_with(
         now.offset().local_minus_utc(),
     );
     let mut app = App::new(app_cfg);
+    // This thread draws every frame; the config was checked when it was loaded.
+    super::widgets::theme::set(super::widgets::theme::from_config(
+        &cfg,
+        super::widgets::theme::no_color_env(),
+    )?);
 
     let (tx, rx) = mpsc::channel();
     // Installs a panic hook that restores the terminal before the message prints.
@@ -80,18 +85,26 @@ pub fn run_with(
 }
 
 /// Bracketed paste: a paste arrives as one `Event::Paste`, never as keys (a
-/// pasted newline would otherwise be Enter, a pasted `s` a send). Turned off
-/// again on exit and by the panic hook, before ratatui's hook restores the rest.
+/// pasted newline would otherwise be Enter, a pasted `s` a send). Mouse
+/// capture: clicks and the wheel arrive as events (shift-drag still selects
+/// text in most terminals). Both are turned off again on exit and by the panic
+/// hook, before ratatui's hook restores the rest.
 fn bracketed_paste(on: bool) -> std::io::Result<()> {
-    use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
+    use crossterm::event::{
+        DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+    };
     let mut out = std::io::stdout();
     if !on {
-        return crossterm::execute!(out, DisableBracketedPaste);
+        return crossterm::execute!(out, DisableMouseCapture, DisableBracketedPaste);
     }
-    crossterm::execute!(out, EnableBracketedPaste)?;
+    crossterm::execute!(out, EnableBracketedPaste, EnableMouseCapture)?;
     let restore = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        let _ = crossterm::execute!(std::io::stdout(), DisableBracketedPaste);
+        let _ = crossterm::execute!(
+            std::io::stdout(),
+            DisableMouseCapture,
+            DisableBracketedPaste
+        );
         restore(info);
     }));
     Ok(())
@@ -152,6 +165,15 @@ fn handle(app: &mut App, io: &mut Io, ev: Event) {
     }
 }
 
+/// Clicks and wheel turns; moves and drags would only wake the loop.
+fn wanted(m: &term::MouseEvent) -> bool {
+    use term::{MouseButton, MouseEventKind as K};
+    matches!(
+        m.kind,
+        K::Down(MouseButton::Left) | K::ScrollDown | K::ScrollUp
+    )
+}
+
 /// Blocks on the terminal (no polling, so no wake-ups while idle).
 fn spawn_input(tx: Sender<Event>) {
     Job::spawn("kaftop-input", move || loop {
@@ -159,6 +181,7 @@ fn spawn_input(tx: Sender<Event>) {
             Ok(term::Event::Key(k)) if k.kind != KeyEventKind::Release => Event::Key(k),
             Ok(term::Event::Resize(w, h)) => Event::Resize(w, h),
             Ok(term::Event::Paste(text)) => Event::Paste(text),
+            Ok(term::Event::Mouse(m)) if wanted(&m) => Event::Mouse(m),
             Ok(_) => continue,
             Err(e) => Event::IoError(format!("reading the terminal: {e}")),
         };

@@ -32,6 +32,8 @@ pub struct AppConfig {
     /// Read-only mode: publishing, bulk tests and starting the services are
     /// refused (and shown as disabled in the help).
     pub read_only: bool,
+    /// The wait between refreshes at start (`+`/`-` change it).
+    pub poll_interval: std::time::Duration,
 }
 
 impl AppConfig {
@@ -51,6 +53,7 @@ impl AppConfig {
             max_records: 2000,
             tail_start: StartAt::LastN(100),
             read_only: cfg.read_only,
+            poll_interval: cfg.poll_interval,
         }
     }
 }

@@ -46,6 +46,7 @@ pub(crate) fn config() -> AppConfig {
         max_records: 2000,
         tail_start: StartAt::LastN(100),
         read_only: false,
+        poll_interval: std::time::Duration::from_secs(2),
     }
 }
 
