@@ -27,7 +27,18 @@ pub const TICK: Duration = Duration::from_secs(1);
 /// Runs the dashboard until the user quits. `rt` runs the async Kafka calls.
 pub fn run(cfg: Resolved, keymap: Keymap, rt: tokio::runtime::Handle) -> Result<()> {
     let opts = IoOptions::for_config(&cfg);
-    run_with(cfg, keymap, opts, rt)
+    // A first run, without any config file: say how to get one.
+    let notice = match &cfg.source {
+        Some(_) => None,
+        None => kaftop_core::config::platform_config_file().map(|p| {
+            // The command last: a narrow status bar keeps a notice's end.
+            format!(
+                "no config file at {}: write a commented starter with `kaftop config init`",
+                p.display()
+            )
+        }),
+    };
+    run_inner(cfg, keymap, opts, notice, rt)
 }
 
 /// [`run`] with the I/O side's options given (the demo's known groups and services).
@@ -35,6 +46,17 @@ pub fn run_with(
     cfg: Resolved,
     keymap: Keymap,
     opts: IoOptions,
+    rt: tokio::runtime::Handle,
+) -> Result<()> {
+    run_inner(cfg, keymap, opts, None, rt)
+}
+
+/// [`run_with`], showing `notice` in the status bar first.
+fn run_inner(
+    cfg: Resolved,
+    keymap: Keymap,
+    opts: IoOptions,
+    notice: Option<String>,
     rt: tokio::runtime::Handle,
 ) -> Result<()> {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
@@ -73,6 +95,9 @@ pub fn run_with(
     let mut io = Io::start(cfg, opts, tx, rt);
     let size = terminal.size().unwrap_or_default();
     app.update(Event::Resize(size.width, size.height));
+    if let Some(text) = notice {
+        app.shared.info(text);
+    }
 
     let result = event_loop(&mut terminal, &mut app, &rx, &mut io);
     let _ = bracketed_paste(false);
