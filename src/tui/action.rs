@@ -200,7 +200,7 @@ actions! {
     DetailDown      "detail-down"   ""            "scroll the detail pane down" [Messages: "J"]
     DetailUp        "detail-up"     ""            "scroll the detail pane up"   [Messages: "K"]
     Clear           "clear"         ""            "clear the records shown"     [Messages: "c"]
-    Copy            "copy"          "copy"        "copy the record's value (Messages) or the group's partitions (group detail) to the clipboard (OSC 52)"
+    Copy            "copy"          "copy"        "copy the record's value / the group's partitions to the clipboard (OSC 52)"
         [Messages: "y", GroupDetail: "y"]
     RedriveDlq      "redrive"       ""            "redrive this .dlq topic's records (dialog: preview, confirm)"
         [Messages: "R"]
