@@ -106,7 +106,7 @@ fn completions_parse_in_bash_and_complete_profiles_and_topics() {
     let prefix = &topic[..topic.len() - 2];
     let got = bash_completes(&["kaftop", "-b", &b, "tail", prefix], &[]);
     stdout(&["-b", &b, "topics", "delete", &topic, "--yes"]);
-    assert_eq!(got, [topic.clone()]);
+    assert_eq!(got, vec![topic]);
 }
 
 #[test]
