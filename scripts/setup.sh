@@ -12,7 +12,7 @@ set -euo pipefail
 log() { printf 'setup: %s\n' "$*" >&2; }
 
 missing=()
-for pkg in build-essential pkg-config libssl-dev python3 python3-venv tmux openssl curl postgresql; do
+for pkg in build-essential pkg-config libssl-dev python3 python3-venv tmux openssl curl postgresql man-db groff-base; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 # A JDK and Maven may come from outside Debian (an SDK manager); any on PATH will do.
