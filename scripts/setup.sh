@@ -6,7 +6,8 @@
 # certificates, curl for the `kaftop serve` tests (the seed's curl lines run
 # literally), python3-venv for the /metrics tests' Prometheus parser
 # (scripts/prom-venv.sh), Node.js and npm for the STOMP client of the WebSocket
-# tests (tests/stomp-client), rustfmt and clippy. Skips what is there.
+# tests (tests/stomp-client), man-db and groff for the man page test (`man -l`),
+# rustfmt and clippy. Skips what is there.
 set -euo pipefail
 
 log() { printf 'setup: %s\n' "$*" >&2; }
