@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use clap::CommandFactory;
 
-use super::out::outln;
+use super::out::{out, outln};
 use crate::cli::{Cli, COMPLETE_ENV};
 
 /// The starter `config init` writes: the shipped example, every key with its default.
@@ -39,10 +39,9 @@ pub(super) fn man() -> Result<ExitCode> {
     write_stdout(&page)
 }
 
+/// Through `out`: a reader that left (`kaftop man | head`) ends it quietly.
 fn write_stdout(bytes: &[u8]) -> Result<ExitCode> {
-    let mut out = std::io::stdout().lock();
-    out.write_all(bytes)?;
-    out.flush()?;
+    out(String::from_utf8_lossy(bytes))?;
     Ok(ExitCode::SUCCESS)
 }
 
