@@ -7,13 +7,14 @@
 # certificates, curl for the `kaftop serve` tests (the seed's curl lines run
 # literally), python3-venv for the /metrics tests' Prometheus parser
 # (scripts/prom-venv.sh), Node.js and npm for the STOMP client of the WebSocket
-# tests (tests/stomp-client), rustfmt and clippy. Skips what is there.
+# tests (tests/stomp-client), man-db and groff for the man page test (`man -l`),
+# rustfmt and clippy. Skips what is there.
 set -euo pipefail
 
 log() { printf 'setup: %s\n' "$*" >&2; }
 
 missing=()
-for pkg in build-essential pkg-config libssl-dev libcurl4-openssl-dev python3 python3-venv tmux openssl curl postgresql; do
+for pkg in build-essential pkg-config libssl-dev libcurl4-openssl-dev python3 python3-venv tmux openssl curl postgresql man-db groff-base; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 # A JDK and Maven may come from outside Debian (an SDK manager); any on PATH will do.

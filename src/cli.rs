@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
+use clap_complete::ArgValueCandidates;
 
 use kaftop_core::events::validation::{self, When};
 use kaftop_core::kafka::bulk::BulkType;
@@ -16,6 +17,7 @@ use kaftop_services::{ServiceName, SERVICE_IDS};
 #[command(
     name = "kaftop",
     version,
+    long_version = complete::long_version(),
     about = "A terminal dashboard for Apache Kafka"
 )]
 pub struct Cli {
@@ -23,7 +25,7 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Cluster profile from the config file.
-    #[arg(long, global = true, value_name = "NAME")]
+    #[arg(long, global = true, value_name = "NAME", add = ArgValueCandidates::new(complete::profiles))]
     pub profile: Option<String>,
     /// Bootstrap servers, overriding the profile (host:port[,host:port]).
     #[arg(short = 'b', long, global = true, value_name = "HOST:PORT")]
@@ -49,6 +51,14 @@ pub enum Command {
     /// Validate and show the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Print the shell completion script: `source <(kaftop completions bash)`.
+    /// Profile and topic names are completed from the config and the cluster.
+    Completions {
+        #[arg(value_parser = PossibleValuesParser::new(SHELLS))]
+        shell: String,
+    },
+    /// Print the man page (roff): `kaftop man | man -l -`.
+    Man,
     /// Publish one message-service event.
     #[command(subcommand)]
     Publish(PublishCommand),
@@ -122,7 +132,7 @@ pub struct EventsArgs {
     #[arg(long = "group", short = 'g', value_name = "GROUP")]
     pub groups: Vec<String>,
     /// Only events of this topic (repeatable; with --group: events of either).
-    #[arg(long = "topic", short = 't', value_name = "TOPIC")]
+    #[arg(long = "topic", short = 't', value_name = "TOPIC", add = topic_names())]
     pub topics: Vec<String>,
     #[arg(long)]
     pub json: bool,
@@ -138,6 +148,7 @@ pub enum DlqCommand {
 #[derive(Debug, Args)]
 pub struct RedriveArgs {
     /// The dead-letter topic, e.g. `message.created.dlq`.
+    #[arg(add = topic_names())]
     pub topic: String,
     /// Only records whose key, value or error contains this text (ignoring case).
     #[arg(long)]
@@ -235,7 +246,8 @@ pub struct ResetOffsetsArgs {
     #[arg(long, short = 'g')]
     pub group: String,
     /// A topic, or some of its partitions: `TOPIC` or `TOPIC:P,P…` (repeatable).
-    #[arg(long = "topic", value_name = "TOPIC[:P,P…]", value_parser = parse_topic_scope)]
+    #[arg(long = "topic", value_name = "TOPIC[:P,P…]", value_parser = parse_topic_scope,
+          add = topic_names())]
     pub topics: Vec<TopicScope>,
     /// Every partition the group has committed offsets for.
     #[arg(long)]
@@ -275,6 +287,7 @@ fn parse_topic_scope(s: &str) -> Result<TopicScope, String> {
 
 #[derive(Debug, Args)]
 pub struct TailArgs {
+    #[arg(add = topic_names())]
     pub topic: String,
     /// Start at the beginning of each partition.
     #[arg(long, conflicts_with_all = ["offset", "since"])]
@@ -349,6 +362,12 @@ pub enum ConfigCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Write a commented starter config (every key, with its default) to the
+    /// platform config dir, or FILE; never overwrites a file.
+    Init {
+        /// Where to write it (default: `<platform config dir>/config.toml`).
+        file: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -374,6 +393,7 @@ pub enum TopicsCommand {
     },
     /// Delete a topic and all its records (asks for its name again unless --yes).
     Delete {
+        #[arg(add = topic_names())]
         name: String,
         /// Do not ask: delete right away.
         #[arg(long)]
@@ -381,6 +401,7 @@ pub enum TopicsCommand {
     },
     /// Grow a topic to N partitions (keys then map to other partitions).
     AddPartitions {
+        #[arg(add = topic_names())]
         name: String,
         /// The new partition count (more than the current one).
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
@@ -390,6 +411,7 @@ pub enum TopicsCommand {
     },
     /// Describe a topic's configs (value, source, defaults marked), or change them.
     Config {
+        #[arg(add = topic_names())]
         name: String,
         /// Set a config on the topic (repeatable): --set retention.ms=60000.
         #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_property)]
@@ -533,7 +555,17 @@ fn bulk_type() -> impl TypedValueParser<Value = BulkType> {
     PossibleValuesParser::new(choices).try_map(|s| s.parse::<BulkType>())
 }
 
+/// The shells `kaftop completions` writes for.
+pub const SHELLS: [&str; 5] = ["bash", "zsh", "fish", "elvish", "powershell"];
+
+/// Topic names completed from the cluster.
+fn topic_names() -> ArgValueCandidates {
+    ArgValueCandidates::new(complete::topics)
+}
+
+mod complete;
 mod masked;
+pub use complete::COMPLETE_ENV;
 pub use masked::parse;
 
 #[cfg(test)]

@@ -2,6 +2,11 @@ use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // A shell asking for completions (the script of `kaftop completions`): answer
+    // and exit before anything else reads the arguments.
+    clap_complete::CompleteEnv::with_factory(<kaftop::cli::Cli as clap::CommandFactory>::command)
+        .var(kaftop::cli::COMPLETE_ENV)
+        .complete();
     let cli = kaftop::cli::parse();
     match kaftop::commands::run(cli) {
         Ok(code) => code,

@@ -256,6 +256,11 @@ fn real_default(path: &[&str]) -> RealDefault {
                 Err(_) => V::Array(keys),
             })
         }
+        ["theme", "name"] => {
+            use kaftop::tui::widgets::theme::{self, Palette};
+            assert_eq!(theme::from_config(&plain, false).unwrap(), Palette::DARK);
+            RealDefault::Value(V::String("dark".into()))
+        }
         ["serve", "listen"] => RealDefault::Value(V::String(plain.serve.listen.to_string())),
         ["serve", "request_timeout"] => RealDefault::Value(V::String(
             humantime::format_duration(plain.serve.request_timeout).to_string(),
@@ -366,7 +371,7 @@ fn example_config_documents_the_real_defaults() {
         }
         checked += 1;
     }
-    assert_eq!(checked, 56, "settings checked");
+    assert_eq!(checked, 57, "settings checked");
 
     // The described defaults and the required keys, as kaftop resolves them.
     let plain = config::resolve(None, None, &Overrides::default()).unwrap();

@@ -27,6 +27,7 @@ pub(crate) fn app(width: u16, height: u16) -> App {
         tail_start: StartAt::LastN(100),
         read_only: false,
         groups_reported_by: None,
+        poll_interval: std::time::Duration::from_secs(2),
     });
     app.update(Event::Resize(width, height));
     app

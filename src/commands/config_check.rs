@@ -1,20 +1,20 @@
 //! `kaftop config check [FILE]`.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
 
 use super::out::{out, outln};
 
-use crate::cli::ConfigCommand;
 use kaftop_core::config::Overrides;
 
 pub(super) fn run(
-    cmd: ConfigCommand,
+    file: Option<PathBuf>,
+    json: bool,
     mut overrides: Overrides,
     secrets: &mut Vec<String>,
 ) -> Result<ExitCode> {
-    let ConfigCommand::Check { file, json } = cmd;
     if file.is_some() {
         overrides.config_file = file;
     }

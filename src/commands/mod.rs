@@ -6,6 +6,7 @@ mod demo;
 mod dlq;
 mod events;
 mod groups;
+mod install;
 mod lag;
 mod out;
 mod publish;
@@ -24,7 +25,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-use crate::cli::{Cli, Command, DlqCommand, GroupsCommand, TopicsCommand};
+use crate::cli::{Cli, Command, ConfigCommand, DlqCommand, GroupsCommand, TopicsCommand};
 use crate::tui::keymap::Keymap;
 use kaftop_core::config::{self, Overrides, Resolved};
 use kaftop_core::present;
@@ -59,7 +60,7 @@ fn redact(e: anyhow::Error, secrets: &[String]) -> anyhow::Error {
 
 /// Loads the configuration and checks what the core leaves to this side: the
 /// services' store URL (its full syntax), the librdkafka properties (without
-/// connecting) and the dashboard's `[keys]`.
+/// connecting) and the dashboard's `[keys]` and `[theme]`.
 fn load_checked(overrides: &Overrides, secrets: &mut Vec<String>) -> Result<(Resolved, Keymap)> {
     let cfg = config::load(overrides)?;
     secrets.extend(cfg.secret_values().map(str::to_string));
@@ -67,6 +68,7 @@ fn load_checked(overrides: &Overrides, secrets: &mut Vec<String>) -> Result<(Res
         .map_err(|e| cfg.invalid("services.store", e.to_string()))?;
     kaftop_core::kafka::client::validate(&cfg)?;
     let keymap = crate::tui::keymap::from_config(&cfg)?;
+    crate::tui::widgets::theme::from_config(&cfg, false)?;
     Ok((cfg, keymap))
 }
 
@@ -96,9 +98,15 @@ fn run_command(cli: Cli, secrets: &mut Vec<String>) -> Result<ExitCode> {
         crate::tui::run(cfg, keymap, runtime.handle().clone())?;
         return Ok(ExitCode::SUCCESS);
     };
-    if let Command::Config(c) = command {
-        // Only validation: no logging, no runtime.
-        return config_check::run(c, overrides, secrets);
+    match command {
+        // Only validation or printing: no logging, no runtime.
+        Command::Config(ConfigCommand::Init { file }) => return install::config_init(file),
+        Command::Config(ConfigCommand::Check { file, json }) => {
+            return config_check::run(file, json, overrides, secrets)
+        }
+        Command::Completions { shell } => return install::completions(&shell),
+        Command::Man => return install::man(),
+        _ => {}
     }
     if let Command::Demo(d) = command {
         // The demo brings its own cluster: no config file is needed or read.
@@ -201,7 +209,7 @@ fn change_to_the_cluster(command: &Command) -> Option<&'static str> {
 
 async fn dispatch(command: Command, cfg: Resolved) -> Result<ExitCode> {
     match command {
-        Command::Config(_) | Command::Demo(_) => {
+        Command::Config(_) | Command::Demo(_) | Command::Completions { .. } | Command::Man => {
             unreachable!("handled before the runtime starts")
         }
         Command::Publish(p) => publish::publish(p, &cfg).await,

@@ -149,6 +149,7 @@ pub(super) fn app_config() -> AppConfig {
         tail_start: StartAt::LastN(100),
         read_only: false,
         groups_reported_by: None,
+        poll_interval: std::time::Duration::from_secs(2),
     }
 }
 

@@ -156,6 +156,8 @@ actions! {
     ShowServices    "view-services" ""            "embedded services"                           [Global: "5"]
     ShowTimeline    "view-timeline" ""            "timeline: what changed in the cluster"       [Global: "6"]
     Refresh         "refresh"       ""            "refresh now"                                 [Global: "ctrl-r"]
+    Faster          "faster"        ""            "refresh more often (shorter interval)"       [Global: "+"]
+    Slower          "slower"        ""            "refresh less often (longer interval)"        [Global: "-"]
     IncidentSnapshot "snapshot"     "snapshot"    "write an incident snapshot (Markdown and JSON) to the data dir" [Global: "W"]
     // Lists and tables (and the publisher's fields, and the help's lines).
     Up              "up"            ""            "up"
@@ -198,6 +200,8 @@ actions! {
     DetailDown      "detail-down"   ""            "scroll the detail pane down" [Messages: "J"]
     DetailUp        "detail-up"     ""            "scroll the detail pane up"   [Messages: "K"]
     Clear           "clear"         ""            "clear the records shown"     [Messages: "c"]
+    Copy            "copy"          "copy"        "copy the record's value / the group's partitions to the clipboard (OSC 52)"
+        [Messages: "y", GroupDetail: "y"]
     RedriveDlq      "redrive"       ""            "redrive this .dlq topic's records (dialog: preview, confirm)"
         [Messages: "R"]
     // Publisher panel.

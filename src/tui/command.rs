@@ -10,6 +10,10 @@ use kaftop_core::kafka::sampler::StartAt;
 pub enum Command {
     /// Refresh the cluster now instead of at the next interval.
     RefreshNow,
+    /// Put this text on the terminal's clipboard (OSC 52).
+    Copy(String),
+    /// Refresh at this interval from now on.
+    SetInterval(std::time::Duration),
     /// Start (or restart) the live tail; records come back tagged with `session`.
     StartTail {
         session: u64,

@@ -18,6 +18,8 @@ pub enum Event {
     /// Text pasted into the terminal (bracketed paste): it goes into the field
     /// being edited, whole, and is never read as keys.
     Paste(String),
+    /// A click or a wheel turn (other mouse events are not passed on).
+    Mouse(crossterm::event::MouseEvent),
     /// The terminal's new size (columns, rows).
     Resize(u16, u16),
     /// About once a second: the wall clock (ms since the epoch). Expires notices

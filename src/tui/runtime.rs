@@ -27,7 +27,18 @@ pub const TICK: Duration = Duration::from_secs(1);
 /// Runs the dashboard until the user quits. `rt` runs the async Kafka calls.
 pub fn run(cfg: Resolved, keymap: Keymap, rt: tokio::runtime::Handle) -> Result<()> {
     let opts = IoOptions::for_config(&cfg);
-    run_with(cfg, keymap, opts, rt)
+    // A first run, without any config file: say how to get one.
+    let notice = match &cfg.source {
+        Some(_) => None,
+        None => kaftop_core::config::platform_config_file().map(|p| {
+            // The command last: a narrow status bar keeps a notice's end.
+            format!(
+                "no config file at {}: write a commented starter with `kaftop config init`",
+                p.display()
+            )
+        }),
+    };
+    run_inner(cfg, keymap, opts, notice, rt)
 }
 
 /// [`run`] with the I/O side's options given (the demo's known groups and services).
@@ -35,6 +46,17 @@ pub fn run_with(
     cfg: Resolved,
     keymap: Keymap,
     opts: IoOptions,
+    rt: tokio::runtime::Handle,
+) -> Result<()> {
+    run_inner(cfg, keymap, opts, None, rt)
+}
+
+/// [`run_with`], showing `notice` in the status bar first.
+fn run_inner(
+    cfg: Resolved,
+    keymap: Keymap,
+    opts: IoOptions,
+    notice: Option<String>,
     rt: tokio::runtime::Handle,
 ) -> Result<()> {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
@@ -49,6 +71,11 @@ pub fn run_with(
     );
     app_cfg.groups_reported_by = opts.monitor.read.described_by.as_ref().map(|r| r.label());
     let mut app = App::new(app_cfg);
+    // This thread draws every frame; the config was checked when it was loaded.
+    super::widgets::theme::set(super::widgets::theme::from_config(
+        &cfg,
+        super::widgets::theme::no_color_env(),
+    )?);
 
     let (tx, rx) = mpsc::channel();
     // Installs a panic hook that restores the terminal before the message prints.
@@ -69,6 +96,9 @@ pub fn run_with(
     let mut io = Io::start(cfg, opts, tx, rt);
     let size = terminal.size().unwrap_or_default();
     app.update(Event::Resize(size.width, size.height));
+    if let Some(text) = notice {
+        app.shared.info(text);
+    }
 
     let result = event_loop(&mut terminal, &mut app, &rx, &mut io);
     let _ = bracketed_paste(false);
@@ -81,18 +111,26 @@ pub fn run_with(
 }
 
 /// Bracketed paste: a paste arrives as one `Event::Paste`, never as keys (a
-/// pasted newline would otherwise be Enter, a pasted `s` a send). Turned off
-/// again on exit and by the panic hook, before ratatui's hook restores the rest.
+/// pasted newline would otherwise be Enter, a pasted `s` a send). Mouse
+/// capture: clicks and the wheel arrive as events (shift-drag still selects
+/// text in most terminals). Both are turned off again on exit and by the panic
+/// hook, before ratatui's hook restores the rest.
 fn bracketed_paste(on: bool) -> std::io::Result<()> {
-    use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
+    use crossterm::event::{
+        DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+    };
     let mut out = std::io::stdout();
     if !on {
-        return crossterm::execute!(out, DisableBracketedPaste);
+        return crossterm::execute!(out, DisableMouseCapture, DisableBracketedPaste);
     }
-    crossterm::execute!(out, EnableBracketedPaste)?;
+    crossterm::execute!(out, EnableBracketedPaste, EnableMouseCapture)?;
     let restore = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        let _ = crossterm::execute!(std::io::stdout(), DisableBracketedPaste);
+        let _ = crossterm::execute!(
+            std::io::stdout(),
+            DisableMouseCapture,
+            DisableBracketedPaste
+        );
         restore(info);
     }));
     Ok(())
@@ -153,6 +191,15 @@ fn handle(app: &mut App, io: &mut Io, ev: Event) {
     }
 }
 
+/// Clicks and wheel turns; moves and drags would only wake the loop.
+fn wanted(m: &term::MouseEvent) -> bool {
+    use term::{MouseButton, MouseEventKind as K};
+    matches!(
+        m.kind,
+        K::Down(MouseButton::Left) | K::ScrollDown | K::ScrollUp
+    )
+}
+
 /// Blocks on the terminal (no polling, so no wake-ups while idle).
 fn spawn_input(tx: Sender<Event>) {
     Job::spawn("kaftop-input", move || loop {
@@ -160,6 +207,7 @@ fn spawn_input(tx: Sender<Event>) {
             Ok(term::Event::Key(k)) if k.kind != KeyEventKind::Release => Event::Key(k),
             Ok(term::Event::Resize(w, h)) => Event::Resize(w, h),
             Ok(term::Event::Paste(text)) => Event::Paste(text),
+            Ok(term::Event::Mouse(m)) if wanted(&m) => Event::Mouse(m),
             Ok(_) => continue,
             Err(e) => Event::IoError(format!("reading the terminal: {e}")),
         };

@@ -37,6 +37,8 @@ pub struct AppConfig {
     /// Who describes the groups when the cluster does not (the demo's consumers):
     /// said in the groups view's header.
     pub groups_reported_by: Option<&'static str>,
+    /// The wait between refreshes at start (`+`/`-` change it).
+    pub poll_interval: std::time::Duration,
 }
 
 impl AppConfig {
@@ -57,6 +59,7 @@ impl AppConfig {
             tail_start: StartAt::LastN(100),
             read_only: cfg.read_only,
             groups_reported_by: None,
+            poll_interval: cfg.poll_interval,
         }
     }
 }

@@ -9,6 +9,7 @@ mod tui_support;
 
 mod command_line;
 mod dialogs;
+mod habits;
 mod keymap;
 mod navigation;
 mod notices;

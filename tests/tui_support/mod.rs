@@ -47,6 +47,7 @@ pub(crate) fn config() -> AppConfig {
         tail_start: StartAt::LastN(100),
         read_only: false,
         groups_reported_by: None,
+        poll_interval: std::time::Duration::from_secs(2),
     }
 }
 

@@ -13,7 +13,7 @@ mod draw;
 mod host;
 pub(crate) mod nav;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 
 use kaftop_core::metrics::ClusterMetrics;
 
@@ -25,10 +25,14 @@ use super::modes;
 pub use super::modes::Mode;
 use super::shared::Shared;
 pub use super::shared::{AppConfig, EventTopics, Level, Notice, Source};
+use super::views::{chrome, View, Views};
 pub use super::views::{Prompt, ViewId};
-use super::views::{View, Views};
 use super::widgets::line;
 pub use draw::draw;
+
+fn interval_text(d: std::time::Duration) -> String {
+    kaftop_core::present::wait(d)
+}
 
 pub struct App {
     pub(crate) shared: Shared,
@@ -41,7 +45,15 @@ pub struct App {
     /// Set by a key that did something (an action, a command, a prompt).
     pub(crate) acted: bool,
     pub(crate) quit: bool,
+    /// The wait between refreshes, as `+`/`-` left it.
+    interval: std::time::Duration,
 }
+
+/// Rows a turn of the mouse wheel scrolls.
+const WHEEL: isize = 3;
+
+/// The intervals `+`/`-` step through.
+const INTERVALS: [u64; 8] = [250, 500, 1_000, 2_000, 5_000, 10_000, 30_000, 60_000];
 
 impl App {
     pub fn new(cfg: AppConfig) -> Self {
@@ -53,6 +65,7 @@ impl App {
             dialogs: 0,
             acted: false,
             quit: false,
+            interval: cfg.poll_interval,
             shared: Shared::new(cfg),
         }
     }
@@ -141,6 +154,7 @@ impl App {
                 let mode = std::mem::replace(&mut self.mode, Mode::Normal);
                 modes::paste(self, mode, &text);
             }
+            Event::Mouse(m) => return self.on_mouse(m),
             Event::Resize(w, h) => {
                 shared.size = (w, h);
                 shared.dirty = true;
@@ -230,6 +244,67 @@ impl App {
         vec![Command::RefreshNow]
     }
 
+    /// A click selects a tab, a pane or a row; the wheel scrolls the list.
+    /// Only when no mode (a dialog, a prompt, the help) has the keys.
+    fn on_mouse(&mut self, m: MouseEvent) -> Vec<Command> {
+        if self.mode != Mode::Normal {
+            return Vec::new();
+        }
+        let shared = &mut self.shared;
+        let changed = match m.kind {
+            MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
+                let delta = if m.kind == MouseEventKind::ScrollDown {
+                    WHEEL
+                } else {
+                    -WHEEL
+                };
+                self.views.get_mut(self.view).move_by(delta, shared);
+                true
+            }
+            // The tab row is the second line when the chrome is drawn (app::draw).
+            MouseEventKind::Down(MouseButton::Left) if m.row == 1 && shared.size.1 >= 6 => {
+                if let Some(tab) = chrome::tab_at(m.column, shared, &self.views, self.view) {
+                    self.shared.dirty = true;
+                    return self.show_tab(tab);
+                }
+                false
+            }
+            MouseEventKind::Down(MouseButton::Left) => {
+                self.views.get_mut(self.view).click(m.column, m.row, shared)
+            }
+            _ => false,
+        };
+        self.shared.dirty |= changed;
+        Vec::new()
+    }
+
+    /// The next interval of [`INTERVALS`] below (`faster`) or above the current one.
+    fn step_interval(&mut self, faster: bool) -> Vec<Command> {
+        let now = self.interval.as_millis();
+        let next = if faster {
+            INTERVALS.iter().rev().find(|&&ms| u128::from(ms) < now)
+        } else {
+            INTERVALS.iter().find(|&&ms| u128::from(ms) > now)
+        };
+        let Some(&ms) = next else {
+            let end = if faster { "shortest" } else { "longest" };
+            self.shared.info(format!(
+                "refreshing every {}: the {end} interval",
+                interval_text(self.interval)
+            ));
+            return Vec::new();
+        };
+        self.interval = std::time::Duration::from_millis(ms);
+        self.shared
+            .info(format!("refreshing every {}", interval_text(self.interval)));
+        vec![Command::SetInterval(self.interval)]
+    }
+
+    /// The wait between refreshes now.
+    pub fn interval(&self) -> std::time::Duration {
+        self.interval
+    }
+
     /// The shared actions are done here; the rest by the current view.
     fn apply(&mut self, action: Action) -> Vec<Command> {
         if let Some(view) = ViewId::shown_by(action) {
@@ -255,6 +330,7 @@ impl App {
             }
             Action::NextView | Action::PrevView => return self.next_tab(action),
             Action::Refresh => return self.refresh(),
+            Action::Faster | Action::Slower => return self.step_interval(action == Action::Faster),
             Action::IncidentSnapshot => return self.shared.write_incident(),
             Action::Filter => {
                 match self.current().filter() {

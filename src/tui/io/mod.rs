@@ -164,6 +164,19 @@ impl Io {
                     p.refresh_now();
                 }
             }
+            Command::Copy(text) => {
+                // The terminal is drawn on this thread too: no frame is cut.
+                if let Err(e) = copy_to_clipboard(&text) {
+                    let _ = self
+                        .tx
+                        .send(Event::IoError(format!("copying to the clipboard: {e}")));
+                }
+            }
+            Command::SetInterval(d) => {
+                if let Some(p) = &self.poller {
+                    p.interval(d);
+                }
+            }
             Command::StartTail {
                 session,
                 topic,
@@ -453,4 +466,15 @@ fn start_missing(handle: &ServicesHandle) -> Result<(), ServicesError> {
         .iter()
         .filter(|s| !running.contains(s))
         .try_for_each(|&s| handle.start_service(s))
+}
+
+/// OSC 52: the terminal (or tmux, or the terminal at the other end of SSH) puts
+/// `text` on the system clipboard.
+fn copy_to_clipboard(text: &str) -> std::io::Result<()> {
+    use base64::Engine as _;
+    use std::io::Write as _;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+    let mut out = std::io::stdout().lock();
+    write!(out, "\x1b]52;c;{encoded}\x07")?;
+    out.flush()
 }

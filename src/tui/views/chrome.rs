@@ -15,14 +15,25 @@ use kaftop_core::kafka::client::NoCluster;
 use kaftop_core::kafka::progress::ProgressNow;
 use kaftop_core::present::{self, text};
 
+/// Below this width the header leaves out the logo.
+const NARROW: u16 = 60;
+
 pub(crate) fn draw_header(f: &mut Frame, area: Rect, shared: &Shared) {
     let sep = || Span::styled(" · ", theme::dim());
-    let mut spans = vec![
-        Span::styled(" kaftop ", theme::tab_active()),
-        Span::raw(" "),
-        Span::styled(shared.cfg.profile.clone(), theme::title()),
-        sep(),
-    ];
+    // The profile (the cluster's name) and its read-only state come first, and
+    // on a narrow screen the logo gives way so that they stay in sight.
+    let mut spans = Vec::new();
+    if area.width >= NARROW {
+        spans.extend([
+            Span::styled(" kaftop ", theme::tab_active()),
+            Span::raw(" "),
+        ]);
+    }
+    spans.push(Span::styled(shared.cfg.profile.clone(), theme::title()));
+    if shared.cfg.read_only {
+        spans.push(Span::styled(" read-only", theme::warn()));
+    }
+    spans.push(sep());
     match &shared.cluster {
         Some(c) => {
             spans.push(Span::raw(format!(
@@ -102,16 +113,38 @@ fn brokers_down(ids: &[i32]) -> String {
     format!("✗ broker{s} {list} down")
 }
 
+/// The tabs' labels (` 1 Topics `) in order, as the tab row shows them.
+fn tab_labels(shared: &Shared, views: &Views, shown: ViewId) -> Vec<(ViewId, String)> {
+    let km = &shared.cfg.keymap;
+    let scope = views.get(shown).scope();
+    ViewId::TABS
+        .iter()
+        .map(|(view, action)| {
+            let key = km.first_key(scope, *action).unwrap_or_default();
+            (*view, format!(" {key} {} ", views.get(*view).title()))
+        })
+        .collect()
+}
+
+/// The tab drawn at column `col` of the tab row.
+pub(crate) fn tab_at(col: u16, shared: &Shared, views: &Views, shown: ViewId) -> Option<ViewId> {
+    let mut left = 0;
+    for (view, label) in tab_labels(shared, views, shown) {
+        let right = left + text::width(&label);
+        if (left..right).contains(&usize::from(col)) {
+            return Some(view);
+        }
+        left = right;
+    }
+    None
+}
+
 /// The tabs, `shown`'s own highlighted.
 pub(crate) fn draw_tabs(f: &mut Frame, area: Rect, shared: &Shared, views: &Views, shown: ViewId) {
-    let km = &shared.cfg.keymap;
     let current = views.get(shown);
-    let scope = current.scope();
     let mut spans = Vec::new();
-    for (view, action) in &ViewId::TABS {
-        let key = km.first_key(scope, *action).unwrap_or_default();
-        let text = format!(" {key} {} ", views.get(*view).title());
-        spans.push(if *view == views.tab(shown) {
+    for (view, text) in tab_labels(shared, views, shown) {
+        spans.push(if view == views.tab(shown) {
             Span::styled(text, theme::tab_active())
         } else {
             Span::raw(text)

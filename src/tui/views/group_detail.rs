@@ -31,6 +31,31 @@ pub struct GroupDetail {
     pub(crate) list: ListState,
 }
 
+/// The partitions as `kafka-consumer-groups --describe` lists them, tab-separated
+/// (what `y` copies).
+fn describe_table(group: &str, rows: &[&GroupPartitionRow]) -> String {
+    let opt = |v: Option<String>| v.unwrap_or_else(|| "-".into());
+    let mut out = String::from(
+        "GROUP\tTOPIC\tPARTITION\tCURRENT-OFFSET\tLOG-END-OFFSET\tLAG\tCONSUMER-ID\tHOST\tCLIENT-ID\n",
+    );
+    for r in rows {
+        let line = [
+            group.to_string(),
+            r.topic.clone(),
+            r.partition.to_string(),
+            present::offset(r.current_offset),
+            present::offset(r.log_end_offset),
+            present::lag_digits(r.lag, r.raw_lag),
+            opt(r.consumer_id.clone()),
+            opt(r.host.clone()),
+            opt(r.client_id.clone()),
+        ];
+        out.push_str(&line.join("\t"));
+        out.push('\n');
+    }
+    out
+}
+
 impl GroupDetail {
     /// Shows `name`, from its first row and unfiltered unless it is already shown.
     pub(crate) fn open(&mut self, name: String) {
@@ -134,6 +159,11 @@ impl View for GroupDetail {
                     .get(self.list.cursor.selected())
                     .map(|r| r.topic.clone());
                 Outcome::dialog(Form::ResetOffsets { group }, topic.as_deref())
+            }
+            (Action::Copy, Some(group)) => {
+                let text = describe_table(&group, &self.visible(shared));
+                shared.info(format!("copied the partitions of {group}"));
+                Outcome::commands(vec![Command::Copy(text)])
             }
             (Action::OpenCommitted, Some(_)) => match self.committed_record(shared) {
                 Some(go) => Outcome::go(go),

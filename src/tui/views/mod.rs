@@ -22,7 +22,6 @@ pub mod topic_detail;
 pub mod topics;
 
 use ratatui::layout::Rect;
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
@@ -210,6 +209,15 @@ pub(crate) trait View {
             l.move_by(delta, len);
         }
     }
+    /// A click at this screen cell: selects the row drawn there; true when
+    /// something changed.
+    fn click(&mut self, col: u16, row: u16, shared: &Shared) -> bool {
+        let len = self.rows(shared);
+        match self.list_mut() {
+            Some(l) => select_at(&mut l.cursor, col, row, len),
+            None => false,
+        }
+    }
     /// The filter, for views that have one.
     fn filter(&self) -> Option<&str> {
         self.list().map(|l| l.filter.as_str())
@@ -253,6 +261,22 @@ pub(crate) trait View {
     }
     /// Draws the body of the screen.
     fn draw(&self, f: &mut Frame, area: Rect, shared: &Shared);
+}
+
+/// Selects the row of `cursor` drawn at this screen cell, if one of the `len` is.
+pub(crate) fn select_at(
+    cursor: &mut super::widgets::cursor::ListCursor,
+    col: u16,
+    row: u16,
+    len: usize,
+) -> bool {
+    match cursor.row_at(col, row) {
+        Some(i) if i < len => {
+            cursor.select(i);
+            true
+        }
+        _ => false,
+    }
 }
 
 /// The state of every view: the registry.
@@ -403,7 +427,7 @@ pub(crate) fn placeholder(
 pub(crate) fn view_block<'a>(title: String, filter: &str) -> ratatui::widgets::Block<'a> {
     let mut b = ratatui::widgets::Block::bordered()
         .title(Span::styled(format!(" {title} "), theme::title()))
-        .border_style(Style::new().fg(ratatui::style::Color::DarkGray));
+        .border_style(crate::tui::widgets::theme::dim());
     if !filter.is_empty() {
         b = b.title(Span::styled(format!(" /{filter} "), theme::accent()));
     }

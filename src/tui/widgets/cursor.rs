@@ -4,12 +4,17 @@
 use std::cell::Cell;
 use std::ops::Range;
 
+use ratatui::layout::{Position, Rect};
+
 #[derive(Debug, Clone, Default)]
 pub struct ListCursor {
     selected: usize,
     /// First visible row. Render-time state: the viewport height is known only
     /// when drawing, so drawing adjusts it (a `Cell`, to keep drawing `&self`).
     offset: Cell<usize>,
+    /// Where the list was last drawn, for the mouse: its whole area and the
+    /// rows in it (render-time state too).
+    drawn: Cell<Option<(Rect, Rect)>>,
 }
 
 impl ListCursor {
@@ -41,6 +46,26 @@ impl ListCursor {
 
     pub fn is_at_bottom(&self, len: usize) -> bool {
         self.selected + 1 >= len
+    }
+
+    /// Records where the list was drawn: `area`, and `rows`, the rows of the
+    /// last [`window`](Self::window) from its first line down.
+    pub fn drawn_at(&self, area: Rect, rows: Rect) {
+        self.drawn.set(Some((area, rows)));
+    }
+
+    /// Whether the list was last drawn over this screen cell.
+    pub fn covers(&self, col: u16, row: u16) -> bool {
+        self.drawn
+            .get()
+            .is_some_and(|(area, _)| area.contains(Position::new(col, row)))
+    }
+
+    /// The row drawn at this screen cell, if one was.
+    pub fn row_at(&self, col: u16, row: u16) -> Option<usize> {
+        let (_, rows) = self.drawn.get()?;
+        rows.contains(Position::new(col, row))
+            .then(|| self.offset.get() + usize::from(row - rows.y))
     }
 
     /// The rows to draw in a viewport of `height` rows, scrolled as little as
@@ -95,5 +120,22 @@ mod tests {
         assert_eq!(c.window(5, 20), 0..5);
         assert_eq!(c.window(0, 20), 0..0);
         assert_eq!(c.window(5, 0), 0..0);
+    }
+
+    #[test]
+    fn a_click_finds_the_row_drawn_there() {
+        let c = ListCursor::default();
+        assert_eq!(c.row_at(3, 5), None);
+        c.window(100, 10);
+        let mut c = c;
+        c.select(30);
+        let window = c.window(100, 10);
+        assert_eq!(window, 21..31);
+        c.drawn_at(Rect::new(0, 2, 40, 13), Rect::new(1, 4, 38, 10));
+        assert_eq!(c.row_at(3, 4), Some(21));
+        assert_eq!(c.row_at(3, 13), Some(30));
+        assert_eq!(c.row_at(3, 14), None);
+        assert_eq!(c.row_at(0, 5), None);
+        assert!(c.covers(0, 2) && !c.covers(0, 15));
     }
 }

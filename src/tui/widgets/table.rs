@@ -176,6 +176,15 @@ pub fn draw<'a, R: Into<Cells<'a>>>(
     let height = inner.height.saturating_sub(1) as usize;
     let window = cursor.window(len, height);
     let start = window.start;
+    let drawn = u16::try_from(window.len()).unwrap_or(u16::MAX);
+    cursor.drawn_at(
+        area,
+        Rect {
+            y: inner.y + 1,
+            height: drawn,
+            ..inner
+        },
+    );
     let rows: Vec<Row> = window
         .map(|i| {
             let r: Cells = row(i, &fit).into();

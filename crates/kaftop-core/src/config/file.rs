@@ -31,6 +31,9 @@ pub struct FileConfig {
     /// Dashboard key bindings: action name → key or keys (`quit = ["q", "ctrl-q"]`).
     #[serde(default)]
     pub keys: BTreeMap<String, KeyList>,
+    /// Dashboard colours: `name = "light"`, role → colour (`warn = "magenta"`).
+    #[serde(default)]
+    pub theme: BTreeMap<String, String>,
 }
 
 /// One key (`"q"`) or several (`["q", "ctrl-q"]`).
@@ -312,6 +315,7 @@ impl FileConfig {
             serve: super::serve::ServeFileConfig::default(),
             profiles: BTreeMap::new(),
             keys: BTreeMap::new(),
+            theme: BTreeMap::new(),
         }
     }
 }

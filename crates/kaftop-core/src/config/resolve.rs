@@ -75,6 +75,9 @@ pub struct Resolved {
     /// Dashboard key overrides from `[keys]` (action → keys), as written; the
     /// dashboard validates them.
     pub keys: BTreeMap<String, Vec<String>>,
+    /// The dashboard's colours from `[theme]` (role → colour), as written; the
+    /// dashboard validates them.
+    pub theme: BTreeMap<String, String>,
     /// Where each of `properties` was set, for errors (`FILE: key `...``, `-X key`).
     #[serde(skip)]
     pub property_origins: BTreeMap<String, String>,
@@ -217,6 +220,7 @@ pub fn resolve(
         read_only: read_only(profile, ov),
         data_dir,
         keys: keys(file),
+        theme: file.theme.clone(),
         property_origins: properties.origins,
         profile: profile_name,
     })

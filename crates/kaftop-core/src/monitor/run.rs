@@ -2,7 +2,7 @@
 //! serve`): a refresh every interval, each handed to a sink.
 
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::{Focus, Monitor, Refresh};
 use crate::worker::{Control, Worker};
@@ -12,6 +12,7 @@ enum MonitorControl {
     Stop,
     RefreshNow,
     Focus(Focus),
+    Interval(Duration),
 }
 
 impl Control for MonitorControl {
@@ -30,6 +31,13 @@ impl MonitorHandle {
     /// Tells the monitor what is on screen, for the refreshes after this one.
     pub fn focus(&self, focus: Focus) {
         self.0.send(MonitorControl::Focus(focus));
+    }
+
+    /// A new wait between refreshes (the dashboard's `+`/`-`), from now on: a
+    /// wait under way ends by the new interval at the latest. The engine keeps
+    /// the windows it was built with.
+    pub fn interval(&self, interval: Duration) {
+        self.0.send(MonitorControl::Interval(interval));
     }
 
     pub fn stop(self) {
@@ -61,19 +69,30 @@ impl Monitor {
             if !sink(refresh) {
                 return;
             }
-            if wait_between(&rx, Instant::now() + wait, |f| self.set_focus(f)) == Next::Stop {
+            let next = wait_between(&rx, Instant::now() + wait, |setting| match setting {
+                Setting::Focus(f) => self.set_focus(f),
+                Setting::Interval(d) => self.interval = d,
+            });
+            if next == Next::Stop {
                 return;
             }
         }))
     }
 }
 
+/// A setting changed during a wait.
+enum Setting {
+    Focus(Focus),
+    Interval(Duration),
+}
+
 /// Waits until `until` or a control message that ends the wait; a new focus is
-/// taken on the way without cutting the wait short.
+/// taken on the way without cutting the wait short, a new interval shortens it
+/// to at most that interval from now.
 fn wait_between(
     rx: &Receiver<MonitorControl>,
-    until: Instant,
-    mut on_focus: impl FnMut(Focus),
+    mut until: Instant,
+    mut on_setting: impl FnMut(Setting),
 ) -> Next {
     loop {
         let left = until.saturating_duration_since(Instant::now());
@@ -82,7 +101,11 @@ fn wait_between(
             Ok(MonitorControl::RefreshNow) | Err(RecvTimeoutError::Timeout) => {
                 return Next::Refresh
             }
-            Ok(MonitorControl::Focus(f)) => on_focus(f),
+            Ok(MonitorControl::Focus(f)) => on_setting(Setting::Focus(f)),
+            Ok(MonitorControl::Interval(d)) => {
+                until = until.min(Instant::now() + d);
+                on_setting(Setting::Interval(d));
+            }
         }
     }
 }
@@ -116,12 +139,33 @@ mod tests {
         tx.send(MonitorControl::Focus(focus.clone())).unwrap();
         let mut seen = Vec::new();
         let started = Instant::now();
-        let next = wait_between(&rx, started + Duration::from_millis(50), |f| seen.push(f));
+        let next = wait_between(&rx, started + Duration::from_millis(50), |s| {
+            if let Setting::Focus(f) = s {
+                seen.push(f);
+            }
+        });
         assert_eq!(next, Next::Refresh);
         assert!(started.elapsed() >= Duration::from_millis(50));
         assert_eq!(seen, vec![focus]);
         drop(tx);
         let far = Instant::now() + Duration::from_secs(60);
         assert_eq!(wait_between(&rx, far, |_| {}), Next::Stop);
+    }
+
+    #[test]
+    fn a_new_interval_is_taken_and_shortens_the_wait() {
+        let (tx, rx) = mpsc::channel();
+        tx.send(MonitorControl::Interval(Duration::from_millis(10)))
+            .unwrap();
+        let mut seen = Vec::new();
+        // Without the new interval this wait would last a minute.
+        let far = Instant::now() + Duration::from_secs(60);
+        let next = wait_between(&rx, far, |s| {
+            if let Setting::Interval(d) = s {
+                seen.push(d);
+            }
+        });
+        assert_eq!(next, Next::Refresh);
+        assert_eq!(seen, vec![Duration::from_millis(10)]);
     }
 }

@@ -31,6 +31,15 @@ pub fn tenths(s: f64) -> String {
     }
 }
 
+/// A wait such as a refresh interval: `250ms` under a second, else as [`secs`].
+pub fn wait(d: std::time::Duration) -> String {
+    if d < std::time::Duration::from_secs(1) {
+        format!("{}ms", d.as_millis())
+    } else {
+        secs(d.as_secs_f64())
+    }
+}
+
 /// A forecast in whole minutes, at least 1: `12 min`. Rounded up: a forecast
 /// never promises more time than it has.
 pub fn minutes(s: f64) -> String {

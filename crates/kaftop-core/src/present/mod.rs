@@ -24,7 +24,7 @@ pub mod text;
 mod time;
 
 pub use assignment::assignment;
-pub use duration::{minutes, secs, tenths, time_lag};
+pub use duration::{minutes, secs, tenths, time_lag, wait};
 pub use number::{bytes, change, count, count_u, lag, lag_digits, offset, opt_count, rate};
 pub use time::{clock, rfc3339, timestamp, utc, utc_clock};
 

@@ -65,3 +65,11 @@ fn durations_and_times() {
     );
     assert_eq!(rfc3339(None, true), "-");
 }
+
+#[test]
+fn waits() {
+    use std::time::Duration;
+    assert_eq!(wait(Duration::from_millis(250)), "250ms");
+    assert_eq!(wait(Duration::from_secs(2)), "2s");
+    assert_eq!(wait(Duration::from_secs(60)), "1m00s");
+}

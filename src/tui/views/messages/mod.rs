@@ -145,6 +145,15 @@ impl View for MessagesState {
         self.detail_scroll = 0;
     }
 
+    fn click(&mut self, col: u16, row: u16, _shared: &Shared) -> bool {
+        let len = self.len();
+        let hit = super::select_at(&mut self.cursor, col, row, len);
+        if hit {
+            self.detail_scroll = 0;
+        }
+        hit
+    }
+
     fn filter(&self) -> Option<&str> {
         Some(MessagesState::filter(self))
     }
@@ -199,6 +208,18 @@ impl View for MessagesState {
             Action::DetailDown => self.detail_scroll = self.detail_scroll.saturating_add(3),
             Action::DetailUp => self.detail_scroll = self.detail_scroll.saturating_sub(3),
             Action::Clear => self.clear(),
+            Action::Copy => match self.selected() {
+                Some(r) => {
+                    let text = r.value.text.clone();
+                    shared.info(format!(
+                        "copied the value of offset {} ({} bytes)",
+                        r.offset,
+                        text.len()
+                    ));
+                    return Outcome::commands(vec![Command::Copy(text)]);
+                }
+                None => shared.info("no record selected"),
+            },
             Action::RedriveDlq => match self.topic.clone() {
                 Some(dlq) if dlq.ends_with(".dlq") => {
                     let filter = View::filter(self).map(str::to_string);

@@ -3,7 +3,6 @@
 //! the chart, the topics and the groups the extra room.
 
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
 use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Paragraph};
@@ -179,8 +178,8 @@ fn draw_chart(f: &mut Frame, area: Rect, c: &ClusterMetrics, stale: bool) {
         .fold(0.0_f64, f64::max);
     let y_max = if top > 0.0 { top * 1.1 } else { 1.0 };
     let last = |v: &[(f64, f64)]| present::rate(v.last().map(|p| p.1));
-    let produce_style = Style::new().fg(ratatui::style::Color::Cyan);
-    let consume_style = Style::new().fg(ratatui::style::Color::Green);
+    let produce_style = theme::accent();
+    let consume_style = theme::ok();
     // The title is the legend: each line's name in its colour, with its last value.
     let (head, p, c) = match (area.width >= 56, stale) {
         (true, false) => (" Throughput msg/s ", "produced", "consumed"),

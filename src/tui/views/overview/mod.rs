@@ -137,6 +137,20 @@ impl View for Overview {
         self.cursor(self.focus).selected()
     }
 
+    /// A click focuses the pane under it and selects the row there.
+    fn click(&mut self, col: u16, row: u16, shared: &Shared) -> bool {
+        let Some(pane) = Pane::ALL
+            .into_iter()
+            .find(|p| self.cursors[p.index()].covers(col, row))
+        else {
+            return false;
+        };
+        self.focus = pane;
+        let len = self.len(pane, shared);
+        super::select_at(&mut self.cursors[pane.index()], col, row, len);
+        true
+    }
+
     fn move_by(&mut self, delta: isize, shared: &Shared) {
         let len = self.len(self.focus, shared);
         self.cursors[self.focus.index()].move_by(delta, len);

@@ -39,13 +39,23 @@ fn pane<'a>(
     };
     let block = Block::new()
         .borders(Borders::TOP)
-        .border_style(Style::new().fg(ratatui::style::Color::DarkGray))
+        .border_style(theme::dim())
         .title(Span::styled(format!(" {title} "), title_style));
     let inner = block.inner(area);
     let height = (inner.height as usize).saturating_sub(usize::from(header.is_some()));
     let cursor = view.cursor(which);
     let window = cursor.window(len, height);
     let start = window.start;
+    let first = inner.y + u16::from(header.is_some());
+    let drawn = u16::try_from(window.len()).unwrap_or(u16::MAX);
+    cursor.drawn_at(
+        area,
+        Rect {
+            y: first,
+            height: drawn,
+            ..inner
+        },
+    );
     let rows: Vec<Row> = window.map(&mut row).collect();
     let mut table = Table::new(rows, widths.iter().copied()).block(block);
     if let Some(h) = header {
