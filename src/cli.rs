@@ -235,6 +235,19 @@ pub enum GroupsCommand {
     /// Plan a reset of a group's committed offsets (a dry run) and, with
     /// `--execute`, commit exactly that plan (as `kafka-consumer-groups --reset-offsets`).
     ResetOffsets(ResetOffsetsArgs),
+    /// Delete a group of any type (a dry run; `--execute` deletes). Refused while
+    /// the group has members.
+    Delete(DeleteGroupArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DeleteGroupArgs {
+    pub group: String,
+    /// Delete it (default: only show the group and whether Kafka would).
+    #[arg(long)]
+    pub execute: bool,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

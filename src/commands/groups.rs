@@ -10,9 +10,10 @@ use anyhow::Result;
 use super::out::{note, out, outln};
 use serde::Serialize;
 
-use crate::cli::{GroupsCommand, ResetOffsetsArgs};
+use crate::cli::{DeleteGroupArgs, GroupsCommand, LagArgs, ResetOffsetsArgs};
 use kaftop_core::config::Resolved;
 use kaftop_core::kafka::admin::Admin;
+use kaftop_core::kafka::group_delete;
 use kaftop_core::kafka::offsets_reset::{self, PlannedOffset, ResetPlan, ResetScope, ResetTarget};
 use kaftop_core::present;
 
@@ -22,7 +23,47 @@ const TIMEOUT: Duration = Duration::from_secs(30);
 pub(super) async fn run(command: GroupsCommand, cfg: &Resolved) -> Result<ExitCode> {
     match command {
         GroupsCommand::ResetOffsets(args) => reset_offsets(args, cfg).await,
+        GroupsCommand::Delete(args) => delete(args, cfg).await,
     }
+}
+
+/// `groups delete G`: the group's type, state and members (as `lag --state`
+/// shows them), refused while it has members, deleted with `--execute`.
+async fn delete(args: DeleteGroupArgs, cfg: &Resolved) -> Result<ExitCode> {
+    let lag_args = LagArgs {
+        groups: vec![args.group.clone()],
+        state: true,
+        members: false,
+        json: false,
+    };
+    let metrics = tokio::task::block_in_place(|| super::lag::read(&lag_args, cfg))?;
+    let Some(g) = metrics.groups.iter().find(|g| g.group_id == args.group) else {
+        anyhow::bail!("group `{}` does not exist", args.group);
+    };
+    if !args.json {
+        out(super::lag::render_states(std::slice::from_ref(g)))?;
+    }
+    group_delete::check_empty(&g.group_id, g.members)?;
+    if args.execute {
+        group_delete::delete(cfg, &args.group).await?;
+    }
+    if args.json {
+        super::print_json(&serde_json::json!({
+            "group": g.group_id,
+            "group_type": g.group_type,
+            "state": g.state,
+            "members": g.members,
+            "executed": args.execute,
+        }))?;
+    } else if args.execute {
+        outln(format_args!("Deleted group {}.", args.group))?;
+    } else {
+        note(format_args!(
+            "Dry run: nothing deleted. Add --execute to delete group {}.",
+            args.group
+        ));
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The JSON form of a plan.

@@ -202,6 +202,7 @@ fn change_to_the_cluster(command: &Command) -> Option<&'static str> {
         Command::Groups(GroupsCommand::ResetOffsets(r)) if r.execute => {
             Some("reset a group's offsets")
         }
+        Command::Groups(GroupsCommand::Delete(d)) if d.execute => Some("delete a group"),
         Command::Dlq(DlqCommand::Redrive(r)) if r.execute => Some("redrive dead-lettered records"),
         _ => None,
     }

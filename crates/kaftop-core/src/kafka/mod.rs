@@ -5,6 +5,7 @@ pub mod admin;
 pub mod bulk;
 pub mod client;
 pub mod committed_records;
+pub mod group_delete;
 pub mod group_types;
 pub mod health;
 pub mod offsets_reset;
