@@ -244,7 +244,33 @@ fn share_group_equals_kafka_share_groups() {
         text.contains("type Share, state Stable, 1 members"),
         "{text}"
     );
-    drop(peer);
+    delete_checked(&b, "kafka-share-groups", &group, vec![peer]);
+}
+
+/// `kaftop groups delete` while `group` has members (refused), then, once the
+/// members left, with `--execute`; `TOOL --list` before and after.
+fn delete_checked(b: &str, tool_name: &str, group: &str, peers: Vec<Peer>) {
+    let listed = || tool(tool_name, &["--bootstrap-server", b, "--list"]);
+    let del = |extra: &[&str]| {
+        kaftop()
+            .args(["-b", b, "groups", "delete", group])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = del(&["--execute"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("member(s)"));
+    assert!(listed().lines().any(|l| l.trim() == group));
+    drop(peers);
+    wait_for("the group to be empty", SETTLE, || {
+        let s = kaftop_json(b, group, Some("--state"));
+        (s[0]["members"] == 0).then_some(())
+    });
+    common::assert_success(&del(&[]));
+    assert!(listed().lines().any(|l| l.trim() == group));
+    common::assert_success(&del(&["--execute"]));
+    assert!(!listed().lines().any(|l| l.trim() == group));
 }
 
 fn rows_of(text: &str, group: &str) -> Vec<Vec<String>> {
@@ -380,6 +406,5 @@ fn streams_group_equals_kafka_streams_groups() {
     ours.sort();
     theirs.sort();
     assert_eq!(ours, theirs);
-    drop(second);
-    drop(first);
+    delete_checked(&b, "kafka-streams-groups", &app, vec![second, first]);
 }
