@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The compatibility run on the oldest Apache Kafka broker Maven Central serves here
+# (4.0.1: no kafka_2.13 3.x is served; KAFTOP_KAFKA_VERSION picks another). Starts
+# one KRaft node of that release with scripts/test-broker.sh and runs these suites
+# against it, Kafka's tools of the same release as their oracle:
+#   ops_topics      topic create/delete/partitions/configs (and the TUI's dialogs)
+#   groups_broker   lag of classic and KIP-848 groups (text, --json, --state, --members)
+#   input_broker    tail (and publish's input forms)
+#   broker_publish  publish and bulk
+#   tui_e2e         the dashboard in tmux
+# Usage: scripts/compat-old-kafka.sh [extra cargo test arguments]
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+export KAFTOP_KAFKA_VERSION=${KAFTOP_KAFKA_VERSION:-4.0.1}
+export KAFTOP_BROKER_DIR=${KAFTOP_BROKER_DIR:-${TMPDIR:-/tmp}/kaftop-compat-$KAFTOP_KAFKA_VERSION}
+trap 'scripts/test-broker.sh stop || true' EXIT
+trap 'exit 130' INT TERM
+
+started=$(scripts/test-broker.sh start)
+KAFTOP_TEST_BOOTSTRAP=$(printf '%s\n' "$started" | sed -n 's/^BOOTSTRAP=//p' | tail -n 1)
+export KAFTOP_TEST_BOOTSTRAP
+echo "compat: Apache Kafka $KAFTOP_KAFKA_VERSION at $KAFTOP_TEST_BOOTSTRAP" >&2
+
+cargo test --locked \
+    --test ops_topics --test groups_broker --test input_broker \
+    --test broker_publish --test tui_e2e "$@"
