@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The compatibility run on the oldest Apache Kafka broker Maven Central serves here
-# (4.0.1: no kafka_2.13 3.x is served; KAFTOP_KAFKA_VERSION picks another). Starts
+# (3.9.1, the last 3.x, which runs in KRaft mode; KAFTOP_KAFKA_VERSION picks another). Starts
 # one KRaft node of that release with scripts/test-broker.sh and runs these suites
 # against it, Kafka's tools of the same release as their oracle:
 #   ops_topics      topic create/delete/partitions/configs (and the TUI's dialogs)
@@ -13,7 +13,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
-export KAFTOP_KAFKA_VERSION=${KAFTOP_KAFKA_VERSION:-4.0.1}
+export KAFTOP_KAFKA_VERSION=${KAFTOP_KAFKA_VERSION:-3.9.1}
 export KAFTOP_BROKER_DIR=${KAFTOP_BROKER_DIR:-${TMPDIR:-/tmp}/kaftop-compat-$KAFTOP_KAFKA_VERSION}
 trap 'scripts/test-broker.sh stop || true' EXIT
 trap 'exit 130' INT TERM

@@ -20,7 +20,13 @@ fn examples() -> Vec<String> {
         .find("### Signing in to the clusters companies run")
         .expect("the README's sign-in section");
     let section = &readme[start..];
-    let section = &section[..section[4..].find("\n## ").map_or(section.len(), |i| i + 4)];
+    // Up to the next heading of this level or above.
+    let end = ["\n## ", "\n### "]
+        .iter()
+        .filter_map(|h| section[4..].find(h))
+        .min()
+        .map_or(section.len(), |i| i + 4);
+    let section = &section[..end];
     section
         .split("```toml\n")
         .skip(1)

@@ -9,7 +9,7 @@ use kafka_protocol::messages::ApiKey;
 use super::{keep_topics, Laps, Refresher, Step};
 use crate::kafka::admin::types::{GroupDescription, GroupType, OffsetSpec};
 use crate::kafka::snapshot::ClusterSnapshot;
-use crate::kafka::wire::{Node, WireClient};
+use crate::kafka::wire::{Node, WireClient, WireError};
 
 /// The requests (and least versions) a refresh on the wire path sends.
 const NEEDED: [(ApiKey, i16); 6] = [
@@ -42,6 +42,10 @@ impl Refresher {
                     missing = Some(format!("{key:?} v{min}+"));
                     break;
                 }
+                // A cluster not reached yet: this refresh goes through librdkafka,
+                // which says why as every other command does; the next one tries
+                // the protocol client again.
+                Err(WireError::Unreachable(_) | WireError::Unresolvable(_)) => return false,
                 Err(e) => {
                     snap.errors
                         .push(e.connect_error(&self.bootstrap).to_string());
