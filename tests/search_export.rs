@@ -258,4 +258,14 @@ fn export_and_replay_give_the_same_records_byte_for_byte() {
     let q = second.to_str().unwrap();
     assert_success(&run(&cfg, &["search", &to, "true", "--out", q]));
     assert_eq!(exported(&second), lines);
+
+    // `tail --out` writes the same lines.
+    let third = dir.path().join("third.jsonl");
+    let r = third.to_str().unwrap();
+    let n = RECORDS.to_string();
+    assert_success(&run(
+        &cfg,
+        &["tail", &from, "--from-beginning", "-n", &n, "--out", r],
+    ));
+    assert_eq!(exported(&third), lines);
 }

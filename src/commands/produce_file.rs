@@ -117,9 +117,11 @@ fn produce(args: &ProduceFileArgs, cfg: &Resolved) -> Result<ExitCode> {
         .map(|r| r.key.as_ref().map_or(0, Vec::len) + r.value.as_ref().map_or(0, Vec::len))
         .sum();
     let mut config = kaftop_core::kafka::client::base_config(cfg);
-    // Order within a partition kept across retries; never create the target topic.
+    // Order within a partition kept across retries; keys placed as a Java producer
+    // places them; never create the target topic.
     config
         .set("enable.idempotence", "true")
+        .set("partitioner", "murmur2_random")
         .set("allow.auto.create.topics", "false");
     let producer: BaseProducer<Deliveries> = config
         .create_with_context(Deliveries::default())
