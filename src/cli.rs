@@ -74,6 +74,12 @@ pub enum Command {
     Clusters(ClustersArgs),
     /// Print records of a topic (never joins a group, never commits).
     Tail(TailArgs),
+    /// Records of a topic that a jq filter keeps, over {key, value, headers,
+    /// partition, offset, timestamp}, values decoded (never joins a group).
+    Search(SearchArgs),
+    /// Write records exported with `--out` back to a topic, byte for byte
+    /// (a dry run unless --execute).
+    ProduceFile(ProduceFileArgs),
     /// Consumer-group operations: `reset-offsets`.
     #[command(subcommand)]
     Groups(GroupsCommand),
@@ -296,36 +302,6 @@ pub struct ResetOffsetsArgs {
 
 fn parse_topic_scope(s: &str) -> Result<TopicScope, String> {
     s.parse()
-}
-
-#[derive(Debug, Args)]
-pub struct TailArgs {
-    #[arg(add = topic_names())]
-    pub topic: String,
-    /// Start at the beginning of each partition.
-    #[arg(long, conflicts_with_all = ["offset", "since"])]
-    pub from_beginning: bool,
-    /// Start at this offset in each partition (negative: that many before the end).
-    #[arg(long, allow_hyphen_values = true, conflicts_with = "since")]
-    pub offset: Option<i64>,
-    /// Start at records at or after this: a duration back from now (`10m`) or a time
-    /// (RFC 3339); a time before 1970 (or before the first record) starts at the beginning.
-    #[arg(long)]
-    pub since: Option<String>,
-    /// Stop after this many records (default: 10, unless --follow).
-    #[arg(short = 'n', long = "max-records")]
-    pub count: Option<u64>,
-    /// Only this partition.
-    #[arg(long)]
-    pub partition: Option<i32>,
-    /// Keep waiting for new records.
-    #[arg(short, long)]
-    pub follow: bool,
-    /// Values longer than this many bytes are truncated (with their size shown).
-    #[arg(long, default_value_t = 4096)]
-    pub max_value_bytes: usize,
-    #[arg(long)]
-    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -578,8 +554,10 @@ fn topic_names() -> ArgValueCandidates {
 
 mod complete;
 mod masked;
+mod records;
 pub use complete::COMPLETE_ENV;
 pub use masked::parse;
+pub use records::{ProduceFileArgs, SearchArgs, TailArgs};
 
 #[cfg(test)]
 mod tests;

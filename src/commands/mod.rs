@@ -5,11 +5,14 @@ mod config_check;
 mod demo;
 mod dlq;
 mod events;
+mod export;
 mod groups;
 mod install;
 mod lag;
 mod out;
+mod produce_file;
 mod publish;
+mod search;
 mod serve;
 mod services;
 mod snapshot;
@@ -204,6 +207,7 @@ fn change_to_the_cluster(command: &Command) -> Option<&'static str> {
         }
         Command::Groups(GroupsCommand::Delete(d)) if d.execute => Some("delete a group"),
         Command::Dlq(DlqCommand::Redrive(r)) if r.execute => Some("redrive dead-lettered records"),
+        Command::ProduceFile(p) if p.execute => Some("write records to a topic"),
         _ => None,
     }
 }
@@ -220,6 +224,8 @@ async fn dispatch(command: Command, cfg: Resolved) -> Result<ExitCode> {
         // Every profile: run before one is loaded (`all_profiles`).
         Command::Clusters(_) => Ok(ExitCode::FAILURE),
         Command::Tail(t) => tail::run(t, &cfg).await,
+        Command::Search(s) => search::run(s, &cfg).await,
+        Command::ProduceFile(p) => produce_file::run(p, &cfg).await,
         Command::Groups(g) => groups::run(g, &cfg).await,
         Command::Consumers(c) => services::consumers(c, cfg).await,
         Command::Services(s) => services::services(s, &cfg).await,

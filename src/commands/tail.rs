@@ -88,6 +88,11 @@ fn tail(args: TailArgs, cfg: &Resolved) -> Result<ExitCode> {
         .map(|s| (s.partition, s.start, s.end))
         .collect();
 
+    let mut file = args
+        .out
+        .as_deref()
+        .map(super::export::OutFile::create)
+        .transpose()?;
     let done = |progress: &[(i32, i64, i64)]| progress.iter().all(|&(_, next, end)| next >= end);
     let mut printed = 0u64;
     let mut last_record = Instant::now();
@@ -112,7 +117,10 @@ fn tail(args: TailArgs, cfg: &Resolved) -> Result<ExitCode> {
         if let Some(entry) = progress.iter_mut().find(|e| e.0 == msg.partition()) {
             entry.1 = msg.offset() + 1;
         }
-        if args.json {
+        if let Some(f) = file.as_mut() {
+            let d = super::export::DecodedRecord::of(&msg, decoder.as_deref());
+            f.write(&super::export::export_line(&msg, &d))?;
+        } else if args.json {
             outln(record::json_form_with(
                 &msg,
                 args.max_value_bytes,
@@ -126,6 +134,9 @@ fn tail(args: TailArgs, cfg: &Resolved) -> Result<ExitCode> {
             )))?;
         }
         printed += 1;
+    }
+    if let Some(f) = file {
+        f.finish()?;
     }
     Ok(ExitCode::SUCCESS)
 }
