@@ -175,14 +175,20 @@ fn draw(f: &mut Frame, state: &State) {
             ]),
             Some(r) => Row::new(cells(r)),
         });
+    let name_width = state
+        .names
+        .iter()
+        .map(|n| n.chars().count())
+        .max()
+        .unwrap_or(0);
     let widths = [
-        Constraint::Length(16),
+        Constraint::Length(name_width.max(7) as u16),
         Constraint::Length(9),
         Constraint::Length(7),
         Constraint::Length(5),
         Constraint::Length(7),
         Constraint::Length(8),
-        Constraint::Length(16),
+        Constraint::Length(28),
         Constraint::Length(8),
         Constraint::Min(10),
     ];
