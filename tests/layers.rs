@@ -101,6 +101,8 @@ const SUBLAYERS: &[SubLayers] = &[SubLayers {
     krate: "kaftop",
     module: "tui",
     layers: &[
+        // The clusters screen: runs a profile's dashboard through the event loop.
+        &["clusters"],
         // The event loop.
         &["runtime"],
         // Folds events into state (and draws it); carries out commands.

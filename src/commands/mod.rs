@@ -87,10 +87,7 @@ fn run_command(cli: Cli, secrets: &mut Vec<String>) -> Result<ExitCode> {
     let Some(command) = cli.command else {
         // No subcommand: the interactive dashboard.
         if cli.all_profiles {
-            anyhow::bail!(
-                "--all-profiles needs a command: `kaftop lag --all-profiles` (the \
-                 dashboard's clusters screen is not built yet)"
-            );
+            return clusters_screen(&overrides, secrets);
         }
         let (cfg, keymap) = load_checked(&overrides, secrets)?;
         let _log = crate::logging::init(&cfg.data_dir);
@@ -98,7 +95,17 @@ fn run_command(cli: Cli, secrets: &mut Vec<String>) -> Result<ExitCode> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()?;
-        crate::tui::run(cfg, keymap, runtime.handle().clone())?;
+        if crate::tui::run(cfg, keymap, runtime.handle().clone())? == crate::tui::Exit::Quit {
+            return Ok(ExitCode::SUCCESS);
+        }
+        // `:clusters`: every profile of the same config file.
+        let every = Overrides {
+            profile: None,
+            bootstrap_servers: None,
+            ..overrides
+        };
+        let profiles = every_profile(&every, secrets)?;
+        crate::tui::clusters::run(profiles, runtime.handle().clone())?;
         return Ok(ExitCode::SUCCESS);
     };
     match command {
@@ -143,21 +150,10 @@ fn all_profiles(
     ) {
         anyhow::bail!("--all-profiles works with `lag`, `clusters` and `serve`, not this command");
     }
-    // Clap does not check a global flag's conflicts across the subcommand.
-    if overrides.profile.is_some() || overrides.bootstrap_servers.is_some() {
-        anyhow::bail!(
-            "--all-profiles (and `clusters`) reads every profile: not with --profile or \
-             --bootstrap-servers"
-        );
-    }
-    let mut cfgs = Vec::new();
-    for cfg in config::load_all(overrides)? {
-        let ov = Overrides {
-            profile: Some(cfg.profile.clone()),
-            ..overrides.clone()
-        };
-        cfgs.push(load_checked(&ov, secrets)?.0);
-    }
+    let cfgs: Vec<Resolved> = every_profile(overrides, secrets)?
+        .into_iter()
+        .map(|(cfg, _)| cfg)
+        .collect();
     if let Some(first) = cfgs.first() {
         let _log = crate::logging::init(&first.data_dir);
         tracing::info!(profiles = cfgs.len(), "starting, every profile");
@@ -179,6 +175,44 @@ fn all_profiles(
         }
         _ => Ok(ExitCode::FAILURE),
     }
+}
+
+/// `kaftop --all-profiles`: the dashboard's clusters screen.
+fn clusters_screen(overrides: &Overrides, secrets: &mut Vec<String>) -> Result<ExitCode> {
+    let profiles = every_profile(overrides, secrets)?;
+    let Some((first, _)) = profiles.first() else {
+        anyhow::bail!("no profiles to show");
+    };
+    let _log = crate::logging::init(&first.data_dir);
+    tracing::info!(profiles = profiles.len(), "clusters screen");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    crate::tui::clusters::run(profiles, runtime.handle().clone())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Every profile, each loaded and checked as `--profile NAME` would be.
+fn every_profile(
+    overrides: &Overrides,
+    secrets: &mut Vec<String>,
+) -> Result<Vec<(Resolved, Keymap)>> {
+    // Clap does not check a global flag's conflicts across the subcommand.
+    if overrides.profile.is_some() || overrides.bootstrap_servers.is_some() {
+        anyhow::bail!(
+            "--all-profiles (and `clusters`) reads every profile: not with --profile or \
+             --bootstrap-servers"
+        );
+    }
+    let mut out = Vec::new();
+    for cfg in config::load_all(overrides)? {
+        let ov = Overrides {
+            profile: Some(cfg.profile.clone()),
+            ..overrides.clone()
+        };
+        out.push(load_checked(&ov, secrets)?);
+    }
+    Ok(out)
 }
 
 /// What `command` would change on the cluster, if anything: the one list that

@@ -20,6 +20,8 @@
 //! modules of one layer do not import each other (`tests/layers.rs` keeps it).
 //! Top first:
 //!
+//! 0. [`clusters`]: the clusters screen (every profile), which runs a
+//!    profile's dashboard through the runtime.
 //! 1. [`runtime`]: the event loop.
 //! 2. [`app`] (folds events, holds the view registry and the mode, draws the
 //!    screen) and [`io`] (carries out commands; its `ops` runs the dialogs'
@@ -38,6 +40,7 @@
 
 pub mod action;
 pub mod app;
+pub mod clusters;
 pub mod command;
 pub mod event;
 pub mod io;
@@ -49,5 +52,5 @@ pub mod shared;
 pub mod views;
 pub mod widgets;
 
-pub use app::{App, AppConfig};
+pub use app::{App, AppConfig, Exit};
 pub use runtime::run;

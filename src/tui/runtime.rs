@@ -5,14 +5,15 @@
 //! dashboard sleeps in `recv_timeout`.
 
 use std::io::IsTerminal;
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use crossterm::event::{self as term, KeyEventKind};
 use ratatui::DefaultTerminal;
 
-use super::app::{self, App, AppConfig};
+use super::app::{self, App, AppConfig, Clusters, Exit};
 use super::event::Event;
 use super::io::{Io, IoOptions};
 use super::keymap::Keymap;
@@ -24,8 +25,9 @@ pub const FRAME: Duration = Duration::from_millis(33);
 /// Period of `Event::Tick`.
 pub const TICK: Duration = Duration::from_secs(1);
 
-/// Runs the dashboard until the user quits. `rt` runs the async Kafka calls.
-pub fn run(cfg: Resolved, keymap: Keymap, rt: tokio::runtime::Handle) -> Result<()> {
+/// Runs the dashboard until the user quits or asks for the clusters screen
+/// (`:clusters`). `rt` runs the async Kafka calls.
+pub fn run(cfg: Resolved, keymap: Keymap, rt: tokio::runtime::Handle) -> Result<Exit> {
     let opts = IoOptions::for_config(&cfg);
     // A first run, without any config file: say how to get one.
     let notice = match &cfg.source {
@@ -38,30 +40,125 @@ pub fn run(cfg: Resolved, keymap: Keymap, rt: tokio::runtime::Handle) -> Result<
             )
         }),
     };
-    run_inner(cfg, keymap, opts, notice, rt)
+    let mut screen = Screen::open(&rt)?;
+    let dash = Dashboard {
+        notice,
+        clusters: Clusters::Available,
+    };
+    dashboard(&mut screen, cfg, keymap, opts, dash, rt)
 }
 
-/// [`run`] with the I/O side's options given (the demo's known groups and services).
+/// [`run`] with the I/O side's options given (the demo's known groups and
+/// services); the clusters screen is not offered.
 pub fn run_with(
     cfg: Resolved,
     keymap: Keymap,
     opts: IoOptions,
     rt: tokio::runtime::Handle,
 ) -> Result<()> {
-    run_inner(cfg, keymap, opts, None, rt)
+    let mut screen = Screen::open(&rt)?;
+    let dash = Dashboard {
+        notice: None,
+        clusters: Clusters::Off,
+    };
+    dashboard(&mut screen, cfg, keymap, opts, dash, rt).map(|_| ())
 }
 
-/// [`run_with`], showing `notice` in the status bar first.
-fn run_inner(
+/// The dashboard opened from the clusters screen, on its terminal: it ends with
+/// [`Exit::Back`] on `Esc` at the top level.
+pub fn run_from_clusters(
+    screen: &mut Screen,
+    cfg: Resolved,
+    keymap: Keymap,
+    rt: tokio::runtime::Handle,
+) -> Result<Exit> {
+    let opts = IoOptions::for_config(&cfg);
+    let dash = Dashboard {
+        notice: None,
+        clusters: Clusters::Behind,
+    };
+    dashboard(screen, cfg, keymap, opts, dash, rt)
+}
+
+/// The terminal set up for full-screen drawing, with one reader of its input and
+/// of the quitting signals for the process; what they read goes where
+/// [`Screen::route`] last said. Dropping it restores the terminal.
+pub struct Screen {
+    terminal: Option<DefaultTerminal>,
+    route: Route,
+}
+
+/// Where the terminal's input goes: false when nobody listens any more.
+type Route = Arc<Mutex<Box<dyn Fn(Event) -> bool + Send>>>;
+
+impl Screen {
+    pub fn open(rt: &tokio::runtime::Handle) -> Result<Screen> {
+        if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+            bail!("the dashboard needs a terminal; for scripts use a subcommand (see `kaftop --help`)");
+        }
+        let route: Route = Arc::new(Mutex::new(Box::new(|_| false)));
+        let mut screen = Screen {
+            terminal: None,
+            route: route.clone(),
+        };
+        screen.terminal()?;
+        spawn_input(route.clone());
+        spawn_signals(rt, route);
+        Ok(screen)
+    }
+
+    /// Sends the terminal's input (and the signals, as `Event::Quit`) to `to`.
+    pub fn route(&self, to: impl Fn(Event) -> bool + Send + 'static) {
+        if let Ok(mut r) = self.route.lock() {
+            *r = Box::new(to);
+        }
+    }
+
+    /// The terminal, set up again if [`Screen::restore`] gave it back.
+    pub fn terminal(&mut self) -> Result<&mut DefaultTerminal> {
+        if self.terminal.is_none() {
+            // Installs a panic hook that restores the terminal before the message prints.
+            let terminal = ratatui::try_init().context("cannot set up the terminal")?;
+            if let Err(e) = bracketed_paste(true) {
+                ratatui::restore();
+                return Err(e).context("cannot turn bracketed paste on");
+            }
+            self.terminal = Some(terminal);
+        }
+        self.terminal.as_mut().context("the terminal is not set up")
+    }
+
+    /// Gives the terminal back to the shell (to print on it).
+    pub fn restore(&mut self) {
+        if self.terminal.take().is_some() {
+            let _ = bracketed_paste(false);
+            ratatui::restore();
+        }
+    }
+}
+
+impl Drop for Screen {
+    fn drop(&mut self) {
+        self.restore();
+    }
+}
+
+/// How a dashboard starts.
+struct Dashboard {
+    /// Shown in the status bar first.
+    notice: Option<String>,
+    clusters: Clusters,
+}
+
+/// Runs one profile's dashboard on `screen` until it ends.
+fn dashboard(
+    screen: &mut Screen,
     cfg: Resolved,
     keymap: Keymap,
     opts: IoOptions,
-    notice: Option<String>,
+    dash: Dashboard,
     rt: tokio::runtime::Handle,
-) -> Result<()> {
-    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
-        bail!("the dashboard needs a terminal; for scripts use a subcommand (see `kaftop --help`)");
-    }
+) -> Result<Exit> {
     let now = chrono::Local::now();
     let mut app_cfg = AppConfig::new(
         &cfg,
@@ -71,6 +168,7 @@ fn run_inner(
     );
     app_cfg.groups_reported_by = opts.monitor.read.described_by.as_ref().map(|r| r.label());
     let mut app = App::new(app_cfg);
+    app.set_clusters(dash.clusters);
     // This thread draws every frame; the config was checked when it was loaded.
     super::widgets::theme::set(super::widgets::theme::from_config(
         &cfg,
@@ -78,14 +176,8 @@ fn run_inner(
     )?);
 
     let (tx, rx) = mpsc::channel();
-    // Installs a panic hook that restores the terminal before the message prints.
-    let mut terminal = ratatui::try_init().context("cannot set up the terminal")?;
-    if let Err(e) = bracketed_paste(true) {
-        ratatui::restore();
-        return Err(e).context("cannot turn bracketed paste on");
-    }
-    spawn_input(tx.clone());
-    spawn_signals(&rt, tx.clone());
+    let input = tx.clone();
+    screen.route(move |ev| input.send(ev).is_ok());
     if let Some(after) = opts.quit_after {
         let tx = tx.clone();
         Job::spawn("kaftop-quit-timer", move || {
@@ -93,21 +185,21 @@ fn run_inner(
             let _ = tx.send(Event::Quit);
         });
     }
+    let terminal = screen.terminal()?;
     let mut io = Io::start(cfg, opts, tx, rt);
     let size = terminal.size().unwrap_or_default();
     app.update(Event::Resize(size.width, size.height));
-    if let Some(text) = notice {
+    if let Some(text) = dash.notice {
         app.shared.info(text);
     }
 
-    let result = event_loop(&mut terminal, &mut app, &rx, &mut io);
-    let _ = bracketed_paste(false);
-    ratatui::restore();
+    let result = event_loop(terminal, &mut app, &rx, &mut io);
     if io.services_running() {
+        screen.restore();
         eprintln!("kaftop: stopping the embedded services (finishing their batches) …");
     }
     io.shutdown();
-    result
+    result.map(|()| app.exit())
 }
 
 /// Bracketed paste: a paste arrives as one `Event::Paste`, never as keys (a
@@ -201,7 +293,7 @@ fn wanted(m: &term::MouseEvent) -> bool {
 }
 
 /// Blocks on the terminal (no polling, so no wake-ups while idle).
-fn spawn_input(tx: Sender<Event>) {
+fn spawn_input(route: Route) {
     Job::spawn("kaftop-input", move || loop {
         let ev = match term::read() {
             Ok(term::Event::Key(k)) if k.kind != KeyEventKind::Release => Event::Key(k),
@@ -212,7 +304,9 @@ fn spawn_input(tx: Sender<Event>) {
             Err(e) => Event::IoError(format!("reading the terminal: {e}")),
         };
         let fatal = matches!(ev, Event::IoError(_));
-        if tx.send(ev).is_err() || fatal {
+        // Nobody listening: a screen is between two owners, or the process ends.
+        let _ = route.lock().map(|send| send(ev));
+        if fatal {
             return;
         }
     });
@@ -220,7 +314,7 @@ fn spawn_input(tx: Sender<Event>) {
 
 /// SIGTERM and SIGHUP quit like `q`, so the terminal is restored.
 #[cfg(unix)]
-fn spawn_signals(rt: &tokio::runtime::Handle, tx: Sender<Event>) {
+fn spawn_signals(rt: &tokio::runtime::Handle, route: Route) {
     use tokio::signal::unix::{signal, SignalKind};
     rt.spawn(async move {
         let (Ok(mut term), Ok(mut hup)) = (
@@ -233,9 +327,9 @@ fn spawn_signals(rt: &tokio::runtime::Handle, tx: Sender<Event>) {
             _ = term.recv() => {}
             _ = hup.recv() => {}
         }
-        let _ = tx.send(Event::Quit);
+        let _ = route.lock().map(|send| send(Event::Quit));
     });
 }
 
 #[cfg(not(unix))]
-fn spawn_signals(_rt: &tokio::runtime::Handle, _tx: Sender<Event>) {}
+fn spawn_signals(_rt: &tokio::runtime::Handle, _route: Route) {}

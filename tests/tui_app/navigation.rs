@@ -107,3 +107,43 @@ fn paging_through_ten_thousand_rows() {
     );
     assert!(screen.contains("10000/10000"), "{screen}");
 }
+
+/// Opened from the clusters screen, `Esc` at the top level (no filter, no view
+/// to go back to) ends the dashboard with "back"; otherwise it stays.
+#[test]
+fn esc_at_the_top_goes_back_to_the_clusters_screen() {
+    use kaftop::tui::app::{Clusters, Exit};
+    let mut a = app();
+    a.update(key(KeyCode::Esc));
+    assert_eq!(a.view(), ViewId::Overview);
+    a.update(key(KeyCode::Esc));
+    assert!(!a.should_quit());
+
+    let mut a = app();
+    a.set_clusters(Clusters::Behind);
+    a.update(key(KeyCode::Char('2')));
+    a.update(key(KeyCode::Esc));
+    assert_eq!(a.view(), ViewId::Topics);
+    assert!(!a.should_quit());
+    a.update(key(KeyCode::Esc));
+    a.update(key(KeyCode::Esc));
+    assert!(a.should_quit());
+    assert_eq!(a.exit(), Exit::Back);
+}
+
+/// `:clusters` ends the dashboard for the clusters screen; the demo has none.
+#[test]
+fn the_clusters_command() {
+    use kaftop::tui::app::{Clusters, Exit};
+    let mut a = app();
+    command(&mut a, "clusters");
+    assert!(a.should_quit());
+    assert_eq!(a.exit(), Exit::Clusters);
+
+    let mut a = app();
+    a.set_clusters(Clusters::Off);
+    command(&mut a, "clusters");
+    assert!(!a.should_quit());
+    let text = a.notice().map(|n| n.text.clone()).unwrap_or_default();
+    assert!(text.starts_with("no clusters screen here"), "{text}");
+}

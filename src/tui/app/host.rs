@@ -31,6 +31,10 @@ impl Host for App {
         self.quit = true;
     }
 
+    fn clusters(&mut self) {
+        App::clusters(self)
+    }
+
     fn view_key(&mut self, key: KeyEvent) -> Vec<Command> {
         App::view_key(self, key)
     }

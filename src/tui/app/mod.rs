@@ -45,12 +45,38 @@ pub struct App {
     /// Set by a key that did something (an action, a command, a prompt).
     pub(crate) acted: bool,
     pub(crate) quit: bool,
+    /// Set when the dashboard ends to show the clusters screen (`exit`).
+    pub(crate) leave: Option<Exit>,
+    /// What the clusters screen is to this dashboard.
+    clusters: Clusters,
     /// The wait between refreshes, as `+`/`-` left it.
     interval: std::time::Duration,
 }
 
 /// Rows a turn of the mouse wheel scrolls.
 const WHEEL: isize = 3;
+
+/// Why the dashboard ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// `q`, `:quit`, Ctrl-C, a signal.
+    Quit,
+    /// `Esc` at the top level, opened from the clusters screen.
+    Back,
+    /// `:clusters`.
+    Clusters,
+}
+
+/// What the clusters screen (`--all-profiles`) is to a dashboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Clusters {
+    /// Not offered (the demo).
+    Off,
+    /// `:clusters` opens it.
+    Available,
+    /// The dashboard was opened from it: `Esc` at the top level goes back.
+    Behind,
+}
 
 /// The intervals `+`/`-` step through.
 const INTERVALS: [u64; 8] = [250, 500, 1_000, 2_000, 5_000, 10_000, 30_000, 60_000];
@@ -65,6 +91,8 @@ impl App {
             dialogs: 0,
             acted: false,
             quit: false,
+            leave: None,
+            clusters: Clusters::Available,
             interval: cfg.poll_interval,
             shared: Shared::new(cfg),
         }
@@ -104,7 +132,20 @@ impl App {
     }
 
     pub fn should_quit(&self) -> bool {
-        self.quit
+        self.quit || self.leave.is_some()
+    }
+
+    /// Why the dashboard ended (meaningful once [`App::should_quit`]).
+    pub fn exit(&self) -> Exit {
+        match self.leave {
+            Some(leave) if !self.quit => leave,
+            _ => Exit::Quit,
+        }
+    }
+
+    /// What the clusters screen is to this dashboard (`Available` by default).
+    pub fn set_clusters(&mut self, clusters: Clusters) {
+        self.clusters = clusters;
     }
 
     /// The views' states (tests read them).

@@ -6,7 +6,7 @@ use crate::tui::modes;
 use crate::tui::views::{Go, Outcome, ViewId};
 use kaftop_core::kafka::sampler::StartAt;
 
-use super::App;
+use super::{App, Clusters, Exit};
 
 /// Views remembered for `Esc`.
 const HISTORY: usize = 32;
@@ -67,6 +67,18 @@ impl App {
         }
         if let Some(v) = self.history.pop() {
             self.view = v;
+        } else if self.clusters == Clusters::Behind {
+            self.leave = Some(Exit::Back);
+        }
+    }
+
+    /// `:clusters`: ends the dashboard to show the clusters screen.
+    pub(crate) fn clusters(&mut self) {
+        if self.clusters == Clusters::Off {
+            self.shared
+                .error("no clusters screen here: it shows a config file's profiles");
+        } else {
+            self.leave = Some(Exit::Clusters);
         }
     }
 

@@ -27,17 +27,19 @@ pub enum LineCommand {
     Timeline(Option<String>),
     Refresh,
     Help,
+    /// Every profile's cluster (the clusters screen).
+    Clusters,
     Quit,
 }
 
 /// Commands offered by completion and named in errors.
-pub const COMMANDS: [&str; 11] = [
+pub const COMMANDS: [&str; 12] = [
     "topics", "topic", "groups", "group", "messages", "publish", "services", "timeline", "refresh",
-    "help", "quit",
+    "clusters", "help", "quit",
 ];
 
 pub const USAGE: &str =
-    ":topics  :topic NAME  :groups  :group NAME  :messages TOPIC [beginning|end|offset N|since T|last N]  :publish [created|read|deleted|free|bulk]  :timeline [GROUP|TOPIC]  :quit";
+    ":topics  :topic NAME  :groups  :group NAME  :messages TOPIC [beginning|end|offset N|since T|last N]  :publish [created|read|deleted|free|bulk]  :timeline [GROUP|TOPIC]  :clusters  :quit";
 
 /// Parses a command line (without the `:`). `now_ms` resolves `since 10m`.
 pub fn parse(line: &str, now_ms: i64) -> Result<LineCommand, String> {
@@ -86,6 +88,7 @@ pub fn parse(line: &str, now_ms: i64) -> Result<LineCommand, String> {
         }),
         "refresh" | "r" => none().map(|_| LineCommand::Refresh)?,
         "help" | "h" | "?" => LineCommand::Help,
+        "clusters" | "cl" => none().map(|_| LineCommand::Clusters)?,
         "quit" | "q" | "q!" | "qa" | "exit" => LineCommand::Quit,
         other => return Err(format!("unknown command `:{other}`; try {USAGE}")),
     })
@@ -241,6 +244,10 @@ fn run(app: &mut impl Host, cmd: LineCommand) -> Vec<Command> {
         LineCommand::Refresh => app.refresh(),
         LineCommand::Help => {
             app.set_mode(Mode::Help { scroll: 0 });
+            Vec::new()
+        }
+        LineCommand::Clusters => {
+            app.clusters();
             Vec::new()
         }
         LineCommand::Quit => {

@@ -41,6 +41,8 @@ pub(crate) trait Host {
     /// The key did something (it clears the error of an earlier one).
     fn acted(&mut self);
     fn quit(&mut self);
+    /// Ends the dashboard to show the clusters screen.
+    fn clusters(&mut self);
     /// A key for the current view, through the keymap.
     fn view_key(&mut self, key: KeyEvent) -> Vec<Command>;
     /// A key for the current view while it edits in place: whether editing
