@@ -122,4 +122,4 @@ step "the store's unit tests on PostgreSQL"
 cargo test --locked -p kaftop-services --lib store::
 
 step "integration tests"
-cargo test --locked --test '*'
+cargo test --locked --no-fail-fast --test '*'
