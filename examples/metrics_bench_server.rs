@@ -79,6 +79,7 @@ fn snapshot(step: u64) -> ClusterSnapshot {
         topics,
         groups: vec![group("bench-a", 0), group("bench-b", TOPICS / 2)],
         errors: vec![],
+        unsupported_group_types: Vec::new(),
         requests: 0,
         committed_records: vec![],
     }

@@ -47,6 +47,25 @@ fn groups_view() {
     insta::assert_snapshot!(screen(&a));
 }
 
+/// An older broker's missing group types are said in the view's title.
+#[test]
+fn groups_view_on_a_broker_without_share_and_streams_groups() {
+    use kaftop_core::kafka::admin::GroupType;
+    let mut a = app();
+    let mut c = cluster();
+    c.unsupported_group_types = vec![GroupType::Share, GroupType::Streams];
+    a.update(Event::Cluster(Box::new(c)));
+    a.update(key(KeyCode::Char('2')));
+    let s = screen(&a);
+    let title = s.lines().find(|l| l.contains("Consumer groups (")).unwrap();
+    assert!(
+        title.contains("share and Streams groups: not supported by this broker"),
+        "{s}"
+    );
+    // The groups the broker has are still listed.
+    assert!(s.contains("notification-service-group"), "{s}");
+}
+
 #[test]
 fn group_detail_view() {
     let mut a = app();

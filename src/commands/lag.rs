@@ -12,6 +12,7 @@ use serde_json::Value;
 use crate::cli::LagArgs;
 use kaftop_core::config::Resolved;
 use kaftop_core::kafka::admin::{GroupState, GroupType};
+use kaftop_core::kafka::group_types::unsupported_note;
 use kaftop_core::metrics::engine::{ClusterMetrics, GroupMetrics};
 use kaftop_core::metrics::{DataLoss, GroupPartitionRow, History, LagStatus, StatusReason};
 use kaftop_core::metrics::{Stuck, TimeLag};
@@ -78,6 +79,9 @@ struct MemberRow<'a> {
 pub(super) async fn run(args: LagArgs, cfg: &Resolved) -> Result<ExitCode> {
     let metrics = tokio::task::block_in_place(|| read(&args, cfg))?;
     super::out::warnings(&metrics.errors);
+    if let Some(note) = unsupported_note(&metrics.unsupported_group_types) {
+        super::out::note(format_args!("kaftop: note: {note}"));
+    }
     if args.json {
         super::print_json(&json_values(&args, &metrics.groups)?)?;
     } else {

@@ -197,6 +197,7 @@ actions! {
     FromOffset      "from-offset"   ""            "restart at an offset"        [Messages: "o"]
     FromTime        "from-time"     ""            "restart at a time (10m, 2026-11-24T10:00:00Z)" [Messages: "t"]
     ToggleDetail    "toggle-detail" ""            "show / hide the detail pane" [Messages: "d"]
+    ToggleRaw       "toggle-raw"    "raw"         "the detail pane shows a decoded record's raw bytes (hex) / its decoded value" [Messages: "x"]
     DetailDown      "detail-down"   ""            "scroll the detail pane down" [Messages: "J"]
     DetailUp        "detail-up"     ""            "scroll the detail pane up"   [Messages: "K"]
     Clear           "clear"         ""            "clear the records shown"     [Messages: "c"]

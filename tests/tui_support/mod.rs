@@ -250,6 +250,7 @@ pub(crate) fn snapshot(i: u64) -> ClusterSnapshot {
         ],
         groups: vec![notification, analytics, receipts, archive, orders_group],
         errors: vec![],
+        unsupported_group_types: Vec::new(),
         requests: 4,
         committed_records: vec![],
     }

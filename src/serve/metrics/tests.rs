@@ -93,6 +93,7 @@ fn snapshot(step: i64) -> ClusterSnapshot {
         }],
         groups: vec![billing, group("audit", vec![], &[(1, 45)])],
         errors: vec![],
+        unsupported_group_types: Vec::new(),
         requests: 3,
         committed_records: vec![],
     }

@@ -14,6 +14,7 @@ use crate::tui::shared::Shared;
 use crate::tui::widgets::list::ListState;
 use crate::tui::widgets::table::{self, right, Column};
 use crate::tui::widgets::theme;
+use kaftop_core::kafka::group_types::unsupported_note;
 use kaftop_core::metrics::{ClusterMetrics, GroupMetrics};
 use kaftop_core::present::{self, spark, text};
 use kaftop_core::report::words;
@@ -87,10 +88,18 @@ impl View for Groups {
 
 fn draw(view: &Groups, f: &mut Frame, area: Rect, shared: &Shared) {
     let groups = view.visible(shared.cluster.as_ref());
-    let title = match shared.cfg.groups_reported_by {
+    let mut title = match shared.cfg.groups_reported_by {
         Some(by) => format!("Consumer groups ({}), {by}", groups.len()),
         None => format!("Consumer groups ({})", groups.len()),
     };
+    // An older broker's missing group types are said, not left as an absence.
+    let missing = shared
+        .cluster
+        .as_ref()
+        .map(|c| &c.unsupported_group_types[..]);
+    if let Some(note) = missing.and_then(unsupported_note) {
+        title = format!("{title} · {note}");
+    }
     let block = view_block(title, &view.list.filter);
     let Some(cluster) = &shared.cluster else {
         let text = shared

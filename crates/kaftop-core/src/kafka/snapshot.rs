@@ -22,6 +22,10 @@ pub struct ClusterSnapshot {
     /// Non-fatal problems of this refresh, one line each (unreachable broker,
     /// unsupported API and what was used instead, authorization errors...).
     pub errors: Vec<String>,
+    /// Group types the cluster's brokers do not have (share groups before Kafka
+    /// 4.0, Streams groups before 4.1): "not supported by this broker", not an
+    /// error or an empty table.
+    pub unsupported_group_types: Vec<GroupType>,
     /// Kafka requests this refresh made (admin calls and metadata requests;
     /// through the protocol client every request, connection setup aside).
     pub requests: u64,

@@ -165,10 +165,10 @@ fn draw_detail(m: &MessagesState, f: &mut Frame, area: Rect, shared: &Shared) {
         ]),
         Line::from(vec![
             label("key "),
-            if r.key.encoding == Encoding::Null {
-                Span::styled("none", theme::dim())
-            } else {
-                Span::raw(inline(&r.key))
+            match (m.raw, r.key.schema.as_deref()) {
+                (true, Some(note)) => Span::raw(note.raw_hex.replace('\n', " ")),
+                _ if r.key.encoding == Encoding::Null => Span::styled("none", theme::dim()),
+                _ => Span::raw(inline(&r.key)),
             },
         ]),
     ];
@@ -214,7 +214,10 @@ fn draw_detail(m: &MessagesState, f: &mut Frame, area: Rect, shared: &Shared) {
             _ => {}
         }
     }
+    // `x` shows what a schema decoded as the bytes on the wire, and back.
+    let raw = m.raw.then_some(r.value.schema.as_deref()).flatten();
     let kind = match r.value.encoding {
+        _ if raw.is_some() => "raw bytes (hex)",
         Encoding::Json => "JSON",
         Encoding::Text => "text",
         Encoding::Binary => "binary (hex)",
@@ -224,8 +227,14 @@ fn draw_detail(m: &MessagesState, f: &mut Frame, area: Rect, shared: &Shared) {
     if r.value.truncated {
         value_label.push_str(" · truncated");
     }
+    if r.value.schema.is_some() || r.key.schema.is_some() {
+        let key = shared.key(Scope::Messages, Action::ToggleRaw);
+        let then = if m.raw { "decoded" } else { "raw" };
+        value_label.push_str(&format!(" · {key}: {then}"));
+    }
     lines.push(Line::from(label_owned(value_label)));
-    for l in r.value.text.lines() {
+    let shown = raw.map_or(r.value.text.as_str(), |note| note.raw_hex.as_str());
+    for l in shown.lines() {
         lines.push(Line::from(l.to_string()));
     }
     if r.value.truncated {

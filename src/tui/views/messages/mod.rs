@@ -205,6 +205,7 @@ impl View for MessagesState {
             Action::FromEnd => return self.restart_at(StartAt::End, shared),
             Action::FromOffset => return self.prompt(Prompt::Offset, shared),
             Action::FromTime => return self.prompt(Prompt::Time, shared),
+            Action::ToggleRaw => self.raw = !self.raw,
             Action::DetailDown => self.detail_scroll = self.detail_scroll.saturating_add(3),
             Action::DetailUp => self.detail_scroll = self.detail_scroll.saturating_sub(3),
             Action::Clear => self.clear(),

@@ -30,6 +30,8 @@ pub struct MessagesState {
     pub warning: Option<String>,
     pub paused: bool,
     pub detail: bool,
+    /// The detail pane shows schema-decoded keys and values as their raw bytes.
+    pub raw: bool,
     pub detail_scroll: u16,
     pub cursor: ListCursor,
     /// A record to select once it arrives (partition, offset): the record at a
@@ -58,6 +60,7 @@ impl MessagesState {
             warning: None,
             paused: false,
             detail: true,
+            raw: false,
             detail_scroll: 0,
             cursor: ListCursor::default(),
             focus: None,

@@ -4,10 +4,32 @@
 
 use serde::Serialize;
 
+use super::admin::types::GroupType;
+
 pub mod messages;
 mod reads;
 
 pub use reads::{merge, TypedGroups, TypedRead, NOT_SUPPORTED};
+
+/// "share and Streams groups: not supported by this broker" for the typed groups
+/// a cluster does not have, or `None` when it has them all.
+pub fn unsupported_note(types: &[GroupType]) -> Option<String> {
+    let names: Vec<&str> = types
+        .iter()
+        .map(|t| match t {
+            GroupType::Streams => "Streams",
+            _ => "share",
+        })
+        .collect();
+    match names.as_slice() {
+        [] => None,
+        [one] => Some(format!("{one} groups: {NOT_SUPPORTED}")),
+        [first, rest @ ..] => Some(format!(
+            "{first} and {} groups: {NOT_SUPPORTED}",
+            rest.join(" and ")
+        )),
+    }
+}
 
 /// What a share or Streams group adds to its [`GroupInfo`](super::snapshot::GroupInfo).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -140,6 +162,19 @@ mod tests {
             subtopology: sub.into(),
             partition,
         }
+    }
+
+    #[test]
+    fn missing_group_types_are_named_as_not_supported() {
+        assert_eq!(unsupported_note(&[]), None);
+        assert_eq!(
+            unsupported_note(&[GroupType::Streams]).as_deref(),
+            Some("Streams groups: not supported by this broker")
+        );
+        assert_eq!(
+            unsupported_note(&[GroupType::Share, GroupType::Streams]).as_deref(),
+            Some("share and Streams groups: not supported by this broker")
+        );
     }
 
     #[test]

@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use kafka_protocol::messages::{
-    FindCoordinatorRequest, GroupId, ListGroupsRequest, ShareGroupDescribeRequest,
+    ApiKey, FindCoordinatorRequest, GroupId, ListGroupsRequest, ShareGroupDescribeRequest,
 };
-use kafka_protocol::protocol::StrBytes;
+use kafka_protocol::protocol::{Request, StrBytes};
 
 use super::messages::{
     Assignment, ShareOffsetsRequest, StreamsDescribeRequest, StreamsDescribed, TaskIds,
@@ -34,9 +34,9 @@ pub struct TypedRead {
     /// committed offsets as for any group).
     pub groups: Vec<GroupInfo>,
     pub errors: Vec<String>,
-    /// Set when the cluster cannot list groups by type (ListGroups before v5):
-    /// share and Streams groups are [`NOT_SUPPORTED`] there.
-    pub unsupported: bool,
+    /// The group types this cluster's brokers do not know (share groups before
+    /// Kafka 4.0, Streams groups before 4.1): [`NOT_SUPPORTED`] there.
+    pub unsupported: Vec<GroupType>,
 }
 
 /// Reads share and Streams groups; one per refresher, connections kept.
@@ -75,10 +75,21 @@ impl TypedGroups {
         if only.is_some_and(|o| o.is_empty()) {
             return out;
         }
+        match self.unsupported() {
+            Ok(types) => out.unsupported = types,
+            Err(e) => {
+                out.errors
+                    .push(format!("asking which group types the cluster has: {e}"));
+                return out;
+            }
+        }
+        if out.unsupported.len() == 2 {
+            return out;
+        }
         let listed = match self.list() {
             Ok(l) => l,
             Err(WireError::Unsupported { .. }) => {
-                out.unsupported = true;
+                out.unsupported = vec![GroupType::Share, GroupType::Streams];
                 return out;
             }
             Err(e) => {
@@ -142,6 +153,26 @@ impl TypedGroups {
         }
         out.groups.sort_by(|a, b| a.group_id.cmp(&b.group_id));
         out
+    }
+
+    /// The typed groups the brokers cannot describe, from their ApiVersions (one
+    /// broker is asked: a cluster's brokers run one release, rolling upgrades
+    /// aside).
+    fn unsupported(&self) -> Result<Vec<GroupType>, WireError> {
+        let mut types = Vec::new();
+        if !self
+            .client
+            .knows(Node::Any, ApiKey::ShareGroupDescribe, 0)?
+        {
+            types.push(GroupType::Share);
+        }
+        if !self
+            .client
+            .knows_key(Node::Any, <StreamsDescribeRequest as Request>::KEY, 0)?
+        {
+            types.push(GroupType::Streams);
+        }
+        Ok(types)
     }
 
     /// Every broker's share and Streams groups (ListGroups v5, type filter).

@@ -302,6 +302,7 @@ impl Refresher {
         let before = self.admin.requests_sent() + typed.requests_sent();
         let read = typed.read(&snap.brokers, self.opts.only_groups.as_deref());
         snap.errors.extend(read.errors.iter().cloned());
+        snap.unsupported_group_types = read.unsupported.clone();
         let timeout = self.opts.timeout;
         let offsets = |g: &str| self.admin.committed_offsets(g, timeout);
         merge(read, offsets, self.opts.include_internal, &mut snap.groups);

@@ -125,10 +125,8 @@ impl Conn {
     }
 
     /// Whether the broker knows `key` at `min` or later.
-    pub(crate) fn knows(&self, key: ApiKey, min: i16) -> bool {
-        self.versions
-            .get(&(key as i16))
-            .is_some_and(|(_, max)| *max >= min)
+    pub(crate) fn knows(&self, key: i16, min: i16) -> bool {
+        self.versions.get(&key).is_some_and(|(_, max)| *max >= min)
     }
 
     /// Sends `req` at `version` and reads its answer.

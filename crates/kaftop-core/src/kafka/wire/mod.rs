@@ -163,6 +163,12 @@ impl WireClient {
     /// Whether `node` knows request `key` at version `min` or later (connecting
     /// if needed).
     pub fn knows(&self, node: Node, key: ApiKey, min: i16) -> Result<bool, WireError> {
+        self.knows_key(node, key as i16, min)
+    }
+
+    /// [`WireClient::knows`] by api key number, for requests the protocol crate
+    /// does not name (StreamsGroupDescribe is 89).
+    pub fn knows_key(&self, node: Node, key: i16, min: i16) -> Result<bool, WireError> {
         let slot = self.slot(node);
         let mut guard = lock(&slot);
         if guard.is_none() {

@@ -188,6 +188,7 @@ impl MetricsEngine {
             groups: Vec::new(),
             brokers_down: Vec::new(),
             errors: snap.errors.clone(),
+            unsupported_group_types: snap.unsupported_group_types.clone(),
             throughput: Vec::new(),
             timeline: self.timeline.to_vec(),
         };

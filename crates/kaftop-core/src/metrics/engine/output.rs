@@ -26,6 +26,9 @@ pub struct ClusterMetrics {
     /// Brokers that hold replicas but are missing from the broker list (down).
     pub brokers_down: Vec<i32>,
     pub errors: Vec<String>,
+    /// Group types the cluster's brokers do not have ("not supported by this
+    /// broker").
+    pub unsupported_group_types: Vec<GroupType>,
     /// Cluster-wide produce and consume rates of the last 10 minutes, oldest first.
     pub throughput: Vec<ThroughputPoint>,
     /// What changed, the whole bounded log, oldest first.
