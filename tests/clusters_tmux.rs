@@ -8,7 +8,7 @@
 //!
 //! Cost: the binary in tmux for a few seconds (the refused connection's first
 //! refresh is the longest wait); the second test starts and stops a private
-//! broker (a JVM, about 15 s of its ~40 s).
+//! broker (a JVM: about 11 s of its ~15 s).
 
 #![allow(clippy::unwrap_used)]
 
