@@ -7,6 +7,7 @@
 use std::sync::mpsc::{self, Receiver, Sender};
 
 use anyhow::{Context, Result};
+use chrono::{DateTime, Local};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::{Constraint, Layout};
 use ratatui::text::{Line, Span};
@@ -30,11 +31,35 @@ enum Msg {
     Row(usize, Box<ClusterRow>),
 }
 
-/// The screen's state: the profiles' rows (`None`: no answer yet) and the cursor.
+/// The screen's state: the profiles' rows (`None`: no answer yet), when each
+/// cluster last answered, and the cursor.
 struct State {
     names: Vec<String>,
     rows: Vec<Option<ClusterRow>>,
+    /// Local time of each profile's last reachable refresh: it keeps moving on a
+    /// live cluster and stays put on one that stopped answering, so a stale row
+    /// shows at a glance.
+    seen: Vec<Option<DateTime<Local>>>,
     selected: usize,
+}
+
+impl State {
+    fn new(names: Vec<String>) -> State {
+        let n = names.len();
+        State {
+            names,
+            rows: vec![None; n],
+            seen: vec![None; n],
+            selected: 0,
+        }
+    }
+
+    fn take(&mut self, i: usize, row: ClusterRow, at: DateTime<Local>) {
+        if row.reachable {
+            self.seen[i] = Some(at);
+        }
+        self.rows[i] = Some(row);
+    }
 }
 
 /// Runs the clusters screen over `profiles` until the user quits.
@@ -43,11 +68,7 @@ pub fn run(profiles: Vec<(Resolved, Keymap)>, rt: tokio::runtime::Handle) -> Res
     let palette = theme::from_config(&first.0, theme::no_color_env())?;
     let mut screen = Screen::open(&rt)?;
     let (tx, rx) = mpsc::channel();
-    let mut state = State {
-        names: profiles.iter().map(|(c, _)| c.profile.clone()).collect(),
-        rows: vec![None; profiles.len()],
-        selected: 0,
-    };
+    let mut state = State::new(profiles.iter().map(|(c, _)| c.profile.clone()).collect());
     // Held until the screen ends: dropping a handle stops its monitor.
     let _monitors: Vec<MonitorHandle> = profiles
         .iter()
@@ -103,7 +124,7 @@ fn screen_loop(
         // Take everything queued before drawing once.
         for msg in std::iter::once(msg).chain(rx.try_iter()) {
             match msg {
-                Msg::Row(i, row) => state.rows[i] = Some(*row),
+                Msg::Row(i, row) => state.take(i, *row, Local::now()),
                 Msg::Input(Event::Key(key)) => match on_key(state, key) {
                     Some(Step::Quit) => return Ok(None),
                     Some(Step::Open(i)) => return Ok(Some(i)),
@@ -138,7 +159,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Option<Step> {
     None
 }
 
-const HEADER: [&str; 9] = [
+const HEADER: [&str; 10] = [
     "CLUSTER",
     "REACHABLE",
     "BROKERS",
@@ -147,6 +168,7 @@ const HEADER: [&str; 9] = [
     "ALERTING",
     "WORST",
     "MSG/S",
+    "LAST SEEN",
     "ERROR",
 ];
 
@@ -167,13 +189,13 @@ fn draw(f: &mut Frame, state: &State) {
     let rows = state
         .names
         .iter()
-        .zip(&state.rows)
-        .map(|(name, row)| match row {
+        .zip(state.rows.iter().zip(&state.seen))
+        .map(|(name, (row, seen))| match row {
             None => Row::new([
                 Cell::from(name.clone()),
                 Cell::from("…").style(theme::dim()),
             ]),
-            Some(r) => Row::new(cells(r)),
+            Some(r) => Row::new(cells(r, *seen)),
         });
     let name_width = state
         .names
@@ -190,6 +212,7 @@ fn draw(f: &mut Frame, state: &State) {
         Constraint::Length(8),
         Constraint::Length(28),
         Constraint::Length(8),
+        Constraint::Length(9),
         Constraint::Min(10),
     ];
     let table = Table::new(rows, widths)
@@ -207,7 +230,7 @@ fn draw(f: &mut Frame, state: &State) {
     );
 }
 
-fn cells(r: &ClusterRow) -> Vec<Cell<'static>> {
+fn cells(r: &ClusterRow, seen: Option<DateTime<Local>>) -> Vec<Cell<'static>> {
     let count = |n: Option<usize>| n.map_or_else(|| "-".into(), |n| present::count_u(n as u64));
     let alarm = |n: Option<usize>| {
         if n.unwrap_or(0) > 0 {
@@ -237,6 +260,12 @@ fn cells(r: &ClusterRow) -> Vec<Cell<'static>> {
         Cell::from(count(r.alerting_groups)).style(alarm(r.alerting_groups)),
         Cell::from(r.worst_group.clone().unwrap_or_else(|| "-".into())),
         Cell::from(present::rate(r.produced_per_sec)),
+        Cell::from(seen.map_or_else(|| "never".into(), |t| t.format("%H:%M:%S").to_string()))
+            .style(if r.reachable {
+                ratatui::style::Style::default()
+            } else {
+                theme::danger()
+            }),
         Cell::from(r.error.clone().unwrap_or_default()).style(theme::dim()),
     ]
 }
@@ -246,11 +275,7 @@ mod tests {
     use super::*;
 
     fn state() -> State {
-        State {
-            names: vec!["a".into(), "b".into()],
-            rows: vec![None, None],
-            selected: 0,
-        }
+        State::new(vec!["a".into(), "b".into()])
     }
 
     fn key(code: KeyCode) -> KeyEvent {
@@ -273,5 +298,33 @@ mod tests {
             on_key(&mut s, key(KeyCode::Char('q'))),
             Some(Step::Quit)
         ));
+    }
+
+    #[test]
+    fn last_seen_moves_while_a_cluster_answers_and_stays_when_it_stops() {
+        let mut s = state();
+        let t = |secs: i64| {
+            DateTime::from_timestamp(secs, 0)
+                .unwrap()
+                .with_timezone(&Local)
+        };
+        let up = |name: &str| ClusterRow::of(name, &connected());
+        s.take(1, up("b"), t(10));
+        assert_eq!(s.seen, [None, Some(t(10))]);
+        s.take(1, up("b"), t(11));
+        assert_eq!(s.seen[1], Some(t(11)));
+        // Unreachable: the row says so, the time it last answered stays.
+        s.take(1, ClusterRow::unreachable("b", "refused".into()), t(12));
+        assert_eq!(s.seen[1], Some(t(11)));
+        assert!(!s.rows[1].as_ref().unwrap().reachable);
+        s.take(0, ClusterRow::unreachable("a", "refused".into()), t(12));
+        assert_eq!(s.seen[0], None);
+    }
+
+    fn connected() -> kaftop_core::metrics::ClusterMetrics {
+        kaftop_core::metrics::ClusterMetrics {
+            connected: true,
+            ..Default::default()
+        }
     }
 }
