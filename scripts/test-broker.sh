@@ -65,7 +65,8 @@ die() {
 # The cache is reused only while every jar it names still exists.
 classpath() {
     local cp_file=$CACHE_DIR/classpath pom_sum
-    pom_sum=$(sha256sum "$POM" | cut -d' ' -f1)
+    # The version is part of the key: the pom's kafka.version is overridden below.
+    pom_sum=$( (cat "$POM" && echo "$KAFKA_VERSION") | sha256sum | cut -d' ' -f1)
     if [[ -f $cp_file && -f $CACHE_DIR/pom.sha256 && $(<"$CACHE_DIR/pom.sha256") == "$pom_sum" ]]; then
         local ok=1 jar
         while IFS= read -r jar; do
@@ -83,7 +84,7 @@ classpath() {
     command -v java >/dev/null || die "a JDK 17+ (java) is needed to run Apache Kafka"
     mkdir -p "$CACHE_DIR"
     log "resolving Apache Kafka $KAFKA_VERSION from Maven Central (first use only)"
-    mvn -q -B -Dstyle.color=never -f "$POM" dependency:build-classpath \
+    mvn -q -B -Dstyle.color=never -f "$POM" -Dkafka.version="$KAFKA_VERSION" dependency:build-classpath \
         -Dmdep.outputFile="$cp_file.tmp" -Dmdep.includeScope=runtime >&2 ||
         die "mvn could not resolve $POM"
     mv "$cp_file.tmp" "$cp_file"
@@ -685,7 +686,14 @@ cmd_tool() {
     case $name in
         kafka-consumer-groups) main=org.apache.kafka.tools.consumer.group.ConsumerGroupCommand ;;
         kafka-topics) main=org.apache.kafka.tools.TopicCommand ;;
-        kafka-configs) main=org.apache.kafka.tools.ConfigCommand ;;
+        kafka-configs)
+            # Moved from the broker's Scala code to kafka-tools in 4.0.
+            if [[ $KAFKA_VERSION == 3.* ]]; then
+                main=kafka.admin.ConfigCommand
+            else
+                main=org.apache.kafka.tools.ConfigCommand
+            fi
+            ;;
         kafka-console-consumer) main=org.apache.kafka.tools.consumer.ConsoleConsumer ;;
         kafka-get-offsets) main=org.apache.kafka.tools.GetOffsetShell ;;
         kafka-delete-records) main=org.apache.kafka.tools.DeleteRecordsCommand ;;

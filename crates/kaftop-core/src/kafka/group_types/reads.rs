@@ -172,6 +172,7 @@ impl TypedGroups {
         {
             types.push(GroupType::Streams);
         }
+        tracing::debug!(?types, "group types the cluster does not have");
         Ok(types)
     }
 
