@@ -1,7 +1,9 @@
 //! The timeline on real Apache Kafka: members joining and leaving a classic group
 //! (each change one rebalance, counted), `kaftop events --json` seeing a member
 //! come and go, and, on the 3-node cluster, a node stopped and started again
-//! (broker down/up, leader changes, ISR shrink and expand, URP began and ended).
+//! (broker down/up, leader changes, ISR shrink and expand, URP began and ended);
+//! a share group member joining and a Streams application's tasks moving to a
+//! second instance (the Java peer's share consumer and Kafka Streams app).
 //!
 //! Refreshes are taken by the test, between changes it waits for, so every
 //! refresh sees exactly one change. The expectations come from the consumers' own
@@ -16,6 +18,7 @@ mod command;
 mod groups;
 mod member;
 mod nodes;
+mod typed;
 
 use std::time::Duration;
 

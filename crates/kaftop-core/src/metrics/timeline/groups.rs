@@ -1,5 +1,6 @@
-//! Events of consumer groups: members joining and leaving, assignments, states,
-//! coordinators, and rebalances with how many the last ten minutes saw.
+//! Events of groups: members joining and leaving (named as share or Streams group
+//! members where they are), assignments, states, coordinators, rebalances with how
+//! many the last ten minutes saw, and Streams tasks moving (see `tasks`).
 //!
 //! Snapshots only sample a group, so a rebalance is counted once per episode seen:
 //! when the group enters a rebalancing state, or, when no refresh caught it
@@ -10,8 +11,9 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use super::cluster::event;
 use super::seen::{GroupSeen, MemberSeen, Seen};
+use super::tasks;
 use super::{Severity, TimelineEvent, TimelineKind};
-use crate::kafka::admin::types::GroupState;
+use crate::kafka::admin::types::{GroupState, GroupType};
 use crate::kafka::snapshot::ClusterSnapshot;
 use crate::present::assignment;
 
@@ -61,7 +63,7 @@ fn prune(times: &mut VecDeque<i64>, now_ms: i64) {
     }
 }
 
-fn rebalancing(state: Option<GroupState>) -> bool {
+pub(super) fn rebalancing(state: Option<GroupState>) -> bool {
     matches!(
         state,
         Some(
@@ -114,6 +116,11 @@ pub(super) fn groups(
             };
             emit(TimelineKind::Rebalance, severity, None, text);
         }
+        if let (Some(was), Some(is)) = (&before.tasks, &seen.tasks) {
+            if let Some(text) = tasks::moved(was, is) {
+                emit(TimelineKind::TasksMoved, Severity::Info, None, text);
+            }
+        }
         // Kafka describes a group it does not know as Dead: remembered as absent,
         // so that a group forming under that name is seen forming.
         if seen.state != Some(GroupState::Dead) {
@@ -155,6 +162,13 @@ fn group(
     let (Some(was), Some(is)) = (&before.members, &now.members) else {
         return false;
     };
+    // Share and Streams groups are named: their members are no consumers of a
+    // consumer group.
+    let of = match now.kind {
+        Some(GroupType::Share) => " the share group",
+        Some(GroupType::Streams) => " the Streams group",
+        _ => "",
+    };
     let mut changed = false;
     for (id, m) in was {
         if !is.contains_key(id) {
@@ -162,7 +176,7 @@ fn group(
                 TimelineKind::MemberLeft,
                 Severity::Info,
                 None,
-                format!("member {} left", m.who()),
+                format!("member {} left{of}", m.who()),
             );
             changed = true;
         }
@@ -174,7 +188,7 @@ fn group(
                     TimelineKind::MemberJoined,
                     Severity::Info,
                     None,
-                    format!("member {} joined", m.who()),
+                    format!("member {} joined{of}", m.who()),
                 );
                 changed = true;
             }

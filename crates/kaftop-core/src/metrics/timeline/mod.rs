@@ -1,7 +1,8 @@
 //! What changed in the cluster: a bounded, time-stamped log of events found by
 //! comparing each snapshot with what the snapshots before it showed (members,
 //! assignments, group states, rebalances, coordinators, brokers, the controller,
-//! leaders, ISR, under-replication, topics, partitions, log-start jumps).
+//! leaders, ISR, under-replication, topics, partitions, log-start jumps, Streams
+//! tasks moving).
 //!
 //! The first snapshot is the baseline and yields no events. Whatever a refresh
 //! could not read (members of a group it could not describe, a topic whose
@@ -19,8 +20,11 @@ mod cluster;
 mod fold;
 mod groups;
 mod seen;
+mod tasks;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_typed;
 
 use groups::Rebalances;
 use seen::Seen;
@@ -69,6 +73,9 @@ pub enum TimelineKind {
     LogStartJump,
     /// A group's lag status changed (found by the metrics engine).
     StatusChanged,
+    /// A Streams group's active tasks moved between members (one event per
+    /// rebalance, when the group has settled).
+    TasksMoved,
 }
 
 impl TimelineKind {
@@ -94,6 +101,7 @@ impl TimelineKind {
             TimelineKind::PartitionsAdded => "partitions_added",
             TimelineKind::LogStartJump => "log_start_jump",
             TimelineKind::StatusChanged => "status_changed",
+            TimelineKind::TasksMoved => "tasks_moved",
         }
     }
 
@@ -119,6 +127,7 @@ impl TimelineKind {
             TimelineKind::PartitionsAdded => "partitions added",
             TimelineKind::LogStartJump => "log start jump",
             TimelineKind::StatusChanged => "status",
+            TimelineKind::TasksMoved => "tasks moved",
         }
     }
 }

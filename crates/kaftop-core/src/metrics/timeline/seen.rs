@@ -3,7 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::kafka::admin::types::{GroupState, MemberDescription};
+use super::groups::rebalancing;
+use super::tasks::TasksSeen;
+use crate::kafka::admin::types::{GroupState, GroupType, MemberDescription};
+use crate::kafka::group_types::TypedDetail;
 use crate::kafka::snapshot::{ClusterSnapshot, GroupInfo, PartitionInfo, TopicInfo};
 
 #[derive(Debug, Clone, Default)]
@@ -41,6 +44,9 @@ pub(super) struct GroupSeen {
     pub(super) coordinator: Option<i32>,
     /// By member id; `None` while the group has never been described.
     pub(super) members: Option<BTreeMap<String, MemberSeen>>,
+    pub(super) kind: Option<GroupType>,
+    /// Streams groups: who owns their active tasks.
+    pub(super) tasks: Option<TasksSeen>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -118,8 +124,18 @@ impl PartitionSeen {
 impl GroupSeen {
     /// The group as this snapshot shows it, unknown parts taken from `prev`.
     pub(super) fn read(g: &GroupInfo, prev: Option<&GroupSeen>) -> GroupSeen {
+        let state = g.state.or(prev.and_then(|s| s.state));
+        let prev_tasks = prev.and_then(|s| s.tasks.as_ref());
+        let tasks = match &g.detail {
+            Some(TypedDetail::Streams(d)) if g.members.is_some() => {
+                Some(TasksSeen::read(d, rebalancing(state), prev_tasks))
+            }
+            _ => prev_tasks.cloned(),
+        };
         GroupSeen {
-            state: g.state.or(prev.and_then(|s| s.state)),
+            state,
+            kind: g.group_type.or(prev.and_then(|s| s.kind)),
+            tasks,
             coordinator: g.coordinator.or(prev.and_then(|s| s.coordinator)),
             members: match &g.members {
                 Some(list) => Some(list.iter().map(MemberSeen::entry).collect()),
