@@ -354,12 +354,7 @@ pub(super) fn decimal_bytes(
             ))
         }
     };
-    let bad = || {
-        format!(
-            "expected a decimal with at most {scale} digits after the point, got {}",
-            got(json)
-        )
-    };
+    let bad = || format!("expected a decimal number, got {}", got(json));
     let (negative, unsigned) = match text.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, text.strip_prefix('+').unwrap_or(&text)),
@@ -371,7 +366,10 @@ pub(super) fn decimal_bytes(
     }
     let frac = frac.trim_end_matches('0');
     if frac.len() > scale {
-        return Err(bad());
+        return Err(format!(
+            "expected at most {scale} digits after the point, got {}",
+            got(json)
+        ));
     }
     let digits = format!("{int_part}{frac}{}", "0".repeat(scale - frac.len()));
     let digits = digits.trim_start_matches('0');

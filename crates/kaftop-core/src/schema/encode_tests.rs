@@ -123,6 +123,10 @@ fn avro_refuses_the_wrong_field_by_name() {
         refusal(e.encode(&bad))
     };
     assert_eq!(
+        with(&["amount"], json!("abc")),
+        r#"field "amount": expected a decimal number, got "abc""#
+    );
+    assert_eq!(
         with(&["price"], json!("abc")),
         r#"field "price": expected a number, got "abc""#
     );
@@ -139,7 +143,7 @@ fn avro_refuses_the_wrong_field_by_name() {
         r#"field "address.zip": expected an int, got "x""#
     );
     assert!(with(&["amount"], json!("1.234"))
-        .starts_with(r#"field "amount": expected a decimal with at most 2 digits"#));
+        .starts_with(r#"field "amount": expected at most 2 digits after the point"#));
     assert!(with(&["lines"], json!([{"sku": "a", "qty": "2"}]))
         .starts_with(r#"field "lines[0].qty": expected an int"#));
     assert!(
