@@ -11,7 +11,7 @@ use serde_json::Value as Json;
 
 use super::avro::AvroSchema;
 use super::protobuf::ProtoSchema;
-use super::{json, wire, Encoder, RegisteredSchema, SchemaError, SchemaKind, SchemaSource};
+use super::{json, wire, RegisteredSchema, SchemaError, SchemaKind, SchemaSource};
 
 /// How long a failed schema lookup is remembered before the registry is asked
 /// again: a registry that is down costs one timeout, not one per record.
@@ -259,21 +259,6 @@ impl Decoder {
             .ok_or_else(|| SchemaError::NoSchema("no registry configured".into()))?;
         let registered = source.by_id(id)?;
         Ok(Arc::new(compile(source.as_ref(), &registered)?))
-    }
-
-    /// An encoder for the subject's schema (latest or `version`); `message` names
-    /// the Protobuf message (default: the file's first).
-    pub fn encoder(
-        &self,
-        subject: &str,
-        version: Option<i32>,
-        message: Option<&str>,
-    ) -> Result<Encoder, SchemaError> {
-        let source = self
-            .source
-            .as_ref()
-            .ok_or_else(|| SchemaError::NoSchema("no registry configured".into()))?;
-        Encoder::new(source.as_ref(), subject, version, message)
     }
 
     /// The subject's schema (latest or `version`), as registered.
