@@ -324,7 +324,7 @@ fn epoch_day() -> chrono::NaiveDate {
 
 fn time_nanos(json: &Json) -> Option<i64> {
     let t = chrono::NaiveTime::parse_from_str(json.as_str()?, "%H:%M:%S%.f").ok()?;
-    Some((t - chrono::NaiveTime::MIN).num_nanoseconds()?)
+    (t - chrono::NaiveTime::MIN).num_nanoseconds()
 }
 
 /// An integer count of `unit_nanos`, or an RFC 3339 time in that unit.
