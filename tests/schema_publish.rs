@@ -149,6 +149,8 @@ fn published_records_read_back_with_confluent_deserializers() {
         &avro,
         "--schema-subject",
         &format!("{avro}-value"),
+        "--schema-version",
+        "1",
         "--json",
         "--value",
         &second.to_string(),
@@ -277,6 +279,24 @@ fn published_records_read_back_with_confluent_deserializers() {
     );
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(!out.status.success() && err.contains("not found"), "{err}");
+    let out = publish(
+        &cfg,
+        &[
+            "--topic",
+            &avro,
+            "--schema-subject",
+            &format!("{avro}-value"),
+            "--schema-version",
+            "9",
+            "--value",
+            &first.to_string(),
+        ],
+    );
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        !out.status.success() && err.contains("version 9 not found"),
+        "{err}"
+    );
     let plain = dir.path().join("plain.toml");
     std::fs::write(
         &plain,
@@ -302,5 +322,21 @@ fn published_records_read_back_with_confluent_deserializers() {
         !out.status.success() && err.contains("needs a schema registry"),
         "{err}"
     );
+    // Read-only refuses before the value is even looked at.
+    let out = kaftop()
+        .arg("--config")
+        .arg(&cfg)
+        .args([
+            "--read-only",
+            "publish",
+            "--topic",
+            &avro,
+            "--schema-subject",
+        ])
+        .args([&format!("{avro}-value"), "--value", &first.to_string()])
+        .output()
+        .unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(!out.status.success() && err.contains("read-only"), "{err}");
     assert_eq!(end_offset(&avro), 2);
 }
