@@ -59,9 +59,9 @@ pub enum Command {
     },
     /// Print the man page (roff): `kaftop man | man -l -`.
     Man,
-    /// Publish one message-service event.
-    #[command(subcommand)]
-    Publish(PublishCommand),
+    /// Publish one message-service event, or a JSON record encoded with a schema
+    /// registry subject's schema (`--topic T --schema-subject S --value JSON`).
+    Publish(PublishArgs),
     /// Publish many events and report throughput and delivery latency.
     Bulk(BulkArgs),
     /// Topics with partitions, replication, ISR, messages and msg/s; `ensure` creates
@@ -557,7 +557,7 @@ mod masked;
 mod records;
 pub use complete::COMPLETE_ENV;
 pub use masked::parse;
-pub use records::{ProduceFileArgs, SearchArgs, TailArgs};
+pub use records::{ProduceFileArgs, PublishArgs, SchemaPublishArgs, SearchArgs, TailArgs};
 
 #[cfg(test)]
 mod tests;

@@ -10,7 +10,7 @@ use std::error::Error as _;
 
 use clap::Parser;
 use crossterm::event::KeyCode;
-use kaftop::cli::{Cli, Command as CliCommand, PublishCommand};
+use kaftop::cli::{Cli, Command as CliCommand, PublishArgs, PublishCommand};
 use kaftop::tui::command::Command;
 use kaftop::tui::views::publish::{build, Form, FormKind, Request};
 use kaftop::tui::App;
@@ -62,12 +62,16 @@ fn cli(field: &str, text: &str, separate: bool) -> Verdict {
                 .unwrap_or_else(|| e.to_string()))
         }
     };
-    let Some(CliCommand::Publish(PublishCommand::Created {
-        message_id,
-        sender_id,
-        receiver_id,
-        content,
-        created_at,
+    let Some(CliCommand::Publish(PublishArgs {
+        event:
+            Some(PublishCommand::Created {
+                message_id,
+                sender_id,
+                receiver_id,
+                content,
+                created_at,
+                ..
+            }),
         ..
     })) = cmd
     else {

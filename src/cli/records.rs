@@ -1,9 +1,57 @@
-//! The arguments of the commands that read records and write them back:
-//! `tail`, `search` and `produce-file`.
+//! The arguments of the commands that read records and write them: `tail`,
+//! `search`, `produce-file` and `publish`.
 
 use clap::Args;
 
-use super::topic_names;
+use super::{topic_names, PublishCommand};
+
+/// `kaftop publish`: a message-service event (a subcommand), or a record encoded
+/// with a subject's schema (the flags).
+#[derive(Debug, Args)]
+#[command(
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true,
+    arg_required_else_help = true
+)]
+pub struct PublishArgs {
+    #[command(subcommand)]
+    pub event: Option<PublishCommand>,
+    #[command(flatten)]
+    pub schema: SchemaPublishArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct SchemaPublishArgs {
+    /// The topic to publish the record to.
+    #[arg(long, short = 't', value_name = "TOPIC", required = true, add = topic_names())]
+    pub topic: Option<String>,
+    /// Encode --value with this registry subject's schema (Avro, Protobuf or JSON
+    /// Schema), in the Confluent wire format.
+    #[arg(long, value_name = "SUBJECT", required = true)]
+    pub schema_subject: Option<String>,
+    /// The subject's version (default: the latest).
+    #[arg(long, value_name = "N")]
+    pub schema_version: Option<i32>,
+    /// The Protobuf message to encode: its full or short name (default: the
+    /// schema's first message).
+    #[arg(long, value_name = "NAME")]
+    pub schema_message: Option<String>,
+    /// The record's value as JSON, checked against the schema before anything is sent.
+    #[arg(long, value_name = "JSON", required = true, allow_hyphen_values = true)]
+    pub value: Option<String>,
+    /// The record's key: its text, or JSON encoded with --key-schema-subject.
+    #[arg(long, value_name = "KEY", allow_hyphen_values = true)]
+    pub key: Option<String>,
+    /// Encode --key with this subject's schema.
+    #[arg(long, value_name = "SUBJECT", requires = "key")]
+    pub key_schema_subject: Option<String>,
+    /// The key subject's version (default: the latest).
+    #[arg(long, value_name = "N", requires = "key_schema_subject")]
+    pub key_schema_version: Option<i32>,
+    /// Print where the record landed as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
 
 #[derive(Debug, Args)]
 pub struct TailArgs {

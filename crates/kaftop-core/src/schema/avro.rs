@@ -14,10 +14,10 @@ use super::SchemaError;
 
 #[derive(Debug)]
 pub(super) struct AvroSchema {
-    schema: Schema,
+    pub(super) schema: Schema,
     /// Named types of the schema and its references, for `Ref`s and decimals.
-    names: HashMap<Name, Schema>,
-    schemata: Vec<Schema>,
+    pub(super) names: HashMap<Name, Schema>,
+    pub(super) schemata: Vec<Schema>,
 }
 
 impl AvroSchema {
@@ -76,7 +76,7 @@ impl AvroSchema {
         Ok(self.to_json(value, &self.schema))
     }
 
-    fn resolve<'a>(&'a self, schema: &'a Schema) -> &'a Schema {
+    pub(super) fn resolve<'a>(&'a self, schema: &'a Schema) -> &'a Schema {
         match schema {
             Schema::Ref { name } => self.names.get(name).unwrap_or(schema),
             other => other,

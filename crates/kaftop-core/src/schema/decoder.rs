@@ -261,7 +261,7 @@ impl Decoder {
         Ok(Arc::new(compile(source.as_ref(), &registered)?))
     }
 
-    /// The subject's schema (latest or `version`), compiled, for encoding.
+    /// The subject's schema (latest or `version`), as registered.
     pub fn for_subject(
         &self,
         subject: &str,
@@ -295,7 +295,7 @@ fn compile(source: &dyn SchemaSource, r: &RegisteredSchema) -> Result<Compiled, 
 }
 
 /// The referenced schemas' texts, dependencies first.
-fn collect_references(
+pub(super) fn collect_references(
     source: &dyn SchemaSource,
     r: &RegisteredSchema,
     depth: usize,

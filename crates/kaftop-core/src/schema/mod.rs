@@ -1,10 +1,13 @@
 //! Records in the Confluent wire format (a schema id, then Avro, Protobuf or JSON
-//! Schema), decoded to JSON with schemas from a registry or from local files. The
+//! Schema), decoded to JSON with schemas from a registry or from local files, and
+//! JSON encoded with a registered subject's schema (publishing). The
 //! registry's HTTP client is the caller's ([`SchemaSource`]): the core makes no
 //! HTTP requests.
 
 mod avro;
+mod avro_encode;
 pub mod decoder;
+mod encode;
 mod json;
 mod protobuf;
 pub mod wire;
@@ -14,6 +17,7 @@ use std::fmt;
 use serde::Serialize;
 
 pub use decoder::{Decoded, Decoder, LocalSchema};
+pub use encode::Encoder;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]

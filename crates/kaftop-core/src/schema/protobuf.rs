@@ -94,6 +94,39 @@ impl ProtoSchema {
         Ok(message)
     }
 
+    /// The message indexes of the message named `name`: its full name
+    /// (`shop.Order.Line`), its name inside the package (`Order.Line`) or its own
+    /// name when no other message has it (`Line`).
+    pub(super) fn indexes_of(&self, name: &str) -> Result<Vec<usize>, SchemaError> {
+        let mut all = Vec::new();
+        for (i, m) in self.messages.iter().enumerate() {
+            walk(m, vec![i], &mut all);
+        }
+        let matches = |m: &MessageDescriptor| {
+            let package = m.package_name();
+            let local = m
+                .full_name()
+                .strip_prefix(package)
+                .map_or(m.full_name(), |l| l.trim_start_matches('.'));
+            (m.full_name() == name || local == name, m.name() == name)
+        };
+        let exact: Vec<_> = all.iter().filter(|(m, _)| matches(m).0).collect();
+        let short: Vec<_> = all.iter().filter(|(m, _)| matches(m).1).collect();
+        match (exact.as_slice(), short.as_slice()) {
+            ([(_, ix)], _) | ([], [(_, ix)]) => Ok(ix.clone()),
+            ([], []) => Err(SchemaError::Mismatch(format!(
+                "no message {name} in the schema (it has {})",
+                all.iter()
+                    .map(|(m, _)| m.full_name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
+            _ => Err(SchemaError::Mismatch(format!(
+                "message {name} is ambiguous: give its full name"
+            ))),
+        }
+    }
+
     /// Decodes a framed record's body: message indexes, then the message.
     pub(super) fn decode_framed(&self, body: &[u8]) -> Result<(Json, String), SchemaError> {
         let (indexes, rest) = wire::message_indexes(body)?;
@@ -108,6 +141,16 @@ impl ProtoSchema {
         let name = message.full_name().to_string();
         Ok((decode(message, body)?, name))
     }
+}
+
+/// Every message under `m` (itself first) with its indexes.
+fn walk(m: &MessageDescriptor, at: Vec<usize>, out: &mut Vec<(MessageDescriptor, Vec<usize>)>) {
+    for (i, child) in m.child_messages().enumerate() {
+        let mut ix = at.clone();
+        ix.push(i);
+        walk(&child, ix, out);
+    }
+    out.push((m.clone(), at));
 }
 
 fn decode(message: MessageDescriptor, bytes: &[u8]) -> Result<Json, SchemaError> {

@@ -1,0 +1,342 @@
+//! `kaftop publish --schema-subject` against a real registry (Apicurio,
+//! `scripts/test-registry.sh`): an Avro record (unions in both JSON forms, a
+//! decimal as text and as a number, timestamps as a number and in RFC 3339, maps,
+//! an enum, a nested record, an array, a default) with an Avro key, a Protobuf
+//! message picked by name and a JSON Schema record are read back field for field
+//! by Python confluent-kafka's own AvroDeserializer, ProtobufDeserializer and
+//! JSONDeserializer; a value that does not fit is refused with the field named
+//! and nothing lands on the topic.
+//! Cost: three Python processes (~2 s each) and a few `kaftop publish` runs.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use common::{assert_success, kaftop};
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::ClientConfig;
+use serde_json::{json, Value};
+
+const REGISTRY_ENV: &str = "KAFTOP_TEST_REGISTRY_URL";
+const VENV_SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/schema-venv.sh");
+const READER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/schema/consume.py");
+
+/// The registry's URL; `None` (said loudly) outside CI when it is not set.
+fn registry() -> Option<String> {
+    match std::env::var(REGISTRY_ENV) {
+        Ok(u) if !u.trim().is_empty() => Some(u),
+        _ if std::env::var_os("CI").is_some() => {
+            panic!("{REGISTRY_ENV} is not set: scripts/test.sh starts the registry")
+        }
+        _ => {
+            eprintln!(
+                "SKIPPED: {REGISTRY_ENV} is not set (start one with scripts/test-registry.sh \
+                 start and export the URL it prints, or run scripts/test.sh)"
+            );
+            None
+        }
+    }
+}
+
+fn python(args: &[&str]) -> String {
+    let venv = Command::new(VENV_SCRIPT).output().unwrap();
+    assert_success(&venv);
+    let py = String::from_utf8(venv.stdout).unwrap().trim().to_string();
+    let out = Command::new(py).arg(READER).args(args).output().unwrap();
+    assert_success(&out);
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn config(dir: &Path, registry_url: &str) -> std::path::PathBuf {
+    let path = dir.join("kaftop.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "default_profile = \"t\"\n[profiles.t]\nbootstrap_servers = \"{}\"\n\
+             [profiles.t.registry]\nurl = \"{registry_url}\"\ntimeout = \"5s\"\n",
+            common::bootstrap()
+        ),
+    )
+    .unwrap();
+    path
+}
+
+fn publish(config: &Path, args: &[&str]) -> std::process::Output {
+    kaftop()
+        .arg("--config")
+        .arg(config)
+        .arg("publish")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// What Confluent's deserializers read from `PREFIX-KIND`: {key, value} each.
+fn read_back(url: &str, prefix: &str, kind: &str, n: usize) -> Vec<Value> {
+    python(&[
+        "read",
+        &common::bootstrap(),
+        url,
+        prefix,
+        kind,
+        &n.to_string(),
+    ])
+    .lines()
+    .map(|l| serde_json::from_str(l).unwrap())
+    .collect()
+}
+
+fn end_offset(topic: &str) -> i64 {
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", common::bootstrap())
+        .create()
+        .unwrap();
+    consumer
+        .fetch_watermarks(topic, 0, Duration::from_secs(10))
+        .unwrap()
+        .1
+}
+
+#[test]
+fn published_records_read_back_with_confluent_deserializers() {
+    let Some(url) = registry() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), &url);
+    let prefix = common::unique("schemapub");
+    python(&["register", &common::bootstrap(), &url, &prefix]);
+    let (avro, proto, json_topic) = (
+        format!("{prefix}-avro"),
+        format!("{prefix}-proto"),
+        format!("{prefix}-json"),
+    );
+
+    // Avro: the union wrapped and plain, a decimal as text and as a number, the
+    // time as milliseconds and in RFC 3339; `channel` left to its default.
+    let first = json!({"id": 1, "customerId": 4711, "note": {"string": "first"},
+        "amount": "12.34", "at": 1_795_515_330_123_i64, "tags": {"a": 1, "b": 2},
+        "status": "PAID", "address": {"city": "Seoul", "zip": null},
+        "lines": [{"sku": "A-1", "qty": 2}]});
+    let second = json!({"id": 2, "customerId": 7, "note": null, "amount": -0.05,
+        "at": "2026-11-24T10:15:30.123Z", "tags": {}, "status": "NEW",
+        "address": {"city": "Busan", "zip": 48058}, "lines": [], "channel": "app"});
+    let out = publish(
+        &cfg,
+        &[
+            "--topic",
+            &avro,
+            "--schema-subject",
+            &format!("{avro}-value"),
+            "--key",
+            "\"k-1\"",
+            "--key-schema-subject",
+            &format!("{avro}-key"),
+            "--value",
+            &first.to_string(),
+        ],
+    );
+    assert_success(&out);
+    let said = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        said.contains(&format!("Avro · subject {avro}-value v1")),
+        "{said}"
+    );
+    let args = [
+        "--topic",
+        &avro,
+        "--schema-subject",
+        &format!("{avro}-value"),
+        "--schema-version",
+        "1",
+        "--json",
+        "--value",
+        &second.to_string(),
+    ];
+    let out = publish(&cfg, &args);
+    assert_success(&out);
+    let delivered: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (&delivered["offset"], &delivered["schema"]["kind"]),
+        (&json!(1), &json!("avro"))
+    );
+    let records = read_back(&url, &prefix, "avro", 2);
+    assert_eq!(
+        records,
+        [
+            json!({"key": "k-1", "value": {"id": 1, "customerId": 4711, "note": "first",
+                "amount": "12.34", "at": 1_795_515_330_123_i64, "tags": {"a": 1, "b": 2},
+                "status": "PAID", "address": {"city": "Seoul", "zip": null},
+                "lines": [{"sku": "A-1", "qty": 2}], "channel": "web"}}),
+            json!({"key": null, "value": {"id": 2, "customerId": 7, "note": null,
+                "amount": "-0.05", "at": 1_795_515_330_123_i64, "tags": {}, "status": "NEW",
+                "address": {"city": "Busan", "zip": 48058}, "lines": [], "channel": "app"}}),
+        ]
+    );
+
+    // Protobuf: the second message of the file, by name (message indexes [1]).
+    let order = json!({"id": 7, "lines": [{"sku": "A-1", "qty": 2}, {"sku": "B-2", "qty": 1}],
+        "at": "2026-11-24T10:15:30Z"});
+    let out = publish(
+        &cfg,
+        &[
+            "--topic",
+            &proto,
+            "--schema-subject",
+            &format!("{proto}-value"),
+            "--schema-message",
+            "Order",
+            "--key",
+            "o-7",
+            "--value",
+            &order.to_string(),
+        ],
+    );
+    assert_success(&out);
+    let said = String::from_utf8(out.stdout).unwrap();
+    assert!(said.contains("Protobuf · pubtest.Order"), "{said}");
+    assert_eq!(
+        read_back(&url, &prefix, "proto", 1),
+        [json!({"key": "o-7", "value": order})]
+    );
+
+    // JSON Schema.
+    let receipt = json!({"messageId": 42, "reader": "u-9"});
+    let out = publish(
+        &cfg,
+        &[
+            "--topic",
+            &json_topic,
+            "--schema-subject",
+            &format!("{json_topic}-value"),
+            "--value",
+            &receipt.to_string(),
+        ],
+    );
+    assert_success(&out);
+    assert_eq!(
+        read_back(&url, &prefix, "json", 1),
+        [json!({"key": null, "value": receipt})]
+    );
+
+    // Values that do not fit: refused with the field, nothing produced.
+    let mut bad_avro = first.clone();
+    bad_avro["address"]["zip"] = json!("04524");
+    let refusals = [
+        (
+            &avro,
+            bad_avro,
+            r#"field "address.zip": expected an int, got "04524""#,
+        ),
+        (
+            &proto,
+            json!({"id": 8, "lines": [{"sku": "A-1", "qty": "two"}]}),
+            r#"field "lines[0].qty""#,
+        ),
+        (
+            &json_topic,
+            json!({"messageId": "x"}),
+            r#"field "messageId": "x" is not of type "integer""#,
+        ),
+    ];
+    for (topic, value, field) in refusals {
+        let before = end_offset(topic);
+        let mut args = vec![
+            "--topic".to_string(),
+            topic.clone(),
+            "--schema-subject".to_string(),
+            format!("{topic}-value"),
+            "--value".to_string(),
+            value.to_string(),
+        ];
+        if topic == &proto {
+            args.extend(["--schema-message".to_string(), "Order".to_string()]);
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = publish(&cfg, &args);
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(!out.status.success(), "{topic}: published {value}");
+        assert!(
+            err.contains("does not fit") && err.contains(field),
+            "{topic}: {err}"
+        );
+        assert_eq!(end_offset(topic), before, "{topic}: something was produced");
+    }
+
+    // An unknown subject, and a profile without a registry: said clearly.
+    let out = publish(
+        &cfg,
+        &[
+            "--topic",
+            &avro,
+            "--schema-subject",
+            &format!("{prefix}-nope"),
+            "--value",
+            "{}",
+        ],
+    );
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(!out.status.success() && err.contains("not found"), "{err}");
+    let out = publish(
+        &cfg,
+        &[
+            "--topic",
+            &avro,
+            "--schema-subject",
+            &format!("{avro}-value"),
+            "--schema-version",
+            "9",
+            "--value",
+            &first.to_string(),
+        ],
+    );
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        !out.status.success() && err.contains("version 9 not found"),
+        "{err}"
+    );
+    let plain = dir.path().join("plain.toml");
+    std::fs::write(
+        &plain,
+        format!(
+            "default_profile = \"t\"\n[profiles.t]\nbootstrap_servers = \"{}\"\n",
+            common::bootstrap()
+        ),
+    )
+    .unwrap();
+    let out = publish(
+        &plain,
+        &[
+            "--topic",
+            &avro,
+            "--schema-subject",
+            &format!("{avro}-value"),
+            "--value",
+            "{}",
+        ],
+    );
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        !out.status.success() && err.contains("needs a schema registry"),
+        "{err}"
+    );
+    // Read-only refuses before the value is even looked at.
+    let out = kaftop()
+        .arg("--config")
+        .arg(&cfg)
+        .args([
+            "--read-only",
+            "publish",
+            "--topic",
+            &avro,
+            "--schema-subject",
+        ])
+        .args([&format!("{avro}-value"), "--value", &first.to_string()])
+        .output()
+        .unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(!out.status.success() && err.contains("read-only"), "{err}");
+    assert_eq!(end_offset(&avro), 2);
+}
