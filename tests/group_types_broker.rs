@@ -8,69 +8,14 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, ChildStdin, Command, Stdio};
 use std::time::Duration;
 
 use common::cluster::{create_topic, produce_counts};
+use common::java_peer::Peer;
 use common::{bootstrap, kafka_tool, kaftop, unique, wait_for};
 use serde_json::Value;
 
 const SETTLE: Duration = Duration::from_secs(90);
-
-/// A Java peer kept running: its stdin held open (closing it stops the peer).
-struct Peer {
-    child: Child,
-    stdin: Option<ChildStdin>,
-    lines: std::sync::mpsc::Receiver<String>,
-}
-
-impl Peer {
-    fn start(args: &[&str]) -> Peer {
-        let mut child = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/java-peer.sh"))
-            .arg("run")
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("run scripts/java-peer.sh");
-        let stdin = child.stdin.take();
-        let out = child.stdout.take().unwrap();
-        let (tx, lines) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for l in BufReader::new(out).lines().map_while(Result::ok) {
-                let _ = tx.send(l);
-            }
-        });
-        Peer {
-            child,
-            stdin,
-            lines,
-        }
-    }
-
-    /// Waits for a stdout line containing `what`; returns the lines before it.
-    fn wait_line(&self, what: &str) -> Vec<String> {
-        let mut seen = Vec::new();
-        loop {
-            let l = self
-                .lines
-                .recv_timeout(SETTLE)
-                .unwrap_or_else(|_| panic!("peer never printed {what}; saw {seen:?}"));
-            if l.contains(what) {
-                return seen;
-            }
-            seen.push(l);
-        }
-    }
-}
-
-impl Drop for Peer {
-    fn drop(&mut self) {
-        drop(self.stdin.take());
-        let _ = self.child.wait();
-    }
-}
 
 fn tool(name: &str, args: &[&str]) -> String {
     let out = kafka_tool(name, args);

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use assert_cmd::Command;
 
 pub(crate) mod cluster;
+pub(crate) mod java_peer;
 pub(crate) mod private_broker;
 pub(crate) mod process;
 pub(crate) mod serve;
