@@ -238,8 +238,10 @@ pub struct LagArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum GroupsCommand {
-    /// Plan a reset of a group's committed offsets (a dry run) and, with
-    /// `--execute`, commit exactly that plan (as `kafka-consumer-groups --reset-offsets`).
+    /// Plan a reset of a group's committed offsets, or a share group's start
+    /// offsets (a dry run) and, with `--execute`, carry out exactly that plan (as
+    /// `kafka-consumer-groups`, `kafka-share-groups` or `kafka-streams-groups
+    /// --reset-offsets`, by the group's type).
     ResetOffsets(ResetOffsetsArgs),
     /// Delete a group of any type (a dry run; `--execute` deletes). Refused while
     /// the group has members.
@@ -268,7 +270,8 @@ pub struct ResetOffsetsArgs {
     #[arg(long = "topic", value_name = "TOPIC[:P,P…]", value_parser = parse_topic_scope,
           add = topic_names())]
     pub topics: Vec<TopicScope>,
-    /// Every partition the group has committed offsets for.
+    /// Every partition the group has committed offsets for (a share group: every
+    /// share-partition it has).
     #[arg(long)]
     pub all_topics: bool,
     /// The log start offset.

@@ -96,6 +96,7 @@ fn reset_offsets_dialog_with_its_preview() {
         id,
         result: Ok(Planned::ResetOffsets(ResetPlan {
             group: "notification-service-group".into(),
+            group_type: kaftop_core::kafka::admin::GroupType::Consumer,
             partitions: vec![row(0, 118, 0), row(1, 97, 0), row(2, 120, 0)],
         })),
     });

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::cli::{DeleteGroupArgs, GroupsCommand, LagArgs, ResetOffsetsArgs};
 use kaftop_core::config::Resolved;
-use kaftop_core::kafka::admin::Admin;
+use kaftop_core::kafka::admin::{Admin, GroupType};
 use kaftop_core::kafka::group_delete;
 use kaftop_core::kafka::offsets_reset::{self, PlannedOffset, ResetPlan, ResetScope, ResetTarget};
 use kaftop_core::present;
@@ -70,6 +70,7 @@ async fn delete(args: DeleteGroupArgs, cfg: &Resolved) -> Result<ExitCode> {
 #[derive(Debug, Serialize)]
 struct PlanJson<'a> {
     group: &'a str,
+    group_type: GroupType,
     executed: bool,
     partitions: Vec<RowJson<'a>>,
     total_lag_change: i64,
@@ -91,22 +92,16 @@ async fn reset_offsets(args: ResetOffsetsArgs, cfg: &Resolved) -> Result<ExitCod
     };
     let plan = tokio::task::block_in_place(|| -> Result<ResetPlan> {
         let admin = Admin::from_resolved(cfg)?;
-        let plan = offsets_reset::prepare(
-            &admin,
-            &cfg.bootstrap_servers,
-            &args.group,
-            &scope,
-            target,
-            TIMEOUT,
-        )?;
+        let plan = offsets_reset::prepare_for(cfg, &admin, &args.group, &scope, target, TIMEOUT)?;
         if args.execute {
-            offsets_reset::execute(&admin, &plan, TIMEOUT)?;
+            offsets_reset::execute_for(cfg, &admin, &plan, TIMEOUT)?;
         }
         Ok(plan)
     })?;
     if args.json {
         super::print_json(&PlanJson {
             group: &plan.group,
+            group_type: plan.group_type,
             executed: args.execute,
             partitions: plan
                 .partitions
@@ -120,12 +115,24 @@ async fn reset_offsets(args: ResetOffsetsArgs, cfg: &Resolved) -> Result<ExitCod
         })?;
     } else {
         out(plan_table(&plan))?;
-        if args.execute {
+        let share = plan.group_type == GroupType::Share;
+        if args.execute && share {
+            outln(format_args!(
+                "Set {} start offset(s) of share group {}.",
+                plan.partitions.len(),
+                plan.group
+            ))?;
+        } else if args.execute {
             outln(format_args!(
                 "Committed {} offset(s) of group {}.",
                 plan.partitions.len(),
                 plan.group
             ))?;
+        } else if share {
+            note(format_args!(
+                "Dry run of share group {}: CURRENT-OFFSET is the share-partition start offset; nothing changed. Add --execute to set these start offsets.",
+                plan.group
+            ));
         } else {
             note(format_args!(
                 "Dry run: nothing committed. Add --execute to commit this plan."
@@ -200,6 +207,7 @@ mod tests {
         };
         let plan = ResetPlan {
             group: "g".into(),
+            group_type: GroupType::Consumer,
             partitions: vec![row(0, Some(5), 2), row(1, None, 0), row(2, Some(3), 10)],
         };
         assert_eq!(

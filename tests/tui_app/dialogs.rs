@@ -20,6 +20,7 @@ const GROUP: &str = "notification-service-group";
 fn reset_plan() -> ResetPlan {
     ResetPlan {
         group: GROUP.into(),
+        group_type: kaftop_core::kafka::admin::GroupType::Consumer,
         partitions: vec![PlannedOffset {
             topic: "message.created".into(),
             partition: 0,

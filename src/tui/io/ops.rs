@@ -36,15 +36,8 @@ pub(crate) fn plan(
             } => Admin::from_resolved(&cfg)
                 .map_err(|e| e.to_string())
                 .and_then(|admin| {
-                    offsets_reset::prepare(
-                        &admin,
-                        &cfg.bootstrap_servers,
-                        &group,
-                        &scope,
-                        target,
-                        TIMEOUT,
-                    )
-                    .map_err(|e| e.to_string())
+                    offsets_reset::prepare_for(&cfg, &admin, &group, &scope, target, TIMEOUT)
+                        .map_err(|e| e.to_string())
                 })
                 .map(Planned::ResetOffsets),
             // Creating has nothing to look up: the preview is the spec itself
@@ -94,7 +87,8 @@ pub(crate) fn execute(
             Planned::ResetOffsets(plan) => Admin::from_resolved(&cfg)
                 .map_err(|e| e.to_string())
                 .and_then(|admin| {
-                    offsets_reset::execute(&admin, plan, TIMEOUT).map_err(|e| e.to_string())
+                    offsets_reset::execute_for(&cfg, &admin, plan, TIMEOUT)
+                        .map_err(|e| e.to_string())
                 }),
             Planned::CreateTopic(spec) => TopicAdmin::new(&cfg)
                 .and_then(|admin| rt.block_on(admin.create(spec)))

@@ -58,6 +58,12 @@ impl TypedGroups {
         })
     }
 
+    /// The protocol client, for requests beyond a refresh's reads (an offset
+    /// reset's ListOffsets and AlterShareGroupOffsets).
+    pub fn client(&self) -> &WireClient {
+        &self.client
+    }
+
     /// Requests sent so far (connection setup included).
     pub fn requests_sent(&self) -> u64 {
         self.client.requests_sent()

@@ -3,8 +3,9 @@
 
 use std::time::Duration;
 
-use super::{plan, PartitionState, PlanError, ResetPlan, ResetScope, ResetTarget};
+use super::{plan, PartitionState, PlanError, ResetPlan, ResetScope, ResetTarget, ScopeError};
 use crate::kafka::admin::{Admin, AdminError, OffsetSpec};
+use crate::kafka::wire::WireError;
 use crate::kafka::KafkaError;
 
 #[derive(Debug, thiserror::Error)]
@@ -13,10 +14,18 @@ pub enum ResetError {
     /// tool refuses to plan it.
     #[error("group {group} has active members ({}): stop them before resetting its offsets", .members.join(", "))]
     ActiveMembers { group: String, members: Vec<String> },
-    #[error("topic `{0}` does not exist")]
-    UnknownTopic(String),
-    #[error("topic `{topic}` has no partition {partition}")]
-    UnknownPartition { topic: String, partition: i32 },
+    #[error(transparent)]
+    Scope(#[from] ScopeError),
+    /// The group's coordinator refused the whole request (Kafka's reason).
+    #[error("the coordinator of group {group} refused to {what}: {reason}")]
+    Refused {
+        group: String,
+        what: &'static str,
+        reason: String,
+    },
+    /// Reading the group's type or its share-partitions failed.
+    #[error("{what}: {reason}")]
+    Typed { what: &'static str, reason: String },
     #[error("{what} of {topic}-{partition}: {reason}")]
     Partition {
         what: &'static str,
@@ -30,6 +39,8 @@ pub enum ResetError {
     Admin(#[from] AdminError),
     #[error(transparent)]
     Kafka(#[from] KafkaError),
+    #[error(transparent)]
+    Wire(#[from] WireError),
 }
 
 /// Fetches what a reset of `group` over `scope` needs and plans it. Refuses while
@@ -43,6 +54,19 @@ pub fn prepare(
     timeout: Duration,
 ) -> Result<ResetPlan, ResetError> {
     ensure_inactive(admin, group, timeout)?;
+    plan_committed(admin, bootstrap, group, scope, target, timeout)
+}
+
+/// [`prepare`] without asking librdkafka about members (a Streams group's are
+/// checked over the wire protocol: librdkafka cannot describe one).
+pub(super) fn plan_committed(
+    admin: &Admin,
+    bootstrap: &str,
+    group: &str,
+    scope: &ResetScope,
+    target: ResetTarget,
+    timeout: Duration,
+) -> Result<ResetPlan, ResetError> {
     let partitions = match scope {
         ResetScope::AllTopics => admin
             .committed_offsets(group, timeout)?
@@ -104,6 +128,11 @@ pub fn prepare(
 /// Commits `plan` exactly, after checking once more that the group is inactive.
 pub fn execute(admin: &Admin, plan: &ResetPlan, timeout: Duration) -> Result<(), ResetError> {
     ensure_inactive(admin, &plan.group, timeout)?;
+    commit(admin, plan, timeout)
+}
+
+/// Commits `plan` (OffsetCommit through AlterConsumerGroupOffsets), unchecked.
+pub(super) fn commit(admin: &Admin, plan: &ResetPlan, timeout: Duration) -> Result<(), ResetError> {
     let offsets: Vec<(String, i32, i64)> = plan
         .partitions
         .iter()
@@ -125,9 +154,16 @@ pub fn execute(admin: &Admin, plan: &ResetPlan, timeout: Duration) -> Result<(),
 /// Refuses when `group` has members, naming each (member id, client id, host).
 fn ensure_inactive(admin: &Admin, group: &str, timeout: Duration) -> Result<(), ResetError> {
     let described = admin.describe_groups(&[group], timeout)?;
-    let members: Vec<String> = described
-        .iter()
-        .flat_map(|d| &d.members)
+    refuse_members(group, described.iter().flat_map(|d| &d.members))
+}
+
+/// [`ResetError::ActiveMembers`] when `members` has any.
+pub(super) fn refuse_members<'a>(
+    group: &str,
+    members: impl IntoIterator<Item = &'a crate::kafka::admin::MemberDescription>,
+) -> Result<(), ResetError> {
+    let members: Vec<String> = members
+        .into_iter()
         .map(|m| format!("{} (client {}, host {})", m.member_id, m.client_id, m.host))
         .collect();
     if members.is_empty() {
@@ -153,31 +189,14 @@ fn scoped_partitions(
         None,
         &|| admin.serve_events(),
     )?;
-    let mut out = Vec::new();
-    for scope in topics {
-        let Some(topic) = md
-            .topics()
-            .iter()
-            .find(|t| t.name() == scope.topic && t.error().is_none())
-        else {
-            return Err(ResetError::UnknownTopic(scope.topic.clone()));
-        };
-        let existing: Vec<i32> = topic.partitions().iter().map(|p| p.id()).collect();
-        let wanted = match &scope.partitions {
-            Some(ps) => ps.clone(),
-            None => existing.clone(),
-        };
-        for p in wanted {
-            if !existing.contains(&p) {
-                return Err(ResetError::UnknownPartition {
-                    topic: scope.topic.clone(),
-                    partition: p,
-                });
-            }
-            if !out.contains(&(scope.topic.clone(), p)) {
-                out.push((scope.topic.clone(), p));
-            }
-        }
-    }
-    Ok(out)
+    let existing: Vec<(String, Vec<i32>)> = md
+        .topics()
+        .iter()
+        .filter(|t| t.error().is_none())
+        .map(|t| {
+            let ids = t.partitions().iter().map(|p| p.id()).collect();
+            (t.name().to_string(), ids)
+        })
+        .collect();
+    Ok(super::scoped_partitions(&existing, topics)?)
 }

@@ -5,15 +5,21 @@
 //! - this module: what to reset to ([`ResetTarget`]), which partitions
 //!   ([`ResetScope`]) and the pure [`plan`] over fetched offsets;
 //! - `time`: the `--to-datetime` and `--by-duration` forms the tool accepts;
-//! - `cluster`: fetching what [`plan`] needs, and committing a plan.
+//! - `cluster`: fetching what [`plan`] needs, and committing a plan;
+//! - `typed`: the reset a group's type allows ([`prepare_for`], [`execute_for`]):
+//!   a share group's start offsets, a Streams group's committed offsets.
 
 mod cluster;
 mod time;
+mod typed;
 
 pub use cluster::{execute, prepare, ResetError};
 pub use time::{parse_datetime, parse_duration_back};
+pub use typed::{execute_for, prepare_for};
 
 use serde::Serialize;
+
+use super::admin::types::GroupType;
 
 /// Where each partition's committed offset goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,6 +138,10 @@ impl PlannedOffset {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ResetPlan {
     pub group: String,
+    /// Which offsets the plan moves: a share group's share-partition start
+    /// offsets, every other type's committed offsets (`Unknown`: the type was not
+    /// asked, as with a profile the protocol client cannot speak).
+    pub group_type: GroupType,
     pub partitions: Vec<PlannedOffset>,
 }
 
@@ -152,6 +162,55 @@ pub enum PlanError {
         "cannot shift the offset of {topic}-{partition}: the group has no committed offset there"
     )]
     NoCommittedOffset { topic: String, partition: i32 },
+    #[error(
+        "a share group's start offsets have no --shift-by (nor has kafka-share-groups): \
+         use --to-earliest, --to-latest, --to-current, --to-offset, --to-datetime or --by-duration"
+    )]
+    ShareShift,
+}
+
+/// Refuses the targets Kafka's `kafka-share-groups --reset-offsets` does not have.
+pub fn check_share_target(target: ResetTarget) -> Result<(), PlanError> {
+    match target {
+        ResetTarget::ShiftBy(_) => Err(PlanError::ShareShift),
+        _ => Ok(()),
+    }
+}
+
+/// The partitions `topics` name, checked against the topics that exist (name →
+/// partition ids), in the order named, each once.
+pub fn scoped_partitions(
+    existing: &[(String, Vec<i32>)],
+    topics: &[TopicScope],
+) -> Result<Vec<(String, i32)>, ScopeError> {
+    let mut out = Vec::new();
+    for scope in topics {
+        let Some((_, ids)) = existing.iter().find(|(name, _)| *name == scope.topic) else {
+            return Err(ScopeError::UnknownTopic(scope.topic.clone()));
+        };
+        let wanted = scope.partitions.as_ref().unwrap_or(ids);
+        for &p in wanted {
+            if !ids.contains(&p) {
+                return Err(ScopeError::UnknownPartition {
+                    topic: scope.topic.clone(),
+                    partition: p,
+                });
+            }
+            if !out.contains(&(scope.topic.clone(), p)) {
+                out.push((scope.topic.clone(), p));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A `--topic` that names what the cluster does not have.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScopeError {
+    #[error("topic `{0}` does not exist")]
+    UnknownTopic(String),
+    #[error("topic `{topic}` has no partition {partition}")]
+    UnknownPartition { topic: String, partition: i32 },
 }
 
 /// The new offset of each partition, as Kafka's ConsumerGroupCommand computes it:
@@ -194,6 +253,7 @@ pub fn plan(
     partitions.sort_by(|a, b| (&a.topic, a.partition).cmp(&(&b.topic, b.partition)));
     Ok(ResetPlan {
         group: group.to_string(),
+        group_type: GroupType::Unknown,
         partitions,
     })
 }

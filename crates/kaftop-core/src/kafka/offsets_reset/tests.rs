@@ -126,3 +126,44 @@ fn topic_scopes_parse_as_the_tool_writes_them() {
         assert!(bad.parse::<TopicScope>().is_err(), "{bad}");
     }
 }
+
+#[test]
+fn scopes_are_checked_against_the_topics_that_exist() {
+    let existing = vec![("a".to_string(), vec![0, 1, 2]), ("b".to_string(), vec![0])];
+    let scope = |s: &str| s.parse::<TopicScope>().unwrap();
+    assert_eq!(
+        scoped_partitions(&existing, &[scope("a:2,0"), scope("b"), scope("a:0")]).unwrap(),
+        [("a".into(), 2), ("a".into(), 0), ("b".into(), 0)]
+    );
+    assert_eq!(
+        scoped_partitions(&existing, &[scope("c")]).unwrap_err(),
+        ScopeError::UnknownTopic("c".into())
+    );
+    assert_eq!(
+        scoped_partitions(&existing, &[scope("b:1")])
+            .unwrap_err()
+            .to_string(),
+        "topic `b` has no partition 1"
+    );
+}
+
+#[test]
+fn share_groups_take_every_target_the_share_tool_has() {
+    for t in [
+        ResetTarget::Earliest,
+        ResetTarget::Latest,
+        ResetTarget::Current,
+        ResetTarget::Offset(3),
+        ResetTarget::Timestamp(1),
+    ] {
+        assert_eq!(check_share_target(t), Ok(()), "{t:?}");
+    }
+    let err = check_share_target(ResetTarget::ShiftBy(-1)).unwrap_err();
+    assert!(err.to_string().contains("no --shift-by"), "{err}");
+}
+
+#[test]
+fn a_plan_leaves_its_group_type_to_the_caller() {
+    let p = plan("g", ResetTarget::Earliest, &states(NONE)).unwrap();
+    assert_eq!(p.group_type, GroupType::Unknown);
+}

@@ -255,6 +255,7 @@ fn static_api_name(key: i16) -> &'static str {
         Ok(ApiKey::ListOffsets) => "ListOffsets",
         Ok(ApiKey::ShareGroupDescribe) => "ShareGroupDescribe",
         Ok(ApiKey::DescribeShareGroupOffsets) => "DescribeShareGroupOffsets",
+        Ok(ApiKey::AlterShareGroupOffsets) => "AlterShareGroupOffsets",
         _ => "this request",
     }
 }
@@ -269,6 +270,15 @@ mod tests {
         fn assert_send_sync<T: Send + Sync>() {}
         assert_send_sync::<WireClient>();
         assert_eq!(static_api_name(ApiKey::OffsetFetch as i16), "OffsetFetch");
+        // A broker without share-group resets says which request it lacks.
+        assert_eq!(
+            WireError::Unsupported {
+                api: static_api_name(ApiKey::AlterShareGroupOffsets as i16),
+                min: 0
+            }
+            .to_string(),
+            "the broker does not support AlterShareGroupOffsets (version 0 or later)"
+        );
         assert_eq!(api_name(9), "OffsetFetch");
     }
 }
