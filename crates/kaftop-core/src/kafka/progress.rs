@@ -4,8 +4,56 @@
 
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
-use super::poller::Step;
+/// The steps of a refresh, in the order they run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    /// Brokers, topics and partitions, the cluster id and the controller.
+    Metadata,
+    /// `min.insync.replicas` of the topics with partitions out of sync.
+    TopicConfigs,
+    GroupList,
+    GroupDescriptions,
+    CommittedOffsets,
+    /// Low and high watermarks of every partition.
+    Watermarks,
+    /// The record at each lagging committed offset (exact time lag).
+    CommittedRecords,
+}
+
+impl Step {
+    pub const ALL: [Step; 7] = [
+        Step::Metadata,
+        Step::TopicConfigs,
+        Step::GroupList,
+        Step::GroupDescriptions,
+        Step::CommittedOffsets,
+        Step::Watermarks,
+        Step::CommittedRecords,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Step::Metadata => "metadata",
+            Step::TopicConfigs => "topic_configs",
+            Step::GroupList => "group_list",
+            Step::GroupDescriptions => "group_descriptions",
+            Step::CommittedOffsets => "committed_offsets",
+            Step::Watermarks => "watermarks",
+            Step::CommittedRecords => "committed_records",
+        }
+    }
+}
+
+/// How long one step of a refresh took. A step a refresh skips (no groups, a
+/// cluster that could not be reached) has no timing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct StepTiming {
+    pub step: Step,
+    pub took: Duration,
+}
 
 /// Shared progress of the running refresh. All counts are relaxed atomics: a
 /// reader sees a recent value, never a torn one.

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::admin::types::{GroupState, GroupType, MemberDescription};
-use super::group_types::TypedDetail;
+use super::group_detail::TypedDetail;
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ClusterSnapshot {
@@ -62,6 +62,12 @@ pub struct BrokerInfo {
     pub id: i32,
     pub host: String,
     pub port: i32,
+}
+
+/// Kafka's own topics (`__consumer_offsets`, `__share_group_state`) and
+/// Confluent's (`_confluent-…`), hidden unless asked for.
+pub fn is_internal_topic(name: &str) -> bool {
+    name.starts_with("__") || name.starts_with("_confluent")
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -140,5 +146,17 @@ impl ClusterSnapshot {
             .partitions
             .iter()
             .find(|p| p.id == partition)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_topics() {
+        assert!(is_internal_topic("__consumer_offsets"));
+        assert!(is_internal_topic("_confluent-metrics"));
+        assert!(!is_internal_topic("message.created"));
     }
 }

@@ -20,8 +20,8 @@ use crate::config::Resolved;
 use crate::kafka::admin::types::{
     AdminError, CommittedOffset, GroupState, GroupType, MemberDescription,
 };
-use crate::kafka::poller::{is_internal_topic, parallel_map, OFFSET_FETCH_WORKERS};
-use crate::kafka::snapshot::{BrokerInfo, GroupInfo, GroupOffset};
+use crate::kafka::parallel::{parallel_map, OFFSET_FETCH_WORKERS};
+use crate::kafka::snapshot::{is_internal_topic, BrokerInfo, GroupInfo, GroupOffset};
 use crate::kafka::wire::{code_name, Node, WireClient, WireError};
 
 /// What brokers without share or Streams groups (before Kafka 4.0/4.1) are told by.

@@ -12,6 +12,8 @@ use super::admin::Admin;
 use super::committed_records::{CommittedRecordReader, ReadLimits};
 use super::group_types::{merge, TypedGroups};
 use super::progress::ReadProgress;
+pub use super::progress::{Step, StepTiming};
+pub use super::snapshot::is_internal_topic;
 use super::snapshot::{ClusterSnapshot, GroupInfo, GroupOffset, TopicInfo};
 use super::topics::MinIsrReader;
 use super::wire::WireClient;
@@ -21,11 +23,11 @@ mod reporter;
 pub use reporter::GroupReporter;
 mod wire_read;
 
+pub(crate) use super::parallel::{parallel_map, OFFSET_FETCH_WORKERS};
 use super::KafkaError;
 use crate::config::Resolved;
 pub use parts::{broker_infos, topic_info};
 use parts::{every_partition, keep_topics, lagging_offsets};
-pub(crate) use parts::{parallel_map, OFFSET_FETCH_WORKERS};
 
 /// What one refresh reads, and how.
 #[derive(Debug, Clone)]
@@ -83,55 +85,6 @@ impl PollerOptions {
             protocol_client: true,
         }
     }
-}
-
-/// The steps of a refresh, in the order they run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Step {
-    /// Brokers, topics and partitions, the cluster id and the controller.
-    Metadata,
-    /// `min.insync.replicas` of the topics with partitions out of sync.
-    TopicConfigs,
-    GroupList,
-    GroupDescriptions,
-    CommittedOffsets,
-    /// Low and high watermarks of every partition.
-    Watermarks,
-    /// The record at each lagging committed offset (exact time lag).
-    CommittedRecords,
-}
-
-impl Step {
-    pub const ALL: [Step; 7] = [
-        Step::Metadata,
-        Step::TopicConfigs,
-        Step::GroupList,
-        Step::GroupDescriptions,
-        Step::CommittedOffsets,
-        Step::Watermarks,
-        Step::CommittedRecords,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Step::Metadata => "metadata",
-            Step::TopicConfigs => "topic_configs",
-            Step::GroupList => "group_list",
-            Step::GroupDescriptions => "group_descriptions",
-            Step::CommittedOffsets => "committed_offsets",
-            Step::Watermarks => "watermarks",
-            Step::CommittedRecords => "committed_records",
-        }
-    }
-}
-
-/// How long one step of a refresh took. A step a refresh skips (no groups, a
-/// cluster that could not be reached) has no timing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-pub struct StepTiming {
-    pub step: Step,
-    pub took: Duration,
 }
 
 /// Times consecutive steps: each lap is the time since the previous one.
@@ -207,10 +160,6 @@ pub struct Refresher {
     /// Share and Streams groups over the wire protocol; `None` when the profile
     /// needs what only librdkafka speaks (they are then not shown).
     typed: Option<TypedGroups>,
-}
-
-pub fn is_internal_topic(name: &str) -> bool {
-    name.starts_with("__") || name.starts_with("_confluent")
 }
 
 impl Refresher {

@@ -89,7 +89,7 @@ impl WireClient {
                     .collect();
                 partitions.sort_by_key(|p| p.id);
                 Some(TopicInfo {
-                    internal: crate::kafka::poller::is_internal_topic(&name),
+                    internal: crate::kafka::snapshot::is_internal_topic(&name),
                     name,
                     partitions,
                     min_insync_replicas: None,
