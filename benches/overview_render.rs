@@ -67,6 +67,7 @@ fn snapshot(i: u64) -> ClusterSnapshot {
                 group_id: format!("group-{g:04}"),
                 state: Some(GroupState::Stable),
                 group_type: Some(GroupType::Classic),
+                protocol_type: None,
                 members: Some(Vec::new()),
                 offsets: (first..first + PER_GROUP)
                     .map(|p| GroupOffset {

@@ -65,6 +65,7 @@ fn snapshot(i: u64) -> ClusterSnapshot {
             group_id: "big-group".into(),
             state: Some(GroupState::Stable),
             group_type: Some(GroupType::Classic),
+            protocol_type: None,
             members: Some(
                 (0..10)
                     .map(|m| MemberDescription {

@@ -79,6 +79,7 @@ fn snapshot(i: u64) -> ClusterSnapshot {
             group_id: "big-group".into(),
             state: Some(GroupState::Stable),
             group_type: Some(GroupType::Classic),
+            protocol_type: None,
             members: Some(members),
             offsets: (0..ROWS)
                 .map(|p| GroupOffset {

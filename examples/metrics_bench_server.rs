@@ -48,6 +48,7 @@ fn snapshot(step: u64) -> ClusterSnapshot {
         group_id: name.into(),
         state: Some(GroupState::Stable),
         group_type: Some(GroupType::Classic),
+        protocol_type: None,
         members: Some(vec![]),
         offsets: (from..from + TOPICS / 2)
             .flat_map(|t| {

@@ -117,6 +117,19 @@ fn consumer_protocol_group_reconciling() {
 }
 
 #[test]
+fn a_connect_group_names_its_protocol_type() {
+    let cluster = connect_group_cluster();
+    let mut a = bare_app();
+    a.update(Event::Cluster(Box::new(cluster)));
+    a.update(key(KeyCode::Char('2')));
+    let groups = screen(&a);
+    assert!(groups.contains("Classic (connect)"), "{groups}");
+    insta::assert_snapshot!("connect_group_in_groups", groups);
+    command(&mut a, "group connect-cluster");
+    insta::assert_snapshot!("connect_group_detail", screen(&a));
+}
+
+#[test]
 fn group_detail_with_negative_lag_and_stop() {
     let mut a = app();
     command(&mut a, "group archive-service-group");

@@ -34,6 +34,7 @@ fn group(name: String, offsets: Vec<GroupOffset>) -> GroupInfo {
         group_id: name,
         state: Some(GroupState::Empty),
         group_type: Some(GroupType::Classic),
+        protocol_type: None,
         members: Some(Vec::new()),
         offsets,
         coordinator: Some(1),

@@ -56,6 +56,9 @@ pub(super) struct LagRow<'a> {
 struct StateRow<'a> {
     group: &'a str,
     group_type: Option<GroupType>,
+    /// A classic group's protocol type: `consumer`, `connect`, ... (empty for a
+    /// simple group).
+    protocol_type: Option<&'a str>,
     state: Option<GroupState>,
     /// `None`: the cluster could not tell.
     members: Option<usize>,
@@ -66,6 +69,7 @@ struct StateRow<'a> {
 struct MemberRow<'a> {
     group: &'a str,
     group_type: Option<GroupType>,
+    protocol_type: Option<&'a str>,
     group_state: Option<GroupState>,
     consumer_id: &'a str,
     host: &'a str,
@@ -156,9 +160,10 @@ fn does_not_exist(g: &GroupMetrics) -> bool {
 }
 
 /// Could not be described and has no committed offsets: whether it exists is
-/// unknown, and "lag 0, OK" would be a guess.
+/// unknown, and "lag 0, OK" would be a guess. A group whose protocol type the
+/// cluster named exists (librdkafka names it while refusing to describe it).
 fn is_unknowable(g: &GroupMetrics) -> bool {
-    g.members.is_none() && g.rows.is_empty()
+    g.members.is_none() && g.rows.is_empty() && g.protocol_type.is_none()
 }
 
 /// Fails, naming them, when some of the groups asked for do not exist or cannot
@@ -219,6 +224,7 @@ fn state_row(g: &GroupMetrics) -> StateRow<'_> {
     StateRow {
         group: &g.group_id,
         group_type: g.group_type,
+        protocol_type: g.protocol_type.as_deref(),
         state: g.state,
         members: g.members,
     }
@@ -228,6 +234,7 @@ fn member_rows(g: &GroupMetrics) -> impl Iterator<Item = MemberRow<'_>> {
     g.member_details.iter().map(move |m| MemberRow {
         group: &g.group_id,
         group_type: g.group_type,
+        protocol_type: g.protocol_type.as_deref(),
         group_state: g.state,
         consumer_id: &m.member_id,
         host: &m.host,
@@ -269,7 +276,7 @@ pub(super) fn render_table(groups: &[GroupMetrics]) -> String {
         out.push_str(&format!(
             "\n{}: type {}, state {}, {members}, total lag {} (threshold {}){}, status {}{}\n",
             g.group_id,
-            opt(g.group_type),
+            opt(g.type_label()),
             opt(g.state),
             present::count_u(g.total_lag),
             present::count_u(g.threshold),
@@ -368,7 +375,7 @@ pub(super) fn render_states(groups: &[GroupMetrics]) -> String {
     for g in groups {
         rows.push([
             g.group_id.clone(),
-            opt(g.group_type),
+            opt(g.type_label()),
             opt(g.state),
             opt(g.members),
         ]);
@@ -435,6 +442,7 @@ mod tests {
             group_id: id.into(),
             state: Some(state),
             group_type: Some(GroupType::Consumer),
+            protocol_type: None,
             members: Some(members.len()),
             member_details: members,
             total_lag: 0,
@@ -521,6 +529,35 @@ mod tests {
              g      Consumer  Reconciling  2\n\
              idle   Consumer  Empty        0\n"
         );
+        // A classic group names its protocol type unless it is a consumer group's.
+        let classic = |id: &str, protocol: &str| GroupMetrics {
+            group_type: Some(GroupType::Classic),
+            protocol_type: Some(protocol.into()),
+            ..group(id, GroupState::Stable, vec![member("w", &[], None)])
+        };
+        let mixed = [
+            classic("c", "consumer"),
+            classic("w", "connect"),
+            classic("s", ""),
+        ];
+        assert_eq!(
+            render_states(&mixed),
+            "GROUP  TYPE               STATE   #MEMBERS\n\
+             c      Classic            Stable  1\n\
+             w      Classic (connect)  Stable  1\n\
+             s      Classic            Stable  1\n"
+        );
+        let json = serde_json::to_value(state_row(&mixed[1])).unwrap();
+        assert_eq!(json["protocol_type"], "connect");
+        assert_eq!(json["group_type"], "Classic");
+        // Named while librdkafka refuses to describe it: it exists.
+        let refused = GroupMetrics {
+            state: None,
+            members: None,
+            member_details: vec![],
+            ..classic("w", "connect")
+        };
+        assert!(check_exist(&[refused]).is_ok());
         assert_eq!(
             render_members(&groups),
             "GROUP  CONSUMER-ID  HOST        CLIENT-ID  #PARTITIONS  ASSIGNMENT  TARGET-ASSIGNMENT\n\

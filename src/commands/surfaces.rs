@@ -72,6 +72,7 @@ fn cluster() -> ClusterMetrics {
         group_id: "billing".into(),
         state: Some(GroupState::Stable),
         group_type: Some(GroupType::Classic),
+        protocol_type: None,
         members: Some(1),
         member_details: Vec::new(),
         total_lag: 3700,

@@ -51,6 +51,7 @@ fn group(id: &str, partition: i32, committed: i64, members: Vec<MemberDescriptio
             GroupState::Stable
         }),
         group_type: Some(GroupType::Classic),
+        protocol_type: None,
         members: Some(members),
         offsets: vec![GroupOffset {
             topic: TOPIC.into(),

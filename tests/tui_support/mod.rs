@@ -112,6 +112,7 @@ fn group(
         group_id: id.into(),
         state: Some(state),
         group_type: Some(GroupType::Classic),
+        protocol_type: None,
         members: Some(members),
         offsets: offsets
             .into_iter()
@@ -276,6 +277,10 @@ pub(crate) fn cluster() -> ClusterMetrics {
 /// all four partitions of `orders` while `orders-b` joined and waits for two of
 /// them; partition 3 has no committed offset yet.
 pub(crate) fn reconciling_group_cluster() -> ClusterMetrics {
+    engine().ingest(&reconciling_group_snapshot())
+}
+
+fn reconciling_group_snapshot() -> ClusterSnapshot {
     let mut a = member("orders-a-kip848", "/10.0.0.61", "orders", &[0, 1, 2, 3]);
     a.target_assignment = Some(vec![("orders".into(), 0), ("orders".into(), 1)]);
     let mut b = member("orders-b-kip848", "/10.0.0.62", "orders", &[]);
@@ -291,7 +296,7 @@ pub(crate) fn reconciling_group_cluster() -> ClusterMetrics {
     let parts: Vec<PartitionInfo> = (0..4)
         .map(|p| partition(p, &[1], &[1], 50 + p as i64))
         .collect();
-    let snap = ClusterSnapshot {
+    ClusterSnapshot {
         taken_at_ms: T0_MS,
         connected: true,
         cluster_id: Some("kafka-test-cluster".into()),
@@ -304,7 +309,18 @@ pub(crate) fn reconciling_group_cluster() -> ClusterMetrics {
         topics: vec![topic("orders", parts)],
         groups: vec![g],
         ..Default::default()
-    };
+    }
+}
+
+/// The reconciling group's cluster plus a Kafka Connect worker group: one
+/// member, no partitions, no committed offsets.
+pub(crate) fn connect_group_cluster() -> ClusterMetrics {
+    let mut snap = reconciling_group_snapshot();
+    let mut worker = member("connect-1-5b2c", "/10.0.0.70", "orders", &[]);
+    worker.client_id = "connect-1".into();
+    let mut g = group("connect-cluster", GroupState::Stable, vec![worker], vec![]);
+    g.protocol_type = Some("connect".into());
+    snap.groups.push(g);
     engine().ingest(&snap)
 }
 

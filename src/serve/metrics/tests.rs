@@ -38,6 +38,7 @@ fn group(id: &str, members: Vec<MemberDescription>, offsets: &[(i32, i64)]) -> G
         group_id: id.into(),
         state: Some(GroupState::Stable),
         group_type: Some(GroupType::Classic),
+        protocol_type: None,
         members: Some(members),
         offsets: offsets
             .iter()

@@ -291,7 +291,8 @@ fn draw_summary(f: &mut Frame, area: Rect, g: &GroupMetrics, why: String) {
             Span::raw(format!(
                 " {} · {} · {} members · ",
                 g.state.map_or("unknown", |s| s.as_str()),
-                g.group_type.map_or("unknown", |t| t.as_str()),
+                g.type_label()
+                    .map_or_else(|| "unknown".into(), |t| text::visible(&t).into_owned()),
                 g.members.map_or_else(|| "?".into(), |m| m.to_string())
             )),
             Span::styled(g.status.as_str(), theme::status(g.status)),

@@ -117,7 +117,23 @@ fn draw(view: &Groups, f: &mut Frame, area: Rect, shared: &Shared) {
     }
     // Wide screens get the notes column; the trend gets what is left.
     let notes = if area.width >= WITH_NOTES { NOTES } else { 0 };
-    let spare = area.width.saturating_sub(FIXED + 2 + 30 + notes);
+    // `Classic (connect)`: the type column widens only for such a group.
+    let types: Vec<String> = groups
+        .iter()
+        .map(|g| {
+            g.type_label()
+                .map_or_else(|| "-".into(), |t| text::visible(&t).into())
+        })
+        .collect();
+    let type_w = types
+        .iter()
+        .map(|t| text::width(t).min(24) as u16)
+        .max()
+        .unwrap_or(0)
+        .max(8);
+    let spare = area
+        .width
+        .saturating_sub(FIXED + (type_w - 8) + 2 + 30 + notes);
     let spark_w = if spare >= 5 {
         spare.min(24) as usize
     } else {
@@ -127,7 +143,7 @@ fn draw(view: &Groups, f: &mut Frame, area: Rect, shared: &Shared) {
     let mut columns = vec![
         Column::left("GROUP", Constraint::Min(16)),
         Column::left("STATE", Constraint::Length(19)).drop_first(4),
-        Column::left("TYPE", Constraint::Length(8)).drop_first(5),
+        Column::left("TYPE", Constraint::Length(type_w)).drop_first(5),
         Column::right("MEMBERS", Constraint::Length(7)).drop_first(2),
         Column::right("LAG", Constraint::Length(13)),
         Column::left(trend, Constraint::Length(spark_w as u16)).drop_first(6),
@@ -164,7 +180,7 @@ fn draw(view: &Groups, f: &mut Frame, area: Rect, shared: &Shared) {
             let mut cells = vec![
                 Cell::from(name),
                 state,
-                Cell::from(g.group_type.map_or("-", |t| t.as_str())),
+                Cell::from(types[i].clone()),
                 right(g.members.map_or_else(|| "-".into(), |m| m.to_string())),
                 lag,
                 Cell::from(spark::sparkline_u(&g.lag_history, spark_w)).style(theme::accent()),

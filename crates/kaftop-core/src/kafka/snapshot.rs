@@ -112,6 +112,9 @@ pub struct GroupInfo {
     pub state: Option<GroupState>,
     /// The group's protocol; `None` when it could not be described.
     pub group_type: Option<GroupType>,
+    /// A classic group's protocol type (`consumer`, `connect`, empty for a simple
+    /// group); `None` for other types or when the cluster would not say.
+    pub protocol_type: Option<String>,
     /// `None`: members unknown (the broker cannot describe groups).
     pub members: Option<Vec<MemberDescription>>,
     /// Committed offsets, one per partition the group has committed to.

@@ -99,6 +99,7 @@ pub(crate) mod tests {
             group_id: id.into(),
             state: None,
             group_type: None,
+            protocol_type: None,
             members: None,
             member_details: vec![],
             total_lag: 0,

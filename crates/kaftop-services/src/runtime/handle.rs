@@ -297,6 +297,7 @@ impl ServicesHandle {
                     state,
                     group_type: GroupType::Classic,
                     is_simple: false,
+                    protocol_type: Some("consumer".to_string()),
                     partition_assignor: String::new(),
                     coordinator: None,
                     members,

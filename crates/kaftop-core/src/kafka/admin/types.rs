@@ -227,6 +227,10 @@ pub struct GroupDescription {
     pub state: GroupState,
     pub group_type: GroupType,
     pub is_simple: bool,
+    /// A classic group's protocol type as its members joined with it: `consumer`,
+    /// `connect` (Kafka Connect workers), any other client's, or empty for a
+    /// simple group. `None` for KIP-848, share and Streams groups.
+    pub protocol_type: Option<String>,
     pub partition_assignor: String,
     /// Broker id of the group coordinator, when known.
     pub coordinator: Option<i32>,

@@ -378,6 +378,7 @@ fn empty_group(id: &str, kind: GroupType, coordinator: i32) -> GroupInfo {
         group_id: id.to_string(),
         state: None,
         group_type: Some(kind),
+        protocol_type: None,
         members: None,
         offsets: Vec::new(),
         coordinator: Some(coordinator),

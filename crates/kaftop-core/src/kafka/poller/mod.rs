@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::admin::types::{CommittedOffset, GroupDescription, GroupState, OffsetSpec};
+use super::admin::types::{CommittedOffset, GroupDescription, GroupState, GroupType, OffsetSpec};
 use super::admin::Admin;
 use super::committed_records::{CommittedRecordReader, ReadLimits};
 use super::group_types::{merge, TypedGroups};
@@ -523,10 +523,16 @@ impl Refresher {
                 // A configured group that is not on this cluster: nothing to show.
                 continue;
             }
+            // Kept from a refused description too: librdkafka names the protocol
+            // type of a classic group it will not describe.
+            let protocol_type = described.and_then(|d| d.protocol_type.clone());
             groups.push(GroupInfo {
                 group_id: name,
                 state: desc.map(|d| d.state),
-                group_type: desc.map(|d| d.group_type),
+                group_type: desc
+                    .map(|d| d.group_type)
+                    .or(protocol_type.as_ref().map(|_| GroupType::Classic)),
+                protocol_type,
                 members: desc.map(|d| d.members.clone()),
                 offsets,
                 coordinator: desc.and_then(|d| d.coordinator),

@@ -59,6 +59,7 @@ fn undescribed(group: &str, error: String) -> GroupDescription {
         state: GroupState::Unknown,
         group_type: GroupType::Unknown,
         is_simple: false,
+        protocol_type: None,
         partition_assignor: String::new(),
         coordinator: None,
         members: Vec::new(),
@@ -167,6 +168,7 @@ impl WireClient {
                             state: GroupState::from_name(&d.group_state),
                             group_type: GroupType::Classic,
                             is_simple: d.protocol_type.is_empty(),
+                            protocol_type: Some(d.protocol_type.to_string()),
                             partition_assignor: d.protocol_data.to_string(),
                             coordinator: Some(id),
                             members: d
@@ -236,6 +238,7 @@ impl WireClient {
                     state: GroupState::from_name(&d.group_state),
                     group_type: GroupType::Consumer,
                     is_simple: false,
+                    protocol_type: None,
                     partition_assignor: d.assignor_name.to_string(),
                     coordinator: Some(id),
                     members: d

@@ -312,6 +312,7 @@ impl MetricsEngine {
             group_id: g.group_id.clone(),
             state: g.state,
             group_type: g.group_type,
+            protocol_type: g.protocol_type.clone(),
             members: g.members.as_ref().map(Vec::len),
             member_details: g.members.clone().unwrap_or_default(),
             total_lag,

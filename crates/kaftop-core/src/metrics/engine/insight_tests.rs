@@ -37,6 +37,7 @@ fn snap(secs: u64, parts: &[(i64, i64)], committed: &[Option<i64>]) -> ClusterSn
             group_id: "g".into(),
             state: None,
             group_type: None,
+            protocol_type: None,
             members: Some(Vec::new()),
             offsets: committed
                 .iter()

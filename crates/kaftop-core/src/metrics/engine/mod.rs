@@ -299,6 +299,7 @@ mod tests {
                 group_id: "g".into(),
                 state: Some(GroupState::Stable),
                 group_type: Some(GroupType::Classic),
+                protocol_type: None,
                 members: Some(vec![MemberDescription {
                     member_id: "m-1".into(),
                     client_id: "c-1".into(),

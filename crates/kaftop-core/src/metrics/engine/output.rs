@@ -81,6 +81,9 @@ pub struct GroupMetrics {
     pub state: Option<GroupState>,
     /// The group's protocol; `None` when it could not be described.
     pub group_type: Option<GroupType>,
+    /// A classic group's protocol type (`consumer`, `connect`, empty for a simple
+    /// group); `None` for other types or when the cluster would not say.
+    pub protocol_type: Option<String>,
     /// `None`: the cluster could not tell.
     pub members: Option<usize>,
     /// The members with what each owns (and, for consumer-protocol groups, what
@@ -118,6 +121,23 @@ pub struct GroupMetrics {
     pub lag_history: Vec<u64>,
     pub rows: Vec<GroupPartitionRow>,
     pub error: Option<String>,
+}
+
+impl GroupMetrics {
+    /// The group's type as every surface names it: a classic group of another
+    /// protocol type than `consumer` says which (`Classic (connect)`); `None`
+    /// when unknown.
+    pub fn type_label(&self) -> Option<String> {
+        let other = self
+            .protocol_type
+            .as_deref()
+            .filter(|p| !p.is_empty() && *p != "consumer");
+        match (self.group_type, other) {
+            (t, Some(p)) => Some(format!("{} ({p})", t.unwrap_or(GroupType::Classic))),
+            (Some(t), None) => Some(t.as_str().to_string()),
+            (None, None) => None,
+        }
+    }
 }
 
 /// One line of `kafka-consumer-groups --describe`, plus what we derive.

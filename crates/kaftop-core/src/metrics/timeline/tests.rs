@@ -57,6 +57,7 @@ fn snap(at_s: i64) -> ClusterSnapshot {
             group_id: "g".into(),
             state: Some(GroupState::Stable),
             group_type: Some(GroupType::Classic),
+            protocol_type: None,
             members: Some(vec![
                 member("m-1", "c-1", "/10.0.0.1", &[0, 1]),
                 member("m-2", "c-2", "/10.0.0.2", &[2]),

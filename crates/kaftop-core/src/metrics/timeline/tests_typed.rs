@@ -23,6 +23,7 @@ fn group(id: &str, kind: GroupType, state: GroupState) -> GroupInfo {
         group_id: id.into(),
         state: Some(state),
         group_type: Some(kind),
+        protocol_type: None,
         members: Some(Vec::new()),
         offsets: Vec::new(),
         coordinator: Some(1),

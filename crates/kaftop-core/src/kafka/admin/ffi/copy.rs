@@ -181,20 +181,50 @@ pub(super) unsafe fn group_description(
             });
         }
         let code = rd::rd_kafka_ConsumerGroupDescription_state(d) as u32;
+        let is_simple = rd::rd_kafka_ConsumerGroupDescription_is_simple_consumer_group(d) != 0;
+        // librdkafka describes only `consumer` and simple classic groups; any other
+        // protocol type is this group's error, whose text names it.
+        let other = error.as_deref().and_then(other_protocol_type);
+        let protocol_type = match (&other, group_type) {
+            (Some(p), _) => Some(p.clone()),
+            (None, GroupType::Classic) if is_simple => Some(String::new()),
+            (None, GroupType::Classic) => Some("consumer".to_string()),
+            (None, _) => None,
+        };
         GroupDescription {
             group_id,
             state: match group_type {
                 GroupType::Consumer => GroupState::of_consumer_group(code, &members),
                 _ => GroupState::from_code(code),
             },
-            group_type,
-            is_simple: rd::rd_kafka_ConsumerGroupDescription_is_simple_consumer_group(d) != 0,
+            group_type: if other.is_some() {
+                GroupType::Classic
+            } else {
+                group_type
+            },
+            is_simple,
+            protocol_type,
             partition_assignor: cstr(rd::rd_kafka_ConsumerGroupDescription_partition_assignor(d)),
             coordinator: (!coordinator.is_null()).then(|| rd::rd_kafka_Node_id(coordinator)),
             members,
-            error,
+            error: match other {
+                Some(p) => Some(format!(
+                    "librdkafka describes consumer groups only, not this `{p}` group: \
+                     state and members unknown"
+                )),
+                None => error,
+            },
         }
     }
+}
+
+/// The protocol type librdkafka's DescribeConsumerGroups names when it refuses a
+/// classic group that is not a consumer group: "GroupId g is not a consumer
+/// group (connect)."
+fn other_protocol_type(error: &str) -> Option<String> {
+    let (_, rest) = error.split_once(" is not a consumer group (")?;
+    let p = rest.strip_suffix(").").or_else(|| rest.strip_suffix(')'))?;
+    Some(p.to_string())
 }
 
 #[cfg(test)]
@@ -258,6 +288,16 @@ mod tests {
         assert_eq!(
             t,
             "UnknownTopicOrPartition: Broker: Unknown topic or partition"
+        );
+    }
+
+    #[test]
+    fn a_refused_classic_group_names_its_protocol_type() {
+        let refused = "InvalidArgument: GroupId workers is not a consumer group (connect).";
+        assert_eq!(other_protocol_type(refused).as_deref(), Some("connect"));
+        assert_eq!(
+            other_protocol_type("CoordinatorNotAvailable: Broker: x"),
+            None
         );
     }
 }
