@@ -108,8 +108,3 @@ pub(super) fn every_partition(topics: &[TopicInfo]) -> Vec<(String, i32)> {
         .flat_map(|t| t.partitions.iter().map(|p| (t.name.clone(), p.id)))
         .collect()
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-}
