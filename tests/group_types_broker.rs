@@ -2,7 +2,8 @@
 //! Apache Kafka's own `kafka-share-groups` and `kafka-streams-groups` as the
 //! oracles, and the Java peer's `KafkaShareConsumer` and Kafka Streams
 //! application as their members. `kaftop lag` (--json, --state, --members) gives
-//! the tools' rows. Costs about a minute (two JVM peers, a dozen tool runs).
+//! the tools' rows, and the dashboard's group view in tmux shows each group as
+//! `kaftop lag` does. Costs about a minute (two JVM peers, a dozen tool runs).
 
 #![allow(clippy::unwrap_used)]
 
@@ -12,6 +13,7 @@ use std::time::Duration;
 
 use common::cluster::{create_topic, produce_counts};
 use common::peer::Peer;
+use common::tmux::Tmux;
 use common::{bootstrap, kafka_tool, kaftop, unique, wait_for};
 use serde_json::Value;
 
@@ -193,7 +195,45 @@ fn share_group_equals_kafka_share_groups() {
     // broker's note is checked by scripts/compat-old-kafka.sh).
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("not supported"), "{stderr}");
+    assert_group_view_in_tmux(&b, &group, "Share");
     delete_checked(&b, "kafka-share-groups", &group, vec![peer]);
+}
+
+/// The dashboard's group view in tmux (`:group G`) shows `group` as `kaftop lag`
+/// describes it, which the tests above compared with the type's own tool: its
+/// summary line (state · type · member count) and each member's client id.
+fn assert_group_view_in_tmux(b: &str, group: &str, ty: &str) {
+    let state = kaftop_json(b, group, Some("--state"));
+    let members = kaftop_json(b, group, Some("--members"));
+    let summary = format!(
+        "{group}  {} · {ty} · {} members",
+        s(&state[0]["state"]),
+        members.len()
+    );
+    // A long client id (a Streams thread's) may be cut in its column: its start.
+    let clients: Vec<String> = members
+        .iter()
+        .map(|m| s(&m["client_id"]).chars().take(24).collect())
+        .collect();
+    let tmux = Tmux::new();
+    tmux.start_program(
+        &format!(
+            "env KAFTOP_CONFIG=/dev/null {} -b {b}",
+            env!("CARGO_BIN_EXE_kaftop")
+        ),
+        200,
+        50,
+    );
+    tmux.wait_for_text("the dashboard", "● connected");
+    tmux.keys(&[":"]);
+    tmux.text(&format!("group {group}"));
+    tmux.keys(&["Enter"]);
+    tmux.wait(&format!("{group} in the group view"), |screen| {
+        (screen.contains(&summary) && clients.iter().all(|c| screen.contains(c.as_str())))
+            .then(|| screen.to_string())
+    });
+    tmux.keys(&["q"]);
+    tmux.wait_for_text("the program to exit with 0", "kaftop-exit=0");
 }
 
 /// `kaftop groups delete` while `group` has members (refused), then, once the
@@ -355,5 +395,6 @@ fn streams_group_equals_kafka_streams_groups() {
     ours.sort();
     theirs.sort();
     assert_eq!(ours, theirs);
+    assert_group_view_in_tmux(&b, &app, "Streams");
     delete_checked(&b, "kafka-streams-groups", &app, vec![second, first]);
 }
