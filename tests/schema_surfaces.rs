@@ -101,8 +101,11 @@ fn read_values(topic: &str, from: i64, n: usize) -> Vec<Vec<u8>> {
     out
 }
 
+/// A value to produce and its headers.
+type Out<'a> = (&'a [u8], Vec<(&'a str, String)>);
+
 /// Sends these values with these headers to partition 0 of `topic`.
-fn produce(topic: &str, records: &[(&[u8], Vec<(&str, String)>)]) {
+fn produce(topic: &str, records: &[Out<'_>]) {
     let producer: BaseProducer = ClientConfig::new()
         .set("bootstrap.servers", bootstrap())
         .create()
