@@ -275,8 +275,9 @@ fn redrive_a_dlq_from_the_messages_view() {
     tmux.wait_for_text("the dialog", &format!("Redrive records of {dlq}"));
     tmux.keys(&["Enter"]);
     let screen = tmux.wait_for_text("the preview", "1 go back · 1 cannot");
+    // The value beside where it goes (decoded when a schema says how).
     assert!(
-        has_row(&screen, &["0", "0", &source, "0", "goes", "back"]),
+        has_row(&screen, &["0", "0", &source, "0", "dead", "goes", "back"]),
         "{screen}"
     );
     tmux.text(&dlq);
@@ -300,6 +301,9 @@ fn redrive_a_dlq_from_the_messages_view() {
         ],
     );
     let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(text.trim(), "goes-back\tdead", "{text}");
+    // Kafka 4.4's tool warns on stdout that `--property` is deprecated (3.x has
+    // no replacement option): the record is the rest.
+    let records: Vec<&str> = text.lines().filter(|l| !l.contains("deprecated")).collect();
+    assert_eq!(records, ["goes-back\tdead"], "{text}");
     tmux.keys(&["q"]);
 }

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::cli::RedriveArgs;
 use kaftop_core::config::Resolved;
+use kaftop_core::kafka::record::{one_line, SchemaNote};
 use kaftop_services::redrive::{self, Plan, Progress, Selection};
 
 /// Set only by the integration tests: after the records are delivered and before
@@ -35,7 +36,11 @@ pub(super) async fn redrive(args: RedriveArgs, cfg: Resolved) -> Result<ExitCode
     let execute = args.execute;
     let topic = args.topic.clone();
     let (plan, redriven) = tokio::task::spawn_blocking(move || -> Result<(Plan, usize)> {
-        let plan = redrive::plan(&cfg, &topic, &sel)?;
+        let mut plan = redrive::plan(&cfg, &topic, &sel)?;
+        // Display only: the records are sent as the bytes they were.
+        if let Some(d) = crate::registry::decoder(&cfg)? {
+            plan.decode_values(&d);
+        }
         if !execute {
             return Ok((plan, 0));
         }
@@ -64,6 +69,33 @@ pub(super) async fn redrive(args: RedriveArgs, cfg: Resolved) -> Result<ExitCode
         out(render(&plan, execute, redriven))?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Characters of a value listed.
+const VALUE_CHARS: usize = 300;
+
+/// Each record's value on a line, decoded where a schema says how, with the
+/// schema (or why it could not be decoded).
+fn values(plan: &Plan) -> String {
+    let mut out = String::from("Values:\n");
+    for r in &plan.send {
+        let v = &r.shown_value;
+        let how = match v.schema.as_deref() {
+            Some(SchemaNote {
+                schema: Some(s), ..
+            }) => format!(" ({})", s.describe()),
+            Some(SchemaNote { error: Some(e), .. }) => format!(" (not decoded, shown raw: {e})"),
+            _ => String::new(),
+        };
+        let o = &r.origin;
+        out.push_str(&format!(
+            "  {}/{}{how}: {}\n",
+            o.dlq_partition,
+            o.dlq_offset,
+            one_line(v, VALUE_CHARS)
+        ));
+    }
+    out
 }
 
 fn opt<T: ToString>(v: &Option<T>) -> String {
@@ -111,6 +143,7 @@ fn render(plan: &Plan, executed: bool, redriven: usize) -> String {
             ]
         }));
         out.push_str(&super::table(&rows));
+        out.push_str(&values(plan));
     }
     if !plan.not_redrivable.is_empty() {
         out.push_str("Not redrivable:\n");

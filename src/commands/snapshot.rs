@@ -26,7 +26,15 @@ pub(super) async fn run(args: SnapshotArgs, cfg: Resolved) -> Result<ExitCode> {
 fn write(args: &SnapshotArgs, cfg: &Resolved) -> Result<ExitCode> {
     let metrics = watch(args, cfg)?;
     super::out::warnings(&metrics.errors);
-    let records = peek::records_at(cfg, &incident::wanted_records(&metrics));
+    // A registry that cannot be set up leaves the records raw, never the report unwritten.
+    let decoder = crate::registry::decoder(cfg).unwrap_or_else(|e| {
+        super::out::note(format_args!(
+            "kaftop: schema registry: {e:#}; records shown raw"
+        ));
+        None
+    });
+    let wanted = incident::wanted_records(&metrics);
+    let records = peek::records_at(cfg, &wanted, decoder.as_deref());
     let report = Incident::build(&metrics, &records);
     let path = args
         .out

@@ -214,8 +214,10 @@ impl Io {
             Command::StopTicker => self.stop_ticker(),
             Command::WriteIncident(metrics) => {
                 let (cfg, tx) = (self.cfg.clone(), self.tx.clone());
+                let decoder = self.decoder.clone();
                 Job::spawn("kaftop-incident", move || {
-                    let _ = tx.send(Event::IncidentWritten(write_incident(&cfg, &metrics)));
+                    let written = write_incident(&cfg, &metrics, decoder.as_deref());
+                    let _ = tx.send(Event::IncidentWritten(written));
                 });
             }
             Command::PauseTail => {
@@ -251,9 +253,14 @@ impl Io {
                 }
             }
             Command::StartServices => self.start_services(),
-            Command::PlanOp { id, request } => {
-                ops::plan(&self.cfg, &self.rt, &self.tx, id, request)
-            }
+            Command::PlanOp { id, request } => ops::plan(
+                &self.cfg,
+                self.decoder.clone(),
+                &self.rt,
+                &self.tx,
+                id,
+                request,
+            ),
             Command::ExecuteOp { id, plan } => {
                 ops::execute(&self.cfg, &self.rt, &self.tx, id, plan)
             }
@@ -452,8 +459,9 @@ impl Io {
 fn write_incident(
     cfg: &Resolved,
     metrics: &ClusterMetrics,
+    decoder: Option<&kaftop_core::schema::Decoder>,
 ) -> Result<(std::path::PathBuf, std::path::PathBuf), String> {
-    let records = peek::records_at(cfg, &incident::wanted_records(metrics));
+    let records = peek::records_at(cfg, &incident::wanted_records(metrics), decoder);
     let report = Incident::build(metrics, &records);
     let path = save::default_path(&cfg.data_dir, metrics.taken_at_ms);
     save::write(&report, &path).map_err(|e| format!("writing {}: {e}", path.display()))

@@ -3,12 +3,14 @@
 //! reported back as `Event::OpPlanned` / `Event::OpDone`.
 
 use std::sync::mpsc::Sender;
+use std::sync::Arc;
 use std::time::Duration;
 
 use kaftop_core::config::Resolved;
 use kaftop_core::kafka::admin::Admin;
 use kaftop_core::kafka::offsets_reset;
 use kaftop_core::kafka::topic_admin::TopicAdmin;
+use kaftop_core::schema::Decoder;
 use kaftop_core::worker::Job;
 use kaftop_services::redrive::{self, Selection};
 
@@ -21,6 +23,7 @@ const TIMEOUT: Duration = Duration::from_secs(15);
 /// Plans `request` and reports the plan (nothing changes on the cluster).
 pub(crate) fn plan(
     cfg: &Resolved,
+    decoder: Option<Arc<Decoder>>,
     rt: &tokio::runtime::Handle,
     tx: &Sender<Event>,
     id: u64,
@@ -65,7 +68,12 @@ pub(crate) fn plan(
                     record,
                 };
                 redrive::plan(&cfg, &dlq, &selection)
-                    .map(|p| Planned::Redrive(Redrive(std::sync::Arc::new(p))))
+                    .map(|mut p| {
+                        if let Some(d) = &decoder {
+                            p.decode_values(d);
+                        }
+                        Planned::Redrive(Redrive(Arc::new(p)))
+                    })
                     .map_err(|e| e.to_string())
             }
         };

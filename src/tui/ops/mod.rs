@@ -8,9 +8,13 @@ pub mod forms;
 use std::sync::Arc;
 
 use kaftop_core::kafka::offsets_reset::{ResetPlan, ResetScope, ResetTarget};
+use kaftop_core::kafka::record::one_line;
 use kaftop_core::kafka::topic_admin::{ConfigChange, ConfigPlan, NewTopicSpec, PartitionsPlan};
 use kaftop_core::present;
-use kaftop_services::redrive::{Origin, Plan as RedrivePlan};
+use kaftop_services::redrive::{Origin, Plan as RedrivePlan, Redrive as RedriveRecord};
+
+/// Characters of a record's value in the redrive preview (a line of the dialog).
+const PREVIEW_VALUE_CHARS: usize = 32;
 
 /// An operation to plan (from the dialog's fields).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,6 +93,7 @@ impl Planned {
                 "DLQ-OFFSET",
                 "TO-TOPIC",
                 "TO-PARTITION",
+                "VALUE",
                 "NOTE",
             ],
         }
@@ -141,23 +146,33 @@ impl Planned {
                     .collect()
             }
             Planned::Redrive(Redrive(plan)) => {
-                let row = |o: &Origin, to: Option<i32>, note: String| {
+                let row = |o: &Origin, to: Option<i32>, note: String, value: String| {
                     vec![
                         o.dlq_partition.to_string(),
                         o.dlq_offset.to_string(),
                         o.source_topic.clone().unwrap_or_else(|| "-".into()),
                         to.or(o.source_partition)
                             .map_or("-".into(), |p| p.to_string()),
+                        value,
                         note,
                     ]
                 };
+                let sent = |r: &RedriveRecord| {
+                    // A value framed for a schema that did not decode says why.
+                    let note = match r.shown_value.schema.as_ref().and_then(|n| n.error.as_ref()) {
+                        Some(e) => format!("goes back · value raw: {e}"),
+                        None => "goes back".into(),
+                    };
+                    let value = one_line(&r.shown_value, PREVIEW_VALUE_CHARS);
+                    row(&r.origin, r.target_partition, note, value)
+                };
                 plan.send
                     .iter()
-                    .map(|r| row(&r.origin, r.target_partition, "goes back".into()))
+                    .map(sent)
                     .chain(
-                        plan.not_redrivable
-                            .iter()
-                            .map(|u| row(&u.origin, None, format!("stays: {}", u.reason))),
+                        plan.not_redrivable.iter().map(|u| {
+                            row(&u.origin, None, format!("stays: {}", u.reason), "-".into())
+                        }),
                     )
                     .collect()
             }

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use super::record::RecordView;
 use super::sampler::{self, SamplerError, StartAt};
 use crate::config::Resolved;
+use crate::schema::Decoder;
 
 /// How long one record may take to arrive.
 pub const PEEK_TIMEOUT: Duration = Duration::from_secs(5);
@@ -15,12 +16,14 @@ const MAX_VALUE: usize = 4096;
 
 /// The record at `offset` of `topic`-`partition`; `None` when there is none
 /// there (deleted, compacted away, a transaction marker) or it did not arrive
-/// within [`PEEK_TIMEOUT`]. Blocking.
+/// within [`PEEK_TIMEOUT`]. Its key and value are decoded with `decoder` where
+/// it knows their schema. Blocking.
 pub fn record_at(
     cfg: &Resolved,
     topic: &str,
     partition: i32,
     offset: i64,
+    decoder: Option<&Decoder>,
 ) -> Result<Option<RecordView>, SamplerError> {
     let reader = sampler::open(cfg, topic, Some(partition), &StartAt::Offset(offset))?;
     // Started elsewhere (clamped to the log): the record is not there.
@@ -35,7 +38,7 @@ pub fn record_at(
     while let Some(left) = deadline.checked_duration_since(Instant::now()) {
         match reader.consumer.poll(left.min(Duration::from_millis(250))) {
             Some(Ok(m)) => {
-                let r = RecordView::from_message(&m, MAX_VALUE);
+                let r = RecordView::from_message_with(&m, MAX_VALUE, decoder);
                 return Ok((r.offset == offset).then_some(r));
             }
             Some(Err(_)) | None => continue,
@@ -46,9 +49,13 @@ pub fn record_at(
 
 /// The records at these (topic, partition, offset) positions that could be read.
 /// Failures are skipped: the report says the record was not read.
-pub fn records_at(cfg: &Resolved, wanted: &[(String, i32, i64)]) -> Vec<RecordView> {
+pub fn records_at(
+    cfg: &Resolved,
+    wanted: &[(String, i32, i64)],
+    decoder: Option<&Decoder>,
+) -> Vec<RecordView> {
     wanted
         .iter()
-        .filter_map(|(t, p, o)| record_at(cfg, t, *p, *o).ok().flatten())
+        .filter_map(|(t, p, o)| record_at(cfg, t, *p, *o, decoder).ok().flatten())
         .collect()
 }

@@ -17,6 +17,7 @@ use crate::metrics::TimelineEvent;
 use crate::metrics::{ClusterMetrics, GroupMetrics, GroupPartitionRow, History, LagStatus};
 use crate::metrics::{DataLoss, Stuck, TimeLag};
 use crate::present::{self, spark};
+use crate::schema::decoder::SchemaInfo;
 
 /// Characters of a record's key or value kept in the report.
 pub const VALUE_CHARS: usize = 300;
@@ -114,16 +115,22 @@ pub struct PeekedRecord {
     pub offset: i64,
     pub timestamp_ms: Option<i64>,
     pub key: String,
+    /// The decoded JSON when a schema decoded it, else the bytes as shown.
     pub value: String,
     pub value_bytes: usize,
     pub truncated: bool,
     pub header_names: Vec<String>,
+    /// The schema that decoded the value (kind, subject, version, id).
+    pub value_schema: Option<SchemaInfo>,
+    /// Why a value framed for a schema could not be decoded (`value` is then raw).
+    pub value_undecoded: Option<String>,
 }
 
 impl PeekedRecord {
     pub fn of(r: &RecordView) -> Self {
         let (value, cut) = cut(&r.value.text, VALUE_CHARS);
         let (key, _) = cut_key(&r.key.text);
+        let note = r.value.schema.as_deref();
         PeekedRecord {
             offset: r.offset,
             timestamp_ms: r.timestamp_ms,
@@ -132,6 +139,8 @@ impl PeekedRecord {
             value_bytes: r.value.size,
             truncated: cut || r.value.truncated,
             header_names: r.headers.iter().map(|(k, _)| k.clone()).collect(),
+            value_schema: note.and_then(|n| n.schema.clone()),
+            value_undecoded: note.and_then(|n| n.error.clone()),
         }
     }
 }

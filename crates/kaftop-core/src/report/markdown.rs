@@ -172,6 +172,12 @@ fn record(out: &mut String, r: &PeekedRecord) {
     if !r.header_names.is_empty() {
         let _ = writeln!(out, "- headers: {}", r.header_names.join(", "));
     }
+    if let Some(schema) = &r.value_schema {
+        let _ = writeln!(out, "- value schema: {}", schema.describe());
+    }
+    if let Some(reason) = &r.value_undecoded {
+        let _ = writeln!(out, "- value not decoded, shown raw: {}", cell(reason));
+    }
     let _ = writeln!(
         out,
         "- value ({}{}):\n",

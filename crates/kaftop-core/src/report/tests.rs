@@ -147,3 +147,54 @@ fn a_stuck_record_that_could_not_be_read_says_so() {
         "{md}"
     );
 }
+
+#[test]
+fn a_decoded_stuck_record_names_its_schema_and_an_undecodable_one_its_reason() {
+    use crate::kafka::record::render_decoded;
+    use crate::schema::decoder::SchemaInfo;
+    use crate::schema::{Decoded, SchemaKind};
+    let schema = SchemaInfo {
+        kind: SchemaKind::Avro,
+        id: Some(7),
+        subject: Some("orders-value".into()),
+        version: Some(2),
+        message: None,
+        file: None,
+    };
+    let framed = [0u8, 0, 0, 0, 7, 2, 0x54];
+    let decoded = Decoded::Value {
+        json: serde_json::json!({"customerId": 4711}),
+        schema,
+    };
+    let mut record = culprit();
+    record.value = render_decoded(Some(&framed), 4096, decoded);
+    let report = Incident::build(&cluster(), &[record.clone()]);
+    let md = super::markdown::render(&report);
+    for fact in [
+        "- value schema: Avro · subject orders-value v2 · id 7",
+        "\"customerId\": 4711",
+    ] {
+        assert!(md.contains(fact), "{fact}\n---\n{md}");
+    }
+    let json = serde_json::to_value(&report).unwrap();
+    let peeked = &json["groups"][0]["partitions"][1]["record"];
+    assert_eq!(
+        peeked["value_schema"]["subject"], "orders-value",
+        "{peeked}"
+    );
+    assert_eq!(peeked["value_schema"]["id"], 7, "{peeked}");
+    assert!(peeked["value_undecoded"].is_null(), "{peeked}");
+
+    let reason = "schema 7 not found";
+    record.value = render_decoded(Some(&framed), 4096, Decoded::Failed(reason.into()));
+    let report = Incident::build(&cluster(), &[record]);
+    let md = super::markdown::render(&report);
+    assert!(
+        md.contains(&format!("- value not decoded, shown raw: {reason}"))
+            && md.contains("00 00 00 00 07 02 54"),
+        "{md}"
+    );
+    let peeked = &serde_json::to_value(&report).unwrap()["groups"][0]["partitions"][1]["record"];
+    assert_eq!(peeked["value_undecoded"], reason, "{peeked}");
+    assert!(peeked["value_schema"].is_null(), "{peeked}");
+}

@@ -28,6 +28,8 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 pub use kafka::{execute, plan, Progress, RedriveError};
+use kaftop_core::kafka::record::{render, render_decoded, Rendered};
+use kaftop_core::schema::Decoder;
 use state::{PartitionState, RedriveState};
 
 use crate::{
@@ -48,6 +50,9 @@ const DLQ_HEADERS: [&str; 6] = [
     HEADER_SOURCE_OFFSET,
     HEADER_TRUNCATED_FROM,
 ];
+
+/// Bytes of a value a preview shows (a decoded value: characters of its JSON).
+const SHOWN_VALUE: usize = 4096;
 
 /// The consumer group that remembers what was redriven from `dlq_topic`.
 pub fn redrive_group(dlq_topic: &str) -> String {
@@ -154,6 +159,10 @@ pub struct Redrive {
     /// The original headers followed by [`HEADER_REDRIVEN_FROM`].
     #[serde(skip)]
     pub(crate) headers: Vec<(String, Option<Vec<u8>>)>,
+    /// The value as a preview shows it, decoded after [`Plan::decode_values`].
+    /// For display only: what is sent is the bytes as they were.
+    #[serde(rename = "value")]
+    pub shown_value: Rendered,
 }
 
 /// A record left in the DLQ, and why.
@@ -182,6 +191,17 @@ pub struct Plan {
     pub(crate) before: RedriveState,
     #[serde(skip)]
     pub(crate) after: RedriveState,
+}
+
+impl Plan {
+    /// Shows the values to send decoded with `decoder`, each with its source
+    /// topic's schema (the DLQ has none of its own); the bytes sent are untouched.
+    pub fn decode_values(&mut self, decoder: &Decoder) {
+        for r in &mut self.send {
+            let decoded = decoder.decode(&r.target_topic, r.value.as_deref(), false);
+            r.shown_value = render_decoded(r.value.as_deref(), SHOWN_VALUE, decoded);
+        }
+    }
 }
 
 /// A record's origin, or why it cannot go back.
@@ -346,6 +366,7 @@ fn redrive(
         target_topic,
         target_partition,
         key: r.key.clone(),
+        shown_value: render(r.value.as_deref(), SHOWN_VALUE),
         value: r.value.clone(),
         headers,
     }

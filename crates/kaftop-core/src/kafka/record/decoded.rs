@@ -51,6 +51,22 @@ pub fn render_decoded(bytes: Option<&[u8]>, max: usize, decoded: Decoded) -> Ren
     }
 }
 
+/// A rendered value on one line of at most `max` characters (an ellipsis ends a
+/// cut one): JSON compacted, hex and text with their line breaks as spaces. For
+/// a table cell or a listing, where the pretty form does not fit.
+pub fn one_line(r: &Rendered, max: usize) -> String {
+    let compact = (r.encoding == Encoding::Json)
+        .then(|| serde_json::from_str::<serde_json::Value>(&r.text).ok())
+        .flatten()
+        .map(|v| escape_json_controls(&v.to_string()));
+    let line = compact.unwrap_or_else(|| r.text.replace(['\n', '\r'], " "));
+    match line.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &line[..i]),
+        None if r.truncated => format!("{line}…"),
+        None => line,
+    }
+}
+
 /// At most `max` bytes of `s`, on a character boundary.
 fn cut_text(s: &str, max: usize) -> &str {
     if s.len() <= max {

@@ -3,7 +3,7 @@
 //! a script, lossless JSON ([`json_form`], `kaftop tail --json`).
 
 mod decoded;
-pub use decoded::{render_decoded, SchemaNote};
+pub use decoded::{one_line, render_decoded, SchemaNote};
 
 use std::fmt::Write as _;
 
@@ -548,6 +548,15 @@ mod tests {
             failed.schema.unwrap().error.as_deref(),
             Some("schema id 3: gone")
         );
+    }
+
+    #[test]
+    fn one_line_compacts_json_and_joins_hex() {
+        let json = render(Some(br#"{"a": [1, 2], "b": "x\u0085"}"#), 4096);
+        assert_eq!(one_line(&json, 100), r#"{"a":[1,2],"b":"x\u0085"}"#);
+        assert_eq!(one_line(&json, 5), r#"{"a":…"#);
+        let bin = render(Some(&[0u8; 17]), 4096);
+        assert_eq!(one_line(&bin, 100), format!("{} 00", ["00"; 16].join(" ")));
     }
 
     #[test]
