@@ -48,7 +48,10 @@ def produce(bootstrap, topic, n, registry_url=None):
         from confluent_kafka.schema_registry import SchemaRegistryClient
         from confluent_kafka.schema_registry.avro import AvroSerializer
         from confluent_kafka.serialization import MessageField, SerializationContext
-        ser = AvroSerializer(SchemaRegistryClient({"url": registry_url}), json.dumps(ORDER))
+        # Subjects named after the topic: the client's default strategy first asks for
+        # "associations", an API Apicurio does not have.
+        ser = AvroSerializer(SchemaRegistryClient({"url": registry_url, "timeout": 30}),
+                             json.dumps(ORDER), conf={"subject.name.strategy.type": "TOPIC"})
         ctx = SerializationContext(topic, MessageField.VALUE)
         encode = lambda v: ser(v, ctx)  # noqa: E731
     else:
@@ -85,7 +88,7 @@ def json_decoder():
 def avro_decoder(registry_url):
     import fastavro
     from confluent_kafka.schema_registry import SchemaRegistryClient
-    registry = SchemaRegistryClient({"url": registry_url})
+    registry = SchemaRegistryClient({"url": registry_url, "timeout": 30})
     schemas = {}  # schema id (the 4 framing bytes) -> parsed schema, fetched once
 
     def decode(value):

@@ -22,7 +22,11 @@ from confluent_kafka.serialization import MessageField, SerializationContext
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory, timestamp_pb2
 
 bootstrap, registry_url, prefix = sys.argv[1:4]
-registry = SchemaRegistryClient({"url": registry_url})
+# A registry that stops answering fails the test instead of hanging it.
+registry = SchemaRegistryClient({"url": registry_url, "timeout": 30})
+# Subjects named after the topic (Confluent's TopicNameStrategy): the client's default
+# first asks the registry for "associations", an API Apicurio does not have.
+TOPIC_SUBJECTS = {"subject.name.strategy.type": "TOPIC"}
 producer = Producer({"bootstrap.servers": bootstrap})
 
 ORDER_V1 = {
@@ -57,12 +61,12 @@ def avro():
               "at": at, "tags": {"a": 1, "b": 2}, "status": "PAID",
               "address": {"city": "Seoul", "zip": None}}
     expected = dict(record, amount="12.34", at="2026-11-24T10:15:30.123Z")
-    ser = AvroSerializer(registry, json.dumps(ORDER_V1))
+    ser = AvroSerializer(registry, json.dumps(ORDER_V1), conf=TOPIC_SUBJECTS)
     ctx = SerializationContext(topic, MessageField.VALUE)
     emit(topic, ser(record, ctx), expected)
     evolved = dict(record, id=2, note=None, amount=decimal.Decimal("-0.05"),
                    address={"city": "Busan", "zip": 48058}, channel="app")
-    ser2 = AvroSerializer(registry, json.dumps(ORDER_V2))
+    ser2 = AvroSerializer(registry, json.dumps(ORDER_V2), conf=TOPIC_SUBJECTS)
     emit(topic, ser2(evolved, ctx), dict(evolved, amount="-0.05", at="2026-11-24T10:15:30.123Z"))
 
 
@@ -96,13 +100,13 @@ def protobuf():
     Order, Line = proto_classes()
     msg = Order(id=7, lines=[Line(sku="A-1", qty=2), Line(sku="B-2", qty=1)])
     msg.at.FromJsonString("2026-11-24T10:15:30Z")
-    ser = ProtobufSerializer(Order, registry, {"use.deprecated.format": False})
+    ser = ProtobufSerializer(Order, registry, {"use.deprecated.format": False, **TOPIC_SUBJECTS})
     ctx = SerializationContext(topic, MessageField.VALUE)
     emit(topic, ser(msg, ctx), {"id": 7, "lines": [{"sku": "A-1", "qty": 2},
                                                   {"sku": "B-2", "qty": 1}],
                                  "at": "2026-11-24T10:15:30Z"})
     # A nested message type on its own: message indexes [1, 0].
-    ser_line = ProtobufSerializer(Line, registry, {"use.deprecated.format": False})
+    ser_line = ProtobufSerializer(Line, registry, {"use.deprecated.format": False, **TOPIC_SUBJECTS})
     emit(topic, ser_line(Line(sku="C-3", qty=5), ctx), {"sku": "C-3", "qty": 5})
 
 
@@ -112,7 +116,7 @@ def json_schema():
               "type": "object", "properties": {"messageId": {"type": "integer"},
                                                "reader": {"type": "string"}},
               "required": ["messageId"]}
-    ser = JSONSerializer(json.dumps(schema), registry)
+    ser = JSONSerializer(json.dumps(schema), registry, conf=TOPIC_SUBJECTS)
     value = {"messageId": 42, "reader": "u-9"}
     emit(topic, ser(value, SerializationContext(topic, MessageField.VALUE)), value)
 

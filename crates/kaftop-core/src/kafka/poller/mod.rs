@@ -162,6 +162,17 @@ pub struct Refresher {
     typed: Option<TypedGroups>,
 }
 
+/// Whether `groups` holds `id` as a live classic or consumer group (described,
+/// not dead, no error).
+fn described_as_classic_or_consumer(groups: &[GroupInfo], id: &str) -> bool {
+    groups.iter().any(|g| {
+        g.group_id == id
+            && g.error.is_none()
+            && g.state.is_some_and(|s| s != GroupState::Dead)
+            && matches!(g.group_type, Some(GroupType::Classic | GroupType::Consumer))
+    })
+}
+
 impl Refresher {
     pub fn new(cfg: &Resolved, opts: PollerOptions) -> Result<Self, KafkaError> {
         let admin = Admin::from_resolved(cfg).map_err(|e| KafkaError::Unreachable {
@@ -248,8 +259,17 @@ impl Refresher {
         let Some(typed) = &self.typed else {
             return;
         };
+        // Named groups the read above described need no second look: only those
+        // it could not (a share or Streams group is "dead" to DescribeGroups).
+        let only: Option<Vec<String>> = self.opts.only_groups.as_ref().map(|named| {
+            named
+                .iter()
+                .filter(|g| !described_as_classic_or_consumer(&snap.groups, g))
+                .cloned()
+                .collect()
+        });
         let before = self.admin.requests_sent() + typed.requests_sent();
-        let read = typed.read(&snap.brokers, self.opts.only_groups.as_deref());
+        let read = typed.read(&snap.brokers, only.as_deref());
         snap.errors.extend(read.errors.iter().cloned());
         snap.unsupported_group_types = read.unsupported.clone();
         let timeout = self.opts.timeout;
