@@ -16,37 +16,20 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
+use common::registry::{self, registry};
 use common::{assert_success, kaftop};
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::ClientConfig;
 use serde_json::{json, Value};
 
-const REGISTRY_ENV: &str = "KAFTOP_TEST_REGISTRY_URL";
-const VENV_SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/schema-venv.sh");
 const READER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/schema/consume.py");
 
-/// The registry's URL; `None` (said loudly) outside CI when it is not set.
-fn registry() -> Option<String> {
-    match std::env::var(REGISTRY_ENV) {
-        Ok(u) if !u.trim().is_empty() => Some(u),
-        _ if std::env::var_os("CI").is_some() => {
-            panic!("{REGISTRY_ENV} is not set: scripts/test.sh starts the registry")
-        }
-        _ => {
-            eprintln!(
-                "SKIPPED: {REGISTRY_ENV} is not set (start one with scripts/test-registry.sh \
-                 start and export the URL it prints, or run scripts/test.sh)"
-            );
-            None
-        }
-    }
-}
-
 fn python(args: &[&str]) -> String {
-    let venv = Command::new(VENV_SCRIPT).output().unwrap();
-    assert_success(&venv);
-    let py = String::from_utf8(venv.stdout).unwrap().trim().to_string();
-    let out = Command::new(py).arg(READER).args(args).output().unwrap();
+    let out = Command::new(registry::python())
+        .arg(READER)
+        .args(args)
+        .output()
+        .unwrap();
     assert_success(&out);
     String::from_utf8(out.stdout).unwrap()
 }

@@ -12,37 +12,13 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
+use common::registry::{python, registry};
 use common::{assert_success, kaftop};
 use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
 use rdkafka::ClientConfig;
 use serde_json::Value;
 
-const REGISTRY_ENV: &str = "KAFTOP_TEST_REGISTRY_URL";
-const VENV_SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/schema-venv.sh");
 const PRODUCER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/schema/produce.py");
-
-/// The registry's URL; `None` (said loudly) outside CI when it is not set.
-fn registry() -> Option<String> {
-    match std::env::var(REGISTRY_ENV) {
-        Ok(u) if !u.trim().is_empty() => Some(u),
-        _ if std::env::var_os("CI").is_some() => {
-            panic!("{REGISTRY_ENV} is not set: scripts/test.sh starts the registry")
-        }
-        _ => {
-            eprintln!(
-                "SKIPPED: {REGISTRY_ENV} is not set (start one with scripts/test-registry.sh \
-                 start and export the URL it prints, or run scripts/test.sh)"
-            );
-            None
-        }
-    }
-}
-
-fn python() -> String {
-    let out = Command::new(VENV_SCRIPT).output().unwrap();
-    assert_success(&out);
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
-}
 
 fn config(dir: &Path, registry_url: &str) -> std::path::PathBuf {
     let path = dir.join("kaftop.toml");

@@ -17,6 +17,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::cluster::{commit_offsets, create_topic};
+use common::registry::{python, registry};
 use common::{assert_success, bootstrap, kaftop, unique};
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::{Header, Message, OwnedHeaders};
@@ -24,28 +25,9 @@ use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 use serde_json::Value;
 
-const REGISTRY_ENV: &str = "KAFTOP_TEST_REGISTRY_URL";
-const VENV_SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/schema-venv.sh");
 const PRODUCER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/schema/produce.py");
 /// Framed for schema id 987654, which the registry does not have.
 const UNKNOWN_ID: [u8; 8] = [0, 0, 0x0f, 0x12, 0x06, 0x02, 0x04, 0x06];
-
-/// The registry's URL; `None` (said loudly) outside CI when it is not set.
-fn registry() -> Option<String> {
-    match std::env::var(REGISTRY_ENV) {
-        Ok(u) if !u.trim().is_empty() => Some(u),
-        _ if std::env::var_os("CI").is_some() => {
-            panic!("{REGISTRY_ENV} is not set: scripts/test.sh starts the registry")
-        }
-        _ => {
-            eprintln!(
-                "SKIPPED: {REGISTRY_ENV} is not set (start one with scripts/test-registry.sh \
-                 start and export the URL it prints, or run scripts/test.sh)"
-            );
-            None
-        }
-    }
-}
 
 fn config(dir: &Path, registry_url: &str) -> PathBuf {
     let path = dir.join("kaftop.toml");
@@ -67,10 +49,7 @@ fn config(dir: &Path, registry_url: &str) -> PathBuf {
 /// `PREFIX-avro` written by Confluent's AvroSerializer: its two records' bytes
 /// (the second with the evolved schema, version 2).
 fn produce_avro(url: &str, prefix: &str) -> Vec<Vec<u8>> {
-    let python = Command::new(VENV_SCRIPT).output().unwrap();
-    assert_success(&python);
-    let python = String::from_utf8(python.stdout).unwrap();
-    let out = Command::new(python.trim())
+    let out = Command::new(python())
         .args([PRODUCER, &bootstrap(), url, prefix, "avro"])
         .output()
         .unwrap();

@@ -12,6 +12,7 @@ pub(crate) mod cluster;
 pub(crate) mod peer;
 pub(crate) mod private_broker;
 pub(crate) mod process;
+pub(crate) mod registry;
 pub(crate) mod serve;
 pub(crate) mod tmux;
 
