@@ -13,6 +13,7 @@
 # Prints a Markdown row for BENCHMARKS.md last; details go to stderr.
 #
 #   scripts/bench-scale.sh            # KAFTOP_BROKER_DIR (default /work/brokers/bench)
+#   KAFTOP_BIN=path/to/kaftop scripts/bench-scale.sh   # a binary already built
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export KAFTOP_BROKER_DIR=${KAFTOP_BROKER_DIR:-/work/brokers/bench}
@@ -22,7 +23,8 @@ serve_seconds=${SERVE_SECONDS:-60}
 tui_minutes=${TUI_MINUTES:-10}
 keys=${KEYS:-20}
 target=${CARGO_TARGET_DIR:-target}
-kaftop=$target/release/kaftop
+# KAFTOP_BIN: a kaftop already built (the release build takes ~25 min here).
+kaftop=${KAFTOP_BIN:-$target/release/kaftop}
 work=$(mktemp -d)
 sock=kaftop-bench-scale-$$
 serve_pid=
@@ -40,7 +42,7 @@ tool() { scripts/test-broker.sh tool "$@"; }
 # No config file: the bootstrap on the command line, read-only, a data dir of this run.
 k() { KAFTOP_CONFIG=/dev/null "$kaftop" -b "$BOOTSTRAP" --read-only --data-dir "$work/data" "$@"; }
 
-cargo build --release --locked --bin kaftop >&2
+[[ -n ${KAFTOP_BIN:-} ]] || cargo build --release --locked --bin kaftop >&2
 log "$PRESET: $TOPIC_COUNT topics x 100 partitions, $GROUP_COUNT groups on $PER_GROUP partitions each"
 
 # 1. The tool, cold. Its JVM start apart: `--version` loads the same classes' JVM.
