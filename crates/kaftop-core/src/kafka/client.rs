@@ -308,10 +308,12 @@ impl ClientContext for KaftopContext {
 
 impl ConsumerContext for KaftopContext {}
 
-/// What a context's `error` callback does: records a security failure, then logs.
+/// What a context's `error` callback does: logs, then records a security failure.
+/// In that order: a command that sees the record fails and exits, and the line must
+/// already be in the log's queue by then.
 pub fn log_client_error(diagnosis: &Diagnosis, error: &RdError, reason: &str) {
-    diagnosis.record(error, reason);
     tracing::error!(target: "librdkafka", "librdkafka: {error}: {reason}");
+    diagnosis.record(error, reason);
 }
 
 /// How long one metadata attempt of [`fetch_metadata`] may take.
