@@ -17,6 +17,7 @@ mod errors;
 pub mod logging;
 pub mod parse;
 mod registry;
+mod search;
 pub mod serve;
 mod signals;
 pub mod tui;

@@ -52,7 +52,9 @@ const CRATES: &[CrateLayers] = &[
             // The two long-running faces; neither knows the other.
             &["tui", "serve"],
             // Small shared modules.
-            &["errors", "logging", "parse", "registry", "signals"],
+            &[
+                "errors", "logging", "parse", "registry", "search", "signals",
+            ],
         ]),
     },
     CrateLayers {

@@ -1,76 +1,13 @@
-//! Records as JSON lines that lose nothing (`tail/search --out FILE.jsonl`), and
-//! the record as `kaftop search`'s filter sees it. `produce-file` reads the lines back.
+//! Records as JSON lines that lose nothing (`tail/search --out FILE.jsonl`).
+//! `produce-file` reads the lines back.
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use rdkafka::message::Message;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
+use crate::search::DecodedRecord;
 use kaftop_core::kafka::record::header_pairs;
-use kaftop_core::schema::{Decoded, Decoder};
-
-/// A record's key and value as decoded once, for the filter and for the export.
-pub(super) struct DecodedRecord {
-    pub(super) key: Value,
-    pub(super) value: Value,
-    key_schema: Option<Value>,
-    value_schema: Option<Value>,
-}
-
-/// What a schema made of `bytes`, else the bytes parsed as JSON, else their text
-/// (non-UTF-8 bytes replaced), else null; and the schema when one decoded them.
-fn view(
-    decoder: Option<&Decoder>,
-    topic: &str,
-    bytes: Option<&[u8]>,
-    is_key: bool,
-) -> (Value, Option<Value>) {
-    if let Some(Decoded::Value { json, schema }) = decoder.map(|d| d.decode(topic, bytes, is_key)) {
-        return (json, serde_json::to_value(schema).ok());
-    }
-    let Some(bytes) = bytes else {
-        return (Value::Null, None);
-    };
-    let v = serde_json::from_slice(bytes)
-        .unwrap_or_else(|_| String::from_utf8_lossy(bytes).into_owned().into());
-    (v, None)
-}
-
-impl DecodedRecord {
-    pub(super) fn of<M: Message>(m: &M, decoder: Option<&Decoder>) -> DecodedRecord {
-        let (key, key_schema) = view(decoder, m.topic(), m.key(), true);
-        let (value, value_schema) = view(decoder, m.topic(), m.payload(), false);
-        DecodedRecord {
-            key,
-            value,
-            key_schema,
-            value_schema,
-        }
-    }
-}
-
-/// `{key, value, headers, partition, offset, timestamp}`: the filter's input and
-/// `search --json`'s line. Headers as an object of text (the last of repeated
-/// names wins); the timestamp in milliseconds since the epoch.
-pub(super) fn scope<M: Message>(m: &M, d: &DecodedRecord) -> Value {
-    let headers: Map<String, Value> = header_pairs(m)
-        .into_iter()
-        .map(|(name, v)| {
-            let v = v.map_or(Value::Null, |b| {
-                String::from_utf8_lossy(&b).into_owned().into()
-            });
-            (name, v)
-        })
-        .collect();
-    json!({
-        "key": d.key,
-        "value": d.value,
-        "headers": headers,
-        "partition": m.partition(),
-        "offset": m.offset(),
-        "timestamp": m.timestamp().to_millis(),
-    })
-}
 
 fn b64(bytes: Option<&[u8]>) -> Value {
     bytes.map_or(Value::Null, |b| STANDARD.encode(b).into())

@@ -118,7 +118,7 @@ fn tail(args: TailArgs, cfg: &Resolved) -> Result<ExitCode> {
             entry.1 = msg.offset() + 1;
         }
         if let Some(f) = file.as_mut() {
-            let d = super::export::DecodedRecord::of(&msg, decoder.as_deref());
+            let d = crate::search::DecodedRecord::of(&msg, decoder.as_deref());
             f.write(&super::export::export_line(&msg, &d))?;
         } else if args.json {
             outln(record::json_form_with(

@@ -147,17 +147,7 @@ pub fn open(
     partition: Option<i32>,
     start: &StartAt,
 ) -> Result<Reader, SamplerError> {
-    let mut config = base_config(cfg);
-    // librdkafka needs a group id even to assign partitions; with assign() the
-    // consumer never joins that group, and with auto-commit off it never commits.
-    config
-        .set("group.id", format!("kaftop-tail-{}", std::process::id()))
-        .set("enable.auto.commit", "false")
-        .set("enable.auto.offset.store", "false")
-        .set("fetch.message.max.bytes", "10485760");
-    let consumer: BaseConsumer<KaftopContext> = config
-        .create_with_context(KaftopContext::default())
-        .map_err(client_error("creating consumer"))?;
+    let consumer = reader_consumer(cfg)?;
     require_topics(
         consumer.client(),
         &consumer.context().diagnosis,
@@ -215,6 +205,41 @@ pub fn open(
         .assign(&tpl)
         .map_err(client_error("assigning partitions"))?;
     Ok(Reader { consumer, starts })
+}
+
+/// A consumer that only reads what it is assigned.
+fn reader_consumer(cfg: &Resolved) -> Result<BaseConsumer<KaftopContext>, SamplerError> {
+    let mut config = base_config(cfg);
+    // librdkafka needs a group id even to assign partitions; with assign() the
+    // consumer never joins that group, and with auto-commit off it never commits.
+    config
+        .set("group.id", format!("kaftop-tail-{}", std::process::id()))
+        .set("enable.auto.commit", "false")
+        .set("enable.auto.offset.store", "false")
+        .set("fetch.message.max.bytes", "10485760");
+    config
+        .create_with_context(KaftopContext::default())
+        .map_err(client_error("creating consumer"))
+}
+
+/// A consumer reading `parts` (partition, first offset) of `topic`: one of the
+/// readers a parallel scan splits a topic's partitions among, after [`open`]
+/// resolved where each starts. Blocking.
+pub fn assigned(
+    cfg: &Resolved,
+    topic: &str,
+    parts: &[(i32, i64)],
+) -> Result<BaseConsumer<KaftopContext>, SamplerError> {
+    let consumer = reader_consumer(cfg)?;
+    let mut tpl = TopicPartitionList::new();
+    for &(p, offset) in parts {
+        tpl.add_partition_offset(topic, p, Offset::Offset(offset))
+            .map_err(client_error("assigning partitions"))?;
+    }
+    consumer
+        .assign(&tpl)
+        .map_err(client_error("assigning partitions"))?;
+    Ok(consumer)
 }
 
 /// Offsets of `parts` by `spec`, in order; any partition's error fails the open.

@@ -5,12 +5,9 @@
 
 use std::collections::HashMap;
 
-use apache_avro::schema::{Name, ResolvedSchema, Schema};
-use apache_avro::types::Value;
-use base64::Engine as _;
-use serde_json::{Map, Value as Json};
-
+use super::build::Build;
 use super::SchemaError;
+use apache_avro::schema::{Name, ResolvedSchema, Schema};
 
 #[derive(Debug)]
 pub(super) struct AvroSchema {
@@ -44,36 +41,18 @@ impl AvroSchema {
         })
     }
 
-    pub(super) fn decode(&self, body: &[u8]) -> Result<Json, SchemaError> {
-        let corrupt = |e: apache_avro::Error| SchemaError::Corrupt(e.to_string());
-        let mut reader = EofReader {
-            rest: body,
-            hit_end: false,
-        };
-        let value = if self.schemata.is_empty() {
-            apache_avro::from_avro_datum(&self.schema, &mut reader, None).map_err(corrupt)?
-        } else {
-            apache_avro::from_avro_datum_schemata(
-                &self.schema,
-                self.schemata.iter().collect(),
-                &mut reader,
-                None,
-            )
-            .map_err(corrupt)?
-        };
-        // apache-avro reads some values cut short as null rather than failing.
-        if reader.hit_end {
-            return Err(SchemaError::Corrupt(
-                "truncated: the Avro record ends early".into(),
-            ));
-        }
-        if !reader.rest.is_empty() {
-            return Err(SchemaError::Corrupt(format!(
-                "{} bytes after the Avro record",
-                reader.rest.len()
-            )));
-        }
-        Ok(self.to_json(value, &self.schema))
+    #[cfg(test)]
+    pub(super) fn decode(&self, body: &[u8]) -> Result<serde_json::Value, SchemaError> {
+        self.decode_into(body, &mut super::build::JsonBuild)
+    }
+
+    /// Decodes `body` into `b`'s tree (see [`avro_read`](super::avro_read)).
+    pub(super) fn decode_into<B: Build>(
+        &self,
+        body: &[u8],
+        b: &mut B,
+    ) -> Result<B::Out, SchemaError> {
+        super::avro_read::read(self, body, b)
     }
 
     pub(super) fn resolve<'a>(&'a self, schema: &'a Schema) -> &'a Schema {
@@ -82,125 +61,11 @@ impl AvroSchema {
             other => other,
         }
     }
-
-    fn to_json(&self, value: Value, schema: &Schema) -> Json {
-        let schema = self.resolve(schema);
-        match value {
-            Value::Null => Json::Null,
-            Value::Boolean(b) => b.into(),
-            Value::Int(i) => i.into(),
-            Value::Long(i) => i.into(),
-            Value::Float(f) => float(f64::from(f)),
-            Value::Double(f) => float(f),
-            Value::Bytes(b) | Value::Fixed(_, b) => base64(&b),
-            Value::String(s) | Value::Enum(_, s) => s.into(),
-            Value::Uuid(u) => u.to_string().into(),
-            Value::Union(i, v) => {
-                let inner = match schema {
-                    Schema::Union(u) => u.variants().get(i as usize),
-                    _ => None,
-                };
-                self.to_json(*v, inner.unwrap_or(schema))
-            }
-            Value::Array(items) => {
-                let item = match schema {
-                    Schema::Array(a) => Some(&*a.items),
-                    _ => None,
-                };
-                Json::Array(
-                    items
-                        .into_iter()
-                        .map(|v| self.to_json(v, item.unwrap_or(schema)))
-                        .collect(),
-                )
-            }
-            Value::Map(entries) => {
-                let item = match schema {
-                    Schema::Map(m) => Some(&*m.types),
-                    _ => None,
-                };
-                // Sorted: a HashMap has no order of its own.
-                let mut entries: Vec<_> = entries.into_iter().collect();
-                entries.sort_by(|a, b| a.0.cmp(&b.0));
-                Json::Object(
-                    entries
-                        .into_iter()
-                        .map(|(k, v)| (k, self.to_json(v, item.unwrap_or(schema))))
-                        .collect(),
-                )
-            }
-            Value::Record(fields) => {
-                let schemas: Vec<&Schema> = match schema {
-                    Schema::Record(r) => r.fields.iter().map(|f| &f.schema).collect(),
-                    _ => Vec::new(),
-                };
-                let mut out = Map::with_capacity(fields.len());
-                for (i, (name, v)) in fields.into_iter().enumerate() {
-                    let field = schemas.get(i).copied().unwrap_or(schema);
-                    out.insert(name, self.to_json(v, field));
-                }
-                Json::Object(out)
-            }
-            Value::Decimal(d) => {
-                let scale = match schema {
-                    Schema::Decimal(d) => d.scale,
-                    _ => 0,
-                };
-                match Vec::<u8>::try_from(&d) {
-                    Ok(bytes) => decimal_text(&bytes, scale).into(),
-                    Err(e) => format!("(decimal: {e})").into(),
-                }
-            }
-            Value::BigDecimal(d) => d.to_string().into(),
-            Value::Date(days) => date(days).into(),
-            Value::TimeMillis(ms) => time_of_day(i64::from(ms) * 1_000_000).into(),
-            Value::TimeMicros(us) => time_of_day(us * 1_000).into(),
-            Value::TimestampMillis(ms) | Value::LocalTimestampMillis(ms) => {
-                timestamp(i128::from(ms) * 1_000_000).into()
-            }
-            Value::TimestampMicros(us) | Value::LocalTimestampMicros(us) => {
-                timestamp(i128::from(us) * 1_000).into()
-            }
-            Value::TimestampNanos(ns) | Value::LocalTimestampNanos(ns) => {
-                timestamp(i128::from(ns)).into()
-            }
-            Value::Duration(d) => serde_json::json!({
-                "months": u32::from(d.months()),
-                "days": u32::from(d.days()),
-                "millis": u32::from(d.millis()),
-            }),
-        }
-    }
-}
-
-/// A byte slice reader that remembers being asked for bytes past its end.
-struct EofReader<'a> {
-    rest: &'a [u8],
-    hit_end: bool,
-}
-
-impl std::io::Read for EofReader<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        if buf.len() > self.rest.len() {
-            self.hit_end = true;
-        }
-        self.rest.read(buf)
-    }
-}
-
-fn float(f: f64) -> Json {
-    serde_json::Number::from_f64(f).map_or_else(|| f.to_string().into(), Json::Number)
-}
-
-fn base64(bytes: &[u8]) -> Json {
-    base64::engine::general_purpose::STANDARD
-        .encode(bytes)
-        .into()
 }
 
 /// A two's-complement big-endian unscaled value with `scale` digits after the
 /// point, exactly.
-fn decimal_text(bytes: &[u8], scale: usize) -> String {
+pub(super) fn decimal_text(bytes: &[u8], scale: usize) -> String {
     let negative = bytes.first().is_some_and(|b| b & 0x80 != 0);
     // Magnitude as base-1e9 limbs, little end first.
     let mut limbs: Vec<u32> = vec![0];
@@ -249,20 +114,20 @@ fn decimal_text(bytes: &[u8], scale: usize) -> String {
     }
 }
 
-fn date(days: i32) -> String {
+pub(super) fn date(days: i32) -> String {
     chrono::NaiveDate::from_ymd_opt(1970, 1, 1)
         .and_then(|d| d.checked_add_signed(chrono::Duration::days(i64::from(days))))
         .map_or_else(|| days.to_string(), |d| d.to_string())
 }
 
-fn time_of_day(nanos: i64) -> String {
+pub(super) fn time_of_day(nanos: i64) -> String {
     let secs = u32::try_from(nanos.div_euclid(1_000_000_000)).unwrap_or(0);
     let frac = u32::try_from(nanos.rem_euclid(1_000_000_000)).unwrap_or(0);
     chrono::NaiveTime::from_num_seconds_from_midnight_opt(secs, frac)
         .map_or_else(|| nanos.to_string(), |t| t.to_string())
 }
 
-fn timestamp(nanos: i128) -> String {
+pub(super) fn timestamp(nanos: i128) -> String {
     let secs = i64::try_from(nanos.div_euclid(1_000_000_000)).unwrap_or(0);
     let frac = u32::try_from(nanos.rem_euclid(1_000_000_000)).unwrap_or(0);
     chrono::DateTime::from_timestamp(secs, frac).map_or_else(

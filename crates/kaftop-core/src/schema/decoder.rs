@@ -10,6 +10,7 @@ use serde::Serialize;
 use serde_json::Value as Json;
 
 use super::avro::AvroSchema;
+use super::build::{Build, JsonBuild};
 use super::protobuf::ProtoSchema;
 use super::{json, wire, RegisteredSchema, SchemaError, SchemaKind, SchemaSource};
 
@@ -78,6 +79,20 @@ pub enum Decoded {
         schema: SchemaInfo,
     },
     /// Framed (or meant for a local schema) but not decodable: shown raw with this.
+    Failed(String),
+}
+
+/// A key or value decoded, before its schema is described.
+enum Outcome<T> {
+    Plain,
+    Value {
+        out: T,
+        compiled: Arc<Compiled>,
+        /// The Protobuf message type.
+        message: Option<String>,
+        /// Decoded with a local schema file.
+        local: bool,
+    },
     Failed(String),
 }
 
@@ -182,46 +197,103 @@ impl Decoder {
     }
 
     pub fn decode(&self, topic: &str, bytes: Option<&[u8]>, is_key: bool) -> Decoded {
-        let Some(bytes) = bytes else {
-            return Decoded::Plain;
-        };
-        if let Some(local) = self.local.get(&(topic.to_string(), is_key)) {
-            return match local {
-                Ok(compiled) => self.decode_local(compiled, bytes),
-                Err(e) => Decoded::Failed(e.clone()),
-            };
-        }
-        let (Some(_), Some(framed)) = (&self.source, wire::frame(bytes)) else {
-            return Decoded::Plain;
-        };
-        let compiled = match self.compiled(framed.id) {
-            Ok(c) => c,
-            Err(e) => return Decoded::Failed(format!("schema id {}: {e}", framed.id)),
-        };
-        match decode_body(&compiled, framed.body, true) {
-            Ok((json, message)) => Decoded::Value {
-                json,
-                schema: compiled.info_for(topic, is_key, message),
+        match self.outcome(topic, bytes, is_key, &mut JsonBuild) {
+            Outcome::Plain => Decoded::Plain,
+            Outcome::Failed(e) => Decoded::Failed(e),
+            Outcome::Value {
+                out,
+                compiled,
+                message,
+                local,
+            } => Decoded::Value {
+                json: out,
+                schema: if local {
+                    SchemaInfo {
+                        message,
+                        ..compiled.info.clone()
+                    }
+                } else {
+                    compiled.info_for(topic, is_key, message)
+                },
             },
-            Err(e) => Decoded::Failed(format!("schema id {}: {e}", framed.id)),
         }
     }
 
-    fn decode_local(&self, compiled: &Compiled, bytes: &[u8]) -> Decoded {
+    /// As [`Decoder::decode`], into `b`'s tree and without naming the schema:
+    /// `Ok(None)` where `decode` says [`Decoded::Plain`], `Err` with its reason
+    /// where it says [`Decoded::Failed`]. A search's path, once per record.
+    pub fn decode_into<B: Build>(
+        &self,
+        topic: &str,
+        bytes: Option<&[u8]>,
+        is_key: bool,
+        b: &mut B,
+    ) -> Result<Option<B::Out>, String> {
+        match self.outcome(topic, bytes, is_key, b) {
+            Outcome::Plain => Ok(None),
+            Outcome::Failed(e) => Err(e),
+            Outcome::Value { out, .. } => Ok(Some(out)),
+        }
+    }
+
+    fn outcome<B: Build>(
+        &self,
+        topic: &str,
+        bytes: Option<&[u8]>,
+        is_key: bool,
+        b: &mut B,
+    ) -> Outcome<B::Out> {
+        let Some(bytes) = bytes else {
+            return Outcome::Plain;
+        };
+        // Most profiles name no local schema: no key built per record then.
+        let local = match self.local.is_empty() {
+            true => None,
+            false => self.local.get(&(topic.to_string(), is_key)),
+        };
+        if let Some(local) = local {
+            return match local {
+                Ok(compiled) => self.decode_local(compiled, bytes, b),
+                Err(e) => Outcome::Failed(e.clone()),
+            };
+        }
+        let (Some(_), Some(framed)) = (&self.source, wire::frame(bytes)) else {
+            return Outcome::Plain;
+        };
+        let compiled = match self.compiled(framed.id) {
+            Ok(c) => c,
+            Err(e) => return Outcome::Failed(format!("schema id {}: {e}", framed.id)),
+        };
+        match decode_body(&compiled, framed.body, true, b) {
+            Ok((out, message)) => Outcome::Value {
+                out,
+                compiled,
+                message,
+                local: false,
+            },
+            Err(e) => Outcome::Failed(format!("schema id {}: {e}", framed.id)),
+        }
+    }
+
+    fn decode_local<B: Build>(
+        &self,
+        compiled: &Arc<Compiled>,
+        bytes: &[u8],
+        b: &mut B,
+    ) -> Outcome<B::Out> {
         // A framed record on a topic with a local schema: the schema is the file's.
         let (body, framed) = match wire::frame(bytes) {
             Some(f) if self.source.is_none() => (f.body, true),
             _ => (bytes, false),
         };
-        match decode_body(compiled, body, framed) {
-            Ok((json, message)) => Decoded::Value {
-                json,
-                schema: SchemaInfo {
-                    message,
-                    ..compiled.info.clone()
-                },
+        match decode_body(compiled, body, framed, b) {
+            Ok((out, message)) => Outcome::Value {
+                out,
+                compiled: Arc::clone(compiled),
+                message,
+                local: true,
             },
-            Err(e) => Decoded::Failed(e.to_string()),
+            Err(e) => Outcome::Failed(e.to_string()),
         }
     }
 
@@ -336,23 +408,24 @@ fn parse(
     })
 }
 
-/// Decodes a body (after the 5-byte header when `framed`): JSON and, for
-/// Protobuf, the message type.
-fn decode_body(
+/// Decodes a body (after the 5-byte header when `framed`) into `b`'s tree and,
+/// for Protobuf, the message type.
+fn decode_body<B: Build>(
     compiled: &Compiled,
     body: &[u8],
     framed: bool,
-) -> Result<(Json, Option<String>), SchemaError> {
+    b: &mut B,
+) -> Result<(B::Out, Option<String>), SchemaError> {
     match &compiled.parsed {
-        Parsed::Avro(s) => Ok((s.decode(body)?, None)),
+        Parsed::Avro(s) => Ok((s.decode_into(body, b)?, None)),
         Parsed::Proto(s) => {
             let (json, name) = if framed {
                 s.decode_framed(body)?
             } else {
                 s.decode_first(body)?
             };
-            Ok((json, Some(name)))
+            Ok((b.json(json), Some(name)))
         }
-        Parsed::Json => Ok((json::decode(body)?, None)),
+        Parsed::Json => Ok((b.json(json::decode(body)?), None)),
     }
 }

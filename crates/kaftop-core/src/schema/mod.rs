@@ -6,6 +6,8 @@
 
 mod avro;
 mod avro_encode;
+mod avro_read;
+pub mod build;
 pub mod decoder;
 mod encode;
 mod json;
@@ -16,6 +18,7 @@ use std::fmt;
 
 use serde::Serialize;
 
+pub use build::{Build, JsonBuild};
 pub use decoder::{Decoded, Decoder, LocalSchema};
 pub use encode::Encoder;
 

@@ -6,20 +6,20 @@ use jaq_json::Val;
 use serde::Deserialize as _;
 
 /// A compiled filter: a record matches when the filter's first output is truthy.
-pub(super) struct JqFilter {
+pub(crate) struct JqFilter {
     filter: jaq_core::Filter<data::JustLut<Val>>,
 }
 
 /// The filter did not parse or compile; the text is jaq's diagnosis.
 #[derive(Debug, thiserror::Error)]
 #[error("bad filter `{filter}`: {reason}")]
-pub(super) struct FilterError {
+pub(crate) struct FilterError {
     filter: String,
     reason: String,
 }
 
 impl JqFilter {
-    pub(super) fn new(code: &str) -> Result<JqFilter, FilterError> {
+    pub(crate) fn new(code: &str) -> Result<JqFilter, FilterError> {
         let fail = |reason: String| FilterError {
             filter: code.to_string(),
             reason,
@@ -50,10 +50,13 @@ impl JqFilter {
 
     /// Whether `record` passes: the first output is neither `false` nor `null`.
     /// A run-time error (`.value.x` on a string) is no match, as jq's `select` with `?`.
-    pub(super) fn matches(&self, record: &serde_json::Value) -> bool {
-        let Ok(input) = Val::deserialize(record) else {
-            return false;
-        };
+    #[cfg(test)]
+    pub(crate) fn matches(&self, record: &serde_json::Value) -> bool {
+        Val::deserialize(record).is_ok_and(|input| self.matches_val(input))
+    }
+
+    /// As [`JqFilter::matches`], on the filter's own value (see `scope_val`).
+    pub(crate) fn matches_val(&self, input: Val) -> bool {
         let ctx = Ctx::<data::JustLut<Val>>::new(&self.filter.lut, Vars::new([]));
         let mut outputs = self.filter.id.run((ctx, input)).map(unwrap_valr);
         matches!(outputs.next(), Some(Ok(v)) if !matches!(v, Val::Null | Val::Bool(false)))

@@ -1,0 +1,477 @@
+//! Avro's binary encoding read straight into a [`Build`]er, walking the schema
+//! apache-avro parsed. apache-avro's own reader builds its `Value` tree (a `String`
+//! per field name per record), which then had to become JSON and, for `kaftop
+//! search`, the filter's value: three trees per record, measured as most of a
+//! search's time (BENCHMARKS.md, "Search"). This reads each datum once, into the
+//! tree its caller wants.
+
+use apache_avro::schema::Schema;
+use base64::Engine as _;
+
+use super::avro::{date, decimal_text, time_of_day, timestamp, AvroSchema};
+use super::build::Build;
+use super::SchemaError;
+
+/// Deeper than this is a corrupt or hostile record (a recursive schema's list
+/// thousands of links long), refused before the stack runs out.
+const MAX_DEPTH: usize = 128;
+/// Items of a zero-size type (`null`) a block may claim: they take no bytes, so
+/// the payload's length cannot bound them.
+const MAX_EMPTY_ITEMS: usize = 1 << 16;
+
+/// Reads one datum of `schema` that must fill `body` exactly.
+pub(super) fn read<B: Build>(
+    s: &AvroSchema,
+    body: &[u8],
+    b: &mut B,
+) -> Result<B::Out, SchemaError> {
+    let mut r = Reader { s, rest: body };
+    let out = r.datum(&s.schema, b, 0)?;
+    if !r.rest.is_empty() {
+        return Err(corrupt(format!(
+            "{} bytes after the Avro record",
+            r.rest.len()
+        )));
+    }
+    Ok(out)
+}
+
+fn corrupt(why: impl Into<String>) -> SchemaError {
+    SchemaError::Corrupt(why.into())
+}
+
+fn truncated() -> SchemaError {
+    corrupt("truncated: the Avro record ends early")
+}
+
+struct Reader<'a> {
+    s: &'a AvroSchema,
+    rest: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], SchemaError> {
+        if n > self.rest.len() {
+            return Err(truncated());
+        }
+        let (head, tail) = self.rest.split_at(n);
+        self.rest = tail;
+        Ok(head)
+    }
+
+    /// A zig-zag varint long.
+    fn long(&mut self) -> Result<i64, SchemaError> {
+        let mut n: u64 = 0;
+        for shift in (0..70).step_by(7) {
+            let [byte, tail @ ..] = self.rest else {
+                return Err(truncated());
+            };
+            self.rest = tail;
+            if shift == 63 && *byte > 1 {
+                return Err(corrupt("a varint longer than 64 bits"));
+            }
+            n |= u64::from(byte & 0x7f) << shift;
+            if byte & 0x80 == 0 {
+                return Ok((n >> 1) as i64 ^ -((n & 1) as i64));
+            }
+        }
+        Err(corrupt("a varint longer than 64 bits"))
+    }
+
+    fn int(&mut self) -> Result<i32, SchemaError> {
+        let v = self.long()?;
+        i32::try_from(v).map_err(|_| corrupt(format!("int {v} out of range")))
+    }
+
+    fn len(&mut self) -> Result<usize, SchemaError> {
+        let v = self.long()?;
+        usize::try_from(v).map_err(|_| corrupt(format!("negative length {v}")))
+    }
+
+    fn bytes(&mut self) -> Result<&'a [u8], SchemaError> {
+        let n = self.len()?;
+        self.take(n)
+    }
+
+    fn string(&mut self) -> Result<String, SchemaError> {
+        let bytes = self.bytes()?;
+        std::str::from_utf8(bytes)
+            .map(str::to_owned)
+            .map_err(|e| corrupt(format!("a string that is not UTF-8: {e}")))
+    }
+
+    /// The next block's item count of an array or a map (0 ends them); a
+    /// negative count is followed by the block's size in bytes.
+    fn block(&mut self, item: &Schema) -> Result<usize, SchemaError> {
+        let count = self.long()?;
+        if count < 0 {
+            self.long()?;
+        }
+        let count = usize::try_from(count.unsigned_abs())
+            .map_err(|_| corrupt("a block count out of range"))?;
+        let bound = if self.zero_size(item) {
+            MAX_EMPTY_ITEMS
+        } else {
+            self.rest.len()
+        };
+        if count > bound {
+            return Err(corrupt(format!(
+                "a block of {count} items in {} bytes",
+                self.rest.len()
+            )));
+        }
+        Ok(count)
+    }
+
+    fn zero_size(&self, schema: &Schema) -> bool {
+        match self.s.resolve(schema) {
+            Schema::Null => true,
+            Schema::Fixed(f) => f.size == 0,
+            Schema::Record(r) => r.fields.iter().all(|f| self.zero_size(&f.schema)),
+            _ => false,
+        }
+    }
+
+    fn datum<B: Build>(
+        &mut self,
+        schema: &Schema,
+        b: &mut B,
+        depth: usize,
+    ) -> Result<B::Out, SchemaError> {
+        if depth > MAX_DEPTH {
+            return Err(corrupt(format!("nested deeper than {MAX_DEPTH} levels")));
+        }
+        let depth = depth + 1;
+        Ok(match self.s.resolve(schema) {
+            Schema::Null => b.null(),
+            Schema::Boolean => match self.take(1)?[0] {
+                0 => b.bool(false),
+                1 => b.bool(true),
+                other => return Err(corrupt(format!("boolean byte {other}"))),
+            },
+            Schema::Int => {
+                let v = self.int()?;
+                b.int(v.into())
+            }
+            Schema::Long => {
+                let v = self.long()?;
+                b.int(v)
+            }
+            Schema::Float => {
+                let raw: [u8; 4] = self.take(4)?.try_into().map_err(|_| truncated())?;
+                b.float(f32::from_le_bytes(raw).into())
+            }
+            Schema::Double => {
+                let raw: [u8; 8] = self.take(8)?.try_into().map_err(|_| truncated())?;
+                b.float(f64::from_le_bytes(raw))
+            }
+            Schema::Bytes => {
+                let raw = self.bytes()?;
+                b.string(base64(raw))
+            }
+            Schema::String => {
+                let s = self.string()?;
+                b.string(s)
+            }
+            Schema::Fixed(f) => {
+                let raw = self.take(f.size)?;
+                b.string(base64(raw))
+            }
+            Schema::Enum(e) => {
+                let i = self.int()?;
+                let symbol = usize::try_from(i)
+                    .ok()
+                    .and_then(|i| e.symbols.get(i))
+                    .ok_or_else(|| corrupt(format!("enum index {i} of {}", e.symbols.len())))?;
+                b.string(symbol.clone())
+            }
+            Schema::Union(u) => {
+                let i = self.long()?;
+                let variant = usize::try_from(i)
+                    .ok()
+                    .and_then(|i| u.variants().get(i))
+                    .ok_or_else(|| corrupt(format!("union index {i} of {}", u.variants().len())))?;
+                self.datum(variant, b, depth)?
+            }
+            Schema::Array(a) => {
+                let mut items = Vec::new();
+                loop {
+                    let n = self.block(&a.items)?;
+                    if n == 0 {
+                        break;
+                    }
+                    items.reserve(n);
+                    for _ in 0..n {
+                        items.push(self.datum(&a.items, b, depth)?);
+                    }
+                }
+                b.array(items)
+            }
+            Schema::Map(m) => {
+                let mut entries = Vec::new();
+                loop {
+                    let n = self.block(&m.types)?;
+                    if n == 0 {
+                        break;
+                    }
+                    entries.reserve(n);
+                    for _ in 0..n {
+                        let key = self.string()?;
+                        entries.push((key, self.datum(&m.types, b, depth)?));
+                    }
+                }
+                b.object(entries)
+            }
+            Schema::Record(r) => {
+                let mut fields = Vec::with_capacity(r.fields.len());
+                for f in &r.fields {
+                    fields.push((f.name.clone(), self.datum(&f.schema, b, depth)?));
+                }
+                b.object(fields)
+            }
+            Schema::Decimal(d) => {
+                let raw = match self.s.resolve(&d.inner) {
+                    Schema::Fixed(f) => self.take(f.size)?,
+                    _ => self.bytes()?,
+                };
+                b.string(decimal_text(raw, d.scale))
+            }
+            Schema::Uuid => {
+                let raw = self.bytes()?;
+                let text = if raw.len() == 16 {
+                    uuid_text(raw)
+                } else {
+                    std::str::from_utf8(raw)
+                        .map(str::to_owned)
+                        .map_err(|e| corrupt(format!("a uuid that is not UTF-8: {e}")))?
+                };
+                b.string(text)
+            }
+            Schema::BigDecimal => {
+                // Rare enough to leave to apache-avro: its own length-prefixed form.
+                let start = self.rest;
+                let mut reader = start;
+                let v = apache_avro::from_avro_datum(&Schema::BigDecimal, &mut reader, None)
+                    .map_err(|e| corrupt(e.to_string()))?;
+                self.rest = reader;
+                match v {
+                    apache_avro::types::Value::BigDecimal(d) => b.string(d.to_string()),
+                    other => return Err(corrupt(format!("big-decimal read as {other:?}"))),
+                }
+            }
+            Schema::Date => {
+                let v = self.int()?;
+                b.string(date(v))
+            }
+            Schema::TimeMillis => {
+                let v = self.int()?;
+                b.string(time_of_day(i64::from(v) * 1_000_000))
+            }
+            Schema::TimeMicros => {
+                let v = self.long()?;
+                b.string(time_of_day(v.saturating_mul(1_000)))
+            }
+            Schema::TimestampMillis | Schema::LocalTimestampMillis => {
+                let v = self.long()?;
+                b.string(timestamp(i128::from(v) * 1_000_000))
+            }
+            Schema::TimestampMicros | Schema::LocalTimestampMicros => {
+                let v = self.long()?;
+                b.string(timestamp(i128::from(v) * 1_000))
+            }
+            Schema::TimestampNanos | Schema::LocalTimestampNanos => {
+                let v = self.long()?;
+                b.string(timestamp(i128::from(v)))
+            }
+            Schema::Duration => {
+                let raw = self.take(12)?;
+                let part = |i: usize| {
+                    let mut le = [0u8; 4];
+                    le.copy_from_slice(&raw[i * 4..i * 4 + 4]);
+                    i64::from(u32::from_le_bytes(le))
+                };
+                let fields = vec![
+                    ("months".to_string(), b.int(part(0))),
+                    ("days".to_string(), b.int(part(1))),
+                    ("millis".to_string(), b.int(part(2))),
+                ];
+                b.object(fields)
+            }
+            Schema::Ref { name } => {
+                return Err(corrupt(format!("unknown named type {name}")));
+            }
+        })
+    }
+}
+
+fn base64(raw: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(raw)
+}
+
+/// 16 bytes as `8-4-4-4-12` lowercase hex.
+fn uuid_text(raw: &[u8]) -> String {
+    let hex: String = raw.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::build::JsonBuild;
+    use apache_avro::types::Value;
+    use serde_json::json;
+
+    fn schema(text: &str) -> AvroSchema {
+        AvroSchema::parse(text, &[]).unwrap()
+    }
+
+    /// What apache-avro writes, this reads back as the same record.
+    #[test]
+    fn reads_what_apache_avro_writes() {
+        let s = schema(
+            r#"{"type":"record","name":"R","fields":[
+                {"name":"b","type":"boolean"},
+                {"name":"i","type":"int"},
+                {"name":"l","type":"long"},
+                {"name":"f","type":"float"},
+                {"name":"d","type":"double"},
+                {"name":"raw","type":"bytes"},
+                {"name":"s","type":"string"},
+                {"name":"fx","type":{"type":"fixed","name":"F","size":2}},
+                {"name":"e","type":{"type":"enum","name":"E","symbols":["X","Y"]}},
+                {"name":"u","type":["null","long","string"]},
+                {"name":"a","type":{"type":"array","items":"int"}},
+                {"name":"m","type":{"type":"map","values":"string"}},
+                {"name":"day","type":{"type":"int","logicalType":"date"}},
+                {"name":"us","type":{"type":"long","logicalType":"timestamp-micros"}},
+                {"name":"dec","type":{"type":"fixed","name":"D","size":4,"logicalType":"decimal","precision":8,"scale":3}},
+                {"name":"id","type":{"type":"string","logicalType":"uuid"}},
+                {"name":"next","type":["null","R"]}
+            ]}"#,
+        );
+        let inner = Value::Record(vec![
+            ("b".into(), Value::Boolean(false)),
+            ("i".into(), Value::Int(-1)),
+            ("l".into(), Value::Long(0)),
+            ("f".into(), Value::Float(0.0)),
+            ("d".into(), Value::Double(0.0)),
+            ("raw".into(), Value::Bytes(vec![])),
+            ("s".into(), Value::String(String::new())),
+            ("fx".into(), Value::Fixed(2, vec![0, 0])),
+            ("e".into(), Value::Enum(0, "X".into())),
+            ("u".into(), Value::Union(0, Box::new(Value::Null))),
+            ("a".into(), Value::Array(vec![])),
+            ("m".into(), Value::Map(Default::default())),
+            ("day".into(), Value::Date(0)),
+            ("us".into(), Value::TimestampMicros(0)),
+            ("dec".into(), Value::Decimal(vec![0, 0, 0, 0].into())),
+            ("id".into(), Value::Uuid(uuid::Uuid::nil())),
+            ("next".into(), Value::Union(0, Box::new(Value::Null))),
+        ]);
+        let outer = Value::Record(vec![
+            ("b".into(), Value::Boolean(true)),
+            ("i".into(), Value::Int(i32::MIN)),
+            ("l".into(), Value::Long(i64::MAX)),
+            ("f".into(), Value::Float(1.5)),
+            ("d".into(), Value::Double(-2.25)),
+            ("raw".into(), Value::Bytes(vec![1, 2, 255])),
+            ("s".into(), Value::String("한글 ok".into())),
+            ("fx".into(), Value::Fixed(2, vec![0xab, 0xcd])),
+            ("e".into(), Value::Enum(1, "Y".into())),
+            (
+                "u".into(),
+                Value::Union(2, Box::new(Value::String("t".into()))),
+            ),
+            (
+                "a".into(),
+                Value::Array(vec![Value::Int(1), Value::Int(-300)]),
+            ),
+            (
+                "m".into(),
+                Value::Map([("k".to_string(), Value::String("v".into()))].into()),
+            ),
+            ("day".into(), Value::Date(19_000)),
+            ("us".into(), Value::TimestampMicros(1_700_000_000_123_456)),
+            (
+                "dec".into(),
+                Value::Decimal(vec![0xff, 0xff, 0xcf, 0xc7].into()),
+            ),
+            (
+                "id".into(),
+                Value::Uuid("6f1c2d3e-4b5a-4c6d-8e7f-0a1b2c3d4e5f".parse().unwrap()),
+            ),
+            ("next".into(), Value::Union(1, Box::new(inner))),
+        ]);
+        let body = apache_avro::to_avro_datum(&s.schema, outer).unwrap();
+        let got = read(&s, &body, &mut JsonBuild).unwrap();
+        assert_eq!(
+            got,
+            json!({
+                "b": true, "i": i32::MIN, "l": i64::MAX, "f": 1.5, "d": -2.25,
+                "raw": "AQL/", "s": "한글 ok", "fx": "q80=", "e": "Y", "u": "t",
+                "a": [1, -300], "m": {"k": "v"}, "day": "2022-01-08",
+                "us": "2023-11-14T22:13:20.123456Z", "dec": "-12.345",
+                "id": "6f1c2d3e-4b5a-4c6d-8e7f-0a1b2c3d4e5f",
+                "next": {
+                    "b": false, "i": -1, "l": 0, "f": 0.0, "d": 0.0, "raw": "", "s": "",
+                    "fx": "AAA=", "e": "X", "u": null, "a": [], "m": {},
+                    "day": "1970-01-01", "us": "1970-01-01T00:00:00Z", "dec": "0.000",
+                    "id": "00000000-0000-0000-0000-000000000000", "next": null
+                }
+            })
+        );
+    }
+
+    #[test]
+    fn blocks_with_a_byte_size_are_read() {
+        let s = schema(r#"{"type":"array","items":"long"}"#);
+        // A block of -2 items (so its size in bytes follows: 2), then the end.
+        let body = [3, 4, 2, 4, 0];
+        assert_eq!(read(&s, &body, &mut JsonBuild).unwrap(), json!([1, 2]));
+    }
+
+    #[test]
+    fn hostile_records_are_refused_with_a_reason() {
+        let refused = |s: &AvroSchema, body: &[u8]| match read(s, body, &mut JsonBuild) {
+            Err(SchemaError::Corrupt(why)) => why,
+            other => panic!("{body:?}: {other:?}"),
+        };
+        let longs = schema(r#"{"type":"array","items":"long"}"#);
+        // A block claiming a billion items in three bytes.
+        assert!(refused(&longs, &[0x80, 0xa8, 0xd6, 0xb9, 0x07, 2]).contains("block of"));
+        // A string longer than the record.
+        let s = schema(r#""string""#);
+        assert!(refused(&s, &[40, b'a']).contains("truncated"));
+        assert!(refused(&s, &[4, 0xff, 0xfe]).contains("not UTF-8"));
+        // A union index past the union, an enum index past the symbols.
+        let u = schema(r#"["null","long"]"#);
+        assert!(refused(&u, &[4]).contains("union index 2 of 2"));
+        let e = schema(r#"{"type":"enum","name":"E","symbols":["A"]}"#);
+        assert!(refused(&e, &[2]).contains("enum index 1 of 1"));
+        // A varint that never ends, bytes left over.
+        let l = schema(r#""long""#);
+        assert!(refused(&l, &[0xff; 11]).contains("64 bits"));
+        assert!(refused(&l, &[2, 0]).contains("1 bytes after"));
+        // A linked list deeper than the stack should go.
+        let list = schema(
+            r#"{"type":"record","name":"Node","fields":[{"name":"next","type":["null","Node"]}]}"#,
+        );
+        let mut deep = vec![2u8; 1000];
+        deep.push(0);
+        assert!(refused(&list, &deep).contains("nested deeper"));
+        // Nulls take no bytes: their count is bounded by a constant instead.
+        let nulls = schema(r#"{"type":"array","items":"null"}"#);
+        assert_eq!(
+            read(&nulls, &[6, 0], &mut JsonBuild).unwrap(),
+            json!([null, null, null])
+        );
+        assert!(refused(&nulls, &[0xfe, 0xff, 0xff, 0xff, 0x0f, 0]).contains("block of"));
+    }
+}

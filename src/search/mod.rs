@@ -1,0 +1,12 @@
+//! Finding records: a jq filter (jaq) over each record as decoded once, and the
+//! parallel scan that runs it over a topic. `kaftop search` and the dashboard's
+//! Messages search share them.
+
+mod filter;
+mod record;
+pub(crate) mod scan;
+mod value;
+
+pub(crate) use filter::JqFilter;
+pub(crate) use record::{scope, DecodedRecord};
+pub(crate) use value::scope_val;

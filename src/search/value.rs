@@ -1,0 +1,195 @@
+//! The record as the filter's value (jaq's `Val`), built straight from its bytes:
+//! a search reads this once per record, so it skips the JSON tree that the views
+//! and the exports use ([`super::record`]). The two must agree; a test compares them.
+
+use std::rc::Rc;
+
+use jaq_json::{Map, Val};
+use rdkafka::message::{Headers as _, Message};
+use serde::Deserialize as _;
+use serde_json::Value as Json;
+
+use kaftop_core::schema::{Build, Decoder};
+
+/// Builds jaq values.
+struct ValBuild;
+
+impl Build for ValBuild {
+    type Out = Val;
+    fn null(&mut self) -> Val {
+        Val::Null
+    }
+    fn bool(&mut self, b: bool) -> Val {
+        Val::Bool(b)
+    }
+    fn int(&mut self, i: i64) -> Val {
+        int(i)
+    }
+    fn float(&mut self, f: f64) -> Val {
+        // As the JSON tree has it: NaN and the infinities as their text.
+        if f.is_finite() {
+            Val::from(f)
+        } else {
+            Val::utf8_str(f.to_string())
+        }
+    }
+    fn string(&mut self, s: String) -> Val {
+        Val::utf8_str(s)
+    }
+    fn array(&mut self, items: Vec<Val>) -> Val {
+        Val::Arr(Rc::new(items))
+    }
+    fn object(&mut self, fields: Vec<(String, Val)>) -> Val {
+        let mut map = Map::with_capacity_and_hasher(fields.len(), Default::default());
+        for (k, v) in fields {
+            map.insert(Val::utf8_str(k), v);
+        }
+        Val::obj(map)
+    }
+    fn json(&mut self, v: Json) -> Val {
+        Val::deserialize(v).unwrap_or(Val::Null)
+    }
+}
+
+fn int(i: i64) -> Val {
+    // `isize` is 64 bits wide on every target kaftop builds for.
+    isize::try_from(i).map_or_else(|_| Val::from(i as f64), Val::from)
+}
+
+/// As [`super::record`]'s view: the schema's decoding, else the bytes as JSON, else
+/// their text (non-UTF-8 bytes replaced), else null.
+fn view(decoder: Option<&Decoder>, topic: &str, bytes: Option<&[u8]>, is_key: bool) -> Val {
+    if let Some(Ok(Some(v))) = decoder.map(|d| d.decode_into(topic, bytes, is_key, &mut ValBuild)) {
+        return v;
+    }
+    let Some(bytes) = bytes else {
+        return Val::Null;
+    };
+    jaq_json::read::parse_single(bytes)
+        .unwrap_or_else(|_| Val::utf8_str(String::from_utf8_lossy(bytes).into_owned()))
+}
+
+/// `{key, value, headers, partition, offset, timestamp}` as [`super::scope`] makes
+/// it, as the filter's value.
+pub(crate) fn scope_val<M: Message>(m: &M, decoder: Option<&Decoder>) -> Val {
+    let mut headers = Map::default();
+    for h in m.headers().iter().flat_map(|hs| hs.iter()) {
+        let v = h.value.map_or(Val::Null, |b| {
+            Val::utf8_str(String::from_utf8_lossy(b).into_owned())
+        });
+        headers.insert(Val::utf8_str(h.key.to_string()), v);
+    }
+    let fields: [(&str, Val); 6] = [
+        ("key", view(decoder, m.topic(), m.key(), true)),
+        ("value", view(decoder, m.topic(), m.payload(), false)),
+        ("headers", Val::obj(headers)),
+        ("partition", int(m.partition().into())),
+        ("offset", int(m.offset())),
+        (
+            "timestamp",
+            m.timestamp().to_millis().map_or(Val::Null, int),
+        ),
+    ];
+    let mut map = Map::with_capacity_and_hasher(fields.len(), Default::default());
+    for (k, v) in fields {
+        map.insert(Val::utf8_str(k.to_string()), v);
+    }
+    Val::obj(map)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::search::{scope, DecodedRecord};
+    use kaftop_core::schema::{LocalSchema, SchemaKind};
+    use rdkafka::message::{OwnedHeaders, OwnedMessage, Timestamp};
+
+    const TOPIC: &str = "orders";
+
+    fn decoder() -> Decoder {
+        let text = r#"{"type":"record","name":"Order","fields":[
+            {"name":"id","type":"long"},
+            {"name":"note","type":["null","string"]},
+            {"name":"at","type":{"type":"long","logicalType":"timestamp-millis"}},
+            {"name":"tags","type":{"type":"map","values":"int"}},
+            {"name":"kind","type":{"type":"enum","name":"K","symbols":["A","B"]}},
+            {"name":"total","type":{"type":"bytes","logicalType":"decimal","precision":10,"scale":2}},
+            {"name":"items","type":{"type":"array","items":"double"}},
+            {"name":"paid","type":"boolean"}
+        ]}"#;
+        let local = LocalSchema {
+            kind: SchemaKind::Avro,
+            text: text.into(),
+            file: "order.avsc".into(),
+        };
+        Decoder::new(None, vec![((TOPIC.into(), false), local)])
+    }
+
+    /// id 7, note "hi", at 1000 ms, tags {b: 2, a: 1}, kind B, total 12.34,
+    /// items [1.5], paid true.
+    fn avro_order() -> Vec<u8> {
+        let mut b = vec![14, 2, 4, b'h', b'i', 0xd0, 0x0f];
+        b.extend([4, 2, b'b', 4, 2, b'a', 2, 0]);
+        b.extend([2, 4, 0x04, 0xd2]);
+        b.push(2);
+        b.extend(1.5f64.to_le_bytes());
+        b.extend([0, 1]);
+        b
+    }
+
+    fn message(key: Option<&[u8]>, value: Option<&[u8]>, headers: OwnedHeaders) -> OwnedMessage {
+        OwnedMessage::new(
+            value.map(<[u8]>::to_vec),
+            key.map(<[u8]>::to_vec),
+            TOPIC.into(),
+            Timestamp::CreateTime(1_700_000_000_000),
+            3,
+            41,
+            Some(headers),
+        )
+    }
+
+    #[test]
+    fn the_filters_value_is_the_json_scope() {
+        use rdkafka::message::Header;
+        let headers = || {
+            OwnedHeaders::new()
+                .insert(Header {
+                    key: "__TypeId__",
+                    value: Some("Created"),
+                })
+                .insert(Header {
+                    key: "empty",
+                    value: None::<&[u8]>,
+                })
+                .insert(Header {
+                    key: "__TypeId__",
+                    value: Some("Paid"),
+                })
+        };
+        let order = avro_order();
+        let truncated = &order[..5];
+        let cases = [
+            message(Some(b"k1"), Some(&order), headers()),
+            message(
+                Some(b"42"),
+                Some(br#"{"a":[1,2.5,"x",null,true],"b":{"c":-3}}"#),
+                headers(),
+            ),
+            message(None, Some(&[0xff, 0xfe, b'a']), OwnedHeaders::new()),
+            message(Some(&[0xc3]), Some(truncated), OwnedHeaders::new()),
+            message(None, None, OwnedHeaders::new()),
+        ];
+        let d = decoder();
+        for m in &cases {
+            let json = scope(m, &DecodedRecord::of(m, Some(&d)));
+            let expected = Val::deserialize(&json).unwrap();
+            assert_eq!(scope_val(m, Some(&d)), expected, "{json}");
+        }
+        // The Avro record decoded, not shown as bytes: a filter can reach its fields.
+        let json = scope(&cases[0], &DecodedRecord::of(&cases[0], Some(&d)));
+        assert_eq!(json["value"]["total"], "12.34", "{json}");
+        assert_eq!(json["value"]["tags"]["b"], 2, "{json}");
+        assert_eq!(json["headers"]["__TypeId__"], "Paid", "{json}");
+    }
+}
