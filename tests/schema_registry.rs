@@ -109,6 +109,21 @@ fn confluent_serializers_records_decode_field_for_field() {
             .collect();
         let records = tail_json(&cfg, &topic, expected.len());
         assert_eq!(records.len(), expected.len(), "{topic}");
+        // `search` builds its filter's input by its own path (straight from the
+        // bytes): a filter naming each whole decoded value finds exactly its records.
+        for want in &expected {
+            let same = expected.iter().filter(|v| *v == want).count();
+            let filter = format!(".value == {want}");
+            let out = kaftop()
+                .arg("--config")
+                .arg(&cfg)
+                .args(["search", &topic, &filter, "--count"])
+                .output()
+                .unwrap();
+            assert_success(&out);
+            let count = String::from_utf8(out.stdout).unwrap();
+            assert_eq!(count.trim(), same.to_string(), "{topic}: {filter}");
+        }
         for (record, want) in records.iter().zip(expected) {
             assert_eq!(&record["value_decoded"], want, "{topic}: {record}");
             let schema = &record["value_schema"];
