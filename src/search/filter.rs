@@ -3,7 +3,6 @@
 use jaq_core::load::{Arena, File, Loader};
 use jaq_core::{data, unwrap_valr, Compiler, Ctx, Vars};
 use jaq_json::Val;
-use serde::Deserialize as _;
 
 /// A compiled filter: a record matches when the filter's first output is truthy.
 pub(crate) struct JqFilter {
@@ -52,6 +51,7 @@ impl JqFilter {
     /// A run-time error (`.value.x` on a string) is no match, as jq's `select` with `?`.
     #[cfg(test)]
     pub(crate) fn matches(&self, record: &serde_json::Value) -> bool {
+        use serde::Deserialize as _;
         Val::deserialize(record).is_ok_and(|input| self.matches_val(input))
     }
 

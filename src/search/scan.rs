@@ -190,7 +190,8 @@ impl Job {
         let consumer = sampler::assigned(&self.cfg, &self.topic, &starts)?;
         let mut end: HashMap<i32, i64> = self.ranges.iter().map(|r| (r.partition, r.end)).collect();
         let decoder = self.decoder.as_deref();
-        let mut last_record = Instant::now();
+        // When polls started coming back empty (no clock read per record).
+        let mut idle_since: Option<Instant> = None;
         let mut scanned = 0u64;
         let flush = |n: &mut u64| {
             self.shared.scanned.fetch_add(*n, Relaxed);
@@ -199,7 +200,7 @@ impl Job {
         while !end.is_empty() && !self.shared.over() {
             let msg = match consumer.poll(Duration::from_millis(100)) {
                 None => {
-                    if last_record.elapsed() > IDLE_LIMIT {
+                    if idle_since.get_or_insert_with(Instant::now).elapsed() > IDLE_LIMIT {
                         bail!(
                             "no records received for {IDLE_LIMIT:?} before reaching the end of {}",
                             self.topic
@@ -213,7 +214,7 @@ impl Job {
                 }
                 Some(Ok(m)) => m,
             };
-            last_record = Instant::now();
+            idle_since = None;
             let Some(&stop) = end.get(&msg.partition()) else {
                 continue;
             };

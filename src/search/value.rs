@@ -79,7 +79,7 @@ pub(crate) fn scope_val<M: Message>(m: &M, decoder: Option<&Decoder>) -> Val {
         });
         headers.insert(Val::utf8_str(h.key.to_string()), v);
     }
-    let fields: [(&str, Val); 6] = [
+    let fields: [(&'static str, Val); 6] = [
         ("key", view(decoder, m.topic(), m.key(), true)),
         ("value", view(decoder, m.topic(), m.payload(), false)),
         ("headers", Val::obj(headers)),
@@ -92,7 +92,8 @@ pub(crate) fn scope_val<M: Message>(m: &M, decoder: Option<&Decoder>) -> Val {
     ];
     let mut map = Map::with_capacity_and_hasher(fields.len(), Default::default());
     for (k, v) in fields {
-        map.insert(Val::utf8_str(k.to_string()), v);
+        // A static name: no copy of its bytes per record.
+        map.insert(Val::utf8_str(k), v);
     }
     Val::obj(map)
 }

@@ -5,7 +5,6 @@
 
 use std::collections::HashMap;
 
-use super::build::Build;
 use super::SchemaError;
 use apache_avro::schema::{Name, ResolvedSchema, Schema};
 
@@ -39,20 +38,6 @@ impl AvroSchema {
             names,
             schemata,
         })
-    }
-
-    #[cfg(test)]
-    pub(super) fn decode(&self, body: &[u8]) -> Result<serde_json::Value, SchemaError> {
-        self.decode_into(body, &mut super::build::JsonBuild)
-    }
-
-    /// Decodes `body` into `b`'s tree (see [`avro_read`](super::avro_read)).
-    pub(super) fn decode_into<B: Build>(
-        &self,
-        body: &[u8],
-        b: &mut B,
-    ) -> Result<B::Out, SchemaError> {
-        super::avro_read::read(self, body, b)
     }
 
     pub(super) fn resolve<'a>(&'a self, schema: &'a Schema) -> &'a Schema {
@@ -148,32 +133,5 @@ mod tests {
         assert_eq!(decimal_text(&[0xff; 20], 0), "-1");
         let big = [0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff];
         assert_eq!(decimal_text(&big, 4), "60446290980731458735.3087");
-    }
-
-    #[test]
-    fn logical_types_and_unions_decode() {
-        let schema = AvroSchema::parse(
-            r#"{"type":"record","name":"R","fields":[
-                {"name":"id","type":"long"},
-                {"name":"note","type":["null","string"]},
-                {"name":"at","type":{"type":"long","logicalType":"timestamp-millis"}},
-                {"name":"tags","type":{"type":"map","values":"int"}},
-                {"name":"kind","type":{"type":"enum","name":"K","symbols":["A","B"]}}
-            ]}"#,
-            &[],
-        )
-        .unwrap();
-        // id 7, union branch 1 "hi", 1000 ms, map {a: 1}, enum B.
-        let body = [14, 2, 4, b'h', b'i', 0xd0, 0x0f, 2, 2, b'a', 2, 0, 2];
-        let v = schema.decode(&body).unwrap();
-        assert_eq!(
-            v,
-            serde_json::json!({"id": 7, "note": "hi", "at": "1970-01-01T00:00:01Z",
-                "tags": {"a": 1}, "kind": "B"})
-        );
-        assert!(matches!(
-            schema.decode(&body[..4]),
-            Err(SchemaError::Corrupt(_))
-        ));
     }
 }

@@ -3,7 +3,8 @@
 //! per field name per record), which then had to become JSON and, for `kaftop
 //! search`, the filter's value: three trees per record, measured as most of a
 //! search's time (BENCHMARKS.md, "Search"). This reads each datum once, into the
-//! tree its caller wants.
+//! tree its caller wants ([`super::decoder`] calls it with the schema [`super::avro`]
+//! parsed).
 
 use apache_avro::schema::Schema;
 use base64::Engine as _;
@@ -473,5 +474,32 @@ mod tests {
             json!([null, null, null])
         );
         assert!(refused(&nulls, &[0xfe, 0xff, 0xff, 0xff, 0x0f, 0]).contains("block of"));
+    }
+
+    #[test]
+    fn logical_types_and_unions_decode() {
+        let schema = AvroSchema::parse(
+            r#"{"type":"record","name":"R","fields":[
+                {"name":"id","type":"long"},
+                {"name":"note","type":["null","string"]},
+                {"name":"at","type":{"type":"long","logicalType":"timestamp-millis"}},
+                {"name":"tags","type":{"type":"map","values":"int"}},
+                {"name":"kind","type":{"type":"enum","name":"K","symbols":["A","B"]}}
+            ]}"#,
+            &[],
+        )
+        .unwrap();
+        // id 7, union branch 1 "hi", 1000 ms, map {a: 1}, enum B.
+        let body = [14, 2, 4, b'h', b'i', 0xd0, 0x0f, 2, 2, b'a', 2, 0, 2];
+        let v = read(&schema, &body, &mut JsonBuild).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"id": 7, "note": "hi", "at": "1970-01-01T00:00:01Z",
+                "tags": {"a": 1}, "kind": "B"})
+        );
+        assert!(matches!(
+            read(&schema, &body[..4], &mut JsonBuild),
+            Err(SchemaError::Corrupt(_))
+        ));
     }
 }

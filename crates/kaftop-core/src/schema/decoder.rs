@@ -3,7 +3,7 @@
 //! cannot be decoded comes back with the reason, for the caller to show raw.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -142,7 +142,9 @@ pub struct Decoder {
     source: Option<Arc<dyn SchemaSource>>,
     /// (topic, is key) → its local schema.
     local: HashMap<(String, bool), Result<Arc<Compiled>, String>>,
-    cache: Mutex<Cache>,
+    /// Read by every record, written once per schema id: readers do not wait on
+    /// each other (a search decodes on several threads).
+    cache: RwLock<Cache>,
 }
 
 impl std::fmt::Debug for Decoder {
@@ -187,7 +189,7 @@ impl Decoder {
         Decoder {
             source,
             local,
-            cache: Mutex::new(Cache::default()),
+            cache: RwLock::new(Cache::default()),
         }
     }
 
@@ -300,7 +302,7 @@ impl Decoder {
     /// The schema with this id, compiled, from the cache or the registry.
     fn compiled(&self, id: u32) -> Result<Arc<Compiled>, SchemaError> {
         {
-            let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+            let cache = self.cache.read().unwrap_or_else(|p| p.into_inner());
             if let Some(c) = cache.by_id.get(&id) {
                 return Ok(Arc::clone(c));
             }
@@ -311,7 +313,7 @@ impl Decoder {
             }
         }
         let result = self.fetch_and_compile(id);
-        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        let mut cache = self.cache.write().unwrap_or_else(|p| p.into_inner());
         match &result {
             Ok(c) => {
                 cache.failed.remove(&id);
@@ -417,7 +419,7 @@ fn decode_body<B: Build>(
     b: &mut B,
 ) -> Result<(B::Out, Option<String>), SchemaError> {
     match &compiled.parsed {
-        Parsed::Avro(s) => Ok((s.decode_into(body, b)?, None)),
+        Parsed::Avro(s) => Ok((super::avro_read::read(s, body, b)?, None)),
         Parsed::Proto(s) => {
             let (json, name) = if framed {
                 s.decode_framed(body)?
