@@ -3,6 +3,7 @@
 use jaq_core::load::{Arena, File, Loader};
 use jaq_core::{data, unwrap_valr, Compiler, Ctx, Vars};
 use jaq_json::Val;
+#[cfg(test)]
 use serde::Deserialize as _;
 
 /// A compiled filter: a record matches when the filter's first output is truthy.
