@@ -16,7 +16,7 @@ mod edit;
 mod filter;
 mod help;
 mod prompt;
-mod search;
+pub mod search;
 
 use crossterm::event::KeyEvent;
 use ratatui::layout::{Constraint, Flex, Layout, Position, Rect};

@@ -179,25 +179,26 @@ fn draw_search_info(s: &Search, m: &MessagesState, f: &mut Frame, area: Rect) {
         SearchPhase::Cancelled => Span::styled("cancelled", theme::warn()),
         SearchPhase::Failed(_) => Span::styled("failed", theme::danger()),
     };
-    let mut text = format!(" · since {}", s.query.since);
-    if s.partitions > 0 {
-        text.push_str(&format!(" · {} partitions", s.partitions));
-    }
+    // What changes first, so a narrow screen cuts the least useful part.
     let of_total = if s.scan_matched.is_none() && s.total > 0 {
         format!(" of {}", present::count_u(s.total))
     } else {
         String::new()
     };
-    text.push_str(&format!(
+    let mut text = format!(
         " · scanned {}{of_total} · {} matched",
         present::count_u(s.scanned),
         present::count_u(s.matched)
-    ));
+    );
     if s.is_scanning() {
         text.push_str(&format!(" · {} records/s", present::rate(s.per_sec)));
     }
     if s.phase == SearchPhase::Following {
         text.push_str(&format!(" · {} new", present::count_u(s.live())));
+    }
+    text.push_str(&format!(" · since {}", s.query.since));
+    if s.partitions > 0 {
+        text.push_str(&format!(" · {} partitions", s.partitions));
     }
     if !m.filter().is_empty() {
         text.push_str(&format!(" · {} of {} shown", m.len(), s.kept()));

@@ -365,6 +365,63 @@ mod tests {
         assert_eq!(m.selected().map(|r| r.offset), Some(3));
     }
 
+    fn query(filter: &str) -> Query {
+        Query {
+            filter: filter.into(),
+            since: "1h".into(),
+            since_ms: 0,
+        }
+    }
+
+    #[test]
+    fn a_search_keeps_its_newest_matches_and_says_when_capped() {
+        let mut m = MessagesState::new(10, StartAt::End);
+        m.restart("t".into(), StartAt::End);
+        m.push(vec![rec(0, "tail")], 0);
+        m.search_keep = 3;
+        let cmds = m.start_search(query("true"));
+        assert!(
+            matches!(&cmds[..], [Command::StartSearch { keep: 3, .. }]),
+            "{cmds:?}"
+        );
+        let session = m.search_session;
+        m.on_search(
+            session,
+            SearchEvent::Records {
+                records: (1..=2).map(|i| rec(i, "hit")).collect(),
+                dropped: 0,
+            },
+        );
+        let s = m.current_search().unwrap();
+        assert!(!s.capped());
+        assert_eq!(m.len(), 2);
+        // Two more, and the worker already dropped one it could not keep.
+        m.on_search(
+            session,
+            SearchEvent::Records {
+                records: (4..=5).map(|i| rec(i, "hit")).collect(),
+                dropped: 1,
+            },
+        );
+        let s = m.current_search().unwrap();
+        assert!(s.capped());
+        assert_eq!((s.kept(), s.received), (3, 5));
+        assert_eq!(
+            (0..m.len())
+                .map(|i| m.get(i).unwrap().offset)
+                .collect::<Vec<_>>(),
+            vec![2, 4, 5]
+        );
+        // The `/` filter applies to the matches too, and stays for the tail.
+        m.set_filter("5");
+        assert_eq!(m.len(), 1);
+        assert!(m.end_search());
+        assert_eq!(m.filter(), "5");
+        assert_eq!(m.len(), 0);
+        m.set_filter("");
+        assert_eq!(m.get(0).map(|r| r.offset), Some(0));
+    }
+
     #[test]
     fn restart_forgets() {
         let mut m = MessagesState::new(10, StartAt::End);
