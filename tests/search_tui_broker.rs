@@ -273,8 +273,10 @@ fn the_messages_search_finds_the_matches_then_follows_live() {
         now,
     );
     want.insert(hit);
-    d.until("the live match to be appended", |a| {
-        a.views().messages().len() == want.len()
+    let matched = want.len() as u64;
+    d.until("the live match to be appended and counted", |a| {
+        let m = a.views().messages();
+        m.len() == want.len() && m.current_search().is_some_and(|s| s.matched == matched)
     });
     assert_eq!(d.shown(), want);
     let s = d.app.views().messages().current_search().unwrap();

@@ -218,22 +218,16 @@ impl SearchJob {
         let consumer = sampler::assigned(&self.cfg, &self.topic, &ends)?;
         let decoder = self.decoder.as_deref();
         let mut last_error = None;
+        let mut reported = counts;
         while !cancel.load(Relaxed) {
-            match consumer.poll(LIVE_POLL) {
+            let idle = match consumer.poll(LIVE_POLL) {
                 Some(Ok(m)) => {
                     counts.scanned += 1;
                     if filter.matches_val(scope_val(&m, decoder)) {
                         counts.matched += 1;
                         out.add(&m, decoder);
                     }
-                    if out.sent_at.elapsed() >= BATCH_EVERY {
-                        out.flush();
-                        out.send(SearchEvent::Progress {
-                            scanned: counts.scanned,
-                            matched: counts.matched,
-                            per_sec: None,
-                        });
-                    }
+                    false
                 }
                 Some(Err(e)) => {
                     let text = e.to_string();
@@ -241,16 +235,20 @@ impl SearchJob {
                         last_error = Some(text.clone());
                         out.send(SearchEvent::Warning(text));
                     }
+                    false
                 }
-                None => {
-                    if !out.pending.is_empty() {
-                        out.flush();
-                        out.send(SearchEvent::Progress {
-                            scanned: counts.scanned,
-                            matched: counts.matched,
-                            per_sec: None,
-                        });
-                    }
+                None => true,
+            };
+            // The matches first, then the counts that include them.
+            if idle || out.sent_at.elapsed() >= BATCH_EVERY {
+                out.flush();
+                if counts != reported {
+                    reported = counts;
+                    out.send(SearchEvent::Progress {
+                        scanned: counts.scanned,
+                        matched: counts.matched,
+                        per_sec: None,
+                    });
                 }
             }
         }
