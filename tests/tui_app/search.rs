@@ -262,6 +262,22 @@ fn a_failed_search_says_why() {
         screen.contains("The search failed: reading metadata: broker down"),
         "{screen}"
     );
+    // Failing after some matches: they stay, and the progress line says why.
+    search(&mut a, "true");
+    report(
+        &mut a,
+        SearchEvent::Records {
+            records: found(),
+            dropped: 0,
+        },
+    );
+    report(&mut a, SearchEvent::Failed("consumer: broker down".into()));
+    let screen = render_app(&a, 120, 32);
+    assert!(
+        screen.contains(" failed: consumer: broker down"),
+        "{screen}"
+    );
+    assert_eq!(shown_offsets(&a), vec![(0, 3), (1, 4)]);
 }
 
 #[test]

@@ -49,7 +49,8 @@ pub(super) fn draw(m: &MessagesState, f: &mut Frame, area: Rect, shared: &Shared
     };
     let block = view_block(title, m.filter());
     if let Some(s) = m.current_search() {
-        if let SearchPhase::Failed(e) = &s.phase {
+        // What it found before failing stays in view; the info line says why.
+        if let (SearchPhase::Failed(e), 0) = (&s.phase, s.kept()) {
             return placeholder(f, list, block, &format!("The search failed: {e}"));
         }
     } else if let TailStatus::Failed(e) = &m.status {
@@ -177,7 +178,7 @@ fn draw_search_info(s: &Search, m: &MessagesState, f: &mut Frame, area: Rect) {
         SearchPhase::Scanning => Span::styled("searching", theme::warn()),
         SearchPhase::Following => Span::styled("▶ following", theme::ok()),
         SearchPhase::Cancelled => Span::styled("cancelled", theme::warn()),
-        SearchPhase::Failed(_) => Span::styled("failed", theme::danger()),
+        SearchPhase::Failed(e) => Span::styled(format!("failed: {e}"), theme::danger()),
     };
     // What changes first, so a narrow screen cuts the least useful part.
     let of_total = if s.scan_matched.is_none() && s.total > 0 {

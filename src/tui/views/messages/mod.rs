@@ -253,7 +253,8 @@ impl View for MessagesState {
     fn escape(&mut self, shared: &mut Shared) -> Option<Outcome> {
         let stop = Outcome::commands(vec![Command::StopSearch]);
         if self.cancel_search() {
-            shared.info("search cancelled: Esc again for the tail");
+            let back = shared.key(Scope::Messages, Action::Back);
+            shared.info(format!("search cancelled: {back} again for the tail"));
             return Some(stop);
         }
         self.end_search().then_some(stop)
