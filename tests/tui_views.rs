@@ -253,8 +253,84 @@ fn publish_bulk_running_and_done() {
 fn help_overlay_lists_the_views_bindings() {
     let mut a = app();
     command(&mut a, "messages message.created");
-    a.update(key(KeyCode::Char('?')));
+    a.update(key(KeyCode::F(1)));
     insta::assert_snapshot!(screen(&a));
+}
+
+/// Messages searching `.value.messageId >= 1003`: two matches found in the scan,
+/// one appended live, the newest in the detail pane.
+fn search_results() -> App {
+    use kaftop::tui::event::SearchEvent;
+    let mut a = app();
+    command(&mut a, "messages message.created");
+    feed_records(&mut a, records());
+    type_str(&mut a, "?--since 2h .value.messageId >= 1003");
+    a.update(key(KeyCode::Enter));
+    let search = a.views().messages().search_session;
+    let found: Vec<_> = records()
+        .into_iter()
+        .filter(|r| (3..=5).contains(&r.offset))
+        .collect();
+    for event in [
+        SearchEvent::Started {
+            partitions: 3,
+            total: 1_234_567,
+        },
+        SearchEvent::Records {
+            records: found[..2].to_vec(),
+            dropped: 0,
+        },
+        SearchEvent::ScanDone {
+            scanned: 1_234_567,
+            matched: 2,
+        },
+        SearchEvent::Records {
+            records: found[2..].to_vec(),
+            dropped: 0,
+        },
+        SearchEvent::Progress {
+            scanned: 1_234_570,
+            matched: 3,
+            per_sec: None,
+        },
+    ] {
+        a.update(Event::Search { search, event });
+    }
+    a
+}
+
+#[test]
+fn messages_search_results_at_80x24() {
+    insta::assert_snapshot!(render_app(&search_results(), 80, 24));
+}
+
+#[test]
+fn messages_search_in_progress() {
+    use kaftop::tui::event::SearchEvent;
+    let mut a = app();
+    command(&mut a, "messages message.created");
+    feed_records(&mut a, records());
+    type_str(&mut a, "?.key | test(\"^10\")");
+    a.update(key(KeyCode::Enter));
+    let search = a.views().messages().search_session;
+    for event in [
+        SearchEvent::Started {
+            partitions: 3,
+            total: 90_000,
+        },
+        SearchEvent::Records {
+            records: records()[..2].to_vec(),
+            dropped: 0,
+        },
+        SearchEvent::Progress {
+            scanned: 40_000,
+            matched: 2,
+            per_sec: Some(81_234.5),
+        },
+    ] {
+        a.update(Event::Search { search, event });
+    }
+    insta::assert_snapshot!(render_app(&a, 80, 24));
 }
 
 #[test]
@@ -362,6 +438,11 @@ fn tiny_terminals_never_panic() {
     let mut cmdline = app();
     type_str(&mut cmdline, ":topic message.created");
     apps.push(cmdline);
+    apps.push(search_results());
+    let mut refused = search_results();
+    type_str(&mut refused, "?.value ==");
+    refused.update(key(KeyCode::Enter));
+    apps.push(refused);
     for a in &apps {
         for w in 1..=24 {
             for h in 1..=8 {

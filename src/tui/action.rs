@@ -144,7 +144,11 @@ actions! {
     // variant      name            hint          description                                   scope: default keys
     Quit            "quit"          "quit"        "quit (ctrl-c always quits)"                  [Global: "q"]
     Back            "back"          "back"        "back / clear filter"                         [Global: "esc"]
-    Help            "help"          "help"        "this help"                                   [Global: "?"]
+    // `?` is the help everywhere but in Messages, where it searches (vim's `?`);
+    // f1 is the help in every view.
+    Help            "help"          "help"        "this help"
+        [Global: "f1", Overview: "?", Topics: "?", TopicDetail: "?", Groups: "?", GroupDetail: "?",
+         Publish: "?", Services: "?", Timeline: "?"]
     CommandLine     "command"       "command"     "command line (:topics, :group NAME, ...)"    [Global: ":"]
     NextView        "next-view"     "views"       "next view"                                   [Global: "tab"]
     PrevView        "prev-view"     ""            "previous view"                               [Global: "shift-tab"]
@@ -196,6 +200,8 @@ actions! {
     FromEnd         "from-end"      ""            "restart at the end (new records only)" [Messages: "e"]
     FromOffset      "from-offset"   ""            "restart at an offset"        [Messages: "o"]
     FromTime        "from-time"     ""            "restart at a time (10m, 2026-11-24T10:00:00Z)" [Messages: "t"]
+    Search          "search"        "search"      "search the topic with a jq filter (records since a time, then live; empty: back to the tail)"
+        [Messages: "?"]
     ToggleDetail    "toggle-detail" ""            "show / hide the detail pane" [Messages: "d"]
     ToggleRaw       "toggle-raw"    "raw"         "the detail pane shows a decoded record's raw bytes (hex) / its decoded value" [Messages: "x"]
     DetailDown      "detail-down"   ""            "scroll the detail pane down" [Messages: "J"]

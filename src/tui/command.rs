@@ -20,6 +20,19 @@ pub enum Command {
         topic: String,
         start: StartAt,
     },
+    /// Search `topic` with the jq `filter` from `since_ms` (none: the beginning)
+    /// to the end offsets taken now, then follow it live; reports come back as
+    /// `Event::Search` tagged with `search`. Replaces a running search.
+    StartSearch {
+        search: u64,
+        topic: String,
+        filter: String,
+        since_ms: Option<i64>,
+        /// At most this many matches are held for the view (the newest).
+        keep: usize,
+    },
+    /// Stops the running search (Esc, a cleared filter, another topic).
+    StopSearch,
     PauseTail,
     ResumeTail,
     /// Sample a few records a second from these topics for the overview's

@@ -7,6 +7,7 @@ use crate::tui::ops::Planned;
 use kaftop_core::kafka::bulk::BulkReport;
 use kaftop_core::kafka::progress::ProgressNow;
 use kaftop_core::kafka::publisher::Delivered;
+use kaftop_core::kafka::record::RecordView;
 use kaftop_core::kafka::sampler::SamplerEvent;
 use kaftop_core::metrics::ClusterMetrics;
 use kaftop_core::monitor::Pace;
@@ -43,6 +44,11 @@ pub enum Event {
         session: u64,
         event: SamplerEvent,
     },
+    /// The Messages view's search of session `search` (stale sessions are ignored).
+    Search {
+        search: u64,
+        event: SearchEvent,
+    },
     /// An incident snapshot was written: the Markdown file and its JSON twin.
     IncidentWritten(Result<(std::path::PathBuf, std::path::PathBuf), String>),
     /// A single publish finished.
@@ -75,4 +81,31 @@ pub enum Event {
     Quit,
     /// An I/O problem worth a status-bar line (cannot create a client, ...).
     IoError(String),
+}
+
+/// What a running search of the Messages view reports.
+#[derive(Debug, Clone)]
+pub enum SearchEvent {
+    /// The scan's ranges are known: this many partitions, holding `total` records
+    /// between the start and the end offsets taken now.
+    Started { partitions: usize, total: u64 },
+    /// Counts so far; `per_sec`: records scanned per second since the start.
+    Progress {
+        scanned: u64,
+        matched: u64,
+        per_sec: Option<f64>,
+    },
+    /// Matching records, in the order found. `dropped` older matches were not
+    /// sent because more than the kept number arrived at once.
+    Records {
+        records: Vec<RecordView>,
+        dropped: u64,
+    },
+    /// Every partition was read to its end offset; new records are followed
+    /// live from here (matches keep coming as `Records`).
+    ScanDone { scanned: u64, matched: u64 },
+    /// A problem that did not end the search (a consumer's error).
+    Warning(String),
+    /// The search ended on an error.
+    Failed(String),
 }

@@ -19,6 +19,7 @@ mod paste;
 mod publish;
 mod read_only;
 mod redraws;
+mod search;
 mod tail;
 
 use kaftop::tui::app::Level;

@@ -59,6 +59,10 @@ impl Host for App {
         App::set_filter(self, text)
     }
 
+    fn search(&mut self, text: &str) -> Result<Vec<Command>, String> {
+        App::search(self, text)
+    }
+
     fn restart_at(&mut self, start: StartAt) -> Vec<Command> {
         App::restart_at(self, start)
     }

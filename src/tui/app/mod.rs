@@ -357,10 +357,7 @@ impl App {
                 self.quit = true;
                 return Vec::new();
             }
-            Action::Back => {
-                self.back();
-                return Vec::new();
-            }
+            Action::Back => return self.back(),
             Action::Help => {
                 self.mode = Mode::Help { scroll: 0 };
                 return Vec::new();

@@ -59,17 +59,22 @@ impl App {
         self.show_tab(tabs[next].0)
     }
 
-    /// Clears the filter if one is set, or goes back to the previous view.
-    pub(crate) fn back(&mut self) {
+    /// What the view does with Esc (a search stops or closes), else clears the
+    /// filter if one is set, or goes back to the previous view.
+    pub(crate) fn back(&mut self) -> Vec<Command> {
+        if let Some(out) = self.views.get_mut(self.view).escape(&mut self.shared) {
+            return self.follow(out);
+        }
         if self.current().filter().is_some_and(|f| !f.is_empty()) {
             self.set_filter("");
-            return;
+            return Vec::new();
         }
         if let Some(v) = self.history.pop() {
             self.view = v;
         } else if self.clusters == Clusters::Behind {
             self.leave = Some(Exit::Back);
         }
+        Vec::new()
     }
 
     /// `:clusters`: ends the dashboard to show the clusters screen.
@@ -84,6 +89,15 @@ impl App {
 
     pub(crate) fn set_filter(&mut self, text: &str) {
         self.views.get_mut(self.view).set_filter(text);
+    }
+
+    /// The search prompt's answer, for the current view.
+    pub(crate) fn search(&mut self, text: &str) -> Result<Vec<Command>, String> {
+        let out = self
+            .views
+            .get_mut(self.view)
+            .search(text, &mut self.shared)?;
+        Ok(self.follow(out))
     }
 
     /// A prompt's answer: where the current view's stream restarts.

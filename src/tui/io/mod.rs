@@ -4,6 +4,7 @@
 //! [`Worker`]s (steered) or [`Job`]s (one-shot).
 
 mod ops;
+mod search;
 
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::{RecvTimeoutError, Sender};
@@ -97,6 +98,8 @@ pub struct Io {
     sampler: Option<SamplerHandle>,
     /// The overview's ticker: one sampler per busiest topic.
     ticker: Vec<SamplerHandle>,
+    /// The Messages view's running search: set, it stops.
+    search: Option<Arc<std::sync::atomic::AtomicBool>>,
     publisher: Option<Arc<Publisher>>,
     bulk: Option<Arc<BulkProgress>>,
     /// Reports the services' counters; told to stop, it stops them.
@@ -146,6 +149,7 @@ impl Io {
             _reading: reading,
             sampler: None,
             ticker: Vec::new(),
+            search: None,
             publisher: None,
             bulk: None,
             services: None,
@@ -212,6 +216,26 @@ impl Io {
                 }
             }
             Command::StopTicker => self.stop_ticker(),
+            Command::StartSearch {
+                search,
+                topic,
+                filter,
+                since_ms,
+                keep,
+            } => {
+                self.stop_search();
+                self.search = Some(search::spawn(search::SearchJob {
+                    cfg: self.cfg.clone(),
+                    topic,
+                    filter,
+                    since_ms,
+                    keep,
+                    decoder: self.decoder.clone(),
+                    session: search,
+                    tx: self.tx.clone(),
+                }));
+            }
+            Command::StopSearch => self.stop_search(),
             Command::WriteIncident(metrics) => {
                 let (cfg, tx) = (self.cfg.clone(), self.tx.clone());
                 let decoder = self.decoder.clone();
@@ -278,6 +302,12 @@ impl Io {
             // Stopping joins the thread, which may be inside a metadata call:
             // never make the UI wait for it.
             Job::spawn("kaftop-tail-stop", move || old.stop());
+        }
+    }
+
+    fn stop_search(&mut self) {
+        if let Some(cancel) = self.search.take() {
+            cancel.store(true, Ordering::Relaxed);
         }
     }
 
@@ -441,6 +471,7 @@ impl Io {
         if let Some(p) = &self.bulk {
             p.cancel.store(true, Ordering::Relaxed);
         }
+        self.stop_search();
         let (sampler, poller) = (self.sampler.take(), self.poller.take());
         let ticker = std::mem::take(&mut self.ticker);
         Job::spawn("kaftop-stop-clients", move || {

@@ -16,6 +16,7 @@ mod edit;
 mod filter;
 mod help;
 mod prompt;
+pub mod search;
 
 use crossterm::event::KeyEvent;
 use ratatui::layout::{Constraint, Flex, Layout, Position, Rect};
@@ -55,6 +56,9 @@ pub(crate) trait Host {
     fn refresh(&mut self) -> Vec<Command>;
     /// The current view's filter.
     fn set_filter(&mut self, text: &str);
+    /// The search prompt's answer for the current view: its commands, or why
+    /// it is refused.
+    fn search(&mut self, text: &str) -> Result<Vec<Command>, String>;
     /// A prompt's answer: where the current view's stream restarts.
     fn restart_at(&mut self, start: StartAt) -> Vec<Command>;
 }
@@ -72,6 +76,8 @@ pub enum Mode {
     Filter(LineInput),
     /// A question in the status bar (where the tail restarts).
     Prompt(Prompt, LineInput),
+    /// The search prompt (a jq filter) in the status bar.
+    Search(search::SearchPrompt),
     /// Editing the selected field of the publisher's form.
     Edit,
     /// An operation's dialog: fields, preview, typed confirmation.
@@ -84,6 +90,7 @@ pub(crate) fn open(modal: Modal, dialogs: &mut u64) -> Mode {
     match modal {
         Modal::Prompt(p) => Mode::Prompt(p, LineInput::default()),
         Modal::Edit => Mode::Edit,
+        Modal::Search(text) => Mode::Search(search::SearchPrompt::new(text)),
         Modal::Dialog { form, topic } => {
             *dialogs += 1;
             Mode::Dialog(Box::new(dialog::Dialog::new(
@@ -110,6 +117,7 @@ pub(crate) fn key(app: &mut impl Host, mode: Mode, key: KeyEvent) -> Vec<Command
             Vec::new()
         }
         Mode::Prompt(p, line) => prompt::key(app, key, p, line),
+        Mode::Search(s) => search::key(app, key, s),
         Mode::Edit => edit::key(app, key),
         Mode::Dialog(d) => dialog::key(app, key, *d),
     }
@@ -120,6 +128,7 @@ pub(crate) fn key(app: &mut impl Host, mode: Mode, key: KeyEvent) -> Vec<Command
 pub(crate) fn paste(app: &mut impl Host, mut mode: Mode, text: &str) {
     let result = match &mut mode {
         Mode::Command(line) | Mode::Prompt(_, line) => line.paste(text, Breaks::Refuse),
+        Mode::Search(s) => s.line.paste(text, Breaks::Refuse),
         Mode::Filter(line) => {
             let pasted = line.paste(text, Breaks::Refuse);
             if pasted.is_ok() {
@@ -149,6 +158,7 @@ pub(crate) fn draw_status(f: &mut Frame, area: Rect, mode: &Mode) -> bool {
         Mode::Command(line) => (":", line),
         Mode::Filter(line) => ("/", line),
         Mode::Prompt(p, line) => (prompt::text(*p), line),
+        Mode::Search(s) => (search::PREFIX, &s.line),
         _ => return false,
     };
     input(f, area, prefix, line);
@@ -166,6 +176,7 @@ pub(crate) fn draw_overlay(
     match mode {
         Mode::Help { scroll } => help::draw(f, area, shared, view, *scroll),
         Mode::Dialog(d) => dialog::draw(f, area, d),
+        Mode::Search(s) => search::draw_error(f, area, s),
         _ => {}
     }
 }

@@ -125,6 +125,9 @@ pub(crate) enum Modal {
     Edit,
     /// An operation's dialog for `form`; `topic` is the one selected, if any.
     Dialog { form: Form, topic: Option<String> },
+    /// The search prompt, starting with this text; answered through
+    /// [`View::search`].
+    Search(String),
 }
 
 /// What a view did with an action, beyond changing its own state.
@@ -248,6 +251,16 @@ pub(crate) trait View {
     /// stream restarts.
     fn restart_at(&mut self, _start: StartAt, _shared: &mut Shared) -> Outcome {
         Outcome::default()
+    }
+    /// The search prompt's answer: `Err` refuses it with the reason (the prompt
+    /// stays open).
+    fn search(&mut self, _text: &str, _shared: &mut Shared) -> Result<Outcome, String> {
+        Err("no search here".into())
+    }
+    /// Esc, before it clears the filter or goes back: `Some` when the view used
+    /// it (a running search stops, a search's results close).
+    fn escape(&mut self, _shared: &mut Shared) -> Option<Outcome> {
+        None
     }
     /// An I/O report: the view that owns it takes it (`None`), the others hand
     /// it back. `shown`: the view is on screen (a change there needs a redraw).

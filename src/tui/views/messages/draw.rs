@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph};
 use ratatui::Frame;
 
+use super::search::{Search, SearchPhase};
 use super::state::{MessagesState, TailStatus};
 use crate::tui::action::Action;
 use crate::tui::action::Scope;
@@ -39,12 +40,36 @@ pub(super) fn draw(m: &MessagesState, f: &mut Frame, area: Rect, shared: &Shared
     if info_h > 0 {
         draw_info(m, f, info);
     }
-    let block = view_block(format!("Messages · {topic}"), m.filter());
-    if let TailStatus::Failed(e) = &m.status {
+    let title = match m.current_search() {
+        Some(s) => format!(
+            "Messages · {topic} · jq {}",
+            text::one_line(&s.query.filter, list.width.saturating_sub(30) as usize)
+        ),
+        None => format!("Messages · {topic}"),
+    };
+    let block = view_block(title, m.filter());
+    if let Some(s) = m.current_search() {
+        // What it found before failing stays in view; the info line says why.
+        if let (SearchPhase::Failed(e), 0) = (&s.phase, s.kept()) {
+            return placeholder(f, list, block, &format!("The search failed: {e}"));
+        }
+    } else if let TailStatus::Failed(e) = &m.status {
         return placeholder(f, list, block, &format!("Cannot tail {topic}: {e}"));
     }
     if m.is_empty() {
-        let text = if m.filter().is_empty() {
+        let text = if let Some(s) = m.current_search() {
+            if s.kept() > 0 {
+                format!("None of the {} matches contains the / filter.", s.kept())
+            } else if s.is_scanning() {
+                "No match yet.".to_string()
+            } else {
+                let key = shared.key(Scope::Messages, Action::Search);
+                format!(
+                    "No record since {} matches: new ones are checked as they arrive ({key}: another filter).",
+                    s.query.since
+                )
+            }
+        } else if m.filter().is_empty() {
             let key = shared.key(Scope::Messages, Action::FromBeginning);
             format!("No records yet: waiting for new ones ({key}: from the beginning).")
         } else {
@@ -104,6 +129,9 @@ fn value_preview(r: &RecordView, width: usize) -> String {
 }
 
 fn draw_info(m: &MessagesState, f: &mut Frame, area: Rect) {
+    if let Some(s) = m.current_search() {
+        return draw_search_info(s, m, f, area);
+    }
     let state = match (&m.status, m.paused) {
         (TailStatus::Failed(_), _) => Span::styled("failed", theme::danger()),
         (TailStatus::Starting, _) => Span::styled("starting", theme::warn()),
@@ -137,6 +165,57 @@ fn draw_info(m: &MessagesState, f: &mut Frame, area: Rect) {
         )));
     }
     if let Some(w) = &m.warning {
+        spans.push(Span::styled(format!(" · {w}"), theme::danger()));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// The search's progress: scanned (of how many), matched, the rate; then what
+/// following live added.
+fn draw_search_info(s: &Search, m: &MessagesState, f: &mut Frame, area: Rect) {
+    let state = match &s.phase {
+        SearchPhase::Starting => Span::styled("starting the search", theme::warn()),
+        SearchPhase::Scanning => Span::styled("searching", theme::warn()),
+        SearchPhase::Following => Span::styled("▶ following", theme::ok()),
+        SearchPhase::Cancelled => Span::styled("cancelled", theme::warn()),
+        SearchPhase::Failed(e) => Span::styled(format!("failed: {e}"), theme::danger()),
+    };
+    // What changes first, so a narrow screen cuts the least useful part.
+    let of_total = if s.scan_matched.is_none() && s.total > 0 {
+        format!(" of {}", present::count_u(s.total))
+    } else {
+        String::new()
+    };
+    let mut text = format!(
+        " · scanned {}{of_total} · {} matched",
+        present::count_u(s.scanned),
+        present::count_u(s.matched)
+    );
+    if s.is_scanning() {
+        text.push_str(&format!(" · {} records/s", present::rate(s.per_sec)));
+    }
+    if s.phase == SearchPhase::Following {
+        text.push_str(&format!(" · {} new", present::count_u(s.live())));
+    }
+    text.push_str(&format!(" · since {}", s.query.since));
+    if s.partitions > 0 {
+        text.push_str(&format!(" · {} partitions", s.partitions));
+    }
+    if !m.filter().is_empty() {
+        text.push_str(&format!(" · {} of {} shown", m.len(), s.kept()));
+    }
+    let mut spans = vec![Span::raw(" "), state, Span::raw(text)];
+    if s.capped() {
+        spans.push(Span::styled(
+            format!(
+                " · only the last {} of {} matches kept",
+                present::count_u(s.kept() as u64),
+                present::count_u(s.received)
+            ),
+            theme::warn(),
+        ));
+    }
+    if let Some(w) = &s.warning {
         spans.push(Span::styled(format!(" · {w}"), theme::danger()));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);

@@ -1,8 +1,11 @@
-//! Messages: the sampled live tail of one topic. Its state (the record buffer)
-//! is in [`state`], its drawing in `draw`; here is what its keys and the
-//! tail's events do.
+//! Messages: the sampled live tail of one topic, or a search of it (a jq
+//! filter over the topic since a time, then live). Its state is in [`state`]
+//! (the records in a [`buffer`], a search's progress in [`search`]), its
+//! drawing in `draw`; here is what its keys and the I/O reports do.
 
+pub mod buffer;
 mod draw;
+pub mod search;
 pub mod state;
 
 use crate::tui::ops::forms::Form;
@@ -17,6 +20,7 @@ use crate::tui::event::Event;
 use crate::tui::shared::Shared;
 use crate::tui::shared::Source;
 use kaftop_core::kafka::sampler::{SamplerEvent, StartAt};
+use search::parse_query;
 pub use state::{MessagesState, TailStatus};
 
 fn no_topic(shared: &Shared) -> String {
@@ -52,12 +56,33 @@ impl MessagesState {
             return Vec::new();
         }
         let start = start.unwrap_or_else(|| shared.cfg.tail_start.clone());
+        let searching = self.current_search().is_some();
         let session = self.restart(topic.clone(), start.clone());
-        vec![Command::StartTail {
+        let mut cmds = Vec::new();
+        if searching {
+            cmds.push(Command::StopSearch);
+        }
+        cmds.push(Command::StartTail {
             session,
             topic,
             start,
-        }]
+        });
+        cmds
+    }
+
+    /// `?`: the search prompt, offering the last query again.
+    fn search_prompt(&self, shared: &mut Shared) -> Outcome {
+        if self.topic.is_none() {
+            shared.error(no_topic(shared));
+            return Outcome::default();
+        }
+        let text = self
+            .current_search()
+            .map(|s| &s.query)
+            .or(self.last_query.as_ref())
+            .map(search::Query::text)
+            .unwrap_or_default();
+        Outcome::modal(Modal::Search(text))
     }
 
     /// Restarts the current topic's tail at `start`.
@@ -132,7 +157,12 @@ impl View for MessagesState {
     }
 
     fn hints(&self) -> &'static [Action] {
-        &[Action::Pause, Action::Filter, Action::FromBeginning]
+        &[
+            Action::Pause,
+            Action::Filter,
+            Action::Search,
+            Action::FromBeginning,
+        ]
     }
 
     fn selected(&self) -> usize {
@@ -171,8 +201,12 @@ impl View for MessagesState {
                 offset,
             } => {
                 MessagesState::set_filter(self, "");
+                let mut cmds = Vec::new();
+                if self.end_search() {
+                    cmds.push(Command::StopSearch);
+                }
                 self.focus = Some((partition, offset));
-                let cmds = self.open(Some(topic), Some(StartAt::Offset(offset)), shared);
+                cmds.extend(self.open(Some(topic), Some(StartAt::Offset(offset)), shared));
                 // Already tailing from there: it may be on screen now.
                 self.seek_focus();
                 cmds
@@ -193,8 +227,37 @@ impl View for MessagesState {
                 shared.dirty |= shown;
                 None
             }
+            Event::Search { search, event } => {
+                self.on_search(search, event);
+                shared.dirty |= shown;
+                None
+            }
             other => Some(other),
         }
+    }
+
+    fn search(&mut self, text: &str, shared: &mut Shared) -> Result<Outcome, String> {
+        match parse_query(text, shared.now_ms)? {
+            Some(query) => Ok(Outcome::commands(self.start_search(query))),
+            None => {
+                let cmds = if self.end_search() {
+                    vec![Command::StopSearch]
+                } else {
+                    Vec::new()
+                };
+                Ok(Outcome::commands(cmds))
+            }
+        }
+    }
+
+    fn escape(&mut self, shared: &mut Shared) -> Option<Outcome> {
+        let stop = Outcome::commands(vec![Command::StopSearch]);
+        if self.cancel_search() {
+            let back = shared.key(Scope::Messages, Action::Back);
+            shared.info(format!("search cancelled: {back} again for the tail"));
+            return Some(stop);
+        }
+        self.end_search().then_some(stop)
     }
 
     fn act(&mut self, action: Action, shared: &mut Shared) -> Outcome {
@@ -205,6 +268,7 @@ impl View for MessagesState {
             Action::FromEnd => return self.restart_at(StartAt::End, shared),
             Action::FromOffset => return self.prompt(Prompt::Offset, shared),
             Action::FromTime => return self.prompt(Prompt::Time, shared),
+            Action::Search => return self.search_prompt(shared),
             Action::ToggleRaw => self.raw = !self.raw,
             Action::DetailDown => self.detail_scroll = self.detail_scroll.saturating_add(3),
             Action::DetailUp => self.detail_scroll = self.detail_scroll.saturating_sub(3),
