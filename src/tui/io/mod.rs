@@ -354,7 +354,7 @@ impl Io {
                 Some((choice, registry)) => {
                     let typed_key = key.clone();
                     let encoded = tokio::task::spawn_blocking(move || {
-                        encode_for_form(&*registry, &choice, typed_key.as_deref(), &value)
+                        encode_for_form(&registry, &choice, typed_key.as_deref(), &value)
                     })
                     .await;
                     match encoded {
