@@ -7,8 +7,17 @@
 # (Karapace, the other candidate, is not published on PyPI.)
 #
 #   scripts/test-registry.sh start    # prints URL=http://127.0.0.1:PORT/apis/ccompat/v7
+#   scripts/test-registry.sh start --basic-auth
+#                                     # the same, every API call needing HTTP basic auth
 #   scripts/test-registry.sh status   # the same line (exit 0) or "not running" (exit 1)
 #   scripts/test-registry.sh stop     # stops the registry this directory started
+#
+# --basic-auth: Apicurio itself refuses a request without the right user and
+# password (HTTP 401), with no Keycloak: Quarkus's embedded user store (built into
+# the application) holds one user, KAFTOP_REGISTRY_USER (default kaftop) with the
+# password KAFTOP_REGISTRY_PASSWORD (required), and a path policy makes /apis/*
+# need an authenticated caller. The password reaches Java through the environment,
+# never its command line. (No reverse proxy is needed: Apicurio 3.x does this alone.)
 #
 # Environment:
 #   KAFTOP_REGISTRY_DIR      state directory (default ${TMPDIR:-/tmp}/kaftop-test-registry)
@@ -76,21 +85,49 @@ start() {
         cat "$ENV_FILE"
         return
     fi
-    local app java port url deadline
+    local basic_auth=false
+    case ${1:-} in
+    "") ;;
+    --basic-auth) basic_auth=true ;;
+    *) die "unknown option $1 (start takes --basic-auth)" ;;
+    esac
+    local app java port url deadline auth=() probe=()
     app=$(app_dir)
     java=$(java_bin)
     mkdir -p "$STATE_DIR"
     port=$(free_port)
     url=http://127.0.0.1:$port/apis/ccompat/v7
-    log "starting Apicurio Registry $VERSION on $url"
+    if $basic_auth; then
+        local user=${KAFTOP_REGISTRY_USER:-kaftop}
+        [[ -n ${KAFTOP_REGISTRY_PASSWORD:-} ]] || die "--basic-auth needs KAFTOP_REGISTRY_PASSWORD"
+        [[ $user =~ ^[A-Za-z0-9_]+$ ]] || die "KAFTOP_REGISTRY_USER: letters, digits and _ only"
+        # The password is the literal expression `${KAFTOP_REGISTRY_PASSWORD}`,
+        # which Quarkus expands from the environment the JVM inherits. Basic auth
+        # is "build time fixed" (the log warns) yet takes effect when asked for.
+        auth=(
+            -Dquarkus.security.users.embedded.plain-text=true
+            "-Dquarkus.security.users.embedded.users.$user=\${KAFTOP_REGISTRY_PASSWORD}"
+            -Dquarkus.security.users.embedded.roles."$user"=sr-admin
+            -Dquarkus.http.auth.basic=true
+            -Dquarkus.http.auth.permission.registry.paths=/apis/*
+            -Dquarkus.http.auth.permission.registry.policy=authenticated
+        )
+        export KAFTOP_REGISTRY_PASSWORD
+        # curl reads the credentials from stdin's config, not its command line.
+        probe=(--config -)
+        log "starting Apicurio Registry $VERSION on $url (HTTP basic auth: user $user)"
+    else
+        log "starting Apicurio Registry $VERSION on $url"
+    fi
     # setsid: its own process group, so a caller's Ctrl-C does not reach it.
     setsid "$java" -Xmx384m -XX:+UseSerialGC \
         -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$port" \
         -Dquarkus.management.host=127.0.0.1 -Dquarkus.management.port="$(free_port)" \
+        "${auth[@]}" \
         -jar "$app/quarkus-run.jar" >"$STATE_DIR/registry.log" 2>&1 </dev/null &
     echo $! >"$PID_FILE"
     deadline=$((SECONDS + TIMEOUT))
-    until curl -sf -m 2 "$url/subjects" >/dev/null 2>&1; do
+    until probe "$url/subjects" "${probe[@]}"; do
         running || die "the registry exited; see $STATE_DIR/registry.log"
         ((SECONDS < deadline)) || {
             stop
@@ -100,6 +137,19 @@ start() {
     done
     printf 'URL=%s\n' "$url" >"$ENV_FILE"
     cat "$ENV_FILE"
+}
+
+# Whether the registry answers 200 (with --config -: the basic-auth user from the
+# environment, fed to curl on stdin).
+probe() {
+    local url=$1
+    shift
+    if (($#)); then
+        printf 'user = "%s:%s"\n' "${KAFTOP_REGISTRY_USER:-kaftop}" "$KAFTOP_REGISTRY_PASSWORD" |
+            curl -sf -m 2 "$@" "$url" >/dev/null 2>&1
+    else
+        curl -sf -m 2 "$url" >/dev/null 2>&1
+    fi
 }
 
 stop() {
@@ -117,7 +167,7 @@ stop() {
 }
 
 case ${1:-} in
-start) start ;;
+start) start "${2:-}" ;;
 stop) stop ;;
 status)
     if running && [[ -f $ENV_FILE ]]; then cat "$ENV_FILE"; else

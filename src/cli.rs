@@ -156,7 +156,9 @@ pub struct RedriveArgs {
     /// The dead-letter topic, e.g. `message.created.dlq`.
     #[arg(add = topic_names())]
     pub topic: String,
-    /// Only records whose key, value or error contains this text (ignoring case).
+    /// Only records whose key, value or error contains this text (ignoring case);
+    /// a schema-encoded key or value also matches by its decoded JSON, written
+    /// compact (`"city":"busan"`).
     #[arg(long)]
     pub filter: Option<String>,
     /// Only records this service dead-lettered.

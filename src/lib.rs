@@ -17,6 +17,7 @@ mod errors;
 pub mod logging;
 pub mod parse;
 mod registry;
+pub mod schema_publish;
 mod search;
 pub mod serve;
 mod signals;

@@ -51,6 +51,8 @@ const CRATES: &[CrateLayers] = &[
             &["cli"],
             // The two long-running faces; neither knows the other.
             &["tui", "serve"],
+            // Encoding a record with registry subjects (the CLI's publish and the panel's).
+            &["schema_publish"],
             // Small shared modules.
             &[
                 "errors", "logging", "parse", "registry", "search", "signals",

@@ -5,7 +5,8 @@
 //! message picked by name and a JSON Schema record are read back field for field
 //! by Python confluent-kafka's own AvroDeserializer, ProtobufDeserializer and
 //! JSONDeserializer; a value that does not fit is refused with the field named
-//! and nothing lands on the topic.
+//! and nothing lands on the topic. Decimals of precision 38 (bytes and fixed) read
+//! back digit for digit; too many digits or a long JSON number are refused.
 //! Cost: three Python processes (~2 s each) and a few `kaftop publish` runs.
 
 #![allow(clippy::unwrap_used)]
@@ -322,4 +323,76 @@ fn published_records_read_back_with_confluent_deserializers() {
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(!out.status.success() && err.contains("read-only"), "{err}");
     assert_eq!(end_offset(&avro), 2);
+}
+
+#[test]
+fn big_decimals_read_back_exactly() {
+    let Some(url) = registry() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), &url);
+    let prefix = common::unique("schemabig");
+    python(&["register", &common::bootstrap(), &url, &prefix]);
+    let topic = format!("{prefix}-big");
+    let subject = format!("{topic}-value");
+    // Precision 38 (26 + 2 digits, 28 + 10), as bytes and as a 16-byte fixed, one
+    // of them negative: past what i64, i128 scaled by hand, or an f64 hold.
+    let ledgers = [
+        json!({"total": "12345678901234567890123456.78",
+               "rate": "-1234567890123456789012345678.0123456789"}),
+        json!({"total": "-99999999999999999999999999999999999.99",
+               "rate": "9999999999999999999999999999.9999999999"}),
+    ];
+    for value in &ledgers {
+        let out = publish(
+            &cfg,
+            &[
+                "--topic",
+                &topic,
+                "--schema-subject",
+                &subject,
+                "--value",
+                &value.to_string(),
+            ],
+        );
+        assert_success(&out);
+    }
+    let back = read_back(&url, &prefix, "big", 2);
+    let values: Vec<&Value> = back.iter().map(|r| &r["value"]).collect();
+    assert_eq!(values, ledgers.iter().collect::<Vec<_>>());
+
+    // Too many digits, too many decimals, and a long JSON number: refused with
+    // the reason, nothing produced.
+    let refusals = [
+        (
+            r#"{"total": "1234567890123456789012345678901234567.78", "rate": "1"}"#,
+            r#"field "total": expected a decimal of at most 38 digits"#,
+        ),
+        (
+            r#"{"total": "1.234", "rate": "1"}"#,
+            r#"field "total": expected at most 2 digits after the point"#,
+        ),
+        (
+            r#"{"total": 12345678901234567890123456.78, "rate": "1"}"#,
+            "write the decimal as a string",
+        ),
+    ];
+    for (value, reason) in refusals {
+        let out = publish(
+            &cfg,
+            &[
+                "--topic",
+                &topic,
+                "--schema-subject",
+                &subject,
+                "--value",
+                value,
+            ],
+        );
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            !out.status.success() && err.contains(reason),
+            "{value}: {err}"
+        );
+    }
+    assert_eq!(end_offset(&topic), 2, "a refused value was produced");
 }

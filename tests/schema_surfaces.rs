@@ -2,7 +2,8 @@
 //! with a real registry: Apicurio, `scripts/test-registry.sh`) decoded where
 //! kaftop shows a record beyond `tail`: the incident snapshot's record at a stuck
 //! partition's committed offset (Markdown and JSON), and the plan of a DLQ
-//! redrive, whose execution still sends the bytes as they were. A record framed
+//! redrive, whose execution still sends the bytes as they were (and whose
+//! `--filter` matches a value's decoded JSON). A record framed
 //! with an unknown schema id is shown raw with the reason in both.
 //! Cost: one Python process (~2 s), a 9 s snapshot, two `kaftop dlq redrive` runs.
 
@@ -301,6 +302,25 @@ fn a_redrive_plan_shows_avro_values_decoded_and_sends_the_bytes_unchanged() {
             .contains("987654"),
         "{plan}"
     );
+
+    // --filter matches the decoded JSON of a schema-encoded value (its bytes hold
+    // no `"city":"Busan"`), ignoring case; a needle in no record matches none.
+    let filtered = run(
+        &cfg,
+        &["dlq", "redrive", &dlq, "--filter", "\"CITY\":\"busan\""],
+    );
+    for fact in [
+        format!("Dry run: 1 records would be redriven from {dlq}"),
+        format!("0/1 (Avro · subject {avro}-value v2 · id "),
+        "2 left out by --filter/--service".to_string(),
+    ] {
+        assert!(filtered.contains(&fact), "missing {fact:?} in:\n{filtered}");
+    }
+    let none = run(
+        &cfg,
+        &["dlq", "redrive", &dlq, "--filter", "\"city\":\"Daegu\""],
+    );
+    assert!(none.contains("3 left out by --filter/--service"), "{none}");
 
     let done = run(&cfg, &["dlq", "redrive", &dlq, "--execute"]);
     assert!(done.contains("Redrove 3 records"), "{done}");

@@ -27,18 +27,20 @@ struct Report<'a> {
 }
 
 pub(super) async fn redrive(args: RedriveArgs, cfg: Resolved) -> Result<ExitCode> {
-    let sel = Selection {
-        filter: args.filter.clone(),
-        service: args.service.clone(),
-        limit: args.limit.map(|l| usize::try_from(l).unwrap_or(usize::MAX)),
-        record: args.record,
-    };
     let execute = args.execute;
     let topic = args.topic.clone();
     let (plan, redriven) = tokio::task::spawn_blocking(move || -> Result<(Plan, usize)> {
+        let decoder = crate::registry::decoder(&cfg)?;
+        let sel = Selection {
+            filter: args.filter.clone(),
+            decoder: decoder.clone(),
+            service: args.service.clone(),
+            limit: args.limit.map(|l| usize::try_from(l).unwrap_or(usize::MAX)),
+            record: args.record,
+        };
         let mut plan = redrive::plan(&cfg, &topic, &sel)?;
         // Display only: the records are sent as the bytes they were.
-        if let Some(d) = crate::registry::decoder(&cfg)? {
+        if let Some(d) = decoder {
             plan.decode_values(&d);
         }
         if !execute {

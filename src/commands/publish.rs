@@ -9,7 +9,7 @@ use anyhow::{bail, Context, Result};
 use super::out::{note, outln};
 
 use crate::cli::{BulkArgs, PublishArgs, PublishCommand, SchemaPublishArgs};
-use crate::registry::HttpRegistry;
+use crate::schema_publish::{self, Part, SchemaChoice};
 use kaftop_core::config::Resolved;
 use kaftop_core::events::{
     fresh_message_id, validation, EventTime, MessageCreatedEvent, MessageDeletedEvent,
@@ -17,7 +17,6 @@ use kaftop_core::events::{
 };
 use kaftop_core::kafka::bulk::{self, BulkProgress, BulkSpec};
 use kaftop_core::kafka::publisher::Publisher;
-use kaftop_core::schema::Encoder;
 
 pub(super) async fn publish(args: PublishArgs, cfg: &Resolved) -> Result<ExitCode> {
     match args.event {
@@ -107,33 +106,31 @@ async fn publish_with_schema(a: SchemaPublishArgs, cfg: &Resolved) -> Result<Exi
         bail!("publish needs an event (created, read, deleted) or --topic, --schema-subject and --value");
     };
     let value: serde_json::Value = serde_json::from_str(&value).context("--value is not JSON")?;
-    let registry = registry(cfg)?;
-    let encoder = tokio::task::block_in_place(|| {
-        encoder_for(
-            &registry,
-            &subject,
-            a.schema_version,
-            a.schema_message.as_deref(),
-        )
-    })?;
-    let value_bytes = encoder
-        .encode(&value)
-        .with_context(|| format!("--value does not fit {}", encoder.info().describe()))?;
-    let key_bytes =
-        match (&a.key, &a.key_schema_subject) {
-            (None, _) => None,
-            (Some(k), None) => Some(k.clone().into_bytes()),
-            (Some(k), Some(key_subject)) => {
-                let key: serde_json::Value = serde_json::from_str(k)
-                    .context("--key is not JSON (with --key-schema-subject)")?;
-                let key_encoder = tokio::task::block_in_place(|| {
-                    encoder_for(&registry, key_subject, a.key_schema_version, None)
-                })?;
-                Some(key_encoder.encode(&key).with_context(|| {
-                    format!("--key does not fit {}", key_encoder.info().describe())
-                })?)
-            }
+    let registry = schema_publish::registry(cfg)?;
+    let choice = SchemaChoice {
+        subject,
+        version: a.schema_version,
+        message: a.schema_message,
+        key_subject: a.key_schema_subject,
+        key_version: a.key_schema_version,
+    };
+    let encoded = tokio::task::block_in_place(|| {
+        schema_publish::encode_record(&registry, &choice, a.key.as_deref(), &value)
+    })
+    .map_err(|r| {
+        let flag = match r.part {
+            Part::Subject | Part::KeySubject => "",
+            Part::Value => "--value ",
+            Part::Key => "--key ",
         };
+        anyhow::anyhow!("{flag}{r}")
+    })?;
+    // Without a key subject the key is its text.
+    let key_bytes = encoded
+        .key
+        .clone()
+        .or_else(|| a.key.map(String::into_bytes));
+    let value_bytes = encoded.value;
     let publisher = Publisher::new(cfg)?;
     tokio::task::block_in_place(|| publisher.check_topic(&topic))?;
     let delivered = publisher
@@ -143,7 +140,7 @@ async fn publish_with_schema(a: SchemaPublishArgs, cfg: &Resolved) -> Result<Exi
         topic,
         partition = delivered.partition,
         offset = delivered.offset,
-        schema = encoder.info().describe(),
+        schema = encoded.schema.describe(),
         "published with a schema"
     );
     if a.json {
@@ -151,7 +148,7 @@ async fn publish_with_schema(a: SchemaPublishArgs, cfg: &Resolved) -> Result<Exi
             "topic": delivered.topic,
             "partition": delivered.partition,
             "offset": delivered.offset,
-            "schema": encoder.info(),
+            "schema": encoded.schema,
             "value": value,
         }))?;
     } else {
@@ -160,32 +157,10 @@ async fn publish_with_schema(a: SchemaPublishArgs, cfg: &Resolved) -> Result<Exi
             delivered.topic,
             delivered.partition,
             delivered.offset,
-            encoder.info().describe()
+            encoded.schema.describe()
         ))?;
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The profile's registry, or why there is none.
-fn registry(cfg: &Resolved) -> Result<HttpRegistry> {
-    let settings = cfg.registry.as_ref();
-    match settings.and_then(|s| s.url.as_deref().map(|url| (s, url))) {
-        Some((settings, url)) => HttpRegistry::new(settings, url),
-        None => bail!(
-            "--schema-subject needs a schema registry: profile {} has no [registry] url",
-            cfg.profile
-        ),
-    }
-}
-
-fn encoder_for(
-    registry: &HttpRegistry,
-    subject: &str,
-    version: Option<i32>,
-    message: Option<&str>,
-) -> Result<Encoder> {
-    Encoder::new(registry, subject, version, message)
-        .with_context(|| format!("schema subject {subject}"))
 }
 
 pub(super) async fn bulk(args: BulkArgs, cfg: Resolved) -> Result<ExitCode> {

@@ -52,13 +52,16 @@ pub enum Command {
         topic: String,
         event: MessageEvent,
     },
-    /// Publish any record (the free-form form).
+    /// Publish any record (the free-form form); with `schema`, the JSON value
+    /// (and key) are encoded with the registry subjects first, and a refusal comes
+    /// back as `Event::PublishRefused`.
     PublishRecord {
         request: u64,
         topic: String,
         key: Option<String>,
         headers: Vec<(String, String)>,
         value: String,
+        schema: Option<crate::schema_publish::SchemaChoice>,
     },
     StartBulk(BulkSpec),
     CancelBulk,

@@ -56,6 +56,14 @@ pub enum Event {
         request: u64,
         result: Result<Delivered, String>,
     },
+    /// A free-form record was not encoded with its schema (nothing was sent):
+    /// `field` is the form's field that is wrong (`value`, `key`, `subject`,
+    /// `keySubject`).
+    PublishRefused {
+        request: u64,
+        field: &'static str,
+        reason: String,
+    },
     /// Counters of the running bulk test.
     BulkProgress {
         queued: u64,

@@ -5,9 +5,9 @@ reader of kaftop's schema publishing test).
 usage: consume.py register BOOTSTRAP REGISTRY_URL TOPIC_PREFIX
        consume.py read BOOTSTRAP REGISTRY_URL TOPIC_PREFIX KIND COUNT
 register: subjects PREFIX-avro-value (Avro), PREFIX-avro-key (Avro string),
-PREFIX-proto-value (Protobuf, .proto text), PREFIX-json-value (JSON Schema), and
-their one-partition topics.
-read: COUNT records of PREFIX-KIND (avro, proto, json) from the beginning, one
+PREFIX-proto-value (Protobuf, .proto text), PREFIX-json-value (JSON Schema),
+PREFIX-big-value (Avro decimals of precision 38), and their one-partition topics.
+read: COUNT records of PREFIX-KIND (avro, proto, json, big) from the beginning, one
 JSON line each: {"key": ..., "value": ...}, decimals as strings and
 timestamp-millis as milliseconds since 1970.
 """
@@ -59,6 +59,17 @@ message Order {
 }
 """
 
+# Decimals past i64 and f64: precision 38 as bytes and as a 16-byte fixed.
+BIG = {
+    "type": "record", "name": "Ledger", "namespace": "pubtest",
+    "fields": [
+        {"name": "total", "type": {"type": "bytes", "logicalType": "decimal",
+                                    "precision": 38, "scale": 2}},
+        {"name": "rate", "type": {"type": "fixed", "name": "Rate", "size": 16,
+                                   "logicalType": "decimal", "precision": 38, "scale": 10}},
+    ],
+}
+
 RECEIPT = {"$schema": "http://json-schema.org/draft-07/schema#", "title": "Receipt",
            "type": "object", "properties": {"messageId": {"type": "integer"},
                                             "reader": {"type": "string"}},
@@ -107,8 +118,9 @@ def register(bootstrap, registry, prefix):
     registry.register_schema(prefix + "-avro-key", Schema('"string"', "AVRO"))
     registry.register_schema(prefix + "-proto-value", Schema(PROTO, "PROTOBUF"))
     registry.register_schema(prefix + "-json-value", Schema(json.dumps(RECEIPT), "JSON"))
+    registry.register_schema(prefix + "-big-value", Schema(json.dumps(BIG), "AVRO"))
     admin = AdminClient({"bootstrap.servers": bootstrap})
-    topics = [NewTopic(f"{prefix}-{k}", 1, 1) for k in ("avro", "proto", "json")]
+    topics = [NewTopic(f"{prefix}-{k}", 1, 1) for k in ("avro", "proto", "json", "big")]
     for future in admin.create_topics(topics).values():
         future.result(30)
 
@@ -120,7 +132,7 @@ def read(bootstrap, registry, prefix, kind, count):
     # default first asks the registry for "associations", an API Apicurio does not
     # have, and that request was seen hanging.
     topic_subjects = {"subject.name.strategy.type": "TOPIC"}
-    if kind == "avro":
+    if kind in ("avro", "big"):
         value_de = AvroDeserializer(registry, conf=topic_subjects)
         key_de = AvroDeserializer(registry, conf=topic_subjects)
     elif kind == "proto":

@@ -6,10 +6,12 @@ Topics: PREFIX-avro (Avro: unions, decimals, timestamps, maps, enums, nested
 records, and a second record written with an evolved schema), PREFIX-proto
 (Protobuf: nested messages, a well-known type, the second message of the file),
 PREFIX-json (JSON Schema).
+KAFTOP_PEER_REGISTRY_USER_INFO=user:password: the registry's basic-auth credentials.
 """
 import datetime
 import decimal
 import json
+import os
 import sys
 
 from confluent_kafka import Producer
@@ -23,7 +25,11 @@ from google.protobuf import descriptor_pb2, descriptor_pool, message_factory, ti
 
 bootstrap, registry_url, prefix = sys.argv[1:4]
 # A registry that stops answering fails the test instead of hanging it.
-registry = SchemaRegistryClient({"url": registry_url, "timeout": 30})
+registry_conf = {"url": registry_url, "timeout": 30}
+# A registry behind HTTP basic auth: "user:password" from the environment.
+if os.environ.get("KAFTOP_PEER_REGISTRY_USER_INFO"):
+    registry_conf["basic.auth.user.info"] = os.environ["KAFTOP_PEER_REGISTRY_USER_INFO"]
+registry = SchemaRegistryClient(registry_conf)
 # Subjects named after the topic (Confluent's TopicNameStrategy): the client's default
 # first asks the registry for "associations", an API Apicurio does not have.
 TOPIC_SUBJECTS = {"subject.name.strategy.type": "TOPIC"}

@@ -153,6 +153,55 @@ fn free_form_validates_json_and_headers() {
 }
 
 #[test]
+fn free_form_with_a_schema_subject_and_its_refusal() {
+    let mut a = app();
+    command(&mut a, "publish free");
+    set_field(&mut a, "topic", "orders");
+    set_field(&mut a, "value", r#"{"id":"seven"}"#);
+    set_field(&mut a, "version", "2");
+    assert!(press(&mut a, &[KeyCode::Char('s')]).is_empty());
+    assert_eq!(
+        field(&a, FormKind::Free, "version").1.as_deref(),
+        Some("needs a subject")
+    );
+    set_field(&mut a, "subject", "orders-value");
+    let cmds = press(&mut a, &[KeyCode::Char('s')]);
+    let [Command::PublishRecord {
+        request,
+        schema: Some(choice),
+        ..
+    }] = &cmds[..]
+    else {
+        panic!("{cmds:?}")
+    };
+    assert_eq!(
+        (choice.subject.as_str(), choice.version),
+        ("orders-value", Some(2))
+    );
+    // The I/O side found the value does not fit: the field says why, the form
+    // keeps what was typed, nothing is reported delivered.
+    let reason = r#"does not fit Avro · subject orders-value v2 · id 3: field "id": expected a long, got "seven""#;
+    a.update(Event::PublishRefused {
+        request: *request,
+        field: "value",
+        reason: reason.into(),
+    });
+    assert_eq!(
+        field(&a, FormKind::Free, "value"),
+        (r#"{"id":"seven"}"#.to_string(), Some(reason.to_string()))
+    );
+    assert_eq!(
+        notice(&a),
+        (Level::Error, format!("Not sent: value: {reason}"))
+    );
+    assert_eq!(
+        a.views().publish().last,
+        Some(Err(format!("Not sent: value: {reason}")))
+    );
+    assert!(a.views().publish().in_flight.is_empty());
+}
+
+#[test]
 fn bulk_test_progress_cancel_and_report() {
     let mut a = app();
     command(&mut a, "publish bulk");

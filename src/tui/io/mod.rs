@@ -25,6 +25,8 @@ use kaftop_services::{
     self as services, ServicesError, ServicesHandle, ServicesOptions, ALL_SERVICES,
 };
 
+use crate::registry::HttpRegistry;
+use crate::schema_publish::{self, Part, SchemaChoice};
 use crate::tui::command::Command;
 use crate::tui::event::Event;
 
@@ -106,6 +108,8 @@ pub struct Io {
     services: Option<Worker<()>>,
     /// The profile's schema registry and local schema files, for records shown.
     decoder: Option<Arc<kaftop_core::schema::Decoder>>,
+    /// The registry the free-form record is encoded with (made when first needed).
+    registry: Option<Arc<HttpRegistry>>,
 }
 
 impl Io {
@@ -141,6 +145,7 @@ impl Io {
         });
         let mut io = Io {
             decoder,
+            registry: None,
             cfg,
             attached_services: opts.services,
             tx,
@@ -261,7 +266,7 @@ impl Io {
             } => {
                 let value = event.to_json();
                 let key = event.message_id().to_string();
-                self.publish(request, topic, Some(key), Vec::new(), value);
+                self.publish(request, topic, Some(key), Vec::new(), value, None);
             }
             Command::PublishRecord {
                 request,
@@ -269,7 +274,8 @@ impl Io {
                 key,
                 headers,
                 value,
-            } => self.publish(request, topic, key, headers, value),
+                schema,
+            } => self.publish(request, topic, key, headers, value, schema),
             Command::StartBulk(spec) => self.start_bulk(spec),
             Command::CancelBulk => {
                 if let Some(p) = &self.bulk {
@@ -329,6 +335,16 @@ impl Io {
         Ok(p)
     }
 
+    /// The profile's registry, made on the first publish with a schema.
+    fn registry(&mut self) -> Result<Arc<HttpRegistry>, String> {
+        if let Some(r) = &self.registry {
+            return Ok(r.clone());
+        }
+        let r = Arc::new(schema_publish::registry(&self.cfg).map_err(|e| format!("{e:#}"))?);
+        self.registry = Some(r.clone());
+        Ok(r)
+    }
+
     fn publish(
         &mut self,
         request: u64,
@@ -336,6 +352,7 @@ impl Io {
         key: Option<String>,
         headers: Vec<(String, String)>,
         value: String,
+        schema: Option<SchemaChoice>,
     ) {
         let tx = self.tx.clone();
         let publisher = match self.publisher() {
@@ -348,7 +365,49 @@ impl Io {
                 return;
             }
         };
+        let schema = match schema.map(|c| self.registry().map(|r| (c, r))) {
+            Some(Err(reason)) => {
+                let _ = tx.send(Event::PublishRefused {
+                    request,
+                    field: "subject",
+                    reason,
+                });
+                return;
+            }
+            Some(Ok(with)) => Some(with),
+            None => None,
+        };
         self.rt.spawn(async move {
+            // With a schema, the same encoding as `kaftop publish --schema-subject`,
+            // off the runtime's threads (the registry client blocks).
+            let (key, value) = match schema {
+                Some((choice, registry)) => {
+                    let typed_key = key.clone();
+                    let encoded = tokio::task::spawn_blocking(move || {
+                        encode_for_form(&registry, &choice, typed_key.as_deref(), &value)
+                    })
+                    .await;
+                    match encoded {
+                        Ok(Ok(e)) => (e.key.or_else(|| key.map(String::into_bytes)), e.value),
+                        Ok(Err((field, reason))) => {
+                            let _ = tx.send(Event::PublishRefused {
+                                request,
+                                field,
+                                reason,
+                            });
+                            return;
+                        }
+                        Err(e) => {
+                            let _ = tx.send(Event::Published {
+                                request,
+                                result: Err(format!("publish aborted: {e}")),
+                            });
+                            return;
+                        }
+                    }
+                }
+                None => (key.map(String::into_bytes), value.into_bytes()),
+            };
             // A missing topic fails in a second instead of after the delivery timeout.
             let check = {
                 let (p, t) = (publisher.clone(), topic.clone());
@@ -356,12 +415,7 @@ impl Io {
             };
             let result = match check {
                 Ok(Ok(())) => publisher
-                    .publish(
-                        &topic,
-                        key.as_deref().map(str::as_bytes),
-                        &headers,
-                        value.as_bytes(),
-                    )
+                    .publish(&topic, key.as_deref(), &headers, &value)
                     .await
                     .map_err(|e| e.to_string()),
                 Ok(Err(e)) => Err(e.to_string()),
@@ -516,4 +570,25 @@ fn copy_to_clipboard(text: &str) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
     write!(out, "\x1b]52;c;{encoded}\x07")?;
     out.flush()
+}
+
+/// The form's value (JSON) and key encoded with its subjects, or the form's
+/// field that is wrong and why.
+fn encode_for_form(
+    registry: &HttpRegistry,
+    choice: &SchemaChoice,
+    key: Option<&str>,
+    value: &str,
+) -> Result<schema_publish::Encoded, (&'static str, String)> {
+    let value: serde_json::Value =
+        serde_json::from_str(value).map_err(|e| ("value", format!("not JSON: {e}")))?;
+    schema_publish::encode_record(registry, choice, key, &value).map_err(|r| {
+        let field = match r.part {
+            Part::Subject => "subject",
+            Part::KeySubject => "keySubject",
+            Part::Value => "value",
+            Part::Key => "key",
+        };
+        (field, r.to_string())
+    })
 }

@@ -63,6 +63,7 @@ pub(crate) fn plan(
             } => {
                 let selection = Selection {
                     filter,
+                    decoder: decoder.clone(),
                     service: None,
                     limit,
                     record,

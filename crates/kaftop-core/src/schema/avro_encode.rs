@@ -96,7 +96,17 @@ impl AvroSchema {
             Schema::Union(u) => self.union(json, u, path),
             Schema::Record(r) => self.record(json, r, path),
             Schema::Decimal(d) => match decimal_bytes(json, d.precision, d.scale) {
-                Ok(b) => Ok(Value::Decimal(apache_avro::Decimal::from(b))),
+                // A fixed too small for the schema's precision: refused here, as
+                // the Avro writer would otherwise fail on it.
+                Ok(b) => match &*d.inner {
+                    Schema::Fixed(f) if b.len() > f.size => Err(path.mismatch(format!(
+                        "{} needs {} bytes, the schema's fixed holds {}",
+                        got(json),
+                        b.len(),
+                        f.size
+                    ))),
+                    _ => Ok(Value::Decimal(apache_avro::Decimal::from(b))),
+                },
                 Err(why) => Err(path.mismatch(why)),
             },
             Schema::Date => match json.as_str() {
@@ -337,8 +347,60 @@ fn timestamp(json: &Json, unit_nanos: i64) -> Option<i64> {
     i64::try_from(nanos / i128::from(unit_nanos)).ok()
 }
 
+/// The most significant digits a JSON number can carry through an f64 and come
+/// out as typed; a longer one may already have lost digits.
+const FLOAT_DIGITS: usize = 15;
+
+/// A JSON number with a fraction or an exponent as plain decimal text (`1e25` →
+/// `10000000000000000000000000`), refused when it has more significant digits
+/// than an f64 keeps: those digits may not be the ones typed.
+fn float_text(n: &serde_json::Number, json: &Json) -> Result<String, String> {
+    let text = n.to_string();
+    let (mantissa, exp) = match text.split_once(['e', 'E']) {
+        Some((m, e)) => (
+            m,
+            e.parse::<i64>()
+                .map_err(|_| format!("expected a decimal number, got {}", got(json)))?,
+        ),
+        None => (text.as_str(), 0),
+    };
+    let (negative, mantissa) = match mantissa.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, mantissa),
+    };
+    let (int_part, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits = format!("{int_part}{frac}");
+    let significant = digits.trim_start_matches('0').trim_end_matches('0').len();
+    if significant > FLOAT_DIGITS {
+        return Err(format!(
+            "a JSON number keeps only {FLOAT_DIGITS} significant digits exactly, got {}: \
+             write the decimal as a string (\"12345678901234567890.12\")",
+            got(json)
+        ));
+    }
+    // Where the point goes in `digits`, after the exponent moves it.
+    let point = i64::try_from(int_part.len())
+        .unwrap_or(i64::MAX)
+        .saturating_add(exp);
+    let len = i64::try_from(digits.len()).unwrap_or(i64::MAX);
+    if !(-1000..=1000).contains(&point) {
+        return Err(format!("expected a decimal number, got {}", got(json)));
+    }
+    let plain = if point <= 0 {
+        format!("0.{}{digits}", "0".repeat(point.unsigned_abs() as usize))
+    } else if point >= len {
+        format!("{digits}{}", "0".repeat((point - len) as usize))
+    } else {
+        let (i, f) = digits.split_at(point as usize);
+        format!("{i}.{f}")
+    };
+    Ok(if negative { format!("-{plain}") } else { plain })
+}
+
 /// A decimal written as a string or a number, as the two's-complement big-endian
-/// unscaled value Avro stores; more digits than the schema holds are refused.
+/// unscaled value Avro stores, exact at any precision (the digits are converted
+/// to base 256 as text, never through an integer type); more digits than the
+/// schema holds, or more after the point than its scale, are refused.
 pub(super) fn decimal_bytes(
     json: &Json,
     precision: usize,
@@ -346,6 +408,8 @@ pub(super) fn decimal_bytes(
 ) -> Result<Vec<u8>, String> {
     let text = match json {
         Json::String(s) => s.trim().to_string(),
+        Json::Number(n) if n.is_f64() => float_text(n, json)?,
+        // A whole number is exact at any size serde_json keeps as an integer.
         Json::Number(n) => n.to_string(),
         other => {
             return Err(format!(

@@ -175,6 +175,71 @@ fn decimals_become_the_unscaled_twos_complement() {
 }
 
 #[test]
+fn big_decimals_are_exact() {
+    // Precision 38, far past i64 and f64: the unscaled value's bytes, checked
+    // against the same value computed as an i128.
+    let text = "12345678901234567890123456.78";
+    let unscaled: i128 = 1_234_567_890_123_456_789_012_345_678;
+    let bytes = decimal_bytes(&json!(text), 38, 2).unwrap();
+    let want = unscaled.to_be_bytes();
+    let skip = want.iter().take_while(|b| **b == 0).count();
+    assert_eq!(bytes, want[skip..]);
+    let negative = decimal_bytes(&json!(format!("-{text}")), 38, 2).unwrap();
+    let want = (-unscaled).to_be_bytes();
+    assert_eq!(negative, want[want.len() - bytes.len()..]);
+    // 38 nines fit precision 38; one more digit does not, nor a third decimal.
+    let nines = "9".repeat(36) + ".99";
+    assert!(decimal_bytes(&json!(nines), 38, 2).is_ok());
+    let err = decimal_bytes(&json!(format!("9{nines}")), 38, 2).unwrap_err();
+    assert!(
+        err.starts_with("expected a decimal of at most 38 digits"),
+        "{err}"
+    );
+    let err = decimal_bytes(&json!("1.234"), 38, 2).unwrap_err();
+    assert!(
+        err.starts_with("expected at most 2 digits after the point"),
+        "{err}"
+    );
+}
+
+#[test]
+fn json_numbers_are_taken_only_when_exact() {
+    // Whole numbers of any size serde_json keeps as integers, and floats in
+    // exponent form, are exact.
+    assert_eq!(
+        decimal_bytes(&json!(u64::MAX), 38, 0).unwrap(),
+        decimal_bytes(&json!(u64::MAX.to_string()), 38, 0).unwrap()
+    );
+    let big: serde_json::Value = serde_json::from_str("1e25").unwrap();
+    assert_eq!(
+        decimal_bytes(&big, 38, 2).unwrap(),
+        decimal_bytes(&json!("10000000000000000000000000"), 38, 2).unwrap()
+    );
+    let small: serde_json::Value = serde_json::from_str("-1.5e-2").unwrap();
+    assert_eq!(
+        decimal_bytes(&small, 10, 3).unwrap(),
+        decimal_bytes(&json!("-0.015"), 10, 3).unwrap()
+    );
+    // A number with more digits than an f64 carries is refused, never rounded.
+    let long: serde_json::Value = serde_json::from_str("12345678901234567890123456.78").unwrap();
+    let err = decimal_bytes(&long, 38, 2).unwrap_err();
+    assert!(err.contains("write the decimal as a string"), "{err}");
+}
+
+#[test]
+fn a_decimal_too_wide_for_its_fixed_is_refused() {
+    // precision 38 declared on a fixed of 4 bytes: what does not fit is named.
+    let schema = r#"{"type":"record","name":"R","fields":[{"name":"d","type":
+        {"type":"fixed","name":"D","size":4,"logicalType":"decimal","precision":38,"scale":0}}]}"#;
+    let e = encoder(SchemaKind::Avro, schema, None);
+    assert!(e.encode(&json!({"d": "2147483647"})).is_ok());
+    assert_eq!(
+        refusal(e.encode(&json!({"d": "2147483648"}))),
+        r#"field "d": "2147483648" needs 5 bytes, the schema's fixed holds 4"#
+    );
+}
+
+#[test]
 fn protobuf_round_trips_the_named_message_with_its_indexes() {
     let schema = ProtoSchema::parse(SHOP, &[]).unwrap();
     let e = encoder(SchemaKind::Protobuf, SHOP, Some("Order"));

@@ -24,12 +24,13 @@ mod kafka;
 pub mod state;
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use serde::Serialize;
 
 pub use kafka::{execute, plan, Progress, RedriveError};
 use kaftop_core::kafka::record::{render, render_decoded, Rendered};
-use kaftop_core::schema::Decoder;
+use kaftop_core::schema::{Decoded, Decoder};
 use state::{PartitionState, RedriveState};
 
 use crate::{
@@ -62,8 +63,12 @@ pub fn redrive_group(dlq_topic: &str) -> String {
 /// Which records to redrive.
 #[derive(Debug, Clone, Default)]
 pub struct Selection {
-    /// Only records whose key, value or error contains this (ignoring case).
+    /// Only records whose key, value or error contains this (ignoring case). With
+    /// a [`Selection::decoder`], a schema-encoded key or value also matches by its
+    /// decoded JSON's compact text (`"customerId":4711`).
     pub filter: Option<String>,
+    /// Decodes keys and values with their source topic's schema for `filter`.
+    pub decoder: Option<Arc<Decoder>>,
     /// Only records a service with this id dead-lettered (`kaftop.service`).
     pub service: Option<String>,
     /// At most this many records are sent.
@@ -255,10 +260,26 @@ fn selected(sel: &Selection, r: &DlqRecord, origin: &Origin) -> bool {
         return true;
     };
     let needle = needle.to_lowercase();
-    [&origin.key, &DlqRecord::text(&r.value), &origin.error]
+    let matches = |t: &str| t.to_lowercase().contains(&needle);
+    if [&origin.key, &DlqRecord::text(&r.value), &origin.error]
         .into_iter()
         .flatten()
-        .any(|t| t.to_lowercase().contains(&needle))
+        .any(|t| matches(t))
+    {
+        return true;
+    }
+    // The bytes did not match: their decoded JSON may (the source topic's schema).
+    let (Some(decoder), Some(topic)) = (&sel.decoder, &origin.source_topic) else {
+        return false;
+    };
+    [(&r.value, false), (&r.key, true)]
+        .into_iter()
+        .any(
+            |(bytes, is_key)| match decoder.decode(topic, bytes.as_deref(), is_key) {
+                Decoded::Value { json, .. } => matches(&json.to_string()),
+                Decoded::Plain | Decoded::Failed(_) => false,
+            },
+        )
 }
 
 /// The plan over the records read from each partition's start to `ends` (high

@@ -3,6 +3,7 @@
 //! with an invalid field produces no command.
 
 use crate::parse::parse_rate;
+use crate::schema_publish::SchemaChoice;
 use crate::tui::command::Command;
 pub use crate::tui::shared::EventTopics;
 use kaftop_core::config::validate_topic_name;
@@ -69,6 +70,10 @@ pub enum FieldKind {
     Key,
     Headers,
     Json,
+    /// A schema registry subject; empty: none.
+    Subject,
+    /// A subject's version; empty: the latest.
+    Version,
     Count,
     Rate,
     Choice(&'static [&'static str]),
@@ -105,6 +110,11 @@ impl Field {
             FieldKind::Key => "empty: no key",
             FieldKind::Headers => "k=v, k2=v2",
             FieldKind::Json => "JSON",
+            FieldKind::Subject if self.name == "keySubject" => {
+                "encodes the key (JSON then); empty: the key as typed"
+            }
+            FieldKind::Subject => "registry subject encoding the value; empty: none",
+            FieldKind::Version => "subject version; empty: the latest",
             FieldKind::Count => "1..=10000000",
             FieldKind::Rate => "events/s; empty: as fast as possible",
             FieldKind::Choice(_) => "enter: next option",
@@ -163,6 +173,9 @@ impl Form {
                 Field::new("key", F::Key, ""),
                 Field::new("headers", F::Headers, ""),
                 Field::new("value", F::Json, r#"{"hello":"kaftop"}"#),
+                Field::new("subject", F::Subject, ""),
+                Field::new("version", F::Version, ""),
+                Field::new("keySubject", F::Subject, ""),
             ],
             FormKind::Bulk => vec![
                 Field::new("count", F::Count, "1000"),
@@ -195,12 +208,48 @@ impl Form {
         }
     }
 
-    /// Re-checks every field; returns how many are invalid.
+    /// Re-checks every field, and what one field asks of another; returns how
+    /// many are invalid.
     pub fn validate(&mut self, topics: Option<&[String]>) -> usize {
         for f in &mut self.fields {
             f.error = check(f.kind, f.input.text(), topics).err();
         }
+        if self.kind == FormKind::Free {
+            self.check_schema_fields();
+        }
         self.fields.iter().filter(|f| f.error.is_some()).count()
+    }
+
+    /// A version needs a subject; a key subject needs a key that is JSON.
+    fn check_schema_fields(&mut self) {
+        let has_subject = !self.text("subject").trim().is_empty();
+        let has_version = !self.text("version").trim().is_empty();
+        let key_subject = !self.text("keySubject").trim().is_empty();
+        let key = self.text("key").to_string();
+        let key_error = match key_subject {
+            true if key.is_empty() => Some("required with a keySubject".to_string()),
+            true => serde_json::from_str::<serde_json::Value>(&key)
+                .err()
+                .map(|e| format!("not JSON (with a keySubject): {e}")),
+            false => None,
+        };
+        for f in &mut self.fields {
+            match f.name {
+                "version" if has_version && !has_subject && f.error.is_none() => {
+                    f.error = Some("needs a subject".into());
+                }
+                "key" if f.error.is_none() => f.error = key_error.clone(),
+                _ => {}
+            }
+        }
+    }
+
+    /// Puts `reason` on the field named `name` (a refusal from the I/O side).
+    pub fn refuse(&mut self, name: &str, reason: String) {
+        if let Some(i) = self.fields.iter().position(|f| f.name == name) {
+            self.fields[i].error = Some(reason);
+            self.cursor = i;
+        }
     }
 
     /// Cycles a choice field to its next option.
@@ -246,6 +295,12 @@ pub fn check(kind: FieldKind, text: &str, topics: Option<&[String]>) -> Result<(
         FieldKind::Json => serde_json::from_str::<serde_json::Value>(text)
             .map(|_| ())
             .map_err(|e| format!("not JSON: {e}")),
+        FieldKind::Subject => Ok(()),
+        FieldKind::Version => match t.parse::<i32>() {
+            _ if t.is_empty() => Ok(()),
+            Ok(1..) => Ok(()),
+            _ => Err("a version number (1, 2, …); empty: the latest".into()),
+        },
         FieldKind::Count => match t.parse::<u64>() {
             Ok(1..=10_000_000) => Ok(()),
             _ => Err("must be a whole number from 1 to 10000000".into()),
@@ -289,6 +344,8 @@ pub enum Request {
         key: Option<String>,
         headers: Vec<(String, String)>,
         value: String,
+        /// Encode with these registry subjects (the I/O side asks the registry).
+        schema: Option<SchemaChoice>,
     },
     Bulk(BulkSpec),
 }
@@ -306,12 +363,14 @@ impl Request {
                 key,
                 headers,
                 value,
+                schema,
             } => Command::PublishRecord {
                 request,
                 topic,
                 key,
                 headers,
                 value,
+                schema,
             },
             Request::Bulk(spec) => Command::StartBulk(spec),
         }
@@ -363,6 +422,7 @@ pub fn build(
             key: Some(form.text("key").to_string()).filter(|k| !k.is_empty()),
             headers: parse_headers(form.text("headers"))?,
             value: form.text("value").to_string(),
+            schema: schema_choice(form)?,
         },
         FormKind::Bulk => Request::Bulk(BulkSpec {
             count: form
@@ -380,6 +440,36 @@ pub fn build(
             start_id: next_id,
         }),
     })
+}
+
+/// The free form's subjects, when it names one.
+fn schema_choice(form: &Form) -> Result<Option<SchemaChoice>, String> {
+    let subject = form.text("subject").trim();
+    let version = form.text("version").trim();
+    let key_subject = form.text("keySubject").trim();
+    if subject.is_empty() {
+        if !version.is_empty() {
+            return Err("version: needs a subject".into());
+        }
+        if !key_subject.is_empty() {
+            return Err("keySubject: needs a subject for the value too".into());
+        }
+        return Ok(None);
+    }
+    let version = match version {
+        "" => None,
+        v => Some(
+            v.parse()
+                .map_err(|_| format!("version: `{v}` is not a number"))?,
+        ),
+    };
+    Ok(Some(SchemaChoice {
+        subject: subject.to_string(),
+        version,
+        message: None,
+        key_subject: Some(key_subject.to_string()).filter(|s| !s.is_empty()),
+        key_version: None,
+    }))
 }
 
 #[cfg(test)]
@@ -479,5 +569,83 @@ mod tests {
         }
         f.cursor = 0;
         assert!(!f.cycle_choice());
+    }
+
+    fn set(f: &mut Form, name: &str, text: &str) {
+        let field = f.fields.iter_mut().find(|x| x.name == name).unwrap();
+        field.input.set(text);
+        field.touched = true;
+    }
+
+    fn error<'a>(f: &'a Form, name: &str) -> Option<&'a str> {
+        f.fields
+            .iter()
+            .find(|x| x.name == name)
+            .and_then(|x| x.error.as_deref())
+    }
+
+    #[test]
+    fn free_form_without_a_subject_sends_the_text() {
+        let mut f = Form::new(FormKind::Free, &defaults());
+        assert_eq!(f.validate(None), 0);
+        let Request::Record { schema, value, .. } =
+            build(&f, &topics(), EventTime::now(), 0).unwrap()
+        else {
+            panic!("not a record")
+        };
+        assert_eq!((schema, value.as_str()), (None, r#"{"hello":"kaftop"}"#));
+    }
+
+    #[test]
+    fn schema_fields_check_each_other() {
+        let mut f = Form::new(FormKind::Free, &defaults());
+        // A version alone, a bad version, a key subject with a key that is not JSON.
+        set(&mut f, "version", "2");
+        assert_eq!(f.validate(None), 1);
+        assert_eq!(error(&f, "version"), Some("needs a subject"));
+        set(&mut f, "version", "0");
+        assert_eq!(f.validate(None), 1);
+        assert!(error(&f, "version")
+            .unwrap()
+            .starts_with("a version number"));
+        set(&mut f, "subject", "orders-value");
+        set(&mut f, "version", "3");
+        set(&mut f, "keySubject", "orders-key");
+        assert_eq!(f.validate(None), 1);
+        assert_eq!(error(&f, "key"), Some("required with a keySubject"));
+        set(&mut f, "key", "k-1");
+        assert_eq!(f.validate(None), 1);
+        assert!(error(&f, "key")
+            .unwrap()
+            .starts_with("not JSON (with a keySubject)"));
+        set(&mut f, "key", r#""k-1""#);
+        assert_eq!(f.validate(None), 0);
+        let Request::Record { schema, key, .. } =
+            build(&f, &topics(), EventTime::now(), 0).unwrap()
+        else {
+            panic!("not a record")
+        };
+        assert_eq!(key.as_deref(), Some(r#""k-1""#));
+        assert_eq!(
+            schema,
+            Some(SchemaChoice {
+                subject: "orders-value".into(),
+                version: Some(3),
+                message: None,
+                key_subject: Some("orders-key".into()),
+                key_version: None,
+            })
+        );
+    }
+
+    #[test]
+    fn a_refusal_lands_on_its_field() {
+        let mut f = Form::new(FormKind::Free, &defaults());
+        set(&mut f, "value", r#"{"id":"x"}"#);
+        f.refuse("value", r#"field "id": expected a long"#.into());
+        assert_eq!(error(&f, "value"), Some(r#"field "id": expected a long"#));
+        assert_eq!(f.fields[f.cursor].name, "value");
+        // The text stays as typed.
+        assert_eq!(f.text("value"), r#"{"id":"x"}"#);
     }
 }

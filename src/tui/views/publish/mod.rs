@@ -258,6 +258,28 @@ impl PublishState {
         shared.dirty = true;
     }
 
+    /// The free-form record did not fit its schema (or the subject could not be
+    /// had): nothing was sent; the field says why and keeps its text.
+    pub(crate) fn on_refused(
+        &mut self,
+        request: u64,
+        field: &str,
+        reason: String,
+        shared: &mut Shared,
+    ) {
+        let pos = self.in_flight.iter().position(|f| f.request == request);
+        let Some(flight) = pos.map(|i| self.in_flight.remove(i)) else {
+            return;
+        };
+        let line = format!("Not sent: {field}: {reason}");
+        if let Some(form) = self.forms.iter_mut().find(|f| f.kind == flight.kind) {
+            form.refuse(field, reason);
+        }
+        shared.error_from(Source::Publish, line.clone());
+        self.last = Some(Err(line));
+        shared.dirty = true;
+    }
+
     /// Counters of the running bulk test; true when they were taken.
     pub(crate) fn on_bulk_progress(&mut self, queued: u64, delivered: u64, failed: u64) -> bool {
         match self.bulk.as_mut().filter(|b| b.running()) {
@@ -339,6 +361,11 @@ impl View for PublishState {
     fn on_io(&mut self, event: Event, shown: bool, shared: &mut Shared) -> Option<Event> {
         match event {
             Event::Published { request, result } => self.on_published(request, result, shared),
+            Event::PublishRefused {
+                request,
+                field,
+                reason,
+            } => self.on_refused(request, field, reason, shared),
             Event::BulkProgress {
                 queued,
                 delivered,
