@@ -238,6 +238,12 @@ fn a_401_leaves_records_raw_with_the_reason_and_the_password_decodes() {
     let search = ["search", &topic, "true", "--json"];
     let out = run(&with_user, &wrong, &search);
     assert_eq!(json_lines(&out).len(), 3);
+    // And stderr says why they were filtered as bytes.
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("not decoded, filtered as bytes: value: schema id 1: schema registry refused the credentials (HTTP 401)"),
+        "{said}"
+    );
     let busan = [
         "search",
         &topic,

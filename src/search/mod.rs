@@ -9,4 +9,4 @@ mod value;
 
 pub(crate) use filter::JqFilter;
 pub(crate) use record::{scope, DecodedRecord};
-pub(crate) use value::scope_val;
+pub(crate) use value::{scope_val, scope_val_noting};

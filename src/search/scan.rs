@@ -4,7 +4,7 @@
 //! thread), each record decoded straight into the filter's value. Matching records
 //! come back to the caller's thread, which writes them out.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::Arc;
@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Result};
 use rdkafka::message::{Message as _, OwnedMessage};
 
-use super::{scope_val, JqFilter};
+use super::{scope_val_noting, JqFilter};
 use kaftop_core::config::Resolved;
 use kaftop_core::kafka::sampler;
 use kaftop_core::schema::Decoder;
@@ -22,6 +22,9 @@ use kaftop_core::schema::Decoder;
 const IDLE_LIMIT: Duration = Duration::from_secs(30);
 /// How often the caller hears the counts.
 const PROGRESS_EVERY: Duration = Duration::from_millis(250);
+/// Distinct reasons for undecoded records a reader reports; after that they are
+/// scanned without a word.
+const MAX_REASONS: usize = 20;
 /// A reader adds to the shared counts this often (records), not on every record.
 const COUNT_EVERY: u64 = 512;
 
@@ -193,6 +196,7 @@ impl Job {
         // When polls started coming back empty (no clock read per record).
         let mut idle_since: Option<Instant> = None;
         let mut scanned = 0u64;
+        let (mut failed, mut said) = (Vec::new(), HashSet::new());
         let flush = |n: &mut u64| {
             self.shared.scanned.fetch_add(*n, Relaxed);
             *n = 0;
@@ -229,7 +233,16 @@ impl Job {
             if scanned == COUNT_EVERY {
                 flush(&mut scanned);
             }
-            if !filter.matches_val(scope_val(&msg, decoder)) {
+            let scope = scope_val_noting(&msg, decoder, &mut failed);
+            for reason in failed.drain(..) {
+                // Each reason once per reader: a registry that is down fails every record.
+                if said.len() < MAX_REASONS && said.insert(reason.clone()) {
+                    let at = format!("partition {} offset {}", msg.partition(), msg.offset());
+                    let line = format!("{at}: not decoded, filtered as bytes: {reason}");
+                    let _ = self.tx.send(Found::Warning(line));
+                }
+            }
+            if !filter.matches_val(scope) {
                 continue;
             }
             let nth = self.shared.matched.fetch_add(1, Relaxed) + 1;

@@ -58,9 +58,23 @@ fn int(i: i64) -> Val {
 
 /// As [`super::record`]'s view: the schema's decoding, else the bytes as JSON, else
 /// their text (non-UTF-8 bytes replaced), else null.
-fn view(decoder: Option<&Decoder>, topic: &str, bytes: Option<&[u8]>, is_key: bool) -> Val {
-    if let Some(Ok(Some(v))) = decoder.map(|d| d.decode_into(topic, bytes, is_key, &mut ValBuild)) {
-        return v;
+/// A key or value its schema could not decode adds its reason to `failed`.
+fn view(
+    decoder: Option<&Decoder>,
+    topic: &str,
+    bytes: Option<&[u8]>,
+    is_key: bool,
+    failed: &mut Vec<String>,
+) -> Val {
+    match decoder.map(|d| d.decode_into(topic, bytes, is_key, &mut ValBuild)) {
+        Some(Ok(Some(v))) => return v,
+        Some(Err(reason)) => {
+            failed.push(format!(
+                "{} {reason}",
+                if is_key { "key:" } else { "value:" }
+            ));
+        }
+        _ => {}
     }
     let Some(bytes) = bytes else {
         return Val::Null;
@@ -72,6 +86,16 @@ fn view(decoder: Option<&Decoder>, topic: &str, bytes: Option<&[u8]>, is_key: bo
 /// `{key, value, headers, partition, offset, timestamp}` as [`super::scope`] makes
 /// it, as the filter's value.
 pub(crate) fn scope_val<M: Message>(m: &M, decoder: Option<&Decoder>) -> Val {
+    scope_val_noting(m, decoder, &mut Vec::new())
+}
+
+/// As [`scope_val`]; why a key or value was left undecoded goes to `failed`
+/// (`key: …`, `value: …`), for the caller to say.
+pub(crate) fn scope_val_noting<M: Message>(
+    m: &M,
+    decoder: Option<&Decoder>,
+    failed: &mut Vec<String>,
+) -> Val {
     let mut headers = Map::default();
     for h in m.headers().iter().flat_map(|hs| hs.iter()) {
         let v = h.value.map_or(Val::Null, |b| {
@@ -80,8 +104,11 @@ pub(crate) fn scope_val<M: Message>(m: &M, decoder: Option<&Decoder>) -> Val {
         headers.insert(Val::utf8_str(h.key.to_string()), v);
     }
     let fields: [(&'static str, Val); 6] = [
-        ("key", view(decoder, m.topic(), m.key(), true)),
-        ("value", view(decoder, m.topic(), m.payload(), false)),
+        ("key", view(decoder, m.topic(), m.key(), true, failed)),
+        (
+            "value",
+            view(decoder, m.topic(), m.payload(), false, failed),
+        ),
         ("headers", Val::obj(headers)),
         ("partition", int(m.partition().into())),
         ("offset", int(m.offset())),
@@ -187,10 +214,22 @@ mod tests {
             let expected = Val::deserialize(&json).unwrap();
             assert_eq!(scope_val(m, Some(&d)), expected, "{json}");
         }
-        // The Avro record decoded, not shown as bytes: a filter can reach its fields.
-        let json = scope(&cases[0], &DecodedRecord::of(&cases[0], Some(&d)));
-        assert_eq!(json["value"]["total"], "12.34", "{json}");
-        assert_eq!(json["value"]["tags"]["b"], 2, "{json}");
-        assert_eq!(json["headers"]["__TypeId__"], "Paid", "{json}");
+        // The topic's local schema is meant for every value: the records it cannot
+        // decode (JSON, binary, truncated) say why; the Avro one and the absent
+        // value do not.
+        let reasons: Vec<Vec<String>> = cases
+            .iter()
+            .map(|m| {
+                let mut failed = Vec::new();
+                scope_val_noting(m, Some(&d), &mut failed);
+                failed
+            })
+            .collect();
+        let undecoded: Vec<bool> = reasons.iter().map(|r| !r.is_empty()).collect();
+        assert_eq!(undecoded, [false, true, true, true, false], "{reasons:?}");
+        assert!(
+            reasons[3] == ["value: corrupt payload: truncated: the Avro record ends early"],
+            "{reasons:?}"
+        );
     }
 }
