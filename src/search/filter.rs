@@ -23,12 +23,15 @@ impl JqFilter {
             filter: code.to_string(),
             reason,
         };
+        // kaftop's `test` last: it replaces the standard library's (see cached_test).
         let defs = jaq_core::defs()
             .chain(jaq_std::defs())
-            .chain(jaq_json::defs());
+            .chain(jaq_json::defs())
+            .chain(super::cached_test::defs());
         let funs = jaq_core::funs()
             .chain(jaq_std::funs())
-            .chain(jaq_json::funs());
+            .chain(jaq_json::funs())
+            .chain(super::cached_test::funs());
         let arena = Arena::default();
         let modules = Loader::new(defs)
             .load(&arena, File { code, path: () })
@@ -115,6 +118,56 @@ mod tests {
         assert!(!JqFilter::new(".missing").unwrap().matches(&record()));
         // A run-time error is no match rather than a failed search.
         assert!(!JqFilter::new(".key.x").unwrap().matches(&record()));
+    }
+
+    /// The first output of `code` on `input`: a value, or that it failed.
+    fn first(code: &str, input: &serde_json::Value) -> Result<Val, ()> {
+        first_or_error(code, input).map_err(|_| ())
+    }
+
+    fn first_or_error(code: &str, input: &serde_json::Value) -> Result<Val, String> {
+        use serde::Deserialize as _;
+        let f = JqFilter::new(code).unwrap();
+        let ctx = Ctx::<data::JustLut<Val>>::new(&f.filter.lut, Vars::new([]));
+        let input = Val::deserialize(input).unwrap();
+        let mut outputs = f.filter.id.run((ctx, input)).map(unwrap_valr);
+        outputs.next().unwrap().map_err(|e| e.to_string())
+    }
+
+    /// kaftop's `test` (with its regexes kept) answers as the standard library's
+    /// definition, `matches(re; flags) | any`, does.
+    #[test]
+    fn test_answers_as_the_standard_librarys() {
+        let inputs = [
+            "OrderCreated",
+            "ordercreated",
+            "a\nb",
+            "",
+            "x  y",
+            "ba",
+            "한글",
+        ];
+        let regexes = [
+            "Created", "^order", "created$", "a.b", "^b", "x y", "", "a*", "C(r)e", "[", "글$",
+        ];
+        let flags = ["", "i", "x", "s", "m", "p", "g", "n", "gin", "l", "z"];
+        for input in inputs {
+            for re in regexes {
+                for f in flags {
+                    let args = format!("{}; {}", json!(re), json!(f));
+                    let ours = first(&format!("test({args})"), &json!(input));
+                    let std = first(&format!("matches({args}) | any"), &json!(input));
+                    assert_eq!(ours, std, "{input:?} test({args})");
+                }
+            }
+            let ours = first(r#"test("Created")"#, &json!(input));
+            let std = first(r#"matches("Created"; "") | any"#, &json!(input));
+            assert_eq!(ours, std, "{input:?}");
+        }
+        // Not a string: an error, as before, in kaftop's words (so it is kaftop's
+        // `test` that ran).
+        let e = first_or_error(r#"test("a")"#, &json!(1)).unwrap_err();
+        assert!(e.contains("cannot use 1 as the input of test"), "{e}");
     }
 
     #[test]

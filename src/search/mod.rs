@@ -2,6 +2,7 @@
 //! parallel scan that runs it over a topic. `kaftop search` and the dashboard's
 //! Messages search share them.
 
+mod cached_test;
 mod filter;
 mod record;
 pub(crate) mod scan;
