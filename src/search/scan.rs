@@ -257,6 +257,8 @@ impl Job {
             }
         }
         flush(&mut scanned);
+        // Closing a consumer waits for its threads; the scan's result does not.
+        std::thread::spawn(move || drop(consumer));
         Ok(())
     }
 }

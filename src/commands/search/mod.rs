@@ -73,8 +73,7 @@ fn search(args: &SearchArgs, cfg: &Resolved) -> Result<ExitCode> {
     };
     let decoder = crate::registry::decoder(cfg)?;
     // Where each partition starts and (at the end offsets taken now) ends.
-    let mut ranges: Vec<Range> = sampler::open(cfg, &args.topic, args.partition, &start)?
-        .starts
+    let mut ranges: Vec<Range> = sampler::starts(cfg, &args.topic, args.partition, &start)?
         .iter()
         .map(|s| Range {
             partition: s.partition,
@@ -84,8 +83,8 @@ fn search(args: &SearchArgs, cfg: &Resolved) -> Result<ExitCode> {
         .collect();
     if let Some(ms) = until {
         // The first offset after `--until` ends each partition (offsets-for-times).
-        let after = sampler::open(cfg, &args.topic, args.partition, &StartAt::since(ms + 1))?;
-        for s in after.starts {
+        let after = sampler::starts(cfg, &args.topic, args.partition, &StartAt::since(ms + 1))?;
+        for s in after {
             if let Some(r) = ranges.iter_mut().find(|r| r.partition == s.partition) {
                 r.end = r.end.min(s.start);
             }

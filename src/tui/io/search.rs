@@ -132,8 +132,7 @@ fn per_sec(scanned: u64, started: Instant) -> Option<f64> {
 impl SearchJob {
     fn run(&self, cancel: &Arc<AtomicBool>, out: &mut Out) -> Result<()> {
         let start = self.since_ms.map_or(StartAt::Beginning, StartAt::since);
-        let ranges: Vec<Range> = sampler::open(&self.cfg, &self.topic, None, &start)?
-            .starts
+        let ranges: Vec<Range> = sampler::starts(&self.cfg, &self.topic, None, &start)?
             .iter()
             .map(|s| Range {
                 partition: s.partition,
