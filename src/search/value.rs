@@ -58,7 +58,7 @@ thread_local! {
 }
 
 fn new_map(capacity: usize) -> Map {
-    SEEDED.with(|m| Map::with_capacity_and_hasher(capacity, m.hasher().clone()))
+    SEEDED.with(|m| Map::with_capacity_and_hasher(capacity, *m.hasher()))
 }
 
 fn int(i: i64) -> Val {
