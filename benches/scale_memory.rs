@@ -1,10 +1,16 @@
-//! Where the dashboard's memory goes at issue 20's largest preset (40 000
-//! partitions, 2 000 groups on 20 partitions each, plus one group on all 40 000):
-//! the process's RSS after each stage of 10 minutes of refreshes every 5 s (120),
-//! folded through the metrics engine into the app and drawn each time, as the
-//! running dashboard does. Prints one line per stage.
+//! Where the dashboard's and `kaftop serve`'s memory goes at issue 20's largest
+//! preset (40 000 partitions, 2 000 groups on 20 partitions each, plus one group
+//! on all 40 000): the process's RSS after each stage of 10 minutes of refreshes
+//! every 5 s (120). Prints one line per stage.
 //!
-//!     cargo bench --bench scale_memory
+//!     cargo bench --bench scale_memory            # the dashboard
+//!     cargo bench --bench scale_memory -- serve   # kaftop serve
+//!
+//! The dashboard: each refresh folded through the metrics engine into the app and
+//! drawn, as the running dashboard does. `serve`: each refresh folded through the
+//! engine into serve's exporter, which encodes the `/metrics` text after every
+//! change, as the running `kaftop serve` does. Which structures hold the memory:
+//! run it under `heaptrack` (BENCHMARKS.md).
 
 #![allow(clippy::unwrap_used)]
 
@@ -17,6 +23,7 @@ use std::time::Duration;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
+use kaftop::serve::metrics::{Exporter, Format};
 use kaftop::tui::event::Event;
 use kaftop_core::config::LagConfig;
 use kaftop_core::metrics::engine::EngineConfig;
@@ -35,26 +42,47 @@ fn rss_mb() -> f64 {
     kb / 1024.0
 }
 
+fn engine() -> MetricsEngine {
+    MetricsEngine::new(
+        EngineConfig::for_interval(Duration::from_secs(5)),
+        LagConfig::default(),
+    )
+}
+
 fn main() {
+    let serve = std::env::args().any(|a| a == "serve");
     let base = rss_mb();
     println!("start: {base:.1} MB");
     let snap = scale::snapshot(0);
     let with_snapshot = rss_mb();
     println!("one snapshot: +{:.1} MB", with_snapshot - base);
     drop(snap);
-    let mut engine = MetricsEngine::new(
-        EngineConfig::for_interval(Duration::from_secs(5)),
-        LagConfig::default(),
+    if serve {
+        run_serve();
+    } else {
+        run_dashboard();
+    }
+}
+
+/// The engine's state alone after the first refresh (its output dropped), then
+/// the app fed and drawn.
+fn run_dashboard() {
+    let before = rss_mb();
+    let mut engine = engine();
+    drop(engine.ingest(&scale::snapshot(0)));
+    println!(
+        "the engine's state after the first refresh: +{:.1} MB",
+        rss_mb() - before
     );
     let mut app = support::app(200, 50);
     let mut term = Terminal::new(TestBackend::new(200, 50)).unwrap();
     support::run_command(&mut app, "groups");
     let mut after_first = 0.0;
-    for i in 0..REFRESHES {
+    for i in 1..=REFRESHES {
         let m = engine.ingest(&scale::snapshot(i));
         app.update(Event::Cluster(Box::new(m)));
         term.draw(|f| kaftop::tui::app::draw(f, &app)).unwrap();
-        if i == 0 {
+        if i == 1 {
             after_first = rss_mb();
             println!("after the first refresh (engine + app): {after_first:.1} MB");
         }
@@ -63,5 +91,29 @@ fn main() {
     println!(
         "after {REFRESHES} refreshes (10 min at 5 s): {end:.1} MB (+{:.1} MB of history)",
         end - after_first
+    );
+}
+
+/// Each refresh into the exporter, a scrape after each.
+fn run_serve() {
+    let mut engine = engine();
+    let exporter = Exporter::new();
+    let mut after_first = 0.0;
+    let mut body = 0;
+    for i in 0..REFRESHES {
+        let m = engine.ingest(&scale::snapshot(i));
+        exporter.observe_cluster(&m, Duration::from_millis(500), true);
+        drop(m);
+        body = exporter.encode(Format::Prometheus).unwrap().len();
+        if i == 0 {
+            after_first = rss_mb();
+            println!("after the first refresh (engine + exporter): {after_first:.1} MB");
+        }
+    }
+    let end = rss_mb();
+    println!(
+        "after {REFRESHES} refreshes (10 min at 5 s): {end:.1} MB (+{:.1} MB); /metrics {:.1} MB",
+        end - after_first,
+        body as f64 / 1e6
     );
 }

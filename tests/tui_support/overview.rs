@@ -41,7 +41,7 @@ fn lag(secs: f64, exact: bool) -> Option<TimeLag> {
     Some(TimeLag {
         secs,
         exact,
-        note: (!exact).then(|| "not read yet this refresh".to_string()),
+        note: (!exact).then(|| "not read yet this refresh".into()),
     })
 }
 

@@ -6,7 +6,9 @@
 //! `kafka_partition_*_offset`) and, where it has none, kminion's topic and broker
 //! families without its `kminion_` prefix; what only kaftop knows is `kaftop_*`.
 
+use std::collections::HashMap;
 use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::family::Family;
@@ -29,21 +31,23 @@ const STATUSES: [LagStatus; 5] = [
 ];
 
 /// One partition of one group, with its owner as kafka-lag-exporter labels it
-/// (empty when no member owns it).
+/// (empty when no member owns it). The names are shared: several families hold
+/// a label set for each of tens of thousands of group partitions, and a
+/// `String` each would copy the group's and the topic's name into every one.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct GroupPartitionLabels {
-    group: String,
-    topic: String,
+    group: Arc<str>,
+    topic: Arc<str>,
     partition: i32,
-    member_host: String,
-    consumer_id: String,
-    client_id: String,
+    member_host: Option<Arc<str>>,
+    consumer_id: Option<Arc<str>>,
+    client_id: Option<Arc<str>>,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct GroupPartitionStatusLabels {
-    group: String,
-    topic: String,
+    group: Arc<str>,
+    topic: Arc<str>,
     partition: i32,
     status: &'static str,
 }
@@ -66,7 +70,7 @@ struct TopicLabels {
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct PartitionLabels {
-    topic: String,
+    topic: Arc<str>,
     partition: i32,
 }
 
@@ -286,22 +290,28 @@ impl ClusterFamilies {
                 .get_or_create(&BrokerLabels { broker_id: id })
                 .set(0);
         }
+        // Each topic's name once, for the label sets of all its partitions.
+        let topics: HashMap<&str, Arc<str>> = m
+            .topics
+            .iter()
+            .map(|t| (t.name.as_str(), Arc::from(t.name.as_str())))
+            .collect();
         for t in &m.topics {
-            self.fill_topic(t);
+            self.fill_topic(t, &topics[t.name.as_str()]);
         }
         for g in &m.groups {
-            self.fill_group(g);
+            self.fill_group(g, &topics);
         }
     }
 
-    fn fill_topic(&self, t: &TopicMetrics) {
+    fn fill_topic(&self, t: &TopicMetrics, name: &Arc<str>) {
         let tl = TopicLabels {
             topic: t.name.clone(),
         };
         let (mut high, mut low) = (0i64, 0i64);
         for p in &t.partitions {
             let pl = PartitionLabels {
-                topic: t.name.clone(),
+                topic: Arc::clone(name),
                 partition: p.id,
             };
             if let Some(h) = p.high {
@@ -338,15 +348,21 @@ impl ClusterFamilies {
         self.topic_offline.get_or_create(&tl).set(count(t.offline));
     }
 
-    fn fill_group(&self, g: &GroupMetrics) {
+    fn fill_group(&self, g: &GroupMetrics, topics: &HashMap<&str, Arc<str>>) {
+        let group: Arc<str> = Arc::from(g.group_id.as_str());
         for r in &g.rows {
+            // A group's row on a topic the refresh did not list: its own copy.
+            let topic = topics
+                .get(r.topic.as_str())
+                .cloned()
+                .unwrap_or_else(|| Arc::from(r.topic.as_str()));
             let l = GroupPartitionLabels {
-                group: g.group_id.clone(),
-                topic: r.topic.clone(),
+                group: Arc::clone(&group),
+                topic,
                 partition: r.partition,
-                member_host: r.host.clone().unwrap_or_default(),
-                consumer_id: r.consumer_id.clone().unwrap_or_default(),
-                client_id: r.client_id.clone().unwrap_or_default(),
+                member_host: r.host.as_deref().map(Arc::from),
+                consumer_id: r.consumer_id.as_deref().map(Arc::from),
+                client_id: r.client_id.as_deref().map(Arc::from),
             };
             if let Some(c) = r.current_offset {
                 self.group_offset.get_or_create(&l).set(c);
@@ -361,12 +377,13 @@ impl ClusterFamilies {
             }
             self.group_partition_status
                 .get_or_create(&GroupPartitionStatusLabels {
-                    group: g.group_id.clone(),
-                    topic: r.topic.clone(),
+                    group: Arc::clone(&l.group),
+                    topic: Arc::clone(&l.topic),
                     partition: r.partition,
                     status: r.status.as_str(),
                 })
                 .set(1);
+            self.insight.fill_partition(&l.group, &l.topic, r);
         }
         let gl = GroupLabels {
             group: g.group_id.clone(),

@@ -3,21 +3,22 @@
 //! committed to, and the group's alert as a whole.
 
 use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 
-use kaftop_core::metrics::{DataLoss, GroupMetrics};
+use kaftop_core::metrics::{DataLoss, GroupMetrics, GroupPartitionRow};
 
 type IntGauge = Gauge<i64>;
 type FloatGauge = Gauge<f64, AtomicU64>;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct PartLabels {
-    group: String,
-    topic: String,
+    group: Arc<str>,
+    topic: Arc<str>,
     partition: i32,
 }
 
@@ -128,41 +129,46 @@ impl InsightFamilies {
         self.group_alerting.clear();
     }
 
+    /// One of a group's partitions, its names shared with the other families.
+    pub(super) fn fill_partition(&self, group: &Arc<str>, topic: &Arc<str>, r: &GroupPartitionRow) {
+        let int = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+        let l = PartLabels {
+            group: Arc::clone(group),
+            topic: Arc::clone(topic),
+            partition: r.partition,
+        };
+        if let Some(t) = &r.time_lag {
+            self.time_lag_exact
+                .get_or_create(&l)
+                .set(i64::from(t.exact));
+        }
+        if r.current_offset.is_some() {
+            self.stuck
+                .get_or_create(&l)
+                .set(i64::from(r.stuck.is_some()));
+        }
+        if let Some(s) = &r.stuck {
+            self.stuck_seconds.get_or_create(&l).set(s.for_secs);
+            self.stuck_offset.get_or_create(&l).set(s.offset);
+        }
+        match r.data_loss {
+            Some(DataLoss::Forecast { in_secs }) => {
+                self.loss_in.get_or_create(&l).set(in_secs);
+            }
+            Some(DataLoss::Lost { records }) => {
+                self.lost.get_or_create(&l).set(int(records));
+            }
+            None => {}
+        }
+        if let Some(n) = r.uncommitted_waiting {
+            self.waiting.get_or_create(&l).set(int(n));
+        }
+    }
+
+    /// The group's own families; its partitions' come from
+    /// [`fill_partition`](Self::fill_partition).
     pub(super) fn fill_group(&self, g: &GroupMetrics) {
         let int = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
-        for r in &g.rows {
-            let l = PartLabels {
-                group: g.group_id.clone(),
-                topic: r.topic.clone(),
-                partition: r.partition,
-            };
-            if let Some(t) = &r.time_lag {
-                self.time_lag_exact
-                    .get_or_create(&l)
-                    .set(i64::from(t.exact));
-            }
-            if r.current_offset.is_some() {
-                self.stuck
-                    .get_or_create(&l)
-                    .set(i64::from(r.stuck.is_some()));
-            }
-            if let Some(s) = &r.stuck {
-                self.stuck_seconds.get_or_create(&l).set(s.for_secs);
-                self.stuck_offset.get_or_create(&l).set(s.offset);
-            }
-            match r.data_loss {
-                Some(DataLoss::Forecast { in_secs }) => {
-                    self.loss_in.get_or_create(&l).set(in_secs);
-                }
-                Some(DataLoss::Lost { records }) => {
-                    self.lost.get_or_create(&l).set(int(records));
-                }
-                None => {}
-            }
-            if let Some(n) = r.uncommitted_waiting {
-                self.waiting.get_or_create(&l).set(int(n));
-            }
-        }
         let gl = GroupLabels {
             group: g.group_id.clone(),
         };

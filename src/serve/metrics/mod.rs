@@ -196,12 +196,13 @@ struct Inner {
 }
 
 impl Inner {
-    fn encode(&self, format: Format) -> Result<Bytes, EncodeError> {
-        let own = encode_registry(&self.registry, format)?;
+    /// `hint`: the length of the text before.
+    fn encode(&self, format: Format, hint: usize) -> Result<Bytes, EncodeError> {
+        let own = encode_registry(&self.registry, format, hint)?;
         let mut parts = Vec::new();
         for c in &self.clusters {
             if let Some((name, registry)) = &c.labelled {
-                parts.push((name.as_str(), encode_registry(registry, format)?));
+                parts.push((name.as_str(), encode_registry(registry, format, 0)?));
             }
         }
         if parts.is_empty() {
@@ -212,8 +213,15 @@ impl Inner {
     }
 }
 
-fn encode_registry(registry: &Registry, format: Format) -> Result<String, EncodeError> {
-    let mut out = String::with_capacity(1 << 16);
+/// `hint`: the length of the text before, so that a text of tens of megabytes
+/// is written into one buffer of about its size rather than grown by doubling
+/// (each step a copy, and the buffer kept at up to twice the text's size).
+fn encode_registry(
+    registry: &Registry,
+    format: Format,
+    hint: usize,
+) -> Result<String, EncodeError> {
+    let mut out = String::with_capacity((hint + hint / 16).max(1 << 16));
     match format {
         Format::Prometheus => prometheus_text::encode(&mut out, registry)?,
         Format::OpenMetrics => text::encode(&mut out, registry)?,
@@ -386,9 +394,15 @@ impl Exporter {
     /// Encodes the wanted formats after a change and hands them to scrapes.
     fn publish(&self, inner: &Inner) {
         let mut fresh = [None, None];
+        let hints = self
+            .encoded
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .each_ref()
+            .map(|b| b.as_ref().map_or(0, Bytes::len));
         for format in [Format::Prometheus, Format::OpenMetrics] {
             if inner.wanted[format.index()] {
-                match inner.encode(format) {
+                match inner.encode(format, hints[format.index()]) {
                     Ok(b) => fresh[format.index()] = Some(b),
                     // Left to the next scrape, which reports it.
                     Err(e) => tracing::warn!("/metrics: {e}"),
@@ -407,7 +421,7 @@ impl Exporter {
         // First scrape in this format (or the last encoding failed).
         let mut inner = self.lock();
         inner.wanted[format.index()] = true;
-        let body = inner.encode(format)?;
+        let body = inner.encode(format, 0)?;
         self.encoded.write().unwrap_or_else(|p| p.into_inner())[format.index()] =
             Some(body.clone());
         Ok(body)

@@ -123,16 +123,17 @@ impl History {
 /// One refresh's view of a group's partition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LagPoint {
-    pub at_ms: u64,
     pub committed: Option<i64>,
     pub lag: Option<u64>,
 }
 
-/// Evaluates the points of the last window (oldest first). `frozen_since_ms` is
-/// when the committed offset last changed (it may lie before the window);
-/// `members`: the group's, `None` when the cluster could not tell.
+/// Evaluates the points of the last window (oldest first), the last read at
+/// `at_ms` (the rules need no other point's time). `frozen_since_ms` is when the
+/// committed offset last changed (it may lie before the window); `members`: the
+/// group's, `None` when the cluster could not tell.
 pub fn partition_status(
     points: &[LagPoint],
+    at_ms: u64,
     frozen_since_ms: u64,
     window_ms: u64,
     members: Option<usize>,
@@ -160,7 +161,7 @@ pub fn partition_status(
     if members == Some(0) && last.committed.is_some() && unmoved {
         return Verdict::new(LagStatus::Stop, StatusReason::NoMembers);
     }
-    let frozen_for = last.at_ms.saturating_sub(frozen_since_ms);
+    let frozen_for = at_ms.saturating_sub(frozen_since_ms);
     if last.committed.is_some() || points.len() > 1 {
         if frozen_for >= window_ms {
             return Verdict::new(LagStatus::Stop, StatusReason::Frozen);
@@ -183,28 +184,36 @@ pub fn partition_status(
 mod tests {
     use super::*;
 
-    fn pts(v: &[(u64, i64, u64)]) -> Vec<LagPoint> {
-        v.iter()
-            .map(|&(at_ms, c, lag)| LagPoint {
-                at_ms,
+    /// Points read at the given times, and the time of the last.
+    struct Pts(Vec<LagPoint>, u64);
+
+    fn pts(v: &[(u64, i64, u64)]) -> Pts {
+        let points = v
+            .iter()
+            .map(|&(_, c, lag)| LagPoint {
                 committed: Some(c),
                 lag: Some(lag),
             })
-            .collect()
+            .collect();
+        Pts(points, v.last().map_or(0, |p| p.0))
     }
 
     const W: u64 = 10_000;
 
+    fn eval(p: &Pts, frozen_since_ms: u64, members: Option<usize>) -> Verdict {
+        partition_status(&p.0, p.1, frozen_since_ms, W, members)
+    }
+
     /// The status of a partition of a group with one member.
-    fn status(points: &[LagPoint], frozen_since_ms: u64) -> LagStatus {
-        partition_status(points, frozen_since_ms, W, Some(1)).status
+    fn status(p: &Pts, frozen_since_ms: u64) -> LagStatus {
+        eval(p, frozen_since_ms, Some(1)).status
     }
 
     #[test]
     fn caught_up_is_ok() {
         let p = pts(&[(0, 10, 0), (2000, 10, 0), (4000, 10, 0), (30_000, 10, 0)]);
         assert_eq!(status(&p, 0), LagStatus::Ok);
-        assert_eq!(status(&[], 0), LagStatus::Ok);
+        assert_eq!(status(&pts(&[]), 0), LagStatus::Ok);
     }
 
     #[test]
@@ -240,25 +249,19 @@ mod tests {
     fn no_members_and_lag_is_stop_from_one_read() {
         let one = pts(&[(0, 10, 5)]);
         assert_eq!(
-            partition_status(&one, 0, W, Some(0)),
+            eval(&one, 0, Some(0)),
             Verdict::new(LagStatus::Stop, StatusReason::NoMembers)
         );
         // Caught up, or members unknown: no verdict from one read.
-        assert_eq!(
-            partition_status(&pts(&[(0, 10, 0)]), 0, W, Some(0)),
-            Verdict::OK
-        );
-        assert_eq!(partition_status(&one, 0, W, None), Verdict::OK);
+        assert_eq!(eval(&pts(&[(0, 10, 0)]), 0, Some(0)), Verdict::OK);
+        assert_eq!(eval(&one, 0, None), Verdict::OK);
         // A consumer that commits without joining: its offset moves, so the
         // usual rules judge it.
         let moving = pts(&[(0, 10, 5), (2000, 20, 5), (4000, 30, 5)]);
-        assert_eq!(partition_status(&moving, 4000, W, Some(0)), Verdict::OK);
+        assert_eq!(eval(&moving, 4000, Some(0)), Verdict::OK);
         // An offset reset while the group was empty is still a rewind.
         let reset = pts(&[(0, 100, 0), (2000, 40, 60)]);
-        assert_eq!(
-            partition_status(&reset, 2000, W, Some(0)).status,
-            LagStatus::Rewind
-        );
+        assert_eq!(eval(&reset, 2000, Some(0)).status, LagStatus::Rewind);
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! Time lag: exact from the record at the committed offset when it was read, else
 //! the estimate from rates, marked as one and saying why.
 
+use std::borrow::Cow;
+
 use crate::kafka::snapshot::RecordRead;
 use serde::Serialize;
 
@@ -11,8 +13,9 @@ pub struct TimeLag {
     /// Read from the record at the committed offset; false: estimated from rates.
     pub exact: bool,
     /// Why the exact figure is missing (compacted away, transaction marker, deleted,
-    /// not read yet this refresh...). None when exact.
-    pub note: Option<String>,
+    /// not read yet this refresh...). None when exact. Mostly one of a few fixed
+    /// sentences, borrowed rather than allocated for each lagging partition.
+    pub note: Option<Cow<'static, str>>,
 }
 
 /// What is known of a lagging partition's committed offset.
@@ -36,7 +39,7 @@ pub fn time_lag(
 ) -> Option<TimeLag> {
     let lag = lag?;
     let age = |ms: i64| (now_ms - ms).max(0) as f64 / 1000.0;
-    let estimated = |secs: Option<f64>, note: String| {
+    let estimated = |secs: Option<f64>, note: Cow<'static, str>| {
         secs.map(|secs| TimeLag {
             secs,
             exact: false,
@@ -57,15 +60,16 @@ pub fn time_lag(
             note: None,
         }),
         AtCommitted::Read(RecordRead::Missing { reason, later_ms }) => {
-            estimated(estimate.or(later_ms.map(age)), reason.clone())
+            estimated(estimate.or(later_ms.map(age)), reason.clone().into())
         }
         AtCommitted::Deleted => estimated(
             estimate,
-            "the record at the committed offset was deleted (below the log start)".into(),
+            Cow::Borrowed("the record at the committed offset was deleted (below the log start)"),
         ),
-        AtCommitted::Unread => {
-            estimated(estimate, "record at the committed offset not read".into())
-        }
+        AtCommitted::Unread => estimated(
+            estimate,
+            Cow::Borrowed("record at the committed offset not read"),
+        ),
     }
 }
 

@@ -132,7 +132,10 @@ impl MetricsEngine {
             None => partition_lag(o.committed, log_end),
         };
         let (rate, verdict, standstill) = self.track(g, o, log_end, lag.lag, at);
-        let pstate = self.partitions.get(&(o.topic.clone(), o.partition));
+        let pstate = self
+            .names
+            .find(&o.topic)
+            .and_then(|topic| self.partitions.get(&(topic, o.partition)));
         let prate = pstate.and_then(|p| p.produce.value());
         let low = part.and_then(|p| p.low);
         let loss = match (o.committed, low, lag.lag) {
@@ -201,11 +204,16 @@ impl MetricsEngine {
         at: &Refresh<'_>,
     ) -> (Option<f64>, Verdict, Standstill) {
         let (now, generation, tau) = (at.now, self.generation, self.tau());
-        let window = self.window_ring();
+        let window = self.lag_window();
         let status_window_ms = self.cfg.status_window.as_millis() as u64;
+        let key = (
+            self.names.get(&g.group_id),
+            self.names.get(&o.topic),
+            o.partition,
+        );
         let st = self
             .group_partitions
-            .entry((g.group_id.clone(), o.topic.clone(), o.partition))
+            .entry(key)
             .or_insert_with(|| GroupPartitionState {
                 consume: CounterRate::new(tau),
                 points: window,
@@ -236,16 +244,24 @@ impl MetricsEngine {
             }),
             _ => st.consume.value(),
         };
-        if st.points.last().is_none_or(|p| p.at_ms < now) {
-            st.points.push(LagPoint {
-                at_ms: now,
-                committed: o.committed,
-                lag,
-            });
+        if st.points.last_at_ms().is_none_or(|at| at < now) {
+            st.points.push(
+                now,
+                LagPoint {
+                    committed: o.committed,
+                    lag,
+                },
+            );
         }
-        let points: Vec<LagPoint> = st.points.to_vec();
+        st.points.read_into(&mut self.points);
         let members = g.members.as_ref().map(Vec::len);
-        let verdict = partition_status(&points, st.frozen_since_ms, status_window_ms, members);
+        let verdict = partition_status(
+            &self.points,
+            st.points.last_at_ms().unwrap_or(now),
+            st.frozen_since_ms,
+            status_window_ms,
+            members,
+        );
         (rate, verdict, standstill)
     }
 
@@ -264,7 +280,7 @@ impl MetricsEngine {
         let ring = self.history_ring();
         let gs = self
             .groups
-            .entry(g.group_id.clone())
+            .entry(self.names.get(&g.group_id))
             .or_insert_with(|| GroupHistory {
                 lags: ring,
                 seen: generation,

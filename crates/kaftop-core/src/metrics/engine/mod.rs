@@ -5,11 +5,14 @@
 //! `topics` and `groups` fold each part of a snapshot; `output` holds what comes out.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 use std::time::Duration;
 
 mod groups;
+mod names;
 mod output;
 mod topics;
+mod window;
 
 pub use output::{
     ClusterMetrics, GroupMetrics, GroupPartitionRow, PartitionMetrics, ThroughputPoint,
@@ -24,6 +27,8 @@ use super::timeline::{Severity, Timeline, TimelineEvent, TimelineKind};
 use crate::config::LagConfig;
 use crate::kafka::health::brokers_down;
 use crate::kafka::snapshot::ClusterSnapshot;
+use names::Names;
+use window::LagWindow;
 
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
@@ -60,7 +65,7 @@ struct TopicState {
 
 struct GroupPartitionState {
     consume: CounterRate,
-    points: Ring<LagPoint>,
+    points: LagWindow,
     last_committed: Option<i64>,
     frozen_since_ms: u64,
     /// When the committed offset last moved, wall clock.
@@ -84,12 +89,17 @@ pub struct MetricsEngine {
     cfg: EngineConfig,
     lag: LagConfig,
     generation: u64,
-    partitions: HashMap<(String, i32), PartitionState>,
-    topics: HashMap<String, TopicState>,
-    group_partitions: HashMap<(String, String, i32), GroupPartitionState>,
-    groups: HashMap<String, GroupHistory>,
+    /// The topic and group names the maps below are keyed by, one copy each.
+    names: Names,
+    partitions: HashMap<(Arc<str>, i32), PartitionState>,
+    topics: HashMap<Arc<str>, TopicState>,
+    /// By group, topic and partition.
+    group_partitions: HashMap<(Arc<str>, Arc<str>, i32), GroupPartitionState>,
+    groups: HashMap<Arc<str>, GroupHistory>,
     throughput: Ring<ThroughputPoint>,
     timeline: Timeline,
+    /// A group partition's window as `partition_status` reads it, reused.
+    points: Vec<LagPoint>,
 }
 
 impl MetricsEngine {
@@ -97,12 +107,14 @@ impl MetricsEngine {
         MetricsEngine {
             lag,
             generation: 0,
+            names: Names::default(),
             partitions: HashMap::new(),
             topics: HashMap::new(),
             group_partitions: HashMap::new(),
             groups: HashMap::new(),
             throughput: Ring::for_span(cfg.history_span, cfg.poll_interval),
             timeline: Timeline::default(),
+            points: Vec::new(),
             cfg,
         }
     }
@@ -115,8 +127,8 @@ impl MetricsEngine {
         Ring::for_span(self.cfg.history_span, self.cfg.poll_interval)
     }
 
-    fn window_ring(&self) -> Ring<LagPoint> {
-        Ring::new(
+    fn lag_window(&self) -> LagWindow {
+        LagWindow::new(
             (self.cfg.status_window.as_millis() / self.cfg.poll_interval.as_millis().max(1))
                 as usize
                 + 1,
@@ -150,7 +162,7 @@ impl MetricsEngine {
     fn status_changes(&mut self, out: &ClusterMetrics) -> Vec<TimelineEvent> {
         let mut found = Vec::new();
         for g in &out.groups {
-            let Some(h) = self.groups.get_mut(&g.group_id) else {
+            let Some(h) = self.groups.get_mut(g.group_id.as_str()) else {
                 continue;
             };
             match h.status.replace(g.status) {
@@ -237,6 +249,7 @@ impl MetricsEngine {
         self.topics.retain(|_, s| s.seen == generation);
         self.group_partitions.retain(|_, s| s.seen == generation);
         self.groups.retain(|_, s| s.seen == generation);
+        self.names.forget_unused();
         out
     }
 }
@@ -433,6 +446,7 @@ mod tests {
         e.ingest(&empty);
         assert!(e.partitions.is_empty() && e.topics.is_empty());
         assert!(e.group_partitions.is_empty() && e.groups.is_empty());
+        assert_eq!(e.names.len(), 0);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! problems, and the rate history of each topic.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use super::output::{PartitionMetrics, TopicMetrics};
 use super::{MetricsEngine, PartitionState, TopicState};
@@ -24,10 +25,11 @@ impl MetricsEngine {
         let span = self.cfg.history_span;
         let mut partitions = Vec::with_capacity(t.partitions.len());
         let mut topic_rate: Option<f64> = None;
+        let name = self.names.get(&t.name);
         for p in &t.partitions {
             let st = self
                 .partitions
-                .entry((t.name.clone(), p.id))
+                .entry((Arc::clone(&name), p.id))
                 .or_insert_with(|| PartitionState {
                     produce: CounterRate::new(tau),
                     log_start: LogStartHistory::new(span),
@@ -63,13 +65,10 @@ impl MetricsEngine {
             });
         }
         let ring = self.history_ring();
-        let ts = self
-            .topics
-            .entry(t.name.clone())
-            .or_insert_with(|| TopicState {
-                rates: ring,
-                seen: generation,
-            });
+        let ts = self.topics.entry(name).or_insert_with(|| TopicState {
+            rates: ring,
+            seen: generation,
+        });
         ts.seen = generation;
         ts.rates.push(topic_rate.unwrap_or(0.0));
         let loads: Vec<_> = partitions
