@@ -15,7 +15,7 @@ use rdkafka::message::{Message as _, OwnedMessage};
 
 use super::{scope_val_noting, JqFilter};
 use kaftop_core::config::Resolved;
-use kaftop_core::kafka::sampler;
+use kaftop_core::kafka::sampler::{self, PartitionStart};
 use kaftop_core::schema::Decoder;
 
 /// A reader gives up when nothing arrives for this long before its partitions end.
@@ -34,6 +34,16 @@ pub(crate) struct Range {
     pub(crate) partition: i32,
     pub(crate) start: i64,
     pub(crate) end: i64,
+}
+
+impl From<PartitionStart> for Range {
+    fn from(s: PartitionStart) -> Range {
+        Range {
+            partition: s.partition,
+            start: s.start,
+            end: s.end,
+        }
+    }
 }
 
 /// What to scan and how.

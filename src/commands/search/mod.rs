@@ -74,12 +74,8 @@ fn search(args: &SearchArgs, cfg: &Resolved) -> Result<ExitCode> {
     let decoder = crate::registry::decoder(cfg)?;
     // Where each partition starts and (at the end offsets taken now) ends.
     let mut ranges: Vec<Range> = sampler::starts(cfg, &args.topic, args.partition, &start)?
-        .iter()
-        .map(|s| Range {
-            partition: s.partition,
-            start: s.start,
-            end: s.end,
-        })
+        .into_iter()
+        .map(Range::from)
         .collect();
     if let Some(ms) = until {
         // The first offset after `--until` ends each partition (offsets-for-times).

@@ -133,12 +133,8 @@ impl SearchJob {
     fn run(&self, cancel: &Arc<AtomicBool>, out: &mut Out) -> Result<()> {
         let start = self.since_ms.map_or(StartAt::Beginning, StartAt::since);
         let ranges: Vec<Range> = sampler::starts(&self.cfg, &self.topic, None, &start)?
-            .iter()
-            .map(|s| Range {
-                partition: s.partition,
-                start: s.start,
-                end: s.end,
-            })
+            .into_iter()
+            .map(Range::from)
             .collect();
         let total = ranges
             .iter()
