@@ -3,10 +3,13 @@
 use jaq_core::load::{Arena, File, Loader};
 use jaq_core::{data, unwrap_valr, Compiler, Ctx, Vars};
 use jaq_json::Val;
+use kaftop_core::schema::Select;
 
 /// A compiled filter: a record matches when the filter's first output is truthy.
 pub(crate) struct JqFilter {
     filter: jaq_core::Filter<data::JustLut<Val>>,
+    /// The parts of a record it can look at.
+    needs: Select,
 }
 
 /// The filter did not parse or compile; the text is jaq's diagnosis.
@@ -47,7 +50,16 @@ impl JqFilter {
                     .collect();
                 fail(reasons.join("; "))
             })?;
-        Ok(JqFilter { filter })
+        Ok(JqFilter {
+            filter,
+            needs: super::needs(code),
+        })
+    }
+
+    /// The parts of a record the filter can look at: build the record it is
+    /// given with these ([`super::scope_val`]).
+    pub(crate) fn needs(&self) -> &Select {
+        &self.needs
     }
 
     /// Whether `record` passes: the first output is neither `false` nor `null`.

@@ -4,10 +4,12 @@
 
 mod cached_test;
 mod filter;
+mod needs;
 mod record;
 pub(crate) mod scan;
 mod value;
 
 pub(crate) use filter::JqFilter;
+pub(crate) use needs::needs;
 pub(crate) use record::{scope, DecodedRecord};
 pub(crate) use value::{scope_val, scope_val_noting};

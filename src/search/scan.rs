@@ -243,7 +243,7 @@ impl Job {
             if scanned == COUNT_EVERY {
                 flush(&mut scanned);
             }
-            let scope = scope_val_noting(&msg, decoder, &mut failed);
+            let scope = scope_val_noting(&msg, decoder, filter.needs(), &mut failed);
             for reason in failed.drain(..) {
                 // Each reason once per reader: a registry that is down fails every record.
                 if said.len() < MAX_REASONS && said.insert(reason.clone()) {

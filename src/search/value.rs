@@ -9,7 +9,7 @@ use rdkafka::message::{Headers as _, Message};
 use serde::Deserialize as _;
 use serde_json::Value as Json;
 
-use kaftop_core::schema::{Build, Decoder};
+use kaftop_core::schema::{Build, Decoder, Select};
 
 /// Builds jaq values.
 struct ValBuild;
@@ -66,17 +66,19 @@ fn int(i: i64) -> Val {
     isize::try_from(i).map_or_else(|_| Val::from(i as f64), Val::from)
 }
 
-/// As [`super::record`]'s view: the schema's decoding, else the bytes as JSON, else
-/// their text (non-UTF-8 bytes replaced), else null.
+/// As [`super::record`]'s view: the schema's decoding (of an Avro record, the
+/// parts `select` names), else the bytes as JSON, else their text (non-UTF-8 bytes
+/// replaced), else null.
 /// A key or value its schema could not decode adds its reason to `failed`.
 fn view(
     decoder: Option<&Decoder>,
     topic: &str,
     bytes: Option<&[u8]>,
     is_key: bool,
+    select: &Select,
     failed: &mut Vec<String>,
 ) -> Val {
-    match decoder.map(|d| d.decode_into(topic, bytes, is_key, &mut ValBuild)) {
+    match decoder.map(|d| d.decode_into(topic, bytes, is_key, select, &mut ValBuild)) {
         Some(Ok(Some(v))) => return v,
         Some(Err(reason)) => {
             failed.push(format!(
@@ -94,45 +96,57 @@ fn view(
 }
 
 /// `{key, value, headers, partition, offset, timestamp}` as [`super::scope`] makes
-/// it, as the filter's value.
-pub(crate) fn scope_val<M: Message>(m: &M, decoder: Option<&Decoder>) -> Val {
-    scope_val_noting(m, decoder, &mut Vec::new())
+/// it, as the filter's value, with the parts `select` names (see
+/// [`super::needs`]; [`Select::All`] for all of it).
+pub(crate) fn scope_val<M: Message>(m: &M, decoder: Option<&Decoder>, select: &Select) -> Val {
+    scope_val_noting(m, decoder, select, &mut Vec::new())
 }
 
 /// As [`scope_val`]; why a key or value was left undecoded goes to `failed`
-/// (`key: …`, `value: …`), for the caller to say.
+/// (`key: …`, `value: …`), for the caller to say. A part not selected is not
+/// read at all.
 pub(crate) fn scope_val_noting<M: Message>(
     m: &M,
     decoder: Option<&Decoder>,
+    select: &Select,
     failed: &mut Vec<String>,
 ) -> Val {
+    let mut map = new_map(6);
+    let mut put = |name: &'static str, make: &mut dyn FnMut(&Select) -> Val| {
+        if let Some(s) = select.field(name) {
+            // A static name: no copy of its bytes per record.
+            map.insert(Val::utf8_str(name), make(s));
+        }
+    };
+    put("key", &mut |s| {
+        view(decoder, m.topic(), m.key(), true, s, failed)
+    });
+    put("value", &mut |s| {
+        view(decoder, m.topic(), m.payload(), false, s, failed)
+    });
+    put("headers", &mut |s| headers(m, s));
+    put("partition", &mut |_| int(m.partition().into()));
+    put("offset", &mut |_| int(m.offset()));
+    put("timestamp", &mut |_| {
+        m.timestamp().to_millis().map_or(Val::Null, int)
+    });
+    Val::obj(map)
+}
+
+/// The headers as an object (the last of a repeated name wins), of those `select`
+/// names.
+fn headers<M: Message>(m: &M, select: &Select) -> Val {
     let mut headers = new_map(1);
     for h in m.headers().iter().flat_map(|hs| hs.iter()) {
+        if select.field(h.key).is_none() {
+            continue;
+        }
         let v = h.value.map_or(Val::Null, |b| {
             Val::utf8_str(String::from_utf8_lossy(b).into_owned())
         });
         headers.insert(Val::utf8_str(h.key.to_string()), v);
     }
-    let fields: [(&'static str, Val); 6] = [
-        ("key", view(decoder, m.topic(), m.key(), true, failed)),
-        (
-            "value",
-            view(decoder, m.topic(), m.payload(), false, failed),
-        ),
-        ("headers", Val::obj(headers)),
-        ("partition", int(m.partition().into())),
-        ("offset", int(m.offset())),
-        (
-            "timestamp",
-            m.timestamp().to_millis().map_or(Val::Null, int),
-        ),
-    ];
-    let mut map = new_map(fields.len());
-    for (k, v) in fields {
-        // A static name: no copy of its bytes per record.
-        map.insert(Val::utf8_str(k), v);
-    }
-    Val::obj(map)
+    Val::obj(headers)
 }
 
 #[cfg(test)]
@@ -187,8 +201,9 @@ mod tests {
         )
     }
 
-    #[test]
-    fn the_filters_value_is_the_json_scope() {
+    /// An Avro record with headers (one name twice, one without a value), JSON,
+    /// bytes that are neither, a truncated Avro record, an empty record.
+    fn cases() -> [OwnedMessage; 5] {
         use rdkafka::message::Header;
         let headers = || {
             OwnedHeaders::new()
@@ -207,7 +222,7 @@ mod tests {
         };
         let order = avro_order();
         let truncated = &order[..5];
-        let cases = [
+        [
             message(Some(b"k1"), Some(&order), headers()),
             message(
                 Some(b"42"),
@@ -217,12 +232,17 @@ mod tests {
             message(None, Some(&[0xff, 0xfe, b'a']), OwnedHeaders::new()),
             message(Some(&[0xc3]), Some(truncated), OwnedHeaders::new()),
             message(None, None, OwnedHeaders::new()),
-        ];
+        ]
+    }
+
+    #[test]
+    fn the_filters_value_is_the_json_scope() {
+        let cases = cases();
         let d = decoder();
         for m in &cases {
             let json = scope(m, &DecodedRecord::of(m, Some(&d)));
             let expected = Val::deserialize(&json).unwrap();
-            assert_eq!(scope_val(m, Some(&d)), expected, "{json}");
+            assert_eq!(scope_val(m, Some(&d), &Select::All), expected, "{json}");
         }
         // The topic's local schema is meant for every value: the records it cannot
         // decode (JSON, binary, truncated) say why; the Avro one and the absent
@@ -231,7 +251,7 @@ mod tests {
             .iter()
             .map(|m| {
                 let mut failed = Vec::new();
-                scope_val_noting(m, Some(&d), &mut failed);
+                scope_val_noting(m, Some(&d), &Select::All, &mut failed);
                 failed
             })
             .collect();
@@ -240,6 +260,77 @@ mod tests {
         assert!(
             reasons[3] == ["value: corrupt payload: truncated: the Avro record ends early"],
             "{reasons:?}"
+        );
+    }
+
+    /// Every filter answers on the record built with only what it needs as it
+    /// answers on the whole record. The filters below include ones that a wrong
+    /// selection would turn (counting the value's keys, `..`, a variable).
+    #[test]
+    fn a_filter_answers_on_its_selection_as_on_the_whole_record() {
+        use crate::search::{needs, JqFilter};
+        let filters = [
+            r#".value.id == 7 and (.headers["__TypeId__"] // "" | test("Paid"))"#,
+            r#".headers["__TypeId__"] == "Paid""#,
+            r#".headers.empty == null and .headers.nosuch == null"#,
+            ".headers | length == 2",
+            ".key == \"k1\"",
+            ".value | keys | length == 8",
+            ".value | length == 8",
+            ".value.note | test(\"h\")",
+            ".value.tags.b == 2",
+            ".value.items[0] == 1.5",
+            ".value.total == \"12.34\"",
+            ".value as $v | $v.kind == \"B\"",
+            "select(.value.id == 7) | .value.kind == \"B\"",
+            "select(.value.id == 7) | keys | length == 6",
+            "if .value.paid then .value.total == \"12.34\" else false end",
+            "try (.value.note | tonumber) catch test(\"cannot\")",
+            "reduce .value.items[] as $x (0; . + $x) > 1",
+            "def f: .value; f.id == 7",
+            "[..] | length > 15",
+            ".value | to_entries | length == 8",
+            "(.value | type) == \"object\"",
+            ".value.missing == null",
+            r#".["value"]["id"] == 7"#,
+            r#".value."id" == 7"#,
+            "{id: .value.id} | .id == 7",
+            "{value} | .value.kind == \"B\"",
+            ".value.a[1] == 2.5",
+            ".value.b.c == -3",
+            ".value | not",
+            ".value.paid and .value.id",
+            ".timestamp > 0 and .partition == 3 and .offset == 41",
+            ".value == null",
+            ".value.id // .value.a | . != null",
+            "(.value.id, .value.b) | . != null",
+            ".value | .[\"id\"] == 7",
+            "@json \"\\(.value)\" | test(\"items\")",
+            ".value | tostring | test(\"paid\")",
+            "to_entries | length == 6",
+        ];
+        let d = decoder();
+        let mut partial = 0;
+        for code in filters {
+            let filter = JqFilter::new(code).unwrap();
+            let select = needs(code);
+            partial += usize::from(!select.is_all());
+            let mut matched = false;
+            for m in &cases() {
+                let whole = filter.matches_val(scope_val(m, Some(&d), &Select::All));
+                let selected = filter.matches_val(scope_val(m, Some(&d), &select));
+                assert_eq!(selected, whole, "{code} on {m:?} with {select:?}");
+                matched |= whole;
+            }
+            // Each filter matches some record: a comparison of two `false`s alone
+            // would show nothing.
+            assert!(matched, "{code} matches nothing");
+        }
+        // Most of them are answered on a part of the record.
+        assert!(
+            partial >= 30,
+            "{partial} of {} selected a part",
+            filters.len()
         );
     }
 }

@@ -218,7 +218,7 @@ impl SearchJob {
             let idle = match consumer.poll(LIVE_POLL) {
                 Some(Ok(m)) => {
                     counts.scanned += 1;
-                    if filter.matches_val(scope_val(&m, decoder)) {
+                    if filter.matches_val(scope_val(&m, decoder, filter.needs())) {
                         counts.matched += 1;
                         out.add(&m, decoder);
                     }

@@ -11,6 +11,7 @@ use base64::Engine as _;
 
 use super::avro::{date, decimal_text, time_of_day, timestamp, AvroSchema};
 use super::build::Build;
+use super::select::Select;
 use super::SchemaError;
 
 /// Deeper than this is a corrupt or hostile record (a recursive schema's list
@@ -21,13 +22,26 @@ const MAX_DEPTH: usize = 128;
 const MAX_EMPTY_ITEMS: usize = 1 << 16;
 
 /// Reads one datum of `schema` that must fill `body` exactly.
+#[cfg(test)]
 pub(super) fn read<B: Build>(
     s: &AvroSchema,
     body: &[u8],
     b: &mut B,
 ) -> Result<B::Out, SchemaError> {
+    read_selected(s, body, &Select::All, b)
+}
+
+/// As [`read`], building only the parts `select` names. The parts left out are
+/// still read and checked as [`read`] checks them, so a record refused by one is
+/// refused by the other.
+pub(super) fn read_selected<B: Build>(
+    s: &AvroSchema,
+    body: &[u8],
+    select: &Select,
+    b: &mut B,
+) -> Result<B::Out, SchemaError> {
     let mut r = Reader { s, rest: body };
-    let out = r.datum(&s.schema, b, 0)?;
+    let out = r.selected(&s.schema, select, b, 0)?;
     if !r.rest.is_empty() {
         return Err(corrupt(format!(
             "{} bytes after the Avro record",
@@ -94,11 +108,75 @@ impl<'a> Reader<'a> {
         self.take(n)
     }
 
-    fn string(&mut self) -> Result<String, SchemaError> {
+    fn str(&mut self) -> Result<&'a str, SchemaError> {
         let bytes = self.bytes()?;
-        std::str::from_utf8(bytes)
-            .map(str::to_owned)
-            .map_err(|e| corrupt(format!("a string that is not UTF-8: {e}")))
+        std::str::from_utf8(bytes).map_err(|e| corrupt(format!("a string that is not UTF-8: {e}")))
+    }
+
+    fn string(&mut self) -> Result<String, SchemaError> {
+        self.str().map(str::to_owned)
+    }
+
+    fn boolean(&mut self) -> Result<bool, SchemaError> {
+        match self.take(1)?[0] {
+            0 => Ok(false),
+            1 => Ok(true),
+            other => Err(corrupt(format!("boolean byte {other}"))),
+        }
+    }
+
+    fn symbol<'s>(
+        &mut self,
+        e: &'s apache_avro::schema::EnumSchema,
+    ) -> Result<&'s String, SchemaError> {
+        let i = self.int()?;
+        usize::try_from(i)
+            .ok()
+            .and_then(|i| e.symbols.get(i))
+            .ok_or_else(|| corrupt(format!("enum index {i} of {}", e.symbols.len())))
+    }
+
+    fn variant<'s>(
+        &mut self,
+        u: &'s apache_avro::schema::UnionSchema,
+    ) -> Result<&'s Schema, SchemaError> {
+        let i = self.long()?;
+        usize::try_from(i)
+            .ok()
+            .and_then(|i| u.variants().get(i))
+            .ok_or_else(|| corrupt(format!("union index {i} of {}", u.variants().len())))
+    }
+
+    /// A decimal's two's-complement bytes, fixed or length-prefixed.
+    fn decimal(&mut self, d: &apache_avro::schema::DecimalSchema) -> Result<&'a [u8], SchemaError> {
+        match self.s.resolve(&d.inner) {
+            Schema::Fixed(f) => self.take(f.size),
+            _ => self.bytes(),
+        }
+    }
+
+    /// A uuid: 16 bytes, or its text (which must be UTF-8).
+    fn uuid(&mut self) -> Result<String, SchemaError> {
+        let raw = self.bytes()?;
+        if raw.len() == 16 {
+            Ok(uuid_text(raw))
+        } else {
+            std::str::from_utf8(raw)
+                .map(str::to_owned)
+                .map_err(|e| corrupt(format!("a uuid that is not UTF-8: {e}")))
+        }
+    }
+
+    fn big_decimal(&mut self) -> Result<String, SchemaError> {
+        // Rare enough to leave to apache-avro: its own length-prefixed form.
+        let mut reader = self.rest;
+        let v = apache_avro::from_avro_datum(&Schema::BigDecimal, &mut reader, None)
+            .map_err(|e| corrupt(e.to_string()))?;
+        self.rest = reader;
+        match v {
+            apache_avro::types::Value::BigDecimal(d) => Ok(d.to_string()),
+            other => Err(corrupt(format!("big-decimal read as {other:?}"))),
+        }
     }
 
     /// The next block's item count of an array or a map (0 ends them); a
@@ -145,11 +223,10 @@ impl<'a> Reader<'a> {
         let depth = depth + 1;
         Ok(match self.s.resolve(schema) {
             Schema::Null => b.null(),
-            Schema::Boolean => match self.take(1)?[0] {
-                0 => b.bool(false),
-                1 => b.bool(true),
-                other => return Err(corrupt(format!("boolean byte {other}"))),
-            },
+            Schema::Boolean => {
+                let v = self.boolean()?;
+                b.bool(v)
+            }
             Schema::Int => {
                 let v = self.int()?;
                 b.int(v.into())
@@ -179,19 +256,11 @@ impl<'a> Reader<'a> {
                 b.string(base64(raw))
             }
             Schema::Enum(e) => {
-                let i = self.int()?;
-                let symbol = usize::try_from(i)
-                    .ok()
-                    .and_then(|i| e.symbols.get(i))
-                    .ok_or_else(|| corrupt(format!("enum index {i} of {}", e.symbols.len())))?;
+                let symbol = self.symbol(e)?;
                 b.string(symbol.clone())
             }
             Schema::Union(u) => {
-                let i = self.long()?;
-                let variant = usize::try_from(i)
-                    .ok()
-                    .and_then(|i| u.variants().get(i))
-                    .ok_or_else(|| corrupt(format!("union index {i} of {}", u.variants().len())))?;
+                let variant = self.variant(u)?;
                 self.datum(variant, b, depth)?
             }
             Schema::Array(a) => {
@@ -231,34 +300,16 @@ impl<'a> Reader<'a> {
                 b.object(fields)
             }
             Schema::Decimal(d) => {
-                let raw = match self.s.resolve(&d.inner) {
-                    Schema::Fixed(f) => self.take(f.size)?,
-                    _ => self.bytes()?,
-                };
+                let raw = self.decimal(d)?;
                 b.string(decimal_text(raw, d.scale))
             }
             Schema::Uuid => {
-                let raw = self.bytes()?;
-                let text = if raw.len() == 16 {
-                    uuid_text(raw)
-                } else {
-                    std::str::from_utf8(raw)
-                        .map(str::to_owned)
-                        .map_err(|e| corrupt(format!("a uuid that is not UTF-8: {e}")))?
-                };
+                let text = self.uuid()?;
                 b.string(text)
             }
             Schema::BigDecimal => {
-                // Rare enough to leave to apache-avro: its own length-prefixed form.
-                let start = self.rest;
-                let mut reader = start;
-                let v = apache_avro::from_avro_datum(&Schema::BigDecimal, &mut reader, None)
-                    .map_err(|e| corrupt(e.to_string()))?;
-                self.rest = reader;
-                match v {
-                    apache_avro::types::Value::BigDecimal(d) => b.string(d.to_string()),
-                    other => return Err(corrupt(format!("big-decimal read as {other:?}"))),
-                }
+                let text = self.big_decimal()?;
+                b.string(text)
             }
             Schema::Date => {
                 let v = self.int()?;
@@ -302,6 +353,133 @@ impl<'a> Reader<'a> {
                 return Err(corrupt(format!("unknown named type {name}")));
             }
         })
+    }
+
+    /// A datum with only the parts `select` names built: of a record, the fields
+    /// selected (the others skipped); of a union, its variant, selected alike; any
+    /// other datum whole.
+    fn selected<B: Build>(
+        &mut self,
+        schema: &Schema,
+        select: &Select,
+        b: &mut B,
+        depth: usize,
+    ) -> Result<B::Out, SchemaError> {
+        let Select::Fields(wanted) = select else {
+            return self.datum(schema, b, depth);
+        };
+        if depth > MAX_DEPTH {
+            return Err(corrupt(format!("nested deeper than {MAX_DEPTH} levels")));
+        }
+        match self.s.resolve(schema) {
+            Schema::Record(r) => {
+                let mut fields = Vec::with_capacity(wanted.len());
+                for f in &r.fields {
+                    match wanted.get(&f.name) {
+                        Some(inner) => {
+                            let v = self.selected(&f.schema, inner, b, depth + 1)?;
+                            fields.push((f.name.clone(), v));
+                        }
+                        None => self.skip(&f.schema, depth + 1)?,
+                    }
+                }
+                Ok(b.object(fields))
+            }
+            Schema::Union(u) => {
+                let variant = self.variant(u)?;
+                self.selected(variant, select, b, depth + 1)
+            }
+            _ => self.datum(schema, b, depth),
+        }
+    }
+
+    /// Reads past a datum, checking it as [`Reader::datum`] does, building nothing.
+    fn skip(&mut self, schema: &Schema, depth: usize) -> Result<(), SchemaError> {
+        if depth > MAX_DEPTH {
+            return Err(corrupt(format!("nested deeper than {MAX_DEPTH} levels")));
+        }
+        let depth = depth + 1;
+        match self.s.resolve(schema) {
+            Schema::Null => {}
+            Schema::Boolean => {
+                self.boolean()?;
+            }
+            Schema::Int | Schema::Date | Schema::TimeMillis => {
+                self.int()?;
+            }
+            Schema::Long
+            | Schema::TimeMicros
+            | Schema::TimestampMillis
+            | Schema::LocalTimestampMillis
+            | Schema::TimestampMicros
+            | Schema::LocalTimestampMicros
+            | Schema::TimestampNanos
+            | Schema::LocalTimestampNanos => {
+                self.long()?;
+            }
+            Schema::Float => {
+                self.take(4)?;
+            }
+            Schema::Double => {
+                self.take(8)?;
+            }
+            Schema::Bytes => {
+                self.bytes()?;
+            }
+            Schema::String => {
+                self.str()?;
+            }
+            Schema::Fixed(f) => {
+                self.take(f.size)?;
+            }
+            Schema::Enum(e) => {
+                self.symbol(e)?;
+            }
+            Schema::Union(u) => {
+                let variant = self.variant(u)?;
+                self.skip(variant, depth)?;
+            }
+            Schema::Array(a) => loop {
+                let n = self.block(&a.items)?;
+                if n == 0 {
+                    break;
+                }
+                for _ in 0..n {
+                    self.skip(&a.items, depth)?;
+                }
+            },
+            Schema::Map(m) => loop {
+                let n = self.block(&m.types)?;
+                if n == 0 {
+                    break;
+                }
+                for _ in 0..n {
+                    self.str()?;
+                    self.skip(&m.types, depth)?;
+                }
+            },
+            Schema::Record(r) => {
+                for f in &r.fields {
+                    self.skip(&f.schema, depth)?;
+                }
+            }
+            Schema::Decimal(d) => {
+                self.decimal(d)?;
+            }
+            Schema::Uuid => {
+                self.uuid()?;
+            }
+            Schema::BigDecimal => {
+                self.big_decimal()?;
+            }
+            Schema::Duration => {
+                self.take(12)?;
+            }
+            Schema::Ref { name } => {
+                return Err(corrupt(format!("unknown named type {name}")));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -428,6 +606,104 @@ mod tests {
                 }
             })
         );
+    }
+
+    /// A selected read builds the fields named (through unions, into nested
+    /// records) and nothing else; what it builds equals the whole read's.
+    #[test]
+    fn a_selected_read_builds_only_the_fields_named() {
+        let s = schema(
+            r#"{"type":"record","name":"R","fields":[
+                {"name":"id","type":"long"},
+                {"name":"note","type":["null","string"]},
+                {"name":"dec","type":{"type":"bytes","logicalType":"decimal","precision":8,"scale":2}},
+                {"name":"m","type":{"type":"map","values":"string"}},
+                {"name":"inner","type":["null",{"type":"record","name":"I","fields":[
+                    {"name":"a","type":"int"},{"name":"b","type":{"type":"array","items":"string"}}]}]},
+                {"name":"e","type":{"type":"enum","name":"E","symbols":["X","Y"]}}
+            ]}"#,
+        );
+        let inner = Value::Record(vec![
+            ("a".into(), Value::Int(5)),
+            ("b".into(), Value::Array(vec![Value::String("z".into())])),
+        ]);
+        let record = Value::Record(vec![
+            ("id".into(), Value::Long(7)),
+            (
+                "note".into(),
+                Value::Union(1, Box::new(Value::String("hi".into()))),
+            ),
+            ("dec".into(), Value::Decimal(vec![0x04, 0xd2].into())),
+            (
+                "m".into(),
+                Value::Map([("k".to_string(), Value::String("v".into()))].into()),
+            ),
+            ("inner".into(), Value::Union(1, Box::new(inner))),
+            ("e".into(), Value::Enum(1, "Y".into())),
+        ]);
+        let body = apache_avro::to_avro_datum(&s.schema, record).unwrap();
+        let whole = read(&s, &body, &mut JsonBuild).unwrap();
+        let selected = |paths: &[&[&str]]| {
+            let mut select = Select::present();
+            for p in paths {
+                select.add(p, true);
+            }
+            read_selected(&s, &body, &select, &mut JsonBuild).unwrap()
+        };
+        assert_eq!(selected(&[&["e"]]), json!({"e": "Y"}));
+        assert_eq!(
+            selected(&[&["inner", "b"], &["id"]]),
+            json!({"id": 7, "inner": {"b": ["z"]}})
+        );
+        // A map is built whole even when a key of it is named.
+        assert_eq!(selected(&[&["m", "k"]]), json!({"m": {"k": "v"}}));
+        assert_eq!(selected(&[&["nosuch"]]), json!({}));
+        assert_eq!(
+            read_selected(&s, &body, &Select::present(), &mut JsonBuild).unwrap(),
+            json!({})
+        );
+        assert_eq!(
+            selected(&[&["id"], &["note"], &["dec"], &["m"], &["inner"], &["e"]]),
+            whole
+        );
+    }
+
+    /// What a whole read refuses, a selected read refuses too, also where the
+    /// corrupt part is one it skips.
+    #[test]
+    fn a_selected_read_refuses_what_a_whole_read_refuses() {
+        let s = schema(
+            r#"{"type":"record","name":"R","fields":[
+                {"name":"s","type":"string"},
+                {"name":"e","type":{"type":"enum","name":"E","symbols":["X"]}},
+                {"name":"u","type":["null","long"]},
+                {"name":"b","type":"boolean"},
+                {"name":"a","type":{"type":"array","items":"long"}},
+                {"name":"id","type":"long"}
+            ]}"#,
+        );
+        let mut only_id = Select::present();
+        only_id.add(&["id"], true);
+        let good: &[u8] = &[2, b'a', 0, 2, 6, 1, 2, 2, 0, 14];
+        assert_eq!(
+            read_selected(&s, good, &only_id, &mut JsonBuild).unwrap(),
+            json!({"id": 7})
+        );
+        let corrupt: [&[u8]; 7] = [
+            &[2, 0xff, 0, 2, 6, 1, 2, 2, 0, 14], // not UTF-8
+            &[2, b'a', 2, 2, 6, 1, 2, 2, 0, 14], // enum index
+            &[2, b'a', 0, 4, 1, 2, 2, 0, 14],    // union index
+            &[2, b'a', 0, 0, 7, 2, 2, 0, 14],    // boolean byte
+            &[2, b'a', 0, 0, 1, 0x80, 0xa8, 0xd6, 0xb9, 0x07, 14], // block
+            &[2, b'a', 0, 0, 1, 0, 14, 0],       // bytes after
+            &[2, b'a', 0, 0, 1, 0],              // truncated
+        ];
+        for body in corrupt {
+            let whole = read(&s, body, &mut JsonBuild).map(|_| ());
+            let selected = read_selected(&s, body, &only_id, &mut JsonBuild).map(|_| ());
+            assert!(whole.is_err(), "{body:?}");
+            assert_eq!(format!("{whole:?}"), format!("{selected:?}"), "{body:?}");
+        }
     }
 
     #[test]

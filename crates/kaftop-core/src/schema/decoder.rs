@@ -12,6 +12,7 @@ use serde_json::Value as Json;
 use super::avro::AvroSchema;
 use super::build::{Build, JsonBuild};
 use super::protobuf::ProtoSchema;
+use super::select::Select;
 use super::{json, wire, RegisteredSchema, SchemaError, SchemaKind, SchemaSource};
 
 /// How long a failed schema lookup is remembered before the registry is asked
@@ -199,7 +200,7 @@ impl Decoder {
     }
 
     pub fn decode(&self, topic: &str, bytes: Option<&[u8]>, is_key: bool) -> Decoded {
-        match self.outcome(topic, bytes, is_key, &mut JsonBuild) {
+        match self.outcome(topic, bytes, is_key, &Select::All, &mut JsonBuild) {
             Outcome::Plain => Decoded::Plain,
             Outcome::Failed(e) => Decoded::Failed(e),
             Outcome::Value {
@@ -223,15 +224,18 @@ impl Decoder {
 
     /// As [`Decoder::decode`], into `b`'s tree and without naming the schema:
     /// `Ok(None)` where `decode` says [`Decoded::Plain`], `Err` with its reason
-    /// where it says [`Decoded::Failed`]. A search's path, once per record.
+    /// where it says [`Decoded::Failed`]. Of an Avro record only the parts
+    /// `select` names are built (other formats are built whole). A search's path,
+    /// once per record.
     pub fn decode_into<B: Build>(
         &self,
         topic: &str,
         bytes: Option<&[u8]>,
         is_key: bool,
+        select: &Select,
         b: &mut B,
     ) -> Result<Option<B::Out>, String> {
-        match self.outcome(topic, bytes, is_key, b) {
+        match self.outcome(topic, bytes, is_key, select, b) {
             Outcome::Plain => Ok(None),
             Outcome::Failed(e) => Err(e),
             Outcome::Value { out, .. } => Ok(Some(out)),
@@ -243,6 +247,7 @@ impl Decoder {
         topic: &str,
         bytes: Option<&[u8]>,
         is_key: bool,
+        select: &Select,
         b: &mut B,
     ) -> Outcome<B::Out> {
         let Some(bytes) = bytes else {
@@ -255,7 +260,7 @@ impl Decoder {
         };
         if let Some(local) = local {
             return match local {
-                Ok(compiled) => self.decode_local(compiled, bytes, b),
+                Ok(compiled) => self.decode_local(compiled, bytes, select, b),
                 Err(e) => Outcome::Failed(e.clone()),
             };
         }
@@ -266,7 +271,7 @@ impl Decoder {
             Ok(c) => c,
             Err(e) => return Outcome::Failed(format!("schema id {}: {e}", framed.id)),
         };
-        match decode_body(&compiled, framed.body, true, b) {
+        match decode_body(&compiled, framed.body, true, select, b) {
             Ok((out, message)) => Outcome::Value {
                 out,
                 compiled,
@@ -281,6 +286,7 @@ impl Decoder {
         &self,
         compiled: &Arc<Compiled>,
         bytes: &[u8],
+        select: &Select,
         b: &mut B,
     ) -> Outcome<B::Out> {
         // A framed record on a topic with a local schema: the schema is the file's.
@@ -288,7 +294,7 @@ impl Decoder {
             Some(f) if self.source.is_none() => (f.body, true),
             _ => (bytes, false),
         };
-        match decode_body(compiled, body, framed, b) {
+        match decode_body(compiled, body, framed, select, b) {
             Ok((out, message)) => Outcome::Value {
                 out,
                 compiled: Arc::clone(compiled),
@@ -416,10 +422,11 @@ fn decode_body<B: Build>(
     compiled: &Compiled,
     body: &[u8],
     framed: bool,
+    select: &Select,
     b: &mut B,
 ) -> Result<(B::Out, Option<String>), SchemaError> {
     match &compiled.parsed {
-        Parsed::Avro(s) => Ok((super::avro_read::read(s, body, b)?, None)),
+        Parsed::Avro(s) => Ok((super::avro_read::read_selected(s, body, select, b)?, None)),
         Parsed::Proto(s) => {
             let (json, name) = if framed {
                 s.decode_framed(body)?

@@ -12,6 +12,7 @@ pub mod decoder;
 mod encode;
 mod json;
 mod protobuf;
+mod select;
 pub mod wire;
 
 use std::fmt;
@@ -21,6 +22,7 @@ use serde::Serialize;
 pub use build::{Build, JsonBuild};
 pub use decoder::{Decoded, Decoder, LocalSchema};
 pub use encode::Encoder;
+pub use select::Select;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
