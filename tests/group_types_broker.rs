@@ -342,7 +342,7 @@ fn streams_group_equals_kafka_streams_groups() {
     let first = Peer::start(&args);
     first.wait_line("RUNNING");
     // Processed and committed: every input partition at its end, as both say.
-    let rows = wait_for(
+    let offsets = wait_for(
         "kaftop's Streams rows to equal kafka-streams-groups'",
         SETTLE,
         || {
@@ -351,7 +351,7 @@ fn streams_group_equals_kafka_streams_groups() {
             (tool == ours && tool.len() == 4 && tool.iter().all(|r| r[4] == "0")).then_some(tool)
         },
     );
-    assert!(rows.iter().any(|r| r[2] == "4"), "{rows:?}");
+    assert!(offsets.iter().any(|r| r[2] == "4"), "{offsets:?}");
 
     let state = kaftop_json(&b, &app, Some("--state"));
     assert_eq!(s(&state[0]["group_type"]), "Streams");
@@ -374,27 +374,101 @@ fn streams_group_equals_kafka_streams_groups() {
     // source partitions of their active tasks, two each.
     let second = Peer::start(&args);
     second.wait_line("RUNNING");
-    let members = wait_for("two members with two tasks each", SETTLE, || {
+    wait_for("two members with two tasks each", SETTLE, || {
         let m = kaftop_json(&b, &app, Some("--members"));
         (m.len() == 2 && m.iter().all(|m| m["partitions"] == 2)).then_some(m)
     });
-    let text = tool(
-        "kafka-streams-groups",
-        &[
-            "--bootstrap-server",
-            &b,
-            "--describe",
-            "--group",
-            &app,
-            "--members",
-        ],
+    // Each member's process and tasks, as the tool prints them (ACTIVE: 0:[0];
+    // 1:[1];), from kaftop's --json and from its text table's TASKS column.
+    let members = wait_for(
+        "kaftop's members and tasks to equal kafka-streams-groups --members",
+        SETTLE,
+        || {
+            let text = tool(
+                "kafka-streams-groups",
+                &[
+                    "--bootstrap-server",
+                    &b,
+                    "--describe",
+                    "--group",
+                    &app,
+                    "--members",
+                ],
+            );
+            let theirs: Vec<[String; 3]> = rows_of(&text, &app)
+                .iter()
+                .map(|r| [r[1].clone(), r[2].clone(), r[4..].join(" ")])
+                .collect();
+            let json = kaftop_json(&b, &app, Some("--members"));
+            let mut ours: Vec<[String; 3]> = json
+                .iter()
+                .map(|m| {
+                    [
+                        s(&m["consumer_id"]),
+                        s(&m["process_id"]),
+                        tasks_text(&m["tasks"]),
+                    ]
+                })
+                .collect();
+            ours.sort();
+            let out = kaftop()
+                .args(["-b", &b, "lag", "--group", &app, "--members"])
+                .output()
+                .unwrap();
+            common::assert_success(&out);
+            let table = String::from_utf8(out.stdout).unwrap();
+            let mut in_table: Vec<[String; 3]> = rows(&table, &app)
+                .iter()
+                .map(|r| [r[1].clone(), ours_process(&ours, &r[1]), r[7..].join(" ")])
+                .collect();
+            in_table.sort();
+            (theirs == ours && in_table == ours && ours.len() == 2).then_some(ours)
+        },
     );
-    let tool_members: Vec<String> = rows_of(&text, &app).iter().map(|r| r[1].clone()).collect();
-    let mut ours: Vec<String> = members.iter().map(|m| s(&m["consumer_id"])).collect();
-    let mut theirs = tool_members;
-    ours.sort();
-    theirs.sort();
-    assert_eq!(ours, theirs);
+    // Four tasks (two subtopologies, two partitions each), two for each member.
+    let active: usize = members
+        .iter()
+        .map(|m| m[2].matches(|c| c == ',' || c == '[').count())
+        .sum();
+    assert_eq!(active, 4, "{members:?}");
     assert_group_view_in_tmux(&b, &app, "Streams");
     delete_checked(&b, "kafka-streams-groups", &app, vec![second, first]);
+}
+
+/// A member's tasks from kaftop's `--json` (`{"active": ["0_1", ...], ...}`) in
+/// `kafka-streams-groups --members`' notation: `ACTIVE: 0:[0,1]; 1:[0];`, kinds
+/// without tasks left out.
+fn tasks_text(tasks: &Value) -> String {
+    let mut out = Vec::new();
+    for (key, name) in [
+        ("active", "ACTIVE"),
+        ("standby", "STANDBY"),
+        ("warmup", "WARMUP"),
+    ] {
+        let mut by_sub: std::collections::BTreeMap<String, Vec<i32>> = Default::default();
+        for t in tasks[key].as_array().unwrap() {
+            let (sub, p) = t.as_str().unwrap().rsplit_once('_').unwrap();
+            by_sub
+                .entry(sub.into())
+                .or_default()
+                .push(p.parse().unwrap());
+        }
+        if by_sub.is_empty() {
+            continue;
+        }
+        out.push(format!("{name}:"));
+        for (sub, mut parts) in by_sub {
+            parts.sort();
+            let parts: Vec<String> = parts.iter().map(i32::to_string).collect();
+            out.push(format!("{sub}:[{}];", parts.join(",")));
+        }
+    }
+    out.join(" ")
+}
+
+/// The process `ours` names for `member` (the text table has no process column).
+fn ours_process(ours: &[[String; 3]], member: &str) -> String {
+    ours.iter()
+        .find(|m| m[0] == member)
+        .map_or_else(String::new, |m| m[1].clone())
 }
