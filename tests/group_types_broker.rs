@@ -196,7 +196,96 @@ fn share_group_equals_kafka_share_groups() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("not supported"), "{stderr}");
     assert_group_view_in_tmux(&b, &group, "Share");
+    assert_share_group_in_snapshot_and_metrics(&b, &group, lag);
     delete_checked(&b, "kafka-share-groups", &group, vec![peer]);
+}
+
+/// The share group, with its type and the tool's lag, in the incident snapshot
+/// (`kaftop snapshot`'s JSON twin; a lag threshold of 0 makes it one to report)
+/// and on `kaftop serve`'s `/metrics`.
+fn assert_share_group_in_snapshot_and_metrics(b: &str, group: &str, lag: i64) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("kaftop.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+default_profile = "test"
+data_dir = "{data}"
+[profiles.test]
+bootstrap_servers = "{b}"
+poll_interval = "500ms"
+read_only = true
+[profiles.test.lag]
+groups = {{ "{group}" = 0 }}
+"#,
+            data = dir.path().join("data").display(),
+        ),
+    )
+    .unwrap();
+    let md = dir.path().join("incident.md");
+    let out = kaftop()
+        .arg("--config")
+        .arg(&config)
+        .args(["snapshot", "--for", "1s", "--out"])
+        .arg(&md)
+        .output()
+        .unwrap();
+    common::assert_success(&out);
+    let json: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("incident.json")).unwrap())
+            .unwrap();
+    let g = json["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["group_id"] == group)
+        .unwrap_or_else(|| panic!("{group} not in {json}"));
+    assert_eq!(s(&g["group_type"]), "Share", "{g}");
+    assert_eq!(s(&g["type_label"]), "Share", "{g}");
+    assert_eq!(g["total_lag"], lag, "{g}");
+    let text = std::fs::read_to_string(&md).unwrap();
+    assert!(text.contains("type Share"), "{text}");
+
+    let serve = common::serve::Serve::start(&config, &[]);
+    let scrape = || {
+        let out = std::process::Command::new("curl")
+            .args(["-sf", &serve.url("/metrics")])
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let sample = |text: &str, head: &str| -> Option<String> {
+        text.lines()
+            .find_map(|l| l.strip_prefix(head).map(|v| v.trim().to_string()))
+    };
+    let text = wait_for("the share group on /metrics", SETTLE, || {
+        let t = scrape();
+        sample(
+            &t,
+            &format!(r#"kafka_consumergroup_group_sum_lag{{group="{group}"}}"#),
+        )
+        .is_some()
+        .then_some(t)
+    });
+    assert_eq!(
+        sample(
+            &text,
+            &format!(
+                r#"kaftop_consumergroup_type{{group="{group}",type="share",protocol_type=""}}"#
+            )
+        )
+        .as_deref(),
+        Some("1"),
+        "{text}"
+    );
+    assert_eq!(
+        sample(
+            &text,
+            &format!(r#"kafka_consumergroup_group_sum_lag{{group="{group}"}}"#)
+        ),
+        Some(lag.to_string())
+    );
 }
 
 /// The dashboard's group view in tmux (`:group G`) shows `group` as `kaftop lag`
