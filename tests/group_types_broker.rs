@@ -517,7 +517,7 @@ fn streams_group_equals_kafka_streams_groups() {
     // Four tasks (two subtopologies, two partitions each), two for each member.
     let active: usize = members
         .iter()
-        .map(|m| m[2].matches(|c| c == ',' || c == '[').count())
+        .map(|m| m[2].matches([',', '[']).count())
         .sum();
     assert_eq!(active, 4, "{members:?}");
     assert_group_view_in_tmux(&b, &app, "Streams");
