@@ -195,7 +195,7 @@ fn share_group_equals_kafka_share_groups() {
     // broker's note is checked by scripts/compat-old-kafka.sh).
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("not supported"), "{stderr}");
-    assert_group_view_in_tmux(&b, &group, "Share");
+    assert_group_view_in_tmux(&b, &group, "Share", &[]);
     assert_share_group_in_snapshot_and_metrics(&b, &group, lag);
     delete_checked(&b, "kafka-share-groups", &group, vec![peer]);
 }
@@ -290,8 +290,9 @@ groups = {{ "{group}" = 0 }}
 
 /// The dashboard's group view in tmux (`:group G`) shows `group` as `kaftop lag`
 /// describes it, which the tests above compared with the type's own tool: its
-/// summary line (state · type · member count) and each member's client id.
-fn assert_group_view_in_tmux(b: &str, group: &str, ty: &str) {
+/// summary line (state · type · member count), each member's client id, and
+/// the texts in `also`.
+fn assert_group_view_in_tmux(b: &str, group: &str, ty: &str, also: &[String]) {
     let state = kaftop_json(b, group, Some("--state"));
     let members = kaftop_json(b, group, Some("--members"));
     let summary = format!(
@@ -318,8 +319,10 @@ fn assert_group_view_in_tmux(b: &str, group: &str, ty: &str) {
     tmux.text(&format!("group {group}"));
     tmux.keys(&["Enter"]);
     tmux.wait(&format!("{group} in the group view"), |screen| {
-        (screen.contains(&summary) && clients.iter().all(|c| screen.contains(c.as_str())))
-            .then(|| screen.to_string())
+        (screen.contains(&summary)
+            && clients.iter().all(|c| screen.contains(c.as_str()))
+            && also.iter().all(|a| screen.contains(a.as_str())))
+        .then(|| screen.to_string())
     });
     tmux.keys(&["q"]);
     tmux.wait_for_text("the program to exit with 0", "kaftop-exit=0");
@@ -520,7 +523,10 @@ fn streams_group_equals_kafka_streams_groups() {
         .map(|m| m[2].matches([',', '[']).count())
         .sum();
     assert_eq!(active, 4, "{members:?}");
-    assert_group_view_in_tmux(&b, &app, "Streams");
+    // The group view adds the subtopologies and each member's tasks.
+    let mut also: Vec<String> = members.iter().map(|m| m[2].clone()).collect();
+    also.push("Subtopologies (2)".into());
+    assert_group_view_in_tmux(&b, &app, "Streams", &also);
     delete_checked(&b, "kafka-streams-groups", &app, vec![second, first]);
 }
 
