@@ -195,14 +195,104 @@ fn share_group_equals_kafka_share_groups() {
     // broker's note is checked by scripts/compat-old-kafka.sh).
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("not supported"), "{stderr}");
-    assert_group_view_in_tmux(&b, &group, "Share");
+    assert_group_view_in_tmux(&b, &group, "Share", &[]);
+    assert_share_group_in_snapshot_and_metrics(&b, &group, lag);
     delete_checked(&b, "kafka-share-groups", &group, vec![peer]);
+}
+
+/// The share group, with its type and the tool's lag, in the incident snapshot
+/// (`kaftop snapshot`'s JSON twin; a lag threshold of 0 makes it one to report)
+/// and on `kaftop serve`'s `/metrics`.
+fn assert_share_group_in_snapshot_and_metrics(b: &str, group: &str, lag: i64) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("kaftop.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+default_profile = "test"
+data_dir = "{data}"
+[profiles.test]
+bootstrap_servers = "{b}"
+poll_interval = "500ms"
+read_only = true
+[profiles.test.lag]
+groups = {{ "{group}" = 0 }}
+"#,
+            data = dir.path().join("data").display(),
+        ),
+    )
+    .unwrap();
+    let md = dir.path().join("incident.md");
+    let out = kaftop()
+        .arg("--config")
+        .arg(&config)
+        .args(["snapshot", "--for", "1s", "--out"])
+        .arg(&md)
+        .output()
+        .unwrap();
+    common::assert_success(&out);
+    let json: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("incident.json")).unwrap())
+            .unwrap();
+    let g = json["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["group_id"] == group)
+        .unwrap_or_else(|| panic!("{group} not in {json}"));
+    assert_eq!(s(&g["group_type"]), "Share", "{g}");
+    assert_eq!(s(&g["type_label"]), "Share", "{g}");
+    assert_eq!(g["total_lag"], lag, "{g}");
+    let text = std::fs::read_to_string(&md).unwrap();
+    assert!(text.contains("type Share"), "{text}");
+
+    let serve = common::serve::Serve::start(&config, &[]);
+    let scrape = || {
+        let out = std::process::Command::new("curl")
+            .args(["-sf", &serve.url("/metrics")])
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let sample = |text: &str, head: &str| -> Option<String> {
+        text.lines()
+            .find_map(|l| l.strip_prefix(head).map(|v| v.trim().to_string()))
+    };
+    let text = wait_for("the share group on /metrics", SETTLE, || {
+        let t = scrape();
+        sample(
+            &t,
+            &format!(r#"kafka_consumergroup_group_sum_lag{{group="{group}"}}"#),
+        )
+        .is_some()
+        .then_some(t)
+    });
+    assert_eq!(
+        sample(
+            &text,
+            &format!(
+                r#"kaftop_consumergroup_type{{group="{group}",type="share",protocol_type=""}}"#
+            )
+        )
+        .as_deref(),
+        Some("1"),
+        "{text}"
+    );
+    assert_eq!(
+        sample(
+            &text,
+            &format!(r#"kafka_consumergroup_group_sum_lag{{group="{group}"}}"#)
+        ),
+        Some(lag.to_string())
+    );
 }
 
 /// The dashboard's group view in tmux (`:group G`) shows `group` as `kaftop lag`
 /// describes it, which the tests above compared with the type's own tool: its
-/// summary line (state · type · member count) and each member's client id.
-fn assert_group_view_in_tmux(b: &str, group: &str, ty: &str) {
+/// summary line (state · type · member count), each member's client id, and
+/// the texts in `also`.
+fn assert_group_view_in_tmux(b: &str, group: &str, ty: &str, also: &[String]) {
     let state = kaftop_json(b, group, Some("--state"));
     let members = kaftop_json(b, group, Some("--members"));
     let summary = format!(
@@ -229,8 +319,10 @@ fn assert_group_view_in_tmux(b: &str, group: &str, ty: &str) {
     tmux.text(&format!("group {group}"));
     tmux.keys(&["Enter"]);
     tmux.wait(&format!("{group} in the group view"), |screen| {
-        (screen.contains(&summary) && clients.iter().all(|c| screen.contains(c.as_str())))
-            .then(|| screen.to_string())
+        (screen.contains(&summary)
+            && clients.iter().all(|c| screen.contains(c.as_str()))
+            && also.iter().all(|a| screen.contains(a.as_str())))
+        .then(|| screen.to_string())
     });
     tmux.keys(&["q"]);
     tmux.wait_for_text("the program to exit with 0", "kaftop-exit=0");
@@ -342,7 +434,7 @@ fn streams_group_equals_kafka_streams_groups() {
     let first = Peer::start(&args);
     first.wait_line("RUNNING");
     // Processed and committed: every input partition at its end, as both say.
-    let rows = wait_for(
+    let offsets = wait_for(
         "kaftop's Streams rows to equal kafka-streams-groups'",
         SETTLE,
         || {
@@ -351,7 +443,7 @@ fn streams_group_equals_kafka_streams_groups() {
             (tool == ours && tool.len() == 4 && tool.iter().all(|r| r[4] == "0")).then_some(tool)
         },
     );
-    assert!(rows.iter().any(|r| r[2] == "4"), "{rows:?}");
+    assert!(offsets.iter().any(|r| r[2] == "4"), "{offsets:?}");
 
     let state = kaftop_json(&b, &app, Some("--state"));
     assert_eq!(s(&state[0]["group_type"]), "Streams");
@@ -374,27 +466,104 @@ fn streams_group_equals_kafka_streams_groups() {
     // source partitions of their active tasks, two each.
     let second = Peer::start(&args);
     second.wait_line("RUNNING");
-    let members = wait_for("two members with two tasks each", SETTLE, || {
+    wait_for("two members with two tasks each", SETTLE, || {
         let m = kaftop_json(&b, &app, Some("--members"));
         (m.len() == 2 && m.iter().all(|m| m["partitions"] == 2)).then_some(m)
     });
-    let text = tool(
-        "kafka-streams-groups",
-        &[
-            "--bootstrap-server",
-            &b,
-            "--describe",
-            "--group",
-            &app,
-            "--members",
-        ],
+    // Each member's process and tasks, as the tool prints them (ACTIVE: 0:[0];
+    // 1:[1];), from kaftop's --json and from its text table's TASKS column.
+    let members = wait_for(
+        "kaftop's members and tasks to equal kafka-streams-groups --members",
+        SETTLE,
+        || {
+            let text = tool(
+                "kafka-streams-groups",
+                &[
+                    "--bootstrap-server",
+                    &b,
+                    "--describe",
+                    "--group",
+                    &app,
+                    "--members",
+                ],
+            );
+            let theirs: Vec<[String; 3]> = rows_of(&text, &app)
+                .iter()
+                .map(|r| [r[1].clone(), r[2].clone(), r[4..].join(" ")])
+                .collect();
+            let json = kaftop_json(&b, &app, Some("--members"));
+            let mut ours: Vec<[String; 3]> = json
+                .iter()
+                .map(|m| {
+                    [
+                        s(&m["consumer_id"]),
+                        s(&m["process_id"]),
+                        tasks_text(&m["tasks"]),
+                    ]
+                })
+                .collect();
+            ours.sort();
+            let out = kaftop()
+                .args(["-b", &b, "lag", "--group", &app, "--members"])
+                .output()
+                .unwrap();
+            common::assert_success(&out);
+            let table = String::from_utf8(out.stdout).unwrap();
+            let mut in_table: Vec<[String; 3]> = rows(&table, &app)
+                .iter()
+                .map(|r| [r[1].clone(), ours_process(&ours, &r[1]), r[7..].join(" ")])
+                .collect();
+            in_table.sort();
+            (theirs == ours && in_table == ours && ours.len() == 2).then_some(ours)
+        },
     );
-    let tool_members: Vec<String> = rows_of(&text, &app).iter().map(|r| r[1].clone()).collect();
-    let mut ours: Vec<String> = members.iter().map(|m| s(&m["consumer_id"])).collect();
-    let mut theirs = tool_members;
-    ours.sort();
-    theirs.sort();
-    assert_eq!(ours, theirs);
-    assert_group_view_in_tmux(&b, &app, "Streams");
+    // Four tasks (two subtopologies, two partitions each), two for each member.
+    let active: usize = members
+        .iter()
+        .map(|m| m[2].matches([',', '[']).count())
+        .sum();
+    assert_eq!(active, 4, "{members:?}");
+    // The group view adds the subtopologies and each member's tasks.
+    let mut also: Vec<String> = members.iter().map(|m| m[2].clone()).collect();
+    also.push("Subtopologies (2)".into());
+    assert_group_view_in_tmux(&b, &app, "Streams", &also);
     delete_checked(&b, "kafka-streams-groups", &app, vec![second, first]);
+}
+
+/// A member's tasks from kaftop's `--json` (`{"active": ["0_1", ...], ...}`) in
+/// `kafka-streams-groups --members`' notation: `ACTIVE: 0:[0,1]; 1:[0];`, kinds
+/// without tasks left out.
+fn tasks_text(tasks: &Value) -> String {
+    let mut out = Vec::new();
+    for (key, name) in [
+        ("active", "ACTIVE"),
+        ("standby", "STANDBY"),
+        ("warmup", "WARMUP"),
+    ] {
+        let mut by_sub: std::collections::BTreeMap<String, Vec<i32>> = Default::default();
+        for t in tasks[key].as_array().unwrap() {
+            let (sub, p) = t.as_str().unwrap().rsplit_once('_').unwrap();
+            by_sub
+                .entry(sub.into())
+                .or_default()
+                .push(p.parse().unwrap());
+        }
+        if by_sub.is_empty() {
+            continue;
+        }
+        out.push(format!("{name}:"));
+        for (sub, mut parts) in by_sub {
+            parts.sort();
+            let parts: Vec<String> = parts.iter().map(i32::to_string).collect();
+            out.push(format!("{sub}:[{}];", parts.join(",")));
+        }
+    }
+    out.join(" ")
+}
+
+/// The process `ours` names for `member` (the text table has no process column).
+fn ours_process(ours: &[[String; 3]], member: &str) -> String {
+    ours.iter()
+        .find(|m| m[0] == member)
+        .map_or_else(String::new, |m| m[1].clone())
 }

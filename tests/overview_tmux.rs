@@ -106,9 +106,9 @@ fn the_overview_shows_the_cluster_the_traffic_and_the_group_behind() {
     assert!(screen.contains("brokers 1/1"), "{screen}");
     assert!(screen.contains("offline 0"), "{screen}");
     assert!(screen.contains("Consumer groups, worst first"), "{screen}");
-    // GROUP STATUS LAG ...: never consumed, at least the first ten behind.
+    // GROUP TYPE STATUS LAG ...: never consumed, at least the first ten behind.
     let row = row_of(&screen, &group).unwrap();
-    let lag: u64 = row[2]
+    let lag: u64 = row[3]
         .trim_start_matches('!')
         .replace(',', "")
         .parse()

@@ -129,6 +129,22 @@ fn a_connect_group_names_its_protocol_type() {
     insta::assert_snapshot!("connect_group_detail", screen(&a));
 }
 
+/// A Streams group: its subtopologies with the topics they read, and each
+/// member's tasks in kafka-streams-groups' notation.
+#[test]
+fn streams_group_detail() {
+    let mut a = bare_app();
+    a.update(Event::Cluster(Box::new(streams_group_cluster())));
+    command(&mut a, "group clicks-app");
+    let s = screen(&a);
+    assert!(s.contains("ACTIVE: 0:[1]; 1:[1]; STANDBY: 0:[0];"), "{s}");
+    insta::assert_snapshot!("streams_group_detail", s);
+    // Smaller screens drop the panes, never panic.
+    for (w, h) in [(10, 3), (40, 12), (80, 19), (80, 24)] {
+        render_app(&a, w, h);
+    }
+}
+
 #[test]
 fn group_detail_with_negative_lag_and_stop() {
     let mut a = app();

@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::cli::LagArgs;
 use kaftop_core::config::Resolved;
 use kaftop_core::kafka::admin::{GroupState, GroupType};
-use kaftop_core::kafka::group_types::unsupported_note;
+use kaftop_core::kafka::group_types::{unsupported_note, TaskId, Tasks};
 use kaftop_core::metrics::engine::{ClusterMetrics, GroupMetrics};
 use kaftop_core::metrics::{DataLoss, GroupPartitionRow, History, LagStatus, StatusReason};
 use kaftop_core::metrics::{Stuck, TimeLag};
@@ -76,8 +76,33 @@ struct MemberRow<'a> {
     client_id: &'a str,
     partitions: usize,
     assignment: &'a [(String, i32)],
-    /// Consumer-protocol groups only.
+    /// Consumer-protocol and Streams groups only.
     target_assignment: Option<&'a [(String, i32)]>,
+    /// A Streams member's Streams client (one per application instance).
+    process_id: Option<&'a str>,
+    /// A Streams member's tasks, `subtopology_partition` as Kafka Streams names
+    /// them; `target_tasks`: what the group's assignor gives it.
+    tasks: Option<TaskKinds>,
+    target_tasks: Option<TaskKinds>,
+}
+
+/// A Streams member's tasks by kind.
+#[derive(Debug, Serialize)]
+struct TaskKinds {
+    active: Vec<String>,
+    standby: Vec<String>,
+    warmup: Vec<String>,
+}
+
+impl TaskKinds {
+    fn of(t: &Tasks) -> Self {
+        let names = |ts: &[TaskId]| ts.iter().map(ToString::to_string).collect();
+        TaskKinds {
+            active: names(&t.active),
+            standby: names(&t.standby),
+            warmup: names(&t.warmup),
+        }
+    }
 }
 
 pub(super) async fn run(args: LagArgs, cfg: &Resolved) -> Result<ExitCode> {
@@ -231,17 +256,23 @@ fn state_row(g: &GroupMetrics) -> StateRow<'_> {
 }
 
 fn member_rows(g: &GroupMetrics) -> impl Iterator<Item = MemberRow<'_>> {
-    g.member_details.iter().map(move |m| MemberRow {
-        group: &g.group_id,
-        group_type: g.group_type,
-        protocol_type: g.protocol_type.as_deref(),
-        group_state: g.state,
-        consumer_id: &m.member_id,
-        host: &m.host,
-        client_id: &m.client_id,
-        partitions: m.assignment.len(),
-        assignment: &m.assignment,
-        target_assignment: m.target_assignment.as_deref(),
+    g.member_details.iter().map(move |m| {
+        let streams = g.streams_member(&m.member_id);
+        MemberRow {
+            group: &g.group_id,
+            group_type: g.group_type,
+            protocol_type: g.protocol_type.as_deref(),
+            group_state: g.state,
+            consumer_id: &m.member_id,
+            host: &m.host,
+            client_id: &m.client_id,
+            partitions: m.assignment.len(),
+            assignment: &m.assignment,
+            target_assignment: m.target_assignment.as_deref(),
+            process_id: streams.map(|s| s.process_id.as_str()),
+            tasks: streams.map(|s| TaskKinds::of(&s.tasks)),
+            target_tasks: streams.map(|s| TaskKinds::of(&s.target_tasks)),
+        }
     })
 }
 
@@ -384,11 +415,13 @@ pub(super) fn render_states(groups: &[GroupMetrics]) -> String {
 }
 
 /// `--members`: one line per member; groups without members are named below.
+/// With a Streams group among them, a TASKS column gives each Streams member's
+/// tasks as `kafka-streams-groups --members` prints them (`ACTIVE: 0:[0,1];`).
 pub(super) fn render_members(groups: &[GroupMetrics]) -> String {
     if groups.is_empty() {
         return "No consumer groups found.\n".into();
     }
-    let mut rows: Vec<[String; 7]> = vec![[
+    let mut rows: Vec<[String; 8]> = vec![[
         "GROUP",
         "CONSUMER-ID",
         "HOST",
@@ -396,6 +429,7 @@ pub(super) fn render_members(groups: &[GroupMetrics]) -> String {
         "#PARTITIONS",
         "ASSIGNMENT",
         "TARGET-ASSIGNMENT",
+        "TASKS",
     ]
     .map(String::from)];
     let mut empty = String::new();
@@ -419,13 +453,23 @@ pub(super) fn render_members(groups: &[GroupMetrics]) -> String {
                 m.target_assignment
                     .as_deref()
                     .map_or_else(|| "-".into(), present::assignment),
+                g.streams_member(&m.member_id)
+                    .map(|s| s.tasks.tool_text())
+                    .filter(|t| !t.is_empty())
+                    .unwrap_or_else(|| "-".into()),
             ]);
         }
     }
-    let mut out = if rows.len() > 1 {
+    let mut out = if rows.len() == 1 {
+        String::new()
+    } else if groups.iter().any(|g| g.streams().is_some()) {
         super::table(&rows)
     } else {
-        String::new()
+        let rows: Vec<[String; 7]> = rows
+            .into_iter()
+            .map(|r| std::array::from_fn(|i| r[i].clone()))
+            .collect();
+        super::table(&rows)
     };
     out.push_str(&empty);
     out
@@ -445,6 +489,7 @@ mod tests {
             protocol_type: None,
             members: Some(members.len()),
             member_details: members,
+            detail: None,
             total_lag: 0,
             max_lag: 0,
             consume_rate: None,
@@ -565,5 +610,58 @@ mod tests {
              g      b            /127.0.0.1  b-client   0            -           t:1\n\
              idle: no active members\n"
         );
+    }
+
+    #[test]
+    fn a_streams_member_shows_its_tasks_as_kafka_streams_groups_does() {
+        use kaftop_core::kafka::group_types::{StreamsDetail, StreamsMember, TypedDetail};
+        let t = |sub: &str, partition| TaskId {
+            subtopology: sub.into(),
+            partition,
+        };
+        let mut app = group(
+            "app",
+            GroupState::Stable,
+            vec![member("m1", &[0], Some(&[0]))],
+        );
+        app.group_type = Some(GroupType::Streams);
+        app.detail = Some(TypedDetail::Streams(StreamsDetail {
+            topology_epoch: Some(0),
+            subtopologies: vec![],
+            members: vec![StreamsMember {
+                member_id: "m1".into(),
+                process_id: "p-1".into(),
+                client_id: "m1-client".into(),
+                host: "/127.0.0.1".into(),
+                member_epoch: 3,
+                tasks: Tasks {
+                    active: vec![t("1", 0), t("0", 0)],
+                    standby: vec![t("0", 1)],
+                    warmup: vec![],
+                },
+                target_tasks: Tasks::default(),
+            }],
+        }));
+        let plain = group("plain", GroupState::Stable, vec![member("c1", &[1], None)]);
+        assert_eq!(
+            render_members(&[app.clone(), plain.clone()]),
+            "GROUP  CONSUMER-ID  HOST        CLIENT-ID  #PARTITIONS  ASSIGNMENT  TARGET-ASSIGNMENT  TASKS\n\
+             app    m1           /127.0.0.1  m1-client  1            t:0         t:0                ACTIVE: 0:[0]; 1:[0]; STANDBY: 0:[1];\n\
+             plain  c1           /127.0.0.1  c1-client  1            t:1         -                  -\n"
+        );
+        // Without a Streams group, no TASKS column.
+        assert!(!render_members(std::slice::from_ref(&plain)).contains("TASKS"));
+        let rows: Vec<Value> = member_rows(&app)
+            .chain(member_rows(&plain))
+            .map(|r| serde_json::to_value(r).unwrap())
+            .collect();
+        assert_eq!(rows[0]["process_id"], "p-1");
+        assert_eq!(
+            rows[0]["tasks"]["active"],
+            serde_json::json!(["1_0", "0_0"])
+        );
+        assert_eq!(rows[0]["tasks"]["standby"], serde_json::json!(["0_1"]));
+        assert_eq!(rows[0]["target_tasks"]["active"], serde_json::json!([]));
+        assert!(rows[1]["tasks"].is_null() && rows[1]["process_id"].is_null());
     }
 }

@@ -75,6 +75,7 @@ fn cluster() -> ClusterMetrics {
         protocol_type: None,
         members: Some(1),
         member_details: Vec::new(),
+        detail: None,
         total_lag: 3700,
         max_lag: 3700,
         consume_rate: Some(2.5),

@@ -324,6 +324,106 @@ pub(crate) fn connect_group_cluster() -> ClusterMetrics {
     engine().ingest(&snap)
 }
 
+/// A Kafka Streams application's group (KIP-1071) with two subtopologies, one
+/// reading `clicks`, one `views` through a repartition topic; two members, each
+/// with one active task of each, the second also a standby task.
+pub(crate) fn streams_group_cluster() -> ClusterMetrics {
+    use kaftop_core::kafka::group_types::{
+        StreamsDetail, StreamsMember, Subtopology, TaskId, Tasks, TypedDetail,
+    };
+    let t = |sub: &str, partition| TaskId {
+        subtopology: sub.into(),
+        partition,
+    };
+    let streams_member = |id: &str, process: &str, active: Vec<TaskId>, standby: Vec<TaskId>| {
+        let tasks = Tasks {
+            active,
+            standby,
+            warmup: vec![],
+        };
+        StreamsMember {
+            member_id: id.into(),
+            process_id: process.into(),
+            client_id: format!("{process}-StreamThread-1-consumer"),
+            host: "/10.0.0.81".into(),
+            member_epoch: 7,
+            target_tasks: tasks.clone(),
+            tasks,
+        }
+    };
+    let members = vec![
+        streams_member(
+            "st-a-4f1e",
+            "clicks-app-a",
+            vec![t("0", 0), t("1", 0)],
+            vec![],
+        ),
+        streams_member(
+            "st-b-9c2d",
+            "clicks-app-b",
+            vec![t("0", 1), t("1", 1)],
+            vec![t("0", 0)],
+        ),
+    ];
+    let described = |m: &StreamsMember, p: i32| {
+        let own = vec![("clicks".to_string(), p), ("views".to_string(), p)];
+        MemberDescription {
+            member_id: m.member_id.clone(),
+            client_id: m.client_id.clone(),
+            host: m.host.clone(),
+            assignment: own.clone(),
+            target_assignment: Some(own),
+        }
+    };
+    let mut g = group(
+        "clicks-app",
+        GroupState::Stable,
+        vec![described(&members[0], 0), described(&members[1], 1)],
+        vec![
+            ("clicks", 0, 90),
+            ("clicks", 1, 88),
+            ("views", 0, 40),
+            ("views", 1, 41),
+        ],
+    );
+    g.group_type = Some(GroupType::Streams);
+    g.detail = Some(TypedDetail::Streams(StreamsDetail {
+        topology_epoch: Some(0),
+        subtopologies: vec![
+            Subtopology {
+                id: "0".into(),
+                source_topics: vec!["clicks".into()],
+                repartition_source_topics: vec![],
+                changelog_topics: vec!["clicks-app-counts-changelog".into()],
+            },
+            Subtopology {
+                id: "1".into(),
+                source_topics: vec!["views".into()],
+                repartition_source_topics: vec!["clicks-app-by-page-repartition".into()],
+                changelog_topics: vec![],
+            },
+        ],
+        members,
+    }));
+    let parts = |high: i64| -> Vec<PartitionInfo> {
+        (0..2).map(|p| partition(p, &[1], &[1], high)).collect()
+    };
+    engine().ingest(&ClusterSnapshot {
+        taken_at_ms: T0_MS,
+        connected: true,
+        cluster_id: Some("kafka-test-cluster".into()),
+        controller: Some(1),
+        brokers: vec![BrokerInfo {
+            id: 1,
+            host: "kafka-1".into(),
+            port: 9092,
+        }],
+        topics: vec![topic("clicks", parts(90)), topic("views", parts(41))],
+        groups: vec![g],
+        ..Default::default()
+    })
+}
+
 /// A cluster whose one group has `rows` partitions (the render benchmark's shape).
 pub(crate) fn big_group_cluster(rows: i32) -> ClusterMetrics {
     let parts: Vec<PartitionInfo> = (0..rows)

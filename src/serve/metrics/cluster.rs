@@ -16,6 +16,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 
 use super::insight::InsightFamilies;
+use kaftop_core::kafka::admin::GroupType;
 use kaftop_core::metrics::{ClusterMetrics, GroupMetrics, LagStatus, TopicMetrics};
 
 type IntGauge = Gauge<i64>;
@@ -63,6 +64,16 @@ struct GroupStatusLabels {
     status: &'static str,
 }
 
+/// A group's type (`consumer`, `classic`, `share`, `streams`; `unknown` when the
+/// cluster could not describe it) and, for a classic group of another protocol
+/// than `consumer`'s, that protocol (`connect`).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct GroupTypeLabels {
+    group: String,
+    r#type: &'static str,
+    protocol_type: Option<String>,
+}
+
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct TopicLabels {
     topic: String,
@@ -97,6 +108,7 @@ pub(super) struct ClusterFamilies {
     group_members: Family<GroupLabels, IntGauge>,
     group_consume_rate: Family<GroupLabels, FloatGauge>,
     group_over_threshold: Family<GroupLabels, IntGauge>,
+    group_type: Family<GroupTypeLabels, IntGauge>,
     partition_latest: Family<PartitionLabels, IntGauge>,
     partition_earliest: Family<PartitionLabels, IntGauge>,
     topic_partitions: Family<TopicLabels, IntGauge>,
@@ -198,6 +210,11 @@ impl ClusterFamilies {
             "1 when a group's total lag is above its configured threshold",
             self.group_over_threshold.clone(),
         );
+        r.register(
+            "kaftop_consumergroup_type",
+            "1 for every group, with its type (consumer, classic, share, streams) and a classic group's protocol type",
+            self.group_type.clone(),
+        );
     }
 
     /// Topics and their partitions.
@@ -263,6 +280,7 @@ impl ClusterFamilies {
         self.group_members.clear();
         self.group_consume_rate.clear();
         self.group_over_threshold.clear();
+        self.group_type.clear();
         self.partition_latest.clear();
         self.partition_earliest.clear();
         self.topic_partitions.clear();
@@ -411,6 +429,27 @@ impl ClusterFamilies {
         self.group_over_threshold
             .get_or_create(&gl)
             .set(i64::from(g.total_lag > g.threshold));
+        self.group_type
+            .get_or_create(&GroupTypeLabels {
+                group: g.group_id.clone(),
+                r#type: type_name(g.group_type),
+                protocol_type: g
+                    .protocol_type
+                    .clone()
+                    .filter(|p| !p.is_empty() && p != "consumer"),
+            })
+            .set(1);
         self.insight.fill_group(g);
+    }
+}
+
+/// A group type as a label value, lower case as Kafka's tools name it.
+fn type_name(t: Option<GroupType>) -> &'static str {
+    match t {
+        Some(GroupType::Consumer) => "consumer",
+        Some(GroupType::Classic) => "classic",
+        Some(GroupType::Share) => "share",
+        Some(GroupType::Streams) => "streams",
+        Some(GroupType::Unknown) | None => "unknown",
     }
 }

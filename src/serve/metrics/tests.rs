@@ -547,6 +547,43 @@ fn stuck_partitions_and_data_loss_are_exported() {
     );
 }
 
+/// Every group's type on one gauge beside the others (whose labels stay as they
+/// were): a share group, a Connect worker group and a group the cluster could
+/// not describe.
+#[test]
+fn every_group_is_exported_with_its_type() {
+    let mut snap = snapshot(0);
+    snap.groups[0].group_type = Some(GroupType::Share);
+    snap.groups[1].protocol_type = Some("connect".into());
+    let mut unknown = group("gone", vec![], &[(0, 1)]);
+    unknown.group_type = None;
+    snap.groups.push(unknown);
+    let mut eng = MetricsEngine::new(
+        EngineConfig::for_interval(Duration::from_secs(2)),
+        LagConfig::default(),
+    );
+    let m = eng.ingest(&snap);
+    let e = Exporter::new();
+    e.observe_cluster(&m, Duration::from_millis(30), true);
+    let t = text(&e);
+    assert_eq!(
+        samples(&t, "kaftop_consumergroup_type"),
+        [
+            r#"kaftop_consumergroup_type{group="audit",type="classic",protocol_type="connect"} 1"#,
+            r#"kaftop_consumergroup_type{group="billing",type="share",protocol_type=""} 1"#,
+            r#"kaftop_consumergroup_type{group="gone",type="unknown",protocol_type=""} 1"#,
+        ]
+    );
+    assert_eq!(
+        samples(&t, "kafka_consumergroup_group_sum_lag"),
+        [
+            r#"kafka_consumergroup_group_sum_lag{group="audit"} 5"#,
+            r#"kafka_consumergroup_group_sum_lag{group="billing"} 10"#,
+            r#"kafka_consumergroup_group_sum_lag{group="gone"} 99"#,
+        ]
+    );
+}
+
 #[test]
 fn the_last_refresh_steps_requests_and_wait_are_exported() {
     use kaftop_core::monitor::{Step, StepTiming};

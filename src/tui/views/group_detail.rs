@@ -3,7 +3,8 @@
 //! with each partition's time lag (`~`: estimated), status, and what is wrong
 //! (stuck at an offset, data loss, never committed; `v` opens the record at
 //! the committed offset in Messages); below them the members with what each owns
-//! (and, in a consumer-protocol group, what each should own).
+//! (and, in a consumer-protocol group, what each should own). A Streams group
+//! adds its subtopologies with their source topics, and each member's tasks.
 
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -20,6 +21,7 @@ use crate::tui::widgets::list::ListState;
 use crate::tui::widgets::table::{self, right, Column};
 use crate::tui::widgets::theme;
 use kaftop_core::kafka::admin::GroupType;
+use kaftop_core::kafka::group_types::StreamsDetail;
 use kaftop_core::metrics::{GroupMetrics, GroupPartitionRow, StatusReason};
 use kaftop_core::present::{self, text};
 use kaftop_core::report::words;
@@ -204,14 +206,21 @@ fn draw(view: &GroupDetail, f: &mut Frame, area: Rect, shared: &Shared) {
         (true, false) => 3,
     };
     let members_h = members_height(area.height, g.member_details.len());
-    let [summary, rest, members] = Layout::vertical([
+    let topology_h = g
+        .streams()
+        .map_or(0, |d| topology_height(area.height, d.subtopologies.len()));
+    let [summary, rest, topology, members] = Layout::vertical([
         Constraint::Length(summary_h),
         Constraint::Min(0),
+        Constraint::Length(topology_h),
         Constraint::Length(members_h),
     ])
     .areas(area);
     if summary_h > 0 {
         draw_summary(f, summary, g, why);
+    }
+    if let (true, Some(d)) = (topology_h > 0, g.streams()) {
+        draw_topology(f, topology, d);
     }
     if members_h > 0 {
         draw_members(f, members, g);
@@ -366,9 +375,73 @@ fn members_height(area_h: u16, members: usize) -> u16 {
     (members as u16).saturating_add(3).min(area_h / 3)
 }
 
+/// Rows of a Streams group's subtopologies pane: borders and header plus one
+/// per subtopology, at most a quarter of the view; none on small screens.
+fn topology_height(area_h: u16, subtopologies: usize) -> u16 {
+    if subtopologies == 0 || area_h < 20 {
+        return 0;
+    }
+    (subtopologies as u16).saturating_add(3).min(area_h / 4)
+}
+
+/// A Streams group's subtopologies: the topics each reads (its tasks are one per
+/// partition of them) and the changelogs of its state.
+fn draw_topology(f: &mut Frame, area: Rect, d: &StreamsDetail) {
+    let shown = area.height.saturating_sub(3) as usize;
+    let more = d.subtopologies.len().saturating_sub(shown);
+    let epoch = d
+        .topology_epoch
+        .map(|e| format!(" · topology epoch {e}"))
+        .unwrap_or_default();
+    let title = if more > 0 {
+        format!(
+            "Subtopologies ({}, {more} not shown){epoch}",
+            d.subtopologies.len()
+        )
+    } else {
+        format!("Subtopologies ({}){epoch}", d.subtopologies.len())
+    };
+    let topics = |ts: &[String]| -> String {
+        if ts.is_empty() {
+            "-".into()
+        } else {
+            ts.iter().map(|t| as_seen(t)).collect::<Vec<_>>().join(", ")
+        }
+    };
+    let rows = d.subtopologies.iter().take(shown).map(|s| {
+        Row::new(vec![
+            Cell::from(as_seen(&s.id)),
+            Cell::from(topics(&s.source_topics)),
+            Cell::from(topics(&s.repartition_source_topics)),
+            Cell::from(topics(&s.changelog_topics)).style(theme::dim()),
+        ])
+    });
+    let header = Row::new(vec![
+        Cell::from("SUBTOPOLOGY"),
+        Cell::from("SOURCE TOPICS"),
+        Cell::from("REPARTITION TOPICS"),
+        Cell::from("CHANGELOG TOPICS"),
+    ])
+    .style(theme::header_row());
+    let widths = [
+        Constraint::Length(11),
+        Constraint::Fill(1),
+        Constraint::Fill(1),
+        Constraint::Fill(1),
+    ];
+    let table = Table::new(rows, widths)
+        .header(header)
+        .block(view_block(title, ""));
+    f.render_widget(table, area);
+}
+
 fn draw_members(f: &mut Frame, area: Rect, g: &GroupMetrics) {
+    // A Streams group's members: their tasks, as kafka-streams-groups prints them
+    // (the partitions each reads are in the table above).
+    let streams = g.streams().is_some();
     // Groups with a target assignment: consumer-protocol and Streams groups.
-    let consumer = matches!(g.group_type, Some(GroupType::Consumer | GroupType::Streams));
+    let consumer =
+        !streams && matches!(g.group_type, Some(GroupType::Consumer | GroupType::Streams));
     let shown = area.height.saturating_sub(3) as usize;
     let more = g.member_details.len().saturating_sub(shown);
     let title = if more > 0 {
@@ -381,15 +454,20 @@ fn draw_members(f: &mut Frame, area: Rect, g: &GroupMetrics) {
         Cell::from("HOST"),
         Cell::from("CLIENT-ID"),
         right("#PARTITIONS"),
-        Cell::from("ASSIGNMENT"),
     ];
     let mut widths = vec![
         Constraint::Fill(3),
         Constraint::Length(15),
         Constraint::Fill(2),
         Constraint::Length(11),
-        Constraint::Fill(3),
     ];
+    if streams {
+        header.push(Cell::from("TASKS"));
+        widths.push(Constraint::Fill(6));
+    } else {
+        header.push(Cell::from("ASSIGNMENT"));
+        widths.push(Constraint::Fill(3));
+    }
     if consumer {
         header.push(Cell::from("TARGET-ASSIGNMENT"));
         widths.push(Constraint::Fill(3));
@@ -400,8 +478,23 @@ fn draw_members(f: &mut Frame, area: Rect, g: &GroupMetrics) {
             Cell::from(as_seen(&m.host)),
             Cell::from(as_seen(&m.client_id)),
             right(m.assignment.len().to_string()),
-            Cell::from(present::assignment(&m.assignment)),
         ];
+        match g.streams_member(&m.member_id) {
+            Some(s) => {
+                let tasks = s.tasks.tool_text();
+                // Tasks still moving to or from the member: the group is not
+                // settled yet.
+                let style = if s.tasks == s.target_tasks {
+                    ratatui::style::Style::default()
+                } else {
+                    theme::warn()
+                };
+                let text = if tasks.is_empty() { "-".into() } else { tasks };
+                cells.push(Cell::from(as_seen(&text)).style(style));
+            }
+            None if streams => cells.push(Cell::from("-")),
+            None => cells.push(Cell::from(present::assignment(&m.assignment))),
+        }
         if consumer {
             let target = m
                 .target_assignment

@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use super::rank::{self, Severity};
 use super::words;
+use crate::kafka::admin::types::GroupType;
 use crate::kafka::record::RecordView;
 use crate::metrics::StatusReason;
 use crate::metrics::TimelineEvent;
@@ -74,6 +75,12 @@ impl Header {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct IncidentGroup {
     pub group_id: String,
+    /// Consumer, Classic, Share or Streams, as `kaftop lag --json` names it.
+    pub group_type: Option<GroupType>,
+    /// A classic group's protocol type (`consumer`, `connect`, ...).
+    pub protocol_type: Option<String>,
+    /// As every surface names the type (`Share`, `Classic (connect)`).
+    pub type_label: Option<String>,
     pub state: Option<String>,
     pub status: LagStatus,
     pub status_reason: Option<StatusReason>,
@@ -231,6 +238,9 @@ impl Incident {
 fn group(g: &GroupMetrics, records: &[RecordView]) -> IncidentGroup {
     IncidentGroup {
         group_id: g.group_id.clone(),
+        group_type: g.group_type,
+        protocol_type: g.protocol_type.clone(),
+        type_label: g.type_label(),
         state: g.state.map(|s| s.as_str().to_string()),
         status: g.status,
         status_reason: g.status_reason,

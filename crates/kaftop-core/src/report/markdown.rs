@@ -87,6 +87,9 @@ fn group(out: &mut String, g: &IncidentGroup) {
         format!("time lag {}", time_lag(g.time_lag.as_ref())),
         format!("ETA {}", g.eta),
     ]);
+    if let Some(t) = &g.type_label {
+        facts.push(format!("type {t}"));
+    }
     if g.stuck > 0 {
         facts.push(format!("{} stuck partitions", g.stuck));
     }

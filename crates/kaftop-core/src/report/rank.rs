@@ -102,6 +102,7 @@ pub(crate) mod tests {
             protocol_type: None,
             members: None,
             member_details: vec![],
+            detail: None,
             total_lag: 0,
             max_lag: 0,
             consume_rate: None,

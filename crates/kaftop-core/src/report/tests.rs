@@ -60,6 +60,7 @@ fn cluster() -> ClusterMetrics {
     });
     billing.data_loss = Some(DataLoss::Forecast { in_secs: 700.0 });
     billing.lag_history = vec![10, 20, 48];
+    billing.group_type = Some(crate::kafka::admin::types::GroupType::Share);
     ClusterMetrics {
         taken_at_ms: NOW,
         connected: true,
@@ -113,6 +114,11 @@ fn the_stuck_record_is_asked_for_and_reported() {
             "billing: data loss in ~12 min",
         ]
     );
+    let json = serde_json::to_value(&report.groups[0]).unwrap();
+    assert_eq!(
+        (&json["group_type"], &json["type_label"]),
+        (&"Share".into(), &"Share".into())
+    );
     let record = report.groups[0].partitions[1].record.as_ref().unwrap();
     assert_eq!((record.offset, record.key.as_str()), (42, "order-42"));
     assert_eq!(record.value.chars().count(), incident::VALUE_CHARS + 1);
@@ -123,7 +129,7 @@ fn the_stuck_record_is_asked_for_and_reported() {
         "# kaftop incident snapshot: cluster prod-eu, 2026-11-24 10:15:30 UTC",
         "controller 2 · brokers 0/1 up",
         "### billing (STALL)",
-        "state unknown · lag 48 · time lag 2m20s · ETA caught up · 1 stuck partitions · data loss in ~12 min",
+        "state unknown · lag 48 · time lag 2m20s · ETA caught up · type Share · 1 stuck partitions · data loss in ~12 min",
         "| orders | 1 | 42 | 90 | 48 | 2m20s | STALL | stuck 2m13s at offset 42 | c-1 |",
         "#### Record at the committed offset of orders-1 (offset 42)",
         "- key: `order-42`",

@@ -162,11 +162,13 @@ pub(super) fn topics(
 pub(super) fn groups(f: &mut Frame, area: Rect, view: &Overview, groups: &[&GroupMetrics]) {
     let wide = area.width >= 90;
     let spark_w = if wide { 12 } else { 0 };
+    // Room for the group's type (share, streams, ...) beside the rest.
+    let type_w = if area.width >= 130 { 8 } else { 0 };
     let names: Vec<_> = groups.iter().map(|g| text::visible(&g.group_id)).collect();
     let longest = names.iter().map(|n| text::width(n)).max().unwrap_or(0);
     let name_w = (longest as u16).clamp(14, if wide { 30 } else { 16 });
     let names = text::cut_apart(&names, name_w.into());
-    let widths = [
+    let mut widths = vec![
         Constraint::Length(name_w),
         Constraint::Length(6),
         Constraint::Length(9),
@@ -175,7 +177,7 @@ pub(super) fn groups(f: &mut Frame, area: Rect, view: &Overview, groups: &[&Grou
         Constraint::Length(if wide { 14 } else { 9 }),
         Constraint::Fill(2),
     ];
-    let head = header(&[
+    let mut cells = vec![
         ("GROUP", false),
         ("STATUS", false),
         ("LAG", true),
@@ -183,7 +185,12 @@ pub(super) fn groups(f: &mut Frame, area: Rect, view: &Overview, groups: &[&Grou
         ("TIME LAG", true),
         ("ETA", true),
         ("STUCK / DATA LOSS", false),
-    ]);
+    ];
+    if type_w > 0 {
+        widths.insert(1, Constraint::Length(type_w));
+        cells.insert(1, ("TYPE", false));
+    }
+    let head = header(&cells);
     let title = if wide {
         format!(
             "Consumer groups, worst first ({}) · ~ time lag estimated",
@@ -214,7 +221,7 @@ pub(super) fn groups(f: &mut Frame, area: Rect, view: &Overview, groups: &[&Grou
                 rank::Severity::Critical => theme::danger(),
                 _ => theme::warn(),
             };
-            Row::new(vec![
+            let mut row = vec![
                 Cell::from(names[i].clone()),
                 status,
                 lag,
@@ -227,9 +234,27 @@ pub(super) fn groups(f: &mut Frame, area: Rect, view: &Overview, groups: &[&Grou
                     short_eta(g.eta)
                 }),
                 Cell::from(note).style(note_style),
-            ])
+            ];
+            if type_w > 0 {
+                row.insert(1, Cell::from(short_type(g)).style(theme::dim()));
+            }
+            Row::new(row)
         },
     );
+}
+
+/// The group's type in a word: `consumer`, `classic`, `share`, `streams`, or a
+/// classic group's protocol type when it is not `consumer`'s (`connect`).
+fn short_type(g: &GroupMetrics) -> String {
+    let other = g
+        .protocol_type
+        .as_deref()
+        .filter(|p| !p.is_empty() && *p != "consumer");
+    match (other, g.group_type) {
+        (Some(p), _) => text::visible(p).into_owned(),
+        (None, Some(t)) => t.as_str().to_lowercase(),
+        (None, None) => "-".into(),
+    }
 }
 
 /// The ETA in at most 9 characters, for narrow screens.

@@ -331,6 +331,7 @@ impl MetricsEngine {
             protocol_type: g.protocol_type.clone(),
             members: g.members.as_ref().map(Vec::len),
             member_details: g.members.clone().unwrap_or_default(),
+            detail: g.detail.clone(),
             total_lag,
             max_lag: rows.iter().filter_map(|r| r.lag).max().unwrap_or(0),
             consume_rate: consume,

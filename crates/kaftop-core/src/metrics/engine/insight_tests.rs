@@ -179,3 +179,47 @@ fn throughput_history_of_produce_and_commit_rates() {
         }]
     );
 }
+
+/// A share group (KIP-932): its start offset is where a committed offset would
+/// be. Partition 0's stands at 7 while its log grows and partition 1's moves:
+/// stuck by the same rule as a consumer group's. Each row's lag is the broker's
+/// share lag (records acknowledged past the start offset do not count), not the
+/// log end minus the start offset.
+#[test]
+fn a_share_group_whose_start_offset_stands_while_the_log_grows_is_stuck() {
+    use crate::kafka::admin::types::GroupType;
+    let mut e = engine(LagConfig {
+        stuck_after: Duration::from_secs(30),
+        ..Default::default()
+    });
+    let mut last = None;
+    for i in 0..5u64 {
+        let high = 100 + i as i64 * 10;
+        let mut s = snap(i * 10, &[(0, high), (0, high)], &[Some(7), Some(high - 4)]);
+        let g = &mut s.groups[0];
+        g.group_type = Some(GroupType::Share);
+        // Partition 0: 20 records past the start offset acknowledged (out of
+        // order, as share consumers may); partition 1: 4 records still in flight.
+        g.offsets[0].share_lag = Some(high - 7 - 20);
+        g.offsets[1].share_lag = Some(4);
+        last = Some(e.ingest(&s));
+    }
+    let g = &last.unwrap().groups[0];
+    assert_eq!(g.group_type, Some(GroupType::Share));
+    assert_eq!(
+        g.rows[0].stuck,
+        Some(Stuck {
+            offset: 7,
+            since_ms: 1_700_000_000_000,
+            for_secs: 40.0
+        })
+    );
+    assert_eq!(g.rows[1].stuck, None);
+    assert_eq!(g.stuck, 1);
+    assert!(g.alerting);
+    // 140 - 7 - 20 and 4: the broker's, not 133 and 4.
+    assert_eq!((g.rows[0].lag, g.rows[0].raw_lag), (Some(113), Some(113)));
+    assert_eq!(g.rows[0].current_offset, Some(7));
+    assert_eq!(g.rows[1].lag, Some(4));
+    assert_eq!(g.total_lag, 117);
+}

@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::kafka::admin::types::{GroupState, GroupType, MemberDescription};
+use crate::kafka::group_detail::{StreamsDetail, StreamsMember, TypedDetail};
 use crate::kafka::health::PartitionProblem;
 use crate::kafka::snapshot::BrokerInfo;
 use crate::metrics::data_loss::DataLoss;
@@ -89,6 +90,10 @@ pub struct GroupMetrics {
     /// The members with what each owns (and, for consumer-protocol groups, what
     /// each should own); empty when unknown.
     pub member_details: Vec<MemberDescription>,
+    /// What a share or Streams group has beyond that (a Streams group's
+    /// subtopologies and each member's tasks); `None` for other groups.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<TypedDetail>,
     pub total_lag: u64,
     pub max_lag: u64,
     /// Committed offsets per second over all partitions.
@@ -137,6 +142,22 @@ impl GroupMetrics {
             (Some(t), None) => Some(t.as_str().to_string()),
             (None, None) => None,
         }
+    }
+
+    /// A Streams group's topology and tasks; `None` for other groups.
+    pub fn streams(&self) -> Option<&StreamsDetail> {
+        match &self.detail {
+            Some(TypedDetail::Streams(d)) => Some(d),
+            _ => None,
+        }
+    }
+
+    /// The Streams member `member_id` (its process and tasks), in a Streams group.
+    pub fn streams_member(&self, member_id: &str) -> Option<&StreamsMember> {
+        self.streams()?
+            .members
+            .iter()
+            .find(|m| m.member_id == member_id)
     }
 }
 
