@@ -235,7 +235,8 @@ fn a_401_leaves_records_raw_with_the_reason_and_the_password_decodes() {
     }
 
     // `search`: the records are still there to filter (their raw text), none lost.
-    let search = ["search", &topic, "true", "--json"];
+    // The filter reads the value: one that does not (`true`) decodes nothing.
+    let search = ["search", &topic, ".value != null", "--json"];
     let out = run(&with_user, &wrong, &search);
     assert_eq!(json_lines(&out).len(), 3);
     // And stderr says why they were filtered as bytes.
