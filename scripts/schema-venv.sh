@@ -5,21 +5,16 @@
 # Prints the venv's python on stdout.
 #   KAFTOP_SCHEMA_VENV   where the venv lives (default ~/.cache/kaftop/schema-venv)
 set -euo pipefail
+source "$(dirname "$0")/venv-lib.sh"
 
 VERSION=2.16.1
 VENV=${KAFTOP_SCHEMA_VENV:-$HOME/.cache/kaftop/schema-venv}
 PY=$VENV/bin/python
 
-log() { printf 'schema-venv: %s\n' "$*" >&2; }
+ready() {
+    "$PY" -c "import confluent_kafka.schema_registry.avro, fastavro, google.protobuf, jsonschema" 2>/dev/null &&
+        [[ $("$VENV/bin/pip" show confluent-kafka 2>/dev/null | sed -n 's/^Version: //p') == "$VERSION" ]]
+}
 
-if ! "$PY" -c "import confluent_kafka.schema_registry.avro, fastavro, google.protobuf, jsonschema" 2>/dev/null ||
-    [[ $("$VENV/bin/pip" show confluent-kafka 2>/dev/null | sed -n 's/^Version: //p') != "$VERSION" ]]; then
-    if ! python3 -c "import venv, ensurepip" 2>/dev/null; then
-        log "python3-venv is missing: run scripts/setup.sh" && exit 1
-    fi
-    log "creating $VENV with confluent-kafka $VERSION"
-    python3 -m venv "$VENV" >&2
-    "$VENV/bin/pip" install -q --disable-pip-version-check \
-        "confluent-kafka[avro,protobuf,json,schemaregistry]==$VERSION" fastavro >&2
-fi
+venv_ensure schema-venv "$VENV" ready "confluent-kafka[avro,protobuf,json,schemaregistry]==$VERSION" fastavro
 printf '%s\n' "$PY"

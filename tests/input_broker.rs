@@ -10,22 +10,15 @@ mod common;
 mod tui_support;
 
 use std::collections::BTreeMap;
-use std::sync::mpsc;
 use std::time::Duration;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 use rdkafka::ClientConfig;
 
 use common::cluster::create_topic;
-use common::{assert_success, bootstrap, kafka_tool, kaftop, unique, wait_for, TestTopics};
+use common::live_dashboard::LiveDashboard;
+use common::{assert_success, bootstrap, kafka_tool, kaftop, unique, TestTopics};
 use kaftop::tui::app::{Source, ViewId};
-use kaftop::tui::command::Command;
-use kaftop::tui::event::Event;
-use kaftop::tui::io::{Io, IoOptions};
-use kaftop::tui::keymap::Keymap;
-use kaftop::tui::{App, AppConfig};
-use kaftop_core::config::{self, Overrides, Resolved};
 use kaftop_core::kafka::sampler::{PartitionStart, SamplerEvent, StartAt};
 
 /// 2020-01-01T00:00:00Z: old enough for any broker's timestamp checks.
@@ -271,100 +264,12 @@ fn tail_since_reads_by_timestamp_in_text_and_json() {
     }
 }
 
-fn resolved(bootstrap: &str) -> Resolved {
-    config::resolve(
-        None,
-        None,
-        &Overrides {
-            bootstrap_servers: Some(bootstrap.to_string()),
-            ..Default::default()
-        },
-    )
-    .unwrap()
-}
-
-/// The dashboard's app and its real I/O side, wired as the runtime wires them.
-struct Dashboard {
-    app: App,
-    io: Io,
-    rx: mpsc::Receiver<Event>,
-    /// Sampler events as the I/O side reported them (before the app saw them).
-    seen: Vec<(u64, SamplerEvent)>,
-    _rt: tokio::runtime::Runtime,
-}
-
-impl Dashboard {
-    fn new(bootstrap: &str) -> Self {
-        let cfg = resolved(bootstrap);
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let (tx, rx) = mpsc::channel();
-        let now_ms = chrono::Utc::now().timestamp_millis();
-        let mut app = App::new(AppConfig::new(&cfg, Keymap::defaults(), now_ms, 0));
-        app.update(Event::Resize(120, 32));
-        let io = Io::start(
-            cfg.clone(),
-            IoOptions::for_config(&cfg),
-            tx,
-            rt.handle().clone(),
-        );
-        Dashboard {
-            app,
-            io,
-            rx,
-            seen: Vec::new(),
-            _rt: rt,
-        }
-    }
-
-    fn run(&mut self, cmds: Vec<Command>) {
-        for c in cmds {
-            self.io.execute(c);
-        }
-    }
-
-    fn keys(&mut self, text: &str) {
-        for c in text.chars() {
-            let cmds = self.app.update(Event::Key(KeyEvent::new(
-                KeyCode::Char(c),
-                KeyModifiers::NONE,
-            )));
-            self.run(cmds);
-        }
-    }
-
-    fn enter(&mut self) {
-        let cmds = self.app.update(Event::Key(KeyEvent::new(
-            KeyCode::Enter,
-            KeyModifiers::NONE,
-        )));
-        self.run(cmds);
-    }
-
-    /// Feeds the I/O side's events to the app until `done` holds.
-    fn until(&mut self, what: &str, done: impl Fn(&App) -> bool) {
-        wait_for(what, Duration::from_secs(30), || {
-            while let Ok(ev) = self.rx.try_recv() {
-                if let Event::Sampler { session, event } = &ev {
-                    self.seen.push((*session, event.clone()));
-                }
-                let cmds = self.app.update(ev);
-                self.run(cmds);
-            }
-            done(&self.app).then_some(())
-        });
-    }
-}
-
 #[test]
 fn messages_view_from_a_time_starts_at_the_right_offsets() {
     let topic = timed_topic();
     let since_ms = T0 + 4_500;
     let want = expected_records(since_ms);
-    let mut d = Dashboard::new(&bootstrap());
+    let mut d = LiveDashboard::on(&bootstrap());
 
     // Open the topic's messages, then restart "from a time" (`t`) as a person would.
     d.keys(&format!(":messages {topic}"));
@@ -383,7 +288,7 @@ fn messages_view_from_a_time_starts_at_the_right_offsets() {
 
     // The sampler started each partition at Kafka's answer for that time.
     let starts: Vec<PartitionStart> = d
-        .seen
+        .sampler_events
         .iter()
         .find_map(|(s, e)| match e {
             SamplerEvent::Started(starts) if *s == session => Some(starts.clone()),
@@ -399,17 +304,8 @@ fn messages_view_from_a_time_starts_at_the_right_offsets() {
         oracle
     );
     assert_eq!(oracle, BTreeMap::from([(0, 3), (1, 2)]));
-    let mut shown: Vec<(i32, i64)> = (0..d.app.views().messages().len())
-        .filter_map(|i| {
-            d.app
-                .views()
-                .messages()
-                .get(i)
-                .map(|r| (r.partition, r.offset))
-        })
-        .collect();
-    shown.sort_unstable();
-    assert_eq!(shown, want);
+    // A set holds each once: a record shown twice leaves it short of `want`.
+    assert_eq!(d.shown().into_iter().collect::<Vec<_>>(), want);
 
     // A time before 1970 is the beginning: every record again.
     d.keys("t1000-01-01T00:00:00Z");
@@ -423,7 +319,7 @@ fn messages_view_from_a_time_starts_at_the_right_offsets() {
 #[test]
 fn an_unreachable_cluster_is_shown_with_its_reason() {
     // Port 1 on loopback: nothing listens there.
-    let mut d = Dashboard::new("127.0.0.1:1");
+    let mut d = LiveDashboard::on("127.0.0.1:1");
     assert_eq!(d.app.unreachable_text(), None);
     d.until("the first refresh to fail", |a| {
         a.unreachable_text().is_some()

@@ -105,7 +105,7 @@ fn the_overview_shows_the_cluster_the_traffic_and_the_group_behind() {
     assert!(screen.contains(" 0 Overview "), "{screen}");
     assert!(screen.contains("brokers 1/1"), "{screen}");
     assert!(screen.contains("offline 0"), "{screen}");
-    assert!(screen.contains("Consumer groups, worst first"), "{screen}");
+    assert!(screen.contains("Groups, worst first"), "{screen}");
     // GROUP TYPE STATUS LAG ...: never consumed, at least the first ten behind.
     let row = row_of(&screen, &group).unwrap();
     let lag: u64 = row[3]

@@ -59,6 +59,26 @@ fn publish(config: &Path, args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
+/// `kaftop publish` of `value` to `topic` with the latest schema of `subject`.
+fn publish_to_subject(
+    config: &Path,
+    topic: &str,
+    subject: &str,
+    value: &str,
+) -> std::process::Output {
+    publish(
+        config,
+        &[
+            "--topic",
+            topic,
+            "--schema-subject",
+            subject,
+            "--value",
+            value,
+        ],
+    )
+}
+
 /// What Confluent's deserializers read from `PREFIX-KIND`: {key, value} each.
 fn read_back(url: &str, prefix: &str, kind: &str, n: usize) -> Vec<Value> {
     python(&[
@@ -188,16 +208,11 @@ fn published_records_read_back_with_confluent_deserializers() {
 
     // JSON Schema.
     let receipt = json!({"messageId": 42, "reader": "u-9"});
-    let out = publish(
+    let out = publish_to_subject(
         &cfg,
-        &[
-            "--topic",
-            &json_topic,
-            "--schema-subject",
-            &format!("{json_topic}-value"),
-            "--value",
-            &receipt.to_string(),
-        ],
+        &json_topic,
+        &format!("{json_topic}-value"),
+        &receipt.to_string(),
     );
     assert_success(&out);
     assert_eq!(
@@ -250,17 +265,7 @@ fn published_records_read_back_with_confluent_deserializers() {
     }
 
     // An unknown subject, and a profile without a registry: said clearly.
-    let out = publish(
-        &cfg,
-        &[
-            "--topic",
-            &avro,
-            "--schema-subject",
-            &format!("{prefix}-nope"),
-            "--value",
-            "{}",
-        ],
-    );
+    let out = publish_to_subject(&cfg, &avro, &format!("{prefix}-nope"), "{}");
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(!out.status.success() && err.contains("not found"), "{err}");
     let out = publish(
@@ -290,17 +295,7 @@ fn published_records_read_back_with_confluent_deserializers() {
         ),
     )
     .unwrap();
-    let out = publish(
-        &plain,
-        &[
-            "--topic",
-            &avro,
-            "--schema-subject",
-            &format!("{avro}-value"),
-            "--value",
-            "{}",
-        ],
-    );
+    let out = publish_to_subject(&plain, &avro, &format!("{avro}-value"), "{}");
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(
         !out.status.success() && err.contains("needs a schema registry"),
@@ -343,17 +338,7 @@ fn big_decimals_read_back_exactly() {
                "rate": "9999999999999999999999999999.9999999999"}),
     ];
     for value in &ledgers {
-        let out = publish(
-            &cfg,
-            &[
-                "--topic",
-                &topic,
-                "--schema-subject",
-                &subject,
-                "--value",
-                &value.to_string(),
-            ],
-        );
+        let out = publish_to_subject(&cfg, &topic, &subject, &value.to_string());
         assert_success(&out);
     }
     let back = read_back(&url, &prefix, "big", 2);
@@ -377,17 +362,7 @@ fn big_decimals_read_back_exactly() {
         ),
     ];
     for (value, reason) in refusals {
-        let out = publish(
-            &cfg,
-            &[
-                "--topic",
-                &topic,
-                "--schema-subject",
-                &subject,
-                "--value",
-                value,
-            ],
-        );
+        let out = publish_to_subject(&cfg, &topic, &subject, value);
         let err = String::from_utf8(out.stderr).unwrap();
         assert!(
             !out.status.success() && err.contains(reason),

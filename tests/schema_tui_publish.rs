@@ -11,18 +11,13 @@
 mod common;
 
 use std::process::Command as Process;
-use std::sync::mpsc;
 use std::time::Duration;
 
+use common::live_dashboard::LiveDashboard;
 use common::registry::{self, registry};
-use common::{assert_success, bootstrap, unique, wait_for};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use kaftop::tui::event::Event;
-use kaftop::tui::io::{Io, IoOptions};
-use kaftop::tui::keymap::Keymap;
-use kaftop::tui::views::publish::FormKind;
-use kaftop::tui::{App, AppConfig};
-use kaftop_core::config::{self, Overrides, Resolved};
+use common::{assert_success, bootstrap, unique};
+use crossterm::event::KeyCode;
+use kaftop::tui::views::publish::{Form, FormKind};
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::ClientConfig;
 use serde_json::{json, Value};
@@ -39,14 +34,13 @@ fn python(args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-fn resolved(registry_url: &str) -> Resolved {
-    let text = format!(
+/// A profile on the test broker and the registry at `registry_url`.
+fn dashboard(registry_url: &str) -> LiveDashboard {
+    LiveDashboard::from_toml(&format!(
         "default_profile = \"t\"\n[profiles.t]\nbootstrap_servers = \"{}\"\n\
          [profiles.t.registry]\nurl = \"{registry_url}\"\ntimeout = \"5s\"\n",
         bootstrap()
-    );
-    let file = config::parse_str(&text, "kaftop.toml").unwrap();
-    config::resolve(Some(&file), None, &Overrides::default()).unwrap()
+    ))
 }
 
 fn end_offset(topic: &str) -> i64 {
@@ -60,96 +54,43 @@ fn end_offset(topic: &str) -> i64 {
         .1
 }
 
-/// The dashboard's app and its real I/O side, wired as the runtime wires them.
-struct Dashboard {
-    app: App,
-    io: Io,
-    rx: mpsc::Receiver<Event>,
-    _rt: tokio::runtime::Runtime,
+/// Selects the field as a person would (top, down), clears it, types `text`.
+fn set_field(d: &mut LiveDashboard, name: &str, text: &str) {
+    let at = form(d).fields.iter().position(|f| f.name == name);
+    d.press(KeyCode::Char('g'));
+    for _ in 0..at.expect("field on the form") {
+        d.press(KeyCode::Char('j'));
+    }
+    d.enter();
+    d.ctrl('u');
+    d.keys(text);
+    d.press(KeyCode::Esc);
 }
 
-impl Dashboard {
-    fn new(cfg: Resolved) -> Self {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let (tx, rx) = mpsc::channel();
-        let now_ms = chrono::Utc::now().timestamp_millis();
-        let mut app = App::new(AppConfig::new(&cfg, Keymap::defaults(), now_ms, 0));
-        app.update(Event::Resize(120, 32));
-        let io = Io::start(
-            cfg.clone(),
-            IoOptions::for_config(&cfg),
-            tx,
-            rt.handle().clone(),
-        );
-        Dashboard {
-            app,
-            io,
-            rx,
-            _rt: rt,
-        }
-    }
+fn form(d: &LiveDashboard) -> &Form {
+    d.app.views().publish().form()
+}
 
-    fn press(&mut self, code: KeyCode, modifiers: KeyModifiers) {
-        let cmds = self.app.update(Event::Key(KeyEvent::new(code, modifiers)));
-        for c in cmds {
-            self.io.execute(c);
-        }
-    }
+/// The field's text and error.
+fn field(d: &LiveDashboard, name: &str) -> (String, Option<String>) {
+    let f = form(d).fields.iter().find(|f| f.name == name).unwrap();
+    (f.input.text().to_string(), f.error.clone())
+}
 
-    fn text(&mut self, text: &str) {
-        for c in text.chars() {
-            self.press(KeyCode::Char(c), KeyModifiers::NONE);
-        }
-    }
-
-    /// Selects the field as a person would (top, down), clears it, types `text`.
-    fn set_field(&mut self, name: &str, text: &str) {
-        let at = self.form().fields.iter().position(|f| f.name == name);
-        self.press(KeyCode::Char('g'), KeyModifiers::NONE);
-        for _ in 0..at.expect("field on the form") {
-            self.press(KeyCode::Char('j'), KeyModifiers::NONE);
-        }
-        self.press(KeyCode::Enter, KeyModifiers::NONE);
-        self.press(KeyCode::Char('u'), KeyModifiers::CONTROL);
-        self.text(text);
-        self.press(KeyCode::Esc, KeyModifiers::NONE);
-    }
-
-    fn form(&self) -> &kaftop::tui::views::publish::Form {
-        self.app.views().publish().form()
-    }
-
-    /// The field's text and error.
-    fn field(&self, name: &str) -> (String, Option<String>) {
-        let f = self.form().fields.iter().find(|f| f.name == name).unwrap();
-        (f.input.text().to_string(), f.error.clone())
-    }
-
-    /// Sends the form and feeds the I/O side's events to the app until the
-    /// outcome is in: the delivery line, or the refusal.
-    fn send(&mut self) -> Result<String, String> {
-        let before = self.app.views().publish().last.clone();
-        self.press(KeyCode::Char('s'), KeyModifiers::NONE);
-        assert_eq!(
-            self.app.views().publish().in_flight.len(),
-            1,
-            "the form was not sent: {:?}",
-            self.form().fields
-        );
-        wait_for("the outcome of the send", Duration::from_secs(60), || {
-            while let Ok(ev) = self.rx.try_recv() {
-                for c in self.app.update(ev) {
-                    self.io.execute(c);
-                }
-            }
-            let p = self.app.views().publish();
-            (p.in_flight.is_empty() && p.last != before).then(|| p.last.clone().unwrap())
-        })
-    }
+/// Sends the form and waits for the outcome: the delivery line, or the refusal.
+fn send(d: &mut LiveDashboard) -> Result<String, String> {
+    let before = d.app.views().publish().last.clone();
+    d.press(KeyCode::Char('s'));
+    assert_eq!(
+        d.app.views().publish().in_flight.len(),
+        1,
+        "the form was not sent: {:?}",
+        form(d).fields
+    );
+    d.wait("the outcome of the send", |a| {
+        let p = a.views().publish();
+        (p.in_flight.is_empty() && p.last != before).then(|| p.last.clone().unwrap())
+    })
 }
 
 #[test]
@@ -158,23 +99,23 @@ fn the_free_form_publishes_avro_that_confluent_reads_back() {
     let prefix = unique("schematui");
     python(&["register", &bootstrap(), &url, &prefix]);
     let topic = format!("{prefix}-avro");
-    let mut d = Dashboard::new(resolved(&url));
+    let mut d = dashboard(&url);
 
-    d.text(":publish free");
-    d.press(KeyCode::Enter, KeyModifiers::NONE);
-    assert_eq!(d.form().kind, FormKind::Free);
+    d.keys(":publish free");
+    d.enter();
+    assert_eq!(form(&d).kind, FormKind::Free);
     // A union given plain, a decimal as text, the time in RFC 3339, a map, an
     // enum, a nested record, an array; `channel` left to its default.
     let order = json!({"id": 5, "customerId": 4711, "note": "from the panel",
         "amount": "99.95", "at": "2026-11-24T10:15:30.123Z", "tags": {"x": 3},
         "status": "SHIPPED", "address": {"city": "Daegu", "zip": 41940},
         "lines": [{"sku": "C-3", "qty": 4}]});
-    d.set_field("topic", &topic);
-    d.set_field("key", "\"k-panel\"");
-    d.set_field("value", &order.to_string());
-    d.set_field("subject", &format!("{topic}-value"));
-    d.set_field("keySubject", &format!("{topic}-key"));
-    let delivered = d.send().unwrap();
+    set_field(&mut d, "topic", &topic);
+    set_field(&mut d, "key", "\"k-panel\"");
+    set_field(&mut d, "value", &order.to_string());
+    set_field(&mut d, "subject", &format!("{topic}-value"));
+    set_field(&mut d, "keySubject", &format!("{topic}-key"));
+    let delivered = send(&mut d).unwrap();
     assert!(
         delivered.contains(&format!("to {topic} partition 0 offset 0")),
         "{delivered}"
@@ -184,9 +125,9 @@ fn the_free_form_publishes_avro_that_confluent_reads_back() {
     // the form keeps what was typed.
     let mut bad = order.clone();
     bad["address"]["zip"] = json!("41940");
-    d.set_field("value", &bad.to_string());
-    let refused = d.send().unwrap_err();
-    let (text, error) = d.field("value");
+    set_field(&mut d, "value", &bad.to_string());
+    let refused = send(&mut d).unwrap_err();
+    let (text, error) = field(&d, "value");
     assert_eq!(text, bad.to_string());
     let error = error.unwrap();
     assert!(
@@ -197,10 +138,10 @@ fn the_free_form_publishes_avro_that_confluent_reads_back() {
     assert!(refused.starts_with("Not sent: value: "), "{refused}");
 
     // A subject the registry does not have: refused on the subject field.
-    d.set_field("value", &order.to_string());
-    d.set_field("subject", &format!("{prefix}-nope"));
-    let refused = d.send().unwrap_err();
-    let error = d.field("subject").1.unwrap();
+    set_field(&mut d, "value", &order.to_string());
+    set_field(&mut d, "subject", &format!("{prefix}-nope"));
+    let refused = send(&mut d).unwrap_err();
+    let error = field(&d, "subject").1.unwrap();
     assert!(error.contains("not found"), "{error}");
     assert!(refused.starts_with("Not sent: subject: "), "{refused}");
     assert_eq!(end_offset(&topic), 1, "a refused record was produced");

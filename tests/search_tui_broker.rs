@@ -12,24 +12,19 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::sync::mpsc;
 use std::time::Duration;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyCode;
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::ClientConfig;
 
 use common::cluster::create_topic;
-use common::{bootstrap, unique, wait_for};
+use common::live_dashboard::LiveDashboard;
+use common::{bootstrap, unique};
 use kaftop::tui::app::ViewId;
 use kaftop::tui::command::Command;
-use kaftop::tui::event::Event;
-use kaftop::tui::io::{Io, IoOptions};
-use kaftop::tui::keymap::Keymap;
 use kaftop::tui::modes::Mode;
 use kaftop::tui::views::messages::search::SearchPhase;
-use kaftop::tui::{App, AppConfig};
-use kaftop_core::config::{self, Overrides};
 use kaftop_core::kafka::record::Encoding;
 
 const HOUR_MS: i64 = 3_600_000;
@@ -37,90 +32,9 @@ const HOUR_MS: i64 = 3_600_000;
 // error, which is no match.
 const FILTER: &str = r#".key == "bin-hit" or .value.kind == "hit""#;
 
-/// The dashboard's app and its real I/O side.
-struct Dashboard {
-    app: App,
-    io: Io,
-    rx: mpsc::Receiver<Event>,
-    /// The commands the app asked for, in order.
-    commands: Vec<Command>,
-    rt: tokio::runtime::Runtime,
-}
-
-impl Dashboard {
-    fn new() -> Self {
-        let cfg = config::resolve(
-            None,
-            None,
-            &Overrides {
-                bootstrap_servers: Some(bootstrap()),
-                ..Default::default()
-            },
-        )
-        .unwrap();
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let (tx, rx) = mpsc::channel();
-        let now_ms = chrono::Utc::now().timestamp_millis();
-        let mut app = App::new(AppConfig::new(&cfg, Keymap::defaults(), now_ms, 0));
-        app.update(Event::Resize(120, 32));
-        let io = Io::start(
-            cfg.clone(),
-            IoOptions::for_config(&cfg),
-            tx,
-            rt.handle().clone(),
-        );
-        Dashboard {
-            app,
-            io,
-            rx,
-            commands: Vec::new(),
-            rt,
-        }
-    }
-
-    fn update(&mut self, ev: Event) {
-        let cmds = self.app.update(ev);
-        for c in cmds {
-            self.commands.push(c.clone());
-            self.io.execute(c);
-        }
-    }
-
-    fn press(&mut self, code: KeyCode) {
-        self.update(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)));
-    }
-
-    fn keys(&mut self, text: &str) {
-        for c in text.chars() {
-            self.press(KeyCode::Char(c));
-        }
-    }
-
-    /// Feeds the I/O side's events to the app until `done` holds.
-    fn until(&mut self, what: &str, done: impl Fn(&App) -> bool) {
-        wait_for(what, Duration::from_secs(60), || {
-            while let Ok(ev) = self.rx.try_recv() {
-                self.update(ev);
-            }
-            done(&self.app).then_some(())
-        });
-    }
-
-    fn shown(&self) -> BTreeSet<(i32, i64)> {
-        let m = self.app.views().messages();
-        (0..m.len())
-            .filter_map(|i| m.get(i).map(|r| (r.partition, r.offset)))
-            .collect()
-    }
-}
-
 /// Produces one record to `partition`; its offset.
 fn send(
-    d: &Dashboard,
+    d: &LiveDashboard,
     p: &FutureProducer,
     topic: &str,
     partition: i32,
@@ -144,7 +58,7 @@ fn send(
 fn the_messages_search_finds_the_matches_then_follows_live() {
     let topic = unique("tui-search");
     create_topic(&bootstrap(), &topic, 3);
-    let mut d = Dashboard::new();
+    let mut d = LiveDashboard::on(&bootstrap());
     let producer: FutureProducer = ClientConfig::new()
         .set("bootstrap.servers", bootstrap())
         .create()
@@ -224,10 +138,7 @@ fn the_messages_search_finds_the_matches_then_follows_live() {
     );
 
     // The filter, corrected: the search starts on Enter.
-    d.update(Event::Key(KeyEvent::new(
-        KeyCode::Char('u'),
-        KeyModifiers::CONTROL,
-    )));
+    d.ctrl('u');
     d.keys(FILTER);
     d.press(KeyCode::Enter);
     assert_eq!(d.app.mode(), &Mode::Normal);

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use assert_cmd::Command;
 
 pub(crate) mod cluster;
+pub(crate) mod live_dashboard;
 pub(crate) mod peer;
 pub(crate) mod private_broker;
 pub(crate) mod process;

@@ -68,6 +68,8 @@ struct Out {
     pending: VecDeque<RecordView>,
     dropped: u64,
     sent_at: Instant,
+    /// The counts last sent in `SearchEvent::Progress`.
+    reported: Counts,
     cancel: Arc<AtomicBool>,
 }
 
@@ -81,6 +83,7 @@ impl Out {
             pending: VecDeque::new(),
             dropped: 0,
             sent_at: Instant::now(),
+            reported: Counts::default(),
             cancel: Arc::clone(cancel),
         }
     }
@@ -93,6 +96,24 @@ impl Out {
                 event,
             })
             .is_ok()
+    }
+
+    /// The matches waiting, then the counts that include them when they moved
+    /// since the last sent.
+    fn progress(&mut self, counts: Counts, per_sec: Option<f64>) {
+        self.flush();
+        if counts != self.reported {
+            self.send_counts(counts, per_sec);
+        }
+    }
+
+    fn send_counts(&mut self, counts: Counts, per_sec: Option<f64>) {
+        self.reported = counts;
+        self.send(SearchEvent::Progress {
+            scanned: counts.scanned,
+            matched: counts.matched,
+            per_sec,
+        });
     }
 
     fn add<M: rdkafka::message::Message>(&mut self, m: &M, decoder: Option<&Decoder>) {
@@ -168,19 +189,11 @@ impl SearchJob {
             }
             Ok(())
         };
-        let mut last = Counts::default();
+        // A match found a while ago is not held back until the next one.
         let mut progress = |c: Counts| {
-            let mut out = shared_out.borrow_mut();
-            // A match found a while ago is not held back until the next one.
-            out.flush();
-            if c != last {
-                last = c;
-                out.send(SearchEvent::Progress {
-                    scanned: c.scanned,
-                    matched: c.matched,
-                    per_sec: per_sec(c.scanned, started),
-                });
-            }
+            shared_out
+                .borrow_mut()
+                .progress(c, per_sec(c.scanned, started));
         };
         let counts = scan::run(scan, &mut found, &mut progress)?;
         let out = shared_out.into_inner();
@@ -188,11 +201,8 @@ impl SearchJob {
         if cancel.load(Relaxed) {
             return Ok(());
         }
-        out.send(SearchEvent::Progress {
-            scanned: counts.scanned,
-            matched: counts.matched,
-            per_sec: per_sec(counts.scanned, started),
-        });
+        // The final rate, even when the counts have not moved since.
+        out.send_counts(counts, per_sec(counts.scanned, started));
         out.send(SearchEvent::ScanDone {
             scanned: counts.scanned,
             matched: counts.matched,
@@ -213,7 +223,6 @@ impl SearchJob {
         let consumer = sampler::assigned(&self.cfg, &self.topic, &ends)?;
         let decoder = self.decoder.as_deref();
         let mut last_error = None;
-        let mut reported = counts;
         while !cancel.load(Relaxed) {
             let idle = match consumer.poll(LIVE_POLL) {
                 Some(Ok(m)) => {
@@ -236,15 +245,7 @@ impl SearchJob {
             };
             // The matches first, then the counts that include them.
             if idle || out.sent_at.elapsed() >= BATCH_EVERY {
-                out.flush();
-                if counts != reported {
-                    reported = counts;
-                    out.send(SearchEvent::Progress {
-                        scanned: counts.scanned,
-                        matched: counts.matched,
-                        per_sec: None,
-                    });
-                }
+                out.progress(counts, None);
             }
         }
         Ok(())

@@ -1,5 +1,5 @@
 //! The overview, the start screen: the cluster's header, a throughput chart of
-//! the last 10 minutes, the busiest topics, the consumer groups worst first,
+//! the last 10 minutes, the busiest topics, the groups worst first,
 //! the latest timeline events and a ticker of records from the busiest topics.
 //! Each list is a pane; `h`/`l` move the focus between them and `Enter` opens
 //! the selected row's detail view. State and keys here; drawing in `draw` and

@@ -193,7 +193,7 @@ pub(super) fn groups(f: &mut Frame, area: Rect, view: &Overview, groups: &[&Grou
     let head = header(&cells);
     let title = if wide {
         format!(
-            "Consumer groups, worst first ({}) · ~ time lag estimated",
+            "Groups, worst first ({}) · ~ time lag estimated",
             groups.len()
         )
     } else {
