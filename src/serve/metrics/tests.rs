@@ -589,3 +589,4 @@ fn the_last_refresh_steps_requests_and_wait_are_exported() {
 }
 
 mod clusters;
+mod golden;
