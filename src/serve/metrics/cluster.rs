@@ -120,7 +120,9 @@ fn count(n: usize) -> i64 {
 }
 
 /// Every group partition with its group.
-pub(super) fn rows(m: &ClusterMetrics) -> impl Iterator<Item = (&GroupMetrics, &GroupPartitionRow)> {
+pub(super) fn rows(
+    m: &ClusterMetrics,
+) -> impl Iterator<Item = (&GroupMetrics, &GroupPartitionRow)> {
     m.groups
         .iter()
         .flat_map(|g| g.rows.iter().map(move |r| (g, r)))

@@ -20,12 +20,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use prometheus_client::encoding::{prometheus_text, text, EncodeLabelSet};
-use tokio::sync::mpsc;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
+use tokio::sync::mpsc;
 
 use kaftop_core::metrics::ClusterMetrics;
 use kaftop_core::monitor::StepTiming;
@@ -470,9 +470,9 @@ impl Exporter {
     }
 
     /// [`encode`](Self::encode) in chunks of about `size` bytes handed to
-    /// `send` as they are written; `send` returning false (the client left)
-    /// stops the writing.
-    fn encode_chunked(
+    /// `send` as they are written, as a scrape sends them; `send` returning
+    /// false (the client left) stops the writing.
+    pub fn encode_chunked(
         &self,
         format: Format,
         size: usize,
@@ -562,7 +562,8 @@ async fn scrape(State(exporter): State<Arc<Exporter>>, headers: HeaderMap) -> Re
     match first_rx.await {
         Ok(Ok(())) => {
             let body = futures_util::stream::poll_fn(move |cx| {
-                rx.poll_recv(cx).map(|c| c.map(Ok::<_, std::convert::Infallible>))
+                rx.poll_recv(cx)
+                    .map(|c| c.map(Ok::<_, std::convert::Infallible>))
             });
             (
                 [(CONTENT_TYPE, format.content_type())],
@@ -574,6 +575,10 @@ async fn scrape(State(exporter): State<Arc<Exporter>>, headers: HeaderMap) -> Re
             tracing::error!("/metrics: {e}");
             (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response()
         }
-        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "/metrics: the encoder stopped").into_response(),
+        Err(_) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "/metrics: the encoder stopped",
+        )
+            .into_response(),
     }
 }
