@@ -8,8 +8,8 @@
 //!
 //! The dashboard: each refresh folded through the metrics engine into the app and
 //! drawn, as the running dashboard does. `serve`: each refresh folded through the
-//! engine into serve's exporter, which encodes the `/metrics` text after every
-//! change, as the running `kaftop serve` does. Which structures hold the memory:
+//! engine into serve's exporter, then one scrape writing the whole `/metrics`
+//! text, timed. Which structures hold the memory:
 //! run it under `heaptrack` (BENCHMARKS.md).
 
 #![allow(clippy::unwrap_used)]
@@ -18,7 +18,7 @@
 mod scale;
 mod support;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
@@ -94,17 +94,31 @@ fn run_dashboard() {
     );
 }
 
-/// Each refresh into the exporter, a scrape after each.
+/// Each refresh into the exporter, a scrape after each. Also times the two: the
+/// exporter taking the refresh, and a scrape writing the whole body (the median
+/// and the slowest of the refreshes after the first).
 fn run_serve() {
     let mut engine = engine();
     let exporter = Exporter::new();
     let mut after_first = 0.0;
     let mut body = 0;
+    let (mut observe, mut scrape) = (Vec::new(), Vec::new());
     for i in 0..REFRESHES {
         let m = engine.ingest(&scale::snapshot(i));
-        exporter.observe_cluster(&m, Duration::from_millis(500), true);
-        drop(m);
-        body = exporter.encode(Format::Prometheus).unwrap().len();
+        let t = Instant::now();
+        // The refresh itself, as serve's poller hands it over.
+        exporter.observe_cluster(m, Duration::from_millis(500), true);
+        observe.push(t.elapsed());
+        // Written in chunks and each dropped once counted, as a scrape sends it.
+        let t = Instant::now();
+        body = 0;
+        exporter
+            .encode_chunked(Format::Prometheus, 256 * 1024, |chunk| {
+                body += chunk.len();
+                true
+            })
+            .unwrap();
+        scrape.push(t.elapsed());
         if i == 0 {
             after_first = rss_mb();
             println!("after the first refresh (engine + exporter): {after_first:.1} MB");
@@ -116,4 +130,13 @@ fn run_serve() {
         end - after_first,
         body as f64 / 1e6
     );
+    for (what, mut times) in [("observing a refresh", observe), ("a scrape", scrape)] {
+        times.remove(0);
+        times.sort();
+        println!(
+            "{what}: median {:.1} ms, slowest {:.1} ms",
+            times[times.len() / 2].as_secs_f64() * 1e3,
+            times[times.len() - 1].as_secs_f64() * 1e3
+        );
+    }
 }

@@ -40,7 +40,7 @@ pub(crate) fn spawn_poller(
             refresh.snapshot.requests,
             refresh.pace.wait,
         );
-        exporter.observe_cluster_of(index, &refresh.metrics, refresh.took, connected);
+        exporter.observe_cluster_of(index, refresh.metrics, refresh.took, connected);
         if let Some(r) = &readiness {
             r.set_cluster(connected);
         }

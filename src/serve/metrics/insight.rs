@@ -2,194 +2,111 @@
 //! stuck partitions, the data-loss forecast and lost records, partitions never
 //! committed to, and the group's alert as a whole.
 
-use std::sync::atomic::AtomicU64;
-use std::sync::Arc;
+use std::fmt;
 
-use prometheus_client::encoding::EncodeLabelSet;
-use prometheus_client::metrics::family::Family;
-use prometheus_client::metrics::gauge::Gauge;
-use prometheus_client::registry::Registry;
+use prometheus_client::encoding::DescriptorEncoder;
 
-use kaftop_core::metrics::{DataLoss, GroupMetrics, GroupPartitionRow};
+use super::cluster::{gauges, group, int, part, rows};
+use kaftop_core::metrics::{ClusterMetrics, DataLoss};
 
-type IntGauge = Gauge<i64>;
-type FloatGauge = Gauge<f64, AtomicU64>;
-
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct PartLabels {
-    group: Arc<str>,
-    topic: Arc<str>,
-    partition: i32,
+/// The group partitions' families, then the groups'.
+pub(super) fn write(enc: &mut DescriptorEncoder, m: &ClusterMetrics) -> fmt::Result {
+    gauges(
+        enc,
+        "kaftop_consumergroup_partition_time_lag_exact",
+        "1 when the partition's time lag was read from the record at its committed offset, 0 for an estimate",
+        rows(m).filter_map(|(g, r)| Some((part(g, r), i64::from(r.time_lag.as_ref()?.exact)))),
+    )?;
+    gauges(
+        enc,
+        "kaftop_consumergroup_partition_stuck",
+        "1 when the committed offset stands still while the log grows and the group's other partitions move",
+        rows(m)
+            .filter(|(_, r)| r.current_offset.is_some())
+            .map(|(g, r)| (part(g, r), i64::from(r.stuck.is_some()))),
+    )?;
+    gauges(
+        enc,
+        "kaftop_consumergroup_partition_stuck_seconds",
+        "How long a stuck partition's committed offset has stood still",
+        rows(m).filter_map(|(g, r)| Some((part(g, r), r.stuck.as_ref()?.for_secs))),
+    )?;
+    gauges(
+        enc,
+        "kaftop_consumergroup_partition_stuck_offset",
+        "The offset a stuck partition stands at (the record there is the likely culprit)",
+        rows(m).filter_map(|(g, r)| Some((part(g, r), r.stuck.as_ref()?.offset))),
+    )?;
+    gauges(
+        enc,
+        "kaftop_consumergroup_partition_data_loss_seconds",
+        "Forecast: seconds until the log start passes the committed offset",
+        rows(m).filter_map(|(g, r)| match r.data_loss {
+            Some(DataLoss::Forecast { in_secs }) => Some((part(g, r), in_secs)),
+            _ => None,
+        }),
+    )?;
+    gauges(
+        enc,
+        "kaftop_consumergroup_partition_lost_records",
+        "Records deleted before the group consumed them (committed offset below the log start)",
+        rows(m).filter_map(|(g, r)| match r.data_loss {
+            Some(DataLoss::Lost { records }) => Some((part(g, r), int(records))),
+            _ => None,
+        }),
+    )?;
+    gauges(
+        enc,
+        "kaftop_consumergroup_partition_uncommitted_records",
+        "Records in a partition the group consumes but never committed to",
+        rows(m).filter_map(|(g, r)| Some((part(g, r), int(r.uncommitted_waiting?)))),
+    )?;
+    write_groups(enc, m)
 }
 
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct GroupLabels {
-    group: String,
-}
-
-#[derive(Default)]
-pub(super) struct InsightFamilies {
-    time_lag_exact: Family<PartLabels, IntGauge>,
-    stuck: Family<PartLabels, IntGauge>,
-    stuck_seconds: Family<PartLabels, FloatGauge>,
-    stuck_offset: Family<PartLabels, IntGauge>,
-    loss_in: Family<PartLabels, FloatGauge>,
-    lost: Family<PartLabels, IntGauge>,
-    waiting: Family<PartLabels, IntGauge>,
-    group_stuck: Family<GroupLabels, IntGauge>,
-    group_loss_in: Family<GroupLabels, FloatGauge>,
-    group_lost: Family<GroupLabels, IntGauge>,
-    group_uncommitted: Family<GroupLabels, IntGauge>,
-    group_max_time_lag: Family<GroupLabels, FloatGauge>,
-    group_alerting: Family<GroupLabels, IntGauge>,
-}
-
-impl InsightFamilies {
-    pub(super) fn register(&self, r: &mut Registry) {
-        r.register(
-            "kaftop_consumergroup_partition_time_lag_exact",
-            "1 when the partition's time lag was read from the record at its committed offset, 0 for an estimate",
-            self.time_lag_exact.clone(),
-        );
-        r.register(
-            "kaftop_consumergroup_partition_stuck",
-            "1 when the committed offset stands still while the log grows and the group's other partitions move",
-            self.stuck.clone(),
-        );
-        r.register(
-            "kaftop_consumergroup_partition_stuck_seconds",
-            "How long a stuck partition's committed offset has stood still",
-            self.stuck_seconds.clone(),
-        );
-        r.register(
-            "kaftop_consumergroup_partition_stuck_offset",
-            "The offset a stuck partition stands at (the record there is the likely culprit)",
-            self.stuck_offset.clone(),
-        );
-        r.register(
-            "kaftop_consumergroup_partition_data_loss_seconds",
-            "Forecast: seconds until the log start passes the committed offset",
-            self.loss_in.clone(),
-        );
-        r.register(
-            "kaftop_consumergroup_partition_lost_records",
-            "Records deleted before the group consumed them (committed offset below the log start)",
-            self.lost.clone(),
-        );
-        r.register(
-            "kaftop_consumergroup_partition_uncommitted_records",
-            "Records in a partition the group consumes but never committed to",
-            self.waiting.clone(),
-        );
-        r.register(
-            "kaftop_consumergroup_stuck_partitions",
-            "Stuck partitions of a group",
-            self.group_stuck.clone(),
-        );
-        r.register(
-            "kaftop_consumergroup_data_loss_seconds",
-            "Soonest data-loss forecast of a group's partitions",
-            self.group_loss_in.clone(),
-        );
-        r.register(
-            "kaftop_consumergroup_lost_records",
-            "Records a group lost, summed over its partitions",
-            self.group_lost.clone(),
-        );
-        r.register(
-            "kaftop_consumergroup_uncommitted_partitions",
-            "Partitions with records that the group never committed to",
-            self.group_uncommitted.clone(),
-        );
-        r.register(
-            "kaftop_consumergroup_max_time_lag_seconds",
-            "The group's configured time-lag threshold",
-            self.group_max_time_lag.clone(),
-        );
-        r.register(
-            "kaftop_consumergroup_alerting",
-            "1 when the group alerts: lag or time lag over threshold, a stuck partition, data loss or its forecast, or a growing uncommitted partition",
-            self.group_alerting.clone(),
-        );
-    }
-
-    pub(super) fn clear(&self) {
-        self.time_lag_exact.clear();
-        self.stuck.clear();
-        self.stuck_seconds.clear();
-        self.stuck_offset.clear();
-        self.loss_in.clear();
-        self.lost.clear();
-        self.waiting.clear();
-        self.group_stuck.clear();
-        self.group_loss_in.clear();
-        self.group_lost.clear();
-        self.group_uncommitted.clear();
-        self.group_max_time_lag.clear();
-        self.group_alerting.clear();
-    }
-
-    /// One of a group's partitions, its names shared with the other families.
-    pub(super) fn fill_partition(&self, group: &Arc<str>, topic: &Arc<str>, r: &GroupPartitionRow) {
-        let int = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
-        let l = PartLabels {
-            group: Arc::clone(group),
-            topic: Arc::clone(topic),
-            partition: r.partition,
-        };
-        if let Some(t) = &r.time_lag {
-            self.time_lag_exact
-                .get_or_create(&l)
-                .set(i64::from(t.exact));
-        }
-        if r.current_offset.is_some() {
-            self.stuck
-                .get_or_create(&l)
-                .set(i64::from(r.stuck.is_some()));
-        }
-        if let Some(s) = &r.stuck {
-            self.stuck_seconds.get_or_create(&l).set(s.for_secs);
-            self.stuck_offset.get_or_create(&l).set(s.offset);
-        }
-        match r.data_loss {
-            Some(DataLoss::Forecast { in_secs }) => {
-                self.loss_in.get_or_create(&l).set(in_secs);
-            }
-            Some(DataLoss::Lost { records }) => {
-                self.lost.get_or_create(&l).set(int(records));
-            }
-            None => {}
-        }
-        if let Some(n) = r.uncommitted_waiting {
-            self.waiting.get_or_create(&l).set(int(n));
-        }
-    }
-
-    /// The group's own families; its partitions' come from
-    /// [`fill_partition`](Self::fill_partition).
-    pub(super) fn fill_group(&self, g: &GroupMetrics) {
-        let int = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
-        let gl = GroupLabels {
-            group: g.group_id.clone(),
-        };
-        self.group_stuck.get_or_create(&gl).set(g.stuck as i64);
-        match g.data_loss {
-            Some(DataLoss::Forecast { in_secs }) => {
-                self.group_loss_in.get_or_create(&gl).set(in_secs);
-            }
-            Some(DataLoss::Lost { records }) => {
-                self.group_lost.get_or_create(&gl).set(int(records));
-            }
-            None => {}
-        }
-        self.group_uncommitted
-            .get_or_create(&gl)
-            .set(g.uncommitted as i64);
-        if let Some(max) = g.max_time_lag_secs {
-            self.group_max_time_lag.get_or_create(&gl).set(max);
-        }
-        self.group_alerting
-            .get_or_create(&gl)
-            .set(i64::from(g.alerting));
-    }
+fn write_groups(enc: &mut DescriptorEncoder, m: &ClusterMetrics) -> fmt::Result {
+    let groups = || m.groups.iter();
+    let n = |v: usize| i64::try_from(v).unwrap_or(i64::MAX);
+    gauges(
+        enc,
+        "kaftop_consumergroup_stuck_partitions",
+        "Stuck partitions of a group",
+        groups().map(|g| (group(g), n(g.stuck))),
+    )?;
+    gauges(
+        enc,
+        "kaftop_consumergroup_data_loss_seconds",
+        "Soonest data-loss forecast of a group's partitions",
+        groups().filter_map(|g| match g.data_loss {
+            Some(DataLoss::Forecast { in_secs }) => Some((group(g), in_secs)),
+            _ => None,
+        }),
+    )?;
+    gauges(
+        enc,
+        "kaftop_consumergroup_lost_records",
+        "Records a group lost, summed over its partitions",
+        groups().filter_map(|g| match g.data_loss {
+            Some(DataLoss::Lost { records }) => Some((group(g), int(records))),
+            _ => None,
+        }),
+    )?;
+    gauges(
+        enc,
+        "kaftop_consumergroup_uncommitted_partitions",
+        "Partitions with records that the group never committed to",
+        groups().map(|g| (group(g), n(g.uncommitted))),
+    )?;
+    gauges(
+        enc,
+        "kaftop_consumergroup_max_time_lag_seconds",
+        "The group's configured time-lag threshold",
+        groups().filter_map(|g| Some((group(g), g.max_time_lag_secs?))),
+    )?;
+    gauges(
+        enc,
+        "kaftop_consumergroup_alerting",
+        "1 when the group alerts: lag or time lag over threshold, a stuck partition, data loss or its forecast, or a growing uncommitted partition",
+        groups().map(|g| (group(g), i64::from(g.alerting))),
+    )
 }

@@ -2,16 +2,17 @@
 //! in place of a separate lag exporter (names in the README's metrics section).
 //!
 //! The poller hands each refresh's [`ClusterMetrics`] to [`Exporter::observe_cluster`]
-//! and the services their counters to [`Exporter::observe_services`]; both replace
-//! the label sets of their families, so whatever left the cluster leaves
-//! `/metrics`. A scrape never calls Kafka, nor encodes: the observer encodes the
-//! families after each change and scrapes serve that text (the previous one while
-//! the next is being made) until the next change.
+//! and the services their counters to [`Exporter::observe_services`]; each
+//! replaces what was there, so whatever left the cluster leaves `/metrics`. A
+//! scrape never calls Kafka. It takes, under the lock, the small families' text
+//! and the latest refresh (an `Arc`), then writes the cluster's families from that
+//! refresh outside the lock, in chunks as the body is sent: no copy of a text
+//! that reaches tens of megabytes at 40 000 partitions is kept between scrapes.
 
-use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::header::{ACCEPT, CONTENT_TYPE};
 use axum::http::{HeaderMap, StatusCode};
@@ -24,6 +25,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
+use tokio::sync::mpsc;
 
 use kaftop_core::metrics::ClusterMetrics;
 use kaftop_core::monitor::StepTiming;
@@ -37,7 +39,7 @@ mod services;
 #[cfg(test)]
 mod tests;
 
-use cluster::ClusterFamilies;
+use cluster::ClusterWriter;
 use services::ServiceFamilies;
 
 /// The exposition formats a scraper can ask for.
@@ -64,10 +66,6 @@ impl Format {
             Format::Prometheus => prometheus_text::CONTENT_TYPE,
             Format::OpenMetrics => "application/openmetrics-text; version=1.0.0; charset=utf-8",
         }
-    }
-
-    fn index(self) -> usize {
-        self as usize
     }
 }
 
@@ -177,64 +175,143 @@ impl ReceiptMetrics {
     }
 }
 
-/// One cluster's families. With one cluster they are in the exporter's registry
-/// (`registry` is `None`); with several each has its own, labelled on encoding.
+/// One cluster: its poller's health and its latest refresh. With one cluster the
+/// poller's families are in the exporter's head registry (`labelled` is `None`);
+/// with several each cluster has its own, labelled on encoding.
 struct ClusterPart {
     labelled: Option<(String, Registry)>,
-    families: ClusterFamilies,
     poller: PollerMetrics,
+    latest: Arc<ClusterMetrics>,
 }
 
 struct Inner {
-    registry: Registry,
+    /// The families before the cluster's: the poller's (one cluster), the
+    /// read-receipt sockets', the connections'.
+    head: Registry,
     clusters: Vec<ClusterPart>,
+    /// The families after the cluster's.
+    tail: Registry,
     services: ServiceFamilies,
     receipts: ReceiptMetrics,
     connections: connections::ConnectionMetrics,
-    /// The formats scrapers have asked for: encoded after every change.
-    wanted: [bool; 2],
+}
+
+/// What one scrape writes, taken under the lock: the small families as text and
+/// each cluster's latest refresh.
+struct Scrape {
+    format: Format,
+    head: String,
+    /// Each cluster's label (several clusters), poller text and refresh.
+    clusters: Vec<(Option<String>, String, Arc<ClusterMetrics>)>,
+    tail: String,
 }
 
 impl Inner {
-    /// `hint`: the length of the text before.
-    fn encode(&self, format: Format, hint: usize) -> Result<Bytes, EncodeError> {
-        let own = encode_registry(&self.registry, format, hint)?;
-        let mut parts = Vec::new();
-        for c in &self.clusters {
-            if let Some((name, registry)) = &c.labelled {
-                parts.push((name.as_str(), encode_registry(registry, format, 0)?));
-            }
-        }
-        if parts.is_empty() {
-            return Ok(Bytes::from(own));
-        }
-        let eof = format == Format::OpenMetrics;
-        Ok(Bytes::from(labelled::merge(&parts, &own, eof)))
+    fn scrape(&self, format: Format) -> Result<Scrape, EncodeError> {
+        let clusters = self
+            .clusters
+            .iter()
+            .map(|c| {
+                Ok(match &c.labelled {
+                    Some((name, registry)) => (
+                        Some(name.clone()),
+                        encode_registry(registry, format)?,
+                        c.latest.clone(),
+                    ),
+                    None => (None, String::new(), c.latest.clone()),
+                })
+            })
+            .collect::<Result<_, EncodeError>>()?;
+        Ok(Scrape {
+            format,
+            head: encode_registry(&self.head, format)?,
+            clusters,
+            tail: encode_registry(&self.tail, format)?,
+        })
     }
 }
 
-/// `hint`: the length of the text before, so that a text of tens of megabytes
-/// is written into one buffer of about its size rather than grown by doubling
-/// (each step a copy, and the buffer kept at up to twice the text's size).
-fn encode_registry(
-    registry: &Registry,
-    format: Format,
-    hint: usize,
-) -> Result<String, EncodeError> {
-    let mut out = String::with_capacity((hint + hint / 16).max(1 << 16));
+impl Scrape {
+    /// The whole text into `out`: with one cluster its families as they are
+    /// written, with several merged under one description each (a `String`).
+    fn write(&self, out: &mut impl std::fmt::Write) -> Result<(), EncodeError> {
+        let eof = self.format == Format::OpenMetrics;
+        if self.clusters.iter().any(|(name, _, _)| name.is_some()) {
+            let mut parts = Vec::new();
+            for (name, poller, latest) in &self.clusters {
+                let mut text = poller.clone();
+                write_cluster(&mut text, latest, self.format)?;
+                parts.push((name.as_deref().unwrap_or_default(), text));
+            }
+            let rest = format!("{}{}", self.head, self.tail);
+            out.write_str(&labelled::merge(&parts, &rest, eof))?;
+            return Ok(());
+        }
+        out.write_str(&self.head)?;
+        for (_, _, latest) in &self.clusters {
+            write_cluster(out, latest, self.format)?;
+        }
+        out.write_str(&self.tail)?;
+        if eof {
+            text::encode_eof(out)?;
+        }
+        Ok(())
+    }
+}
+
+/// A registry's families, without the OpenMetrics `# EOF`.
+fn encode_registry(registry: &Registry, format: Format) -> Result<String, EncodeError> {
+    let mut out = String::new();
     match format {
         Format::Prometheus => prometheus_text::encode(&mut out, registry)?,
-        Format::OpenMetrics => text::encode(&mut out, registry)?,
+        Format::OpenMetrics => text::encode_registry(&mut out, registry)?,
     }
     Ok(out)
+}
+
+/// One refresh's families, through prometheus-client's encoder (a registry of
+/// one collector, built per scrape).
+fn write_cluster(
+    out: &mut impl std::fmt::Write,
+    m: &Arc<ClusterMetrics>,
+    format: Format,
+) -> Result<(), EncodeError> {
+    let mut registry = Registry::default();
+    registry.register_collector(Box::new(ClusterWriter(Arc::clone(m))));
+    match format {
+        Format::Prometheus => prometheus_text::encode(out, &registry)?,
+        Format::OpenMetrics => text::encode_registry(out, &registry)?,
+    }
+    Ok(())
+}
+
+/// A refresh as [`Exporter::observe_cluster`] takes it: owned or shared (kept as
+/// it is), or borrowed (copied).
+pub trait IntoShared {
+    fn into_shared(self) -> Arc<ClusterMetrics>;
+}
+
+impl IntoShared for Arc<ClusterMetrics> {
+    fn into_shared(self) -> Arc<ClusterMetrics> {
+        self
+    }
+}
+
+impl IntoShared for ClusterMetrics {
+    fn into_shared(self) -> Arc<ClusterMetrics> {
+        Arc::new(self)
+    }
+}
+
+impl IntoShared for &ClusterMetrics {
+    fn into_shared(self) -> Arc<ClusterMetrics> {
+        Arc::new(self.clone())
+    }
 }
 
 /// The families `/metrics` serves, filled by the poller and the services.
 pub struct Exporter {
     inner: Mutex<Inner>,
-    /// The text per [`Format`] of the latest change; written only while `inner`
-    /// is held, so an older text never replaces a newer one.
-    encoded: RwLock<[Option<Bytes>; 2]>,
 }
 
 impl Default for Exporter {
@@ -254,44 +331,40 @@ impl Exporter {
     /// cluster and refresh family carries a `cluster` label; otherwise one
     /// unlabelled cluster, as [`new`](Self::new).
     pub fn for_clusters(clusters: &[String]) -> Self {
-        let mut registry = Registry::default();
+        let mut head = Registry::default();
         let mut parts = Vec::new();
+        let latest = Arc::new(ClusterMetrics::default());
         if clusters.len() < 2 {
             parts.push(ClusterPart {
-                poller: PollerMetrics::new(&mut registry),
-                families: ClusterFamilies::default(),
+                poller: PollerMetrics::new(&mut head),
                 labelled: None,
+                latest,
             });
         } else {
             for name in clusters {
                 let mut own = Registry::default();
                 let poller = PollerMetrics::new(&mut own);
-                let families = ClusterFamilies::default();
-                families.register(&mut own);
                 parts.push(ClusterPart {
                     labelled: Some((name.clone(), own)),
-                    families,
                     poller,
+                    latest: latest.clone(),
                 });
             }
         }
-        let receipts = ReceiptMetrics::new(&mut registry);
-        let connections = connections::ConnectionMetrics::new(&mut registry);
-        if let Some(p) = parts.first().filter(|p| p.labelled.is_none()) {
-            p.families.register(&mut registry);
-        }
+        let receipts = ReceiptMetrics::new(&mut head);
+        let connections = connections::ConnectionMetrics::new(&mut head);
+        let mut tail = Registry::default();
         let services = ServiceFamilies::default();
-        services.register(&mut registry);
+        services.register(&mut tail);
         Exporter {
             inner: Mutex::new(Inner {
-                registry,
+                head,
                 clusters: parts,
+                tail,
                 services,
                 receipts,
                 connections,
-                wanted: [true, false],
             }),
-            encoded: RwLock::new([None, None]),
         }
     }
 
@@ -303,15 +376,16 @@ impl Exporter {
 
     /// After every poller refresh: the engine's output, how long the refresh took,
     /// and whether it failed.
-    pub fn observe_cluster(&self, m: &ClusterMetrics, took: Duration, ok: bool) {
+    pub fn observe_cluster(&self, m: impl IntoShared, took: Duration, ok: bool) {
         self.observe_cluster_of(0, m, took, ok);
     }
 
     /// [`observe_cluster`](Self::observe_cluster) for the `index`th cluster of
     /// [`for_clusters`](Self::for_clusters).
-    pub fn observe_cluster_of(&self, index: usize, m: &ClusterMetrics, took: Duration, ok: bool) {
-        let inner = self.lock();
-        let Some(part) = inner.clusters.get(index) else {
+    pub fn observe_cluster_of(&self, index: usize, m: impl IntoShared, took: Duration, ok: bool) {
+        let m = m.into_shared();
+        let mut inner = self.lock();
+        let Some(part) = inner.clusters.get_mut(index) else {
             return;
         };
         let p = &part.poller;
@@ -324,8 +398,8 @@ impl Exporter {
             p.last_refresh.set(m.taken_at_ms as f64 / 1000.0);
         }
         p.problems.set(m.errors.len() as i64);
-        part.families.fill(m);
-        self.publish(&inner);
+        // The refresh before is freed here unless a scrape still writes it.
+        part.latest = m;
     }
 
     /// After every poller refresh, before [`Exporter::observe_cluster`]: its steps'
@@ -362,9 +436,7 @@ impl Exporter {
 
     /// About once a second: the services' counters.
     pub fn observe_services(&self, s: &ServicesSnapshot) {
-        let inner = self.lock();
-        inner.services.fill(s);
-        self.publish(&inner);
+        self.lock().services.fill(s);
     }
 
     /// About once a second: the read-receipt sockets connected now, and the total
@@ -375,7 +447,6 @@ impl Exporter {
         r.clients.set(i64::try_from(connected).unwrap_or(i64::MAX));
         r.dropped
             .inc_by(dropped_total.saturating_sub(r.dropped.get()));
-        self.publish(&inner);
     }
 
     /// About once a second: HTTP connections open now, and the running totals of
@@ -388,43 +459,67 @@ impl Exporter {
             .inc_by(refused_total.saturating_sub(c.refused.get()));
         c.receipt_clients_refused
             .inc_by(sockets_refused_total.saturating_sub(c.receipt_clients_refused.get()));
-        self.publish(&inner);
     }
 
-    /// Encodes the wanted formats after a change and hands them to scrapes.
-    fn publish(&self, inner: &Inner) {
-        let mut fresh = [None, None];
-        let hints = self
-            .encoded
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .each_ref()
-            .map(|b| b.as_ref().map_or(0, Bytes::len));
-        for format in [Format::Prometheus, Format::OpenMetrics] {
-            if inner.wanted[format.index()] {
-                match inner.encode(format, hints[format.index()]) {
-                    Ok(b) => fresh[format.index()] = Some(b),
-                    // Left to the next scrape, which reports it.
-                    Err(e) => tracing::warn!("/metrics: {e}"),
-                }
-            }
-        }
-        *self.encoded.write().unwrap_or_else(|p| p.into_inner()) = fresh;
-    }
-
-    /// The exposition text in `format`, as of the latest change.
+    /// The exposition text in `format`, as of the latest observations, whole.
     pub fn encode(&self, format: Format) -> Result<Bytes, EncodeError> {
-        let cached = self.encoded.read().unwrap_or_else(|p| p.into_inner())[format.index()].clone();
-        if let Some(b) = cached {
-            return Ok(b);
+        let scrape = self.lock().scrape(format)?;
+        let mut out = String::new();
+        scrape.write(&mut out)?;
+        Ok(Bytes::from(out))
+    }
+
+    /// [`encode`](Self::encode) in chunks of about `size` bytes handed to
+    /// `send` as they are written, as a scrape sends them; `send` returning
+    /// false (the client left) stops the writing.
+    pub fn encode_chunked(
+        &self,
+        format: Format,
+        size: usize,
+        send: impl FnMut(Bytes) -> bool,
+    ) -> Result<(), EncodeError> {
+        let scrape = self.lock().scrape(format)?;
+        let mut out = Chunks {
+            buf: String::with_capacity(size),
+            size,
+            send,
+        };
+        scrape.write(&mut out)?;
+        out.flush()
+    }
+}
+
+/// How much of a scrape's body is written before it is sent on.
+const CHUNK: usize = 256 * 1024;
+
+/// A writer that hands its text on every `size` bytes.
+struct Chunks<F> {
+    buf: String,
+    size: usize,
+    send: F,
+}
+
+impl<F: FnMut(Bytes) -> bool> Chunks<F> {
+    fn flush(&mut self) -> Result<(), EncodeError> {
+        if self.buf.is_empty() {
+            return Ok(());
         }
-        // First scrape in this format (or the last encoding failed).
-        let mut inner = self.lock();
-        inner.wanted[format.index()] = true;
-        let body = inner.encode(format, 0)?;
-        self.encoded.write().unwrap_or_else(|p| p.into_inner())[format.index()] =
-            Some(body.clone());
-        Ok(body)
+        let full = std::mem::replace(&mut self.buf, String::with_capacity(self.size));
+        if (self.send)(Bytes::from(full)) {
+            Ok(())
+        } else {
+            Err(EncodeError(std::fmt::Error))
+        }
+    }
+}
+
+impl<F: FnMut(Bytes) -> bool> std::fmt::Write for Chunks<F> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.buf.push_str(s);
+        if self.buf.len() >= self.size {
+            self.flush().map_err(|_| std::fmt::Error)?;
+        }
+        Ok(())
     }
 }
 
@@ -441,11 +536,49 @@ async fn scrape(State(exporter): State<Arc<Exporter>>, headers: HeaderMap) -> Re
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     let format = Format::from_accept(accept);
-    match exporter.encode(format) {
-        Ok(body) => ([(CONTENT_TYPE, format.content_type())], body).into_response(),
-        Err(e) => {
+    // A few chunks in flight: the body is written as fast as the client reads it.
+    let (tx, mut rx) = mpsc::channel::<Bytes>(4);
+    let (first_tx, first_rx) = tokio::sync::oneshot::channel();
+    tokio::task::spawn_blocking(move || {
+        let mut first = Some(first_tx);
+        let result = exporter.encode_chunked(format, CHUNK, |chunk| {
+            if let Some(f) = first.take() {
+                let _ = f.send(Ok(()));
+            }
+            tx.blocking_send(chunk).is_ok()
+        });
+        match (result, first) {
+            // Nothing written yet: the scrape can still answer 500.
+            (Err(e), Some(f)) => {
+                let _ = f.send(Err(e));
+            }
+            (Err(e), None) if !tx.is_closed() => tracing::error!("/metrics: {e}"),
+            (_, Some(f)) => {
+                let _ = f.send(Ok(()));
+            }
+            _ => {}
+        }
+    });
+    match first_rx.await {
+        Ok(Ok(())) => {
+            let body = futures_util::stream::poll_fn(move |cx| {
+                rx.poll_recv(cx)
+                    .map(|c| c.map(Ok::<_, std::convert::Infallible>))
+            });
+            (
+                [(CONTENT_TYPE, format.content_type())],
+                Body::from_stream(body),
+            )
+                .into_response()
+        }
+        Ok(Err(e)) => {
             tracing::error!("/metrics: {e}");
             (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response()
         }
+        Err(_) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "/metrics: the encoder stopped",
+        )
+            .into_response(),
     }
 }

@@ -414,13 +414,13 @@ fn receipt_clients_connected_and_dropped() {
 }
 
 #[test]
-fn encoded_once_per_change_in_either_format() {
+fn each_scrape_writes_the_latest_change_in_either_format() {
     let (_, m) = cluster();
     let e = Exporter::new();
     e.observe_cluster(&m, Duration::from_millis(30), true);
     let a = e.encode(Format::Prometheus).unwrap();
     let b = e.encode(Format::Prometheus).unwrap();
-    assert_eq!(a.as_ptr(), b.as_ptr(), "the second scrape reuses the text");
+    assert_eq!(a, b, "nothing changed between the scrapes");
     let om = e.encode(Format::OpenMetrics).unwrap();
     assert!(om.ends_with(b"# EOF\n"));
     e.observe_services(&services_snapshot(1));
@@ -625,4 +625,30 @@ fn the_last_refresh_steps_requests_and_wait_are_exported() {
     assert!(t.lines().any(|l| l == "kaftop_refresh_requests 1"), "{t}");
 }
 
+#[test]
+fn a_chunked_scrape_is_the_whole_text_and_stops_when_the_client_leaves() {
+    let (_, m) = cluster();
+    let e = Exporter::new();
+    e.observe_cluster(&m, Duration::from_millis(30), true);
+    e.observe_services(&services_snapshot(1));
+    for format in [Format::Prometheus, Format::OpenMetrics] {
+        let mut chunks = Vec::new();
+        e.encode_chunked(format, 100, |c| {
+            chunks.push(c);
+            true
+        })
+        .unwrap();
+        assert!(chunks.len() > 2, "{}", chunks.len());
+        assert_eq!(chunks.concat(), e.encode(format).unwrap());
+    }
+    let mut sent = 0;
+    let left = e.encode_chunked(Format::Prometheus, 100, |_| {
+        sent += 1;
+        false
+    });
+    assert!(left.is_err());
+    assert_eq!(sent, 1);
+}
+
 mod clusters;
+mod golden;
