@@ -296,6 +296,11 @@ fn reconciling_group_snapshot() -> ClusterSnapshot {
     let parts: Vec<PartitionInfo> = (0..4)
         .map(|p| partition(p, &[1], &[1], 50 + p as i64))
         .collect();
+    one_broker_snapshot(vec![topic("orders", parts)], vec![g])
+}
+
+/// A connected one-broker cluster (broker 1, `kafka-1:9092`) holding these.
+fn one_broker_snapshot(topics: Vec<TopicInfo>, groups: Vec<GroupInfo>) -> ClusterSnapshot {
     ClusterSnapshot {
         taken_at_ms: T0_MS,
         connected: true,
@@ -306,8 +311,8 @@ fn reconciling_group_snapshot() -> ClusterSnapshot {
             host: "kafka-1".into(),
             port: 9092,
         }],
-        topics: vec![topic("orders", parts)],
-        groups: vec![g],
+        topics,
+        groups,
         ..Default::default()
     }
 }
@@ -408,20 +413,10 @@ pub(crate) fn streams_group_cluster() -> ClusterMetrics {
     let parts = |high: i64| -> Vec<PartitionInfo> {
         (0..2).map(|p| partition(p, &[1], &[1], high)).collect()
     };
-    engine().ingest(&ClusterSnapshot {
-        taken_at_ms: T0_MS,
-        connected: true,
-        cluster_id: Some("kafka-test-cluster".into()),
-        controller: Some(1),
-        brokers: vec![BrokerInfo {
-            id: 1,
-            host: "kafka-1".into(),
-            port: 9092,
-        }],
-        topics: vec![topic("clicks", parts(90)), topic("views", parts(41))],
-        groups: vec![g],
-        ..Default::default()
-    })
+    engine().ingest(&one_broker_snapshot(
+        vec![topic("clicks", parts(90)), topic("views", parts(41))],
+        vec![g],
+    ))
 }
 
 /// A cluster whose one group has `rows` partitions (the render benchmark's shape).
