@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Compares every row of `kafka-consumer-groups --describe --all-groups` (its
 text table) with `kaftop lag --json`: group, topic, partition, current offset,
-log-end offset and lag. Prints one JSON line; exits 1 on any difference.
+log-end offset and lag (kaftop's unclamped `raw_lag`). Prints one JSON line; exits 1 on any difference.
 
     compare_lag.py TOOL_OUTPUT KAFTOP_JSON
 """
@@ -35,7 +35,10 @@ def kaftop_rows(path):
         if r["current_offset"] is None and r["consumer_id"] is None:
             continue
         key = (r["group"], r["topic"], r["partition"])
-        rows[key] = (r["current_offset"], r["log_end_offset"], r["lag"])
+        # The tool prints log end − current offset as it is, negative when the
+        # offset was committed past the log end; kaftop's `lag` is clamped at 0
+        # and `raw_lag` is that same difference.
+        rows[key] = (r["current_offset"], r["log_end_offset"], r["raw_lag"])
     return rows
 
 

@@ -13,8 +13,8 @@ log start; the others are caught up. Groups have no members.
 import sys
 import time
 
-from confluent_kafka import ConsumerGroupTopicPartitions, Producer, TopicPartition
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka import ConsumerGroupTopicPartitions, KafkaError, KafkaException, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic, OffsetSpec
 
 PARTITIONS = 100
 
@@ -64,19 +64,70 @@ def create_topics(admin, n):
         time.sleep(1)
 
 
-def produce(bootstrap, n, records):
+def produce(admin, bootstrap, n, records):
+    """`records` records in every partition of the n topics, each delivery
+    checked: a partition whose leader a busy broker has not announced yet refuses
+    its records, and those are sent again (at most 5 rounds). Then every
+    partition's log end is read back."""
     started = time.monotonic()
+    # Metadata refreshed every second: a topic a lagging broker called unknown is
+    # looked up again soon (the default is every 5 minutes).
     p = Producer({"bootstrap.servers": bootstrap, "linger.ms": 100, "acks": 1,
-                  "queue.buffering.max.messages": 2_000_000})
+                  "queue.buffering.max.messages": 2_000_000,
+                  "topic.metadata.refresh.interval.ms": 1000})
+    failed = []
+
+    def delivered(err, msg):
+        if err is not None:
+            failed.append((msg.topic(), msg.partition()))
+
+    todo = [(topic_name(i), part) for i in range(n) for part in range(PARTITIONS) for _ in range(records)]
+    for round_ in range(5):
+        for k, (topic, part) in enumerate(todo):
+            send(p, topic, part, delivered)
+            if k % 10_000 == 0:
+                p.poll(0)
+        left = p.flush(300)
+        if left:
+            sys.exit(f"{left} records not delivered")
+        if not failed:
+            break
+        log(f"round {round_ + 1}: {len(failed)} records refused, sent again")
+        todo, failed = failed, []
+        time.sleep(5)
+    else:
+        sys.exit(f"{len(todo)} records still refused after 5 rounds")
+    short = log_ends_below(admin, n, records)
+    if short:
+        sys.exit(f"{len(short)} partitions hold fewer than {records} records, e.g. {short[:3]}")
+    log(f"{n * PARTITIONS * records} records in {time.monotonic() - started:.1f}s, every log end checked")
+
+
+def send(p, topic, part, delivered):
+    """One record; a topic the producer's metadata does not know yet (a broker
+    that has not caught up with the controller answered it) is retried for up to
+    a minute."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            p.produce(topic, value=b"x" * 16, partition=part, on_delivery=delivered)
+            return
+        except KafkaException as e:
+            if e.args[0].code() != KafkaError._UNKNOWN_TOPIC or time.monotonic() > deadline:
+                raise
+            p.poll(0.5)
+
+
+def log_ends_below(admin, n, records):
+    """The partitions whose log end is under `records`, read a topic at a time."""
+    short = []
     for i in range(n):
-        for part in range(PARTITIONS):
-            for r in range(records):
-                p.produce(topic_name(i), value=b"x" * 16, partition=part)
-        p.poll(0)
-    left = p.flush(300)
-    if left:
-        sys.exit(f"{left} records not delivered")
-    log(f"{n * PARTITIONS * records} records in {time.monotonic() - started:.1f}s")
+        wanted = {TopicPartition(topic_name(i), part): OffsetSpec.latest() for part in range(PARTITIONS)}
+        for tp, fut in admin.list_offsets(wanted, request_timeout=60).items():
+            high = fut.result().offset
+            if high < records:
+                short.append((tp.topic, tp.partition, high))
+    return short
 
 
 def committed(g, records):
@@ -118,7 +169,7 @@ def main():
     records = int(sys.argv[5]) if len(sys.argv) > 5 else 10
     admin = AdminClient({"bootstrap.servers": bootstrap})
     create_topics(admin, topics)
-    produce(bootstrap, topics, records)
+    produce(admin, bootstrap, topics, records)
     commit_groups(admin, topics, groups, per_group, records)
 
 
