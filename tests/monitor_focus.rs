@@ -66,7 +66,11 @@ fn the_focused_group_is_read_first_with_the_tools_lag() {
     create_topic(&b, &topic, 3);
     produce_counts(&b, &topic, &[10, 10, 10]);
     let focused = unique("focus-on");
-    commit_offsets(&b, &focused, &[(&topic, 0, 5), (&topic, 1, 5), (&topic, 2, 5)]);
+    commit_offsets(
+        &b,
+        &focused,
+        &[(&topic, 0, 5), (&topic, 1, 5), (&topic, 2, 5)],
+    );
     for i in 0..3 {
         commit_offsets(&b, &unique(&format!("focus-other{i}")), &[(&topic, 0, 1)]);
     }
@@ -98,7 +102,11 @@ fn the_focused_group_is_read_first_with_the_tools_lag() {
     assert_eq!(f.metrics.groups[0].total_lag, want);
     let topics: Vec<_> = f.metrics.topics.iter().map(|t| &t.name).collect();
     assert_eq!(topics, [&topic]);
-    let highs: Vec<_> = f.metrics.topics[0].partitions.iter().map(|p| p.high).collect();
+    let highs: Vec<_> = f.metrics.topics[0]
+        .partitions
+        .iter()
+        .map(|p| p.high)
+        .collect();
     assert_eq!(highs, [Some(14), Some(10), Some(13)]);
 }
 

@@ -31,8 +31,17 @@ fn the_shown_rows_and_the_open_group_are_the_focus() {
     // A screen 9 lines high shows a few of the groups, from the first.
     render_app(&a, 160, 9);
     let f = focus_of(&tick(&mut a)).expect("the rows on screen");
-    let shown: Vec<_> = a.cluster().unwrap().groups.iter().map(|g| &g.group_id).collect();
-    assert!(!f.groups.is_empty() && f.groups.len() < shown.len(), "{f:?}");
+    let shown: Vec<_> = a
+        .cluster()
+        .unwrap()
+        .groups
+        .iter()
+        .map(|g| &g.group_id)
+        .collect();
+    assert!(
+        !f.groups.is_empty() && f.groups.len() < shown.len(),
+        "{f:?}"
+    );
     assert!(f.groups.iter().all(|g| shown.contains(&g)), "{f:?}");
     assert!(f.topics.is_empty());
     // Told once: a tick with the same rows on screen says nothing.
@@ -63,7 +72,12 @@ fn a_focused_read_replaces_only_its_groups_and_topics() {
     g.rows[0].lag = Some(g.rows[0].lag.unwrap_or(0) + 1000);
     let mut newcomer = g.clone();
     newcomer.group_id = "not-held-yet".into();
-    let mut t = before.topics.iter().find(|t| t.name == "orders").unwrap().clone();
+    let mut t = before
+        .topics
+        .iter()
+        .find(|t| t.name == "orders")
+        .unwrap()
+        .clone();
     t.messages += 7;
     a.take_dirty();
     a.update(Event::Focus(Box::new(FocusMetrics {

@@ -37,8 +37,8 @@ pub struct FocusRefresh {
 }
 
 /// What the last full refresh found of the focus at the time: where each
-/// classic or consumer group's coordinator is, the brokers, and the topics the
-/// focused groups and topics cover. A focus set after that refresh is read
+/// focused classic or consumer group's coordinator is, the brokers, and the
+/// topics the focused groups and topics cover (a few: the rows on screen). A focus set after that refresh is read
 /// first from the refresh after it.
 #[derive(Debug, Default)]
 pub(super) struct Layout {
@@ -58,6 +58,7 @@ impl Layout {
         let groups: HashMap<String, (i32, GroupType)> = snap
             .groups
             .iter()
+            .filter(|g| focus.groups.contains(&g.group_id))
             .filter_map(|g| {
                 let t = g.group_type.unwrap_or(GroupType::Unknown);
                 let wire_read = matches!(
@@ -94,14 +95,19 @@ impl Layout {
         }
     }
 
-    /// The read of `focus`: its groups that have a known coordinator and the
-    /// topics kept for it. `None` when that is nothing.
+    /// The read of `focus`: its groups with a known coordinator whose topics
+    /// were kept (focused at the last full refresh), and the topics kept for
+    /// it. `None` when that is nothing.
     pub(super) fn read_of(&self, focus: &Focus) -> Option<FocusRead> {
         let mut want = FocusRead {
             brokers: self.brokers.clone(),
             ..Default::default()
         };
-        for g in &focus.groups {
+        for g in focus
+            .groups
+            .iter()
+            .filter(|g| self.group_topics.contains_key(*g))
+        {
             if let Some(&(c, t)) = self.groups.get(g) {
                 want.groups.push((g.clone(), t));
                 want.coordinators.insert(g.clone(), Ok(c));
@@ -125,12 +131,109 @@ impl Layout {
 /// a leader that changed): stale or empty, it would hide good data until the
 /// full refresh.
 pub(super) fn keep_what_was_read(part: &mut ClusterSnapshot) {
-    part.topics
-        .retain(|t| t.partitions.iter().all(|p| p.error.is_none() && p.high.is_some()));
+    part.topics.retain(|t| {
+        t.partitions
+            .iter()
+            .all(|p| p.error.is_none() && p.high.is_some())
+    });
     let read: BTreeSet<&str> = part.topics.iter().map(|t| t.name.as_str()).collect();
     part.groups.retain(|g| {
         g.error.is_none()
             && g.state.is_some()
             && g.offsets.iter().all(|o| read.contains(o.topic.as_str()))
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kafka::admin::types::GroupState;
+    use crate::kafka::snapshot::{GroupInfo, GroupOffset, PartitionInfo};
+
+    fn topic(name: &str) -> TopicInfo {
+        TopicInfo {
+            name: name.into(),
+            partitions: vec![PartitionInfo {
+                id: 0,
+                leader: 1,
+                high: Some(5),
+                ..Default::default()
+            }],
+            ..Default::default()
+        }
+    }
+
+    fn group(id: &str, t: GroupType, topic: &str) -> GroupInfo {
+        GroupInfo {
+            group_id: id.into(),
+            state: Some(GroupState::Stable),
+            group_type: Some(t),
+            protocol_type: None,
+            members: Some(Vec::new()),
+            offsets: vec![GroupOffset {
+                topic: topic.into(),
+                partition: 0,
+                committed: Some(1),
+                share_lag: None,
+            }],
+            coordinator: Some(1),
+            error: None,
+            detail: None,
+        }
+    }
+
+    fn snap() -> ClusterSnapshot {
+        ClusterSnapshot {
+            connected: true,
+            topics: vec![topic("a"), topic("b"), topic("c")],
+            groups: vec![
+                group("g", GroupType::Classic, "a"),
+                group("h", GroupType::Consumer, "b"),
+                group("s", GroupType::Share, "c"),
+            ],
+            ..Default::default()
+        }
+    }
+
+    fn focus(groups: &[&str], topics: &[&str]) -> Focus {
+        Focus {
+            groups: groups.iter().map(|g| g.to_string()).collect(),
+            topics: topics.iter().map(|t| t.to_string()).collect(),
+        }
+    }
+
+    fn names(t: &[TopicInfo]) -> Vec<&str> {
+        t.iter().map(|t| t.name.as_str()).collect()
+    }
+
+    #[test]
+    fn a_read_covers_the_focus_as_the_last_refresh_found_it() {
+        assert!(Layout::of(&snap(), &Focus::default())
+            .read_of(&focus(&["g"], &[]))
+            .is_none());
+        let layout = Layout::of(&snap(), &focus(&["g", "s"], &["c"]));
+        let want = layout.read_of(&focus(&["g", "s"], &["c"])).unwrap();
+        // A share group is not read on this path; its topic is, as focused.
+        let groups: Vec<_> = want.groups.iter().map(|(g, _)| g.as_str()).collect();
+        assert_eq!(groups, ["g"]);
+        assert_eq!(want.coordinators.get("g"), Some(&Ok(1)));
+        assert_eq!(names(&want.topics), ["a", "c"]);
+        // The focus moved since: g's topic is no longer read; h was not in
+        // focus at the last refresh, so its topic was not kept: h waits for it.
+        let want = layout.read_of(&focus(&["g"], &[])).unwrap();
+        assert_eq!(names(&want.topics), ["a"]);
+        assert!(layout.read_of(&focus(&["h"], &[])).is_none());
+    }
+
+    #[test]
+    fn what_could_not_be_read_is_left_out() {
+        let mut part = snap();
+        part.topics[1].partitions[0].error = Some("NOT_LEADER_OR_FOLLOWER".into());
+        part.groups[0].error = Some("NOT_COORDINATOR".into());
+        keep_what_was_read(&mut part);
+        assert_eq!(names(&part.topics), ["a", "c"]);
+        // g failed; h's topic was not read.
+        let groups: Vec<_> = part.groups.iter().map(|g| g.group_id.as_str()).collect();
+        assert_eq!(groups, ["s"]);
+    }
 }

@@ -30,8 +30,8 @@ mod focus;
 mod pacing;
 mod run;
 
-pub use focus::{Focus, FocusRefresh};
 use focus::{keep_what_was_read, Layout};
+pub use focus::{Focus, FocusRefresh};
 
 pub use crate::kafka::poller::{Step, StepTiming};
 pub use pacing::{next_wait, stretched, Pace, Window, MAX_BACKOFF};

@@ -15,11 +15,11 @@ mod peek;
 mod topics;
 mod window;
 
-pub use peek::FocusMetrics;
 pub use output::{
     ClusterMetrics, GroupMetrics, GroupPartitionRow, PartitionMetrics, ThroughputPoint,
     TopicMetrics,
 };
+pub use peek::FocusMetrics;
 
 use super::data_loss::LogStartHistory;
 use super::history::Ring;

@@ -90,9 +90,11 @@ impl MetricsEngine {
                 s.groups.insert(mine.clone(), st.clone());
             }
             let committed = g.offsets.iter().map(|o| (o.topic.as_str(), o.partition));
-            let assigned = g.members.iter().flatten().flat_map(|m| {
-                m.assignment.iter().map(|(t, p)| (t.as_str(), *p))
-            });
+            let assigned = g
+                .members
+                .iter()
+                .flatten()
+                .flat_map(|m| m.assignment.iter().map(|(t, p)| (t.as_str(), *p)));
             for (topic, partition) in committed.chain(assigned) {
                 let Some(tn) = self.names.find(topic) else {
                     continue;
@@ -148,14 +150,20 @@ mod tests {
             assert_eq!(seen.groups.len(), 1);
             let g = &seen.groups[0];
             assert_eq!(g.group_id, "g");
-            assert_eq!(g.total_lag, (110 + 20 * i as i64 - (100 + 10 * i as i64)) as u64);
+            assert_eq!(
+                g.total_lag,
+                (110 + 20 * i as i64 - (100 + 10 * i as i64)) as u64
+            );
             assert_eq!(seen.topics[0].partitions[0].high, Some(110 + 20 * i as i64));
             if i > 0 {
                 // Rates against the last full read: 20 records in 0.5 s.
                 assert!(seen.topics[0].rate.is_some());
             }
             // Nothing forgotten: h and its partition are still held.
-            assert_eq!((peeking.groups.len(), peeking.group_partitions.len()), (2, 2));
+            assert_eq!(
+                (peeking.groups.len(), peeking.group_partitions.len()),
+                (2, 2)
+            );
         }
         assert!(changes > 0, "h's frozen consumer changed its status");
     }
