@@ -100,6 +100,14 @@ fn the_focused_group_is_read_first_with_the_tools_lag() {
     let groups: Vec<_> = f.metrics.groups.iter().map(|g| &g.group_id).collect();
     assert_eq!(groups, [&focused]);
     assert_eq!(f.metrics.groups[0].total_lag, want);
+    // The records the full refresh read at the unmoved committed offsets are
+    // passed on: the time lag stays exact, not estimated.
+    let exact: Vec<_> = f.metrics.groups[0]
+        .rows
+        .iter()
+        .map(|r| r.time_lag.as_ref().map(|t| t.exact))
+        .collect();
+    assert_eq!(exact, [Some(true); 3]);
     let topics: Vec<_> = f.metrics.topics.iter().map(|t| &t.name).collect();
     assert_eq!(topics, [&topic]);
     let highs: Vec<_> = f.metrics.topics[0]

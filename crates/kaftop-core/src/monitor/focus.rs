@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::kafka::admin::types::GroupType;
 use crate::kafka::poller::FocusRead;
-use crate::kafka::snapshot::{BrokerInfo, ClusterSnapshot, TopicInfo};
+use crate::kafka::snapshot::{BrokerInfo, ClusterSnapshot, CommittedRecord, TopicInfo};
 use crate::metrics::FocusMetrics;
 
 /// What is on screen: the groups and topics a split refresh reads first. Empty:
@@ -47,6 +47,9 @@ pub(super) struct Layout {
     topics: Vec<TopicInfo>,
     /// The topics each focused group had committed offsets on.
     group_topics: HashMap<String, BTreeSet<String>>,
+    /// The records read at committed offsets on those topics: a group still
+    /// there keeps its exact time lag in the focused read.
+    records: Vec<CommittedRecord>,
 }
 
 impl Layout {
@@ -86,12 +89,19 @@ impl Layout {
                     || group_topics.values().any(|ts| ts.contains(&t.name))
             })
             .cloned()
+            .collect::<Vec<TopicInfo>>();
+        let records = snap
+            .committed_records
+            .iter()
+            .filter(|r| topics.iter().any(|t| t.name == r.topic))
+            .cloned()
             .collect();
         Layout {
             groups,
             brokers: snap.brokers.clone(),
             topics,
             group_topics,
+            records,
         }
     }
 
@@ -123,6 +133,7 @@ impl Layout {
                     .any(|ts| ts.contains(&t.name))
         };
         want.topics = self.topics.iter().filter(|t| covered(t)).cloned().collect();
+        want.records = self.records.clone();
         (!want.groups.is_empty() || !want.topics.is_empty()).then_some(want)
     }
 }

@@ -191,7 +191,8 @@ impl Monitor {
     /// least `focus_first_after` and the refresh reads on the protocol client;
     /// `None` otherwise or when nothing of the focus could be read.
     pub fn focus_first(&mut self) -> Option<FocusRefresh> {
-        if self.focus.is_empty() || self.last_took < self.focus_first_after {
+        // Not while the cluster is unreachable: the full refresh says so.
+        if self.focus.is_empty() || self.failures > 0 || self.last_took < self.focus_first_after {
             return None;
         }
         let want = self.layout.read_of(&self.focus)?;

@@ -8,7 +8,7 @@ use kafka_protocol::messages::ApiKey;
 
 use super::{keep_topics, Laps, Refresher, Step};
 use crate::kafka::admin::types::{GroupDescription, GroupType, OffsetSpec};
-use crate::kafka::snapshot::{BrokerInfo, ClusterSnapshot, TopicInfo};
+use crate::kafka::snapshot::{BrokerInfo, ClusterSnapshot, CommittedRecord, TopicInfo};
 use crate::kafka::wire::groups::Coordinators;
 use crate::kafka::wire::{Node, WireClient, WireError};
 
@@ -21,6 +21,10 @@ pub struct FocusRead {
     pub coordinators: Coordinators,
     pub brokers: Vec<BrokerInfo>,
     pub topics: Vec<TopicInfo>,
+    /// Records read at committed offsets by the last full refresh, passed on
+    /// (a record at an offset does not change): exact time lag where a
+    /// committed offset has not moved.
+    pub records: Vec<CommittedRecord>,
 }
 
 /// The requests (and least versions) a refresh on the wire path sends.
@@ -127,6 +131,7 @@ impl Refresher {
             connected: true,
             brokers: want.brokers,
             topics: want.topics,
+            committed_records: want.records,
             ..Default::default()
         };
         if !want.groups.is_empty() {

@@ -43,7 +43,11 @@ impl MetricsEngine {
                     .map(move |p| ((t.name.as_str(), p.id), p))
             })
             .collect();
-        let records = RecordIndex::new();
+        let records: RecordIndex<'_> = part
+            .committed_records
+            .iter()
+            .map(|r| ((r.topic.as_str(), r.partition, r.offset), &r.read))
+            .collect();
         let at = Refresh {
             partitions: &partitions,
             records: &records,
