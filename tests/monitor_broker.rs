@@ -351,6 +351,7 @@ fn poller_reports_an_outage_and_recovers() {
         interval: Duration::from_millis(300),
         read: opts,
         lag: cfg.lag.clone(),
+        focus_first_after: kaftop_core::monitor::FOCUS_FIRST_AFTER,
     };
     let monitor = Monitor::new(&cfg, monitor).unwrap();
     let (tx, rx) = mpsc::channel();

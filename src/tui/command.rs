@@ -14,6 +14,8 @@ pub enum Command {
     Copy(String),
     /// Refresh at this interval from now on.
     SetInterval(std::time::Duration),
+    /// What is on screen changed: the monitor reads it first from now on.
+    Focus(kaftop_core::monitor::Focus),
     /// Start (or restart) the live tail; records come back tagged with `session`.
     StartTail {
         session: u64,

@@ -30,6 +30,9 @@ pub enum Event {
     },
     /// One refresh of the cluster, folded through the metrics engine.
     Cluster(Box<ClusterMetrics>),
+    /// The groups and topics on screen, read ahead of the next `Cluster`: they
+    /// replace those in the metrics held, nothing else changes.
+    Focus(Box<kaftop_core::metrics::FocusMetrics>),
     /// How that refresh was paced (sent just before its `Cluster`).
     Pace(Pace),
     /// How far the running refresh has got.

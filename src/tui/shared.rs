@@ -11,7 +11,7 @@ use kaftop_core::config::Resolved;
 use kaftop_core::events::{EventKind, EventTime};
 use kaftop_core::kafka::progress::ProgressNow;
 use kaftop_core::kafka::sampler::StartAt;
-use kaftop_core::metrics::ClusterMetrics;
+use kaftop_core::metrics::{ClusterMetrics, FocusMetrics};
 use kaftop_core::monitor::Pace;
 
 /// What the app needs to know from outside, fixed at start.
@@ -339,6 +339,26 @@ impl Shared {
                 self.info("reconnected");
             }
             self.cluster = Some(m);
+        }
+        self.dirty = true;
+    }
+
+    /// The focused groups and topics, read ahead of the next refresh: each
+    /// replaces its namesake in the metrics held; what they do not name stays
+    /// as the last refresh left it (one not held yet waits for the refresh).
+    pub(crate) fn on_focus(&mut self, m: FocusMetrics) {
+        let Some(c) = self.cluster.as_mut() else {
+            return;
+        };
+        for g in m.groups {
+            if let Some(held) = c.groups.iter_mut().find(|h| h.group_id == g.group_id) {
+                *held = g;
+            }
+        }
+        for t in m.topics {
+            if let Some(held) = c.topics.iter_mut().find(|h| h.name == t.name) {
+                *held = t;
+            }
         }
         self.dirty = true;
     }

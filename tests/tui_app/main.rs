@@ -9,6 +9,7 @@ mod tui_support;
 
 mod command_line;
 mod dialogs;
+mod focus;
 mod habits;
 mod keymap;
 mod navigation;

@@ -51,6 +51,8 @@ pub struct App {
     clusters: Clusters,
     /// The wait between refreshes, as `+`/`-` left it.
     interval: std::time::Duration,
+    /// What is on screen, as last told to the monitor.
+    focus: kaftop_core::monitor::Focus,
 }
 
 /// Rows a turn of the mouse wheel scrolls.
@@ -94,6 +96,7 @@ impl App {
             leave: None,
             clusters: Clusters::Available,
             interval: cfg.poll_interval,
+            focus: Default::default(),
             shared: Shared::new(cfg),
         }
     }
@@ -178,9 +181,24 @@ impl App {
     // ---- update ----
 
     pub fn update(&mut self, event: Event) -> Vec<Command> {
+        let tick = matches!(event, Event::Tick { .. });
         let mut cmds = self.fold(event);
         cmds.extend(self.views.steer(self.view, &self.shared));
+        if tick {
+            cmds.extend(self.refocus());
+        }
         cmds
+    }
+
+    /// What is on screen, when it changed since last said: checked once a
+    /// second (the monitor takes it at its next tick anyway), after the frames
+    /// that scrolled the lists were drawn.
+    fn refocus(&mut self) -> Option<Command> {
+        let focus = self.views.get(self.view).focus(&self.shared);
+        (focus != self.focus).then(|| {
+            self.focus = focus.clone();
+            Command::Focus(focus)
+        })
     }
 
     fn fold(&mut self, event: Event) -> Vec<Command> {
@@ -205,6 +223,7 @@ impl App {
                 shared.expire_notice();
             }
             Event::Cluster(m) => shared.on_cluster(*m),
+            Event::Focus(m) => shared.on_focus(*m),
             Event::Pace(p) => {
                 shared.dirty |= shared.pace.is_some_and(|old| old.is_behind()) || p.is_behind();
                 shared.pace = Some(p);

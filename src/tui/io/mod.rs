@@ -127,11 +127,14 @@ impl Io {
             Ok(monitor) => {
                 // The monitor folds snapshots on its own thread: the app receives
                 // finished metrics and stays a plain state machine.
-                let tx = tx.clone();
-                Some(monitor.spawn(move |refresh| {
-                    tx.send(Event::Pace(refresh.pace)).is_ok()
-                        && tx.send(Event::Cluster(Box::new(refresh.metrics))).is_ok()
-                }))
+                let (tx, focused) = (tx.clone(), tx.clone());
+                Some(monitor.spawn_focused(
+                    move |refresh| {
+                        tx.send(Event::Pace(refresh.pace)).is_ok()
+                            && tx.send(Event::Cluster(Box::new(refresh.metrics))).is_ok()
+                    },
+                    move |f| focused.send(Event::Focus(Box::new(f.metrics))).is_ok(),
+                ))
             }
             Err(e) => {
                 let _ = tx.send(Event::IoError(e.to_string()));
@@ -184,6 +187,11 @@ impl Io {
             Command::SetInterval(d) => {
                 if let Some(p) = &self.poller {
                     p.interval(d);
+                }
+            }
+            Command::Focus(f) => {
+                if let Some(p) = &self.poller {
+                    p.focus(f);
                 }
             }
             Command::StartTail {

@@ -23,6 +23,7 @@ use crate::tui::widgets::theme;
 use kaftop_core::kafka::admin::GroupType;
 use kaftop_core::kafka::group_types::StreamsDetail;
 use kaftop_core::metrics::{GroupMetrics, GroupPartitionRow, StatusReason};
+use kaftop_core::monitor::Focus;
 use kaftop_core::present::{self, text};
 use kaftop_core::report::words;
 
@@ -144,6 +145,13 @@ impl View for GroupDetail {
 
     fn rows(&self, shared: &Shared) -> usize {
         self.visible(shared).len()
+    }
+
+    fn focus(&self, _shared: &Shared) -> Focus {
+        Focus {
+            groups: self.name.iter().cloned().collect(),
+            ..Focus::default()
+        }
     }
 
     fn show(&mut self, go: Go, _shared: &mut Shared) -> Vec<Command> {

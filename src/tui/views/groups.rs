@@ -16,6 +16,7 @@ use crate::tui::widgets::table::{self, right, Column};
 use crate::tui::widgets::theme;
 use kaftop_core::kafka::group_types::unsupported_note;
 use kaftop_core::metrics::{ClusterMetrics, GroupMetrics};
+use kaftop_core::monitor::Focus;
 use kaftop_core::present::{self, spark, text};
 use kaftop_core::report::words;
 
@@ -68,6 +69,15 @@ impl View for Groups {
 
     fn rows(&self, shared: &Shared) -> usize {
         self.visible(shared.cluster.as_ref()).len()
+    }
+
+    fn focus(&self, shared: &Shared) -> Focus {
+        let groups = self.visible(shared.cluster.as_ref());
+        let shown = self.list.cursor.shown(groups.len());
+        Focus {
+            groups: groups[shown].iter().map(|g| g.group_id.clone()).collect(),
+            ..Focus::default()
+        }
     }
 
     fn act(&mut self, action: Action, shared: &mut Shared) -> Outcome {

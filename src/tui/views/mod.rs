@@ -36,6 +36,7 @@ use super::shared::{AppConfig, Shared};
 use super::widgets::list::ListState;
 use super::widgets::theme;
 use kaftop_core::kafka::sampler::StartAt;
+use kaftop_core::monitor::Focus;
 
 /// Which view is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -271,6 +272,11 @@ pub(crate) trait View {
     /// overview's ticker samples only while it is shown).
     fn steer(&mut self, _shown: bool, _shared: &Shared) -> Vec<Command> {
         Vec::new()
+    }
+    /// What of the cluster it shows, for the monitor to read first: at most
+    /// the rows on screen.
+    fn focus(&self, _shared: &Shared) -> Focus {
+        Focus::default()
     }
     /// Draws the body of the screen.
     fn draw(&self, f: &mut Frame, area: Rect, shared: &Shared);

@@ -17,6 +17,7 @@ use crate::tui::widgets::cursor::ListCursor;
 use crate::tui::widgets::table::{self, right, Cells, Column};
 use crate::tui::widgets::theme;
 use kaftop_core::metrics::TopicMetrics;
+use kaftop_core::monitor::Focus;
 use kaftop_core::present::{self, spark, text};
 
 fn ids(v: &[i32]) -> String {
@@ -64,6 +65,13 @@ impl View for TopicDetail {
 
     fn parent(&self) -> Option<ViewId> {
         Some(ViewId::Topics)
+    }
+
+    fn focus(&self, _shared: &Shared) -> Focus {
+        Focus {
+            topics: self.name.iter().cloned().collect(),
+            ..Focus::default()
+        }
     }
 
     fn crumb(&self) -> Option<&str> {

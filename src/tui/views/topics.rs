@@ -14,6 +14,7 @@ use crate::tui::widgets::list::ListState;
 use crate::tui::widgets::table::{self, right, Column};
 use crate::tui::widgets::theme;
 use kaftop_core::metrics::{ClusterMetrics, TopicMetrics};
+use kaftop_core::monitor::Focus;
 use kaftop_core::present::{self, spark, text};
 
 /// Fixed columns take this much; the name and the sparkline share the rest.
@@ -68,6 +69,15 @@ impl View for Topics {
 
     fn rows(&self, shared: &Shared) -> usize {
         self.visible(shared.cluster.as_ref()).len()
+    }
+
+    fn focus(&self, shared: &Shared) -> Focus {
+        let topics = self.visible(shared.cluster.as_ref());
+        let shown = self.list.cursor.shown(topics.len());
+        Focus {
+            topics: topics[shown].iter().map(|t| t.name.clone()).collect(),
+            ..Focus::default()
+        }
     }
 
     fn act(&mut self, action: Action, shared: &mut Shared) -> Outcome {

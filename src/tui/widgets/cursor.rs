@@ -68,6 +68,15 @@ impl ListCursor {
             .then(|| self.offset.get() + usize::from(row - rows.y))
     }
 
+    /// The rows drawn last time, within `0..len`: none before the first draw.
+    pub fn shown(&self, len: usize) -> Range<usize> {
+        let Some((_, rows)) = self.drawn.get() else {
+            return 0..0;
+        };
+        let off = self.offset.get().min(len);
+        off..(off + usize::from(rows.height)).min(len)
+    }
+
     /// The rows to draw in a viewport of `height` rows, scrolled as little as
     /// possible from last time to keep the selection in view.
     pub fn window(&self, len: usize, height: usize) -> Range<usize> {

@@ -14,7 +14,7 @@ pub mod timeline;
 
 pub use data_loss::DataLoss;
 pub use engine::{
-    ClusterMetrics, GroupMetrics, GroupPartitionRow, MetricsEngine, PartitionMetrics,
+    ClusterMetrics, FocusMetrics, GroupMetrics, GroupPartitionRow, MetricsEngine, PartitionMetrics,
     ThroughputPoint, TopicMetrics,
 };
 pub use status::{History, LagStatus, StatusReason, Verdict};

@@ -8,11 +8,15 @@
 //! commands call [`Monitor::once`] or [`Monitor::watch`].
 //!
 //! A refresh is a sequence of named steps ([`Step`]), each timed in what the
-//! monitor reports. [`Focus`] names what is on screen: a refresh split into
-//! "the focus first, the rest after" reads it first. Today a refresh reads
-//! everything in one pass.
+//! monitor reports. [`Focus`] names what is on screen (the dashboard sends it):
+//! when the last full refresh took at least `focus_first_after`, each tick
+//! first reads only the focused groups and topics (on the protocol client:
+//! their descriptions, committed offsets and watermarks, a few requests whatever
+//! the cluster's size) and hands their metrics on as a [`FocusRefresh`], then
+//! runs the full refresh as before. The focused metrics come from the engine's
+//! `peek`, which changes none of its state: windows, histories and the
+//! timeline move once per full refresh.
 
-use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use crate::config::{LagConfig, Resolved};
@@ -22,8 +26,12 @@ use crate::kafka::KafkaError;
 use crate::metrics::engine::EngineConfig;
 use crate::metrics::{ClusterMetrics, MetricsEngine, TimelineEvent};
 
+mod focus;
 mod pacing;
 mod run;
+
+use focus::{keep_what_was_read, Layout};
+pub use focus::{Focus, FocusRefresh};
 
 pub use crate::kafka::poller::{Step, StepTiming};
 pub use pacing::{next_wait, stretched, Pace, Window, MAX_BACKOFF};
@@ -37,7 +45,14 @@ pub struct MonitorOptions {
     /// What a refresh reads.
     pub read: PollerOptions,
     pub lag: LagConfig,
+    /// With a focus set, read it first when the last full refresh took at
+    /// least this long (a small cluster's refresh is quick enough on its own,
+    /// and pays no extra requests).
+    pub focus_first_after: Duration,
 }
+
+/// The default of [`MonitorOptions::focus_first_after`].
+pub const FOCUS_FIRST_AFTER: Duration = Duration::from_millis(200);
 
 impl MonitorOptions {
     /// The config's interval and lag thresholds. `watch` names groups always
@@ -47,6 +62,7 @@ impl MonitorOptions {
             interval: cfg.poll_interval,
             read: PollerOptions::from_config(cfg, watch),
             lag: cfg.lag.clone(),
+            focus_first_after: FOCUS_FIRST_AFTER,
         }
     }
 
@@ -54,14 +70,6 @@ impl MonitorOptions {
     pub fn engine_config(&self) -> EngineConfig {
         EngineConfig::for_interval(self.interval)
     }
-}
-
-/// What is on screen: the groups and topics a split refresh reads first. Empty:
-/// no preference.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Focus {
-    pub groups: BTreeSet<String>,
-    pub topics: BTreeSet<String>,
 }
 
 /// What one refresh produced.
@@ -98,6 +106,9 @@ pub struct Monitor {
     engine: MetricsEngine,
     interval: Duration,
     focus: Focus,
+    focus_first_after: Duration,
+    /// What the last full refresh found of the focus.
+    layout: Layout,
     seq: u64,
     failures: u32,
     /// How long the last refresh took (stretches the wait after it).
@@ -112,6 +123,8 @@ impl Monitor {
             engine,
             interval: opts.interval,
             focus: Focus::default(),
+            focus_first_after: opts.focus_first_after,
+            layout: Layout::default(),
             seq: 0,
             failures: 0,
             last_took: Duration::ZERO,
@@ -143,6 +156,9 @@ impl Monitor {
         let folding = Instant::now();
         let (metrics, events) = self.engine.ingest_with_events(&snapshot);
         let fold = folding.elapsed();
+        if snapshot.connected {
+            self.layout = Layout::of(&snapshot, &self.focus);
+        }
         self.seq += 1;
         self.failures = if snapshot.connected {
             0
@@ -169,6 +185,30 @@ impl Monitor {
             failures: self.failures,
             pace,
         }
+    }
+
+    /// The focused read, when a focus is set, the last full refresh took at
+    /// least `focus_first_after` and the refresh reads on the protocol client;
+    /// `None` otherwise or when nothing of the focus could be read.
+    pub fn focus_first(&mut self) -> Option<FocusRefresh> {
+        // Not while the cluster is unreachable: the full refresh says so.
+        if self.focus.is_empty() || self.failures > 0 || self.last_took < self.focus_first_after {
+            return None;
+        }
+        let want = self.layout.read_of(&self.focus)?;
+        let started = Instant::now();
+        let mut part = self.refresher.read_focus(want)?;
+        let took = started.elapsed();
+        let requests = part.requests;
+        keep_what_was_read(&mut part);
+        if part.groups.is_empty() && part.topics.is_empty() {
+            return None;
+        }
+        Some(FocusRefresh {
+            metrics: self.engine.peek(&part),
+            took,
+            requests,
+        })
     }
 
     /// The wait before the next refresh.

@@ -4,7 +4,7 @@
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
-use super::{Focus, Monitor, Refresh};
+use super::{Focus, FocusRefresh, Monitor, Refresh};
 use crate::worker::{Control, Worker};
 
 /// Messages to the monitor's thread.
@@ -56,11 +56,23 @@ impl Monitor {
     /// Runs the monitor on its own thread: a refresh every interval (backing off
     /// while the cluster is unreachable), each handed to `sink`. Stops when `sink`
     /// returns false or the handle is dropped.
-    pub fn spawn(
+    pub fn spawn(self, sink: impl FnMut(Refresh) -> bool + Send + 'static) -> MonitorHandle {
+        self.spawn_focused(sink, |_| true)
+    }
+
+    /// [`Monitor::spawn`], and before each refresh the focused read (see
+    /// [`Monitor::focus_first`]), when there is one, handed to `on_focus`.
+    pub fn spawn_focused(
         mut self,
         mut sink: impl FnMut(Refresh) -> bool + Send + 'static,
+        mut on_focus: impl FnMut(FocusRefresh) -> bool + Send + 'static,
     ) -> MonitorHandle {
         MonitorHandle(Worker::spawn("kaftop-poller", move |rx| loop {
+            if let Some(focused) = self.focus_first() {
+                if !on_focus(focused) {
+                    return;
+                }
+            }
             let refresh = self.once();
             if !refresh.metrics.connected {
                 tracing::warn!(errors = ?refresh.metrics.errors, failures = refresh.failures, "refresh failed");

@@ -22,6 +22,7 @@ mod parts;
 mod reporter;
 pub use reporter::GroupReporter;
 mod wire_read;
+pub use wire_read::FocusRead;
 
 pub(crate) use super::parallel::{parallel_map, OFFSET_FETCH_WORKERS};
 use super::KafkaError;

@@ -8,8 +8,24 @@ use kafka_protocol::messages::ApiKey;
 
 use super::{keep_topics, Laps, Refresher, Step};
 use crate::kafka::admin::types::{GroupDescription, GroupType, OffsetSpec};
-use crate::kafka::snapshot::ClusterSnapshot;
+use crate::kafka::snapshot::{BrokerInfo, ClusterSnapshot, CommittedRecord, TopicInfo};
+use crate::kafka::wire::groups::Coordinators;
 use crate::kafka::wire::{Node, WireClient, WireError};
+
+/// What a focused read asks for, as the last full refresh found it: the groups
+/// (with their type), their coordinators, the brokers and the topics whose
+/// watermarks to read.
+#[derive(Debug, Clone, Default)]
+pub struct FocusRead {
+    pub groups: Vec<(String, GroupType)>,
+    pub coordinators: Coordinators,
+    pub brokers: Vec<BrokerInfo>,
+    pub topics: Vec<TopicInfo>,
+    /// Records read at committed offsets by the last full refresh, passed on
+    /// (a record at an offset does not change): exact time lag where a
+    /// committed offset has not moved.
+    pub records: Vec<CommittedRecord>,
+}
 
 /// The requests (and least versions) a refresh on the wire path sends.
 const NEEDED: [(ApiKey, i16); 6] = [
@@ -98,6 +114,43 @@ impl Refresher {
         }
         snap.requests = wire.requests_sent() - before + other;
         self.wire = Some(wire);
+    }
+
+    /// A read of a few groups and topics only (what is on screen), ahead of a
+    /// full refresh: the groups' descriptions and committed offsets (one
+    /// DescribeGroups / ConsumerGroupDescribe and one OffsetFetch per
+    /// coordinator) and the topics' watermarks (one ListOffsets per leader and
+    /// kind). Its requests are counted in its own snapshot, not in the next
+    /// refresh's. `None` off the protocol client (librdkafka reads no focus).
+    pub fn read_focus(&self, want: FocusRead) -> Option<ClusterSnapshot> {
+        let wire = self.wire.as_ref().filter(|_| self.wire_checked)?;
+        let before = wire.requests_sent();
+        let mut snap = ClusterSnapshot {
+            taken_at_ms: chrono::Utc::now().timestamp_millis(),
+            mono_ms: self.started.elapsed().as_millis() as u64,
+            connected: true,
+            brokers: want.brokers,
+            topics: want.topics,
+            committed_records: want.records,
+            ..Default::default()
+        };
+        if !want.groups.is_empty() {
+            let names: Vec<String> = want.groups.iter().map(|(g, _)| g.clone()).collect();
+            let descriptions = wire.describe_groups(&want.groups, &want.coordinators);
+            let mut fetched = wire.committed_offsets(&names, &want.coordinators, &|_| {});
+            let all_fetched = names
+                .iter()
+                .map(|g| {
+                    fetched
+                        .remove(g)
+                        .unwrap_or_else(|| Err("no answer for this group".to_string()))
+                })
+                .collect();
+            snap.groups = self.assemble(names, &descriptions, all_fetched, false);
+        }
+        watermarks(wire, &mut snap);
+        snap.requests = wire.requests_sent() - before;
+        Some(snap)
     }
 
     fn groups_on_wire(&self, wire: &WireClient, snap: &mut ClusterSnapshot, laps: &mut Laps) {

@@ -11,6 +11,7 @@ use std::time::Duration;
 mod groups;
 mod names;
 mod output;
+mod peek;
 mod topics;
 mod window;
 
@@ -18,6 +19,7 @@ pub use output::{
     ClusterMetrics, GroupMetrics, GroupPartitionRow, PartitionMetrics, ThroughputPoint,
     TopicMetrics,
 };
+pub use peek::FocusMetrics;
 
 use super::data_loss::LogStartHistory;
 use super::history::Ring;
@@ -52,17 +54,20 @@ impl EngineConfig {
     }
 }
 
+#[derive(Clone)]
 struct PartitionState {
     produce: CounterRate,
     log_start: LogStartHistory,
     seen: u64,
 }
 
+#[derive(Clone)]
 struct TopicState {
     rates: Ring<f64>,
     seen: u64,
 }
 
+#[derive(Clone)]
 struct GroupPartitionState {
     consume: CounterRate,
     points: LagWindow,
@@ -75,6 +80,7 @@ struct GroupPartitionState {
     seen: u64,
 }
 
+#[derive(Clone)]
 struct GroupHistory {
     lags: Ring<u64>,
     seen: u64,
@@ -287,7 +293,7 @@ mod tests {
     use crate::metrics::lag::Eta;
     use crate::metrics::status::LagStatus;
 
-    fn snap(mono_ms: u64, highs: &[i64], committed: &[Option<i64>]) -> ClusterSnapshot {
+    pub(super) fn snap(mono_ms: u64, highs: &[i64], committed: &[Option<i64>]) -> ClusterSnapshot {
         ClusterSnapshot {
             mono_ms,
             connected: true,
@@ -338,7 +344,7 @@ mod tests {
         }
     }
 
-    fn engine() -> MetricsEngine {
+    pub(super) fn engine() -> MetricsEngine {
         let mut lag = LagConfig::default();
         lag.groups.insert("g".into(), 25);
         MetricsEngine::new(EngineConfig::for_interval(Duration::from_secs(1)), lag)

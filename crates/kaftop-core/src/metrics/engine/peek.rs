@@ -1,0 +1,187 @@
+//! A look at a few groups and topics between full refreshes (what is on screen,
+//! read first): their metrics from fresh offsets against the state the last
+//! full refresh left, without changing that state. A partial snapshot is not
+//! the cluster: what it lacks is not gone, and status windows, histories, rates
+//! and the timeline move once per full refresh only, so the status rules'
+//! window keeps its time span.
+
+use std::collections::BTreeSet;
+
+use super::groups::{PartitionIndex, RecordIndex, Refresh};
+use super::{GroupMetrics, MetricsEngine, TopicMetrics};
+use crate::kafka::snapshot::ClusterSnapshot;
+
+/// The metrics of the focused groups and topics, read ahead of a full refresh.
+#[derive(Debug, Clone, Default)]
+pub struct FocusMetrics {
+    /// Wall-clock time of the read (ms since the epoch).
+    pub taken_at_ms: i64,
+    pub topics: Vec<TopicMetrics>,
+    pub groups: Vec<GroupMetrics>,
+}
+
+impl MetricsEngine {
+    /// The metrics of `part`'s topics and groups (a partial snapshot: fresh
+    /// offsets and watermarks, the rest as the last full refresh found it),
+    /// computed on a copy of their state: rates are against the last full
+    /// read; nothing of this engine changes.
+    pub fn peek(&self, part: &ClusterSnapshot) -> FocusMetrics {
+        let mut scratch = self.scratch_for(part);
+        let now = part.mono_ms;
+        let live: BTreeSet<i32> = part.brokers.iter().map(|b| b.id).collect();
+        let topics = part
+            .topics
+            .iter()
+            .map(|t| scratch.topic_metrics(t, &live, now))
+            .collect();
+        let partitions: PartitionIndex<'_> = part
+            .topics
+            .iter()
+            .flat_map(|t| {
+                t.partitions
+                    .iter()
+                    .map(move |p| ((t.name.as_str(), p.id), p))
+            })
+            .collect();
+        let records: RecordIndex<'_> = part
+            .committed_records
+            .iter()
+            .map(|r| ((r.topic.as_str(), r.partition, r.offset), &r.read))
+            .collect();
+        let at = Refresh {
+            partitions: &partitions,
+            records: &records,
+            now,
+            wall_ms: part.taken_at_ms,
+        };
+        let groups = part
+            .groups
+            .iter()
+            .map(|g| scratch.group_metrics(g, &at))
+            .collect();
+        FocusMetrics {
+            taken_at_ms: part.taken_at_ms,
+            topics,
+            groups,
+        }
+    }
+
+    /// An engine holding a copy of the state of `part`'s topics, partitions,
+    /// groups and group partitions, and nothing else.
+    fn scratch_for(&self, part: &ClusterSnapshot) -> MetricsEngine {
+        let mut s = MetricsEngine::new(self.cfg.clone(), self.lag.clone());
+        s.generation = self.generation;
+        for t in &part.topics {
+            let Some(name) = self.names.find(&t.name) else {
+                continue;
+            };
+            let mine = s.names.get(&t.name);
+            if let Some(st) = self.topics.get(&name) {
+                s.topics.insert(mine.clone(), st.clone());
+            }
+            for p in &t.partitions {
+                if let Some(st) = self.partitions.get(&(name.clone(), p.id)) {
+                    s.partitions.insert((mine.clone(), p.id), st.clone());
+                }
+            }
+        }
+        for g in &part.groups {
+            let Some(group) = self.names.find(&g.group_id) else {
+                continue;
+            };
+            let mine = s.names.get(&g.group_id);
+            if let Some(st) = self.groups.get(&group) {
+                s.groups.insert(mine.clone(), st.clone());
+            }
+            let committed = g.offsets.iter().map(|o| (o.topic.as_str(), o.partition));
+            let assigned = g
+                .members
+                .iter()
+                .flatten()
+                .flat_map(|m| m.assignment.iter().map(|(t, p)| (t.as_str(), *p)));
+            for (topic, partition) in committed.chain(assigned) {
+                let Some(tn) = self.names.find(topic) else {
+                    continue;
+                };
+                if let Some(st) = self.group_partitions.get(&(group.clone(), tn, partition)) {
+                    let key = (mine.clone(), s.names.get(topic), partition);
+                    s.group_partitions.insert(key, st.clone());
+                }
+            }
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{engine, snap};
+    use super::*;
+
+    /// Topic `t` at `high`, group `g` committed at `g` and `h` frozen at 10.
+    fn two_groups(mono_ms: u64, high: i64, g: i64) -> ClusterSnapshot {
+        let mut s = snap(mono_ms, &[high], &[Some(g)]);
+        s.taken_at_ms = mono_ms as i64;
+        let mut h = s.groups[0].clone();
+        h.group_id = "h".into();
+        h.offsets[0].committed = Some(10);
+        s.groups.push(h);
+        s
+    }
+
+    fn json(m: &impl serde::Serialize) -> serde_json::Value {
+        serde_json::to_value(m).unwrap()
+    }
+
+    #[test]
+    fn peeks_change_nothing_a_full_refresh_produces() {
+        // Two engines fed the same full refreshes, one peeking between them:
+        // every full refresh comes out the same (statuses over the window,
+        // histories, rates, the timeline with h's status changes).
+        let (mut plain, mut peeking) = (engine(), engine());
+        let mut changes = 0;
+        for i in 0..14u64 {
+            let full = two_groups(i * 1000, 100 + 20 * i as i64, 95 + 10 * i as i64);
+            let a = plain.ingest(&full);
+            let b = peeking.ingest(&full);
+            assert_eq!(json(&a), json(&b), "refresh {i}");
+            changes = a.timeline.len();
+
+            // Between the two: only g, committed further, and t's new end.
+            let mut part = two_groups(i * 1000 + 500, 110 + 20 * i as i64, 100 + 10 * i as i64);
+            part.groups.retain(|g| g.group_id == "g");
+            let seen = peeking.peek(&part);
+            assert_eq!(seen.groups.len(), 1);
+            let g = &seen.groups[0];
+            assert_eq!(g.group_id, "g");
+            assert_eq!(
+                g.total_lag,
+                (110 + 20 * i as i64 - (100 + 10 * i as i64)) as u64
+            );
+            assert_eq!(seen.topics[0].partitions[0].high, Some(110 + 20 * i as i64));
+            if i > 0 {
+                // Rates against the last full read: 20 records in 0.5 s.
+                assert!(seen.topics[0].rate.is_some());
+            }
+            // Nothing forgotten: h and its partition are still held.
+            assert_eq!(
+                (peeking.groups.len(), peeking.group_partitions.len()),
+                (2, 2)
+            );
+        }
+        assert!(changes > 0, "h's frozen consumer changed its status");
+    }
+
+    #[test]
+    fn a_peek_of_what_was_never_read_is_computed_and_not_kept() {
+        let mut e = engine();
+        e.ingest(&two_groups(0, 100, 90));
+        let mut part = two_groups(500, 120, 100);
+        part.groups[1].group_id = "new".into();
+        let seen = e.peek(&part);
+        assert_eq!(seen.groups[1].group_id, "new");
+        assert_eq!(seen.groups[1].total_lag, 110);
+        assert!(e.names.find("new").is_none());
+        assert_eq!(e.groups.len(), 2);
+    }
+}

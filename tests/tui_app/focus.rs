@@ -1,0 +1,105 @@
+//! What is on screen: told to the monitor when it changes, and the focused
+//! read patched into the metrics held.
+
+use crossterm::event::KeyCode;
+use kaftop::tui::command::Command;
+use kaftop::tui::event::Event;
+use kaftop_core::metrics::FocusMetrics;
+use kaftop_core::monitor::Focus;
+
+use crate::tui_support::*;
+
+fn tick(a: &mut kaftop::tui::App) -> Vec<Command> {
+    a.update(Event::Tick {
+        now_ms: T0_MS + 60_000,
+    })
+}
+
+fn focus_of(cmds: &[Command]) -> Option<Focus> {
+    cmds.iter().find_map(|c| match c {
+        Command::Focus(f) => Some(f.clone()),
+        _ => None,
+    })
+}
+
+#[test]
+fn the_shown_rows_and_the_open_group_are_the_focus() {
+    let mut a = app();
+    press(&mut a, &[KeyCode::Char('2')]);
+    // Nothing drawn yet: nothing on screen to read first.
+    assert!(focus_of(&tick(&mut a)).is_none());
+    // A screen 9 lines high shows a few of the groups, from the first.
+    render_app(&a, 160, 9);
+    let f = focus_of(&tick(&mut a)).expect("the rows on screen");
+    let shown: Vec<_> = a
+        .cluster()
+        .unwrap()
+        .groups
+        .iter()
+        .map(|g| &g.group_id)
+        .collect();
+    assert!(
+        !f.groups.is_empty() && f.groups.len() < shown.len(),
+        "{f:?}"
+    );
+    assert!(f.groups.iter().all(|g| shown.contains(&g)), "{f:?}");
+    assert!(f.topics.is_empty());
+    // Told once: a tick with the same rows on screen says nothing.
+    render_app(&a, 160, 9);
+    assert!(focus_of(&tick(&mut a)).is_none());
+
+    command(&mut a, "group archive-service-group");
+    let f = focus_of(&tick(&mut a)).expect("the open group");
+    assert_eq!(f.groups, ["archive-service-group".to_string()].into());
+
+    command(&mut a, "topic orders");
+    let f = focus_of(&tick(&mut a)).expect("the open topic");
+    assert_eq!(f.topics, ["orders".to_string()].into());
+    assert!(f.groups.is_empty());
+}
+
+#[test]
+fn a_focused_read_replaces_only_its_groups_and_topics() {
+    let mut a = app();
+    let before = a.cluster().unwrap().clone();
+    let mut g = before
+        .groups
+        .iter()
+        .find(|g| g.group_id == "archive-service-group")
+        .unwrap()
+        .clone();
+    g.total_lag += 1000;
+    g.rows[0].lag = Some(g.rows[0].lag.unwrap_or(0) + 1000);
+    let mut newcomer = g.clone();
+    newcomer.group_id = "not-held-yet".into();
+    let mut t = before
+        .topics
+        .iter()
+        .find(|t| t.name == "orders")
+        .unwrap()
+        .clone();
+    t.messages += 7;
+    a.take_dirty();
+    a.update(Event::Focus(Box::new(FocusMetrics {
+        taken_at_ms: before.taken_at_ms + 1000,
+        topics: vec![t.clone()],
+        groups: vec![g.clone(), newcomer],
+    })));
+    assert!(a.take_dirty());
+    let after = a.cluster().unwrap();
+    assert_eq!(after.groups.len(), before.groups.len());
+    for (was, now) in before.groups.iter().zip(&after.groups) {
+        let want = if now.group_id == g.group_id { &g } else { was };
+        assert_eq!(to_json(now), to_json(want), "{}", now.group_id);
+    }
+    for (was, now) in before.topics.iter().zip(&after.topics) {
+        let want = if now.name == t.name { &t } else { was };
+        assert_eq!(to_json(now), to_json(want), "{}", now.name);
+    }
+    assert_eq!(to_json(&after.throughput), to_json(&before.throughput));
+    assert_eq!(after.taken_at_ms, before.taken_at_ms);
+}
+
+fn to_json(v: &impl serde::Serialize) -> serde_json::Value {
+    serde_json::to_value(v).unwrap()
+}
