@@ -319,7 +319,7 @@ pub(super) fn render_table(groups: &[GroupMetrics]) -> String {
         for r in &g.rows {
             rows.push([
                 g.group_id.clone(),
-                r.topic.clone(),
+                r.topic.to_string(),
                 r.partition.to_string(),
                 present::offset(r.current_offset),
                 present::offset(r.log_end_offset),
