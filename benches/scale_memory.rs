@@ -136,7 +136,11 @@ fn engine() -> MetricsEngine {
 
 fn main() {
     let serve = std::env::args().any(|a| a == "serve");
-    let allocator = if system_alloc() { "glibc's malloc" } else { "mimalloc (no_thp)" };
+    let allocator = if system_alloc() {
+        "glibc's malloc"
+    } else {
+        "mimalloc (no_thp)"
+    };
     println!("allocator: {allocator}");
     let base = rss_mb();
     println!("start: {base:.1} MB");
