@@ -236,7 +236,7 @@ pub(super) fn json_rows(g: &GroupMetrics) -> impl Iterator<Item = LagRow<'_>> {
         group_status_reason: g.status_reason,
         history: g.history,
         time_lag: r.time_lag.as_ref(),
-        stuck: r.stuck.as_ref(),
+        stuck: r.stuck.as_deref(),
         data_loss: r.data_loss.as_ref(),
         uncommitted_waiting: r.uncommitted_waiting,
         group_state: g.state.map(|s| s.to_string()),

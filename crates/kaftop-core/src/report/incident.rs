@@ -272,7 +272,7 @@ fn partition(r: &GroupPartitionRow, records: &[RecordView]) -> IncidentPartition
         time_lag: r.time_lag.clone(),
         status: r.status,
         status_reason: r.status_reason,
-        stuck: r.stuck.clone(),
+        stuck: r.stuck.as_deref().cloned(),
         data_loss: r.data_loss.clone(),
         uncommitted_waiting: r.uncommitted_waiting,
         consumer_id: r.consumer_id.as_deref().map(String::from),

@@ -122,7 +122,7 @@ impl MetricsEngine {
             rows.iter_mut()
                 .zip(stuck_partitions(&standstills, at.now, self.lag.stuck_after))
         {
-            row.stuck = stuck;
+            row.stuck = stuck.map(Box::new);
         }
         // Uncommitted partitions whose log grew since first seen.
         let uncommitted_growing = rows

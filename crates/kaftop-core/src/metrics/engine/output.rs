@@ -187,7 +187,8 @@ pub struct GroupPartitionRow {
     pub consume_rate: Option<f64>,
     pub time_lag_secs: Option<f64>,
     pub time_lag: Option<TimeLag>,
-    pub stuck: Option<Stuck>,
+    /// Boxed: rarely set, and 32 bytes in every row when inline.
+    pub stuck: Option<Box<Stuck>>,
     pub data_loss: Option<DataLoss>,
     /// Records in the partition when the group never committed to it.
     pub uncommitted_waiting: Option<u64>,
