@@ -9,8 +9,10 @@
 //! The dashboard: each refresh folded through the metrics engine into the app and
 //! drawn, as the running dashboard does. `serve`: each refresh folded through the
 //! engine into serve's exporter, then one scrape writing the whole `/metrics`
-//! text, timed. Which structures hold the memory:
-//! run it under `heaptrack` (BENCHMARKS.md).
+//! text, timed. The allocator is the binary's (mimalloc without transparent huge
+//! pages), so RSS is what kaftop would hold. Which structures hold the memory: run
+//! it under `heaptrack` with `KAFTOP_BENCH_SYSTEM_ALLOC=1`, glibc's malloc, which
+//! heaptrack sees (BENCHMARKS.md).
 
 #![allow(clippy::unwrap_used)]
 
@@ -18,6 +20,9 @@
 mod scale;
 mod support;
 
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::ffi::c_char;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::{Duration, Instant};
 
 use ratatui::backend::TestBackend;
@@ -30,6 +35,86 @@ use kaftop_core::metrics::engine::EngineConfig;
 use kaftop_core::metrics::MetricsEngine;
 
 const REFRESHES: u64 = 120;
+
+/// The binary's allocator (src/main.rs), or glibc's when
+/// `KAFTOP_BENCH_SYSTEM_ALLOC` is set: chosen at the first allocation, before
+/// anything is freed, and kept, so each block is freed by the allocator that gave it.
+struct BenchAlloc;
+
+#[global_allocator]
+static ALLOCATOR: BenchAlloc = BenchAlloc;
+
+/// 0: not chosen yet, 1: mimalloc, 2: the system's.
+static CHOICE: AtomicU8 = AtomicU8::new(0);
+
+// The bench's only unsafe code: an allocator has to be (`GlobalAlloc`), and the
+// choice reads the environment with libc's `getenv`, which does not allocate.
+#[allow(unsafe_code)]
+mod choice {
+    use super::*;
+
+    unsafe extern "C" {
+        fn getenv(name: *const c_char) -> *const c_char;
+    }
+
+    pub(super) fn system_alloc() -> bool {
+        match CHOICE.load(Ordering::Relaxed) {
+            0 => {
+                // SAFETY: a NUL-terminated name; nothing in the bench sets the environment.
+                let system = !unsafe { getenv(c"KAFTOP_BENCH_SYSTEM_ALLOC".as_ptr()) }.is_null();
+                CHOICE.store(if system { 2 } else { 1 }, Ordering::Relaxed);
+                system
+            }
+            c => c == 2,
+        }
+    }
+
+    // SAFETY: each call goes to one of two allocators, the same for the whole run,
+    // with the caller's arguments, so each upholds `GlobalAlloc`'s contract.
+    unsafe impl GlobalAlloc for BenchAlloc {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            // SAFETY: the caller's contract, passed on.
+            unsafe {
+                if system_alloc() {
+                    System.alloc(layout)
+                } else {
+                    mimalloc::MiMalloc.alloc(layout)
+                }
+            }
+        }
+        unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+            // SAFETY: the caller's contract, passed on.
+            unsafe {
+                if system_alloc() {
+                    System.alloc_zeroed(layout)
+                } else {
+                    mimalloc::MiMalloc.alloc_zeroed(layout)
+                }
+            }
+        }
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            // SAFETY: `ptr` came from the same allocator (the choice never changes).
+            unsafe {
+                if system_alloc() {
+                    System.dealloc(ptr, layout)
+                } else {
+                    mimalloc::MiMalloc.dealloc(ptr, layout)
+                }
+            }
+        }
+        unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+            // SAFETY: `ptr` came from the same allocator (the choice never changes).
+            unsafe {
+                if system_alloc() {
+                    System.realloc(ptr, layout, new_size)
+                } else {
+                    mimalloc::MiMalloc.realloc(ptr, layout, new_size)
+                }
+            }
+        }
+    }
+}
+use choice::system_alloc;
 
 fn rss_mb() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap();
@@ -51,6 +136,12 @@ fn engine() -> MetricsEngine {
 
 fn main() {
     let serve = std::env::args().any(|a| a == "serve");
+    let allocator = if system_alloc() {
+        "glibc's malloc"
+    } else {
+        "mimalloc (no_thp)"
+    };
+    println!("allocator: {allocator}");
     let base = rss_mb();
     println!("start: {base:.1} MB");
     let snap = scale::snapshot(0);

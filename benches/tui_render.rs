@@ -154,14 +154,14 @@ fn render(c: &mut Criterion) {
                     let table = Table::new(
                         rows.iter().map(|r| {
                             Row::new(vec![
-                                r.topic.clone(),
+                                r.topic.to_string(),
                                 r.partition.to_string(),
                                 r.current_offset.map_or("-".into(), |v| v.to_string()),
                                 r.log_end_offset.map_or("-".into(), |v| v.to_string()),
                                 r.lag.map_or("-".into(), |v| v.to_string()),
-                                r.consumer_id.clone().unwrap_or_default(),
-                                r.host.clone().unwrap_or_default(),
-                                r.client_id.clone().unwrap_or_default(),
+                                r.consumer_id.as_deref().unwrap_or_default().to_string(),
+                                r.host.as_deref().unwrap_or_default().to_string(),
+                                r.client_id.as_deref().unwrap_or_default().to_string(),
                                 r.status.as_str().to_string(),
                             ])
                         }),

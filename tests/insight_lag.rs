@@ -308,7 +308,7 @@ fn a_partition_whose_commits_stop_while_the_others_advance_is_stuck_at_its_offse
     }
     let gm = last.unwrap();
     assert_eq!(
-        gm.rows[0].stuck,
+        gm.rows[0].stuck.as_deref().cloned(),
         Some(Stuck {
             offset: 3,
             since_ms: first.taken_at_ms,

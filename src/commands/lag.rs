@@ -236,7 +236,7 @@ pub(super) fn json_rows(g: &GroupMetrics) -> impl Iterator<Item = LagRow<'_>> {
         group_status_reason: g.status_reason,
         history: g.history,
         time_lag: r.time_lag.as_ref(),
-        stuck: r.stuck.as_ref(),
+        stuck: r.stuck.as_deref(),
         data_loss: r.data_loss.as_ref(),
         uncommitted_waiting: r.uncommitted_waiting,
         group_state: g.state.map(|s| s.to_string()),
@@ -319,7 +319,7 @@ pub(super) fn render_table(groups: &[GroupMetrics]) -> String {
         for r in &g.rows {
             rows.push([
                 g.group_id.clone(),
-                r.topic.clone(),
+                r.topic.to_string(),
                 r.partition.to_string(),
                 present::offset(r.current_offset),
                 present::offset(r.log_end_offset),

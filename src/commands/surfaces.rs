@@ -60,11 +60,11 @@ fn cluster() -> ClusterMetrics {
         note: None,
     };
     let mut stuck = row(0, 1850, 5550);
-    stuck.stuck = Some(Stuck {
+    stuck.stuck = Some(Box::new(Stuck {
         offset: 1850,
         since_ms: NOW - 133_000,
         for_secs: 133.0,
-    });
+    }));
     stuck.time_lag = Some(exact.clone());
     stuck.data_loss = Some(DataLoss::Forecast { in_secs: 700.0 });
     stuck.status = LagStatus::Stall;

@@ -117,11 +117,11 @@ pub(crate) fn overview_cluster() -> ClusterMetrics {
                 g.alerting = true;
                 let r = &mut g.rows[1];
                 r.time_lag = lag(133.0, true);
-                r.stuck = Some(Stuck {
+                r.stuck = Some(Box::new(Stuck {
                     offset: r.current_offset.unwrap_or(0),
                     since_ms: now - 133_000,
                     for_secs: 133.0,
-                });
+                }));
             }
             "archive-service-group" => {
                 g.time_lag = lag(3_700.0, true);

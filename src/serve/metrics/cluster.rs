@@ -65,7 +65,7 @@ pub(super) fn part<'a>(g: &'a GroupMetrics, r: &'a GroupPartitionRow) -> Labels<
 /// (empty when no member owns it).
 fn owned<'a>(g: &'a GroupMetrics, r: &'a GroupPartitionRow) -> Labels<'a, 6> {
     let [group, topic, partition] = part(g, r);
-    let or_empty = |v: &'a Option<String>| Value::Str(v.as_deref().unwrap_or(""));
+    let or_empty = |v: &'a Option<Arc<str>>| Value::Str(v.as_deref().unwrap_or(""));
     [
         group,
         topic,

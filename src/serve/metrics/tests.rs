@@ -471,11 +471,11 @@ fn with_insight(m: &mut ClusterMetrics) {
         .iter_mut()
         .find(|g| g.group_id == "billing")
         .unwrap();
-    billing.rows[0].stuck = Some(Stuck {
+    billing.rows[0].stuck = Some(Box::new(Stuck {
         offset: 120,
         since_ms: 1_795_515_300_000,
         for_secs: 75.0,
-    });
+    }));
     billing.rows[0].time_lag = Some(TimeLag {
         secs: 90.0,
         exact: true,

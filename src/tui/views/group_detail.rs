@@ -6,6 +6,8 @@
 //! (and, in a consumer-protocol group, what each should own). A Streams group
 //! adds its subtopologies with their source topics, and each member's tasks.
 
+use std::sync::Arc;
+
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
@@ -37,21 +39,21 @@ pub struct GroupDetail {
 /// The partitions as `kafka-consumer-groups --describe` lists them, tab-separated
 /// (what `y` copies).
 fn describe_table(group: &str, rows: &[&GroupPartitionRow]) -> String {
-    let opt = |v: Option<String>| v.unwrap_or_else(|| "-".into());
+    let opt = |v: &Option<Arc<str>>| v.as_deref().unwrap_or("-").to_string();
     let mut out = String::from(
         "GROUP\tTOPIC\tPARTITION\tCURRENT-OFFSET\tLOG-END-OFFSET\tLAG\tCONSUMER-ID\tHOST\tCLIENT-ID\n",
     );
     for r in rows {
         let line = [
             group.to_string(),
-            r.topic.clone(),
+            r.topic.to_string(),
             r.partition.to_string(),
             present::offset(r.current_offset),
             present::offset(r.log_end_offset),
             present::lag_digits(r.lag, r.raw_lag),
-            opt(r.consumer_id.clone()),
-            opt(r.host.clone()),
-            opt(r.client_id.clone()),
+            opt(&r.consumer_id),
+            opt(&r.host),
+            opt(&r.client_id),
         ];
         out.push_str(&line.join("\t"));
         out.push('\n');
@@ -107,7 +109,7 @@ impl GroupDetail {
         };
         let row = selected.or_else(stuck)?;
         Some(Go::Record {
-            topic: row.topic.clone(),
+            topic: row.topic.to_string(),
             partition: row.partition,
             offset: row.current_offset?,
         })

@@ -27,7 +27,9 @@ pub struct LogStartHistory {
 impl LogStartHistory {
     pub fn new(span: Duration) -> Self {
         LogStartHistory {
-            samples: VecDeque::new(),
+            // Its most (one per tenth of the span, and the one past it until the
+            // oldest is dropped): growing by doubling would reserve 16.
+            samples: VecDeque::with_capacity(12),
             span_ms: (span.as_millis() as u64).max(1),
         }
     }

@@ -181,7 +181,7 @@ pub fn wanted_records(c: &ClusterMetrics) -> Vec<(String, i32, i64)> {
         .filter_map(|r| {
             r.stuck
                 .as_ref()
-                .map(|s| (r.topic.clone(), r.partition, s.offset))
+                .map(|s| (r.topic.to_string(), r.partition, s.offset))
         })
         .collect();
     out.sort();
@@ -260,11 +260,11 @@ fn partition(r: &GroupPartitionRow, records: &[RecordView]) -> IncidentPartition
     let record = r.stuck.as_ref().and_then(|s| {
         records
             .iter()
-            .find(|x| x.topic == r.topic && x.partition == r.partition && x.offset == s.offset)
+            .find(|x| *x.topic == *r.topic && x.partition == r.partition && x.offset == s.offset)
             .map(PeekedRecord::of)
     });
     IncidentPartition {
-        topic: r.topic.clone(),
+        topic: r.topic.to_string(),
         partition: r.partition,
         current_offset: r.current_offset,
         log_end_offset: r.log_end_offset,
@@ -272,10 +272,10 @@ fn partition(r: &GroupPartitionRow, records: &[RecordView]) -> IncidentPartition
         time_lag: r.time_lag.clone(),
         status: r.status,
         status_reason: r.status_reason,
-        stuck: r.stuck.clone(),
+        stuck: r.stuck.as_deref().cloned(),
         data_loss: r.data_loss.clone(),
         uncommitted_waiting: r.uncommitted_waiting,
-        consumer_id: r.consumer_id.clone(),
+        consumer_id: r.consumer_id.as_deref().map(String::from),
         record,
     }
 }

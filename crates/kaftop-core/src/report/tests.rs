@@ -36,11 +36,11 @@ fn row(partition: i32, committed: i64, end: i64) -> GroupPartitionRow {
 
 fn cluster() -> ClusterMetrics {
     let mut stuck = row(1, 42, 90);
-    stuck.stuck = Some(Stuck {
+    stuck.stuck = Some(Box::new(Stuck {
         offset: 42,
         since_ms: NOW - 133_000,
         for_secs: 133.0,
-    });
+    }));
     stuck.time_lag = Some(TimeLag {
         secs: 140.0,
         exact: true,

@@ -357,7 +357,7 @@ fn group_lags(monitor: &mut Monitor, cfg: &Resolved) -> (Vec<GroupLag>, [u64; 3]
                         match g
                             .rows
                             .iter()
-                            .find(|r| r.topic == t.name && r.partition == p.id)
+                            .find(|r| *r.topic == *t.name && r.partition == p.id)
                         {
                             Some(r) => r.lag.is_some() || never_held,
                             None => never_held,

@@ -3,6 +3,7 @@
 //! the group's totals and lag history.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use super::output::{GroupMetrics, GroupPartitionRow};
 use super::{GroupHistory, GroupPartitionState, MetricsEngine};
@@ -43,12 +44,34 @@ struct RowOut {
     produce_rate: Option<f64>,
 }
 
+/// A member as its rows name it: one copy of each string for all its rows.
+struct Owner {
+    consumer_id: Arc<str>,
+    host: Arc<str>,
+    client_id: Arc<str>,
+}
+
+impl Owner {
+    fn of(m: &MemberDescription) -> Self {
+        Owner {
+            consumer_id: Arc::from(m.member_id.as_str()),
+            host: Arc::from(m.host.as_str()),
+            client_id: Arc::from(m.client_id.as_str()),
+        }
+    }
+}
+
 /// The members by the partitions they own.
-fn owners(g: &GroupInfo) -> HashMap<(&str, i32), &MemberDescription> {
+fn owners(g: &GroupInfo) -> HashMap<(&str, i32), Arc<Owner>> {
     g.members
         .iter()
         .flatten()
-        .flat_map(|m| m.assignment.iter().map(move |(t, p)| ((t.as_str(), *p), m)))
+        .flat_map(|m| {
+            let owner = Arc::new(Owner::of(m));
+            m.assignment
+                .iter()
+                .map(move |(t, p)| ((t.as_str(), *p), Arc::clone(&owner)))
+        })
         .collect()
 }
 
@@ -56,7 +79,7 @@ fn owners(g: &GroupInfo) -> HashMap<(&str, i32), &MemberDescription> {
 /// offset is a row too (CURRENT-OFFSET and LAG unknown).
 fn assigned_without_commit(
     g: &GroupInfo,
-    owners: &HashMap<(&str, i32), &MemberDescription>,
+    owners: &HashMap<(&str, i32), Arc<Owner>>,
 ) -> Vec<GroupOffset> {
     let committed: HashSet<(&str, i32)> = g
         .offsets
@@ -84,8 +107,8 @@ impl MetricsEngine {
         let mut standstills = Vec::with_capacity(rows.capacity());
         let (mut consume, mut produce): (Option<f64>, Option<f64>) = (None, None);
         for o in g.offsets.iter().chain(&uncommitted) {
-            let owner = owners.get(&(o.topic.as_str(), o.partition)).copied();
-            let out = self.partition_row(g, o, owner, at);
+            let owner = owners.get(&(o.topic.as_str(), o.partition));
+            let out = self.partition_row(g, o, owner.map(|o| &**o), at);
             if let Some(r) = out.row.consume_rate {
                 *consume.get_or_insert(0.0) += r;
             }
@@ -99,7 +122,7 @@ impl MetricsEngine {
             rows.iter_mut()
                 .zip(stuck_partitions(&standstills, at.now, self.lag.stuck_after))
         {
-            row.stuck = stuck;
+            row.stuck = stuck.map(Box::new);
         }
         // Uncommitted partitions whose log grew since first seen.
         let uncommitted_growing = rows
@@ -116,10 +139,11 @@ impl MetricsEngine {
         &mut self,
         g: &GroupInfo,
         o: &GroupOffset,
-        owner: Option<&MemberDescription>,
+        owner: Option<&Owner>,
         at: &Refresh<'_>,
     ) -> RowOut {
         let now = at.now;
+        let topic = self.names.get(&o.topic);
         let part = at.partitions.get(&(o.topic.as_str(), o.partition));
         let log_end = part.and_then(|p| p.high);
         // A share-partition's lag is the broker's (KIP-1226): records acknowledged
@@ -131,11 +155,8 @@ impl MetricsEngine {
             },
             None => partition_lag(o.committed, log_end),
         };
-        let (rate, verdict, standstill) = self.track(g, o, log_end, lag.lag, at);
-        let pstate = self
-            .names
-            .find(&o.topic)
-            .and_then(|topic| self.partitions.get(&(topic, o.partition)));
+        let (rate, verdict, standstill) = self.track(g, o, &topic, log_end, lag.lag, at);
+        let pstate = self.partitions.get(&(Arc::clone(&topic), o.partition));
         let prate = pstate.and_then(|p| p.produce.value());
         let low = part.and_then(|p| p.low);
         let loss = match (o.committed, low, lag.lag) {
@@ -168,15 +189,15 @@ impl MetricsEngine {
             verdict
         };
         let row = GroupPartitionRow {
-            topic: o.topic.clone(),
+            topic,
             partition: o.partition,
             current_offset: o.committed,
             log_end_offset: log_end,
             lag: lag.lag,
             raw_lag: lag.raw,
-            consumer_id: owner.map(|m| m.member_id.clone()),
-            host: owner.map(|m| m.host.clone()),
-            client_id: owner.map(|m| m.client_id.clone()),
+            consumer_id: owner.map(|m| Arc::clone(&m.consumer_id)),
+            host: owner.map(|m| Arc::clone(&m.host)),
+            client_id: owner.map(|m| Arc::clone(&m.client_id)),
             consume_rate: rate,
             time_lag_secs: tl.as_ref().map(|t| t.secs).or(estimate),
             time_lag: tl,
@@ -199,6 +220,7 @@ impl MetricsEngine {
         &mut self,
         g: &GroupInfo,
         o: &GroupOffset,
+        topic: &Arc<str>,
         log_end: Option<i64>,
         lag: Option<u64>,
         at: &Refresh<'_>,
@@ -206,11 +228,7 @@ impl MetricsEngine {
         let (now, generation, tau) = (at.now, self.generation, self.tau());
         let window = self.lag_window();
         let status_window_ms = self.cfg.status_window.as_millis() as u64;
-        let key = (
-            self.names.get(&g.group_id),
-            self.names.get(&o.topic),
-            o.partition,
-        );
+        let key = (self.names.get(&g.group_id), Arc::clone(topic), o.partition);
         let st = self
             .group_partitions
             .entry(key)

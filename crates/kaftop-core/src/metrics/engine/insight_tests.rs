@@ -107,7 +107,7 @@ fn one_partition_stuck_while_the_other_moves() {
     }
     let g = &last.unwrap().groups[0];
     assert_eq!(
-        g.rows[0].stuck,
+        g.rows[0].stuck.as_deref().cloned(),
         Some(Stuck {
             offset: 7,
             since_ms: 1_700_000_000_000,
@@ -207,7 +207,7 @@ fn a_share_group_whose_start_offset_stands_while_the_log_grows_is_stuck() {
     let g = &last.unwrap().groups[0];
     assert_eq!(g.group_type, Some(GroupType::Share));
     assert_eq!(
-        g.rows[0].stuck,
+        g.rows[0].stuck.as_deref().cloned(),
         Some(Stuck {
             offset: 7,
             since_ms: 1_700_000_000_000,

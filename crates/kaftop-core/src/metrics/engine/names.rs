@@ -20,11 +20,13 @@ impl Names {
     }
 
     /// The copy of `name` if some state holds it.
+    #[cfg(test)]
     pub(super) fn find(&self, name: &str) -> Option<Arc<str>> {
         self.0.get(name).cloned()
     }
 
-    /// Drops the names no state holds any more (after state was forgotten).
+    /// Drops the names nothing holds any more (after state was forgotten): no
+    /// state, and no output row of a refresh still kept by its reader.
     pub(super) fn forget_unused(&mut self) {
         self.0.retain(|n| Arc::strong_count(n) > 1);
     }
