@@ -20,7 +20,6 @@ impl Names {
     }
 
     /// The copy of `name` if some state holds it.
-    #[cfg(test)]
     pub(super) fn find(&self, name: &str) -> Option<Arc<str>> {
         self.0.get(name).cloned()
     }
