@@ -9,7 +9,7 @@ use kafka_protocol::messages::ApiKey;
 use super::{keep_topics, Laps, Refresher, Step};
 use crate::kafka::admin::types::{GroupDescription, GroupType, OffsetSpec};
 use crate::kafka::snapshot::{BrokerInfo, ClusterSnapshot, CommittedRecord, TopicInfo};
-use crate::kafka::wire::groups::Coordinators;
+use crate::kafka::wire::groups::{Committed, Coordinators, GroupOffsets};
 use crate::kafka::wire::{Node, WireClient, WireError};
 
 /// What a focused read asks for, as the last full refresh found it: the groups
@@ -137,15 +137,8 @@ impl Refresher {
         if !want.groups.is_empty() {
             let names: Vec<String> = want.groups.iter().map(|(g, _)| g.clone()).collect();
             let descriptions = wire.describe_groups(&want.groups, &want.coordinators);
-            let mut fetched = wire.committed_offsets(&names, &want.coordinators, &|_| {});
-            let all_fetched = names
-                .iter()
-                .map(|g| {
-                    fetched
-                        .remove(g)
-                        .unwrap_or_else(|| Err("no answer for this group".to_string()))
-                })
-                .collect();
+            let fetched = wire.committed_offsets(&names, &want.coordinators, &|_| {});
+            let all_fetched = in_order(&names, fetched);
             snap.groups = self.assemble(names, &descriptions, all_fetched, false);
         }
         watermarks(wire, &mut snap);
@@ -207,19 +200,25 @@ impl Refresher {
                 p.groups_read(n);
             }
         };
-        let mut fetched = wire.committed_offsets(&names, &coordinators, &read);
+        let fetched = wire.committed_offsets(&names, &coordinators, &read);
         laps.lap(Step::CommittedOffsets);
-        let all_fetched = names
-            .iter()
-            .map(|g| {
-                fetched
-                    .remove(g)
-                    .unwrap_or_else(|| Err("no answer for this group".to_string()))
-            })
-            .collect();
+        let all_fetched = in_order(&names, fetched);
         let descriptions: Vec<GroupDescription> = descriptions;
         snap.groups = self.assemble(names, &descriptions, all_fetched, false);
     }
+}
+
+/// Each group's committed offsets in the order of `names`; a group the
+/// coordinators did not answer for gets that error.
+fn in_order(names: &[String], mut fetched: Committed) -> Vec<GroupOffsets> {
+    names
+        .iter()
+        .map(|g| {
+            fetched
+                .remove(g)
+                .unwrap_or_else(|| Err("no answer for this group".to_string()))
+        })
+        .collect()
 }
 
 /// Low and high watermarks of every partition: one ListOffsets per leader and

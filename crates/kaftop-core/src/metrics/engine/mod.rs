@@ -214,11 +214,29 @@ impl MetricsEngine {
             return out;
         }
         out.brokers_down = brokers_down(&snap.brokers, &snap.topics);
-        let live: BTreeSet<i32> = snap.brokers.iter().map(|b| b.id).collect();
         self.generation += 1;
         let generation = self.generation;
+        (out.topics, out.groups) = self.topics_and_groups(snap);
+        out.throughput = self.throughput_point(&out);
+
+        // Forget what the cluster no longer has (deleted topics, gone groups).
+        self.partitions.retain(|_, s| s.seen == generation);
+        self.topics.retain(|_, s| s.seen == generation);
+        self.group_partitions.retain(|_, s| s.seen == generation);
+        self.groups.retain(|_, s| s.seen == generation);
+        self.names.forget_unused();
+        out
+    }
+
+    /// The metrics of `snap`'s topics and groups, folded into this engine's
+    /// state (a full refresh's, or a peek's scratch copy).
+    fn topics_and_groups(
+        &mut self,
+        snap: &ClusterSnapshot,
+    ) -> (Vec<TopicMetrics>, Vec<GroupMetrics>) {
+        let live: BTreeSet<i32> = snap.brokers.iter().map(|b| b.id).collect();
         let now = snap.mono_ms;
-        out.topics = snap
+        let topics = snap
             .topics
             .iter()
             .map(|t| self.topic_metrics(t, &live, now))
@@ -243,20 +261,12 @@ impl MetricsEngine {
             now,
             wall_ms: snap.taken_at_ms,
         };
-        out.groups = snap
+        let groups = snap
             .groups
             .iter()
             .map(|g| self.group_metrics(g, &at))
             .collect();
-        out.throughput = self.throughput_point(&out);
-
-        // Forget what the cluster no longer has (deleted topics, gone groups).
-        self.partitions.retain(|_, s| s.seen == generation);
-        self.topics.retain(|_, s| s.seen == generation);
-        self.group_partitions.retain(|_, s| s.seen == generation);
-        self.groups.retain(|_, s| s.seen == generation);
-        self.names.forget_unused();
-        out
+        (topics, groups)
     }
 }
 

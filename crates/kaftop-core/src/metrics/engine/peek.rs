@@ -5,9 +5,6 @@
 //! and the timeline move once per full refresh only, so the status rules'
 //! window keeps its time span.
 
-use std::collections::BTreeSet;
-
-use super::groups::{PartitionIndex, RecordIndex, Refresh};
 use super::{GroupMetrics, MetricsEngine, TopicMetrics};
 use crate::kafka::snapshot::ClusterSnapshot;
 
@@ -26,39 +23,7 @@ impl MetricsEngine {
     /// computed on a copy of their state: rates are against the last full
     /// read; nothing of this engine changes.
     pub fn peek(&self, part: &ClusterSnapshot) -> FocusMetrics {
-        let mut scratch = self.scratch_for(part);
-        let now = part.mono_ms;
-        let live: BTreeSet<i32> = part.brokers.iter().map(|b| b.id).collect();
-        let topics = part
-            .topics
-            .iter()
-            .map(|t| scratch.topic_metrics(t, &live, now))
-            .collect();
-        let partitions: PartitionIndex<'_> = part
-            .topics
-            .iter()
-            .flat_map(|t| {
-                t.partitions
-                    .iter()
-                    .map(move |p| ((t.name.as_str(), p.id), p))
-            })
-            .collect();
-        let records: RecordIndex<'_> = part
-            .committed_records
-            .iter()
-            .map(|r| ((r.topic.as_str(), r.partition, r.offset), &r.read))
-            .collect();
-        let at = Refresh {
-            partitions: &partitions,
-            records: &records,
-            now,
-            wall_ms: part.taken_at_ms,
-        };
-        let groups = part
-            .groups
-            .iter()
-            .map(|g| scratch.group_metrics(g, &at))
-            .collect();
+        let (topics, groups) = self.scratch_for(part).topics_and_groups(part);
         FocusMetrics {
             taken_at_ms: part.taken_at_ms,
             topics,
