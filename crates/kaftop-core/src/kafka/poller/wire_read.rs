@@ -63,8 +63,12 @@ impl Refresher {
                 // the protocol client again.
                 Err(WireError::Unreachable(_) | WireError::Unresolvable(_)) => return false,
                 Err(e) => {
-                    snap.errors
-                        .push(e.connect_error(&self.bootstrap).to_string());
+                    // Logged as the librdkafka path logs its client errors: a
+                    // command may fail on this error before librdkafka says
+                    // anything.
+                    let err = e.connect_error(&self.bootstrap).to_string();
+                    tracing::error!(target: "wire", "{err}");
+                    snap.errors.push(err);
                     snap.requests = wire.requests_sent() - before;
                     return false;
                 }
