@@ -261,9 +261,19 @@ fn the_reader_pays_only_for_offsets_that_moved() {
         second.records[1].read,
         RecordRead::Timestamp { ms: t0 + 2000 }
     );
-    // Two groups at two offsets of one partition: two rounds.
+    // Nothing moved: all from the cache, and the consumer (with what librdkafka
+    // holds for every partition it was assigned) is dropped until needed.
+    assert!(reader.holds_consumer());
+    let idle = reader.read(&[key(0, 0), key(1, 2), key(2, 2)]);
+    assert_eq!((idle.fetched, idle.cached, idle.rounds), (0, 3, 0));
+    assert_eq!(idle.records, second.records);
+    assert!(!reader.holds_consumer());
+    // Two groups at two offsets of one partition: two rounds, on a consumer
+    // made again.
     let third = reader.read(&[key(0, 0), key(0, 1)]);
     assert_eq!((third.fetched, third.cached, third.rounds), (1, 1, 1));
+    assert!(reader.holds_consumer());
+    assert_eq!(third.records[1].read, RecordRead::Timestamp { ms: t0 + 1000 });
     let fourth = reader.read(&[key(1, 0), key(1, 1)]);
     assert_eq!((fourth.fetched, fourth.rounds), (2, 2), "{fourth:?}");
     let stamps: Vec<RecordRead> = fourth.records.iter().map(|r| r.read.clone()).collect();

@@ -121,33 +121,67 @@ impl History {
 }
 
 /// One refresh's view of a group's partition.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct LagPoint {
     pub committed: Option<i64>,
     pub lag: Option<u64>,
 }
 
-/// Evaluates the points of the last window (oldest first), the last read at
-/// `at_ms` (the rules need no other point's time). `frozen_since_ms` is when the
-/// committed offset last changed (it may lie before the window); `members`: the
-/// group's, `None` when the cluster could not tell.
+/// What the status rules read of a window of points: the engine keeps these
+/// facts for every group partition instead of the points themselves
+/// (`engine/window.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct WindowFacts {
+    /// Points in the window.
+    pub len: usize,
+    /// The newest point; meaningless while `len` is 0.
+    pub last: LagPoint,
+    /// The committed offset went down between two consecutive points.
+    pub rewound: bool,
+    /// Every point's committed offset is the newest one's.
+    pub unmoved: bool,
+    /// Points whose lag is known.
+    pub known_lags: usize,
+    /// The known lags, oldest first, never fell and ended higher than they began.
+    pub lag_rose: bool,
+}
+
+impl WindowFacts {
+    /// The facts of `points`, oldest first: the rules' definition.
+    pub fn of(points: &[LagPoint]) -> WindowFacts {
+        let Some(&last) = points.last() else {
+            return WindowFacts::default();
+        };
+        let lags: Vec<u64> = points.iter().filter_map(|p| p.lag).collect();
+        WindowFacts {
+            len: points.len(),
+            last,
+            rewound: points
+                .windows(2)
+                .any(|w| matches!((w[0].committed, w[1].committed), (Some(a), Some(b)) if b < a)),
+            unmoved: points.iter().all(|p| p.committed == last.committed),
+            known_lags: lags.len(),
+            lag_rose: lags.windows(2).all(|w| w[1] >= w[0]) && lags.last() > lags.first(),
+        }
+    }
+}
+
+/// Evaluates the facts of the last window, the last point read at `at_ms` (the
+/// rules need no other point's time). `frozen_since_ms` is when the committed
+/// offset last changed (it may lie before the window); `members`: the group's,
+/// `None` when the cluster could not tell.
 pub fn partition_status(
-    points: &[LagPoint],
+    window: &WindowFacts,
     at_ms: u64,
     frozen_since_ms: u64,
     window_ms: u64,
     members: Option<usize>,
 ) -> Verdict {
-    let Some(last) = points.last() else {
+    if window.len == 0 {
         return Verdict::OK;
-    };
-    let rewound = points
-        .windows(2)
-        .any(|w| match (w[0].committed, w[1].committed) {
-            (Some(a), Some(b)) => b < a,
-            _ => false,
-        });
-    if rewound {
+    }
+    let last = window.last;
+    if window.rewound {
         return Verdict::new(LagStatus::Rewind, StatusReason::Rewound);
     }
     let lag = last.lag.unwrap_or(0);
@@ -157,23 +191,19 @@ pub fn partition_status(
     // Nobody to consume and nothing consumed while watched: stopped, whatever
     // the history's length (a consumer that commits without joining the group
     // moves its offset, and is judged by the rules below).
-    let unmoved = points.iter().all(|p| p.committed == last.committed);
-    if members == Some(0) && last.committed.is_some() && unmoved {
+    if members == Some(0) && last.committed.is_some() && window.unmoved {
         return Verdict::new(LagStatus::Stop, StatusReason::NoMembers);
     }
     let frozen_for = at_ms.saturating_sub(frozen_since_ms);
-    if last.committed.is_some() || points.len() > 1 {
+    if last.committed.is_some() || window.len > 1 {
         if frozen_for >= window_ms {
             return Verdict::new(LagStatus::Stop, StatusReason::Frozen);
         }
-        if frozen_for >= window_ms / 2 && points.len() >= 3 {
+        if frozen_for >= window_ms / 2 && window.len >= 3 {
             return Verdict::new(LagStatus::Stall, StatusReason::Frozen);
         }
     }
-    let lags: Vec<u64> = points.iter().filter_map(|p| p.lag).collect();
-    let growing =
-        lags.len() >= 3 && lags.windows(2).all(|w| w[1] >= w[0]) && lags.last() > lags.first();
-    if growing {
+    if window.known_lags >= 3 && window.lag_rose {
         Verdict::new(LagStatus::Warn, StatusReason::Growing)
     } else {
         Verdict::OK
@@ -201,7 +231,7 @@ mod tests {
     const W: u64 = 10_000;
 
     fn eval(p: &Pts, frozen_since_ms: u64, members: Option<usize>) -> Verdict {
-        partition_status(&p.0, p.1, frozen_since_ms, W, members)
+        partition_status(&WindowFacts::of(&p.0), p.1, frozen_since_ms, W, members)
     }
 
     /// The status of a partition of a group with one member.

@@ -271,10 +271,9 @@ impl MetricsEngine {
                 },
             );
         }
-        st.points.read_into(&mut self.points);
         let members = g.members.as_ref().map(Vec::len);
         let verdict = partition_status(
-            &self.points,
+            &st.points.facts(),
             st.points.last_at_ms().unwrap_or(now),
             st.frozen_since_ms,
             status_window_ms,

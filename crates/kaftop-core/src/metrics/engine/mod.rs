@@ -24,7 +24,7 @@ pub use peek::FocusMetrics;
 use super::data_loss::LogStartHistory;
 use super::history::Ring;
 use super::rate::CounterRate;
-use super::status::{LagPoint, LagStatus};
+use super::status::LagStatus;
 use super::timeline::{Severity, Timeline, TimelineEvent, TimelineKind};
 use crate::config::LagConfig;
 use crate::kafka::health::brokers_down;
@@ -104,8 +104,6 @@ pub struct MetricsEngine {
     groups: HashMap<Arc<str>, GroupHistory>,
     throughput: Ring<ThroughputPoint>,
     timeline: Timeline,
-    /// A group partition's window as `partition_status` reads it, reused.
-    points: Vec<LagPoint>,
 }
 
 impl MetricsEngine {
@@ -120,7 +118,6 @@ impl MetricsEngine {
             groups: HashMap::new(),
             throughput: Ring::for_span(cfg.history_span, cfg.poll_interval),
             timeline: Timeline::default(),
-            points: Vec::new(),
             cfg,
         }
     }
