@@ -273,7 +273,10 @@ fn the_reader_pays_only_for_offsets_that_moved() {
     let third = reader.read(&[key(0, 0), key(0, 1)]);
     assert_eq!((third.fetched, third.cached, third.rounds), (1, 1, 1));
     assert!(reader.holds_consumer());
-    assert_eq!(third.records[1].read, RecordRead::Timestamp { ms: t0 + 1000 });
+    assert_eq!(
+        third.records[1].read,
+        RecordRead::Timestamp { ms: t0 + 1000 }
+    );
     let fourth = reader.read(&[key(1, 0), key(1, 1)]);
     assert_eq!((fourth.fetched, fourth.rounds), (2, 2), "{fourth:?}");
     let stamps: Vec<RecordRead> = fourth.records.iter().map(|r| r.read.clone()).collect();

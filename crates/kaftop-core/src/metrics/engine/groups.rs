@@ -44,6 +44,49 @@ struct RowOut {
     produce_rate: Option<f64>,
 }
 
+/// A group's partitions' state while its rows are folded: what it held, by
+/// topic and partition, and the partitions seen for the first time.
+struct PartitionStates {
+    held: Vec<GroupPartitionState>,
+    fresh: Vec<GroupPartitionState>,
+}
+
+impl PartitionStates {
+    /// The state of `topic`'s `partition`, made by `new` when first seen.
+    fn get_or_insert(
+        &mut self,
+        topic: &str,
+        partition: i32,
+        new: impl FnOnce() -> GroupPartitionState,
+    ) -> &mut GroupPartitionState {
+        let found = self
+            .held
+            .binary_search_by(|s| (&*s.topic, s.partition).cmp(&(topic, partition)));
+        match found {
+            Ok(i) => &mut self.held[i],
+            Err(_) => {
+                self.fresh.push(new());
+                let last = self.fresh.len() - 1;
+                &mut self.fresh[last]
+            }
+        }
+    }
+
+    /// The state of the partitions this refresh saw, by topic and partition.
+    fn kept(self, generation: u64) -> Vec<GroupPartitionState> {
+        let PartitionStates {
+            mut held,
+            mut fresh,
+        } = self;
+        held.retain(|s| s.seen == generation);
+        if !fresh.is_empty() {
+            held.append(&mut fresh);
+            held.sort_unstable_by(|a, b| (&a.topic, a.partition).cmp(&(&b.topic, b.partition)));
+        }
+        held
+    }
+}
+
 /// A member as its rows name it: one copy of each string for all its rows.
 struct Owner {
     consumer_id: Arc<str>,
@@ -106,9 +149,19 @@ impl MetricsEngine {
         let mut rows = Vec::with_capacity(g.offsets.len() + uncommitted.len());
         let mut standstills = Vec::with_capacity(rows.capacity());
         let (mut consume, mut produce): (Option<f64>, Option<f64>) = (None, None);
+        // The group's partitions' state, taken out of its history while the rows
+        // are folded (they read the rest of the engine) and put back with it.
+        let mut states = PartitionStates {
+            held: self
+                .groups
+                .get_mut(g.group_id.as_str())
+                .map(|h| std::mem::take(&mut h.partitions))
+                .unwrap_or_default(),
+            fresh: Vec::new(),
+        };
         for o in g.offsets.iter().chain(&uncommitted) {
             let owner = owners.get(&(o.topic.as_str(), o.partition));
-            let out = self.partition_row(g, o, owner.map(|o| &**o), at);
+            let out = self.partition_row(g, o, owner.map(|o| &**o), at, &mut states);
             if let Some(r) = out.row.consume_rate {
                 *consume.get_or_insert(0.0) += r;
             }
@@ -130,7 +183,15 @@ impl MetricsEngine {
             .zip(&standstills)
             .any(|(r, s)| r.uncommitted_waiting.is_some() && s.log_end_now > s.log_end_then);
         rows.sort_by(|a, b| (&a.topic, a.partition).cmp(&(&b.topic, b.partition)));
-        self.group_totals(g, rows, (consume, produce), uncommitted_growing, at.now)
+        let states = states.kept(self.generation);
+        self.group_totals(
+            g,
+            rows,
+            states,
+            (consume, produce),
+            uncommitted_growing,
+            at.now,
+        )
     }
 
     /// Folds one committed offset (or an assigned partition without one) of group
@@ -141,6 +202,7 @@ impl MetricsEngine {
         o: &GroupOffset,
         owner: Option<&Owner>,
         at: &Refresh<'_>,
+        states: &mut PartitionStates,
     ) -> RowOut {
         let now = at.now;
         let topic = self.names.get(&o.topic);
@@ -155,8 +217,11 @@ impl MetricsEngine {
             },
             None => partition_lag(o.committed, log_end),
         };
-        let (rate, verdict, standstill) = self.track(g, o, &topic, log_end, lag.lag, at);
-        let pstate = self.partitions.get(&(Arc::clone(&topic), o.partition));
+        let (rate, verdict, standstill) = self.track(g, o, &topic, log_end, lag.lag, at, states);
+        let pstate = self
+            .topics
+            .get(&topic)
+            .and_then(|t| t.partition(o.partition));
         let prate = pstate.and_then(|p| p.produce.value());
         let low = part.and_then(|p| p.low);
         let loss = match (o.committed, low, lag.lag) {
@@ -216,31 +281,30 @@ impl MetricsEngine {
 
     /// Updates the state of one of a group's partitions: its consume rate, its
     /// lag points and where its committed offset has stood since it last moved.
+    #[allow(clippy::too_many_arguments)]
     fn track(
-        &mut self,
+        &self,
         g: &GroupInfo,
         o: &GroupOffset,
         topic: &Arc<str>,
         log_end: Option<i64>,
         lag: Option<u64>,
         at: &Refresh<'_>,
+        states: &mut PartitionStates,
     ) -> (Option<f64>, Verdict, Standstill) {
         let (now, generation, tau) = (at.now, self.generation, self.tau());
-        let window = self.lag_window();
         let status_window_ms = self.cfg.status_window.as_millis() as u64;
-        let key = (self.names.get(&g.group_id), Arc::clone(topic), o.partition);
-        let st = self
-            .group_partitions
-            .entry(key)
-            .or_insert_with(|| GroupPartitionState {
-                consume: CounterRate::new(tau),
-                points: window,
-                last_committed: o.committed,
-                frozen_since_ms: now,
-                frozen_since_wall_ms: at.wall_ms,
-                log_end_then: log_end,
-                seen: generation,
-            });
+        let st = states.get_or_insert(topic, o.partition, || GroupPartitionState {
+            topic: Arc::clone(topic),
+            partition: o.partition,
+            consume: CounterRate::new(tau),
+            points: self.lag_window(),
+            last_committed: o.committed,
+            frozen_since_ms: now,
+            frozen_since_wall_ms: at.wall_ms,
+            log_end_then: log_end,
+            seen: generation,
+        });
         st.seen = generation;
         if st.last_committed != o.committed {
             st.last_committed = o.committed;
@@ -287,6 +351,7 @@ impl MetricsEngine {
         &mut self,
         g: &GroupInfo,
         rows: Vec<GroupPartitionRow>,
+        partitions: Vec<GroupPartitionState>,
         (consume, produce): (Option<f64>, Option<f64>),
         uncommitted_growing: bool,
         now: u64,
@@ -304,8 +369,10 @@ impl MetricsEngine {
                 first_seen_ms: now,
                 reads: 0,
                 status: None,
+                partitions: Vec::new(),
             });
         gs.seen = generation;
+        gs.partitions = partitions;
         gs.reads += 1;
         gs.lags.push(total_lag);
         let history = History {

@@ -56,6 +56,7 @@ impl EngineConfig {
 
 #[derive(Clone)]
 struct PartitionState {
+    id: i32,
     produce: CounterRate,
     log_start: LogStartHistory,
     seen: u64,
@@ -65,10 +66,22 @@ struct PartitionState {
 struct TopicState {
     rates: Ring<f64>,
     seen: u64,
+    /// Its partitions' state, by id. Kept in the topic's state rather than in a
+    /// map of its own: no key and no table slack for each of 40 000 partitions.
+    partitions: Vec<PartitionState>,
+}
+
+impl TopicState {
+    fn partition(&self, id: i32) -> Option<&PartitionState> {
+        let i = self.partitions.binary_search_by_key(&id, |p| p.id).ok()?;
+        self.partitions.get(i)
+    }
 }
 
 #[derive(Clone)]
 struct GroupPartitionState {
+    topic: Arc<str>,
+    partition: i32,
     consume: CounterRate,
     points: LagWindow,
     last_committed: Option<i64>,
@@ -89,6 +102,9 @@ struct GroupHistory {
     reads: u64,
     /// The status of the refresh before, for the timeline.
     status: Option<LagStatus>,
+    /// Its partitions' state, by topic and partition (as for topics, no map of
+    /// its own: one is held for each of 80 000 group partitions).
+    partitions: Vec<GroupPartitionState>,
 }
 
 pub struct MetricsEngine {
@@ -97,10 +113,9 @@ pub struct MetricsEngine {
     generation: u64,
     /// The topic and group names the maps below are keyed by, one copy each.
     names: Names,
-    partitions: HashMap<(Arc<str>, i32), PartitionState>,
+    /// Topics and their partitions.
     topics: HashMap<Arc<str>, TopicState>,
-    /// By group, topic and partition.
-    group_partitions: HashMap<(Arc<str>, Arc<str>, i32), GroupPartitionState>,
+    /// Groups and their partitions.
     groups: HashMap<Arc<str>, GroupHistory>,
     throughput: Ring<ThroughputPoint>,
     timeline: Timeline,
@@ -112,9 +127,7 @@ impl MetricsEngine {
             lag,
             generation: 0,
             names: Names::default(),
-            partitions: HashMap::new(),
             topics: HashMap::new(),
-            group_partitions: HashMap::new(),
             groups: HashMap::new(),
             throughput: Ring::for_span(cfg.history_span, cfg.poll_interval),
             timeline: Timeline::default(),
@@ -216,10 +229,9 @@ impl MetricsEngine {
         (out.topics, out.groups) = self.topics_and_groups(snap);
         out.throughput = self.throughput_point(&out);
 
-        // Forget what the cluster no longer has (deleted topics, gone groups).
-        self.partitions.retain(|_, s| s.seen == generation);
+        // Forget what the cluster no longer has (deleted topics, gone groups;
+        // each topic and group forgot its own gone partitions when folded).
         self.topics.retain(|_, s| s.seen == generation);
-        self.group_partitions.retain(|_, s| s.seen == generation);
         self.groups.retain(|_, s| s.seen == generation);
         self.names.forget_unused();
         out
@@ -264,6 +276,14 @@ impl MetricsEngine {
             .map(|g| self.group_metrics(g, &at))
             .collect();
         (topics, groups)
+    }
+}
+
+#[cfg(test)]
+impl MetricsEngine {
+    /// The group partitions whose state is held.
+    fn group_partition_count(&self) -> usize {
+        self.groups.values().map(|g| g.partitions.len()).sum()
     }
 }
 
@@ -459,9 +479,67 @@ mod tests {
         empty.topics.clear();
         empty.groups.clear();
         e.ingest(&empty);
-        assert!(e.partitions.is_empty() && e.topics.is_empty());
-        assert!(e.group_partitions.is_empty() && e.groups.is_empty());
+        assert!(e.topics.is_empty() && e.groups.is_empty());
         assert_eq!(e.names.len(), 0);
+    }
+
+    #[test]
+    fn a_topics_and_a_groups_gone_partitions_are_dropped_and_start_over() {
+        let mut e = engine();
+        e.ingest(&snap(0, &[10, 20, 30], &[Some(1), Some(2), Some(3)]));
+        assert_eq!(e.topics["t"].partitions.len(), 3);
+        assert_eq!(e.group_partition_count(), 3);
+        // Recreated with one partition; the group committed on it alone.
+        e.ingest(&snap(1000, &[10], &[Some(1)]));
+        let ids: Vec<i32> = e.topics["t"].partitions.iter().map(|p| p.id).collect();
+        assert_eq!(ids, [0]);
+        assert_eq!(e.group_partition_count(), 1);
+        // A partition back again has no state from before: no rate yet.
+        let m = e.ingest(&snap(2000, &[10, 50], &[Some(1), Some(2)]));
+        let rates: Vec<_> = m.topics[0].partitions.iter().map(|p| p.rate).collect();
+        assert_eq!(rates, [Some(0.0), None]);
+        let consumed: Vec<_> = m.groups[0].rows.iter().map(|r| r.consume_rate).collect();
+        assert_eq!(consumed, [Some(0.0), None]);
+    }
+
+    #[test]
+    fn a_groups_partitions_keep_their_state_whatever_order_they_come_in() {
+        let mut e = engine();
+        let order = |mono_ms: u64, step: i64, reversed: bool| {
+            let mut s = snap(mono_ms, &[1000, 1000, 1000], &[Some(0), Some(0), Some(0)]);
+            let mut other = s.topics[0].clone();
+            other.name = "a".into();
+            s.topics.push(other);
+            let g = &mut s.groups[0];
+            let more: Vec<_> = g
+                .offsets
+                .iter()
+                .map(|o| GroupOffset {
+                    topic: "a".into(),
+                    ..o.clone()
+                })
+                .collect();
+            g.offsets.extend(more);
+            for (i, o) in g.offsets.iter_mut().enumerate() {
+                o.committed = Some(step * (i as i64 + 1));
+            }
+            if reversed {
+                g.offsets.reverse();
+            }
+            s
+        };
+        e.ingest(&order(0, 10, false));
+        let m = e.ingest(&order(1000, 20, true));
+        // Each of the six moved by its own amount in one second: its state was
+        // found, not made anew (a new state has no rate).
+        let mut rates: Vec<f64> = m.groups[0]
+            .rows
+            .iter()
+            .filter_map(|r| r.consume_rate)
+            .collect();
+        rates.sort_by(f64::total_cmp);
+        assert_eq!(rates, [10.0, 20.0, 30.0, 40.0, 50.0, 60.0]);
+        assert_eq!(e.group_partition_count(), 6);
     }
 
     #[test]

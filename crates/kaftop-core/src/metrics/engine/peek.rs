@@ -31,47 +31,23 @@ impl MetricsEngine {
         }
     }
 
-    /// An engine holding a copy of the state of `part`'s topics, partitions,
-    /// groups and group partitions, and nothing else.
+    /// An engine holding a copy of the state of `part`'s topics and groups
+    /// (with their partitions), and nothing else.
     fn scratch_for(&self, part: &ClusterSnapshot) -> MetricsEngine {
         let mut s = MetricsEngine::new(self.cfg.clone(), self.lag.clone());
         s.generation = self.generation;
         for t in &part.topics {
-            let Some(name) = self.names.find(&t.name) else {
-                continue;
-            };
-            let mine = s.names.get(&t.name);
-            if let Some(st) = self.topics.get(&name) {
-                s.topics.insert(mine.clone(), st.clone());
-            }
-            for p in &t.partitions {
-                if let Some(st) = self.partitions.get(&(name.clone(), p.id)) {
-                    s.partitions.insert((mine.clone(), p.id), st.clone());
-                }
+            if let Some(st) = self.names.find(&t.name).and_then(|n| self.topics.get(&n)) {
+                s.topics.insert(s.names.get(&t.name), st.clone());
             }
         }
         for g in &part.groups {
-            let Some(group) = self.names.find(&g.group_id) else {
-                continue;
-            };
-            let mine = s.names.get(&g.group_id);
-            if let Some(st) = self.groups.get(&group) {
-                s.groups.insert(mine.clone(), st.clone());
-            }
-            let committed = g.offsets.iter().map(|o| (o.topic.as_str(), o.partition));
-            let assigned = g
-                .members
-                .iter()
-                .flatten()
-                .flat_map(|m| m.assignment.iter().map(|(t, p)| (t.as_str(), *p)));
-            for (topic, partition) in committed.chain(assigned) {
-                let Some(tn) = self.names.find(topic) else {
-                    continue;
-                };
-                if let Some(st) = self.group_partitions.get(&(group.clone(), tn, partition)) {
-                    let key = (mine.clone(), s.names.get(topic), partition);
-                    s.group_partitions.insert(key, st.clone());
-                }
+            if let Some(st) = self
+                .names
+                .find(&g.group_id)
+                .and_then(|n| self.groups.get(&n))
+            {
+                s.groups.insert(s.names.get(&g.group_id), st.clone());
             }
         }
         s
@@ -130,7 +106,7 @@ mod tests {
             }
             // Nothing forgotten: h and its partition are still held.
             assert_eq!(
-                (peeking.groups.len(), peeking.group_partitions.len()),
+                (peeking.groups.len(), peeking.group_partition_count()),
                 (2, 2)
             );
         }

@@ -2,7 +2,6 @@
 //! problems, and the rate history of each topic.
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
 
 use super::output::{PartitionMetrics, TopicMetrics};
 use super::{MetricsEngine, PartitionState, TopicState};
@@ -26,15 +25,28 @@ impl MetricsEngine {
         let mut partitions = Vec::with_capacity(t.partitions.len());
         let mut topic_rate: Option<f64> = None;
         let name = self.names.get(&t.name);
+        let ring = self.history_ring();
+        let ts = self.topics.entry(name).or_insert_with(|| TopicState {
+            rates: ring,
+            seen: generation,
+            partitions: Vec::new(),
+        });
+        ts.seen = generation;
+        let mut fresh = Vec::new();
         for p in &t.partitions {
-            let st = self
-                .partitions
-                .entry((Arc::clone(&name), p.id))
-                .or_insert_with(|| PartitionState {
-                    produce: CounterRate::new(tau),
-                    log_start: LogStartHistory::new(span),
-                    seen: generation,
-                });
+            let st = match ts.partitions.binary_search_by_key(&p.id, |s| s.id) {
+                Ok(i) => &mut ts.partitions[i],
+                Err(_) => {
+                    fresh.push(PartitionState {
+                        id: p.id,
+                        produce: CounterRate::new(tau),
+                        log_start: LogStartHistory::new(span),
+                        seen: generation,
+                    });
+                    let last = fresh.len() - 1;
+                    &mut fresh[last]
+                }
+            };
             st.seen = generation;
             if let Some(low) = p.low {
                 st.log_start.observe(now, low);
@@ -64,12 +76,12 @@ impl MetricsEngine {
                 error: p.error.clone(),
             });
         }
-        let ring = self.history_ring();
-        let ts = self.topics.entry(name).or_insert_with(|| TopicState {
-            rates: ring,
-            seen: generation,
-        });
-        ts.seen = generation;
+        // Partitions the topic no longer has (it was recreated with fewer).
+        ts.partitions.retain(|s| s.seen == generation);
+        if !fresh.is_empty() {
+            ts.partitions.append(&mut fresh);
+            ts.partitions.sort_unstable_by_key(|s| s.id);
+        }
         ts.rates.push(topic_rate.unwrap_or(0.0));
         let loads: Vec<_> = partitions
             .iter()
