@@ -10,7 +10,10 @@
 //! drawn, as the running dashboard does. `serve`: each refresh folded through the
 //! engine into serve's exporter, then one scrape writing the whole `/metrics`
 //! text, timed. The allocator is the binary's (mimalloc without transparent huge
-//! pages), so RSS is what kaftop would hold. Which structures hold the memory: run
+//! pages), so RSS is what kaftop would hold; as in the binary, each thread's freed
+//! pages go back to the system before each refresh (`kaftop_core::memory`;
+//! `KAFTOP_BENCH_KEEP_FREED=1` leaves them to mimalloc's purge delay). Which
+//! structures hold the memory: run
 //! it under `heaptrack` with `KAFTOP_BENCH_SYSTEM_ALLOC=1`, glibc's malloc, which
 //! heaptrack sees (BENCHMARKS.md).
 
@@ -116,6 +119,17 @@ mod choice {
 }
 use choice::system_alloc;
 
+/// As the binary does between refreshes (`kaftop_core::memory`): mimalloc's freed
+/// pages returned at once; glibc's malloc is left alone.
+#[allow(unsafe_code)]
+fn return_freed_pages() {
+    if !system_alloc() {
+        // SAFETY: takes no pointer and touches only mimalloc's own structures;
+        // mimalloc is the allocator in use.
+        unsafe { libmimalloc_sys::mi_collect(true) }
+    }
+}
+
 fn rss_mb() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap();
     let kb: f64 = status
@@ -136,6 +150,9 @@ fn engine() -> MetricsEngine {
 
 fn main() {
     let serve = std::env::args().any(|a| a == "serve");
+    if std::env::var_os("KAFTOP_BENCH_KEEP_FREED").is_none() {
+        kaftop_core::memory::release_with(return_freed_pages);
+    }
     let allocator = if system_alloc() {
         "glibc's malloc"
     } else {
@@ -170,6 +187,8 @@ fn run_dashboard() {
     support::run_command(&mut app, "groups");
     let mut after_first = 0.0;
     for i in 1..=REFRESHES {
+        // Before each refresh, as the monitor does.
+        kaftop_core::memory::release_freed();
         let m = engine.ingest(&scale::snapshot(i));
         app.update(Event::Cluster(Box::new(m)));
         term.draw(|f| kaftop::tui::app::draw(f, &app)).unwrap();
@@ -195,6 +214,7 @@ fn run_serve() {
     let mut body = 0;
     let (mut observe, mut scrape) = (Vec::new(), Vec::new());
     for i in 0..REFRESHES {
+        kaftop_core::memory::release_freed();
         let m = engine.ingest(&scale::snapshot(i));
         let t = Instant::now();
         // The refresh itself, as serve's poller hands it over.

@@ -13,6 +13,7 @@
 pub mod config;
 pub mod events;
 pub mod kafka;
+pub mod memory;
 pub mod metrics;
 pub mod monitor;
 pub mod present;

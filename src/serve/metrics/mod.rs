@@ -558,6 +558,9 @@ async fn scrape(State(exporter): State<Arc<Exporter>>, headers: HeaderMap) -> Re
             }
             _ => {}
         }
+        // The chunks were freed on the threads that sent them; what this
+        // thread freed of the body's writing goes back to the system.
+        kaftop_core::memory::release_freed();
     });
     match first_rx.await {
         Ok(Ok(())) => {

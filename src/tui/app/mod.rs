@@ -222,7 +222,11 @@ impl App {
                 shared.now_ms = now_ms;
                 shared.expire_notice();
             }
-            Event::Cluster(m) => shared.on_cluster(*m),
+            Event::Cluster(m) => {
+                shared.on_cluster(*m);
+                // The metrics this refresh replaced.
+                kaftop_core::memory::release_freed();
+            }
             Event::Focus(m) => shared.on_focus(*m),
             Event::Pace(p) => {
                 shared.dirty |= shared.pace.is_some_and(|old| old.is_behind()) || p.is_behind();

@@ -150,6 +150,9 @@ impl Monitor {
     /// One refresh, folded into the metrics. Never fails: a cluster that could
     /// not be reached gives metrics with `connected: false` and the errors.
     pub fn once(&mut self) -> Refresh {
+        // What the last refresh freed (its snapshot, responses, the metrics it
+        // replaced) goes back to the system before this one reads.
+        crate::memory::release_freed();
         let started = Instant::now();
         let (snapshot, steps) = self.refresher.refresh_timed();
         let took = started.elapsed();

@@ -31,7 +31,6 @@ pub use error::{code_name, WireError};
 use conn::Conn;
 use security::Security;
 
-use super::parallel::in_parallel;
 use crate::config::Resolved;
 
 /// Where a request goes.
@@ -217,14 +216,30 @@ impl WireClient {
         }
     }
 
-    /// `f` for each broker's work, brokers in parallel (on the read threads of
-    /// `kafka::parallel`), results in input order.
+    /// `f` for each broker's work, brokers in parallel (one scoped thread each),
+    /// results in input order.
     pub fn fan_out<T: Send, R: Send>(
         &self,
         work: Vec<(i32, T)>,
-        f: impl Fn(i32, T) -> R + Sync + Send,
+        f: impl Fn(i32, T) -> R + Sync,
     ) -> Vec<(i32, R)> {
-        in_parallel(work, |(id, t)| (id, f(id, t)))
+        if work.len() <= 1 {
+            return work.into_iter().map(|(id, t)| (id, f(id, t))).collect();
+        }
+        let f = &f;
+        std::thread::scope(|s| {
+            let handles: Vec<_> = work
+                .into_iter()
+                .map(|(id, t)| (id, s.spawn(move || f(id, t))))
+                .collect();
+            handles
+                .into_iter()
+                .map(|(id, h)| {
+                    let r = h.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+                    (id, r)
+                })
+                .collect()
+        })
     }
 }
 
