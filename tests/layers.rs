@@ -85,8 +85,9 @@ const CRATES: &[CrateLayers] = &[
             &["schema"],
             // The seed's event schemas.
             &["events"],
-            // How a value is written, the one thread kind, the one backoff.
-            &["present", "worker", "retry"],
+            // How a value is written, the one thread kind, the one backoff, and
+            // returning freed memory.
+            &["present", "worker", "retry", "memory"],
         ]),
     },
 ];
