@@ -9,7 +9,7 @@
 //! [`ReadLimits::budget`]; the rest are read by the next refreshes.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
@@ -82,7 +82,7 @@ impl ClientContext for ReaderContext {
             .values()
             .filter_map(|b| b.req.get("Fetch"))
             .sum();
-        *self.fetches.lock().unwrap_or_else(|p| p.into_inner()) = Some(sent.max(0) as u64);
+        self.set_fetches(Some(sent.max(0) as u64));
     }
 
     fn error(&self, error: RdError, reason: &str) {
@@ -95,7 +95,15 @@ impl ConsumerContext for ReaderContext {}
 impl ReaderContext {
     /// Fetch requests sent, as the latest statistics count them.
     fn fetches(&self) -> Option<u64> {
-        *self.fetches.lock().unwrap_or_else(|p| p.into_inner())
+        *self.fetches_sent()
+    }
+
+    fn set_fetches(&self, sent: Option<u64>) {
+        *self.fetches_sent() = sent;
+    }
+
+    fn fetches_sent(&self) -> MutexGuard<'_, Option<u64>> {
+        self.fetches.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
@@ -191,11 +199,7 @@ impl CommittedRecordReader {
         if let Some(consumer) = self.consumer.take() {
             serve_events(&consumer);
             self.fetches_before += self.context.fetches().unwrap_or(0);
-            *self
-                .context
-                .fetches
-                .lock()
-                .unwrap_or_else(|p| p.into_inner()) = None;
+            self.context.set_fetches(None);
         }
     }
 

@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use super::output::{GroupMetrics, GroupPartitionRow};
+use super::partition_states::PartitionStates;
 use super::{GroupHistory, GroupPartitionState, MetricsEngine};
 use crate::kafka::admin::types::MemberDescription;
 use crate::kafka::snapshot::{GroupInfo, GroupOffset, PartitionInfo, RecordRead};
@@ -42,49 +43,6 @@ struct RowOut {
     standstill: Standstill,
     /// The partition's produce rate.
     produce_rate: Option<f64>,
-}
-
-/// A group's partitions' state while its rows are folded: what it held, by
-/// topic and partition, and the partitions seen for the first time.
-struct PartitionStates {
-    held: Vec<GroupPartitionState>,
-    fresh: Vec<GroupPartitionState>,
-}
-
-impl PartitionStates {
-    /// The state of `topic`'s `partition`, made by `new` when first seen.
-    fn get_or_insert(
-        &mut self,
-        topic: &str,
-        partition: i32,
-        new: impl FnOnce() -> GroupPartitionState,
-    ) -> &mut GroupPartitionState {
-        let found = self
-            .held
-            .binary_search_by(|s| (&*s.topic, s.partition).cmp(&(topic, partition)));
-        match found {
-            Ok(i) => &mut self.held[i],
-            Err(_) => {
-                self.fresh.push(new());
-                let last = self.fresh.len() - 1;
-                &mut self.fresh[last]
-            }
-        }
-    }
-
-    /// The state of the partitions this refresh saw, by topic and partition.
-    fn kept(self, generation: u64) -> Vec<GroupPartitionState> {
-        let PartitionStates {
-            mut held,
-            mut fresh,
-        } = self;
-        held.retain(|s| s.seen == generation);
-        if !fresh.is_empty() {
-            held.append(&mut fresh);
-            held.sort_unstable_by(|a, b| (&a.topic, a.partition).cmp(&(&b.topic, b.partition)));
-        }
-        held
-    }
 }
 
 /// A member as its rows name it: one copy of each string for all its rows.
@@ -151,14 +109,12 @@ impl MetricsEngine {
         let (mut consume, mut produce): (Option<f64>, Option<f64>) = (None, None);
         // The group's partitions' state, taken out of its history while the rows
         // are folded (they read the rest of the engine) and put back with it.
-        let mut states = PartitionStates {
-            held: self
-                .groups
+        let mut states = PartitionStates::new(
+            self.groups
                 .get_mut(g.group_id.as_str())
                 .map(|h| std::mem::take(&mut h.partitions))
                 .unwrap_or_default(),
-            fresh: Vec::new(),
-        };
+        );
         for o in g.offsets.iter().chain(&uncommitted) {
             let owner = owners.get(&(o.topic.as_str(), o.partition));
             let out = self.partition_row(g, o, owner.map(|o| &**o), at, &mut states);
@@ -202,7 +158,7 @@ impl MetricsEngine {
         o: &GroupOffset,
         owner: Option<&Owner>,
         at: &Refresh<'_>,
-        states: &mut PartitionStates,
+        states: &mut PartitionStates<GroupPartitionState>,
     ) -> RowOut {
         let now = at.now;
         let topic = self.names.get(&o.topic);
@@ -290,11 +246,13 @@ impl MetricsEngine {
         log_end: Option<i64>,
         lag: Option<u64>,
         at: &Refresh<'_>,
-        states: &mut PartitionStates,
+        states: &mut PartitionStates<GroupPartitionState>,
     ) -> (Option<f64>, Verdict, Standstill) {
         let (now, generation, tau) = (at.now, self.generation, self.tau());
         let status_window_ms = self.cfg.status_window.as_millis() as u64;
-        let st = states.get_or_insert(topic, o.partition, || GroupPartitionState {
+        let wanted = (&**topic, o.partition);
+        let probe = |s: &GroupPartitionState| (&*s.topic, s.partition).cmp(&wanted);
+        let st = states.get_or_insert(probe, || GroupPartitionState {
             topic: Arc::clone(topic),
             partition: o.partition,
             consume: CounterRate::new(tau),

@@ -11,6 +11,7 @@ use std::time::Duration;
 mod groups;
 mod names;
 mod output;
+mod partition_states;
 mod peek;
 mod topics;
 mod window;
@@ -66,9 +67,26 @@ struct PartitionState {
 struct TopicState {
     rates: Ring<f64>,
     seen: u64,
-    /// Its partitions' state, by id. Kept in the topic's state rather than in a
-    /// map of its own: no key and no table slack for each of 40 000 partitions.
+    /// Its partitions' state, by id (`partition_states`).
     partitions: Vec<PartitionState>,
+}
+
+impl partition_states::PartitionKeyed for PartitionState {
+    fn order(&self, other: &Self) -> std::cmp::Ordering {
+        self.id.cmp(&other.id)
+    }
+    fn seen(&self) -> u64 {
+        self.seen
+    }
+}
+
+impl partition_states::PartitionKeyed for GroupPartitionState {
+    fn order(&self, other: &Self) -> std::cmp::Ordering {
+        (&self.topic, self.partition).cmp(&(&other.topic, other.partition))
+    }
+    fn seen(&self) -> u64 {
+        self.seen
+    }
 }
 
 impl TopicState {
@@ -102,8 +120,7 @@ struct GroupHistory {
     reads: u64,
     /// The status of the refresh before, for the timeline.
     status: Option<LagStatus>,
-    /// Its partitions' state, by topic and partition (as for topics, no map of
-    /// its own: one is held for each of 80 000 group partitions).
+    /// Its partitions' state, by topic and partition (`partition_states`).
     partitions: Vec<GroupPartitionState>,
 }
 

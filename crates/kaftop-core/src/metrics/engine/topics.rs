@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 
 use super::output::{PartitionMetrics, TopicMetrics};
+use super::partition_states::PartitionStates;
 use super::{MetricsEngine, PartitionState, TopicState};
 use crate::kafka::health::{offline_replicas, partition_problem, PartitionProblem};
 use crate::kafka::snapshot::TopicInfo;
@@ -32,21 +33,17 @@ impl MetricsEngine {
             partitions: Vec::new(),
         });
         ts.seen = generation;
-        let mut fresh = Vec::new();
+        let mut states = PartitionStates::new(std::mem::take(&mut ts.partitions));
         for p in &t.partitions {
-            let st = match ts.partitions.binary_search_by_key(&p.id, |s| s.id) {
-                Ok(i) => &mut ts.partitions[i],
-                Err(_) => {
-                    fresh.push(PartitionState {
-                        id: p.id,
-                        produce: CounterRate::new(tau),
-                        log_start: LogStartHistory::new(span),
-                        seen: generation,
-                    });
-                    let last = fresh.len() - 1;
-                    &mut fresh[last]
-                }
-            };
+            let st = states.get_or_insert(
+                |s: &PartitionState| s.id.cmp(&p.id),
+                || PartitionState {
+                    id: p.id,
+                    produce: CounterRate::new(tau),
+                    log_start: LogStartHistory::new(span),
+                    seen: generation,
+                },
+            );
             st.seen = generation;
             if let Some(low) = p.low {
                 st.log_start.observe(now, low);
@@ -76,12 +73,7 @@ impl MetricsEngine {
                 error: p.error.clone(),
             });
         }
-        // Partitions the topic no longer has (it was recreated with fewer).
-        ts.partitions.retain(|s| s.seen == generation);
-        if !fresh.is_empty() {
-            ts.partitions.append(&mut fresh);
-            ts.partitions.sort_unstable_by_key(|s| s.id);
-        }
+        ts.partitions = states.kept(generation);
         ts.rates.push(topic_rate.unwrap_or(0.0));
         let loads: Vec<_> = partitions
             .iter()
