@@ -15,6 +15,7 @@ import datetime
 import decimal
 import json
 import sys
+import time
 
 from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
@@ -123,6 +124,14 @@ def register(bootstrap, registry, prefix):
     topics = [NewTopic(f"{prefix}-{k}", 1, 1) for k in ("avro", "proto", "json", "big")]
     for future in admin.create_topics(topics).values():
         future.result(30)
+    # The controller acknowledges a creation before the broker's metadata has it:
+    # wait until every topic is served, so the test's next command finds it.
+    deadline = time.monotonic() + 30
+    for topic in topics:
+        while not admin.list_topics(topic.topic, timeout=10).topics[topic.topic].partitions:
+            if time.monotonic() > deadline:
+                sys.exit(f"{topic.topic} not in the broker's metadata after 30 s")
+            time.sleep(0.1)
 
 
 def read(bootstrap, registry, prefix, kind, count):

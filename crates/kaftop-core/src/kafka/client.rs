@@ -354,8 +354,15 @@ pub fn fetch_metadata<C: ClientContext>(
     }
 }
 
+/// How long a topic the broker does not know yet is asked for again before it is
+/// called missing. A topic created a moment ago (by another tool, or a script's
+/// previous line) is acknowledged by the controller before every broker's metadata
+/// has it; Kafka's own producer waits for it the same way.
+const NEW_TOPIC_GRACE: Duration = Duration::from_secs(2);
+const NEW_TOPIC_RETRY: Duration = Duration::from_millis(200);
+
 /// Asks for metadata of `topics` (or of the cluster when empty) and checks that each
-/// topic exists. Fails fast with a one-line reason when the cluster is unreachable,
+/// topic exists, asking again for [`NEW_TOPIC_GRACE`] before calling one missing. Fails fast with a one-line reason when the cluster is unreachable,
 /// refuses the credentials or presents a certificate that is not trusted. `serve` as
 /// in [`fetch_metadata`].
 pub fn require_topics<C: ClientContext>(
@@ -371,16 +378,23 @@ pub fn require_topics<C: ClientContext>(
         return Ok(());
     }
     for topic in topics {
-        let md = fetch_metadata(client, diagnosis, bootstrap, Some(topic), serve)?;
-        let present = md
-            .topics()
-            .iter()
-            .any(|t| t.name() == *topic && t.error().is_none() && !t.partitions().is_empty());
-        if !present {
-            return Err(KafkaError::MissingTopic {
-                topic: topic.to_string(),
-                ensure_creates: ensure_creates(cfg, topic),
-            });
+        let grace_ends = Instant::now() + NEW_TOPIC_GRACE;
+        loop {
+            let md = fetch_metadata(client, diagnosis, bootstrap, Some(topic), serve)?;
+            let present = md
+                .topics()
+                .iter()
+                .any(|t| t.name() == *topic && t.error().is_none() && !t.partitions().is_empty());
+            if present {
+                break;
+            }
+            if Instant::now() >= grace_ends {
+                return Err(KafkaError::MissingTopic {
+                    topic: topic.to_string(),
+                    ensure_creates: ensure_creates(cfg, topic),
+                });
+            }
+            std::thread::sleep(NEW_TOPIC_RETRY);
         }
     }
     Ok(())
