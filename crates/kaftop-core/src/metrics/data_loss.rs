@@ -1,9 +1,6 @@
-//! Data-loss forecast: from the history of a partition's log-start offset (moved by
-//! retention or deleteRecords), when will it pass a group's committed offset? Once it
-//! has, how many records went unconsumed?
-
-use std::collections::VecDeque;
-use std::time::Duration;
+//! Data-loss forecast: from the pace of a partition's log-start offset (moved by
+//! retention or deleteRecords; [`super::log_start`] keeps it), when will it pass a
+//! group's committed offset? Once it has, how many records went unconsumed?
 
 use serde::Serialize;
 
@@ -14,57 +11,6 @@ pub enum DataLoss {
     Forecast { in_secs: f64 },
     /// The committed offset is below the log start: these records were never consumed.
     Lost { records: u64 },
-}
-
-/// A partition's log-start offsets over the last `span`: at most 11 samples, one per
-/// tenth of the span, so memory does not grow with the poll rate.
-#[derive(Debug, Clone)]
-pub struct LogStartHistory {
-    samples: VecDeque<(u64, i64)>,
-    span_ms: u64,
-}
-
-impl LogStartHistory {
-    pub fn new(span: Duration) -> Self {
-        LogStartHistory {
-            // Its most (one per tenth of the span, and the one past it until the
-            // oldest is dropped): growing by doubling would reserve 16.
-            samples: VecDeque::with_capacity(12),
-            span_ms: (span.as_millis() as u64).max(1),
-        }
-    }
-
-    /// Records the log start `low` seen at `at_ms` (monotonic).
-    pub fn observe(&mut self, at_ms: u64, low: i64) {
-        // A log start that went back: the partition was recreated; start over.
-        if self.samples.back().is_some_and(|&(_, l)| low < l) {
-            self.samples.clear();
-        }
-        let step = self.span_ms / 10;
-        if self
-            .samples
-            .back()
-            .is_none_or(|&(t, _)| at_ms >= t.saturating_add(step))
-        {
-            self.samples.push_back((at_ms, low));
-        }
-        while self.samples.len() > 1
-            && self
-                .samples
-                .front()
-                .is_some_and(|&(t, _)| at_ms.saturating_sub(t) > self.span_ms)
-        {
-            self.samples.pop_front();
-        }
-    }
-
-    /// Records per second the log start advanced by, from the oldest sample kept to
-    /// (`at_ms`, `low`); `None` before two distinct moments.
-    pub fn rate(&self, at_ms: u64, low: i64) -> Option<f64> {
-        let &(t0, l0) = self.samples.front()?;
-        let secs = at_ms.checked_sub(t0)? as f64 / 1000.0;
-        (secs > 0.0).then(|| (low - l0).max(0) as f64 / secs)
-    }
 }
 
 /// A group's data loss on a partition: records already lost when its committed
@@ -103,7 +49,10 @@ pub fn worst<'a>(losses: impl IntoIterator<Item = &'a DataLoss>) -> Option<DataL
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
+    use crate::metrics::log_start::LogStartHistory;
 
     #[test]
     fn forecast_from_the_pace_of_the_log_start() {
@@ -126,18 +75,6 @@ mod tests {
             data_loss(150, 200, 40, rate),
             Some(DataLoss::Lost { records: 50 })
         );
-    }
-
-    #[test]
-    fn history_is_bounded_and_restarts_on_a_new_partition() {
-        let mut h = LogStartHistory::new(Duration::from_secs(100));
-        for i in 0..1_000u64 {
-            h.observe(i * 1_000, i as i64);
-        }
-        assert!(h.samples.len() <= 11);
-        assert_eq!(h.rate(1_000_000, 1_000), Some(1.0));
-        h.observe(1_001_000, 0);
-        assert_eq!(h.samples.len(), 1);
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod distribution;
 pub mod engine;
 pub mod history;
 pub mod lag;
+pub mod log_start;
 pub mod rate;
 pub mod status;
 pub mod stuck;

@@ -22,8 +22,8 @@ pub use output::{
 };
 pub use peek::FocusMetrics;
 
-use super::data_loss::LogStartHistory;
 use super::history::Ring;
+use super::log_start::LogStartHistory;
 use super::rate::CounterRate;
 use super::status::LagStatus;
 use super::timeline::{Severity, Timeline, TimelineEvent, TimelineKind};

@@ -8,8 +8,8 @@ use super::partition_states::PartitionStates;
 use super::{MetricsEngine, PartitionState, TopicState};
 use crate::kafka::health::{offline_replicas, partition_problem, PartitionProblem};
 use crate::kafka::snapshot::TopicInfo;
-use crate::metrics::data_loss::LogStartHistory;
 use crate::metrics::distribution::distribution;
+use crate::metrics::log_start::LogStartHistory;
 use crate::metrics::rate::{CounterRate, Sample};
 
 impl MetricsEngine {
