@@ -3,6 +3,8 @@
 //! Views and modes get it as `&Shared` / `&mut Shared`, never the whole
 //! [`App`](crate::tui::app::App), which holds it.
 
+use std::collections::HashSet;
+
 use crate::tui::action::Action;
 use crate::tui::action::Scope;
 use crate::tui::command::Command;
@@ -12,7 +14,7 @@ use kaftop_core::events::{EventKind, EventTime};
 use kaftop_core::kafka::progress::ProgressNow;
 use kaftop_core::kafka::sampler::StartAt;
 use kaftop_core::metrics::{ClusterMetrics, FocusMetrics};
-use kaftop_core::monitor::Pace;
+use kaftop_core::monitor::{Focus, Pace};
 
 /// What the app needs to know from outside, fixed at start.
 #[derive(Debug, Clone)]
@@ -125,6 +127,9 @@ pub(crate) struct Shared {
     pub(crate) cfg: AppConfig,
     /// The last refresh that reached the cluster.
     pub(crate) cluster: Option<ClusterMetrics>,
+    /// Groups whose partition rows `cluster` does not hold (a large cluster:
+    /// [`ALL_ROWS_HELD_UP_TO`]); shown, one asks for a refresh.
+    pub(crate) rows_not_held: HashSet<String>,
     /// `None` until the first refresh.
     pub(crate) connected: Option<bool>,
     pub(crate) last_attempt_ms: Option<i64>,
@@ -144,6 +149,30 @@ pub(crate) struct Shared {
     pub(crate) dirty: bool,
 }
 
+/// Above this many group-partition rows in a refresh (a large cluster), the
+/// dashboard keeps the rows only of the groups on screen and of the alerting ones
+/// (the incident snapshot writes theirs). At issue 20's 40 000 they held ~10 MB
+/// between refreshes, for the one group's table shown at a time; a group opened
+/// without its rows gets them from the refresh it asks for.
+pub(crate) const ALL_ROWS_HELD_UP_TO: usize = 10_000;
+
+/// Drops the partition rows of the groups neither in `shown` nor alerting, when
+/// `m` holds more than [`ALL_ROWS_HELD_UP_TO`]; returns those groups.
+fn drop_rows_not_shown(m: &mut ClusterMetrics, shown: &Focus) -> HashSet<String> {
+    let rows: usize = m.groups.iter().map(|g| g.rows.len()).sum();
+    if rows <= ALL_ROWS_HELD_UP_TO {
+        return HashSet::new();
+    }
+    m.groups
+        .iter_mut()
+        .filter(|g| !g.alerting && !g.rows.is_empty() && !shown.groups.contains(&g.group_id))
+        .map(|g| {
+            g.rows = Vec::new();
+            g.group_id.clone()
+        })
+        .collect()
+}
+
 /// Milliseconds since the epoch as an event's time.
 pub(crate) fn event_time(ms: i64) -> EventTime {
     EventTime(
@@ -157,6 +186,7 @@ impl Shared {
     pub(crate) fn new(cfg: AppConfig) -> Self {
         Shared {
             cluster: None,
+            rows_not_held: HashSet::new(),
             connected: None,
             last_attempt_ms: None,
             cluster_errors: Vec::new(),
@@ -316,7 +346,8 @@ impl Shared {
 
     // ---- the cluster ----
 
-    pub(crate) fn on_cluster(&mut self, m: ClusterMetrics) {
+    /// A refresh; `shown` is what is on screen now, whose rows it keeps.
+    pub(crate) fn on_cluster(&mut self, mut m: ClusterMetrics, shown: &Focus) {
         let was = self.connected;
         self.connected = Some(m.connected);
         self.last_attempt_ms = Some(m.taken_at_ms);
@@ -338,6 +369,7 @@ impl Shared {
             if was == Some(false) {
                 self.info("reconnected");
             }
+            self.rows_not_held = drop_rows_not_shown(&mut m, shown);
             self.cluster = Some(m);
         }
         self.dirty = true;
@@ -352,6 +384,7 @@ impl Shared {
         };
         for g in m.groups {
             if let Some(held) = c.groups.iter_mut().find(|h| h.group_id == g.group_id) {
+                self.rows_not_held.remove(&g.group_id);
                 *held = g;
             }
         }

@@ -103,3 +103,78 @@ fn a_focused_read_replaces_only_its_groups_and_topics() {
 fn to_json(v: &impl serde::Serialize) -> serde_json::Value {
     serde_json::to_value(v).unwrap()
 }
+
+#[test]
+fn a_large_cluster_keeps_the_rows_of_what_is_shown_and_of_what_alerts() {
+    // Three groups on 4 000 partitions each: 12 000 rows, past what is always held.
+    let groups = [("quiet-a", false), ("quiet-b", false), ("lagging", true)];
+    let big = || groups_cluster(&groups, 4_000);
+    let rows_of = |a: &kaftop::tui::App, id: &str| {
+        a.cluster()
+            .unwrap()
+            .groups
+            .iter()
+            .find(|g| g.group_id == id)
+            .map(|g| g.rows.len())
+    };
+    let mut a = bare_app();
+    a.update(Event::Cluster(Box::new(big())));
+    // No group on screen: only the alerting group's rows are held.
+    assert_eq!(rows_of(&a, "lagging"), Some(4_000));
+    assert_eq!(rows_of(&a, "quiet-a"), Some(0));
+    assert_eq!(rows_of(&a, "quiet-b"), Some(0));
+
+    // Opening a group without its rows asks for a refresh and says it reads them.
+    let cmds = command(&mut a, "group quiet-a");
+    assert!(
+        cmds.iter().any(|c| matches!(c, Command::RefreshNow)),
+        "{cmds:?}"
+    );
+    let screen = render_app(&a, 160, 30);
+    assert!(
+        screen.contains("Reading the partitions of `quiet-a`"),
+        "{screen}"
+    );
+    // The refresh keeps the open group's rows, and they are drawn.
+    a.update(Event::Cluster(Box::new(big())));
+    assert_eq!(rows_of(&a, "quiet-a"), Some(4_000));
+    assert_eq!(rows_of(&a, "quiet-b"), Some(0));
+    let screen = render_app(&a, 160, 30);
+    assert!(screen.contains("4000 partitions"), "{screen}");
+    assert!(!screen.contains("Reading the partitions"), "{screen}");
+    // A group whose rows are held opens without a refresh.
+    assert!(!command(&mut a, "group lagging")
+        .iter()
+        .any(|c| matches!(c, Command::RefreshNow)));
+
+    // A focused read of a group brings its rows.
+    let read = groups_cluster(&groups, 4_000);
+    let quiet_b = read
+        .groups
+        .iter()
+        .cloned()
+        .find(|g| g.group_id == "quiet-b")
+        .unwrap();
+    a.update(Event::Focus(Box::new(FocusMetrics {
+        taken_at_ms: read.taken_at_ms,
+        groups: vec![quiet_b],
+        topics: Vec::new(),
+    })));
+    assert_eq!(rows_of(&a, "quiet-b"), Some(4_000));
+    assert!(!command(&mut a, "group quiet-b")
+        .iter()
+        .any(|c| matches!(c, Command::RefreshNow)));
+}
+
+#[test]
+fn a_small_cluster_keeps_every_row() {
+    let groups = [("quiet-a", false), ("quiet-b", false), ("lagging", true)];
+    let mut a = bare_app();
+    a.update(Event::Cluster(Box::new(groups_cluster(&groups, 3_000))));
+    for g in &a.cluster().unwrap().groups {
+        assert_eq!(g.rows.len(), 3_000, "{}", g.group_id);
+    }
+    assert!(!command(&mut a, "group quiet-a")
+        .iter()
+        .any(|c| matches!(c, Command::RefreshNow)));
+}

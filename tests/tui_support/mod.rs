@@ -448,6 +448,44 @@ pub(crate) fn big_group_cluster(rows: i32) -> ClusterMetrics {
     e.ingest(&snap(1))
 }
 
+/// A cluster of groups each committed on all `rows` partitions of one topic:
+/// `(id, lagging)`, a lagging group 1 000 records behind on each, the others
+/// caught up.
+pub(crate) fn groups_cluster(groups: &[(&str, bool)], rows: i32) -> ClusterMetrics {
+    let parts: Vec<PartitionInfo> = (0..rows)
+        .map(|p| partition(p, &[1], &[1], 10_000))
+        .collect();
+    let infos: Vec<GroupInfo> = groups
+        .iter()
+        .map(|&(id, lagging)| {
+            let committed = if lagging { 9_000 } else { 10_000 };
+            group(
+                id,
+                GroupState::Empty,
+                Vec::new(),
+                (0..rows).map(|p| ("big", p, committed)).collect(),
+            )
+        })
+        .collect();
+    let snap = |i: u64| ClusterSnapshot {
+        taken_at_ms: T0_MS + (i * STEP_MS) as i64,
+        mono_ms: i * STEP_MS,
+        connected: true,
+        cluster_id: Some("big".into()),
+        brokers: vec![BrokerInfo {
+            id: 1,
+            host: "kafka-1".into(),
+            port: 9092,
+        }],
+        topics: vec![topic("big", parts.clone())],
+        groups: infos.clone(),
+        ..Default::default()
+    };
+    let mut e = engine();
+    e.ingest(&snap(0));
+    e.ingest(&snap(1))
+}
+
 pub(crate) fn record(
     partition: i32,
     offset: i64,

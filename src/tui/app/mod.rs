@@ -223,7 +223,8 @@ impl App {
                 shared.expire_notice();
             }
             Event::Cluster(m) => {
-                shared.on_cluster(*m);
+                let shown = self.views.get(self.view).focus(shared);
+                shared.on_cluster(*m, &shown);
                 // The metrics this refresh replaced.
                 kaftop_core::memory::release_freed();
             }

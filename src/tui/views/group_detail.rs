@@ -156,11 +156,19 @@ impl View for GroupDetail {
         }
     }
 
-    fn show(&mut self, go: Go, _shared: &mut Shared) -> Vec<Command> {
-        if let Go::Group(name) = go {
-            self.open(name);
+    fn show(&mut self, go: Go, shared: &mut Shared) -> Vec<Command> {
+        let Go::Group(name) = go else {
+            return Vec::new();
+        };
+        // A large cluster's refresh kept only the rows then on screen: the next
+        // one keeps this group's, since it is then shown.
+        let read = shared.rows_not_held.contains(&name);
+        self.open(name);
+        if read {
+            vec![Command::RefreshNow]
+        } else {
+            Vec::new()
         }
-        Vec::new()
     }
 
     fn act(&mut self, action: Action, shared: &mut Shared) -> Outcome {
@@ -234,6 +242,14 @@ fn draw(view: &GroupDetail, f: &mut Frame, area: Rect, shared: &Shared) {
     }
     if members_h > 0 {
         draw_members(f, members, g);
+    }
+    if shared.rows_not_held.contains(&g.group_id) {
+        let title = format!("Group {}", text::visible(&g.group_id));
+        let text = format!(
+            "Reading the partitions of `{}` …",
+            text::visible(&g.group_id)
+        );
+        return placeholder(f, rest, view_block(title, ""), &text);
     }
     let rows = view.visible(shared);
     // Wide screens only; narrower, the summary above names the worst.
