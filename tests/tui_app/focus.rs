@@ -152,8 +152,8 @@ fn a_large_cluster_keeps_the_rows_of_what_is_shown_and_of_what_alerts() {
     let quiet_b = read
         .groups
         .iter()
-        .cloned()
         .find(|g| g.group_id == "quiet-b")
+        .cloned()
         .unwrap();
     a.update(Event::Focus(Box::new(FocusMetrics {
         taken_at_ms: read.taken_at_ms,
