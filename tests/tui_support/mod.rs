@@ -424,28 +424,13 @@ pub(crate) fn big_group_cluster(rows: i32) -> ClusterMetrics {
     let parts: Vec<PartitionInfo> = (0..rows)
         .map(|p| partition(p, &[1, 2, 3], &[1, 2, 3], 10_000 + p as i64))
         .collect();
-    let snap = |i: u64| ClusterSnapshot {
-        taken_at_ms: T0_MS + (i * STEP_MS) as i64,
-        mono_ms: i * STEP_MS,
-        connected: true,
-        cluster_id: Some("big".into()),
-        brokers: vec![BrokerInfo {
-            id: 1,
-            host: "kafka-1".into(),
-            port: 9092,
-        }],
-        topics: vec![topic("big", parts.clone())],
-        groups: vec![group(
-            "big-group",
-            GroupState::Stable,
-            vec![member("big-1-ffff", "/10.0.0.51", "big", &[0])],
-            (0..rows).map(|p| ("big", p, 9_000 + p as i64)).collect(),
-        )],
-        ..Default::default()
-    };
-    let mut e = engine();
-    e.ingest(&snap(0));
-    e.ingest(&snap(1))
+    let group = group(
+        "big-group",
+        GroupState::Stable,
+        vec![member("big-1-ffff", "/10.0.0.51", "big", &[0])],
+        (0..rows).map(|p| ("big", p, 9_000 + p as i64)).collect(),
+    );
+    big_topic_cluster(parts, vec![group])
 }
 
 /// A cluster of groups each committed on all `rows` partitions of one topic:
@@ -455,7 +440,7 @@ pub(crate) fn groups_cluster(groups: &[(&str, bool)], rows: i32) -> ClusterMetri
     let parts: Vec<PartitionInfo> = (0..rows)
         .map(|p| partition(p, &[1], &[1], 10_000))
         .collect();
-    let infos: Vec<GroupInfo> = groups
+    let groups = groups
         .iter()
         .map(|&(id, lagging)| {
             let committed = if lagging { 9_000 } else { 10_000 };
@@ -467,6 +452,11 @@ pub(crate) fn groups_cluster(groups: &[(&str, bool)], rows: i32) -> ClusterMetri
             )
         })
         .collect();
+    big_topic_cluster(parts, groups)
+}
+
+/// Two refreshes of one broker holding the topic `big` of `parts`, and `groups`.
+fn big_topic_cluster(parts: Vec<PartitionInfo>, groups: Vec<GroupInfo>) -> ClusterMetrics {
     let snap = |i: u64| ClusterSnapshot {
         taken_at_ms: T0_MS + (i * STEP_MS) as i64,
         mono_ms: i * STEP_MS,
@@ -478,7 +468,7 @@ pub(crate) fn groups_cluster(groups: &[(&str, bool)], rows: i32) -> ClusterMetri
             port: 9092,
         }],
         topics: vec![topic("big", parts.clone())],
-        groups: infos.clone(),
+        groups: groups.clone(),
         ..Default::default()
     };
     let mut e = engine();

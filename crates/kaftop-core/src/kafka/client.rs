@@ -362,9 +362,10 @@ const NEW_TOPIC_GRACE: Duration = Duration::from_secs(2);
 const NEW_TOPIC_RETRY: Duration = Duration::from_millis(200);
 
 /// Asks for metadata of `topics` (or of the cluster when empty) and checks that each
-/// topic exists, asking again for [`NEW_TOPIC_GRACE`] before calling one missing. Fails fast with a one-line reason when the cluster is unreachable,
-/// refuses the credentials or presents a certificate that is not trusted. `serve` as
-/// in [`fetch_metadata`].
+/// topic exists, asking again for [`NEW_TOPIC_GRACE`] before calling one missing.
+/// Fails fast with a one-line reason when the cluster is unreachable, refuses the
+/// credentials or presents a certificate that is not trusted. `serve` as in
+/// [`fetch_metadata`].
 pub fn require_topics<C: ClientContext>(
     client: &Client<C>,
     diagnosis: &Diagnosis,

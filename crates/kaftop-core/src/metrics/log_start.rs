@@ -82,7 +82,7 @@ impl Samples {
         }
     }
 
-    /// The samples oldest first, on the heap.
+    /// The samples oldest first, on the heap (a copy).
     fn to_moved(&self) -> VecDeque<(u64, i64)> {
         match self {
             Samples::Unmoved {
@@ -122,6 +122,10 @@ impl Samples {
     }
 
     fn push_back(&mut self, at_ms: u64, low: i64) {
+        if let Samples::Moved(s) = self {
+            s.push_back((at_ms, low));
+            return;
+        }
         if let Samples::Unmoved {
             low: held,
             oldest_ms,
