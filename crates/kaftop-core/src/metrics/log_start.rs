@@ -82,25 +82,20 @@ impl Samples {
         }
     }
 
-    /// The samples oldest first, on the heap (a copy).
-    fn to_moved(&self) -> VecDeque<(u64, i64)> {
-        match self {
-            Samples::Unmoved {
-                low,
-                oldest_ms,
-                len,
-                after_oldest_ms,
-            } => {
-                let mut s = VecDeque::with_capacity(INLINE);
-                if *len > 0 {
-                    s.push_back((*oldest_ms, *low));
-                    let rest = &after_oldest_ms[..usize::from(*len) - 1];
-                    s.extend(rest.iter().map(|&d| (oldest_ms + u64::from(d), *low)));
-                }
-                s
-            }
-            Samples::Moved(s) => s.clone(),
+    /// Unmoved samples oldest first, on the heap (the fields of [`Samples::Unmoved`]).
+    fn to_heap(
+        low: i64,
+        oldest_ms: u64,
+        len: u8,
+        after_oldest_ms: &[u32; INLINE - 1],
+    ) -> VecDeque<(u64, i64)> {
+        let mut s = VecDeque::with_capacity(INLINE);
+        if len > 0 {
+            s.push_back((oldest_ms, low));
+            let rest = &after_oldest_ms[..usize::from(len) - 1];
+            s.extend(rest.iter().map(|&d| (oldest_ms + u64::from(d), low)));
         }
+        s
     }
 
     /// `samples` inline when they all saw one log start and fit; `None` otherwise.
@@ -122,18 +117,12 @@ impl Samples {
     }
 
     fn push_back(&mut self, at_ms: u64, low: i64) {
-        if let Samples::Moved(s) = self {
-            s.push_back((at_ms, low));
-            return;
-        }
-        if let Samples::Unmoved {
-            low: held,
-            oldest_ms,
-            len,
-            after_oldest_ms,
-        } = self
-        {
-            if *len == 0 {
+        let moved = match self {
+            Samples::Moved(s) => {
+                s.push_back((at_ms, low));
+                return;
+            }
+            Samples::Unmoved { len: 0, .. } => {
                 *self = Samples::Unmoved {
                     low,
                     oldest_ms: at_ms,
@@ -142,17 +131,26 @@ impl Samples {
                 };
                 return;
             }
-            let after = at_ms
-                .checked_sub(*oldest_ms)
-                .and_then(|d| u32::try_from(d).ok());
-            if let (true, true, Some(after)) = (low == *held, usize::from(*len) < INLINE, after) {
-                after_oldest_ms[usize::from(*len) - 1] = after;
-                *len += 1;
-                return;
+            Samples::Unmoved {
+                low: held,
+                oldest_ms,
+                len,
+                after_oldest_ms,
+            } => {
+                let after = at_ms
+                    .checked_sub(*oldest_ms)
+                    .and_then(|d| u32::try_from(d).ok());
+                if let (true, true, Some(after)) = (low == *held, usize::from(*len) < INLINE, after)
+                {
+                    after_oldest_ms[usize::from(*len) - 1] = after;
+                    *len += 1;
+                    return;
+                }
+                let mut moved = Samples::to_heap(*held, *oldest_ms, *len, after_oldest_ms);
+                moved.push_back((at_ms, low));
+                moved
             }
-        }
-        let mut moved = self.to_moved();
-        moved.push_back((at_ms, low));
+        };
         *self = Samples::Moved(moved);
     }
 
