@@ -122,6 +122,7 @@ fn cluster() -> ClusterMetrics {
         offline: 0,
         min_insync_replicas: None,
         distribution: distribution(&[]),
+        partition_count: 1,
         partitions: vec![partition],
         error: None,
     };

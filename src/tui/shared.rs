@@ -130,6 +130,8 @@ pub(crate) struct Shared {
     /// Groups whose partition rows `cluster` does not hold (a large cluster:
     /// [`ALL_ROWS_HELD_UP_TO`]); shown, one asks for a refresh.
     pub(crate) rows_not_held: HashSet<String>,
+    /// Topics whose partitions `cluster` does not hold, likewise.
+    pub(crate) partitions_not_held: HashSet<String>,
     /// `None` until the first refresh.
     pub(crate) connected: Option<bool>,
     pub(crate) last_attempt_ms: Option<i64>,
@@ -149,28 +151,51 @@ pub(crate) struct Shared {
     pub(crate) dirty: bool,
 }
 
-/// Above this many group-partition rows in a refresh (a large cluster), the
-/// dashboard keeps the rows only of the groups on screen and of the alerting ones
-/// (the incident snapshot writes theirs). At issue 20's 40 000 they held ~10 MB
-/// between refreshes, for the one group's table shown at a time; a group opened
-/// without its rows gets them from the refresh it asks for.
+/// Above this many group-partition rows, or topic partitions, in a refresh (a
+/// large cluster), the dashboard keeps the rows only of the groups and topics on
+/// screen and of the alerting groups (the incident snapshot writes theirs). At
+/// issue 20's 40 000 each kind held ~10 MB between refreshes, for the one group's
+/// or topic's table shown at a time; one opened without its rows gets them from
+/// the refresh it asks for.
 pub(crate) const ALL_ROWS_HELD_UP_TO: usize = 10_000;
 
+/// What [`drop_rows_not_shown`] dropped: the groups and topics without their rows.
+#[derive(Default)]
+struct NotHeld {
+    groups: HashSet<String>,
+    topics: HashSet<String>,
+}
+
 /// Drops the partition rows of the groups neither in `shown` nor alerting, when
-/// `m` holds more than [`ALL_ROWS_HELD_UP_TO`]; returns those groups.
-fn drop_rows_not_shown(m: &mut ClusterMetrics, shown: &Focus) -> HashSet<String> {
+/// `m` holds more than [`ALL_ROWS_HELD_UP_TO`] of them, and the partitions of the
+/// topics not in `shown`, when it holds more than that many partitions.
+fn drop_rows_not_shown(m: &mut ClusterMetrics, shown: &Focus) -> NotHeld {
+    let mut dropped = NotHeld::default();
     let rows: usize = m.groups.iter().map(|g| g.rows.len()).sum();
-    if rows <= ALL_ROWS_HELD_UP_TO {
-        return HashSet::new();
+    if rows > ALL_ROWS_HELD_UP_TO {
+        dropped.groups = m
+            .groups
+            .iter_mut()
+            .filter(|g| !g.alerting && !g.rows.is_empty() && !shown.groups.contains(&g.group_id))
+            .map(|g| {
+                g.rows = Vec::new();
+                g.group_id.clone()
+            })
+            .collect();
     }
-    m.groups
-        .iter_mut()
-        .filter(|g| !g.alerting && !g.rows.is_empty() && !shown.groups.contains(&g.group_id))
-        .map(|g| {
-            g.rows = Vec::new();
-            g.group_id.clone()
-        })
-        .collect()
+    let partitions: usize = m.topics.iter().map(|t| t.partitions.len()).sum();
+    if partitions > ALL_ROWS_HELD_UP_TO {
+        dropped.topics = m
+            .topics
+            .iter_mut()
+            .filter(|t| !t.partitions.is_empty() && !shown.topics.contains(&t.name))
+            .map(|t| {
+                t.partitions = Vec::new();
+                t.name.clone()
+            })
+            .collect();
+    }
+    dropped
 }
 
 /// Milliseconds since the epoch as an event's time.
@@ -187,6 +212,7 @@ impl Shared {
         Shared {
             cluster: None,
             rows_not_held: HashSet::new(),
+            partitions_not_held: HashSet::new(),
             connected: None,
             last_attempt_ms: None,
             cluster_errors: Vec::new(),
@@ -369,10 +395,27 @@ impl Shared {
             if was == Some(false) {
                 self.info("reconnected");
             }
-            self.rows_not_held = drop_rows_not_shown(&mut m, shown);
+            let dropped = drop_rows_not_shown(&mut m, shown);
+            self.rows_not_held = dropped.groups;
+            self.partitions_not_held = dropped.topics;
             self.cluster = Some(m);
         }
         self.dirty = true;
+    }
+
+    /// A refresh, when something of `shown` is without its rows here
+    /// ([`ALL_ROWS_HELD_UP_TO`]): it keeps them, since they are then shown.
+    pub(crate) fn read_rows_of(&self, shown: &Focus) -> Vec<Command> {
+        let missing = shown.groups.iter().any(|g| self.rows_not_held.contains(g))
+            || shown
+                .topics
+                .iter()
+                .any(|t| self.partitions_not_held.contains(t));
+        if missing {
+            vec![Command::RefreshNow]
+        } else {
+            Vec::new()
+        }
     }
 
     /// The focused groups and topics, read ahead of the next refresh: each
@@ -390,6 +433,7 @@ impl Shared {
         }
         for t in m.topics {
             if let Some(held) = c.topics.iter_mut().find(|h| h.name == t.name) {
+                self.partitions_not_held.remove(&t.name);
                 *held = t;
             }
         }

@@ -178,3 +178,75 @@ fn a_small_cluster_keeps_every_row() {
         .iter()
         .any(|c| matches!(c, Command::RefreshNow)));
 }
+
+#[test]
+fn a_large_cluster_keeps_the_partitions_of_the_topic_shown() {
+    // Three topics of 4 000 partitions: 12 000, past what is always held.
+    let big = || topics_cluster(&["t-a", "t-b", "t-c"], 4_000);
+    let held = |a: &kaftop::tui::App| -> Vec<(String, usize, usize)> {
+        let topics = &a.cluster().unwrap().topics;
+        let row = |t: &kaftop_core::metrics::TopicMetrics| {
+            (t.name.clone(), t.partitions.len(), t.partition_count)
+        };
+        topics.iter().map(row).collect()
+    };
+    let with = |a: usize, b: usize, c: usize| {
+        vec![
+            ("t-a".to_string(), a, 4_000),
+            ("t-b".to_string(), b, 4_000),
+            ("t-c".to_string(), c, 4_000),
+        ]
+    };
+    let refreshes = |cmds: &[Command]| cmds.iter().any(|c| matches!(c, Command::RefreshNow));
+    let mut a = bare_app();
+    a.update(Event::Cluster(Box::new(big())));
+    // No topic open: no partition held, each still counted.
+    assert_eq!(held(&a), with(0, 0, 0));
+    command(&mut a, "topics");
+    let screen = render_app(&a, 160, 30);
+    assert!(screen.contains("4000"), "{screen}");
+
+    // Opening a topic asks for a refresh and says it reads its partitions.
+    assert!(refreshes(&command(&mut a, "topic t-a")));
+    let screen = render_app(&a, 160, 30);
+    assert!(screen.contains("Reading the partitions of `t-a`"), "{screen}");
+    a.update(Event::Cluster(Box::new(big())));
+    assert_eq!(held(&a), with(4_000, 0, 0));
+    let screen = render_app(&a, 160, 30);
+    assert!(screen.contains("t-a · 4000 partitions"), "{screen}");
+    assert!(!screen.contains("Reading the partitions"), "{screen}");
+
+    // Another topic: the first one's partitions go at the next refresh.
+    assert!(refreshes(&command(&mut a, "topic t-b")));
+    a.update(Event::Cluster(Box::new(big())));
+    assert_eq!(held(&a), with(0, 4_000, 0));
+    // Going back to a topic whose partitions went meanwhile asks for them again.
+    assert!(!refreshes(&command(&mut a, "groups")));
+    a.update(Event::Cluster(Box::new(big())));
+    assert_eq!(held(&a), with(0, 0, 0));
+    assert!(refreshes(&press(&mut a, &[KeyCode::Esc])));
+    let screen = render_app(&a, 160, 30);
+    assert!(screen.contains("Reading the partitions of `t-b`"), "{screen}");
+
+    // A focused read of a topic brings its partitions.
+    let t_a = big().topics.into_iter().find(|t| t.name == "t-a").unwrap();
+    a.update(Event::Focus(Box::new(FocusMetrics {
+        taken_at_ms: T0_MS,
+        groups: Vec::new(),
+        topics: vec![t_a],
+    })));
+    assert_eq!(held(&a), with(4_000, 0, 0));
+    assert!(!refreshes(&command(&mut a, "topic t-a")));
+}
+
+#[test]
+fn a_small_cluster_keeps_every_partition() {
+    let mut a = bare_app();
+    a.update(Event::Cluster(Box::new(topics_cluster(&["t-a", "t-b"], 4_000))));
+    for t in &a.cluster().unwrap().topics {
+        assert_eq!(t.partitions.len(), 4_000, "{}", t.name);
+    }
+    assert!(!command(&mut a, "topic t-a")
+        .iter()
+        .any(|c| matches!(c, Command::RefreshNow)));
+}

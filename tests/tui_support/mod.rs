@@ -430,7 +430,7 @@ pub(crate) fn big_group_cluster(rows: i32) -> ClusterMetrics {
         vec![member("big-1-ffff", "/10.0.0.51", "big", &[0])],
         (0..rows).map(|p| ("big", p, 9_000 + p as i64)).collect(),
     );
-    big_topic_cluster(parts, vec![group])
+    two_refreshes(vec![topic("big", parts)], vec![group])
 }
 
 /// A cluster of groups each committed on all `rows` partitions of one topic:
@@ -452,11 +452,23 @@ pub(crate) fn groups_cluster(groups: &[(&str, bool)], rows: i32) -> ClusterMetri
             )
         })
         .collect();
-    big_topic_cluster(parts, groups)
+    two_refreshes(vec![topic("big", parts)], groups)
 }
 
-/// Two refreshes of one broker holding the topic `big` of `parts`, and `groups`.
-fn big_topic_cluster(parts: Vec<PartitionInfo>, groups: Vec<GroupInfo>) -> ClusterMetrics {
+/// A cluster of the topics `names`, each of `parts` partitions, and no group.
+pub(crate) fn topics_cluster(names: &[&str], parts: i32) -> ClusterMetrics {
+    let topics = names
+        .iter()
+        .map(|name| {
+            let parts = (0..parts).map(|p| partition(p, &[1], &[1], 10_000));
+            topic(name, parts.collect())
+        })
+        .collect();
+    two_refreshes(topics, Vec::new())
+}
+
+/// Two refreshes of one broker holding `topics` and `groups`.
+fn two_refreshes(topics: Vec<TopicInfo>, groups: Vec<GroupInfo>) -> ClusterMetrics {
     let snap = |i: u64| ClusterSnapshot {
         taken_at_ms: T0_MS + (i * STEP_MS) as i64,
         mono_ms: i * STEP_MS,
@@ -467,7 +479,7 @@ fn big_topic_cluster(parts: Vec<PartitionInfo>, groups: Vec<GroupInfo>) -> Clust
             host: "kafka-1".into(),
             port: 9092,
         }],
-        topics: vec![topic("big", parts.clone())],
+        topics: topics.clone(),
         groups: groups.clone(),
         ..Default::default()
     };

@@ -329,7 +329,7 @@ fn write_topics(enc: &mut DescriptorEncoder, m: &ClusterMetrics) -> fmt::Result 
         enc,
         "kafka_topic_partitions",
         "Partitions of a topic",
-        topics().map(|(l, t)| (l, count(t.partitions.len()))),
+        topics().map(|(l, t)| (l, count(t.partition_count))),
     )?;
     let sum = |v: &mut dyn Iterator<Item = i64>| v.fold(0i64, i64::wrapping_add);
     gauges(

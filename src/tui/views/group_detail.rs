@@ -160,15 +160,9 @@ impl View for GroupDetail {
         let Go::Group(name) = go else {
             return Vec::new();
         };
-        // A large cluster's refresh kept only the rows then on screen: the next
-        // one keeps this group's, since it is then shown.
-        let read = shared.rows_not_held.contains(&name);
+        // A large cluster's refresh kept only the rows then on screen.
         self.open(name);
-        if read {
-            vec![Command::RefreshNow]
-        } else {
-            Vec::new()
-        }
+        shared.read_rows_of(&self.focus(shared))
     }
 
     fn act(&mut self, action: Action, shared: &mut Shared) -> Outcome {

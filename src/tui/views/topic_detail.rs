@@ -91,11 +91,12 @@ impl View for TopicDetail {
         self.cursor.move_by(delta, len);
     }
 
-    fn show(&mut self, go: Go, _shared: &mut Shared) -> Vec<Command> {
-        if let Go::Topic(name) = go {
-            self.open(name);
-        }
-        Vec::new()
+    fn show(&mut self, go: Go, shared: &mut Shared) -> Vec<Command> {
+        let Go::Topic(name) = go else {
+            return Vec::new();
+        };
+        self.open(name);
+        shared.read_rows_of(&self.focus(shared))
     }
 
     fn act(&mut self, action: Action, _shared: &mut Shared) -> Outcome {
@@ -131,6 +132,11 @@ fn draw(view: &TopicDetail, f: &mut Frame, area: Rect, shared: &Shared) {
     if summary_h > 0 {
         draw_summary(f, summary, t);
     }
+    if shared.partitions_not_held.contains(&t.name) {
+        let title = format!("Topic {}", text::visible(&t.name));
+        let text = format!("Reading the partitions of `{}` …", text::visible(&t.name));
+        return placeholder(f, rest, view_block(title, ""), &text);
+    }
     let max = t
         .partitions
         .iter()
@@ -153,7 +159,7 @@ fn draw(view: &TopicDetail, f: &mut Frame, area: Rect, shared: &Shared) {
         format!(
             "Topic {} · {} partitions",
             text::visible(&t.name),
-            t.partitions.len()
+            t.partition_count
         ),
         "",
     );

@@ -139,7 +139,7 @@ fn draw(view: &Topics, f: &mut Frame, area: Rect, shared: &Shared) {
             };
             vec![
                 Cell::from(names[i].clone()),
-                right(t.partitions.len().to_string()),
+                right(t.partition_count.to_string()),
                 right(t.replication.to_string()),
                 right(present::count(t.messages)),
                 right(present::rate(t.rate)),

@@ -227,7 +227,7 @@ impl Incident {
                     name: t.name.clone(),
                     rate: t.rate,
                     messages: t.messages,
-                    partitions: t.partitions.len(),
+                    partitions: t.partition_count,
                     rate_sparkline: spark::sparkline(&t.rate_history, SPARK),
                 })
                 .collect(),

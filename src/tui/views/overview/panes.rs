@@ -94,7 +94,7 @@ pub(crate) fn distribution_cue(t: &TopicMetrics, brokers: usize) -> (String, Sty
     let most = d.leaders_per_broker.values().copied().max().unwrap_or(0);
     // A broker that leads nothing is missing from the map.
     let leading = d.leaders_per_broker.len();
-    let least = if leading < brokers.min(t.partitions.len()) {
+    let least = if leading < brokers.min(t.partition_count) {
         0
     } else {
         d.leaders_per_broker.values().copied().min().unwrap_or(0)

@@ -126,6 +126,7 @@ mod tests {
             offline: 0,
             min_insync_replicas: None,
             distribution: kaftop_core::metrics::distribution::distribution(&[]),
+            partition_count: 0,
             partitions: vec![],
             error: None,
         };

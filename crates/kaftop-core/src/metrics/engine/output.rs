@@ -56,6 +56,9 @@ pub struct TopicMetrics {
     /// `None`: not read (every partition fully replicated) or unknown.
     pub min_insync_replicas: Option<i32>,
     pub distribution: Distribution,
+    /// How many partitions the topic has: `partitions` may hold fewer rows (the
+    /// dashboard of a large cluster keeps only those of the topics it shows).
+    pub partition_count: usize,
     pub partitions: Vec<PartitionMetrics>,
     pub error: Option<String>,
 }

@@ -102,6 +102,7 @@ impl MetricsEngine {
                 .count(),
             min_insync_replicas: t.min_insync_replicas,
             distribution: distribution(&loads),
+            partition_count: partitions.len(),
             partitions,
             error: t.error.clone(),
         }
