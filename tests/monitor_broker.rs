@@ -352,6 +352,7 @@ fn poller_reports_an_outage_and_recovers() {
         read: opts,
         lag: cfg.lag.clone(),
         focus_first_after: kaftop_core::monitor::FOCUS_FIRST_AFTER,
+        shown_rows_only_above: None,
     };
     let monitor = Monitor::new(&cfg, monitor).unwrap();
     let (tx, rx) = mpsc::channel();

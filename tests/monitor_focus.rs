@@ -17,6 +17,11 @@ use kaftop_core::config::{self, Overrides};
 use kaftop_core::monitor::{Focus, Monitor, MonitorOptions};
 
 fn monitor(b: &str) -> Monitor {
+    monitor_with(b, |_| {})
+}
+
+/// [`monitor`], with `set` changing its options.
+fn monitor_with(b: &str, set: impl FnOnce(&mut MonitorOptions)) -> Monitor {
     let cfg = config::resolve(
         None,
         None,
@@ -30,6 +35,7 @@ fn monitor(b: &str) -> Monitor {
     // Long enough that only a refresh asked for runs; the focus read always.
     opts.interval = Duration::from_secs(3600);
     opts.focus_first_after = Duration::ZERO;
+    set(&mut opts);
     Monitor::new(&cfg, opts).unwrap()
 }
 
@@ -171,4 +177,54 @@ fn the_focused_read_takes_a_few_requests_whatever_the_groups() {
     let f = m.focus_first().expect("a focused read");
     assert_eq!(f.requests, 4);
     assert_eq!(f.metrics.groups.len(), 1);
+}
+
+#[test]
+fn a_dashboards_monitor_keeps_the_rows_of_its_focus_only() {
+    let b = bootstrap();
+    let (shown, other) = (unique("held-shown"), unique("held-other"));
+    for t in [&shown, &other] {
+        create_topic(&b, t, 3);
+        produce_counts(&b, t, &[10, 10, 10]);
+    }
+    let (focused, quiet) = (unique("held-focused"), unique("held-quiet"));
+    // 5 behind on each partition, under the threshold (1 000): neither alerts,
+    // so only the focus decides.
+    let behind: Vec<(&str, i32, i64)> = (0..3).map(|p| (shown.as_str(), p, 5)).collect();
+    commit_offsets(&b, &focused, &behind);
+    commit_offsets(&b, &quiet, &behind);
+
+    let mut all = monitor(&b);
+    // Above no rows at all: every refresh keeps only the focus.
+    let mut held = monitor_with(&b, |o| o.shown_rows_only_above = Some(0));
+    held.set_focus(Focus {
+        groups: [focused.clone()].into(),
+        topics: [shown.clone()].into(),
+    });
+    let m = held.once().metrics;
+    let rows = |id: &str| {
+        m.groups
+            .iter()
+            .find(|g| g.group_id == id)
+            .map(|g| g.rows.len())
+    };
+    let parts = |name: &str| {
+        let t = m.topics.iter().find(|t| t.name == name).unwrap();
+        (t.partitions.len(), t.partition_count)
+    };
+    assert_eq!(rows(&focused), Some(3));
+    assert_eq!(rows(&quiet), Some(0));
+    assert_eq!(parts(&shown), (3, 3));
+    assert_eq!(parts(&other), (0, 3));
+    assert!(m.not_held.groups.contains(&quiet) && !m.not_held.groups.contains(&focused));
+    assert!(m.not_held.topics.contains(&other) && !m.not_held.topics.contains(&shown));
+    // The quiet group's lag is still summed from its rows before they went.
+    let g = m.groups.iter().find(|g| g.group_id == quiet).unwrap();
+    assert_eq!((g.total_lag, g.alerting), (15, false));
+
+    // A monitor without the setting keeps every row.
+    let m = all.once().metrics;
+    let g = m.groups.iter().find(|g| g.group_id == quiet).unwrap();
+    assert_eq!(g.rows.len(), 3);
+    assert!(m.not_held.groups.is_empty() && m.not_held.topics.is_empty());
 }

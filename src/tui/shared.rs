@@ -3,8 +3,6 @@
 //! Views and modes get it as `&Shared` / `&mut Shared`, never the whole
 //! [`App`](crate::tui::app::App), which holds it.
 
-use std::collections::HashSet;
-
 use crate::tui::action::Action;
 use crate::tui::action::Scope;
 use crate::tui::command::Command;
@@ -14,7 +12,7 @@ use kaftop_core::events::{EventKind, EventTime};
 use kaftop_core::kafka::progress::ProgressNow;
 use kaftop_core::kafka::sampler::StartAt;
 use kaftop_core::metrics::{ClusterMetrics, FocusMetrics};
-use kaftop_core::monitor::{Focus, Pace};
+use kaftop_core::monitor::{keep_rows_shown, Focus, Pace, ALL_ROWS_HELD_UP_TO};
 
 /// What the app needs to know from outside, fixed at start.
 #[derive(Debug, Clone)]
@@ -127,11 +125,6 @@ pub(crate) struct Shared {
     pub(crate) cfg: AppConfig,
     /// The last refresh that reached the cluster.
     pub(crate) cluster: Option<ClusterMetrics>,
-    /// Groups whose partition rows `cluster` does not hold (a large cluster:
-    /// [`ALL_ROWS_HELD_UP_TO`]); shown, one asks for a refresh.
-    pub(crate) rows_not_held: HashSet<String>,
-    /// Topics whose partitions `cluster` does not hold, likewise.
-    pub(crate) partitions_not_held: HashSet<String>,
     /// `None` until the first refresh.
     pub(crate) connected: Option<bool>,
     pub(crate) last_attempt_ms: Option<i64>,
@@ -151,53 +144,6 @@ pub(crate) struct Shared {
     pub(crate) dirty: bool,
 }
 
-/// Above this many group-partition rows, or topic partitions, in a refresh (a
-/// large cluster), the dashboard keeps the rows only of the groups and topics on
-/// screen and of the alerting groups (the incident snapshot writes theirs). At
-/// issue 20's 40 000 each kind held ~10 MB between refreshes, for the one group's
-/// or topic's table shown at a time; one opened without its rows gets them from
-/// the refresh it asks for.
-pub(crate) const ALL_ROWS_HELD_UP_TO: usize = 10_000;
-
-/// What [`drop_rows_not_shown`] dropped: the groups and topics without their rows.
-#[derive(Default)]
-struct NotHeld {
-    groups: HashSet<String>,
-    topics: HashSet<String>,
-}
-
-/// Drops the partition rows of the groups neither in `shown` nor alerting, when
-/// `m` holds more than [`ALL_ROWS_HELD_UP_TO`] of them, and the partitions of the
-/// topics not in `shown`, when it holds more than that many partitions.
-fn drop_rows_not_shown(m: &mut ClusterMetrics, shown: &Focus) -> NotHeld {
-    let mut dropped = NotHeld::default();
-    let rows: usize = m.groups.iter().map(|g| g.rows.len()).sum();
-    if rows > ALL_ROWS_HELD_UP_TO {
-        dropped.groups = m
-            .groups
-            .iter_mut()
-            .filter(|g| !g.alerting && !g.rows.is_empty() && !shown.groups.contains(&g.group_id))
-            .map(|g| {
-                g.rows = Vec::new();
-                g.group_id.clone()
-            })
-            .collect();
-    }
-    let partitions: usize = m.topics.iter().map(|t| t.partitions.len()).sum();
-    if partitions > ALL_ROWS_HELD_UP_TO {
-        dropped.topics = m
-            .topics
-            .iter_mut()
-            .filter(|t| !t.partitions.is_empty() && !shown.topics.contains(&t.name))
-            .map(|t| {
-                t.partitions = Vec::new();
-                t.name.clone()
-            })
-            .collect();
-    }
-    dropped
-}
-
 /// Milliseconds since the epoch as an event's time.
 pub(crate) fn event_time(ms: i64) -> EventTime {
     EventTime(
@@ -211,8 +157,6 @@ impl Shared {
     pub(crate) fn new(cfg: AppConfig) -> Self {
         Shared {
             cluster: None,
-            rows_not_held: HashSet::new(),
-            partitions_not_held: HashSet::new(),
             connected: None,
             last_attempt_ms: None,
             cluster_errors: Vec::new(),
@@ -395,22 +339,34 @@ impl Shared {
             if was == Some(false) {
                 self.info("reconnected");
             }
-            let dropped = drop_rows_not_shown(&mut m, shown);
-            self.rows_not_held = dropped.groups;
-            self.partitions_not_held = dropped.topics;
+            // The monitor kept the rows of what was shown when it refreshed
+            // (`MonitorOptions::shown_rows_only`); what is shown now may be less.
+            keep_rows_shown(&mut m, shown, ALL_ROWS_HELD_UP_TO);
             self.cluster = Some(m);
         }
         self.dirty = true;
     }
 
-    /// A refresh, when something of `shown` is without its rows here
-    /// ([`ALL_ROWS_HELD_UP_TO`]): it keeps them, since they are then shown.
+    /// Whether `cluster` left out the partition rows of group `id` (a large
+    /// cluster: [`keep_rows_shown`]).
+    pub(crate) fn rows_not_held(&self, id: &str) -> bool {
+        self.cluster
+            .as_ref()
+            .is_some_and(|c| c.not_held.groups.contains(id))
+    }
+
+    /// Whether `cluster` left out the partitions of topic `name`.
+    pub(crate) fn partitions_not_held(&self, name: &str) -> bool {
+        self.cluster
+            .as_ref()
+            .is_some_and(|c| c.not_held.topics.contains(name))
+    }
+
+    /// A refresh, when something of `shown` is without its rows here: it keeps
+    /// them, since they are then shown.
     pub(crate) fn read_rows_of(&self, shown: &Focus) -> Vec<Command> {
-        let missing = shown.groups.iter().any(|g| self.rows_not_held.contains(g))
-            || shown
-                .topics
-                .iter()
-                .any(|t| self.partitions_not_held.contains(t));
+        let missing = shown.groups.iter().any(|g| self.rows_not_held(g))
+            || shown.topics.iter().any(|t| self.partitions_not_held(t));
         if missing {
             vec![Command::RefreshNow]
         } else {
@@ -427,13 +383,13 @@ impl Shared {
         };
         for g in m.groups {
             if let Some(held) = c.groups.iter_mut().find(|h| h.group_id == g.group_id) {
-                self.rows_not_held.remove(&g.group_id);
+                c.not_held.groups.remove(&g.group_id);
                 *held = g;
             }
         }
         for t in m.topics {
             if let Some(held) = c.topics.iter_mut().find(|h| h.name == t.name) {
-                self.partitions_not_held.remove(&t.name);
+                c.not_held.topics.remove(&t.name);
                 *held = t;
             }
         }

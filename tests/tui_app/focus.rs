@@ -209,7 +209,10 @@ fn a_large_cluster_keeps_the_partitions_of_the_topic_shown() {
     // Opening a topic asks for a refresh and says it reads its partitions.
     assert!(refreshes(&command(&mut a, "topic t-a")));
     let screen = render_app(&a, 160, 30);
-    assert!(screen.contains("Reading the partitions of `t-a`"), "{screen}");
+    assert!(
+        screen.contains("Reading the partitions of `t-a`"),
+        "{screen}"
+    );
     a.update(Event::Cluster(Box::new(big())));
     assert_eq!(held(&a), with(4_000, 0, 0));
     let screen = render_app(&a, 160, 30);
@@ -226,7 +229,10 @@ fn a_large_cluster_keeps_the_partitions_of_the_topic_shown() {
     assert_eq!(held(&a), with(0, 0, 0));
     assert!(refreshes(&press(&mut a, &[KeyCode::Esc])));
     let screen = render_app(&a, 160, 30);
-    assert!(screen.contains("Reading the partitions of `t-b`"), "{screen}");
+    assert!(
+        screen.contains("Reading the partitions of `t-b`"),
+        "{screen}"
+    );
 
     // A focused read of a topic brings its partitions.
     let t_a = big().topics.into_iter().find(|t| t.name == "t-a").unwrap();
@@ -242,7 +248,10 @@ fn a_large_cluster_keeps_the_partitions_of_the_topic_shown() {
 #[test]
 fn a_small_cluster_keeps_every_partition() {
     let mut a = bare_app();
-    a.update(Event::Cluster(Box::new(topics_cluster(&["t-a", "t-b"], 4_000))));
+    a.update(Event::Cluster(Box::new(topics_cluster(
+        &["t-a", "t-b"],
+        4_000,
+    ))));
     for t in &a.cluster().unwrap().topics {
         assert_eq!(t.partitions.len(), 4_000, "{}", t.name);
     }

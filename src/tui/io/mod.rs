@@ -18,7 +18,7 @@ use kaftop_core::kafka::progress::ReadProgress;
 use kaftop_core::kafka::publisher::Publisher;
 use kaftop_core::kafka::sampler::{self, SamplerHandle, SamplerOptions, StartAt};
 use kaftop_core::metrics::ClusterMetrics;
-use kaftop_core::monitor::{Monitor, MonitorHandle, MonitorOptions};
+use kaftop_core::monitor::{Monitor, MonitorHandle, MonitorOptions, ALL_ROWS_HELD_UP_TO};
 use kaftop_core::report::{incident, save, Incident};
 use kaftop_core::worker::{Job, Worker};
 use kaftop_services::{
@@ -123,6 +123,8 @@ impl Io {
         let progress = ReadProgress::shared();
         let mut monitor_opts = opts.monitor;
         monitor_opts.read.progress = Some(Arc::clone(&progress));
+        // One table is shown at a time (`kaftop_core::monitor::keep_rows_shown`).
+        monitor_opts.shown_rows_only_above = Some(ALL_ROWS_HELD_UP_TO);
         let poller = match Monitor::new(&cfg, monitor_opts) {
             Ok(monitor) => {
                 // The monitor folds snapshots on its own thread: the app receives

@@ -237,7 +237,7 @@ fn draw(view: &GroupDetail, f: &mut Frame, area: Rect, shared: &Shared) {
     if members_h > 0 {
         draw_members(f, members, g);
     }
-    if shared.rows_not_held.contains(&g.group_id) {
+    if shared.rows_not_held(&g.group_id) {
         let title = format!("Group {}", text::visible(&g.group_id));
         let text = format!(
             "Reading the partitions of `{}` …",

@@ -132,7 +132,7 @@ fn draw(view: &TopicDetail, f: &mut Frame, area: Rect, shared: &Shared) {
     if summary_h > 0 {
         draw_summary(f, summary, t);
     }
-    if shared.partitions_not_held.contains(&t.name) {
+    if shared.partitions_not_held(&t.name) {
         let title = format!("Topic {}", text::visible(&t.name));
         let text = format!("Reading the partitions of `{}` …", text::visible(&t.name));
         return placeholder(f, rest, view_block(title, ""), &text);

@@ -15,8 +15,8 @@ pub mod timeline;
 
 pub use data_loss::DataLoss;
 pub use engine::{
-    ClusterMetrics, FocusMetrics, GroupMetrics, GroupPartitionRow, MetricsEngine, PartitionMetrics,
-    ThroughputPoint, TopicMetrics,
+    ClusterMetrics, FocusMetrics, GroupMetrics, GroupPartitionRow, MetricsEngine, NotHeld,
+    PartitionMetrics, ThroughputPoint, TopicMetrics,
 };
 pub use status::{History, LagStatus, StatusReason, Verdict};
 pub use stuck::Stuck;

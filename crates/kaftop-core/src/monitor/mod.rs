@@ -27,11 +27,13 @@ use crate::metrics::engine::EngineConfig;
 use crate::metrics::{ClusterMetrics, MetricsEngine, TimelineEvent};
 
 mod focus;
+mod held;
 mod pacing;
 mod run;
 
 use focus::{keep_what_was_read, Layout};
 pub use focus::{Focus, FocusRefresh};
+pub use held::{keep_rows_shown, ALL_ROWS_HELD_UP_TO};
 
 pub use crate::kafka::poller::{Step, StepTiming};
 pub use pacing::{next_wait, stretched, Pace, Window, MAX_BACKOFF};
@@ -49,6 +51,11 @@ pub struct MonitorOptions {
     /// least this long (a small cluster's refresh is quick enough on its own,
     /// and pays no extra requests).
     pub focus_first_after: Duration,
+    /// Above this many group-partition rows or topic partitions, keep only the
+    /// rows of the focus and of the alerting groups ([`keep_rows_shown`]): the
+    /// dashboard, which shows one table at a time ([`ALL_ROWS_HELD_UP_TO`]).
+    /// `None` (`serve`, the commands): every row.
+    pub shown_rows_only_above: Option<usize>,
 }
 
 /// The default of [`MonitorOptions::focus_first_after`].
@@ -63,6 +70,7 @@ impl MonitorOptions {
             read: PollerOptions::from_config(cfg, watch),
             lag: cfg.lag.clone(),
             focus_first_after: FOCUS_FIRST_AFTER,
+            shown_rows_only_above: None,
         }
     }
 
@@ -107,6 +115,7 @@ pub struct Monitor {
     interval: Duration,
     focus: Focus,
     focus_first_after: Duration,
+    shown_rows_only_above: Option<usize>,
     /// What the last full refresh found of the focus.
     layout: Layout,
     seq: u64,
@@ -124,6 +133,7 @@ impl Monitor {
             interval: opts.interval,
             focus: Focus::default(),
             focus_first_after: opts.focus_first_after,
+            shown_rows_only_above: opts.shown_rows_only_above,
             layout: Layout::default(),
             seq: 0,
             failures: 0,
@@ -157,7 +167,10 @@ impl Monitor {
         let (snapshot, steps) = self.refresher.refresh_timed();
         let took = started.elapsed();
         let folding = Instant::now();
-        let (metrics, events) = self.engine.ingest_with_events(&snapshot);
+        let (mut metrics, events) = self.engine.ingest_with_events(&snapshot);
+        if let Some(up_to) = self.shown_rows_only_above {
+            keep_rows_shown(&mut metrics, &self.focus, up_to);
+        }
         let fold = folding.elapsed();
         if snapshot.connected {
             self.layout = Layout::of(&snapshot, &self.focus);

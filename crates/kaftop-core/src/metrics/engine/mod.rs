@@ -17,7 +17,7 @@ mod topics;
 mod window;
 
 pub use output::{
-    ClusterMetrics, GroupMetrics, GroupPartitionRow, PartitionMetrics, ThroughputPoint,
+    ClusterMetrics, GroupMetrics, GroupPartitionRow, NotHeld, PartitionMetrics, ThroughputPoint,
     TopicMetrics,
 };
 pub use peek::FocusMetrics;
@@ -236,6 +236,7 @@ impl MetricsEngine {
             unsupported_group_types: snap.unsupported_group_types.clone(),
             throughput: Vec::new(),
             timeline: self.timeline.to_vec(),
+            not_held: NotHeld::default(),
         };
         if !snap.connected {
             return out;

@@ -1,6 +1,7 @@
 //! What an ingest produces: the metrics of the cluster, its topics, partitions and
 //! groups, as the dashboard and the headless commands show them.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use serde::{Serialize, Serializer};
@@ -36,6 +37,17 @@ pub struct ClusterMetrics {
     pub throughput: Vec<ThroughputPoint>,
     /// What changed, the whole bounded log, oldest first.
     pub timeline: Vec<TimelineEvent>,
+    /// The groups and topics whose partition rows were left out (a dashboard of
+    /// a large cluster keeps only those it shows: `monitor::keep_rows_shown`).
+    #[serde(skip)]
+    pub not_held: NotHeld,
+}
+
+/// Groups without their partition rows and topics without their partitions.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NotHeld {
+    pub groups: BTreeSet<String>,
+    pub topics: BTreeSet<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
