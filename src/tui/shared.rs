@@ -340,7 +340,7 @@ impl Shared {
                 self.info("reconnected");
             }
             // The monitor kept the rows of what was shown when it refreshed
-            // (`MonitorOptions::shown_rows_only`); what is shown now may be less.
+            // (`MonitorOptions::shown_rows_only_above`); what is shown now may be less.
             keep_rows_shown(&mut m, shown, ALL_ROWS_HELD_UP_TO);
             self.cluster = Some(m);
         }

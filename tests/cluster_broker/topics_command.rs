@@ -55,6 +55,7 @@ fn a_stopped_node_shows_in_topics_as_kafka_topics_describes_it() {
 
     let json = topics_json(&c.bootstrap, &topic);
     assert_eq!(layout_of_json(&json), after);
+    assert_eq!(json["partition_count"], PARTITIONS);
     assert_eq!(json["under_replicated"], PARTITIONS);
     assert_eq!(json["under_min_isr"], 0);
     assert_eq!(json["offline"], 0);

@@ -101,8 +101,12 @@ fn reset_offsets_is_planned_previewed_and_executed_once_when_the_name_is_typed()
     assert!(press(&mut a, &[KeyCode::Enter]).is_empty());
     assert!(matches!(dialog(&a).1, Stage::Executing { .. }));
 
+    // A refresh, after telling the monitor what is on screen.
     let cmds = a.update(Event::OpDone { id, result: Ok(()) });
-    assert!(matches!(cmds.as_slice(), [Command::RefreshNow]));
+    assert!(
+        matches!(cmds.as_slice(), [Command::Focus(_), Command::RefreshNow]),
+        "{cmds:?}"
+    );
     assert_eq!(a.mode(), &Mode::Normal);
     assert_eq!(
         notice(&a),

@@ -124,10 +124,19 @@ fn a_large_cluster_keeps_the_rows_of_what_is_shown_and_of_what_alerts() {
     assert_eq!(rows_of(&a, "quiet-a"), Some(0));
     assert_eq!(rows_of(&a, "quiet-b"), Some(0));
 
-    // Opening a group without its rows asks for a refresh and says it reads them.
+    // Opening a group without its rows asks for a refresh and says it reads them;
+    // the monitor is told the group is shown first, so that the refresh keeps them.
     let cmds = command(&mut a, "group quiet-a");
+    let refresh = cmds.iter().position(|c| matches!(c, Command::RefreshNow));
+    let shown = Focus {
+        groups: ["quiet-a".to_string()].into(),
+        ..Focus::default()
+    };
+    let told = cmds
+        .iter()
+        .position(|c| matches!(c, Command::Focus(f) if *f == shown));
     assert!(
-        cmds.iter().any(|c| matches!(c, Command::RefreshNow)),
+        matches!((told, refresh), (Some(t), Some(r)) if t < r),
         "{cmds:?}"
     );
     let screen = render_app(&a, 160, 30);

@@ -184,8 +184,13 @@ impl App {
         let tick = matches!(event, Event::Tick { .. });
         let mut cmds = self.fold(event);
         cmds.extend(self.views.steer(self.view, &self.shared));
-        if tick {
-            cmds.extend(self.refocus());
+        // A refresh asked for (a view opened without its rows) keeps what is on
+        // screen now: the monitor is told that first.
+        let refresh = cmds.iter().any(|c| matches!(c, Command::RefreshNow));
+        if tick || refresh {
+            if let Some(focus) = self.refocus() {
+                cmds.insert(0, focus);
+            }
         }
         cmds
     }
