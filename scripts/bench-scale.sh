@@ -9,7 +9,8 @@
 #      (mean of the refreshes after the first), its steps and requests, the wait
 #      after it, RSS, and 20 `/metrics` scrapes (time, size);
 #   4. the dashboard in tmux: key-to-frame latency of KEYS view switches (default
-#      20) while it refreshes, then its RSS after TUI_MINUTES (default 10).
+#      20) while it refreshes, then its RSS after TUI_MINUTES (default 10), and
+#      the mean of its RSS every 5 s over the second half of them.
 # Prints a Markdown row for BENCHMARKS.md last; details go to stderr.
 #
 #   scripts/bench-scale.sh            # KAFTOP_BROKER_DIR (default /work/brokers/bench)
@@ -117,16 +118,24 @@ done
 first_refresh=$(since "$started")
 latency=$(python3 scripts/bench/key_latency.py "$sock" "$keys")
 log "dashboard: first frame ${first_frame}s, first refresh ${first_refresh}s; keys: $latency"
-rest=$((tui_minutes * 60 - ${first_refresh%.*} - keys))
-((rest > 0)) && sleep "$rest"
+# RSS every 5 s until TUI_MINUTES: one sample can fall inside a refresh, so the
+# mean of the second half is reported beside the last sample.
+end=$(($(date +%s) + tui_minutes * 60 - ${first_refresh%.*} - keys))
+half=$(($(date +%s) + (end - $(date +%s)) / 2))
+samples=()
+while (($(date +%s) < end)); do
+    sleep 5
+    (($(date +%s) >= half)) && samples+=("$(mb "$pid" VmRSS)")
+done
 tmux -L "$sock" capture-pane -p | head -n 1 >&2
 tui_rss=$(mb "$pid" VmRSS)
 tui_hwm=$(mb "$pid" VmHWM)
-log "dashboard after ${tui_minutes} min: RSS ${tui_rss} MB (peak ${tui_hwm})"
+tui_mean=$(python3 -c "import sys; v=[float(x) for x in sys.argv[1:]]; print(round(sum(v)/len(v), 1) if v else '-')" "${samples[@]}")
+log "dashboard after ${tui_minutes} min: RSS ${tui_rss} MB (mean of the second half ${tui_mean} over ${#samples[@]} samples, peak ${tui_hwm})"
 
 p50=$(python3 -c "import json,sys; print(json.loads(sys.argv[1])['p50_ms'])" "$latency")
 kmax=$(python3 -c "import json,sys; print(json.loads(sys.argv[1])['max_ms'])" "$latency")
 echo "| preset | warm refresh s | requests | tool cold s (JVM start) | kaftop lag cold s | rows equal | dashboard RSS MB (${tui_minutes} min) | key-to-frame p50 / max ms | serve RSS MB | /metrics ms / KB |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 rows=$(python3 -c "import json,sys; d=json.loads(sys.argv[1]); print(f\"{d['equal']} / {d['tool_rows']}\")" "$compare")
-echo "| $PRESET | $warm_s | $requests | $tool_s ($jvm_s) | $lag_s | $rows | $tui_rss | $p50 / $kmax | $serve_rss | $scrape_ms / $scrape_kb |"
+echo "| $PRESET | $warm_s | $requests | $tool_s ($jvm_s) | $lag_s | $rows | $tui_rss (mean $tui_mean) | $p50 / $kmax | $serve_rss | $scrape_ms / $scrape_kb |"

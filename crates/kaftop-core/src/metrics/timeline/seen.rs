@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use smallvec::SmallVec;
+
 use super::groups::rebalancing;
 use super::tasks::TasksSeen;
 use crate::kafka::admin::types::{GroupState, GroupType, MemberDescription};
@@ -23,11 +25,14 @@ pub(super) struct TopicSeen {
     pub(super) partitions: BTreeMap<i32, PartitionSeen>,
 }
 
+/// Broker ids, inline up to a replication factor of 4.
+pub(super) type Brokers = SmallVec<[i32; 4]>;
+
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct PartitionSeen {
     pub(super) leader: i32,
-    pub(super) replicas: Vec<i32>,
-    pub(super) isr: Vec<i32>,
+    pub(super) replicas: Brokers,
+    pub(super) isr: Brokers,
     /// Log start offset, when it was ever read.
     pub(super) low: Option<i64>,
 }
@@ -114,8 +119,8 @@ impl PartitionSeen {
     fn read(p: &PartitionInfo, prev: Option<&PartitionSeen>) -> PartitionSeen {
         PartitionSeen {
             leader: p.leader,
-            replicas: p.replicas.clone(),
-            isr: p.isr.clone(),
+            replicas: Brokers::from_slice(&p.replicas),
+            isr: Brokers::from_slice(&p.isr),
             low: p.low.or(prev.and_then(|s| s.low)),
         }
     }
