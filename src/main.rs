@@ -19,15 +19,21 @@ const MI_OPTION_PAGE_FULL_RETAIN: libmimalloc_sys::mi_option_t = 36;
 ///   once another thread frees its last block it is returned, not held for its
 ///   owner to collect.
 ///
-/// Together the 40k-2k dashboard held ~13 MB less on average, for no more CPU
-/// (BENCHMARKS.md "Scale").
+/// Side by side at 40k-2k the dashboard held ~12 MB less and `serve` ~50 MB less,
+/// for ~15 % more CPU, most of it the purges' system calls (BENCHMARKS.md
+/// "Scale"). mimalloc's own variables (`MIMALLOC_PURGE_DELAY=1000`,
+/// `MIMALLOC_PAGE_FULL_RETAIN=2`, its defaults) still choose the other way.
 #[allow(unsafe_code)]
 fn return_free_pages_at_once() {
-    // SAFETY: `mi_option_set` takes no pointer; it is not thread-safe, and runs
-    // first in `main`, before any thread is started.
-    unsafe {
-        libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0);
-        libmimalloc_sys::mi_option_set(MI_OPTION_PAGE_FULL_RETAIN, 0);
+    for (option, variable) in [
+        (MI_OPTION_PURGE_DELAY, "MIMALLOC_PURGE_DELAY"),
+        (MI_OPTION_PAGE_FULL_RETAIN, "MIMALLOC_PAGE_FULL_RETAIN"),
+    ] {
+        if std::env::var_os(variable).is_none() {
+            // SAFETY: `mi_option_set` takes no pointer; it is not thread-safe,
+            // and runs first in `main`, before any thread is started.
+            unsafe { libmimalloc_sys::mi_option_set(option, 0) }
+        }
     }
 }
 
