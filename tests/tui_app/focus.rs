@@ -176,6 +176,26 @@ fn a_large_cluster_keeps_the_rows_of_what_is_shown_and_of_what_alerts() {
 }
 
 #[test]
+fn going_back_to_a_list_asks_for_no_rows() {
+    let groups = [("quiet-a", false), ("quiet-b", false), ("lagging", true)];
+    let big = || groups_cluster(&groups, 4_000);
+    let mut a = bare_app();
+    a.update(Event::Cluster(Box::new(big())));
+    command(&mut a, "groups");
+    render_app(&a, 160, 30);
+    command(&mut a, "group quiet-b");
+    a.update(Event::Cluster(Box::new(big())));
+    // The list on screen again names quiet-a, whose rows went, but draws none.
+    let cmds = press(&mut a, &[KeyCode::Esc]);
+    assert!(
+        !cmds.iter().any(|c| matches!(c, Command::RefreshNow)),
+        "{cmds:?}"
+    );
+    let shown = render_app(&a, 160, 30);
+    assert!(shown.contains("quiet-a"), "{shown}");
+}
+
+#[test]
 fn a_small_cluster_keeps_every_row() {
     let groups = [("quiet-a", false), ("quiet-b", false), ("lagging", true)];
     let mut a = bare_app();

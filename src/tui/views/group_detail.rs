@@ -156,13 +156,17 @@ impl View for GroupDetail {
         }
     }
 
+    fn rows_drawn(&self, shared: &Shared) -> Focus {
+        self.focus(shared)
+    }
+
     fn show(&mut self, go: Go, shared: &mut Shared) -> Vec<Command> {
         let Go::Group(name) = go else {
             return Vec::new();
         };
         // A large cluster's refresh kept only the rows then on screen.
         self.open(name);
-        shared.read_rows_of(&self.focus(shared))
+        shared.read_rows_of(&self.rows_drawn(shared))
     }
 
     fn act(&mut self, action: Action, shared: &mut Shared) -> Outcome {

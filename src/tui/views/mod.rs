@@ -278,6 +278,12 @@ pub(crate) trait View {
     fn focus(&self, _shared: &Shared) -> Focus {
         Focus::default()
     }
+    /// Whose partition rows it draws (the open group or topic; a list draws
+    /// none): shown while the metrics held left them out, it asks for a refresh
+    /// ([`Shared::read_rows_of`]).
+    fn rows_drawn(&self, _shared: &Shared) -> Focus {
+        Focus::default()
+    }
     /// Draws the body of the screen.
     fn draw(&self, f: &mut Frame, area: Rect, shared: &Shared);
 }

@@ -74,6 +74,10 @@ impl View for TopicDetail {
         }
     }
 
+    fn rows_drawn(&self, shared: &Shared) -> Focus {
+        self.focus(shared)
+    }
+
     fn crumb(&self) -> Option<&str> {
         self.name.as_deref()
     }
@@ -96,7 +100,7 @@ impl View for TopicDetail {
             return Vec::new();
         };
         self.open(name);
-        shared.read_rows_of(&self.focus(shared))
+        shared.read_rows_of(&self.rows_drawn(shared))
     }
 
     fn act(&mut self, action: Action, _shared: &mut Shared) -> Outcome {
