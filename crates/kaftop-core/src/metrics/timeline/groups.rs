@@ -7,10 +7,10 @@
 //! rebalancing, when its members or their assignments changed between two
 //! refreshes (a classic group rebalances for every join and leave).
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use super::cluster::event;
-use super::seen::{GroupSeen, MemberSeen, Seen};
+use super::seen::{GroupSeen, MemberSeen};
 use super::tasks;
 use super::{Severity, TimelineEvent, TimelineKind};
 use crate::kafka::admin::types::{GroupState, GroupType};
@@ -75,36 +75,37 @@ pub(super) fn rebalancing(state: Option<GroupState>) -> bool {
     )
 }
 
-/// The events of every group of `snap`; returns what to remember of them. A group
-/// the snapshot lacks (or shows Dead) is forgotten; one it shows for the first
-/// time is compared with an empty group, so its members are seen joining.
+/// The events of every group of `snap`; `seen` is brought to it in place (a
+/// group that did not change keeps the blocks it holds). A group the snapshot
+/// lacks (or shows Dead) is forgotten; one it shows for the first time is
+/// compared with an empty group, so its members are seen joining.
 pub(super) fn groups(
-    prev: &Seen,
+    seen: &mut BTreeMap<String, GroupSeen>,
     snap: &ClusterSnapshot,
     rebalances: &mut Rebalances,
     out: &mut Vec<TimelineEvent>,
-) -> BTreeMap<String, GroupSeen> {
+) {
     let empty = GroupSeen {
         members: Some(BTreeMap::new()),
         ..GroupSeen::default()
     };
-    let mut now = BTreeMap::new();
+    let mut live = BTreeSet::new();
     for g in &snap.groups {
-        let before = prev.groups.get(&g.group_id).unwrap_or(&empty);
-        let seen = GroupSeen::read(g, Some(before));
+        let before = seen.get(&g.group_id).unwrap_or(&empty);
+        let now = GroupSeen::read(g, Some(before));
         let mut emit = |kind, severity, broker, text| {
             let mut e = event(snap, kind, severity, text);
             e.group = Some(g.group_id.clone());
             e.broker = broker;
             out.push(e);
         };
-        let members_changed = group(before, &seen, &mut emit);
-        let entered = rebalancing(seen.state) && !rebalancing(before.state);
-        let settled = !rebalancing(seen.state) && !rebalancing(before.state);
+        let members_changed = group(before, &now, &mut emit);
+        let entered = rebalancing(now.state) && !rebalancing(before.state);
+        let settled = !rebalancing(now.state) && !rebalancing(before.state);
         if entered || (settled && members_changed) {
             let n = rebalances.record(&g.group_id, snap.taken_at_ms);
             let plural = if n == 1 { "" } else { "s" };
-            let members = seen.members.as_ref().map_or(0, BTreeMap::len);
+            let members = now.members.as_ref().map_or(0, BTreeMap::len);
             let text = format!(
                 "rebalance, {members} member{}: {n} rebalance{plural} in 10 min",
                 if members == 1 { "" } else { "s" }
@@ -116,19 +117,27 @@ pub(super) fn groups(
             };
             emit(TimelineKind::Rebalance, severity, None, text);
         }
-        if let (Some(was), Some(is)) = (&before.tasks, &seen.tasks) {
+        if let (Some(was), Some(is)) = (&before.tasks, &now.tasks) {
             if let Some(text) = tasks::moved(was, is) {
                 emit(TimelineKind::TasksMoved, Severity::Info, None, text);
             }
         }
         // Kafka describes a group it does not know as Dead: remembered as absent,
         // so that a group forming under that name is seen forming.
-        if seen.state != Some(GroupState::Dead) {
-            now.insert(g.group_id.clone(), seen);
+        if now.state == Some(GroupState::Dead) {
+            continue;
+        }
+        live.insert(g.group_id.as_str());
+        match seen.get_mut(&g.group_id) {
+            Some(held) if *held == now => {}
+            Some(held) => *held = now,
+            None => {
+                seen.insert(g.group_id.clone(), now);
+            }
         }
     }
-    rebalances.retain(&now, snap.taken_at_ms);
-    now
+    seen.retain(|g, _| live.contains(g.as_str()));
+    rebalances.retain(seen, snap.taken_at_ms);
 }
 
 /// The changes of one group but its rebalances: `emit(kind, severity, broker,

@@ -191,22 +191,17 @@ impl Timeline {
         if !snap.connected {
             return Vec::new();
         }
-        let Some(prev) = self.seen.take() else {
+        let Some(seen) = self.seen.as_mut() else {
             self.seen = Some(Seen::baseline(snap));
             return Vec::new();
         };
         let mut found = Vec::new();
-        let brokers = cluster::brokers(&prev, snap, &mut found);
-        let controller = cluster::controller(&prev, snap, &brokers, &mut found);
-        let topics = cluster::topics(&prev, snap, &mut found);
+        let brokers = cluster::brokers(seen, snap, &mut found);
+        seen.controller = cluster::controller(seen, snap, &brokers, &mut found);
+        seen.brokers = brokers;
+        cluster::topics(&mut seen.topics, snap, &mut found);
         fold::fold_churn(&mut found);
-        let groups = groups::groups(&prev, snap, &mut self.rebalances, &mut found);
-        self.seen = Some(Seen {
-            brokers,
-            controller,
-            topics,
-            groups,
-        });
+        groups::groups(&mut seen.groups, snap, &mut self.rebalances, &mut found);
         self.record(&found);
         found
     }

@@ -78,7 +78,7 @@ impl Seen {
             topics: snap
                 .topics
                 .iter()
-                .filter_map(|t| Some((t.name.clone(), TopicSeen::read(t, None)?)))
+                .filter_map(|t| Some((t.name.clone(), TopicSeen::read(t)?)))
                 .collect(),
             groups: snap
                 .groups
@@ -97,26 +97,25 @@ pub(super) fn brokers(snap: &ClusterSnapshot) -> BTreeMap<i32, String> {
 }
 
 impl TopicSeen {
-    /// The topic as this snapshot shows it, unknown parts taken from `prev`;
-    /// `None` when its metadata could not be read at all (an error, no partitions).
-    pub(super) fn read(t: &TopicInfo, prev: Option<&TopicSeen>) -> Option<TopicSeen> {
+    /// The topic as this snapshot shows it; `None` when its metadata could not
+    /// be read at all (an error, no partitions).
+    pub(super) fn read(t: &TopicInfo) -> Option<TopicSeen> {
         if t.partitions.is_empty() && t.error.is_some() {
-            return prev.cloned();
+            return None;
         }
         let partitions = t
             .partitions
             .iter()
-            .map(|p| {
-                let before = prev.and_then(|s| s.partitions.get(&p.id));
-                (p.id, PartitionSeen::read(p, before))
-            })
+            .map(|p| (p.id, PartitionSeen::read(p, None)))
             .collect();
         Some(TopicSeen { partitions })
     }
 }
 
 impl PartitionSeen {
-    fn read(p: &PartitionInfo, prev: Option<&PartitionSeen>) -> PartitionSeen {
+    /// The partition as this snapshot shows it, its log start taken from `prev`
+    /// when this snapshot did not read it.
+    pub(super) fn read(p: &PartitionInfo, prev: Option<&PartitionSeen>) -> PartitionSeen {
         PartitionSeen {
             leader: p.leader,
             replicas: Brokers::from_slice(&p.replicas),
