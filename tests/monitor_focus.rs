@@ -200,6 +200,7 @@ fn a_dashboards_monitor_keeps_the_rows_of_its_focus_only() {
     held.set_focus(Focus {
         groups: [focused.clone()].into(),
         topics: [shown.clone()].into(),
+        draws_rows: true,
     });
     let m = held.once().metrics;
     let rows = |id: &str| {

@@ -16,6 +16,8 @@ pub enum Command {
     SetInterval(std::time::Duration),
     /// What is on screen changed: the monitor reads it first from now on.
     Focus(kaftop_core::monitor::Focus),
+    /// Metrics a refresh replaced, for the monitor to drop.
+    Replaced(Replaced),
     /// Start (or restart) the live tail; records come back tagged with `session`.
     StartTail {
         session: u64,
@@ -81,4 +83,15 @@ pub enum Command {
         id: u64,
         plan: Planned,
     },
+}
+
+/// Metrics a refresh replaced: dropped on the monitor's thread, which allocated
+/// them ([`kaftop_core::monitor::MonitorHandle::replaced`]).
+#[derive(Clone)]
+pub struct Replaced(pub Box<kaftop_core::metrics::ClusterMetrics>);
+
+impl std::fmt::Debug for Replaced {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Replaced(..)")
+    }
 }

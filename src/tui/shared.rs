@@ -317,7 +317,12 @@ impl Shared {
     // ---- the cluster ----
 
     /// A refresh; `shown` is what is on screen now, whose rows it keeps.
-    pub(crate) fn on_cluster(&mut self, mut m: ClusterMetrics, shown: &Focus) {
+    /// Takes a refresh's metrics; returns those they replaced.
+    pub(crate) fn on_cluster(
+        &mut self,
+        mut m: ClusterMetrics,
+        shown: &Focus,
+    ) -> Option<ClusterMetrics> {
         let was = self.connected;
         self.connected = Some(m.connected);
         self.last_attempt_ms = Some(m.taken_at_ms);
@@ -342,9 +347,11 @@ impl Shared {
             // The monitor kept the rows of what was shown when it refreshed
             // (`MonitorOptions::shown_rows_only_above`); what is shown now may be less.
             keep_rows_shown(&mut m, shown, ALL_ROWS_HELD_UP_TO);
-            self.cluster = Some(m);
+            self.dirty = true;
+            return self.cluster.replace(m);
         }
         self.dirty = true;
+        None
     }
 
     /// Whether `cluster` left out the partition rows of group `id` (a large
@@ -362,11 +369,12 @@ impl Shared {
             .is_some_and(|c| c.not_held.topics.contains(name))
     }
 
-    /// A refresh, when something of `shown` is without its rows here: it keeps
-    /// them, since they are then shown.
+    /// A refresh, when `shown` draws rows and something of it is without them
+    /// here: the refresh keeps them, since they are then shown.
     pub(crate) fn read_rows_of(&self, shown: &Focus) -> Vec<Command> {
-        let missing = shown.groups.iter().any(|g| self.rows_not_held(g))
-            || shown.topics.iter().any(|t| self.partitions_not_held(t));
+        let missing = shown.draws_rows
+            && (shown.groups.iter().any(|g| self.rows_not_held(g))
+                || shown.topics.iter().any(|t| self.partitions_not_held(t)));
         if missing {
             vec![Command::RefreshNow]
         } else {

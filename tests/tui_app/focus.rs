@@ -2,7 +2,7 @@
 //! read patched into the metrics held.
 
 use crossterm::event::KeyCode;
-use kaftop::tui::command::Command;
+use kaftop::tui::command::{Command, Replaced};
 use kaftop::tui::event::Event;
 use kaftop_core::metrics::FocusMetrics;
 use kaftop_core::monitor::Focus;
@@ -48,14 +48,19 @@ fn the_shown_rows_and_the_open_group_are_the_focus() {
     render_app(&a, 160, 9);
     assert!(focus_of(&tick(&mut a)).is_none());
 
+    // A list draws the groups' totals, not their partition rows.
+    assert!(!f.draws_rows);
+
     command(&mut a, "group archive-service-group");
     let f = focus_of(&tick(&mut a)).expect("the open group");
     assert_eq!(f.groups, ["archive-service-group".to_string()].into());
+    assert!(f.draws_rows);
 
     command(&mut a, "topic orders");
     let f = focus_of(&tick(&mut a)).expect("the open topic");
     assert_eq!(f.topics, ["orders".to_string()].into());
     assert!(f.groups.is_empty());
+    assert!(f.draws_rows);
 }
 
 #[test]
@@ -130,6 +135,7 @@ fn a_large_cluster_keeps_the_rows_of_what_is_shown_and_of_what_alerts() {
     let refresh = cmds.iter().position(|c| matches!(c, Command::RefreshNow));
     let shown = Focus {
         groups: ["quiet-a".to_string()].into(),
+        draws_rows: true,
         ..Focus::default()
     };
     let told = cmds
@@ -193,6 +199,80 @@ fn going_back_to_a_list_asks_for_no_rows() {
     );
     let shown = render_app(&a, 160, 30);
     assert!(shown.contains("quiet-a"), "{shown}");
+}
+
+#[test]
+fn a_list_on_screen_holds_none_of_its_rows() {
+    // A list draws each group's and topic's totals: on a large cluster the
+    // partition rows of its rows on screen are not held (the alerting group's are).
+    let groups = [("quiet-a", false), ("quiet-b", false), ("lagging", true)];
+    let mut a = bare_app();
+    a.update(Event::Cluster(Box::new(groups_cluster(&groups, 4_000))));
+    command(&mut a, "groups");
+    let screen = render_app(&a, 160, 30);
+    assert!(
+        screen.contains("quiet-a") && screen.contains("quiet-b"),
+        "{screen}"
+    );
+    let told = focus_of(&tick(&mut a)).expect("the rows on screen");
+    assert!(told.groups.contains("quiet-a"), "{told:?}");
+    a.update(Event::Cluster(Box::new(groups_cluster(&groups, 4_000))));
+    let rows: std::collections::BTreeMap<&str, usize> = a
+        .cluster()
+        .unwrap()
+        .groups
+        .iter()
+        .map(|g| (g.group_id.as_str(), g.rows.len()))
+        .collect();
+    let want = [("lagging", 4_000), ("quiet-a", 0), ("quiet-b", 0)];
+    assert_eq!(rows, want.into_iter().collect());
+
+    let mut a = bare_app();
+    let topics = || topics_cluster(&["t-a", "t-b", "t-c"], 4_000);
+    a.update(Event::Cluster(Box::new(topics())));
+    command(&mut a, "topics");
+    let screen = render_app(&a, 160, 30);
+    assert!(
+        screen.contains("t-a") && screen.contains("4000"),
+        "{screen}"
+    );
+    tick(&mut a);
+    a.update(Event::Cluster(Box::new(topics())));
+    for t in &a.cluster().unwrap().topics {
+        assert_eq!(
+            (t.partitions.len(), t.partition_count),
+            (0, 4_000),
+            "{}",
+            t.name
+        );
+    }
+}
+
+#[test]
+fn the_metrics_a_refresh_replaced_go_back_to_the_monitor() {
+    let groups = [("quiet-a", false), ("lagging", true)];
+    let mut a = bare_app();
+    let first = groups_cluster(&groups, 10);
+    let mut second = groups_cluster(&groups, 10);
+    second.taken_at_ms = first.taken_at_ms + 2_000;
+    let replaced = |cmds: &[Command]| -> Vec<i64> {
+        let back = cmds.iter().filter_map(|c| match c {
+            Command::Replaced(Replaced(m)) => Some(m.taken_at_ms),
+            _ => None,
+        });
+        back.collect()
+    };
+    // The first refresh replaces nothing.
+    assert!(replaced(&a.update(Event::Cluster(Box::new(first.clone())))).is_empty());
+    let cmds = a.update(Event::Cluster(Box::new(second.clone())));
+    assert_eq!(replaced(&cmds), [first.taken_at_ms]);
+    assert_eq!(a.cluster().unwrap().taken_at_ms, second.taken_at_ms);
+    // A refresh that could not reach the cluster replaces nothing: the last
+    // metrics stay shown.
+    let mut failed = second.clone();
+    failed.connected = false;
+    assert!(replaced(&a.update(Event::Cluster(Box::new(failed)))).is_empty());
+    assert_eq!(a.cluster().unwrap().taken_at_ms, second.taken_at_ms);
 }
 
 #[test]

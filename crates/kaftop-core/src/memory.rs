@@ -18,9 +18,9 @@ pub fn release_with(release: fn()) {
 }
 
 /// Returns the calling thread's freed memory to the system, if the binary said
-/// how: called before each refresh by the monitor's thread (what the last
-/// refresh freed), and by the dashboard's thread when it dropped the metrics a
-/// refresh replaced.
+/// how: called by the monitor's thread before each refresh (what the last
+/// refresh freed) and when it dropped the metrics a dashboard handed back
+/// (`MonitorHandle::replaced`).
 pub fn release_freed() {
     if let Some(release) = RELEASE.get() {
         release();

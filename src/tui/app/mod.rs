@@ -18,7 +18,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent,
 use kaftop_core::metrics::ClusterMetrics;
 
 use super::action::Action;
-use super::command::Command;
+use super::command::{Command, Replaced};
 use super::event::Event;
 use super::keymap::Keymap;
 use super::modes;
@@ -229,9 +229,9 @@ impl App {
             }
             Event::Cluster(m) => {
                 let shown = self.views.get(self.view).focus(shared);
-                shared.on_cluster(*m, &shown);
-                // The metrics this refresh replaced.
-                kaftop_core::memory::release_freed();
+                if let Some(old) = shared.on_cluster(*m, &shown) {
+                    return vec![Command::Replaced(Replaced(Box::new(old)))];
+                }
             }
             Event::Focus(m) => shared.on_focus(*m),
             Event::Pace(p) => {

@@ -72,8 +72,8 @@ impl App {
         if let Some(v) = self.history.pop() {
             self.view = v;
             // Its rows may have been dropped while another view was shown.
-            let drawn = self.views.get(v).rows_drawn(&self.shared);
-            return self.shared.read_rows_of(&drawn);
+            let shown = self.views.get(v).focus(&self.shared);
+            return self.shared.read_rows_of(&shown);
         } else if self.clusters == Clusters::Behind {
             self.leave = Some(Exit::Back);
         }

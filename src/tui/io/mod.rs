@@ -27,7 +27,7 @@ use kaftop_services::{
 
 use crate::registry::HttpRegistry;
 use crate::schema_publish::{self, Part, SchemaChoice};
-use crate::tui::command::Command;
+use crate::tui::command::{Command, Replaced};
 use crate::tui::event::Event;
 
 /// How often the bulk gauge and the services view are updated while active.
@@ -194,6 +194,11 @@ impl Io {
             Command::Focus(f) => {
                 if let Some(p) = &self.poller {
                     p.focus(f);
+                }
+            }
+            Command::Replaced(Replaced(metrics)) => {
+                if let Some(p) = &self.poller {
+                    p.replaced(*metrics);
                 }
             }
             Command::StartTail {

@@ -152,12 +152,9 @@ impl View for GroupDetail {
     fn focus(&self, _shared: &Shared) -> Focus {
         Focus {
             groups: self.name.iter().cloned().collect(),
+            draws_rows: true,
             ..Focus::default()
         }
-    }
-
-    fn rows_drawn(&self, shared: &Shared) -> Focus {
-        self.focus(shared)
     }
 
     fn show(&mut self, go: Go, shared: &mut Shared) -> Vec<Command> {
@@ -166,7 +163,7 @@ impl View for GroupDetail {
         };
         // A large cluster's refresh kept only the rows then on screen.
         self.open(name);
-        shared.read_rows_of(&self.rows_drawn(shared))
+        shared.read_rows_of(&self.focus(shared))
     }
 
     fn act(&mut self, action: Action, shared: &mut Shared) -> Outcome {

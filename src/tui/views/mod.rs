@@ -274,14 +274,10 @@ pub(crate) trait View {
         Vec::new()
     }
     /// What of the cluster it shows, for the monitor to read first: at most
-    /// the rows on screen.
+    /// the rows on screen, and whether it draws their partition rows (the open
+    /// group or topic; a list draws none). Shown while the metrics held left
+    /// those rows out, it asks for a refresh ([`Shared::read_rows_of`]).
     fn focus(&self, _shared: &Shared) -> Focus {
-        Focus::default()
-    }
-    /// Whose partition rows it draws (the open group or topic; a list draws
-    /// none): shown while the metrics held left them out, it asks for a refresh
-    /// ([`Shared::read_rows_of`]).
-    fn rows_drawn(&self, _shared: &Shared) -> Focus {
         Focus::default()
     }
     /// Draws the body of the screen.

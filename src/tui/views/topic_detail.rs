@@ -70,12 +70,9 @@ impl View for TopicDetail {
     fn focus(&self, _shared: &Shared) -> Focus {
         Focus {
             topics: self.name.iter().cloned().collect(),
+            draws_rows: true,
             ..Focus::default()
         }
-    }
-
-    fn rows_drawn(&self, shared: &Shared) -> Focus {
-        self.focus(shared)
     }
 
     fn crumb(&self) -> Option<&str> {
@@ -100,7 +97,7 @@ impl View for TopicDetail {
             return Vec::new();
         };
         self.open(name);
-        shared.read_rows_of(&self.rows_drawn(shared))
+        shared.read_rows_of(&self.focus(shared))
     }
 
     fn act(&mut self, action: Action, _shared: &mut Shared) -> Outcome {

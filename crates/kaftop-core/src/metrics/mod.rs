@@ -16,7 +16,7 @@ pub mod timeline;
 pub use data_loss::DataLoss;
 pub use engine::{
     ClusterMetrics, FocusMetrics, GroupMetrics, GroupPartitionRow, MetricsEngine, NotHeld,
-    PartitionMetrics, ThroughputPoint, TopicMetrics,
+    PartitionMetrics, RowsKept, ThroughputPoint, TopicMetrics,
 };
 pub use status::{History, LagStatus, StatusReason, Verdict};
 pub use stuck::Stuck;

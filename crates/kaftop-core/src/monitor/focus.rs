@@ -16,6 +16,10 @@ use crate::metrics::FocusMetrics;
 pub struct Focus {
     pub groups: BTreeSet<String>,
     pub topics: BTreeSet<String>,
+    /// Their partition rows are drawn (a group's or a topic's own view), not
+    /// only their totals (a list): a dashboard of a large cluster keeps the
+    /// rows of such a focus only ([`super::keep_rows_shown`]).
+    pub draws_rows: bool,
 }
 
 impl Focus {
@@ -210,6 +214,7 @@ mod tests {
         Focus {
             groups: groups.iter().map(|g| g.to_string()).collect(),
             topics: topics.iter().map(|t| t.to_string()).collect(),
+            draws_rows: true,
         }
     }
 

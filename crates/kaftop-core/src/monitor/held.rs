@@ -4,27 +4,56 @@
 //! one group's or topic's table shown at a time; one opened without its rows
 //! gets them from the refresh it asks for.
 //!
-//! The monitor drops them on its own thread, which allocated them, as soon as a
-//! refresh is folded. Dropped on the dashboard's thread, they went back to the
-//! allocator lazily (mimalloc returns a block freed on another thread when its
-//! owner next collects, the start of the next refresh), so the whole rows stayed
-//! resident between refreshes.
+//! The monitor tells the engine which rows to keep ([`rows_kept`]): a topic's
+//! rows not kept are not built, a group's are dropped as soon as its totals are
+//! summed, on the monitor's thread, which allocated them. Dropped on the
+//! dashboard's thread they went back to the allocator lazily (mimalloc returns a
+//! block freed on another thread when its owner next collects, the start of the
+//! next refresh), so the whole rows stayed resident between refreshes.
+//! [`keep_rows_shown`] does the same to metrics already made: the dashboard
+//! applies it with the view on screen when a refresh arrives.
+
+use std::collections::BTreeSet;
 
 use super::Focus;
-use crate::metrics::ClusterMetrics;
+use crate::kafka::snapshot::ClusterSnapshot;
+use crate::metrics::{ClusterMetrics, RowsKept};
 
 /// The dashboard's: up to this many group-partition rows, or topic partitions,
 /// in a refresh every row is kept.
 pub const ALL_ROWS_HELD_UP_TO: usize = 10_000;
 
-/// Drops the partition rows of the groups neither in `shown` nor alerting, when
-/// `m` holds more than `up_to` of them, and the partitions of the topics not in
-/// `shown`, when it holds more than `up_to`; each is added to `m.not_held`.
+/// Whose partition rows a refresh of `snap` keeps: every group's up to `up_to`
+/// committed group partitions, every topic's up to `up_to` partitions; above,
+/// only those `shown` draws (and the alerting groups').
+pub(super) fn rows_kept<'a>(
+    snap: &ClusterSnapshot,
+    shown: &'a Focus,
+    up_to: usize,
+) -> RowsKept<'a> {
+    static NONE: BTreeSet<String> = BTreeSet::new();
+    let drawn = |names: &'a BTreeSet<String>| if shown.draws_rows { names } else { &NONE };
+    let partitions: usize = snap.topics.iter().map(|t| t.partitions.len()).sum();
+    let rows: usize = snap.groups.iter().map(|g| g.offsets.len()).sum();
+    RowsKept {
+        topics: (partitions > up_to).then(|| drawn(&shown.topics)),
+        groups: (rows > up_to).then(|| drawn(&shown.groups)),
+    }
+}
+
+/// Drops the partition rows of the groups whose rows `shown` does not draw and
+/// that are not alerting, when `m` holds more than `up_to` of them, and the
+/// partitions of the topics whose rows `shown` does not draw, when it holds more
+/// than `up_to`; each is added to `m.not_held`. A list's focus draws no rows:
+/// its totals are the group's or topic's own.
 pub fn keep_rows_shown(m: &mut ClusterMetrics, shown: &Focus, up_to: usize) {
+    let drawn = |names: &std::collections::BTreeSet<String>, name: &String| {
+        shown.draws_rows && names.contains(name)
+    };
     let rows: usize = m.groups.iter().map(|g| g.rows.len()).sum();
     if rows > up_to {
         for g in &mut m.groups {
-            if !g.alerting && !g.rows.is_empty() && !shown.groups.contains(&g.group_id) {
+            if !g.alerting && !g.rows.is_empty() && !drawn(&shown.groups, &g.group_id) {
                 g.rows = Vec::new();
                 m.not_held.groups.insert(g.group_id.clone());
             }
@@ -33,7 +62,7 @@ pub fn keep_rows_shown(m: &mut ClusterMetrics, shown: &Focus, up_to: usize) {
     let partitions: usize = m.topics.iter().map(|t| t.partitions.len()).sum();
     if partitions > up_to {
         for t in &mut m.topics {
-            if !t.partitions.is_empty() && !shown.topics.contains(&t.name) {
+            if !t.partitions.is_empty() && !drawn(&shown.topics, &t.name) {
                 t.partitions = Vec::new();
                 m.not_held.topics.insert(t.name.clone());
             }

@@ -24,7 +24,7 @@ use crate::kafka::poller::{PollerOptions, Refresher};
 use crate::kafka::snapshot::ClusterSnapshot;
 use crate::kafka::KafkaError;
 use crate::metrics::engine::EngineConfig;
-use crate::metrics::{ClusterMetrics, MetricsEngine, TimelineEvent};
+use crate::metrics::{ClusterMetrics, MetricsEngine, RowsKept, TimelineEvent};
 
 mod focus;
 mod held;
@@ -52,7 +52,7 @@ pub struct MonitorOptions {
     /// and pays no extra requests).
     pub focus_first_after: Duration,
     /// Above this many group-partition rows or topic partitions, keep only the
-    /// rows of the focus and of the alerting groups ([`keep_rows_shown`]): the
+    /// rows the focus draws and of the alerting groups (`held::rows_kept`): the
     /// dashboard, which shows one table at a time ([`ALL_ROWS_HELD_UP_TO`]).
     /// `None` (`serve`, the commands): every row.
     pub shown_rows_only_above: Option<usize>,
@@ -167,10 +167,11 @@ impl Monitor {
         let (snapshot, steps) = self.refresher.refresh_timed();
         let took = started.elapsed();
         let folding = Instant::now();
-        let (mut metrics, events) = self.engine.ingest_with_events(&snapshot);
-        if let Some(up_to) = self.shown_rows_only_above {
-            keep_rows_shown(&mut metrics, &self.focus, up_to);
-        }
+        let rows = match self.shown_rows_only_above {
+            Some(up_to) => held::rows_kept(&snapshot, &self.focus, up_to),
+            None => RowsKept::default(),
+        };
+        let (metrics, events) = self.engine.ingest_keeping(&snapshot, rows);
         let fold = folding.elapsed();
         if snapshot.connected {
             self.layout = Layout::of(&snapshot, &self.focus);

@@ -5,6 +5,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 use super::{Focus, FocusRefresh, Monitor, Refresh};
+use crate::metrics::ClusterMetrics;
 use crate::worker::{Control, Worker};
 
 /// Messages to the monitor's thread.
@@ -13,6 +14,7 @@ enum MonitorControl {
     RefreshNow,
     Focus(Focus),
     Interval(Duration),
+    Replaced(Box<ClusterMetrics>),
 }
 
 impl Control for MonitorControl {
@@ -38,6 +40,15 @@ impl MonitorHandle {
     /// the windows it was built with.
     pub fn interval(&self, interval: Duration) {
         self.0.send(MonitorControl::Interval(interval));
+    }
+
+    /// Hands back metrics of this monitor's that a newer refresh replaced, to be
+    /// dropped on the monitor's thread. That thread allocated them: there their
+    /// memory is reused and returned at once, where from another thread it would
+    /// wait for the monitor's next refresh (mimalloc takes back a block freed by
+    /// another thread only when the thread that allocated it collects).
+    pub fn replaced(&self, metrics: ClusterMetrics) {
+        self.0.send(MonitorControl::Replaced(Box::new(metrics)));
     }
 
     pub fn stop(self) {
@@ -114,6 +125,10 @@ fn wait_between(
                 return Next::Refresh
             }
             Ok(MonitorControl::Focus(f)) => on_setting(Setting::Focus(f)),
+            Ok(MonitorControl::Replaced(metrics)) => {
+                drop(metrics);
+                crate::memory::release_freed();
+            }
             Ok(MonitorControl::Interval(d)) => {
                 until = until.min(Instant::now() + d);
                 on_setting(Setting::Interval(d));
@@ -162,6 +177,20 @@ mod tests {
         drop(tx);
         let far = Instant::now() + Duration::from_secs(60);
         assert_eq!(wait_between(&rx, far, |_| {}), Next::Stop);
+    }
+
+    #[test]
+    fn metrics_handed_back_are_dropped_without_ending_the_wait() {
+        let (tx, rx) = mpsc::channel();
+        tx.send(MonitorControl::Replaced(Box::default())).unwrap();
+        let started = Instant::now();
+        let next = wait_between(&rx, started + Duration::from_millis(50), |_| {
+            panic!("no setting changed")
+        });
+        assert_eq!(next, Next::Refresh);
+        assert!(started.elapsed() >= Duration::from_millis(50));
+        // Taken from the channel (and dropped) on the waiting thread.
+        assert!(matches!(rx.try_recv(), Err(mpsc::TryRecvError::Empty)));
     }
 
     #[test]

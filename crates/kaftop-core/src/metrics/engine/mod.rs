@@ -33,6 +33,28 @@ use crate::kafka::snapshot::ClusterSnapshot;
 use names::Names;
 use window::LagWindow;
 
+/// Whose partition rows an ingest keeps (`None`: everyone's); the others are
+/// named in [`ClusterMetrics::not_held`]. Every topic's and group's totals are
+/// there either way, and an alerting group's rows always. A dashboard of a large
+/// cluster shows one group's or topic's rows at a time: a topic's rows not kept
+/// are not built (40 000 `PartitionMetrics` were most of a refresh's small
+/// allocations), a group's are dropped as soon as its totals are summed.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RowsKept<'a> {
+    pub topics: Option<&'a BTreeSet<String>>,
+    pub groups: Option<&'a BTreeSet<String>>,
+}
+
+impl RowsKept<'_> {
+    fn topic(&self, name: &str) -> bool {
+        self.topics.is_none_or(|kept| kept.contains(name))
+    }
+
+    fn group(&self, g: &GroupMetrics) -> bool {
+        g.alerting || self.groups.is_none_or(|kept| kept.contains(&g.group_id))
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
     /// Window of the lag status rules (Burrow evaluates ~10 refreshes).
@@ -179,8 +201,17 @@ impl MetricsEngine {
         &mut self,
         snap: &ClusterSnapshot,
     ) -> (ClusterMetrics, Vec<TimelineEvent>) {
+        self.ingest_keeping(snap, RowsKept::default())
+    }
+
+    /// [`Self::ingest_with_events`], keeping the partition rows of `rows` only.
+    pub fn ingest_keeping(
+        &mut self,
+        snap: &ClusterSnapshot,
+        rows: RowsKept<'_>,
+    ) -> (ClusterMetrics, Vec<TimelineEvent>) {
         let mut found = self.timeline.observe(snap);
-        let mut out = self.fold(snap);
+        let mut out = self.fold(snap, rows);
         let changed = self.status_changes(&out);
         if !changed.is_empty() {
             self.timeline.record(&changed);
@@ -222,7 +253,7 @@ impl MetricsEngine {
         found
     }
 
-    fn fold(&mut self, snap: &ClusterSnapshot) -> ClusterMetrics {
+    fn fold(&mut self, snap: &ClusterSnapshot, rows: RowsKept<'_>) -> ClusterMetrics {
         let mut out = ClusterMetrics {
             taken_at_ms: snap.taken_at_ms,
             connected: snap.connected,
@@ -244,7 +275,7 @@ impl MetricsEngine {
         out.brokers_down = brokers_down(&snap.brokers, &snap.topics);
         self.generation += 1;
         let generation = self.generation;
-        (out.topics, out.groups) = self.topics_and_groups(snap);
+        (out.topics, out.groups) = self.topics_and_groups(snap, rows, &mut out.not_held);
         out.throughput = self.throughput_point(&out);
 
         // Forget what the cluster no longer has (deleted topics, gone groups;
@@ -260,14 +291,19 @@ impl MetricsEngine {
     fn topics_and_groups(
         &mut self,
         snap: &ClusterSnapshot,
+        rows: RowsKept<'_>,
+        not_held: &mut NotHeld,
     ) -> (Vec<TopicMetrics>, Vec<GroupMetrics>) {
         let live: BTreeSet<i32> = snap.brokers.iter().map(|b| b.id).collect();
         let now = snap.mono_ms;
-        let topics = snap
-            .topics
-            .iter()
-            .map(|t| self.topic_metrics(t, &live, now))
-            .collect();
+        let mut topics = Vec::with_capacity(snap.topics.len());
+        for t in &snap.topics {
+            let with_rows = rows.topic(&t.name);
+            if !with_rows && !t.partitions.is_empty() {
+                not_held.topics.insert(t.name.clone());
+            }
+            topics.push(self.topic_metrics(t, &live, now, with_rows));
+        }
         let partitions: groups::PartitionIndex<'_> = snap
             .topics
             .iter()
@@ -288,11 +324,16 @@ impl MetricsEngine {
             now,
             wall_ms: snap.taken_at_ms,
         };
-        let groups = snap
-            .groups
-            .iter()
-            .map(|g| self.group_metrics(g, &at))
-            .collect();
+        let mut groups = Vec::with_capacity(snap.groups.len());
+        for g in &snap.groups {
+            let mut m = self.group_metrics(g, &at);
+            if !m.rows.is_empty() && !rows.group(&m) {
+                // Dropped now: the next group's rows reuse the memory.
+                m.rows = Vec::new();
+                not_held.groups.insert(m.group_id.clone());
+            }
+            groups.push(m);
+        }
         (topics, groups)
     }
 }
@@ -456,6 +497,76 @@ mod tests {
         assert_eq!(g.time_lag_secs, Some(1.6));
         assert_eq!(g.eta, Eta::FallingBehind);
         assert_eq!(g.lag_history, vec![10, 160]);
+    }
+
+    #[test]
+    fn partition_rows_are_built_for_the_topics_asked_only() {
+        let mut two = snap(0, &[100, 50], &[Some(90), Some(50)]);
+        let mut other = two.topics[0].clone();
+        other.name = "u".into();
+        two.topics.push(other);
+        // Under the default threshold, where `g` (25) alerts.
+        let mut quiet = two.groups[0].clone();
+        quiet.group_id = "h".into();
+        two.groups.push(quiet);
+        let later = |mut s: ClusterSnapshot| {
+            s.mono_ms = 1_000;
+            for p in s.topics.iter_mut().flat_map(|t| t.partitions.iter_mut()) {
+                p.high = p.high.map(|h| h + 10);
+            }
+            s
+        };
+        let (mut all, mut some) = (engine(), engine());
+        all.ingest(&two);
+        some.ingest(&two);
+        let every = all.ingest(&later(two.clone()));
+        let wanted = BTreeSet::from(["u".to_string()]);
+        let no_group = BTreeSet::new();
+        let kept = RowsKept {
+            topics: Some(&wanted),
+            groups: Some(&no_group),
+        };
+        let (held, _) = some.ingest_keeping(&later(two), kept);
+        for (full, kept) in every.topics.iter().zip(&held.topics) {
+            let rows = if kept.name == "u" { 2 } else { 0 };
+            assert_eq!(kept.partitions.len(), rows, "{}", kept.name);
+            // The totals are the same with or without the rows.
+            let totals = |t: &TopicMetrics| {
+                let rate = t.rate.map(|r| (r * 1000.0).round());
+                (
+                    t.messages,
+                    rate,
+                    t.under_replicated,
+                    t.offline,
+                    t.partition_count,
+                )
+            };
+            assert_eq!(totals(kept), totals(full), "{}", kept.name);
+            let (messages, rate, under_replicated, offline, count) = totals(kept);
+            assert_eq!((messages, under_replicated, offline, count), (170, 1, 0, 2));
+            assert!(rate.is_some_and(|r| r > 0.0), "{rate:?}");
+            assert_eq!(kept.distribution, full.distribution, "{}", kept.name);
+        }
+        assert_eq!(held.not_held.topics, BTreeSet::from(["t".to_string()]));
+        assert!(every.not_held.topics.is_empty());
+        // A group's rows go unless it alerts; its totals stay.
+        for (full, kept) in every.groups.iter().zip(&held.groups) {
+            let rows = if kept.group_id == "g" { 2 } else { 0 };
+            assert_eq!(
+                (full.rows.len(), kept.rows.len()),
+                (2, rows),
+                "{}",
+                kept.group_id
+            );
+            assert_eq!(kept.alerting, kept.group_id == "g");
+            assert_eq!(
+                (kept.total_lag, kept.max_lag),
+                (full.total_lag, full.max_lag)
+            );
+            assert_eq!((kept.status, kept.alerting), (full.status, full.alerting));
+            assert_eq!(kept.total_lag, 30);
+        }
+        assert_eq!(held.not_held.groups, BTreeSet::from(["h".to_string()]));
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! and the timeline move once per full refresh only, so the status rules'
 //! window keeps its time span.
 
-use super::{GroupMetrics, MetricsEngine, TopicMetrics};
+use super::{GroupMetrics, MetricsEngine, NotHeld, RowsKept, TopicMetrics};
 use crate::kafka::snapshot::ClusterSnapshot;
 
 /// The metrics of the focused groups and topics, read ahead of a full refresh.
@@ -23,7 +23,11 @@ impl MetricsEngine {
     /// computed on a copy of their state: rates are against the last full
     /// read; nothing of this engine changes.
     pub fn peek(&self, part: &ClusterSnapshot) -> FocusMetrics {
-        let (topics, groups) = self.scratch_for(part).topics_and_groups(part);
+        let (topics, groups) = self.scratch_for(part).topics_and_groups(
+            part,
+            RowsKept::default(),
+            &mut NotHeld::default(),
+        );
         FocusMetrics {
             taken_at_ms: part.taken_at_ms,
             topics,

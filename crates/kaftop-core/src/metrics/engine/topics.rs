@@ -13,17 +13,21 @@ use crate::metrics::log_start::LogStartHistory;
 use crate::metrics::rate::{CounterRate, Sample};
 
 impl MetricsEngine {
-    /// One topic's metrics at `now`; `live` holds the brokers that are up.
+    /// One topic's metrics at `now`; `live` holds the brokers that are up. Its
+    /// partition rows are built `with_rows` only; its totals always.
     pub(super) fn topic_metrics(
         &mut self,
         t: &TopicInfo,
         live: &BTreeSet<i32>,
         now: u64,
+        with_rows: bool,
     ) -> TopicMetrics {
         let generation = self.generation;
         let tau = self.tau();
         let span = self.cfg.history_span;
-        let mut partitions = Vec::with_capacity(t.partitions.len());
+        let mut partitions = Vec::with_capacity(if with_rows { t.partitions.len() } else { 0 });
+        let mut loads = Vec::with_capacity(t.partitions.len());
+        let (mut messages, mut under_replicated, mut under_min_isr, mut offline) = (0, 0, 0, 0);
         let mut topic_rate: Option<f64> = None;
         let name = self.names.get(&t.name);
         let ring = self.history_ring();
@@ -58,27 +62,32 @@ impl MetricsEngine {
             if let Some(r) = rate {
                 *topic_rate.get_or_insert(0.0) += r;
             }
-            partitions.push(PartitionMetrics {
-                id: p.id,
-                leader: p.leader,
-                replicas: p.replicas.clone(),
-                isr: p.isr.clone(),
-                low: p.low,
-                high: p.high,
-                messages: p.messages(),
-                rate,
-                under_replicated: p.under_replicated(),
-                offline_replicas: offline_replicas(&p.replicas, live),
-                problem: partition_problem(p.leader, &p.replicas, &p.isr, t.min_insync_replicas),
-                error: p.error.clone(),
-            });
+            let problem = partition_problem(p.leader, &p.replicas, &p.isr, t.min_insync_replicas);
+            let under = p.under_replicated();
+            messages += p.messages().unwrap_or(0);
+            under_replicated += usize::from(under);
+            under_min_isr += usize::from(problem == Some(PartitionProblem::UnderMinIsr));
+            offline += usize::from(problem == Some(PartitionProblem::Offline));
+            loads.push((p.id, p.messages().unwrap_or(0), rate, p.leader));
+            if with_rows {
+                partitions.push(PartitionMetrics {
+                    id: p.id,
+                    leader: p.leader,
+                    replicas: p.replicas.clone(),
+                    isr: p.isr.clone(),
+                    low: p.low,
+                    high: p.high,
+                    messages: p.messages(),
+                    rate,
+                    under_replicated: under,
+                    offline_replicas: offline_replicas(&p.replicas, live),
+                    problem,
+                    error: p.error.clone(),
+                });
+            }
         }
         ts.partitions = states.kept(generation);
         ts.rates.push(topic_rate.unwrap_or(0.0));
-        let loads: Vec<_> = partitions
-            .iter()
-            .map(|p| (p.id, p.messages.unwrap_or(0), p.rate, p.leader))
-            .collect();
         TopicMetrics {
             name: t.name.clone(),
             internal: t.internal,
@@ -88,21 +97,15 @@ impl MetricsEngine {
                 .map(|p| p.replicas.len())
                 .max()
                 .unwrap_or(0),
-            messages: partitions.iter().filter_map(|p| p.messages).sum(),
+            messages,
             rate: topic_rate,
             rate_history: ts.rates.to_vec(),
-            under_replicated: partitions.iter().filter(|p| p.under_replicated).count(),
-            under_min_isr: partitions
-                .iter()
-                .filter(|p| p.problem == Some(PartitionProblem::UnderMinIsr))
-                .count(),
-            offline: partitions
-                .iter()
-                .filter(|p| p.problem == Some(PartitionProblem::Offline))
-                .count(),
+            under_replicated,
+            under_min_isr,
+            offline,
             min_insync_replicas: t.min_insync_replicas,
             distribution: distribution(&loads),
-            partition_count: partitions.len(),
+            partition_count: t.partitions.len(),
             partitions,
             error: t.error.clone(),
         }
