@@ -223,6 +223,23 @@ fn a_dashboards_monitor_keeps_the_rows_of_its_focus_only() {
     let g = m.groups.iter().find(|g| g.group_id == quiet).unwrap();
     assert_eq!((g.total_lag, g.alerting), (15, false));
 
+    // A list's focus (the same groups and topics, their totals drawn only):
+    // neither the focused read nor the refresh keeps their rows.
+    held.set_focus(Focus {
+        groups: [focused.clone()].into(),
+        topics: [shown.clone()].into(),
+        draws_rows: false,
+    });
+    let read = held.focus_first().expect("a focused read").metrics;
+    let g = read.groups.iter().find(|g| g.group_id == focused).unwrap();
+    assert_eq!((g.rows.len(), g.total_lag), (0, 15));
+    let t = read.topics.iter().find(|t| t.name == shown).unwrap();
+    assert_eq!((t.partitions.len(), t.partition_count), (0, 3));
+    let m = held.once().metrics;
+    let g = m.groups.iter().find(|g| g.group_id == focused).unwrap();
+    assert_eq!((g.rows.len(), g.total_lag), (0, 15));
+    assert!(m.not_held.groups.contains(&focused) && m.not_held.topics.contains(&shown));
+
     // A monitor without the setting keeps every row.
     let m = all.once().metrics;
     let g = m.groups.iter().find(|g| g.group_id == quiet).unwrap();

@@ -389,15 +389,25 @@ impl Shared {
         let Some(c) = self.cluster.as_mut() else {
             return;
         };
+        // A large cluster's read of a list's rows brings their totals only
+        // (`Focus::draws_rows`): rows it lacks are not held.
         for g in m.groups {
             if let Some(held) = c.groups.iter_mut().find(|h| h.group_id == g.group_id) {
-                c.not_held.groups.remove(&g.group_id);
+                if !g.rows.is_empty() {
+                    c.not_held.groups.remove(&g.group_id);
+                } else if !held.rows.is_empty() {
+                    c.not_held.groups.insert(g.group_id.clone());
+                }
                 *held = g;
             }
         }
         for t in m.topics {
             if let Some(held) = c.topics.iter_mut().find(|h| h.name == t.name) {
-                c.not_held.topics.remove(&t.name);
+                if !t.partitions.is_empty() {
+                    c.not_held.topics.remove(&t.name);
+                } else if !held.partitions.is_empty() {
+                    c.not_held.topics.insert(t.name.clone());
+                }
                 *held = t;
             }
         }

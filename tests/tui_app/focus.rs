@@ -179,6 +179,30 @@ fn a_large_cluster_keeps_the_rows_of_what_is_shown_and_of_what_alerts() {
     assert!(!command(&mut a, "group quiet-b")
         .iter()
         .any(|c| matches!(c, Command::RefreshNow)));
+
+    // A list's focused read brings totals only: a group whose rows it lacks
+    // is not held, and opening it asks for them again.
+    let mut totals = read
+        .groups
+        .iter()
+        .find(|g| g.group_id == "quiet-a")
+        .cloned()
+        .unwrap();
+    totals.rows = Vec::new();
+    a.update(Event::Focus(Box::new(FocusMetrics {
+        taken_at_ms: read.taken_at_ms,
+        groups: vec![totals],
+        topics: Vec::new(),
+    })));
+    assert_eq!(rows_of(&a, "quiet-a"), Some(0));
+    assert!(command(&mut a, "group quiet-a")
+        .iter()
+        .any(|c| matches!(c, Command::RefreshNow)));
+    let screen = render_app(&a, 160, 30);
+    assert!(
+        screen.contains("Reading the partitions of `quiet-a`"),
+        "{screen}"
+    );
 }
 
 #[test]

@@ -23,21 +23,37 @@ use crate::metrics::{ClusterMetrics, RowsKept};
 /// in a refresh every row is kept.
 pub const ALL_ROWS_HELD_UP_TO: usize = 10_000;
 
-/// Whose partition rows a refresh of `snap` keeps: every group's up to `up_to`
-/// committed group partitions, every topic's up to `up_to` partitions; above,
-/// only those `shown` draws (and the alerting groups').
-pub(super) fn rows_kept<'a>(
-    snap: &ClusterSnapshot,
-    shown: &'a Focus,
-    up_to: usize,
-) -> RowsKept<'a> {
+/// A cluster's size as the rows a dashboard keeps depend on it.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Size {
+    partitions: usize,
+    /// Committed group partitions.
+    group_rows: usize,
+}
+
+impl Size {
+    pub(super) fn of(snap: &ClusterSnapshot) -> Size {
+        Size {
+            partitions: snap.topics.iter().map(|t| t.partitions.len()).sum(),
+            group_rows: snap.groups.iter().map(|g| g.offsets.len()).sum(),
+        }
+    }
+}
+
+/// Whose partition rows a refresh of a cluster of `size` keeps: every row
+/// without `only_above` (`MonitorOptions::shown_rows_only_above`); else every
+/// topic's up to that many partitions, every group's up to that many committed
+/// group partitions, and above only those `shown` draws (and the alerting
+/// groups').
+pub(super) fn rows_kept(only_above: Option<usize>, size: Size, shown: &Focus) -> RowsKept<'_> {
     static NONE: BTreeSet<String> = BTreeSet::new();
-    let drawn = |names: &'a BTreeSet<String>| if shown.draws_rows { names } else { &NONE };
-    let partitions: usize = snap.topics.iter().map(|t| t.partitions.len()).sum();
-    let rows: usize = snap.groups.iter().map(|g| g.offsets.len()).sum();
+    let Some(up_to) = only_above else {
+        return RowsKept::default();
+    };
+    let drawn = |names| if shown.draws_rows { names } else { &NONE };
     RowsKept {
-        topics: (partitions > up_to).then(|| drawn(&shown.topics)),
-        groups: (rows > up_to).then(|| drawn(&shown.groups)),
+        topics: (size.partitions > up_to).then(|| drawn(&shown.topics)),
+        groups: (size.group_rows > up_to).then(|| drawn(&shown.groups)),
     }
 }
 
@@ -47,9 +63,7 @@ pub(super) fn rows_kept<'a>(
 /// than `up_to`; each is added to `m.not_held`. A list's focus draws no rows:
 /// its totals are the group's or topic's own.
 pub fn keep_rows_shown(m: &mut ClusterMetrics, shown: &Focus, up_to: usize) {
-    let drawn = |names: &std::collections::BTreeSet<String>, name: &String| {
-        shown.draws_rows && names.contains(name)
-    };
+    let drawn = |names: &BTreeSet<String>, name: &String| shown.draws_rows && names.contains(name);
     let rows: usize = m.groups.iter().map(|g| g.rows.len()).sum();
     if rows > up_to {
         for g in &mut m.groups {

@@ -24,7 +24,7 @@ use crate::kafka::poller::{PollerOptions, Refresher};
 use crate::kafka::snapshot::ClusterSnapshot;
 use crate::kafka::KafkaError;
 use crate::metrics::engine::EngineConfig;
-use crate::metrics::{ClusterMetrics, MetricsEngine, RowsKept, TimelineEvent};
+use crate::metrics::{ClusterMetrics, MetricsEngine, TimelineEvent};
 
 mod focus;
 mod held;
@@ -118,6 +118,9 @@ pub struct Monitor {
     shown_rows_only_above: Option<usize>,
     /// What the last full refresh found of the focus.
     layout: Layout,
+    /// The size of the cluster the last full refresh found (what a focused
+    /// read keeps of its rows follows it).
+    size: held::Size,
     seq: u64,
     failures: u32,
     /// How long the last refresh took (stretches the wait after it).
@@ -135,6 +138,7 @@ impl Monitor {
             focus_first_after: opts.focus_first_after,
             shown_rows_only_above: opts.shown_rows_only_above,
             layout: Layout::default(),
+            size: held::Size::default(),
             seq: 0,
             failures: 0,
             last_took: Duration::ZERO,
@@ -167,10 +171,10 @@ impl Monitor {
         let (snapshot, steps) = self.refresher.refresh_timed();
         let took = started.elapsed();
         let folding = Instant::now();
-        let rows = match self.shown_rows_only_above {
-            Some(up_to) => held::rows_kept(&snapshot, &self.focus, up_to),
-            None => RowsKept::default(),
-        };
+        if snapshot.connected {
+            self.size = held::Size::of(&snapshot);
+        }
+        let rows = held::rows_kept(self.shown_rows_only_above, self.size, &self.focus);
         let (metrics, events) = self.engine.ingest_keeping(&snapshot, rows);
         let fold = folding.elapsed();
         if snapshot.connected {
@@ -222,7 +226,10 @@ impl Monitor {
             return None;
         }
         Some(FocusRefresh {
-            metrics: self.engine.peek(&part),
+            metrics: self.engine.peek(
+                &part,
+                held::rows_kept(self.shown_rows_only_above, self.size, &self.focus),
+            ),
             took,
             requests,
         })

@@ -21,13 +21,12 @@ impl MetricsEngine {
     /// The metrics of `part`'s topics and groups (a partial snapshot: fresh
     /// offsets and watermarks, the rest as the last full refresh found it),
     /// computed on a copy of their state: rates are against the last full
-    /// read; nothing of this engine changes.
-    pub fn peek(&self, part: &ClusterSnapshot) -> FocusMetrics {
-        let (topics, groups) = self.scratch_for(part).topics_and_groups(
-            part,
-            RowsKept::default(),
-            &mut NotHeld::default(),
-        );
+    /// read; nothing of this engine changes. It keeps the partition rows of
+    /// `rows` only, as a full refresh does.
+    pub fn peek(&self, part: &ClusterSnapshot, rows: RowsKept<'_>) -> FocusMetrics {
+        let (topics, groups) =
+            self.scratch_for(part)
+                .topics_and_groups(part, rows, &mut NotHeld::default());
         FocusMetrics {
             taken_at_ms: part.taken_at_ms,
             topics,
@@ -95,7 +94,7 @@ mod tests {
             // Between the two: only g, committed further, and t's new end.
             let mut part = two_groups(i * 1000 + 500, 110 + 20 * i as i64, 100 + 10 * i as i64);
             part.groups.retain(|g| g.group_id == "g");
-            let seen = peeking.peek(&part);
+            let seen = peeking.peek(&part, RowsKept::default());
             assert_eq!(seen.groups.len(), 1);
             let g = &seen.groups[0];
             assert_eq!(g.group_id, "g");
@@ -123,7 +122,7 @@ mod tests {
         e.ingest(&two_groups(0, 100, 90));
         let mut part = two_groups(500, 120, 100);
         part.groups[1].group_id = "new".into();
-        let seen = e.peek(&part);
+        let seen = e.peek(&part, RowsKept::default());
         assert_eq!(seen.groups[1].group_id, "new");
         assert_eq!(seen.groups[1].total_lag, 110);
         assert!(e.names.find("new").is_none());
