@@ -4,7 +4,7 @@
 use crossterm::event::KeyCode;
 use kaftop::tui::command::{Command, Replaced};
 use kaftop::tui::event::Event;
-use kaftop_core::metrics::FocusMetrics;
+use kaftop_core::metrics::{ClusterMetrics, FocusMetrics, GroupMetrics};
 use kaftop_core::monitor::Focus;
 
 use crate::tui_support::*;
@@ -105,6 +105,19 @@ fn a_focused_read_replaces_only_its_groups_and_topics() {
     assert_eq!(after.taken_at_ms, before.taken_at_ms);
 }
 
+fn group_of(m: &ClusterMetrics, id: &str) -> GroupMetrics {
+    m.groups.iter().find(|g| g.group_id == id).cloned().unwrap()
+}
+
+/// A focused read of `group`, at `m`'s time.
+fn focused_read(m: &ClusterMetrics, group: GroupMetrics) -> Event {
+    Event::Focus(Box::new(FocusMetrics {
+        taken_at_ms: m.taken_at_ms,
+        groups: vec![group],
+        topics: Vec::new(),
+    }))
+}
+
 fn to_json(v: &impl serde::Serialize) -> serde_json::Value {
     serde_json::to_value(v).unwrap()
 }
@@ -164,17 +177,7 @@ fn a_large_cluster_keeps_the_rows_of_what_is_shown_and_of_what_alerts() {
 
     // A focused read of a group brings its rows.
     let read = groups_cluster(&groups, 4_000);
-    let quiet_b = read
-        .groups
-        .iter()
-        .find(|g| g.group_id == "quiet-b")
-        .cloned()
-        .unwrap();
-    a.update(Event::Focus(Box::new(FocusMetrics {
-        taken_at_ms: read.taken_at_ms,
-        groups: vec![quiet_b],
-        topics: Vec::new(),
-    })));
+    a.update(focused_read(&read, group_of(&read, "quiet-b")));
     assert_eq!(rows_of(&a, "quiet-b"), Some(4_000));
     assert!(!command(&mut a, "group quiet-b")
         .iter()
@@ -182,18 +185,9 @@ fn a_large_cluster_keeps_the_rows_of_what_is_shown_and_of_what_alerts() {
 
     // A list's focused read brings totals only: a group whose rows it lacks
     // is not held, and opening it asks for them again.
-    let mut totals = read
-        .groups
-        .iter()
-        .find(|g| g.group_id == "quiet-a")
-        .cloned()
-        .unwrap();
+    let mut totals = group_of(&read, "quiet-a");
     totals.rows = Vec::new();
-    a.update(Event::Focus(Box::new(FocusMetrics {
-        taken_at_ms: read.taken_at_ms,
-        groups: vec![totals],
-        topics: Vec::new(),
-    })));
+    a.update(focused_read(&read, totals));
     assert_eq!(rows_of(&a, "quiet-a"), Some(0));
     assert!(command(&mut a, "group quiet-a")
         .iter()
