@@ -317,7 +317,8 @@ impl Shared {
     // ---- the cluster ----
 
     /// A refresh; `shown` is what is on screen now, whose rows it keeps.
-    /// Takes a refresh's metrics; returns those they replaced.
+    /// Returns the metrics it replaced (none when it could not reach the
+    /// cluster: the last ones stay shown).
     pub(crate) fn on_cluster(
         &mut self,
         mut m: ClusterMetrics,
@@ -340,18 +341,17 @@ impl Shared {
         if m.connected && m.errors.is_empty() {
             self.clear_errors(&[Source::Cluster]);
         }
-        if m.connected {
-            if was == Some(false) {
-                self.info("reconnected");
-            }
-            // The monitor kept the rows of what was shown when it refreshed
-            // (`MonitorOptions::shown_rows_only_above`); what is shown now may be less.
-            keep_rows_shown(&mut m, shown, ALL_ROWS_HELD_UP_TO);
-            self.dirty = true;
-            return self.cluster.replace(m);
-        }
         self.dirty = true;
-        None
+        if !m.connected {
+            return None;
+        }
+        if was == Some(false) {
+            self.info("reconnected");
+        }
+        // The monitor kept the rows of what was shown when it refreshed
+        // (`MonitorOptions::shown_rows_only_above`); what is shown now may be less.
+        keep_rows_shown(&mut m, shown, ALL_ROWS_HELD_UP_TO);
+        self.cluster.replace(m)
     }
 
     /// Whether `cluster` left out the partition rows of group `id` (a large
